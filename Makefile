@@ -1,0 +1,82 @@
+# podboot: build everything into build/; "make check" runs every test.
+# The sanitizer build (ASan + UBSan) lives in build/asan and is part of check.
+
+BUILD ?= build
+CC ?= cc
+SAN ?=
+
+CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS_OPT ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+
+DEP_LIBS := -lmbedx509 -lmbedtls -lmbedcrypto -lnettle
+CPPFLAGS := -Ilib
+CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP
+LDFLAGS := $(LDFLAGS_SAN)
+
+LIB_SRC := $(wildcard lib/*.c)
+SERVER_SRC := $(wildcard server/*.c)
+UNIT_SRC := $(wildcard test/unit/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+PODBOOT := $(BUILD)/podboot
+LIBPODBOOT := $(BUILD)/libpodboot.a
+UNIT := $(BUILD)/unit-tests
+
+.PHONY: all deps check unit integration asan run bench clean
+
+all: $(PODBOOT) $(UNIT)
+
+deps:
+	@scripts/deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBPODBOOT): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(PODBOOT): $(SERVER_OBJ) $(LIBPODBOOT)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(LIBPODBOOT) $(DEP_LIBS)
+
+$(UNIT): $(UNIT_OBJ) $(LIBPODBOOT)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBPODBOOT) $(DEP_LIBS) -lcunit
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 all
+
+unit: all asan
+	$(UNIT)
+	ASAN_OPTIONS=detect_leaks=1 build/asan/unit-tests
+
+integration: all asan
+	PODBOOT=$(abspath build/asan/podboot) \
+	PODBOOT_FAST=$(abspath $(PODBOOT)) test/integration/run
+
+# Installs what is missing, builds both flavours, runs every test.
+check: deps
+	$(MAKE) unit
+	$(MAKE) integration
+
+# Installs, builds, sets up the embedded default and runs the main job.
+run: deps
+	$(MAKE) all
+	scripts/run-demo
+
+bench: deps
+	$(MAKE) all
+	test/bench/sign.sh
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,679 @@
+/* cms.c: detached CMS signatures in the one form iPXE's imgverify accepts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/asn1write.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/x509.h>
+
+#include "cms.h"
+#include "error.h"
+#include "log.h"
+#include "pki.h"
+
+/* Object identifiers (DER contents) this module writes or reads. */
+#define OID_SIGNED_DATA "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"
+#define OID_DATA "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01"
+#define OID_ECDSA_SHA "\x2a\x86\x48\xce\x3d\x04\x03"	/* + 1..4 */
+#define OID_ECDSA_SHA1 "\x2a\x86\x48\xce\x3d\x04\x01"
+#define OID_LEN(oid) (sizeof(oid) - 1)
+
+#define TAG_SEQ (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
+#define TAG_SET (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET)
+#define TAG_CTX0 (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)
+#define TAG_CTX1 (TAG_CTX0 | 1)
+#define TAG_SKI (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0)
+
+/* How a signerInfo's signature is to be checked. */
+enum cms_pk_kind { CMS_PK_RSA, CMS_PK_RSA_PSS, CMS_PK_ECDSA };
+
+struct cms_signer_info {
+	const struct digest_alg *digest;
+	enum cms_pk_kind kind;
+	const mbedtls_x509_crt *cert;	/* in cms_parsed.certs */
+	const unsigned char *sig;
+	size_t sig_len;
+	int digest_index;		/* into the hashes computed */
+};
+
+struct cms_parsed {
+	mbedtls_x509_crt certs;
+	size_t n_certs;
+	struct cms_signer_info info[CMS_MAX_SIGNERS];
+	size_t n_info;
+};
+
+/* ---- signing ---------------------------------------------------------- */
+
+/* AlgorithmIdentifier with absent parameters, as OpenSSL writes digests. */
+static int cms_write_alg_noparams(unsigned char **p, unsigned char *start,
+				  const char *oid, size_t oid_len)
+{
+	size_t len = 0;
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(p, start, oid,
+							 oid_len));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, start, TAG_SEQ));
+	return (int)len;
+}
+
+/* signatureAlgorithm: rsaEncryption (NULL parameters) or ecdsa-with-SHAx. */
+static int cms_write_sig_alg(unsigned char **p, unsigned char *start,
+			     mbedtls_pk_context *key,
+			     const struct digest_alg *alg)
+{
+	char oid[OID_LEN(OID_ECDSA_SHA) + 1];
+
+	if (mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA)
+		return mbedtls_asn1_write_algorithm_identifier(
+			p, start, MBEDTLS_OID_PKCS1_RSA,
+			MBEDTLS_OID_SIZE(MBEDTLS_OID_PKCS1_RSA), 0);
+	if (alg->md == MBEDTLS_MD_SHA1)
+		return cms_write_alg_noparams(p, start, OID_ECDSA_SHA1,
+					      OID_LEN(OID_ECDSA_SHA1));
+	memcpy(oid, OID_ECDSA_SHA, OID_LEN(OID_ECDSA_SHA));
+	/* ecdsa-with-SHA224..512 are arcs 1..4, in the order of the MD types */
+	oid[OID_LEN(OID_ECDSA_SHA)] =
+		(char)(1 + alg->md - MBEDTLS_MD_SHA224);
+	return cms_write_alg_noparams(p, start, oid, sizeof(oid));
+}
+
+/* Length and tag before the @len bytes just written; returns their size. */
+static int cms_wrap(unsigned char **p, unsigned char *start, size_t len,
+		    unsigned char tag)
+{
+	size_t hdr = 0;
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(hdr, mbedtls_asn1_write_len(p, start, len));
+	MBEDTLS_ASN1_CHK_ADD(hdr, mbedtls_asn1_write_tag(p, start, tag));
+	return (int)hdr;
+}
+
+/*
+ * Write the whole ContentInfo backwards, ending at *p.  Returns its length
+ * or a negative mbedTLS error.
+ */
+static int cms_write(unsigned char **p, unsigned char *start,
+		     const struct digest_alg *alg, mbedtls_pk_context *key,
+		     const mbedtls_x509_crt *chain, const unsigned char *sig,
+		     size_t sig_len)
+{
+	const mbedtls_x509_crt *certs[CMS_MAX_CERTS];
+	const mbedtls_x509_crt *c;
+	size_t n = 0, len = 0, part, i;
+	int ret;
+
+	/* signerInfos SET { SignerInfo } */
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_octet_string(
+					  p, start, sig, sig_len));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_write_sig_alg(p, start, key, alg));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_write_alg_noparams(p, start, alg->oid,
+							 alg->oid_len));
+	part = 0;	/* issuerAndSerialNumber, copied from the certificate */
+	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
+					   p, start, chain->serial.p,
+					   chain->serial.len));
+	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_len(p, start, part));
+	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_tag(
+					   p, start, MBEDTLS_ASN1_INTEGER));
+	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
+					   p, start, chain->issuer_raw.p,
+					   chain->issuer_raw.len));
+	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SEQ));
+	len += part;
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SET));
+
+	/* certificates [0] IMPLICIT, in chain order (written in reverse) */
+	for (c = chain; c && c->raw.p; c = c->next)
+		if (n < CMS_MAX_CERTS)
+			certs[n++] = c;
+	part = 0;
+	for (i = n; i-- > 0;)
+		MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
+						   p, start, certs[i]->raw.p,
+						   certs[i]->raw.len));
+	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_CTX0));
+	len += part;
+
+	/* encapContentInfo without eContent: the content is detached */
+	part = 0;
+	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_oid(p, start, OID_DATA,
+							  OID_LEN(OID_DATA)));
+	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SEQ));
+	len += part;
+
+	/* digestAlgorithms, version, SignedData, [0], ContentInfo */
+	part = 0;
+	MBEDTLS_ASN1_CHK_ADD(part, cms_write_alg_noparams(p, start, alg->oid,
+							  alg->oid_len));
+	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SET));
+	len += part;
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
+					  p, start, OID_SIGNED_DATA,
+					  OID_LEN(OID_SIGNED_DATA)));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	return (int)len;
+}
+
+int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,
+		    mbedtls_pk_context *key, const mbedtls_x509_crt *chain,
+		    struct rng *rng, unsigned char **der, size_t *der_len)
+{
+	unsigned char sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	const mbedtls_x509_crt *c;
+	unsigned char *buf, *p;
+	size_t sig_len = 0;
+	size_t size = 1024;
+	int ret;
+
+	*der = NULL;
+	*der_len = 0;
+	if (!chain->raw.p)
+		return -PB_ECERT_PARSE;
+	if (pki_check_pair(chain, key) != 0)
+		return -PB_EKEY_MISMATCH;
+	ret = mbedtls_pk_sign(key, alg->md, hash, digest_size(alg), sig,
+			      &sig_len, rng_random, rng);
+	if (ret != 0) {
+		log_mbedtls("signing a digest", ret);
+		return -PB_ESIGN;
+	}
+	for (c = chain; c && c->raw.p; c = c->next)
+		size += c->raw.len;
+	size += sig_len + chain->issuer_raw.len + chain->serial.len;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	p = buf + size;
+	ret = cms_write(&p, buf, alg, key, chain, sig, sig_len);
+	if (ret < 0) {
+		log_mbedtls("encoding a signature", ret);
+		free(buf);
+		return -PB_ESIGN;
+	}
+	memmove(buf, p, (size_t)ret);
+	*der = buf;
+	*der_len = (size_t)ret;
+	return 0;
+}
+
+int cms_sign_fd(int fd, mbedtls_pk_context *key,
+		const mbedtls_x509_crt *chain, struct rng *rng,
+		unsigned char **der, size_t *der_len)
+{
+	const struct digest_alg *alg = digest_by_md(MBEDTLS_MD_SHA256);
+	uint8_t hash[1][DIGEST_MAX_SIZE];
+	int rc;
+
+	rc = digest_fd(fd, &alg, 1, hash, NULL);
+	if (rc != 0)
+		return rc;
+	return cms_sign_digest(alg, hash[0], key, chain, rng, der, der_len);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* Step over one element with tag @tag; -PB_ECMS_PARSE if it is not there. */
+static int cms_skip(unsigned char **p, const unsigned char *end, int tag)
+{
+	size_t len;
+
+	if (mbedtls_asn1_get_tag(p, end, &len, tag) != 0)
+		return -PB_ECMS_PARSE;
+	*p += len;
+	return 0;
+}
+
+static const mbedtls_x509_crt *cms_find_cert(const struct cms_parsed *cp,
+					     const unsigned char *issuer,
+					     size_t issuer_len,
+					     const unsigned char *serial,
+					     size_t serial_len)
+{
+	const mbedtls_x509_crt *c;
+
+	for (c = &cp->certs; c && c->raw.p; c = c->next)
+		if (c->issuer_raw.len == issuer_len &&
+		    memcmp(c->issuer_raw.p, issuer, issuer_len) == 0 &&
+		    c->serial.len == serial_len &&
+		    memcmp(c->serial.p, serial, serial_len) == 0)
+			return c;
+	return NULL;
+}
+
+/* Which check a signatureAlgorithm OID asks for. */
+static int cms_parse_sig_alg(struct cms_signer_info *info,
+			     const mbedtls_asn1_buf *oid,
+			     const mbedtls_asn1_buf *params)
+{
+	mbedtls_md_type_t md, mgf_md;
+	mbedtls_pk_type_t pk;
+	int salt;
+
+	if (MBEDTLS_OID_CMP(MBEDTLS_OID_RSASSA_PSS, oid) == 0) {
+		if (mbedtls_x509_get_rsassa_pss_params(params, &md, &mgf_md,
+						       &salt) != 0 ||
+		    md != info->digest->md ||
+		    salt != (int)digest_size(info->digest))
+			return -PB_ECMS_PSS_PARAMS;
+		info->kind = CMS_PK_RSA_PSS;
+		return 0;
+	}
+	if (oid->len == OID_LEN(OID_ECDSA_SHA1) &&
+	    memcmp(oid->p, OID_ECDSA_SHA1, oid->len) == 0) {
+		info->kind = CMS_PK_ECDSA;
+		return 0;
+	}
+	if (oid->len == OID_LEN(OID_ECDSA_SHA) + 1 &&
+	    memcmp(oid->p, OID_ECDSA_SHA, OID_LEN(OID_ECDSA_SHA)) == 0 &&
+	    oid->p[oid->len - 1] >= 1 && oid->p[oid->len - 1] <= 4) {
+		info->kind = CMS_PK_ECDSA;
+		return 0;
+	}
+	/* rsaEncryption, sha*WithRSAEncryption and id-ecPublicKey */
+	if (mbedtls_oid_get_pk_alg(oid, &pk) == 0 ||
+	    mbedtls_oid_get_sig_alg(oid, &md, &pk) == 0) {
+		if (pk == MBEDTLS_PK_RSA) {
+			info->kind = CMS_PK_RSA;
+			return 0;
+		}
+		if (pk == MBEDTLS_PK_ECKEY || pk == MBEDTLS_PK_ECDSA) {
+			info->kind = CMS_PK_ECDSA;
+			return 0;
+		}
+	}
+	return -PB_ECMS_PUBKEY_ALG;
+}
+
+static int cms_parse_signer_info(struct cms_parsed *cp,
+				 struct cms_signer_info *info,
+				 unsigned char *p, const unsigned char *end)
+{
+	mbedtls_asn1_buf oid, params;
+	unsigned char *issuer, *serial, *sid_end;
+	size_t len, issuer_len;
+	int rc;
+
+	if ((rc = cms_skip(&p, end, MBEDTLS_ASN1_INTEGER)) != 0)
+		return rc;
+
+	/* sid: only issuerAndSerialNumber; [0] subjectKeyIdentifier fails */
+	if (p < end && *p == TAG_SKI)
+		return -PB_ECMS_SKI_SIGNER;
+	if (mbedtls_asn1_get_tag(&p, end, &len, TAG_SEQ) != 0)
+		return -PB_ECMS_PARSE;
+	sid_end = p + len;
+	issuer = p;
+	if ((rc = cms_skip(&p, sid_end, TAG_SEQ)) != 0)
+		return rc;
+	issuer_len = (size_t)(p - issuer);
+	if (mbedtls_asn1_get_tag(&p, sid_end, &len, MBEDTLS_ASN1_INTEGER) != 0)
+		return -PB_ECMS_PARSE;
+	serial = p;
+	info->cert = cms_find_cert(cp, issuer, issuer_len, serial, len);
+	if (!info->cert)
+		return -PB_ECMS_CERT_MISSING;
+	p = sid_end;
+
+	if (mbedtls_asn1_get_alg(&p, end, &oid, &params) != 0)
+		return -PB_ECMS_PARSE;
+	info->digest = digest_by_oid(oid.p, oid.len);
+	if (!info->digest)
+		return -PB_ECMS_DIGEST_ALG;
+
+	/* iPXE skips signedAttrs and then checks the raw file: never works */
+	if (p < end && *p == TAG_CTX0)
+		return -PB_ECMS_SIGNED_ATTRS;
+
+	if (mbedtls_asn1_get_alg(&p, end, &oid, &params) != 0)
+		return -PB_ECMS_PARSE;
+	if ((rc = cms_parse_sig_alg(info, &oid, &params)) != 0)
+		return rc;
+
+	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0)
+		return -PB_ECMS_PARSE;
+	info->sig = p;
+	info->sig_len = len;
+	return 0;
+}
+
+/* The certificates field: every certificate, parsed into cp->certs. */
+static int cms_parse_certs(struct cms_parsed *cp, unsigned char **pp,
+			   const unsigned char *end)
+{
+	unsigned char *p = *pp, *cert;
+	const unsigned char *certs_end;
+	size_t len;
+
+	if (p >= end || *p != TAG_CTX0)
+		return -PB_ECMS_CERT_MISSING;
+	if (mbedtls_asn1_get_tag(&p, end, &len, TAG_CTX0) != 0)
+		return -PB_ECMS_PARSE;
+	certs_end = p + len;
+	while (p < certs_end) {
+		cert = p;
+		if (mbedtls_asn1_get_tag(&p, certs_end, &len, TAG_SEQ) != 0)
+			return -PB_ECMS_PARSE;
+		p += len;
+		if (cp->n_certs >= CMS_MAX_CERTS)
+			return -PB_ETOOBIG;
+		if (mbedtls_x509_crt_parse_der(&cp->certs, cert,
+					       (size_t)(p - cert)) != 0)
+			return -PB_ECERT_PARSE;
+		cp->n_certs++;
+	}
+	*pp = p;
+	return 0;
+}
+
+static int cms_parse(struct cms_parsed *cp, unsigned char *p,
+		     const unsigned char *end)
+{
+	const unsigned char *set_end;
+	unsigned char *info_end;
+	size_t len;
+	int rc;
+
+	/* ContentInfo { signedData, [0] SignedData } */
+	if (mbedtls_asn1_get_tag(&p, end, &len, TAG_SEQ) != 0)
+		return -PB_ECMS_PARSE;
+	end = p + len;
+	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_OID) != 0)
+		return -PB_ECMS_PARSE;
+	if (len != OID_LEN(OID_SIGNED_DATA) ||
+	    memcmp(p, OID_SIGNED_DATA, len) != 0)
+		return -PB_ECMS_NOT_SIGNED_DATA;
+	p += len;
+	if (mbedtls_asn1_get_tag(&p, end, &len, TAG_CTX0) != 0 ||
+	    mbedtls_asn1_get_tag(&p, end, &len, TAG_SEQ) != 0)
+		return -PB_ECMS_PARSE;
+	end = p + len;
+
+	/* version, digestAlgorithms, encapContentInfo: iPXE skips them */
+	if ((rc = cms_skip(&p, end, MBEDTLS_ASN1_INTEGER)) != 0 ||
+	    (rc = cms_skip(&p, end, TAG_SET)) != 0 ||
+	    (rc = cms_skip(&p, end, TAG_SEQ)) != 0)
+		return rc;
+	if ((rc = cms_parse_certs(cp, &p, end)) != 0)
+		return rc;
+	if (p < end && *p == TAG_CTX1 && (rc = cms_skip(&p, end, TAG_CTX1)))
+		return rc;
+
+	if (mbedtls_asn1_get_tag(&p, end, &len, TAG_SET) != 0)
+		return -PB_ECMS_PARSE;
+	set_end = p + len;
+	while (p < set_end) {
+		if (cp->n_info >= CMS_MAX_SIGNERS)
+			return -PB_ETOOBIG;
+		if (mbedtls_asn1_get_tag(&p, set_end, &len, TAG_SEQ) != 0)
+			return -PB_ECMS_PARSE;
+		info_end = p + len;
+		rc = cms_parse_signer_info(cp, &cp->info[cp->n_info], p,
+					   info_end);
+		if (rc != 0)
+			return rc;
+		cp->n_info++;
+		p = info_end;
+	}
+	return 0;
+}
+
+/* ---- verification ----------------------------------------------------- */
+
+/* What iPXE can check: its hashes, RSA of any size, P-256 and P-384. */
+static const mbedtls_x509_crt_profile cms_profile = {
+	MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA1) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA224) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+	0xFFFFFFF,
+	MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1),
+	1024,
+};
+
+struct cms_time_check {
+	time_t now;
+	int rc;
+};
+
+/* Replace mbedTLS's exact validity test with iPXE's, which allows margin. */
+static int cms_verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth,
+			 uint32_t *flags)
+{
+	struct cms_time_check *tc = ctx;
+	time_t from, to;
+
+	(void)depth;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
+			      MBEDTLS_X509_BADCERT_FUTURE);
+	pki_cert_validity(crt, &from, &to);
+	if (tc->rc == 0 && from > tc->now + CMS_TIME_MARGIN)
+		tc->rc = -PB_ECMS_NOT_YET_VALID;
+	if (tc->rc == 0 && to < tc->now - CMS_TIME_MARGIN)
+		tc->rc = -PB_ECMS_EXPIRED;
+	return 0;
+}
+
+/* After a failed chain: was it an issuer that may not act as a CA? */
+static int cms_issuer_not_ca(const struct cms_parsed *cp,
+			     const mbedtls_x509_crt *leaf)
+{
+	const mbedtls_x509_crt *c;
+
+	for (c = &cp->certs; c && c->raw.p; c = c->next) {
+		if (c == leaf || c->subject_raw.len != leaf->issuer_raw.len ||
+		    memcmp(c->subject_raw.p, leaf->issuer_raw.p,
+			   c->subject_raw.len) != 0)
+			continue;
+		if (!c->ca_istrue ||
+		    ((c->ext_types & MBEDTLS_X509_EXT_KEY_USAGE) &&
+		     !(c->key_usage & MBEDTLS_X509_KU_KEY_CERT_SIGN)))
+			return 1;
+	}
+	return 0;
+}
+
+/* The signer's chain, built from the signature's certificates. */
+static int cms_verify_chain(const struct cms_parsed *cp,
+			    const mbedtls_x509_crt *signer,
+			    const struct cms_verify_opts *opts)
+{
+	struct cms_time_check tc = { opts->now, 0 };
+	const mbedtls_x509_crt *c;
+	mbedtls_x509_crt chain;
+	uint32_t flags = 0;
+	int ret;
+	int rc = 0;
+
+	mbedtls_x509_crt_init(&chain);
+	if (mbedtls_x509_crt_parse_der(&chain, signer->raw.p,
+				       signer->raw.len) != 0)
+		rc = -PB_ECERT_PARSE;
+	for (c = &cp->certs; rc == 0 && c && c->raw.p; c = c->next)
+		if (c != signer &&
+		    mbedtls_x509_crt_parse_der(&chain, c->raw.p, c->raw.len))
+			rc = -PB_ECERT_PARSE;
+	if (rc != 0)
+		goto out;
+	ret = mbedtls_x509_crt_verify_with_profile(
+		&chain, (mbedtls_x509_crt *)opts->roots, NULL, &cms_profile,
+		NULL, &flags, cms_verify_cb, &tc);
+	if (tc.rc != 0)
+		rc = tc.rc;
+	else if (ret != 0 || flags != 0)
+		rc = cms_issuer_not_ca(cp, signer) ? -PB_ECMS_NOT_CA :
+						     -PB_ECMS_UNTRUSTED;
+out:
+	mbedtls_x509_crt_free(&chain);
+	return rc;
+}
+
+/* keyUsage digitalSignature and extendedKeyUsage codeSigning, both present */
+static int cms_check_usage(const mbedtls_x509_crt *cert)
+{
+	const mbedtls_x509_sequence *eku;
+
+	if (!(cert->ext_types & MBEDTLS_X509_EXT_KEY_USAGE) ||
+	    !(cert->key_usage & MBEDTLS_X509_KU_DIGITAL_SIGNATURE))
+		return -PB_ECMS_NON_SIGNING;
+	if (cert->ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE)
+		for (eku = &cert->ext_key_usage; eku && eku->buf.p;
+		     eku = eku->next)
+			if (MBEDTLS_OID_CMP(MBEDTLS_OID_CODE_SIGNING,
+					    &eku->buf) == 0)
+				return 0;
+	return -PB_ECMS_NON_CODESIGN;
+}
+
+static int cms_check_signature(const struct cms_signer_info *info,
+			       const uint8_t *hash)
+{
+	mbedtls_pk_context *pk = (mbedtls_pk_context *)&info->cert->pk;
+	mbedtls_pk_type_t type = mbedtls_pk_get_type(pk);
+	mbedtls_pk_rsassa_pss_options pss;
+	size_t hlen = digest_size(info->digest);
+	mbedtls_ecp_group_id grp;
+	int ret;
+
+	switch (info->kind) {
+	case CMS_PK_RSA:
+		if (type != MBEDTLS_PK_RSA)
+			return -PB_ECMS_PUBKEY_ALG;
+		ret = mbedtls_pk_verify(pk, info->digest->md, hash, hlen,
+					info->sig, info->sig_len);
+		break;
+	case CMS_PK_RSA_PSS:
+		if (type != MBEDTLS_PK_RSA)
+			return -PB_ECMS_PUBKEY_ALG;
+		pss.mgf1_hash_id = info->digest->md;
+		pss.expected_salt_len = (int)hlen;
+		ret = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, pk,
+					    info->digest->md, hash, hlen,
+					    info->sig, info->sig_len);
+		break;
+	case CMS_PK_ECDSA:
+		if (type != MBEDTLS_PK_ECKEY && type != MBEDTLS_PK_ECDSA)
+			return -PB_ECMS_PUBKEY_ALG;
+		grp = mbedtls_pk_ec(*pk)->grp.id;
+		if (grp != MBEDTLS_ECP_DP_SECP256R1 &&
+		    grp != MBEDTLS_ECP_DP_SECP384R1)
+			return -PB_ECMS_PUBKEY_ALG;
+		ret = mbedtls_pk_verify(pk, info->digest->md, hash, hlen,
+					info->sig, info->sig_len);
+		break;
+	default:
+		return -PB_ECMS_PUBKEY_ALG;
+	}
+	if (ret != 0) {
+		log_mbedtls("checking a signature", ret);
+		return -PB_ECMS_BAD_SIGNATURE;
+	}
+	return 0;
+}
+
+/* Decode a PEM signature into @der (caller frees via mbedtls_pem_free). */
+static int cms_pem_decode(const unsigned char *sig, mbedtls_pem_context *pem)
+{
+	static const char *const labels[] = { "PKCS7", "CMS" };
+	char header[32], footer[32];
+	size_t used;
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		snprintf(header, sizeof(header), "-----BEGIN %s-----",
+			 labels[i]);
+		snprintf(footer, sizeof(footer), "-----END %s-----", labels[i]);
+		if (mbedtls_pem_read_buffer(pem, header, footer, sig, NULL, 0,
+					    &used) == 0)
+			return 0;
+		mbedtls_pem_free(pem);
+		mbedtls_pem_init(pem);
+	}
+	return -PB_ECMS_PARSE;
+}
+
+int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
+		  const struct cms_verify_opts *opts,
+		  struct cms_verify_result *result)
+{
+	const struct digest_alg *algs[CMS_MAX_SIGNERS];
+	uint8_t hashes[CMS_MAX_SIGNERS][DIGEST_MAX_SIZE];
+	struct cms_signer_info *info;
+	struct cms_parsed *cp;
+	mbedtls_pem_context pem;
+	unsigned char *der = (unsigned char *)sig;
+	size_t der_len = sig_len;
+	size_t n_algs = 0, i, j;
+	unsigned int verified = 0;
+	int rc;
+
+	if (sig_len > CMS_SIG_MAX)
+		return -PB_ETOOBIG;
+	cp = calloc(1, sizeof(*cp));
+	if (!cp)
+		return -ENOMEM;
+	mbedtls_x509_crt_init(&cp->certs);
+	mbedtls_pem_init(&pem);
+	if (sig_len > 11 && memcmp(sig, "-----BEGIN ", 11) == 0) {
+		rc = cms_pem_decode(sig, &pem);
+		if (rc != 0)
+			goto out;
+		der = pem.buf;
+		der_len = pem.buflen;
+	}
+	rc = cms_parse(cp, der, der + der_len);
+	if (rc != 0)
+		goto out;
+
+	/* One pass over the content computes every digest the signers use. */
+	for (i = 0; i < cp->n_info; i++) {
+		info = &cp->info[i];
+		for (j = 0; j < n_algs && algs[j] != info->digest; j++)
+			;
+		if (j == n_algs)
+			algs[n_algs++] = info->digest;
+		info->digest_index = (int)j;
+	}
+	rc = digest_fd(fd, algs, n_algs, hashes, NULL);
+	if (rc != 0)
+		goto out;
+
+	for (i = 0; i < cp->n_info; i++) {
+		info = &cp->info[i];
+		if (opts->name && !pki_cert_has_name(info->cert, opts->name))
+			continue;
+		if ((rc = cms_verify_chain(cp, info->cert, opts)) != 0 ||
+		    (rc = cms_check_usage(info->cert)) != 0 ||
+		    (rc = cms_check_signature(
+			     info, hashes[info->digest_index])) != 0)
+			goto out;
+		verified++;
+		if (result)
+			mbedtls_x509_dn_gets(result->signer,
+					     sizeof(result->signer),
+					     &info->cert->subject);
+	}
+	if (verified == 0)
+		rc = opts->name ? -PB_ECMS_WRONG_NAME : -PB_ECMS_NO_SIGNERS;
+	else if (result)
+		result->verified = verified;
+out:
+	mbedtls_pem_free(&pem);
+	mbedtls_x509_crt_free(&cp->certs);
+	free(cp);
+	return rc;
+}

@@ -1,0 +1,187 @@
+/* fileio.c: bounded whole-file reads and crash-safe file writes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fileio.h"
+
+int fileio_read(const char *path, size_t max, unsigned char **buf,
+		size_t *len)
+{
+	unsigned char *data = NULL;
+	struct stat st;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		rc = -PB_ETOOBIG;
+		goto out;
+	}
+	data = malloc((size_t)st.st_size + 1);
+	if (!data) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* The file may shrink or grow while we read; never pass the size. */
+	while (off < (size_t)st.st_size) {
+		n = read(fd, data + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	data[off] = '\0';
+	*buf = data;
+	*len = off;
+	data = NULL;
+	rc = 0;
+out:
+	free(data);
+	close(fd);
+	return rc;
+}
+
+int fileio_join(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size)
+		return -PB_ETOOBIG;
+	return 0;
+}
+
+int fileio_sync_dir(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd;
+	int rc = 0;
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int fileio_write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,
+		 int flags)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((flags & FILEIO_EXCL) && fileio_exists(path))
+		return -EEXIST;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  mode);
+	if (fd < 0)
+		return -errno;
+	/* open() honours the umask; secrets must get exactly @mode. */
+	if (fchmod(fd, mode) != 0) {
+		rc = -errno;
+		goto err_write;
+	}
+	rc = fileio_write_all(fd, buf, len);
+	if (rc != 0)
+		goto err_write;
+	if (fsync(fd) != 0) {
+		rc = -errno;
+		goto err_write;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = -errno;
+		goto err_write;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		rc = -errno;
+		goto err_write;
+	}
+	return fileio_sync_dir(path);
+
+err_write:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+int fileio_mkdirs(const char *path, mode_t mode)
+{
+	char copy[PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(copy, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int fileio_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}

@@ -1,0 +1,75 @@
+/* keystore.h: the key directory: the ceremony that fills it and its layout. */
+#ifndef PODBOOT_KEYSTORE_H
+#define PODBOOT_KEYSTORE_H
+
+#include <stddef.h>
+
+#include "pki.h"
+
+/* File names inside a key directory. */
+#define KEYSTORE_ROOT_CRT "root.crt"
+#define KEYSTORE_ROOT_KEY "root.key"
+#define KEYSTORE_CODESIGN_CRT "codesign.crt"
+#define KEYSTORE_CODESIGN_KEY "codesign.key"
+#define KEYSTORE_SERVER_CRT "server.crt"
+#define KEYSTORE_SERVER_CHAIN "server-chain.crt"
+#define KEYSTORE_SERVER_KEY "server.key"
+#define KEYSTORE_RETIRED "retired"
+
+/** Common name of the code-signing certificate: what stage1 pins. */
+#define KEYSTORE_CODESIGN_CN "podboot-codesign"
+
+struct keystore_init_opts {
+	const char *dir;		/* created 0700 if missing */
+	const char *server_name;	/* the TLS certificate's CN and a SAN */
+	const char *const *names;	/* further DNS names or IP literals */
+	size_t n_names;
+	const char *org;		/* O= of every subject */
+	enum pki_algo algo;
+	unsigned int root_days;
+	unsigned int leaf_days;
+	int force;			/* replace existing keys */
+};
+
+/**
+ * The key ceremony: a self-signed root CA, a code-signing certificate and
+ * a TLS server certificate under it, private keys 0600.
+ *
+ * @v opts		what to create
+ * @v fingerprint	receives the root's SHA-256 fingerprint in hex
+ * @ret rc		0, -PB_EKEYS_EXIST without --force, or another error
+ */
+int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65]);
+
+/**
+ * Issue a new code-signing key and certificate under the existing root.
+ * The old certificate moves to retired/codesign-SERIAL.crt; its key is
+ * replaced, since nothing may sign with it again.  Signatures it made keep
+ * verifying until it expires: they carry the certificate.
+ *
+ * @v dir		key directory holding root.crt and root.key
+ * @v days		validity of the new certificate
+ * @v serial		receives the new certificate's serial in hex (65 bytes)
+ * @ret rc		0 or a negative error
+ */
+int keystore_rotate_codesign(const char *dir, unsigned int days,
+			     char serial[65]);
+
+/** Path of @file inside @dir into @out; 0 or -PB_ETOOBIG. */
+int keystore_path(char *out, size_t size, const char *dir, const char *file);
+
+/**
+ * Load a signing identity: key, certificate chain (signer first, then the
+ * root so that signatures carry it to iPXE), checked to belong together.
+ *
+ * @v key_path		private key file
+ * @v cert_path		signer certificate (PEM may hold intermediates too)
+ * @v extra_path	further certificate to include (the root), or NULL
+ * @v key		initialised context, filled
+ * @v chain		initialised chain, filled
+ */
+int keystore_load_signer(const char *key_path, const char *cert_path,
+			 const char *extra_path, mbedtls_pk_context *key,
+			 mbedtls_x509_crt *chain);
+
+#endif

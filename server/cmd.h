@@ -1,0 +1,21 @@
+/* cmd.h: the podboot subcommands main.c dispatches to. */
+#ifndef PODBOOT_CMD_H
+#define PODBOOT_CMD_H
+
+/*
+ * Each subcommand parses its own options from argv (argv[0] is the
+ * subcommand's name) and returns 0, -PB_EUSAGE after printing its usage,
+ * or another negative error after logging one line that says what failed.
+ */
+int keys_main(int argc, char **argv);
+int sign_main(int argc, char **argv);
+int verify_main(int argc, char **argv);
+int init_main(int argc, char **argv);
+
+/** Default key directory: $PODBOOT_KEYS, else "keys". */
+const char *cmd_default_keys(void);
+
+/** Parse a count of days in [1, 36500]; 0 or -PB_EUSAGE. */
+int cmd_parse_days(const char *text, unsigned int *days);
+
+#endif

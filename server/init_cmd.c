@@ -1,0 +1,237 @@
+/* init_cmd.c: "podboot init": the embedded default set up in one step. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "cmd.h"
+#include "error.h"
+#include "fileio.h"
+#include "keystore.h"
+#include "log.h"
+#include "token.h"
+
+#define INIT_CONFIG "podboot.conf"
+#define INIT_TOKENS "tokens"
+#define INIT_KEYS "keys"
+#define INIT_DATA "data"
+#define INIT_PORT 8443
+
+/* Tokens created at init: name and scopes (see docs/security.md). */
+static const struct {
+	const char *name;
+	const char *scopes;
+} init_tokens[] = {
+	{ "ci", "\"upload:*\"" },
+	{ "operator", "\"rearm\", \"status\"" },
+};
+
+#define N_TOKENS (sizeof(init_tokens) / sizeof(init_tokens[0]))
+
+static void init_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podboot init --dir DIR --server-name NAME\n"
+		"                    [--server-ip IP]... [--algo rsa|ecdsa]\n"
+		"                    [--force]\n\n"
+		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
+		"commented example configuration), DIR/%s (bearer tokens,\n"
+		"mode 0600; the configuration holds only their hashes) and\n"
+		"DIR/%s.\n",
+		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
+}
+
+static const char init_config_head[] =
+	"# podboot configuration (libconfig syntax), written by podboot init.\n"
+	"# Relative paths are relative to this file's directory.\n"
+	"\n"
+	"server = {\n"
+	"  # HTTPS listener; iPXE and agents reach it at base_url, whose host\n"
+	"  # must be one of the TLS certificate's subjectAltNames.\n"
+	"  listen = \"127.0.0.1\";\n"
+	"  port = %d;\n"
+	"  base_url = \"https://%s:%d\";\n"
+	"  tls_cert = \"keys/server-chain.crt\";   # leaf, then root for iPXE\n"
+	"  tls_key = \"keys/server.key\";\n"
+	"  codesign_cert = \"keys/codesign.crt\";\n"
+	"  codesign_key = \"keys/codesign.key\";\n"
+	"  root_cert = \"keys/root.crt\";\n"
+	"  data_dir = \"data\";                    # SQLite and artifacts\n"
+	"  limits = {\n"
+	"    max_upload_mb = 4096;\n"
+	"    max_connections = 1024;\n"
+	"    timeout_s = 30;\n"
+	"    keep_versions = 5;\n"
+	"  };\n"
+	"};\n"
+	"\n"
+	"# Machines the configuration does not know: \"ignore\" (boot the\n"
+	"# local disk) or \"discover\" (record them and retry until assigned).\n"
+	"policy = { unknown = \"ignore\"; };\n"
+	"\n"
+	"# A pod: boot traffic on the provisioning network, the installed OS\n"
+	"# on the management network.  The demo uses documentation ranges.\n"
+	"pods = (\n"
+	"  { name = \"demo\";\n"
+	"    site = \"lab rack 1\";\n"
+	"    profile = \"default\";\n"
+	"    provisioning = { cidr = \"192.0.2.0/24\"; gateway = \"192.0.2.1\";\n"
+	"                     vlan = 0; dns = [ \"192.0.2.1\" ]; };\n"
+	"    management = { cidr = \"198.51.100.0/24\";\n"
+	"                   gateway = \"198.51.100.1\"; vlan = 20;\n"
+	"                   dns = [ \"198.51.100.1\" ]; };\n"
+	"  }\n"
+	");\n"
+	"\n"
+	"# Kernel and initrd name artifacts the server signs and serves.\n"
+	"profiles = (\n"
+	"  { name = \"default\";\n"
+	"    kernel = \"demo-vmlinuz\";\n"
+	"    initrd = \"demo-initrd.img\";\n"
+	"    cmdline = \"console=ttyS0 ks=${ks_url}\";\n"
+	"    kickstart = \"default.ks\";\n"
+	"  }\n"
+	");\n"
+	"\n"
+	"# Machines, matched by MAC, then UUID, then serial.\n"
+	"nodes = (\n"
+	"  { mac = \"52:54:00:00:00:01\"; hostname = \"demo-1\"; pod = \"demo\";\n"
+	"    address = \"198.51.100.11\"; },\n"
+	"  { mac = \"52:54:00:00:00:02\"; hostname = \"demo-2\"; pod = \"demo\";\n"
+	"    address = \"198.51.100.12\"; }\n"
+	");\n"
+	"\n"
+	"# Bearer tokens: SHA-256 of the secret only (secrets are in the\n"
+	"# tokens file beside this one).  Scopes: upload:PREFIX*, rearm, status.\n"
+	"tokens = (\n";
+
+/* The tokens file and the configuration, from freshly generated secrets. */
+static int init_write_files(const char *dir, const char *server_name,
+			    int flags)
+{
+	char secrets[N_TOKENS][TOKEN_SIZE];
+	char hash[TOKEN_HASH_SIZE];
+	char config[8192];
+	char tokens[1024];
+	char path[PATH_MAX];
+	struct rng rng = { .seeded = 0 };
+	size_t clen, tlen = 0, i;
+	int rc;
+
+	rc = rng_init(&rng, "podboot init");
+	for (i = 0; rc == 0 && i < N_TOKENS; i++)
+		rc = token_generate(&rng, secrets[i]);
+	if (rc != 0)
+		goto out;
+	clen = (size_t)snprintf(config, sizeof(config), init_config_head,
+				INIT_PORT, server_name, INIT_PORT);
+	tlen = (size_t)snprintf(tokens, sizeof(tokens),
+				"# podboot bearer tokens: name secret.  Keep "
+				"this file 0600; it is never committed.\n");
+	for (i = 0; i < N_TOKENS; i++) {
+		token_hash(secrets[i], hash);
+		clen += (size_t)snprintf(config + clen, sizeof(config) - clen,
+					 "  { name = \"%s\"; sha256 = \"%s\";\n"
+					 "    scopes = [ %s ]; }%s\n",
+					 init_tokens[i].name, hash,
+					 init_tokens[i].scopes,
+					 i + 1 < N_TOKENS ? "," : "");
+		tlen += (size_t)snprintf(tokens + tlen, sizeof(tokens) - tlen,
+					 "%s %s\n", init_tokens[i].name,
+					 secrets[i]);
+	}
+	clen += (size_t)snprintf(config + clen, sizeof(config) - clen, ");\n");
+	if (clen >= sizeof(config) || tlen >= sizeof(tokens)) {
+		rc = -PB_ETOOBIG;
+		goto out;
+	}
+	if ((rc = fileio_join(path, sizeof(path), dir, INIT_TOKENS)) != 0 ||
+	    (rc = fileio_write(path, tokens, tlen, 0600, flags)) != 0 ||
+	    (rc = fileio_join(path, sizeof(path), dir, INIT_CONFIG)) != 0 ||
+	    (rc = fileio_write(path, config, clen, 0644, flags)) != 0 ||
+	    (rc = fileio_join(path, sizeof(path), dir, INIT_DATA)) != 0 ||
+	    (rc = fileio_mkdirs(path, 0700)) != 0)
+		log_error("%s: %s", path, pb_strerror(rc));
+out:
+	mbedtls_platform_zeroize(secrets, sizeof(secrets));
+	mbedtls_platform_zeroize(tokens, sizeof(tokens));
+	rng_free(&rng);
+	return rc;
+}
+
+int init_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "server-name", required_argument, NULL, 'n' },
+		{ "server-ip", required_argument, NULL, 'i' },
+		{ "algo", required_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *names[PKI_MAX_SANS];
+	struct keystore_init_opts opts = {
+		.org = "podboot",
+		.algo = PKI_RSA,
+		.root_days = 7300,
+		.leaf_days = 825,
+		.names = names,
+	};
+	const char *dir = NULL;
+	char keys[PATH_MAX];
+	char path[PATH_MAX];
+	char fingerprint[65];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'n': opts.server_name = optarg; break;
+		case 'i':
+			if (opts.n_names >= PKI_MAX_SANS - 1)
+				return -PB_EUSAGE;
+			names[opts.n_names++] = optarg;
+			break;
+		case 'A':
+			if (pki_algo_parse(optarg, &opts.algo) != 0) {
+				log_error("--algo takes rsa or ecdsa");
+				return -PB_EUSAGE;
+			}
+			break;
+		case 'f': opts.force = 1; break;
+		case 'h': init_usage(stdout); return 0;
+		default: init_usage(stderr); return -PB_EUSAGE;
+		}
+	}
+	if (!dir || !opts.server_name || optind != argc) {
+		init_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	if ((rc = fileio_join(keys, sizeof(keys), dir, INIT_KEYS)) != 0 ||
+	    (rc = fileio_join(path, sizeof(path), dir, INIT_CONFIG)) != 0)
+		return rc;
+	if (!opts.force && fileio_exists(path)) {
+		log_error("%s exists; pass --force to start over", path);
+		return -PB_EKEYS_EXIST;
+	}
+	opts.dir = keys;
+	rc = keystore_init(&opts, fingerprint);
+	if (rc == 0)
+		rc = init_write_files(dir, opts.server_name,
+				      opts.force ? 0 : FILEIO_EXCL);
+	if (rc != 0) {
+		if (rc != -PB_EKEYS_EXIST)
+			log_error("init of %s failed: %s", dir,
+				  pb_strerror(rc));
+		return rc;
+	}
+	printf("podboot initialised in %s\n"
+	       "  keys:          %s (root CA fingerprint %s)\n"
+	       "  configuration: %s\n"
+	       "  tokens:        %s/%s (mode 0600)\n",
+	       dir, keys, fingerprint, path, dir, INIT_TOKENS);
+	return 0;
+}
