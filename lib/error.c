@@ -21,8 +21,6 @@ static const char *const error_text[PB_ELAST - PB_EBASE] = {
 		"signature is not a well-formed CMS structure",
 	[PB_ECMS_NOT_SIGNED_DATA - PB_EBASE] =
 		"signature is not CMS SignedData",
-	[PB_ECMS_ATTACHED - PB_EBASE] =
-		"signature carries its content (iPXE needs a detached signature)",
 	[PB_ECMS_CERT_MISSING - PB_EBASE] =
 		"signer certificate missing from the signature",
 	[PB_ECMS_SKI_SIGNER - PB_EBASE] =

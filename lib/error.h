@@ -24,7 +24,6 @@ enum pb_error {
 	/* CMS verification: one code per reason iPXE would refuse */
 	PB_ECMS_PARSE,
 	PB_ECMS_NOT_SIGNED_DATA,
-	PB_ECMS_ATTACHED,
 	PB_ECMS_CERT_MISSING,
 	PB_ECMS_SKI_SIGNER,
 	PB_ECMS_SIGNED_ATTRS,

@@ -290,7 +290,9 @@ static int pki_set_san(mbedtls_x509write_cert *crt,
 		len += (size_t)ret;
 	}
 	for (i = spec->n_dns; i-- > 0;) {
-		if (!pki_dns_name_valid(spec->dns[i]))
+		if (!pki_dns_name_valid(spec->dns[i]) &&
+		    !(strncmp(spec->dns[i], "*.", 2) == 0 &&
+		      pki_dns_name_valid(spec->dns[i] + 2)))
 			return -PB_EBAD_NAME;
 		ret = pki_write_general_name(&p, buf, MBEDTLS_X509_SAN_DNS_NAME,
 					     spec->dns[i],

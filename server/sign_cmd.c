@@ -23,13 +23,16 @@
 static void sign_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: podboot sign FILE [-o FILE.sig] [--keys DIR]\n"
-		"                    [--key KEY --cert CERT] [--no-root]\n\n"
+		"usage: podboot sign FILE [-o FILE.sig] [--keys DIR] [--no-root]\n"
+		"       podboot sign FILE [-o FILE.sig] --key KEY --cert CERT\n"
+		"                    [--include CERT]\n\n"
 		"Writes a detached DER CMS signature of FILE (SHA-256, no\n"
 		"signed attributes, signer by issuer and serial, certificates\n"
 		"included): the form iPXE's imgverify accepts.  Keys come from\n"
 		"DIR (default $PODBOOT_KEYS or ./keys): codesign.key and\n"
-		"codesign.crt, with root.crt included unless --no-root.\n");
+		"codesign.crt, with root.crt included unless --no-root; or\n"
+		"from --key and --cert, including the certificates of\n"
+		"--include (the root, intermediates) as well.\n");
 }
 
 static void verify_usage(FILE *out)
@@ -61,11 +64,13 @@ int sign_main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "cert", required_argument, NULL, 'C' },
 		{ "no-root", no_argument, NULL, 'N' },
+		{ "include", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = cmd_default_keys();
 	const char *out = NULL, *key_path = NULL, *cert_path = NULL;
+	const char *include = NULL;
 	char key_buf[PATH_MAX], cert_buf[PATH_MAX], root_buf[PATH_MAX];
 	char out_buf[PATH_MAX];
 	struct rng rng = { .seeded = 0 };
@@ -84,11 +89,13 @@ int sign_main(int argc, char **argv)
 		case 'K': key_path = optarg; break;
 		case 'C': cert_path = optarg; break;
 		case 'N': with_root = 0; break;
+		case 'I': include = optarg; break;
 		case 'h': sign_usage(stdout); return 0;
 		default: sign_usage(stderr); return -PB_EUSAGE;
 		}
 	}
-	if (optind != argc - 1 || !key_path != !cert_path) {
+	if (optind != argc - 1 || !key_path != !cert_path ||
+	    (include && !key_path)) {
 		sign_usage(stderr);
 		return -PB_EUSAGE;
 	}
@@ -105,6 +112,7 @@ int sign_main(int argc, char **argv)
 	if (!key_path) {
 		key_path = key_buf;
 		cert_path = cert_buf;
+		include = with_root ? root_buf : NULL;
 	}
 	if (!out) {
 		if (snprintf(out_buf, sizeof(out_buf), "%s.sig",
@@ -114,8 +122,7 @@ int sign_main(int argc, char **argv)
 	}
 	mbedtls_pk_init(&key);
 	mbedtls_x509_crt_init(&chain);
-	rc = keystore_load_signer(key_path, cert_path,
-				  with_root ? root_buf : NULL, &key, &chain);
+	rc = keystore_load_signer(key_path, cert_path, include, &key, &chain);
 	if (rc != 0)
 		goto out;
 	if ((rc = sign_open(argv[optind], &fd)) != 0)

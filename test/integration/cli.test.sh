@@ -1,0 +1,42 @@
+# cli.test.sh: podboot init and the command line's errors.
+. "$(dirname "$0")/lib.sh"
+
+D=$T/site
+ok "podboot init" "$PODBOOT" init --dir "$D" --server-name boot.example.net \
+	--server-ip 127.0.0.1
+check "keys created" [ -f "$D/keys/root.crt" -a -f "$D/keys/codesign.key" ]
+check "tokens file is mode 0600" [ "$(stat -c %a "$D/tokens")" = 600 ]
+check "configuration written" [ -f "$D/podboot.conf" ]
+check "data directory created" [ -d "$D/data" ]
+ci=$(awk '$1 == "ci" {print $2}' "$D/tokens")
+op=$(awk '$1 == "operator" {print $2}' "$D/tokens")
+check "tokens look like pbt_ and 64 hex digits" sh -c \
+	"echo '$ci $op' | grep -qE '^pbt_[0-9a-f]{64} pbt_[0-9a-f]{64}$'"
+check "configuration holds the tokens' SHA-256" grep -q \
+	"sha256 = \"$(printf %s "$ci" | sha256sum | cut -d' ' -f1)\"" "$D/podboot.conf"
+check "configuration never holds a secret" sh -c "! grep -q '$ci' '$D/podboot.conf'"
+check "base URL uses the server name" grep -q \
+	'base_url = "https://boot.example.net:8443"' "$D/podboot.conf"
+refused "second init refused" "pass --force" \
+	"$PODBOOT" init --dir "$D" --server-name boot.example.net
+ok "the demo keys sign" "$PODBOOT" sign "$D/podboot.conf" --keys "$D/keys"
+ok "and verify" "$PODBOOT" verify "$D/podboot.conf" "$D/podboot.conf.sig" \
+	--root "$D/keys/root.crt" --signer podboot-codesign
+
+"$PODBOOT" >/dev/null 2>&1
+check "no command: usage, exit 2" [ $? = 2 ]
+"$PODBOOT" frobnicate >/dev/null 2>"$ERR"
+check "unknown command: exit 2" [ $? = 2 ]
+check "unknown command named" grep -q "unknown command 'frobnicate'" "$ERR"
+ok "--help lists the commands" "$PODBOOT" --help
+check "help names sign and verify" grep -q "verify" "$OUT"
+for c in init keys sign verify; do
+	ok "$c --help" "$PODBOOT" "$c" --help
+done
+"$PODBOOT" keys init --dir "$T/x" >/dev/null 2>&1
+check "keys init without --server-name: exit 2" [ $? = 2 ]
+"$PODBOOT" keys init --dir "$T/x" --server-name a --algo dsa >/dev/null 2>"$ERR"
+check "bad --algo named" grep -q "rsa or ecdsa" "$ERR"
+"$PODBOOT" keys init --dir "$T/x" --server-name a --days 0 >/dev/null 2>"$ERR"
+check "bad --days named" grep -q "not a number of days" "$ERR"
+finish

@@ -1,0 +1,54 @@
+# lib.sh: assertions for the shell integration tests (sourced, not run).
+# Each check prints "ok" or "FAIL" and is counted; the runner adds them up.
+set -u
+
+PODBOOT=${PODBOOT:-$(cd "$(dirname "$0")/../.." && pwd)/build/podboot}
+PODBOOT_FAST=${PODBOOT_FAST:-$PODBOOT}
+T=$(mktemp -d /tmp/podboot-it.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+PASS=0
+FAIL=0
+OUT=$T/.out
+ERR=$T/.err
+
+_report() {
+	if [ "$1" = 0 ]; then
+		PASS=$((PASS + 1)); echo "ok   - $2"
+	else
+		FAIL=$((FAIL + 1)); echo "FAIL - $2"
+		sed 's/^/       | /' "$OUT" "$ERR" | head -20
+	fi
+}
+
+# ok DESC CMD...: CMD must succeed.
+ok() {
+	local desc=$1; shift
+	"$@" >"$OUT" 2>"$ERR"
+	_report $? "$desc"
+}
+
+# refused DESC TEXT CMD...: CMD must exit 1 and say TEXT on stderr.
+refused() {
+	local desc=$1 text=$2 rc; shift 2
+	"$@" >"$OUT" 2>"$ERR"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -qF -- "$text" "$ERR"; then
+		_report 0 "$desc"
+	else
+		echo "exit $rc, expected 1 and: $text" >>"$ERR"
+		_report 1 "$desc"
+	fi
+}
+
+# check DESC: the previous command's stdout/stderr, tested by a condition.
+check() {
+	local desc=$1; shift
+	"$@" >/dev/null 2>&1
+	_report $? "$desc"
+}
+
+# Called last by every test file: hands the counts to the runner.
+finish() {
+	echo "$PASS $FAIL" >"${RESULTS:-/dev/null}"
+	[ "$FAIL" = 0 ]
+}

@@ -1,0 +1,98 @@
+/* main.c: runs every CUnit suite; exit status says whether all passed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "keystore.h"
+#include "unit.h"
+
+static char tmpdir[64];
+
+static void unit_rm_tmpdir(void)
+{
+	char cmd[128];
+
+	if (tmpdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+const char *unit_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		strcpy(tmpdir, "/tmp/podboot-unit-XXXXXX");
+		if (!mkdtemp(tmpdir)) {
+			perror("mkdtemp");
+			exit(2);
+		}
+		atexit(unit_rm_tmpdir);
+	}
+	return tmpdir;
+}
+
+const char *unit_keys(int ecdsa)
+{
+	static char dirs[2][128];
+	char *dir = dirs[ecdsa ? 1 : 0];
+	struct keystore_init_opts opts = {
+		.server_name = "boot.example.net",
+		.org = "podboot unit",
+		.algo = ecdsa ? PKI_ECDSA : PKI_RSA,
+		.root_days = 3650,
+		.leaf_days = 30,
+	};
+	char fpr[65];
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dirs[0]), "%s/keys-%s", unit_tmpdir(),
+			 ecdsa ? "ecdsa" : "rsa");
+		opts.dir = dir;
+		if (keystore_init(&opts, fpr) != 0) {
+			fprintf(stderr, "keystore_init %s failed\n", dir);
+			exit(2);
+		}
+	}
+	return dir;
+}
+
+int unit_add_suite(const char *name, CU_InitializeFunc init,
+		   CU_CleanupFunc clean, const CU_TestInfo *tests)
+{
+	CU_SuiteInfo suites[] = {
+		{ name, init, clean, NULL, NULL, (CU_TestInfo *)tests },
+		CU_SUITE_INFO_NULL,
+	};
+
+	return CU_register_suites(suites);
+}
+
+int main(void)
+{
+	static int (*const suites[])(void) = {
+		suite_digest_register,	 suite_fileio_register,
+		suite_token_register,	 suite_pki_register,
+		suite_keystore_register, suite_cms_register,
+	};
+	unsigned int failed;
+	size_t i;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i]() != CUE_SUCCESS) {
+			fprintf(stderr, "suite registration: %s\n",
+				CU_get_error_msg());
+			return 2;
+		}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() +
+		 CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,267 @@
+/* test_cms.c: signatures in iPXE's form, and every way they are refused. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+
+#include "cms.h"
+#include "error.h"
+#include "fileio.h"
+#include "keystore.h"
+#include "unit.h"
+
+static const char content[] = "#!ipxe\nkernel vmlinuz\nboot\n";
+
+/* Write @data to a file and return it open for reading. */
+static int content_fd(const void *data, size_t len)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/content", unit_tmpdir());
+	CU_ASSERT_EQUAL(fileio_write(path, data, len, 0644, 0), 0);
+	fd = open(path, O_RDONLY);
+	CU_ASSERT(fd >= 0);
+	return fd;
+}
+
+struct signer {
+	mbedtls_pk_context key;
+	mbedtls_x509_crt chain;
+	mbedtls_x509_crt root;
+	struct rng rng;
+};
+
+static void signer_load(struct signer *s, int ecdsa)
+{
+	char key[256], crt[256], root[256];
+	const char *dir = unit_keys(ecdsa);
+
+	snprintf(key, sizeof(key), "%s/%s", dir, KEYSTORE_CODESIGN_KEY);
+	snprintf(crt, sizeof(crt), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	snprintf(root, sizeof(root), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	mbedtls_pk_init(&s->key);
+	mbedtls_x509_crt_init(&s->chain);
+	mbedtls_x509_crt_init(&s->root);
+	s->rng.seeded = 0;
+	CU_ASSERT_EQUAL_FATAL(keystore_load_signer(key, crt, root, &s->key,
+						   &s->chain), 0);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&s->root, root), 0);
+	CU_ASSERT_EQUAL_FATAL(rng_init(&s->rng, "unit"), 0);
+}
+
+static void signer_free(struct signer *s)
+{
+	rng_free(&s->rng);
+	mbedtls_x509_crt_free(&s->root);
+	mbedtls_x509_crt_free(&s->chain);
+	mbedtls_pk_free(&s->key);
+}
+
+static void sign_with(struct signer *s, const char *alg_name,
+		      const void *data, size_t len, unsigned char **der,
+		      size_t *der_len)
+{
+	const struct digest_alg *alg = digest_by_name(alg_name);
+	uint8_t hash[DIGEST_MAX_SIZE];
+	struct digest d;
+
+	digest_init(&d, alg);
+	digest_update(&d, data, len);
+	digest_final(&d, hash);
+	CU_ASSERT_EQUAL_FATAL(cms_sign_digest(alg, hash, &s->key, &s->chain,
+					      &s->rng, der, der_len), 0);
+}
+
+static int verify_at(const unsigned char *der, size_t der_len,
+		     const void *data, size_t len,
+		     const mbedtls_x509_crt *root, const char *name,
+		     time_t now)
+{
+	struct cms_verify_opts opts = { root, name, now };
+	struct cms_verify_result res = { 0 };
+	int fd = content_fd(data, len);
+	int rc = cms_verify_fd(der, der_len, fd, &opts, &res);
+
+	close(fd);
+	if (rc == 0)
+		CU_ASSERT(res.verified == 1);
+	return rc;
+}
+
+static int verify(const unsigned char *der, size_t der_len, const void *data,
+		  size_t len, const mbedtls_x509_crt *root, const char *name)
+{
+	return verify_at(der, der_len, data, len, root, name, time(NULL));
+}
+
+static void roundtrip(int ecdsa)
+{
+	static const char *const algs[] = { "sha256", "sha1", "sha384",
+					    "sha512", "sha224" };
+	struct signer s;
+	unsigned char *der;
+	size_t len, i;
+
+	signer_load(&s, ecdsa);
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		sign_with(&s, algs[i], content, sizeof(content), &der, &len);
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, NULL), 0);
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, KEYSTORE_CODESIGN_CN), 0);
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, "someone-else"),
+				-PB_ECMS_WRONG_NAME);
+		/* One byte more, one bit different: refused. */
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content) - 1,
+				       &s.root, NULL), -PB_ECMS_BAD_SIGNATURE);
+		free(der);
+	}
+	signer_free(&s);
+}
+
+static void test_roundtrip_rsa(void)
+{
+	roundtrip(0);
+}
+
+static void test_roundtrip_ecdsa(void)
+{
+	roundtrip(1);
+}
+
+static void test_wrong_root(void)
+{
+	struct signer rsa, ec;
+	unsigned char *der;
+	size_t len;
+
+	signer_load(&rsa, 0);
+	signer_load(&ec, 1);
+	sign_with(&rsa, "sha256", content, sizeof(content), &der, &len);
+	CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content), &ec.root,
+			       NULL), -PB_ECMS_UNTRUSTED);
+	free(der);
+	/* A key that does not match the certificate never signs. */
+	CU_ASSERT_EQUAL(cms_sign_digest(digest_by_name("sha256"),
+					(const uint8_t *)content, &ec.key,
+					&rsa.chain, &rsa.rng, &der, &len),
+			-PB_EKEY_MISMATCH);
+	signer_free(&ec);
+	signer_free(&rsa);
+}
+
+/* iPXE allows 12.5 hours of clock error either side of the validity. */
+static void test_time_margin(void)
+{
+	struct signer s;
+	unsigned char *der;
+	time_t from, to;
+	size_t len;
+
+	signer_load(&s, 1);
+	sign_with(&s, "sha256", content, sizeof(content), &der, &len);
+	pki_cert_validity(&s.chain, &from, &to);
+	CU_ASSERT_EQUAL(verify_at(der, len, content, sizeof(content), &s.root,
+				  NULL, to + CMS_TIME_MARGIN - 60), 0);
+	CU_ASSERT_EQUAL(verify_at(der, len, content, sizeof(content), &s.root,
+				  NULL, to + CMS_TIME_MARGIN + 60),
+			-PB_ECMS_EXPIRED);
+	CU_ASSERT_EQUAL(verify_at(der, len, content, sizeof(content), &s.root,
+				  NULL, from - CMS_TIME_MARGIN + 60), 0);
+	CU_ASSERT_EQUAL(verify_at(der, len, content, sizeof(content), &s.root,
+				  NULL, from - CMS_TIME_MARGIN - 60),
+			-PB_ECMS_NOT_YET_VALID);
+	free(der);
+	signer_free(&s);
+}
+
+static void test_pem(void)
+{
+	unsigned char b64[8192], pem[8300];
+	struct signer s;
+	unsigned char *der;
+	size_t len, blen;
+
+	signer_load(&s, 1);
+	sign_with(&s, "sha256", content, sizeof(content), &der, &len);
+	CU_ASSERT_EQUAL_FATAL(mbedtls_base64_encode(b64, sizeof(b64), &blen,
+						    der, len), 0);
+	snprintf((char *)pem, sizeof(pem),
+		 "-----BEGIN PKCS7-----\n%s\n-----END PKCS7-----\n", b64);
+	CU_ASSERT_EQUAL(verify(pem, strlen((char *)pem), content,
+			       sizeof(content), &s.root, NULL), 0);
+	pem[30] ^= 0x01;
+	CU_ASSERT_NOT_EQUAL(verify(pem, strlen((char *)pem), content,
+				   sizeof(content), &s.root, NULL), 0);
+	free(der);
+	signer_free(&s);
+}
+
+/* Hostile signatures: truncated, wrong type, mangled; refused, no crash. */
+static void test_malformed(void)
+{
+	struct signer s;
+	unsigned char *der, *copy;
+	size_t len, i, sig_start;
+	int rc;
+
+	signer_load(&s, 1);
+	sign_with(&s, "sha256", content, sizeof(content), &der, &len);
+	copy = malloc(len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	for (i = 0; i < len; i++) {
+		memcpy(copy, der, i);
+		CU_ASSERT_NOT_EQUAL(verify(copy, i, content, sizeof(content),
+					   &s.root, NULL), 0);
+	}
+	/* Content type pkcs7-data instead of signedData (last OID byte). */
+	memcpy(copy, der, len);
+	copy[4 + 2 + 8] = 0x01;	/* SEQUENCE header, OID header, 9th byte */
+	CU_ASSERT_EQUAL(verify(copy, len, content, sizeof(content), &s.root,
+			       NULL), -PB_ECMS_NOT_SIGNED_DATA);
+	/* Every bit of the signature value matters (it ends the DER). */
+	sig_start = len - 64;
+	for (i = sig_start; i < len; i++) {
+		memcpy(copy, der, len);
+		copy[i] ^= 0x80;
+		rc = verify(copy, len, content, sizeof(content), &s.root, NULL);
+		CU_ASSERT(rc == -PB_ECMS_BAD_SIGNATURE || rc == -PB_ECMS_PARSE);
+	}
+	/* Any single-byte change anywhere: an error code, never a crash. */
+	for (i = 0; i < len; i++) {
+		memcpy(copy, der, len);
+		copy[i] ^= 0xff;
+		rc = verify(copy, len, content, sizeof(content), &s.root, NULL);
+		CU_ASSERT(rc <= 0 && rc > -PB_ELAST);
+	}
+	CU_ASSERT_EQUAL(verify((const unsigned char *)"junk", 4, content,
+			       sizeof(content), &s.root, NULL),
+			-PB_ECMS_PARSE);
+	free(copy);
+	free(der);
+	signer_free(&s);
+}
+
+static const CU_TestInfo tests[] = {
+	{ "RSA: sign, verify, every digest, name, tamper",
+	  test_roundtrip_rsa },
+	{ "ECDSA: sign, verify, every digest, name, tamper",
+	  test_roundtrip_ecdsa },
+	{ "untrusted root and mismatched key", test_wrong_root },
+	{ "validity with iPXE's 12.5 h margin", test_time_margin },
+	{ "PEM signatures", test_pem },
+	{ "truncated, mistyped and mangled signatures", test_malformed },
+	CU_TEST_INFO_NULL,
+};
+
+int suite_cms_register(void)
+{
+	return unit_add_suite("cms", NULL, NULL, tests);
+}

@@ -1,0 +1,154 @@
+/* test_keystore.c: the key ceremony's files, refusals and rotation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <time.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cms.h"
+#include "error.h"
+#include "fileio.h"
+#include "keystore.h"
+#include "unit.h"
+
+static char dir[256];
+
+static int mode_of(const char *file)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (stat(path, &st) != 0)
+		return -1;
+	return (int)(st.st_mode & 0777);
+}
+
+static void test_init_files(void)
+{
+	const char *alt[] = { "127.0.0.1", "boot2.example.net" };
+	struct keystore_init_opts opts = {
+		.dir = dir, .server_name = "boot.example.net", .names = alt,
+		.n_names = 2, .org = "t", .algo = PKI_ECDSA, .root_days = 10,
+		.leaf_days = 5,
+	};
+	char fpr[65], fpr2[65];
+
+	snprintf(dir, sizeof(dir), "%s/ceremony", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(keystore_init(&opts, fpr), 0);
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_ROOT_KEY), 0600);
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_CODESIGN_KEY), 0600);
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_SERVER_KEY), 0600);
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_ROOT_CRT), 0644);
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_SERVER_CHAIN), 0644);
+	CU_ASSERT_EQUAL(mode_of("."), 0700);
+
+	/* No overwrite without force: the old root stays. */
+	CU_ASSERT_EQUAL(keystore_init(&opts, fpr2), -PB_EKEYS_EXIST);
+	opts.force = 1;
+	CU_ASSERT_EQUAL(keystore_init(&opts, fpr2), 0);
+	CU_ASSERT_STRING_NOT_EQUAL(fpr, fpr2);
+
+	/* A bad name is refused before anything is written. */
+	alt[0] = "not a name";
+	CU_ASSERT_EQUAL(keystore_init(&opts, fpr2), -PB_EBAD_NAME);
+}
+
+static int sign_file(const char *path, unsigned char **der, size_t *len)
+{
+	char key[512], crt[512], root[512];
+	struct rng rng = { .seeded = 0 };
+	mbedtls_pk_context pk;
+	mbedtls_x509_crt chain;
+	int fd, rc;
+
+	snprintf(key, sizeof(key), "%s/%s", dir, KEYSTORE_CODESIGN_KEY);
+	snprintf(crt, sizeof(crt), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	snprintf(root, sizeof(root), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	mbedtls_pk_init(&pk);
+	mbedtls_x509_crt_init(&chain);
+	fd = open(path, O_RDONLY);
+	rc = keystore_load_signer(key, crt, root, &pk, &chain);
+	if (rc == 0)
+		rc = rng_init(&rng, "unit");
+	if (rc == 0)
+		rc = cms_sign_fd(fd, &pk, &chain, &rng, der, len);
+	close(fd);
+	rng_free(&rng);
+	mbedtls_x509_crt_free(&chain);
+	mbedtls_pk_free(&pk);
+	return rc;
+}
+
+static int verify_file(const char *path, const unsigned char *der,
+		       size_t len)
+{
+	struct cms_verify_opts opts = { .now = time(NULL),
+					.name = KEYSTORE_CODESIGN_CN };
+	mbedtls_x509_crt root;
+	char root_path[512];
+	int fd, rc;
+
+	snprintf(root_path, sizeof(root_path), "%s/%s", dir,
+		 KEYSTORE_ROOT_CRT);
+	mbedtls_x509_crt_init(&root);
+	rc = pki_cert_load(&root, root_path);
+	opts.roots = &root;
+	fd = open(path, O_RDONLY);
+	if (rc == 0)
+		rc = cms_verify_fd(der, len, fd, &opts, NULL);
+	close(fd);
+	mbedtls_x509_crt_free(&root);
+	return rc;
+}
+
+static void test_rotate(void)
+{
+	unsigned char *old_sig = NULL, *new_sig = NULL;
+	size_t old_len, new_len;
+	char file[512], retired[512], serial[65];
+	mbedtls_x509_crt before;
+	char before_serial[65];
+
+	snprintf(file, sizeof(file), "%s/payload", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(fileio_write(file, "kernel", 6, 0644, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(sign_file(file, &old_sig, &old_len), 0);
+
+	mbedtls_x509_crt_init(&before);
+	snprintf(retired, sizeof(retired), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&before, retired), 0);
+	pki_serial_hex(&before, before_serial, sizeof(before_serial));
+	mbedtls_x509_crt_free(&before);
+
+	CU_ASSERT_EQUAL_FATAL(keystore_rotate_codesign(dir, 30, serial), 0);
+	CU_ASSERT_STRING_NOT_EQUAL(serial, before_serial);
+	snprintf(retired, sizeof(retired), "%s/retired/codesign-%s.crt", dir,
+		 before_serial);
+	CU_ASSERT_TRUE(fileio_exists(retired));
+	CU_ASSERT_EQUAL(mode_of(KEYSTORE_CODESIGN_KEY), 0600);
+
+	/* Old signatures still verify; new ones are made by the new key. */
+	CU_ASSERT_EQUAL(verify_file(file, old_sig, old_len), 0);
+	CU_ASSERT_EQUAL_FATAL(sign_file(file, &new_sig, &new_len), 0);
+	CU_ASSERT_EQUAL(verify_file(file, new_sig, new_len), 0);
+	CU_ASSERT(old_len != new_len || memcmp(old_sig, new_sig, old_len) != 0);
+	free(old_sig);
+	free(new_sig);
+
+	CU_ASSERT_EQUAL(keystore_rotate_codesign("/nonexistent", 30, serial),
+			-ENOENT);
+}
+
+static const CU_TestInfo tests[] = {
+	{ "init: files, modes, no silent overwrite", test_init_files },
+	{ "rotate-codesign keeps old signatures valid", test_rotate },
+	CU_TEST_INFO_NULL,
+};
+
+int suite_keystore_register(void)
+{
+	return unit_add_suite("keystore", NULL, NULL, tests);
+}
