@@ -14,8 +14,9 @@ CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
-DEP_LIBS := -lmbedx509 -lmbedtls -lmbedcrypto -lnettle
-CPPFLAGS := -Ilib
+DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz \
+	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lpthread
+CPPFLAGS := -Ilib -Iserver
 CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP
 LDFLAGS := $(LDFLAGS_SAN)
 
@@ -25,10 +26,13 @@ UNIT_SRC := $(wildcard test/unit/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+# Everything but main.o, so that unit tests can link the server's modules.
+SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 PODBOOT := $(BUILD)/podboot
 LIBPODBOOT := $(BUILD)/libpodboot.a
+LIBSERVER := $(BUILD)/libpodboot-server.a
 UNIT := $(BUILD)/unit-tests
 
 .PHONY: all deps check unit integration asan run bench clean
@@ -45,11 +49,15 @@ $(BUILD)/%.o: %.c
 $(LIBPODBOOT): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(PODBOOT): $(SERVER_OBJ) $(LIBPODBOOT)
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(LIBPODBOOT) $(DEP_LIBS)
+$(LIBSERVER): $(SERVER_LIB_OBJ)
+	$(AR) rcs $@ $^
 
-$(UNIT): $(UNIT_OBJ) $(LIBPODBOOT)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBPODBOOT) $(DEP_LIBS) -lcunit
+$(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# --whole-archive is not needed: suites are objects, not archive members.
+$(UNIT): $(UNIT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 all

@@ -17,6 +17,11 @@ static const char *const error_text[PB_ELAST - PB_EBASE] = {
 	[PB_ESIGN - PB_EBASE] = "signing with the private key failed",
 	[PB_ETOOBIG - PB_EBASE] = "input exceeds its size limit",
 	[PB_EBAD_NAME - PB_EBASE] = "name or address is not valid",
+	[PB_ESTORE - PB_EBASE] = "database operation failed",
+	[PB_ESCHEMA - PB_EBASE] =
+		"database was written by a newer podboot (schema too new)",
+	[PB_ESTATE - PB_EBASE] = "not allowed in the node's current state",
+	[PB_ECONFIG - PB_EBASE] = "configuration is invalid",
 	[PB_ECMS_PARSE - PB_EBASE] =
 		"signature is not a well-formed CMS structure",
 	[PB_ECMS_NOT_SIGNED_DATA - PB_EBASE] =

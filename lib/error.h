@@ -21,6 +21,10 @@ enum pb_error {
 	PB_ESIGN,		/* private-key operation failed */
 	PB_ETOOBIG,		/* input exceeds its limit */
 	PB_EBAD_NAME,		/* name or address fails its grammar */
+	PB_ESTORE,		/* database failure */
+	PB_ESCHEMA,		/* database from a newer podboot */
+	PB_ESTATE,		/* lifecycle transition not allowed */
+	PB_ECONFIG,		/* configuration invalid */
 	/* CMS verification: one code per reason iPXE would refuse */
 	PB_ECMS_PARSE,
 	PB_ECMS_NOT_SIGNED_DATA,

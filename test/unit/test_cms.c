@@ -261,7 +261,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_cms_register(void)
+static int suite_cms_register(void)
 {
 	return unit_add_suite("cms", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_cms_register)

@@ -84,7 +84,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_digest_register(void)
+static int suite_digest_register(void)
 {
 	return unit_add_suite("digest", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_digest_register)

@@ -59,7 +59,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_fileio_register(void)
+static int suite_fileio_register(void)
 {
 	return unit_add_suite("fileio", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_fileio_register)

@@ -148,7 +148,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_keystore_register(void)
+static int suite_keystore_register(void)
 {
 	return unit_add_suite("keystore", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_keystore_register)

@@ -171,7 +171,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_pki_register(void)
+static int suite_pki_register(void)
 {
 	return unit_add_suite("pki", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_pki_register)

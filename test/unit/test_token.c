@@ -41,7 +41,9 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-int suite_token_register(void)
+static int suite_token_register(void)
 {
 	return unit_add_suite("token", NULL, NULL, tests);
 }
+
+UNIT_SUITE(suite_token_register)

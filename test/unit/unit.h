@@ -4,13 +4,17 @@
 
 #include <CUnit/CUnit.h>
 
-/* Each suite registers itself; returns 0 or a CUnit error. */
-int suite_cms_register(void);
-int suite_digest_register(void);
-int suite_fileio_register(void);
-int suite_keystore_register(void);
-int suite_pki_register(void);
-int suite_token_register(void);
+/** Queue a suite's registration function; see UNIT_SUITE. */
+void unit_queue_suite(int (*register_fn)(void));
+
+/*
+ * Each test file ends with UNIT_SUITE(its_register_function): the runner
+ * registers every linked suite without a central list to edit.
+ */
+#define UNIT_SUITE(fn)                                              \
+	static void __attribute__((constructor)) fn##_queue(void) { \
+		unit_queue_suite(fn);                               \
+	}
 
 /** A fresh temporary directory for this process; removed at exit. */
 const char *unit_tmpdir(void);

@@ -1,0 +1,148 @@
+/* config.h: podboot serve's configuration: one libconfig file, validated
+ * into a read-only model.  A loaded struct config never changes; SIGHUP
+ * loads a new one and swaps it in. */
+#ifndef PODBOOT_CONFIG_H
+#define PODBOOT_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define CONFIG_NAME_MAX 64	/* pod, profile, node and token names */
+#define CONFIG_DNS_MAX 4
+#define CONFIG_SCOPES_MAX 16
+#define CONFIG_ERR_MAX 512
+
+/** A network of a pod (provisioning or management). */
+struct config_net {
+	char cidr[64];		/* "192.0.2.0/24" or IPv6 */
+	int prefix;		/* from cidr */
+	char gateway[64];	/* "" if none */
+	unsigned int vlan;	/* 0 untagged, else 1..4094 */
+	char dns[CONFIG_DNS_MAX][64];
+	size_t n_dns;
+};
+
+struct config_pod {
+	char name[CONFIG_NAME_MAX];
+	char site[128];
+	char profile[CONFIG_NAME_MAX];	/* default profile of its nodes */
+	struct config_net prov;		/* boot traffic */
+	struct config_net mgmt;		/* the installed OS */
+	int allow_unverified;		/* may boot over plain HTTP (tests) */
+};
+
+struct config_profile {
+	char name[CONFIG_NAME_MAX];
+	char kernel[129];		/* artifact names */
+	char initrd[129];
+	char cmdline[1024];		/* template: ${ks_url} ${hostname} ... */
+	char kickstart[PATH_MAX];	/* template file, absolute after load */
+};
+
+struct config_node {
+	char hostname[CONFIG_NAME_MAX];	/* also the node's id */
+	char mac[18];			/* normalised aa:bb:cc:dd:ee:ff */
+	char uuid[37];			/* normalised lower case, or "" */
+	char serial[65];		/* or "" */
+	char address[64];		/* static management address, or "" */
+	const struct config_pod *pod;
+	const struct config_profile *profile;	/* override or pod default */
+};
+
+struct config_token {
+	char name[CONFIG_NAME_MAX];
+	char sha256[65];		/* of the secret; lower-case hex */
+	char scopes[CONFIG_SCOPES_MAX][136];	/* "upload:PREFIX*", "rearm",
+						   "status" */
+	size_t n_scopes;
+};
+
+enum config_unknown { CONFIG_UNKNOWN_IGNORE, CONFIG_UNKNOWN_DISCOVER };
+
+struct config {
+	char path[PATH_MAX];		/* the file loaded */
+	/* server: paths are absolute after load (relative to the file) */
+	char listen[64];
+	unsigned int port;
+	char base_url[256];		/* https://host:port, no trailing / */
+	char tls_cert[PATH_MAX];
+	char tls_key[PATH_MAX];
+	char codesign_cert[PATH_MAX];
+	char codesign_key[PATH_MAX];
+	char root_cert[PATH_MAX];
+	char data_dir[PATH_MAX];
+	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
+	unsigned int plain_port;
+	int plain_allow_nonlocal;
+	/* limits */
+	unsigned long long max_upload;	/* bytes */
+	unsigned int max_connections;
+	unsigned int timeout_s;
+	unsigned int keep_versions;
+	unsigned int threads;
+	enum config_unknown unknown;
+	struct config_pod *pods;
+	size_t n_pods;
+	struct config_profile *profiles;
+	size_t n_profiles;
+	struct config_node *nodes;	/* sorted by mac after load */
+	size_t n_nodes;
+	struct config_token *tokens;
+	size_t n_tokens;
+};
+
+/**
+ * Load and validate a configuration file.
+ *
+ * @v path		libconfig file
+ * @v out		receives the model; config_free() it
+ * @v err		on failure, one line "FILE:LINE: what is wrong"
+ * @v err_size		size of @err
+ * @ret rc		0, -PB_ECONFIG, or -errno if the file cannot be read
+ */
+int config_load(const char *path, struct config **out, char *err,
+		size_t err_size);
+
+/** Free a configuration; NULL is fine. */
+void config_free(struct config *cfg);
+
+/* Machine lookups: NULL when not configured.  @mac etc. normalised. */
+const struct config_node *config_node_by_mac(const struct config *cfg,
+					     const char *mac);
+const struct config_node *config_node_by_uuid(const struct config *cfg,
+					      const char *uuid);
+const struct config_node *config_node_by_serial(const struct config *cfg,
+						const char *serial);
+const struct config_node *config_node_by_id(const struct config *cfg,
+					    const char *id);
+const struct config_pod *config_pod_by_name(const struct config *cfg,
+					    const char *name);
+
+/**
+ * The token whose hash matches @secret (compared in constant time against
+ * every configured token), or NULL.
+ */
+const struct config_token *config_token_find(const struct config *cfg,
+					     const char *secret);
+
+/**
+ * 1 if @tok grants @scope.  Scopes: "rearm", "status", and
+ * "upload:NAME", granted by a scope "upload:PREFIX*" when NAME starts with
+ * PREFIX, or by "upload:NAME" exactly.
+ */
+int config_token_allows(const struct config_token *tok, const char *scope);
+
+/* Grammars for hostile input; each returns 0 or -PB_EBAD_NAME. */
+/** MAC as aa:bb:cc:dd:ee:ff, aa-bb-..., or 12 hex digits -> @out. */
+int config_mac_normalise(const char *in, char out[18]);
+/** UUID 8-4-4-4-12 hex -> lower case @out. */
+int config_uuid_normalise(const char *in, char out[37]);
+/** Serial: 1..64 of [A-Za-z0-9._-]. */
+int config_serial_valid(const char *serial);
+/** Names: [a-z0-9][a-z0-9._-]*, at most CONFIG_NAME_MAX - 1. */
+int config_name_valid(const char *name);
+/** Artifact names: segments of [A-Za-z0-9][A-Za-z0-9._+-]* joined by
+ *  "/", at most 128 bytes, no "." or ".." segment, no "@". */
+int config_artifact_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,148 @@
+/* store.h: podboot serve's durable state behind one narrow interface.
+ *
+ * Today the backend is SQLite (WAL mode) under the data directory; the
+ * interface names no SQL so that a PostgreSQL backend can follow for
+ * multi-instance deployments.  All functions are safe to call from
+ * several threads at once (the store serialises access internally) and
+ * return 0 or a negative error (-ENOENT when a row is missing,
+ * -PB_ESTATE when a transition is not allowed, -PB_ESTORE on a database
+ * failure, logged with SQLite's text where it happened).
+ */
+#ifndef PODBOOT_STORE_H
+#define PODBOOT_STORE_H
+
+#include <stddef.h>
+
+/* Lifecycle of a machine. */
+enum node_state {
+	NODE_DISCOVERED,	/* unknown machine seen (policy "discover") */
+	NODE_ARMED,		/* will be served the installer at next boot */
+	NODE_BOOTING,		/* installer stage2 served */
+	NODE_INSTALLING,	/* kickstart fetched */
+	NODE_INSTALLED,		/* installer reported success: local boot */
+	NODE_FAILED,		/* installer reported failure */
+	NODE_STATE_COUNT
+};
+
+#define NODE_BIT(s) (1u << (s))
+
+/** "armed", "installed", ...; never NULL. */
+const char *store_state_name(enum node_state state);
+/** Parse a state name; 0 or -EINVAL. */
+int store_state_parse(const char *name, enum node_state *state);
+
+struct store_node {
+	char id[64];		/* hostname, or "mac-" and 12 hex digits */
+	char mac[18];		/* aa:bb:cc:dd:ee:ff, lower case */
+	char uuid[37];		/* "" if unknown */
+	char serial[65];	/* "" if unknown */
+	char pod[64];		/* "" for discovered machines */
+	enum node_state state;
+	unsigned int generation;	/* bumped by every re-arm */
+	long long updated;	/* unix seconds of the last state change */
+};
+
+struct store_artifact {
+	char name[129];		/* "debian12/vmlinuz" */
+	char sha256[65];	/* content address, lower-case hex */
+	unsigned long long size;
+	char signer[256];	/* subject of the signing certificate */
+	long long created;	/* unix seconds */
+	int current;		/* 1 for the newest version of the name */
+};
+
+struct store_event {
+	long long id;		/* increasing */
+	long long ts;		/* unix seconds */
+	char kind[32];		/* upload, state, rearm, refusal, ... */
+	char subject[160];	/* node id, artifact name, client address */
+	char detail[512];
+};
+
+struct store;
+
+/**
+ * Open (creating and migrating as needed) the store in @data_dir.
+ *
+ * @v st		receives the store; store_close() it
+ * @v data_dir		existing directory; the database is podboot.db in it
+ * @ret rc		0, -PB_ESTORE, or -PB_ESCHEMA for a database written
+ *			by a newer podboot
+ */
+int store_open(struct store **st, const char *data_dir);
+
+/** Close @st; NULL is fine. */
+void store_close(struct store *st);
+
+/** Schema version the database is at after store_open(). */
+int store_schema_version(struct store *st);
+
+/**
+ * Make sure a configured node exists.  A new node starts ARMED; an existing
+ * one keeps its state and generation while mac, uuid, serial and pod are
+ * refreshed from @n.
+ */
+int store_node_ensure(struct store *st, const struct store_node *n);
+
+/** Record an unknown machine as DISCOVERED (no-op if already recorded). */
+int store_node_discover(struct store *st, const struct store_node *n);
+
+/** Fetch one node by id; -ENOENT if absent. */
+int store_node_get(struct store *st, const char *id, struct store_node *out);
+
+/**
+ * Move node @id to @to if its current state is in @from_mask, and record a
+ * "state" event "FROM -> TO" with @why, in one transaction.  With @rearm,
+ * the generation is also incremented (and the event kind is "rearm").
+ *
+ * @v out		receives the node after the change (may be NULL)
+ * @ret rc		0; -ENOENT; -PB_ESTATE if the state is not in @from_mask
+ *			(then @out, if given, holds the unchanged node)
+ */
+int store_node_transition(struct store *st, const char *id,
+			  unsigned int from_mask, enum node_state to,
+			  int rearm, const char *why, struct store_node *out);
+
+/**
+ * Call @cb for each node, ordered by id, optionally filtered.
+ *
+ * @v pod		only this pod, or NULL
+ * @v state		only this state, or -1
+ * @ret rc		0, a store error, or the first non-zero @cb result
+ */
+int store_node_list(struct store *st, const char *pod, int state,
+		    int (*cb)(void *ctx, const struct store_node *n),
+		    void *ctx);
+
+/**
+ * Record a published version of an artifact (the blob and its signature
+ * are already durable on disk), durably (synchronous commit), and prune
+ * versions of the same name beyond the newest @keep.  For each pruned
+ * version whose blob no other row references, @gone is called with its
+ * sha256 so that the caller can delete the files.
+ */
+int store_artifact_add(struct store *st, const struct store_artifact *a,
+		       unsigned int keep,
+		       void (*gone)(void *ctx, const char *sha256),
+		       void *ctx);
+
+/** The newest version of @name, or the one with @sha256 if not NULL. */
+int store_artifact_get(struct store *st, const char *name,
+		       const char *sha256, struct store_artifact *out);
+
+/** Every kept version of every artifact, by name then newest first. */
+int store_artifact_list(struct store *st,
+			int (*cb)(void *ctx, const struct store_artifact *a),
+			void *ctx);
+
+/** Append an audit event; @detail is printf-style. */
+int store_event_add(struct store *st, const char *kind, const char *subject,
+		    const char *detail_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/** Events with id > @after, oldest first, at most @limit of them. */
+int store_event_list(struct store *st, long long after, unsigned int limit,
+		     int (*cb)(void *ctx, const struct store_event *e),
+		     void *ctx);
+
+#endif
