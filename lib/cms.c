@@ -182,7 +182,7 @@ int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,
 	*der_len = 0;
 	if (!chain->raw.p)
 		return -PB_ECERT_PARSE;
-	if (pki_check_pair(chain, key) != 0)
+	if (pki_same_public_key(chain, key) != 0)
 		return -PB_EKEY_MISMATCH;
 	ret = mbedtls_pk_sign(key, alg->md, hash, digest_size(alg), sig,
 			      &sig_len, rng_random, rng);

@@ -114,6 +114,21 @@ int pki_check_pair(const mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 	return 0;
 }
 
+int pki_same_public_key(const mbedtls_x509_crt *crt, mbedtls_pk_context *key)
+{
+	unsigned char a[PKI_PEM_MAX], b[PKI_PEM_MAX];
+	int la, lb;
+
+	/* mbedtls_pk_write_pubkey_der writes at the end of the buffer. */
+	la = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)&crt->pk, a,
+					 sizeof(a));
+	lb = mbedtls_pk_write_pubkey_der(key, b, sizeof(b));
+	if (la <= 0 || la != lb ||
+	    memcmp(a + sizeof(a) - la, b + sizeof(b) - lb, (size_t)la) != 0)
+		return -PB_EKEY_MISMATCH;
+	return 0;
+}
+
 void pki_fingerprint(const mbedtls_x509_crt *crt, char hex[65])
 {
 	uint8_t hash[32];

@@ -76,6 +76,12 @@ int pki_cert_issue(const struct pki_cert_spec *spec,
 /** 0 if @key is the private half of @crt's key, else -PB_EKEY_MISMATCH. */
 int pki_check_pair(const mbedtls_x509_crt *crt, mbedtls_pk_context *key);
 
+/**
+ * Cheap check that @key's public half is @crt's public key (DER
+ * comparison; no private-key operation): 0 or -PB_EKEY_MISMATCH.
+ */
+int pki_same_public_key(const mbedtls_x509_crt *crt, mbedtls_pk_context *key);
+
 /** SHA-256 of the DER certificate as 64 lower-case hex digits. */
 void pki_fingerprint(const mbedtls_x509_crt *crt, char hex[65]);
 

@@ -2,6 +2,8 @@
 #ifndef PODBOOT_CMD_H
 #define PODBOOT_CMD_H
 
+#include <stddef.h>
+
 /*
  * Each subcommand parses its own options from argv (argv[0] is the
  * subcommand's name) and returns 0, -PB_EUSAGE after printing its usage,
@@ -11,6 +13,17 @@ int keys_main(int argc, char **argv);
 int sign_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
 int init_main(int argc, char **argv);
+int serve_main(int argc, char **argv);
+int publish_main(int argc, char **argv);
+
+/**
+ * Sign and publish files as artifacts in @data_dir (used by publish and
+ * init): names[i] gets the content of paths[i].
+ */
+int publish_files(const char *data_dir, const char *key, const char *cert,
+		  const char *root, unsigned int keep,
+		  const char *const *names, const char *const *paths,
+		  size_t count);
 
 /** Default key directory: $PODBOOT_KEYS, else "keys". */
 const char *cmd_default_keys(void);

@@ -30,6 +30,74 @@ static const struct {
 
 #define N_TOKENS (sizeof(init_tokens) / sizeof(init_tokens[0]))
 
+/* The example kickstart the demo profile renders for each node. */
+static const char init_kickstart[] =
+	"# Kickstart for {{hostname}} (pod {{pod}}), rendered by podboot.\n"
+	"# Placeholders: {{hostname}} {{node}} {{mac}} {{pod}} {{site}}\n"
+	"# {{address}} {{prefix}} {{gateway}} {{dns}} {{vlan}} {{server}}\n"
+	"# {{token}} {{installed_url}} {{failed_url}}\n"
+	"text\n"
+	"network --device={{mac}} --bootproto=static --ip={{address}} "
+	"--prefix={{prefix}} --gateway={{gateway}} --nameserver={{dns}} "
+	"--vlanid={{vlan}} --hostname={{hostname}}\n"
+	"%post --erroronfail\n"
+	"curl -fsS -X POST -H 'Authorization: Bearer {{token}}' "
+	"{{installed_url}}\n"
+	"%end\n"
+	"%onerror\n"
+	"curl -fsS -X POST -H 'Authorization: Bearer {{token}}' "
+	"{{failed_url}}\n"
+	"%end\n";
+
+/* Demo artifacts for the demo profile: names and contents. */
+static const struct {
+	const char *name;
+	const char *content;
+} init_demo[] = {
+	{ "demo-vmlinuz", "podboot demo kernel: replace with a real one\n" },
+	{ "demo-initrd.img", "podboot demo initrd: replace with a real one\n" },
+};
+
+#define N_DEMO (sizeof(init_demo) / sizeof(init_demo[0]))
+
+/* Kickstart template and the demo artifacts, signed and published. */
+static int init_demo_files(const char *dir, int flags)
+{
+	const char *names[N_DEMO], *paths[N_DEMO];
+	char bufs[N_DEMO][PATH_MAX];
+	char path[PATH_MAX], data[PATH_MAX], keys[PATH_MAX];
+	char key[PATH_MAX], crt[PATH_MAX], root[PATH_MAX];
+	size_t i;
+	int rc;
+
+	if ((rc = fileio_join(path, sizeof(path), dir, "default.ks")) != 0 ||
+	    (rc = fileio_write(path, init_kickstart, sizeof(init_kickstart) - 1,
+			       0644, flags)) != 0)
+		return rc;
+	for (i = 0; i < N_DEMO; i++) {
+		rc = fileio_join(bufs[i], sizeof(bufs[i]), dir,
+				 init_demo[i].name);
+		if (rc == 0)
+			rc = fileio_write(bufs[i], init_demo[i].content,
+					  strlen(init_demo[i].content), 0644,
+					  0);
+		if (rc != 0)
+			return rc;
+		names[i] = init_demo[i].name;
+		paths[i] = bufs[i];
+	}
+	if ((rc = fileio_join(data, sizeof(data), dir, INIT_DATA)) != 0 ||
+	    (rc = fileio_join(keys, sizeof(keys), dir, INIT_KEYS)) != 0 ||
+	    (rc = keystore_path(key, sizeof(key), keys,
+				KEYSTORE_CODESIGN_KEY)) != 0 ||
+	    (rc = keystore_path(crt, sizeof(crt), keys,
+				KEYSTORE_CODESIGN_CRT)) != 0 ||
+	    (rc = keystore_path(root, sizeof(root), keys,
+				KEYSTORE_ROOT_CRT)) != 0)
+		return rc;
+	return publish_files(data, key, crt, root, 5, names, paths, N_DEMO);
+}
+
 static void init_usage(FILE *out)
 {
 	fprintf(out,
@@ -39,7 +107,9 @@ static void init_usage(FILE *out)
 		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
 		"commented example configuration), DIR/%s (bearer tokens,\n"
 		"mode 0600; the configuration holds only their hashes) and\n"
-		"DIR/%s.\n",
+		"DIR/%s with the demo artifacts (demo-vmlinuz,\n"
+		"demo-initrd.img) signed and published, and default.ks, the\n"
+		"demo profile's kickstart template.\n",
 		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
 }
 
@@ -90,7 +160,7 @@ static const char init_config_head[] =
 	"  { name = \"default\";\n"
 	"    kernel = \"demo-vmlinuz\";\n"
 	"    initrd = \"demo-initrd.img\";\n"
-	"    cmdline = \"console=ttyS0 ks=${ks_url}\";\n"
+	"    cmdline = \"console=ttyS0 ks={{ks_url}}\";\n"
 	"    kickstart = \"default.ks\";\n"
 	"  }\n"
 	");\n"
@@ -222,6 +292,8 @@ int init_main(int argc, char **argv)
 	if (rc == 0)
 		rc = init_write_files(dir, opts.server_name,
 				      opts.force ? 0 : FILEIO_EXCL);
+	if (rc == 0)
+		rc = init_demo_files(dir, opts.force ? 0 : FILEIO_EXCL);
 	if (rc != 0) {
 		if (rc != -PB_EKEYS_EXIST)
 			log_error("init of %s failed: %s", dir,

@@ -1,0 +1,531 @@
+/* artifact.c: signed artifacts: streaming upload with atomic publish, and
+ * download with ETag and Range. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "digest.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "routes.h"
+
+#define ARTIFACT_BLOBS "blobs/sha256"
+#define ARTIFACT_TMP "tmp"
+
+int artifact_dirs(const char *data_dir)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = fileio_join(path, sizeof(path), data_dir, ARTIFACT_BLOBS);
+	if (rc == 0)
+		rc = fileio_mkdirs(path, 0750);
+	if (rc == 0)
+		rc = fileio_join(path, sizeof(path), data_dir, ARTIFACT_TMP);
+	if (rc == 0)
+		rc = fileio_mkdirs(path, 0700);
+	return rc;
+}
+
+/* Leftovers of uploads cut short by a crash are never visible: drop them. */
+int artifact_clean_tmp(const char *data_dir)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	rc = fileio_join(dir, sizeof(dir), data_dir, ARTIFACT_TMP);
+	if (rc != 0)
+		return rc;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "upload-", 7) != 0)
+			continue;
+		if (fileio_join(path, sizeof(path), dir, de->d_name) == 0 &&
+		    unlink(path) == 0)
+			log_info("removed interrupted upload %s", path);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int artifact_blob_path(const char *data_dir, const char *sha256,
+			      int sig, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/" ARTIFACT_BLOBS "/%s%s", data_dir,
+			 sha256, sig ? ".sig" : "");
+
+	return n < 0 || (size_t)n >= size ? -PB_ETOOBIG : 0;
+}
+
+/* ---- upload ----------------------------------------------------------- */
+
+struct upload {
+	int fd;
+	char tmp[PATH_MAX];
+	char name[129];
+	char token[CONFIG_NAME_MAX];
+	struct digest digest;
+	unsigned long long size;
+	unsigned long long max;
+};
+
+/* An exclusive lock on the blob directory; close the fd to release it. */
+static int artifact_lock(const char *data_dir)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	rc = fileio_join(path, sizeof(path), data_dir,
+			 ARTIFACT_BLOBS "/.publish.lock");
+	if (rc != 0)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
+}
+
+static void artifact_gone(void *ctx, const char *sha256)
+{
+	const char *data_dir = ctx;
+	char path[PATH_MAX];
+	int sig;
+
+	for (sig = 0; sig < 2; sig++)
+		if (artifact_blob_path(data_dir, sha256, sig, path,
+				       sizeof(path)) == 0)
+			unlink(path);
+}
+
+/*
+ * Hash known: sign, make blob and signature durable, then record the
+ * version in the store.  Shared by uploads and offline imports.
+ */
+static int artifact_publish(struct upload *u, struct signer *signer,
+			    struct store *st, const char *data_dir,
+			    unsigned int keep, struct store_artifact *a)
+{
+	char blob[PATH_MAX], sig[PATH_MAX];
+	uint8_t hash[32];
+	unsigned char *der = NULL;
+	size_t der_len;
+	int lock = -1;
+	int rc;
+
+	digest_final(&u->digest, hash);
+	digest_hex(hash, sizeof(hash), a->sha256);
+	rc = signer_sign_digest(signer, digest_by_md(MBEDTLS_MD_SHA256), hash,
+				&der, &der_len);
+	if (rc != 0)
+		return rc;
+	if (fsync(u->fd) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	close(u->fd);
+	u->fd = -1;
+	if ((rc = artifact_blob_path(data_dir, a->sha256, 0, blob,
+				     sizeof(blob))) != 0 ||
+	    (rc = artifact_blob_path(data_dir, a->sha256, 1, sig,
+				     sizeof(sig))) != 0)
+		goto out;
+	/*
+	 * Publishing and pruning exclude each other, across threads and
+	 * processes (podboot publish): otherwise a prune could delete a blob
+	 * that a concurrent upload of the same content has just put in place.
+	 */
+	if ((lock = artifact_lock(data_dir)) < 0) {
+		rc = lock;
+		goto out;
+	}
+	/* Signature first: a blob is never visible without one. */
+	if ((rc = fileio_write(sig, der, der_len, 0644, 0)) != 0)
+		goto out;
+	if (chmod(u->tmp, 0644) != 0 || rename(u->tmp, blob) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	u->tmp[0] = '\0';
+	if ((rc = fileio_sync_dir(blob)) != 0)
+		goto out;
+	snprintf(a->name, sizeof(a->name), "%s", u->name);
+	snprintf(a->signer, sizeof(a->signer), "%s", signer_subject(signer));
+	a->size = u->size;
+	rc = store_artifact_add(st, a, keep, artifact_gone, (void *)data_dir);
+out:
+	if (lock >= 0)
+		close(lock);	/* releases the lock */
+	free(der);
+	return rc;
+}
+
+/* Begin an upload or import: a temporary file in the data directory. */
+static int artifact_begin(struct upload *u, const char *data_dir,
+			  const char *name, unsigned long long max)
+{
+	memset(u, 0, sizeof(*u));
+	u->fd = -1;
+	u->max = max;
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	if (fileio_join(u->tmp, sizeof(u->tmp), data_dir,
+			ARTIFACT_TMP "/upload-XXXXXX") != 0)
+		return -PB_ETOOBIG;
+	u->fd = mkostemp(u->tmp, O_CLOEXEC);
+	if (u->fd < 0) {
+		u->tmp[0] = '\0';
+		return -errno;
+	}
+	digest_init(&u->digest, digest_by_md(MBEDTLS_MD_SHA256));
+	return 0;
+}
+
+/* Append @len bytes: hashed as they are written. */
+static int artifact_append(struct upload *u, const char *data, size_t len)
+{
+	ssize_t n;
+	size_t off = 0;
+
+	if (len > u->max - u->size)
+		return -PB_ETOOBIG;
+	digest_update(&u->digest, data, len);
+	while (off < len) {
+		n = write(u->fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	u->size += len;
+	return 0;
+}
+
+/* Whatever happened, leave no temporary file behind. */
+static void artifact_abort(struct upload *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	if (u->tmp[0])
+		unlink(u->tmp);
+	u->tmp[0] = '\0';
+}
+
+int artifact_import(struct store *st, struct signer *signer,
+		    const char *data_dir, unsigned int keep, const char *name,
+		    int fd, struct store_artifact *out)
+{
+	struct upload u;
+	char buf[65536];
+	ssize_t n;
+	int rc;
+
+	if (config_artifact_name_valid(name) != 0)
+		return -PB_EBAD_NAME;
+	rc = artifact_begin(&u, data_dir, name, ~0ULL);
+	while (rc == 0) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : 0;
+			break;
+		}
+		rc = artifact_append(&u, buf, (size_t)n);
+	}
+	memset(out, 0, sizeof(*out));
+	if (rc == 0)
+		rc = artifact_publish(&u, signer, st, data_dir, keep, out);
+	artifact_abort(&u);
+	return rc;
+}
+
+static void artifact_upload_start(struct http_req *r)
+{
+	const struct config_token *tok;
+	const char *len_hdr;
+	struct upload *u;
+	char scope[160];
+	char *end;
+	size_t nlen = strlen(r->rest);
+
+	if (config_artifact_name_valid(r->rest) != 0 ||
+	    (nlen > 4 && strcmp(r->rest + nlen - 4, ".sig") == 0)) {
+		http_reply_error(r, 400, "'%.140s' is not a valid artifact "
+					 "name (segments of [A-Za-z0-9._+-] "
+					 "joined by /, not ending in .sig)",
+				 r->rest);
+		return;
+	}
+	snprintf(scope, sizeof(scope), "upload:%s", r->rest);
+	tok = http_require_scope(r, scope);
+	if (!tok)
+		return;
+	len_hdr = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len_hdr && (strtoull(len_hdr, &end, 10) > r->gen->cfg->max_upload ||
+			*end)) {
+		http_reply_error(r, 413, "artifact larger than the limit of "
+					 "%llu bytes",
+				 r->gen->cfg->max_upload);
+		return;
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		http_reply_error(r, 503, "out of memory");
+		return;
+	}
+	if (artifact_begin(u, r->srv->data_dir, r->rest,
+			   r->gen->cfg->max_upload) != 0) {
+		log_error("creating %s: %s", u->tmp, strerror(errno));
+		free(u);
+		http_reply_error(r, 503, "cannot store the upload now");
+		return;
+	}
+	snprintf(u->token, sizeof(u->token), "%s", tok->name);
+	r->ctx = u;
+}
+
+static int artifact_upload_body(struct http_req *r, const char *data,
+				size_t len)
+{
+	struct upload *u = r->ctx;
+	int rc = artifact_append(u, data, len);
+
+	if (rc == -PB_ETOOBIG)
+		http_reply_error(r, 413, "artifact larger than the limit of "
+					 "%llu bytes", u->max);
+	else if (rc != 0)
+		http_reply_error(r, 507, "cannot store the upload: %s",
+				 pb_strerror(rc));
+	return rc;
+}
+
+
+static void artifact_upload_finish(struct http_req *r)
+{
+	struct upload *u = r->ctx;
+	struct store_artifact a;
+	char url[512];
+	int rc;
+
+	if (!u) {
+		http_reply_error(r, 500, "upload not started");
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	rc = artifact_publish(u, r->gen->signer, r->srv->store,
+			      r->srv->data_dir, r->gen->cfg->keep_versions,
+			      &a);
+	if (rc == 0)
+		atomic_fetch_add(&r->srv->stats.signatures, 1);
+	if (rc != 0) {
+		log_error("publishing %s: %s", u->name, pb_strerror(rc));
+		http_reply_error(r, 500, "publishing %s failed: %s", u->name,
+				 pb_strerror(rc));
+		return;
+	}
+	atomic_fetch_add(&r->srv->stats.uploads, 1);
+	atomic_fetch_add(&r->srv->stats.upload_bytes, u->size);
+	store_event_add(r->srv->store, "upload", a.name,
+			"sha256 %s, %llu bytes, token %s from %s, signed by %s",
+			a.sha256, a.size, u->token, r->client, a.signer);
+	log_info("published %s sha256:%s (%llu bytes) for token %s", a.name,
+		 a.sha256, a.size, u->token);
+	snprintf(url, sizeof(url), "%s/artifacts/%s@sha256:%s",
+		 r->gen->cfg->base_url, a.name, a.sha256);
+	http_reply_json(r, 201,
+			json_pack("{s:s, s:I, s:s, s:s, s:s, s:s+}", "name",
+				  a.name, "size", (json_int_t)a.size, "sha256",
+				  a.sha256, "signer", a.signer, "url", url,
+				  "signature", url, ".sig"));
+}
+
+static void artifact_upload_cleanup(struct http_req *r, int completed)
+{
+	struct upload *u = r->ctx;
+
+	(void)completed;
+	if (!u)
+		return;
+	artifact_abort(u);	/* never published: leaves no trace */
+	free(u);
+	r->ctx = NULL;
+}
+
+/* ---- download --------------------------------------------------------- */
+
+/* "NAME", "NAME@sha256:HEX", either with ".sig": split and validate. */
+static int artifact_parse_ref(const char *ref, char name[129],
+			      char sha[65], int *sig)
+{
+	char buf[256];
+	size_t len = strlen(ref);
+	char *at;
+
+	if (len >= sizeof(buf))
+		return -PB_EBAD_NAME;
+	memcpy(buf, ref, len + 1);
+	*sig = len > 4 && strcmp(buf + len - 4, ".sig") == 0;
+	if (*sig)
+		buf[len - 4] = '\0';
+	sha[0] = '\0';
+	at = strchr(buf, '@');
+	if (at) {
+		*at = '\0';
+		if (strncmp(at + 1, "sha256:", 7) != 0 ||
+		    strlen(at + 8) != 64 ||
+		    strspn(at + 8, "0123456789abcdef") != 64)
+			return -PB_EBAD_NAME;
+		memcpy(sha, at + 8, 65);
+	}
+	if (config_artifact_name_valid(buf) != 0 || strlen(buf) > 128)
+		return -PB_EBAD_NAME;
+	memcpy(name, buf, strlen(buf) + 1);
+	return 0;
+}
+
+/* One "bytes=" range against @size: 1 if ranged, 0 if whole, -1 if bad. */
+static int artifact_range(const char *hdr, unsigned long long size,
+			  unsigned long long *off, unsigned long long *len)
+{
+	unsigned long long a, b;
+	char *end;
+
+	if (!hdr || strncmp(hdr, "bytes=", 6) != 0 || strchr(hdr, ','))
+		return 0;	/* absent, other units, or several: whole */
+	hdr += 6;
+	if (*hdr == '-') {
+		b = strtoull(hdr + 1, &end, 10);
+		if (end == hdr + 1 || *end || b == 0)
+			return -1;
+		*off = b > size ? 0 : size - b;
+		*len = size - *off;
+		return 1;
+	}
+	a = strtoull(hdr, &end, 10);
+	if (end == hdr || *end != '-' || a >= size)
+		return -1;
+	hdr = end + 1;
+	b = *hdr ? strtoull(hdr, &end, 10) : size - 1;
+	if ((*hdr && *end) || b < a)
+		return -1;
+	if (b >= size)
+		b = size - 1;
+	*off = a;
+	*len = b - a + 1;
+	return 1;
+}
+
+static void artifact_get(struct http_req *r)
+{
+	struct store_artifact a;
+	struct MHD_Response *resp;
+	unsigned long long off = 0, len;
+	char name[129], sha[65], path[PATH_MAX], etag[80], range_hdr[96];
+	const char *inm;
+	struct stat st;
+	int sig, fd, ranged;
+
+	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
+		return;
+	if (artifact_parse_ref(r->rest, name, sha, &sig) != 0) {
+		http_reply_error(r, 400, "not a valid artifact reference");
+		return;
+	}
+	if (store_artifact_get(r->srv->store, name, sha[0] ? sha : NULL,
+			       &a) != 0) {
+		http_reply_error(r, 404, "no artifact %s%s%s", name,
+				 sha[0] ? "@sha256:" : "", sha);
+		return;
+	}
+	if (artifact_blob_path(r->srv->data_dir, a.sha256, sig, path,
+			       sizeof(path)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_error("artifact %s: %s: %s", name, path, strerror(errno));
+		http_reply_error(r, 500, "artifact %s is missing its file",
+				 name);
+		return;
+	}
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		http_reply_error(r, 500, "artifact %s unreadable", name);
+		return;
+	}
+	len = (unsigned long long)st.st_size;
+	/* The blob's name is its hash: a perfect strong validator. */
+	snprintf(etag, sizeof(etag), "\"%s%s\"", a.sha256, sig ? ".sig" : "");
+	inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (!sig && inm && strcmp(inm, etag) == 0) {
+		close(fd);
+		resp = http_response_data("", 0, NULL);
+		if (resp)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG,
+						etag);
+		http_queue(r, 304, resp);
+		return;
+	}
+	ranged = artifact_range(http_header(r, MHD_HTTP_HEADER_RANGE), len,
+				&off, &len);
+	if (ranged < 0) {
+		close(fd);
+		snprintf(range_hdr, sizeof(range_hdr), "bytes */%llu",
+			 (unsigned long long)st.st_size);
+		resp = http_response_data("", 0, NULL);
+		if (resp)
+			MHD_add_response_header(
+				resp, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
+		http_queue(r, 416, resp);
+		return;
+	}
+	resp = MHD_create_response_from_fd_at_offset64(len, fd, off);
+	if (!resp) {
+		close(fd);
+		http_reply_error(r, 503, "out of memory");
+		return;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				sig ? "application/pkcs7-signature" :
+				      "application/octet-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, "X-Podboot-Sha256", a.sha256);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				sha[0] ? "public, max-age=31536000, immutable" :
+					 "no-cache");
+	if (ranged) {
+		snprintf(range_hdr, sizeof(range_hdr), "bytes %llu-%llu/%llu",
+			 off, off + len - 1, (unsigned long long)st.st_size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
+					range_hdr);
+	}
+	http_queue(r, ranged ? 206 : 200, resp);
+}
+
+const struct http_route routes_artifact[] = {
+	{ "GET", "/artifacts/", 0, artifact_get, NULL, NULL, NULL, 1 },
+	{ "PUT", "/api/v1/artifacts/", 0, artifact_upload_start,
+	  artifact_upload_body, artifact_upload_finish,
+	  artifact_upload_cleanup, 0 },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
+};

@@ -1,0 +1,27 @@
+/* artifact.h: signed artifacts on disk, beside the catalogue in the store. */
+#ifndef PODBOOT_ARTIFACT_H
+#define PODBOOT_ARTIFACT_H
+
+/** Create the blob and temporary directories under @data_dir. */
+int artifact_dirs(const char *data_dir);
+
+/** Remove what interrupted uploads left in the temporary directory. */
+int artifact_clean_tmp(const char *data_dir);
+
+struct signer;
+struct store;
+struct store_artifact;
+
+/**
+ * Publish the content of @fd as a new version of @name, exactly as an
+ * upload would: hashed while copied, signed, made durable, recorded.
+ * For offline use (podboot init, podboot publish).
+ *
+ * @v out		receives the recorded version
+ * @ret rc		0 or a negative error
+ */
+int artifact_import(struct store *st, struct signer *signer,
+		    const char *data_dir, unsigned int keep, const char *name,
+		    int fd, struct store_artifact *out);
+
+#endif

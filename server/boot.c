@@ -1,0 +1,611 @@
+/* boot.c: stage2 boot scripts: rendered per machine, signed, cached. */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "digest.h"
+#include "error.h"
+#include "log.h"
+#include "node.h"
+#include "routes.h"
+#include "template.h"
+
+#define BOOT_SCRIPT_MAX 8192
+
+/* ---- signature cache -------------------------------------------------- */
+
+struct boot_entry {
+	uint8_t key[32];
+	unsigned char *der;
+	size_t len;
+	struct boot_entry *next;
+};
+
+struct boot_cache {
+	pthread_mutex_t lock;
+	struct boot_entry **buckets;
+	size_t n_buckets;
+	size_t count;
+	size_t capacity;
+};
+
+struct boot_cache *boot_cache_new(size_t capacity)
+{
+	struct boot_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->capacity = capacity;
+	c->n_buckets = 1024;
+	while (c->n_buckets < capacity)
+		c->n_buckets *= 2;
+	c->buckets = calloc(c->n_buckets, sizeof(*c->buckets));
+	if (!c->buckets) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void boot_cache_clear_locked(struct boot_cache *c)
+{
+	struct boot_entry *e, *next;
+	size_t i;
+
+	for (i = 0; i < c->n_buckets; i++) {
+		for (e = c->buckets[i]; e; e = next) {
+			next = e->next;
+			free(e->der);
+			free(e);
+		}
+		c->buckets[i] = NULL;
+	}
+	c->count = 0;
+}
+
+void boot_cache_clear(struct boot_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	boot_cache_clear_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void boot_cache_free(struct boot_cache *c)
+{
+	if (!c)
+		return;
+	boot_cache_clear_locked(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c->buckets);
+	free(c);
+}
+
+size_t boot_cache_size(struct boot_cache *c)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->count;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static size_t boot_bucket(const struct boot_cache *c, const uint8_t *key)
+{
+	size_t h;
+
+	memcpy(&h, key, sizeof(h));
+	return h & (c->n_buckets - 1);
+}
+
+/* A copy of the cached signature for @key, or -ENOENT. */
+static int boot_cache_get(struct boot_cache *c, const uint8_t *key,
+			  unsigned char **der, size_t *len)
+{
+	struct boot_entry *e;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&c->lock);
+	for (e = c->buckets[boot_bucket(c, key)]; e; e = e->next) {
+		if (memcmp(e->key, key, 32) != 0)
+			continue;
+		*der = malloc(e->len);
+		if (!*der) {
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(*der, e->der, e->len);
+		*len = e->len;
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static void boot_cache_put(struct boot_cache *c, const uint8_t *key,
+			   const unsigned char *der, size_t len)
+{
+	struct boot_entry *e = calloc(1, sizeof(*e));
+	size_t b;
+
+	if (!e || !(e->der = malloc(len))) {
+		free(e);
+		return;		/* a cache that cannot grow still works */
+	}
+	memcpy(e->key, key, 32);
+	memcpy(e->der, der, len);
+	e->len = len;
+	pthread_mutex_lock(&c->lock);
+	/* Bounded: when full, start over rather than grow without limit. */
+	if (c->count >= c->capacity)
+		boot_cache_clear_locked(c);
+	b = boot_bucket(c, key);
+	e->next = c->buckets[b];
+	c->buckets[b] = e;
+	c->count++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The signature of @script, from the cache or freshly made. */
+static int boot_sign(struct server *srv, struct server_gen *gen,
+		     const char *script, size_t len, unsigned char **der,
+		     size_t *der_len)
+{
+	uint8_t key[32];
+	int rc;
+
+	digest_sha256(script, len, key);
+	if (boot_cache_get(srv->boot, key, der, der_len) == 0)
+		return 0;
+	rc = signer_sign_digest(gen->signer, digest_by_md(MBEDTLS_MD_SHA256),
+				key, der, der_len);
+	if (rc != 0)
+		return rc;
+	atomic_fetch_add(&srv->stats.signatures, 1);
+	boot_cache_put(srv->boot, key, *der, *der_len);
+	return 0;
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* Where the machine is sent back to: local disk, on BIOS and UEFI alike. */
+#define BOOT_LOCAL \
+	"iseq ${platform} efi && exit 1 || sanboot --no-describe --drive 0x80\n"
+
+static const char boot_local_script[] =
+	"#!ipxe\n"
+	"# podboot stage2: no install is pending for this machine\n"
+	"echo podboot: no install pending for this machine; booting the "
+	"local disk\n" BOOT_LOCAL;
+
+static const char boot_discover_tpl[] =
+	"#!ipxe\n"
+	"# podboot stage2: machine not assigned to a pod yet\n"
+	"echo podboot: ${net0/mac} is not assigned to a pod yet; asking again "
+	"in 60 seconds\n"
+	"sleep 60\n"
+	"set podboot_q mac=${net0/mac:uristring}&uuid=${uuid:uristring}&"
+	"serial=${serial:uristring}&platform=${platform:uristring}&"
+	"buildarch=${buildarch:uristring}\n"
+	"imgfetch --name stage2 {{base}}/boot/stage2.ipxe?${podboot_q} || "
+	"goto local\n"
+	"{{verify}}"
+	"imgexec --replace stage2\n"
+	":local\n" BOOT_LOCAL;
+
+static const char boot_install_tpl[] =
+	"#!ipxe\n"
+	"# podboot stage2 for {{node}} (pod {{pod}}, profile {{profile}}, "
+	"install {{generation}})\n"
+	"echo podboot: installing {{node}} in pod {{pod}}\n"
+	"kernel --name kernel {{kernel_url}} {{cmdline}} || goto failed\n"
+	"{{verify_kernel}}"
+	"initrd --name initrd {{initrd_url}} || goto failed\n"
+	"{{verify_initrd}}"
+	"boot || goto failed\n"
+	":failed\n"
+	"echo podboot: could not start the installer of {{node}}; booting "
+	"the local disk\n" BOOT_LOCAL;
+
+/* The machine's identity, from stage1's query. */
+struct boot_ident {
+	char mac[18];
+	char uuid[37];
+	char serial[65];
+};
+
+static int boot_printable(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (n >= max || !isprint((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int boot_parse_ident(struct http_req *r, struct boot_ident *id)
+{
+	static const char *const allowed[] = {
+		"mac",	    "uuid",    "serial", "platform", "buildarch",
+		"manufacturer", "product", "asset",  NULL,
+	};
+	static const char *const free_text[] = { "manufacturer", "product",
+						 "asset", "platform",
+						 "buildarch" };
+	const char *v;
+	size_t i;
+
+	memset(id, 0, sizeof(*id));
+	if (http_args_only(r, allowed) != 0)
+		return -1;
+	v = http_arg(r, "mac");
+	if (!v || config_mac_normalise(v, id->mac) != 0) {
+		http_reply_error(r, 400, "mac must be a MAC address "
+					 "(aa:bb:cc:dd:ee:ff)");
+		return -1;
+	}
+	v = http_arg(r, "uuid");
+	if (v && *v && config_uuid_normalise(v, id->uuid) != 0) {
+		http_reply_error(r, 400, "uuid is not a UUID");
+		return -1;
+	}
+	/* Firmware serials are often filler text: match only valid ones. */
+	v = http_arg(r, "serial");
+	if (v && config_serial_valid(v) == 0)
+		snprintf(id->serial, sizeof(id->serial), "%s", v);
+	for (i = 0; i < sizeof(free_text) / sizeof(free_text[0]); i++) {
+		v = http_arg(r, free_text[i]);
+		if (v && !boot_printable(v, 128)) {
+			http_reply_error(r, 400, "%s has odd characters or is "
+						 "too long", free_text[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct config_node *boot_match(const struct config *cfg,
+					    const struct boot_ident *id)
+{
+	const struct config_node *n = config_node_by_mac(cfg, id->mac);
+
+	if (!n && id->uuid[0])
+		n = config_node_by_uuid(cfg, id->uuid);
+	if (!n && id->serial[0])
+		n = config_node_by_serial(cfg, id->serial);
+	return n;
+}
+
+/* The base URL the script points at: HTTPS, or this plain listener. */
+static int boot_base(struct http_req *r, char *out, size_t size)
+{
+	const char *host;
+	size_t i;
+
+	if (!r->plain) {
+		snprintf(out, size, "%s", r->gen->cfg->base_url);
+		return 0;
+	}
+	host = http_header(r, MHD_HTTP_HEADER_HOST);
+	for (i = 0; host && host[i]; i++)
+		if (!isalnum((unsigned char)host[i]) &&
+		    !strchr(".:-[]", host[i]))
+			host = NULL;
+	if (!host || !*host || strlen(host) > 200) {
+		http_reply_error(r, 400, "a valid Host header is required");
+		return -1;
+	}
+	snprintf(out, size, "http://%s", host);
+	return 0;
+}
+
+struct boot_render {
+	char script[BOOT_SCRIPT_MAX];
+	size_t len;
+};
+
+static int boot_render_install(struct server *srv, struct server_gen *gen,
+			       const struct config_node *cn,
+			       const struct store_node *sn, const char *base,
+			       int verified, struct boot_render *out,
+			       char *err, size_t err_size)
+{
+	const struct config_profile *p = cn->profile;
+	struct store_artifact k, i;
+	char kernel_url[512], initrd_url[512], ks_url[512], vk[700], vi[700];
+	char cmdline[1536], gen_s[16], token[NODE_TOKEN_MAX], unknown[64];
+	int rc;
+
+	if (store_artifact_get(srv->store, p->kernel, NULL, &k) != 0 ||
+	    store_artifact_get(srv->store, p->initrd, NULL, &i) != 0) {
+		snprintf(err, err_size, "profile %s: artifact %s or %s is not "
+					"published yet", p->name, p->kernel,
+			 p->initrd);
+		return -ENOENT;
+	}
+	node_token(srv, sn->id, sn->generation, token);
+	snprintf(kernel_url, sizeof(kernel_url), "%s/artifacts/%s@sha256:%s",
+		 base, p->kernel, k.sha256);
+	snprintf(initrd_url, sizeof(initrd_url), "%s/artifacts/%s@sha256:%s",
+		 base, p->initrd, i.sha256);
+	snprintf(ks_url, sizeof(ks_url), "%s/ks/%s", base, token);
+	snprintf(gen_s, sizeof(gen_s), "%u", sn->generation);
+	vk[0] = vi[0] = '\0';
+	if (verified) {
+		snprintf(vk, sizeof(vk), "imgverify kernel %s.sig --signer %s "
+					 "|| goto failed\n",
+			 kernel_url, signer_cn(gen->signer));
+		snprintf(vi, sizeof(vi), "imgverify initrd %s.sig --signer %s "
+					 "|| goto failed\n",
+			 initrd_url, signer_cn(gen->signer));
+	}
+	{
+		const struct template_var cmd_vars[] = {
+			{ "ks_url", ks_url },	{ "hostname", cn->hostname },
+			{ "node", sn->id },	{ "mac", cn->mac },
+			{ "pod", cn->pod->name }, { "server", base },
+			{ "address", cn->address }, { NULL, NULL },
+		};
+		const struct template_var vars[] = {
+			{ "node", sn->id },
+			{ "pod", cn->pod->name },
+			{ "profile", p->name },
+			{ "generation", gen_s },
+			{ "kernel_url", kernel_url },
+			{ "initrd_url", initrd_url },
+			{ "cmdline", cmdline },
+			{ "verify_kernel", vk },
+			{ "verify_initrd", vi },
+			{ NULL, NULL },
+		};
+
+		rc = template_render(p->cmdline, cmd_vars, cmdline,
+				     sizeof(cmdline), NULL, unknown);
+		if (rc == -EINVAL) {
+			snprintf(err, err_size, "profile %s: cmdline uses "
+						"unknown {{%s}}", p->name,
+				 unknown);
+			return rc;
+		}
+		if (rc == 0)
+			rc = template_render(boot_install_tpl, vars,
+					     out->script, sizeof(out->script),
+					     &out->len, unknown);
+	}
+	if (rc != 0)
+		snprintf(err, err_size, "stage2 of %s: %s", sn->id,
+			 pb_strerror(rc));
+	return rc;
+}
+
+static int boot_render_discover(struct server_gen *gen, const char *base,
+				int verified, struct boot_render *out)
+{
+	char verify[512] = "";
+	char unknown[64];
+	const struct template_var vars[] = {
+		{ "base", base }, { "verify", verify }, { NULL, NULL },
+	};
+
+	if (verified)
+		snprintf(verify, sizeof(verify),
+			 "imgverify stage2 %s/boot/stage2.ipxe.sig?${podboot_q} "
+			 "--signer %s || goto local\n",
+			 base, signer_cn(gen->signer));
+	return template_render(boot_discover_tpl, vars, out->script,
+			       sizeof(out->script), &out->len, unknown);
+}
+
+/*
+ * Which script a machine gets, by its configuration and lifecycle state.
+ * A first fetch of the script by an armed node marks it booting.
+ */
+static int boot_choose(struct http_req *r, const struct boot_ident *id,
+		       int is_sig, struct boot_render *out)
+{
+	const struct config *cfg = r->gen->cfg;
+	const struct config_node *cn = boot_match(cfg, id);
+	struct store_node sn;
+	char base[256], err[512], why[128];
+	int rc;
+
+	if (boot_base(r, base, sizeof(base)) != 0)
+		return -1;
+	if (cn && r->plain && !cn->pod->allow_unverified) {
+		http_reply_error(r, 403, "pod %s does not allow unverified "
+					 "boot over plain HTTP", cn->pod->name);
+		return -1;
+	}
+	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER) {
+		memset(&sn, 0, sizeof(sn));
+		snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",
+			 id->mac[0], id->mac[1], id->mac[3], id->mac[4],
+			 id->mac[6], id->mac[7], id->mac[9], id->mac[10],
+			 id->mac[12], id->mac[13], id->mac[15], id->mac[16]);
+		memcpy(sn.mac, id->mac, sizeof(sn.mac));
+		memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
+		memcpy(sn.serial, id->serial, sizeof(sn.serial));
+		sn.state = NODE_DISCOVERED;
+		store_node_discover(r->srv->store, &sn);
+		return boot_render_discover(r->gen, base, !r->plain, out);
+	}
+	if (!cn) {
+		out->len = sizeof(boot_local_script) - 1;
+		memcpy(out->script, boot_local_script, out->len);
+		return 0;
+	}
+	rc = store_node_get(r->srv->store, cn->hostname, &sn);
+	if (rc != 0) {
+		http_reply_error(r, 503, "node %s is not in the store yet",
+				 cn->hostname);
+		return -1;
+	}
+	if (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
+	    sn.state != NODE_INSTALLING) {
+		out->len = sizeof(boot_local_script) - 1;
+		memcpy(out->script, boot_local_script, out->len);
+		return 0;
+	}
+	rc = boot_render_install(r->srv, r->gen, cn, &sn, base, !r->plain,
+				 out, err, sizeof(err));
+	if (rc != 0) {
+		http_reply_error(r, 503, "%s", err);
+		return -1;
+	}
+	if (!is_sig && sn.state == NODE_ARMED) {
+		snprintf(why, sizeof(why), "stage2 served to %s", r->client);
+		store_node_transition(r->srv->store, sn.id,
+				      NODE_BIT(NODE_ARMED), NODE_BOOTING, 0,
+				      why, NULL);
+	}
+	return 0;
+}
+
+static void boot_stage2(struct http_req *r, int is_sig)
+{
+	struct boot_ident id;
+	struct boot_render *out;
+	struct MHD_Response *resp;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	int rc;
+
+	if (boot_parse_ident(r, &id) != 0)
+		return;
+	out = malloc(sizeof(*out));
+	if (!out) {
+		http_reply_error(r, 503, "out of memory");
+		return;
+	}
+	if (boot_choose(r, &id, is_sig, out) != 0) {
+		if (!r->replied)
+			http_reply_error(r, 500, "stage2 rendering failed");
+		goto out;
+	}
+	if (!is_sig) {
+		atomic_fetch_add(&r->srv->stats.stage2_served, 1);
+		resp = http_response_data(out->script, out->len,
+					  "text/plain; charset=utf-8");
+	} else {
+		rc = boot_sign(r->srv, r->gen, out->script, out->len, &der,
+			       &der_len);
+		if (rc != 0) {
+			http_reply_error(r, 500, "signing stage2: %s",
+					 pb_strerror(rc));
+			goto out;
+		}
+		resp = http_response_data(der, der_len,
+					  "application/pkcs7-signature");
+	}
+	if (resp)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+					"no-store");
+	http_queue(r, 200, resp);
+out:
+	free(der);
+	free(out);
+}
+
+static void boot_stage2_script(struct http_req *r)
+{
+	boot_stage2(r, 0);
+}
+
+static void boot_stage2_sig(struct http_req *r)
+{
+	boot_stage2(r, 1);
+}
+
+/* ---- precomputation --------------------------------------------------- */
+
+struct boot_pre {
+	struct server *srv;
+	struct server_gen *gen;
+};
+
+static void *boot_precompute_thread(void *arg)
+{
+	struct boot_pre *p = arg;
+	const struct config *cfg = p->gen->cfg;
+	struct boot_render *out = malloc(sizeof(*out));
+	unsigned char *der;
+	struct store_node sn;
+	size_t i, der_len, done = 0;
+	char err[512];
+
+	if (!out)
+		goto out;
+	for (i = 0; i < cfg->n_nodes && !atomic_load(&p->srv->pre_stop); i++) {
+		if (store_node_get(p->srv->store, cfg->nodes[i].hostname,
+				   &sn) != 0 ||
+		    (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
+		     sn.state != NODE_INSTALLING))
+			continue;
+		if (boot_render_install(p->srv, p->gen, &cfg->nodes[i], &sn,
+					cfg->base_url, 1, out, err,
+					sizeof(err)) != 0)
+			continue;
+		if (boot_sign(p->srv, p->gen, out->script, out->len, &der,
+			      &der_len) == 0) {
+			free(der);
+			done++;
+		}
+	}
+	if (boot_sign(p->srv, p->gen, boot_local_script,
+		      sizeof(boot_local_script) - 1, &der, &der_len) == 0)
+		free(der);
+	if (boot_render_discover(p->gen, cfg->base_url, 1, out) == 0 &&
+	    boot_sign(p->srv, p->gen, out->script, out->len, &der,
+		      &der_len) == 0)
+		free(der);
+	log_info("stage2 signatures ready for %zu armed nodes", done);
+out:
+	free(out);
+	server_gen_put(p->gen);
+	free(p);
+	return NULL;
+}
+
+void boot_precompute_stop(struct server *srv)
+{
+	if (!srv->pre_running)
+		return;
+	atomic_store(&srv->pre_stop, 1);
+	pthread_join(srv->pre_thread, NULL);
+	atomic_store(&srv->pre_stop, 0);
+	srv->pre_running = 0;
+}
+
+void boot_precompute(struct server *srv, struct server_gen *gen)
+{
+	struct boot_pre *p = malloc(sizeof(*p));
+
+	boot_precompute_stop(srv);
+	if (!p)
+		return;
+	p->srv = srv;
+	p->gen = gen;
+	atomic_fetch_add(&gen->refs, 1);
+	if (pthread_create(&srv->pre_thread, NULL, boot_precompute_thread,
+			   p) != 0) {
+		server_gen_put(gen);
+		free(p);
+		return;
+	}
+	srv->pre_running = 1;
+}
+
+const struct http_route routes_boot[] = {
+	{ "GET", "/boot/stage2.ipxe", 1, boot_stage2_script, NULL, NULL, NULL,
+	  1 },
+	{ "GET", "/boot/stage2.ipxe.sig", 1, boot_stage2_sig, NULL, NULL,
+	  NULL, 1 },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
+};

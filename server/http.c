@@ -1,0 +1,420 @@
+/* http.c: the HTTP(S) front: libmicrohttpd daemons, routing and replies. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "http.h"
+#include "log.h"
+#include "routes.h"
+
+/* Memory for one connection's headers and buffers: bounds header size. */
+#define HTTP_CONN_MEMORY (128 * 1024)
+/* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
+#define HTTP_TLS_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+
+struct http_listener {
+	struct server *srv;
+	int plain;
+};
+
+/* ---- routing ---------------------------------------------------------- */
+
+static const struct http_route *const http_tables[] = {
+	routes_boot, routes_artifact, routes_node, routes_api,
+};
+
+static const struct http_route *http_match(const char *method,
+					   const char *path, int *wrong_method)
+{
+	const struct http_route *rt;
+	size_t i, len;
+
+	*wrong_method = 0;
+	for (i = 0; i < sizeof(http_tables) / sizeof(http_tables[0]); i++) {
+		for (rt = http_tables[i]; rt->prefix; rt++) {
+			len = strlen(rt->prefix);
+			if (rt->exact ? strcmp(path, rt->prefix) != 0 :
+					strncmp(path, rt->prefix, len) != 0)
+				continue;
+			if (strcmp(method, rt->method) == 0 ||
+			    (strcmp(method, "HEAD") == 0 &&
+			     strcmp(rt->method, "GET") == 0))
+				return rt;
+			*wrong_method = 1;
+		}
+	}
+	return NULL;
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+void http_queue(struct http_req *r, unsigned int status,
+		struct MHD_Response *resp)
+{
+	if (!resp) {
+		log_error("out of memory building a reply");
+		return;
+	}
+	if (!r->replied) {
+		MHD_queue_response(r->conn, status, resp);
+		r->replied = 1;
+		r->status = (int)status;
+		if (status >= 400 && status < 500)
+			atomic_fetch_add(&r->srv->stats.refusals, 1);
+	}
+	MHD_destroy_response(resp);
+}
+
+struct MHD_Response *http_response_data(const void *data, size_t len,
+					const char *content_type)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, (void *)data,
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp && content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					content_type);
+	return resp;
+}
+
+void http_reply_data(struct http_req *r, unsigned int status,
+		     const char *content_type, const void *data, size_t len)
+{
+	http_queue(r, status, http_response_data(data, len, content_type));
+}
+
+void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
+{
+	char *text = json ? json_dumps(json, JSON_INDENT(2) |
+						     JSON_PRESERVE_ORDER) :
+			    NULL;
+	size_t len;
+
+	json_decref(json);
+	if (!text) {
+		http_reply_data(r, 500, "application/json",
+				"{\"error\": \"out of memory\"}\n", 27);
+		return;
+	}
+	len = strlen(text);
+	text[len] = '\n';	/* json_dumps leaves room: replace the NUL */
+	http_reply_data(r, status, "application/json", text, len + 1);
+	free(text);
+}
+
+void http_reply_error(struct http_req *r, unsigned int status,
+		      const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	log_info("%s %s %s -> %u: %s", r->client, r->method, r->path, status,
+		 reason);
+	http_reply_json(r, status, json_pack("{s:s, s:i}", "error", reason,
+					     "status", (int)status));
+	if (status == 401 || status == 403)
+		store_event_add(r->srv->store, "refusal", r->client,
+				"%s %s: %u %s", r->method, r->path, status,
+				reason);
+}
+
+/* ---- request helpers -------------------------------------------------- */
+
+const char *http_arg(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct http_args_check {
+	const char *const *allowed;
+	const char *bad;
+};
+
+static enum MHD_Result http_args_iter(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	struct http_args_check *c = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; c->allowed[i]; i++)
+		if (strcmp(key, c->allowed[i]) == 0)
+			return MHD_YES;
+	c->bad = key;
+	return MHD_NO;
+}
+
+int http_args_only(struct http_req *r, const char *const *allowed)
+{
+	struct http_args_check c = { allowed, NULL };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+				  http_args_iter, &c);
+	if (!c.bad)
+		return 0;
+	http_reply_error(r, 400, "unknown query parameter '%.64s'", c.bad);
+	return -1;
+}
+
+const char *http_bearer(struct http_req *r)
+{
+	const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return NULL;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	return *auth ? auth : NULL;
+}
+
+const struct config_token *http_require_scope(struct http_req *r,
+					      const char *scope)
+{
+	const struct config_token *tok;
+	const char *secret = http_bearer(r);
+
+	if (!secret) {
+		http_reply_error(r, 401, "missing bearer token "
+					 "(Authorization: Bearer TOKEN)");
+		return NULL;
+	}
+	tok = config_token_find(r->gen->cfg, secret);
+	if (!tok) {
+		http_reply_error(r, 401, "unknown token");
+		return NULL;
+	}
+	if (!config_token_allows(tok, scope)) {
+		http_reply_error(r, 403, "token '%s' does not grant '%.160s'",
+				 tok->name, scope);
+		return NULL;
+	}
+	return tok;
+}
+
+int http_wants_text(struct http_req *r)
+{
+	const char *f = http_arg(r, "format");
+
+	return f && strcmp(f, "text") == 0;
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------ */
+
+static void http_client(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, size, "?");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)size);
+}
+
+static struct http_req *http_req_new(struct http_listener *l,
+				     struct MHD_Connection *conn,
+				     const char *url, const char *method)
+{
+	struct http_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->conn = conn;
+	r->srv = l->srv;
+	r->gen = server_gen_get(l->srv);
+	r->method = method;
+	r->path = url;
+	r->plain = l->plain;
+	http_client(conn, r->client, sizeof(r->client));
+	atomic_fetch_add(&l->srv->stats.requests, 1);
+	return r;
+}
+
+static void http_route_start(struct http_req *r)
+{
+	int wrong_method;
+
+	r->route = http_match(r->method, r->path, &wrong_method);
+	if (!r->route) {
+		if (wrong_method)
+			http_reply_error(r, 405, "method %s not allowed here",
+					 r->method);
+		else
+			http_reply_error(r, 404, "no such endpoint");
+		return;
+	}
+	r->rest = r->path + strlen(r->route->prefix);
+	if (r->plain && !r->route->plain_ok) {
+		http_reply_error(r, 403, "only boot files are served over "
+					 "plain HTTP");
+		return;
+	}
+	r->route->start(r);
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
+				   const char *url, const char *method,
+				   const char *version, const char *data,
+				   size_t *data_size, void **con_cls)
+{
+	struct http_req *r = *con_cls;
+
+	(void)version;
+	if (!r) {
+		r = http_req_new(cls, conn, url, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		http_route_start(r);
+		return MHD_YES;
+	}
+	if (*data_size) {
+		if (!r->replied && (!r->route || !r->route->body))
+			http_reply_error(r, 413, "this endpoint takes no body");
+		else if (!r->replied && r->route->body(r, data, *data_size) &&
+			 !r->replied)
+			http_reply_error(r, 500, "request body not processed");
+		*data_size = 0;
+		return MHD_YES;
+	}
+	if (!r->replied && r->route && r->route->finish)
+		r->route->finish(r);
+	if (!r->replied)
+		http_reply_error(r, 500, "internal error: no reply");
+	return MHD_YES;
+}
+
+static void http_completed(void *cls, struct MHD_Connection *conn,
+			   void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	if (!r)
+		return;
+	if (r->route && r->route->cleanup)
+		r->route->cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	server_gen_put(r->gen);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t len;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	while (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	log_debug("libmicrohttpd: %s", line);
+}
+
+/* ---- daemons ---------------------------------------------------------- */
+
+int http_listen(const char *addr, unsigned int port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int one = 1;
+	int fd, rc;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*in6);
+	} else {
+		return -PB_EBAD_NAME;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, 1024) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
+			      int listen_fd, int plain)
+{
+	/* One server per process: one listener record per kind. */
+	static struct http_listener listeners[2];
+	struct http_listener *l = &listeners[plain ? 1 : 0];
+	const struct config *cfg = gen->cfg;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			     MHD_USE_ITC | MHD_USE_TURBO;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL },
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, NULL },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, gen->tls_cert_pem },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, gen->tls_key_pem },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, HTTP_TLS_PRIORITIES },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	l->srv = srv;
+	l->plain = plain;
+	if (plain)
+		opts[7].option = MHD_OPTION_END;	/* no TLS options */
+	else
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, l,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+unsigned int http_connections(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info ? info->num_connections : 0;
+}

@@ -1,0 +1,113 @@
+/* http.h: the HTTP(S) front: libmicrohttpd daemons, routing and replies. */
+#ifndef PODBOOT_HTTP_H
+#define PODBOOT_HTTP_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "config.h"
+#include "server.h"
+
+/* Largest request body a non-upload route reads. */
+#define HTTP_SMALL_BODY_MAX 65536
+
+struct http_req;
+
+/*
+ * A route.  @start runs once the headers are in: it checks the request
+ * and either queues a reply (refusal) or, for routes with a body, sets up
+ * to receive it.  @body receives each piece of the body; it returns 0, or
+ * queues a refusal and returns a negative code.  @finish runs when the
+ * whole body is in (only if no reply was queued yet).  @cleanup runs once
+ * when the request ends, whatever happened (@completed says whether the
+ * reply was fully sent).
+ */
+struct http_route {
+	const char *method;		/* "GET" also matches HEAD */
+	const char *prefix;		/* path prefix ... */
+	int exact;			/* ... or the whole path */
+	void (*start)(struct http_req *r);
+	int (*body)(struct http_req *r, const char *data, size_t len);
+	void (*finish)(struct http_req *r);
+	void (*cleanup)(struct http_req *r, int completed);
+	int plain_ok;			/* served on the plain-HTTP listener */
+};
+
+struct http_req {
+	struct MHD_Connection *conn;
+	struct server *srv;
+	struct server_gen *gen;		/* held for the request's life */
+	const struct http_route *route;
+	const char *method;
+	const char *path;		/* decoded by libmicrohttpd */
+	const char *rest;		/* path after the route's prefix */
+	char client[64];		/* peer address */
+	int plain;			/* came in on the plain-HTTP listener */
+	int replied;			/* a reply is queued */
+	int status;			/* its status */
+	void *ctx;			/* the route's per-request state */
+};
+
+/** Start a daemon on @listen_fd (TLS from @gen unless @plain). */
+struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
+			      int listen_fd, int plain);
+
+/** Open a listening TCP socket on @addr:@port; fd or negative error. */
+int http_listen(const char *addr, unsigned int port);
+
+/** Connections the daemon has open now. */
+unsigned int http_connections(struct MHD_Daemon *d);
+
+/* ---- replies: every function queues exactly one reply ---------------- */
+
+/** Queue @resp with @status; destroys the caller's reference. */
+void http_queue(struct http_req *r, unsigned int status,
+		struct MHD_Response *resp);
+
+/** A JSON body; takes ownership of @json. */
+void http_reply_json(struct http_req *r, unsigned int status, json_t *json);
+
+/** {"error": "...", "status": N}, counted as a refusal and logged. */
+void http_reply_error(struct http_req *r, unsigned int status,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** A copy of @len bytes of @data. */
+void http_reply_data(struct http_req *r, unsigned int status,
+		     const char *content_type, const void *data, size_t len);
+
+/** A response that copies @data; the caller adds headers, then queues. */
+struct MHD_Response *http_response_data(const void *data, size_t len,
+					const char *content_type);
+
+/* ---- request helpers -------------------------------------------------- */
+
+/** A query argument or NULL. */
+const char *http_arg(struct http_req *r, const char *name);
+
+/**
+ * Refuse (400) any query argument not in the NULL-terminated @allowed.
+ * @ret 0 if all are allowed, -1 after queuing the refusal
+ */
+int http_args_only(struct http_req *r, const char *const *allowed);
+
+/** A request header or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+
+/** The bearer token of the Authorization header, or NULL. */
+const char *http_bearer(struct http_req *r);
+
+/**
+ * The configured token presented with the request if it grants @scope.
+ * Otherwise queues 401 (no or unknown token) or 403 (scope) and returns
+ * NULL.  Tokens are compared in constant time.
+ */
+const struct config_token *http_require_scope(struct http_req *r,
+					      const char *scope);
+
+/** 1 if the client asked for ?format=text. */
+int http_wants_text(struct http_req *r);
+
+#endif

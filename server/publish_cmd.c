@@ -1,0 +1,115 @@
+/* publish_cmd.c: "podboot publish": sign and publish a file offline, the
+ * same way an upload to a running server does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "cmd.h"
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "signer.h"
+#include "store.h"
+
+static void publish_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podboot publish [--config FILE] NAME PATH\n\n"
+		"Signs PATH and publishes it as the newest version of artifact\n"
+		"NAME in the data directory of the configuration (default\n"
+		"$PODBOOT_CONFIG, else podboot.conf).  Safe while the server\n"
+		"runs: the catalogue is shared through the database.\n");
+}
+
+int publish_files(const char *data_dir, const char *key, const char *cert,
+		  const char *root, unsigned int keep,
+		  const char *const *names, const char *const *paths,
+		  size_t count)
+{
+	struct store_artifact a;
+	struct signer *signer = NULL;
+	struct store *st = NULL;
+	size_t i;
+	int fd, rc;
+
+	if ((rc = signer_load(&signer, key, cert, root)) != 0)
+		return rc;
+	if ((rc = artifact_dirs(data_dir)) != 0 ||
+	    (rc = store_open(&st, data_dir)) != 0) {
+		log_error("data directory %s: %s", data_dir, pb_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			log_error("%s: %s", paths[i], pb_strerror(rc));
+			goto out;
+		}
+		rc = artifact_import(st, signer, data_dir, keep, names[i], fd,
+				     &a);
+		close(fd);
+		if (rc != 0) {
+			log_error("publishing %s as %s: %s", paths[i], names[i],
+				  pb_strerror(rc));
+			goto out;
+		}
+		store_event_add(st, "upload", a.name,
+				"sha256 %s, %llu bytes, published offline, "
+				"signed by %s",
+				a.sha256, a.size, a.signer);
+		printf("published %s sha256:%s (%llu bytes)\n", a.name, a.sha256,
+		       a.size);
+	}
+out:
+	store_close(st);
+	signer_free(signer);
+	return rc;
+}
+
+int publish_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("PODBOOT_CONFIG");
+	char err[CONFIG_ERR_MAX];
+	struct config *cfg = NULL;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': publish_usage(stdout); return 0;
+		default: publish_usage(stderr); return -PB_EUSAGE;
+		}
+	}
+	if (optind != argc - 2) {
+		publish_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	if (!path || !*path)
+		path = "podboot.conf";
+	if (config_artifact_name_valid(argv[optind]) != 0) {
+		log_error("'%s' is not a valid artifact name", argv[optind]);
+		return -PB_EUSAGE;
+	}
+	rc = config_load(path, &cfg, err, sizeof(err));
+	if (rc != 0) {
+		log_error("%s", err);
+		return rc;
+	}
+	rc = publish_files(cfg->data_dir, cfg->codesign_key, cfg->codesign_cert,
+			   cfg->root_cert, cfg->keep_versions,
+			   (const char *const *)&argv[optind],
+			   (const char *const *)&argv[optind + 1], 1);
+	config_free(cfg);
+	return rc;
+}

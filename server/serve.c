@@ -1,0 +1,442 @@
+/* serve.c: "podboot serve": load, listen, reload on SIGHUP, drain on
+ * SIGTERM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "artifact.h"
+#include "boot.h"
+#include "cmd.h"
+#include "error.h"
+#include "fileio.h"
+#include "http.h"
+#include "log.h"
+#include "pki.h"
+#include "server.h"
+
+#define SERVE_SECRET "node-token.key"
+#define SERVE_DRAIN_S 30
+#define SERVE_PEM_MAX (256 * 1024)
+
+/* ---- generations ------------------------------------------------------ */
+
+struct server_gen *server_gen_get(struct server *srv)
+{
+	struct server_gen *gen;
+
+	pthread_mutex_lock(&srv->gen_lock);
+	gen = srv->gen;
+	atomic_fetch_add(&gen->refs, 1);
+	pthread_mutex_unlock(&srv->gen_lock);
+	return gen;
+}
+
+static void serve_gen_free(struct server_gen *gen)
+{
+	if (gen->tls_key_pem) {
+		mbedtls_platform_zeroize(gen->tls_key_pem,
+					 strlen(gen->tls_key_pem));
+		free(gen->tls_key_pem);
+	}
+	free(gen->tls_cert_pem);
+	signer_free(gen->signer);
+	config_free(gen->cfg);
+	free(gen);
+}
+
+void server_gen_put(struct server_gen *gen)
+{
+	if (gen && atomic_fetch_sub(&gen->refs, 1) == 1)
+		serve_gen_free(gen);
+}
+
+/* Configuration, signing key and TLS credentials: all or nothing. */
+static int serve_gen_load(const char *path, unsigned int number,
+			  struct server_gen **out)
+{
+	struct server_gen *gen = calloc(1, sizeof(*gen));
+	mbedtls_x509_crt chain;
+	char err[CONFIG_ERR_MAX];
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!gen)
+		return -ENOMEM;
+	atomic_init(&gen->refs, 1);
+	gen->number = number;
+	rc = config_load(path, &gen->cfg, err, sizeof(err));
+	if (rc != 0) {
+		log_error("%s", err);
+		goto err;
+	}
+	rc = signer_load(&gen->signer, gen->cfg->codesign_key,
+			 gen->cfg->codesign_cert, gen->cfg->root_cert);
+	if (rc != 0)
+		goto err;
+	rc = fileio_read(gen->cfg->tls_cert, SERVE_PEM_MAX,
+			 (unsigned char **)&gen->tls_cert_pem, &len);
+	if (rc == 0) {
+		rc = fileio_read(gen->cfg->tls_key, SERVE_PEM_MAX,
+				 (unsigned char **)&gen->tls_key_pem, &len);
+		if (rc != 0)
+			log_error("%s: %s", gen->cfg->tls_key, pb_strerror(rc));
+	} else {
+		log_error("%s: %s", gen->cfg->tls_cert, pb_strerror(rc));
+	}
+	if (rc != 0)
+		goto err;
+	/* Refuse a certificate that does not parse or match its key now,
+	 * rather than fail every handshake later. */
+	mbedtls_x509_crt_init(&chain);
+	rc = pki_cert_load(&chain, gen->cfg->tls_cert);
+	if (rc == 0) {
+		mbedtls_pk_context key;
+
+		mbedtls_pk_init(&key);
+		rc = pki_key_load(&key, gen->cfg->tls_key);
+		if (rc == 0)
+			rc = pki_check_pair(&chain, &key);
+		mbedtls_pk_free(&key);
+	}
+	mbedtls_x509_crt_free(&chain);
+	if (rc != 0) {
+		log_error("TLS certificate %s and key %s: %s",
+			  gen->cfg->tls_cert, gen->cfg->tls_key,
+			  pb_strerror(rc));
+		goto err;
+	}
+	*out = gen;
+	return 0;
+err:
+	serve_gen_free(gen);
+	return rc;
+}
+
+/* ---- start-up --------------------------------------------------------- */
+
+/* The secret behind node tokens: made once, kept 0600 in the data dir. */
+static int serve_secret(struct server *srv)
+{
+	struct rng rng = { .seeded = 0 };
+	char path[PATH_MAX];
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	rc = fileio_join(path, sizeof(path), srv->data_dir, SERVE_SECRET);
+	if (rc != 0)
+		return rc;
+	rc = fileio_read(path, 64, &buf, &len);
+	if (rc == 0 && len == sizeof(srv->node_secret)) {
+		memcpy(srv->node_secret, buf, len);
+		mbedtls_platform_zeroize(buf, len);
+		free(buf);
+		return 0;
+	}
+	if (rc == 0) {
+		free(buf);
+		log_error("%s: expected %zu bytes", path,
+			  sizeof(srv->node_secret));
+		return -EINVAL;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	rc = rng_init(&rng, "podboot node secret");
+	if (rc == 0 && rng_random(&rng, srv->node_secret,
+				  sizeof(srv->node_secret)) != 0)
+		rc = -PB_ERNG;
+	rng_free(&rng);
+	if (rc == 0)
+		rc = fileio_write(path, srv->node_secret,
+				  sizeof(srv->node_secret), 0600, FILEIO_EXCL);
+	return rc;
+}
+
+/* Every configured node exists in the store (new ones armed). */
+static int serve_sync_nodes(struct server *srv, const struct config *cfg)
+{
+	struct store_node n;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cfg->n_nodes; i++) {
+		memset(&n, 0, sizeof(n));
+		snprintf(n.id, sizeof(n.id), "%s", cfg->nodes[i].hostname);
+		memcpy(n.mac, cfg->nodes[i].mac, sizeof(n.mac));
+		memcpy(n.uuid, cfg->nodes[i].uuid, sizeof(n.uuid));
+		memcpy(n.serial, cfg->nodes[i].serial, sizeof(n.serial));
+		snprintf(n.pod, sizeof(n.pod), "%s", cfg->nodes[i].pod->name);
+		rc = store_node_ensure(srv->store, &n);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct serve_listeners {
+	int tls_fd;
+	int plain_fd;
+	struct MHD_Daemon *tls;
+	struct MHD_Daemon *plain;
+};
+
+static int serve_is_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+static int serve_open_listeners(const struct config *cfg,
+				struct serve_listeners *l)
+{
+	l->tls_fd = http_listen(cfg->listen, cfg->port);
+	if (l->tls_fd < 0) {
+		log_error("listening on %s port %u: %s", cfg->listen, cfg->port,
+			  pb_strerror(l->tls_fd));
+		return l->tls_fd;
+	}
+	l->plain_fd = -1;
+	if (!cfg->plain_port)
+		return 0;
+	if (!serve_is_loopback(cfg->listen) && !cfg->plain_allow_nonlocal) {
+		log_error("plain_port is for loopback test rigs: listen on "
+			  "127.0.0.1 or set plain_allow_nonlocal = true");
+		return -PB_ECONFIG;
+	}
+	l->plain_fd = http_listen(cfg->listen, cfg->plain_port);
+	if (l->plain_fd < 0) {
+		log_error("listening on %s port %u: %s", cfg->listen,
+			  cfg->plain_port, pb_strerror(l->plain_fd));
+		return l->plain_fd;
+	}
+	log_warn("plain HTTP on %s port %u: unverified boot for pods that "
+		 "allow it", cfg->listen, cfg->plain_port);
+	return 0;
+}
+
+static int serve_start_daemons(struct server *srv, struct server_gen *gen,
+			       struct serve_listeners *l)
+{
+	l->tls = http_start(srv, gen, l->tls_fd, 0);
+	if (!l->tls) {
+		log_error("starting the HTTPS daemon failed (certificate, key "
+			  "or TLS priorities not accepted by GnuTLS)");
+		return -EIO;
+	}
+	if (l->plain_fd >= 0) {
+		l->plain = http_start(srv, gen, l->plain_fd, 1);
+		if (!l->plain) {
+			log_error("starting the plain HTTP daemon failed");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Stop accepting, let requests in flight finish, then stop. */
+static void serve_drain(struct MHD_Daemon *d, unsigned int seconds)
+{
+	time_t until = time(NULL) + seconds;
+
+	if (!d)
+		return;
+	MHD_quiesce_daemon(d);
+	while (http_connections(d) > 0 && time(NULL) < until)
+		usleep(50 * 1000);
+	MHD_stop_daemon(d);
+}
+
+/* SIGHUP: new configuration and keys on the same listening sockets. */
+static void serve_reload(struct server *srv, const char *path,
+			 struct serve_listeners *l)
+{
+	struct server_gen *gen, *old;
+	struct serve_listeners next = *l;
+	int rc;
+
+	rc = serve_gen_load(path, srv->gen->number + 1, &gen);
+	if (rc != 0) {
+		log_error("reload refused; still serving configuration %u",
+			  srv->gen->number);
+		return;
+	}
+	if (strcmp(gen->cfg->listen, srv->gen->cfg->listen) != 0 ||
+	    gen->cfg->port != srv->gen->cfg->port ||
+	    gen->cfg->plain_port != srv->gen->cfg->plain_port)
+		log_warn("listen address or ports changed: restart to apply");
+	rc = serve_sync_nodes(srv, gen->cfg);
+	if (rc != 0) {
+		log_error("reload refused: store: %s", pb_strerror(rc));
+		server_gen_put(gen);
+		return;
+	}
+	/* Quiesce hands the socket back; the new daemon takes it over, so
+	 * connections wait in the backlog instead of being refused. */
+	next.tls_fd = MHD_quiesce_daemon(l->tls);
+	next.plain_fd = l->plain ? MHD_quiesce_daemon(l->plain) : -1;
+	if (next.tls_fd < 0 || serve_start_daemons(srv, gen, &next) != 0) {
+		log_error("reload: could not restart the listener");
+		server_gen_put(gen);
+		return;
+	}
+	pthread_mutex_lock(&srv->gen_lock);
+	old = srv->gen;
+	srv->gen = gen;
+	pthread_mutex_unlock(&srv->gen_lock);
+	boot_cache_clear(srv->boot);
+	boot_precompute(srv, gen);
+	serve_drain(l->tls, SERVE_DRAIN_S);
+	serve_drain(l->plain, SERVE_DRAIN_S);
+	*l = next;
+	log_info("reloaded %s: configuration %u, %zu nodes", path, gen->number,
+		 gen->cfg->n_nodes);
+	store_event_add(srv->store, "reload", path, "configuration %u",
+			gen->number);
+	server_gen_put(old);
+}
+
+static void serve_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podboot serve [--config FILE] [--check]\n\n"
+		"Runs the boot and signing server described by FILE (default\n"
+		"$PODBOOT_CONFIG, else podboot.conf).  --check validates the\n"
+		"configuration and the keys it names, then exits.  SIGHUP\n"
+		"reloads configuration and certificates; SIGTERM drains\n"
+		"requests in flight and exits.\n");
+}
+
+static int serve_check(const char *path)
+{
+	struct server_gen *gen;
+	int rc = serve_gen_load(path, 1, &gen);
+
+	if (rc != 0)
+		return rc;
+	printf("%s: ok: %zu pods, %zu profiles, %zu nodes, %zu tokens; "
+	       "signing as %s\n",
+	       path, gen->cfg->n_pods, gen->cfg->n_profiles,
+	       gen->cfg->n_nodes, gen->cfg->n_tokens,
+	       signer_subject(gen->signer));
+	server_gen_put(gen);
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("PODBOOT_CONFIG");
+	struct serve_listeners l = { -1, -1, NULL, NULL };
+	struct server *srv;
+	struct server_gen *gen;
+	sigset_t sigs;
+	int check = 0, sig, c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = 1; break;
+		case 'h': serve_usage(stdout); return 0;
+		default: serve_usage(stderr); return -PB_EUSAGE;
+		}
+	}
+	if (optind != argc) {
+		serve_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	if (!path || !*path)
+		path = "podboot.conf";
+	if (check)
+		return serve_check(path);
+
+	/* Signals are taken synchronously by this thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	pthread_mutex_init(&srv->gen_lock, NULL);
+	srv->started = (long long)time(NULL);
+	rc = serve_gen_load(path, 1, &gen);
+	if (rc != 0)
+		goto out;
+	srv->gen = gen;
+	snprintf(srv->data_dir, sizeof(srv->data_dir), "%s",
+		 gen->cfg->data_dir);
+	if ((rc = fileio_mkdirs(srv->data_dir, 0700)) != 0 ||
+	    (rc = artifact_dirs(srv->data_dir)) != 0 ||
+	    (rc = artifact_clean_tmp(srv->data_dir)) != 0) {
+		log_error("data directory %s: %s", srv->data_dir,
+			  pb_strerror(rc));
+		goto out;
+	}
+	if ((rc = serve_secret(srv)) != 0) {
+		log_error("node token secret: %s", pb_strerror(rc));
+		goto out;
+	}
+	if ((rc = store_open(&srv->store, srv->data_dir)) != 0 ||
+	    (rc = serve_sync_nodes(srv, gen->cfg)) != 0) {
+		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
+		goto out;
+	}
+	srv->boot = boot_cache_new(2 * gen->cfg->n_nodes + 1024);
+	if (!srv->boot) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = serve_open_listeners(gen->cfg, &l)) != 0 ||
+	    (rc = serve_start_daemons(srv, gen, &l)) != 0)
+		goto out;
+	boot_precompute(srv, gen);
+	store_event_add(srv->store, "start", path, "listening on %s port %u",
+			gen->cfg->listen, gen->cfg->port);
+	log_info("serving %s on https://%s:%u (base URL %s)", path,
+		 gen->cfg->listen, gen->cfg->port, gen->cfg->base_url);
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			serve_reload(srv, path, &l);
+			continue;
+		}
+		log_info("signal %d: draining requests in flight", sig);
+		break;
+	}
+	serve_drain(l.tls, SERVE_DRAIN_S);
+	serve_drain(l.plain, SERVE_DRAIN_S);
+	l.tls = l.plain = NULL;
+	store_event_add(srv->store, "stop", path, "clean shutdown");
+	rc = 0;
+out:
+	if (l.tls)
+		MHD_stop_daemon(l.tls);
+	if (l.plain)
+		MHD_stop_daemon(l.plain);
+	boot_precompute_stop(srv);
+	store_close(srv->store);
+	boot_cache_free(srv->boot);
+	server_gen_put(srv->gen);
+	pthread_mutex_destroy(&srv->gen_lock);
+	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
+	free(srv);
+	return rc;
+}

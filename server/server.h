@@ -1,0 +1,57 @@
+/* server.h: the running server's shared state, as request handlers see it. */
+#ifndef PODBOOT_SERVER_H
+#define PODBOOT_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "signer.h"
+#include "store.h"
+
+/*
+ * One generation of configuration and keys.  SIGHUP builds a new one and
+ * swaps it in; requests that started under the old one keep it (reference
+ * counted) until they finish.
+ */
+struct server_gen {
+	atomic_uint refs;
+	unsigned int number;		/* 1, 2, ... per reload */
+	struct config *cfg;
+	struct signer *signer;
+	char *tls_cert_pem;		/* NUL-terminated, for libmicrohttpd */
+	char *tls_key_pem;		/* wiped when freed */
+};
+
+/* Counters for /metrics and the status API; updated with atomics. */
+struct server_stats {
+	atomic_ullong requests;
+	atomic_ullong refusals;		/* 4xx answers */
+	atomic_ullong stage2_served;
+	atomic_ullong signatures;	/* signatures made (cache misses) */
+	atomic_ullong uploads;
+	atomic_ullong upload_bytes;
+};
+
+struct server {
+	pthread_mutex_t gen_lock;
+	struct server_gen *gen;		/* current; take with server_gen_get */
+	struct store *store;
+	struct boot_cache *boot;	/* signed stage2 renderings */
+	char data_dir[4096];
+	uint8_t node_secret[32];	/* keys the per-node tokens */
+	long long started;		/* unix seconds */
+	pthread_t pre_thread;		/* boot_precompute's worker */
+	int pre_running;
+	atomic_int pre_stop;		/* asks the worker to stop early */
+	struct server_stats stats;
+};
+
+/** The current generation, with a reference the caller must put. */
+struct server_gen *server_gen_get(struct server *srv);
+/** Drop a reference taken by server_gen_get(); NULL is fine. */
+void server_gen_put(struct server_gen *gen);
+
+#endif

@@ -1,0 +1,1065 @@
+/* store.c: podboot serve's durable state in SQLite (WAL) in the data dir. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "store.h"
+
+#define STORE_DB_NAME "podboot.db"
+/* How long a statement waits for another process's lock, in ms. */
+#define STORE_BUSY_MS 5000
+/* Rows a list function reads per hold of the lock; see store_node_list. */
+#define STORE_CHUNK 64
+#define STORE_SHA256_LEN 64
+
+#define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
+/* The longest text an event's field can hold. */
+#define EVENT_MAX(field) (FIELD_SIZE(struct store_event, field) - 1)
+/* A fixed-size string field holds its NUL. */
+#define FIELD_OK(f) (memchr((f), '\0', sizeof(f)) != NULL)
+
+static const char *const store_state_names[NODE_STATE_COUNT] = {
+	[NODE_DISCOVERED] = "discovered", [NODE_ARMED] = "armed",
+	[NODE_BOOTING] = "booting",	  [NODE_INSTALLING] = "installing",
+	[NODE_INSTALLED] = "installed",	  [NODE_FAILED] = "failed",
+};
+
+/*
+ * Step i takes the database from user_version i to i + 1, in one
+ * transaction.  Append only: never edit a step that has been released.
+ */
+static const char *const store_migrations[] = {
+	/* 1: nodes, the artifact catalogue, the audit log */
+	"CREATE TABLE nodes ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" mac TEXT NOT NULL,"
+	" uuid TEXT NOT NULL DEFAULT '',"
+	" serial TEXT NOT NULL DEFAULT '',"
+	" pod TEXT NOT NULL DEFAULT '',"
+	" state INTEGER NOT NULL,"
+	" generation INTEGER NOT NULL DEFAULT 0,"
+	" updated INTEGER NOT NULL);"
+	"CREATE INDEX nodes_pod ON nodes (pod, id);"
+	"CREATE INDEX nodes_state ON nodes (state, id);"
+	"CREATE TABLE artifacts ("
+	" name TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" signer TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	/* orders versions where created (seconds) cannot */
+	" seq INTEGER NOT NULL UNIQUE,"
+	" PRIMARY KEY (name, sha256));"
+	"CREATE INDEX artifacts_name_seq ON artifacts (name, seq DESC);"
+	"CREATE INDEX artifacts_sha256 ON artifacts (sha256);"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" ts INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" detail TEXT NOT NULL);",
+};
+
+#define STORE_SCHEMA_LATEST \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+enum store_stmt_id {
+	STMT_NODE_GET,
+	STMT_NODE_ENSURE,
+	STMT_NODE_DISCOVER,
+	STMT_NODE_SET_STATE,
+	STMT_NODE_LIST,
+	STMT_NODE_LIST_POD,
+	STMT_NODE_LIST_STATE,
+	STMT_NODE_LIST_POD_STATE,
+	STMT_ARTIFACT_ADD,
+	STMT_ARTIFACT_DOOMED,
+	STMT_ARTIFACT_PRUNE,
+	STMT_ARTIFACT_CURRENT,
+	STMT_ARTIFACT_BY_SHA,
+	STMT_ARTIFACT_LIST,
+	STMT_EVENT_ADD,
+	STMT_EVENT_LIST,
+	STMT_COUNT
+};
+
+#define NODE_COLS "id, mac, uuid, serial, pod, state, generation, updated"
+#define NODE_INSERT \
+	"INSERT INTO nodes (" NODE_COLS ") " \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) ON CONFLICT (id) "
+/* The node lists page by id: ?1 last id seen, ?2 pod, ?3 state, ?4 rows. */
+#define NODE_LIST(filter) \
+	"SELECT " NODE_COLS " FROM nodes WHERE " filter "id > ?1 " \
+	"ORDER BY id LIMIT ?4"
+#define ARTIFACT_COLS \
+	"name, sha256, size, signer, created, " \
+	"seq = (SELECT max(seq) FROM artifacts b WHERE b.name = a.name), seq"
+/* The seq of the version of ?1 that is newest after ?2 newer ones. */
+#define ARTIFACT_KEEP_EDGE \
+	"(SELECT seq FROM artifacts WHERE name = ?1 " \
+	"ORDER BY seq DESC LIMIT 1 OFFSET ?2)"
+
+/* Every statement, prepared once at open; @what names it in log lines. */
+static const struct {
+	const char *what;
+	const char *sql;
+} store_stmts[STMT_COUNT] = {
+	[STMT_NODE_GET] = { "reading node",
+		"SELECT " NODE_COLS " FROM nodes WHERE id = ?1" },
+	[STMT_NODE_ENSURE] = { "recording configured node",
+		NODE_INSERT "DO UPDATE SET mac = excluded.mac, "
+		"uuid = excluded.uuid, serial = excluded.serial, "
+		"pod = excluded.pod" },
+	[STMT_NODE_DISCOVER] = { "recording discovered node",
+		NODE_INSERT "DO NOTHING" },
+	[STMT_NODE_SET_STATE] = { "updating node state",
+		"UPDATE nodes SET state = ?2, updated = ?3, "
+		"generation = generation + ?4 WHERE id = ?1" },
+	[STMT_NODE_LIST] = { "listing nodes", NODE_LIST("") },
+	[STMT_NODE_LIST_POD] = { "listing nodes of a pod",
+		NODE_LIST("pod = ?2 AND ") },
+	[STMT_NODE_LIST_STATE] = { "listing nodes in a state",
+		NODE_LIST("state = ?3 AND ") },
+	[STMT_NODE_LIST_POD_STATE] = { "listing nodes of a pod in a state",
+		NODE_LIST("pod = ?2 AND state = ?3 AND ") },
+	/* Re-adding a version gives it a new seq: it becomes the newest. */
+	[STMT_ARTIFACT_ADD] = { "recording artifact",
+		"INSERT INTO artifacts "
+		"(name, sha256, size, signer, created, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, "
+		"(SELECT coalesce(max(seq), 0) + 1 FROM artifacts)) "
+		"ON CONFLICT (name, sha256) DO UPDATE SET "
+		"size = excluded.size, signer = excluded.signer, "
+		"created = excluded.created, seq = excluded.seq" },
+	/* Versions to prune whose blob no other name references. */
+	[STMT_ARTIFACT_DOOMED] = { "finding unreferenced artifact versions",
+		"SELECT a.sha256 FROM artifacts a WHERE a.name = ?1 "
+		"AND a.seq <= " ARTIFACT_KEEP_EDGE " AND NOT EXISTS "
+		"(SELECT 1 FROM artifacts b WHERE b.sha256 = a.sha256 "
+		"AND b.name <> ?1)" },
+	[STMT_ARTIFACT_PRUNE] = { "pruning artifact versions",
+		"DELETE FROM artifacts WHERE name = ?1 "
+		"AND seq <= " ARTIFACT_KEEP_EDGE },
+	[STMT_ARTIFACT_CURRENT] = { "reading artifact",
+		"SELECT " ARTIFACT_COLS " FROM artifacts a WHERE name = ?1 "
+		"ORDER BY seq DESC LIMIT 1" },
+	[STMT_ARTIFACT_BY_SHA] = { "reading artifact version",
+		"SELECT " ARTIFACT_COLS " FROM artifacts a "
+		"WHERE name = ?1 AND sha256 = ?2" },
+	/* Pages by (name, seq): ?1, ?2 the last row seen, ?3 rows. */
+	[STMT_ARTIFACT_LIST] = { "listing artifacts",
+		"SELECT " ARTIFACT_COLS " FROM artifacts a "
+		"WHERE name > ?1 OR (name = ?1 AND seq < ?2) "
+		"ORDER BY name, seq DESC LIMIT ?3" },
+	[STMT_EVENT_ADD] = { "recording event",
+		"INSERT INTO events (ts, kind, subject, detail) "
+		"VALUES (?1, ?2, ?3, ?4)" },
+	[STMT_EVENT_LIST] = { "listing events",
+		"SELECT id, ts, kind, subject, detail FROM events "
+		"WHERE id > ?1 ORDER BY id LIMIT ?2" },
+};
+
+/*
+ * One connection, opened without SQLite's own locking: @lock serialises
+ * every use of @db and @stmt, and is never held while calling back into
+ * the caller, so callbacks may use the store.
+ */
+struct store {
+	pthread_mutex_t lock;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	int version;
+	char path[PATH_MAX];
+};
+
+/* Sha256 strings of pruned versions, kept until after the commit. */
+struct store_shas {
+	char (*sha)[STORE_SHA256_LEN + 1];
+	size_t n;
+	size_t cap;
+};
+
+const char *store_state_name(enum node_state state)
+{
+	if ((unsigned int)state >= NODE_STATE_COUNT)
+		return "unknown";
+	return store_state_names[state];
+}
+
+int store_state_parse(const char *name, enum node_state *state)
+{
+	unsigned int i;
+
+	for (i = 0; name && i < NODE_STATE_COUNT; i++) {
+		if (strcmp(name, store_state_names[i]) == 0) {
+			*state = (enum node_state)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Log the connection's last error while doing @what; -PB_ESTORE. */
+static int store_fail(struct store *st, const char *what)
+{
+	log_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return -PB_ESTORE;
+}
+
+/* Run @sql (no rows wanted); 0 or -PB_ESTORE, logged as @what. */
+static int store_exec(struct store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, what);
+	return 0;
+}
+
+/* Start a write transaction, taking the write lock at once (no upgrade
+ * deadlock with another process). */
+static int store_begin(struct store *st)
+{
+	return store_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+static int store_commit(struct store *st)
+{
+	return store_exec(st, "COMMIT", "committing");
+}
+
+/* Roll back the open transaction, if any (SQLite may have done so). */
+static void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		store_exec(st, "ROLLBACK", "rolling back");
+}
+
+/* Bind text that outlives the statement's use. */
+static int store_bind_text(sqlite3_stmt *s, int i, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+}
+
+/* Bind at most @max bytes of @text (an event's bounded fields). */
+static int store_bind_bounded(sqlite3_stmt *s, int i, const char *text,
+			      size_t max)
+{
+	return sqlite3_bind_text(s, i, text, (int)strnlen(text, max),
+				 SQLITE_STATIC);
+}
+
+/* Step statement @id: 1 for a row, 0 when done, or -PB_ESTORE (logged). */
+static int store_step(struct store *st, enum store_stmt_id id)
+{
+	int rc = sqlite3_step(st->stmt[id]);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(st, store_stmts[id].what);
+}
+
+/* Make statement @id ready for its next use (its error is logged). */
+static void store_reset(struct store *st, enum store_stmt_id id)
+{
+	sqlite3_reset(st->stmt[id]);
+	sqlite3_clear_bindings(st->stmt[id]);
+}
+
+/*
+ * Step statement @id for the first time.  @bind_err is non-zero if binding
+ * its parameters failed (the caller ORs the sqlite3_bind_* results).
+ * 1 for a row, 0 when done, or -PB_ESTORE (logged).
+ */
+static int store_first(struct store *st, enum store_stmt_id id, int bind_err)
+{
+	if (bind_err)
+		return store_fail(st, store_stmts[id].what);
+	return store_step(st, id);
+}
+
+/* Run write statement @id once and reset it; @bind_err as store_first. */
+static int store_write(struct store *st, enum store_stmt_id id, int bind_err)
+{
+	int rc = store_first(st, id, bind_err);
+
+	store_reset(st, id);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Copy a text column into a fixed field, truncating safely.  Returns 0 if
+ * the whole value fit, else -1 (too long, or a NUL inside).
+ */
+static int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(s, col);
+	int len = sqlite3_column_bytes(s, col);
+
+	snprintf(buf, size, "%s", text ? (const char *)text : "");
+	return (size_t)len == strlen(buf) ? 0 : -1;
+}
+
+/*
+ * Copy column 0, the key the lists page by, refusing a value that does
+ * not fit: paging on a truncated key would return the same rows forever.
+ */
+static int store_col_key(struct store *st, sqlite3_stmt *s, char *buf,
+			 size_t size)
+{
+	if (store_col_text(s, 0, buf, size) == 0)
+		return 0;
+	log_error("%s: key '%s...' is too long or holds a NUL; delete that "
+		  "row",
+		  st->path, buf);
+	return -PB_ESTORE;
+}
+
+/* A node id the store could hold: non-empty and fits its field. */
+static int store_id_valid(const char *id)
+{
+	return id && id[0] &&
+	       strnlen(id, FIELD_SIZE(struct store_node, id)) <
+		       FIELD_SIZE(struct store_node, id);
+}
+
+/* Lower-case hex of 64 digits: safe as a file name for @gone. */
+static int store_sha_valid(const char *sha)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_SHA256_LEN; i++)
+		if (!((sha[i] >= '0' && sha[i] <= '9') ||
+		      (sha[i] >= 'a' && sha[i] <= 'f')))
+			return 0;
+	return sha[i] == '\0';
+}
+
+/* ---- opening and closing ---------------------------------------------- */
+
+/* Run a one-row query, returning its first column as text and number. */
+static int store_query_first(struct store *st, const char *sql, char *text,
+			     size_t size, long long *num)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -PB_ESTORE;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		store_fail(st, sql);
+		goto out;
+	}
+	if (text)
+		store_col_text(s, 0, text, size);
+	if (num)
+		*num = sqlite3_column_int64(s, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Open the database file and set the connection up. */
+static int store_connect(struct store *st)
+{
+	char mode[16];
+	int rc;
+
+	rc = sqlite3_open_v2(st->path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		log_error("%s: opening database: %s", st->path,
+			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return -PB_ESTORE;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	/* Refuse SQL that could corrupt the file (writable_schema etc.). */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	rc = store_query_first(st, "PRAGMA journal_mode=WAL", mode,
+			       sizeof(mode), NULL);
+	if (rc != 0)
+		return rc;
+	if (strcmp(mode, "wal") != 0) {
+		log_error("%s: the file system does not support WAL mode "
+			  "(journal mode is %s); put the data directory on a "
+			  "local file system",
+			  st->path, mode);
+		return -PB_ESTORE;
+	}
+	return store_exec(st,
+			  "PRAGMA synchronous=NORMAL;"
+			  "PRAGMA foreign_keys=ON;"
+			  "PRAGMA trusted_schema=OFF;",
+			  "setting connection options");
+}
+
+/*
+ * Bring the schema up to date, one transaction per step.  The version is
+ * read inside the transaction so that two processes opening the same new
+ * database at once do not both migrate it.
+ */
+static int store_migrate(struct store *st)
+{
+	char sql[64];
+	long long v = 0;
+	int rc;
+
+	for (;;) {
+		rc = store_begin(st);
+		if (rc == 0)
+			rc = store_query_first(st, "PRAGMA user_version", NULL,
+					       0, &v);
+		if (rc != 0)
+			break;
+		if (v > STORE_SCHEMA_LATEST) {
+			log_error("%s: schema version %lld is newer than this "
+				  "podboot understands (%d); run a newer "
+				  "podboot or restore a backup",
+				  st->path, v, STORE_SCHEMA_LATEST);
+			rc = -PB_ESCHEMA;
+			break;
+		}
+		if (v < 0) {
+			log_error("%s: invalid schema version %lld", st->path,
+				  v);
+			rc = -PB_ESTORE;
+			break;
+		}
+		if (v == STORE_SCHEMA_LATEST) {
+			rc = store_commit(st);
+			break;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", v + 1);
+		rc = store_exec(st, store_migrations[v], "migrating schema");
+		if (rc == 0)
+			rc = store_exec(st, sql, "setting schema version");
+		if (rc == 0)
+			rc = store_commit(st);
+		if (rc != 0)
+			break;
+		if (v > 0)
+			log_info("%s: schema migrated to version %lld",
+				 st->path, v + 1);
+	}
+	if (rc != 0)
+		store_rollback(st);
+	else
+		st->version = STORE_SCHEMA_LATEST;
+	return rc;
+}
+
+static int store_prepare(struct store *st)
+{
+	int i;
+
+	for (i = 0; i < STMT_COUNT; i++)
+		if (sqlite3_prepare_v3(st->db, store_stmts[i].sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				       NULL) != SQLITE_OK)
+			return store_fail(st, store_stmts[i].what);
+	return 0;
+}
+
+int store_open(struct store **stp, const char *data_dir)
+{
+	struct store *st;
+	int rc;
+
+	*stp = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	rc = pthread_mutex_init(&st->lock, NULL);
+	if (rc != 0) {
+		free(st);
+		return -rc;
+	}
+	rc = fileio_join(st->path, sizeof(st->path), data_dir, STORE_DB_NAME);
+	if (rc != 0) {
+		log_error("%s: data directory name too long", data_dir);
+		goto err;
+	}
+	rc = store_connect(st);
+	if (rc == 0)
+		rc = store_migrate(st);
+	if (rc == 0)
+		rc = store_prepare(st);
+	if (rc != 0)
+		goto err;
+	*stp = st;
+	return 0;
+
+err:
+	store_close(st);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (sqlite3_close(st->db) != SQLITE_OK)
+		store_fail(st, "closing");
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->version;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+/* Insert one event; the caller holds the lock. */
+static int store_event_insert(struct store *st, long long ts,
+			      const char *kind, const char *subject,
+			      const char *detail)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EVENT_ADD];
+
+	return store_write(st, STMT_EVENT_ADD,
+			   sqlite3_bind_int64(s, 1, ts) ||
+				   store_bind_bounded(s, 2, kind,
+						      EVENT_MAX(kind)) ||
+				   store_bind_bounded(s, 3, subject,
+						      EVENT_MAX(subject)) ||
+				   store_bind_bounded(s, 4, detail,
+						      EVENT_MAX(detail)));
+}
+
+int store_event_add(struct store *st, const char *kind, const char *subject,
+		    const char *detail_fmt, ...)
+{
+	char detail[FIELD_SIZE(struct store_event, detail)];
+	va_list ap;
+	int rc;
+
+	if (!kind || !subject || !detail_fmt)
+		return -EINVAL;
+	va_start(ap, detail_fmt);
+	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&st->lock);
+	rc = store_event_insert(st, (long long)time(NULL), kind, subject,
+				detail);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Fill @e from the current row of the event list. */
+static void store_row_event(sqlite3_stmt *s, struct store_event *e)
+{
+	e->id = sqlite3_column_int64(s, 0);
+	e->ts = sqlite3_column_int64(s, 1);
+	store_col_text(s, 2, e->kind, sizeof(e->kind));
+	store_col_text(s, 3, e->subject, sizeof(e->subject));
+	store_col_text(s, 4, e->detail, sizeof(e->detail));
+}
+
+/* Read up to @want events after @after into @buf; the caller holds the
+ * lock. */
+static int store_event_fetch(struct store *st, long long after,
+			     unsigned int want, struct store_event *buf,
+			     unsigned int *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EVENT_LIST];
+	int rc;
+
+	*n = 0;
+	rc = store_first(st, STMT_EVENT_LIST,
+			 sqlite3_bind_int64(s, 1, after) ||
+				 sqlite3_bind_int64(s, 2, want));
+	while (rc == 1 && *n < want) {
+		store_row_event(s, &buf[*n]);
+		if (++*n < want)
+			rc = store_step(st, STMT_EVENT_LIST);
+	}
+	store_reset(st, STMT_EVENT_LIST);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Every list function reads STORE_CHUNK rows at a time under the lock and
+ * calls back with the lock released: a slow callback (a client reading
+ * JSON) never stalls the boot path, and a callback may use the store.
+ */
+int store_event_list(struct store *st, long long after, unsigned int limit,
+		     int (*cb)(void *ctx, const struct store_event *e),
+		     void *ctx)
+{
+	struct store_event *buf;
+	unsigned int n, i, want;
+	int rc = 0;
+
+	if (!cb)
+		return -EINVAL;
+	buf = calloc(STORE_CHUNK, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	while (limit > 0) {
+		want = limit < STORE_CHUNK ? limit : STORE_CHUNK;
+		pthread_mutex_lock(&st->lock);
+		rc = store_event_fetch(st, after, want, buf, &n);
+		pthread_mutex_unlock(&st->lock);
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, &buf[i]);
+		if (rc != 0 || n < want)
+			break;
+		after = buf[n - 1].id;
+		limit -= n;
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+/* Fill @n from the current row of a NODE_COLS statement. */
+static int store_row_node(struct store *st, sqlite3_stmt *s,
+			  struct store_node *n)
+{
+	long long state = sqlite3_column_int64(s, 5);
+
+	memset(n, 0, sizeof(*n));
+	if (store_col_key(st, s, n->id, sizeof(n->id)) != 0)
+		return -PB_ESTORE;
+	store_col_text(s, 1, n->mac, sizeof(n->mac));
+	store_col_text(s, 2, n->uuid, sizeof(n->uuid));
+	store_col_text(s, 3, n->serial, sizeof(n->serial));
+	store_col_text(s, 4, n->pod, sizeof(n->pod));
+	n->generation = (unsigned int)sqlite3_column_int64(s, 6);
+	n->updated = sqlite3_column_int64(s, 7);
+	/* NODE_BIT() of a wild value would be undefined: refuse it. */
+	if (state < 0 || state >= NODE_STATE_COUNT) {
+		log_error("%s: node %s has unknown state %lld", st->path,
+			  n->id, state);
+		return -PB_ESTORE;
+	}
+	n->state = (enum node_state)state;
+	return 0;
+}
+
+/* Read node @id; the caller holds the lock. */
+static int store_node_read(struct store *st, const char *id,
+			   struct store_node *out)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODE_GET];
+	int rc;
+
+	rc = store_first(st, STMT_NODE_GET, store_bind_text(s, 1, id));
+	if (rc == 1)
+		rc = store_row_node(st, s, out);
+	else if (rc == 0)
+		rc = -ENOENT;
+	store_reset(st, STMT_NODE_GET);
+	return rc;
+}
+
+/* Insert @n in @state (statement @which decides what a conflict does). */
+static int store_node_insert(struct store *st, enum store_stmt_id which,
+			     const struct store_node *n, enum node_state state)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	if (!n || !store_id_valid(n->id) || !FIELD_OK(n->mac) ||
+	    !FIELD_OK(n->uuid) || !FIELD_OK(n->serial) || !FIELD_OK(n->pod))
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_write(st, which,
+			 store_bind_text(s, 1, n->id) ||
+				 store_bind_text(s, 2, n->mac) ||
+				 store_bind_text(s, 3, n->uuid) ||
+				 store_bind_text(s, 4, n->serial) ||
+				 store_bind_text(s, 5, n->pod) ||
+				 sqlite3_bind_int(s, 6, (int)state) ||
+				 sqlite3_bind_int64(s, 7,
+						    (long long)time(NULL)));
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_node_ensure(struct store *st, const struct store_node *n)
+{
+	return store_node_insert(st, STMT_NODE_ENSURE, n, NODE_ARMED);
+}
+
+int store_node_discover(struct store *st, const struct store_node *n)
+{
+	return store_node_insert(st, STMT_NODE_DISCOVER, n, NODE_DISCOVERED);
+}
+
+int store_node_get(struct store *st, const char *id, struct store_node *out)
+{
+	int rc;
+
+	if (!store_id_valid(id) || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_node_read(st, id, out);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Set node @id's state; the caller holds the lock in a transaction. */
+static int store_node_set_state(struct store *st, const char *id,
+				enum node_state to, long long now, int rearm)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODE_SET_STATE];
+
+	return store_write(st, STMT_NODE_SET_STATE,
+			   store_bind_text(s, 1, id) ||
+				   sqlite3_bind_int(s, 2, (int)to) ||
+				   sqlite3_bind_int64(s, 3, now) ||
+				   sqlite3_bind_int(s, 4, rearm ? 1 : 0));
+}
+
+int store_node_transition(struct store *st, const char *id,
+			  unsigned int from_mask, enum node_state to,
+			  int rearm, const char *why, struct store_node *out)
+{
+	char detail[FIELD_SIZE(struct store_event, detail)];
+	long long now = (long long)time(NULL);
+	struct store_node n;
+	int rc;
+
+	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
+		return -EINVAL;
+	memset(&n, 0, sizeof(n));
+	pthread_mutex_lock(&st->lock);
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_node_read(st, id, &n);
+	if (rc != 0)
+		goto out;
+	if (!(from_mask & NODE_BIT(n.state))) {
+		rc = -PB_ESTATE;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s -> %s%s%s",
+		 store_state_name(n.state), store_state_name(to),
+		 why && why[0] ? ": " : "", why ? why : "");
+	rc = store_node_set_state(st, id, to, now, rearm);
+	if (rc == 0)
+		rc = store_event_insert(st, now, rearm ? "rearm" : "state", id,
+					detail);
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc == 0) {
+		n.state = to;
+		n.updated = now;
+		n.generation += rearm ? 1 : 0;
+	}
+out:
+	if (rc != 0)
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	if (out && (rc == 0 || rc == -PB_ESTATE))
+		*out = n;
+	return rc;
+}
+
+/* Read up to STORE_CHUNK nodes after id @after; the caller holds the
+ * lock. */
+static int store_node_fetch(struct store *st, enum store_stmt_id which,
+			    const char *after, const char *pod, int state,
+			    struct store_node *buf, unsigned int *n)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	*n = 0;
+	rc = store_first(st, which,
+			 store_bind_text(s, 1, after) ||
+				 store_bind_text(s, 2, pod) ||
+				 sqlite3_bind_int(s, 3, state) ||
+				 sqlite3_bind_int(s, 4, STORE_CHUNK));
+	while (rc == 1 && *n < STORE_CHUNK) {
+		rc = store_row_node(st, s, &buf[*n]);
+		if (rc == 0 && ++*n < STORE_CHUNK)
+			rc = store_step(st, which);
+	}
+	store_reset(st, which);
+	return rc < 0 ? rc : 0;
+}
+
+int store_node_list(struct store *st, const char *pod, int state,
+		    int (*cb)(void *ctx, const struct store_node *n),
+		    void *ctx)
+{
+	static const enum store_stmt_id by_filter[2][2] = {
+		{ STMT_NODE_LIST, STMT_NODE_LIST_STATE },
+		{ STMT_NODE_LIST_POD, STMT_NODE_LIST_POD_STATE },
+	};
+	enum store_stmt_id which = by_filter[pod != NULL][state >= 0];
+	char after[FIELD_SIZE(struct store_node, id)] = "";
+	struct store_node *buf;
+	unsigned int n, i;
+	int rc = 0;
+
+	if (!cb || state < -1 || state >= NODE_STATE_COUNT)
+		return -EINVAL;
+	buf = calloc(STORE_CHUNK, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	do {
+		pthread_mutex_lock(&st->lock);
+		rc = store_node_fetch(st, which, after, pod, state, buf, &n);
+		pthread_mutex_unlock(&st->lock);
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, &buf[i]);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", buf[n - 1].id);
+	} while (rc == 0 && n == STORE_CHUNK);
+	free(buf);
+	return rc;
+}
+
+/* ---- artifacts -------------------------------------------------------- */
+
+static int store_shas_push(struct store_shas *l, const char *sha)
+{
+	void *p;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		if (cap > SIZE_MAX / sizeof(*l->sha))
+			return -ENOMEM;
+		p = realloc(l->sha, cap * sizeof(*l->sha));
+		if (!p)
+			return -ENOMEM;
+		l->sha = p;
+		l->cap = cap;
+	}
+	snprintf(l->sha[l->n++], sizeof(*l->sha), "%s", sha);
+	return 0;
+}
+
+/* Fill @a from the current row of an ARTIFACT_COLS statement. */
+static int store_row_artifact(struct store *st, sqlite3_stmt *s,
+			      struct store_artifact *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (store_col_key(st, s, a->name, sizeof(a->name)) != 0)
+		return -PB_ESTORE;
+	store_col_text(s, 1, a->sha256, sizeof(a->sha256));
+	a->size = (unsigned long long)sqlite3_column_int64(s, 2);
+	store_col_text(s, 3, a->signer, sizeof(a->signer));
+	a->created = sqlite3_column_int64(s, 4);
+	a->current = sqlite3_column_int(s, 5) ? 1 : 0;
+	return 0;
+}
+
+static int store_artifact_insert(struct store *st,
+				 const struct store_artifact *a,
+				 long long created)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
+
+	return store_write(st, STMT_ARTIFACT_ADD,
+			   store_bind_text(s, 1, a->name) ||
+				   store_bind_text(s, 2, a->sha256) ||
+				   sqlite3_bind_int64(s, 3,
+						      (sqlite3_int64)a->size) ||
+				   store_bind_text(s, 4, a->signer) ||
+				   sqlite3_bind_int64(s, 5, created));
+}
+
+/* Bind @name and @keep to a statement using ARTIFACT_KEEP_EDGE; 0 or
+ * non-zero (see store_first). */
+static int store_bind_keep(sqlite3_stmt *s, const char *name,
+			   unsigned int keep)
+{
+	return store_bind_text(s, 1, name) || sqlite3_bind_int64(s, 2, keep);
+}
+
+/*
+ * Delete versions of @name beyond the newest @keep, collecting in @gone
+ * those whose blob no other name references; inside a transaction.
+ */
+static int store_artifact_prune(struct store *st, const char *name,
+				unsigned int keep, struct store_shas *gone)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_DOOMED];
+	const char *sha;
+	int rc;
+
+	rc = store_first(st, STMT_ARTIFACT_DOOMED,
+			 store_bind_keep(s, name, keep));
+	while (rc == 1) {
+		sha = (const char *)sqlite3_column_text(s, 0);
+		rc = 0;
+		/* The caller deletes files by this name: check it again. */
+		if (sha && store_sha_valid(sha))
+			rc = store_shas_push(gone, sha);
+		else
+			log_error("%s: artifact %s has an invalid sha256; "
+				  "not deleting its blob",
+				  st->path, name);
+		if (rc == 0)
+			rc = store_step(st, STMT_ARTIFACT_DOOMED);
+	}
+	store_reset(st, STMT_ARTIFACT_DOOMED);
+	if (rc == 0)
+		rc = store_write(st, STMT_ARTIFACT_PRUNE,
+				 store_bind_keep(st->stmt[STMT_ARTIFACT_PRUNE],
+						 name, keep));
+	return rc;
+}
+
+/* Record @a and prune its name, in one transaction; the caller holds the
+ * lock. */
+static int store_artifact_txn(struct store *st, const struct store_artifact *a,
+			      long long created, unsigned int keep,
+			      struct store_shas *gone)
+{
+	int rc;
+
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_artifact_insert(st, a, created);
+	if (rc == 0 && keep > 0)
+		rc = store_artifact_prune(st, a->name, keep, gone);
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc != 0) {
+		store_rollback(st);
+		gone->n = 0;
+	}
+	return rc;
+}
+
+int store_artifact_add(struct store *st, const struct store_artifact *a,
+		       unsigned int keep,
+		       void (*gone)(void *ctx, const char *sha256),
+		       void *ctx)
+{
+	struct store_shas pruned = { NULL, 0, 0 };
+	long long created;
+	size_t i;
+	int rc;
+
+	if (!a || !a->name[0] || !FIELD_OK(a->name) ||
+	    !store_sha_valid(a->sha256) || !FIELD_OK(a->signer) ||
+	    a->size > (unsigned long long)INT64_MAX)
+		return -EINVAL;
+	created = a->created ? a->created : (long long)time(NULL);
+	pthread_mutex_lock(&st->lock);
+	/* The blob is already on disk: the row must not be lost either. */
+	rc = store_exec(st, "PRAGMA synchronous=FULL",
+			"asking for a durable commit");
+	if (rc == 0)
+		rc = store_artifact_txn(st, a, created, keep, &pruned);
+	/*
+	 * Failing to relax again only costs speed; the artifact is
+	 * committed, and reporting an error could make the caller delete
+	 * a blob the catalogue now references.
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		log_warn("%s: restoring synchronous=NORMAL: %s", st->path,
+			 sqlite3_errmsg(st->db));
+	pthread_mutex_unlock(&st->lock);
+	for (i = 0; rc == 0 && gone && i < pruned.n; i++)
+		gone(ctx, pruned.sha[i]);
+	free(pruned.sha);
+	return rc;
+}
+
+int store_artifact_get(struct store *st, const char *name,
+		       const char *sha256, struct store_artifact *out)
+{
+	enum store_stmt_id which =
+		sha256 ? STMT_ARTIFACT_BY_SHA : STMT_ARTIFACT_CURRENT;
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	if (!name || !name[0] || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_first(st, which,
+			 store_bind_text(s, 1, name) ||
+				 (sha256 && store_bind_text(s, 2, sha256)));
+	if (rc == 1)
+		rc = store_row_artifact(st, s, out);
+	else if (rc == 0)
+		rc = -ENOENT;
+	store_reset(st, which);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Read up to STORE_CHUNK versions after (@name, @seq); the caller holds
+ * the lock.  @seq receives the last row's seq. */
+static int store_artifact_fetch(struct store *st, const char *name,
+				long long *seq, struct store_artifact *buf,
+				unsigned int *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
+	int rc;
+
+	*n = 0;
+	rc = store_first(st, STMT_ARTIFACT_LIST,
+			 store_bind_text(s, 1, name) ||
+				 sqlite3_bind_int64(s, 2, *seq) ||
+				 sqlite3_bind_int(s, 3, STORE_CHUNK));
+	while (rc == 1 && *n < STORE_CHUNK) {
+		*seq = sqlite3_column_int64(s, 6);
+		rc = store_row_artifact(st, s, &buf[*n]);
+		if (rc == 0 && ++*n < STORE_CHUNK)
+			rc = store_step(st, STMT_ARTIFACT_LIST);
+	}
+	store_reset(st, STMT_ARTIFACT_LIST);
+	return rc < 0 ? rc : 0;
+}
+
+int store_artifact_list(struct store *st,
+			int (*cb)(void *ctx, const struct store_artifact *a),
+			void *ctx)
+{
+	/* Names are never empty, so "" sorts before every row. */
+	char after[FIELD_SIZE(struct store_artifact, name)] = "";
+	struct store_artifact *buf;
+	long long seq = 0;
+	unsigned int n, i;
+	int rc = 0;
+
+	if (!cb)
+		return -EINVAL;
+	buf = calloc(STORE_CHUNK, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	do {
+		pthread_mutex_lock(&st->lock);
+		rc = store_artifact_fetch(st, after, &seq, buf, &n);
+		pthread_mutex_unlock(&st->lock);
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, &buf[i]);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", buf[n - 1].name);
+	} while (rc == 0 && n == STORE_CHUNK);
+	free(buf);
+	return rc;
+}

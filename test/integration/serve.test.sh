@@ -1,0 +1,129 @@
+# serve.test.sh: podboot serve over real TLS, with curl and openssl.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+site_init "$T/site"
+ok "serve --check accepts the init configuration" \
+	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+cp "$SITE/podboot.conf" "$T/typo.conf"
+sed -i 's/^policy = /polcy = /' "$T/typo.conf"
+line=$(grep -n '^polcy' "$T/typo.conf" | cut -d: -f1)
+refused "--check names the line of an unknown setting" "typo.conf:$line:" \
+	"$PODBOOT" serve --check --config "$T/typo.conf"
+ok "server starts" server_start
+
+# TLS: 1.2 (what iPXE speaks) and 1.3, chain to the root, name and IP.
+for v in tls1_2 tls1_3; do
+	ok "openssl s_client -$v verifies the chain and name" sh -c \
+		"echo | openssl s_client -$v -connect 127.0.0.1:$PORT -CAfile '$ROOT' \
+		-verify_hostname localhost -verify_return_error 2>&1 | grep -q 'Verify return code: 0'"
+done
+ok "curl by IP address (IP subjectAltName)" \
+	curl -fsS --cacert "$ROOT" "https://127.0.0.1:$PORT/healthz"
+ok "the server sends the root in its chain (iPXE needs it)" sh -c \
+	"echo | openssl s_client -connect 127.0.0.1:$PORT -showcerts 2>/dev/null | grep -c 'BEGIN CERTIFICATE' | grep -qx 2"
+
+# Stage2 for a known MAC, signed; verified two independent ways.
+Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
+ok "stage2 for demo-1" C -f -o "$T/s2" "$BASE/boot/stage2.ipxe?$Q"
+ok "its signature" C -f -o "$T/s2.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
+ok "podboot verify accepts stage2" "$PODBOOT" verify "$T/s2" "$T/s2.sig" \
+	--root "$ROOT" --signer podboot-codesign
+ok "openssl accepts stage2" openssl cms -verify -binary -inform DER \
+	-in "$T/s2.sig" -content "$T/s2" -CAfile "$ROOT" -purpose any -out /dev/null
+check "stage2 installs: kernel pinned by digest" grep -q \
+	"^kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:[0-9a-f]\{64\} " "$T/s2"
+check "stage2 verifies kernel and initrd before boot" sh -c \
+	"[ \$(grep -c '^imgverify .* --signer podboot-codesign' '$T/s2') = 2 ]"
+C -f -o "$T/s2b" "$BASE/boot/stage2.ipxe?$Q"
+C -f -o "$T/s2b.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
+check "rendering is deterministic" cmp -s "$T/s2" "$T/s2b"
+check "and so is the signature (cached)" cmp -s "$T/s2.sig" "$T/s2b.sig"
+check "node is booting" sh -c "curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	$BASE/api/v1/nodes/demo-1 | grep -q '\"state\": \"booting\"'"
+
+# The artifacts the script names, with signatures, ETag and Range.
+kurl=$(sed -n 's/^kernel --name kernel \([^ ]*\) .*/\1/p' "$T/s2")
+ok "kernel download" C -f -o "$T/k" "$kurl"
+ok "kernel signature" C -f -o "$T/k.sig" "$kurl.sig"
+ok "openssl verifies the kernel" openssl cms -verify -binary -inform DER \
+	-in "$T/k.sig" -content "$T/k" -CAfile "$ROOT" -purpose any -out /dev/null
+check "kernel is the demo file" cmp -s "$T/k" "$SITE/demo-vmlinuz"
+etag=$(C -sI "$kurl" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+check "ETag is the content digest" sh -c "echo '$etag' | grep -q \"\$(sha256sum '$T/k' | cut -c1-64)\""
+check "If-None-Match gives 304" [ "$(status "$kurl" -H "If-None-Match: $etag")" = 304 ]
+check "Range gives 206" [ "$(status "$kurl" -H 'Range: bytes=0-4')" = 206 ]
+check "and exactly those bytes" [ "$(cat "$T/.body")" = "$(head -c 5 "$T/k")" ]
+check "unsatisfiable range gives 416" [ "$(status "$kurl" -H 'Range: bytes=999999-')" = 416 ]
+check "HEAD works" [ "$(status "$kurl" -I)" = 200 ]
+
+# Kickstart behind the node token, then the one-shot rule.
+ks=$(grep -o 'ks=[^ ]*' "$T/s2" | cut -d= -f2)
+ok "kickstart with the node token" C -f -o "$T/ks" "$ks"
+check "kickstart is rendered for demo-1" grep -q "hostname=demo-1" "$T/ks"
+check "kickstart carries the node's management address" grep -q "ip=198.51.100.11" "$T/ks"
+check "kickstart refused with a forged token" [ "$(status "${ks%?}0")" = 403 ]
+ntoken=${ks##*/}
+check "installed without the node token: 401" [ "$(status "$BASE/api/v1/nodes/demo-1/installed" -X POST)" = 401 ]
+check "installed with another node's token: 401" [ "$(status "$BASE/api/v1/nodes/demo-2/installed" -X POST -H "Authorization: Bearer $ntoken")" = 401 ]
+check "installed with the node token" [ "$(status "$BASE/api/v1/nodes/demo-1/installed" -X POST -H "Authorization: Bearer $ntoken")" = 200 ]
+C -f -o "$T/s3" "$BASE/boot/stage2.ipxe?$Q"
+C -f -o "$T/s3.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
+check "installed node gets local boot" grep -q "sanboot --no-describe --drive 0x80" "$T/s3"
+check "and no installer" sh -c "! grep -q '^kernel' '$T/s3'"
+ok "local-boot script is signed too" "$PODBOOT" verify "$T/s3" "$T/s3.sig" --root "$ROOT"
+check "kickstart of an installed node refused" [ "$(status "$ks")" = 409 ]
+check "rearm needs a token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST)" = 401 ]
+check "rearm with the CI token is refused (scope)" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
+check "rearm with the operator token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+C -f -o "$T/s4" "$BASE/boot/stage2.ipxe?$Q"
+check "re-armed node installs again" grep -q '^kernel' "$T/s4"
+check "with a new node token" sh -c "! grep -q '$ntoken' '$T/s4'"
+check "the old node token is dead" [ "$(status "$ks")" = 403 ]
+
+# Unknown machines: policy ignore gives local boot, signed.
+C -f -o "$T/u" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:00:99"
+check "unknown machine gets local boot" grep -q sanboot "$T/u"
+
+# Uploads: scope, names, size; published atomically and signed.
+head -c 3000000 /dev/urandom >"$T/img"
+check "upload without a token: 401" [ "$(status "$BASE/api/v1/artifacts/os/img" -T "$T/img")" = 401 ]
+check "upload with the operator token: 403" [ "$(status "$BASE/api/v1/artifacts/os/img" -T "$T/img" -H "Authorization: Bearer $OP_TOKEN")" = 403 ]
+check "upload with a bad token: 401" [ "$(status "$BASE/api/v1/artifacts/os/img" -T "$T/img" -H "Authorization: Bearer pbt_nope")" = 401 ]
+check "upload with the CI token: 201" [ "$(status "$BASE/api/v1/artifacts/os/img" -T "$T/img" -H "Authorization: Bearer $CI_TOKEN")" = 201 ]
+check "reply gives the sha256" grep -q "\"sha256\": \"$(sha256sum "$T/img" | cut -c1-64)\"" "$T/.body"
+check "reply gives size and signer" sh -c "grep -q '\"size\": 3000000' '$T/.body' && grep -q 'podboot-codesign' '$T/.body'"
+ok "download what was uploaded" C -f -o "$T/img2" "$BASE/artifacts/os/img"
+check "identical" cmp -s "$T/img" "$T/img2"
+ok "its signature verifies with openssl" sh -c "curl -fsS --cacert '$ROOT' -o '$T/img.sig' $BASE/artifacts/os/img.sig && \
+	openssl cms -verify -binary -inform DER -in '$T/img.sig' -content '$T/img' -CAfile '$ROOT' -purpose any -out /dev/null"
+for bad in "../../etc/passwd" "os/../x" "a//b" ".hidden" "x.sig"; do
+	check "upload name '$bad' refused" [ "$(status "$BASE/api/v1/artifacts/$bad" --path-as-is -T "$T/img" -H "Authorization: Bearer $CI_TOKEN")" = 400 ]
+done
+check "GET traversal refused" sh -c "s=\$(curl -s --cacert '$ROOT' --path-as-is -o /dev/null -w '%{http_code}' '$BASE/artifacts/../../etc/passwd'); [ \$s = 400 ] || [ \$s = 404 ]"
+check "percent-encoded traversal refused" [ "$(status "$BASE/artifacts/..%2F..%2Fetc%2Fpasswd")" = 400 ]
+ok "ci-sign publishes and checks the signature" env PODBOOT_TOKEN="$CI_TOKEN" \
+	"$(dirname "$0")/../../scripts/ci-sign" --server "$BASE" --cacert "$ROOT" --verify os/ci-img "$T/img"
+
+# Hostile requests: refused with a reason, and the server keeps serving.
+check "bad MAC: 400" [ "$(status "$BASE/boot/stage2.ipxe?mac=zz:00")" = 400 ]
+check "with a JSON reason" grep -q '"error": "mac must be a MAC' "$T/.body"
+check "bad UUID: 400" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01&uuid=x")" = 400 ]
+check "unknown parameter: 400" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01&evil=1")" = 400 ]
+check "no such endpoint: 404" [ "$(status "$BASE/nope")" = 404 ]
+check "wrong method: 405" [ "$(status "$BASE/boot/stage2.ipxe" -X DELETE)" = 405 ]
+{ printf 'X-Big: '; head -c 200000 /dev/zero | tr '\0' a; echo; } >"$T/bighdr"
+s=$(status "$BASE/healthz" -H @"$T/bighdr")
+check "oversized header refused ($s)" [ "$s" = 431 -o "$s" = 413 -o "$s" = 000 ]
+check "status API needs a token" [ "$(status "$BASE/api/v1/nodes")" = 401 ]
+check "server still healthy after all that" [ "$(status "$BASE/healthz")" = 200 ]
+
+# Audit trail.
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/ev" "$BASE/api/v1/events?limit=1000"
+for kind in upload state rearm refusal; do
+	check "events record '$kind'" grep -q "\"kind\": \"$kind\"" "$T/ev"
+done
+
+ok "SIGTERM stops the server" server_stop TERM
+check "with exit status 0" [ "$SERVER_STATUS" = 0 ]
+finish

@@ -1,0 +1,62 @@
+# storm.test.sh: many machines booting at once, SIGHUP reload, upload limits.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+site_init "$T/site"
+N=300
+# A pod of N nodes, added to the init configuration's node list.
+{
+	sed -n '1,/^nodes = (/p' "$SITE/podboot.conf"
+	for i in $(seq 1 $N); do
+		printf '  { mac = "52:54:01:00:%02x:%02x"; hostname = "storm-%d"; pod = "demo"; },\n' \
+			$((i / 256)) $((i % 256)) "$i"
+	done
+	sed -n '/^nodes = (/,$p' "$SITE/podboot.conf" | sed 1d
+} >"$T/storm.conf"
+cp "$T/storm.conf" "$SITE/podboot.conf"
+sed -i 's/max_upload_mb = 4096;/max_upload_mb = 1;/' "$SITE/podboot.conf"
+ok "configuration with $N more nodes is valid" \
+	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+ok "server starts" server_start
+
+seq 1 $N | xargs -P 16 -I{} sh -c '
+	i={}; mac=$(printf "52:54:01:00:%02x:%02x" $((i / 256)) $((i % 256)))
+	curl -fsS --cacert "$1" -o "$2/s$i" "$3/boot/stage2.ipxe?mac=$mac" &&
+	curl -fsS --cacert "$1" -o "$2/s$i.sig" "$3/boot/stage2.ipxe.sig?mac=$mac"' \
+	_ "$ROOT" "$T" "$BASE"
+check "xargs: every request answered" [ $? = 0 ]
+got=$(ls "$T" | grep -c '^s[0-9]*\.sig$')
+check "all $N machines got stage2 and signature ($got)" [ "$got" = "$N" ]
+bad=0
+for i in 1 77 150 299 $N; do
+	grep -q "storm-$i " "$T/s$i" || bad=1
+	"$PODBOOT" verify "$T/s$i" "$T/s$i.sig" --root "$ROOT" \
+		--signer podboot-codesign >/dev/null 2>&1 || bad=1
+done
+check "samples are each machine's own script, correctly signed" [ "$bad" = 0 ]
+distinct=$(cat "$T"/s[0-9]* 2>/dev/null | grep -c '^# podboot stage2 for storm-')
+check "every script is distinct ($distinct)" [ "$distinct" = "$N" ]
+
+# Uploads over the 1 MiB limit: refused, server unharmed.
+head -c 2000000 /dev/urandom >"$T/big"
+check "oversized upload: 413" [ "$(status "$BASE/api/v1/artifacts/big" -T "$T/big" -H "Authorization: Bearer $CI_TOKEN")" = 413 ]
+check "nothing published" [ "$(status "$BASE/artifacts/big")" = 404 ]
+check "still serving" [ "$(status "$BASE/healthz")" = 200 ]
+
+# SIGHUP: a new node appears without a restart; the listener stays.
+sed -i 's/^nodes = (/nodes = (\n  { mac = "52:54:02:00:00:01"; hostname = "late-1"; pod = "demo"; },/' \
+	"$SITE/podboot.conf"
+kill -HUP "$SERVER_PID"
+sleep 1
+C -f -o "$T/late" "$BASE/boot/stage2.ipxe?mac=52:54:02:00:00:01"
+check "after SIGHUP the new node installs" grep -q "late-1" "$T/late"
+check "same process" kill -0 "$SERVER_PID"
+sed -i 's/^server = {/server = { bogus = 1;/' "$SITE/podboot.conf"
+kill -HUP "$SERVER_PID"
+sleep 1
+check "a broken reload is refused and the old configuration serves" \
+	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:02:00:00:01")" = 200 ]
+check "the refusal is logged with the line" grep -q "podboot.conf:[0-9]*:" "$SITE/serve.log"
+server_stop TERM
+check "clean exit" [ "$SERVER_STATUS" = 0 ]
+finish
