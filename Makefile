@@ -81,8 +81,10 @@ run: deps
 	scripts/run-demo
 
 bench: deps
+	scripts/deps bench
 	$(MAKE) all
 	test/bench/sign.sh
+	test/bench/serve.sh
 
 clean:
 	rm -rf build

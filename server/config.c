@@ -18,7 +18,7 @@
 #include "fileio.h"
 #include "token.h"
 
-/* Largest configuration file; 100,000 nodes take about 15 MiB. */
+/* Largest configuration file: a node takes some 150 bytes. */
 #define CONFIG_FILE_MAX (64u << 20)
 /* Longest string we quote back in a message or hold before a grammar
  * check rejects it. */
@@ -55,16 +55,6 @@ struct config_ctx {
 	struct config_index profiles;	/* by name, for pods and nodes */
 };
 
-struct config_key;
-
-/*
- * Parse setting @s (NULL when absent: store the default) of @key into
- * @field.  Returns 0 or a negative error, having written the message.
- */
-typedef int (*config_parse_fn)(struct config_ctx *ctx,
-			       const config_setting_t *s,
-			       const struct config_key *key, void *field);
-
 /* The settings a group may hold, and a check across them. */
 struct config_group {
 	const char *what;		/* "a pod", for messages */
@@ -86,7 +76,10 @@ struct config_list {
 /* One setting of a group: how to parse it and where it goes. */
 struct config_key {
 	const char *name;
-	config_parse_fn parse;
+	/* Parse setting @s (NULL when absent: store the default) into
+	 * @field; 0, or a negative error with the message written. */
+	int (*parse)(struct config_ctx *ctx, const config_setting_t *s,
+		     const struct config_key *key, void *field);
 	size_t off;			/* of the field in the group's struct */
 	size_t size;			/* of a string field */
 	long long min, max, def;	/* of a number */
@@ -772,20 +765,6 @@ static int config_integer(struct config_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
-/* An aggregate of strings: an array [ "a", "b" ] or a list ( "a" ). */
-static int config_strings(struct config_ctx *ctx, const config_setting_t *s,
-			  const struct config_key *key, size_t max, size_t *n)
-{
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return config_fail(ctx, s, NULL, "is not an array (expected %s)",
-				   key->expect);
-	*n = (size_t)config_setting_length(s);
-	if (*n > max)
-		return config_fail(ctx, s, NULL,
-				   "has %zu entries (at most %zu)", *n, max);
-	return 0;
-}
-
 /* Any string that fits. */
 static int config_key_string(struct config_ctx *ctx,
 			     const config_setting_t *s,
@@ -990,34 +969,55 @@ static int config_key_sha256(struct config_ctx *ctx,
 	return 0;
 }
 
+/*
+ * An array [ "a", "b" ] (or list) of at most @max strings, each satisfying
+ * @valid (nonzero if so; @what says what one is not), copied to the rows
+ * of @rows, @row bytes apart.  The count goes to @n.
+ */
+static int config_string_array(struct config_ctx *ctx,
+			       const config_setting_t *s,
+			       const struct config_key *key, char *rows,
+			       size_t row, size_t max, int (*valid)(const char *),
+			       const char *what, size_t *n)
+{
+	const config_setting_t *e;
+	const char *v;
+	size_t i;
+	int rc;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return config_fail(ctx, s, NULL, "is not an array (expected %s)",
+				   key->expect);
+	*n = (size_t)config_setting_length(s);
+	if (*n > max)
+		return config_fail(ctx, s, NULL,
+				   "has %zu entries (at most %zu)", *n, max);
+	for (i = 0; i < *n; i++) {
+		e = config_setting_get_elem(s, (unsigned int)i);
+		if ((rc = config_string(ctx, e, key, row, &v)) != 0)
+			return rc;
+		if (!valid(v))
+			return config_fail(ctx, e, NULL, "\"%s\" is not %s", v,
+					   what);
+		snprintf(rows + i * row, row, "%s", v);
+	}
+	return 0;
+}
+
 static int config_key_scopes(struct config_ctx *ctx,
 			     const config_setting_t *s,
 			     const struct config_key *key, void *field)
 {
 	struct config_token *tok = field;
-	const config_setting_t *e;
-	const char *v;
-	size_t n, i;
-	int rc;
 
 	if (!s)
 		return 0;
-	if ((rc = config_strings(ctx, s, key, CONFIG_SCOPES_MAX, &n)) != 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, (unsigned int)i);
-		if ((rc = config_string(ctx, e, key, sizeof(tok->scopes[i]),
-					&v)) != 0)
-			return rc;
-		if (!config_scope_valid(v))
-			return config_fail(ctx, e, NULL,
-					   "\"%s\" is not a scope (expected "
-					   "rearm, status, upload:*, "
-					   "upload:PREFIX* or upload:NAME)", v);
-		snprintf(tok->scopes[i], sizeof(tok->scopes[i]), "%s", v);
-	}
-	tok->n_scopes = n;
-	return 0;
+	return config_string_array(ctx, s, key, (char *)tok->scopes,
+				   sizeof(tok->scopes[0]), CONFIG_SCOPES_MAX,
+				   config_scope_valid,
+				   "a scope (expected rearm, status, upload:*, "
+				   "upload:PREFIX* or upload:NAME)",
+				   &tok->n_scopes);
 }
 
 static int config_key_uint(struct config_ctx *ctx, const config_setting_t *s,
@@ -1128,28 +1128,14 @@ static int config_key_dns(struct config_ctx *ctx, const config_setting_t *s,
 			  const struct config_key *key, void *field)
 {
 	struct config_net *net = field;
-	const config_setting_t *e;
-	const char *v;
-	size_t n, i;
-	int rc;
 
 	if (!s)
 		return 0;
-	if ((rc = config_strings(ctx, s, key, CONFIG_DNS_MAX, &n)) != 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, (unsigned int)i);
-		if ((rc = config_string(ctx, e, key, sizeof(net->dns[i]),
-					&v)) != 0)
-			return rc;
-		if (!config_ip_family(v))
-			return config_fail(ctx, e, NULL,
-					   "\"%s\" is not an IP address "
-					   "(expected e.g. 192.0.2.53)", v);
-		snprintf(net->dns[i], sizeof(net->dns[i]), "%s", v);
-	}
-	net->n_dns = n;
-	return 0;
+	return config_string_array(ctx, s, key, (char *)net->dns,
+				   sizeof(net->dns[0]), CONFIG_DNS_MAX,
+				   config_ip_family,
+				   "an IP address (expected e.g. 192.0.2.53)",
+				   &net->n_dns);
 }
 
 /* ---- Indexes: duplicates and references ---- */

@@ -19,7 +19,8 @@
 #define HTTP_CONN_MEMORY (128 * 1024)
 /* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
 #define HTTP_TLS_PRIORITIES \
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+SHA256:+SHA384:" \
+	"%SERVER_PRECEDENCE"
 
 struct http_listener {
 	struct server *srv;

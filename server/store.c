@@ -16,6 +16,8 @@
 #include "log.h"
 #include "store.h"
 
+/* The audit trail keeps the newest STORE_EVENTS_KEEP events. */
+#define STORE_EVENTS_KEEP 100000
 #define STORE_DB_NAME "podboot.db"
 /* How long a statement waits for another process's lock, in ms. */
 #define STORE_BUSY_MS 5000
@@ -91,6 +93,7 @@ enum store_stmt_id {
 	STMT_ARTIFACT_LIST,
 	STMT_EVENT_ADD,
 	STMT_EVENT_LIST,
+	STMT_EVENT_TRIM,
 	STMT_COUNT
 };
 
@@ -168,6 +171,9 @@ static const struct {
 	[STMT_EVENT_LIST] = { "listing events",
 		"SELECT id, ts, kind, subject, detail FROM events "
 		"WHERE id > ?1 ORDER BY id LIMIT ?2" },
+	/* Retention: ?1 is the lowest id kept. */
+	[STMT_EVENT_TRIM] = { "trimming old events",
+		"DELETE FROM events WHERE id < ?1" },
 };
 
 /*
@@ -181,6 +187,8 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int version;
 	char path[PATH_MAX];
+	unsigned int events_added;	/* since the last trim */
+	unsigned int events_keep;	/* retention, newest events kept */
 };
 
 /* Sha256 strings of pruned versions, kept until after the commit. */
@@ -483,6 +491,8 @@ int store_open(struct store **stp, const char *data_dir)
 
 	*stp = NULL;
 	st = calloc(1, sizeof(*st));
+	if (st)
+		st->events_keep = STORE_EVENTS_KEEP;
 	if (!st)
 		return -ENOMEM;
 	rc = pthread_mutex_init(&st->lock, NULL);
@@ -548,6 +558,13 @@ static int store_event_insert(struct store *st, long long ts,
 						      EVENT_MAX(detail)));
 }
 
+void store_set_event_limit(struct store *st, unsigned int keep)
+{
+	pthread_mutex_lock(&st->lock);
+	st->events_keep = keep ? keep : 1;
+	pthread_mutex_unlock(&st->lock);
+}
+
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)
 {
@@ -563,6 +580,17 @@ int store_event_add(struct store *st, const char *kind, const char *subject,
 	pthread_mutex_lock(&st->lock);
 	rc = store_event_insert(st, (long long)time(NULL), kind, subject,
 				detail);
+	/* Bounded audit trail: a flood of refusals cannot fill the disk. */
+	if (rc == 0 && ++st->events_added >= st->events_keep / 100 + 1) {
+		sqlite3_stmt *t = st->stmt[STMT_EVENT_TRIM];
+
+		st->events_added = 0;
+		if (sqlite3_bind_int64(t, 1, sqlite3_last_insert_rowid(st->db) -
+						     st->events_keep + 1) ==
+		    SQLITE_OK)
+			store_step(st, STMT_EVENT_TRIM);
+		store_reset(st, STMT_EVENT_TRIM);
+	}
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

@@ -135,6 +135,13 @@ int store_artifact_list(struct store *st,
 			int (*cb)(void *ctx, const struct store_artifact *a),
 			void *ctx);
 
+/**
+ * How many of the newest events the audit trail keeps (default 100,000);
+ * older ones are deleted as new ones arrive, so that a flood of refusals
+ * cannot fill the disk.
+ */
+void store_set_event_limit(struct store *st, unsigned int keep);
+
 /** Append an audit event; @detail is printf-style. */
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)

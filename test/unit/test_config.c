@@ -261,6 +261,10 @@ static void test_init_file(void)
 	CU_ASSERT_STRING_EQUAL(cfg->nodes[1].hostname, "demo-2");
 	CU_ASSERT_PTR_EQUAL(config_node_by_mac(cfg, "52-54-00-00-00-02"),
 			    &cfg->nodes[1]);
+	/* Nodes without a UUID or serial are not found by an empty one. */
+	CU_ASSERT_PTR_NULL(config_node_by_uuid(cfg, ""));
+	CU_ASSERT_PTR_NULL(config_node_by_serial(cfg, ""));
+	CU_ASSERT_PTR_EQUAL(config_node_by_id(cfg, "demo-2"), &cfg->nodes[1]);
 
 	CU_ASSERT_EQUAL_FATAL(cfg->n_tokens, 2);
 	CU_ASSERT_PTR_EQUAL(config_token_find(cfg, CI_SECRET), &cfg->tokens[0]);
@@ -1091,7 +1095,6 @@ static void test_many_nodes(void)
 	CU_ASSERT_PTR_NULL(config_node_by_mac(NULL, MAC1));
 	CU_ASSERT_PTR_NULL(config_pod_by_name(cfg, NULL));
 	CU_ASSERT_PTR_NULL(config_pod_by_name(NULL, "a"));
-	/* Nodes without a uuid or serial match no empty one. */
 	config_free(cfg);
 }
 
@@ -1102,8 +1105,47 @@ static void test_tokens(void)
 	static const char *const secrets[] = {
 		"secret-one", "secret-two", "secret-three", "secret-four",
 	};
+	/* What each token (by position) is granted. */
+	static const struct {
+		size_t token;
+		const char *scope;
+		int granted;
+	} allows[] = {
+		/* 0: the prefix "upload:el9/" and "status". */
+		{ 0, "upload:el9/vmlinuz", 1 },
+		{ 0, "upload:el9/x86_64/initrd.img", 1 },
+		{ 0, "status", 1 },
+		{ 0, "upload:el9", 0 },
+		{ 0, "upload:el10/vmlinuz", 0 },
+		{ 0, "upload:el9/../el10/vmlinuz", 0 },
+		{ 0, "upload:el9//x", 0 },
+		{ 0, "upload:el9/*", 0 },
+		{ 0, "upload:el9/", 0 },
+		{ 0, "rearm", 0 },
+		/* 1: exactly "upload:exact.img". */
+		{ 1, "upload:exact.img", 1 },
+		{ 1, "upload:exact.img2", 0 },
+		{ 1, "upload:exact", 0 },
+		{ 1, "upload:exact.img/x", 0 },
+		{ 1, "status", 0 },
+		/* 2: "rearm" and any upload, of valid names only. */
+		{ 2, "upload:anything/at-all.img", 1 },
+		{ 2, "rearm", 1 },
+		{ 2, "status", 0 },
+		{ 2, "upload:", 0 },
+		{ 2, "upload:*", 0 },
+		{ 2, "upload:../../etc/passwd", 0 },
+		{ 2, "upload:/etc/passwd", 0 },
+		{ 2, "admin", 0 },
+		{ 2, "rearm ", 0 },
+		{ 2, "", 0 },
+		/* 3: the prefix "upload:demo-" is text, not a directory. */
+		{ 3, "upload:demo-vmlinuz", 1 },
+		{ 3, "upload:demo-/x", 1 },
+		{ 3, "upload:demo/vmlinuz", 0 },
+	};
 	char hashes[4][TOKEN_HASH_SIZE], text[2048];
-	const struct config_token *t1, *t2, *t3, *t4;
+	const struct config_token *t1, *t2, *t3, *t4, *tok;
 	struct config_token forged;
 	struct config *cfg;
 	size_t i;
@@ -1145,38 +1187,15 @@ static void test_tokens(void)
 	CU_ASSERT_PTR_NULL(config_token_find(cfg, NULL));
 	CU_ASSERT_PTR_NULL(config_token_find(NULL, secrets[0]));
 
-	/* Prefix scope. */
-	CU_ASSERT(config_token_allows(t1, "upload:el9/vmlinuz"));
-	CU_ASSERT(config_token_allows(t1, "upload:el9/x86_64/initrd.img"));
-	CU_ASSERT(config_token_allows(t1, "status"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el9"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el10/vmlinuz"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el9/../el10/vmlinuz"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el9//x"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el9/*"));
-	CU_ASSERT(!config_token_allows(t1, "upload:el9/"));
-	CU_ASSERT(!config_token_allows(t1, "rearm"));
-	CU_ASSERT(config_token_allows(t4, "upload:demo-vmlinuz"));
-	CU_ASSERT(!config_token_allows(t4, "upload:demo/vmlinuz"));
-	/* The prefix is text, not a directory. */
-	CU_ASSERT(config_token_allows(t4, "upload:demo-/x"));
-	/* Exact scope. */
-	CU_ASSERT(config_token_allows(t2, "upload:exact.img"));
-	CU_ASSERT(!config_token_allows(t2, "upload:exact.img2"));
-	CU_ASSERT(!config_token_allows(t2, "upload:exact"));
-	CU_ASSERT(!config_token_allows(t2, "upload:exact.img/x"));
-	CU_ASSERT(!config_token_allows(t2, "status"));
-	/* Everything, but only valid names and known scopes. */
-	CU_ASSERT(config_token_allows(t3, "upload:anything/at-all.img"));
-	CU_ASSERT(config_token_allows(t3, "rearm"));
-	CU_ASSERT(!config_token_allows(t3, "status"));
-	CU_ASSERT(!config_token_allows(t3, "upload:"));
-	CU_ASSERT(!config_token_allows(t3, "upload:*"));
-	CU_ASSERT(!config_token_allows(t3, "upload:../../etc/passwd"));
-	CU_ASSERT(!config_token_allows(t3, "upload:/etc/passwd"));
-	CU_ASSERT(!config_token_allows(t3, "admin"));
-	CU_ASSERT(!config_token_allows(t3, "rearm "));
-	CU_ASSERT(!config_token_allows(t3, ""));
+	for (i = 0; i < sizeof(allows) / sizeof(allows[0]); i++) {
+		tok = &cfg->tokens[allows[i].token];
+		if (config_token_allows(tok, allows[i].scope) !=
+		    allows[i].granted)
+			fprintf(stderr, "\n    %s with \"%s\": want %d\n",
+				tok->name, allows[i].scope, allows[i].granted);
+		CU_ASSERT_EQUAL(config_token_allows(tok, allows[i].scope),
+				allows[i].granted);
+	}
 	CU_ASSERT(!config_token_allows(t3, NULL));
 	CU_ASSERT(!config_token_allows(NULL, "rearm"));
 

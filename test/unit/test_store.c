@@ -464,6 +464,25 @@ static void test_events(void)
 	store_close(st);
 }
 
+/* Retention: the newest events stay, the oldest go, the count is bounded. */
+static void test_event_retention(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct test_events ev;
+	int i;
+
+	store_set_event_limit(st, 50);
+	for (i = 1; i <= 200; i++)
+		CU_ASSERT_EQUAL(store_event_add(st, "refusal", "x", "n %d", i),
+				0);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, 0, 1000, test_collect_event, &ev),
+			0);
+	CU_ASSERT(ev.n >= 50 && ev.n <= 51);
+	CU_ASSERT_STRING_EQUAL(ev.e[ev.n - 1].detail, "n 200");
+	store_close(st);
+}
+
 static void test_artifact_prune(void)
 {
 	struct store *st = test_store_open(test_store_dir());
@@ -689,6 +708,7 @@ static const CU_TestInfo tests[] = {
 	{ "node list pages through many nodes", test_node_pages },
 	{ "list callbacks may call the store", test_callback_reentry },
 	{ "transitions allowed, refused, re-armed", test_transitions },
+	{ "event retention", test_event_retention },
 	{ "events in order, after and limit, bounded", test_events },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",

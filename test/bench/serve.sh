@@ -1,0 +1,745 @@
+#!/usr/bin/env bash
+# Benchmark: `podboot serve` against nginx over HTTPS: large artifact, signed stage2, boot storm.
+#
+# Both servers run on 127.0.0.1 in the same run, with the same TLS
+# certificate chain and key (the podboot site's keys/server-chain.crt and
+# keys/server.key), TLS 1.2 and 1.3.  nginx is Debian's, started by this
+# script as the current user with its own configuration, logs and temporary
+# files in the scratch directory, `worker_processes 2`.
+#
+#   1. artifact:   BENCH_CLIENTS concurrent curl downloads of one
+#                  BENCH_ARTIFACT_MB MiB file (podboot: published with
+#                  `podboot publish`; nginx: the same bytes as a static file).
+#                  Aggregate MB/s = bytes of the round / wall time of the
+#                  round; rounds alternate which server goes first; medians.
+#   2. stage2-sig: wrk, keep-alive over TLS (-t2 -c32), requesting one armed
+#                  node's signed stage2 (/boot/stage2.ipxe.sig?mac=...);
+#                  nginx serves the very bytes podboot answered as a static
+#                  file under the same path.  Requests/s, medians.
+#   3. storm:      BENCH_NODES more nodes in the configuration; once the
+#                  server logs "stage2 signatures ready", wrk (-t2 -c64)
+#                  walks every node's MAC, fetching stage2.ipxe and
+#                  stage2.ipxe.sig once each, and stops when every pair is
+#                  answered.  Machines/s = pairs / wall time of the storm.
+#                  podboot only (nginx cannot render or sign).
+#
+# MB/s is 10^6 bytes a second.  The server CPU columns are the CPU time the
+# server process(es) used during the run divided by its wall time (cores).
+# The script only reports: it exits 0 whatever the timings, and non-zero
+# only when something broke (a server does not start or dies, a request
+# fails or answers anything but 200, a download is short, a stage2 script
+# does not verify).
+#
+# Environment:
+#   PODBOOT            podboot binary (default: build/podboot in this repository)
+#   BENCH_ROUNDS       rounds of benchmarks 1 and 2; each round runs both
+#                      servers once (default 3)
+#   BENCH_ARTIFACT_MB  size of the artifact in MiB (default 256)
+#   BENCH_CLIENTS      concurrent downloads of the artifact (default 16)
+#   BENCH_DURATION     seconds of each wrk run of benchmark 2 (default 10)
+#   BENCH_NODES        nodes added for the boot storm (default 10000)
+#   BENCH_ALGO         key algorithm for `podboot init`: rsa or ecdsa
+#                      (default rsa); sets the TLS and code-signing keys
+#
+# Goals (reported, never enforced): artifact podboot/nginx >= 0.9,
+# stage2-sig podboot/nginx >= 0.5, storm >= 1000 machines/s.
+
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(cd "$script_dir/../.." && pwd)
+
+PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
+ROUNDS=${BENCH_ROUNDS:-3}
+ARTIFACT_MB=${BENCH_ARTIFACT_MB:-256}
+CLIENTS=${BENCH_CLIENTS:-16}
+DURATION=${BENCH_DURATION:-10}
+NODES=${BENCH_NODES:-10000}
+ALGO=${BENCH_ALGO:-rsa}
+NGINX=/usr/sbin/nginx
+
+# The armed node benchmark 2 asks for; only its .sig is fetched, so it
+# stays armed.  The storm's nodes are 52:54:01:XX:YY:ZZ, storm-N.
+SIG_MAC=52:54:00:00:00:02
+ARTIFACT=bench/artifact.bin
+# The storm stops by itself when every pair is answered; this only bounds
+# a storm that cannot finish (requests lost to timeouts).
+STORM_MAX_S=300
+# A storm thread gives up on requests that got no answer for this long.
+STORM_STALL_S=15
+# Longest wait for the start-up signature precomputation of the storm.
+PRECOMPUTE_MAX_S=600
+
+die() {
+	echo "serve-bench: $*" >&2
+	exit 1
+}
+
+# --- Check the environment before creating anything -------------------------
+
+[[ $ROUNDS =~ ^[1-9][0-9]{0,3}$ ]] ||
+	die "BENCH_ROUNDS must be a positive whole number, got '$ROUNDS'"
+[[ $ARTIFACT_MB =~ ^[1-9][0-9]{0,5}$ ]] ||
+	die "BENCH_ARTIFACT_MB must be a positive whole number of MiB, got '$ARTIFACT_MB'"
+[[ $CLIENTS =~ ^[1-9][0-9]{0,2}$ ]] ||
+	die "BENCH_CLIENTS must be a whole number from 1 to 999, got '$CLIENTS'"
+[[ $DURATION =~ ^[1-9][0-9]{0,3}$ ]] ||
+	die "BENCH_DURATION must be a positive whole number of seconds, got '$DURATION'"
+[[ $NODES =~ ^[1-9][0-9]{0,5}$ ]] ||
+	die "BENCH_NODES must be a whole number from 1 to 999999, got '$NODES'"
+[[ $ALGO == rsa || $ALGO == ecdsa ]] ||
+	die "BENCH_ALGO must be rsa or ecdsa, got '$ALGO'"
+[[ -x $PODBOOT ]] ||
+	die "no podboot binary at $PODBOOT: run 'make all' or set PODBOOT"
+[[ -x $NGINX ]] ||
+	die "nginx not found at $NGINX: run 'scripts/deps bench' (nginx-light)"
+for tool in wrk curl openssl ss ps shuf awk; do
+	command -v "$tool" >/dev/null ||
+		die "$tool not found in PATH: run 'scripts/deps bench'"
+done
+
+# --- Scratch space and the processes we start ---------------------------------
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/podboot-serve-bench.XXXXXX")
+site=$work/site
+ngx=$work/nginx
+PB_PID= NGX_PID= NGX_WORKERS=()
+
+# alive PID: the process exists and is not a zombie waiting for us.
+alive() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]
+}
+
+# stop_pid PID: TERM, up to 10 s to finish, then KILL; reap it.
+stop_pid() {
+	local pid=$1 i
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		alive "$pid" || break
+		sleep 0.1
+	done
+	alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local pid
+	# Our own background jobs still running (curl, wrk) after an interrupt.
+	for pid in $(jobs -pr); do
+		[[ $pid == "$PB_PID" || $pid == "$NGX_PID" ]] ||
+			kill -TERM "$pid" 2>/dev/null || true
+	done
+	stop_pid "$PB_PID"
+	stop_pid "$NGX_PID"
+	# nginx workers die with their master; only a KILLed master leaves them.
+	for pid in "${NGX_WORKERS[@]}"; do
+		alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+	done
+	rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# free_port: a random TCP port nothing listens on.
+free_port() {
+	local p i
+	for ((i = 0; i < 100; i++)); do
+		p=$(shuf -i 20000-59999 -n 1)
+		[[ $p != "${PB_PORT:-}" && $p != "${NGX_PORT:-}" ]] || continue
+		[[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
+	done
+	die "no free port found"
+}
+
+# cpu_ticks PID...: user+system CPU time of the processes, in clock ticks.
+cpu_ticks() {
+	local pid total=0 t
+	for pid; do
+		t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
+			awk '{ print $12 + $13 }') || t=0
+		total=$((total + ${t:-0}))
+	done
+	echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
+now() { date +%s.%N; }
+
+median() {	# median VALUE...: the middle value, or the mean of the two middle ones
+	printf '%s\n' "$@" | sort -g |
+		awk '{ v[NR] = $1 }
+		     END { if (NR % 2) print v[(NR + 1) / 2];
+			   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# --- The podboot site and the artifact ---------------------------------------
+
+echo "serve-bench: ${ARTIFACT_MB} MiB artifact x ${CLIENTS} clients," \
+	"${ROUNDS} rounds, wrk ${DURATION}s, storm of ${NODES} nodes," \
+	"${ALGO} keys, $PODBOOT"
+
+"$PODBOOT" init --dir "$site" --server-name localhost --server-ip 127.0.0.1 \
+	--algo "$ALGO" >"$work/init.log" 2>&1 || {
+	cat "$work/init.log" >&2
+	die "podboot init failed"
+}
+root_crt=$site/keys/root.crt
+OP_TOKEN=$(awk '$1 == "operator" { print $2 }' "$site/tokens")
+
+mkdir -p "$ngx/html/artifacts/bench" "$ngx/html/boot" "$ngx/tmp" "$ngx/logs"
+data=$ngx/html/artifacts/$ARTIFACT
+size_bytes=$((ARTIFACT_MB * 1024 * 1024))
+# AES-CTR over zeros gives incompressible bytes far faster than /dev/urandom.
+head -c "$size_bytes" /dev/zero |
+	openssl enc -aes-128-ctr -nosalt \
+		-K 000102030405060708090a0b0c0d0e0f \
+		-iv 00000000000000000000000000000000 >"$data" ||
+	die "could not create the ${ARTIFACT_MB} MiB artifact"
+[[ $(stat -c %s "$data") -eq $size_bytes ]] || die "artifact has the wrong size"
+echo ok >"$ngx/html/healthz"
+
+"$PODBOOT" publish --config "$site/podboot.conf" "$ARTIFACT" "$data" \
+	>"$work/publish.log" 2>&1 || {
+	cat "$work/publish.log" >&2
+	die "podboot publish failed"
+}
+# Both copies (nginx's file, podboot's blob) in the page cache.
+cat "$data" "$site"/data/blobs/sha256/* >/dev/null
+
+# --- Starting the servers ----------------------------------------------------
+
+# pb_start LOG: podboot serve on a fresh port, up when /healthz answers and
+# the log says the stage2 signatures are precomputed.  Sets PB_PID, PB_PORT,
+# PB_BASE, and pb_ready_s (seconds from launch to that log line, or "n/a"
+# when it did not come within PRECOMPUTE_MAX_S).
+pb_start() {
+	local log=$1 t0 i
+	PB_PORT=$(free_port)
+	sed -i -E "s/^  port = [0-9]+;/  port = $PB_PORT;/;
+		s#(base_url = \"https://localhost:)[0-9]+#\1$PB_PORT#" \
+		"$site/podboot.conf"
+	PB_BASE=https://localhost:$PB_PORT
+	t0=$(now)
+	"$PODBOOT" serve --config "$site/podboot.conf" >"$log" 2>&1 &
+	PB_PID=$!
+	for ((i = 0; ; i++)); do
+		curl -s --cacert "$root_crt" -o /dev/null "$PB_BASE/healthz" && break
+		if ! alive "$PB_PID" || ((i >= 1200)); then
+			tail -5 "$log" >&2
+			die "podboot serve did not start (log above)"
+		fi
+		sleep 0.1
+	done
+	pb_ready_s=n/a
+	for ((i = 0; i < PRECOMPUTE_MAX_S * 10; i++)); do
+		if grep -q 'stage2 signatures ready' "$log"; then
+			pb_ready_s=$(awk -v a="$t0" -v b="$(now)" \
+				'BEGIN { printf "%.1f", b - a }')
+			break
+		fi
+		alive "$PB_PID" || { tail -5 "$log" >&2; die "podboot serve died (log above)"; }
+		sleep 0.1
+	done
+}
+
+pb_stop() {
+	local pid=$PB_PID status=0
+	PB_PID=
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || status=$?
+	((status == 0)) || die "podboot serve exited with status $status on SIGTERM"
+}
+
+ngx_start() {
+	local i user=
+	NGX_PORT=$(free_port)
+	# A root master would run its workers as nobody, who cannot read the
+	# scratch directory: keep them as the current user.
+	((EUID == 0)) && user="user $(id -un) $(id -gn);"
+	cat >"$ngx/nginx.conf" <<-EOF
+		# nginx for test/bench/serve.sh: static files over TLS, as the current user.
+		$user
+		worker_processes 2;
+		daemon off;
+		pid $ngx/nginx.pid;
+		error_log $ngx/logs/error.log warn;
+		events { worker_connections 1024; }
+		http {
+		    access_log off;
+		    default_type application/octet-stream;
+		    sendfile off;
+		    # Like podboot, never close a busy keep-alive connection.
+		    keepalive_requests 1000000;
+		    client_body_temp_path $ngx/tmp/body;
+		    proxy_temp_path $ngx/tmp/proxy;
+		    fastcgi_temp_path $ngx/tmp/fastcgi;
+		    uwsgi_temp_path $ngx/tmp/uwsgi;
+		    scgi_temp_path $ngx/tmp/scgi;
+		    server {
+		        listen 127.0.0.1:$NGX_PORT ssl;
+		        server_name localhost;
+		        ssl_certificate $site/keys/server-chain.crt;
+		        ssl_certificate_key $site/keys/server.key;
+		        ssl_protocols TLSv1.2 TLSv1.3;
+		        root $ngx/html;
+		    }
+		}
+	EOF
+	"$NGINX" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
+		>"$ngx/logs/stdout.log" 2>&1 &
+	NGX_PID=$!
+	NGX_BASE=https://localhost:$NGX_PORT
+	for ((i = 0; ; i++)); do
+		curl -sf --cacert "$root_crt" -o /dev/null "$NGX_BASE/healthz" && break
+		if ! alive "$NGX_PID" || ((i >= 100)); then
+			tail -5 "$ngx/logs/error.log" "$ngx/logs/stdout.log" >&2
+			die "nginx did not start (log above)"
+		fi
+		sleep 0.1
+	done
+	mapfile -t NGX_WORKERS < <(ps -o pid= --ppid "$NGX_PID" | awk '{ print $1 }')
+}
+
+# server_pids NAME: the PIDs whose CPU time counts for server NAME.
+server_pids() {
+	case $1 in
+	podboot) echo "$PB_PID" ;;
+	nginx) echo "$NGX_PID" "${NGX_WORKERS[@]}" ;;
+	esac
+}
+
+# check_alive: a benchmark of a server that died is meaningless.
+check_alive() {
+	alive "$PB_PID" || { tail -5 "$work/serve.log" >&2; die "podboot serve died"; }
+	[[ -z $NGX_PID ]] || alive "$NGX_PID" || die "nginx died"
+}
+
+# tls_line BASE: the protocol and cipher suite a client negotiates.
+tls_line() {
+	local hostport=${1#https://}
+	openssl s_client -brief -connect "127.0.0.1:${hostport#*:}" \
+		-servername localhost -CAfile "$root_crt" </dev/null 2>&1 |
+		awk -F': ' '/^Protocol version/ { p = $2 } /^Ciphersuite/ { c = $2 }
+			    END { print p " " c }'
+}
+
+pb_start "$work/serve.log"
+ngx_start
+echo "podboot: $PB_BASE (pid $PB_PID), TLS $(tls_line "$PB_BASE")"
+echo "nginx:   $NGX_BASE (pid $NGX_PID, workers ${NGX_WORKERS[*]}), TLS $(tls_line "$NGX_BASE")"
+
+# --- 1. The artifact ---------------------------------------------------------
+
+art_url() {	# art_url NAME
+	case $1 in
+	podboot) echo "$PB_BASE/artifacts/$ARTIFACT" ;;
+	nginx) echo "$NGX_BASE/artifacts/$ARTIFACT" ;;
+	esac
+}
+
+# Both servers must serve the right bytes, and podboot a signature that
+# verifies, before any of it is timed.
+for name in podboot nginx; do
+	curl -sf --cacert "$root_crt" -o "$work/sample.bin" "$(art_url $name)" ||
+		die "$name: artifact download failed"
+	cmp -s "$work/sample.bin" "$data" || die "$name: artifact differs from the file"
+done
+curl -sf --cacert "$root_crt" -o "$work/sample.sig" "$PB_BASE/artifacts/$ARTIFACT.sig" ||
+	die "podboot: artifact signature download failed"
+"$PODBOOT" verify "$work/sample.bin" "$work/sample.sig" --root "$root_crt" \
+	--signer podboot-codesign >"$work/verify.log" 2>&1 || {
+	cat "$work/verify.log" >&2
+	die "podboot: artifact signature does not verify"
+}
+rm -f -- "$work/sample.bin" "$work/sample.sig"
+
+# artifact_round NAME: CLIENTS concurrent downloads from NAME; sets r_mbs
+# (aggregate MB/s), r_wall (s) and r_cpu (server cores used).
+artifact_round() {
+	local name=$1 url pids=() i t0 t1 c0 c1 code got
+	url=$(art_url "$name")
+	c0=$(cpu_ticks $(server_pids "$name"))
+	t0=$(now)
+	for ((i = 1; i <= CLIENTS; i++)); do
+		curl -s --cacert "$root_crt" -o /dev/null \
+			-w '%{http_code} %{size_download} %{time_total}\n' \
+			"$url" >"$work/dl.$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" ||
+			die "$name: download $((i + 1)) failed: $(cat "$work/dl.$((i + 1))")"
+	done
+	t1=$(now)
+	c1=$(cpu_ticks $(server_pids "$name"))
+	for ((i = 1; i <= CLIENTS; i++)); do
+		read -r code got _ <"$work/dl.$i"
+		[[ $code == 200 && $got == "$size_bytes" ]] ||
+			die "$name: download $i answered $code with $got bytes of $size_bytes"
+	done
+	read -r r_wall r_mbs r_cpu < <(awk -v a="$t0" -v b="$t1" -v n="$CLIENTS" \
+		-v bytes="$size_bytes" -v c="$((c1 - c0))" -v hz="$HZ" \
+		'BEGIN { w = b - a; printf "%.2f %.0f %.2f\n", w,
+			 n * bytes / 1e6 / w, c / hz / w }')
+	check_alive
+}
+
+echo
+echo "1. artifact: ${CLIENTS} x ${ARTIFACT_MB} MiB over HTTPS, aggregate MB/s"
+printf '%-6s %9s %9s %7s %9s %9s %7s\n' round pb_MB/s pb_wall pb_cpu \
+	ngx_MB/s ngx_wall ngx_cpu
+pb_art=() ng_art=()
+for ((round = 1; round <= ROUNDS; round++)); do
+	if ((round % 2)); then
+		artifact_round podboot; pm=$r_mbs pw=$r_wall pc=$r_cpu
+		artifact_round nginx; nm=$r_mbs nw=$r_wall nc=$r_cpu
+	else
+		artifact_round nginx; nm=$r_mbs nw=$r_wall nc=$r_cpu
+		artifact_round podboot; pm=$r_mbs pw=$r_wall pc=$r_cpu
+	fi
+	pb_art+=("$pm") ng_art+=("$nm")
+	printf '%-6s %9s %8ss %7s %9s %8ss %7s\n' "$round" "$pm" "$pw" "$pc" \
+		"$nm" "$nw" "$nc"
+done
+pb_art_m=$(median "${pb_art[@]}")
+ng_art_m=$(median "${ng_art[@]}")
+
+# --- 2. Signed stage2, keep-alive --------------------------------------------
+
+sig_path="/boot/stage2.ipxe.sig?mac=$SIG_MAC"
+# What podboot answers, and as a static file at the same path for nginx.
+curl -sf --cacert "$root_crt" -o "$ngx/html/boot/stage2.ipxe.sig" \
+	"$PB_BASE$sig_path" || die "podboot: $sig_path failed"
+sig_bytes=$(stat -c %s "$ngx/html/boot/stage2.ipxe.sig")
+cmp -s <(curl -sf --cacert "$root_crt" "$NGX_BASE$sig_path") \
+	"$ngx/html/boot/stage2.ipxe.sig" || die "nginx: $sig_path differs"
+
+# Does each server keep the connection for a second request?  curl reports
+# how many new connections each of two requests needed.
+keepalive() {	# keepalive BASE: yes or no
+	local n
+	n=$(curl -s --cacert "$root_crt" -o /dev/null -o /dev/null \
+		-w '%{num_connects}\n' "$1$sig_path" "$1$sig_path" | tail -1)
+	[[ $n == 0 ]] && echo yes || echo no
+}
+pb_keepalive=$(keepalive "$PB_BASE")
+ng_keepalive=$(keepalive "$NGX_BASE")
+
+# Both the script and its signature for the other demo node must verify
+# (fetching the script moves demo-1 from armed to booting; demo-2, which
+# wrk asks for, stays armed).
+curl -sf --cacert "$root_crt" -o "$work/s2" "$PB_BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01" &&
+	curl -sf --cacert "$root_crt" -o "$work/s2.sig" "$PB_BASE/boot/stage2.ipxe.sig?mac=52:54:00:00:00:01" ||
+	die "podboot: stage2 of demo-1 failed"
+grep -q '^# podboot stage2 for demo-1 ' "$work/s2" ||
+	die "podboot: stage2 of demo-1 is not an install script"
+"$PODBOOT" verify "$work/s2" "$work/s2.sig" --root "$root_crt" \
+	--signer podboot-codesign >"$work/verify.log" 2>&1 || {
+	cat "$work/verify.log" >&2
+	die "podboot: stage2 of demo-1 does not verify"
+}
+
+# wrk reports through done(): one line of exact figures, no text to parse.
+cat >"$work/report.lua" <<-'EOF'
+	-- report.lua: wrk's summary as one line of numbers for serve.sh.
+	function done(summary, latency, requests)
+	   local e = summary.errors
+	   io.write(string.format("wrk-result %d %d %d %d %d %d %d %d %d\n",
+	      summary.requests, summary.duration, e.status, e.connect, e.read,
+	      e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
+	end
+EOF
+
+# sig_round NAME: wrk against NAME's stage2 signature; sets r_rps, r_p99
+# (ms), r_err (socket errors) and r_cpu.
+sig_round() {
+	local name=$1 base log=$work/wrk.$1.log c0 c1 req dur st con rd wr to p50 p99
+	case $name in podboot) base=$PB_BASE ;; nginx) base=$NGX_BASE ;; esac
+	c0=$(cpu_ticks $(server_pids "$name"))
+	wrk -t2 -c32 -d"${DURATION}s" --latency -s "$work/report.lua" \
+		"$base$sig_path" >"$log" 2>&1 || {
+		cat "$log" >&2
+		die "$name: wrk failed"
+	}
+	c1=$(cpu_ticks $(server_pids "$name"))
+	read -r _ req dur st con rd wr to _ p99 < <(grep '^wrk-result ' "$log") ||
+		die "$name: no result from wrk: $(cat "$log")"
+	((st == 0)) || die "$name: $st of $req stage2 signature requests did not answer 2xx/3xx"
+	((req > 0)) || die "$name: wrk completed no request: $(cat "$log")"
+	r_err=$((con + rd + wr + to))
+	read -r r_rps r_p99 r_cpu < <(awk -v n="$req" -v d="$dur" -v p="$p99" \
+		-v c="$((c1 - c0))" -v hz="$HZ" \
+		'BEGIN { printf "%.0f %.2f %.2f\n", n / (d / 1e6), p / 1000,
+			 c / hz / (d / 1e6) }')
+	check_alive
+}
+
+echo
+echo "2. stage2-sig: wrk -t2 -c32 -d${DURATION}s keep-alive, $sig_path ($sig_bytes bytes)"
+echo "connection reused for a second request: podboot $pb_keepalive, nginx $ng_keepalive"
+printf '%-6s %9s %8s %7s %5s %9s %8s %7s %5s\n' round pb_req/s pb_p99 pb_cpu \
+	pb_er ngx_req/s ngx_p99 ngx_cpu ng_er
+pb_rps=() ng_rps=() pb_p99s=() ng_p99s=() sig_errs=0
+for ((round = 1; round <= ROUNDS; round++)); do
+	if ((round % 2)); then
+		sig_round podboot; pr=$r_rps pp=$r_p99 pc=$r_cpu pe=$r_err
+		sig_round nginx; nr=$r_rps np=$r_p99 nc=$r_cpu ne=$r_err
+	else
+		sig_round nginx; nr=$r_rps np=$r_p99 nc=$r_cpu ne=$r_err
+		sig_round podboot; pr=$r_rps pp=$r_p99 pc=$r_cpu pe=$r_err
+	fi
+	pb_rps+=("$pr") ng_rps+=("$nr") pb_p99s+=("$pp") ng_p99s+=("$np")
+	sig_errs=$((sig_errs + pe + ne))
+	printf '%-6s %9s %6sms %7s %5s %9s %6sms %7s %5s\n' "$round" "$pr" "$pp" \
+		"$pc" "$pe" "$nr" "$np" "$nc" "$ne"
+done
+pb_rps_m=$(median "${pb_rps[@]}")
+ng_rps_m=$(median "${ng_rps[@]}")
+pb_p99_m=$(median "${pb_p99s[@]}")
+ng_p99_m=$(median "${ng_p99s[@]}")
+
+# demo-2 must still be armed: wrk only asked for its signature.
+curl -sf --cacert "$root_crt" -H "Authorization: Bearer $OP_TOKEN" \
+	"$PB_BASE/api/v1/nodes/demo-2" | grep -q '"state": "armed"' ||
+	die "podboot: demo-2 is no longer armed after benchmark 2"
+
+stop_pid "$NGX_PID"
+NGX_PID= NGX_WORKERS=()
+pb_stop
+
+# --- 3. Boot storm -----------------------------------------------------------
+
+# storm_mac N: node N's MAC, 52:54:01 and N in 24 bits (awk and Lua alike).
+{
+	sed -n '1,/^nodes = (/p' "$site/podboot.conf"
+	awk -v n="$NODES" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "  { mac = \"52:54:01:%02x:%02x:%02x\"; hostname = \"storm-%d\"; pod = \"demo\"; },\n",
+				int(i / 65536) % 256, int(i / 256) % 256, i % 256, i
+	}'
+	sed -n '/^nodes = (/,$p' "$site/podboot.conf" | sed 1d
+} >"$work/storm.conf"
+cp -- "$work/storm.conf" "$site/podboot.conf"
+"$PODBOOT" serve --check --config "$site/podboot.conf" >"$work/check.log" 2>&1 || {
+	cat "$work/check.log" >&2
+	die "the configuration with $NODES storm nodes is refused"
+}
+
+pb_start "$work/serve-storm.log"
+ready_line=$(grep -o 'stage2 signatures ready.*' "$work/serve-storm.log" || echo "not ready after ${PRECOMPUTE_MAX_S}s")
+boot_cache=$(curl -s --cacert "$root_crt" "$PB_BASE/healthz" |
+	awk -F': *' '/"boot_cache"/ { gsub(/[^0-9]/, "", $2); print $2 }')
+
+# Each wrk thread walks its share of the nodes (every nthreads-th), asking
+# for stage2.ipxe then stage2.ipxe.sig of each, and stops once all its
+# requests are answered.  wrk never gives up on a request that gets no
+# answer (and counts no error for it), so a thread also stops when no
+# answer came for STORM_STALL_S; the requests lost that way are reported.
+# A connection that finds its thread's share all handed out waits in
+# delay() instead of sending more.  Times come from CLOCK_MONOTONIC through
+# LuaJIT's FFI: the storm lasts from the first request to the last answer.
+cat >"$work/storm.lua" <<-'EOF'
+	-- storm.lua: every node fetches its stage2 and signature once.
+	local ffi = require("ffi")
+	ffi.cdef[[
+	typedef struct { long tv_sec; long tv_nsec; } storm_timespec;
+	int clock_gettime(int clk, storm_timespec *ts);
+	]]
+	local ts = ffi.new("storm_timespec")
+	local function now()
+	   ffi.C.clock_gettime(1, ts)	-- CLOCK_MONOTONIC
+	   return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+	end
+
+	local threads = {}
+
+	function setup(thread)
+	   table.insert(threads, thread)
+	   thread:set("tid", #threads)
+	end
+
+	function init(args)
+	   nodes, nthreads = tonumber(args[1]), tonumber(args[2])
+	   stall = tonumber(args[3])
+	   quota = 0
+	   for n = tid, nodes, nthreads do quota = quota + 2 end
+	   nextn, sig, issued = tid, false, 0
+	   scripts, sigs, bad, other, badstatus = 0, 0, 0, 0, 0
+	   t_first, t_last = 0, 0
+	end
+
+	local function mac(n)
+	   return string.format("52:54:01:%02x:%02x:%02x",
+	      math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+	end
+
+	local function answered()
+	   return scripts + sigs + bad + other
+	end
+
+	function delay()
+	   if issued < quota then
+	      return 0
+	   end
+	   if answered() >= quota or now() - t_last > stall then
+	      wrk.thread:stop()
+	   end
+	   return 250
+	end
+
+	function request()
+	   if issued >= quota then	-- only after a stall: keep it harmless
+	      return wrk.format("GET", "/healthz")
+	   end
+	   if issued == 0 then
+	      t_first = now()
+	      t_last = t_first
+	   end
+	   issued = issued + 1
+	   local path
+	   if not sig then
+	      path = "/boot/stage2.ipxe?mac=" .. mac(nextn)
+	   else
+	      path = "/boot/stage2.ipxe.sig?mac=" .. mac(nextn)
+	      nextn = nextn + nthreads
+	   end
+	   sig = not sig
+	   return wrk.format("GET", path)
+	end
+
+	function response(status, headers, body)
+	   if status ~= 200 then
+	      bad = bad + 1
+	      badstatus = status
+	   elseif body:sub(1, 6) == "#!ipxe" then
+	      if body:find("# podboot stage2 for storm-", 1, true) then
+	         scripts = scripts + 1
+	      else
+	         other = other + 1
+	      end
+	   elseif body:byte(1) == 0x30 then
+	      sigs = sigs + 1
+	   elseif body:find('"status"', 1, true) then
+	      return	-- /healthz after a stall
+	   else
+	      other = other + 1
+	   end
+	   t_last = now()
+	   if answered() >= quota then
+	      wrk.thread:stop()
+	   end
+	end
+
+	function done(summary, latency, requests)
+	   local t = { scripts = 0, sigs = 0, bad = 0, other = 0, quota = 0 }
+	   local first, last, badstatus = nil, nil, 0
+	   for _, thread in ipairs(threads) do
+	      for k, _ in pairs(t) do
+	         t[k] = t[k] + thread:get(k)
+	      end
+	      if thread:get("badstatus") ~= 0 then
+	         badstatus = thread:get("badstatus")
+	      end
+	      local f, l = thread:get("t_first"), thread:get("t_last")
+	      if f > 0 then
+	         if not first or f < first then first = f end
+	         if not last or l > last then last = l end
+	      end
+	   end
+	   local e = summary.errors
+	   io.write(string.format("storm-result %.6f %d %d %d %d %d %d %d %d %d %d %d %d %d %d\n",
+	      first and last - first or 0, summary.requests, t.quota, t.scripts,
+	      t.sigs, t.bad, t.other, badstatus, e.connect, e.read, e.write,
+	      e.timeout, latency:percentile(50), latency:percentile(99),
+	      latency.max))
+	end
+EOF
+
+c0=$(cpu_ticks "$PB_PID")
+t0=$(now)
+wrk -t2 -c64 -d"${STORM_MAX_S}s" --timeout 10s --latency -s "$work/storm.lua" \
+	"$PB_BASE/healthz" -- "$NODES" 2 "$STORM_STALL_S" >"$work/wrk.storm.log" 2>&1 || {
+	cat "$work/wrk.storm.log" >&2
+	die "storm: wrk failed"
+}
+t1=$(now)
+c1=$(cpu_ticks "$PB_PID")
+read -r _ s_secs s_req s_quota s_scripts s_sigs s_bad s_other s_badst \
+	s_con s_rd s_wr s_to s_p50 s_p99 s_max < <(grep '^storm-result ' "$work/wrk.storm.log") ||
+	die "storm: no result from wrk: $(cat "$work/wrk.storm.log")"
+check_alive
+((s_bad == 0)) || die "storm: $s_bad requests answered $s_badst (or another error status)"
+((s_other == 0)) || die "storm: $s_other answers were neither a storm node's install script nor a signature"
+
+# The server's own account: every node whose stage2 was served is booting.
+booting=$(curl -sf --cacert "$root_crt" -H "Authorization: Bearer $OP_TOKEN" \
+	"$PB_BASE/api/v1/nodes?pod=demo&state=booting" | grep -c '"hostname": "storm-' || true)
+
+# Samples: each its own node's script, correctly signed.
+for i in 1 $(((NODES + 1) / 2)) "$NODES"; do
+	m=$(printf '52:54:01:%02x:%02x:%02x' $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255)))
+	curl -sf --cacert "$root_crt" -o "$work/s2" "$PB_BASE/boot/stage2.ipxe?mac=$m" &&
+		curl -sf --cacert "$root_crt" -o "$work/s2.sig" "$PB_BASE/boot/stage2.ipxe.sig?mac=$m" ||
+		die "storm: sample storm-$i ($m) failed"
+	grep -q "^# podboot stage2 for storm-$i " "$work/s2" ||
+		die "storm: sample storm-$i got another script: $(head -2 "$work/s2")"
+	"$PODBOOT" verify "$work/s2" "$work/s2.sig" --root "$root_crt" \
+		--signer podboot-codesign >"$work/verify.log" 2>&1 || {
+		cat "$work/verify.log" >&2
+		die "storm: sample storm-$i does not verify"
+	}
+done
+pb_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PB_PID/status")
+pb_stop
+
+pairs=$((s_scripts < s_sigs ? s_scripts : s_sigs))
+lost=$((s_quota - s_scripts - s_sigs - s_bad - s_other))
+read -r s_mps s_p50ms s_p99ms s_maxms s_cpu < <(awk -v s="$s_secs" -v p="$pairs" \
+	-v a="$s_p50" -v b="$s_p99" -v m="$s_max" -v c="$((c1 - c0))" -v hz="$HZ" \
+	-v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+	'BEGIN { printf "%s %.2f %.2f %.2f %.2f\n",
+		 s > 0 ? sprintf("%.0f", p / s) : "n/a", a / 1000, b / 1000,
+		 m / 1000, c / hz / w }')
+s_err=$((s_con + s_rd + s_wr + s_to))
+
+echo
+echo "3. storm: ${NODES} nodes, wrk -t2 -c64, stage2.ipxe + stage2.ipxe.sig per node"
+echo "precompute: ${pb_ready_s}s from launch to '${ready_line}'; boot cache ${boot_cache:-?} signatures"
+printf 'storm: %.2fs, %d requests, scripts=%d sigs=%d lost=%d, p50=%sms p99=%sms max=%sms,\n' \
+	"$s_secs" "$s_req" "$s_scripts" "$s_sigs" "$lost" "$s_p50ms" "$s_p99ms" "$s_maxms"
+echo "       server cpu ${s_cpu} cores, socket errors ${s_err}" \
+	"(connect ${s_con} read ${s_rd} write ${s_wr} timeout ${s_to})"
+echo "storm: server reports ${booting}/${NODES} storm nodes booting; podboot peak RSS $((pb_rss_kib / 1024))MiB"
+((lost == 0)) ||
+	echo "storm: warning: $lost requests got no answer within ${STORM_STALL_S}s (wrk counts no error for them)"
+
+# --- Summary -----------------------------------------------------------------
+
+pb_errs=$(cat "$work/serve.log" "$work/serve-storm.log" | grep -ciE 'error|warn|fail' || true)
+echo
+echo "median: artifact podboot ${pb_art_m}MB/s nginx ${ng_art_m}MB/s;" \
+	"stage2-sig podboot ${pb_rps_m}req/s p99 ${pb_p99_m}ms nginx ${ng_rps_m}req/s p99 ${ng_p99_m}ms;" \
+	"socket errors ${sig_errs}; podboot log error/warning lines ${pb_errs}"
+awk -v pa="$pb_art_m" -v na="$ng_art_m" -v pr="$pb_rps_m" -v nr="$ng_rps_m" \
+	-v pp="$pb_p99_m" -v np="$ng_p99_m" -v mb="$ARTIFACT_MB" -v cl="$CLIENTS" \
+	-v rounds="$ROUNDS" -v bytes="$sig_bytes" -v dur="$DURATION" \
+	-v nodes="$NODES" -v algo="$ALGO" -v mps="$s_mps" -v p99="$s_p99ms" \
+	-v pairs="$pairs" -v booting="$booting" -v secs="$s_secs" \
+	-v pre="$pb_ready_s" -v lost="$lost" -v ka="$pb_keepalive" '
+	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	BEGIN {
+		printf "serve-bench: artifact podboot=%.0fMB/s nginx=%.0fMB/s" \
+			" ratio=%s (goal >=0.9) size=%dMiB clients=%d rounds=%d\n",
+			pa, na, ratio(pa, na), mb, cl, rounds
+		printf "serve-bench: stage2-sig podboot=%.0freq/s nginx=%.0freq/s" \
+			" ratio=%s (goal >=0.5) podboot_p99=%.2fms nginx_p99=%.2fms" \
+			" podboot_keepalive=%s bytes=%d conns=32 duration=%ds rounds=%d\n",
+			pr, nr, ratio(pr, nr), pp, np, ka, bytes, dur, rounds
+		printf "serve-bench: storm podboot=%smachines/s (goal >=1000)" \
+			" p99=%.2fms covered=%d/%d booting=%d/%d lost=%d time=%.2fs" \
+			" precompute=%ss algo=%s\n",
+			mps, p99, pairs, nodes, booting, nodes, lost, secs, pre, algo
+	}'
