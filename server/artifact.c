@@ -268,10 +268,7 @@ static void artifact_upload_start(struct http_req *r)
 	struct upload *u;
 	char scope[160];
 	char *end;
-	size_t nlen = strlen(r->rest);
-
-	if (config_artifact_name_valid(r->rest) != 0 ||
-	    (nlen > 4 && strcmp(r->rest + nlen - 4, ".sig") == 0)) {
+	if (config_artifact_name_valid(r->rest) != 0) {
 		http_reply_error(r, 400, "'%.140s' is not a valid artifact "
 					 "name (segments of [A-Za-z0-9._+-] "
 					 "joined by /, not ending in .sig)",
@@ -313,11 +310,13 @@ static int artifact_upload_body(struct http_req *r, const char *data,
 	int rc = artifact_append(u, data, len);
 
 	if (rc == -PB_ETOOBIG)
-		http_reply_error(r, 413, "artifact larger than the limit of "
+		http_body_refuse(r, 413, "artifact larger than the limit of "
 					 "%llu bytes", u->max);
 	else if (rc != 0)
-		http_reply_error(r, 507, "cannot store the upload: %s",
+		http_body_refuse(r, 507, "cannot store the upload: %s",
 				 pb_strerror(rc));
+	if (rc != 0)
+		artifact_abort(u);	/* free the disk at once */
 	return rc;
 }
 
@@ -412,8 +411,9 @@ static int artifact_range(const char *hdr, unsigned long long size,
 	unsigned long long a, b;
 	char *end;
 
-	if (!hdr || strncmp(hdr, "bytes=", 6) != 0 || strchr(hdr, ','))
-		return 0;	/* absent, other units, or several: whole */
+	if (!hdr || strncmp(hdr, "bytes=", 6) != 0 || strchr(hdr, ',') ||
+	    size == 0)
+		return 0;	/* absent, other units, several, empty: whole */
 	hdr += 6;
 	if (*hdr == '-') {
 		b = strtoull(hdr + 1, &end, 10);
@@ -437,6 +437,22 @@ static int artifact_range(const char *hdr, unsigned long long size,
 	return 1;
 }
 
+/* Plain HTTP serves only what pods allowing unverified boot install. */
+static int artifact_plain_allowed(const struct config *cfg, const char *name)
+{
+	const struct config_node *n;
+	size_t i;
+
+	for (i = 0; i < cfg->n_nodes; i++) {
+		n = &cfg->nodes[i];
+		if (n->pod->allow_unverified &&
+		    (strcmp(n->profile->kernel, name) == 0 ||
+		     strcmp(n->profile->initrd, name) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 static void artifact_get(struct http_req *r)
 {
 	struct store_artifact a;
@@ -451,6 +467,11 @@ static void artifact_get(struct http_req *r)
 		return;
 	if (artifact_parse_ref(r->rest, name, sha, &sig) != 0) {
 		http_reply_error(r, 400, "not a valid artifact reference");
+		return;
+	}
+	if (r->plain && !artifact_plain_allowed(r->gen->cfg, name)) {
+		http_reply_error(r, 403, "%s is not served over plain HTTP",
+				 name);
 		return;
 	}
 	if (store_artifact_get(r->srv->store, name, sha[0] ? sha : NULL,

@@ -283,26 +283,36 @@ static const struct config_node *boot_match(const struct config *cfg,
 	return n;
 }
 
-/* The base URL the script points at: HTTPS, or this plain listener. */
-static int boot_base(struct http_req *r, char *out, size_t size)
-{
-	const char *host;
-	size_t i;
+/* Placeholders of profile command lines (order used by the renderer). */
+static const char *const boot_cmdline_names[] = {
+	"ks_url", "hostname", "node", "mac", "pod", "server", "address",
+};
 
-	if (!r->plain) {
-		snprintf(out, size, "%s", r->gen->cfg->base_url);
-		return 0;
+#define BOOT_CMDLINE_VARS \
+	(sizeof(boot_cmdline_names) / sizeof(boot_cmdline_names[0]))
+
+int boot_check_cmdlines(const struct config *cfg, char *err, size_t size)
+{
+	struct template_var vars[BOOT_CMDLINE_VARS + 1];
+	char out[1536], unknown[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < BOOT_CMDLINE_VARS; i++) {
+		vars[i].name = boot_cmdline_names[i];
+		vars[i].value = "";
 	}
-	host = http_header(r, MHD_HTTP_HEADER_HOST);
-	for (i = 0; host && host[i]; i++)
-		if (!isalnum((unsigned char)host[i]) &&
-		    !strchr(".:-[]", host[i]))
-			host = NULL;
-	if (!host || !*host || strlen(host) > 200) {
-		http_reply_error(r, 400, "a valid Host header is required");
-		return -1;
+	vars[i].name = vars[i].value = NULL;
+	for (i = 0; i < cfg->n_profiles; i++) {
+		rc = template_render(cfg->profiles[i].cmdline, vars, out,
+				     sizeof(out), NULL, unknown);
+		if (rc == -EINVAL) {
+			snprintf(err, size, "%s: profile %s: cmdline uses "
+					    "unknown placeholder {{%s}}",
+				 cfg->path, cfg->profiles[i].name, unknown);
+			return -PB_ECONFIG;
+		}
 	}
-	snprintf(out, size, "http://%s", host);
 	return 0;
 }
 
@@ -348,10 +358,14 @@ static int boot_render_install(struct server *srv, struct server_gen *gen,
 	}
 	{
 		const struct template_var cmd_vars[] = {
-			{ "ks_url", ks_url },	{ "hostname", cn->hostname },
-			{ "node", sn->id },	{ "mac", cn->mac },
-			{ "pod", cn->pod->name }, { "server", base },
-			{ "address", cn->address }, { NULL, NULL },
+			{ boot_cmdline_names[0], ks_url },
+			{ boot_cmdline_names[1], cn->hostname },
+			{ boot_cmdline_names[2], sn->id },
+			{ boot_cmdline_names[3], cn->mac },
+			{ boot_cmdline_names[4], cn->pod->name },
+			{ boot_cmdline_names[5], base },
+			{ boot_cmdline_names[6], cn->address },
+			{ NULL, NULL },
 		};
 		const struct template_var vars[] = {
 			{ "node", sn->id },
@@ -416,7 +430,7 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	char base[256], err[512], why[128];
 	int rc;
 
-	if (boot_base(r, base, sizeof(base)) != 0)
+	if (http_base_url(r, base, sizeof(base)) != 0)
 		return -1;
 	if (cn && r->plain && !cn->pod->allow_unverified) {
 		http_reply_error(r, 403, "pod %s does not allow unverified "
@@ -459,7 +473,9 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 		http_reply_error(r, 503, "%s", err);
 		return -1;
 	}
-	if (!is_sig && sn.state == NODE_ARMED) {
+	/* Only a real fetch moves the node on: not HEAD, not the .sig. */
+	if (!is_sig && sn.state == NODE_ARMED &&
+	    strcmp(r->method, "GET") == 0) {
 		snprintf(why, sizeof(why), "stage2 served to %s", r->client);
 		store_node_transition(r->srv->store, sn.id,
 				      NODE_BIT(NODE_ARMED), NODE_BOOTING, 0,

@@ -28,4 +28,12 @@ void boot_precompute(struct server *srv, struct server_gen *gen);
 /** Stop and join the precompute worker, if any. */
 void boot_precompute_stop(struct server *srv);
 
+/**
+ * Check every profile's cmdline for unknown {{placeholders}}.
+ *
+ * @v err		on failure, one line naming file, profile and name
+ * @ret rc		0 or -PB_ECONFIG
+ */
+int boot_check_cmdlines(const struct config *cfg, char *err, size_t size);
+
 #endif

@@ -282,6 +282,9 @@ int config_artifact_name_valid(const char *name)
 	len = strnlen(name, CONFIG_ARTIFACT_MAX + 1);
 	if (len == 0 || len > CONFIG_ARTIFACT_MAX)
 		return -PB_EBAD_NAME;
+	/* NAME.sig is the signature of NAME: no artifact may be called so. */
+	if (len >= 4 && strcmp(name + len - 4, ".sig") == 0)
+		return -PB_EBAD_NAME;
 	for (i = 0; i < len; i++) {
 		if (start) {
 			if (!config_is_alnum(name[i]))
@@ -812,6 +815,26 @@ static int config_key_name(struct config_ctx *ctx, const config_setting_t *s,
 				  "at most 63 characters)");
 }
 
+/* Hostnames may not take the form of a discovered machine's id. */
+static int config_hostname_valid(const char *name)
+{
+	if (strlen(name) == 16 && strncmp(name, "mac-", 4) == 0 &&
+	    strspn(name + 4, "0123456789abcdef") == 12)
+		return -PB_EBAD_NAME;
+	return config_name_valid(name);
+}
+
+static int config_key_hostname(struct config_ctx *ctx,
+			       const config_setting_t *s,
+			       const struct config_key *key, void *field)
+{
+	return config_key_grammar(ctx, s, key, field, config_hostname_valid,
+				  "a valid hostname (expected "
+				  "[a-z0-9][a-z0-9._-]*, at most 63 "
+				  "characters, not of the form mac-HEX that "
+				  "discovered machines use)");
+}
+
 static int config_key_artifact(struct config_ctx *ctx,
 			       const config_setting_t *s,
 			       const struct config_key *key, void *field)
@@ -820,7 +843,7 @@ static int config_key_artifact(struct config_ctx *ctx,
 				  config_artifact_name_valid,
 				  "an artifact name (expected segments of "
 				  "[A-Za-z0-9][A-Za-z0-9._+-]* joined by /, at "
-				  "most 128 bytes)");
+				  "most 128 bytes, not ending in .sig)");
 }
 
 static int config_key_serial(struct config_ctx *ctx,
@@ -1716,7 +1739,7 @@ static const struct config_group config_profile = {
 };
 
 static const struct config_key config_node_keys[] = {
-	{ .name = "hostname", .parse = config_key_name,
+	{ .name = "hostname", .parse = config_key_hostname,
 	  CONFIG_FIELD(struct config_node, hostname), .required = 1,
 	  .expect = X_NAME },
 	{ .name = "mac", .parse = config_key_mac,

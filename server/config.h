@@ -35,7 +35,7 @@ struct config_profile {
 	char name[CONFIG_NAME_MAX];
 	char kernel[129];		/* artifact names */
 	char initrd[129];
-	char cmdline[1024];		/* template: ${ks_url} ${hostname} ... */
+	char cmdline[1024];		/* template: {{ks_url}} {{hostname}} ... */
 	char kickstart[PATH_MAX];	/* template file, absolute after load */
 };
 
@@ -142,7 +142,8 @@ int config_serial_valid(const char *serial);
 /** Names: [a-z0-9][a-z0-9._-]*, at most CONFIG_NAME_MAX - 1. */
 int config_name_valid(const char *name);
 /** Artifact names: segments of [A-Za-z0-9][A-Za-z0-9._+-]* joined by
- *  "/", at most 128 bytes, no "." or ".." segment, no "@". */
+ *  "/", at most 128 bytes, no "." or ".." segment, no "@", not ending
+ *  in ".sig" (that names the signature of an artifact). */
 int config_artifact_name_valid(const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 /* http.c: the HTTP(S) front: libmicrohttpd daemons, routing and replies. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include "log.h"
 #include "routes.h"
 
+/* After a refusal, body bytes read and dropped before hanging up. */
+#define HTTP_DISCARD_MAX (64ULL * 1024 * 1024)
 /* Memory for one connection's headers and buffers: bounds header size. */
 #define HTTP_CONN_MEMORY (128 * 1024)
 /* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
@@ -103,7 +106,7 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
 
 	json_decref(json);
 	if (!text) {
-		http_reply_data(r, 500, "application/json",
+		http_reply_data(r, 503, "application/json",
 				"{\"error\": \"out of memory\"}\n", 27);
 		return;
 	}
@@ -116,7 +119,10 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
 void http_reply_error(struct http_req *r, unsigned int status,
 		      const char *fmt, ...)
 {
+	struct MHD_Response *resp;
 	char reason[512];
+	char *body;
+	json_t *json;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -124,12 +130,35 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	va_end(ap);
 	log_info("%s %s %s -> %u: %s", r->client, r->method, r->path, status,
 		 reason);
-	http_reply_json(r, status, json_pack("{s:s, s:i}", "error", reason,
-					     "status", (int)status));
+	json = json_pack("{s:s, s:i}", "error", reason, "status", (int)status);
+	body = json ? json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :
+		      NULL;
+	json_decref(json);
+	resp = http_response_data(body ? body : "{\"error\": \"out of memory\"}",
+				  body ? strlen(body) : 27, "application/json");
+	free(body);
+	/* RFC 6750: say which scheme a 401 wants. */
+	if (resp && status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"podboot\"");
+	http_queue(r, status, resp);
 	if (status == 401 || status == 403)
 		store_event_add(r->srv->store, "refusal", r->client,
 				"%s %s: %u %s", r->method, r->path, status,
 				reason);
+}
+
+void http_body_refuse(struct http_req *r, unsigned int status,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->fail_status)
+		return;		/* the first reason stands */
+	r->fail_status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
+	va_end(ap);
 }
 
 /* ---- request helpers -------------------------------------------------- */
@@ -211,6 +240,28 @@ const struct config_token *http_require_scope(struct http_req *r,
 		return NULL;
 	}
 	return tok;
+}
+
+int http_base_url(struct http_req *r, char *out, size_t size)
+{
+	const char *host;
+	size_t i;
+
+	if (!r->plain) {
+		snprintf(out, size, "%s", r->gen->cfg->base_url);
+		return 0;
+	}
+	host = http_header(r, MHD_HTTP_HEADER_HOST);
+	for (i = 0; host && host[i]; i++)
+		if (!isalnum((unsigned char)host[i]) &&
+		    !strchr(".:-[]", host[i]))
+			host = NULL;
+	if (!host || !*host || strlen(host) > 200) {
+		http_reply_error(r, 400, "a valid Host header is required");
+		return -1;
+	}
+	snprintf(out, size, "http://%s", host);
+	return 0;
 }
 
 int http_wants_text(struct http_req *r)
@@ -299,14 +350,22 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*data_size) {
-		if (!r->replied && (!r->route || !r->route->body))
-			http_reply_error(r, 413, "this endpoint takes no body");
-		else if (!r->replied && r->route->body(r, data, *data_size) &&
-			 !r->replied)
-			http_reply_error(r, 500, "request body not processed");
+		if (r->replied || r->fail_status) {
+			r->discarded += *data_size;
+			*data_size = 0;
+			/* Past the bound, hang up rather than read on. */
+			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO :
+								 MHD_YES;
+		}
+		if (!r->route || !r->route->body)
+			http_body_refuse(r, 413, "this endpoint takes no body");
+		else if (r->route->body(r, data, *data_size) != 0)
+			http_body_refuse(r, 500, "request body not processed");
 		*data_size = 0;
 		return MHD_YES;
 	}
+	if (!r->replied && r->fail_status)
+		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
 	if (!r->replied && r->route && r->route->finish)
 		r->route->finish(r);
 	if (!r->replied)

@@ -48,6 +48,9 @@ struct http_req {
 	int replied;			/* a reply is queued */
 	int status;			/* its status */
 	void *ctx;			/* the route's per-request state */
+	unsigned int fail_status;	/* body refused: reply at the end */
+	char fail_msg[256];
+	unsigned long long discarded;	/* body bytes read after refusal */
 };
 
 /** Start a daemon on @listen_fd (TLS from @gen unless @plain). */
@@ -71,6 +74,16 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json);
 
 /** {"error": "...", "status": N}, counted as a refusal and logged. */
 void http_reply_error(struct http_req *r, unsigned int status,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Refuse a request from its body callback.  The reply is sent once the
+ * client has finished sending (the rest of the body is read and dropped,
+ * up to a bound past which the connection is closed): a reply queued in
+ * the middle of an upload would leave some clients waiting.
+ */
+void http_body_refuse(struct http_req *r, unsigned int status,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -106,6 +119,13 @@ const char *http_bearer(struct http_req *r);
  */
 const struct config_token *http_require_scope(struct http_req *r,
 					      const char *scope);
+
+/**
+ * The base URL a reply should point the client at: the configured HTTPS
+ * base_url, or, on the plain-HTTP listener, http:// and the validated Host
+ * header.  Replies 400 and returns -1 on a bad Host.
+ */
+int http_base_url(struct http_req *r, char *out, size_t size);
 
 /** 1 if the client asked for ?format=text. */
 int http_wants_text(struct http_req *r);

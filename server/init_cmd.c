@@ -33,20 +33,24 @@ static const struct {
 /* The example kickstart the demo profile renders for each node. */
 static const char init_kickstart[] =
 	"# Kickstart for {{hostname}} (pod {{pod}}), rendered by podboot.\n"
-	"# Placeholders: {{hostname}} {{node}} {{mac}} {{pod}} {{site}}\n"
-	"# {{address}} {{prefix}} {{gateway}} {{dns}} {{vlan}} {{server}}\n"
-	"# {{token}} {{installed_url}} {{failed_url}}\n"
+	"# Placeholders, each in double braces: hostname node mac pod site\n"
+	"# address prefix gateway dns vlan vlan_opt server token installed_url\n"
+	"# failed_url root_ca.  iPXE-style dollar settings pass through.\n"
 	"text\n"
 	"network --device={{mac}} --bootproto=static --ip={{address}} "
 	"--prefix={{prefix}} --gateway={{gateway}} --nameserver={{dns}} "
-	"--vlanid={{vlan}} --hostname={{hostname}}\n"
-	"%post --erroronfail\n"
-	"curl -fsS -X POST -H 'Authorization: Bearer {{token}}' "
-	"{{installed_url}}\n"
+	"{{vlan_opt}} --hostname={{hostname}}\n"
+	"%pre\n"
+	"cat >/tmp/podboot-root.crt <<'PODBOOT_ROOT'\n"
+	"{{root_ca}}PODBOOT_ROOT\n"
+	"%end\n"
+	"%post --nochroot --erroronfail\n"
+	"curl -fsS --cacert /tmp/podboot-root.crt -X POST "
+	"-H 'Authorization: Bearer {{token}}' {{installed_url}}\n"
 	"%end\n"
 	"%onerror\n"
-	"curl -fsS -X POST -H 'Authorization: Bearer {{token}}' "
-	"{{failed_url}}\n"
+	"curl -fsS --cacert /tmp/podboot-root.crt -X POST "
+	"-H 'Authorization: Bearer {{token}}' {{failed_url}}\n"
 	"%end\n";
 
 /* Demo artifacts for the demo profile: names and contents. */

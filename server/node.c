@@ -57,19 +57,175 @@ int node_token_check(struct server *srv, const char *token,
 
 /* ---- kickstart -------------------------------------------------------- */
 
+/* Placeholders of kickstart templates, in the order node_ks_values fills. */
+enum node_ks_var {
+	KS_HOSTNAME, KS_NODE, KS_MAC, KS_POD, KS_SITE, KS_ADDRESS, KS_PREFIX,
+	KS_GATEWAY, KS_DNS, KS_VLAN, KS_VLAN_OPT, KS_SERVER, KS_TOKEN,
+	KS_INSTALLED_URL, KS_FAILED_URL, KS_ROOT_CA, KS_COUNT
+};
+
+static const char *const node_ks_names[KS_COUNT] = {
+	"hostname", "node",    "mac",	   "pod",	"site",
+	"address",  "prefix",  "gateway",  "dns",	"vlan",
+	"vlan_opt", "server",  "token",	   "installed_url", "failed_url",
+	"root_ca",
+};
+
+struct node_ks {
+	char prefix[8], vlan[8], vlan_opt[24];
+	char dns[CONFIG_DNS_MAX * 64 + 8];
+	char installed[512], failed[512];
+	char token[NODE_TOKEN_MAX];
+	char *root_ca;			/* malloc'd PEM */
+	const char *values[KS_COUNT];
+};
+
+/* Pair names and values for template_render (@vars: KS_COUNT + 1). */
+static void node_ks_vars(const char *const *values,
+			 struct template_var *vars)
+{
+	size_t i;
+
+	for (i = 0; i < KS_COUNT; i++) {
+		vars[i].name = node_ks_names[i];
+		vars[i].value = values[i] ? values[i] : "";
+	}
+	vars[KS_COUNT].name = NULL;
+	vars[KS_COUNT].value = NULL;
+}
+
+/* Everything a kickstart of node @n may say, for a client at @base. */
+static int node_ks_values(struct http_req *r, const struct config_node *cn,
+			  const struct store_node *n, const char *base,
+			  struct node_ks *ks)
+{
+	const struct config_net *m = &cn->pod->mgmt;
+	size_t i, len;
+	int rc;
+
+	memset(ks, 0, sizeof(*ks));
+	for (i = 0; i < m->n_dns; i++)
+		snprintf(ks->dns + strlen(ks->dns),
+			 sizeof(ks->dns) - strlen(ks->dns), "%s%s",
+			 i ? "," : "", m->dns[i]);
+	snprintf(ks->prefix, sizeof(ks->prefix), "%d", m->prefix);
+	snprintf(ks->vlan, sizeof(ks->vlan), "%u", m->vlan);
+	if (m->vlan)
+		snprintf(ks->vlan_opt, sizeof(ks->vlan_opt), "--vlanid=%u",
+			 m->vlan);
+	snprintf(ks->installed, sizeof(ks->installed),
+		 "%s/api/v1/nodes/%s/installed", base, n->id);
+	snprintf(ks->failed, sizeof(ks->failed), "%s/api/v1/nodes/%s/failed",
+		 base, n->id);
+	node_token(r->srv, n->id, n->generation, ks->token);
+	/* The installer trusts the podboot root for its callbacks. */
+	rc = fileio_read(r->gen->cfg->root_cert, NODE_KS_MAX,
+			 (unsigned char **)&ks->root_ca, &len);
+	if (rc != 0)
+		return rc;
+	ks->values[KS_HOSTNAME] = cn->hostname;
+	ks->values[KS_NODE] = n->id;
+	ks->values[KS_MAC] = cn->mac;
+	ks->values[KS_POD] = cn->pod->name;
+	ks->values[KS_SITE] = cn->pod->site;
+	ks->values[KS_ADDRESS] = cn->address;
+	ks->values[KS_PREFIX] = ks->prefix;
+	ks->values[KS_GATEWAY] = m->gateway;
+	ks->values[KS_DNS] = ks->dns;
+	ks->values[KS_VLAN] = ks->vlan;
+	ks->values[KS_VLAN_OPT] = ks->vlan_opt;
+	ks->values[KS_SERVER] = base;
+	ks->values[KS_TOKEN] = ks->token;
+	ks->values[KS_INSTALLED_URL] = ks->installed;
+	ks->values[KS_FAILED_URL] = ks->failed;
+	ks->values[KS_ROOT_CA] = ks->root_ca;
+	return 0;
+}
+
+/* Render @path's template with @values into a malloc'd @out. */
+static int node_ks_render(const char *path, const char *const *values,
+			  char **out, size_t *out_len, char unknown[64])
+{
+	struct template_var vars[KS_COUNT + 1];
+	unsigned char *tpl;
+	size_t tpl_len;
+	int rc;
+
+	*out = NULL;
+	rc = fileio_read(path, NODE_KS_MAX, &tpl, &tpl_len);
+	if (rc != 0)
+		return rc;
+	node_ks_vars(values, vars);
+	*out = malloc(NODE_KS_MAX);
+	rc = *out ? template_render((const char *)tpl, vars, *out, NODE_KS_MAX,
+				    out_len, unknown) :
+		    -ENOMEM;
+	free(tpl);
+	return rc;
+}
+
+int node_check_kickstarts(const struct config *cfg, char *err, size_t size)
+{
+	const char *values[KS_COUNT] = { NULL };
+	char unknown[64];
+	char *out;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < cfg->n_profiles; i++) {
+		rc = node_ks_render(cfg->profiles[i].kickstart, values, &out,
+				    &len, unknown);
+		free(out);
+		if (rc == -EINVAL)
+			snprintf(err, size, "%s: unknown placeholder {{%s}} "
+					    "(profile %s)",
+				 cfg->profiles[i].kickstart, unknown,
+				 cfg->profiles[i].name);
+		else if (rc != 0)
+			snprintf(err, size, "%s: %s (kickstart of profile %s)",
+				 cfg->profiles[i].kickstart, pb_strerror(rc),
+				 cfg->profiles[i].name);
+		if (rc != 0)
+			return -PB_ECONFIG;
+	}
+	return 0;
+}
+
+/* Node allowed a kickstart now?  Replies and returns 0 if not. */
+static int node_ks_allowed(struct http_req *r, const struct store_node *n,
+			   const struct config_node *cn)
+{
+	if (!cn) {
+		http_reply_error(r, 404, "node %s is not configured", n->id);
+		return 0;
+	}
+	if (r->plain && !cn->pod->allow_unverified) {
+		http_reply_error(r, 403, "pod %s does not allow plain HTTP",
+				 cn->pod->name);
+		return 0;
+	}
+	if (n->state != NODE_ARMED && n->state != NODE_BOOTING &&
+	    n->state != NODE_INSTALLING) {
+		http_reply_error(r, 409, "node %s is %s; re-arm it to install "
+					 "again", n->id,
+				 store_state_name(n->state));
+		return 0;
+	}
+	return 1;
+}
+
 static void node_kickstart(struct http_req *r)
 {
 	const struct config_node *cn;
-	const struct config_net *m;
+	struct MHD_Response *resp;
 	struct store_node n;
-	char url[512], installed[512], failed[512], prefix[8], vlan[8];
-	char dns[CONFIG_DNS_MAX * 64 + 8] = "";
-	char unknown[64];
-	unsigned char *tpl = NULL;
+	struct node_ks ks;
+	char base[256], unknown[64];
 	char *out = NULL;
-	size_t tpl_len, out_len, i;
+	size_t out_len;
 	int rc;
 
+	memset(&ks, 0, sizeof(ks));
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
 		return;
 	if (node_token_check(r->srv, r->rest, &n) != 0) {
@@ -77,80 +233,43 @@ static void node_kickstart(struct http_req *r)
 		return;
 	}
 	cn = config_node_by_id(r->gen->cfg, n.id);
-	if (!cn) {
-		http_reply_error(r, 404, "node %s is not configured", n.id);
+	if (!node_ks_allowed(r, &n, cn) || http_base_url(r, base, sizeof(base)))
 		return;
-	}
-	if (r->plain && !cn->pod->allow_unverified) {
-		http_reply_error(r, 403, "pod %s does not allow plain HTTP",
-				 cn->pod->name);
-		return;
-	}
-	rc = store_node_transition(r->srv->store, n.id,
-				   NODE_BIT(NODE_ARMED) | NODE_BIT(NODE_BOOTING),
-				   NODE_INSTALLING, 0, "kickstart fetched", &n);
-	if (rc == -PB_ESTATE && n.state != NODE_INSTALLING) {
-		http_reply_error(r, 409, "node %s is %s; re-arm it to install "
-					 "again", n.id,
-				 store_state_name(n.state));
-		return;
-	}
-	rc = fileio_read(cn->profile->kickstart, NODE_KS_MAX, &tpl, &tpl_len);
-	if (rc != 0) {
-		log_error("kickstart template %s: %s", cn->profile->kickstart,
-			  pb_strerror(rc));
-		http_reply_error(r, 500, "kickstart template of profile %s "
-					 "unreadable", cn->profile->name);
-		return;
-	}
-	m = &cn->pod->mgmt;
-	for (i = 0; i < m->n_dns; i++)
-		snprintf(dns + strlen(dns), sizeof(dns) - strlen(dns), "%s%s",
-			 i ? "," : "", m->dns[i]);
-	snprintf(prefix, sizeof(prefix), "%d", m->prefix);
-	snprintf(vlan, sizeof(vlan), "%u", m->vlan);
-	snprintf(url, sizeof(url), "%s", r->gen->cfg->base_url);
-	snprintf(installed, sizeof(installed), "%s/api/v1/nodes/%s/installed",
-		 r->gen->cfg->base_url, n.id);
-	snprintf(failed, sizeof(failed), "%s/api/v1/nodes/%s/failed",
-		 r->gen->cfg->base_url, n.id);
-	{
-		char token[NODE_TOKEN_MAX];
-		const struct template_var vars[] = {
-			{ "hostname", cn->hostname },
-			{ "node", n.id },
-			{ "mac", cn->mac },
-			{ "pod", cn->pod->name },
-			{ "site", cn->pod->site },
-			{ "address", cn->address },
-			{ "prefix", prefix },
-			{ "gateway", m->gateway },
-			{ "dns", dns },
-			{ "vlan", vlan },
-			{ "server", url },
-			{ "token", token },
-			{ "installed_url", installed },
-			{ "failed_url", failed },
-			{ NULL, NULL },
-		};
-
-		node_token(r->srv, n.id, n.generation, token);
-		out = malloc(NODE_KS_MAX);
-		rc = out ? template_render((const char *)tpl, vars, out,
-					   NODE_KS_MAX, &out_len, unknown) :
-			   -ENOMEM;
-	}
+	rc = node_ks_values(r, cn, &n, base, &ks);
 	if (rc == 0)
-		http_reply_data(r, 200, "text/plain; charset=utf-8", out,
-				out_len);
-	else if (rc == -EINVAL)
-		http_reply_error(r, 500, "kickstart template %s uses unknown "
-					 "{{%s}}", cn->profile->name, unknown);
-	else
-		http_reply_error(r, 500, "kickstart of %s: %s", n.id,
-				 pb_strerror(rc));
+		rc = node_ks_render(cn->profile->kickstart, ks.values, &out,
+				    &out_len, unknown);
+	if (rc != 0) {
+		log_error("kickstart of %s from %s: %s", n.id,
+			  cn->profile->kickstart,
+			  rc == -EINVAL ? "unknown placeholder" :
+					  pb_strerror(rc));
+		http_reply_error(r, 500, "kickstart of %s could not be "
+					 "rendered", n.id);
+		goto out;
+	}
+	/* Rendered: now the fetch counts (a HEAD never moves the node). */
+	if (strcmp(r->method, "GET") == 0 && n.state != NODE_INSTALLING) {
+		rc = store_node_transition(r->srv->store, n.id,
+					   NODE_BIT(NODE_ARMED) |
+						   NODE_BIT(NODE_BOOTING),
+					   NODE_INSTALLING, 0,
+					   "kickstart fetched", &n);
+		if (rc != 0 && !(rc == -PB_ESTATE &&
+				 n.state == NODE_INSTALLING)) {
+			http_reply_error(r, rc == -PB_ESTATE ? 409 : 500,
+					 "node %s: %s", n.id, pb_strerror(rc));
+			goto out;
+		}
+	}
+	resp = http_response_data(out, out_len, "text/plain; charset=utf-8");
+	if (resp)	/* it carries the node's token */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+					"no-store");
+	http_queue(r, 200, resp);
+out:
 	free(out);
-	free(tpl);
+	free(ks.root_ca);
 }
 
 /* ---- POST /api/v1/nodes/ID/ACTION ------------------------------------- */
@@ -218,11 +337,6 @@ static void node_post(struct http_req *r)
 		tok = http_require_scope(r, "rearm");
 		if (!tok)
 			return;
-		if (!config_node_by_id(r->gen->cfg, id)) {
-			http_reply_error(r, 404, "node %s is not configured",
-					 id);
-			return;
-		}
 		snprintf(why, sizeof(why), "by token %s from %s", tok->name,
 			 r->client);
 	} else {
@@ -238,6 +352,11 @@ static void node_post(struct http_req *r)
 			return;
 		snprintf(why, sizeof(why), "reported by the node from %s",
 			 r->client);
+	}
+	/* Only after authentication: do not confirm names to strangers. */
+	if (!config_node_by_id(r->gen->cfg, id)) {
+		http_reply_error(r, 404, "node %s is not configured", id);
+		return;
 	}
 	rc = store_node_transition(r->srv->store, id, a->from, a->to, a->rearm,
 				   why, &n);
@@ -267,7 +386,8 @@ static int node_body(struct http_req *r, const char *data, size_t len)
 
 	(void)data;
 	if (len > HTTP_SMALL_BODY_MAX - seen) {
-		http_reply_error(r, 413, "body too large");
+		http_body_refuse(r, 413, "body larger than %d bytes",
+				 HTTP_SMALL_BODY_MAX);
 		return -1;
 	}
 	r->ctx = (void *)(uintptr_t)(seen + len);

@@ -27,4 +27,14 @@ void node_token(const struct server *srv, const char *id,
 int node_token_check(struct server *srv, const char *token,
 		     struct store_node *out);
 
+/**
+ * Check that every profile's kickstart template can be read and uses only
+ * known placeholders, so that --check and reload catch what would
+ * otherwise fail a machine at install time.
+ *
+ * @v err		on failure, one line naming file and problem
+ * @ret rc		0 or -PB_ECONFIG
+ */
+int node_check_kickstarts(const struct config *cfg, char *err, size_t size);
+
 #endif

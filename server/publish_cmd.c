@@ -98,8 +98,10 @@ int publish_main(int argc, char **argv)
 	if (!path || !*path)
 		path = "podboot.conf";
 	if (config_artifact_name_valid(argv[optind]) != 0) {
-		log_error("'%s' is not a valid artifact name", argv[optind]);
-		return -PB_EUSAGE;
+		log_error("'%s' is not a valid artifact name (segments of "
+			  "[A-Za-z0-9._+-] joined by /, not ending in .sig)",
+			  argv[optind]);
+		return -PB_EBAD_NAME;
 	}
 	rc = config_load(path, &cfg, err, sizeof(err));
 	if (rc != 0) {

@@ -1,5 +1,6 @@
 /* serve.c: "podboot serve": load, listen, reload on SIGHUP, drain on
  * SIGTERM. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,11 +21,13 @@
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
+#include "node.h"
 #include "pki.h"
 #include "server.h"
 
 #define SERVE_SECRET "node-token.key"
-#define SERVE_DRAIN_S 30
+#define SERVE_DRAIN_S 30		/* SIGTERM: requests in flight */
+#define SERVE_RELOAD_DRAIN_S 3600	/* reload: long downloads finish */
 #define SERVE_PEM_MAX (256 * 1024)
 
 /* ---- generations ------------------------------------------------------ */
@@ -75,6 +78,10 @@ static int serve_gen_load(const char *path, unsigned int number,
 	atomic_init(&gen->refs, 1);
 	gen->number = number;
 	rc = config_load(path, &gen->cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = boot_check_cmdlines(gen->cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = node_check_kickstarts(gen->cfg, err, sizeof(err));
 	if (rc != 0) {
 		log_error("%s", err);
 		goto err;
@@ -192,7 +199,13 @@ struct serve_listeners {
 
 static int serve_is_loopback(const char *addr)
 {
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 &&
+	       IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static int serve_open_listeners(const struct config *cfg,
@@ -246,21 +259,71 @@ static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 static void serve_drain(struct MHD_Daemon *d, unsigned int seconds)
 {
 	time_t until = time(NULL) + seconds;
+	int fd;
 
 	if (!d)
 		return;
-	MHD_quiesce_daemon(d);
+	fd = MHD_quiesce_daemon(d);
 	while (http_connections(d) > 0 && time(NULL) < until)
 		usleep(50 * 1000);
 	MHD_stop_daemon(d);
+	/* After a reload, the socket is the new daemon's dup: ours to close. */
+	if (fd >= 0)
+		close(fd);
+}
+
+struct serve_retired {
+	struct MHD_Daemon *tls, *plain;
+};
+
+/* A daemon replaced by a reload finishes its downloads in the background. */
+static void *serve_retire_thread(void *arg)
+{
+	struct serve_retired *old = arg;
+
+	serve_drain(old->tls, SERVE_RELOAD_DRAIN_S);
+	serve_drain(old->plain, SERVE_RELOAD_DRAIN_S);
+	free(old);
+	return NULL;
+}
+
+/*
+ * Start daemons for @gen on duplicates of the listening sockets, so that
+ * the old daemons keep serving until the new ones are up; on failure the
+ * old ones simply go on.
+ */
+static int serve_restart_daemons(struct server *srv, struct server_gen *gen,
+				 struct serve_listeners *l,
+				 struct serve_listeners *next)
+{
+	*next = *l;
+	next->tls = next->plain = NULL;
+	next->tls_fd = dup(l->tls_fd);
+	next->plain_fd = l->plain_fd >= 0 ? dup(l->plain_fd) : -1;
+	if (next->tls_fd < 0 || (l->plain_fd >= 0 && next->plain_fd < 0) ||
+	    serve_start_daemons(srv, gen, next) != 0) {
+		if (next->tls)
+			MHD_stop_daemon(next->tls);
+		if (next->plain)
+			MHD_stop_daemon(next->plain);
+		if (next->tls_fd >= 0)
+			close(next->tls_fd);
+		if (next->plain_fd >= 0)
+			close(next->plain_fd);
+		return -EIO;
+	}
+	return 0;
 }
 
 /* SIGHUP: new configuration and keys on the same listening sockets. */
 static void serve_reload(struct server *srv, const char *path,
 			 struct serve_listeners *l)
 {
+	const struct config *cur = srv->gen->cfg;
 	struct server_gen *gen, *old;
-	struct serve_listeners next = *l;
+	struct serve_listeners next;
+	struct serve_retired *retired;
+	pthread_t t;
 	int rc;
 
 	rc = serve_gen_load(path, srv->gen->number + 1, &gen);
@@ -269,22 +332,20 @@ static void serve_reload(struct server *srv, const char *path,
 			  srv->gen->number);
 		return;
 	}
-	if (strcmp(gen->cfg->listen, srv->gen->cfg->listen) != 0 ||
-	    gen->cfg->port != srv->gen->cfg->port ||
-	    gen->cfg->plain_port != srv->gen->cfg->plain_port)
-		log_warn("listen address or ports changed: restart to apply");
+	if (strcmp(gen->cfg->listen, cur->listen) != 0 ||
+	    gen->cfg->port != cur->port ||
+	    gen->cfg->plain_port != cur->plain_port ||
+	    strcmp(gen->cfg->data_dir, cur->data_dir) != 0)
+		log_warn("listen address, ports or data_dir changed: they "
+			 "take effect at the next restart");
 	rc = serve_sync_nodes(srv, gen->cfg);
-	if (rc != 0) {
-		log_error("reload refused: store: %s", pb_strerror(rc));
-		server_gen_put(gen);
-		return;
-	}
-	/* Quiesce hands the socket back; the new daemon takes it over, so
-	 * connections wait in the backlog instead of being refused. */
-	next.tls_fd = MHD_quiesce_daemon(l->tls);
-	next.plain_fd = l->plain ? MHD_quiesce_daemon(l->plain) : -1;
-	if (next.tls_fd < 0 || serve_start_daemons(srv, gen, &next) != 0) {
-		log_error("reload: could not restart the listener");
+	if (rc == 0)
+		rc = serve_restart_daemons(srv, gen, l, &next);
+	retired = rc == 0 ? malloc(sizeof(*retired)) : NULL;
+	if (!retired) {
+		log_error("reload refused: %s; still serving configuration %u",
+			  rc ? pb_strerror(rc) : "out of memory",
+			  srv->gen->number);
 		server_gen_put(gen);
 		return;
 	}
@@ -294,8 +355,13 @@ static void serve_reload(struct server *srv, const char *path,
 	pthread_mutex_unlock(&srv->gen_lock);
 	boot_cache_clear(srv->boot);
 	boot_precompute(srv, gen);
-	serve_drain(l->tls, SERVE_DRAIN_S);
-	serve_drain(l->plain, SERVE_DRAIN_S);
+	retired->tls = l->tls;
+	retired->plain = l->plain;
+	if (pthread_create(&t, NULL, serve_retire_thread, retired) == 0) {
+		pthread_detach(t);
+	} else {
+		serve_retire_thread(retired);
+	}
 	*l = next;
 	log_info("reloaded %s: configuration %u, %zu nodes", path, gen->number,
 		 gen->cfg->n_nodes);

@@ -23,6 +23,30 @@ ok "the demo keys sign" "$PODBOOT" sign "$D/podboot.conf" --keys "$D/keys"
 ok "and verify" "$PODBOOT" verify "$D/podboot.conf" "$D/podboot.conf.sig" \
 	--root "$D/keys/root.crt" --signer podboot-codesign
 
+# --check catches what would otherwise fail a machine at install time.
+cp "$D/podboot.conf" "$T/c1.conf"
+sed -i 's/ks={{ks_url}}/ks={{ks_ulr}}/' "$T/c1.conf"
+refused "--check: unknown cmdline placeholder" "unknown placeholder {{ks_ulr}}" \
+	"$PODBOOT" serve --check --config "$T/c1.conf"
+cp "$D/podboot.conf" "$T/c2.conf"
+sed -i "s#kickstart = \"default.ks\"#kickstart = \"$T/bad.ks\"#" "$T/c2.conf"
+echo 'host {{hostnam}}' >"$T/bad.ks"
+refused "--check: unknown kickstart placeholder" "unknown placeholder {{hostnam}}" \
+	"$PODBOOT" serve --check --config "$T/c2.conf"
+rm "$T/bad.ks"
+refused "--check: missing kickstart file" "bad.ks: No such file" \
+	"$PODBOOT" serve --check --config "$T/c2.conf"
+cp "$D/podboot.conf" "$T/c3.conf"
+sed -i 's/hostname = "demo-2"/hostname = "mac-525400000002"/' "$T/c3.conf"
+refused "--check: hostname in the discovered-id form" "mac-HEX" \
+	"$PODBOOT" serve --check --config "$T/c3.conf"
+refused "publish refuses a name ending in .sig" "not a valid artifact name" \
+	"$PODBOOT" publish --config "$D/podboot.conf" x.sig "$D/podboot.conf"
+ok "publish signs and records a file" "$PODBOOT" publish \
+	--config "$D/podboot.conf" tools/conf "$D/podboot.conf"
+check "publish prints the digest" grep -q \
+	"published tools/conf sha256:$(sha256sum "$D/podboot.conf" | cut -c1-64)" "$OUT"
+
 "$PODBOOT" >/dev/null 2>&1
 check "no command: usage, exit 2" [ $? = 2 ]
 "$PODBOOT" frobnicate >/dev/null 2>"$ERR"

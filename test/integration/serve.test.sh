@@ -23,6 +23,11 @@ ok "curl by IP address (IP subjectAltName)" \
 ok "the server sends the root in its chain (iPXE needs it)" sh -c \
 	"echo | openssl s_client -connect 127.0.0.1:$PORT -showcerts 2>/dev/null | grep -c 'BEGIN CERTIFICATE' | grep -qx 2"
 
+# HEAD is side-effect free: the node stays armed.
+check "HEAD of stage2 answers" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:02" -I)" = 200 ]
+check "and does not move the node" sh -c "curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	$BASE/api/v1/nodes/demo-2 | grep -q '\"state\": \"armed\"'"
+
 # Stage2 for a known MAC, signed; verified two independent ways.
 Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
 ok "stage2 for demo-1" C -f -o "$T/s2" "$BASE/boot/stage2.ipxe?$Q"
@@ -102,6 +107,9 @@ for bad in "../../etc/passwd" "os/../x" "a//b" ".hidden" "x.sig"; do
 done
 check "GET traversal refused" sh -c "s=\$(curl -s --cacert '$ROOT' --path-as-is -o /dev/null -w '%{http_code}' '$BASE/artifacts/../../etc/passwd'); [ \$s = 400 ] || [ \$s = 404 ]"
 check "percent-encoded traversal refused" [ "$(status "$BASE/artifacts/..%2F..%2Fetc%2Fpasswd")" = 400 ]
+: >"$T/empty"
+check "an empty artifact uploads" [ "$(status "$BASE/api/v1/artifacts/empty" -T "$T/empty" -H "Authorization: Bearer $CI_TOKEN")" = 201 ]
+check "a suffix range on it gives the whole (empty) file" [ "$(status "$BASE/artifacts/empty" -H 'Range: bytes=-1')" = 200 ]
 ok "ci-sign publishes and checks the signature" env PODBOOT_TOKEN="$CI_TOKEN" \
 	"$(dirname "$0")/../../scripts/ci-sign" --server "$BASE" --cacert "$ROOT" --verify os/ci-img "$T/img"
 
@@ -116,6 +124,8 @@ check "wrong method: 405" [ "$(status "$BASE/boot/stage2.ipxe" -X DELETE)" = 405
 s=$(status "$BASE/healthz" -H @"$T/bighdr")
 check "oversized header refused ($s)" [ "$s" = 431 -o "$s" = 413 -o "$s" = 000 ]
 check "status API needs a token" [ "$(status "$BASE/api/v1/nodes")" = 401 ]
+check "401 names the Bearer scheme" sh -c "curl -sS -D - -o /dev/null --cacert '$ROOT' \
+	$BASE/api/v1/nodes | grep -qi '^WWW-Authenticate: Bearer'"
 check "server still healthy after all that" [ "$(status "$BASE/healthz")" = 200 ]
 
 # Audit trail.

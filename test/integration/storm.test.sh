@@ -40,7 +40,10 @@ check "every script is distinct ($distinct)" [ "$distinct" = "$N" ]
 # Uploads over the 1 MiB limit: refused, server unharmed.
 head -c 2000000 /dev/urandom >"$T/big"
 check "oversized upload: 413" [ "$(status "$BASE/api/v1/artifacts/big" -T "$T/big" -H "Authorization: Bearer $CI_TOKEN")" = 413 ]
+check "chunked oversized upload: 413 too" [ "$(status "$BASE/api/v1/artifacts/big" -T "$T/big" -m 20 -H 'Transfer-Encoding: chunked' -H "Authorization: Bearer $CI_TOKEN")" = 413 ]
+check "with the reason" grep -q 'larger than the limit' "$T/.body"
 check "nothing published" [ "$(status "$BASE/artifacts/big")" = 404 ]
+check "nothing left in tmp" sh -c "[ -z \"\$(ls -A '$SITE/data/tmp')\" ]"
 check "still serving" [ "$(status "$BASE/healthz")" = 200 ]
 
 # SIGHUP: a new node appears without a restart; the listener stays.
