@@ -693,7 +693,12 @@ static void test_bad_values(void)
 	test_config_refused(T_HEAD T_POD T_NODES
 			    "  { hostname = \"N1\"; pod = \"a\"; mac = \"" MAC1
 			    "\"; }\n);\n", 12,
-			    "nodes[0].hostname \"N1\" is not a valid name");
+			    "nodes[0].hostname \"N1\" is not a valid hostname");
+	test_config_refused(T_HEAD T_POD T_NODES
+			    "  { hostname = \"mac-525400000001\"; pod = \"a\"; "
+			    "mac = \"" MAC1 "\"; }\n);\n", 12,
+			    "nodes[0].hostname \"mac-525400000001\" is not a "
+			    "valid hostname");
 	test_config_refused(T_HEAD T_POD T_NODES
 			    "  { hostname = \"n1\"; pod = \"a\"; mac = \"" MAC1
 			    "\";\n    address = \"198.51.100.300\"; }\n);\n", 13,
