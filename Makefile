@@ -23,21 +23,26 @@ LDFLAGS := $(LDFLAGS_SAN)
 LIB_SRC := $(wildcard lib/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 UNIT_SRC := $(wildcard test/unit/*.c)
+AGENT_SRC := $(wildcard agent/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # Everything but main.o, so that unit tests can link the server's modules.
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 
 PODBOOT := $(BUILD)/podboot
 LIBPODBOOT := $(BUILD)/libpodboot.a
 LIBSERVER := $(BUILD)/libpodboot-server.a
 UNIT := $(BUILD)/unit-tests
+AGENT := $(BUILD)/podboot-agent
+# The agent needs only TLS, zlib and libc: small, and linkable statically.
+AGENT_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lnettle -lz
 
-.PHONY: all deps check unit integration asan run bench clean
+.PHONY: all deps check unit integration asan run bench clean agent-static
 
-all: $(PODBOOT) $(UNIT)
+all: $(PODBOOT) $(UNIT) $(if $(AGENT_SRC),$(AGENT))
 
 deps:
 	@scripts/deps
@@ -58,6 +63,14 @@ $(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
 # --whole-archive is not needed: suites are objects, not archive members.
 $(UNIT): $(UNIT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
+
+$(AGENT): $(AGENT_OBJ) $(LIBPODBOOT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# A static podboot-agent for nodes whose libraries we do not control.
+agent-static: $(AGENT_OBJ) $(LIBPODBOOT)
+	$(CC) -static -o $(BUILD)/podboot-agent-static $^ $(AGENT_LIBS)
+	@ls -l $(BUILD)/podboot-agent-static
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 all
@@ -89,4 +102,5 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(AGENT_OBJ:.o=.d)
