@@ -14,7 +14,7 @@ CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
-DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz \
+DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
 	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lpthread
 CPPFLAGS := -Ilib -Iserver
 CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP

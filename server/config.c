@@ -436,7 +436,8 @@ static int config_scope_valid(const char *scope)
 	const char *rest;
 	size_t len;
 
-	if (strcmp(scope, "rearm") == 0 || strcmp(scope, "status") == 0)
+	if (strcmp(scope, "rearm") == 0 || strcmp(scope, "status") == 0 ||
+	    strcmp(scope, "push") == 0 || strcmp(scope, "relay") == 0)
 		return 1;
 	if (strncmp(scope, CONFIG_UPLOAD, CONFIG_UPLOAD_LEN) != 0)
 		return 0;
@@ -458,6 +459,7 @@ static int config_scope_valid(const char *scope)
 static int config_scope_request_valid(const char *scope)
 {
 	return strcmp(scope, "rearm") == 0 || strcmp(scope, "status") == 0 ||
+	       strcmp(scope, "push") == 0 || strcmp(scope, "relay") == 0 ||
 	       (strncmp(scope, CONFIG_UPLOAD, CONFIG_UPLOAD_LEN) == 0 &&
 		config_artifact_name_valid(scope + CONFIG_UPLOAD_LEN) == 0);
 }
@@ -1038,8 +1040,8 @@ static int config_key_scopes(struct config_ctx *ctx,
 	return config_string_array(ctx, s, key, (char *)tok->scopes,
 				   sizeof(tok->scopes[0]), CONFIG_SCOPES_MAX,
 				   config_scope_valid,
-				   "a scope (expected rearm, status, upload:*, "
-				   "upload:PREFIX* or upload:NAME)",
+				   "a scope (expected rearm, status, push, relay, "
+				   "upload:*, upload:PREFIX* or upload:NAME)",
 				   &tok->n_scopes);
 }
 
@@ -1802,6 +1804,310 @@ static const struct config_list config_tokens = {
 	config_tokens_check
 };
 
+/* ---- Monitoring and alert rules ---- */
+
+/* Alertmanager base URLs: http:// or https://, no query: 1 if valid. */
+static int config_am_valid_bool(const char *url)
+{
+	size_t i;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8))
+		return 0;
+	for (i = 0; url[i]; i++)
+		if (!config_is_alnum(url[i]) && !strchr(":/.-_[]", url[i]))
+			return 0;
+	return i > 8 && i < 256;
+}
+
+/* Kilobytes in the file, bytes in the model. */
+static int config_key_kilobytes(struct config_ctx *ctx,
+				const config_setting_t *s,
+				const struct config_key *key, void *field)
+{
+	long long v = key->def;
+	int rc;
+
+	if (s && (rc = config_integer(ctx, s, key, &v)) != 0)
+		return rc;
+	*(unsigned long long *)field = (unsigned long long)v << 10;
+	return 0;
+}
+
+/* Prometheus-style names: [A-Za-z_][A-Za-z0-9_]* (':' too if @colon). */
+static int config_prom_name(const char *p, size_t len, int colon)
+{
+	size_t i;
+
+	if (len == 0 || config_is_digit(p[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!config_is_alnum(p[i]) && p[i] != '_' &&
+		    !(colon && p[i] == ':'))
+			return 0;
+	return 1;
+}
+
+static int config_alertname_valid(const char *name)
+{
+	return config_prom_name(name, strlen(name), 0) ? 0 : -PB_EBAD_NAME;
+}
+
+static int config_key_alertname(struct config_ctx *ctx,
+				const config_setting_t *s,
+				const struct config_key *key, void *field)
+{
+	return config_key_grammar(ctx, s, key, field, config_alertname_valid,
+				  "an alert name (expected "
+				  "[A-Za-z_][A-Za-z0-9_]*)");
+}
+
+static const struct {
+	const char *text;
+	enum config_op op;
+} config_ops[] = {
+	{ ">=", CONFIG_GE }, { "<=", CONFIG_LE }, { "==", CONFIG_EQ },
+	{ "!=", CONFIG_NE }, { ">", CONFIG_GT },  { "<", CONFIG_LT },
+};
+
+static const char *config_skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* {name="value",...} after a metric name: fills @a's matchers. */
+static const char *config_parse_matchers(const char *p, struct config_alert *a)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+
+	p = config_skip_space(p + 1);
+	while (*p && *p != '}') {
+		name = p;
+		while (config_is_alnum(*p) || *p == '_')
+			p++;
+		nlen = (size_t)(p - name);
+		p = config_skip_space(p);
+		if (!config_prom_name(name, nlen, 0) || *p != '=' ||
+		    p[1] != '"' || a->n_match >= CONFIG_ALERT_MATCH ||
+		    nlen >= sizeof(a->match[0].name))
+			return NULL;
+		val = p + 2;
+		p = strchr(val, '"');
+		vlen = p ? (size_t)(p - val) : 0;
+		if (!p || vlen >= sizeof(a->match[0].value))
+			return NULL;
+		memcpy(a->match[a->n_match].name, name, nlen);
+		memcpy(a->match[a->n_match].value, val, vlen);
+		a->n_match++;
+		p = config_skip_space(p + 1);
+		if (*p == ',')
+			p = config_skip_space(p + 1);
+	}
+	return *p == '}' ? p + 1 : NULL;
+}
+
+/* "METRIC{l="v",...} OP NUMBER" into @a; 0 or -PB_EBAD_NAME. */
+static int config_alert_expr_parse(const char *expr, struct config_alert *a)
+{
+	const char *p = config_skip_space(expr), *name = p;
+	char *end;
+	size_t i, len;
+
+	while (config_is_alnum(*p) || *p == '_' || *p == ':')
+		p++;
+	len = (size_t)(p - name);
+	if (!config_prom_name(name, len, 1) || len >= sizeof(a->metric))
+		return -PB_EBAD_NAME;
+	memcpy(a->metric, name, len);
+	a->metric[len] = '\0';
+	p = config_skip_space(p);
+	if (*p == '{' && !(p = config_parse_matchers(p, a)))
+		return -PB_EBAD_NAME;
+	p = config_skip_space(p);
+	for (i = 0; i < CONFIG_N(config_ops); i++)
+		if (strncmp(p, config_ops[i].text,
+			    strlen(config_ops[i].text)) == 0)
+			break;
+	if (i == CONFIG_N(config_ops))
+		return -PB_EBAD_NAME;
+	a->op = config_ops[i].op;
+	p = config_skip_space(p + strlen(config_ops[i].text));
+	a->threshold = strtod(p, &end);
+	if (end == p || *config_skip_space(end) != '\0' ||
+	    a->threshold != a->threshold)
+		return -PB_EBAD_NAME;
+	return 0;
+}
+
+static int config_key_alert_expr(struct config_ctx *ctx,
+				 const config_setting_t *s,
+				 const struct config_key *key, void *field)
+{
+	struct config_alert *a = field;
+	const char *v;
+	int rc;
+
+	if (!s)
+		return 0;
+	if ((rc = config_string(ctx, s, key, sizeof(a->expr), &v)) != 0)
+		return rc;
+	snprintf(a->expr, sizeof(a->expr), "%s", v);
+	if (config_alert_expr_parse(v, a) != 0)
+		return config_fail(ctx, s, NULL, "\"%s\" is not an alert "
+				   "expression (expected %s)", v, key->expect);
+	return 0;
+}
+
+/* A group of name = "value" settings into @pairs (at most
+ * CONFIG_ALERT_PAIRS), counted in *@n. */
+static int config_pairs(struct config_ctx *ctx, const config_setting_t *s,
+			const struct config_key *key, struct config_pair *pairs,
+			size_t *n)
+{
+	const config_setting_t *e;
+	const char *name, *v;
+	int rc;
+
+	if (!s)
+		return 0;
+	if (!config_setting_is_group(s))
+		return config_fail(ctx, s, NULL, "is not a group (expected %s)",
+				   key->expect);
+	for (*n = 0; *n < (size_t)config_setting_length(s); (*n)++) {
+		e = config_setting_get_elem(s, (unsigned int)*n);
+		name = config_setting_name(e);
+		if (*n >= CONFIG_ALERT_PAIRS)
+			return config_fail(ctx, e, NULL, "is one too many "
+					   "(at most %d)", CONFIG_ALERT_PAIRS);
+		if (!config_prom_name(name, strlen(name), 0) ||
+		    strlen(name) >= sizeof(pairs[0].name))
+			return config_fail(ctx, e, NULL, "is not a valid label "
+					   "name");
+		if ((rc = config_string(ctx, e, key, sizeof(pairs[0].value),
+					&v)) != 0)
+			return rc;
+		snprintf(pairs[*n].name, sizeof(pairs[0].name), "%s", name);
+		snprintf(pairs[*n].value, sizeof(pairs[0].value), "%s", v);
+	}
+	return 0;
+}
+
+static int config_key_alert_labels(struct config_ctx *ctx,
+				   const config_setting_t *s,
+				   const struct config_key *key, void *field)
+{
+	struct config_alert *a = field;
+
+	return config_pairs(ctx, s, key, a->labels, &a->n_labels);
+}
+
+static int config_key_alert_annotations(struct config_ctx *ctx,
+					const config_setting_t *s,
+					const struct config_key *key,
+					void *field)
+{
+	struct config_alert *a = field;
+
+	return config_pairs(ctx, s, key, a->annotations, &a->n_annotations);
+}
+
+/* Alert names are unique: Alertmanager groups by them. */
+static int config_alerts_check(struct config_ctx *ctx,
+			       const config_setting_t *list)
+{
+	size_t i, j;
+
+	for (i = 0; i < ctx->cfg->n_alerts; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(ctx->cfg->alerts[i].name,
+				   ctx->cfg->alerts[j].name) == 0)
+				return config_fail(
+					ctx,
+					config_setting_get_elem(
+						list, (unsigned int)i),
+					"name", "\"%s\" is a duplicate",
+					ctx->cfg->alerts[i].name);
+	return 0;
+}
+
+static int config_key_alertmanagers(struct config_ctx *ctx,
+				    const config_setting_t *s,
+				    const struct config_key *key, void *field)
+{
+	struct config *cfg = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)cfg->alertmanagers,
+				   sizeof(cfg->alertmanagers[0]),
+				   CONFIG_AM_MAX, config_am_valid_bool,
+				   "an Alertmanager URL such as "
+				   "\"http://127.0.0.1:9093\"",
+				   &cfg->n_alertmanagers);
+}
+
+static const struct config_key config_monitoring_keys[] = {
+	{ .name = "down_after", .parse = config_key_uint,
+	  .off = offsetof(struct config, down_after),
+	  .min = 2, .max = 100, .def = 3 },
+	{ .name = "max_series_per_node", .parse = config_key_uint,
+	  .off = offsetof(struct config, max_series_node),
+	  .min = 10, .max = 1000000, .def = 10000 },
+	{ .name = "max_series_total", .parse = config_key_uint,
+	  .off = offsetof(struct config, max_series_total),
+	  .min = 100, .max = 50000000, .def = 5000000 },
+	{ .name = "max_push_kb", .parse = config_key_kilobytes,
+	  .off = offsetof(struct config, max_push),
+	  .min = 16, .max = 1048576, .def = 8192 },
+	{ .name = "eval_interval_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, eval_s),
+	  .min = 1, .max = 3600, .def = 15 },
+	{ .name = "resend_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, resend_s),
+	  .min = 1, .max = 86400, .def = 60 },
+	{ .name = "alertmanagers", .parse = config_key_alertmanagers,
+	  .off = 0, .expect = "an array of URLs" },
+};
+
+static const struct config_group config_monitoring = {
+	"monitoring", config_monitoring_keys,
+	CONFIG_N(config_monitoring_keys), NULL
+};
+
+static const struct config_key config_alert_keys[] = {
+	{ .name = "name", .parse = config_key_alertname,
+	  CONFIG_FIELD(struct config_alert, name), .required = 1,
+	  .expect = "an alert name of [A-Za-z_][A-Za-z0-9_]*" },
+	{ .name = "expr", .parse = config_key_alert_expr, .off = 0,
+	  .required = 1,
+	  .expect = "METRIC{label=\"value\",...} OP NUMBER, OP one of "
+		    "> >= < <= == !=" },
+	{ .name = "for", .parse = config_key_uint,
+	  .off = offsetof(struct config_alert, for_s),
+	  .min = 0, .max = 604800, .def = 0 },
+	{ .name = "labels", .parse = config_key_alert_labels, .off = 0,
+	  .expect = "a group of name = \"value\" settings" },
+	{ .name = "annotations", .parse = config_key_alert_annotations,
+	  .off = 0, .expect = "a group of name = \"value\" settings" },
+};
+
+static const struct config_group config_alert = {
+	"an alert rule", config_alert_keys, CONFIG_N(config_alert_keys), NULL
+};
+
+static void config_attach_alerts(struct config *cfg, void *items, size_t n)
+{
+	cfg->alerts = items;
+	cfg->n_alerts = n;
+}
+
+static const struct config_list config_alerts = {
+	&config_alert, sizeof(struct config_alert), 1000, config_attach_alerts,
+	config_alerts_check
+};
+
 /* In parse order: a reference is resolved when read, so what it names
  * comes first (profiles before pods, pods before nodes). */
 static const struct config_key config_root_keys[] = {
@@ -1819,6 +2125,11 @@ static const struct config_key config_root_keys[] = {
 	  .expect = "a list of groups ( { hostname = ...; }, ... )" },
 	{ .name = "tokens", .parse = config_key_list, .list = &config_tokens,
 	  .expect = "a list of groups ( { name = ...; }, ... )" },
+	{ .name = "monitoring", .parse = config_key_group, .off = 0,
+	  .group = &config_monitoring,
+	  .expect = "a group { down_after = ...; }" },
+	{ .name = "alerts", .parse = config_key_list, .list = &config_alerts,
+	  .expect = "a list of groups ( { name = ...; expr = ...; }, ... )" },
 };
 
 static const struct config_group config_root = {
@@ -1916,6 +2227,7 @@ void config_free(struct config *cfg)
 	free(cfg->profiles);
 	free(cfg->nodes);
 	free(cfg->tokens);
+	free(cfg->alerts);
 	free(cfg);
 }
 

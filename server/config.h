@@ -53,11 +53,44 @@ struct config_token {
 	char name[CONFIG_NAME_MAX];
 	char sha256[65];		/* of the secret; lower-case hex */
 	char scopes[CONFIG_SCOPES_MAX][136];	/* "upload:PREFIX*", "rearm",
-						   "status" */
+						   "status", "push", "relay" */
 	size_t n_scopes;
 };
 
 enum config_unknown { CONFIG_UNKNOWN_IGNORE, CONFIG_UNKNOWN_DISCOVER };
+
+#define CONFIG_AM_MAX 4		/* Alertmanagers */
+#define CONFIG_ALERT_MATCH 4	/* label matchers of one rule */
+#define CONFIG_ALERT_PAIRS 8	/* labels, annotations of one rule */
+
+enum config_op { CONFIG_GT, CONFIG_GE, CONFIG_LT, CONFIG_LE, CONFIG_EQ,
+		 CONFIG_NE };
+
+/* A name = "value" pair of an alert rule (label or annotation). */
+struct config_pair {
+	char name[64];
+	char value[512];
+};
+
+/*
+ * An alert rule over each node's latest values: "METRIC{l="v",...} OP N"
+ * fires for a node when any of its series of METRIC that carry the
+ * matching labels satisfies the comparison for @for_s seconds.
+ */
+struct config_alert {
+	char name[CONFIG_NAME_MAX];	/* alertname: [A-Za-z_][A-Za-z0-9_]* */
+	char expr[512];			/* as written */
+	char metric[201];
+	struct config_pair match[CONFIG_ALERT_MATCH];
+	size_t n_match;
+	enum config_op op;
+	double threshold;
+	unsigned int for_s;
+	struct config_pair labels[CONFIG_ALERT_PAIRS];
+	size_t n_labels;
+	struct config_pair annotations[CONFIG_ALERT_PAIRS];
+	size_t n_annotations;
+};
 
 struct config {
 	char path[PATH_MAX];		/* the file loaded */
@@ -81,6 +114,17 @@ struct config {
 	unsigned int keep_versions;
 	unsigned int threads;
 	enum config_unknown unknown;
+	/* monitoring */
+	unsigned int down_after;	/* intervals without a push: down */
+	unsigned int max_series_node;
+	unsigned int max_series_total;
+	unsigned long long max_push;	/* bytes of one push, decompressed */
+	unsigned int eval_s;		/* alert evaluation period */
+	unsigned int resend_s;		/* firing alerts re-sent this often */
+	char alertmanagers[CONFIG_AM_MAX][256];	/* base URLs */
+	size_t n_alertmanagers;
+	struct config_alert *alerts;
+	size_t n_alerts;
 	struct config_pod *pods;
 	size_t n_pods;
 	struct config_profile *profiles;
@@ -126,7 +170,8 @@ const struct config_token *config_token_find(const struct config *cfg,
 					     const char *secret);
 
 /**
- * 1 if @tok grants @scope.  Scopes: "rearm", "status", and
+ * 1 if @tok grants @scope.  Scopes: "rearm", "status", "push" (the
+ * Pushgateway API), "relay" (batches from pod relays), and
  * "upload:NAME", granted by a scope "upload:PREFIX*" when NAME starts with
  * PREFIX, or by "upload:NAME" exactly.
  */

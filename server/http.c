@@ -33,7 +33,8 @@ struct http_listener {
 /* ---- routing ---------------------------------------------------------- */
 
 static const struct http_route *const http_tables[] = {
-	routes_boot, routes_artifact, routes_node, routes_api,
+	routes_boot, routes_artifact, routes_node, routes_api, routes_ingest,
+	routes_alert,
 };
 
 static const struct http_route *http_match(const char *method,

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <mbedtls/platform_util.h>
 
+#include "alert.h"
 #include "artifact.h"
 #include "boot.h"
 #include "cmd.h"
@@ -21,6 +23,7 @@
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "pki.h"
 #include "server.h"
@@ -407,6 +410,7 @@ int serve_main(int argc, char **argv)
 	};
 	const char *path = getenv("PODBOOT_CONFIG");
 	struct serve_listeners l = { -1, -1, NULL, NULL };
+	const struct timespec save_every = { 60, 0 };
 	struct server *srv;
 	struct server_gen *gen;
 	sigset_t sigs;
@@ -436,6 +440,7 @@ int serve_main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
@@ -465,8 +470,14 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	srv->boot = boot_cache_new(2 * gen->cfg->n_nodes + 1024);
-	if (!srv->boot) {
+	srv->metrics = metrics_new();
+	if (!srv->boot || !srv->metrics) {
 		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
+	    (rc = alerts_start(&srv->alerts, srv)) != 0) {
+		log_error("monitoring: %s", pb_strerror(rc));
 		goto out;
 	}
 	if ((rc = serve_open_listeners(gen->cfg, &l)) != 0 ||
@@ -478,8 +489,13 @@ int serve_main(int argc, char **argv)
 	log_info("serving %s on https://%s:%u (base URL %s)", path,
 		 gen->cfg->listen, gen->cfg->port, gen->cfg->base_url);
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
+		/* Every minute, persist where pushes stand (duplicates stay
+		 * recognisable after a crash). */
+		sig = sigtimedwait(&sigs, NULL, &save_every);
+		if (sig < 0) {
+			metrics_save_state(srv->metrics, srv->store);
 			continue;
+		}
 		if (sig == SIGHUP) {
 			serve_reload(srv, path, &l);
 			continue;
@@ -498,11 +514,16 @@ out:
 	if (l.plain)
 		MHD_stop_daemon(l.plain);
 	boot_precompute_stop(srv);
+	alerts_stop(srv->alerts);
+	if (srv->metrics && srv->store)
+		metrics_save_state(srv->metrics, srv->store);
+	metrics_free(srv->metrics);
 	store_close(srv->store);
 	boot_cache_free(srv->boot);
 	server_gen_put(srv->gen);
 	pthread_mutex_destroy(&srv->gen_lock);
 	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
 	free(srv);
+	curl_global_cleanup();
 	return rc;
 }

@@ -40,6 +40,8 @@ struct server {
 	struct server_gen *gen;		/* current; take with server_gen_get */
 	struct store *store;
 	struct boot_cache *boot;	/* signed stage2 renderings */
+	struct metrics *metrics;	/* latest samples of the fleet */
+	struct alerts *alerts;		/* rule states and notifications */
 	char data_dir[4096];
 	uint8_t node_secret[32];	/* keys the per-node tokens */
 	long long started;		/* unix seconds */

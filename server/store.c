@@ -71,6 +71,14 @@ static const char *const store_migrations[] = {
 	" kind TEXT NOT NULL,"
 	" subject TEXT NOT NULL,"
 	" detail TEXT NOT NULL);",
+	/* 2: where each node's metric pushes stand, across restarts */
+	"CREATE TABLE push_state ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" last_seq INTEGER NOT NULL,"
+	" pushes INTEGER NOT NULL,"
+	" duplicates INTEGER NOT NULL,"
+	" gaps INTEGER NOT NULL,"
+	" replays INTEGER NOT NULL);",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -1089,5 +1097,87 @@ int store_artifact_list(struct store *st,
 			snprintf(after, sizeof(after), "%s", buf[n - 1].name);
 	} while (rc == 0 && n == STORE_CHUNK);
 	free(buf);
+	return rc;
+}
+
+int store_push_save(struct store *st, const struct store_push_state *p,
+		    size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = store_begin(st);
+	if (rc == 0 &&
+	    sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO push_state (id, "
+			       "last_seq, pushes, duplicates, gaps, replays) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "preparing push state");
+	for (i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(s);
+		if (store_bind_text(s, 1, p[i].id) ||
+		    sqlite3_bind_int64(s, 2, (sqlite3_int64)p[i].last_seq) ||
+		    sqlite3_bind_int64(s, 3, (sqlite3_int64)p[i].pushes) ||
+		    sqlite3_bind_int64(s, 4, (sqlite3_int64)p[i].duplicates) ||
+		    sqlite3_bind_int64(s, 5, (sqlite3_int64)p[i].gaps) ||
+		    sqlite3_bind_int64(s, 6, (sqlite3_int64)p[i].replays) ||
+		    sqlite3_step(s) != SQLITE_DONE)
+			rc = store_fail(st, "saving push state");
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc != 0)
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_push_load(struct store *st,
+		    int (*cb)(void *ctx, const struct store_push_state *p),
+		    void *ctx)
+{
+	struct store_push_state *rows = NULL, *tmp;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, last_seq, pushes, duplicates, gaps, "
+			       "replays FROM push_state ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "reading push state");
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			tmp = realloc(rows, cap * sizeof(*rows));
+			if (!tmp) {
+				rc = -ENOMEM;
+				break;
+			}
+			rows = tmp;
+		}
+		memset(&rows[n], 0, sizeof(rows[n]));
+		store_col_text(s, 0, rows[n].id, sizeof(rows[n].id));
+		rows[n].last_seq = (unsigned long long)sqlite3_column_int64(s, 1);
+		rows[n].pushes = (unsigned long long)sqlite3_column_int64(s, 2);
+		rows[n].duplicates =
+			(unsigned long long)sqlite3_column_int64(s, 3);
+		rows[n].gaps = (unsigned long long)sqlite3_column_int64(s, 4);
+		rows[n].replays = (unsigned long long)sqlite3_column_int64(s, 5);
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(st, "reading push state");
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	/* Callbacks run without the lock, like every list. */
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = cb(ctx, &rows[i]);
+	free(rows);
 	return rc;
 }

@@ -152,4 +152,24 @@ int store_event_list(struct store *st, long long after, unsigned int limit,
 		     int (*cb)(void *ctx, const struct store_event *e),
 		     void *ctx);
 
+/* Where a node's metric pushes stand: kept across restarts so that a
+ * batch replayed after a restart is still recognised as a duplicate. */
+struct store_push_state {
+	char id[64];
+	unsigned long long last_seq;
+	unsigned long long pushes;
+	unsigned long long duplicates;
+	unsigned long long gaps;
+	unsigned long long replays;
+};
+
+/** Save @n push states in one transaction (insert or replace). */
+int store_push_save(struct store *st, const struct store_push_state *p,
+		    size_t n);
+
+/** Call @cb for every saved push state. */
+int store_push_load(struct store *st,
+		    int (*cb)(void *ctx, const struct store_push_state *p),
+		    void *ctx);
+
 #endif

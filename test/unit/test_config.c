@@ -553,7 +553,7 @@ static void test_unknown_settings(void)
 	test_config_refused(T_HEAD "nodez = ();\n", 8,
 			    "nodez is an unknown setting of the configuration "
 			    "(expected one of: server, policy, profiles, pods, "
-			    "nodes, tokens)");
+			    "nodes, tokens, monitoring, alerts)");
 	test_config_refused(T_HEAD T_POD T_NODES
 			    "  { hostname = \"n1\"; mac = \"" MAC1 "\";\n"
 			    "    pod = \"a\"; adress = \"192.0.2.9\"; }\n);\n",
@@ -909,7 +909,7 @@ static void test_token_refusals(void)
 		  "tokens[0].sha256 holds a token secret, not its hash" },
 		{ "name = \"t\"; sha256 = \"" SHA_OK "\"; scopes = [ \"admin\" ];",
 		  "tokens[0].scopes[0] \"admin\" is not a scope (expected rearm, "
-		  "status, upload:*, upload:PREFIX* or upload:NAME)" },
+		  "status, push, relay, upload:*, upload:PREFIX* or upload:NAME)" },
 		{ "name = \"t\"; sha256 = \"" SHA_OK "\";\n"
 		  " scopes = [ \"status\", \"upload:../x\" ];",
 		  "tokens[0].scopes[1] \"upload:../x\" is not a scope" },
@@ -1105,6 +1105,68 @@ static void test_many_nodes(void)
 
 /* ---- Tokens ---- */
 
+/* Monitoring defaults, alert rules parsed, and each refusal at its line. */
+static void test_alerts(void)
+{
+	struct config *cfg;
+	const struct config_alert *a;
+
+	cfg = test_config_ok("mon0.conf", T_HEAD);
+	CU_ASSERT_EQUAL(cfg->down_after, 3);
+	CU_ASSERT_EQUAL(cfg->max_series_node, 10000);
+	CU_ASSERT_EQUAL(cfg->max_push, 8192ULL << 10);
+	CU_ASSERT_EQUAL(cfg->n_alertmanagers, 0);
+	config_free(cfg);
+	cfg = test_config_ok(
+		"mon.conf",
+		T_HEAD "monitoring = { down_after = 5; alertmanagers = [ "
+		       "\"http://127.0.0.1:9093\", \"https://am.example:9093\" ]; };\n"
+		       "alerts = ( { name = \"DiskFull\"; expr = "
+		       "\"node_filesystem_avail_bytes{mountpoint=\\\"/\\\", "
+		       "fstype=\\\"ext4\\\"} < 1e9\"; for = 300;\n"
+		       "  labels = { severity = \"critical\"; };\n"
+		       "  annotations = { summary = \"{{node}} is full\"; "
+		       "runbook = \"x\"; }; },\n"
+		       "  { name = \"Load\"; expr = \"node_load1>=4\"; } );\n");
+	CU_ASSERT_EQUAL_FATAL(cfg->n_alerts, 2);
+	a = &cfg->alerts[0];
+	CU_ASSERT_EQUAL(cfg->down_after, 5);
+	CU_ASSERT_EQUAL(cfg->n_alertmanagers, 2);
+	CU_ASSERT_STRING_EQUAL(a->metric, "node_filesystem_avail_bytes");
+	CU_ASSERT_EQUAL(a->n_match, 2);
+	CU_ASSERT_STRING_EQUAL(a->match[1].name, "fstype");
+	CU_ASSERT_STRING_EQUAL(a->match[1].value, "ext4");
+	CU_ASSERT_EQUAL(a->op, CONFIG_LT);
+	CU_ASSERT_DOUBLE_EQUAL(a->threshold, 1e9, 0.5);
+	CU_ASSERT_EQUAL(a->for_s, 300);
+	CU_ASSERT_EQUAL(a->n_labels, 1);
+	CU_ASSERT_EQUAL(a->n_annotations, 2);
+	CU_ASSERT_STRING_EQUAL(a->annotations[1].name, "runbook");
+	CU_ASSERT_EQUAL(cfg->alerts[1].op, CONFIG_GE);
+	config_free(cfg);
+
+	test_config_refused(T_HEAD "alerts = ( { name = \"A\"; "
+				   "expr = \"node_load1 ~ 4\"; } );\n",
+			    8, "is not an alert expression");
+	test_config_refused(T_HEAD "alerts = ( { name = \"A\"; "
+				   "expr = \"9bad > 4\"; } );\n",
+			    8, "is not an alert expression");
+	test_config_refused(T_HEAD "alerts = ( { name = \"A\"; "
+				   "expr = \"x > 4 junk\"; } );\n",
+			    8, "is not an alert expression");
+	test_config_refused(T_HEAD "alerts = ( { name = \"bad-name\"; "
+				   "expr = \"x > 4\"; } );\n",
+			    8, "is not an alert name");
+	test_config_refused(T_HEAD "alerts = ( { name = \"A\"; expr = \"x > 1\"; },\n"
+				   " { name = \"A\"; expr = \"y > 1\"; } );\n",
+			    9, "is a duplicate");
+	test_config_refused(T_HEAD "monitoring = { alertmanagers = "
+				   "[ \"ftp://x\" ]; };\n",
+			    8, "is not an Alertmanager URL");
+	test_config_refused(T_HEAD "monitoring = { down_after = 1; };\n", 8,
+			    "down_after");
+}
+
 static void test_tokens(void)
 {
 	static const char *const secrets[] = {
@@ -1233,6 +1295,7 @@ static const CU_TestInfo tests[] = {
 	{ "token hashes and scopes refused", test_token_refusals },
 	{ "syntax, unreadable and odd files", test_file_errors },
 	{ "lookups over 10,000 nodes", test_many_nodes },
+	{ "monitoring and alert rules", test_alerts },
 	{ "token find and scopes", test_tokens },
 	CU_TEST_INFO_NULL,
 };

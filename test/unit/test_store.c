@@ -156,14 +156,14 @@ static void test_open_wal(void)
 	char path[300], text[32];
 	sqlite3 *db;
 
-	CU_ASSERT_EQUAL(store_schema_version(st), 1);
+	CU_ASSERT_EQUAL(store_schema_version(st), 2);
 	snprintf(path, sizeof(path), "%s/podboot.db-wal", dir);
 	CU_ASSERT(fileio_exists(path));
 	db = test_sqlite_open(dir);
 	test_sqlite_text(db, "PRAGMA journal_mode", text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "wal");
 	test_sqlite_text(db, "PRAGMA user_version", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "1");
+	CU_ASSERT_STRING_EQUAL(text, "2");
 	test_sqlite_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name = 'nodes_pod'",
 			 text, sizeof(text));
@@ -186,7 +186,7 @@ static void test_reopen(void)
 			0);
 	store_close(st);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 1);
+	CU_ASSERT_EQUAL(store_schema_version(st), 2);
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:01");
@@ -219,6 +219,52 @@ static void test_newer_schema(void)
 	CU_ASSERT_EQUAL(store_open(&st, dir), -PB_ESTORE);
 	CU_ASSERT_PTR_NULL(st);
 	CU_ASSERT_EQUAL(store_open(&st, "/nonexistent/podboot"), -PB_ESTORE);
+}
+
+static int test_push_cb(void *ctx, const struct store_push_state *p)
+{
+	struct store_push_state *out = ctx;
+
+	if (strcmp(p->id, "n2") == 0)
+		*out = *p;
+	return 0;
+}
+
+/* A version-1 database is migrated, its data kept; push state persists. */
+static void test_migration_push_state(void)
+{
+	const char *dir = test_store_dir();
+	struct store *st = test_store_open(dir);
+	struct store_push_state in[2] = {
+		{ "n1", 10, 10, 0, 0, 1 }, { "n2", 42, 40, 1, 2, 3 },
+	}, got;
+	struct store_node n;
+	sqlite3 *db;
+
+	test_node(&n, "n1", "pod-a", "52:54:00:00:00:09");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	store_close(st);
+	db = test_sqlite_open(dir);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE push_state; "
+					 "PRAGMA user_version = 1",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	st = test_store_open(dir);
+	CU_ASSERT_EQUAL(store_schema_version(st), 2);
+	CU_ASSERT_EQUAL(store_node_get(st, "n1", &n), 0);
+	CU_ASSERT_EQUAL(store_push_save(st, in, 2), 0);
+	in[1].last_seq = 43;
+	CU_ASSERT_EQUAL(store_push_save(st, &in[1], 1), 0);
+	store_close(st);
+	st = test_store_open(dir);
+	memset(&got, 0, sizeof(got));
+	CU_ASSERT_EQUAL(store_push_load(st, test_push_cb, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.id, "n2");
+	CU_ASSERT_EQUAL(got.last_seq, 43);
+	CU_ASSERT_EQUAL(got.gaps, 2);
+	CU_ASSERT_EQUAL(got.replays, 3);
+	store_close(st);
 }
 
 static void test_nodes(void)
@@ -709,6 +755,7 @@ static const CU_TestInfo tests[] = {
 	{ "list callbacks may call the store", test_callback_reentry },
 	{ "transitions allowed, refused, re-armed", test_transitions },
 	{ "event retention", test_event_retention },
+	{ "migration from version 1; push state", test_migration_push_state },
 	{ "events in order, after and limit, bounded", test_events },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",

@@ -1,0 +1,505 @@
+/* alert.c: alert rules over the fleet's latest values: pending, firing,
+ * resolved, as Prometheus defines them, sent to Alertmanager. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "alert.h"
+#include "error.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+#include "template.h"
+
+#define ALERT_BUCKETS 4096
+#define ALERT_KEEP_RESOLVED_S 900	/* resolved alerts stay listed */
+#define ALERT_NODE_DOWN "NodeDown"
+#define ALERT_POST_TIMEOUT_S 5
+
+enum alert_state { ALERT_PENDING, ALERT_FIRING, ALERT_RESOLVED };
+
+/* One rule applied to one node. */
+struct alert {
+	char rule[CONFIG_NAME_MAX];
+	char node[64];
+	char pod[64];
+	enum alert_state state;
+	double value;
+	long long active_at;		/* condition first held */
+	long long fired_at;
+	long long resolved_at;
+	long long last_sent;		/* 0: not yet sent in this state */
+	int seen;			/* held in the current evaluation */
+	struct alert *next;
+};
+
+struct alerts {
+	struct server *srv;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+	struct alert *buckets[ALERT_BUCKETS];
+	unsigned long long sent, errors;
+};
+
+static size_t alert_hash(const char *rule, const char *node)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	for (p = rule; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (p = node; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h % ALERT_BUCKETS;
+}
+
+static struct alert *alert_find(struct alerts *a, const char *rule,
+				const char *node, int create)
+{
+	size_t b = alert_hash(rule, node);
+	struct alert *x;
+
+	for (x = a->buckets[b]; x; x = x->next)
+		if (strcmp(x->rule, rule) == 0 && strcmp(x->node, node) == 0)
+			return x;
+	if (!create || !(x = calloc(1, sizeof(*x))))
+		return NULL;
+	snprintf(x->rule, sizeof(x->rule), "%s", rule);
+	snprintf(x->node, sizeof(x->node), "%s", node);
+	x->state = ALERT_RESOLVED;	/* becomes pending below */
+	x->next = a->buckets[b];
+	a->buckets[b] = x;
+	return x;
+}
+
+static const char *alert_state_name(enum alert_state s)
+{
+	static const char *const names[] = { "pending", "firing",
+					     "resolved" };
+
+	return names[s];
+}
+
+/* ---- evaluation ------------------------------------------------------- */
+
+/* The condition holds for @x now (value @v): pending, then firing. */
+static void alert_hold(struct alert *x, const char *pod, double v,
+		       unsigned int for_s, long long now)
+{
+	x->seen = 1;
+	x->value = v;
+	snprintf(x->pod, sizeof(x->pod), "%s", pod);
+	if (x->state == ALERT_RESOLVED) {
+		x->state = ALERT_PENDING;
+		x->active_at = now;
+		x->fired_at = x->resolved_at = x->last_sent = 0;
+	}
+	if (x->state == ALERT_PENDING && now - x->active_at >= for_s) {
+		x->state = ALERT_FIRING;
+		x->fired_at = now;
+		x->last_sent = 0;	/* send at once */
+	}
+}
+
+/* Is node @cn down?  Pushed and stopped, or installed and silent. */
+static int alert_node_down(struct server *srv, const struct config *cfg,
+			   const char *id, long long now)
+{
+	struct metrics_node_info info;
+	struct store_node n;
+
+	metrics_node_info(srv->metrics, cfg, id, &info);
+	if (info.known)
+		return !info.up;
+	/* Never pushed since start: give it down_after default intervals. */
+	return store_node_get(srv->store, id, &n) == 0 &&
+	       n.state == NODE_INSTALLED &&
+	       now - srv->started > (long long)cfg->down_after * 15;
+}
+
+static void alert_evaluate(struct alerts *a, const struct config *cfg,
+			   long long now)
+{
+	const struct config_node *cn;
+	struct alert *x;
+	size_t r, i;
+	double v;
+
+	for (i = 0; i < cfg->n_nodes; i++) {
+		cn = &cfg->nodes[i];
+		if (alert_node_down(a->srv, cfg, cn->hostname, now)) {
+			x = alert_find(a, ALERT_NODE_DOWN, cn->hostname, 1);
+			if (x)
+				alert_hold(x, cn->pod->name, 1, 0, now);
+		}
+		for (r = 0; r < cfg->n_alerts; r++) {
+			if (!metrics_rule_holds(a->srv->metrics, cfg,
+						cn->hostname, &cfg->alerts[r],
+						&v))
+				continue;
+			x = alert_find(a, cfg->alerts[r].name, cn->hostname, 1);
+			if (x)
+				alert_hold(x, cn->pod->name, v,
+					   cfg->alerts[r].for_s, now);
+		}
+	}
+}
+
+/* Unseen this round: pending resets, firing resolves; old ones go. */
+static void alert_settle(struct alerts *a, long long now)
+{
+	struct alert **pp, *x;
+	size_t b;
+
+	for (b = 0; b < ALERT_BUCKETS; b++) {
+		for (pp = &a->buckets[b]; (x = *pp);) {
+			if (!x->seen && x->state == ALERT_FIRING) {
+				x->state = ALERT_RESOLVED;
+				x->resolved_at = now;
+				x->last_sent = 0;
+			}
+			if (!x->seen && (x->state == ALERT_PENDING ||
+					 (x->state == ALERT_RESOLVED &&
+					  x->last_sent &&
+					  now - x->resolved_at >
+						  ALERT_KEEP_RESOLVED_S))) {
+				*pp = x->next;
+				free(x);
+				continue;
+			}
+			x->seen = 0;
+			pp = &x->next;
+		}
+	}
+}
+
+/* ---- notification ----------------------------------------------------- */
+
+static void alert_time(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const struct config_alert *alert_rule(const struct config *cfg,
+					     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_alerts; i++)
+		if (strcmp(cfg->alerts[i].name, name) == 0)
+			return &cfg->alerts[i];
+	return NULL;
+}
+
+/* Labels and annotations of @x in Alertmanager's form. */
+static json_t *alert_json(const struct alert *x, const struct config *cfg,
+			  long long now)
+{
+	const struct config_alert *rule = alert_rule(cfg, x->rule);
+	char starts[32], ends[32], value[40], text[1024], unknown[64];
+	json_t *labels, *ann;
+	size_t i;
+	const struct template_var vars[] = {
+		{ "node", x->node }, { "pod", x->pod },
+		{ "value", value },  { "alertname", x->rule },
+		{ NULL, NULL },
+	};
+
+	snprintf(value, sizeof(value), "%g", x->value);
+	labels = json_pack("{s:s, s:s, s:s}", "alertname", x->rule, "node",
+			   x->node, "pod", x->pod);
+	ann = json_object();
+	if (!rule && strcmp(x->rule, ALERT_NODE_DOWN) == 0) {
+		json_object_set_new(labels, "severity", json_string("critical"));
+		snprintf(text, sizeof(text), "%s in pod %s stopped pushing "
+					     "metrics", x->node, x->pod);
+		json_object_set_new(ann, "summary", json_string(text));
+	}
+	for (i = 0; rule && i < rule->n_labels; i++)
+		json_object_set_new(labels, rule->labels[i].name,
+				    json_string(rule->labels[i].value));
+	for (i = 0; rule && i < rule->n_annotations; i++) {
+		if (template_render(rule->annotations[i].value, vars, text,
+				    sizeof(text), NULL, unknown) != 0)
+			snprintf(text, sizeof(text), "%s",
+				 rule->annotations[i].value);
+		json_object_set_new(ann, rule->annotations[i].name,
+				    json_string(text));
+	}
+	alert_time(x->fired_at, starts);
+	/* Firing: valid until four resend periods from now (as Prometheus
+	 * does), so that Alertmanager resolves it if we fall silent. */
+	alert_time(x->state == ALERT_FIRING ?
+			   now + 4 * (long long)cfg->resend_s :
+			   x->resolved_at,
+		   ends);
+	snprintf(text, sizeof(text), "%s/api/v1/alerts", cfg->base_url);
+	return json_pack("{s:o, s:o, s:s, s:s, s:s}", "labels", labels,
+			 "annotations", ann, "startsAt", starts, "endsAt", ends,
+			 "generatorURL", text);
+}
+
+/* Alerts due: newly firing or resolved, or firing and due for resend. */
+static json_t *alert_due(struct alerts *a, const struct config *cfg,
+			 long long now)
+{
+	json_t *batch = json_array();
+	struct alert *x;
+	size_t b;
+
+	for (b = 0; batch && b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next) {
+			if (x->state == ALERT_PENDING ||
+			    (x->state == ALERT_RESOLVED && x->last_sent) ||
+			    (x->state == ALERT_FIRING && x->last_sent &&
+			     now - x->last_sent < cfg->resend_s))
+				continue;
+			json_array_append_new(batch, alert_json(x, cfg, now));
+		}
+	return batch;
+}
+
+/* Mark what alert_due returned as sent at @now. */
+static void alert_mark_sent(struct alerts *a, const struct config *cfg,
+			    long long now)
+{
+	struct alert *x;
+	size_t b;
+
+	for (b = 0; b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next)
+			if (x->state != ALERT_PENDING &&
+			    (!x->last_sent ||
+			     (x->state == ALERT_FIRING &&
+			      now - x->last_sent >= cfg->resend_s)))
+				x->last_sent = now;
+}
+
+static size_t alert_discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* POST @body to one Alertmanager's v2 API; 0 or -EIO. */
+static int alert_post(const char *base, const char *body)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[320];
+	long code = 0;
+	CURL *c;
+	CURLcode cr;
+
+	c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+	snprintf(url, sizeof(url), "%s/api/v2/alerts", base);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ALERT_POST_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, alert_discard);
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	if (cr != CURLE_OK || code < 200 || code >= 300) {
+		log_warn("alertmanager %s: %s", url,
+			 cr != CURLE_OK ? curl_easy_strerror(cr) :
+					  "refused the alerts");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Send what is due to every Alertmanager; marked sent if any took it. */
+static void alert_notify(struct alerts *a, const struct config *cfg,
+			 long long now)
+{
+	json_t *batch;
+	char *body = NULL;
+	size_t i, ok = 0;
+
+	pthread_mutex_lock(&a->lock);
+	batch = alert_due(a, cfg, now);
+	pthread_mutex_unlock(&a->lock);
+	if (batch && json_array_size(batch) && cfg->n_alertmanagers)
+		body = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+	if (!body)
+		return;
+	for (i = 0; i < cfg->n_alertmanagers; i++) {
+		if (alert_post(cfg->alertmanagers[i], body) == 0)
+			ok++;
+		else
+			a->errors++;
+	}
+	free(body);
+	if (ok) {
+		a->sent++;
+		pthread_mutex_lock(&a->lock);
+		alert_mark_sent(a, cfg, now);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+static void *alert_thread(void *arg)
+{
+	struct alerts *a = arg;
+	struct server_gen *gen;
+	struct timespec until;
+	long long now;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->stop) {
+		pthread_mutex_unlock(&a->lock);
+		gen = server_gen_get(a->srv);
+		now = (long long)time(NULL);
+		pthread_mutex_lock(&a->lock);
+		alert_evaluate(a, gen->cfg, now);
+		alert_settle(a, now);
+		pthread_mutex_unlock(&a->lock);
+		alert_notify(a, gen->cfg, now);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += gen->cfg->eval_s;
+		server_gen_put(gen);
+		pthread_mutex_lock(&a->lock);
+		if (!a->stop)
+			pthread_cond_timedwait(&a->wake, &a->lock, &until);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int alerts_start(struct alerts **out, struct server *srv)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	a->srv = srv;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->wake, NULL);
+	if (pthread_create(&a->thread, NULL, alert_thread, a) != 0) {
+		pthread_cond_destroy(&a->wake);
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+		return -EAGAIN;
+	}
+	*out = a;
+	return 0;
+}
+
+void alerts_stop(struct alerts *a)
+{
+	struct alert *x, *next;
+	size_t b;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	for (b = 0; b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = next) {
+			next = x->next;
+			free(x);
+		}
+	pthread_cond_destroy(&a->wake);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+int alerts_expose(struct alerts *a, struct pbuf *out)
+{
+	unsigned long long n[3] = { 0, 0, 0 };
+	struct alert *x;
+	size_t b;
+	int rc, s;
+
+	pthread_mutex_lock(&a->lock);
+	for (b = 0; b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next)
+			n[x->state]++;
+	rc = pbuf_printf(out, "# HELP podboot_alerts Alerts by state.\n"
+			      "# TYPE podboot_alerts gauge\n");
+	for (s = 0; s < 3 && rc == 0; s++)
+		rc = pbuf_printf(out, "podboot_alerts{state=\"%s\"} %llu\n",
+				 alert_state_name((enum alert_state)s), n[s]);
+	if (rc == 0)
+		rc = pbuf_printf(out,
+				 "# HELP podboot_alert_notifications_total "
+				 "Batches of alerts delivered.\n"
+				 "# TYPE podboot_alert_notifications_total "
+				 "counter\n"
+				 "podboot_alert_notifications_total %llu\n"
+				 "# HELP podboot_alert_notify_errors_total "
+				 "Deliveries an Alertmanager refused or "
+				 "missed.\n"
+				 "# TYPE podboot_alert_notify_errors_total "
+				 "counter\n"
+				 "podboot_alert_notify_errors_total %llu\n",
+				 a->sent, a->errors);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/* ---- GET /api/v1/alerts ----------------------------------------------- */
+
+static void alert_list(struct http_req *r)
+{
+	struct alerts *a = r->srv->alerts;
+	json_t *list = json_array(), *item;
+	char t1[32], t2[32], t3[32];
+	struct alert *x;
+	size_t b;
+
+	if (http_args_only(r, (const char *const[]){ NULL }) != 0 ||
+	    !http_require_scope(r, "status")) {
+		json_decref(list);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (b = 0; list && b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next) {
+			alert_time(x->active_at, t1);
+			alert_time(x->fired_at, t2);
+			alert_time(x->resolved_at, t3);
+			item = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s*, "
+					 "s:s*}",
+					 "alertname", x->rule, "node", x->node,
+					 "pod", x->pod, "state",
+					 alert_state_name(x->state), "value",
+					 x->value, "active_at", t1, "fired_at",
+					 x->fired_at ? t2 : NULL,
+					 "resolved_at",
+					 x->resolved_at ? t3 : NULL);
+			json_array_append_new(list, item);
+		}
+	pthread_mutex_unlock(&a->lock);
+	http_reply_json(r, 200, list);
+}
+
+const struct http_route routes_alert[] = {
+	{ "GET", "/api/v1/alerts", 1, alert_list, NULL, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
+};

@@ -1,0 +1,167 @@
+# monitor.test.sh: pushes in, Prometheus and Alertmanager from Debian out.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+site_init "$T/site"
+AMPORT=$((PORT + 1))
+PROMPORT=$((PORT + 2))
+PUSH_SECRET=pbt_pushgatewaytestsecret0123456789
+cat >>"$SITE/podboot.conf" <<CONF
+monitoring = { eval_interval_s = 1; resend_s = 2; down_after = 3;
+  max_series_per_node = 20;
+  alertmanagers = [ "http://127.0.0.1:$AMPORT" ]; };
+alerts = (
+  { name = "HighLoad"; expr = "node_load1 > 4"; for = 2;
+    labels = { severity = "warning"; };
+    annotations = { summary = "load {{value}} on {{node}}"; }; }
+);
+CONF
+sed -i "s/^tokens = (/tokens = (\n  { name = \"batch\"; sha256 = \"$(printf %s $PUSH_SECRET | sha256sum | cut -c1-64)\"; scopes = [ \"push\" ]; },/" \
+	"$SITE/podboot.conf"
+ok "configuration with monitoring and an alert rule is valid" \
+	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+
+# Alertmanager from Debian, no cluster, on loopback.
+cat >"$T/am.yml" <<AM
+route: { receiver: none, group_wait: 1s, group_interval: 1s }
+receivers: [ { name: none } ]
+AM
+prometheus-alertmanager --config.file="$T/am.yml" --storage.path="$T/am" \
+	--web.listen-address=127.0.0.1:$AMPORT --cluster.listen-address= \
+	>"$T/am.log" 2>&1 &
+AM_PID=$!
+ok "server starts" server_start
+trap 'server_stop KILL; kill $AM_PID ${PROM_PID:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+
+# demo-1's node token travels in its stage2 (kickstart URL).
+TOKEN=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01" |
+	grep -o 'ks=[^ ]*' | sed 's#.*/##')
+push() { # push SEQ FILE [extra curl args]: gzip push as the agent does
+	local seq=$1 file=$2; shift 2
+	gzip -c "$file" >"$T/push.gz"
+	curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
+		-H "Authorization: Bearer $TOKEN" -H 'Content-Encoding: gzip' \
+		-H "X-Podboot-Seq: $seq" -H 'X-Podboot-Interval: 1' "$@" \
+		--data-binary @"$T/push.gz" "$BASE/api/v1/push"
+}
+cat >"$T/high" <<'P'
+# TYPE node_load1 gauge
+node_load1 5.5
+# TYPE node_cpu_seconds_total counter
+node_cpu_seconds_total{cpu="0",mode="idle"} 1234.5
+node_cpu_seconds_total{cpu="0",mode="user"} 42
+P
+check "a push is accepted" [ "$(push 1 "$T/high")" = 200 ]
+check "the same sequence again is a duplicate" [ "$(push 1 "$T/high")" = 200 ]
+check "reported as such" grep -q '"duplicate": true' "$T/.body"
+
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics" "$BASE/metrics"
+ok "promtool check metrics passes on /metrics" sh -c "promtool check metrics <'$T/metrics'"
+check "series carry pod and node labels" grep -q \
+	'node_load1{pod="demo",node="demo-1"} 5.5' "$T/metrics"
+check "podboot_node_up is 1" grep -q 'podboot_node_up{pod="demo",node="demo-1"} 1' "$T/metrics"
+check "/metrics needs a token" [ "$(status "$BASE/metrics")" = 401 ]
+
+# Prometheus from Debian scrapes /metrics over TLS with the token.
+printf %s "$OP_TOKEN" >"$T/op.token"
+cat >"$T/prom.yml" <<PROM
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: podboot
+    scheme: https
+    tls_config: { ca_file: $ROOT }
+    authorization: { credentials_file: $T/op.token }
+    static_configs: [ { targets: [ "localhost:$PORT" ] } ]
+  - job_name: fleet
+    scheme: https
+    http_sd_configs:
+      - url: $BASE/api/v1/sd
+        tls_config: { ca_file: $ROOT }
+        authorization: { type: Bearer, credentials_file: $T/op.token }
+    relabel_configs: [ { action: drop, regex: ".*", source_labels: [__address__] } ]
+PROM
+prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/prom" \
+	--web.listen-address=127.0.0.1:$PROMPORT >"$T/prom.log" 2>&1 &
+PROM_PID=$!
+q() { curl -s "http://127.0.0.1:$PROMPORT/api/v1/query" --data-urlencode "query=$1"; }
+for i in $(seq 1 60); do
+	push $((1000 + i)) "$T/high" >/dev/null	# keep the node up
+	q 'node_load1{pod="demo",node="demo-1"}' | grep -q '"5.5"' && break
+	sleep 0.5
+done
+check "Prometheus's query API returns the pushed series with its labels" sh -c \
+	"curl -s 'http://127.0.0.1:$PROMPORT/api/v1/query' --data-urlencode 'query=node_load1{pod=\"demo\",node=\"demo-1\"}' | grep -q '\"5.5\"'"
+for _ in $(seq 1 20); do
+	curl -s "http://127.0.0.1:$PROMPORT/api/v1/targets?state=dropped" >"$T/targets"
+	grep -q '198.51.100.11' "$T/targets" && break
+	sleep 0.5
+done
+check "service discovery lists the pod's nodes (dropped, never scraped)" \
+	grep -q '"__address__":"198.51.100.11"' "$T/targets"
+check "with the pod label" grep -q '"pod":"demo"' "$T/targets"
+
+# Alertmanager receives the alert, then its resolution.
+am_has() { curl -s "http://127.0.0.1:$AMPORT/api/v2/alerts" | grep -q "\"alertname\":\"$1\""; }
+seq=1100
+for _ in $(seq 1 40); do
+	seq=$((seq + 1)); push $seq "$T/high" >/dev/null
+	am_has HighLoad && break
+	sleep 0.5
+done
+check "Alertmanager received HighLoad firing" am_has HighLoad
+check "with the rule's labels and annotation" sh -c \
+	"curl -s http://127.0.0.1:$AMPORT/api/v2/alerts | grep -q '\"summary\":\"load 5.5 on demo-1\"'"
+sed 's/^node_load1 5.5/node_load1 0.5/' "$T/high" >"$T/low"
+seq=2000
+for _ in $(seq 1 40); do
+	seq=$((seq + 1)); push $seq "$T/low" >/dev/null
+	am_has HighLoad || break
+	sleep 0.5
+done
+check "the resolution reached Alertmanager (alert no longer active)" sh -c "! curl -s http://127.0.0.1:$AMPORT/api/v2/alerts | grep -q HighLoad"
+
+# Hostile pushes: refused with a reason; nothing else is affected.
+printf 'node_load1{cpu="0" 1\n' >"$T/bad1"
+check "malformed line: 400" [ "$(push 5000 "$T/bad1")" = 400 ]
+check "the reason names the line" grep -q 'line 1' "$T/.body"
+{ printf 'x{l="'; head -c 5000 /dev/zero | tr '\0' a; printf '"} 1\n'; } >"$T/bad2"
+check "huge label value: 400" [ "$(push 5001 "$T/bad2")" = 400 ]
+for i in $(seq 1 30); do echo "many_series{i=\"$i\"} $i"; done >"$T/bad3"
+check "too many series: 429" [ "$(push 5002 "$T/bad3")" = 429 ]
+check "with the limit named" grep -q 'more than 20 series' "$T/.body"
+check "bad token: 401" [ "$(curl -s --cacert "$ROOT" -o /dev/null -w '%{http_code}' \
+	-H 'Authorization: Bearer demo-1.0000' --data-binary @"$T/low" "$BASE/api/v1/push")" = 401 ]
+printf 'not gzip at all' >"$T/bad.gz"
+check "bad gzip: 400" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
+	-H "Authorization: Bearer $TOKEN" -H 'Content-Encoding: gzip' -H 'X-Podboot-Seq: 5003' \
+	--data-binary @"$T/bad.gz" "$BASE/api/v1/push")" = 400 ]
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics2" "$BASE/metrics"
+check "after all that the node's last good push still stands" grep -q \
+	'node_load1{pod="demo",node="demo-1"} 0.5' "$T/metrics2"
+check "and nothing of the refused pushes got in" sh -c "! grep -q many_series '$T/metrics2'"
+
+# Pushgateway API for client libraries.
+printf '# TYPE job_done gauge\njob_done 1\n' >"$T/pg"
+check "Pushgateway PUT with a push token" [ "$(status "$BASE/metrics/job/backup/instance/db1" -X PUT \
+	-H "Authorization: Bearer $PUSH_SECRET" --data-binary @"$T/pg")" = 200 ]
+check "Pushgateway PUT without a token: 401" [ "$(status "$BASE/metrics/job/backup" -X PUT --data-binary @"$T/pg")" = 401 ]
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics3" "$BASE/metrics"
+check "the group's series carry job and grouping labels" grep -q \
+	'job_done{job="backup",instance="db1"} 1' "$T/metrics3"
+ok "promtool still passes" sh -c "promtool check metrics <'$T/metrics3'"
+
+# Staleness: pushes stop, the node goes down, its series leave /metrics.
+for _ in $(seq 1 30); do
+	C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics4" "$BASE/metrics"
+	grep -q 'podboot_node_up{pod="demo",node="demo-1"} 0' "$T/metrics4" && break
+	sleep 0.5
+done
+check "a silent node is marked down" grep -q 'podboot_node_up{pod="demo",node="demo-1"} 0' "$T/metrics4"
+check "and its series go stale (no longer served)" sh -c "! grep -q '^node_load1{' '$T/metrics4'"
+for _ in $(seq 1 40); do am_has NodeDown && break; sleep 0.5; done
+check "NodeDown reached Alertmanager" am_has NodeDown
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts" "$BASE/api/v1/alerts"
+check "/api/v1/alerts lists it for curl" grep -q '"alertname": "NodeDown"' "$T/alerts"
+server_stop TERM
+check "clean exit" [ "$SERVER_STATUS" = 0 ]
+finish
