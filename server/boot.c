@@ -176,7 +176,8 @@ static int boot_sign(struct server *srv, struct server_gen *gen,
 
 /* Where the machine is sent back to: local disk, on BIOS and UEFI alike. */
 #define BOOT_LOCAL \
-	"iseq ${platform} efi && exit 1 || sanboot --no-describe --drive 0x80\n"
+	"iseq ${platform} efi && exit 1 || sanboot --no-describe --drive 0x80 " \
+	"|| exit 1\n"
 
 static const char boot_local_script[] =
 	"#!ipxe\n"
@@ -189,14 +190,14 @@ static const char boot_discover_tpl[] =
 	"# podboot stage2: machine not assigned to a pod yet\n"
 	"echo podboot: ${net0/mac} is not assigned to a pod yet; asking again "
 	"in 60 seconds\n"
-	"sleep 60\n"
-	"set podboot_q mac=${net0/mac:uristring}&uuid=${uuid:uristring}&"
-	"serial=${serial:uristring}&platform=${platform:uristring}&"
-	"buildarch=${buildarch:uristring}\n"
+	"sleep 60 ||\n"
+	"set podboot_q mac=${net0/mac:hexhyp}&uuid=${uuid}&"
+	"serial=${serial:uristring}&platform=${platform}&"
+	"buildarch=${buildarch}\n"
 	"imgfetch --name stage2 {{base}}/boot/stage2.ipxe?${podboot_q} || "
 	"goto local\n"
 	"{{verify}}"
-	"imgexec --replace stage2\n"
+	"imgexec --replace stage2 || goto local\n"
 	":local\n" BOOT_LOCAL;
 
 static const char boot_install_tpl[] =
@@ -220,27 +221,13 @@ struct boot_ident {
 	char serial[65];
 };
 
-static int boot_printable(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (n >= max || !isprint((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 static int boot_parse_ident(struct http_req *r, struct boot_ident *id)
 {
 	static const char *const allowed[] = {
 		"mac",	    "uuid",    "serial", "platform", "buildarch",
 		"manufacturer", "product", "asset",  NULL,
 	};
-	static const char *const free_text[] = { "manufacturer", "product",
-						 "asset", "platform",
-						 "buildarch" };
 	const char *v;
-	size_t i;
 
 	memset(id, 0, sizeof(*id));
 	if (http_args_only(r, allowed) != 0)
@@ -260,14 +247,9 @@ static int boot_parse_ident(struct http_req *r, struct boot_ident *id)
 	v = http_arg(r, "serial");
 	if (v && config_serial_valid(v) == 0)
 		snprintf(id->serial, sizeof(id->serial), "%s", v);
-	for (i = 0; i < sizeof(free_text) / sizeof(free_text[0]); i++) {
-		v = http_arg(r, free_text[i]);
-		if (v && !boot_printable(v, 128)) {
-			http_reply_error(r, 400, "%s has odd characters or is "
-						 "too long", free_text[i]);
-			return -1;
-		}
-	}
+	/* platform, buildarch, manufacturer, product and asset are allowed
+	 * (stage1 may send them) but nothing uses them: whatever odd text a
+	 * machine's SMBIOS holds cannot stop it from booting. */
 	return 0;
 }
 
@@ -349,12 +331,13 @@ static int boot_render_install(struct server *srv, struct server_gen *gen,
 	snprintf(gen_s, sizeof(gen_s), "%u", sn->generation);
 	vk[0] = vi[0] = '\0';
 	if (verified) {
-		snprintf(vk, sizeof(vk), "imgverify kernel %s.sig --signer %s "
+		/* iPXE reads options only before the first argument. */
+		snprintf(vk, sizeof(vk), "imgverify --signer %s kernel %s.sig "
 					 "|| goto failed\n",
-			 kernel_url, signer_cn(gen->signer));
-		snprintf(vi, sizeof(vi), "imgverify initrd %s.sig --signer %s "
+			 signer_cn(gen->signer), kernel_url);
+		snprintf(vi, sizeof(vi), "imgverify --signer %s initrd %s.sig "
 					 "|| goto failed\n",
-			 initrd_url, signer_cn(gen->signer));
+			 signer_cn(gen->signer), initrd_url);
 	}
 	{
 		const struct template_var cmd_vars[] = {
@@ -410,9 +393,9 @@ static int boot_render_discover(struct server_gen *gen, const char *base,
 
 	if (verified)
 		snprintf(verify, sizeof(verify),
-			 "imgverify stage2 %s/boot/stage2.ipxe.sig?${podboot_q} "
-			 "--signer %s || goto local\n",
-			 base, signer_cn(gen->signer));
+			 "imgverify --signer %s stage2 "
+			 "%s/boot/stage2.ipxe.sig?${podboot_q} || goto local\n",
+			 signer_cn(gen->signer), base);
 	return template_render(boot_discover_tpl, vars, out->script,
 			       sizeof(out->script), &out->len, unknown);
 }

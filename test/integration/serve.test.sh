@@ -39,7 +39,8 @@ ok "openssl accepts stage2" openssl cms -verify -binary -inform DER \
 check "stage2 installs: kernel pinned by digest" grep -q \
 	"^kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:[0-9a-f]\{64\} " "$T/s2"
 check "stage2 verifies kernel and initrd before boot" sh -c \
-	"[ \$(grep -c '^imgverify .* --signer podboot-codesign' '$T/s2') = 2 ]"
+	"[ \$(grep -cE '^imgverify --signer podboot-codesign (kernel|initrd) ' '$T/s2') = 2 ]"
+ok "stage2 passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/s2"
 C -f -o "$T/s2b" "$BASE/boot/stage2.ipxe?$Q"
 C -f -o "$T/s2b.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
 check "rendering is deterministic" cmp -s "$T/s2" "$T/s2b"
@@ -77,6 +78,7 @@ C -f -o "$T/s3.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
 check "installed node gets local boot" grep -q "sanboot --no-describe --drive 0x80" "$T/s3"
 check "and no installer" sh -c "! grep -q '^kernel' '$T/s3'"
 ok "local-boot script is signed too" "$PODBOOT" verify "$T/s3" "$T/s3.sig" --root "$ROOT"
+ok "local-boot script passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/s3"
 check "kickstart of an installed node refused" [ "$(status "$ks")" = 409 ]
 check "rearm needs a token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST)" = 401 ]
 check "rearm with the CI token is refused (scope)" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST -H "Authorization: Bearer $CI_TOKEN")" = 403 ]

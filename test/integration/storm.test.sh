@@ -60,6 +60,23 @@ sleep 1
 check "a broken reload is refused and the old configuration serves" \
 	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:02:00:00:01")" = 200 ]
 check "the refusal is logged with the line" grep -q "podboot.conf:[0-9]*:" "$SITE/serve.log"
+# Unknown machines under policy "discover": recorded, told to wait.
+sed -i 's/^server = { bogus = 1;/server = {/; s/unknown = "ignore"/unknown = "discover"/' \
+	"$SITE/podboot.conf"
+kill -HUP "$SERVER_PID"
+sleep 1
+C -f -o "$T/disc" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b"
+C -f -o "$T/disc.sig" "$BASE/boot/stage2.ipxe.sig?mac=02:00:00:00:0a:0b"
+check "an unknown machine gets the signed wait-and-retry script" grep -q \
+	"is not assigned to a pod yet" "$T/disc"
+ok "its signature verifies" "$PODBOOT" verify "$T/disc" "$T/disc.sig" \
+	--root "$ROOT" --signer podboot-codesign
+ok "it passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/disc"
+check "it asks again with a MAC the server accepts" grep -q 'mac=${net0/mac:hexhyp}' "$T/disc"
+check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes?state=discovered' |
+	grep -q '\"id\": \"mac-0200000a0b\|mac-020000000a0b'"
+check "a hyphenated MAC is accepted" [ "$(status "$BASE/boot/stage2.ipxe?mac=02-00-00-00-0a-0b")" = 200 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish
