@@ -28,6 +28,19 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 /** Default key directory: $PODBOOT_KEYS, else "keys". */
 const char *cmd_default_keys(void);
 
+struct keystore_init_opts;
+
+/** Defaults of the key ceremony (RSA, 20-year root, 825-day leaves). */
+void keys_opts_defaults(struct keystore_init_opts *o, const char **names);
+
+/**
+ * One key-ceremony option, by its getopt letter: n server-name,
+ * i server-ip, a server-alt, A algo, o org, D days, R root-days, f force.
+ * @ret rc		0 taken, 1 not a ceremony option, or -PB_EUSAGE
+ */
+int keys_opts_parse(int c, const char *arg, struct keystore_init_opts *o,
+		    const char **names);
+
 /** Parse a count of days in [1, 36500]; 0 or -PB_EUSAGE. */
 int cmd_parse_days(const char *text, unsigned int *days);
 

@@ -247,38 +247,28 @@ int init_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *names[PKI_MAX_SANS];
-	struct keystore_init_opts opts = {
-		.org = "podboot",
-		.algo = PKI_RSA,
-		.root_days = 7300,
-		.leaf_days = 825,
-		.names = names,
-	};
+	struct keystore_init_opts opts;
 	const char *dir = NULL;
 	char keys[PATH_MAX];
 	char path[PATH_MAX];
 	char fingerprint[65];
 	int c, rc;
 
+	keys_opts_defaults(&opts, names);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'n': opts.server_name = optarg; break;
-		case 'i':
-			if (opts.n_names >= PKI_MAX_SANS - 1)
-				return -PB_EUSAGE;
-			names[opts.n_names++] = optarg;
-			break;
-		case 'A':
-			if (pki_algo_parse(optarg, &opts.algo) != 0) {
-				log_error("--algo takes rsa or ecdsa");
-				return -PB_EUSAGE;
-			}
-			break;
-		case 'f': opts.force = 1; break;
-		case 'h': init_usage(stdout); return 0;
-		default: init_usage(stderr); return -PB_EUSAGE;
+		if (c == 'd') {
+			dir = optarg;
+			continue;
 		}
+		if (c == 'h') {
+			init_usage(stdout);
+			return 0;
+		}
+		rc = keys_opts_parse(c, optarg, &opts, names);
+		if (rc > 0)
+			init_usage(stderr);
+		if (rc != 0)
+			return rc > 0 ? -PB_EUSAGE : rc;
 	}
 	if (!dir || !opts.server_name || optind != argc) {
 		init_usage(stderr);

@@ -26,7 +26,43 @@ static void keys_usage(FILE *out)
 		"root; the old certificate moves to DIR/retired.\n");
 }
 
-/** Collect options shared by init: names, algorithm, validity. */
+void keys_opts_defaults(struct keystore_init_opts *o, const char **names)
+{
+	memset(o, 0, sizeof(*o));
+	o->org = "podboot";
+	o->algo = PKI_RSA;
+	o->root_days = KEYS_ROOT_DAYS;
+	o->leaf_days = KEYS_LEAF_DAYS;
+	o->names = names;
+}
+
+int keys_opts_parse(int c, const char *arg, struct keystore_init_opts *o,
+		    const char **names)
+{
+	switch (c) {
+	case 'n': o->server_name = arg; return 0;
+	case 'i':
+	case 'a':
+		if (o->n_names >= PKI_MAX_SANS - 1) {
+			log_error("at most %d server names and addresses",
+				  PKI_MAX_SANS);
+			return -PB_EUSAGE;
+		}
+		names[o->n_names++] = arg;
+		return 0;
+	case 'A':
+		if (pki_algo_parse(arg, &o->algo) == 0)
+			return 0;
+		log_error("--algo takes rsa or ecdsa, not '%s'", arg);
+		return -PB_EUSAGE;
+	case 'o': o->org = arg; return 0;
+	case 'D': return cmd_parse_days(arg, &o->leaf_days);
+	case 'R': return cmd_parse_days(arg, &o->root_days);
+	case 'f': o->force = 1; return 0;
+	}
+	return 1;
+}
+
 static int keys_init(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -43,45 +79,25 @@ static int keys_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *names[PKI_MAX_SANS];
-	struct keystore_init_opts opts = {
-		.org = "podboot",
-		.algo = PKI_RSA,
-		.root_days = KEYS_ROOT_DAYS,
-		.leaf_days = KEYS_LEAF_DAYS,
-		.names = names,
-	};
+	struct keystore_init_opts opts;
 	char fingerprint[65];
 	int c, rc;
 
+	keys_opts_defaults(&opts, names);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		rc = 0;
-		switch (c) {
-		case 'd': opts.dir = optarg; break;
-		case 'n': opts.server_name = optarg; break;
-		case 'i':
-		case 'a':
-			if (opts.n_names >= PKI_MAX_SANS - 1) {
-				log_error("at most %d server names and "
-					  "addresses", PKI_MAX_SANS);
-				return -PB_EUSAGE;
-			}
-			names[opts.n_names++] = optarg;
-			break;
-		case 'A':
-			rc = pki_algo_parse(optarg, &opts.algo);
-			if (rc != 0)
-				log_error("--algo takes rsa or ecdsa, not '%s'",
-					  optarg);
-			break;
-		case 'o': opts.org = optarg; break;
-		case 'D': rc = cmd_parse_days(optarg, &opts.leaf_days); break;
-		case 'R': rc = cmd_parse_days(optarg, &opts.root_days); break;
-		case 'f': opts.force = 1; break;
-		case 'h': keys_usage(stdout); return 0;
-		default: keys_usage(stderr); return -PB_EUSAGE;
+		if (c == 'd') {
+			opts.dir = optarg;
+			continue;
 		}
+		if (c == 'h') {
+			keys_usage(stdout);
+			return 0;
+		}
+		rc = keys_opts_parse(c, optarg, &opts, names);
+		if (rc > 0)
+			keys_usage(stderr);
 		if (rc != 0)
-			return rc;
+			return rc > 0 ? -PB_EUSAGE : rc;
 	}
 	if (!opts.dir || !opts.server_name || optind != argc) {
 		keys_usage(stderr);
