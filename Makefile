@@ -82,11 +82,18 @@ unit: all asan
 integration: all asan
 	PODBOOT=$(abspath build/asan/podboot) \
 	PODBOOT_FAST=$(abspath $(PODBOOT)) test/integration/run
+	firmware/selftest
 
 # Installs what is missing, builds both flavours, runs every test.
 check: deps
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) e2e
+
+# A machine in QEMU installs over the network (test/e2e/boot.sh).
+.PHONY: e2e
+e2e: $(PODBOOT)
+	test/e2e/boot.sh
 
 # Installs, builds, sets up the embedded default and runs the main job.
 run: deps
@@ -104,3 +111,23 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
 	$(AGENT_OBJ:.o=.d)
+
+# ---- firmware: podboot's customized iPXE (docs/firmware.md) ----------------
+# make firmware IPXE_SRC=/path/to/ipxe [SERVER_URL=https://HOST:PORT]
+#     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
+#     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
+# make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
+# Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
+# iPXE checkout is copied, never changed.  firmware/selftest checks the
+# tooling without an iPXE checkout.
+FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' SERVER_URL='$(SERVER_URL)' \
+	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
+	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
+	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'
+
+.PHONY: firmware media
+firmware:
+	@$(FIRMWARE_ENV) scripts/build-firmware
+
+media:
+	@$(FIRMWARE_ENV) scripts/build-firmware --media

@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "error.h"
+#include "metrics.h"
 #include "routes.h"
 
 #define API_TEXT_MAX (8u << 20)	/* largest text reply, note included */
@@ -412,6 +413,66 @@ static json_t *api_net_json(const struct config_net *net)
 			 (json_int_t)net->vlan, "dns", dns);
 }
 
+/* Key metrics shown for a node: (JSON name, metric, label, value). */
+static const struct {
+	const char *key, *metric, *label, *value;
+} api_key_metrics[] = {
+	{ "load1", "node_load1", NULL, NULL },
+	{ "memory_total_bytes", "node_memory_MemTotal_bytes", NULL, NULL },
+	{ "memory_available_bytes", "node_memory_MemAvailable_bytes", NULL,
+	  NULL },
+	{ "root_avail_bytes", "node_filesystem_avail_bytes", "mountpoint",
+	  "/" },
+	{ "boot_time_seconds", "node_boot_time_seconds", NULL, NULL },
+};
+
+/**
+ * A node's monitoring health: whether its pushes arrive, their sequence
+ * bookkeeping, and its key metrics while it is up.
+ */
+static json_t *api_health_json(struct http_req *r, const char *id)
+{
+	struct metrics_node_info info;
+	struct config_pair match;
+	char when[32];
+	json_t *o, *m;
+	double v;
+	size_t i;
+
+	metrics_node_info(r->srv->metrics, r->gen->cfg, id, &info);
+	api_iso(info.last_push, when);
+	o = json_pack("{s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "up",
+		      info.up, "last_push_at", info.last_push ? when : NULL,
+		      "interval_s", (json_int_t)info.interval, "series",
+		      (json_int_t)info.series, "last_seq",
+		      (json_int_t)info.last_seq, "pushes",
+		      (json_int_t)info.pushes, "duplicates",
+		      (json_int_t)info.duplicates, "gaps",
+		      (json_int_t)info.gaps, "replays",
+		      (json_int_t)info.replays);
+	m = json_object();
+	for (i = 0; o && m && i < sizeof(api_key_metrics) /
+					  sizeof(api_key_metrics[0]); i++) {
+		memset(&match, 0, sizeof(match));
+		if (api_key_metrics[i].label) {
+			snprintf(match.name, sizeof(match.name), "%s",
+				 api_key_metrics[i].label);
+			snprintf(match.value, sizeof(match.value), "%s",
+				 api_key_metrics[i].value);
+		}
+		if (metrics_value(r->srv->metrics, r->gen->cfg, id,
+				  api_key_metrics[i].metric, &match,
+				  api_key_metrics[i].label ? 1 : 0, &v))
+			json_object_set_new(m, api_key_metrics[i].key,
+					    json_real(v));
+	}
+	if (o && m)
+		json_object_set_new(o, "metrics", m);
+	else
+		json_decref(m);
+	return o;
+}
+
 /**
  * A node as JSON: id, mac, state, generation and update time; with @full
  * also uuid, serial, pod and what the configuration says of it.
@@ -507,24 +568,34 @@ static int api_list_event(void *ctx, const struct store_event *e)
 /* A pod's nodes counted by state and, if @nodes, listed briefly. */
 struct api_pod_scan {
 	unsigned long long count[NODE_STATE_COUNT];
-	unsigned long long total;
+	unsigned long long total, up, down;
 	json_t *nodes;
+	struct http_req *r;
 };
 
 static int api_pod_node(void *ctx, const struct store_node *n)
 {
 	struct api_pod_scan *s = ctx;
 
+	struct metrics_node_info info;
+
 	if ((unsigned int)n->state < NODE_STATE_COUNT)
 		s->count[n->state]++;
 	s->total++;
+	metrics_node_info(s->r->srv->metrics, s->r->gen->cfg, n->id, &info);
+	if (info.up)
+		s->up++;
+	else if (info.known || n->state == NODE_INSTALLED)
+		s->down++;
 	return s->nodes ? api_append(s->nodes, api_node_json(NULL, n, 0)) : 0;
 }
 
 /** {"total": N, "discovered": N, ...} of a scan. */
 static json_t *api_counts_json(const struct api_pod_scan *s)
 {
-	json_t *o = json_pack("{s:I}", "total", (json_int_t)s->total);
+	json_t *o = json_pack("{s:I, s:I, s:I}", "total", (json_int_t)s->total,
+			      "up", (json_int_t)s->up, "down",
+			      (json_int_t)s->down);
 	json_int_t n;
 	int i;
 
@@ -550,6 +621,7 @@ static int api_pod_json(struct http_req *r, const struct config_pod *p,
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	s.r = r;
 	*out = NULL;
 	if (with_nodes) {
 		s.nodes = json_array();
@@ -825,6 +897,9 @@ static void api_node(struct http_req *r)
 	if (rc == 0)
 		rc = api_node_events(r, n.id, events);
 	if (rc == 0 && json_object_set(node, "events", events) != 0)
+		rc = -ENOMEM;
+	if (rc == 0 && json_object_set_new(node, "health",
+					   api_health_json(r, n.id)) != 0)
 		rc = -ENOMEM;
 	json_decref(events);
 	api_finish(r, rc, node, &api_view_node);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "digest.h"
@@ -529,19 +530,30 @@ struct boot_pre {
 	struct server_gen *gen;
 };
 
-static void *boot_precompute_thread(void *arg)
+#define BOOT_PRE_THREADS_MAX 8
+
+/* One share of the nodes: every @n-th from @k. */
+struct boot_pre_part {
+	struct boot_pre *p;
+	size_t k, n;
+	size_t done;
+	pthread_t thread;
+};
+
+static void *boot_precompute_part(void *arg)
 {
-	struct boot_pre *p = arg;
+	struct boot_pre_part *part = arg;
+	struct boot_pre *p = part->p;
 	const struct config *cfg = p->gen->cfg;
 	struct boot_render *out = malloc(sizeof(*out));
 	unsigned char *der;
 	struct store_node sn;
-	size_t i, der_len, done = 0;
+	size_t i, der_len;
 	char err[512];
 
-	if (!out)
-		goto out;
-	for (i = 0; i < cfg->n_nodes && !atomic_load(&p->srv->pre_stop); i++) {
+	for (i = part->k; out && i < cfg->n_nodes &&
+			  !atomic_load(&p->srv->pre_stop);
+	     i += part->n) {
 		if (store_node_get(p->srv->store, cfg->nodes[i].hostname,
 				   &sn) != 0 ||
 		    (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
@@ -554,19 +566,48 @@ static void *boot_precompute_thread(void *arg)
 		if (boot_sign(p->srv, p->gen, out->script, out->len, &der,
 			      &der_len) == 0) {
 			free(der);
-			done++;
+			part->done++;
 		}
 	}
+	free(out);
+	return NULL;
+}
+
+/* The shared scripts, then every armed node's, on every CPU. */
+static void *boot_precompute_thread(void *arg)
+{
+	struct boot_pre_part parts[BOOT_PRE_THREADS_MAX];
+	struct boot_pre *p = arg;
+	const struct config *cfg = p->gen->cfg;
+	struct boot_render *out = malloc(sizeof(*out));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus < 1 ? 1 : cpus > BOOT_PRE_THREADS_MAX ?
+				 BOOT_PRE_THREADS_MAX : (size_t)cpus;
+	size_t i, der_len, done = 0;
+	unsigned char *der;
+
 	if (boot_sign(p->srv, p->gen, boot_local_script,
 		      sizeof(boot_local_script) - 1, &der, &der_len) == 0)
 		free(der);
-	if (boot_render_discover(p->gen, cfg->base_url, 1, out) == 0 &&
+	if (out && boot_render_discover(p->gen, cfg->base_url, 1, out) == 0 &&
 	    boot_sign(p->srv, p->gen, out->script, out->len, &der,
 		      &der_len) == 0)
 		free(der);
-	log_info("stage2 signatures ready for %zu armed nodes", done);
-out:
 	free(out);
+	for (i = 0; i < n; i++) {
+		parts[i] = (struct boot_pre_part){ p, i, n, 0, 0 };
+		if (i > 0 && pthread_create(&parts[i].thread, NULL,
+					    boot_precompute_part,
+					    &parts[i]) != 0)
+			parts[i].n = 0;	/* not started: its share is skipped */
+	}
+	boot_precompute_part(&parts[0]);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && parts[i].n)
+			pthread_join(parts[i].thread, NULL);
+		done += parts[i].done;
+	}
+	log_info("stage2 signatures ready for %zu armed nodes", done);
 	server_gen_put(p->gen);
 	free(p);
 	return NULL;

@@ -312,26 +312,26 @@ static struct http_req *http_req_new(struct http_listener *l,
 	return r;
 }
 
-static void http_route_start(struct http_req *r)
+/* Find the route; a miss is answered once the request is in. */
+static void http_route_match(struct http_req *r)
 {
 	int wrong_method;
 
 	r->route = http_match(r->method, r->path, &wrong_method);
 	if (!r->route) {
 		if (wrong_method)
-			http_reply_error(r, 405, "method %s not allowed here",
+			http_body_refuse(r, 405, "method %s not allowed here",
 					 r->method);
 		else
-			http_reply_error(r, 404, "no such endpoint");
+			http_body_refuse(r, 404, "no such endpoint");
 		return;
 	}
 	r->rest = r->path + strlen(r->route->prefix);
 	if (r->plain && !r->route->plain_ok) {
-		http_reply_error(r, 403, "only boot files are served over "
+		r->route = NULL;
+		http_body_refuse(r, 403, "only boot files are served over "
 					 "plain HTTP");
-		return;
 	}
-	r->route->start(r);
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
@@ -347,7 +347,16 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		http_route_start(r);
+		http_route_match(r);
+		/*
+		 * Routes that take a body check the request now, so a refusal
+		 * goes out before the body is read.  Others answer on the next
+		 * call: a reply queued on the first call counts as an early
+		 * reply, and libmicrohttpd would close the connection after
+		 * it, losing keep-alive.
+		 */
+		if (r->route && r->route->body)
+			r->route->start(r);
 		return MHD_YES;
 	}
 	if (*data_size) {
@@ -367,6 +376,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	}
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+	if (!r->replied && !r->fail_status && r->route && !r->route->body)
+		r->route->start(r);
 	if (!r->replied && r->route && r->route->finish)
 		r->route->finish(r);
 	if (!r->replied)

@@ -212,11 +212,12 @@ cat "$data" "$site"/data/blobs/sha256/* >/dev/null
 # --- Starting the servers ----------------------------------------------------
 
 # pb_start LOG: podboot serve on a fresh port, up when /healthz answers and
-# the log says the stage2 signatures are precomputed.  Sets PB_PID, PB_PORT,
-# PB_BASE, and pb_ready_s (seconds from launch to that log line, or "n/a"
+# the log says the stage2 signatures are precomputed.  Sets PB_PID, PB_LOG,
+# PB_PORT, PB_BASE, and pb_ready_s (seconds from launch to that log line, or "n/a"
 # when it did not come within PRECOMPUTE_MAX_S).
 pb_start() {
 	local log=$1 t0 i
+	PB_LOG=$log
 	PB_PORT=$(free_port)
 	sed -i -E "s/^  port = [0-9]+;/  port = $PB_PORT;/;
 		s#(base_url = \"https://localhost:)[0-9]+#\1$PB_PORT#" \
@@ -245,10 +246,16 @@ pb_start() {
 	done
 }
 
+# pb_stop: SIGTERM, which must end podboot serve cleanly within 30 s.
 pb_stop() {
-	local pid=$PB_PID status=0
-	PB_PID=
+	local pid=$PB_PID status=0 i
 	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 300; i++)); do
+		alive "$pid" || break
+		sleep 0.1
+	done
+	alive "$pid" && die "podboot serve still running 30 s after SIGTERM"
+	PB_PID=
 	wait "$pid" || status=$?
 	((status == 0)) || die "podboot serve exited with status $status on SIGTERM"
 }
@@ -271,7 +278,7 @@ ngx_start() {
 		    access_log off;
 		    default_type application/octet-stream;
 		    sendfile off;
-		    # Like podboot, never close a busy keep-alive connection.
+		    # Not the default 1000: never close a busy keep-alive connection.
 		    keepalive_requests 1000000;
 		    client_body_temp_path $ngx/tmp/body;
 		    proxy_temp_path $ngx/tmp/proxy;
@@ -313,7 +320,7 @@ server_pids() {
 
 # check_alive: a benchmark of a server that died is meaningless.
 check_alive() {
-	alive "$PB_PID" || { tail -5 "$work/serve.log" >&2; die "podboot serve died"; }
+	alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
 	[[ -z $NGX_PID ]] || alive "$NGX_PID" || die "nginx died"
 }
 
@@ -456,7 +463,7 @@ EOF
 # sig_round NAME: wrk against NAME's stage2 signature; sets r_rps, r_p99
 # (ms), r_err (socket errors) and r_cpu.
 sig_round() {
-	local name=$1 base log=$work/wrk.$1.log c0 c1 req dur st con rd wr to p50 p99
+	local name=$1 base log=$work/wrk.$1.log c0 c1 req dur st con rd wr to p99
 	case $name in podboot) base=$PB_BASE ;; nginx) base=$NGX_BASE ;; esac
 	c0=$(cpu_ticks $(server_pids "$name"))
 	wrk -t2 -c32 -d"${DURATION}s" --latency -s "$work/report.lua" \
@@ -512,7 +519,9 @@ pb_stop
 
 # --- 3. Boot storm -----------------------------------------------------------
 
-# storm_mac N: node N's MAC, 52:54:01 and N in 24 bits (awk and Lua alike).
+# The storm's nodes, before the two of the init configuration: node N has
+# MAC 52:54:01 then N in 24 bits (storm.lua computes the same), hostname
+# storm-N, pod demo.
 {
 	sed -n '1,/^nodes = (/p' "$site/podboot.conf"
 	awk -v n="$NODES" 'BEGIN {
@@ -539,8 +548,9 @@ boot_cache=$(curl -s --cacert "$root_crt" "$PB_BASE/healthz" |
 # answer (and counts no error for it), so a thread also stops when no
 # answer came for STORM_STALL_S; the requests lost that way are reported.
 # A connection that finds its thread's share all handed out waits in
-# delay() instead of sending more.  Times come from CLOCK_MONOTONIC through
-# LuaJIT's FFI: the storm lasts from the first request to the last answer.
+# delay() instead of sending more (/healthz, should it ever send).  Times
+# come from CLOCK_MONOTONIC through LuaJIT's FFI: the storm lasts from the
+# first request to the last answer.
 cat >"$work/storm.lua" <<-'EOF'
 	-- storm.lua: every node fetches its stage2 and signature once.
 	local ffi = require("ffi")
@@ -563,12 +573,15 @@ cat >"$work/storm.lua" <<-'EOF'
 
 	function init(args)
 	   nodes, nthreads = tonumber(args[1]), tonumber(args[2])
-	   stall = tonumber(args[3])
+	   stall, donefile = tonumber(args[3]), args[4]
 	   quota = 0
 	   for n = tid, nodes, nthreads do quota = quota + 2 end
 	   nextn, sig, issued = tid, false, 0
 	   scripts, sigs, bad, other, badstatus = 0, 0, 0, 0, 0
 	   t_first, t_last = 0, 0
+	   -- wrk calls the first thread's request() once before the run, to
+	   -- check what it returns, and never sends that request.
+	   probe = tid == 1
 	end
 
 	local function mac(n)
@@ -580,18 +593,33 @@ cat >"$work/storm.lua" <<-'EOF'
 	   return scripts + sigs + bad + other
 	end
 
+	-- A stopped thread says so in donefile: wrk itself runs for its whole
+	-- -d unless interrupted, and serve.sh interrupts it once all are done.
+	local function finish()
+	   if not finished then
+	      finished = true
+	      local f = io.open(donefile, "a")
+	      if f then
+	         f:write(tid, "\n")
+	         f:close()
+	      end
+	      wrk.thread:stop()
+	   end
+	end
+
 	function delay()
 	   if issued < quota then
 	      return 0
 	   end
 	   if answered() >= quota or now() - t_last > stall then
-	      wrk.thread:stop()
+	      finish()
 	   end
 	   return 250
 	end
 
 	function request()
-	   if issued >= quota then	-- only after a stall: keep it harmless
+	   if probe or issued >= quota then	-- harmless if ever sent
+	      probe = false
 	      return wrk.format("GET", "/healthz")
 	   end
 	   if issued == 0 then
@@ -629,7 +657,7 @@ cat >"$work/storm.lua" <<-'EOF'
 	   end
 	   t_last = now()
 	   if answered() >= quota then
-	      wrk.thread:stop()
+	      finish()
 	   end
 	end
 
@@ -661,7 +689,18 @@ EOF
 c0=$(cpu_ticks "$PB_PID")
 t0=$(now)
 wrk -t2 -c64 -d"${STORM_MAX_S}s" --timeout 10s --latency -s "$work/storm.lua" \
-	"$PB_BASE/healthz" -- "$NODES" 2 "$STORM_STALL_S" >"$work/wrk.storm.log" 2>&1 || {
+	"$PB_BASE/healthz" -- "$NODES" 2 "$STORM_STALL_S" "$work/storm.done" \
+	>"$work/wrk.storm.log" 2>&1 &
+wrk_pid=$!
+# wrk ends early only on SIGINT, after which it reports as usual.
+while alive "$wrk_pid"; do
+	if [[ -f $work/storm.done ]] && (($(wc -l <"$work/storm.done") >= 2)); then
+		kill -INT "$wrk_pid"
+		break
+	fi
+	sleep 0.1
+done
+wait "$wrk_pid" || {
 	cat "$work/wrk.storm.log" >&2
 	die "storm: wrk failed"
 }
@@ -701,7 +740,7 @@ read -r s_mps s_p50ms s_p99ms s_maxms s_cpu < <(awk -v s="$s_secs" -v p="$pairs"
 	-v a="$s_p50" -v b="$s_p99" -v m="$s_max" -v c="$((c1 - c0))" -v hz="$HZ" \
 	-v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 	'BEGIN { printf "%s %.2f %.2f %.2f %.2f\n",
-		 s > 0 ? sprintf("%.0f", p / s) : "n/a", a / 1000, b / 1000,
+		 (s > 0 ? sprintf("%.0f", p / s) : "n/a"), a / 1000, b / 1000,
 		 m / 1000, c / hz / w }')
 s_err=$((s_con + s_rd + s_wr + s_to))
 
@@ -729,7 +768,10 @@ awk -v pa="$pb_art_m" -v na="$ng_art_m" -v pr="$pb_rps_m" -v nr="$ng_rps_m" \
 	-v nodes="$NODES" -v algo="$ALGO" -v mps="$s_mps" -v p99="$s_p99ms" \
 	-v pairs="$pairs" -v booting="$booting" -v secs="$s_secs" \
 	-v pre="$pb_ready_s" -v lost="$lost" -v ka="$pb_keepalive" '
-	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	function ratio(a, b) {	# 2 decimals, more when tiny
+		if (b <= 0) return "n/a"
+		return sprintf(a / b < 0.1 ? "%.4f" : "%.2f", a / b)
+	}
 	BEGIN {
 		printf "serve-bench: artifact podboot=%.0fMB/s nginx=%.0fMB/s" \
 			" ratio=%s (goal >=0.9) size=%dMiB clients=%d rounds=%d\n",

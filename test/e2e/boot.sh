@@ -1,0 +1,668 @@
+#!/bin/bash
+# boot.sh: end-to-end test of podboot serve with a real machine in QEMU.
+#
+# CI variant (always runs): QEMU's own network boot ROM (Debian's ipxe-qemu,
+# an old iPXE without HTTPS or imgverify) DHCPs from QEMU's user network,
+# fetches a tiny stand-in stage1 by TFTP, and chains stage2 from the plain
+# HTTP listener (loopback; the demo pod allows unverified boot).  Stage2
+# boots a Debian kernel and a busybox initrd (test/e2e/init.sh) that fetches
+# the kickstart and reports "installed".  A second boot of the same machine
+# must get the local-boot script and no installer.
+#
+# Secure variant (IPXE_SRC=/path/to/upstream/ipxe): the customized firmware
+# from "make firmware", over HTTPS with imgverify, and a tampered kernel
+# that it must refuse.
+#
+# Networking is QEMU user mode (slirp) only: the guest reaches the host's
+# 127.0.0.1 as 10.0.2.2.  Every QEMU run has a hard timeout; the server and
+# QEMU are stopped by PID.  Prints ok/FAIL lines, ends with
+# "e2e: N passed, M failed" and exits non-zero on any failure.
+#
+# Environment: PODBOOT (default build/podboot), E2E_CACHE (build/e2e-cache:
+# kernel package, kept across runs), E2E_RUN (build/e2e-run: this run's
+# site, logs and packet captures, kept for inspection), E2E_NIC (e1000 or
+# virtio), E2E_ACCEL (kvm or tcg; default kvm if a probe boot under KVM
+# works, which it does not in every nested VM), E2E_TIMEOUT (seconds for
+# the install boot), IPXE_SRC.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$TOP/test/e2e
+PODBOOT=${PODBOOT:-$TOP/build/podboot}
+CACHE=${E2E_CACHE:-$TOP/build/e2e-cache}
+RUN=${E2E_RUN:-$TOP/build/e2e-run}
+NIC=${E2E_NIC:-e1000}
+MAC=52:54:00:00:00:01
+MAC_RE=52%3A54%3A00%3A00%3A00%3A01	# as iPXE sends it in a query
+NODE=demo-1
+
+PASS=0
+FAIL=0
+SERVER_PID=
+QEMU_PID=
+NIC_OPTS=	# more -device options of the NIC
+T_START=$(date +%s)
+
+say() { echo "e2e: $*"; }
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $1"; }
+bad() {
+	FAIL=$((FAIL + 1)); echo "FAIL - $1"
+	[ $# -gt 1 ] && printf '%s\n' "$2" | head -20 | sed 's/^/       | /'
+	return 0
+}
+# check DESC CMD...: CMD must succeed.
+check() {
+	local desc=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$desc"; else bad "$desc"; fi
+}
+
+finish() {
+	say "wall time $(($(date +%s) - T_START))s"
+	echo "e2e: $PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+	exit
+}
+
+# die WHY: a step the rest depends on failed; show what there is, stop.
+die() {
+	bad "$1" "${2:-}"
+	diagnostics
+	finish
+}
+
+# tail_of FILE [N]: the end of a log, indented, or a note that it is empty.
+tail_of() {
+	if [ -s "$1" ]; then
+		echo "    --- last ${2:-25} lines of $1"
+		tail -n "${2:-25}" "$1" | tr -d '\r' |
+			sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c=>]//g' |
+			cut -c1-300 | sed 's/^/    | /'
+	else
+		echo "    --- $1: empty or missing"
+	fi
+}
+
+diagnostics() {
+	say "diagnostics (run directory $RUN)"
+	local f
+	for f in "$RUN"/serial-*.log; do
+		case $f in *kvmprobe*) continue ;; esac
+		[ -e "$f" ] && tail_of "$f" 30
+	done
+	tail_of "${SITE:-$RUN/site}/serve.log" 20
+}
+
+cleanup() {
+	if [ -n "${PROBE_PID:-}" ]; then
+		kill "$PROBE_PID" 2>/dev/null
+		wait "$PROBE_PID" 2>/dev/null
+	fi
+	if [ -n "$QEMU_PID" ]; then
+		kill "$QEMU_PID" 2>/dev/null
+		wait "$QEMU_PID" 2>/dev/null
+	fi
+	server_stop
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+phase_t=$T_START
+# lap NAME: print how long the phase that just ended took.
+lap() {
+	local now
+	now=$(date +%s)
+	say "time: $1 $((now - phase_t))s"
+	phase_t=$now
+}
+
+# ---- 0. Prerequisites ------------------------------------------------------
+
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "prerequisite: $1 not found (scripts/deps installs it)"
+}
+for c in qemu-system-x86_64 busybox cpio gzip curl jq timeout apt-get \
+	dpkg-deb openssl; do
+	need "$c"
+done
+[ -x "$PODBOOT" ] || die "prerequisite: $PODBOOT not built (make all)"
+BUSYBOX=$(command -v busybox)
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	die "prerequisite: $BUSYBOX is dynamically linked (install busybox-static)"
+fi
+
+case $NIC in
+e1000) QEMU_NIC=e1000 NIC_MODULES="e1000" NIC_CONFIG=CONFIG_E1000 ;;
+virtio) QEMU_NIC=virtio-net-pci NIC_MODULES="virtio_pci virtio_net"
+	NIC_CONFIG=CONFIG_VIRTIO_NET ;;
+*) die "E2E_NIC must be e1000 or virtio, not $NIC" ;;
+esac
+
+rm -rf "$RUN"
+mkdir -p "$RUN" "$CACHE" || die "cannot create $RUN and $CACHE"
+
+# Common QEMU arguments.  graphics=off makes SeaBIOS copy the BIOS text
+# console (its own and iPXE's) to the serial port; reboot-timeout=0 with
+# -no-reboot ends QEMU when the BIOS finds nothing left to boot.
+QEMU_COMMON="-machine pc,graphics=off -m 512 -smp 1 -no-user-config
+	-display none -monitor none -no-reboot"
+
+# KVM if it works: /dev/kvm can be there and still fail guests (nested
+# virtualization), so the probe boots iPXE up to a TFTP script, within
+# 15 s, in the background while the kernel and initrd are prepared.
+PROBE_PID=
+ACCEL=${E2E_ACCEL:-}
+if [ -z "$ACCEL" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	mkdir -p "$RUN/probe"
+	printf '#!ipxe\necho podboot-e2e kvm probe ok\nexit 1\n' \
+		>"$RUN/probe/probe.ipxe"
+	# shellcheck disable=SC2086
+	timeout -k 5 15 qemu-system-x86_64 -accel kvm $QEMU_COMMON \
+		-serial "file:$RUN/serial-kvmprobe.log" \
+		-netdev "user,id=n0,tftp=$RUN/probe,bootfile=probe.ipxe" \
+		-device "$QEMU_NIC,netdev=n0" -boot order=n,reboot-timeout=0 \
+		</dev/null >"$RUN/qemu-kvmprobe.log" 2>&1 &
+	PROBE_PID=$!
+elif [ -z "$ACCEL" ]; then
+	ACCEL=tcg
+fi
+accel_decide() {
+	[ -n "$PROBE_PID" ] || return 0
+	wait "$PROBE_PID"
+	PROBE_PID=
+	if grep -aq "podboot-e2e kvm probe ok" "$RUN/serial-kvmprobe.log"; then
+		ACCEL=kvm
+	else
+		ACCEL=tcg
+		say "KVM is there but does not boot iPXE here: emulating (TCG)"
+	fi
+}
+
+# ---- 1. A Debian kernel, from the package cache ----------------------------
+
+# as_root CMD...: CMD as root (directly, or by sudo without a password).
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ {print $2; exit}'
+}
+
+# mod_deps FILE: the modules FILE depends on (from its .modinfo).
+mod_deps() {
+	local cat=cat
+	case $1 in
+	*.xz) cat="xz -dc" ;;
+	*.zst) cat="zstd -dc" ;;
+	*.gz) cat="gzip -dc" ;;
+	esac
+	$cat "$1" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# mod_add NAME: copy module NAME (after its dependencies) into $KSTAGE,
+# decompressed (busybox insmod reads plain .ko only), and note the order.
+mod_add() {
+	local name=$1 f d
+	grep -qx "$name" "$KSTAGE/load-order" 2>/dev/null && return 0
+	f=$(find "$MODTREE" \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) \
+		-print -quit)
+	[ -n "$f" ] || { echo "module $name not in the package" >&2; return 1; }
+	for d in $(mod_deps "$f"); do
+		mod_add "$d" || return 1
+	done
+	case $f in
+	*.xz) xz -dc "$f" ;;
+	*.zst) zstd -dc "$f" ;;
+	*.gz) gzip -dc "$f" ;;
+	*) cat "$f" ;;
+	esac >"$KSTAGE/$name.ko" || return 1
+	echo "$name" >>"$KSTAGE/load-order"
+}
+
+# Sets KERNEL (vmlinuz), KVER and KMODS (modules to load, or empty).
+kernel_get() {
+	local pkg deb x
+	pkg=$(kernel_package)
+	if [ -z "$pkg" ]; then
+		as_root apt-get update -qq >/dev/null 2>&1
+		pkg=$(kernel_package)
+	fi
+	mkdir -p "$CACHE/debs"
+	if [ -n "$pkg" ]; then
+		deb=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | tail -1)
+		if [ -z "$deb" ]; then
+			say "downloading $pkg"
+			(cd "$CACHE/debs" && apt-get download -q "$pkg") \
+				>"$RUN/apt.log" 2>&1 ||
+				die "apt-get download $pkg failed" "$(tail -5 "$RUN/apt.log")"
+			deb=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | tail -1)
+			# Keep one kernel: drop packages of older versions.
+			for x in "$CACHE/debs/"*.deb; do
+				[ "$x" = "$deb" ] || rm -f "$x"
+			done
+		fi
+	else
+		# No package lists (offline?): a kernel downloaded before will do.
+		deb=$(ls -t "$CACHE/debs/"linux-image-*.deb 2>/dev/null | head -1)
+	fi
+	[ -n "$deb" ] && [ -f "$deb" ] ||
+		die "no Debian kernel package (apt-cache depends linux-image-amd64 found none)"
+	KDIR=$CACHE/$(basename "$deb" .deb)-$NIC
+	# Extracted kernels of other packages are stale.
+	for x in "$CACHE"/linux-image-*; do
+		[ -d "$x" ] || continue
+		case $x in "$CACHE/$(basename "$deb" .deb)"-*) ;; *) rm -rf "$x" ;; esac
+	done
+	if [ ! -f "$KDIR/ready" ]; then
+		say "extracting $(basename "$deb")"
+		rm -rf "$KDIR" "$CACHE/extract"
+		mkdir -p "$KDIR/modules" "$CACHE/extract"
+		dpkg -x "$deb" "$CACHE/extract" || die "dpkg -x $deb failed"
+		x=$(ls "$CACHE/extract/boot/"vmlinuz-* 2>/dev/null | head -1)
+		[ -n "$x" ] || die "no boot/vmlinuz-* in $deb"
+		cp "$x" "$KDIR/vmlinuz"
+		basename "$x" | sed 's/^vmlinuz-//' >"$KDIR/version"
+		KVER=$(cat "$KDIR/version")
+		MODTREE=$(ls -d "$CACHE/extract/lib/modules/$KVER" \
+			"$CACHE/extract/usr/lib/modules/$KVER" 2>/dev/null | head -1)
+		KSTAGE=$KDIR/modules
+		if grep -q "^$NIC_CONFIG=y" "$CACHE/extract/boot/config-$KVER" \
+			2>/dev/null; then
+			: # built in: nothing to load
+		else
+			[ -n "$MODTREE" ] || die "no modules tree for $KVER in $deb"
+			for x in $NIC_MODULES; do
+				mod_add "$x" 2>"$RUN/modules.err" ||
+					die "NIC driver modules" "$(cat "$RUN/modules.err")"
+			done
+		fi
+		rm -rf "$CACHE/extract"
+		touch "$KDIR/ready"
+	fi
+	KERNEL=$KDIR/vmlinuz
+	KVER=$(cat "$KDIR/version")
+	KMODS=$KDIR/modules
+}
+
+kernel_get
+say "kernel $KVER ($(stat -c %s "$KERNEL") bytes), modules: $(tr '\n' ' ' <"$KMODS/load-order" 2>/dev/null)"
+lap kernel
+
+# ---- 2. The installer initrd ------------------------------------------------
+
+initrd_build() {
+	local d=$RUN/initrd-root
+	mkdir -p "$d/bin" "$d/dev" "$d/etc" "$d/lib/modules" "$d/proc" \
+		"$d/sys" "$d/tmp" || return 1
+	cp "$BUSYBOX" "$d/bin/busybox" &&
+	cp "$HERE/init.sh" "$d/init" &&
+	cp "$HERE/udhcpc.script" "$d/etc/udhcpc.script" &&
+	chmod 0755 "$d/init" "$d/etc/udhcpc.script" || return 1
+	ln -s busybox "$d/bin/sh"
+	if [ -s "$KMODS/load-order" ]; then
+		cp "$KMODS/"* "$d/lib/modules/" || return 1
+	fi
+	# The kernel opens /dev/console before /init runs (init mounts
+	# devtmpfs and reopens it anyway, so this is only for early errors).
+	[ "$(id -u)" = 0 ] && mknod -m 0600 "$d/dev/console" c 5 1
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
+		gzip -9 >"$RUN/initrd.img"
+}
+initrd_build || die "building the initrd failed"
+INITRD=$RUN/initrd.img
+say "initrd $(stat -c %s "$INITRD") bytes"
+lap initrd
+
+# ---- 3. The site and the server ---------------------------------------------
+
+# free_port: a random port nobody listens on at 127.0.0.1.
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$(shuf -i 20000-59999 -n 1)
+		[ "$p" = "${1:-}" ] && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+SITE=$RUN/site
+site_setup() {
+	"$PODBOOT" init --dir "$SITE" --server-name localhost \
+		--server-ip 127.0.0.1 >"$RUN/init.log" 2>&1 || return 1
+	PORT=$(free_port) && PPORT=$(free_port "$PORT") || return 1
+	local c=$SITE/podboot.conf
+	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" "$c"
+	sed -i "s/^  data_dir = /  plain_port = $PPORT;\n  data_dir = /" "$c"
+	sed -i 's/^  { name = "demo";$/  { name = "demo"; allow_unverified = true;/' "$c"
+	grep -q "plain_port = $PPORT;" "$c" &&
+		grep -q 'allow_unverified = true;' "$c" &&
+		grep -q "port = $PORT;" "$c" || {
+		echo "podboot.conf is not laid out as the test expects" >&2
+		return 1
+	}
+	cp "$HERE/e2e.ks" "$SITE/default.ks"
+	"$PODBOOT" publish --config "$c" demo-vmlinuz "$KERNEL" &&
+		"$PODBOOT" publish --config "$c" demo-initrd.img "$INITRD" &&
+		"$PODBOOT" serve --check --config "$c"
+} >>"$RUN/init.log" 2>&1
+site_setup || die "setting up the site" "$(tail -5 "$RUN/init.log")"
+ROOT=$SITE/keys/root.crt
+BASE=https://localhost:$PORT
+PLAIN=http://127.0.0.1:$PPORT
+OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
+
+server_start() {
+	"$PODBOOT" serve --config "$SITE/podboot.conf" >>"$SITE/serve.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 1 100); do
+		curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz" && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+server_stop() {
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+# api PATH [CURL ARGS...]: the status API over HTTPS, as the operator.
+api() {
+	local path=$1
+	shift
+	curl -sS --fail-with-body --max-time 10 --cacert "$ROOT" \
+		-H "Authorization: Bearer $OP_TOKEN" "$@" "$BASE$path"
+}
+node_state() { api "/api/v1/nodes/$NODE" | jq -r .state; }
+# node_transitions: the node's state events as "FROM -> TO", oldest first.
+node_transitions() {
+	api "/api/v1/events?limit=1000" | jq -r --arg n "$NODE" \
+		'.[] | select(.kind == "state" and .subject == $n) | .detail' |
+		sed 's/:.*//'
+}
+
+server_start || die "podboot serve did not start" "$(tail -5 "$SITE/serve.log")"
+say "server on $BASE, plain listener on $PLAIN (pid $SERVER_PID)"
+lap site
+
+accel_decide
+# A boot takes some 20 s emulated; the limits leave room for a slow host.
+BOOT_TIMEOUT=${E2E_TIMEOUT:-240}
+say "QEMU with $ACCEL, NIC $QEMU_NIC, install boot timeout ${BOOT_TIMEOUT}s"
+lap "kvm probe"
+
+# ---- 4. Boot the machine ----------------------------------------------------
+
+# The CI stand-in for the real stage1 (which needs HTTPS and imgverify).
+TFTP=$RUN/tftp
+mkdir -p "$TFTP"
+# One try only, so that each boot fetches stage2 exactly once.
+cat >"$TFTP/stage1.ipxe" <<EOF
+#!ipxe
+echo podboot-e2e stage1: chain stage2 for \${net0/mac}
+chain http://10.0.2.2:$PPORT/boot/stage2.ipxe?mac=\${net0/mac}&platform=\${platform}&buildarch=\${buildarch} || goto failed
+exit 0
+:failed
+echo podboot-e2e stage1: stage2 failed
+exit 1
+EOF
+
+# qemu_run NAME TIMEOUT [STOP_REGEX] [QEMU ARGS...]: boot the machine once.
+# Serial console to $RUN/serial-NAME.log, guest traffic to $RUN/NAME.pcap.
+# Returns when QEMU exits, when STOP_REGEX shows up in the serial log or
+# the capture (then QEMU is stopped), or after TIMEOUT seconds.
+# Sets QEMU_RC (124: timed out) and QEMU_SECS.
+qemu_run() {
+	local name=$1 limit=$2 stop=${3:-} t0 stopped=
+	shift 3
+	local serial=$RUN/serial-$name.log pcap=$RUN/$name.pcap
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	timeout -k 5 "$limit" qemu-system-x86_64 \
+		-name "podboot-e2e-$name" -accel "$ACCEL" $QEMU_COMMON \
+		-serial "file:$serial" \
+		-netdev "user,id=n0,tftp=$TFTP,bootfile=stage1.ipxe" \
+		-device "$QEMU_NIC,netdev=n0,mac=$MAC$NIC_OPTS" \
+		-object "filter-dump,id=dump0,netdev=n0,file=$pcap" \
+		"$@" </dev/null >"$RUN/qemu-$name.log" 2>&1 &
+	QEMU_PID=$!
+	while kill -0 "$QEMU_PID" 2>/dev/null; do
+		if [ -n "$stop" ] && { grep -aqE "$stop" "$serial" ||
+			grep -aqE "$stop" "$pcap"; } 2>/dev/null; then
+			stopped=1
+			sleep 2
+			kill "$QEMU_PID" 2>/dev/null
+			break
+		fi
+		sleep 0.5
+	done
+	wait "$QEMU_PID"
+	QEMU_RC=$?
+	QEMU_PID=
+	[ -n "$stopped" ] && QEMU_RC=0
+	QEMU_SECS=$(($(date +%s) - t0))
+	say "boot $name: QEMU ended after ${QEMU_SECS}s (status $QEMU_RC${stopped:+, stopped by the test})"
+}
+
+# in_file REGEX FILE: grep -E through text and binary alike.
+in_file() { grep -aqE "$1" "$2" 2>/dev/null; }
+
+# -- first boot: the install --
+check "node $NODE starts armed" [ "$(node_state)" = armed ]
+qemu_run install "$BOOT_TIMEOUT" "" -boot order=n,reboot-timeout=0
+S1=$RUN/serial-install.log
+if [ "$QEMU_RC" = 124 ]; then
+	bad "install boot ended by itself (timed out after ${BOOT_TIMEOUT}s)"
+else
+	ok "install boot ended by itself (the installer powered off)"
+fi
+check "iPXE asked for stage2 over plain HTTP with the NIC's MAC" \
+	in_file "GET /boot/stage2\\.ipxe\\?mac=$MAC_RE" "$RUN/install.pcap"
+check "stage2 was the install script over the plain listener" \
+	in_file "kernel --name kernel http://10\\.0\\.2\\.2:$PPORT/artifacts/demo-vmlinuz@sha256:[0-9a-f]{64} console=ttyS0 ks=http://10\\.0\\.2\\.2:$PPORT/ks/$NODE\\." \
+	"$RUN/install.pcap"
+check "console: iPXE ran the install script of $NODE" \
+	in_file "podboot: installing $NODE in pod demo" "$S1"
+check "the Debian kernel $KVER ran the test initrd" \
+	in_file "PODBOOT-E2E: init started, kernel $KVER" "$S1"
+check "the installer got a DHCP lease" in_file "PODBOOT-E2E: network up" "$S1"
+check "console: kickstart ok" in_file "PODBOOT-E2E: kickstart ok \\(node $NODE\\)" "$S1"
+check "console: installed reported" in_file "PODBOOT-E2E: installed reported" "$S1"
+if in_file "PODBOOT-E2E: FAILED" "$S1"; then
+	bad "the installer reported no failure" "$(grep -a 'PODBOOT-E2E: FAILED' "$S1")"
+else
+	ok "the installer reported no failure"
+fi
+st=$(node_state)
+check "API: $NODE is installed (is $st)" [ "$st" = installed ]
+tr1=$(node_transitions)
+want="armed -> booting
+booting -> installing
+installing -> installed"
+if [ "$tr1" = "$want" ]; then
+	ok "events: armed -> booting -> installing -> installed, in order"
+else
+	bad "events: armed -> booting -> installing -> installed, in order" \
+		"got: $(echo "$tr1" | paste -sd, -)"
+fi
+ks_and_report_plain() {
+	in_file "GET /ks/$NODE\\." "$RUN/install.pcap" &&
+		in_file "POST /api/v1/nodes/$NODE/installed" "$RUN/install.pcap"
+}
+check "the kickstart and the report came over the plain listener" \
+	ks_and_report_plain
+lap "install boot"
+
+# -- second boot: the one-shot rule --
+# iPXE gets the local-boot script, finds no disk and gives up; the BIOS
+# finds nothing else to boot and, with -no-reboot, QEMU exits.
+# is_local_boot FILE: FILE holds the local-boot script (the install script
+# has the same sanboot line as its fallback, so look for both markers).
+is_local_boot() {
+	in_file "podboot: no install pending for this machine" "$1" &&
+		in_file "sanboot --no-describe --drive 0x80" "$1" &&
+		! in_file "kernel --name kernel" "$1"
+}
+second_boot() {
+	qemu_run again 120 "" -boot order=n,reboot-timeout=0
+	S2=$RUN/serial-again.log
+	n=$(grep -ao "GET /boot/stage2\\.ipxe?mac=$MAC_RE" "$RUN/again.pcap" | wc -l)
+	check "second boot asked for stage2 once (asked $n times)" [ "$n" = 1 ]
+	check "second boot was served the local-boot script" \
+		is_local_boot "$RUN/again.pcap"
+	check "console: iPXE said no install is pending" \
+		in_file "podboot: no install pending for this machine" "$S2"
+	check "no kernel, initrd or kickstart fetched on the second boot" \
+		sh -c "! grep -aqE 'GET /(ks|artifacts)/' '$RUN/again.pcap'"
+	check "no installer ran on the second boot" \
+		sh -c "! grep -aq PODBOOT-E2E '$S2'"
+	curl -sS --max-time 10 -o "$RUN/stage2-again.ipxe" \
+		"$PLAIN/boot/stage2.ipxe?mac=$MAC"
+	check "stage2 for $MAC is now the local-boot script" \
+		is_local_boot "$RUN/stage2-again.ipxe"
+	st=$(node_state)
+	check "API: $NODE is still installed (is $st)" [ "$st" = installed ]
+	tr2=$(node_transitions)
+	if [ "$tr2" = "$tr1" ]; then
+		ok "events: no new transition of $NODE"
+	else
+		bad "events: no new transition of $NODE" \
+			"got: $(echo "$tr2" | paste -sd, -)"
+	fi
+	check "server log: no kickstart request refused" \
+		sh -c "! grep -q ' /ks/' '$SITE/serve.log'"
+}
+if [ "$st" = installed ]; then
+	second_boot
+else
+	say "second boot skipped: the install did not complete"
+fi
+lap "second boot"
+
+# ---- 5. The secure variant --------------------------------------------------
+
+# secure_site: a second site for the customized firmware.  Its TLS
+# certificate also names 10.0.2.2, the host as the guest sees it, and its
+# base_url is https://10.0.2.2:PORT, so that iPXE's TLS check passes.  The
+# plain listener is off.  Sets SITE, PORT, BASE, ROOT, OP_TOKEN.
+secure_site() {
+	SITE=$RUN/secure-site
+	"$PODBOOT" init --dir "$SITE" --server-name localhost \
+		--server-ip 127.0.0.1 --server-ip 10.0.2.2 || return 1
+	PORT=$(free_port) || return 1
+	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://10.0.2.2:$PORT#" \
+		"$SITE/podboot.conf"
+	cp "$HERE/e2e.ks" "$SITE/default.ks"
+	"$PODBOOT" publish --config "$SITE/podboot.conf" demo-vmlinuz "$KERNEL" &&
+		"$PODBOOT" publish --config "$SITE/podboot.conf" demo-initrd.img "$INITRD" ||
+		return 1
+	ROOT=$SITE/keys/root.crt
+	BASE=https://localhost:$PORT	# the host's view; same certificate
+	OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
+}
+
+# secure_boot FIRMWARE: the customized iPXE (ipxe.lkrn, with stage1 and the
+# podboot root embedded) boots from -kernel, with the NIC's own boot ROM
+# off: HTTPS, imgtrust and imgverify, the full chain.  Then a tampered
+# kernel (other bytes in its blob, its signature unchanged) that it must
+# refuse: the node stays booting and no kickstart is fetched.
+secure_boot() {
+	local fw=$1 tr blob sha
+	NIC_OPTS=,romfile=
+	server_start || { bad "secure: server start" "$(tail -5 "$SITE/serve.log")"; return; }
+	check "secure: node $NODE starts armed" [ "$(node_state)" = armed ]
+	qemu_run secure "$BOOT_TIMEOUT" "" -kernel "$fw" \
+		-boot reboot-timeout=0
+	S3=$RUN/serial-secure.log
+	check "secure: boot ended by itself (the installer powered off)" \
+		[ "$QEMU_RC" != 124 ]
+	check "secure: console: stage1 verified stage2" \
+		in_file "podboot: stage2 verified" "$S3"
+	check "secure: console: iPXE ran the install script of $NODE" \
+		in_file "podboot: installing $NODE in pod demo" "$S3"
+	check "secure: console: kickstart ok" \
+		in_file "PODBOOT-E2E: kickstart ok \\(node $NODE\\)" "$S3"
+	check "secure: console: installed reported" \
+		in_file "PODBOOT-E2E: installed reported" "$S3"
+	check "secure: API: $NODE is installed" [ "$(node_state)" = installed ]
+	tr=$(node_transitions | paste -sd, -)
+	if [ "$tr" = "armed -> booting,booting -> installing,installing -> installed" ]; then
+		ok "secure: events armed -> booting -> installing -> installed"
+	else
+		bad "secure: events armed -> booting -> installing -> installed" "got: $tr"
+	fi
+	check "secure: no plain HTTP on the wire (all TLS)" \
+		sh -c "! grep -aq 'GET /' '$RUN/secure.pcap'"
+
+	# Tamper, re-arm, boot again.
+	sha=$(api /api/v1/artifacts | jq -r \
+		'.[] | select(.name == "demo-vmlinuz" and .current) | .sha256')
+	blob=$SITE/data/blobs/sha256/$sha
+	if [ -z "$sha" ] || [ ! -f "$blob" ]; then
+		bad "secure: kernel blob of demo-vmlinuz found"
+		return
+	fi
+	head -c "$(stat -c %s "$blob")" /dev/urandom >"$blob.tmp" &&
+		chmod 0644 "$blob.tmp" && mv "$blob.tmp" "$blob"
+	# The same check by openssl: the tamper does break the signature.
+	curl -sS --cacert "$ROOT" -o "$RUN/tampered.bin" \
+		"$BASE/artifacts/demo-vmlinuz@sha256:$sha"
+	curl -sS --cacert "$ROOT" -o "$RUN/tampered.sig" \
+		"$BASE/artifacts/demo-vmlinuz@sha256:$sha.sig"
+	check "secure: openssl refuses the tampered kernel too" sh -c "! openssl cms \
+		-verify -binary -inform DER -in '$RUN/tampered.sig' \
+		-content '$RUN/tampered.bin' -CAfile '$ROOT' -purpose any \
+		-out /dev/null"
+	check "secure: re-arm $NODE" api "/api/v1/nodes/$NODE/rearm" -X POST
+	qemu_run tampered 180 "" -kernel "$fw" -boot reboot-timeout=0
+	check "secure: console: stage2 refused the tampered kernel" \
+		in_file "podboot: could not start the installer of $NODE" \
+		"$RUN/serial-tampered.log"
+	check "secure: the tampered kernel did not run" \
+		sh -c "! grep -aq PODBOOT-E2E '$RUN/serial-tampered.log'"
+	check "secure: $NODE stays booting (no kickstart fetched)" \
+		[ "$(node_state)" = booting ]
+	tr=$(node_transitions | tail -1)
+	check "secure: last transition is armed -> booting (is $tr)" \
+		[ "$tr" = "armed -> booting" ]
+	NIC_OPTS=
+	server_stop
+}
+
+if [ -z "${IPXE_SRC:-}" ]; then
+	say "secure variant skipped (set IPXE_SRC=/path/to/upstream/ipxe to run it)"
+elif ! grep -qE '^firmware[[:space:]]*:' "$TOP/Makefile"; then
+	# (not "make -n firmware": the directory firmware/ is "up to date")
+	say "secure variant skipped (make firmware not available)"
+else
+	server_stop
+	if secure_site >>"$RUN/init.log" 2>&1; then
+		# The firmware embeds stage1 with the site's base_url and its
+		# root (scripts/build-firmware takes both from PODBOOT_CONFIG).
+		# BUILD puts it in the run directory (BUILD/firmware/ipxe.lkrn),
+		# so that a real build in build/firmware is left alone.
+		say "building the customized firmware: make firmware IPXE_SRC=$IPXE_SRC"
+		if make -C "$TOP" firmware IPXE_SRC="$IPXE_SRC" \
+			PODBOOT_CONFIG="$SITE/podboot.conf" BUILD="$RUN/build" \
+			>"$RUN/firmware.log" 2>&1 &&
+			[ -f "$RUN/build/firmware/ipxe.lkrn" ]; then
+			lap "make firmware"
+			secure_boot "$RUN/build/firmware/ipxe.lkrn"
+		else
+			bad "make firmware built ipxe.lkrn" \
+				"$(tail -10 "$RUN/firmware.log")"
+		fi
+	else
+		bad "secure: site setup" "$(tail -5 "$RUN/init.log")"
+	fi
+	lap "secure variant"
+fi
+
+server_stop
+[ "$FAIL" = 0 ] || diagnostics
+finish

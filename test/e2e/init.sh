@@ -1,0 +1,69 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# /init of the e2e test's installer initrd (busybox only).  Stands in for a
+# real installer: network up by DHCP, kickstart from ks= on the kernel
+# command line, report "installed" with the node token, power off.
+# Every line for the test starts with "PODBOOT-E2E: " on the serial console.
+
+/bin/busybox mkdir -p /dev /proc /sys /tmp /sbin /usr/bin /usr/sbin /run
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+
+say() { echo "PODBOOT-E2E: $*"; }
+# Never return from /init (the kernel would panic): say why and power off.
+fail() {
+	say "FAILED: $*"
+	sync
+	poweroff -f
+	sleep 60
+}
+
+# A stuck step must not hold the machine until the host's timeout.
+(sleep 120; fail "init watchdog fired") &
+
+say "init started, kernel $(uname -r)"
+
+# Driver modules (and their dependencies, in load order), if the kernel has
+# the NIC driver as a module.
+if [ -f /lib/modules/load-order ]; then
+	for m in $(cat /lib/modules/load-order); do
+		insmod "/lib/modules/$m.ko" || fail "insmod $m"
+	done
+fi
+i=0
+while [ ! -e /sys/class/net/eth0 ]; do
+	i=$((i + 1))
+	[ "$i" -gt 100 ] && fail "no eth0 (NIC driver missing?)"
+	sleep 0.1
+done
+ip link set lo up
+ip link set eth0 up
+udhcpc -i eth0 -s /etc/udhcpc.script -f -q -n -t 10 -T 2 ||
+	fail "no DHCP lease on eth0"
+say "network up: $(ip -4 -o addr show eth0 | awk '{print $4}')"
+
+ks=
+for w in $(cat /proc/cmdline); do
+	case $w in ks=*) ks=${w#ks=} ;; esac
+done
+[ -n "$ks" ] || fail "no ks= on the kernel command line: $(cat /proc/cmdline)"
+say "kickstart url $ks"
+timeout 30 wget -q -O /tmp/ks "$ks" || fail "kickstart fetch failed"
+INSTALLED=$(sed -n 's/^INSTALLED=//p' /tmp/ks)
+TOKEN=$(sed -n 's/^TOKEN=//p' /tmp/ks)
+NODE=$(sed -n 's/^NODE=//p' /tmp/ks)
+[ -n "$INSTALLED" ] && [ -n "$TOKEN" ] ||
+	fail "kickstart lacks INSTALLED= or TOKEN=: $(head -c 300 /tmp/ks)"
+say "kickstart ok (node $NODE)"
+
+# The "install": nothing to write; report it done.
+timeout 30 wget -q -O /tmp/reply --header "Authorization: Bearer $TOKEN" \
+	--post-data "" "$INSTALLED" || fail "installed report to $INSTALLED failed"
+say "installed reported: $(cat /tmp/reply)"
+say "powering off"
+sync
+poweroff -f
+sleep 60
