@@ -105,6 +105,7 @@ bench: deps
 	$(MAKE) all
 	test/bench/sign.sh
 	test/bench/serve.sh
+	test/bench/monitor.sh
 
 clean:
 	rm -rf build
