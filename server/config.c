@@ -1523,6 +1523,28 @@ static const struct {
 	{ "serial", offsetof(struct config_node, serial) },
 };
 
+static int config_node_ptr_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct config_node *const *)a)->hostname,
+		      (*(const struct config_node *const *)b)->hostname);
+}
+
+/* Pointers to the nodes sorted by hostname: id lookups on every push. */
+static int config_index_ids(struct config *cfg)
+{
+	size_t i;
+
+	cfg->nodes_by_id = calloc(cfg->n_nodes + 1,
+				  sizeof(*cfg->nodes_by_id));
+	if (!cfg->nodes_by_id)
+		return -ENOMEM;
+	for (i = 0; i < cfg->n_nodes; i++)
+		cfg->nodes_by_id[i] = &cfg->nodes[i];
+	qsort(cfg->nodes_by_id, cfg->n_nodes, sizeof(*cfg->nodes_by_id),
+	      config_node_ptr_id_cmp);
+	return 0;
+}
+
 /* Refuse shared identities, then sort by MAC for config_node_by_mac(). */
 static int config_nodes_check(struct config_ctx *ctx,
 			      const config_setting_t *list)
@@ -1543,6 +1565,8 @@ static int config_nodes_check(struct config_ctx *ctx,
 	if (rc == 0)
 		qsort(cfg->nodes, cfg->n_nodes, sizeof(*cfg->nodes),
 		      config_node_mac_cmp);
+	if (rc == 0)
+		rc = config_index_ids(cfg);
 	return rc;
 }
 
@@ -1849,6 +1873,9 @@ static int config_prom_name(const char *p, size_t len, int colon)
 
 static int config_alertname_valid(const char *name)
 {
+	/* NodeDown is built in; a rule of that name would share its state. */
+	if (strcmp(name, "NodeDown") == 0)
+		return -PB_EBAD_NAME;
 	return config_prom_name(name, strlen(name), 0) ? 0 : -PB_EBAD_NAME;
 }
 
@@ -1858,7 +1885,8 @@ static int config_key_alertname(struct config_ctx *ctx,
 {
 	return config_key_grammar(ctx, s, key, field, config_alertname_valid,
 				  "an alert name (expected "
-				  "[A-Za-z_][A-Za-z0-9_]*)");
+				  "[A-Za-z_][A-Za-z0-9_]*, not the built-in "
+				  "NodeDown)");
 }
 
 static const struct {
@@ -2226,6 +2254,7 @@ void config_free(struct config *cfg)
 	free(cfg->pods);
 	free(cfg->profiles);
 	free(cfg->nodes);
+	free(cfg->nodes_by_id);
 	free(cfg->tokens);
 	free(cfg->alerts);
 	free(cfg);
@@ -2293,10 +2322,19 @@ const struct config_node *config_node_by_serial(const struct config *cfg,
 const struct config_node *config_node_by_id(const struct config *cfg,
 					    const char *id)
 {
+	struct config_node key_node;
+	const struct config_node *key = &key_node, **hit;
+
 	if (!cfg || config_name_valid(id) != 0)
 		return NULL;
-	return config_node_find(cfg, offsetof(struct config_node, hostname),
-				id);
+	if (!cfg->nodes_by_id)	/* a struct config not from config_load */
+		return config_node_find(cfg,
+					offsetof(struct config_node, hostname),
+					id);
+	snprintf(key_node.hostname, sizeof(key_node.hostname), "%s", id);
+	hit = bsearch(&key, cfg->nodes_by_id, cfg->n_nodes,
+		      sizeof(*cfg->nodes_by_id), config_node_ptr_id_cmp);
+	return hit ? *hit : NULL;
 }
 
 /** The pod named @name, or NULL. */

@@ -131,6 +131,7 @@ struct config {
 	size_t n_profiles;
 	struct config_node *nodes;	/* sorted by mac after load */
 	size_t n_nodes;
+	const struct config_node **nodes_by_id;	/* sorted by hostname */
 	struct config_token *tokens;
 	size_t n_tokens;
 };

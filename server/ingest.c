@@ -164,6 +164,11 @@ static int ingest_node(struct http_req *r, const char *token,
 		http_reply_error(r, 401, "a valid node token is required");
 		return -1;
 	}
+	/* A node removed from the configuration is no longer watched. */
+	if (!config_node_by_id(r->gen->cfg, n.id)) {
+		http_reply_error(r, 403, "node %s is not configured", n.id);
+		return -1;
+	}
 	snprintf(g->id, sizeof(g->id), "%s", n.id);
 	snprintf(g->node, sizeof(g->node), "%s", n.id);
 	snprintf(g->pod, sizeof(g->pod), "%s", n.pod);
@@ -324,6 +329,9 @@ static int ingest_frame(struct http_req *r, const struct ingest *batch,
 	if (node_token_check(r->srv, token, &n) != 0) {
 		result = json_pack("{s:i, s:s}", "status", 401, "error",
 				   "invalid node token");
+	} else if (!config_node_by_id(r->gen->cfg, n.id)) {
+		result = json_pack("{s:i, s:s}", "status", 403, "error",
+				   "node is not configured");
 	} else if (len > r->gen->cfg->max_push) {
 		result = json_pack("{s:i, s:s}", "status", 413, "error",
 				   "push larger than the limit");
@@ -384,6 +392,8 @@ static int ingest_grouping(const char *rest, char *out, size_t size)
 	if (!value || strpbrk(value, "\"\\\n"))
 		return -EINVAL;
 	n = snprintf(out, size, "job=\"%s\"", value);
+	if (n < 0 || (size_t)n >= size)
+		return -EINVAL;
 	off = (size_t)n;
 	while ((label = strtok_r(NULL, "/", &save)) != NULL) {
 		value = strtok_r(NULL, "/", &save);

@@ -137,6 +137,7 @@ static int metrics_up(const struct mentity *e, const struct config *cfg,
 /* ---- parsing a push into a fresh series set --------------------------- */
 
 struct metrics_parse {
+	const char *group;		/* grouping labels: names reserved */
 	struct pbuf arena;
 	struct mseries *series;
 	size_t n, cap, max;
@@ -145,6 +146,7 @@ struct metrics_parse {
 	size_t family_off;		/* of @family in the arena, if stored */
 	int family_stored;
 	int over;			/* more series than @max */
+	int reserved;			/* a name the server keeps for itself */
 };
 
 /* Append a NUL-terminated string to the arena; its offset or -1. */
@@ -203,21 +205,42 @@ static int metrics_parse_type(void *ctx, const char *name, enum prom_type t)
 	return 0;
 }
 
-/* The labels of @s as inner text; pod and node become exported_*. */
-static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s)
+/* Is label @name one the server adds to this push's series? */
+static int metrics_reserved(const char *name, const char *group)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (strcmp(name, "pod") == 0 || strcmp(name, "node") == 0)
+		return 1;
+	/* group is job="x",instance="y": names stand before '=' */
+	for (p = group; p && (p = strstr(p, name)); p += len)
+		if ((p == group || p[-1] == ',') && p[len] == '=')
+			return 1;
+	return 0;
+}
+
+/*
+ * The labels of @s as inner text.  Labels the server adds itself (pod,
+ * node, grouping labels) are renamed exported_NAME, as Prometheus does;
+ * a sample that already carries exported_NAME too is refused, since the
+ * exposition would repeat a label.
+ */
+static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s,
+				const char *group)
 {
 	size_t start = a->len, i;
 	const char *name;
-	int rc = 0;
+	int rc = 0, reserved;
 
 	for (i = 0; i < s->n_labels && rc == 0; i++) {
 		name = s->labels[i].name;
+		reserved = metrics_reserved(name, group);
+		if (strncmp(name, "exported_", 9) == 0 &&
+		    metrics_reserved(name + 9, group))
+			return -2;
 		rc = pbuf_printf(a, "%s%s%s=\"", i ? "," : "",
-				 strcmp(name, "pod") == 0 ||
-						 strcmp(name, "node") == 0 ?
-					 "exported_" :
-					 "",
-				 name);
+				 reserved ? "exported_" : "", name);
 		if (rc == 0)
 			rc = metrics_escape(a, s->labels[i].value);
 		if (rc == 0)
@@ -239,6 +262,13 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 		mp->over = 1;
 		return -PB_ETOOBIG;
 	}
+	/* The server's own families may not be pushed (agents use
+	 * podboot_agent_*): the exposition would describe them twice. */
+	if (strncmp(s->name, "podboot_", 8) == 0 &&
+	    strncmp(s->name, "podboot_agent_", 14) != 0) {
+		mp->reserved = 1;
+		return -EPERM;
+	}
 	if (mp->n == mp->cap) {
 		mp->cap = mp->cap ? 2 * mp->cap : 256;
 		grown = realloc(mp->series, mp->cap * sizeof(*grown));
@@ -247,7 +277,11 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 		mp->series = grown;
 	}
 	name = metrics_arena_add(&mp->arena, s->name, strlen(s->name));
-	labels = metrics_labels_text(&mp->arena, s);
+	labels = metrics_labels_text(&mp->arena, s, mp->group);
+	if (labels == -2) {
+		mp->reserved = 1;
+		return -EPERM;
+	}
 	if (typed && !mp->family_stored) {
 		family = metrics_arena_add(&mp->arena, mp->family,
 					   strlen(mp->family));
@@ -411,6 +445,7 @@ int metrics_apply(struct metrics *m, const struct config *cfg,
 	memset(&mp, 0, sizeof(mp));
 	pbuf_init(&mp.arena, (size_t)cfg->max_push * 2 + 4096);
 	mp.max = cfg->max_series_node;
+	mp.group = p->group_labels;
 	/* Parse outside the lock: a slow or large push stalls nobody. */
 	rc = promtext_parse(p->text, p->len, &lim, metrics_parse_sample,
 			    metrics_parse_type, &mp, res->err,
@@ -419,6 +454,22 @@ int metrics_apply(struct metrics *m, const struct config *cfg,
 		res->refusal = METRICS_NODE_LIMIT;
 		snprintf(res->err, sizeof(res->err),
 			 "more than %zu series for one node", mp.max);
+		rc = 0;
+		goto out;
+	}
+	if (mp.reserved) {
+		res->refusal = METRICS_MALFORMED;
+		/* err holds "line N: stopped by the caller": keep "line N" */
+		char *colon = strchr(res->err, ':');
+
+		if (colon)
+			*colon = '\0';
+		snprintf(res->err + strlen(res->err),
+			 sizeof(res->err) - strlen(res->err),
+			 "%sname reserved: podboot_* metrics (but "
+			 "podboot_agent_*) and exported_ labels of pod, node "
+			 "or grouping labels are the server's own",
+			 colon ? ": " : "");
 		rc = 0;
 		goto out;
 	}

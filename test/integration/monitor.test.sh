@@ -145,7 +145,19 @@ printf '# TYPE job_done gauge\njob_done 1\n' >"$T/pg"
 check "Pushgateway PUT with a push token" [ "$(status "$BASE/metrics/job/backup/instance/db1" -X PUT \
 	-H "Authorization: Bearer $PUSH_SECRET" --data-binary @"$T/pg")" = 200 ]
 check "Pushgateway PUT without a token: 401" [ "$(status "$BASE/metrics/job/backup" -X PUT --data-binary @"$T/pg")" = 401 ]
+printf '# TYPE pg_job gauge\npg_job{job="inner",instance="i",exported_x="1"} 2\n' >"$T/pg2"
+check "a pushed job label does not clash with the group's" [ "$(status "$BASE/metrics/job/backup/instance/db2" -X PUT \
+	-H "Authorization: Bearer $PUSH_SECRET" --data-binary @"$T/pg2")" = 200 ]
+printf 'x{exported_instance="a"} 1\n' >"$T/pg3"
+check "but exported_ of a grouping label is refused" [ "$(status "$BASE/metrics/job/backup/instance/db3" -X PUT \
+	-H "Authorization: Bearer $PUSH_SECRET" --data-binary @"$T/pg3")" = 400 ]
+long=$(head -c 150 /dev/zero | tr '\0' j)
+check "an over-long grouping key is refused, not overflowed" [ "$(status "$BASE/metrics/job/$long/a/b" -X PUT --data-binary @"$T/pg")" = 400 ]
+printf 'podboot_series 1\n' >"$T/own"
+check "a node may not push the server's own metric names" [ "$(push 5100 "$T/own")" = 400 ]
+check "with the reason" grep -q 'name reserved' "$T/.body"
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics3" "$BASE/metrics"
+check "the clashing label was renamed" grep -q 'pg_job{job="backup",instance="db2",exported_x="1",exported_instance="i",exported_job="inner"} 2' "$T/metrics3"
 check "the group's series carry job and grouping labels" grep -q \
 	'job_done{job="backup",instance="db1"} 1' "$T/metrics3"
 ok "promtool still passes" sh -c "promtool check metrics <'$T/metrics3'"
@@ -162,6 +174,15 @@ for _ in $(seq 1 40); do am_has NodeDown && break; sleep 0.5; done
 check "NodeDown reached Alertmanager" am_has NodeDown
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts" "$BASE/api/v1/alerts"
 check "/api/v1/alerts lists it for curl" grep -q '"alertname": "NodeDown"' "$T/alerts"
+# A node removed from the configuration can no longer push.
+TOKEN2=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:02" |
+	grep -o 'ks=[^ ]*' | sed 's#.*/##')
+sed -i '/hostname = "demo-2"/d; /address = "198.51.100.12"; }/d' "$SITE/podboot.conf"
+sed -i 's/address = "198.51.100.11"; },/address = "198.51.100.11"; }/' "$SITE/podboot.conf"
+kill -HUP "$SERVER_PID"
+sleep 1
+check "after a reload without demo-2 its pushes get 403" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
+	-H "Authorization: Bearer $TOKEN2" -H 'X-Podboot-Seq: 1' --data-binary @"$T/low" "$BASE/api/v1/push")" = 403 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish
