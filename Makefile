@@ -92,7 +92,7 @@ check: deps
 
 # A machine in QEMU installs over the network (test/e2e/boot.sh).
 .PHONY: e2e
-e2e: $(PODBOOT)
+e2e: $(PODBOOT) agent-static
 	test/e2e/boot.sh
 
 # Installs, builds, sets up the embedded default and runs the main job.

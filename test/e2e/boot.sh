@@ -29,6 +29,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/test/e2e
 PODBOOT=${PODBOOT:-$TOP/build/podboot}
+AGENT_STATIC=${AGENT_STATIC:-$TOP/build/podboot-agent-static}
 CACHE=${E2E_CACHE:-$TOP/build/e2e-cache}
 RUN=${E2E_RUN:-$TOP/build/e2e-run}
 NIC=${E2E_NIC:-e1000}
@@ -301,6 +302,10 @@ initrd_build() {
 	cp "$HERE/init.sh" "$d/init" &&
 	cp "$HERE/udhcpc.script" "$d/etc/udhcpc.script" &&
 	chmod 0755 "$d/init" "$d/etc/udhcpc.script" || return 1
+	# The statically linked agent runs in the installed node.
+	if [ -x "$AGENT_STATIC" ]; then
+		cp "$AGENT_STATIC" "$d/bin/podboot-agent" || return 1
+	fi
 	ln -s busybox "$d/bin/sh"
 	if [ -s "$KMODS/load-order" ]; then
 		cp "$KMODS/"* "$d/lib/modules/" || return 1
@@ -332,7 +337,8 @@ free_port() {
 SITE=$RUN/site
 site_setup() {
 	"$PODBOOT" init --dir "$SITE" --server-name localhost \
-		--server-ip 127.0.0.1 >"$RUN/init.log" 2>&1 || return 1
+		--server-ip 127.0.0.1 --server-ip 10.0.2.2 \
+		>"$RUN/init.log" 2>&1 || return 1
 	PORT=$(free_port) && PPORT=$(free_port "$PORT") || return 1
 	local c=$SITE/podboot.conf
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" "$c"
@@ -344,7 +350,7 @@ site_setup() {
 		echo "podboot.conf is not laid out as the test expects" >&2
 		return 1
 	}
-	cp "$HERE/e2e.ks" "$SITE/default.ks"
+	sed "s/@HTTPS_PORT@/$PORT/" "$HERE/e2e.ks" >"$SITE/default.ks"
 	"$PODBOOT" publish --config "$c" demo-vmlinuz "$KERNEL" &&
 		"$PODBOOT" publish --config "$c" demo-initrd.img "$INITRD" &&
 		"$PODBOOT" serve --check --config "$c"
@@ -473,6 +479,11 @@ check "the Debian kernel $KVER ran the test initrd" \
 check "the installer got a DHCP lease" in_file "PODBOOT-E2E: network up" "$S1"
 check "console: kickstart ok" in_file "PODBOOT-E2E: kickstart ok \\(node $NODE\\)" "$S1"
 check "console: installed reported" in_file "PODBOOT-E2E: installed reported" "$S1"
+check "console: the node's agent pushed its metrics" in_file "PODBOOT-E2E: agent pushed" "$S1"
+curl -sS --max-time 10 --cacert "$ROOT" -H "Authorization: Bearer $OP_TOKEN" \
+	-o "$RUN/node.json" "$BASE/api/v1/nodes/$NODE" 2>/dev/null
+check "API: the server holds the agent's push (sequence 1 or more)" \
+	sh -c "jq -e '.health.pushes >= 1 and .health.last_seq >= 1 and .health.series > 10' '$RUN/node.json' >/dev/null"
 if in_file "PODBOOT-E2E: FAILED" "$S1"; then
 	bad "the installer reported no failure" "$(grep -a 'PODBOOT-E2E: FAILED' "$S1")"
 else
@@ -557,7 +568,7 @@ secure_site() {
 	PORT=$(free_port) || return 1
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://10.0.2.2:$PORT#" \
 		"$SITE/podboot.conf"
-	cp "$HERE/e2e.ks" "$SITE/default.ks"
+	sed "s/@HTTPS_PORT@/$PORT/" "$HERE/e2e.ks" >"$SITE/default.ks"
 	"$PODBOOT" publish --config "$SITE/podboot.conf" demo-vmlinuz "$KERNEL" &&
 		"$PODBOOT" publish --config "$SITE/podboot.conf" demo-initrd.img "$INITRD" ||
 		return 1

@@ -63,6 +63,25 @@ say "kickstart ok (node $NODE)"
 timeout 30 wget -q -O /tmp/reply --header "Authorization: Bearer $TOKEN" \
 	--post-data "" "$INSTALLED" || fail "installed report to $INSTALLED failed"
 say "installed reported: $(cat /tmp/reply)"
+
+# The installed node's agent: one collection pushed over HTTPS, trusting
+# only the podboot root the kickstart carried, with the node token.
+AGENT_SERVER=$(sed -n 's/^AGENT_SERVER=//p' /tmp/ks)
+sed -n '/^-----BEGIN PODBOOT ROOT-----$/,/^-----END PODBOOT ROOT-----$/p' /tmp/ks |
+	sed '1d;$d' >/tmp/root.crt
+sed -n '/-----BEGIN CERTIFICATE-----/,$p' /tmp/ks | grep -q END ||
+	say "kickstart carries no root certificate"
+umask 077
+printf '%s\n' "$TOKEN" >/tmp/token
+mkdir -p /tmp/spool
+if [ -x /bin/podboot-agent ] && [ -n "$AGENT_SERVER" ]; then
+	if timeout 60 /bin/podboot-agent --once --server "$AGENT_SERVER" \
+		--ca /tmp/root.crt --token-file /tmp/token --spool /tmp/spool; then
+		say "agent pushed"
+	else
+		say "agent push failed (status $?)"
+	fi
+fi
 say "powering off"
 sync
 poweroff -f

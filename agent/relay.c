@@ -1,0 +1,488 @@
+/* relay.c: relay mode: take the pod's pushes, forward them in batches. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/oid.h>
+#include <mbedtls/platform_util.h>
+
+#include "error.h"
+#include "forward.h"
+#include "log.h"
+#include "relay.h"
+#include "relayconn.h"
+
+#define RELAY_RESTART_MS 1000		/* between forwarder restarts */
+#define RELAY_DRAIN_MS 2000		/* answering on shutdown */
+
+long long relay_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- TLS -------------------------------------------------------------- */
+
+/* Certificate chain and key, checked to belong together. */
+static int relay_tls_load(struct relay *r, const struct options *o)
+{
+	struct stat st;
+	int ret;
+
+	mbedtls_ssl_config_init(&r->conf);
+	mbedtls_x509_crt_init(&r->cert);
+	mbedtls_pk_init(&r->key);
+	r->tls_ready = 1;
+	if ((ret = rng_init(&r->rng, "podboot-agent relay")) != 0)
+		return ret;
+	if ((ret = mbedtls_x509_crt_parse_file(&r->cert, o->cert)) != 0) {
+		log_mbedtls(o->cert, ret);
+		log_error("%s: not a PEM certificate chain", o->cert);
+		return -PB_ECERT_PARSE;
+	}
+	/* Nodes check it too: fail here, not at every handshake. */
+	if (mbedtls_x509_crt_check_extended_key_usage(
+		    &r->cert, MBEDTLS_OID_SERVER_AUTH,
+		    MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)) != 0) {
+		log_error("%s: not a TLS server certificate "
+			  "(extendedKeyUsage lacks serverAuth)", o->cert);
+		return -PB_ECERT_PARSE;
+	}
+	if (stat(o->key, &st) == 0 && (st.st_mode & 077)) {
+		log_error("%s: a private key others can read: chmod 600 %s",
+			  o->key, o->key);
+		return -EACCES;
+	}
+	if ((ret = mbedtls_pk_parse_keyfile(&r->key, o->key, NULL)) != 0) {
+		log_mbedtls(o->key, ret);
+		log_error("%s: not an unencrypted PEM private key", o->key);
+		return -PB_EKEY_PARSE;
+	}
+	if (mbedtls_pk_check_pair(&r->cert.pk, &r->key) != 0) {
+		log_error("%s and %s do not belong together", o->cert, o->key);
+		return -PB_EKEY_MISMATCH;
+	}
+	return 0;
+}
+
+static int relay_tls_init(struct relay *r, const struct options *o)
+{
+	int ret;
+
+	ret = relay_tls_load(r, o);
+	if (ret != 0)
+		return ret;
+	ret = mbedtls_ssl_config_defaults(&r->conf, MBEDTLS_SSL_IS_SERVER,
+					  MBEDTLS_SSL_TRANSPORT_STREAM,
+					  MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret == 0)
+		ret = mbedtls_ssl_conf_own_cert(&r->conf, &r->cert, &r->key);
+	if (ret != 0) {
+		log_mbedtls("TLS server configuration", ret);
+		return -EIO;
+	}
+	mbedtls_ssl_conf_rng(&r->conf, rng_random, &r->rng);
+	mbedtls_ssl_conf_min_version(&r->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	return 0;
+}
+
+static void relay_tls_free(struct relay *r)
+{
+	if (!r->tls_ready)
+		return;
+	mbedtls_ssl_config_free(&r->conf);
+	mbedtls_x509_crt_free(&r->cert);
+	mbedtls_pk_free(&r->key);	/* wipes the key */
+	rng_free(&r->rng);
+	r->tls_ready = 0;
+}
+
+int relay_check(const struct options *o)
+{
+	char token[OPTIONS_TOKEN_MAX + 1];
+	struct relay r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = relay_tls_load(&r, o);
+	relay_tls_free(&r);
+	if (rc == 0)
+		rc = options_read_token(o->relay_token_file, token);
+	mbedtls_platform_zeroize(token, sizeof(token));
+	return rc;
+}
+
+/* ---- the batch -------------------------------------------------------- */
+
+/* Wake the forwarder; a full pipe already wakes it. */
+static void relay_wake(struct relay *r)
+{
+	ssize_t n = write(r->wake[1], "", 1);
+
+	(void)n;
+}
+
+/* Write the open batch to the spool, then answer the pushes it holds. */
+static void relay_seal(struct relay *r)
+{
+	uint64_t seq = 0;
+	unsigned i;
+	int rc;
+
+	if (r->batch_frames == 0)
+		return;
+	rc = spool_next_seq(&r->spool, &seq);
+	if (rc == 0)
+		rc = spool_put(&r->spool, seq, 0, r->batch.data, r->batch.len);
+	if (rc != 0)
+		log_error("spool %s: batch of %u pushes not kept: %s",
+			  r->spool.dir, r->batch_frames, pb_strerror(rc));
+	else
+		log_debug("batch %" PRIu64 ": %u pushes, %zu bytes", seq,
+			  r->batch_frames, r->batch.len);
+	mbedtls_platform_zeroize(r->batch.data, r->batch.len);
+	r->batch.len = 0;
+	r->batch.overflow = 0;
+	r->batch_frames = 0;
+	r->batch_id++;
+	for (i = 0; i < r->n_conns; i++)
+		if (r->conns[i].state == RCS_WAIT &&
+		    r->conns[i].wait_id == r->batch_id - 1)
+			relayconn_sealed(&r->conns[i], r, rc == 0);
+	if (rc == 0)
+		relay_wake(r);
+}
+
+/* Bytes @f would take in a batch (head line at most FRAME_HEAD_MAX). */
+static size_t relay_frames_size(const struct frame *f, size_t n)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += FRAME_HEAD_MAX + f[i].len;
+	return sum;
+}
+
+int relay_queue(struct relay *r, const struct frame *f, size_t n,
+		uint64_t *id)
+{
+	size_t need = relay_frames_size(f, n), i, mark;
+	int rc = 0;
+
+	if (n > RELAY_BATCH_FRAMES || need > RELAY_BATCH_MAX)
+		return -PB_ETOOBIG;
+	if (r->batch_frames + n > RELAY_BATCH_FRAMES ||
+	    r->batch.len + need > RELAY_BATCH_MAX)
+		relay_seal(r);
+	mark = r->batch.len;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = frame_encode(&r->batch, &f[i]);
+	if (rc != 0) {		/* all or nothing */
+		mbedtls_platform_zeroize(r->batch.data + mark,
+					 r->batch.len - mark);
+		r->batch.len = mark;
+		return rc;
+	}
+	r->batch_frames += (unsigned)n;
+	*id = r->batch_id;
+	return 0;
+}
+
+/* ---- the forwarder process -------------------------------------------- */
+
+/*
+ * Close the connections and the listener, wipe the TLS key and the open
+ * batch: on exit, and in the forwarder, which needs none of it.
+ */
+static void relay_release(struct relay *r)
+{
+	unsigned i;
+
+	for (i = 0; r->conns && i < r->n_conns; i++) {
+		relayconn_free(&r->conns[i], r);
+		pbuf_free(&r->conns[i].out);
+	}
+	mbedtls_net_free(&r->listen);
+	relay_tls_free(r);
+	if (r->batch.data)
+		mbedtls_platform_zeroize(r->batch.data, r->batch.len);
+	pbuf_free(&r->batch);
+	spool_close(&r->spool);
+}
+
+static int relay_fork(struct relay *r)
+{
+	pid_t pid;
+
+	r->forwarder_start = relay_now_ms();
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		relay_release(r);
+		_exit(forward_run(r->o, r->wake[0], r->stop) ? 1 : 0);
+	}
+	r->forwarder = pid;
+	log_debug("forwarder started, pid %ld", (long)pid);
+	return 0;
+}
+
+/* Restart a forwarder that died, at most once a RELAY_RESTART_MS. */
+static void relay_watch(struct relay *r)
+{
+	int status;
+
+	if (r->forwarder > 0 && waitpid(r->forwarder, &status, WNOHANG) ==
+					r->forwarder) {
+		log_error("forwarder exited (status %d); restarting it",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		r->forwarder = 0;
+	}
+	if (r->forwarder == 0 &&
+	    relay_now_ms() - r->forwarder_start >= RELAY_RESTART_MS)
+		relay_fork(r);
+}
+
+static void relay_stop_forwarder(struct relay *r)
+{
+	if (r->forwarder <= 0)
+		return;
+	kill(r->forwarder, SIGTERM);
+	while (waitpid(r->forwarder, NULL, 0) < 0 && errno == EINTR)
+		;
+	r->forwarder = 0;
+}
+
+/* ---- the listener ----------------------------------------------------- */
+
+static struct relayconn *relay_free_slot(struct relay *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_conns; i++)
+		if (r->conns[i].state == RCS_FREE)
+			return &r->conns[i];
+	return NULL;
+}
+
+static void relay_accept(struct relay *r)
+{
+	mbedtls_net_context client;
+	unsigned char ip[16];
+	char peer[INET6_ADDRSTRLEN];
+	struct relayconn *c;
+	size_t iplen;
+	int ret;
+
+	while ((c = relay_free_slot(r)) != NULL) {
+		mbedtls_net_init(&client);
+		ret = mbedtls_net_accept(&r->listen, &client, ip, sizeof(ip),
+					 &iplen);
+		if (ret != 0) {
+			if (ret != MBEDTLS_ERR_SSL_WANT_READ)
+				log_mbedtls("accept", ret);
+			return;
+		}
+		if (mbedtls_net_set_nonblock(&client) != 0) {
+			mbedtls_net_free(&client);
+			continue;
+		}
+		if (!inet_ntop(iplen == 4 ? AF_INET : AF_INET6, ip, peer,
+			       sizeof(peer)))
+			strcpy(peer, "?");
+		relayconn_start(c, r, &client, peer);
+	}
+}
+
+static int relay_listen(struct relay *r, const struct options *o)
+{
+	int ret;
+
+	ret = mbedtls_net_bind(&r->listen, o->listen_host, o->listen_port,
+			       MBEDTLS_NET_PROTO_TCP);
+	if (ret == 0)
+		ret = mbedtls_net_set_nonblock(&r->listen);
+	if (ret != 0) {
+		log_mbedtls(o->listen, ret);
+		log_error("cannot listen on %s", o->listen);
+		return -EADDRNOTAVAIL;
+	}
+	log_info("relay listening on https://%s, forwarding to %s%s",
+		 o->listen, o->servers[0].text,
+		 o->n_servers > 1 ? " and fallbacks" : "");
+	return 0;
+}
+
+/* Poll timeout: the nearest connection deadline, at most 1 s. */
+static int relay_timeout(const struct relay *r, long long now)
+{
+	long long t = now + 1000;
+	unsigned i;
+
+	for (i = 0; i < r->n_conns; i++)
+		if (r->conns[i].state != RCS_FREE && r->conns[i].deadline < t)
+			t = r->conns[i].deadline;
+	return t > now ? (int)(t - now) : 0;
+}
+
+/* One poll over the listener and the connections; then timers. */
+static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
+		      int listening)
+{
+	unsigned n = 0, i;
+	long long now;
+	int ready;
+
+	if (listening && relay_free_slot(r)) {
+		p[n].fd = r->listen.fd;
+		p[n++].events = POLLIN;
+	}
+	for (i = 0; i < r->n_conns; i++) {
+		if (r->conns[i].state == RCS_FREE || !r->conns[i].events)
+			continue;
+		p[n].fd = r->conns[i].net.fd;
+		p[n].events = r->conns[i].events;
+		map[n++] = i;
+	}
+	ready = poll(p, n, relay_timeout(r, relay_now_ms()));
+	if (ready < 0 && errno != EINTR)
+		return -errno;
+	for (i = 0; ready > 0 && i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		if (p[i].fd == r->listen.fd && listening)
+			relay_accept(r);
+		else
+			relayconn_step(&r->conns[map[i]], r);
+	}
+	now = relay_now_ms();
+	for (i = 0; i < r->n_conns; i++)
+		if (r->conns[i].state != RCS_FREE &&
+		    r->conns[i].deadline <= now)
+			relayconn_free(&r->conns[i], r);
+	/* Group commit: what this round queued goes to disk together, and
+	 * then its pushes are answered. */
+	relay_seal(r);
+	return 0;
+}
+
+/* 1 while an answer is still being written. */
+static int relay_busy(const struct relay *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_conns; i++)
+		if (r->conns[i].state == RCS_REPLY)
+			return 1;
+	return 0;
+}
+
+static int relay_loop(struct relay *r)
+{
+	struct pollfd *p;
+	unsigned *map;
+	long long until;
+	int rc = 0;
+
+	p = calloc(r->n_conns + 1, sizeof(*p));
+	map = calloc(r->n_conns + 1, sizeof(*map));
+	if (!p || !map) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (rc == 0 && !*r->stop) {
+		rc = relay_poll(r, p, map, 1);
+		relay_watch(r);
+	}
+	log_info("relay stopping");
+	/* Stop: seal what is open and give the answers a moment to go. */
+	mbedtls_net_free(&r->listen);
+	relay_seal(r);
+	until = relay_now_ms() + RELAY_DRAIN_MS;
+	while (relay_now_ms() < until && relay_busy(r))
+		relay_poll(r, p, map, 0);
+out:
+	free(p);
+	free(map);
+	return rc;
+}
+
+/* Everything but TLS, which waits until the forwarder is forked. */
+static int relay_init(struct relay *r, const struct options *o,
+		      volatile sig_atomic_t *stop)
+{
+	unsigned i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->stop = stop;
+	r->wake[0] = r->wake[1] = -1;
+	mbedtls_net_init(&r->listen);
+	pbuf_init(&r->batch, RELAY_BATCH_MAX);
+	rc = spool_open(&r->spool, o->spool, "batch",
+			(uint64_t)o->spool_max_mb << 20,
+			SPOOL_OWNER | SPOOL_SHARED);
+	if (rc != 0) {
+		log_error("spool %s: %s", o->spool, pb_strerror(rc));
+		return rc;
+	}
+	if (pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) != 0)
+		return -errno;
+	r->conns = calloc(o->max_conns, sizeof(*r->conns));
+	if (!r->conns)
+		return -ENOMEM;
+	r->n_conns = o->max_conns;
+	for (i = 0; i < r->n_conns; i++)
+		relayconn_init(&r->conns[i]);
+	return 0;
+}
+
+static void relay_free(struct relay *r)
+{
+	unsigned i;
+
+	relay_stop_forwarder(r);
+	relay_release(r);
+	free(r->conns);
+	r->conns = NULL;
+	for (i = 0; i < 2; i++)
+		if (r->wake[i] >= 0)
+			close(r->wake[i]);
+}
+
+int relay_run(const struct options *o, volatile sig_atomic_t *stop)
+{
+	struct relay r;
+	int rc;
+
+	rc = relay_init(&r, o, stop);
+	/* The forwarder forks before the TLS key is loaded: it never has
+	 * it, and the listener never has the relay token. */
+	if (rc == 0)
+		rc = relay_fork(&r);
+	if (rc == 0)
+		rc = relay_tls_init(&r, o);
+	if (rc == 0)
+		rc = relay_listen(&r, o);
+	if (rc == 0)
+		rc = relay_loop(&r);
+	relay_free(&r);
+	return rc;
+}

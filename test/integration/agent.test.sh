@@ -1,0 +1,493 @@
+# agent.test.sh: podboot-agent: collection, push, spool and replay, failover,
+# TLS trust, relay mode, and the real server when it serves the push API.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+AGENT=${AGENT:-$(dirname "$PODBOOT")/podboot-agent}
+BG_PIDS=""
+
+# Everything we started in the background is stopped by its PID.
+trap 'for p in $BG_PIDS; do kill -KILL "$p" 2>/dev/null; done
+      server_stop KILL; rm -rf "$T"' EXIT
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for() {
+	local n=$(($1 * 10)); shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# free_port: a port nothing listens on, and not handed out before (the
+# server's port is taken before the server starts).
+USED_PORTS=" "
+free_port() {
+	local p
+	while :; do
+		p=$(shuf -i 20000-59999 -n 1)
+		case "$USED_PORTS" in *" $p "*) continue ;; esac
+		[ "$p" = "$PORT" ] && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		USED_PORTS="$USED_PORTS$p "
+		echo "$p"
+		return
+	done
+}
+
+# relay_start NAME PORT CERT KEY UPSTREAM...: a relay with its spool in
+# $T/NAME and its log in $T/NAME.log; its PID in $NAME_PID.
+relay_start() {
+	local name=$1 port=$2 cert=$3 key=$4 u pid args=(); shift 4
+	for u in "$@"; do args+=(--server "$u"); done
+	"$AGENT" --relay -v --listen "0.0.0.0:$port" --cert "$cert" --key "$key" \
+		--relay-token-file "$T/relay.tok" --ca "$ROOT" --timeout 2 \
+		--spool "$T/$name" --batch-interval 2 ${RELAY_EXTRA:-} "${args[@]}" \
+		>>"$T/$name.log" 2>&1 &
+	pid=$!
+	eval "${name}_PID=$pid"
+	BG_PIDS="$BG_PIDS $pid"
+	# Only a readiness probe (-k: some tests give the relay an untrusted
+	# certificate on purpose); and it must be our relay that answers.
+	wait_for 10 curl -fsk "https://127.0.0.1:$port/healthz" &&
+		grep -q "relay listening on https://0.0.0.0:$port," "$T/$name.log" &&
+		kill -0 "$pid" 2>/dev/null
+}
+
+# relay_stop NAME: SIGTERM, and wait for its exit status.
+relay_stop() {
+	local pid
+	eval "pid=\$${1}_PID"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+}
+
+# seqs LOG: the push seqs a relay logged, in arrival order.
+seqs() {
+	sed -n 's/.*push seq=\([0-9]*\) .*/\1/p' "$1"
+}
+
+# spooled DIR: how many batches a spool directory holds.
+spooled() {
+	ls "$1" 2>/dev/null | grep -c '^[0-9]\{20\}\.batch$'
+}
+export -f spooled
+
+site_init "$T/site"
+K=$SITE/keys
+printf 'relay-secret-token\n' >"$T/relay.tok"
+printf 'pbt_node_token_for_tests\n' >"$T/node.tok"
+chmod 600 "$T/relay.tok" "$T/node.tok"
+ONCE=("$AGENT" --once --token-file "$T/node.tok" --ca "$ROOT" --timeout 2)
+
+# ---- settings --------------------------------------------------------------
+
+ok "--help" "$AGENT" --help
+check "--help lists the relay options" grep -q -- "--relay-token-file" "$OUT"
+"$AGENT" --bogus >"$OUT" 2>"$ERR"
+check "an unknown option is a usage error (2)" [ $? = 2 ]
+"$AGENT" --print --interval 0 >"$OUT" 2>"$ERR"
+check "--interval 0 is a usage error" [ $? = 2 ]
+for bad in http://127.0.0.1:1 https://user@host https://host/p?q=1 \
+	https://-bad.example https://[::1 https://host:99999; do
+	"$AGENT" --print --server "$bad" >"$OUT" 2>"$ERR"
+	check "--server $bad is refused" [ $? = 2 ]
+done
+refused "the agent needs an upstream" "needs --server" \
+	"$AGENT" --once --token-file "$T/node.tok" --ca "$ROOT"
+cp "$T/node.tok" "$T/open.tok"
+chmod 644 "$T/open.tok"
+refused "a token file others can read is refused" "chmod 600" \
+	"$AGENT" --check --server https://127.0.0.1:1 --ca "$ROOT" \
+	--token-file "$T/open.tok"
+printf 'bad token with spaces\n' >"$T/space.tok"
+chmod 600 "$T/space.tok"
+refused "a token that is not a b64token is refused" "not a bearer token" \
+	"$AGENT" --check --server https://127.0.0.1:1 --ca "$ROOT" \
+	--token-file "$T/space.tok"
+cat >"$T/agent.conf" <<EOF
+# agent.conf as a kickstart writes it
+server = https://relay-a.example:8443
+server = https://127.0.0.1:1
+token = pbt_in_the_config
+ca = $ROOT
+interval = 30
+spool_max_mb = 8
+EOF
+chmod 644 "$T/agent.conf"
+refused "a token in a configuration others can read is refused" \
+	"agent.conf:4: token is in a file others can read" \
+	"$AGENT" --check --config "$T/agent.conf"
+chmod 600 "$T/agent.conf"
+ok "--check accepts the configuration" "$AGENT" --check --config "$T/agent.conf"
+check "and names the upstreams in order" grep -q \
+	"2 upstreams, first https://relay-a.example:8443" "$OUT"
+printf 'intervall = 3\n' >>"$T/agent.conf"
+refused "an unknown setting is named with its line" \
+	"agent.conf:8: intervall is an unknown setting" \
+	"$AGENT" --check --config "$T/agent.conf"
+sed -i 's/^intervall = 3$/interval = 3/' "$T/agent.conf"
+refused "a setting given twice is refused" "agent.conf:8: interval is given twice" \
+	"$AGENT" --check --config "$T/agent.conf"
+
+# ---- collection ------------------------------------------------------------
+
+ok "--print collects from /proc" "$AGENT" --print
+cp "$OUT" "$T/print.txt"
+for m in node_cpu_seconds_total node_memory_MemTotal_bytes \
+	node_memory_MemAvailable_bytes node_memory_MemFree_bytes \
+	node_memory_Buffers_bytes node_memory_Cached_bytes \
+	node_memory_SwapTotal_bytes node_memory_SwapFree_bytes node_load1 \
+	node_load5 node_load15 node_time_seconds node_boot_time_seconds \
+	node_filesystem_size_bytes node_filesystem_free_bytes \
+	node_filesystem_avail_bytes node_filesystem_files \
+	node_filesystem_files_free node_network_receive_bytes_total \
+	node_network_transmit_bytes_total node_network_receive_packets_total \
+	node_network_transmit_packets_total node_network_receive_errs_total \
+	node_network_transmit_errs_total node_network_receive_drop_total \
+	node_network_transmit_drop_total node_uname_info \
+	podboot_agent_collections_total podboot_agent_push_failures_total \
+	podboot_agent_spool_bytes podboot_agent_spool_batches \
+	podboot_agent_spool_dropped_total \
+	podboot_agent_last_push_timestamp_seconds \
+	podboot_agent_collect_duration_seconds; do
+	grep -q "^# TYPE $m " "$T/print.txt" && grep -q "^# HELP $m " "$T/print.txt" &&
+		grep -q "^$m[{ ]" "$T/print.txt"
+	check "--print has $m with HELP and TYPE" [ $? = 0 ]
+done
+check "every collector succeeded" sh -c \
+	"! grep -q '^podboot_agent_collector_success{.*} 0' '$T/print.txt'"
+check "one TYPE line per family" sh -c "[ \$(grep -c '^# TYPE' '$T/print.txt') = \
+	\$(grep '^# TYPE' '$T/print.txt' | sort -u | wc -l) ]"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/print.txt" >"$OUT" 2>&1
+	rc=$?
+	# node_exporter's names (MemTotal) are camelCase: the only lint allowed.
+	check "promtool check metrics parses --print" [ "$rc" != 1 ]
+	check "and finds nothing but node_exporter's camelCase names" sh -c \
+		"! grep -v 'node_memory_[A-Za-z]*_bytes metric names should be written in .snake_case.' '$OUT' | grep -q ."
+else
+	echo "skip - promtool not installed (Debian package prometheus)"
+fi
+
+# A /proc of known content: exact values, the filesystem skip rules.
+P=$T/proc
+mkdir -p "$P/net" "$P/self"
+cat >"$P/stat" <<'EOF'
+cpu  300 10 110 3000 5 1 2 3 4 0
+cpu0 100 0 50 1000 5 1 2 3 4 0
+cpu1 200 10 60 2000 0 0 0 0 0 0
+intr 12345 1 2 3
+ctxt 99999
+btime 1700000000
+processes 4242
+procs_running 3
+procs_blocked 1
+EOF
+cat >"$P/meminfo" <<'EOF'
+MemTotal:       16318004 kB
+MemFree:         1000000 kB
+MemAvailable:    8000000 kB
+Buffers:          100000 kB
+Cached:          2000000 kB
+SwapTotal:       1048576 kB
+SwapFree:        1048000 kB
+HugePages_Total:       0
+EOF
+echo "0.50 0.25 0.10 1/123 4567" >"$P/loadavg"
+cat >"$P/net/dev" <<'EOF'
+Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0
+  eth0:123456789 1000 1 2 0 0 0 0 987654321 2000 3 4 0 0 0 0
+EOF
+cat >"$P/self/mounts" <<EOF
+/dev/old / ext4 rw 0 0
+proc /proc proc rw 0 0
+sysfs /sys sysfs rw 0 0
+tmpfs /dev/shm tmpfs rw 0 0
+my\\040disk $T tmpfs rw 0 0
+overlay /var/lib/docker/overlay2/x/merged overlay rw 0 0
+server:/export /mnt/nfs nfs4 rw 0 0
+/dev/root / ext4 rw 0 0
+EOF
+ok "--print with --procfs" "$AGENT" --print --procfs "$P"
+hz=$(getconf CLK_TCK)
+for want in \
+	"node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"} $((2000 / hz))" \
+	"node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} $((100 / hz))" \
+	'node_boot_time_seconds 1700000000' 'node_forks_total 4242' \
+	'node_procs_blocked 1' 'node_memory_MemTotal_bytes 16709636096' \
+	'node_memory_SwapFree_bytes 1073152000' 'node_load5 0.25' \
+	'node_network_receive_bytes_total{device="eth0"} 123456789' \
+	'node_network_transmit_drop_total{device="eth0"} 4' \
+	'node_network_receive_packets_total{device="lo"} 10'; do
+	check "fixture: $want" grep -qxF "$want" "$OUT"
+done
+check "no sample for the aggregate cpu line" sh -c "! grep -q 'cpu=\"\"' '$OUT'"
+check "filesystem: / once, from the mount that hides the other" sh -c \
+	"[ \$(grep -c '^node_filesystem_size_bytes{.*mountpoint=\"/\"}' '$OUT') = 1 ] &&
+	 grep -q '^node_filesystem_size_bytes{device=\"/dev/root\",fstype=\"ext4\",mountpoint=\"/\"}' '$OUT'"
+check "filesystem: escaped device names are decoded" grep -q \
+	"^node_filesystem_avail_bytes{device=\"my disk\",fstype=\"tmpfs\",mountpoint=\"$T\"}" "$OUT"
+check "filesystem: proc, sysfs, /dev, docker and nfs are skipped" sh -c \
+	"! grep '^node_filesystem' '$OUT' | grep -q -e /proc -e /sys -e /dev/shm -e docker -e nfs"
+check "a missing /proc file fails only its collector" sh -c \
+	"rm '$P/loadavg'; '$AGENT' --print --procfs '$P' >'$T/p2' &&
+	 grep -q '^podboot_agent_collector_success{collector=\"loadavg\"} 0' '$T/p2' &&
+	 ! grep -q '^node_load1' '$T/p2' && grep -q '^node_forks_total' '$T/p2'"
+
+# ---- agent -> relay ----------------------------------------------------------
+
+R1=$(free_port)
+DEAD=$(free_port)
+ok "relay r1 starts (its upstream is down)" relay_start r1 "$R1" \
+	"$K/server-chain.crt" "$K/server.key" "https://127.0.0.1:$DEAD"
+ok "--once through the relay: delivered (exit 0)" \
+	"${ONCE[@]}" --spool "$T/a1" --server "https://127.0.0.1:$R1"
+ok "--once again" "${ONCE[@]}" --spool "$T/a1" --server "https://127.0.0.1:$R1"
+wait_for 5 sh -c "[ \$(grep -c 'push seq=' '$T/r1.log') -ge 2 ]"
+check "the relay got seq 1 then 2: numbers persist across runs" \
+	[ "$(seqs "$T/r1.log" | tr '\n' ' ')" = "1 2 " ]
+check "the agent's spool is empty" [ "$(spooled "$T/a1")" = 0 ]
+ok "by DNS name (localhost is in the certificate)" \
+	"${ONCE[@]}" --spool "$T/a1" --server "https://localhost:$R1"
+ok "failover: the first upstream is down, the second takes it" \
+	"${ONCE[@]}" -v --spool "$T/a1" --server "https://127.0.0.1:$DEAD" \
+	--server "https://127.0.0.1:$R1"
+check "the dead one is named" grep -q "127.0.0.1:$DEAD: connect: Connection refused" "$ERR"
+check "and the one that took it" grep -q "delivering to https://127.0.0.1:$R1" "$ERR"
+wait_for 5 bash -c "[ \$(spooled '$T/r1') -ge 1 ]"
+ok "--spool-list shows the relay's batches and their frames" \
+	"$AGENT" --spool-list --spool "$T/r1"
+check "frames carry the node seqs" grep -q "frame seq=1 interval=15 replay=0 encoding=gzip" "$OUT"
+first=$(awk '/batch interval/ {print $1; exit}' "$OUT")
+ok "--spool-show decodes a relay batch" "$AGENT" --spool-show "$first" --spool "$T/r1"
+check "into the node's metrics text" grep -q "^node_load1 " "$OUT"
+check "and never prints the node token" sh -c "! grep -q pbt_node_token '$OUT'"
+check "the relay's spool files are private (0600)" sh -c \
+	"[ \"\$(stat -c %a '$T/r1/'\$(ls '$T/r1' | grep batch | head -1))\" = 600 ]"
+
+# ---- TLS trust -------------------------------------------------------------
+
+"$PODBOOT" init --dir "$T/other" --server-name localhost --server-ip 127.0.0.1 \
+	>/dev/null
+R2=$(free_port)
+ok "a relay with a certificate under another root" relay_start r2 "$R2" \
+	"$T/other/keys/server-chain.crt" "$T/other/keys/server.key" \
+	"https://127.0.0.1:$DEAD"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$R2" >"$OUT" 2>"$ERR"
+check "is refused: the batch is spooled (exit 3)" [ $? = 3 ]
+check "naming the certificate problem" grep -q "certificate refused: .*not correctly signed by the trusted CA" "$ERR"
+check "and the relay got nothing" sh -c "! grep -q 'push seq' '$T/r2.log'"
+refused "a relay will not present a certificate without serverAuth" \
+	"not a TLS server certificate" "$AGENT" --relay --check \
+	--cert "$K/codesign.crt" --key "$K/codesign.key" \
+	--relay-token-file "$T/relay.tok" --ca "$ROOT" --server https://127.0.0.1:1
+# openssl, as an independent peer, presents the code-signing certificate.
+R3=$(free_port)
+openssl s_server -quiet -accept "$R3" -cert "$K/codesign.crt" \
+	-key "$K/codesign.key" -www >/dev/null 2>&1 &
+S3=$!
+BG_PIDS="$BG_PIDS $S3"
+wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$R3"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$R3" >"$OUT" 2>"$ERR"
+check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
+check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
+kill "$S3"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.2:$R1" >"$OUT" 2>"$ERR"
+check "an address not among the IP subjectAltNames is refused" [ $? = 3 ]
+check "as such" grep -q "no IP subjectAltName 127.0.0.2" "$ERR"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/wrong.key" \
+	-subj /CN=wrong.example -out "$T/wrong.csr" 2>/dev/null
+printf 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n' >"$T/wrong.ext"
+openssl x509 -req -in "$T/wrong.csr" -CA "$K/root.crt" -CAkey "$K/root.key" \
+	-CAcreateserial -days 2 -extfile "$T/wrong.ext" -out "$T/wrong.crt" 2>/dev/null
+R4=$(free_port)
+ok "a relay with a certificate for another name" relay_start r4 "$R4" \
+	"$T/wrong.crt" "$T/wrong.key" "https://127.0.0.1:$DEAD"
+"${ONCE[@]}" --spool "$T/a2" --server "https://localhost:$R4" >"$OUT" 2>"$ERR"
+check "is refused by name" [ $? = 3 ]
+check "as a name mismatch" grep -q "certificate refused: .*CN" "$ERR"
+relay_stop r2; relay_stop r4
+
+# ---- the relay's own checks ---------------------------------------------------
+
+RB="https://127.0.0.1:$R1/api/v1/push"
+gz=$T/body.gz
+"$AGENT" --print --procfs "$P" 2>/dev/null | gzip >"$gz"
+push() { status "$RB" -X POST --data-binary "@$gz" -H 'Content-Encoding: gzip' "$@"; }
+check "a push without a token: 401" [ "$(push -H 'X-Podboot-Seq: 1')" = 401 ]
+check "a push with a malformed token: 401" [ "$(push -H 'Authorization: Bearer a b' -H 'X-Podboot-Seq: 1')" = 401 ]
+check "a push without a seq: 400" [ "$(push -H 'Authorization: Bearer t1')" = 400 ]
+check "a push with interval 0: 400" [ "$(push -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1' -H 'X-Podboot-Interval: 0')" = 400 ]
+check "an unknown Content-Encoding: 415" [ "$(status "$RB" -X POST --data-binary "@$gz" -H 'Content-Encoding: br' -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1')" = 415 ]
+check "gzip that is not gzip: 400" [ "$(status "$RB" -X POST --data-binary 'x 1' -H 'Content-Encoding: gzip' -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1')" = 400 ]
+check "GET of the push path: 405" [ "$(status "$RB")" = 405 ]
+check "another path: 404" [ "$(status "https://127.0.0.1:$R1/api/v1/nodes" -X POST -d x)" = 404 ]
+check "a body over the limit: 413 before it is sent" [ "$(status "$RB" -X POST -H 'Content-Length: 99999999' -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1' -d '')" = 413 ]
+check "a malformed batch: 400" [ "$(status "$RB/batch" -X POST -H 'Authorization: Bearer t1' -H 'Content-Type: application/x-podboot-batch' --data-binary 'PUSH t 1 15 0 gzip 99')" = 400 ]
+check "a push as curl sends it (Expect: 100-continue): 200" \
+	[ "$(push -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 7' -H 'Expect: 100-continue')" = 200 ]
+check "answered as relayed, with its seq" grep -q '"relayed": true, "seq": 7' "$T/.body"
+
+# A relay's spool has the same limit: 5 pushes of 400 KiB into 1 MiB.
+R6=$(free_port)
+RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$K/server-chain.crt" \
+	"$K/server.key" "https://127.0.0.1:$DEAD"
+{ printf '\037\213'; head -c 409600 /dev/urandom; } >"$T/big.gz"
+for i in 1 2 3 4 5; do
+	status "https://127.0.0.1:$R6/api/v1/push" -X POST --data-binary "@$T/big.gz" \
+		-H 'Content-Encoding: gzip' -H 'Authorization: Bearer t1' \
+		-H "X-Podboot-Seq: $i" >"$T/r6.status"
+done
+check "a relay's full spool drops its oldest batches" grep -q "dropping the oldest, 1$" "$T/r6.log"
+check "and stays within its limit" [ "$(du -sb "$T/r6" | cut -f1)" -le $((1024 * 1024 + 4096)) ]
+check "the newest push is kept" sh -c "'$AGENT' --spool-list --spool '$T/r6' | grep -q 'frame seq=5 '"
+relay_stop r6
+
+# ---- outage: spool, then replay in order, each seq once --------------------------
+
+R5=$(free_port)
+"$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" --timeout 2 \
+	--spool "$T/a5" --server "https://127.0.0.1:$R5" >"$T/a5.log" 2>&1 &
+A5=$!
+BG_PIDS="$BG_PIDS $A5"
+check "while no upstream answers, batches are spooled" \
+	wait_for 20 bash -c "[ \$(spooled '$T/a5') -ge 3 ]"
+check "and the outage is logged once" sh -c \
+	"[ \$(grep -c 'no upstream answers' '$T/a5.log') = 1 ]"
+ok "the upstream comes back" relay_start r5 "$R5" "$K/server-chain.crt" \
+	"$K/server.key" "https://127.0.0.1:$DEAD"
+check "the spool is replayed and emptied" wait_for 40 bash -c "[ \$(spooled '$T/a5') = 0 ]"
+wait_for 5 sh -c "[ \$(grep -c 'push seq=' '$T/r5.log') -ge 5 ]"
+kill -TERM "$A5"
+wait "$A5"
+check "the agent stops cleanly on SIGTERM" [ $? = 0 ]
+check "saying so" grep -q "stopping: 0 batches in the spool" "$T/a5.log"
+n=$(seqs "$T/r5.log" | wc -l)
+check "every seq arrived exactly once, in order (1..$n)" \
+	[ "$(seqs "$T/r5.log" | tr '\n' ' ')" = "$(seq 1 "$n" | tr '\n' ' ')" ]
+check "the spooled ones as replays" grep -q "push seq=1 interval=1 replay=1" "$T/r5.log"
+check "the fresh ones not" grep -q "push seq=$n interval=1 replay=0" "$T/r5.log"
+
+# ---- the spool limit drops the oldest, and counts them ------------------------------
+
+# 4096 CPUs make each batch about 100 KiB: 1 MiB holds some, not all.
+awk 'BEGIN { srand(7); print "cpu 1 2 3 4 5 6 7 8 9 10";
+	for (i = 0; i < 4096; i++) { printf "cpu%d", i;
+		for (j = 0; j < 10; j++) printf " %d", int(rand() * 1e12); print "" } }' \
+	>"$P/stat"
+"$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" --timeout 2 \
+	--spool "$T/a6" --spool-max-mb 1 --procfs "$P" \
+	--server "https://127.0.0.1:$DEAD" >"$T/a6.log" 2>&1 &
+A6=$!
+BG_PIDS="$BG_PIDS $A6"
+check "a full spool drops its oldest batch" \
+	wait_for 60 grep -q "dropping the oldest, 1$" "$T/a6.log"
+wait_for 10 grep -q "dropping the oldest, 2$" "$T/a6.log"
+kill -TERM "$A6"
+wait "$A6"
+check "the spool stays within its limit" [ "$(du -sb "$T/a6" | cut -f1)" -le $((1024 * 1024 + 4096)) ]
+"$AGENT" --spool-list --spool "$T/a6" >"$OUT" 2>"$ERR"
+check "seq 1 is gone" sh -c "! grep -q '^1 ' '$OUT'"
+last=$(awk '/interval=/ {s = $1} END {print s}' "$OUT")
+ok "the newest batch" "$AGENT" --spool-show "$last" --spool "$T/a6"
+check "counts the dropped batches" grep -q "^podboot_agent_spool_dropped_total [1-9]" "$OUT"
+check "and the failed pushes" grep -q "^podboot_agent_push_failures_total [1-9]" "$OUT"
+
+# ---- relay: acks mean on disk, batching, relay chains, replay marks -----------
+
+R7=$(free_port)
+ok "relay r7 forwards to relay r1, gathering pushes for 2 s" relay_start r7 \
+	"$R7" "$K/server-chain.crt" "$K/server.key" "https://127.0.0.1:$R1"
+before=$(grep -c 'push seq=' "$T/r1.log")
+ok "agent -> r7 -> r1" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
+ok "and once more at once" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
+check "r1 got both pushes" wait_for 10 bash -c \
+	"[ \$(grep -c 'push seq=' '$T/r1.log') = $((before + 2)) ]"
+check "in one upstream request" grep -q "batches 1\.\.2 delivered" "$T/r7.log"
+check "r7's spool is empty" [ "$(spooled "$T/r7")" = 0 ]
+relay_stop r1
+check "r1 stops cleanly on SIGTERM" [ $? = 0 ]
+ok "while r1 is down, r7 still takes pushes" \
+	"${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
+check "and has them on disk when it answers" [ "$(spooled "$T/r7")" -ge 1 ]
+check "it keeps them while r1 is down" wait_for 5 grep -q "no upstream answers" "$T/r7.log"
+ok "r1 back" relay_start r1 "$R1" "$K/server-chain.crt" "$K/server.key" \
+	"https://127.0.0.1:$DEAD"
+check "r7 replays its spool to r1" wait_for 40 bash -c "[ \$(spooled '$T/r7') = 0 ]"
+check "marking the late pushes as replays" wait_for 5 grep -q \
+	"push seq=3 interval=15 replay=1" "$T/r1.log"
+relay_stop r7
+check "r7 stops cleanly" [ $? = 0 ]
+# ---- with podboot serve, when it serves the push API ---------------------------
+
+RS=pbt_$(openssl rand -hex 32)
+RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
+sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
+	"$SITE/podboot.conf"
+printf '%s\n' "$RS" >"$T/relay.tok"
+if ! server_start; then
+	echo "FAIL - podboot serve did not start"; FAIL=$((FAIL + 1))
+elif [ "$(status "$BASE/api/v1/push" -X POST -d x)" = 404 ]; then
+	echo "skip - podboot serve does not serve /api/v1/push yet"
+else
+	Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
+	ks=$(C "$BASE/boot/stage2.ipxe?$Q" | grep -o 'ks=[^ ]*' | cut -d= -f2)
+	printf '%s\n' "${ks##*/}" >"$T/node.tok"
+	ok "--once to the server: delivered" "${ONCE[@]}" -v --spool "$T/s1" --server "$BASE"
+	check "the server answered with the node and seq" grep -q '"seq": 1' "$ERR"
+	check "the server exposes the node's series" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' | grep -q '^node_load1{.*node=\"demo-1\"'"
+	printf 'pbt_not_a_node_token\n' >"$T/bad.tok"
+	chmod 600 "$T/bad.tok"
+	"$AGENT" --once --token-file "$T/bad.tok" --ca "$ROOT" --spool "$T/s2" \
+		--server "$BASE" >"$OUT" 2>"$ERR"
+	check "a bad token: refused (exit 1)" [ $? = 1 ]
+	check "the server's 401 is reported" grep -q "refused batch 1 for good: HTTP 401" "$ERR"
+	check "and the batch is dropped, not kept to retry" [ "$(spooled "$T/s2")" = 0 ]
+
+	# Agent -> relay -> server, the relay holding its token.
+	R9=$(free_port)
+	ok "a relay in front of the server" relay_start r9 "$R9" \
+		"$K/server-chain.crt" "$K/server.key" "$BASE"
+	ok "--once through the relay to the server" \
+		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$R9"
+	check "the server accepted the relay's batch" wait_for 10 grep -q \
+		'batch 1: HTTP 200 .*"frames"' "$T/r9.log"
+	check "and the frame" grep -q '"status": 200' "$T/r9.log"
+	"$AGENT" --once --token-file "$T/bad.tok" --ca "$ROOT" --spool "$T/s2" \
+		--server "https://127.0.0.1:$R9" >"$OUT" 2>"$ERR"
+	check "a bad token through the relay: the relay reports the 401" \
+		wait_for 10 grep -q "upstream refused push seq [0-9]* .*status 401" "$T/r9.log"
+
+	# Outage of the server: the agent spools, then replays; the server
+	# never sees a seq twice.
+	"$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" \
+		--timeout 2 --spool "$T/s1" --server "$BASE" >"$T/s1.log" 2>&1 &
+	A10=$!
+	BG_PIDS="$BG_PIDS $A10"
+	wait_for 10 grep -q "HTTP 200" "$T/s1.log"
+	server_stop
+	check "server down: batches spooled" wait_for 20 bash -c "[ \$(spooled '$T/s1') -ge 3 ]"
+	server_start
+	check "server up: the spool is replayed" wait_for 30 bash -c "[ \$(spooled '$T/s1') = 0 ]"
+	kill -TERM "$A10"
+	wait "$A10"
+	sed -n 's/.*: batch \([0-9]*\): HTTP 200 .*/\1/p' "$T/s1.log" >"$T/s1.seqs"
+	check "each batch was accepted once, in order" \
+		[ "$(tr '\n' ' ' <"$T/s1.seqs")" = "$(sort -n -u "$T/s1.seqs" | tr '\n' ' ')" ]
+	check "none was a duplicate" sh -c "! grep -q '\"duplicate\": true' '$T/s1.log'"
+	check "the agent's health reached the server" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^podboot_agent_push_failures_total{.*node=\"demo-1\"} [1-9]'"
+	relay_stop r9
+fi
+relay_stop r1; relay_stop r5
+check "no sanitizer report in any agent or relay log" sh -c \
+	"! grep -l -e 'runtime error' -e 'Sanitizer' '$T'/*.log"
+
+finish
