@@ -119,10 +119,10 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 	}
 	switch (res.refusal) {
 	case METRICS_OK:
-		*result = json_pack("{s:s, s:I, s:I, s:b}", "node", g->id,
+		*result = json_pack("{s:s, s:I, s:I, s:b, s:b}", "node", g->id,
 				    "seq", (json_int_t)g->seq, "accepted",
 				    (json_int_t)res.accepted, "duplicate",
-				    res.duplicate);
+				    res.duplicate, "late", res.late);
 		status = 200;
 		break;
 	case METRICS_MALFORMED:

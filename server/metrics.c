@@ -16,6 +16,7 @@
 #define METRICS_BUCKETS 4096		/* hash buckets of ids (chained) */
 #define METRICS_LINE_MAX 65536
 #define METRICS_GROUP_STALE_S 300	/* Pushgateway groups' interval */
+#define METRICS_SEQ_WINDOW 1024		/* late batches recognised */
 
 /* One series: strings live in the entity's arena, as offsets until the
  * parse is over, then as pointers. */
@@ -40,6 +41,10 @@ struct mentity {
 	long long last_push;		/* unix seconds */
 	unsigned int interval;
 	struct store_push_state st;	/* sequence bookkeeping */
+	/* Which of the METRICS_SEQ_WINDOW seqs up to st.last_seq arrived:
+	 * bit i is seq last_seq - i.  A late batch (a relay's spool) is
+	 * told from a duplicate by it. */
+	uint64_t seen[METRICS_SEQ_WINDOW / 64];
 	struct mentity *next;
 };
 
@@ -315,23 +320,63 @@ static void metrics_fix_pointers(struct mseries *s, size_t n, char *arena)
 
 /* ---- applying --------------------------------------------------------- */
 
-/* Sequence bookkeeping: 1 if @seq is new for @e (and counts gaps). */
-static int metrics_seq_new(struct metrics *m, struct mentity *e,
-			   unsigned long long seq)
+/* Shift the window of seen seqs up by @by (new seqs above last_seq). */
+static void metrics_seq_shift(uint64_t *seen, unsigned long long by)
 {
+	size_t words = METRICS_SEQ_WINDOW / 64, w = (size_t)(by / 64), i;
+	unsigned int b = (unsigned int)(by % 64);
+
+	if (by >= METRICS_SEQ_WINDOW) {
+		memset(seen, 0, words * sizeof(*seen));
+		return;
+	}
+	for (i = words; i-- > 0;) {
+		uint64_t v = i >= w ? seen[i - w] << b : 0;
+
+		if (b && i >= w + 1)
+			v |= seen[i - w - 1] >> (64 - b);
+		seen[i] = v;
+	}
+}
+
+enum metrics_seq { SEQ_NEW, SEQ_LATE, SEQ_DUPLICATE };
+
+/*
+ * Classify @seq for @e: newer than any seen (SEQ_NEW: gaps counted),
+ * older but never seen (SEQ_LATE: a gap filled), or seen before.
+ */
+static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
+					  unsigned long long seq)
+{
+	unsigned long long back;
+
 	if (seq == 0)
-		return 1;
-	if (seq <= e->st.last_seq) {
-		e->st.duplicates++;
-		m->duplicates++;
-		return 0;
+		return SEQ_NEW;
+	if (seq > e->st.last_seq) {
+		if (e->st.last_seq && seq > e->st.last_seq + 1) {
+			e->st.gaps += seq - e->st.last_seq - 1;
+			m->gaps += seq - e->st.last_seq - 1;
+		}
+		metrics_seq_shift(e->seen, e->st.last_seq ?
+						   seq - e->st.last_seq :
+						   METRICS_SEQ_WINDOW);
+		e->seen[0] |= 1;
+		e->st.last_seq = seq;
+		return SEQ_NEW;
 	}
-	if (e->st.last_seq && seq > e->st.last_seq + 1) {
-		e->st.gaps += seq - e->st.last_seq - 1;
-		m->gaps += seq - e->st.last_seq - 1;
+	back = e->st.last_seq - seq;
+	if (back < METRICS_SEQ_WINDOW &&
+	    !(e->seen[back / 64] & (1ULL << (back % 64)))) {
+		e->seen[back / 64] |= 1ULL << (back % 64);
+		if (e->st.gaps)
+			e->st.gaps--;
+		if (m->gaps)
+			m->gaps--;
+		return SEQ_LATE;
 	}
-	e->st.last_seq = seq;
-	return 1;
+	e->st.duplicates++;
+	m->duplicates++;
+	return SEQ_DUPLICATE;
 }
 
 /* Copy an old series into the new set (its strings into the arena). */
@@ -402,10 +447,25 @@ static int metrics_install(struct metrics *m, const struct config *cfg,
 			 cfg->max_series_total);
 		return 0;
 	}
-	if (!metrics_seq_new(m, e, p->seq)) {
+	switch (metrics_seq_check(m, e, p->seq)) {
+	case SEQ_DUPLICATE:
 		res->duplicate = 1;
 		res->accepted = e->n;
 		return 0;
+	case SEQ_LATE:
+		/* Delivered, but older than what the node holds: counted, and
+		 * the newer samples stay. */
+		e->st.pushes++;
+		m->pushes++;
+		if (p->replay) {
+			e->st.replays++;
+			m->replays++;
+		}
+		res->late = 1;
+		res->accepted = mp->n;
+		return 0;
+	case SEQ_NEW:
+		break;
 	}
 	metrics_fix_pointers(mp->series, mp->n, mp->arena.data);
 	m->total = m->total - e->n + mp->n;
@@ -924,6 +984,8 @@ static int metrics_load_one(void *ctx, const struct store_push_state *p)
 	if (!e)
 		return -ENOMEM;
 	e->st = *p;
+	/* What came before a restart counts as seen: never applied twice. */
+	memset(e->seen, 0xff, sizeof(e->seen));
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct metrics_push {
 struct metrics_result {
 	enum metrics_refusal refusal;
 	int duplicate;		/* seq already seen: nothing changed */
+	int late;		/* older seq never seen: counted, not applied */
 	size_t accepted;	/* samples now held for the id */
 	char err[256];
 };

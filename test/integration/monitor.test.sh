@@ -135,6 +135,14 @@ printf 'not gzip at all' >"$T/bad.gz"
 check "bad gzip: 400" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
 	-H "Authorization: Bearer $TOKEN" -H 'Content-Encoding: gzip' -H 'X-Podboot-Seq: 5003' \
 	--data-binary @"$T/bad.gz" "$BASE/api/v1/push")" = 400 ]
+# Sequence bookkeeping: a late batch (say, from a relay's spool) is not a
+# duplicate; a batch seen twice is.
+push 6000 "$T/low" >/dev/null
+push 6002 "$T/low" >/dev/null
+check "a late, never-seen sequence is accepted" [ "$(push 6001 "$T/low")" = 200 ]
+check "and reported late, not duplicate" sh -c "grep -q '\"late\": true' '$T/.body' && grep -q '\"duplicate\": false' '$T/.body'"
+check "the same sequence again is a duplicate" [ "$(push 6001 "$T/low")" = 200 ]
+check "reported as such" grep -q '"duplicate": true' "$T/.body"
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics2" "$BASE/metrics"
 check "after all that the node's last good push still stands" grep -q \
 	'node_load1{pod="demo",node="demo-1"} 0.5' "$T/metrics2"
