@@ -97,7 +97,7 @@ e2e: $(PODBOOT) agent-static
 
 # Installs, builds, sets up the embedded default and runs the main job.
 run: deps
-	$(MAKE) all
+	$(MAKE) all agent-static
 	scripts/run-demo
 
 bench: deps
