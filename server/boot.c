@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,8 +27,20 @@ struct boot_entry {
 	struct boot_entry *next;
 };
 
+/* The newest version of an artifact, remembered briefly: every stage2
+ * names two, and the database need not be asked thousands of times a
+ * second for the same answer. */
+#define BOOT_ART_SLOTS 64
+#define BOOT_ART_TTL_MS 1000
+
+struct boot_art {
+	struct store_artifact a;
+	long long at_ms;		/* 0: empty */
+};
+
 struct boot_cache {
 	pthread_mutex_t lock;
+	struct boot_art arts[BOOT_ART_SLOTS];
 	struct boot_entry **buckets;
 	size_t n_buckets;
 	size_t count;
@@ -58,6 +71,7 @@ static void boot_cache_clear_locked(struct boot_cache *c)
 	struct boot_entry *e, *next;
 	size_t i;
 
+	memset(c->arts, 0, sizeof(c->arts));
 	for (i = 0; i < c->n_buckets; i++) {
 		for (e = c->buckets[i]; e; e = next) {
 			next = e->next;
@@ -151,6 +165,49 @@ static void boot_cache_put(struct boot_cache *c, const uint8_t *key,
 	c->buckets[b] = e;
 	c->count++;
 	pthread_mutex_unlock(&c->lock);
+}
+
+static long long boot_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The newest version of artifact @name, at most BOOT_ART_TTL_MS old: a
+ * new upload (or an offline publish) shows in stage2 within a second.
+ */
+static int boot_artifact(struct server *srv, const char *name,
+			 struct store_artifact *out)
+{
+	struct boot_cache *c = srv->boot;
+	long long now = boot_now_ms();
+	struct boot_art *slot;
+	uint32_t h = 2166136261u;
+	const char *p;
+	int rc;
+
+	for (p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	slot = &c->arts[h % BOOT_ART_SLOTS];
+	pthread_mutex_lock(&c->lock);
+	if (slot->at_ms && now - slot->at_ms < BOOT_ART_TTL_MS &&
+	    strcmp(slot->a.name, name) == 0) {
+		*out = slot->a;
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	rc = store_artifact_get(srv->store, name, NULL, out);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	slot->a = *out;
+	slot->at_ms = now;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
 }
 
 /* The signature of @script, from the cache or freshly made. */
@@ -316,8 +373,8 @@ static int boot_render_install(struct server *srv, struct server_gen *gen,
 	char cmdline[1536], gen_s[16], token[NODE_TOKEN_MAX], unknown[64];
 	int rc;
 
-	if (store_artifact_get(srv->store, p->kernel, NULL, &k) != 0 ||
-	    store_artifact_get(srv->store, p->initrd, NULL, &i) != 0) {
+	if (boot_artifact(srv, p->kernel, &k) != 0 ||
+	    boot_artifact(srv, p->initrd, &i) != 0) {
 		snprintf(err, err_size, "profile %s: artifact %s or %s is not "
 					"published yet", p->name, p->kernel,
 			 p->initrd);

@@ -1642,7 +1642,7 @@ static const struct config_key config_limits_keys[] = {
 	  .min = 1, .max = 1000, .def = 5 },
 	{ .name = "threads", .parse = config_key_uint,
 	  .off = offsetof(struct config, threads),
-	  .min = 1, .max = 64, .def = 4 },
+	  .min = 0, .max = 64, .def = 0 },
 };
 
 static const struct config_group config_limits = {

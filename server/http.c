@@ -19,7 +19,7 @@
 /* After a refusal, body bytes read and dropped before hanging up. */
 #define HTTP_DISCARD_MAX (64ULL * 1024 * 1024)
 /* Memory for one connection's headers and buffers: bounds header size. */
-#define HTTP_CONN_MEMORY (128 * 1024)
+#define HTTP_CONN_MEMORY (32 * 1024)
 /* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
 #define HTTP_TLS_PRIORITIES \
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+SHA256:+SHA384:" \
@@ -450,6 +450,16 @@ int http_listen(const char *addr, unsigned int port)
 	return fd;
 }
 
+/* Worker threads: as configured, or one per CPU. */
+static unsigned int http_threads(const struct config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->threads)
+		return cfg->threads;
+	return cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned int)cpus;
+}
+
 struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 			      int listen_fd, int plain)
 {
@@ -461,7 +471,7 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 			     MHD_USE_ITC | MHD_USE_TURBO;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },
-		{ MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, http_threads(cfg), NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
