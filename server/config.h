@@ -112,7 +112,7 @@ struct config {
 	unsigned int max_connections;
 	unsigned int timeout_s;
 	unsigned int keep_versions;
-	unsigned int threads;		/* 0: one per CPU */
+	unsigned int threads;		/* 0: two per CPU */
 	enum config_unknown unknown;
 	/* monitoring */
 	unsigned int down_after;	/* intervals without a push: down */

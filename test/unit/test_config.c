@@ -219,7 +219,7 @@ static void test_init_file(void)
 	CU_ASSERT_EQUAL(cfg->max_connections, 1024);
 	CU_ASSERT_EQUAL(cfg->timeout_s, 30);
 	CU_ASSERT_EQUAL(cfg->keep_versions, 5);
-	CU_ASSERT_EQUAL(cfg->threads, 0);	/* one per CPU */
+	CU_ASSERT_EQUAL(cfg->threads, 0);	/* two per CPU */
 	CU_ASSERT_EQUAL(cfg->unknown, CONFIG_UNKNOWN_IGNORE);
 
 	CU_ASSERT_EQUAL_FATAL(cfg->n_pods, 1);
@@ -293,7 +293,7 @@ static void test_defaults_and_options(void)
 	CU_ASSERT_EQUAL(cfg->max_connections, 1024);
 	CU_ASSERT_EQUAL(cfg->timeout_s, 30);
 	CU_ASSERT_EQUAL(cfg->keep_versions, 5);
-	CU_ASSERT_EQUAL(cfg->threads, 0);	/* one per CPU */
+	CU_ASSERT_EQUAL(cfg->threads, 0);	/* two per CPU */
 	CU_ASSERT_EQUAL(cfg->unknown, CONFIG_UNKNOWN_IGNORE);
 	CU_ASSERT_STRING_EQUAL(cfg->profiles[0].cmdline, "");
 	CU_ASSERT_EQUAL(cfg->n_pods, 0);
