@@ -102,7 +102,7 @@ run: deps
 
 bench: deps
 	scripts/deps bench
-	$(MAKE) all
+	$(MAKE) all agent-static
 	test/bench/sign.sh
 	test/bench/serve.sh
 	test/bench/monitor.sh

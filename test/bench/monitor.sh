@@ -51,7 +51,8 @@
 #
 # Environment:
 #   PODBOOT         podboot binary (default: build/podboot in this repository)
-#   PODBOOT_AGENT   podboot-agent binary (default: build/podboot-agent)
+#   PODBOOT_AGENT   podboot-agent binary (default: build/podboot-agent-static,
+#                   the build nodes get, else build/podboot-agent)
 #   BENCH_DURATION  seconds of each wrk run (default 10)
 #   BENCH_ROUNDS    rounds of benchmark 1, each running wrk against both
 #                   servers; runs of benchmark 2 for node_exporter, and for
@@ -68,6 +69,9 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/../.." && pwd)
 
 PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
+if [[ -z ${PODBOOT_AGENT:-} && -x $repo_dir/build/podboot-agent-static ]]; then
+	PODBOOT_AGENT=$repo_dir/build/podboot-agent-static
+fi
 PODBOOT_AGENT=${PODBOOT_AGENT:-$repo_dir/build/podboot-agent}
 DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
