@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "alert.h"
 #include "error.h"
+#include "gzip.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
@@ -32,37 +31,6 @@ struct ingest {
 };
 
 /* ---- helpers ---------------------------------------------------------- */
-
-/* Inflate a gzip body into @out, at most @max bytes; 0 or -EINVAL. */
-static int ingest_gunzip(const struct pbuf *in, struct pbuf *out)
-{
-	unsigned char chunk[65536];
-	z_stream z;
-	int zr, rc = 0;
-
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return -ENOMEM;
-	z.next_in = (unsigned char *)in->data;
-	z.avail_in = (uInt)in->len;
-	do {
-		z.next_out = chunk;
-		z.avail_out = sizeof(chunk);
-		zr = inflate(&z, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END) {
-			rc = -EINVAL;
-			break;
-		}
-		if (pbuf_append(out, chunk, sizeof(chunk) - z.avail_out)) {
-			rc = -PB_ETOOBIG;
-			break;
-		}
-	} while (zr != Z_STREAM_END && (z.avail_in || !z.avail_out));
-	if (rc == 0 && zr != Z_STREAM_END)
-		rc = -EINVAL;	/* truncated */
-	inflateEnd(&z);
-	return rc;
-}
 
 /* Numbers from headers: absent gives @def; bad gives -1. */
 static long long ingest_number(const char *v, long long def, long long max)
@@ -96,7 +64,7 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 
 	pbuf_init(&plain, r->gen->cfg->max_push);
 	if (g->gzip) {
-		rc = ingest_gunzip(raw, &plain);
+		rc = gzip_decompress(raw->data, raw->len, &plain);
 		doc = &plain;
 	}
 	if (rc == -PB_ETOOBIG) {

@@ -1,6 +1,6 @@
-/* gzip.h: gzip compression of push bodies (zlib). */
-#ifndef PODBOOT_AGENT_GZIP_H
-#define PODBOOT_AGENT_GZIP_H
+/* gzip.h: gzip bodies of metric pushes, both ways (zlib): agent and server. */
+#ifndef PODBOOT_GZIP_H
+#define PODBOOT_GZIP_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* gzip.c: gzip compression of push bodies (zlib). */
+/* gzip.c: gzip bodies of metric pushes, both ways (zlib): agent and server. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
