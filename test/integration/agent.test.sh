@@ -42,7 +42,8 @@ free_port() {
 relay_start() {
 	local name=$1 port=$2 cert=$3 key=$4 u pid args=(); shift 4
 	for u in "$@"; do args+=(--server "$u"); done
-	"$AGENT" --relay -v --listen "0.0.0.0:$port" --cert "$cert" --key "$key" \
+	local addr=${RELAY_ADDR:-127.0.0.1}
+	"$AGENT" --relay -v --listen "$addr:$port" --cert "$cert" --key "$key" \
 		--relay-token-file "$T/relay.tok" --ca "$ROOT" --timeout 2 \
 		--spool "$T/$name" --batch-interval 2 ${RELAY_EXTRA:-} "${args[@]}" \
 		>>"$T/$name.log" 2>&1 &
@@ -51,8 +52,8 @@ relay_start() {
 	BG_PIDS="$BG_PIDS $pid"
 	# Only a readiness probe (-k: some tests give the relay an untrusted
 	# certificate on purpose); and it must be our relay that answers.
-	wait_for 10 curl -fsk "https://127.0.0.1:$port/healthz" &&
-		grep -q "relay listening on https://0.0.0.0:$port," "$T/$name.log" &&
+	wait_for 10 curl -fsk "https://$addr:$port/healthz" &&
+		grep -q "relay listening on https://$addr:$port," "$T/$name.log" &&
 		kill -0 "$pid" 2>/dev/null
 }
 
@@ -297,9 +298,13 @@ wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$R3"
 check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
 kill "$S3"
-"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.2:$R1" >"$OUT" 2>"$ERR"
+RX=$(free_port)
+RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$K/server-chain.crt" "$K/server.key" \
+	"https://127.0.0.1:$DEAD"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.2:$RX" >"$OUT" 2>"$ERR"
 check "an address not among the IP subjectAltNames is refused" [ $? = 3 ]
 check "as such" grep -q "no IP subjectAltName 127.0.0.2" "$ERR"
+relay_stop rx
 openssl req -new -newkey rsa:2048 -nodes -keyout "$T/wrong.key" \
 	-subj /CN=wrong.example -out "$T/wrong.csr" 2>/dev/null
 printf 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n' >"$T/wrong.ext"
@@ -361,7 +366,7 @@ check "and the outage is logged once" sh -c \
 	"[ \$(grep -c 'no upstream answers' '$T/a5.log') = 1 ]"
 ok "the upstream comes back" relay_start r5 "$R5" "$K/server-chain.crt" \
 	"$K/server.key" "https://127.0.0.1:$DEAD"
-check "the spool is replayed and emptied" wait_for 40 bash -c "[ \$(spooled '$T/a5') = 0 ]"
+check "the spool is replayed and emptied" wait_for 90 bash -c "[ \$(spooled '$T/a5') = 0 ]"
 wait_for 5 sh -c "[ \$(grep -c 'push seq=' '$T/r5.log') -ge 5 ]"
 kill -TERM "$A5"
 wait "$A5"
@@ -485,6 +490,38 @@ else
 		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
 		 grep -q '^podboot_agent_push_failures_total{.*node=\"demo-1\"} [1-9]'"
 	relay_stop r9
+
+	# Relay failover: the active relay is killed under steady pushes;
+	# they go on through the standby.  Restarted, the killed relay
+	# forwards what it had acknowledged: the server sees no gap.
+	RA=$(free_port)
+	RB=$(free_port)
+	ok "active relay" relay_start ra "$RA" "$K/server-chain.crt" \
+		"$K/server.key" "$BASE"
+	ok "standby relay" relay_start rb "$RB" "$K/server-chain.crt" \
+		"$K/server.key" "$BASE"
+	"$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" \
+		--timeout 2 --spool "$T/s3" --server "https://127.0.0.1:$RA" \
+		--server "https://127.0.0.1:$RB" >"$T/s3.log" 2>&1 &
+	A11=$!
+	BG_PIDS="$BG_PIDS $A11"
+	check "pushes flow through the active relay" wait_for 15 bash -c \
+		"[ \$(grep -c 'push seq=' '$T/ra.log') -ge 2 ]"
+	kill -KILL "$ra_PID"
+	wait "$ra_PID" 2>/dev/null
+	check "the active relay killed, pushes continue through the standby" \
+		wait_for 20 bash -c "[ \$(grep -c 'push seq=' '$T/rb.log') -ge 3 ]"
+	check "and the standby forwards them to the server" wait_for 15 grep -q \
+		'"status": 200' "$T/rb.log"
+	kill -TERM "$A11"
+	wait "$A11"
+	ok "the killed relay restarts on its spool" relay_start ra "$RA" \
+		"$K/server-chain.crt" "$K/server.key" "$BASE"
+	check "and drains it" wait_for 20 bash -c "[ \$(spooled '$T/ra') = 0 ]"
+	check "the server saw no gap in the node's sequence" wait_for 10 sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+		 '$BASE/api/v1/nodes/demo-1' | jq -e '.health.gaps == 0' >/dev/null"
+	relay_stop ra; relay_stop rb
 fi
 relay_stop r1; relay_stop r5
 check "no sanitizer report in any agent or relay log" sh -c \
