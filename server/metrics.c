@@ -200,6 +200,23 @@ static int metrics_in_family(const char *family, const char *name)
 	return 0;
 }
 
+/* Room for one more series in the set being built; 0 or -ENOMEM. */
+static int metrics_grow(struct metrics_parse *mp)
+{
+	struct mseries *grown;
+	size_t cap;
+
+	if (mp->n < mp->cap)
+		return 0;
+	cap = mp->cap ? 2 * mp->cap : 256;
+	grown = realloc(mp->series, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	mp->series = grown;
+	mp->cap = cap;
+	return 0;
+}
+
 static int metrics_parse_type(void *ctx, const char *name, enum prom_type t)
 {
 	struct metrics_parse *mp = ctx;
@@ -259,7 +276,7 @@ static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s,
 static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 {
 	struct metrics_parse *mp = ctx;
-	struct mseries *ms, *grown;
+	struct mseries *ms;
 	long name, labels, family;
 	int typed = metrics_in_family(mp->family, s->name);
 
@@ -274,13 +291,8 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 		mp->reserved = 1;
 		return -EPERM;
 	}
-	if (mp->n == mp->cap) {
-		mp->cap = mp->cap ? 2 * mp->cap : 256;
-		grown = realloc(mp->series, mp->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		mp->series = grown;
-	}
+	if (metrics_grow(mp) != 0)
+		return -ENOMEM;
 	name = metrics_arena_add(&mp->arena, s->name, strlen(s->name));
 	labels = metrics_labels_text(&mp->arena, s, mp->group);
 	if (labels == -2) {
@@ -383,16 +395,11 @@ static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
 static int metrics_copy_series(struct metrics_parse *mp,
 			       const struct mseries *old)
 {
-	struct mseries *ms, *grown;
+	struct mseries *ms;
 	long name, labels, family;
 
-	if (mp->n == mp->cap) {
-		mp->cap = mp->cap ? 2 * mp->cap : 256;
-		grown = realloc(mp->series, mp->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		mp->series = grown;
-	}
+	if (metrics_grow(mp) != 0)
+		return -ENOMEM;
 	name = metrics_arena_add(&mp->arena, old->name, strlen(old->name));
 	labels = metrics_arena_add(&mp->arena, old->labels,
 				   strlen(old->labels));
