@@ -2407,3 +2407,60 @@ int config_token_allows(const struct config_token *tok, const char *scope)
 	}
 	return 0;
 }
+
+/* ---- Nodes added at run time (assignments) ---- */
+
+static const struct config_profile *config_profile_by_name(
+	const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_profiles; i++)
+		if (strcmp(cfg->profiles[i].name, name) == 0)
+			return &cfg->profiles[i];
+	return NULL;
+}
+
+int config_add_node(struct config *cfg, const char *hostname,
+		    const char *mac, const char *pod, const char *profile,
+		    const char *address, char *err, size_t err_size)
+{
+	const struct config_profile *prof;
+	const struct config_pod *p;
+	struct config_node *nodes, *n;
+	char norm[18];
+
+	p = config_pod_by_name(cfg, pod);
+	prof = p ? config_profile_by_name(cfg, profile && *profile ? profile :
+							       p->profile) :
+		   NULL;
+	if (config_hostname_valid(hostname) != 0 ||
+	    config_mac_normalise(mac, norm) != 0 || !p || !prof ||
+	    (address && *address && !config_ip_family(address))) {
+		snprintf(err, err_size, "%s: hostname, MAC, pod, profile or "
+					"address not valid",
+			 hostname);
+		return -PB_EBAD_NAME;
+	}
+	if (config_node_by_id(cfg, hostname) || config_node_by_mac(cfg, norm)) {
+		snprintf(err, err_size, "%s (%s): hostname or MAC is already "
+					"configured",
+			 hostname, norm);
+		return -EEXIST;
+	}
+	nodes = realloc(cfg->nodes, (cfg->n_nodes + 1) * sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	cfg->nodes = nodes;
+	n = &nodes[cfg->n_nodes++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->hostname, sizeof(n->hostname), "%s", hostname);
+	memcpy(n->mac, norm, sizeof(n->mac));
+	snprintf(n->address, sizeof(n->address), "%s", address ? address : "");
+	n->pod = p;
+	n->profile = prof;
+	qsort(cfg->nodes, cfg->n_nodes, sizeof(*cfg->nodes),
+	      config_node_mac_cmp);
+	free(cfg->nodes_by_id);
+	return config_index_ids(cfg);
+}

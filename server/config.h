@@ -148,6 +148,20 @@ struct config {
 int config_load(const char *path, struct config **out, char *err,
 		size_t err_size);
 
+/**
+ * Add a node that is not in the file (a discovered machine assigned
+ * through the API) to a loaded configuration, validated like the file's
+ * own: grammar, pod and profile exist, hostname and MAC unused.  Node
+ * pointers taken before the call become invalid.
+ *
+ * @v profile		"" or NULL for the pod's default
+ * @v address		"" or NULL for none
+ * @ret rc		0, -PB_EBAD_NAME or -EEXIST (reason in @err), -ENOMEM
+ */
+int config_add_node(struct config *cfg, const char *hostname,
+		    const char *mac, const char *pod, const char *profile,
+		    const char *address, char *err, size_t err_size);
+
 /** Free a configuration; NULL is fine. */
 void config_free(struct config *cfg);
 

@@ -1,9 +1,11 @@
 /* node.c: the install lifecycle seen from the node: tokens, kickstart,
  * completion, and the operator's re-arm. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nettle/hmac.h>
 
@@ -12,6 +14,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "node.h"
+#include "promtext.h"
 #include "routes.h"
 #include "template.h"
 #include "token.h"
@@ -304,6 +307,79 @@ static const struct node_action node_actions[] = {
 	  NODE_ARMED, 1 },
 };
 
+/*
+ * POST /api/v1/nodes/mac-HEX/assign {"hostname", "pod", "profile"?,
+ * "address"?}: a discovered machine joins a pod.  Recorded in the store,
+ * then a reload makes it a configured, armed node.
+ */
+static void node_assign(struct http_req *r, const char *id)
+{
+	struct pbuf *b = r->ctx;
+	struct store_assignment a;
+	struct store_node n;
+	struct config *trial = NULL;
+	const char *host = NULL, *pod = NULL, *prof = "", *addr = "";
+	json_error_t jerr;
+	json_t *body = NULL;
+	char err[CONFIG_ERR_MAX] = "";
+	int rc;
+
+	if (r->plain) {
+		http_reply_error(r, 403, "operator actions need HTTPS");
+		return;
+	}
+	if (!http_require_scope(r, "rearm"))
+		return;
+	if (store_node_get(r->srv->store, id, &n) != 0 ||
+	    n.state != NODE_DISCOVERED) {
+		http_reply_error(r, 404, "%s is not a discovered machine", id);
+		return;
+	}
+	body = b && b->len ? json_loadb(b->data, b->len, 0, &jerr) : NULL;
+	if (!body || json_unpack(body, "{s:s, s:s, s?s, s?s}", "hostname",
+				 &host, "pod", &pod, "profile", &prof,
+				 "address", &addr) != 0) {
+		json_decref(body);
+		http_reply_error(r, 400, "expected JSON {\"hostname\": ..., "
+					 "\"pod\": ..., \"profile\": ..., "
+					 "\"address\": ...}");
+		return;
+	}
+	/* Validate against the running configuration, on a scratch copy. */
+	rc = config_load(r->gen->cfg->path, &trial, err, sizeof(err));
+	if (rc == 0)
+		rc = config_add_node(trial, host, n.mac, pod, prof, addr, err,
+				     sizeof(err));
+	config_free(trial);
+	memset(&a, 0, sizeof(a));
+	memcpy(a.mac, n.mac, sizeof(a.mac));
+	snprintf(a.hostname, sizeof(a.hostname), "%s", host);
+	snprintf(a.pod, sizeof(a.pod), "%s", pod);
+	snprintf(a.profile, sizeof(a.profile), "%s", prof);
+	snprintf(a.address, sizeof(a.address), "%s", addr);
+	json_decref(body);
+	if (rc == 0)
+		rc = store_assign_add(r->srv->store, &a);
+	if (rc == -EEXIST || rc == -PB_EBAD_NAME) {
+		http_reply_error(r, rc == -EEXIST ? 409 : 400, "%s",
+				 rc == -EEXIST && !err[0] ?
+					 "hostname or MAC already assigned" :
+					 err);
+		return;
+	}
+	if (rc != 0) {
+		http_reply_error(r, 500, "assigning %s: %s", id, pb_strerror(rc));
+		return;
+	}
+	store_event_add(r->srv->store, "assign", a.hostname,
+			"%s (%s) assigned to pod %s from %s", id, a.mac, a.pod,
+			r->client);
+	kill(getpid(), SIGHUP);	/* the reload makes it a configured node */
+	http_reply_json(r, 202, json_pack("{s:s, s:s, s:s, s:s}", "node",
+					  a.hostname, "mac", a.mac, "pod", a.pod,
+					  "state", "armed after the reload"));
+}
+
 static void node_post(struct http_req *r)
 {
 	const struct node_action *a = NULL;
@@ -321,6 +397,10 @@ static void node_post(struct http_req *r)
 	}
 	memcpy(id, r->rest, len);
 	id[len] = '\0';
+	if (strcmp(slash + 1, "assign") == 0) {
+		node_assign(r, id);
+		return;
+	}
 	for (i = 0; i < sizeof(node_actions) / sizeof(node_actions[0]); i++)
 		if (strcmp(slash + 1, node_actions[i].name) == 0)
 			a = &node_actions[i];
@@ -379,29 +459,44 @@ static void node_post(struct http_req *r)
 					  "generation", (int)n.generation));
 }
 
-/* A small body is allowed (and ignored): some clients always send one. */
+/* A small body: assign's JSON; other actions ignore theirs. */
 static int node_body(struct http_req *r, const char *data, size_t len)
 {
-	size_t seen = (size_t)(uintptr_t)r->ctx;
+	struct pbuf *b = r->ctx;
 
-	(void)data;
-	if (len > HTTP_SMALL_BODY_MAX - seen) {
+	if (!b || pbuf_append(b, data, len) != 0) {
 		http_body_refuse(r, 413, "body larger than %d bytes",
 				 HTTP_SMALL_BODY_MAX);
 		return -1;
 	}
-	r->ctx = (void *)(uintptr_t)(seen + len);
 	return 0;
 }
 
 static void node_start(struct http_req *r)
 {
-	(void)r;	/* everything happens once the body is in */
+	struct pbuf *b = calloc(1, sizeof(*b));
+
+	if (b)
+		pbuf_init(b, HTTP_SMALL_BODY_MAX);
+	r->ctx = b;	/* everything else happens once the body is in */
+}
+
+static void node_cleanup(struct http_req *r, int completed)
+{
+	struct pbuf *b = r->ctx;
+
+	(void)completed;
+	if (b) {
+		pbuf_free(b);
+		free(b);
+	}
+	r->ctx = NULL;
 }
 
 const struct http_route routes_node[] = {
 	{ "GET", "/ks/", 0, node_kickstart, NULL, NULL, NULL, 1 },
-	{ "POST", "/api/v1/nodes/", 0, node_start, node_body, node_post, NULL,
+	{ "POST", "/api/v1/nodes/", 0, node_start, node_body, node_post,
+	  node_cleanup,
 	  1 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
 };

@@ -172,6 +172,22 @@ static int serve_secret(struct server *srv)
 	return rc;
 }
 
+static int serve_assignment(void *ctx, const struct store_assignment *a)
+{
+	char err[CONFIG_ERR_MAX];
+
+	if (config_add_node(ctx, a->hostname, a->mac, a->pod, a->profile,
+			    a->address, err, sizeof(err)) != 0)
+		log_warn("assignment ignored: %s", err);
+	return 0;
+}
+
+/* Machines assigned through the API join the file's nodes. */
+static int serve_assignments(struct server *srv, struct config *cfg)
+{
+	return store_assign_list(srv->store, serve_assignment, cfg);
+}
+
 /* Every configured node exists in the store (new ones armed). */
 static int serve_sync_nodes(struct server *srv, const struct config *cfg)
 {
@@ -341,7 +357,9 @@ static void serve_reload(struct server *srv, const char *path,
 	    strcmp(gen->cfg->data_dir, cur->data_dir) != 0)
 		log_warn("listen address, ports or data_dir changed: they "
 			 "take effect at the next restart");
-	rc = serve_sync_nodes(srv, gen->cfg);
+	rc = serve_assignments(srv, gen->cfg);
+	if (rc == 0)
+		rc = serve_sync_nodes(srv, gen->cfg);
 	if (rc == 0)
 		rc = serve_restart_daemons(srv, gen, l, &next);
 	retired = rc == 0 ? malloc(sizeof(*retired)) : NULL;
@@ -465,6 +483,7 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = store_open(&srv->store, srv->data_dir)) != 0 ||
+	    (rc = serve_assignments(srv, gen->cfg)) != 0 ||
 	    (rc = serve_sync_nodes(srv, gen->cfg)) != 0) {
 		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
 		goto out;

@@ -79,6 +79,14 @@ static const char *const store_migrations[] = {
 	" duplicates INTEGER NOT NULL,"
 	" gaps INTEGER NOT NULL,"
 	" replays INTEGER NOT NULL);",
+	/* 3: discovered machines assigned through the API */
+	"CREATE TABLE assignments ("
+	" mac TEXT PRIMARY KEY NOT NULL,"
+	" hostname TEXT NOT NULL UNIQUE,"
+	" pod TEXT NOT NULL,"
+	" profile TEXT NOT NULL DEFAULT '',"
+	" address TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL);",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -1176,6 +1184,79 @@ int store_push_load(struct store *st,
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->lock);
 	/* Callbacks run without the lock, like every list. */
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = cb(ctx, &rows[i]);
+	free(rows);
+	return rc;
+}
+
+int store_assign_add(struct store *st, const struct store_assignment *a)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO assignments (mac, hostname, pod, "
+			       "profile, address, created) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "preparing an assignment");
+	if (rc == 0 &&
+	    (store_bind_text(s, 1, a->mac) || store_bind_text(s, 2, a->hostname) ||
+	     store_bind_text(s, 3, a->pod) || store_bind_text(s, 4, a->profile) ||
+	     store_bind_text(s, 5, a->address) ||
+	     sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL))))
+		rc = store_fail(st, "binding an assignment");
+	if (rc == 0) {
+		step = sqlite3_step(s);
+		if ((step & 0xff) == SQLITE_CONSTRAINT)
+			rc = -EEXIST;
+		else if (step != SQLITE_DONE)
+			rc = store_fail(st, "recording an assignment");
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_assign_list(struct store *st,
+		      int (*cb)(void *ctx, const struct store_assignment *a),
+		      void *ctx)
+{
+	struct store_assignment *rows = NULL, *tmp;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step = SQLITE_DONE;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT mac, hostname, pod, profile, address "
+			       "FROM assignments ORDER BY created, mac",
+			       -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "reading assignments");
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			tmp = realloc(rows, cap * sizeof(*rows));
+			if (!tmp) {
+				rc = -ENOMEM;
+				break;
+			}
+			rows = tmp;
+		}
+		memset(&rows[n], 0, sizeof(rows[n]));
+		store_col_text(s, 0, rows[n].mac, sizeof(rows[n].mac));
+		store_col_text(s, 1, rows[n].hostname, sizeof(rows[n].hostname));
+		store_col_text(s, 2, rows[n].pod, sizeof(rows[n].pod));
+		store_col_text(s, 3, rows[n].profile, sizeof(rows[n].profile));
+		store_col_text(s, 4, rows[n].address, sizeof(rows[n].address));
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(st, "reading assignments");
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = cb(ctx, &rows[i]);
 	free(rows);

@@ -163,6 +163,24 @@ struct store_push_state {
 	unsigned long long replays;
 };
 
+/* A discovered machine assigned to a pod through the API: it joins the
+ * configuration's nodes at every load. */
+struct store_assignment {
+	char mac[18];
+	char hostname[64];
+	char pod[64];
+	char profile[64];	/* "" for the pod's default */
+	char address[64];	/* "" for none */
+};
+
+/** Record an assignment; -EEXIST if the MAC or hostname is taken. */
+int store_assign_add(struct store *st, const struct store_assignment *a);
+
+/** Call @cb for every assignment, oldest first. */
+int store_assign_list(struct store *st,
+		      int (*cb)(void *ctx, const struct store_assignment *a),
+		      void *ctx);
+
 /** Save @n push states in one transaction (insert or replace). */
 int store_push_save(struct store *st, const struct store_push_state *p,
 		    size_t n);

@@ -77,6 +77,30 @@ check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
 	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes?state=discovered' |
 	grep -q '\"id\": \"mac-0200000a0b\|mac-020000000a0b'"
 check "a hyphenated MAC is accepted" [ "$(status "$BASE/boot/stage2.ipxe?mac=02-00-00-00-0a-0b")" = 200 ]
+
+# Assigning the discovered machine through the API.
+check "assign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -d '{"hostname": "late-2", "pod": "demo"}')" = 401 ]
+check "assign refuses an unknown pod" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "nope"}')" = 400 ]
+check "assign refuses a taken hostname" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-1", "pod": "demo"}')" = 409 ]
+check "assign refuses a machine that was not discovered" [ "$(status "$BASE/api/v1/nodes/storm-1/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "x", "pod": "demo"}')" = 404 ]
+check "assign a discovered machine to a pod: 202" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "address": "198.51.100.42"}')" = 202 ]
+for _ in $(seq 1 20); do
+	C -f -o "$T/assigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
+		grep -q "late-2" "$T/assigned" && break
+	sleep 0.5
+done
+check "after the reload it installs as late-2" grep -q "^# podboot stage2 for late-2 " "$T/assigned"
+check "its kickstart carries the assigned address" sh -c \
+	"curl -fsS --cacert '$ROOT' \"\$(grep -o 'ks=[^ ]*' '$T/assigned' | cut -d= -f2)\" | grep -q 'ip=198.51.100.42'"
+server_stop TERM
+ok "the assignment survives a restart" server_start
+check "late-2 is still configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": true'"
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

@@ -156,14 +156,14 @@ static void test_open_wal(void)
 	char path[300], text[32];
 	sqlite3 *db;
 
-	CU_ASSERT_EQUAL(store_schema_version(st), 2);
+	CU_ASSERT_EQUAL(store_schema_version(st), 3);
 	snprintf(path, sizeof(path), "%s/podboot.db-wal", dir);
 	CU_ASSERT(fileio_exists(path));
 	db = test_sqlite_open(dir);
 	test_sqlite_text(db, "PRAGMA journal_mode", text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "wal");
 	test_sqlite_text(db, "PRAGMA user_version", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "2");
+	CU_ASSERT_STRING_EQUAL(text, "3");
 	test_sqlite_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name = 'nodes_pod'",
 			 text, sizeof(text));
@@ -186,7 +186,7 @@ static void test_reopen(void)
 			0);
 	store_close(st);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 2);
+	CU_ASSERT_EQUAL(store_schema_version(st), 3);
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:01");
@@ -246,12 +246,13 @@ static void test_migration_push_state(void)
 	store_close(st);
 	db = test_sqlite_open(dir);
 	CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE push_state; "
+					 "DROP TABLE assignments; "
 					 "PRAGMA user_version = 1",
 				     NULL, NULL, NULL),
 			SQLITE_OK);
 	sqlite3_close(db);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 2);
+	CU_ASSERT_EQUAL(store_schema_version(st), 3);
 	CU_ASSERT_EQUAL(store_node_get(st, "n1", &n), 0);
 	CU_ASSERT_EQUAL(store_push_save(st, in, 2), 0);
 	in[1].last_seq = 43;
@@ -264,6 +265,32 @@ static void test_migration_push_state(void)
 	CU_ASSERT_EQUAL(got.last_seq, 43);
 	CU_ASSERT_EQUAL(got.gaps, 2);
 	CU_ASSERT_EQUAL(got.replays, 3);
+	store_close(st);
+}
+
+static int test_assign_cb(void *ctx, const struct store_assignment *a)
+{
+	struct store_assignment *out = ctx;
+
+	*out = *a;
+	return 0;
+}
+
+/* Assignments: recorded once per MAC and hostname, listed back. */
+static void test_assignments(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_assignment a = { "02:00:00:00:0a:0b", "late-2", "pod-a",
+				      "", "198.51.100.20" }, got;
+
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), 0);
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), -EEXIST);
+	snprintf(a.mac, sizeof(a.mac), "02:00:00:00:0a:0c");
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), -EEXIST);	/* hostname */
+	memset(&got, 0, sizeof(got));
+	CU_ASSERT_EQUAL(store_assign_list(st, test_assign_cb, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.mac, "02:00:00:00:0a:0b");
+	CU_ASSERT_STRING_EQUAL(got.address, "198.51.100.20");
 	store_close(st);
 }
 
@@ -756,6 +783,7 @@ static const CU_TestInfo tests[] = {
 	{ "transitions allowed, refused, re-armed", test_transitions },
 	{ "event retention", test_event_retention },
 	{ "migration from version 1; push state", test_migration_push_state },
+	{ "assignments", test_assignments },
 	{ "events in order, after and limit, bounded", test_events },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",
