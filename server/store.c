@@ -1144,46 +1144,78 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	return rc;
 }
 
-int store_push_load(struct store *st,
-		    int (*cb)(void *ctx, const struct store_push_state *p),
-		    void *ctx)
+/*
+ * Read every row of @sql into a malloc'd array of @size-byte rows, each
+ * filled by @fill, under the lock; callbacks then run without it.
+ */
+static int store_read_rows(struct store *st, const char *sql,
+			   const char *what, size_t size,
+			   void (*fill)(sqlite3_stmt *s, void *row),
+			   void **out, size_t *count)
 {
-	struct store_push_state *rows = NULL, *tmp;
-	size_t n = 0, cap = 0, i;
+	unsigned char *rows = NULL, *tmp;
+	size_t n = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
-	int rc = 0, step;
+	int rc = 0, step = SQLITE_DONE;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, last_seq, pushes, duplicates, gaps, "
-			       "replays FROM push_state ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, "reading push state");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, what);
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
-			tmp = realloc(rows, cap * sizeof(*rows));
+			tmp = realloc(rows, cap * size);
 			if (!tmp) {
 				rc = -ENOMEM;
 				break;
 			}
 			rows = tmp;
 		}
-		memset(&rows[n], 0, sizeof(rows[n]));
-		store_col_text(s, 0, rows[n].id, sizeof(rows[n].id));
-		rows[n].last_seq = (unsigned long long)sqlite3_column_int64(s, 1);
-		rows[n].pushes = (unsigned long long)sqlite3_column_int64(s, 2);
-		rows[n].duplicates =
-			(unsigned long long)sqlite3_column_int64(s, 3);
-		rows[n].gaps = (unsigned long long)sqlite3_column_int64(s, 4);
-		rows[n].replays = (unsigned long long)sqlite3_column_int64(s, 5);
+		memset(rows + n * size, 0, size);
+		fill(s, rows + n * size);
 		n++;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_fail(st, "reading push state");
+		rc = store_fail(st, what);
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->lock);
-	/* Callbacks run without the lock, like every list. */
+	if (rc != 0) {
+		free(rows);
+		rows = NULL;
+		n = 0;
+	}
+	*out = rows;
+	*count = n;
+	return rc;
+}
+
+static void store_fill_push(sqlite3_stmt *s, void *row)
+{
+	struct store_push_state *p = row;
+
+	store_col_text(s, 0, p->id, sizeof(p->id));
+	p->last_seq = (unsigned long long)sqlite3_column_int64(s, 1);
+	p->pushes = (unsigned long long)sqlite3_column_int64(s, 2);
+	p->duplicates = (unsigned long long)sqlite3_column_int64(s, 3);
+	p->gaps = (unsigned long long)sqlite3_column_int64(s, 4);
+	p->replays = (unsigned long long)sqlite3_column_int64(s, 5);
+}
+
+int store_push_load(struct store *st,
+		    int (*cb)(void *ctx, const struct store_push_state *p),
+		    void *ctx)
+{
+	struct store_push_state *rows;
+	void *raw;
+	size_t n, i;
+	int rc;
+
+	rc = store_read_rows(st,
+			     "SELECT id, last_seq, pushes, duplicates, gaps, "
+			     "replays FROM push_state ORDER BY id",
+			     "reading push state", sizeof(*rows),
+			     store_fill_push, &raw, &n);
+	rows = raw;
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = cb(ctx, &rows[i]);
 	free(rows);
@@ -1220,43 +1252,32 @@ int store_assign_add(struct store *st, const struct store_assignment *a)
 	return rc;
 }
 
+static void store_fill_assign(sqlite3_stmt *s, void *row)
+{
+	struct store_assignment *a = row;
+
+	store_col_text(s, 0, a->mac, sizeof(a->mac));
+	store_col_text(s, 1, a->hostname, sizeof(a->hostname));
+	store_col_text(s, 2, a->pod, sizeof(a->pod));
+	store_col_text(s, 3, a->profile, sizeof(a->profile));
+	store_col_text(s, 4, a->address, sizeof(a->address));
+}
+
 int store_assign_list(struct store *st,
 		      int (*cb)(void *ctx, const struct store_assignment *a),
 		      void *ctx)
 {
-	struct store_assignment *rows = NULL, *tmp;
-	size_t n = 0, cap = 0, i;
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step = SQLITE_DONE;
+	struct store_assignment *rows;
+	void *raw;
+	size_t n, i;
+	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT mac, hostname, pod, profile, address "
-			       "FROM assignments ORDER BY created, mac",
-			       -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, "reading assignments");
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			tmp = realloc(rows, cap * sizeof(*rows));
-			if (!tmp) {
-				rc = -ENOMEM;
-				break;
-			}
-			rows = tmp;
-		}
-		memset(&rows[n], 0, sizeof(rows[n]));
-		store_col_text(s, 0, rows[n].mac, sizeof(rows[n].mac));
-		store_col_text(s, 1, rows[n].hostname, sizeof(rows[n].hostname));
-		store_col_text(s, 2, rows[n].pod, sizeof(rows[n].pod));
-		store_col_text(s, 3, rows[n].profile, sizeof(rows[n].profile));
-		store_col_text(s, 4, rows[n].address, sizeof(rows[n].address));
-		n++;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_fail(st, "reading assignments");
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
+	rc = store_read_rows(st,
+			     "SELECT mac, hostname, pod, profile, address "
+			     "FROM assignments ORDER BY created, mac",
+			     "reading assignments", sizeof(*rows),
+			     store_fill_assign, &raw, &n);
+	rows = raw;
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = cb(ctx, &rows[i]);
 	free(rows);
