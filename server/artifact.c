@@ -456,6 +456,8 @@ static int artifact_plain_allowed(const struct config *cfg, const char *name)
 /* A file served in large blocks: libmicrohttpd's own file responses read
  * 4 KiB at a time over TLS, which costs a syscall and a record each. */
 #define ARTIFACT_BLOCK (256 * 1024)
+/* Bodies from this size on go out corked (see http_cork). */
+#define ARTIFACT_CORK_MIN (1024 * 1024)
 
 struct artifact_reader {
 	int fd;
@@ -590,6 +592,9 @@ static void artifact_get(struct http_req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE,
 					range_hdr);
 	}
+	/* HEAD sends no body: nothing to gather. */
+	if (len >= ARTIFACT_CORK_MIN && strcmp(r->method, "GET") == 0)
+		http_cork(r);
 	http_queue(r, ranged ? 206 : 200, resp);
 }
 

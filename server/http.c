@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +386,33 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
+void http_cork(struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	int on = 1;
+
+	if (r->corked)
+		return;
+	ci = MHD_get_connection_info(r->conn,
+				     MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci && setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_CORK, &on,
+			     sizeof(on)) == 0) {
+		r->sock = ci->connect_fd;
+		r->corked = 1;
+	}
+}
+
+/* The body is all with the kernel (or the request failed): push the
+ * last partial segment now.  The socket is still open here. */
+static void http_uncork(struct http_req *r)
+{
+	int off = 0;
+
+	if (r->corked)
+		setsockopt(r->sock, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	r->corked = 0;
+}
+
 static void http_completed(void *cls, struct MHD_Connection *conn,
 			   void **con_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -394,6 +422,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 	(void)conn;
 	if (!r)
 		return;
+	http_uncork(r);
 	if (r->route && r->route->cleanup)
 		r->route->cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	server_gen_put(r->gen);

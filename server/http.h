@@ -51,6 +51,8 @@ struct http_req {
 	unsigned int fail_status;	/* body refused: reply at the end */
 	char fail_msg[256];
 	unsigned long long discarded;	/* body bytes read after refusal */
+	int corked;			/* TCP_CORK set on sock until done */
+	int sock;
 };
 
 /** Start a daemon on @listen_fd (TLS from @gen unless @plain). */
@@ -66,6 +68,13 @@ unsigned int http_connections(struct MHD_Daemon *d);
 /* ---- replies: every function queues exactly one reply ---------------- */
 
 /** Queue @resp with @status; destroys the caller's reference. */
+/**
+ * Hold back partial TCP segments on @r's connection until the request is
+ * complete (a large body goes out in full segments, which wakes the
+ * client once per 64 KiB instead of once per TLS record).  Best effort.
+ */
+void http_cork(struct http_req *r);
+
 void http_queue(struct http_req *r, unsigned int status,
 		struct MHD_Response *resp);
 

@@ -102,6 +102,18 @@ check "reply gives the sha256" grep -q "\"sha256\": \"$(sha256sum "$T/img" | cut
 check "reply gives size and signer" sh -c "grep -q '\"size\": 3000000' '$T/.body' && grep -q 'podboot-codesign' '$T/.body'"
 ok "download what was uploaded" C -f -o "$T/img2" "$BASE/artifacts/os/img"
 check "identical" cmp -s "$T/img" "$T/img2"
+# A large body goes out corked; the request after it on the same
+# keep-alive connection (and one after a HEAD, which sends no body)
+# is answered in full.
+C -f -w '%{num_connects}\n' -o "$T/ka1" "$BASE/artifacts/os/img" \
+	--next --cacert "$ROOT" -f -w '%{num_connects}\n' -o "$T/ka2" "$BASE/healthz" \
+	--next --cacert "$ROOT" -f -I -w '%{num_connects}\n' -o "$T/ka3" "$BASE/artifacts/os/img" \
+	--next --cacert "$ROOT" -f -w '%{num_connects}\n' -o "$T/ka4" "$BASE/healthz" >"$T/ka.n" 2>&1
+check "keep-alive: four requests, one connection" [ "$(tr '\n' ' ' <"$T/ka.n")" = "1 0 0 0 " ]
+check "keep-alive: the large body is whole" cmp -s "$T/img" "$T/ka1"
+check "keep-alive: the request after it is answered" grep -q '"status": "ok"' "$T/ka2"
+check "keep-alive: HEAD gives the length" grep -qi '^content-length: 3000000' "$T/ka3"
+check "keep-alive: the request after the HEAD is answered" grep -q '"status": "ok"' "$T/ka4"
 ok "its signature verifies with openssl" sh -c "curl -fsS --cacert '$ROOT' -o '$T/img.sig' $BASE/artifacts/os/img.sig && \
 	openssl cms -verify -binary -inform DER -in '$T/img.sig' -content '$T/img' -CAfile '$ROOT' -purpose any -out /dev/null"
 for bad in "../../etc/passwd" "os/../x" "a//b" ".hidden" "x.sig"; do
