@@ -380,6 +380,51 @@ static void node_assign(struct http_req *r, const char *id)
 					  "state", "armed after the reload"));
 }
 
+/*
+ * POST /api/v1/nodes/HOSTNAME/unassign: undo an assignment made through
+ * the API.  The node's install state goes with it (its events stay); after
+ * the reload the machine is unknown again (policy "discover" records it
+ * anew, so it can be assigned again).
+ */
+static void node_unassign(struct http_req *r, const char *id)
+{
+	const struct config_token *tok;
+	struct store_assignment a;
+	int rc;
+
+	if (r->plain) {
+		http_reply_error(r, 403, "operator actions need HTTPS");
+		return;
+	}
+	tok = http_require_scope(r, "rearm");
+	if (!tok)
+		return;
+	rc = store_assign_remove(r->srv->store, id, &a);
+	if (rc == -ENOENT) {
+		http_reply_error(r, 404, "%s was not assigned through the API "
+					 "(nodes of the configuration file "
+					 "are removed by editing it)", id);
+		return;
+	}
+	if (rc == -PB_ESTATE) {
+		http_reply_error(r, 409, "node %s is installing; wait for its "
+					 "report, or re-arm it first", id);
+		return;
+	}
+	if (rc != 0) {
+		http_reply_error(r, 500, "unassigning %s: %s", id,
+				 pb_strerror(rc));
+		return;
+	}
+	store_event_add(r->srv->store, "unassign", a.hostname,
+			"%s (%s) removed from pod %s by token %s from %s",
+			a.hostname, a.mac, a.pod, tok->name, r->client);
+	kill(getpid(), SIGHUP);	/* the reload drops it from the nodes */
+	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s}", "node",
+					  a.hostname, "mac", a.mac, "pod", a.pod,
+					  "state", "unknown after the reload"));
+}
+
 static void node_post(struct http_req *r)
 {
 	const struct node_action *a = NULL;
@@ -399,6 +444,10 @@ static void node_post(struct http_req *r)
 	id[len] = '\0';
 	if (strcmp(slash + 1, "assign") == 0) {
 		node_assign(r, id);
+		return;
+	}
+	if (strcmp(slash + 1, "unassign") == 0) {
+		node_unassign(r, id);
 		return;
 	}
 	for (i = 0; i < sizeof(node_actions) / sizeof(node_actions[0]); i++)

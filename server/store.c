@@ -1252,6 +1252,75 @@ int store_assign_add(struct store *st, const struct store_assignment *a)
 	return rc;
 }
 
+/* One statement of store_assign_remove's transaction, bound to @host. */
+static int store_assign_step(struct store *st, const char *sql,
+			     const char *host, struct store_assignment *out,
+			     int *state)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
+	    store_bind_text(s, 1, host))
+		rc = store_fail(st, "preparing an unassignment");
+	if (rc == 0) {
+		step = sqlite3_step(s);
+		if (step == SQLITE_ROW && out) {
+			store_col_text(s, 0, out->mac, sizeof(out->mac));
+			store_col_text(s, 1, out->hostname,
+				       sizeof(out->hostname));
+			store_col_text(s, 2, out->pod, sizeof(out->pod));
+			store_col_text(s, 3, out->profile,
+				       sizeof(out->profile));
+			store_col_text(s, 4, out->address,
+				       sizeof(out->address));
+		} else if (step == SQLITE_ROW && state) {
+			*state = sqlite3_column_int(s, 0);
+		} else if (step == SQLITE_DONE && out) {
+			rc = -ENOENT;	/* no such assignment */
+		} else if (step != SQLITE_DONE) {
+			rc = store_fail(st, "undoing an assignment");
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_assign_remove(struct store *st, const char *hostname,
+			struct store_assignment *out)
+{
+	int rc, state = -1;
+
+	pthread_mutex_lock(&st->lock);
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "SELECT mac, hostname, pod, profile, "
+				       "address FROM assignments "
+				       "WHERE hostname = ?1",
+				       hostname, out, NULL);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "SELECT state FROM nodes WHERE id = ?1",
+				       hostname, NULL, &state);
+	if (rc == 0 && state == NODE_INSTALLING)
+		rc = -PB_ESTATE;
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "DELETE FROM assignments "
+				       "WHERE hostname = ?1",
+				       hostname, NULL, NULL);
+	if (rc == 0)
+		rc = store_assign_step(st, "DELETE FROM nodes WHERE id = ?1",
+				       hostname, NULL, NULL);
+	if (rc == 0)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 static void store_fill_assign(sqlite3_stmt *s, void *row)
 {
 	struct store_assignment *a = row;

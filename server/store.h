@@ -176,6 +176,16 @@ struct store_assignment {
 /** Record an assignment; -EEXIST if the MAC or hostname is taken. */
 int store_assign_add(struct store *st, const struct store_assignment *a);
 
+/**
+ * Undo the assignment of @hostname and forget that node's install state
+ * (its events stay), in one transaction: the machine is unknown again.
+ * Fills @out with the removed assignment.  -ENOENT if @hostname was not
+ * assigned through the API; -PB_ESTATE (nothing changed) if the node is
+ * installing.
+ */
+int store_assign_remove(struct store *st, const char *hostname,
+			struct store_assignment *out);
+
 /** Call @cb for every assignment, oldest first. */
 int store_assign_list(struct store *st,
 		      int (*cb)(void *ctx, const struct store_assignment *a),

@@ -101,6 +101,49 @@ server_stop TERM
 ok "the assignment survives a restart" server_start
 check "late-2 is still configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": true'"
+
+# Undoing it through the API.
+check "unassign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" -X POST)" = 401 ]
+check "unassign refuses a node of the configuration file" [ "$(status "$BASE/api/v1/nodes/late-1/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+check "with a reason" grep -q 'not assigned through the API' "$T/.body"
+check "unassign refuses a node that is installing: 409" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 409 ]
+check "with a reason" grep -q 'late-2 is installing' "$T/.body"
+check "re-arm it" [ "$(status "$BASE/api/v1/nodes/late-2/rearm" -X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+check "unassign late-2: 200" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+check "the reply names its MAC" grep -q '"mac": "02:00:00:00:0a:0b"' "$T/.body"
+for _ in $(seq 1 20); do
+	C -f -o "$T/unassigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
+		grep -q "is not assigned to a pod yet" "$T/unassigned" && break
+	sleep 0.5
+done
+check "after the reload the machine waits to be assigned again" \
+	grep -q "is not assigned to a pod yet" "$T/unassigned"
+check "late-2 is gone" [ "$(status "$BASE/api/v1/nodes/late-2" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+check "a second unassign: 404" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+# events_all: the whole audit trail, page by page, one JSON event a line.
+events_all() {
+	local after=0 page
+	while page=$(C -f -H "Authorization: Bearer $OP_TOKEN" \
+		"$BASE/api/v1/events?after=$after&limit=1000") &&
+		[ "$(printf '%s' "$page" | jq 'length')" -gt 0 ]; do
+		printf '%s' "$page" | jq -c '.[]'
+		after=$(printf '%s' "$page" | jq '.[-1].id')
+	done
+}
+events_all >"$T/events"
+check "the audit trail records it" grep -q '"kind":"unassign","subject":"late-2"' "$T/events"
+check "it can be assigned again, under another name" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-3", "pod": "demo"}')" = 202 ]
+for _ in $(seq 1 20); do
+	C -f -o "$T/reassigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
+		grep -q "late-3" "$T/reassigned" && break
+	sleep 0.5
+done
+check "and then installs as late-3" grep -q "^# podboot stage2 for late-3 " "$T/reassigned"
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

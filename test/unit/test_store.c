@@ -294,6 +294,54 @@ static void test_assignments(void)
 	store_close(st);
 }
 
+static int test_assign_count(void *ctx, const struct store_assignment *a)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Undoing an assignment: refused while installing, then the assignment
+ * and the node's state go together; unknown names are refused. */
+static void test_unassign(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_assignment a = { "02:00:00:00:0a:0b", "late-2", "pod-a",
+				      "", "" }, got;
+	struct store_node n;
+	int count = 0;
+
+	CU_ASSERT_EQUAL(store_assign_remove(st, "late-2", &got), -ENOENT);
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), 0);
+	test_node(&n, "late-2", "pod-a", a.mac);
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	test_node(&n, "web1", "pod-a", "52:54:00:00:00:01");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	CU_ASSERT_EQUAL(store_assign_remove(st, "web1", &got), -ENOENT);
+	CU_ASSERT_EQUAL(store_node_transition(st, "late-2",
+					      NODE_BIT(NODE_ARMED),
+					      NODE_INSTALLING, 0, "test", &n), 0);
+	CU_ASSERT_EQUAL(store_assign_remove(st, "late-2", &got), -PB_ESTATE);
+	CU_ASSERT_EQUAL(store_assign_list(st, test_assign_count, &count), 0);
+	CU_ASSERT_EQUAL(count, 1);		/* nothing changed */
+	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), 0);
+	CU_ASSERT_EQUAL(store_node_transition(st, "late-2",
+					      NODE_BIT(NODE_INSTALLING),
+					      NODE_FAILED, 0, "test", &n), 0);
+	memset(&got, 0, sizeof(got));
+	CU_ASSERT_EQUAL(store_assign_remove(st, "late-2", &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.mac, "02:00:00:00:0a:0b");
+	CU_ASSERT_STRING_EQUAL(got.pod, "pod-a");
+	count = 0;
+	CU_ASSERT_EQUAL(store_assign_list(st, test_assign_count, &count), 0);
+	CU_ASSERT_EQUAL(count, 0);
+	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), -ENOENT);
+	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);	/* untouched */
+	/* The MAC and hostname are free again. */
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), 0);
+	store_close(st);
+}
+
 static void test_nodes(void)
 {
 	struct store *st = test_store_open(test_store_dir());
@@ -784,6 +832,7 @@ static const CU_TestInfo tests[] = {
 	{ "event retention", test_event_retention },
 	{ "migration from version 1; push state", test_migration_push_state },
 	{ "assignments", test_assignments },
+	{ "unassign", test_unassign },
 	{ "events in order, after and limit, bounded", test_events },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",
