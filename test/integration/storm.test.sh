@@ -79,6 +79,16 @@ check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
 check "a hyphenated MAC is accepted" [ "$(status "$BASE/boot/stage2.ipxe?mac=02-00-00-00-0a-0b")" = 200 ]
 
 # Assigning the discovered machine through the API.
+# stage2_await OUT PATTERN: the late machine's stage2 into $T/OUT, asked
+# again (up to 10 s) until it holds PATTERN: the reload that an assign or
+# unassign starts is asynchronous.
+stage2_await() {
+	for _ in $(seq 1 20); do
+		C -f -o "$T/$1" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
+			grep -q "$2" "$T/$1" && return
+		sleep 0.5
+	done
+}
 check "assign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -d '{"hostname": "late-2", "pod": "demo"}')" = 401 ]
 check "assign refuses an unknown pod" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
@@ -89,11 +99,7 @@ check "assign refuses a machine that was not discovered" [ "$(status "$BASE/api/
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "x", "pod": "demo"}')" = 404 ]
 check "assign a discovered machine to a pod: 202" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "address": "198.51.100.42"}')" = 202 ]
-for _ in $(seq 1 20); do
-	C -f -o "$T/assigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
-		grep -q "late-2" "$T/assigned" && break
-	sleep 0.5
-done
+stage2_await assigned "late-2"
 check "after the reload it installs as late-2" grep -q "^# podboot stage2 for late-2 " "$T/assigned"
 check "its kickstart carries the assigned address" sh -c \
 	"curl -fsS --cacert '$ROOT' \"\$(grep -o 'ks=[^ ]*' '$T/assigned' | cut -d= -f2)\" | grep -q 'ip=198.51.100.42'"
@@ -114,11 +120,7 @@ check "re-arm it" [ "$(status "$BASE/api/v1/nodes/late-2/rearm" -X POST -H "Auth
 check "unassign late-2: 200" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
 check "the reply names its MAC" grep -q '"mac": "02:00:00:00:0a:0b"' "$T/.body"
-for _ in $(seq 1 20); do
-	C -f -o "$T/unassigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
-		grep -q "is not assigned to a pod yet" "$T/unassigned" && break
-	sleep 0.5
-done
+stage2_await unassigned "is not assigned to a pod yet"
 check "after the reload the machine waits to be assigned again" \
 	grep -q "is not assigned to a pod yet" "$T/unassigned"
 check "late-2 is gone" [ "$(status "$BASE/api/v1/nodes/late-2" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
@@ -138,11 +140,7 @@ events_all >"$T/events"
 check "the audit trail records it" grep -q '"kind":"unassign","subject":"late-2"' "$T/events"
 check "it can be assigned again, under another name" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-3", "pod": "demo"}')" = 202 ]
-for _ in $(seq 1 20); do
-	C -f -o "$T/reassigned" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
-		grep -q "late-3" "$T/reassigned" && break
-	sleep 0.5
-done
+stage2_await reassigned "late-3"
 check "and then installs as late-3" grep -q "^# podboot stage2 for late-3 " "$T/reassigned"
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
