@@ -13,17 +13,33 @@
 # from "make firmware", over HTTPS with imgverify, and a tampered kernel
 # that it must refuse.
 #
+# Debian iPXE leg (runs when deb.debian.org answers, or from E2E_CACHE):
+# Debian trixie's own iPXE build (with HTTPS, without imgverify), fetched
+# with apt-get by scripts/fetch-debian-ipxe, trusting the site's root.  It
+# fetches stage2 and its signature from podboot serve over HTTPS and boots
+# them into the test initrd, which prints their bytes: they must equal what
+# curl gets and verify.  Trusting another root, or against a certificate
+# that does not name 10.0.2.2, iPXE must refuse the server and the node
+# stays armed.
+# This proves real iPXE completes TLS with podboot serve; signature
+# checking in firmware is covered only by the secure variant.
+#
 # Networking is QEMU user mode (slirp) only: the guest reaches the host's
 # 127.0.0.1 as 10.0.2.2.  Every QEMU run has a hard timeout; the server and
 # QEMU are stopped by PID.  Prints ok/FAIL lines, ends with
 # "e2e: N passed, M failed" and exits non-zero on any failure.
 #
 # Environment: PODBOOT (default build/podboot), E2E_CACHE (build/e2e-cache:
-# kernel package, kept across runs), E2E_RUN (build/e2e-run: this run's
-# site, logs and packet captures, kept for inspection), E2E_NIC (e1000 or
-# virtio), E2E_ACCEL (kvm or tcg; default kvm if a probe boot under KVM
-# works, which it does not in every nested VM), E2E_TIMEOUT (seconds for
-# the install boot), IPXE_SRC.
+# kernel package and Debian's iPXE, kept across runs), E2E_RUN
+# (build/e2e-run: this run's site, logs and packet captures, kept for
+# inspection), E2E_NIC (e1000 or virtio), E2E_ACCEL (kvm or tcg; default
+# kvm if a probe boot under KVM works, which it does not in every nested
+# VM), E2E_TIMEOUT (seconds for the install boot), IPXE_SRC,
+# E2E_DEBIAN_IPXE (0: skip the Debian iPXE leg), E2E_DEBIAN_IPXE_VERSION
+# (that version of Debian's ipxe package; default: the one in E2E_CACHE,
+# else trixie's current one), E2E_REQUIRE_DEBIAN_IPXE (1: an unreachable
+# archive fails the run instead of skipping the leg), DEBIAN_MIRROR (for
+# scripts/fetch-debian-ipxe).
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -361,8 +377,9 @@ BASE=https://localhost:$PORT
 PLAIN=http://127.0.0.1:$PPORT
 OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
 
+# server_start [CONFIG]: podboot serve on $SITE's podboot.conf (or CONFIG).
 server_start() {
-	"$PODBOOT" serve --config "$SITE/podboot.conf" >>"$SITE/serve.log" 2>&1 &
+	"$PODBOOT" serve --config "${1:-$SITE/podboot.conf}" >>"$SITE/serve.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
 		curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz" && return 0
@@ -406,6 +423,7 @@ lap "kvm probe"
 
 # The CI stand-in for the real stage1 (which needs HTTPS and imgverify).
 TFTP=$RUN/tftp
+TFTP_BOOT=stage1.ipxe	# the boot file name DHCP hands out
 mkdir -p "$TFTP"
 # One try only, so that each boot fetches stage2 exactly once.
 cat >"$TFTP/stage1.ipxe" <<EOF
@@ -422,6 +440,7 @@ EOF
 # Serial console to $RUN/serial-NAME.log, guest traffic to $RUN/NAME.pcap.
 # Returns when QEMU exits, when STOP_REGEX shows up in the serial log or
 # the capture (then QEMU is stopped), or after TIMEOUT seconds.
+# DHCP hands out $TFTP_BOOT from $TFTP as the boot file.
 # Sets QEMU_RC (124: timed out) and QEMU_SECS.
 qemu_run() {
 	local name=$1 limit=$2 stop=${3:-} t0 stopped=
@@ -432,7 +451,7 @@ qemu_run() {
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-name "podboot-e2e-$name" -accel "$ACCEL" $QEMU_COMMON \
 		-serial "file:$serial" \
-		-netdev "user,id=n0,tftp=$TFTP,bootfile=stage1.ipxe" \
+		-netdev "user,id=n0,tftp=$TFTP,bootfile=$TFTP_BOOT" \
 		-device "$QEMU_NIC,netdev=n0,mac=$MAC$NIC_OPTS" \
 		-object "filter-dump,id=dump0,netdev=n0,file=$pcap" \
 		"$@" </dev/null >"$RUN/qemu-$name.log" 2>&1 &
@@ -557,12 +576,13 @@ lap "second boot"
 
 # ---- 5. The secure variant --------------------------------------------------
 
-# secure_site: a second site for the customized firmware.  Its TLS
-# certificate also names 10.0.2.2, the host as the guest sees it, and its
-# base_url is https://10.0.2.2:PORT, so that iPXE's TLS check passes.  The
-# plain listener is off.  Sets SITE, PORT, BASE, ROOT, OP_TOKEN.
+# secure_site [DIR]: a second site (in DIR, default $RUN/secure-site) for
+# the customized firmware and for Debian's iPXE.  Its TLS certificate also
+# names 10.0.2.2, the host as the guest sees it, and its base_url is
+# https://10.0.2.2:PORT, so that iPXE's TLS check passes.  The plain
+# listener is off.  Sets SITE, PORT, BASE, ROOT, OP_TOKEN.
 secure_site() {
-	SITE=$RUN/secure-site
+	SITE=${1:-$RUN/secure-site}
 	"$PODBOOT" init --dir "$SITE" --server-name localhost \
 		--server-ip 127.0.0.1 --server-ip 10.0.2.2 || return 1
 	PORT=$(free_port) || return 1
@@ -674,6 +694,300 @@ else
 	lap "secure variant"
 fi
 
-server_stop
+# ---- 6. Debian's iPXE over HTTPS ---------------------------------------------
+
+# Real iPXE firmware against podboot serve's TLS, without an iPXE checkout:
+# Debian's own build (package "ipxe" of trixie, built with HTTPS), which
+# scripts/fetch-debian-ipxe downloads with apt-get into $CACHE (kept).
+# That build has no imgverify and no embedded root.  It takes its trusted
+# root from the "trust" setting (DHCP option 175.90), but only from
+# settings that exist when it starts: a "set trust" in a script comes too
+# late (iPXE's crypto/rootcert.c).  So it is chainloaded: the NIC's boot
+# ROM (Debian 12's ipxe-qemu) runs a first script by TFTP that stores the
+# root's fingerprint (175.90) and a scriptlet (175.81) in net0's settings,
+# then chains Debian's ipxe.pxe, which starts from that PXE stack's cached
+# DHCPACK, where both are.  The scriptlet opens net0 (with the cached
+# address) and runs the test script by TFTP.  That fetches stage2 and its
+# signature over HTTPS with stage1's query, then the kernel and initrd
+# artifacts, and boots them with stage2 and its signature as named
+# initrds: the test initrd prints their bytes on the console.  Three
+# boots: trusting a root that is not the server's (must be refused), with
+# a server certificate that does not name 10.0.2.2 (must be refused), and
+# with the server's root (must fetch and boot).
+DIPXE=$RUN/dipxe	# TFTP root of these boots, throwaway keys, guest bytes
+DIPXE_UUID=5eed0e2e-7e57-4b00-8000-00000000d1b1
+DIPXE_SMBIOS="-smbios type=1,manufacturer=podboot-e2e,product=debian-ipxe,serial=E2E-TLS-1,uuid=$DIPXE_UUID
+	-smbios type=3,asset=e2e-tls"
+
+# hex_colons STRING: STRING's bytes in the form iPXE's hex settings take.
+hex_colons() {
+	printf '%s' "$1" | od -An -v -tx1 | tr -s ' \n' '::' |
+		sed 's/^://; s/:$//'
+}
+# fingerprint CERT: SHA-256 of CERT, lower-case hex with colons.
+fingerprint() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//' |
+		tr 'A-F' 'a-f'
+}
+# has_text TEXT FILE: FILE holds TEXT (fixed string, not a regex).
+has_text() { grep -aqF -- "$1" "$2" 2>/dev/null; }
+
+# dipxe_chainloader NAME FINGERPRINT: the first script ($DIPXE/NAME), run by
+# the NIC's boot ROM.  The scriptlet goes in hex, because that old iPXE
+# would take a quoted "&&" or "||" as its own.
+dipxe_chainloader() {
+	cat >"$DIPXE/$1" <<EOF
+#!ipxe
+echo PODBOOT-TLS: chainloader iPXE \${version}
+set net0/175.90:hex $2
+set net0/175.81:hex $(hex_colons "ifopen net0 && chain tftp://10.0.2.2/tls.ipxe || poweroff")
+chain tftp://10.0.2.2/ipxe.pxe || goto failed
+:failed
+echo PODBOOT-TLS: could not chainload Debian's iPXE
+exit 1
+EOF
+}
+
+# dipxe_script: the test script ($DIPXE/tls.ipxe) that Debian's iPXE runs.
+# The query is stage1's own (firmware/stage1.ipxe), on net0.
+dipxe_script() {
+	local b=https://10.0.2.2:$PORT q
+	q=$(sed -n 's/^set podboot_q //p' "$TOP/firmware/stage1.ipxe" |
+		sed 's/\${podboot_if}/net0/g')
+	case $q in "mac=\${net0/mac:hexhyp}&"*) ;; *) return 1 ;; esac
+	cat >"$DIPXE/tls.ipxe" <<EOF
+#!ipxe
+echo PODBOOT-TLS: script runs in iPXE \${version}
+set podboot_q $q
+imgfetch --name stage2 $b/boot/stage2.ipxe?\${podboot_q} stage2.ipxe || goto failed
+echo PODBOOT-TLS: stage2 fetched over HTTPS
+imgfetch --name sig $b/boot/stage2.ipxe.sig?\${podboot_q} stage2.ipxe.sig || goto failed
+echo PODBOOT-TLS: signature fetched over HTTPS
+imgstat ||
+kernel $b/artifacts/demo-vmlinuz console=ttyS0 quiet podboot_e2e=tls podboot_q=\${podboot_q} || goto failed
+initrd $b/artifacts/demo-initrd.img || goto failed
+echo PODBOOT-TLS: kernel and initrd fetched over HTTPS
+boot || goto failed
+:failed
+echo PODBOOT-TLS: failed with error \${errno:hexraw}
+sleep 1 ||
+poweroff
+EOF
+}
+
+# dipxe_keys: a throwaway root CA (not the server's), and a TLS
+# certificate from the site's root that names localhost and 127.0.0.1 but
+# not 10.0.2.2, with podboot-noname.conf to serve it.
+dipxe_keys() {
+	local k=$SITE/keys
+	(
+		umask 077
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+			-subj "/CN=e2e throwaway root" \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign,cRLSign \
+			-keyout "$DIPXE/other-root.key" -out "$DIPXE/other-root.crt" &&
+		printf '%s\n' basicConstraints=CA:FALSE \
+			keyUsage=critical,digitalSignature,keyEncipherment \
+			extendedKeyUsage=serverAuth \
+			subjectAltName=DNS:localhost,IP:127.0.0.1 >"$DIPXE/noname.ext" &&
+		openssl req -new -newkey rsa:3072 -nodes \
+			-subj "/CN=localhost/O=podboot" -keyout "$k/noname.key" |
+		openssl x509 -req -CA "$k/root.crt" -CAkey "$k/root.key" \
+			-set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+			-days 2 -extfile "$DIPXE/noname.ext" -out "$k/noname.crt"
+	) || return 1
+	cat "$k/noname.crt" "$k/root.crt" >"$k/noname-chain.crt" &&
+	sed 's#"keys/server-chain.crt"#"keys/noname-chain.crt"#; s#"keys/server.key"#"keys/noname.key"#' \
+		"$SITE/podboot.conf" >"$SITE/podboot-noname.conf" &&
+	grep -q '"keys/noname-chain.crt"' "$SITE/podboot-noname.conf" &&
+	grep -q '"keys/noname.key"' "$SITE/podboot-noname.conf"
+}
+
+# dipxe_error LOG: the error the test script reported (8 hex digits).
+dipxe_error() {
+	tr -d '\r' <"$1" |
+		sed -n 's/.*PODBOOT-TLS: failed with error \([0-9a-f]\{8\}\).*/\1/p' |
+		head -1
+}
+# is_eacces CODE UNIQ: CODE is iPXE's "Permission denied" (POSIX part
+# 0x02, bits 24-31) with disambiguator UNIQ (bits 8-12).  In iPXE's
+# crypto/x509.c, 0x0a is "Incorrect certificate name" and 0x0b "No usable
+# certificates" (no certificate of the chain leads to a trusted root).
+is_eacces() {
+	[ -n "$1" ] && [ $((0x$1 >> 24)) = 2 ] &&
+		[ $(((0x$1 >> 8) & 0x1f)) = $(($2)) ]
+}
+# guest_file LOG NAME: the bytes of NAME as the test initrd printed them
+# (a kernel message between the lines is left out; the SHA-256 check
+# catches anything worse).
+guest_file() {
+	tr -d '\r' <"$1" |
+		sed -n "/^PODBOOT-TLS: begin $2\$/,/^PODBOOT-TLS: end $2\$/p" |
+		sed '1d;$d' | grep -E '^[A-Za-z0-9+/=]+$' | base64 -d
+}
+# guest_sha256 LOG NAME: NAME's SHA-256 as the test initrd computed it.
+guest_sha256() {
+	tr -d '\r' <"$1" |
+		sed -n "s#^PODBOOT-TLS: sha256 \([0-9a-f]\{64\}\)  /$2\$#\1#p" |
+		head -1
+}
+# node_unmoved: the node is armed and has no state transition.
+node_unmoved() { [ "$(node_state)" = armed ] && [ -z "$(node_transitions)" ]; }
+
+# dipxe_refused NAME WHY UNIQ: the checks of a boot that must be refused.
+dipxe_refused() {
+	local name=$1 why=$2 uniq=$3 log=$RUN/serial-$1.log code
+	check "debian-ipxe: $name: boot ended by itself" [ "$QEMU_RC" != 124 ]
+	check "debian-ipxe: $name: Debian's iPXE $DIPXE_VERSION ran the test script" \
+		has_text "PODBOOT-TLS: script runs in iPXE $DIPXE_VERSION" "$log"
+	code=$(dipxe_error "$log")
+	if is_eacces "$code" "$uniq" &&
+		! has_text "PODBOOT-TLS: stage2 fetched" "$log"; then
+		ok "debian-ipxe: $name: iPXE refused the server: $why (error $code)"
+	else
+		bad "debian-ipxe: $name: iPXE refused the server: $why" \
+			"error ${code:-none}; console: $(tr -d '\r' <"$log" |
+				grep -a 'PODBOOT-TLS\|ipxe.org' | tail -4)"
+	fi
+	check "debian-ipxe: $name: $NODE is still armed, no transition" node_unmoved
+}
+
+# dipxe_query_ok Q: Q is stage1's query with the NIC's MAC and the UUID
+# QEMU gave the machine.
+dipxe_query_ok() {
+	case $1 in
+	"mac=52-54-00-00-00-01&uuid=$DIPXE_UUID&serial=E2E-TLS-1&"*) return 0 ;;
+	esac
+	return 1
+}
+
+debian_ipxe_leg() {
+	local rc args='' fw log q s2 sig tr
+	[ -n "${E2E_DEBIAN_IPXE_VERSION:-}" ] &&
+		args="--version $E2E_DEBIAN_IPXE_VERSION"
+	# shellcheck disable=SC2086
+	fw=$("$TOP/scripts/fetch-debian-ipxe" $args "$CACHE/debian-ipxe" \
+		2>"$RUN/fetch-debian-ipxe.log")
+	rc=$?
+	if [ "$rc" = 3 ] && [ "${E2E_REQUIRE_DEBIAN_IPXE:-0}" != 1 ]; then
+		say "Debian iPXE leg skipped: $(tail -1 "$RUN/fetch-debian-ipxe.log")"
+		return
+	fi
+	if [ "$rc" != 0 ] || [ ! -f "$fw/usr/lib/ipxe/ipxe.pxe" ]; then
+		bad "debian-ipxe: Debian's iPXE downloaded and unpacked" \
+			"$(tail -3 "$RUN/fetch-debian-ipxe.log")"
+		return
+	fi
+	DIPXE_VERSION=$(cat "$fw/VERSION")
+	say "Debian iPXE $DIPXE_VERSION, $(cat "$fw/SHA256SUM")"
+	lap "Debian iPXE download"
+
+	mkdir -p "$DIPXE"
+	if ! secure_site "$RUN/dipxe-site" >>"$RUN/init.log" 2>&1 ||
+		! dipxe_keys >>"$RUN/init.log" 2>&1 || ! dipxe_script ||
+		! cp "$fw/usr/lib/ipxe/ipxe.pxe" "$DIPXE/"; then
+		bad "debian-ipxe: site, keys and scripts" "$(tail -5 "$RUN/init.log")"
+		return
+	fi
+	dipxe_chainloader other-root.ipxe "$(fingerprint "$DIPXE/other-root.crt")"
+	dipxe_chainloader root.ipxe "$(fingerprint "$ROOT")"
+	# The NIC's boot ROM runs the chainloader: no romfile= here.
+	TFTP=$DIPXE NIC_OPTS=
+
+	# -- trusting another root: the server must be refused --
+	server_start ||
+		{ bad "debian-ipxe: server start" "$(tail -5 "$SITE/serve.log")"; return; }
+	check "debian-ipxe: node $NODE starts armed" [ "$(node_state)" = armed ]
+	TFTP_BOOT=other-root.ipxe
+	# shellcheck disable=SC2086
+	qemu_run dipxe-other-root 120 "" -boot order=n,reboot-timeout=0 $DIPXE_SMBIOS
+	dipxe_refused dipxe-other-root "its chain does not lead to the trusted root" 0x0b
+	server_stop
+	lap "Debian iPXE, other root"
+
+	# -- the server's root, a certificate that does not name 10.0.2.2 --
+	server_start "$SITE/podboot-noname.conf" ||
+		{ bad "debian-ipxe: server start (no 10.0.2.2)" "$(tail -5 "$SITE/serve.log")"; return; }
+	TFTP_BOOT=root.ipxe
+	# shellcheck disable=SC2086
+	qemu_run dipxe-wrong-name 120 "" -boot order=n,reboot-timeout=0 $DIPXE_SMBIOS
+	dipxe_refused dipxe-wrong-name "its certificate does not name 10.0.2.2" 0x0a
+	server_stop
+	lap "Debian iPXE, wrong name"
+
+	# -- the server's root and certificate: stage2 over HTTPS --
+	server_start ||
+		{ bad "debian-ipxe: server start" "$(tail -5 "$SITE/serve.log")"; return; }
+	# shellcheck disable=SC2086
+	qemu_run dipxe-tls "$BOOT_TIMEOUT" "" -boot order=n,reboot-timeout=0 $DIPXE_SMBIOS
+	log=$RUN/serial-dipxe-tls.log
+	check "debian-ipxe: boot ended by itself (the test initrd powered off)" \
+		[ "$QEMU_RC" != 124 ]
+	check "debian-ipxe: Debian's iPXE $DIPXE_VERSION ran the test script" \
+		has_text "PODBOOT-TLS: script runs in iPXE $DIPXE_VERSION" "$log"
+	check "debian-ipxe: console: stage2 fetched over HTTPS" \
+		has_text "PODBOOT-TLS: stage2 fetched over HTTPS" "$log"
+	check "debian-ipxe: console: its signature fetched over HTTPS" \
+		has_text "PODBOOT-TLS: signature fetched over HTTPS" "$log"
+	check "debian-ipxe: console: kernel and initrd fetched over HTTPS, test initrd ran" \
+		sh -c "grep -aqF 'PODBOOT-TLS: kernel and initrd fetched over HTTPS' '$log' &&
+			grep -aqF 'PODBOOT-TLS: powering off' '$log'"
+	tr=$(node_transitions | paste -sd, -)
+	if [ "$tr" = "armed -> booting" ]; then
+		ok "debian-ipxe: server: $NODE went armed -> booting (stage2 served)"
+	else
+		bad "debian-ipxe: server: $NODE went armed -> booting (stage2 served)" \
+			"got: ${tr:-no transition}"
+	fi
+	check "debian-ipxe: no plain HTTP on the wire (all TLS)" \
+		sh -c "! grep -aq 'GET /' '$RUN/dipxe-tls.pcap'"
+	check "debian-ipxe: the wire shows a TLS 1.2 handshake with podboot's chain, not stage2" \
+		sh -c "grep -aqF 'podboot root CA' '$RUN/dipxe-tls.pcap' &&
+			! grep -aqF 'podboot stage2 for' '$RUN/dipxe-tls.pcap'"
+
+	# The bytes iPXE fetched, out of the guest.
+	s2=$DIPXE/guest-stage2.ipxe sig=$DIPXE/guest-stage2.ipxe.sig
+	guest_file "$log" stage2.ipxe >"$s2" 2>/dev/null
+	guest_file "$log" stage2.ipxe.sig >"$sig" 2>/dev/null
+	if [ -s "$s2" ] && [ -s "$sig" ] &&
+		[ "$(guest_sha256 "$log" stage2.ipxe)" = "$(sha256sum <"$s2" | cut -c1-64)" ] &&
+		[ "$(guest_sha256 "$log" stage2.ipxe.sig)" = "$(sha256sum <"$sig" | cut -c1-64)" ]; then
+		ok "debian-ipxe: stage2 and signature out of the guest whole (SHA-256 as in the guest)"
+	else
+		bad "debian-ipxe: stage2 and signature out of the guest whole (SHA-256 as in the guest)"
+	fi
+	q=$(tr -d '\r' <"$log" | sed -n 's/^PODBOOT-TLS: query //p' | head -1)
+	if dipxe_query_ok "$q"; then
+		ok "debian-ipxe: stage1's query carried the NIC's MAC and the machine's UUID"
+	else
+		bad "debian-ipxe: stage1's query carried the NIC's MAC and the machine's UUID" \
+			"query: ${q:-none}"
+		q="mac=$MAC"
+	fi
+	curl -sS --max-time 10 --cacert "$ROOT" -o "$DIPXE/curl-stage2.ipxe" \
+		"$BASE/boot/stage2.ipxe?$q" 2>/dev/null
+	check "debian-ipxe: stage2 from iPXE is byte for byte what curl gets for that query" \
+		cmp -s "$s2" "$DIPXE/curl-stage2.ipxe"
+	check "debian-ipxe: it is the install script of $NODE" \
+		has_text "echo podboot: installing $NODE in pod demo" "$s2"
+	check "debian-ipxe: podboot verify accepts it with the signature from iPXE" \
+		"$PODBOOT" verify "$s2" "$sig" --root "$ROOT" --signer podboot-codesign
+	check "debian-ipxe: openssl cms accepts them too" \
+		openssl cms -verify -binary -inform DER -in "$sig" -content "$s2" \
+		-CAfile "$ROOT" -purpose any -out /dev/null
+	server_stop
+	lap "Debian iPXE, server's root"
+}
+
+if [ "${E2E_DEBIAN_IPXE:-1}" = 0 ]; then
+	say "Debian iPXE leg skipped (E2E_DEBIAN_IPXE=0)"
+else
+	server_stop
+	debian_ipxe_leg
+	server_stop
+	TFTP=$RUN/tftp TFTP_BOOT=stage1.ipxe NIC_OPTS=
+fi
+
 [ "$FAIL" = 0 ] || diagnostics
 finish

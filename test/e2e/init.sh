@@ -26,6 +26,34 @@ fail() {
 
 say "init started, kernel $(uname -r)"
 
+# The Debian iPXE leg of boot.sh ("podboot_e2e=tls" on the command line):
+# iPXE fetched stage2 and its signature over HTTPS and passed them in as
+# /stage2.ipxe and /stage2.ipxe.sig (named initrds).  Print the query and
+# their bytes (base64) for the test to compare and verify on the host,
+# then power off: no network, no kickstart.
+case " $(cat /proc/cmdline) " in
+*" podboot_e2e=tls "*)
+	# The query iPXE sent (stage1's), passed on the command line.
+	for w in $(cat /proc/cmdline); do
+		case $w in podboot_q=*) echo "PODBOOT-TLS: query ${w#podboot_q=}" ;; esac
+	done
+	for f in stage2.ipxe stage2.ipxe.sig; do
+		if [ -f "/$f" ]; then
+			echo "PODBOOT-TLS: sha256 $(sha256sum "/$f")"
+			echo "PODBOOT-TLS: begin $f"
+			base64 "/$f"
+			echo "PODBOOT-TLS: end $f"
+		else
+			echo "PODBOOT-TLS: missing /$f"
+		fi
+	done
+	echo "PODBOOT-TLS: powering off"
+	sync
+	poweroff -f
+	sleep 60
+	;;
+esac
+
 # Driver modules (and their dependencies, in load order), if the kernel has
 # the NIC driver as a module.
 if [ -f /lib/modules/load-order ]; then
