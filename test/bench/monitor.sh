@@ -86,102 +86,28 @@ CONNS=16		# wrk -c
 INTERVAL=15		# X-Podboot-Interval of the pushes
 AGENT_RUNS=$((ROUNDS > 5 ? ROUNDS : 5))
 
-die() {
-	echo "monitor-bench: $*" >&2
-	exit 1
-}
+BENCH=monitor-bench
+. "$script_dir/lib.sh"
 
 # --- Check the environment before creating anything -------------------------
 
-[[ $DURATION =~ ^[1-9][0-9]{0,3}$ ]] ||
-	die "BENCH_DURATION must be a positive whole number of seconds, got '$DURATION'"
-[[ $ROUNDS =~ ^[1-9][0-9]{0,3}$ ]] ||
-	die "BENCH_ROUNDS must be a positive whole number, got '$ROUNDS'"
-[[ $NODES =~ ^[1-9][0-9]{1,3}$ ]] && ((NODES >= 16 && NODES <= 4096)) ||
-	die "BENCH_NODES must be a whole number from 16 to 4096, got '$NODES'"
-[[ -x $PODBOOT ]] ||
-	die "no podboot binary at $PODBOOT: run 'make all' or set PODBOOT"
-[[ -x $PODBOOT_AGENT ]] ||
-	die "no podboot-agent binary at $PODBOOT_AGENT: run 'make all' or set PODBOOT_AGENT"
-[[ -x $PGW ]] ||
-	die "$PGW not found: run 'scripts/deps bench' (prometheus-pushgateway)"
-[[ -x $NODE_EXPORTER ]] ||
-	die "$NODE_EXPORTER not found: run 'scripts/deps bench' (prometheus-node-exporter)"
-[[ -x $GNU_TIME ]] ||
-	die "GNU time not found at $GNU_TIME: install the 'time' package"
-for tool in wrk curl openssl gzip ss ps shuf awk; do
-	command -v "$tool" >/dev/null ||
-		die "$tool not found in PATH: run 'scripts/deps bench'"
-done
+need_whole BENCH_DURATION "$DURATION" 1 9999 "of seconds"
+need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
+need_whole BENCH_NODES "$NODES" 16 4096
+need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
+need_exec "$PODBOOT_AGENT" "run 'make all' or set PODBOOT_AGENT"
+need_exec "$PGW" "run 'scripts/deps bench' (prometheus-pushgateway)"
+need_exec "$NODE_EXPORTER" "run 'scripts/deps bench' (prometheus-node-exporter)"
+need_exec "$GNU_TIME" "install the 'time' package"
+need_tools wrk curl openssl gzip ss ps shuf awk
 
 # --- Scratch space and the processes we start ---------------------------------
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/podboot-monitor-bench.XXXXXX")
+bench_workdir monitor-bench
 site=$work/site
 PB_PID= PGW_PID= NE_PID= PB_PORT= PGW_PORT= NE_PORT=
-
-# alive PID: the process exists and is not a zombie waiting for us.
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]
-}
-
-# stop_pid PID: TERM, up to 10 s to finish, then KILL; reap it.
-stop_pid() {
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	local pid
-	# Our own background jobs still running (wrk) after an interrupt.
-	for pid in $(jobs -pr); do
-		[[ $pid == "$PB_PID" || $pid == "$PGW_PID" || $pid == "$NE_PID" ]] ||
-			kill -TERM "$pid" 2>/dev/null || true
-	done
-	stop_pid "$PB_PID"
-	stop_pid "$PGW_PID"
-	stop_pid "$NE_PID"
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# free_port: a random TCP port nothing listens on.
-free_port() {
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$(shuf -i 20000-59999 -n 1)
-		[[ $p != "$PB_PORT" && $p != "$PGW_PORT" && $p != "$NE_PORT" ]] || continue
-		[[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
-	done
-	die "no free port found"
-}
-
-# listening PORT: something listens on 127.0.0.1:PORT.
-listening() {
-	[[ -n $(ss -Htln "sport = :$1") ]]
-}
-
-# cpu_ticks PID...: user+system CPU time of the processes, in clock ticks.
-cpu_ticks() {
-	local pid total=0 t
-	for pid; do
-		t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
-			awk '{ print $12 + $13 }') || t=0
-		total=$((total + ${t:-0}))
-	done
-	echo "$total"
-}
-HZ=$(getconf CLK_TCK)
+bench_servers PB_PID PGW_PID NE_PID
+bench_ports PB_PORT PGW_PORT NE_PORT
 
 # task_cpu_ns PID: CPU time of the threads of PID in ns (the first field of
 # /proc/PID/task/*/schedstat), finer than cpu_ticks; empty when the kernel
@@ -190,8 +116,6 @@ task_cpu_ns() {
 	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
 		awk '{ t += $1 } END { if (t > 0) printf "%.0f\n", t }'
 }
-
-now() { date +%s.%N; }
 
 # settle PID: wait (up to 10 s) until PID has used no CPU for 0.3 s, so
 # that work left queued by a wrk run (the Pushgateway holds pushes in
@@ -204,22 +128,6 @@ settle() {
 		a=$b b=$(cpu_ticks "$1")
 		((b - a <= 1)) && return 0
 	done
-}
-
-median() {	# median VALUE...: the middle value, or the mean of the two middle ones
-	printf '%s\n' "$@" | sort -g |
-		awk '{ v[NR] = $1 }
-		     END { if (NR % 2) print v[(NR + 1) / 2];
-			   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# tls_line BASE: the protocol and cipher suite a client negotiates.
-tls_line() {
-	local hostport=${1#https://}
-	openssl s_client -brief -connect "127.0.0.1:${hostport#*:}" \
-		-servername localhost -CAfile "$root_crt" </dev/null 2>&1 |
-		awk -F': ' '/^Protocol version/ { p = $2 } /^Ciphersuite/ { c = $2 }
-			    END { print p " " c }'
 }
 
 # --- The payload: one node's collection, exactly SAMPLES samples -------------

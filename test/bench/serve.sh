@@ -70,109 +70,36 @@ STORM_STALL_S=15
 # Longest wait for the start-up signature precomputation of the storm.
 PRECOMPUTE_MAX_S=600
 
-die() {
-	echo "serve-bench: $*" >&2
-	exit 1
-}
+BENCH=serve-bench
+. "$script_dir/lib.sh"
 
 # --- Check the environment before creating anything -------------------------
 
-[[ $ROUNDS =~ ^[1-9][0-9]{0,3}$ ]] ||
-	die "BENCH_ROUNDS must be a positive whole number, got '$ROUNDS'"
-[[ $ARTIFACT_MB =~ ^[1-9][0-9]{0,5}$ ]] ||
-	die "BENCH_ARTIFACT_MB must be a positive whole number of MiB, got '$ARTIFACT_MB'"
-[[ $CLIENTS =~ ^[1-9][0-9]{0,2}$ ]] ||
-	die "BENCH_CLIENTS must be a whole number from 1 to 999, got '$CLIENTS'"
-[[ $DURATION =~ ^[1-9][0-9]{0,3}$ ]] ||
-	die "BENCH_DURATION must be a positive whole number of seconds, got '$DURATION'"
-[[ $NODES =~ ^[1-9][0-9]{0,5}$ ]] ||
-	die "BENCH_NODES must be a whole number from 1 to 999999, got '$NODES'"
-[[ $ALGO == rsa || $ALGO == ecdsa ]] ||
-	die "BENCH_ALGO must be rsa or ecdsa, got '$ALGO'"
-[[ -x $PODBOOT ]] ||
-	die "no podboot binary at $PODBOOT: run 'make all' or set PODBOOT"
-[[ -x $NGINX ]] ||
-	die "nginx not found at $NGINX: run 'scripts/deps bench' (nginx-light)"
-for tool in wrk curl openssl ss ps shuf awk; do
-	command -v "$tool" >/dev/null ||
-		die "$tool not found in PATH: run 'scripts/deps bench'"
-done
+need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
+need_whole BENCH_ARTIFACT_MB "$ARTIFACT_MB" 1 999999 "of MiB"
+need_whole BENCH_CLIENTS "$CLIENTS" 1 999
+need_whole BENCH_DURATION "$DURATION" 1 9999 "of seconds"
+need_whole BENCH_NODES "$NODES" 1 999999
+need_algo "$ALGO"
+need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
+need_exec "$NGINX" "run 'scripts/deps bench' (nginx-light)"
+need_tools wrk curl openssl ss ps shuf awk
 
 # --- Scratch space and the processes we start ---------------------------------
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/podboot-serve-bench.XXXXXX")
+bench_workdir serve-bench
 site=$work/site
 ngx=$work/nginx
-PB_PID= NGX_PID= NGX_WORKERS=()
+PB_PID= NGX_PID= NGX_WORKERS=() PB_PORT= NGX_PORT=
+bench_servers PB_PID NGX_PID
+bench_ports PB_PORT NGX_PORT
 
-# alive PID: the process exists and is not a zombie waiting for us.
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]
-}
-
-# stop_pid PID: TERM, up to 10 s to finish, then KILL; reap it.
-stop_pid() {
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
+# nginx workers die with their master; only a KILLed master leaves them.
+bench_cleanup_hook() {
 	local pid
-	# Our own background jobs still running (curl, wrk) after an interrupt.
-	for pid in $(jobs -pr); do
-		[[ $pid == "$PB_PID" || $pid == "$NGX_PID" ]] ||
-			kill -TERM "$pid" 2>/dev/null || true
-	done
-	stop_pid "$PB_PID"
-	stop_pid "$NGX_PID"
-	# nginx workers die with their master; only a KILLed master leaves them.
 	for pid in "${NGX_WORKERS[@]}"; do
 		alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
 	done
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# free_port: a random TCP port nothing listens on.
-free_port() {
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$(shuf -i 20000-59999 -n 1)
-		[[ $p != "${PB_PORT:-}" && $p != "${NGX_PORT:-}" ]] || continue
-		[[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return 0; }
-	done
-	die "no free port found"
-}
-
-# cpu_ticks PID...: user+system CPU time of the processes, in clock ticks.
-cpu_ticks() {
-	local pid total=0 t
-	for pid; do
-		t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
-			awk '{ print $12 + $13 }') || t=0
-		total=$((total + ${t:-0}))
-	done
-	echo "$total"
-}
-HZ=$(getconf CLK_TCK)
-
-now() { date +%s.%N; }
-
-median() {	# median VALUE...: the middle value, or the mean of the two middle ones
-	printf '%s\n' "$@" | sort -g |
-		awk '{ v[NR] = $1 }
-		     END { if (NR % 2) print v[(NR + 1) / 2];
-			   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # --- The podboot site and the artifact ---------------------------------------
@@ -322,15 +249,6 @@ server_pids() {
 check_alive() {
 	alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
 	[[ -z $NGX_PID ]] || alive "$NGX_PID" || die "nginx died"
-}
-
-# tls_line BASE: the protocol and cipher suite a client negotiates.
-tls_line() {
-	local hostport=${1#https://}
-	openssl s_client -brief -connect "127.0.0.1:${hostport#*:}" \
-		-servername localhost -CAfile "$root_crt" </dev/null 2>&1 |
-		awk -F': ' '/^Protocol version/ { p = $2 } /^Ciphersuite/ { c = $2 }
-			    END { print p " " c }'
 }
 
 pb_start "$work/serve.log"

@@ -27,34 +27,21 @@ ROUNDS=${BENCH_ROUNDS:-5}
 ALGO=${BENCH_ALGO:-rsa}
 GNU_TIME=/usr/bin/time
 
-die() {
-	echo "sign-bench: $*" >&2
-	exit 1
-}
+BENCH=sign-bench
+. "$script_dir/lib.sh"
 
 # --- Check the environment before creating anything -------------------------
 
-[[ $SIZE_MB =~ ^[1-9][0-9]{0,6}$ ]] ||
-	die "BENCH_SIZE_MB must be a positive whole number of MiB, got '$SIZE_MB'"
-[[ $ROUNDS =~ ^[1-9][0-9]{0,3}$ ]] ||
-	die "BENCH_ROUNDS must be a positive whole number, got '$ROUNDS'"
-[[ $ALGO == rsa || $ALGO == ecdsa ]] ||
-	die "BENCH_ALGO must be rsa or ecdsa, got '$ALGO'"
-[[ -x $PODBOOT ]] ||
-	die "no podboot binary at $PODBOOT: run 'make all' or set PODBOOT"
-[[ -x $GNU_TIME ]] ||
-	die "GNU time not found at $GNU_TIME: install the 'time' package"
-command -v openssl >/dev/null ||
-	die "openssl not found in PATH"
+need_whole BENCH_SIZE_MB "$SIZE_MB" 1 9999999 "of MiB"
+need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
+need_algo "$ALGO"
+need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
+need_exec "$GNU_TIME" "install the 'time' package"
+need_tools openssl
 
 # --- Scratch space: keys and the test file live only here --------------------
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/podboot-sign-bench.XXXXXX")
-cleanup() { rm -rf -- "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_workdir sign-bench
 keys=$work/keys
 data=$work/data.bin
 size_bytes=$((SIZE_MB * 1024 * 1024))
@@ -147,13 +134,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # --- Medians and summary -----------------------------------------------------
-
-median() {	# median VALUE...: the middle value, or the mean of the two middle ones
-	printf '%s\n' "$@" | sort -g |
-		awk '{ v[NR] = $1 }
-		     END { if (NR % 2) print v[(NR + 1) / 2];
-			   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 pb_s=$(median "${pb_times[@]}")
 os_s=$(median "${os_times[@]}")

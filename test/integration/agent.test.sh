@@ -27,10 +27,9 @@ USED_PORTS=" "
 free_port() {
 	local p
 	while :; do
-		p=$(shuf -i 20000-59999 -n 1)
+		p=$(port_pick)
 		case "$USED_PORTS" in *" $p "*) continue ;; esac
 		[ "$p" = "$PORT" ] && continue
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
 		USED_PORTS="$USED_PORTS$p "
 		echo "$p"
 		return

@@ -11,6 +11,18 @@ FAIL=0
 OUT=$T/.out
 ERR=$T/.err
 
+# port_pick: a random TCP port nothing accepts connections on, below the
+# kernel's ephemeral range so that no client's connection can hold it.
+port_pick() {
+	local low=32768 p
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	while :; do
+		p=$(shuf -i "10000-$((low - 1))" -n 1)
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
+	done
+	echo "$p"
+}
+
 _report() {
 	if [ "$1" = 0 ]; then
 		PASS=$((PASS + 1)); echo "ok   - $2"

@@ -10,7 +10,7 @@ site_init() {
 	SITE=$1
 	"$PODBOOT" init --dir "$SITE" --server-name localhost \
 		--server-ip 127.0.0.1 >/dev/null || return 1
-	PORT=$(shuf -i 20000-59999 -n 1)
+	PORT=$(port_pick)
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" \
 		"$SITE/podboot.conf"
 	ROOT=$SITE/keys/root.crt
