@@ -341,9 +341,11 @@ lap initrd
 
 # free_port: a random port nobody listens on at 127.0.0.1.
 free_port() {
-	local p
+	local p low=32768
+	# Below the ephemeral range: no client's connection can hold it.
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
 	for _ in $(seq 1 50); do
-		p=$(shuf -i 20000-59999 -n 1)
+		p=$(shuf -i "10000-$((low - 1))" -n 1)
 		[ "$p" = "${1:-}" ] && continue
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
