@@ -111,6 +111,25 @@ static int fileio_write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Move the finished @tmp to @path.  With FILEIO_EXCL the existence check
+ * and the creation are one step, so that two writers cannot both win:
+ * renameat2(RENAME_NOREPLACE), or link() where the filesystem lacks it.
+ */
+static int fileio_publish(const char *tmp, const char *path, int flags)
+{
+	if (!(flags & FILEIO_EXCL))
+		return rename(tmp, path) == 0 ? 0 : -errno;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (link(tmp, path) != 0)
+		return -errno;
+	unlink(tmp);
+	return 0;
+}
+
 int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,
 		 int flags)
 {
@@ -145,10 +164,9 @@ int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,
 		goto err_write;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = -errno;
+	rc = fileio_publish(tmp, path, flags);
+	if (rc != 0)
 		goto err_write;
-	}
 	return fileio_sync_dir(path);
 
 err_write:

@@ -30,6 +30,7 @@ int fileio_read(const char *path, size_t max, unsigned char **buf,
  * @v len		data length
  * @v mode		permission bits of the new file (0600 for secrets)
  * @v flags		FILEIO_EXCL to fail with -EEXIST if @path exists
+ *			(checked and created in one step, like O_EXCL)
  * @ret rc		0 or a negative error
  */
 int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,

@@ -1,5 +1,4 @@
 /* keystore.c: the key directory: the ceremony that fills it and its layout. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -57,60 +56,204 @@ static int keystore_issue(const char *dir, const char *key_file,
 	return rc;
 }
 
-/* Split opts->names into DNS names and IP literals, server name first. */
-static int keystore_server_names(const struct keystore_init_opts *opts,
-				 const char **dns, size_t *n_dns,
-				 const char **ips, size_t *n_ips)
+/* The subjectAltNames of a server certificate, sorted by kind. */
+struct keystore_sans {
+	const char *dns[PKI_MAX_SANS];
+	const char *ips[PKI_MAX_SANS];
+	size_t n_dns;
+	size_t n_ips;
+};
+
+/* Sort @name, then @names, into DNS names and IP literals. */
+static int keystore_sort_names(const char *name, const char *const *names,
+			       size_t n_names, struct keystore_sans *sans)
 {
 	unsigned char addr[16];
-	const char *name;
+	const char *one;
+	size_t alen;
 	size_t i;
 
-	*n_dns = *n_ips = 0;
-	for (i = 0; i <= opts->n_names; i++) {
-		name = i == 0 ? opts->server_name : opts->names[i - 1];
-		if (*n_dns + *n_ips >= PKI_MAX_SANS)
+	sans->n_dns = sans->n_ips = 0;
+	for (i = 0; i <= n_names; i++) {
+		one = i == 0 ? name : names[i - 1];
+		if (sans->n_dns + sans->n_ips >= PKI_MAX_SANS) {
+			log_error("at most %d names and addresses in one "
+				  "certificate", PKI_MAX_SANS);
 			return -PB_ETOOBIG;
-		if (inet_pton(AF_INET, name, addr) == 1 ||
-		    inet_pton(AF_INET6, name, addr) == 1)
-			ips[(*n_ips)++] = name;
-		else if (pki_dns_name_valid(name))
-			dns[(*n_dns)++] = name;
+		}
+		if (pki_ip_parse(one, addr, &alen) == 0)
+			sans->ips[sans->n_ips++] = one;
+		else if (pki_dns_name_valid(one))
+			sans->dns[sans->n_dns++] = one;
 		else {
 			log_error("'%s' is neither a DNS name nor an IP address",
-				  name);
+				  one);
 			return -PB_EBAD_NAME;
 		}
 	}
 	return 0;
 }
 
+/* PREFIX.key, PREFIX.crt and PREFIX-chain.crt into @files. */
+static int keystore_server_paths(struct keystore_server_files *files,
+				 const char *prefix)
+{
+	if (snprintf(files->key, sizeof(files->key), "%s" KEYSTORE_KEY_EXT,
+		     prefix) >= (int)sizeof(files->key) ||
+	    snprintf(files->crt, sizeof(files->crt), "%s" KEYSTORE_CRT_EXT,
+		     prefix) >= (int)sizeof(files->crt) ||
+	    snprintf(files->chain, sizeof(files->chain),
+		     "%s" KEYSTORE_CHAIN_EXT, prefix) >=
+		    (int)sizeof(files->chain)) {
+		log_error("%s: path too long", prefix);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* A TLS server certificate to issue: subject, names, key and lifetime. */
+struct keystore_server_req {
+	const char *subject;
+	const struct keystore_sans *sans;
+	enum pki_algo algo;
+	unsigned int days;
+};
+
+/*
+ * Issue a TLS server certificate under @root with a fresh key and write
+ * the key (0600), the certificate and the chain (certificate, then root):
+ * the server's identity in keys init, a relay's in keys issue-server.
+ * The certificate's PEM is left in @pem (PKI_PEM_MAX bytes).  With
+ * FILEIO_EXCL every file is new, so a failure removes the ones written.
+ */
+static int keystore_server_issue(const struct keystore_server_req *req,
+				 mbedtls_pk_context *root_key,
+				 const mbedtls_x509_crt *root, struct rng *rng,
+				 const struct keystore_server_files *files,
+				 int flags, unsigned char *pem)
+{
+	const char *const paths[] = { files->key, files->crt, files->chain };
+	unsigned char chain[2 * PKI_PEM_MAX];
+	struct pki_cert_spec spec;
+	mbedtls_pk_context key;
+	time_t now = time(NULL);
+	size_t len, root_len;
+	size_t done = 0;
+	int rc;
+
+	mbedtls_pk_init(&key);
+	memset(&spec, 0, sizeof(spec));
+	spec.profile = PKI_PROFILE_SERVER;
+	spec.subject = req->subject;
+	spec.not_before = now - KEYSTORE_BACKDATE;
+	spec.not_after = now + (time_t)req->days * DAY;
+	spec.dns = req->sans->dns;
+	spec.n_dns = req->sans->n_dns;
+	spec.ips = req->sans->ips;
+	spec.n_ips = req->sans->n_ips;
+	rc = pki_key_generate(&key, req->algo, rng);
+	if (rc == 0)
+		rc = pki_cert_issue(&spec, &key, root_key, root, rng, pem,
+				    PKI_PEM_MAX);
+	if (rc != 0) {
+		log_error("issuing the certificate for %s: %s", req->subject,
+			  pb_strerror(rc));
+		goto out;
+	}
+
+	/* The chain a TLS server sends: leaf, then the root for iPXE. */
+	len = strlen((char *)pem);
+	memcpy(chain, pem, len);
+	rc = pki_cert_pem(root, chain + len, sizeof(chain) - len, &root_len);
+	if (rc != 0)
+		goto out;
+
+	rc = pki_key_save(&key, paths[0], flags);
+	if (rc == 0) {
+		done = 1;
+		rc = fileio_write(paths[1], pem, len, 0644, flags);
+	}
+	if (rc == 0) {
+		done = 2;
+		rc = fileio_write(paths[2], chain, len + root_len, 0644, flags);
+	}
+	if (rc != 0) {
+		log_error("writing %s: %s", paths[done], pb_strerror(rc));
+		while ((flags & FILEIO_EXCL) && done > 0)
+			unlink(paths[--done]);
+	}
+out:
+	mbedtls_pk_free(&key);
+	return rc;
+}
+
+/* The algorithm of an existing key, to make another like it. */
+static enum pki_algo keystore_key_algo(mbedtls_pk_context *key)
+{
+	return mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA ? PKI_RSA : PKI_ECDSA;
+}
+
+/* Load the root certificate and its key from @dir, checked to match. */
+static int keystore_load_root(const char *dir, mbedtls_x509_crt *root,
+			      mbedtls_pk_context *root_key)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = keystore_path(path, sizeof(path), dir, KEYSTORE_ROOT_CRT);
+	if (rc == 0)
+		rc = pki_cert_load(root, path);
+	if (rc == -ENOENT) {
+		log_error("%s not found: is %s a key directory made by "
+			  "podboot keys init?", path, dir);
+		return rc;
+	}
+	if (rc != 0)
+		goto err;
+	rc = keystore_path(path, sizeof(path), dir, KEYSTORE_ROOT_KEY);
+	if (rc == 0)
+		rc = pki_key_load(root_key, path);
+	if (rc == -ENOENT) {
+		log_error("%s not found: issuing needs the root CA key, which "
+			  "may be kept offline; bring it back beside %s or "
+			  "issue where it is kept", path, KEYSTORE_ROOT_CRT);
+		return rc;
+	}
+	if (rc != 0)
+		goto err;
+	rc = pki_check_pair(root, root_key);
+	if (rc != 0)
+		goto err;
+	return 0;
+err:
+	log_error("%s: %s", path, pb_strerror(rc));
+	return rc;
+}
+
 int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 {
-	const char *dns[PKI_MAX_SANS + 1];
-	const char *ips[PKI_MAX_SANS + 1];
 	unsigned char pem[PKI_PEM_MAX];
 	char subject[512];
 	char path[PATH_MAX];
-	char chain[2 * PKI_PEM_MAX];
-	char root_pem[PKI_PEM_MAX];
-	size_t root_len;
-	mbedtls_pk_context root_key, cs_key, srv_key;
+	struct keystore_server_files files;
+	struct keystore_server_req req;
+	struct keystore_sans sans;
+	mbedtls_pk_context root_key, cs_key;
 	mbedtls_x509_crt root;
 	struct rng rng = { .seeded = 0 };
 	struct pki_cert_spec spec;
 	time_t now = time(NULL);
-	size_t n_dns, n_ips, i, len;
+	size_t i;
 	int flags = opts->force ? 0 : FILEIO_EXCL;
 	int ret;
 	int rc;
 
 	mbedtls_pk_init(&root_key);
 	mbedtls_pk_init(&cs_key);
-	mbedtls_pk_init(&srv_key);
 	mbedtls_x509_crt_init(&root);
 
-	rc = keystore_server_names(opts, dns, &n_dns, ips, &n_ips);
+	rc = keystore_sort_names(opts->server_name, opts->names, opts->n_names,
+				 &sans);
 	if (rc != 0)
 		goto out;
 	rc = fileio_mkdirs(opts->dir, 0700);
@@ -134,8 +277,7 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 	if (rc != 0)
 		goto out;
 	if ((rc = pki_key_generate(&root_key, opts->algo, &rng)) != 0 ||
-	    (rc = pki_key_generate(&cs_key, opts->algo, &rng)) != 0 ||
-	    (rc = pki_key_generate(&srv_key, opts->algo, &rng)) != 0)
+	    (rc = pki_key_generate(&cs_key, opts->algo, &rng)) != 0)
 		goto out;
 
 	/* Root CA, self-signed. */
@@ -157,8 +299,6 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 		goto out;
 	}
 	pki_fingerprint(&root, fingerprint);
-	root_len = strlen((char *)pem);
-	memcpy(root_pem, pem, root_len);
 
 	/* Code signing, under the root. */
 	spec.profile = PKI_PROFILE_CODESIGN;
@@ -172,35 +312,116 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 		goto out;
 
 	/* TLS server, under the root, with every name and address. */
-	spec.profile = PKI_PROFILE_SERVER;
-	spec.dns = dns;
-	spec.n_dns = n_dns;
-	spec.ips = ips;
-	spec.n_ips = n_ips;
 	snprintf(subject, sizeof(subject), "CN=%s,O=%s", opts->server_name,
 		 opts->org);
-	rc = keystore_issue(opts->dir, KEYSTORE_SERVER_KEY, KEYSTORE_SERVER_CRT,
-			    &spec, &srv_key, &root_key, &root, &rng, pem,
-			    flags);
-	if (rc != 0)
-		goto out;
-
-	/* The chain a TLS server sends: leaf, then the root for iPXE. */
-	len = strlen((char *)pem);
-	if (len + root_len > sizeof(chain)) {
-		rc = -PB_ETOOBIG;
-		goto out;
-	}
-	memcpy(chain, pem, len);
-	memcpy(chain + len, root_pem, root_len);
-	rc = keystore_path(path, sizeof(path), opts->dir, KEYSTORE_SERVER_CHAIN);
+	req.subject = subject;
+	req.sans = &sans;
+	req.algo = opts->algo;
+	req.days = opts->leaf_days;
+	rc = keystore_path(path, sizeof(path), opts->dir, KEYSTORE_SERVER);
 	if (rc == 0)
-		rc = fileio_write(path, chain, len + root_len, 0644, flags);
+		rc = keystore_server_paths(&files, path);
+	if (rc == 0)
+		rc = keystore_server_issue(&req, &root_key, &root, &rng, &files,
+					   flags, pem);
 out:
 	mbedtls_platform_zeroize(pem, sizeof(pem));
 	mbedtls_x509_crt_free(&root);
-	mbedtls_pk_free(&srv_key);
 	mbedtls_pk_free(&cs_key);
+	mbedtls_pk_free(&root_key);
+	rng_free(&rng);
+	return rc;
+}
+
+/*
+ * Fill @files from the prefix asked for, or DIR/issued/NAME (DIR/issued
+ * created 0700); without force, refuse if any of the files exists.
+ */
+static int keystore_issue_paths(const struct keystore_issue_opts *opts,
+				struct keystore_server_files *files)
+{
+	const char *const paths[] = { files->key, files->crt, files->chain };
+	char issued[PATH_MAX];
+	char prefix[PATH_MAX];
+	size_t i;
+	int rc;
+
+	if (opts->prefix) {
+		rc = keystore_server_paths(files, opts->prefix);
+	} else {
+		rc = keystore_path(issued, sizeof(issued), opts->dir,
+				   KEYSTORE_ISSUED);
+		if (rc == 0)
+			rc = keystore_path(prefix, sizeof(prefix), issued,
+					   opts->name);
+		if (rc != 0)
+			log_error("%s: path too long", opts->dir);
+		if (rc == 0 && (rc = fileio_mkdirs(issued, 0700)) != 0)
+			log_error("creating %s: %s", issued, pb_strerror(rc));
+		if (rc == 0)
+			rc = keystore_server_paths(files, prefix);
+	}
+	for (i = 0; rc == 0 && !opts->force && i < 3; i++) {
+		if (fileio_exists(paths[i])) {
+			log_error("%s exists; certificates are never replaced "
+				  "without --force", paths[i]);
+			rc = -PB_EKEYS_EXIST;
+		}
+	}
+	return rc;
+}
+
+int keystore_issue_server(const struct keystore_issue_opts *opts,
+			  struct keystore_server_files *files,
+			  mbedtls_x509_crt *crt)
+{
+	unsigned char pem[PKI_PEM_MAX];
+	char subject[300];
+	struct keystore_server_req req;
+	struct keystore_sans sans;
+	mbedtls_pk_context root_key;
+	mbedtls_x509_crt root;
+	struct rng rng = { .seeded = 0 };
+	int ret;
+	int rc;
+
+	mbedtls_pk_init(&root_key);
+	mbedtls_x509_crt_init(&root);
+
+	rc = keystore_sort_names(opts->name, opts->names, opts->n_names, &sans);
+	if (rc != 0)
+		goto out;
+	/* NAME is a DNS name or an address: nothing in it to escape. */
+	snprintf(subject, sizeof(subject), "CN=%s", opts->name);
+	rc = keystore_load_root(opts->dir, &root, &root_key);
+	if (rc != 0)
+		goto out;
+	rc = keystore_issue_paths(opts, files);
+	if (rc != 0)
+		goto out;
+	rc = rng_init(&rng, "podboot keys issue-server");
+	if (rc != 0) {
+		log_error("%s", pb_strerror(rc));
+		goto out;
+	}
+	req.subject = subject;
+	req.sans = &sans;
+	req.algo = opts->algo;
+	if (!opts->algo_given)
+		req.algo = keystore_key_algo(&root_key);
+	req.days = opts->days;
+	rc = keystore_server_issue(&req, &root_key, &root, &rng, files,
+				   opts->force ? 0 : FILEIO_EXCL, pem);
+	if (rc != 0)
+		goto out;
+	ret = mbedtls_x509_crt_parse(crt, pem, strlen((char *)pem) + 1);
+	if (ret != 0) {
+		log_mbedtls("re-reading the new certificate", ret);
+		log_error("%s: %s", files->crt, pb_strerror(-PB_ECERT_PARSE));
+		rc = -PB_ECERT_PARSE;
+	}
+out:
+	mbedtls_x509_crt_free(&root);
 	mbedtls_pk_free(&root_key);
 	rng_free(&rng);
 	return rc;
@@ -231,16 +452,8 @@ int keystore_rotate_codesign(const char *dir, unsigned int days,
 	mbedtls_x509_crt_init(&old);
 	mbedtls_x509_crt_init(&fresh);
 
-	if ((rc = keystore_path(path, sizeof(path), dir,
-				KEYSTORE_ROOT_CRT)) != 0 ||
-	    (rc = pki_cert_load(&root, path)) != 0)
-		goto err_path;
-	if ((rc = keystore_path(path, sizeof(path), dir,
-				KEYSTORE_ROOT_KEY)) != 0 ||
-	    (rc = pki_key_load(&root_key, path)) != 0)
-		goto err_path;
-	if ((rc = pki_check_pair(&root, &root_key)) != 0)
-		goto err_path;
+	if ((rc = keystore_load_root(dir, &root, &root_key)) != 0)
+		goto out;
 	if ((rc = keystore_path(path, sizeof(path), dir,
 				KEYSTORE_CODESIGN_CRT)) != 0 ||
 	    (rc = pki_cert_load(&old, path)) != 0)
@@ -254,10 +467,7 @@ int keystore_rotate_codesign(const char *dir, unsigned int days,
 	rc = rng_init(&rng, "podboot keys rotate-codesign");
 	if (rc != 0)
 		goto out;
-	rc = pki_key_generate(&new_key,
-			      mbedtls_pk_get_type(&old_key) == MBEDTLS_PK_RSA ?
-				      PKI_RSA : PKI_ECDSA,
-			      &rng);
+	rc = pki_key_generate(&new_key, keystore_key_algo(&old_key), &rng);
 	if (rc != 0)
 		goto out;
 	rc = pki_name_string(&old.subject, subject, sizeof(subject));

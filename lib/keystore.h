@@ -2,19 +2,28 @@
 #ifndef PODBOOT_KEYSTORE_H
 #define PODBOOT_KEYSTORE_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "pki.h"
+
+/* A TLS server identity: PREFIX.key, PREFIX.crt, PREFIX-chain.crt. */
+#define KEYSTORE_KEY_EXT ".key"
+#define KEYSTORE_CRT_EXT ".crt"
+#define KEYSTORE_CHAIN_EXT "-chain.crt"
 
 /* File names inside a key directory. */
 #define KEYSTORE_ROOT_CRT "root.crt"
 #define KEYSTORE_ROOT_KEY "root.key"
 #define KEYSTORE_CODESIGN_CRT "codesign.crt"
 #define KEYSTORE_CODESIGN_KEY "codesign.key"
-#define KEYSTORE_SERVER_CRT "server.crt"
-#define KEYSTORE_SERVER_CHAIN "server-chain.crt"
-#define KEYSTORE_SERVER_KEY "server.key"
+#define KEYSTORE_SERVER "server"
+#define KEYSTORE_SERVER_CRT KEYSTORE_SERVER KEYSTORE_CRT_EXT
+#define KEYSTORE_SERVER_CHAIN KEYSTORE_SERVER KEYSTORE_CHAIN_EXT
+#define KEYSTORE_SERVER_KEY KEYSTORE_SERVER KEYSTORE_KEY_EXT
 #define KEYSTORE_RETIRED "retired"
+/** Where keys issue-server writes by default: DIR/issued/NAME.*. */
+#define KEYSTORE_ISSUED "issued"
 
 /** Common name of the code-signing certificate: what stage1 pins. */
 #define KEYSTORE_CODESIGN_CN "podboot-codesign"
@@ -54,6 +63,42 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65]);
  */
 int keystore_rotate_codesign(const char *dir, unsigned int days,
 			     char serial[65]);
+
+/** The files of one TLS server identity, as full paths. */
+struct keystore_server_files {
+	char key[PATH_MAX];		/* private key, mode 0600 */
+	char crt[PATH_MAX];		/* the certificate alone */
+	char chain[PATH_MAX];		/* the certificate, then the root */
+};
+
+struct keystore_issue_opts {
+	const char *dir;		/* holds root.crt and root.key */
+	const char *name;		/* CN and first subjectAltName */
+	const char *const *names;	/* further DNS names or IP literals */
+	size_t n_names;
+	const char *prefix;		/* output prefix; NULL: DIR/issued/NAME */
+	enum pki_algo algo;
+	int algo_given;			/* else the root key's algorithm */
+	unsigned int days;
+	int force;			/* replace existing files */
+};
+
+/**
+ * Issue a further TLS server key and certificate under the root, for a
+ * relay or another server: CN=NAME, serverAuth, not a CA.  Writes
+ * PREFIX.key (0600), PREFIX.crt and PREFIX-chain.crt (the certificate,
+ * then the root), each atomically and, without force, only where no
+ * file exists.  Every failure is logged here, in one line.
+ *
+ * @v opts		what to issue
+ * @v files		receives the paths of the files
+ * @v crt		initialised and empty; receives the new certificate
+ * @ret rc		0, -PB_EKEYS_EXIST without force, -PB_EBAD_NAME,
+ *			-ENOENT for a missing root key, or another error
+ */
+int keystore_issue_server(const struct keystore_issue_opts *opts,
+			  struct keystore_server_files *files,
+			  mbedtls_x509_crt *crt);
 
 /** Path of @file inside @dir into @out; 0 or -PB_ETOOBIG. */
 int keystore_path(char *out, size_t size, const char *dir, const char *file);

@@ -2,12 +2,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <mbedtls/asn1write.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
@@ -224,6 +226,83 @@ int pki_dns_name_valid(const char *name)
 	return label > 0 && p[-1] != '-';
 }
 
+int pki_ip_parse(const char *text, unsigned char addr[16], size_t *len)
+{
+	if (inet_pton(AF_INET, text, addr) == 1)
+		*len = 4;
+	else if (inet_pton(AF_INET6, text, addr) == 1)
+		*len = 16;
+	else
+		return -PB_EBAD_NAME;
+	return 0;
+}
+
+/* One subjectAltName as "DNS:name" or "IP:address" into @out. */
+static void pki_san_format(const mbedtls_x509_buf *san, char *out,
+			   size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int family = san->len == 4 ? AF_INET : AF_INET6;
+	size_t i, off;
+
+	switch (san->tag & MBEDTLS_ASN1_TAG_VALUE_MASK) {
+	case MBEDTLS_X509_SAN_DNS_NAME:
+		/* Shown cut if too long; bytes a terminal would act on as '?'. */
+		off = (size_t)snprintf(out, size, "DNS:");
+		for (i = 0; i < san->len && off + 1 < size; i++)
+			out[off++] = isprint(san->p[i]) ? (char)san->p[i] : '?';
+		out[off] = '\0';
+		return;
+	case MBEDTLS_X509_SAN_IP_ADDRESS:
+		if ((san->len == 4 || san->len == 16) &&
+		    inet_ntop(family, san->p, addr, sizeof(addr))) {
+			snprintf(out, size, "IP:%s", addr);
+			return;
+		}
+		break;
+	}
+	snprintf(out, size, "other");
+}
+
+int pki_san_string(const mbedtls_x509_crt *crt, char *out, size_t size)
+{
+	const mbedtls_x509_sequence *san;
+	char one[300];
+	size_t off = 0, len;
+
+	if (size == 0)
+		return -PB_ETOOBIG;
+	out[0] = '\0';
+	for (san = &crt->subject_alt_names; san && san->buf.p; san = san->next) {
+		pki_san_format(&san->buf, one, sizeof(one));
+		len = strlen(one) + (off ? 2 : 0);
+		if (len >= size - off)
+			return -PB_ETOOBIG;
+		off += (size_t)snprintf(out + off, size - off, "%s%s",
+					off ? ", " : "", one);
+	}
+	return 0;
+}
+
+int pki_cert_pem(const mbedtls_x509_crt *crt, unsigned char *pem,
+		 size_t size, size_t *len)
+{
+	size_t olen = 0;
+	int ret;
+
+	ret = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+				       "-----END CERTIFICATE-----\n",
+				       crt->raw.p, crt->raw.len, pem, size,
+				       &olen);
+	if (ret != 0) {
+		log_mbedtls("encoding a certificate as PEM", ret);
+		return -PB_ETOOBIG;
+	}
+	/* olen counts the NUL mbedTLS writes after the text. */
+	*len = olen - 1;
+	return 0;
+}
+
 /* Match a DNS name against a certificate name, allowing "*." on the left. */
 static int pki_dns_match(const char *pattern, size_t len, const char *name)
 {
@@ -292,11 +371,7 @@ static int pki_set_san(mbedtls_x509write_cert *crt,
 		return -PB_ETOOBIG;
 	/* Written backwards: walk the lists in reverse to keep their order. */
 	for (i = spec->n_ips; i-- > 0;) {
-		if (inet_pton(AF_INET, spec->ips[i], addr) == 1)
-			alen = 4;
-		else if (inet_pton(AF_INET6, spec->ips[i], addr) == 1)
-			alen = 16;
-		else
+		if (pki_ip_parse(spec->ips[i], addr, &alen) != 0)
 			return -PB_EBAD_NAME;
 		ret = pki_write_general_name(&p, buf, MBEDTLS_X509_SAN_IP_ADDRESS,
 					     addr, alen);

@@ -107,4 +107,32 @@ int pki_cert_has_name(const mbedtls_x509_crt *crt, const char *name);
 /** 1 if @name is a valid DNS host name (labels of [a-z0-9-]). */
 int pki_dns_name_valid(const char *name);
 
+/**
+ * Parse an IPv4 or IPv6 address literal.
+ *
+ * @v text		"192.0.2.1", "2001:db8::1"
+ * @v addr		receives the address in network order
+ * @v len		receives 4 or 16
+ * @ret rc		0 or -PB_EBAD_NAME
+ */
+int pki_ip_parse(const char *text, unsigned char addr[16], size_t *len);
+
+/**
+ * The subjectAltNames of @crt as "DNS:a, DNS:b, IP:192.0.2.1", in
+ * certificate order; other kinds of name show as "other".
+ *
+ * @ret rc		0, or -PB_ETOOBIG if @out is too small
+ */
+int pki_san_string(const mbedtls_x509_crt *crt, char *out, size_t size);
+
+/**
+ * @crt (its first certificate) as PEM, NUL-terminated, for chain files.
+ *
+ * @v pem		output buffer (PKI_PEM_MAX bytes is always enough)
+ * @v len		receives the length without the NUL
+ * @ret rc		0 or -PB_ETOOBIG
+ */
+int pki_cert_pem(const mbedtls_x509_crt *crt, unsigned char *pem,
+		 size_t size, size_t *len);
+
 #endif

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "error.h"
@@ -18,12 +19,42 @@ static void keys_usage(FILE *out)
 		"                 [--server-ip IP]... [--server-alt NAME]...\n"
 		"                 [--algo rsa|ecdsa] [--org ORG] [--days N]\n"
 		"                 [--root-days N] [--force]\n"
-		"       podboot keys rotate-codesign --dir DIR [--days N]\n\n"
+		"       podboot keys rotate-codesign --dir DIR [--days N]\n"
+		"       podboot keys issue-server --dir DIR --name NAME\n"
+		"                 [--ip IP]... [--alt DNSNAME]... [--out PREFIX]\n"
+		"                 [--days N] [--algo rsa|ecdsa] [--force]\n\n"
 		"init creates a self-signed root CA, a code-signing and a TLS\n"
 		"server certificate under it in DIR (private keys mode 0600)\n"
 		"and prints the root's SHA-256 fingerprint.  rotate-codesign\n"
 		"issues a new code-signing key and certificate under the same\n"
-		"root; the old certificate moves to DIR/retired.\n");
+		"root; the old certificate moves to DIR/retired.  issue-server\n"
+		"issues a further TLS server certificate under the root (for a\n"
+		"relay) with NAME and every --ip and --alt as its names:\n"
+		"PREFIX.key, PREFIX.crt and PREFIX-chain.crt, PREFIX being\n"
+		"DIR/issued/NAME unless --out says otherwise; the key is of\n"
+		"the root's algorithm unless --algo says otherwise.\n"
+		"rotate-codesign and issue-server need DIR/root.key.\n");
+}
+
+/* Add a further certificate name to @names, within PKI_MAX_SANS. */
+static int keys_add_name(const char **names, size_t *n, const char *arg)
+{
+	/* The first of PKI_MAX_SANS is the server's own name. */
+	if (*n >= PKI_MAX_SANS - 1) {
+		log_error("at most %d names and addresses in one certificate",
+			  PKI_MAX_SANS);
+		return -PB_EUSAGE;
+	}
+	names[(*n)++] = arg;
+	return 0;
+}
+
+static int keys_parse_algo(const char *arg, enum pki_algo *algo)
+{
+	if (pki_algo_parse(arg, algo) == 0)
+		return 0;
+	log_error("--algo takes rsa or ecdsa, not '%s'", arg);
+	return -PB_EUSAGE;
 }
 
 void keys_opts_defaults(struct keystore_init_opts *o, const char **names)
@@ -42,19 +73,8 @@ int keys_opts_parse(int c, const char *arg, struct keystore_init_opts *o,
 	switch (c) {
 	case 'n': o->server_name = arg; return 0;
 	case 'i':
-	case 'a':
-		if (o->n_names >= PKI_MAX_SANS - 1) {
-			log_error("at most %d server names and addresses",
-				  PKI_MAX_SANS);
-			return -PB_EUSAGE;
-		}
-		names[o->n_names++] = arg;
-		return 0;
-	case 'A':
-		if (pki_algo_parse(arg, &o->algo) == 0)
-			return 0;
-		log_error("--algo takes rsa or ecdsa, not '%s'", arg);
-		return -PB_EUSAGE;
+	case 'a': return keys_add_name(names, &o->n_names, arg);
+	case 'A': return keys_parse_algo(arg, &o->algo);
 	case 'o': o->org = arg; return 0;
 	case 'D': return cmd_parse_days(arg, &o->leaf_days);
 	case 'R': return cmd_parse_days(arg, &o->root_days);
@@ -161,6 +181,122 @@ static int keys_rotate(int argc, char **argv)
 	return 0;
 }
 
+/* One --ip or --alt of issue-server, checked against its own grammar. */
+static int keys_issue_name(int c, const char *arg, const char **names,
+			   size_t *n)
+{
+	unsigned char addr[16];
+	size_t len;
+	int is_ip = pki_ip_parse(arg, addr, &len) == 0;
+
+	if (c == 'i' && !is_ip) {
+		log_error("--ip '%s' is not an IPv4 or IPv6 address", arg);
+		return -PB_EBAD_NAME;
+	}
+	if (c == 'a' && is_ip) {
+		log_error("--alt '%s' is an address: give it with --ip", arg);
+		return -PB_EBAD_NAME;
+	}
+	if (c == 'a' && !pki_dns_name_valid(arg)) {
+		log_error("--alt '%s' is not a DNS name", arg);
+		return -PB_EBAD_NAME;
+	}
+	return keys_add_name(names, n, arg);
+}
+
+/* What keys issue-server made: serial, names, expiry and files. */
+static void keys_issue_print(const mbedtls_x509_crt *crt,
+			     const struct keystore_server_files *files,
+			     const char *dir)
+{
+	char serial[65], subject[512], sans[4096], until[32];
+	time_t from, to;
+	struct tm tm;
+
+	pki_serial_hex(crt, serial, sizeof(serial));
+	if (pki_name_string(&crt->subject, subject, sizeof(subject)) != 0)
+		snprintf(subject, sizeof(subject), "?");
+	if (pki_san_string(crt, sans, sizeof(sans)) != 0)
+		snprintf(sans, sizeof(sans), "(too many to show)");
+	pki_cert_validity(crt, &from, &to);
+	gmtime_r(&to, &tm);
+	strftime(until, sizeof(until), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("issued a TLS server certificate under %s/%s\n"
+	       "serial:   %s\n"
+	       "subject:  %s\n"
+	       "names:    %s\n"
+	       "notAfter: %s\n"
+	       "key:      %s (mode 0600)\n"
+	       "cert:     %s\n"
+	       "chain:    %s (certificate, then root)\n",
+	       dir, KEYSTORE_ROOT_CRT, serial, subject, sans, until, files->key,
+	       files->crt, files->chain);
+	printf("move %s/%s offline once the certificates you need exist\n",
+	       dir, KEYSTORE_ROOT_KEY);
+}
+
+static int keys_issue(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "alt", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "algo", required_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *names[PKI_MAX_SANS];
+	struct keystore_issue_opts opts = {
+		.names = names, .days = KEYS_LEAF_DAYS,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt;
+	int c, rc = 0;
+
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': opts.dir = optarg; break;
+		case 'n': opts.name = optarg; break;
+		case 'i':
+		case 'a':
+			rc = keys_issue_name(c, optarg, names, &opts.n_names);
+			break;
+		case 'O': opts.prefix = optarg; break;
+		case 'D': rc = cmd_parse_days(optarg, &opts.days); break;
+		case 'A':
+			rc = keys_parse_algo(optarg, &opts.algo);
+			opts.algo_given = 1;
+			break;
+		case 'f': opts.force = 1; break;
+		case 'h': keys_usage(stdout); return 0;
+		default: rc = -PB_EUSAGE; keys_usage(stderr); break;
+		}
+	}
+	if (rc != 0)
+		return rc;
+	if (!opts.dir || !opts.name || optind != argc) {
+		keys_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	if (opts.prefix && (!*opts.prefix ||
+			    opts.prefix[strlen(opts.prefix) - 1] == '/')) {
+		log_error("--out takes a file prefix (DIR/relay-a gives "
+			  "DIR/relay-a.key...), not '%s'", opts.prefix);
+		return -PB_EUSAGE;
+	}
+	mbedtls_x509_crt_init(&crt);
+	rc = keystore_issue_server(&opts, &files, &crt);
+	if (rc == 0)
+		keys_issue_print(&crt, &files, opts.dir);
+	mbedtls_x509_crt_free(&crt);
+	return rc;
+}
+
 int keys_main(int argc, char **argv)
 {
 	static const struct {
@@ -169,6 +305,7 @@ int keys_main(int argc, char **argv)
 	} subs[] = {
 		{ "init", keys_init },
 		{ "rotate-codesign", keys_rotate },
+		{ "issue-server", keys_issue },
 	};
 	size_t i;
 

@@ -241,10 +241,21 @@ check "a missing /proc file fails only its collector" sh -c \
 
 # ---- agent -> relay ----------------------------------------------------------
 
+# The relays' own certificate, issued under the site's root as the
+# operator does it (agent/README.md, "Deploying relays").
+ok "a relay certificate from podboot keys issue-server" "$PODBOOT" keys \
+	issue-server --dir "$K" --name relay.rack12.test --ip 127.0.0.1 \
+	--ip 127.0.0.3 --alt localhost --out "$T/relay"
+RELAY_CRT=$T/relay-chain.crt
+RELAY_KEY=$T/relay.key
 R1=$(free_port)
 DEAD=$(free_port)
 ok "relay r1 starts (its upstream is down)" relay_start r1 "$R1" \
-	"$K/server-chain.crt" "$K/server.key" "https://127.0.0.1:$DEAD"
+	"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
+check "openssl: r1 presents the issued certificate, valid for its address" sh -c \
+	"openssl s_client -connect 127.0.0.1:$R1 -CAfile '$ROOT' -verify_ip 127.0.0.1 \
+	 -verify_return_error </dev/null 2>/dev/null |
+	 openssl x509 -noout -subject | grep -qx 'subject=CN = relay.rack12.test'"
 ok "--once through the relay: delivered (exit 0)" \
 	"${ONCE[@]}" --spool "$T/a1" --server "https://127.0.0.1:$R1"
 ok "--once again" "${ONCE[@]}" --spool "$T/a1" --server "https://127.0.0.1:$R1"
@@ -298,12 +309,20 @@ check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
 kill "$S3"
 RX=$(free_port)
-RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$K/server-chain.crt" "$K/server.key" \
+RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
 "${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.2:$RX" >"$OUT" 2>"$ERR"
 check "an address not among the IP subjectAltNames is refused" [ $? = 3 ]
 check "as such" grep -q "no IP subjectAltName 127.0.0.2" "$ERR"
 relay_stop rx
+RY=$(free_port)
+RELAY_ADDR=127.0.0.3 relay_start ry "$RY" "$RELAY_CRT" "$RELAY_KEY" \
+	"https://127.0.0.1:$DEAD"
+check "a relay on another address its certificate names (--ip 127.0.0.3)" [ $? = 0 ]
+ok "is accepted there by address" \
+	"${ONCE[@]}" --spool "$T/a3" --server "https://127.0.0.3:$RY"
+check "and got the push" wait_for 5 grep -q "push seq=1 " "$T/ry.log"
+relay_stop ry
 openssl req -new -newkey rsa:2048 -nodes -keyout "$T/wrong.key" \
 	-subj /CN=wrong.example -out "$T/wrong.csr" 2>/dev/null
 printf 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n' >"$T/wrong.ext"
@@ -339,8 +358,8 @@ check "answered as relayed, with its seq" grep -q '"relayed": true, "seq": 7' "$
 
 # A relay's spool has the same limit: 5 pushes of 400 KiB into 1 MiB.
 R6=$(free_port)
-RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$K/server-chain.crt" \
-	"$K/server.key" "https://127.0.0.1:$DEAD"
+RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
 { printf '\037\213'; head -c 409600 /dev/urandom; } >"$T/big.gz"
 for i in 1 2 3 4 5; do
 	status "https://127.0.0.1:$R6/api/v1/push" -X POST --data-binary "@$T/big.gz" \
@@ -363,8 +382,8 @@ check "while no upstream answers, batches are spooled" \
 	wait_for 20 bash -c "[ \$(spooled '$T/a5') -ge 3 ]"
 check "and the outage is logged once" sh -c \
 	"[ \$(grep -c 'no upstream answers' '$T/a5.log') = 1 ]"
-ok "the upstream comes back" relay_start r5 "$R5" "$K/server-chain.crt" \
-	"$K/server.key" "https://127.0.0.1:$DEAD"
+ok "the upstream comes back" relay_start r5 "$R5" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
 check "the spool is replayed and emptied" wait_for 90 bash -c "[ \$(spooled '$T/a5') = 0 ]"
 wait_for 5 sh -c "[ \$(grep -c 'push seq=' '$T/r5.log') -ge 5 ]"
 kill -TERM "$A5"
@@ -406,7 +425,7 @@ check "and the failed pushes" grep -q "^podboot_agent_push_failures_total [1-9]"
 
 R7=$(free_port)
 ok "relay r7 forwards to relay r1, gathering pushes for 2 s" relay_start r7 \
-	"$R7" "$K/server-chain.crt" "$K/server.key" "https://127.0.0.1:$R1"
+	"$R7" "$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$R1"
 before=$(grep -c 'push seq=' "$T/r1.log")
 ok "agent -> r7 -> r1" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
 ok "and once more at once" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
@@ -420,7 +439,7 @@ ok "while r1 is down, r7 still takes pushes" \
 	"${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
 check "and has them on disk when it answers" [ "$(spooled "$T/r7")" -ge 1 ]
 check "it keeps them while r1 is down" wait_for 5 grep -q "no upstream answers" "$T/r7.log"
-ok "r1 back" relay_start r1 "$R1" "$K/server-chain.crt" "$K/server.key" \
+ok "r1 back" relay_start r1 "$R1" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
 check "r7 replays its spool to r1" wait_for 40 bash -c "[ \$(spooled '$T/r7') = 0 ]"
 check "marking the late pushes as replays" wait_for 5 grep -q \
@@ -457,7 +476,7 @@ else
 	# Agent -> relay -> server, the relay holding its token.
 	R9=$(free_port)
 	ok "a relay in front of the server" relay_start r9 "$R9" \
-		"$K/server-chain.crt" "$K/server.key" "$BASE"
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
 	ok "--once through the relay to the server" \
 		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$R9"
 	check "the server accepted the relay's batch" wait_for 10 grep -q \
@@ -495,10 +514,10 @@ else
 	# forwards what it had acknowledged: the server sees no gap.
 	RA=$(free_port)
 	RB=$(free_port)
-	ok "active relay" relay_start ra "$RA" "$K/server-chain.crt" \
-		"$K/server.key" "$BASE"
-	ok "standby relay" relay_start rb "$RB" "$K/server-chain.crt" \
-		"$K/server.key" "$BASE"
+	ok "active relay" relay_start ra "$RA" "$RELAY_CRT" \
+		"$RELAY_KEY" "$BASE"
+	ok "standby relay" relay_start rb "$RB" "$RELAY_CRT" \
+		"$RELAY_KEY" "$BASE"
 	"$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" \
 		--timeout 2 --spool "$T/s3" --server "https://127.0.0.1:$RA" \
 		--server "https://127.0.0.1:$RB" >"$T/s3.log" 2>&1 &
@@ -515,7 +534,7 @@ else
 	kill -TERM "$A11"
 	wait "$A11"
 	ok "the killed relay restarts on its spool" relay_start ra "$RA" \
-		"$K/server-chain.crt" "$K/server.key" "$BASE"
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
 	check "and drains it" wait_for 20 bash -c "[ \$(spooled '$T/ra') = 0 ]"
 	check "the server saw no gap in the node's sequence" wait_for 10 sh -c \
 		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \

@@ -73,4 +73,137 @@ ok "new signature verifies (openssl)" openssl cms -verify -binary \
 check "new signature carries the new certificate" sh -c \
 	"openssl cms -cmsout -print -inform DER -in '$T/new.sig' | grep -qi \"serialNumber: 0x*$(openssl x509 -in "$K/codesign.crt" -noout -serial | sed 's/.*=//')\" || openssl pkcs7 -inform DER -in '$T/new.sig' -print_certs | openssl x509 -noout -serial | grep -q '$(openssl x509 -in "$K/codesign.crt" -noout -serial)'"
 
+# ---- keys issue-server: a further TLS server certificate under the root ----
+
+# ext CERT NAME: one extension's value as openssl prints it, on one line.
+ext() {
+	openssl x509 -in "$1" -noout -ext "$2" | sed 1d | sed 's/^ *//' | paste -sd ' '
+}
+# sums FILE...: their SHA-256 sums, to see that a refusal changed nothing.
+sums() {
+	sha256sum "$@" 2>&1
+}
+
+K=$T/rsa
+P=$K/issued/relay-a.example
+ok "issue-server: a relay certificate with a DNS name, addresses and an alt" \
+	"$PODBOOT" keys issue-server --dir "$K" --name relay-a.example \
+	--ip 10.12.0.5 --ip ::1 --alt relay-a.rack12.example
+cp "$OUT" "$T/issue.out"
+check "issue-server: it names the three files" grep -qx \
+	"chain: *$P-chain.crt (certificate, then root)" "$T/issue.out"
+check "issue-server: the printed serial is openssl's" grep -qix "serial: *$(
+	openssl x509 -in "$P.crt" -noout -serial | sed 's/.*=//')" "$T/issue.out"
+check "issue-server: the printed subject" grep -qx \
+	"subject: *CN=relay-a.example" "$T/issue.out"
+check "issue-server: the printed names" grep -qx \
+	"names: *DNS:relay-a.example, DNS:relay-a.rack12.example, IP:10.12.0.5, IP:::1" \
+	"$T/issue.out"
+check "issue-server: the printed notAfter is openssl's" grep -qx "notAfter: *$(
+	date -u -d "$(openssl x509 -in "$P.crt" -noout -enddate | sed 's/.*=//')" \
+	'+%Y-%m-%d %H:%M:%S UTC')" "$T/issue.out"
+ok "issue-server: openssl: valid for sslserver under the root" \
+	openssl verify -CAfile "$K/root.crt" -purpose sslserver "$P.crt"
+ok "issue-server: openssl: the chain file verifies too" \
+	openssl verify -CAfile "$K/root.crt" -untrusted "$P-chain.crt" \
+	-purpose sslserver "$P-chain.crt"
+check "issue-server: openssl: not valid under another root" sh -c \
+	"! openssl verify -CAfile '$T/ecdsa/root.crt' '$P.crt'"
+check "issue-server: subject is CN=NAME" [ \
+	"$(openssl x509 -in "$P.crt" -noout -subject)" = "subject=CN = relay-a.example" ]
+check "issue-server: exactly the names asked for" [ "$(ext "$P.crt" subjectAltName)" = \
+	"DNS:relay-a.example, DNS:relay-a.rack12.example, IP Address:10.12.0.5, IP Address:0:0:0:0:0:0:0:1" ]
+check "issue-server: extendedKeyUsage serverAuth only" \
+	[ "$(ext "$P.crt" extendedKeyUsage)" = "TLS Web Server Authentication" ]
+check "issue-server: not codeSigning" sh -c \
+	"! openssl x509 -in '$P.crt' -noout -text | grep -q 'Code Signing'"
+check "issue-server: not a CA" [ "$(ext "$P.crt" basicConstraints)" = "CA:FALSE" ]
+check "issue-server: keyUsage as the server certificate's" [ \
+	"$(ext "$P.crt" keyUsage)" = "$(ext "$K/server.crt" keyUsage)" ]
+check "issue-server: valid for 825 days by default" sh -c \
+	"openssl x509 -in '$P.crt' -noout -checkend $((824 * 86400)) &&
+	 ! openssl x509 -in '$P.crt' -noout -checkend $((826 * 86400))"
+check "issue-server: the key is mode 0600, its directory 0700" [ \
+	"$(stat -c %a "$P.key") $(stat -c %a "$K/issued")" = "600 700" ]
+check "issue-server: the key is the certificate's (openssl)" [ \
+	"$(openssl pkey -in "$P.key" -pubout)" = \
+	"$(openssl x509 -in "$P.crt" -noout -pubkey)" ]
+check "issue-server: the key is of the root's algorithm (RSA 3072)" sh -c \
+	"openssl pkey -in '$P.key' -noout -text | grep -q 'Private-Key: (3072 bit'"
+check "issue-server: the chain file is the certificate, then the root" \
+	sh -c "cat '$P.crt' '$K/root.crt' | cmp -s - '$P-chain.crt'"
+
+before=$(sums "$P.key" "$P.crt" "$P-chain.crt")
+refused "issue-server: no overwrite without --force" \
+	"$P.key exists; certificates are never replaced without --force" \
+	"$PODBOOT" keys issue-server --dir "$K" --name relay-a.example
+check "issue-server: the refusal changed nothing" \
+	[ "$(sums "$P.key" "$P.crt" "$P-chain.crt")" = "$before" ]
+rm "$P.key"
+refused "issue-server: nor when only the certificate is there" \
+	"$P.crt exists" "$PODBOOT" keys issue-server --dir "$K" --name relay-a.example
+check "issue-server: and it writes no key" [ ! -e "$P.key" ]
+ok "issue-server: --force replaces them" "$PODBOOT" keys issue-server \
+	--dir "$K" --name relay-a.example --ip 10.12.0.6 --force
+check "issue-server: with a new certificate and key" sh -c \
+	"[ \"\$(sums '$P.crt' '$P-chain.crt')\" != \"$(echo "$before" | tail -2)\" ] &&
+	 [ \"\$(openssl pkey -in '$P.key' -pubout)\" = \"\$(openssl x509 -in '$P.crt' -noout -pubkey)\" ]"
+check "issue-server: the replacement has the new names only" [ \
+	"$(ext "$P.crt" subjectAltName)" = "DNS:relay-a.example, IP Address:10.12.0.6" ]
+check "issue-server: the replaced key is still 0600" [ "$(stat -c %a "$P.key")" = 600 ]
+
+mv "$K/root.key" "$T/offline-root.key"
+refused "issue-server: a missing root key is refused, saying it may be offline" \
+	"$K/root.key not found: issuing needs the root CA key, which may be kept offline" \
+	"$PODBOOT" keys issue-server --dir "$K" --name relay-b.example
+check "issue-server: and nothing is written" [ ! -e "$K/issued/relay-b.example.key" ]
+mv "$T/offline-root.key" "$K/root.key"
+refused "issue-server: a bad --ip is refused" \
+	"--ip '10.12.0.300' is not an IPv4 or IPv6 address" \
+	"$PODBOOT" keys issue-server --dir "$K" --name relay-b.example --ip 10.12.0.300
+refused "issue-server: an address given as --alt is refused" \
+	"--alt '10.12.0.7' is an address: give it with --ip" \
+	"$PODBOOT" keys issue-server --dir "$K" --name relay-b.example --alt 10.12.0.7
+refused "issue-server: an invalid name is refused" \
+	"'relay_b!' is neither a DNS name nor an IP address" \
+	"$PODBOOT" keys issue-server --dir "$K" --name 'relay_b!'
+"$PODBOOT" keys issue-server --dir "$K" --name relay-b.example \
+	$(for i in $(seq 32); do printf -- '--alt a%s.example ' "$i"; done) \
+	>"$OUT" 2>"$ERR"
+check "issue-server: 33 names are too many (usage, exit 2)" [ $? = 2 ]
+check "issue-server: saying the limit" grep -q "at most 32 names and addresses" "$ERR"
+check "issue-server: nothing written for any refusal" [ ! -e "$K/issued/relay-b.example.key" ]
+ok "issue-server: 32 names are allowed" "$PODBOOT" keys issue-server \
+	--dir "$K" --name relay-b.example --out "$T/many" \
+	$(for i in $(seq 31); do printf -- '--alt a%s.example ' "$i"; done)
+check "issue-server: all 32 in the certificate" [ \
+	"$(ext "$T/many.crt" subjectAltName | tr ',' '\n' | grep -c DNS:)" = 32 ]
+
+# ECDSA: asked for under the RSA root, and by default under an ECDSA root.
+ok "issue-server --algo ecdsa --out PREFIX --days 30" "$PODBOOT" keys \
+	issue-server --dir "$K" --name 127.0.0.1 --algo ecdsa --days 30 \
+	--out "$T/relay-ec"
+ok "issue-server ecdsa: openssl: valid for sslserver" openssl verify \
+	-CAfile "$K/root.crt" -purpose sslserver "$T/relay-ec.crt"
+check "issue-server ecdsa: a P-256 key, the certificate's" sh -c \
+	"openssl pkey -in '$T/relay-ec.key' -noout -text | grep -q 'NIST CURVE: P-256' &&
+	 [ \"\$(openssl pkey -in '$T/relay-ec.key' -pubout)\" = \"\$(openssl x509 -in '$T/relay-ec.crt' -noout -pubkey)\" ]"
+check "issue-server ecdsa: an address as NAME is an IP subjectAltName" \
+	[ "$(ext "$T/relay-ec.crt" subjectAltName)" = "IP Address:127.0.0.1" ]
+check "issue-server ecdsa: keyUsage digitalSignature only" \
+	[ "$(ext "$T/relay-ec.crt" keyUsage)" = "Digital Signature" ]
+check "issue-server ecdsa: --days 30" sh -c \
+	"openssl x509 -in '$T/relay-ec.crt' -noout -checkend $((29 * 86400)) &&
+	 ! openssl x509 -in '$T/relay-ec.crt' -noout -checkend $((31 * 86400))"
+check "issue-server ecdsa: mode 0600" [ "$(stat -c %a "$T/relay-ec.key")" = 600 ]
+ok "issue-server under an ECDSA root" "$PODBOOT" keys issue-server \
+	--dir "$T/ecdsa" --name relay-e.example
+ok "issue-server under an ECDSA root: openssl: valid" openssl verify \
+	-CAfile "$T/ecdsa/root.crt" -purpose sslserver \
+	"$T/ecdsa/issued/relay-e.example.crt"
+check "issue-server under an ECDSA root: an ECDSA key by default" sh -c \
+	"openssl pkey -in '$T/ecdsa/issued/relay-e.example.key' -noout -text | grep -q 'NIST CURVE: P-256'"
+ok "keys --help" "$PODBOOT" keys --help
+check "keys --help lists issue-server" grep -q "podboot keys issue-server --dir DIR --name NAME" "$OUT"
+
 finish

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mbedtls/oid.h>
+
 #include "cms.h"
 #include "error.h"
 #include "fileio.h"
@@ -142,9 +144,128 @@ static void test_rotate(void)
 			-ENOENT);
 }
 
+/* 1 if @path ends with @tail. */
+static int ends_with(const char *path, const char *tail)
+{
+	size_t n = strlen(path), m = strlen(tail);
+
+	return n >= m && strcmp(path + n - m, tail) == 0;
+}
+
+static void test_issue_server(void)
+{
+	const char *names[PKI_MAX_SANS] = { "10.12.0.5", "relay-a.example" };
+	struct keystore_issue_opts opts = {
+		.dir = dir, .name = "relay-a.rack12.example", .names = names,
+		.n_names = 2, .days = 5,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt, chain, root;
+	mbedtls_pk_context key;
+	char path[512], sans[512], serial[65], serial2[65];
+	uint32_t flags = 0;
+	size_t i;
+
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_x509_crt_init(&chain);
+	mbedtls_x509_crt_init(&root);
+	mbedtls_pk_init(&key);
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	CU_ASSERT_TRUE(ends_with(files.key, "/issued/relay-a.rack12.example.key"));
+	CU_ASSERT_TRUE(ends_with(files.crt, "/issued/relay-a.rack12.example.crt"));
+	CU_ASSERT_TRUE(ends_with(files.chain,
+				 "/issued/relay-a.rack12.example-chain.crt"));
+	CU_ASSERT_EQUAL(mode_of("issued"), 0700);
+	CU_ASSERT_EQUAL(mode_of("issued/relay-a.rack12.example.key"), 0600);
+	CU_ASSERT_EQUAL(mode_of("issued/relay-a.rack12.example.crt"), 0644);
+
+	/* The names asked for, NAME first; a server certificate only. */
+	CU_ASSERT_EQUAL(pki_san_string(&crt, sans, sizeof(sans)), 0);
+	CU_ASSERT_STRING_EQUAL(sans, "DNS:relay-a.rack12.example, "
+				     "DNS:relay-a.example, IP:10.12.0.5");
+	CU_ASSERT_EQUAL(mbedtls_x509_crt_check_extended_key_usage(
+				&crt, MBEDTLS_OID_SERVER_AUTH,
+				MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)), 0);
+	CU_ASSERT_NOT_EQUAL(mbedtls_x509_crt_check_extended_key_usage(
+				    &crt, MBEDTLS_OID_CODE_SIGNING,
+				    MBEDTLS_OID_SIZE(MBEDTLS_OID_CODE_SIGNING)),
+			    0);
+	CU_ASSERT_EQUAL(crt.ca_istrue, 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&root, path), 0);
+	CU_ASSERT_EQUAL(mbedtls_x509_crt_verify(&crt, &root, NULL,
+						"relay-a.example", &flags,
+						NULL, NULL), 0);
+
+	/* The key is the certificate's, of the root's algorithm (ECDSA). */
+	CU_ASSERT_EQUAL_FATAL(pki_key_load(&key, files.key), 0);
+	CU_ASSERT_EQUAL(pki_check_pair(&crt, &key), 0);
+	CU_ASSERT_EQUAL(mbedtls_pk_get_type(&key), MBEDTLS_PK_ECKEY);
+
+	/* The chain: this certificate, then the root. */
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&chain, files.chain), 0);
+	CU_ASSERT_EQUAL_FATAL(chain.next != NULL, 1);
+	CU_ASSERT_EQUAL(chain.raw.len, crt.raw.len);
+	CU_ASSERT_EQUAL(memcmp(chain.raw.p, crt.raw.p, crt.raw.len), 0);
+	CU_ASSERT_EQUAL(chain.next->raw.len, root.raw.len);
+	CU_ASSERT_EQUAL(memcmp(chain.next->raw.p, root.raw.p, root.raw.len), 0);
+	CU_ASSERT_PTR_NULL(chain.next->next);
+
+	/* No replacement without force; with it, a new certificate. */
+	pki_serial_hex(&crt, serial, sizeof(serial));
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt),
+			-PB_EKEYS_EXIST);
+	opts.force = 1;
+	opts.algo = PKI_RSA;
+	opts.algo_given = 1;
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	pki_serial_hex(&crt, serial2, sizeof(serial2));
+	CU_ASSERT_STRING_NOT_EQUAL(serial, serial2);
+	CU_ASSERT_EQUAL(mbedtls_pk_get_type(&crt.pk), MBEDTLS_PK_RSA);
+	CU_ASSERT_EQUAL(mode_of("issued/relay-a.rack12.example.key"), 0600);
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_init(&crt);
+
+	/* Refusals write nothing. */
+	opts.force = 0;
+	opts.name = "relay-b.example";
+	names[0] = "not an address";
+	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt),
+			-PB_EBAD_NAME);
+	for (i = 0; i < PKI_MAX_SANS; i++)
+		names[i] = "relay-b.example";
+	opts.n_names = PKI_MAX_SANS;
+	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt),
+			-PB_ETOOBIG);
+	CU_ASSERT_EQUAL(mode_of("issued/relay-b.example.key"), -1);
+
+	/* The root key kept offline: only root.crt in the directory. */
+	opts.n_names = 0;
+	snprintf(path, sizeof(path), "%s/offline", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/offline/%s", unit_tmpdir(),
+		 KEYSTORE_ROOT_CRT);
+	CU_ASSERT_EQUAL_FATAL(fileio_write(path, root.raw.p, root.raw.len,
+					   0644, 0), 0);
+	snprintf(path, sizeof(path), "%s/offline", unit_tmpdir());
+	opts.dir = path;
+	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt), -ENOENT);
+	snprintf(path, sizeof(path), "%s/offline/%s", unit_tmpdir(),
+		 KEYSTORE_ISSUED);
+	CU_ASSERT_FALSE(fileio_exists(path));
+
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&root);
+	mbedtls_x509_crt_free(&chain);
+	mbedtls_x509_crt_free(&crt);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "init: files, modes, no silent overwrite", test_init_files },
 	{ "rotate-codesign keeps old signatures valid", test_rotate },
+	{ "issue-server: names, files, chain, refusals", test_issue_server },
 	CU_TEST_INFO_NULL,
 };
 

@@ -27,6 +27,26 @@ static void test_dns_names(void)
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
+static void test_ip_literals(void)
+{
+	unsigned char addr[16];
+	size_t len = 0;
+
+	CU_ASSERT_EQUAL(pki_ip_parse("10.12.0.5", addr, &len), 0);
+	CU_ASSERT_EQUAL(len, 4);
+	CU_ASSERT_EQUAL(memcmp(addr, "\x0a\x0c\x00\x05", 4), 0);
+	CU_ASSERT_EQUAL(pki_ip_parse("::1", addr, &len), 0);
+	CU_ASSERT_EQUAL(len, 16);
+	CU_ASSERT_EQUAL(addr[15], 1);
+	CU_ASSERT_EQUAL(pki_ip_parse("10.12.0.300", addr, &len), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(pki_ip_parse("10.12.0", addr, &len), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(pki_ip_parse("fe80::1%eth0", addr, &len),
+			-PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(pki_ip_parse("relay.example", addr, &len),
+			-PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(pki_ip_parse("", addr, &len), -PB_EBAD_NAME);
+}
+
 static void load(const char *file, mbedtls_x509_crt *crt)
 {
 	char path[256];
@@ -105,10 +125,12 @@ static void test_issue_sans(void)
 		.not_after = time(NULL) + 86400,
 		.dns = dns, .n_dns = 2, .ips = ips, .n_ips = 2,
 	};
-	unsigned char pem[PKI_PEM_MAX];
+	unsigned char pem[PKI_PEM_MAX], again[PKI_PEM_MAX];
 	struct rng rng = { .seeded = 0 };
 	mbedtls_pk_context key;
 	mbedtls_x509_crt crt;
+	char names[256];
+	size_t len;
 
 	mbedtls_pk_init(&key);
 	mbedtls_x509_crt_init(&crt);
@@ -121,6 +143,15 @@ static void test_issue_sans(void)
 	CU_ASSERT_TRUE(pki_cert_has_name(&crt, "a.pods.example"));
 	CU_ASSERT_FALSE(pki_cert_has_name(&crt, "a.b.pods.example"));
 	CU_ASSERT_TRUE(pki_cert_has_name(&crt, "boot"));
+	CU_ASSERT_EQUAL(pki_san_string(&crt, names, sizeof(names)), 0);
+	CU_ASSERT_STRING_EQUAL(names, "DNS:*.pods.example, DNS:boot, IP:::1, "
+				      "IP:127.0.0.1");
+	CU_ASSERT_EQUAL(pki_san_string(&crt, names, 20), -PB_ETOOBIG);
+	/* The PEM rebuilt from the parsed certificate is the one written. */
+	CU_ASSERT_EQUAL(pki_cert_pem(&crt, again, sizeof(again), &len), 0);
+	CU_ASSERT_EQUAL(len, strlen((char *)pem));
+	CU_ASSERT_STRING_EQUAL((char *)again, (char *)pem);
+	CU_ASSERT_EQUAL(pki_cert_pem(&crt, again, 100, &len), -PB_ETOOBIG);
 	spec.ips = bad_ip;
 	spec.n_ips = 1;
 	CU_ASSERT_EQUAL(pki_cert_issue(&spec, &key, &key, NULL, &rng, pem,
@@ -164,6 +195,7 @@ static void test_fingerprint_pair(void)
 
 static const CU_TestInfo tests[] = {
 	{ "DNS name grammar", test_dns_names },
+	{ "IP address literals", test_ip_literals },
 	{ "issuer equals root subject, raw", test_issuer_is_root_subject },
 	{ "root, code-signing and server profiles", test_profiles },
 	{ "subjectAltNames and their refusals", test_issue_sans },
