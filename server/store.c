@@ -441,7 +441,7 @@ static int store_connect(struct store *st)
 static int store_migrate(struct store *st)
 {
 	char sql[64];
-	long long v = 0;
+	long long v = 0, first = -1;
 	int rc;
 
 	for (;;) {
@@ -451,6 +451,8 @@ static int store_migrate(struct store *st)
 					       0, &v);
 		if (rc != 0)
 			break;
+		if (first < 0)
+			first = v;
 		if (v > STORE_SCHEMA_LATEST) {
 			log_error("%s: schema version %lld is newer than this "
 				  "podboot understands (%d); run a newer "
@@ -477,7 +479,7 @@ static int store_migrate(struct store *st)
 			rc = store_commit(st);
 		if (rc != 0)
 			break;
-		if (v > 0)
+		if (first > 0)	/* a new database is created, not migrated */
 			log_info("%s: schema migrated to version %lld",
 				 st->path, v + 1);
 	}
