@@ -2459,6 +2459,7 @@ int config_add_node(struct config *cfg, const char *hostname,
 	snprintf(n->address, sizeof(n->address), "%s", address ? address : "");
 	n->pod = p;
 	n->profile = prof;
+	n->assigned = 1;
 	qsort(cfg->nodes, cfg->n_nodes, sizeof(*cfg->nodes),
 	      config_node_mac_cmp);
 	free(cfg->nodes_by_id);

@@ -47,6 +47,7 @@ struct config_node {
 	char address[64];		/* static management address, or "" */
 	const struct config_pod *pod;
 	const struct config_profile *profile;	/* override or pod default */
+	int assigned;			/* from the API, not the file */
 };
 
 struct config_token {

@@ -24,6 +24,7 @@ struct ingest {
 	char node[64];
 	char group[128];		/* Pushgateway grouping labels */
 	unsigned long long seq;
+	unsigned long long generation;	/* of the node token */
 	unsigned int interval;
 	int replay;
 	int gzip;
@@ -53,9 +54,11 @@ static long long ingest_number(const char *v, long long def, long long max)
 static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 				 const struct pbuf *raw, json_t **result)
 {
-	struct metrics_push p = { g->id, g->pod, g->node, g->seq, g->interval,
-				  g->replay, g->merge,
-				  g->group[0] ? g->group : NULL, NULL, 0 };
+	struct metrics_push p = { .id = g->id, .pod = g->pod, .node = g->node,
+				  .seq = g->seq, .generation = g->generation,
+				  .interval = g->interval, .replay = g->replay,
+				  .merge = g->merge,
+				  .group_labels = g->group[0] ? g->group : NULL };
 	struct metrics_result res;
 	const struct pbuf *doc = raw;
 	struct pbuf plain;
@@ -122,6 +125,15 @@ static void ingest_reply(struct http_req *r, unsigned int status,
 	http_reply_json(r, status, result);
 }
 
+/* The push is from node @n (its token checked, the node configured). */
+static void ingest_identity(struct ingest *g, const struct store_node *n)
+{
+	snprintf(g->id, sizeof(g->id), "%s", n->id);
+	snprintf(g->node, sizeof(g->node), "%s", n->id);
+	snprintf(g->pod, sizeof(g->pod), "%s", n->pod);
+	g->generation = n->generation;
+}
+
 /* Identity of a pushing node from its token: 0, or replies 401. */
 static int ingest_node(struct http_req *r, const char *token,
 		       struct ingest *g)
@@ -137,9 +149,7 @@ static int ingest_node(struct http_req *r, const char *token,
 		http_reply_error(r, 403, "node %s is not configured", n.id);
 		return -1;
 	}
-	snprintf(g->id, sizeof(g->id), "%s", n.id);
-	snprintf(g->node, sizeof(g->node), "%s", n.id);
-	snprintf(g->pod, sizeof(g->pod), "%s", n.pod);
+	ingest_identity(g, &n);
 	return 0;
 }
 
@@ -304,9 +314,7 @@ static int ingest_frame(struct http_req *r, const struct ingest *batch,
 		result = json_pack("{s:i, s:s}", "status", 413, "error",
 				   "push larger than the limit");
 	} else {
-		snprintf(g.id, sizeof(g.id), "%s", n.id);
-		snprintf(g.node, sizeof(g.node), "%s", n.id);
-		snprintf(g.pod, sizeof(g.pod), "%s", n.pod);
+		ingest_identity(&g, &n);
 		status = ingest_apply(r, &g, &frame, &result);
 		json_object_set_new(result, "status", json_integer(status));
 	}

@@ -358,12 +358,24 @@ enum metrics_seq { SEQ_NEW, SEQ_LATE, SEQ_DUPLICATE };
  * older but never seen (SEQ_LATE: a gap filled), or seen before.
  */
 static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
-					  unsigned long long seq)
+					  unsigned long long seq,
+					  unsigned long long generation)
 {
 	unsigned long long back;
 
 	if (seq == 0)
 		return SEQ_NEW;
+	/* Tokens of a newer generation come from a reinstalled (or newly
+	 * assigned) machine, whose agent counts from 1 again. */
+	if (generation > e->st.generation) {
+		e->st.generation = generation;
+		e->st.last_seq = 0;
+		memset(e->seen, 0, sizeof(e->seen));
+	} else if (generation < e->st.generation) {
+		e->st.duplicates++;	/* revoked tokens never get here */
+		m->duplicates++;
+		return SEQ_DUPLICATE;
+	}
 	if (seq > e->st.last_seq) {
 		if (e->st.last_seq && seq > e->st.last_seq + 1) {
 			e->st.gaps += seq - e->st.last_seq - 1;
@@ -454,7 +466,7 @@ static int metrics_install(struct metrics *m, const struct config *cfg,
 			 cfg->max_series_total);
 		return 0;
 	}
-	switch (metrics_seq_check(m, e, p->seq)) {
+	switch (metrics_seq_check(m, e, p->seq, p->generation)) {
 	case SEQ_DUPLICATE:
 		res->duplicate = 1;
 		res->accepted = e->n;

@@ -382,13 +382,14 @@ static void node_assign(struct http_req *r, const char *id)
 
 /*
  * POST /api/v1/nodes/HOSTNAME/unassign: undo an assignment made through
- * the API.  The node's install state goes with it (its events stay); after
- * the reload the machine is unknown again (policy "discover" records it
- * anew, so it can be assigned again).
+ * the API.  The machine's tokens are void at once; after the reload it is
+ * unknown again (policy "discover" records it anew, so it can be assigned
+ * again, and a later assignment of the hostname starts over, armed).
  */
 static void node_unassign(struct http_req *r, const char *id)
 {
 	const struct config_token *tok;
+	const struct config_node *cn;
 	struct store_assignment a;
 	int rc;
 
@@ -399,6 +400,14 @@ static void node_unassign(struct http_req *r, const char *id)
 	tok = http_require_scope(r, "rearm");
 	if (!tok)
 		return;
+	/* A node of the file shadows an assignment of the same name: the
+	 * assignment is not what serves it. */
+	cn = config_node_by_id(r->gen->cfg, id);
+	if (cn && !cn->assigned) {
+		http_reply_error(r, 409, "node %s is in the configuration "
+					 "file; remove it there and reload", id);
+		return;
+	}
 	rc = store_assign_remove(r->srv->store, id, &a);
 	if (rc == -ENOENT) {
 		http_reply_error(r, 404, "%s was not assigned through the API "
@@ -420,7 +429,7 @@ static void node_unassign(struct http_req *r, const char *id)
 			"%s (%s) removed from pod %s by token %s from %s",
 			a.hostname, a.mac, a.pod, tok->name, r->client);
 	kill(getpid(), SIGHUP);	/* the reload drops it from the nodes */
-	http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s}", "node",
+	http_reply_json(r, 202, json_pack("{s:s, s:s, s:s, s:s}", "node",
 					  a.hostname, "mac", a.mac, "pod", a.pod,
 					  "state", "unknown after the reload"));
 }

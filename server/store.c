@@ -87,6 +87,13 @@ static const char *const store_migrations[] = {
 	" profile TEXT NOT NULL DEFAULT '',"
 	" address TEXT NOT NULL DEFAULT '',"
 	" created INTEGER NOT NULL);",
+	/* 4: the token generation a node's sequence numbers belong to (a
+	 * reinstalled agent counts from 1 again); pushes so far were made
+	 * under the node's current generation. */
+	"ALTER TABLE push_state ADD COLUMN"
+	" generation INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE push_state SET generation = COALESCE("
+	" (SELECT generation FROM nodes WHERE nodes.id = push_state.id), 0);",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -1122,8 +1129,9 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	if (rc == 0 &&
 	    sqlite3_prepare_v2(st->db,
 			       "INSERT OR REPLACE INTO push_state (id, "
-			       "last_seq, pushes, duplicates, gaps, replays) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       "last_seq, pushes, duplicates, gaps, replays, "
+			       "generation) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			       -1, &s, NULL) != SQLITE_OK)
 		rc = store_fail(st, "preparing push state");
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -1134,6 +1142,7 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 		    sqlite3_bind_int64(s, 4, (sqlite3_int64)p[i].duplicates) ||
 		    sqlite3_bind_int64(s, 5, (sqlite3_int64)p[i].gaps) ||
 		    sqlite3_bind_int64(s, 6, (sqlite3_int64)p[i].replays) ||
+		    sqlite3_bind_int64(s, 7, (sqlite3_int64)p[i].generation) ||
 		    sqlite3_step(s) != SQLITE_DONE)
 			rc = store_fail(st, "saving push state");
 	}
@@ -1201,6 +1210,7 @@ static void store_fill_push(sqlite3_stmt *s, void *row)
 	p->duplicates = (unsigned long long)sqlite3_column_int64(s, 3);
 	p->gaps = (unsigned long long)sqlite3_column_int64(s, 4);
 	p->replays = (unsigned long long)sqlite3_column_int64(s, 5);
+	p->generation = (unsigned long long)sqlite3_column_int64(s, 6);
 }
 
 int store_push_load(struct store *st,
@@ -1214,7 +1224,7 @@ int store_push_load(struct store *st,
 
 	rc = store_read_rows(st,
 			     "SELECT id, last_seq, pushes, duplicates, gaps, "
-			     "replays FROM push_state ORDER BY id",
+			     "replays, generation FROM push_state ORDER BY id",
 			     "reading push state", sizeof(*rows),
 			     store_fill_push, &raw, &n);
 	rows = raw;
@@ -1224,47 +1234,32 @@ int store_push_load(struct store *st,
 	return rc;
 }
 
-int store_assign_add(struct store *st, const struct store_assignment *a)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step;
-
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO assignments (mac, hostname, pod, "
-			       "profile, address, created) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			       -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, "preparing an assignment");
-	if (rc == 0 &&
-	    (store_bind_text(s, 1, a->mac) || store_bind_text(s, 2, a->hostname) ||
-	     store_bind_text(s, 3, a->pod) || store_bind_text(s, 4, a->profile) ||
-	     store_bind_text(s, 5, a->address) ||
-	     sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL))))
-		rc = store_fail(st, "binding an assignment");
-	if (rc == 0) {
-		step = sqlite3_step(s);
-		if ((step & 0xff) == SQLITE_CONSTRAINT)
-			rc = -EEXIST;
-		else if (step != SQLITE_DONE)
-			rc = store_fail(st, "recording an assignment");
-	}
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
-/* One statement of store_assign_remove's transaction, bound to @host. */
+/*
+ * One statement of an assignment transaction.  Its parameters, as many as
+ * @sql names: ?1 hostname, ?2 MAC, ?3 pod, ?4 now, ?5 profile, ?6 address
+ * (from @a), ?7 the armed state.  A row fills @out (an assignment) or
+ * @state (a node's state); -ENOENT when @out wants a row and there is
+ * none; -EEXIST for a constraint.
+ */
 static int store_assign_step(struct store *st, const char *sql,
-			     const char *host, struct store_assignment *out,
-			     int *state)
+			     const struct store_assignment *a,
+			     struct store_assignment *out, int *state)
 {
+	const char *text[] = { a->hostname, a->mac, a->pod, NULL, a->profile,
+			       a->address };
 	sqlite3_stmt *s = NULL;
-	int rc = 0, step;
+	int rc = 0, step, i, n = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
-	    store_bind_text(s, 1, host))
-		rc = store_fail(st, "preparing an unassignment");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "preparing an assignment change");
+	else
+		n = sqlite3_bind_parameter_count(s);
+	for (i = 1; rc == 0 && i <= n; i++) {
+		if (i == 4 ? sqlite3_bind_int64(s, i, (sqlite3_int64)time(NULL)) :
+		    i == 7 ? sqlite3_bind_int(s, i, NODE_ARMED) :
+		    i <= 6 ? store_bind_text(s, i, text[i - 1]) : 1)
+			rc = store_fail(st, "binding an assignment change");
+	}
 	if (rc == 0) {
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW && out) {
@@ -1280,19 +1275,60 @@ static int store_assign_step(struct store *st, const char *sql,
 			*state = sqlite3_column_int(s, 0);
 		} else if (step == SQLITE_DONE && out) {
 			rc = -ENOENT;	/* no such assignment */
+		} else if ((step & 0xff) == SQLITE_CONSTRAINT) {
+			rc = -EEXIST;
 		} else if (step != SQLITE_DONE) {
-			rc = store_fail(st, "undoing an assignment");
+			rc = store_fail(st, "changing an assignment");
 		}
 	}
 	sqlite3_finalize(s);
 	return rc;
 }
 
+/* Commit or roll back the open transaction by @rc; unlock; @rc. */
+static int store_assign_end(struct store *st, int rc)
+{
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc != 0)
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_assign_add(struct store *st, const struct store_assignment *a)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "INSERT INTO assignments (hostname, mac, "
+				       "pod, created, profile, address) "
+				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				       a, NULL, NULL);
+	/* A row left by an earlier life of this hostname (unassigned, or
+	 * removed from the file) starts over: armed, and a new generation,
+	 * so that no token of that life is valid for this machine. */
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "UPDATE nodes SET mac = ?2, pod = ?3, "
+				       "uuid = '', serial = '', state = ?7, "
+				       "generation = generation + 1, "
+				       "updated = ?4 WHERE id = ?1",
+				       a, NULL, NULL);
+	return store_assign_end(st, rc);
+}
+
 int store_assign_remove(struct store *st, const char *hostname,
 			struct store_assignment *out)
 {
+	struct store_assignment key;
 	int rc, state = -1;
 
+	memset(&key, 0, sizeof(key));
+	snprintf(key.hostname, sizeof(key.hostname), "%s", hostname);
 	pthread_mutex_lock(&st->lock);
 	rc = store_begin(st);
 	if (rc == 0)
@@ -1300,27 +1336,28 @@ int store_assign_remove(struct store *st, const char *hostname,
 				       "SELECT mac, hostname, pod, profile, "
 				       "address FROM assignments "
 				       "WHERE hostname = ?1",
-				       hostname, out, NULL);
+				       &key, out, NULL);
 	if (rc == 0)
 		rc = store_assign_step(st,
-				       "SELECT state FROM nodes WHERE id = ?1",
-				       hostname, NULL, &state);
+				       "SELECT state FROM nodes "
+				       "WHERE id = ?1 AND mac = ?2",
+				       out, NULL, &state);
 	if (rc == 0 && state == NODE_INSTALLING)
 		rc = -PB_ESTATE;
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "DELETE FROM assignments "
 				       "WHERE hostname = ?1",
-				       hostname, NULL, NULL);
+				       out, NULL, NULL);
+	/* The row stays (its events and generation with it); the new
+	 * generation revokes the machine's tokens now. */
 	if (rc == 0)
-		rc = store_assign_step(st, "DELETE FROM nodes WHERE id = ?1",
-				       hostname, NULL, NULL);
-	if (rc == 0)
-		rc = store_commit(st);
-	else
-		store_rollback(st);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+		rc = store_assign_step(st,
+				       "UPDATE nodes SET "
+				       "generation = generation + 1, "
+				       "updated = ?4 WHERE id = ?1 AND mac = ?2",
+				       out, NULL, NULL);
+	return store_assign_end(st, rc);
 }
 
 static void store_fill_assign(sqlite3_stmt *s, void *row)

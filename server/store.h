@@ -161,6 +161,7 @@ struct store_push_state {
 	unsigned long long duplicates;
 	unsigned long long gaps;
 	unsigned long long replays;
+	unsigned long long generation;	/* of the tokens last_seq came with */
 };
 
 /* A discovered machine assigned to a pod through the API: it joins the
@@ -173,15 +174,19 @@ struct store_assignment {
 	char address[64];	/* "" for none */
 };
 
-/** Record an assignment; -EEXIST if the MAC or hostname is taken. */
+/**
+ * Record an assignment; -EEXIST if the MAC or hostname is taken.  A node
+ * row the hostname had before (unassigned, or removed from the file)
+ * starts over: armed, in a new generation (its old tokens are void).
+ */
 int store_assign_add(struct store *st, const struct store_assignment *a);
 
 /**
- * Undo the assignment of @hostname and forget that node's install state
- * (its events stay), in one transaction: the machine is unknown again.
- * Fills @out with the removed assignment.  -ENOENT if @hostname was not
- * assigned through the API; -PB_ESTATE (nothing changed) if the node is
- * installing.
+ * Undo the assignment of @hostname in one transaction: the assignment
+ * goes and the node's generation is raised, which revokes its tokens at
+ * once (the row stays, with its history).  Fills @out with the removed
+ * assignment.  -ENOENT if @hostname was not assigned through the API;
+ * -PB_ESTATE (nothing changed) if the node is installing.
  */
 int store_assign_remove(struct store *st, const char *hostname,
 			struct store_assignment *out);

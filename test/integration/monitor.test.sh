@@ -191,6 +191,27 @@ kill -HUP "$SERVER_PID"
 sleep 1
 check "after a reload without demo-2 its pushes get 403" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
 	-H "Authorization: Bearer $TOKEN2" -H 'X-Podboot-Seq: 1' --data-binary @"$T/low" "$BASE/api/v1/push")" = 403 ]
+# A reinstall: the re-armed node's new agent counts from 1 again under
+# its new token, and is heard (not taken for replays of the old one).
+check "re-arm demo-1 for a reinstall" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+OLD_TOKEN=$TOKEN
+TOKEN=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01" |
+	grep -o 'ks=[^ ]*' | sed 's#.*/##')
+check "the reinstalled node has a new token" [ -n "$TOKEN" -a "$TOKEN" != "$OLD_TOKEN" ]
+check "its first push (seq 1) is accepted" [ "$(push 1 "$T/high")" = 200 ]
+check "as new, not a duplicate" grep -q '"duplicate": false' "$T/.body"
+check "seq 1 again" [ "$(push 1 "$T/high")" = 200 ]
+check "is a duplicate" grep -q '"duplicate": true' "$T/.body"
+server_stop TERM
+check "clean exit" [ "$SERVER_STATUS" = 0 ]
+ok "server restarts" server_start
+check "after a restart seq 1 of the new token is still a duplicate" [ "$(push 1 "$T/high")" = 200 ]
+ok "reported as such" grep -q '"duplicate": true' "$T/.body"
+check "seq 2 is new" [ "$(push 2 "$T/high")" = 200 ]
+ok "not a duplicate" grep -q '"duplicate": false' "$T/.body"
+TOKEN=$OLD_TOKEN
+check "the old token is refused" [ "$(push 99 "$T/high")" = 401 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

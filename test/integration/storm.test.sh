@@ -79,12 +79,12 @@ check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
 check "a hyphenated MAC is accepted" [ "$(status "$BASE/boot/stage2.ipxe?mac=02-00-00-00-0a-0b")" = 200 ]
 
 # Assigning the discovered machine through the API.
-# stage2_await OUT PATTERN: the late machine's stage2 into $T/OUT, asked
+# stage2_await OUT PATTERN [MAC]: a late machine's stage2 into $T/OUT, asked
 # again (up to 10 s) until it holds PATTERN: the reload that an assign or
 # unassign starts is asynchronous.
 stage2_await() {
 	for _ in $(seq 1 20); do
-		C -f -o "$T/$1" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" 2>/dev/null &&
+		C -f -o "$T/$1" "$BASE/boot/stage2.ipxe?mac=${3:-02:00:00:00:0a:0b}" 2>/dev/null &&
 			grep -q "$2" "$T/$1" && return
 		sleep 0.5
 	done
@@ -110,20 +110,35 @@ check "late-2 is still configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authori
 
 # Undoing it through the API.
 check "unassign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" -X POST)" = 401 ]
-check "unassign refuses a node of the configuration file" [ "$(status "$BASE/api/v1/nodes/late-1/unassign" \
+check "unassign refuses a node of the configuration file: 409" [ "$(status "$BASE/api/v1/nodes/late-1/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 409 ]
+check "with a reason" grep -q 'late-1 is in the configuration file' "$T/.body"
+check "unassign refuses a name never assigned: 404" [ "$(status "$BASE/api/v1/nodes/nobody/unassign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
 check "with a reason" grep -q 'not assigned through the API' "$T/.body"
 check "unassign refuses a node that is installing: 409" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 409 ]
 check "with a reason" grep -q 'late-2 is installing' "$T/.body"
 check "re-arm it" [ "$(status "$BASE/api/v1/nodes/late-2/rearm" -X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
-check "unassign late-2: 200" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
-	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+# Its token after the re-arm: what the unassigned machine would keep.
+KS_OLD=$(C -f "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b" | grep -o 'ks=[^ ]*' | cut -d= -f2)
+printf '# TYPE late_up gauge\nlate_up 1\n' >"$T/late.prom"
+# push_with KS_URL: a metric push with the token of that kickstart URL.
+push_with() {
+	curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
+		-H "Authorization: Bearer ${1##*/}" -H 'X-Podboot-Seq: 1' \
+		--data-binary @"$T/late.prom" "$BASE/api/v1/push"
+}
+check "its token is good before" [ "$(push_with "$KS_OLD")" = 200 ]
+check "unassign late-2: 202" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 202 ]
 check "the reply names its MAC" grep -q '"mac": "02:00:00:00:0a:0b"' "$T/.body"
+check "its token is void at once (401)" [ "$(push_with "$KS_OLD")" = 401 ]
 stage2_await unassigned "is not assigned to a pod yet"
 check "after the reload the machine waits to be assigned again" \
 	grep -q "is not assigned to a pod yet" "$T/unassigned"
-check "late-2 is gone" [ "$(status "$BASE/api/v1/nodes/late-2" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+check "late-2 is no longer configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": false'"
 check "a second unassign: 404" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
 # events_all: the whole audit trail, page by page, one JSON event a line.
@@ -142,6 +157,18 @@ check "it can be assigned again, under another name" [ "$(status "$BASE/api/v1/n
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-3", "pod": "demo"}')" = 202 ]
 stage2_await reassigned "late-3"
 check "and then installs as late-3" grep -q "^# podboot stage2 for late-3 " "$T/reassigned"
+# Another machine takes the name late-2: it starts over, armed, and the
+# old machine's token stays void.
+C -f -o /dev/null "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0c"
+check "a second machine takes the name late-2: 202" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0c/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo"}')" = 202 ]
+stage2_await late2b "stage2 for late-2 " 02:00:00:00:0a:0c
+check "it installs (the old late-2's state does not carry over)" grep -q "^# podboot stage2 for late-2 .*install" "$T/late2b"
+check "the old machine's token is still void" [ "$(push_with "$KS_OLD")" = 401 ]
+KS_FIRST=$(grep -o 'ks=[^ ]*' "$T/assigned" | cut -d= -f2)
+check "and so is its first one (no generation is reused)" [ "$(push_with "$KS_FIRST")" = 401 ]
+KS_NEW=$(grep -o 'ks=[^ ]*' "$T/late2b" | cut -d= -f2)
+check "the new machine's token works" [ "$(status "$KS_NEW")" = 200 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

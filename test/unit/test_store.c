@@ -156,14 +156,14 @@ static void test_open_wal(void)
 	char path[300], text[32];
 	sqlite3 *db;
 
-	CU_ASSERT_EQUAL(store_schema_version(st), 3);
+	CU_ASSERT_EQUAL(store_schema_version(st), 4);
 	snprintf(path, sizeof(path), "%s/podboot.db-wal", dir);
 	CU_ASSERT(fileio_exists(path));
 	db = test_sqlite_open(dir);
 	test_sqlite_text(db, "PRAGMA journal_mode", text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "wal");
 	test_sqlite_text(db, "PRAGMA user_version", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "3");
+	CU_ASSERT_STRING_EQUAL(text, "4");
 	test_sqlite_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name = 'nodes_pod'",
 			 text, sizeof(text));
@@ -186,7 +186,7 @@ static void test_reopen(void)
 			0);
 	store_close(st);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 3);
+	CU_ASSERT_EQUAL(store_schema_version(st), 4);
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:01");
@@ -236,7 +236,7 @@ static void test_migration_push_state(void)
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	struct store_push_state in[2] = {
-		{ "n1", 10, 10, 0, 0, 1 }, { "n2", 42, 40, 1, 2, 3 },
+		{ "n1", 10, 10, 0, 0, 1, 0 }, { "n2", 42, 40, 1, 2, 3, 5 },
 	}, got;
 	struct store_node n;
 	sqlite3 *db;
@@ -252,7 +252,7 @@ static void test_migration_push_state(void)
 			SQLITE_OK);
 	sqlite3_close(db);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 3);
+	CU_ASSERT_EQUAL(store_schema_version(st), 4);
 	CU_ASSERT_EQUAL(store_node_get(st, "n1", &n), 0);
 	CU_ASSERT_EQUAL(store_push_save(st, in, 2), 0);
 	in[1].last_seq = 43;
@@ -265,6 +265,46 @@ static void test_migration_push_state(void)
 	CU_ASSERT_EQUAL(got.last_seq, 43);
 	CU_ASSERT_EQUAL(got.gaps, 2);
 	CU_ASSERT_EQUAL(got.replays, 3);
+	CU_ASSERT_EQUAL(got.generation, 5);
+	store_close(st);
+}
+
+/* Version 3 kept no generation with the push state: the migration takes
+ * the node's current one (the pushes so far were made under it). */
+static void test_migration_push_generation(void)
+{
+	const char *dir = test_store_dir();
+	struct store *st = test_store_open(dir);
+	struct store_push_state in = { "n2", 10, 10, 0, 0, 1, 0 }, got;
+	struct store_node n;
+	sqlite3 *db;
+
+	test_node(&n, "n2", "pod-a", "52:54:00:00:00:09");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	CU_ASSERT_EQUAL(store_node_transition(st, "n2", NODE_BIT(NODE_ARMED),
+					      NODE_ARMED, 1, "test", &n), 0);
+	CU_ASSERT_EQUAL(store_node_transition(st, "n2", NODE_BIT(NODE_ARMED),
+					      NODE_ARMED, 1, "test", &n), 0);
+	CU_ASSERT_EQUAL(n.generation, 2);
+	CU_ASSERT_EQUAL(store_push_save(st, &in, 1), 0);
+	store_close(st);
+	db = test_sqlite_open(dir);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TABLE ps3 AS SELECT id, "
+					 "last_seq, pushes, duplicates, gaps, "
+					 "replays FROM push_state; "
+					 "DROP TABLE push_state; "
+					 "ALTER TABLE ps3 RENAME TO push_state; "
+					 "PRAGMA user_version = 3",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	st = test_store_open(dir);
+	CU_ASSERT_EQUAL(store_schema_version(st), 4);
+	memset(&got, 0, sizeof(got));
+	CU_ASSERT_EQUAL(store_push_load(st, test_push_cb, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.id, "n2");
+	CU_ASSERT_EQUAL(got.last_seq, 10);
+	CU_ASSERT_EQUAL(got.generation, 2);
 	store_close(st);
 }
 
@@ -301,8 +341,9 @@ static int test_assign_count(void *ctx, const struct store_assignment *a)
 	return 0;
 }
 
-/* Undoing an assignment: refused while installing, then the assignment
- * and the node's state go together; unknown names are refused. */
+/* Undoing an assignment: refused while installing; then the assignment
+ * goes and the node's generation rises (its tokens are void); a later
+ * assignment of the hostname starts over, armed, in a newer generation. */
 static void test_unassign(void)
 {
 	struct store *st = test_store_open(test_store_dir());
@@ -325,9 +366,10 @@ static void test_unassign(void)
 	CU_ASSERT_EQUAL(store_assign_list(st, test_assign_count, &count), 0);
 	CU_ASSERT_EQUAL(count, 1);		/* nothing changed */
 	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), 0);
+	CU_ASSERT_EQUAL(n.generation, 0);
 	CU_ASSERT_EQUAL(store_node_transition(st, "late-2",
 					      NODE_BIT(NODE_INSTALLING),
-					      NODE_FAILED, 0, "test", &n), 0);
+					      NODE_INSTALLED, 0, "test", &n), 0);
 	memset(&got, 0, sizeof(got));
 	CU_ASSERT_EQUAL(store_assign_remove(st, "late-2", &got), 0);
 	CU_ASSERT_STRING_EQUAL(got.mac, "02:00:00:00:0a:0b");
@@ -335,10 +377,20 @@ static void test_unassign(void)
 	count = 0;
 	CU_ASSERT_EQUAL(store_assign_list(st, test_assign_count, &count), 0);
 	CU_ASSERT_EQUAL(count, 0);
-	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), -ENOENT);
-	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);	/* untouched */
-	/* The MAC and hostname are free again. */
+	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), 0);
+	CU_ASSERT_EQUAL(n.generation, 1);	/* its tokens are void */
+	CU_ASSERT_EQUAL(n.state, NODE_INSTALLED);	/* history kept */
+	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
+	CU_ASSERT_EQUAL(n.generation, 0);	/* untouched */
+	/* Another machine under the same hostname starts over. */
+	snprintf(a.mac, sizeof(a.mac), "02:00:00:00:0a:0c");
+	snprintf(a.pod, sizeof(a.pod), "pod-b");
 	CU_ASSERT_EQUAL(store_assign_add(st, &a), 0);
+	CU_ASSERT_EQUAL(store_node_get(st, "late-2", &n), 0);
+	CU_ASSERT_EQUAL(n.state, NODE_ARMED);
+	CU_ASSERT_EQUAL(n.generation, 2);
+	CU_ASSERT_STRING_EQUAL(n.mac, "02:00:00:00:0a:0c");
+	CU_ASSERT_STRING_EQUAL(n.pod, "pod-b");
 	store_close(st);
 }
 
@@ -831,6 +883,8 @@ static const CU_TestInfo tests[] = {
 	{ "transitions allowed, refused, re-armed", test_transitions },
 	{ "event retention", test_event_retention },
 	{ "migration from version 1; push state", test_migration_push_state },
+	{ "migration from version 3: push generation",
+	  test_migration_push_generation },
 	{ "assignments", test_assignments },
 	{ "unassign", test_unassign },
 	{ "events in order, after and limit, bounded", test_events },
