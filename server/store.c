@@ -1324,10 +1324,11 @@ int store_assign_add(struct store *st, const struct store_assignment *a)
 int store_assign_remove(struct store *st, const char *hostname,
 			struct store_assignment *out)
 {
-	struct store_assignment key;
+	struct store_assignment key, found;
 	int rc, state = -1;
 
 	memset(&key, 0, sizeof(key));
+	memset(&found, 0, sizeof(found));
 	snprintf(key.hostname, sizeof(key.hostname), "%s", hostname);
 	pthread_mutex_lock(&st->lock);
 	rc = store_begin(st);
@@ -1336,19 +1337,19 @@ int store_assign_remove(struct store *st, const char *hostname,
 				       "SELECT mac, hostname, pod, profile, "
 				       "address FROM assignments "
 				       "WHERE hostname = ?1",
-				       &key, out, NULL);
+				       &key, &found, NULL);
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "SELECT state FROM nodes "
 				       "WHERE id = ?1 AND mac = ?2",
-				       out, NULL, &state);
+				       &found, NULL, &state);
 	if (rc == 0 && state == NODE_INSTALLING)
 		rc = -PB_ESTATE;
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "DELETE FROM assignments "
 				       "WHERE hostname = ?1",
-				       out, NULL, NULL);
+				       &found, NULL, NULL);
 	/* The row stays (its events and generation with it); the new
 	 * generation revokes the machine's tokens now. */
 	if (rc == 0)
@@ -1356,7 +1357,9 @@ int store_assign_remove(struct store *st, const char *hostname,
 				       "UPDATE nodes SET "
 				       "generation = generation + 1, "
 				       "updated = ?4 WHERE id = ?1 AND mac = ?2",
-				       out, NULL, NULL);
+				       &found, NULL, NULL);
+	if (rc == 0 && out)
+		*out = found;
 	return store_assign_end(st, rc);
 }
 
