@@ -210,19 +210,27 @@ static int boot_artifact(struct server *srv, const char *name,
 	return 0;
 }
 
-/* The signature of @script, from the cache or freshly made. */
+/*
+ * The signature of @script by @gen's signer, from the cache or freshly
+ * made.  The cache key names the signer too: a request or precompute
+ * still running on an older generation (a rotated code-signing key) can
+ * never put a signature where the new generation looks.
+ */
 static int boot_sign(struct server *srv, struct server_gen *gen,
 		     const char *script, size_t len, unsigned char **der,
 		     size_t *der_len)
 {
-	uint8_t key[32];
+	uint8_t hash[32], both[64], key[32];
 	int rc;
 
-	digest_sha256(script, len, key);
+	digest_sha256(script, len, hash);
+	memcpy(both, signer_id(gen->signer), 32);
+	memcpy(both + 32, hash, 32);
+	digest_sha256(both, sizeof(both), key);
 	if (boot_cache_get(srv->boot, key, der, der_len) == 0)
 		return 0;
 	rc = signer_sign_digest(gen->signer, digest_by_md(MBEDTLS_MD_SHA256),
-				key, der, der_len);
+				hash, der, der_len);
 	if (rc != 0)
 		return rc;
 	atomic_fetch_add(&srv->stats.signatures, 1);

@@ -374,6 +374,9 @@ static void serve_reload(struct server *srv, const char *path,
 	old = srv->gen;
 	srv->gen = gen;
 	pthread_mutex_unlock(&srv->gen_lock);
+	/* The old generation's precompute ends before the cache empties,
+	 * so that nothing it signs lands in the emptied cache. */
+	boot_precompute_stop(srv);
 	boot_cache_clear(srv->boot);
 	boot_precompute(srv, gen);
 	retired->tls = l->tls;

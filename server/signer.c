@@ -34,6 +34,7 @@ struct signer {
 	size_t n;
 	char subject[256];
 	char cn[128];
+	uint8_t id[32];		/* SHA-256 of the signing certificate */
 };
 
 static int signer_slot_load(struct signer_slot *s, const char *key_path,
@@ -75,6 +76,7 @@ int signer_load(struct signer **out, const char *key_path,
 		signer_free(s);
 		return rc;
 	}
+	digest_sha256(s->slot[0].chain.raw.p, s->slot[0].chain.raw.len, s->id);
 	mbedtls_x509_dn_gets(s->subject, sizeof(s->subject),
 			     &s->slot[0].chain.subject);
 	for (n = &s->slot[0].chain.subject; n; n = n->next)
@@ -130,4 +132,9 @@ const char *signer_cn(const struct signer *s)
 const char *signer_subject(const struct signer *s)
 {
 	return s->subject;
+}
+
+const uint8_t *signer_id(const struct signer *s)
+{
+	return s->id;
 }

@@ -37,4 +37,7 @@ const char *signer_cn(const struct signer *s);
 /** Subject of the signing certificate ("CN=podboot-codesign, O=..."). */
 const char *signer_subject(const struct signer *s);
 
+/** SHA-256 of the signing certificate (32 bytes): tells signers apart. */
+const uint8_t *signer_id(const struct signer *s);
+
 #endif

@@ -37,6 +37,35 @@ check "samples are each machine's own script, correctly signed" [ "$bad" = 0 ]
 distinct=$(cat "$T"/s[0-9]* 2>/dev/null | grep -c '^# podboot stage2 for storm-')
 check "every script is distinct ($distinct)" [ "$distinct" = "$N" ]
 
+# Rotating the code-signing key while the start-up precompute still signs
+# with the old one: after the reload no stage2 carries the retired key.
+old_serial=$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -serial |
+	cut -d= -f2 | tr 'A-F' 'a-f')
+# has_serial FILE: FILE (DER) holds the old certificate's serial.
+has_serial() {
+	od -An -tx1 -v "$1" | tr -d ' \n' | grep -q "$old_serial"
+}
+check "control: the old signer's serial is found in a signature it made" \
+	has_serial "$T/s1.sig"
+reloads() { grep -c 'reloaded .*configuration' "$SITE/serve.log"; }
+r0=$(reloads)
+kill -HUP "$SERVER_PID"
+sleep 0.3
+ok "rotate-codesign while the precompute runs" \
+	"$PODBOOT_FAST" keys rotate-codesign --dir "$SITE/keys"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 100); do [ "$(reloads)" -ge $((r0 + 2)) ] && break; sleep 0.1; done
+check "both reloads done" [ "$(reloads)" -ge $((r0 + 2)) ]
+for i in $(seq 1 $N); do
+	printf 'url = "%s/boot/stage2.ipxe.sig?mac=52:54:01:00:%02x:%02x"\noutput = "%s/r%d.sig"\n' \
+		"$BASE" $((i / 256)) $((i % 256)) "$T" "$i"
+done >"$T/rot.curl"
+ok "every signature fetched after the rotation" curl -fsS --cacert "$ROOT" -K "$T/rot.curl"
+stale=0
+for f in "$T"/r[0-9]*.sig; do has_serial "$f" && stale=$((stale + 1)); done
+check "none is by the retired certificate ($stale)" [ "$stale" = 0 ]
+ok "and they verify" "$PODBOOT" verify "$T/s1" "$T/r1.sig" --root "$ROOT" --signer podboot-codesign
+
 # Uploads over the 1 MiB limit: refused, server unharmed.
 head -c 2000000 /dev/urandom >"$T/big"
 check "oversized upload: 413" [ "$(status "$BASE/api/v1/artifacts/big" -T "$T/big" -H "Authorization: Bearer $CI_TOKEN")" = 413 ]
