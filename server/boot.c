@@ -486,6 +486,12 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 					 "boot over plain HTTP", cn->pod->name);
 		return -1;
 	}
+	/* Stage2 carries the node's kickstart token: only to the pod. */
+	if (cn && !config_pod_boot_allowed(cn->pod, r->client)) {
+		http_reply_error(r, 403, "stage2 of pod %s is served only to "
+					 "its boot_from networks", cn->pod->name);
+		return -1;
+	}
 	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER) {
 		memset(&sn, 0, sizeof(sn));
 		snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",

@@ -369,6 +369,50 @@ static int config_cidr_mask(unsigned char *addr, int family, int prefix)
 	return set;
 }
 
+/* A network in boot_from: ADDRESS/PREFIX without host bits. */
+static int config_cidr_valid(const char *s)
+{
+	unsigned char addr[16];
+	int family, prefix;
+
+	return config_cidr_parse(s, addr, &family, &prefix) == 0 &&
+	       !config_cidr_mask(addr, family, prefix);
+}
+
+int config_pod_boot_allowed(const struct config_pod *p, const char *client)
+{
+	unsigned char want[16], have[16], masked[16];
+	int family, fam, prefix;
+	size_t i;
+
+	if (!p->n_boot_from)
+		return 1;
+	memset(have, 0, sizeof(have));
+	if (inet_pton(AF_INET, client, have) == 1) {
+		family = AF_INET;
+	} else if (inet_pton(AF_INET6, client, have) == 1) {
+		family = AF_INET6;
+		/* ::ffff:a.b.c.d from a dual-stack socket is IPv4. */
+		if (memcmp(have, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			memmove(have, have + 12, 4);
+			memset(have + 4, 0, 12);
+			family = AF_INET;
+		}
+	} else {
+		return 0;
+	}
+	for (i = 0; i < p->n_boot_from; i++) {
+		if (config_cidr_parse(p->boot_from[i], want, &fam, &prefix) != 0 ||
+		    fam != family)
+			continue;
+		memcpy(masked, have, sizeof(masked));
+		config_cidr_mask(masked, family, prefix);
+		if (memcmp(masked, want, family == AF_INET ? 4 : 16) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Length of @url without its trailing slashes if it is
  * http(s)://HOST[:PORT][/PATH] with HOST a DNS name, IPv4 or [IPv6]
@@ -1027,6 +1071,22 @@ static int config_string_array(struct config_ctx *ctx,
 		snprintf(rows + i * row, row, "%s", v);
 	}
 	return 0;
+}
+
+static int config_key_boot_from(struct config_ctx *ctx,
+				const config_setting_t *s,
+				const struct config_key *key, void *field)
+{
+	struct config_pod *pod = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)pod->boot_from,
+				   sizeof(pod->boot_from[0]),
+				   CONFIG_BOOT_FROM_MAX, config_cidr_valid,
+				   "a network without host bits (expected "
+				   "ADDRESS/PREFIX such as 192.0.2.0/24)",
+				   &pod->n_boot_from);
 }
 
 static int config_key_scopes(struct config_ctx *ctx,
@@ -1736,6 +1796,8 @@ static const struct config_key config_pod_keys[] = {
 	  .required = 1, .expect = "a group { cidr = ...; }" },
 	{ .name = "allow_unverified", .parse = config_key_bool,
 	  .off = offsetof(struct config_pod, allow_unverified), .def = 0 },
+	{ .name = "boot_from", .parse = config_key_boot_from, .off = 0,
+	  .expect = "an array of networks such as [ \"192.0.2.0/24\" ]" },
 };
 
 static const struct config_group config_pod = {

@@ -22,6 +22,8 @@ struct config_net {
 	size_t n_dns;
 };
 
+#define CONFIG_BOOT_FROM_MAX 16
+
 struct config_pod {
 	char name[CONFIG_NAME_MAX];
 	char site[128];
@@ -29,6 +31,9 @@ struct config_pod {
 	struct config_net prov;		/* boot traffic */
 	struct config_net mgmt;		/* the installed OS */
 	int allow_unverified;		/* may boot over plain HTTP (tests) */
+	/* Networks its machines' boot requests may come from; none: any. */
+	char boot_from[CONFIG_BOOT_FROM_MAX][64];
+	size_t n_boot_from;
 };
 
 struct config_profile {
@@ -162,6 +167,13 @@ int config_load(const char *path, struct config **out, char *err,
 int config_add_node(struct config *cfg, const char *hostname,
 		    const char *mac, const char *pod, const char *profile,
 		    const char *address, char *err, size_t err_size);
+
+/**
+ * Whether @client (an address as text) may fetch boot material (stage2,
+ * kickstart) of pod @p's machines: always when the pod names no
+ * boot_from networks.
+ */
+int config_pod_boot_allowed(const struct config_pod *p, const char *client);
 
 /** Free a configuration; NULL is fine. */
 void config_free(struct config *cfg);

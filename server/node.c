@@ -207,6 +207,12 @@ static int node_ks_allowed(struct http_req *r, const struct store_node *n,
 				 cn->pod->name);
 		return 0;
 	}
+	if (!config_pod_boot_allowed(cn->pod, r->client)) {
+		http_reply_error(r, 403, "kickstarts of pod %s are served only "
+					 "to its boot_from networks",
+				 cn->pod->name);
+		return 0;
+	}
 	if (n->state != NODE_ARMED && n->state != NODE_BOOTING &&
 	    n->state != NODE_INSTALLING) {
 		http_reply_error(r, 409, "node %s is %s; re-arm it to install "

@@ -827,6 +827,50 @@ static void test_networks(void)
 			    " );\n", 8, "pods[0].management is missing");
 }
 
+/* boot_from: networks a pod's boot requests may come from. */
+static void test_boot_from(void)
+{
+	struct config *cfg;
+	const struct config_pod *pod;
+
+	cfg = test_config_ok("bf.conf", T_HEAD
+			     "pods = ( { name = \"a\"; profile = \"p\";\n"
+			     "  provisioning = { cidr = \"192.0.2.0/24\"; };\n"
+			     "  management = { cidr = \"198.51.100.0/24\"; };\n"
+			     "  boot_from = [ \"192.0.2.0/24\", \"203.0.113.7/32\","
+			     " \"2001:db8:1::/48\" ]; },\n"
+			     " { name = \"b\"; profile = \"p\";\n"
+			     "  provisioning = { cidr = \"192.0.2.0/24\"; };\n"
+			     "  management = { cidr = \"198.51.100.0/24\"; }; } );\n");
+	pod = &cfg->pods[0];
+	CU_ASSERT_EQUAL(pod->n_boot_from, 3);
+	CU_ASSERT(config_pod_boot_allowed(pod, "192.0.2.200"));
+	CU_ASSERT(config_pod_boot_allowed(pod, "203.0.113.7"));
+	CU_ASSERT(config_pod_boot_allowed(pod, "::ffff:192.0.2.9"));
+	CU_ASSERT(config_pod_boot_allowed(pod, "2001:db8:1:ffff::1"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "192.0.3.1"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "203.0.113.8"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "::ffff:203.0.113.8"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "2001:db8:2::1"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "?"));
+	CU_ASSERT(!config_pod_boot_allowed(pod, "127.0.0.1"));
+	/* No list: any address. */
+	CU_ASSERT_EQUAL(cfg->pods[1].n_boot_from, 0);
+	CU_ASSERT(config_pod_boot_allowed(&cfg->pods[1], "127.0.0.1"));
+	config_free(cfg);
+	test_config_refused(T_HEAD "pods = ( { name = \"a\"; profile = \"p\";\n"
+			    "  provisioning = { cidr = \"192.0.2.0/24\"; };\n"
+			    "  management = { cidr = \"198.51.100.0/24\"; };\n"
+			    "  boot_from = [ \"192.0.2.1/24\" ]; } );\n", 11,
+			    "pods[0].boot_from[0] \"192.0.2.1/24\" is not a "
+			    "network without host bits");
+	test_config_refused(T_HEAD "pods = ( { name = \"a\"; profile = \"p\";\n"
+			    "  provisioning = { cidr = \"192.0.2.0/24\"; };\n"
+			    "  management = { cidr = \"198.51.100.0/24\"; };\n"
+			    "  boot_from = \"192.0.2.0/24\"; } );\n", 11,
+			    "boot_from is not an array");
+}
+
 static void test_duplicates(void)
 {
 	/* The second occurrence is named, with the first's line. */
@@ -1291,6 +1335,7 @@ static const CU_TestInfo tests[] = {
 	{ "bad values refused at their line", test_bad_values },
 	{ "base_url grammar", test_base_url },
 	{ "networks", test_networks },
+	{ "boot_from", test_boot_from },
 	{ "duplicates", test_duplicates },
 	{ "token hashes and scopes refused", test_token_refusals },
 	{ "syntax, unreadable and odd files", test_file_errors },
