@@ -467,6 +467,25 @@ static int boot_render_discover(struct server_gen *gen, const char *base,
 }
 
 /*
+ * The bound on discovered machines is reached: say so in the log and the
+ * audit trail, at most once a minute (a flood must not flood them too).
+ */
+static void boot_discover_full(struct http_req *r, unsigned int max)
+{
+	static atomic_llong last;
+	long long now = boot_now_ms() / 1000, was = atomic_load(&last);
+
+	if (now - was < 60 || !atomic_compare_exchange_strong(&last, &was, now))
+		return;
+	log_warn("%u machines are discovered already (policy.max_discovered)"
+		 "; %s and others are not recorded: assign or forget some",
+		 max, r->client);
+	store_event_add(r->srv->store, "discover", r->client,
+			"not recorded: %u machines are discovered already "
+			"(policy.max_discovered)", max);
+}
+
+/*
  * Which script a machine gets, by its configuration and lifecycle state.
  * A first fetch of the script by an armed node marks it booting.
  */
@@ -502,7 +521,10 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 		memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
 		memcpy(sn.serial, id->serial, sizeof(sn.serial));
 		sn.state = NODE_DISCOVERED;
-		store_node_discover(r->srv->store, &sn);
+		if (store_node_discover(r->srv->store, &sn,
+					cfg->max_discovered) == 1 &&
+		    store_node_get(r->srv->store, sn.id, &sn) != 0)
+			boot_discover_full(r, cfg->max_discovered);
 		return boot_render_discover(r->gen, base, !r->plain, out);
 	}
 	if (!cn) {

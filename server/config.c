@@ -1756,6 +1756,9 @@ static const struct config_key config_policy_keys[] = {
 	{ .name = "unknown", .parse = config_key_policy,
 	  .off = offsetof(struct config, unknown),
 	  .expect = "\"ignore\" or \"discover\"" },
+	{ .name = "max_discovered", .parse = config_key_uint,
+	  .off = offsetof(struct config, max_discovered),
+	  .min = 1, .max = 1000000, .def = 10000 },
 };
 
 static const struct config_group config_policy = {

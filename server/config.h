@@ -120,6 +120,7 @@ struct config {
 	unsigned int keep_versions;
 	unsigned int threads;		/* 0: two per CPU */
 	enum config_unknown unknown;
+	unsigned int max_discovered;	/* rows of discovered machines kept */
 	/* monitoring */
 	unsigned int down_after;	/* intervals without a push: down */
 	unsigned int max_series_node;

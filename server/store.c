@@ -147,8 +147,12 @@ static const struct {
 		NODE_INSERT "DO UPDATE SET mac = excluded.mac, "
 		"uuid = excluded.uuid, serial = excluded.serial, "
 		"pod = excluded.pod" },
+	/* Bounded: no new row once ?8 machines are discovered. */
 	[STMT_NODE_DISCOVER] = { "recording discovered node",
-		NODE_INSERT "DO NOTHING" },
+		"INSERT INTO nodes (" NODE_COLS ") "
+		"SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7 "
+		"WHERE (SELECT COUNT(*) FROM nodes WHERE state = ?6) < ?8 "
+		"ON CONFLICT (id) DO NOTHING" },
 	[STMT_NODE_SET_STATE] = { "updating node state",
 		"UPDATE nodes SET state = ?2, updated = ?3, "
 		"generation = generation + ?4 WHERE id = ?1" },
@@ -731,7 +735,8 @@ static int store_node_read(struct store *st, const char *id,
 
 /* Insert @n in @state (statement @which decides what a conflict does). */
 static int store_node_insert(struct store *st, enum store_stmt_id which,
-			     const struct store_node *n, enum node_state state)
+			     const struct store_node *n, enum node_state state,
+			     unsigned int cap)
 {
 	sqlite3_stmt *s = st->stmt[which];
 	int rc;
@@ -748,19 +753,24 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 				 store_bind_text(s, 5, n->pod) ||
 				 sqlite3_bind_int(s, 6, (int)state) ||
 				 sqlite3_bind_int64(s, 7,
-						    (long long)time(NULL)));
+						    (long long)time(NULL)) ||
+				 (cap && sqlite3_bind_int64(s, 8, cap)));
+	if (rc == 0 && cap && sqlite3_changes(st->db) == 0)
+		rc = 1;		/* there already, or the bound is reached */
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
 
 int store_node_ensure(struct store *st, const struct store_node *n)
 {
-	return store_node_insert(st, STMT_NODE_ENSURE, n, NODE_ARMED);
+	return store_node_insert(st, STMT_NODE_ENSURE, n, NODE_ARMED, 0);
 }
 
-int store_node_discover(struct store *st, const struct store_node *n)
+int store_node_discover(struct store *st, const struct store_node *n,
+			unsigned int max)
 {
-	return store_node_insert(st, STMT_NODE_DISCOVER, n, NODE_DISCOVERED);
+	return store_node_insert(st, STMT_NODE_DISCOVER, n, NODE_DISCOVERED,
+				 max ? max : 1);
 }
 
 int store_node_get(struct store *st, const char *id, struct store_node *out)

@@ -84,8 +84,13 @@ int store_schema_version(struct store *st);
  */
 int store_node_ensure(struct store *st, const struct store_node *n);
 
-/** Record an unknown machine as DISCOVERED (no-op if already recorded). */
-int store_node_discover(struct store *st, const struct store_node *n);
+/**
+ * Record an unknown machine as DISCOVERED, unless @max machines already
+ * are (a flood of made-up MACs must not fill the disk).  0 if recorded
+ * now; 1 if not (recorded before, or the bound is reached).
+ */
+int store_node_discover(struct store *st, const struct store_node *n,
+			unsigned int max);
 
 /** Fetch one node by id; -ENOENT if absent. */
 int store_node_get(struct store *st, const char *id, struct store_node *out);

@@ -40,4 +40,25 @@ check "the refusals are in the audit trail" sh -c "curl -fsS --cacert '$ROOT' \
 	jq -e '[.[] | select(.kind == \"refusal\" and .subject == \"127.0.0.1\")] | length >= 3' >/dev/null"
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
+
+# Policy discover, bounded: a flood of made-up MACs records only as many
+# machines as policy.max_discovered, and they still get the wait script.
+sed -i 's/^policy = { unknown = "ignore"; };/policy = { unknown = "discover"; max_discovered = 5; };/' \
+	"$SITE/podboot.conf"
+check "the policy is discover, at most 5" grep -q 'max_discovered = 5;' "$SITE/podboot.conf"
+ok "server restarts" server_start
+for i in $(seq 1 20); do
+	printf 'url = "%s/boot/stage2.ipxe?mac=02:00:00:00:77:%02x"\noutput = "%s/flood%d"\n' \
+		"$BASE" "$i" "$T" "$i"
+done >"$T/flood.curl"
+ok "20 unknown machines ask (one connection)" curl -fsS --cacert "$ROOT" -K "$T/flood.curl"
+check "each got the wait-and-retry script" sh -c "grep -l 'is not assigned to a pod yet' '$T'/flood* | wc -l | grep -qx 20"
+disc=$(C -f -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/nodes?state=discovered" | jq length)
+check "only 5 are recorded ($disc)" [ "$disc" = 5 ]
+check "the bound is in the audit trail" sh -c "curl -fsS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/events' |
+	jq -e '[.[] | select(.kind == \"discover\")] | length == 1' >/dev/null"
+check "and in the log" grep -q 'machines are discovered already (policy.max_discovered)' "$SITE/serve.log"
+server_stop TERM
+check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

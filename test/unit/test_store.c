@@ -394,6 +394,31 @@ static void test_unassign(void)
 	store_close(st);
 }
 
+/* Discovered machines are bounded: past the bound none is recorded, and
+ * one recorded before stays (and says so). */
+static void test_discover_bound(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_node n;
+
+	test_node(&n, "web1", "pod-a", "52:54:00:00:00:01");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);	/* not counted */
+	test_node(&n, "mac-525400000011", "", "52:54:00:00:00:11");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 0);
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 1);	/* there */
+	test_node(&n, "mac-525400000012", "", "52:54:00:00:00:12");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 0);
+	test_node(&n, "mac-525400000013", "", "52:54:00:00:00:13");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 1);	/* full */
+	CU_ASSERT_EQUAL(store_node_get(st, "mac-525400000013", &n), -ENOENT);
+	CU_ASSERT_EQUAL(store_node_get(st, "mac-525400000012", &n), 0);
+	CU_ASSERT_EQUAL(n.state, NODE_DISCOVERED);
+	test_node(&n, "mac-525400000011", "", "52:54:00:00:00:11");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 1);
+	CU_ASSERT_EQUAL(store_node_get(st, "mac-525400000011", &n), 0);
+	store_close(st);
+}
+
 static void test_nodes(void)
 {
 	struct store *st = test_store_open(test_store_dir());
@@ -408,7 +433,7 @@ static void test_nodes(void)
 	test_node(&n, "db1", "pod-b", "52:54:00:00:00:03");
 	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
 	test_node(&n, "mac-525400000009", "", "52:54:00:00:00:09");
-	CU_ASSERT_EQUAL(store_node_discover(st, &n), 0);
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 100), 0);
 
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_STRING_EQUAL(n.pod, "pod-a");
@@ -468,7 +493,7 @@ static void test_nodes(void)
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:22");
 	/* Discovering a known machine changes nothing. */
 	test_node(&n, "web2", "", "52:54:00:00:00:99");
-	CU_ASSERT_EQUAL(store_node_discover(st, &n), 0);
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 100), 1);	/* kept */
 	CU_ASSERT_EQUAL(store_node_get(st, "web2", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:22");
@@ -887,6 +912,7 @@ static const CU_TestInfo tests[] = {
 	  test_migration_push_generation },
 	{ "assignments", test_assignments },
 	{ "unassign", test_unassign },
+	{ "discovered machines are bounded", test_discover_bound },
 	{ "events in order, after and limit, bounded", test_events },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",
