@@ -404,31 +404,52 @@ static int artifact_parse_ref(const char *ref, char name[129],
 	return 0;
 }
 
-/* One "bytes=" range against @size: 1 if ranged, 0 if whole, -1 if bad. */
+/*
+ * A range's number at *@s: plain digits (no sign, no blank, at least one)
+ * that fit 64 bits; *@s is moved past them.  0, or -1 if there is none.
+ */
+static int artifact_range_number(const char **s, unsigned long long *v)
+{
+	const char *p = *s;
+	unsigned int d;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (*v = 0; *p >= '0' && *p <= '9'; p++) {
+		d = (unsigned int)(*p - '0');
+		if (*v > (ULLONG_MAX - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	*s = p;
+	return 0;
+}
+
+/* One "bytes=" range against @size: 1 if ranged, 0 if whole, -1 if bad
+ * (malformed or unsatisfiable: 416). */
 static int artifact_range(const char *hdr, unsigned long long size,
 			  unsigned long long *off, unsigned long long *len)
 {
 	unsigned long long a, b;
-	char *end;
 
 	if (!hdr || strncmp(hdr, "bytes=", 6) != 0 || strchr(hdr, ',') ||
 	    size == 0)
 		return 0;	/* absent, other units, several, empty: whole */
 	hdr += 6;
-	if (*hdr == '-') {
-		b = strtoull(hdr + 1, &end, 10);
-		if (end == hdr + 1 || *end || b == 0)
+	if (*hdr == '-') {	/* -N: the last N bytes */
+		hdr++;
+		if (artifact_range_number(&hdr, &b) != 0 || *hdr || b == 0)
 			return -1;
 		*off = b > size ? 0 : size - b;
 		*len = size - *off;
 		return 1;
 	}
-	a = strtoull(hdr, &end, 10);
-	if (end == hdr || *end != '-' || a >= size)
+	/* A-B, or A- to the end */
+	if (artifact_range_number(&hdr, &a) != 0 || *hdr != '-' || a >= size)
 		return -1;
-	hdr = end + 1;
-	b = *hdr ? strtoull(hdr, &end, 10) : size - 1;
-	if ((*hdr && *end) || b < a)
+	hdr++;
+	b = size - 1;
+	if (*hdr && (artifact_range_number(&hdr, &b) != 0 || *hdr || b < a))
 		return -1;
 	if (b >= size)
 		b = size - 1;

@@ -14,6 +14,9 @@
 #include "routes.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */
+#define INGEST_SEQ_MAX (1LL << 62)	/* X-Podboot-Seq and a frame's seq */
+#define INGEST_INTERVAL_MAX 3600	/* seconds between an agent's pushes */
+#define INGEST_FRAME_FIELDS 7		/* PUSH token seq interval replay enc len */
 #define INGEST_EXPO_MAX (512ULL * 1024 * 1024)
 
 /* Per-request state of a push, a batch or a Pushgateway request. */
@@ -48,11 +51,50 @@ static long long ingest_number(const char *v, long long def, long long max)
 }
 
 /*
- * Apply one decoded push and describe the outcome: HTTP status, and a
- * JSON result (owned by the caller).
+ * The reply to push @g, made before the push is applied: node, seq,
+ * accepted, duplicate and late (and status, for a batch frame, if
+ * @with_status).  NULL if jansson fails, and then nothing may be stored.
+ * The caller frees the result.
+ */
+static json_t *ingest_result_new(const struct ingest *g, int with_status)
+{
+	json_t *res = json_pack("{s:s, s:I, s:i, s:b, s:b}", "node", g->id,
+				"seq", (json_int_t)g->seq, "accepted", 0,
+				"duplicate", 0, "late", 0);
+
+	if (res && with_status &&
+	    json_object_set_new(res, "status", json_integer(0)) != 0) {
+		json_decref(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * Turn @res from ingest_result_new into a refusal: the outcome members go
+ * and "error" comes (after "status", if any).  Nothing was stored, so if
+ * jansson fails here only the reason is lost.
+ */
+static void ingest_result_refuse(json_t *res, const char *why)
+{
+	static const char *const outcome[] = { "node", "seq", "accepted",
+					       "duplicate", "late" };
+	size_t i;
+
+	for (i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
+		json_object_del(res, outcome[i]);
+	json_object_set_new(res, "error", json_string(why));
+}
+
+/*
+ * Apply one decoded push and return its HTTP status, filling in @result
+ * (from ingest_result_new, still owned by the caller).  Once the push is
+ * stored, @result is only updated in place (a number set, members
+ * replaced), which allocates nothing: a stored push is always answered
+ * with its status.
  */
 static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
-				 const struct pbuf *raw, json_t **result)
+				 const struct pbuf *raw, json_t *result)
 {
 	struct metrics_push p = { .id = g->id, .pod = g->pod, .node = g->node,
 				  .seq = g->seq, .generation = g->generation,
@@ -71,37 +113,38 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 		doc = &plain;
 	}
 	if (rc == -PB_ETOOBIG) {
-		*result = json_pack("{s:s}", "error", "decompressed body over "
-						      "the push limit");
+		ingest_result_refuse(result, "decompressed body over the push "
+					     "limit");
 		status = 413;
 		goto out;
 	}
 	if (rc != 0) {
-		*result = json_pack("{s:s}", "error", "body is not valid gzip");
+		ingest_result_refuse(result, "body is not valid gzip");
 		status = 400;
 		goto out;
 	}
 	p.text = doc->data ? doc->data : "";
 	p.len = doc->len;
 	if (metrics_apply(r->srv->metrics, r->gen->cfg, &p, &res) != 0) {
-		*result = json_pack("{s:s}", "error", "out of memory");
+		ingest_result_refuse(result, "out of memory");
 		status = 503;
 		goto out;
 	}
 	switch (res.refusal) {
 	case METRICS_OK:
-		*result = json_pack("{s:s, s:I, s:I, s:b, s:b}", "node", g->id,
-				    "seq", (json_int_t)g->seq, "accepted",
-				    (json_int_t)res.accepted, "duplicate",
-				    res.duplicate, "late", res.late);
+		json_integer_set(json_object_get(result, "accepted"),
+				 (json_int_t)res.accepted);
+		json_object_set(result, "duplicate",
+				json_boolean(res.duplicate));
+		json_object_set(result, "late", json_boolean(res.late));
 		status = 200;
 		break;
 	case METRICS_MALFORMED:
-		*result = json_pack("{s:s}", "error", res.err);
+		ingest_result_refuse(result, res.err);
 		status = 400;
 		break;
 	default:
-		*result = json_pack("{s:s}", "error", res.err);
+		ingest_result_refuse(result, res.err);
 		status = 429;
 		break;
 	}
@@ -110,7 +153,10 @@ out:
 	return status;
 }
 
-/* Reply with @result; errors counted and logged like other refusals. */
+/*
+ * Reply with @result (takes ownership); errors counted and logged like
+ * other refusals.
+ */
 static void ingest_reply(struct http_req *r, unsigned int status,
 			 json_t *result)
 {
@@ -134,7 +180,19 @@ static void ingest_identity(struct ingest *g, const struct store_node *n)
 	g->generation = n->generation;
 }
 
-/* Identity of a pushing node from its token: 0, or replies 401. */
+/* 0 if node @n is in the configuration; otherwise replies 403. */
+static int ingest_node_configured(struct http_req *r,
+				  const struct store_node *n)
+{
+	/* A node removed from the configuration is no longer watched. */
+	if (!config_node_by_id(r->gen->cfg, n->id)) {
+		http_reply_error(r, 403, "node %s is not configured", n->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Identity of a pushing node from its token: 0, or replies 401/403. */
 static int ingest_node(struct http_req *r, const char *token,
 		       struct ingest *g)
 {
@@ -144,11 +202,8 @@ static int ingest_node(struct http_req *r, const char *token,
 		http_reply_error(r, 401, "a valid node token is required");
 		return -1;
 	}
-	/* A node removed from the configuration is no longer watched. */
-	if (!config_node_by_id(r->gen->cfg, n.id)) {
-		http_reply_error(r, 403, "node %s is not configured", n.id);
+	if (ingest_node_configured(r, &n) != 0)
 		return -1;
-	}
 	ingest_identity(g, &n);
 	return 0;
 }
@@ -231,9 +286,10 @@ static void ingest_push_start(struct http_req *r)
 	    !ingest_length_ok(r, cfg->max_push) ||
 	    ingest_encoding(r, http_header(r, "Content-Encoding"), &g.gzip))
 		return;
-	seq = ingest_number(http_header(r, "X-Podboot-Seq"), 0, 1LL << 62);
+	seq = ingest_number(http_header(r, "X-Podboot-Seq"), 0,
+			    INGEST_SEQ_MAX);
 	interval = ingest_number(http_header(r, "X-Podboot-Interval"), 15,
-				 3600);
+				 INGEST_INTERVAL_MAX);
 	if (seq < 0 || interval < 1) {
 		http_reply_error(r, 400, "X-Podboot-Seq must be a number and "
 					 "X-Podboot-Interval 1 to 3600");
@@ -245,41 +301,78 @@ static void ingest_push_start(struct http_req *r)
 	ingest_new(r, &g, cfg->max_push);
 }
 
+/* Also the end of a Pushgateway request. */
 static void ingest_push_finish(struct http_req *r)
 {
 	struct ingest *g = r->ctx;
-	json_t *result = NULL;
-	unsigned int status;
+	json_t *result = ingest_result_new(g, 0);
 
-	status = ingest_apply(r, g, &g->body, &result);
-	ingest_reply(r, status, result);
+	if (!result) {
+		http_reply_error(r, 503, "out of memory");	/* nothing stored */
+		return;
+	}
+	ingest_reply(r, ingest_apply(r, g, &g->body, result), result);
 }
 
 /* ---- POST /api/v1/push/batch ------------------------------------------ */
 
-/* One frame's header: PUSH token seq interval replay encoding len. */
-static int ingest_frame_header(const char *line, char *token, size_t tsize,
-			       struct ingest *g, size_t *len)
+/* Next field of a frame's head, up to a single blank; NULL if empty or
+ * past the end. */
+static char *ingest_frame_field(char **p)
 {
-	char enc[16], tok[160];
-	unsigned long long seq, n;
-	unsigned int interval, replay;
+	char *s = *p, *sp;
 
-	if (sscanf(line, "PUSH %159s %llu %u %u %15s %llu", tok, &seq,
-		   &interval, &replay, enc, &n) != 6 || interval < 1 ||
-	    interval > 3600 || replay > 1 ||
-	    (strcmp(enc, "gzip") && strcmp(enc, "identity")))
+	if (!s)
+		return NULL;
+	sp = strchr(s, ' ');
+	if (sp)
+		*sp = '\0';
+	*p = sp ? sp + 1 : NULL;
+	return *s ? s : NULL;
+}
+
+/*
+ * One frame's head, "PUSH token seq interval replay encoding len" with
+ * single blanks, split in place.  -EINVAL if it does not parse or its
+ * length is not a plain number: the frame cannot be skipped.  Otherwise
+ * 0, with *@bad set if seq, interval or replay is not a plain number
+ * within the limits of a single push: that frame alone is refused.
+ */
+static int ingest_frame_header(char *line, char *token, size_t tsize,
+			       struct ingest *g, unsigned long long *len,
+			       int *bad)
+{
+	char *p = line, *f[INGEST_FRAME_FIELDS];
+	long long seq, interval, replay, n;
+	size_t i;
+
+	for (i = 0; i < INGEST_FRAME_FIELDS; i++)
+		if (!(f[i] = ingest_frame_field(&p)))
+			return -EINVAL;
+	n = ingest_number(f[6], -1, INGEST_SEQ_MAX);
+	if (p || strcmp(f[0], "PUSH") != 0 || strlen(f[1]) >= tsize ||
+	    (strcmp(f[5], "gzip") != 0 && strcmp(f[5], "identity") != 0) ||
+	    n < 0)
 		return -EINVAL;
-	snprintf(token, tsize, "%s", tok);
-	g->seq = seq;
-	g->interval = interval;
-	g->replay = (int)replay;
-	g->gzip = strcmp(enc, "gzip") == 0;
-	*len = (size_t)n;
+	seq = ingest_number(f[2], -1, INGEST_SEQ_MAX);
+	interval = ingest_number(f[3], -1, INGEST_INTERVAL_MAX);
+	replay = ingest_number(f[4], -1, 1);
+	*bad = seq < 0 || interval < 1 || replay < 0;
+	snprintf(token, tsize, "%s", f[1]);
+	g->seq = *bad ? 0 : (unsigned long long)seq;
+	g->interval = *bad ? 0 : (unsigned int)interval;
+	g->replay = replay == 1;
+	g->gzip = strcmp(f[5], "gzip") == 0;
+	*len = (unsigned long long)n;
 	return 0;
 }
 
-/* Process one frame at *off of the batch; appends its result. */
+/*
+ * Process one frame at *off of the batch and append its result to
+ * @results.  The result is in @results before the frame is applied, so a
+ * jansson failure (-ENOMEM) leaves this frame unapplied; -EINVAL for a
+ * frame that does not parse.
+ */
 static int ingest_frame(struct http_req *r, const struct ingest *batch,
 			size_t *off, json_t *results)
 {
@@ -290,35 +383,51 @@ static int ingest_frame(struct http_req *r, const struct ingest *batch,
 	struct store_node n;
 	struct pbuf frame;
 	json_t *result = NULL;
-	unsigned int status;
-	size_t len;
+	const char *why = NULL;
+	unsigned long long len;
+	unsigned int status = 0;
+	int bad;
 
 	memset(&g, 0, sizeof(g));
 	if (!nl || (size_t)(nl - p) >= sizeof(line))
 		return -EINVAL;
 	memcpy(line, p, (size_t)(nl - p));
 	line[nl - p] = '\0';
-	if (ingest_frame_header(line, token, sizeof(token), &g, &len) != 0 ||
+	if (ingest_frame_header(line, token, sizeof(token), &g, &len,
+				&bad) != 0 ||
 	    len > batch->body.len - *off - (size_t)(nl - p) - 1)
 		return -EINVAL;
 	frame.data = (char *)nl + 1;
-	frame.len = len;
-	*off += (size_t)(nl - p) + 1 + len;
+	frame.len = (size_t)len;
+	*off += (size_t)(nl - p) + 1 + (size_t)len;
 	if (node_token_check(r->srv, token, &n) != 0) {
-		result = json_pack("{s:i, s:s}", "status", 401, "error",
-				   "invalid node token");
+		status = 401;
+		why = "invalid node token";
 	} else if (!config_node_by_id(r->gen->cfg, n.id)) {
-		result = json_pack("{s:i, s:s}", "status", 403, "error",
-				   "node is not configured");
+		status = 403;
+		why = "node is not configured";
 	} else if (len > r->gen->cfg->max_push) {
-		result = json_pack("{s:i, s:s}", "status", 413, "error",
-				   "push larger than the limit");
-	} else {
-		ingest_identity(&g, &n);
-		status = ingest_apply(r, &g, &frame, &result);
-		json_object_set_new(result, "status", json_integer(status));
+		status = 413;
+		why = "push larger than the limit";
+	} else if (bad) {
+		status = 400;
+		why = "seq must be a number from 0 to 2^62, interval 1 to 3600 "
+		      "and replay 0 or 1";
 	}
-	json_array_append_new(results, result);
+	if (why)
+		result = json_pack("{s:i, s:s}", "status", (int)status,
+				   "error", why);
+	else {
+		ingest_identity(&g, &n);
+		result = ingest_result_new(&g, 1);
+	}
+	/* The array keeps a reference; @result stays usable below. */
+	if (json_array_append_new(results, result) != 0)
+		return -ENOMEM;
+	if (!why) {
+		status = ingest_apply(r, &g, &frame, result);
+		json_integer_set(json_object_get(result, "status"), status);
+	}
 	return 0;
 }
 
@@ -333,56 +442,142 @@ static void ingest_batch_start(struct http_req *r)
 	ingest_new(r, &g, max);
 }
 
+/*
+ * Frames are applied in order.  A frame that does not parse, or that
+ * jansson cannot answer, stops the batch with the frames before it
+ * applied: the relay sends the batch again, and their sequence numbers
+ * make them duplicates.
+ */
 static void ingest_batch_finish(struct http_req *r)
 {
 	struct ingest *g = r->ctx;
-	json_t *results = json_array();
+	json_t *reply = json_pack("{s:[]}", "frames");
+	json_t *results = json_object_get(reply, "frames");
 	size_t off = 0;
+	int rc = results ? 0 : -ENOMEM;
 
-	while (results && off < g->body.len) {
-		if (ingest_frame(r, g, &off, results) != 0) {
-			json_decref(results);
+	while (rc == 0 && off < g->body.len)
+		rc = ingest_frame(r, g, &off, results);
+	if (rc != 0) {
+		json_decref(reply);
+		if (rc == -ENOMEM)
+			http_reply_error(r, 503, "out of memory");
+		else
 			http_reply_error(r, 400, "malformed frame at byte %zu "
 						 "(expected PUSH token seq "
 						 "interval replay encoding "
 						 "length)", off);
-			return;
-		}
+		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o*}", "frames", results));
+	http_reply_json(r, 200, reply);
 }
 
 /* ---- Pushgateway: PUT|POST /metrics/job/JOB{/LABEL/VALUE} ------------- */
 
-/* JOB{/LABEL/VALUE} into rendered grouping labels; 0 or -EINVAL. */
-static int ingest_grouping(const char *rest, char *out, size_t size)
+/*
+ * Decode the UTF-8 character at @s into *@cp: its length in bytes, or 0
+ * if it is not valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF, not cut short by the NUL).
+ */
+static size_t ingest_utf8_char(const unsigned char *s, unsigned long *cp)
 {
-	char buf[1024], *save = NULL, *label, *value;
-	size_t off;
+	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		n = 1;
+	else if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	*cp = n == 1 ? s[0] : s[0] & (0x7fu >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3fu);
+	}
+	if (*cp < min[n] || *cp > 0x10ffff ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Why grouping value @v cannot be put into /metrics as it is, or NULL if
+ * it can: it must be valid UTF-8 (Prometheus refuses the whole scrape
+ * otherwise), and hold no control character (C0, DEL or C1: they forge
+ * lines in logs and terminals), '"' or '\' (values are not escaped).
+ */
+static const char *ingest_value_refusal(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	unsigned long cp;
+	size_t n;
+
+	for (; *p; p += n) {
+		n = ingest_utf8_char(p, &cp);
+		if (n == 0)
+			return "is not valid UTF-8";
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return "contains a control character";
+		if (cp == '"' || cp == '\\')
+			return "contains '\"' or '\\'";
+	}
+	return NULL;
+}
+
+/*
+ * JOB{/LABEL/VALUE} into rendered grouping labels, every part checked
+ * before anything is stored: 0, or -EINVAL with the reason in @why.
+ */
+static int ingest_grouping(const char *rest, char *out, size_t size,
+			   char *why, size_t why_size)
+{
+	static const char grammar[] = "expected /metrics/job/JOB"
+				      "{/LABEL/VALUE} with plain values";
+	char buf[1024], *save = NULL, *value;
+	const char *label = "job", *bad;
+	size_t off = 0;
 	int n;
 
-	if (strlen(rest) >= sizeof(buf))
+	if (strlen(rest) >= sizeof(buf)) {
+		snprintf(why, why_size, "grouping key too long");
 		return -EINVAL;
-	strcpy(buf, rest);
-	value = strtok_r(buf, "/", &save);
-	if (!value || strpbrk(value, "\"\\\n"))
-		return -EINVAL;
-	n = snprintf(out, size, "job=\"%s\"", value);
-	if (n < 0 || (size_t)n >= size)
-		return -EINVAL;
-	off = (size_t)n;
-	while ((label = strtok_r(NULL, "/", &save)) != NULL) {
-		value = strtok_r(NULL, "/", &save);
-		if (!value || !promtext_label_name_valid(label) ||
-		    strpbrk(value, "\"\\\n") || strcmp(label, "job") == 0 ||
-		    strcmp(label, "pod") == 0 || strcmp(label, "node") == 0)
-			return -EINVAL;
-		n = snprintf(out + off, size - off, ",%s=\"%s\"", label, value);
-		if (n < 0 || (size_t)n >= size - off)
-			return -EINVAL;
-		off += (size_t)n;
 	}
-	return 0;
+	strcpy(buf, rest);
+	/* The first pair is job and JOB; then LABEL/VALUE pairs. */
+	value = strtok_r(buf, "/", &save);
+	while (value) {
+		/* Label names are ASCII by their grammar: safe to quote. */
+		if (off > 0 && (!promtext_label_name_valid(label) ||
+				strcmp(label, "job") == 0 ||
+				strcmp(label, "pod") == 0 ||
+				strcmp(label, "node") == 0)) {
+			snprintf(why, why_size, "%s", grammar);
+			return -EINVAL;
+		}
+		if ((bad = ingest_value_refusal(value)) != NULL) {
+			snprintf(why, why_size, "the value of %s %s", label,
+				 bad);
+			return -EINVAL;
+		}
+		n = snprintf(out + off, size - off, "%s%s=\"%s\"",
+			     off ? "," : "", label, value);
+		if (n < 0 || (size_t)n >= size - off) {
+			snprintf(why, why_size, "grouping key too long");
+			return -EINVAL;
+		}
+		off += (size_t)n;
+		if ((label = strtok_r(NULL, "/", &save)) == NULL)
+			return 0;
+		value = strtok_r(NULL, "/", &save);
+	}
+	snprintf(why, why_size, "%s", grammar);	/* no JOB, or a LABEL alone */
+	return -EINVAL;
 }
 
 static void ingest_pgw_start(struct http_req *r)
@@ -391,16 +586,20 @@ static void ingest_pgw_start(struct http_req *r)
 	const char *secret = http_bearer(r);
 	struct ingest g;
 	struct store_node n;
+	char why[256];		/* room for a label name of PROM_NAME_MAX */
 
 	memset(&g, 0, sizeof(g));
-	if (ingest_grouping(r->rest, g.group, sizeof(g.group)) != 0) {
-		http_reply_error(r, 400, "expected /metrics/job/JOB"
-					 "{/LABEL/VALUE} with plain values");
+	if (ingest_grouping(r->rest, g.group, sizeof(g.group), why,
+			    sizeof(why)) != 0) {
+		http_reply_error(r, 400, "%s", why);
 		return;
 	}
-	/* A node token attaches the group to its node; a push token to
-	 * nothing but the job. */
+	/* A node token attaches the group to its node (which must still be
+	 * configured, as for /api/v1/push); a push token to nothing but the
+	 * job. */
 	if (secret && node_token_check(r->srv, secret, &n) == 0) {
+		if (ingest_node_configured(r, &n) != 0)
+			return;
 		snprintf(g.pod, sizeof(g.pod), "%s", n.pod);
 		snprintf(g.node, sizeof(g.node), "%s", n.id);
 	} else if (!http_require_scope(r, "push")) {

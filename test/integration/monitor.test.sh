@@ -6,6 +6,7 @@ site_init "$T/site"
 AMPORT=$((PORT + 1))
 PROMPORT=$((PORT + 2))
 PUSH_SECRET=pbt_pushgatewaytestsecret0123456789
+RELAY_SECRET=pbt_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 cat >>"$SITE/podboot.conf" <<CONF
 monitoring = { eval_interval_s = 1; resend_s = 2; down_after = 3;
   max_series_per_node = 20;
@@ -17,6 +18,8 @@ alerts = (
 );
 CONF
 sed -i "s/^tokens = (/tokens = (\n  { name = \"batch\"; sha256 = \"$(printf %s $PUSH_SECRET | sha256sum | cut -c1-64)\"; scopes = [ \"push\" ]; },/" \
+	"$SITE/podboot.conf"
+sed -i "s/^tokens = (/tokens = (\n  { name = \"relay\"; sha256 = \"$(printf %s "$RELAY_SECRET" | sha256sum | cut -c1-64)\"; scopes = [ \"relay\" ]; },/" \
 	"$SITE/podboot.conf"
 ok "configuration with monitoring and an alert rule is valid" \
 	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
@@ -143,6 +146,58 @@ check "a late, never-seen sequence is accepted" [ "$(push 6001 "$T/low")" = 200 
 check "and reported late, not duplicate" sh -c "grep -q '\"late\": true' '$T/.body' && grep -q '\"duplicate\": false' '$T/.body'"
 check "the same sequence again is a duplicate" [ "$(push 6001 "$T/low")" = 200 ]
 check "reported as such" grep -q '"duplicate": true' "$T/.body"
+
+# Relay batches: every number in a frame's head is plain digits within the
+# limits of a single push.  A bad seq, interval or replay refuses that frame
+# (400 in its place) and the frames around it still count; a bad length
+# cannot be skipped, so it refuses the whole batch.
+frame() { # frame TOKEN SEQ INTERVAL REPLAY ENCODING FILE [LEN]
+	printf 'PUSH %s %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$5" \
+		"${7:-$(wc -c <"$6")}"
+	cat "$6"
+}
+batch() { # batch FILE: POST it as the relay does; prints the HTTP status
+	curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
+		-H "Authorization: Bearer $RELAY_SECRET" \
+		-H 'Content-Type: application/x-podboot-batch' \
+		--data-binary @"$1" "$BASE/api/v1/push/batch"
+}
+frames() { # the per-frame statuses of the last batch reply
+	grep -o '"status": [0-9]*' "$T/.body" | cut -d' ' -f2 | tr '\n' ' '
+}
+{ frame "$TOKEN" 6100 1 0 identity "$T/low"
+  frame "$TOKEN" -1 1 0 identity "$T/low"
+  frame "$TOKEN" 6101 1 0 identity "$T/low"; } >"$T/b1"
+check "a batch with a frame of seq -1 is answered" [ "$(batch "$T/b1")" = 200 ]
+check "that frame alone is refused (400), the others count" [ "$(frames)" = "200 400 200 " ]
+check "with the reason" grep -qF '"error": "seq must be a number from 0 to 2^62, interval 1 to 3600 and replay 0 or 1"' "$T/.body"
+check "the node's next push is not taken for a duplicate" [ "$(push 6102 "$T/low")" = 200 ]
+check "(reported new)" grep -q '"duplicate": false' "$T/.body"
+{ frame "$TOKEN" +6103 1 0 identity "$T/low"
+  frame "$TOKEN" 4611686018427387905 1 0 identity "$T/low"
+  frame "$TOKEN" 18446744073709551615 1 0 identity "$T/low"
+  frame "$TOKEN" 18446744073709551616 1 0 identity "$T/low"
+  frame "$TOKEN" 6103 1 0 identity "$T/low"; } >"$T/b2"
+check "signed, over 2^62 and overflowing seqs" [ "$(batch "$T/b2")" = 200 ]
+check "are refused frame by frame" [ "$(frames)" = "400 400 400 400 200 " ]
+{ frame "$TOKEN" 6104 -1 0 identity "$T/low"
+  frame "$TOKEN" 6104 +1 0 identity "$T/low"
+  frame "$TOKEN" 6104 0 0 identity "$T/low"
+  frame "$TOKEN" 6104 3601 0 identity "$T/low"
+  frame "$TOKEN" 6104 1 -0 identity "$T/low"
+  frame "$TOKEN" 6104 1 +1 identity "$T/low"
+  frame "$TOKEN" 6104 1 2 identity "$T/low"
+  frame "$TOKEN" 6104 1 0 identity "$T/low"; } >"$T/b3"
+check "bad intervals and replay marks" [ "$(batch "$T/b3")" = 200 ]
+check "are refused frame by frame" [ "$(frames)" = "400 400 400 400 400 400 400 200 " ]
+len=$(wc -c <"$T/low")
+for bad in "+$len" "${len}x" "$len 0" "-$len"; do
+	check "a frame length of '$bad' refuses the batch (400)" [ "$(batch <(frame "$TOKEN" 6105 1 0 identity "$T/low" "$bad"))" = 400 ]
+	check "as malformed" grep -q 'malformed frame at byte 0' "$T/.body"
+done
+check "so does a head with a doubled blank" [ "$(batch <(frame " $TOKEN" 6105 1 0 identity "$T/low"))" = 400 ]
+check "after all that the server still takes batches" [ "$(batch <(frame "$TOKEN" 6105 1 0 identity "$T/low"))" = 200 ]
+check "(frame accepted as new)" sh -c "grep -q '\"status\": 200' '$T/.body' && grep -q '\"duplicate\": false' '$T/.body'"
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics2" "$BASE/metrics"
 check "after all that the node's last good push still stands" grep -q \
 	'node_load1{pod="demo",node="demo-1"} 0.5' "$T/metrics2"
@@ -161,6 +216,32 @@ check "but exported_ of a grouping label is refused" [ "$(status "$BASE/metrics/
 	-H "Authorization: Bearer $PUSH_SECRET" --data-binary @"$T/pg3")" = 400 ]
 long=$(head -c 150 /dev/zero | tr '\0' j)
 check "an over-long grouping key is refused, not overflowed" [ "$(status "$BASE/metrics/job/$long/a/b" -X PUT --data-binary @"$T/pg")" = 400 ]
+# Grouping values reach /metrics as they are: they must be valid UTF-8
+# without control characters, or Prometheus refuses the whole scrape.  A
+# refused path stores nothing.
+pgw() { # pgw PATH: PUT $T/pg there with the push token; prints the status
+	status "$BASE/metrics/job/$1" -X PUT -H "Authorization: Bearer $PUSH_SECRET" \
+		--data-binary @"$T/pg"
+}
+check "a job that is not UTF-8 (a%ffb): 400" [ "$(pgw 'a%ffb')" = 400 ]
+check "with the reason" grep -q '"error": "the value of job is not valid UTF-8"' "$T/.body"
+check "a grouping value that is not UTF-8: 400" [ "$(pgw 'utf/instance/x%ffy')" = 400 ]
+check "naming its label" grep -q '"error": "the value of instance is not valid UTF-8"' "$T/.body"
+for bad in '%c0%af' '%ed%a0%80' '%f4%90%80%80' '%e2%82' '%80' '%fe'; do
+	check "grouping value '$bad' (overlong, surrogate, too large, cut, stray): 400" \
+		[ "$(pgw "utf/instance/$bad")" = 400 ]
+done
+for bad in '%01' '%09' '%0d' '%0a' '%1b' '%7f' '%c2%85' '%c2%9b'; do
+	check "a control character ($bad) in a grouping value: 400" [ "$(pgw "ctl/instance/a${bad}b")" = 400 ]
+	check "with the reason" grep -q '"error": "the value of instance contains a control character"' "$T/.body"
+done
+check "a label name that is not ASCII: 400" [ "$(pgw 'utf/l%c3%a9/v')" = 400 ]
+check "valid UTF-8 is taken as it is" [ "$(pgw 'caf%c3%a9/instance/%e2%9c%93%f0%9f%93%a6')" = 200 ]
+check "the server still serves" [ "$(status "$BASE/healthz")" = 200 ]
+# A node token attaches a group to its node.
+printf '# TYPE raid_degraded gauge\nraid_degraded 0\n' >"$T/raid"
+check "Pushgateway PUT with a node token" [ "$(status "$BASE/metrics/job/raidcheck/array/md0" -X PUT \
+	-H "Authorization: Bearer $TOKEN" --data-binary @"$T/raid")" = 200 ]
 printf 'podboot_series 1\n' >"$T/own"
 check "a node may not push the server's own metric names" [ "$(push 5100 "$T/own")" = 400 ]
 check "with the reason" grep -q 'name reserved' "$T/.body"
@@ -168,6 +249,14 @@ C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics3" "$BASE/metrics"
 check "the clashing label was renamed" grep -q 'pg_job{job="backup",instance="db2",exported_x="1",exported_instance="i",exported_job="inner"} 2' "$T/metrics3"
 check "the group's series carry job and grouping labels" grep -q \
 	'job_done{job="backup",instance="db1"} 1' "$T/metrics3"
+check "the node's group carries pod and node first" grep -q \
+	'raid_degraded{pod="demo",node="demo-1",job="raidcheck",array="md0"} 0' "$T/metrics3"
+check "UTF-8 grouping values are served as pushed" grep -q \
+	"job_done{job=\"caf$(printf '\303\251')\",instance=\"$(printf '\342\234\223\360\237\223\246')\"} 1" "$T/metrics3"
+check "none of the refused groups was stored" sh -c "! grep -Eq 'job=\"(a|utf|ctl)' '$T/metrics3'"
+check "/metrics is valid UTF-8" iconv -f UTF-8 -t UTF-8 "$T/metrics3"
+check "with no control character but newlines" sh -c \
+	"! LC_ALL=C grep -q \"\$(printf '[\\001-\\011\\013-\\037\\177]')\" '$T/metrics3'"
 ok "promtool still passes" sh -c "promtool check metrics <'$T/metrics3'"
 
 # Staleness: pushes stop, the node goes down, its series leave /metrics.
@@ -191,6 +280,16 @@ kill -HUP "$SERVER_PID"
 sleep 1
 check "after a reload without demo-2 its pushes get 403" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
 	-H "Authorization: Bearer $TOKEN2" -H 'X-Podboot-Seq: 1' --data-binary @"$T/low" "$BASE/api/v1/push")" = 403 ]
+check "with the reason" grep -q '"error": "node demo-2 is not configured"' "$T/.body"
+check "and its Pushgateway pushes get 403 too" [ "$(status "$BASE/metrics/job/raidcheck/array/md1" -X PUT \
+	-H "Authorization: Bearer $TOKEN2" --data-binary @"$T/raid")" = 403 ]
+check "with the same reason" grep -q '"error": "node demo-2 is not configured"' "$T/.body"
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics5" "$BASE/metrics"
+check "nothing of it was stored" sh -c "! grep -q 'node=\"demo-2\"' '$T/metrics5'"
+# The largest seq a frame may carry (the X-Podboot-Seq limit) is taken;
+# demo-1's window then ends there, until the re-arm below.
+check "a frame's seq at the limit (2^62) is accepted" [ "$(batch <(frame "$TOKEN" 4611686018427387904 1 0 identity "$T/low"))" = 200 ]
+check "(as new)" sh -c "grep -q '\"status\": 200' '$T/.body' && grep -q '\"duplicate\": false' '$T/.body'"
 # A reinstall: the re-armed node's new agent counts from 1 again under
 # its new token, and is heard (not taken for replays of the old one).
 check "re-arm demo-1 for a reinstall" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" \
