@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "promtext.h"
+#include "utf8.h"
 
 /*
  * What the parser accepts, and where it is stricter than Prometheus's own
@@ -313,8 +314,13 @@ static int promtext_label_value(struct promtext_parser *ps, char *out)
 		rc = promtext_fail(ps, -EINVAL, "label value not terminated");
 	if (rc == 0) {
 		out[n] = '\0';
-		ps->p = q + 1;
+		/* Prometheus refuses a whole scrape over one bad value. */
+		if (utf8_invalid(out))
+			rc = promtext_fail(ps, -EINVAL,
+					   "label value is not valid UTF-8");
 	}
+	if (rc == 0)
+		ps->p = q + 1;
 	return rc;
 }
 

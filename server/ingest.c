@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "routes.h"
+#include "utf8.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */
 #define INGEST_SEQ_MAX (1LL << 62)	/* X-Podboot-Seq and a frame's seq */
@@ -475,38 +476,6 @@ static void ingest_batch_finish(struct http_req *r)
 /* ---- Pushgateway: PUT|POST /metrics/job/JOB{/LABEL/VALUE} ------------- */
 
 /*
- * Decode the UTF-8 character at @s into *@cp: its length in bytes, or 0
- * if it is not valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF, not cut short by the NUL).
- */
-static size_t ingest_utf8_char(const unsigned char *s, unsigned long *cp)
-{
-	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		n = 1;
-	else if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	*cp = n == 1 ? s[0] : s[0] & (0x7fu >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3fu);
-	}
-	if (*cp < min[n] || *cp > 0x10ffff ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
  * Why grouping value @v cannot be put into /metrics as it is, or NULL if
  * it can: it must be valid UTF-8 (Prometheus refuses the whole scrape
  * otherwise), and hold no control character (C0, DEL or C1: they forge
@@ -519,7 +488,7 @@ static const char *ingest_value_refusal(const char *v)
 	size_t n;
 
 	for (; *p; p += n) {
-		n = ingest_utf8_char(p, &cp);
+		n = utf8_char(p, &cp);
 		if (n == 0)
 			return "is not valid UTF-8";
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))

@@ -290,6 +290,13 @@ check "nothing of it was stored" sh -c "! grep -q 'node=\"demo-2\"' '$T/metrics5
 # demo-1's window then ends there, until the re-arm below.
 check "a frame's seq at the limit (2^62) is accepted" [ "$(batch <(frame "$TOKEN" 4611686018427387904 1 0 identity "$T/low"))" = 200 ]
 check "(as new)" sh -c "grep -q '\"status\": 200' '$T/.body' && grep -q '\"duplicate\": false' '$T/.body'"
+# A body with a label value that is not UTF-8 would break every scrape.
+printf '# TYPE bad_utf8 gauge\nbad_utf8{v="a\377b"} 1\n' >"$T/badutf8"
+check "a push with a label value that is not UTF-8: 400" [ "$(push 9999 "$T/badutf8")" = 400 ]
+check "with a reason" grep -q 'label value is not valid UTF-8' "$T/.body"
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics5" "$BASE/metrics"
+check "/metrics holds none of it" sh -c "! grep -q bad_utf8 '$T/metrics5'"
+
 # A reinstall: the re-armed node's new agent counts from 1 again under
 # its new token, and is heard (not taken for replays of the old one).
 check "re-arm demo-1 for a reinstall" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" \
