@@ -112,6 +112,23 @@ static int fileio_write_all(int fd, const unsigned char *p, size_t len)
 }
 
 /*
+ * Create a new, empty temporary beside @path, PATH.tmp.XXXXXX, into @tmp.
+ * mkostemp() draws the suffix at random and creates the file with O_EXCL
+ * (never through a symbolic link, never an existing file), itself trying
+ * other names on EEXIST, so nobody can prepare the inode a secret lands
+ * in.  The ".tmp." infix is what the agent's spool sweeps after a crash.
+ */
+static int fileio_tmp_open(const char *path, char *tmp, size_t size)
+{
+	int fd;
+
+	if (snprintf(tmp, size, "%s" FILEIO_TMP_SUFFIX, path) >= (int)size)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+/*
  * Move the finished @tmp to @path.  With FILEIO_EXCL the existence check
  * and the creation are one step, so that two writers cannot both win:
  * renameat2(RENAME_NOREPLACE), or link() where the filesystem lacks it.
@@ -137,16 +154,12 @@ int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,
 	int fd;
 	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	if ((flags & FILEIO_EXCL) && fileio_exists(path))
 		return -EEXIST;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
+	fd = fileio_tmp_open(path, tmp, sizeof(tmp));
 	if (fd < 0)
-		return -errno;
-	/* open() honours the umask; secrets must get exactly @mode. */
+		return fd;
+	/* mkostemp() made it 0600; give it exactly @mode, umask or not. */
 	if (fchmod(fd, mode) != 0) {
 		rc = -errno;
 		goto err_write;

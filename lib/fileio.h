@@ -8,6 +8,13 @@
 /** Refuse to replace an existing file (fileio_write flag). */
 #define FILEIO_EXCL 0x1
 
+/*
+ * Temporary files are PATH.tmp.XXXXXX beside PATH, the suffix random and
+ * the file created with O_EXCL: nobody can make, or hold open, the inode
+ * that data is written into.
+ */
+#define FILEIO_TMP_SUFFIX ".tmp.XXXXXX"
+
 /**
  * Read a whole file of at most @max bytes.
  *
@@ -22,8 +29,10 @@ int fileio_read(const char *path, size_t max, unsigned char **buf,
 		size_t *len);
 
 /**
- * Write a file atomically: temporary file, fsync, rename, fsync of the
- * directory.  A reader sees the old content or the new, never a part.
+ * Write a file atomically: a new temporary file beside @path (see
+ * FILEIO_TMP_SUFFIX), fsync, rename, fsync of the directory.  A reader
+ * sees the old content or the new, never a part; on failure the
+ * temporary is removed.
  *
  * @v path		destination
  * @v buf		data
