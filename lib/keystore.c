@@ -119,12 +119,51 @@ struct keystore_server_req {
 	unsigned int days;
 };
 
+/* The files of a server identity, in the order they are put in place. */
+enum {
+	KEYSTORE_SRV_CRT,
+	KEYSTORE_SRV_CHAIN,
+	KEYSTORE_SRV_KEY,
+	KEYSTORE_SRV_N
+};
+
+/*
+ * Put staged @files in place in order (FILEIO_EXCL in @flags: only where
+ * none exists), or, if one fails, take back all of them: the old files
+ * stay, or with FILEIO_EXCL only those this run created are removed.
+ */
+static int keystore_place(struct fileio_staged *files, size_t n, int flags)
+{
+	size_t i;
+	int undo;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = fileio_place(&files[i], flags);
+		if (rc != 0)
+			log_error("writing %s: %s", files[i].path,
+				  pb_strerror(rc));
+	}
+	for (i = n; i-- > 0;) {
+		if (rc == 0) {
+			fileio_finish(&files[i]);
+			continue;
+		}
+		undo = fileio_undo(&files[i]);
+		if (undo != 0)
+			log_error("%s could not be put back: %s", files[i].path,
+				  pb_strerror(undo));
+	}
+	return rc;
+}
+
 /*
  * Issue a TLS server certificate under @root with a fresh key and write
  * the key (0600), the certificate and the chain (certificate, then root):
  * the server's identity in keys init, a relay's in keys issue-server.
- * The certificate's PEM is left in @pem (PKI_PEM_MAX bytes).  With
- * FILEIO_EXCL every file is new, so a failure removes the ones written.
+ * The certificate's PEM is left in @pem (PKI_PEM_MAX bytes).  All three
+ * are written before any is put in place, the key last, and a failure
+ * takes back those placed: the old, matching set stays.
  */
 static int keystore_server_issue(const struct keystore_server_req *req,
 				 mbedtls_pk_context *root_key,
@@ -132,16 +171,19 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 				 const struct keystore_server_files *files,
 				 int flags, unsigned char *pem)
 {
-	const char *const paths[] = { files->key, files->crt, files->chain };
+	struct fileio_staged staged[KEYSTORE_SRV_N];
 	unsigned char chain[2 * PKI_PEM_MAX];
 	struct pki_cert_spec spec;
 	mbedtls_pk_context key;
 	time_t now = time(NULL);
+	const char *failed;
 	size_t len, root_len;
-	size_t done = 0;
+	size_t i;
 	int rc;
 
 	mbedtls_pk_init(&key);
+	for (i = 0; i < KEYSTORE_SRV_N; i++)
+		fileio_staged_init(&staged[i]);
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_SERVER;
 	spec.subject = req->subject;
@@ -168,20 +210,25 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 	if (rc != 0)
 		goto out;
 
-	rc = pki_key_save(&key, paths[0], flags);
+	failed = files->crt;
+	rc = fileio_stage(&staged[KEYSTORE_SRV_CRT], files->crt, pem, len,
+			  0644);
 	if (rc == 0) {
-		done = 1;
-		rc = fileio_write(paths[1], pem, len, 0644, flags);
+		failed = files->chain;
+		rc = fileio_stage(&staged[KEYSTORE_SRV_CHAIN], files->chain,
+				  chain, len + root_len, 0644);
 	}
 	if (rc == 0) {
-		done = 2;
-		rc = fileio_write(paths[2], chain, len + root_len, 0644, flags);
+		failed = files->key;
+		rc = pki_key_stage(&key, &staged[KEYSTORE_SRV_KEY], files->key);
 	}
 	if (rc != 0) {
-		log_error("writing %s: %s", paths[done], pb_strerror(rc));
-		while ((flags & FILEIO_EXCL) && done > 0)
-			unlink(paths[--done]);
+		log_error("writing %s: %s", failed, pb_strerror(rc));
+		for (i = 0; i < KEYSTORE_SRV_N; i++)
+			fileio_undo(&staged[i]);
+		goto out;
 	}
+	rc = keystore_place(staged, KEYSTORE_SRV_N, flags);
 out:
 	mbedtls_pk_free(&key);
 	return rc;

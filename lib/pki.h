@@ -47,8 +47,22 @@ int pki_algo_parse(const char *name, enum pki_algo *algo);
 int pki_key_generate(mbedtls_pk_context *key, enum pki_algo algo,
 		     struct rng *rng);
 
+struct fileio_staged;
+
 /** Write @key as PEM to @path, mode 0600, atomically; wipes the buffer. */
 int pki_key_save(mbedtls_pk_context *key, const char *path, int flags);
+
+/**
+ * Stage @key as PEM, mode 0600, to be put at @path by fileio_place()
+ * (fileio.h); wipes the buffer.
+ *
+ * @v key		private key
+ * @v st		receives the staged file
+ * @v path		its destination
+ * @ret rc		0 or a negative error (nothing left behind)
+ */
+int pki_key_stage(mbedtls_pk_context *key, struct fileio_staged *st,
+		  const char *path);
 
 /** Load an unencrypted private key from @path into an empty @key. */
 int pki_key_load(mbedtls_pk_context *key, const char *path);

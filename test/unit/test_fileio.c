@@ -140,11 +140,92 @@ static void test_tmp_cleanup(void)
 	CU_ASSERT_EQUAL(count_tmp(dir), 0);
 }
 
+/* 1 if @path holds exactly @text. */
+static int holds(const char *path, const char *text)
+{
+	unsigned char *buf;
+	size_t len;
+	int same;
+
+	if (fileio_read(path, 100, &buf, &len) != 0)
+		return 0;
+	same = len == strlen(text) && memcmp(buf, text, len) == 0;
+	free(buf);
+	return same;
+}
+
+/* Staged files: placed together, taken back together. */
+static void test_staged(void)
+{
+	struct fileio_staged st[2];
+	struct stat sb;
+	char dir[256], a[300], b[300], sub[300];
+
+	snprintf(dir, sizeof(dir), "%s/staged", unit_tmpdir());
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(dir, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(fileio_write(a, "old a", 5, 0644, 0), 0);
+
+	/* Undone: the old file is back, the new one gone. */
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[0], a, "new a", 5, 0600), 0);
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[1], b, "new b", 5, 0600), 0);
+	CU_ASSERT(holds(a, "old a"));
+	CU_ASSERT_FALSE(fileio_exists(b));
+	CU_ASSERT_EQUAL(fileio_place(&st[0], 0), 0);
+	CU_ASSERT_EQUAL(fileio_place(&st[1], 0), 0);
+	CU_ASSERT(holds(a, "new a"));
+	CU_ASSERT(holds(b, "new b"));
+	CU_ASSERT_EQUAL(fileio_undo(&st[1]), 0);
+	CU_ASSERT_EQUAL(fileio_undo(&st[0]), 0);
+	CU_ASSERT(holds(a, "old a"));
+	CU_ASSERT_EQUAL(stat(a, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0644);
+	CU_ASSERT_FALSE(fileio_exists(b));
+	CU_ASSERT_EQUAL(count_tmp(dir), 0);
+	/* Undoing or finishing twice does nothing. */
+	CU_ASSERT_EQUAL(fileio_undo(&st[0]), 0);
+	fileio_finish(&st[0]);
+	CU_ASSERT(holds(a, "old a"));
+
+	/* Finished: the new files stay, with their mode, and nothing else. */
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[0], a, "new a", 5, 0600), 0);
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[1], b, "new b", 5, 0600), 0);
+	CU_ASSERT_EQUAL(fileio_place(&st[0], 0), 0);
+	CU_ASSERT_EQUAL(fileio_place(&st[1], FILEIO_EXCL), 0);
+	fileio_finish(&st[0]);
+	fileio_finish(&st[1]);
+	CU_ASSERT(holds(a, "new a"));
+	CU_ASSERT(holds(b, "new b"));
+	CU_ASSERT_EQUAL(stat(a, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL(count_tmp(dir), 0);
+
+	/* FILEIO_EXCL replaces nothing; undone, the staged file goes. */
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[0], a, "newer", 5, 0600), 0);
+	CU_ASSERT_EQUAL(fileio_place(&st[0], FILEIO_EXCL), -EEXIST);
+	CU_ASSERT_EQUAL(fileio_undo(&st[0]), 0);
+	CU_ASSERT(holds(a, "new a"));
+	CU_ASSERT_EQUAL(count_tmp(dir), 0);
+
+	/* A directory is never exchanged away. */
+	snprintf(sub, sizeof(sub), "%s/d/inside", dir);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	CU_ASSERT_EQUAL_FATAL(fileio_stage(&st[0], sub, "x", 1, 0600), 0);
+	CU_ASSERT_EQUAL(fileio_place(&st[0], 0), -EISDIR);
+	CU_ASSERT_EQUAL(fileio_undo(&st[0]), 0);
+	CU_ASSERT_EQUAL(stat(sub, &sb), 0);
+	CU_ASSERT(S_ISDIR(sb.st_mode));
+	CU_ASSERT_EQUAL(count_tmp(dir), 0);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "write, replace, read with limits", test_write_read },
 	{ "errors and directories", test_errors },
 	{ "a pre-created temporary name gets no data", test_tmp_precreated },
 	{ "failures leave no temporary behind", test_tmp_cleanup },
+	{ "staged files: placed, finished, undone", test_staged },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,10 +1,13 @@
 /* test_keystore.c: the key ceremony's files, refusals and rotation. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,10 +265,165 @@ static void test_issue_server(void)
 	mbedtls_x509_crt_free(&crt);
 }
 
+/* Entries of @path whose names contain ".tmp.": temporaries left behind. */
+static int count_tmp(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strstr(de->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* The three files of @f, read into one buffer (the caller frees it). */
+static char *read_set(const struct keystore_server_files *f)
+{
+	const char *const paths[] = { f->key, f->crt, f->chain };
+	unsigned char *part;
+	char *all = NULL, *grown;
+	size_t len, used = 0;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (fileio_read(paths[i], PKI_PEM_MAX * 2, &part, &len) != 0) {
+			free(all);
+			return NULL;
+		}
+		grown = realloc(all, used + len + 2);
+		if (!grown) {
+			free(part);
+			free(all);
+			return NULL;
+		}
+		all = grown;
+		memcpy(all + used, part, len);
+		used += len;
+		all[used++] = '|';
+		all[used] = '\0';
+		free(part);
+	}
+	return all;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * --force over an existing identity where the chain cannot be written
+ * (a file size limit between the certificate's size and the chain's):
+ * the old key, certificate and chain stay, still a matching set.
+ */
+static void test_issue_force_write_fails(void)
+{
+	struct keystore_issue_opts opts = {
+		.dir = dir, .name = "relay-w.example", .days = 5,
+		.algo = PKI_ECDSA, .algo_given = 1,
+	};
+	struct keystore_server_files files;
+	struct rlimit old_lim, lim;
+	mbedtls_x509_crt crt;
+	char prefix[400], sub[300];
+	char *before, *after;
+	void (*old_sig)(int);
+	int rc;
+
+	snprintf(sub, sizeof(sub), "%s/force-w", unit_tmpdir());
+	snprintf(prefix, sizeof(prefix), "%s/relay-w", sub);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(sub, 0700), 0);
+	opts.prefix = prefix;
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	mbedtls_x509_crt_free(&crt);
+	before = read_set(&files);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
+	lim = old_lim;
+	lim.rlim_cur = (rlim_t)(size_of(files.crt) + size_of(files.chain)) / 2;
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	opts.force = 1;
+	mbedtls_x509_crt_init(&crt);
+	rc = keystore_issue_server(&opts, &files, &crt);
+	setrlimit(RLIMIT_FSIZE, &old_lim);
+	signal(SIGXFSZ, old_sig);
+	mbedtls_x509_crt_free(&crt);
+	CU_ASSERT_EQUAL(rc, -EFBIG);
+
+	after = read_set(&files);
+	CU_ASSERT_PTR_NOT_NULL(after);
+	CU_ASSERT(after && strcmp(before, after) == 0);
+	CU_ASSERT_EQUAL(count_tmp(sub), 0);
+	free(before);
+	free(after);
+}
+
+/*
+ * --force where the key cannot be put in place (a directory holds its
+ * name) after the certificate and chain were: those two are put back.
+ */
+static void test_issue_force_place_fails(void)
+{
+	struct keystore_issue_opts opts = {
+		.dir = dir, .name = "relay-p.example", .days = 5,
+		.algo = PKI_ECDSA, .algo_given = 1,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt;
+	unsigned char *crt_before, *chain_before, *buf;
+	size_t crt_len, chain_len, len;
+	char prefix[400], sub[300], inside[PATH_MAX + 8];
+	struct stat st;
+
+	snprintf(sub, sizeof(sub), "%s/force-p", unit_tmpdir());
+	snprintf(prefix, sizeof(prefix), "%s/relay-p", sub);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(sub, 0700), 0);
+	opts.prefix = prefix;
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	mbedtls_x509_crt_free(&crt);
+	CU_ASSERT_EQUAL_FATAL(fileio_read(files.crt, PKI_PEM_MAX, &crt_before,
+					  &crt_len), 0);
+	CU_ASSERT_EQUAL_FATAL(fileio_read(files.chain, 2 * PKI_PEM_MAX,
+					  &chain_before, &chain_len), 0);
+	CU_ASSERT_EQUAL_FATAL(unlink(files.key), 0);
+	snprintf(inside, sizeof(inside), "%s/inside", files.key);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(inside, 0700), 0);
+
+	opts.force = 1;
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt), -EISDIR);
+	mbedtls_x509_crt_free(&crt);
+	CU_ASSERT_EQUAL(fileio_read(files.crt, PKI_PEM_MAX, &buf, &len), 0);
+	CU_ASSERT(len == crt_len && memcmp(buf, crt_before, len) == 0);
+	free(buf);
+	CU_ASSERT_EQUAL(fileio_read(files.chain, 2 * PKI_PEM_MAX, &buf, &len),
+			0);
+	CU_ASSERT(len == chain_len && memcmp(buf, chain_before, len) == 0);
+	free(buf);
+	CU_ASSERT_EQUAL(stat(inside, &st), 0);
+	CU_ASSERT_EQUAL(count_tmp(sub), 0);
+	free(crt_before);
+	free(chain_before);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "init: files, modes, no silent overwrite", test_init_files },
 	{ "rotate-codesign keeps old signatures valid", test_rotate },
 	{ "issue-server: names, files, chain, refusals", test_issue_server },
+	{ "issue-server --force: a failed write keeps the old set",
+	  test_issue_force_write_fails },
+	{ "issue-server --force: a failed rename puts the old set back",
+	  test_issue_force_place_fails },
 	CU_TEST_INFO_NULL,
 };
 
