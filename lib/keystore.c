@@ -30,6 +30,60 @@ int keystore_path(char *out, size_t size, const char *dir, const char *file)
 	return fileio_join(out, size, dir, file);
 }
 
+/*
+ * The validity of a certificate issued under @root at @now for @days: from
+ * an hour ago, but not before the root's notBefore, to @days from now,
+ * but not past the root's notAfter, after which nothing would accept it.
+ * A capped notAfter is said in one line naming @subject.
+ */
+static void keystore_validity(struct pki_cert_spec *spec,
+			      const mbedtls_x509_crt *root, time_t now,
+			      unsigned int days, const char *subject)
+{
+	char until[PKI_DATE_MAX];
+	time_t from, to;
+
+	pki_cert_validity(root, &from, &to);
+	spec->not_before = now - KEYSTORE_BACKDATE;
+	if (spec->not_before < from)
+		spec->not_before = from;
+	spec->not_after = now + (time_t)days * DAY;
+	if (spec->not_after > to) {
+		spec->not_after = to;
+		pki_date_string(to, until);
+		log_warn("%s: notAfter capped at the root CA's, %s (%u days "
+			 "were asked for)", subject, until, days);
+	}
+}
+
+/*
+ * Refuse a root CA (@path) that is not valid at @now: whatever it issued
+ * would not verify.
+ */
+static int keystore_root_current(const mbedtls_x509_crt *root,
+				 const char *path, time_t now)
+{
+	char when[PKI_DATE_MAX];
+	time_t from, to;
+
+	pki_cert_validity(root, &from, &to);
+	if (now > to) {
+		pki_date_string(to, when);
+		log_error("%s expired on %s: nothing is issued under an "
+			  "expired root; make a new one with podboot keys "
+			  "init, and firmware that trusts it", path, when);
+		return -PB_ECMS_EXPIRED;
+	}
+	if (now < from) {
+		pki_date_string(from, when);
+		log_error("%s is not valid until %s: nothing is issued under "
+			  "it before then; is this machine's clock right?",
+			  path, when);
+		return -PB_ECMS_NOT_YET_VALID;
+	}
+	return 0;
+}
+
 /* Issue one certificate, write its key and PEM into @dir. */
 static int keystore_issue(const char *dir, const char *key_file,
 			  const char *crt_file, const struct pki_cert_spec *spec,
@@ -175,7 +229,6 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 	unsigned char chain[2 * PKI_PEM_MAX];
 	struct pki_cert_spec spec;
 	mbedtls_pk_context key;
-	time_t now = time(NULL);
 	const char *failed;
 	size_t len, root_len;
 	size_t i;
@@ -187,8 +240,7 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_SERVER;
 	spec.subject = req->subject;
-	spec.not_before = now - KEYSTORE_BACKDATE;
-	spec.not_after = now + (time_t)req->days * DAY;
+	keystore_validity(&spec, root, time(NULL), req->days, req->subject);
 	spec.dns = req->sans->dns;
 	spec.n_dns = req->sans->n_dns;
 	spec.ips = req->sans->ips;
@@ -240,7 +292,10 @@ static enum pki_algo keystore_key_algo(mbedtls_pk_context *key)
 	return mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA ? PKI_RSA : PKI_ECDSA;
 }
 
-/* Load the root certificate and its key from @dir, checked to match. */
+/*
+ * Load the root certificate and its key from @dir, checked to match and
+ * to be valid now, to issue under.
+ */
 static int keystore_load_root(const char *dir, mbedtls_x509_crt *root,
 			      mbedtls_pk_context *root_key)
 {
@@ -271,7 +326,9 @@ static int keystore_load_root(const char *dir, mbedtls_x509_crt *root,
 	rc = pki_check_pair(root, root_key);
 	if (rc != 0)
 		goto err;
-	return 0;
+	rc = keystore_path(path, sizeof(path), dir, KEYSTORE_ROOT_CRT);
+	if (rc == 0)
+		return keystore_root_current(root, path, time(NULL));
 err:
 	log_error("%s: %s", path, pb_strerror(rc));
 	return rc;
@@ -349,9 +406,9 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 
 	/* Code signing, under the root. */
 	spec.profile = PKI_PROFILE_CODESIGN;
-	spec.not_after = now + (time_t)opts->leaf_days * DAY;
 	snprintf(subject, sizeof(subject), "CN=%s,O=%s", KEYSTORE_CODESIGN_CN,
 		 opts->org);
+	keystore_validity(&spec, &root, now, opts->leaf_days, subject);
 	rc = keystore_issue(opts->dir, KEYSTORE_CODESIGN_KEY,
 			    KEYSTORE_CODESIGN_CRT, &spec, &cs_key, &root_key,
 			    &root, &rng, pem, flags);
@@ -523,8 +580,7 @@ int keystore_rotate_codesign(const char *dir, unsigned int days,
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_CODESIGN;
 	spec.subject = subject;
-	spec.not_before = now - KEYSTORE_BACKDATE;
-	spec.not_after = now + (time_t)days * DAY;
+	keystore_validity(&spec, &root, now, days, subject);
 	rc = pki_cert_issue(&spec, &new_key, &root_key, &root, &rng, pem,
 			    sizeof(pem));
 	if (rc != 0)

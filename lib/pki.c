@@ -223,6 +223,14 @@ void pki_cert_validity(const mbedtls_x509_crt *crt, time_t *from, time_t *to)
 	*to = pki_x509_time(&crt->valid_to);
 }
 
+void pki_date_string(time_t t, char out[PKI_DATE_MAX])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, PKI_DATE_MAX, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
 int pki_dns_name_valid(const char *name)
 {
 	size_t label = 0;

@@ -115,6 +115,12 @@ int pki_name_string(const mbedtls_x509_name *name, char *out, size_t size);
 void pki_cert_validity(const mbedtls_x509_crt *crt, time_t *from,
 		       time_t *to);
 
+/** Size of a pki_date_string() buffer. */
+#define PKI_DATE_MAX 32
+
+/** @t as "YYYY-MM-DD hh:mm:ss UTC", for messages. */
+void pki_date_string(time_t t, char out[PKI_DATE_MAX]);
+
 /** 1 if @crt's CN equals @name or a DNS subjectAltName matches it. */
 int pki_cert_has_name(const mbedtls_x509_crt *crt, const char *name);
 

@@ -416,6 +416,125 @@ static void test_issue_force_place_fails(void)
 	free(chain_before);
 }
 
+/* A leaf never outlives the root: its notAfter stops at the root's. */
+static void test_issue_capped(void)
+{
+	struct keystore_issue_opts opts = {
+		.dir = dir, .name = "relay-c.example", .days = 30,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt, root;
+	time_t now = time(NULL);
+	time_t from, to, root_from, root_to;
+	char path[512];
+
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_x509_crt_init(&root);
+	snprintf(path, sizeof(path), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&root, path), 0);
+	pki_cert_validity(&root, &root_from, &root_to);
+	/* The ceremony's root is valid for 10 days. */
+	CU_ASSERT_FATAL(root_to < now + 30 * 86400);
+
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT_EQUAL(to, root_to);
+	CU_ASSERT(from >= root_from);
+	mbedtls_x509_crt_free(&crt);
+
+	/* Within the root's life, the days asked for. */
+	mbedtls_x509_crt_init(&crt);
+	opts.name = "relay-d.example";
+	opts.days = 2;
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT(to >= now + 2 * 86400 && to <= time(NULL) + 2 * 86400);
+
+	/* rotate-codesign caps the same way: test_rotate asked for 30. */
+	snprintf(path, sizeof(path), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&crt, path), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT_EQUAL(to, root_to);
+
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_free(&root);
+}
+
+/*
+ * A key directory in @sub whose root (with its key) is valid from
+ * @from to @to; 0 or an error.
+ */
+static int make_root(const char *sub, time_t from, time_t to)
+{
+	struct pki_cert_spec spec = {
+		.profile = PKI_PROFILE_ROOT, .subject = "CN=old root CA,O=t",
+		.not_before = from, .not_after = to,
+	};
+	unsigned char pem[PKI_PEM_MAX];
+	struct rng rng = { .seeded = 0 };
+	mbedtls_pk_context key;
+	char path[512];
+	int rc;
+
+	mbedtls_pk_init(&key);
+	rc = fileio_mkdirs(sub, 0700);
+	if (rc == 0)
+		rc = rng_init(&rng, "unit");
+	if (rc == 0)
+		rc = pki_key_generate(&key, PKI_ECDSA, &rng);
+	if (rc == 0)
+		rc = pki_cert_issue(&spec, &key, &key, NULL, &rng, pem,
+				    sizeof(pem));
+	snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ROOT_KEY);
+	if (rc == 0)
+		rc = pki_key_save(&key, path, 0);
+	snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ROOT_CRT);
+	if (rc == 0)
+		rc = fileio_write(path, pem, strlen((char *)pem), 0644, 0);
+	rng_free(&rng);
+	mbedtls_pk_free(&key);
+	return rc;
+}
+
+/* Nothing is issued under a root that has expired or is not yet valid. */
+static void test_issue_root_not_current(void)
+{
+	static const struct {
+		const char *name;
+		time_t from, to;	/* from now */
+		int rc;
+	} roots[] = {
+		{ "expired", -10 * 86400, -60, -PB_ECMS_EXPIRED },
+		{ "future", 86400, 10 * 86400, -PB_ECMS_NOT_YET_VALID },
+	};
+	struct keystore_issue_opts opts = {
+		.name = "relay-x.example", .days = 5,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt;
+	char sub[300], path[400], serial[65];
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(sub, sizeof(sub), "%s/root-%s", unit_tmpdir(),
+			 roots[i].name);
+		CU_ASSERT_EQUAL_FATAL(make_root(sub, now + roots[i].from,
+						now + roots[i].to), 0);
+		opts.dir = sub;
+		mbedtls_x509_crt_init(&crt);
+		CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt),
+				roots[i].rc);
+		mbedtls_x509_crt_free(&crt);
+		snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ISSUED);
+		CU_ASSERT_FALSE(fileio_exists(path));
+		CU_ASSERT_EQUAL(keystore_rotate_codesign(sub, 5, serial),
+				roots[i].rc);
+	}
+}
+
 static const CU_TestInfo tests[] = {
 	{ "init: files, modes, no silent overwrite", test_init_files },
 	{ "rotate-codesign keeps old signatures valid", test_rotate },
@@ -424,6 +543,10 @@ static const CU_TestInfo tests[] = {
 	  test_issue_force_write_fails },
 	{ "issue-server --force: a failed rename puts the old set back",
 	  test_issue_force_place_fails },
+	{ "issue-server, rotate-codesign: notAfter capped at the root's",
+	  test_issue_capped },
+	{ "issue-server, rotate-codesign: refused under an expired or "
+	  "future root", test_issue_root_not_current },
 	CU_TEST_INFO_NULL,
 };
 
