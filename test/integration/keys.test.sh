@@ -278,31 +278,26 @@ oldroot() {
 		-enddate "$3" -out "$1/root.crt"
 }
 
-X=$T/expired
-ok "openssl: a root CA that expired in 2020" oldroot "$X" 20200101000000Z \
-	20200102000000Z
-refused "issue-server: refused under an expired root, saying when it expired" \
-	"$X/root.crt expired on 2020-01-02 00:00:00 UTC: nothing is issued under an expired root" \
-	"$PODBOOT" keys issue-server --dir "$X" --name relay-x.example
-check "issue-server: nothing written under the expired root" \
-	[ ! -e "$X/issued" ]
-before=$(sums "$X/codesign.crt" "$X/codesign.key")
-refused "rotate-codesign: refused under an expired root" \
-	"$X/root.crt expired on 2020-01-02 00:00:00 UTC" \
-	"$PODBOOT" keys rotate-codesign --dir "$X"
-check "rotate-codesign: the code-signing pair is untouched" \
-	[ "$(sums "$X/codesign.crt" "$X/codesign.key")" = "$before" ]
-X=$T/future
-ok "openssl: a root CA valid from 2099" oldroot "$X" 20990101000000Z \
-	20991231000000Z
-refused "issue-server: refused under a root not yet valid, naming the clock" \
-	"$X/root.crt is not valid until 2099-01-01 00:00:00 UTC: nothing is issued under it before then; is this machine's clock right?" \
-	"$PODBOOT" keys issue-server --dir "$X" --name relay-x.example
-check "issue-server: nothing written under the future root" \
-	[ ! -e "$X/issued" ]
-refused "rotate-codesign: refused under a root not yet valid" \
-	"$X/root.crt is not valid until 2099-01-01 00:00:00 UTC" \
-	"$PODBOOT" keys rotate-codesign --dir "$X"
+# dead_root NAME WHAT START END TEXT: under a root CA valid only from START
+# to END, not now, issue-server and rotate-codesign refuse, saying
+# "DIR/root.crt TEXT", and write nothing.
+dead_root() {
+	local X=$T/$1 what=$2 before
+	ok "openssl: a root CA $what" oldroot "$X" "$3" "$4"
+	refused "issue-server: refused under a root $what" "$X/root.crt $5" \
+		"$PODBOOT" keys issue-server --dir "$X" --name relay-x.example
+	check "issue-server: nothing written under a root $what" \
+		[ ! -e "$X/issued" ]
+	before=$(sums "$X/codesign.crt" "$X/codesign.key")
+	refused "rotate-codesign: refused under a root $what" \
+		"$X/root.crt $5" "$PODBOOT" keys rotate-codesign --dir "$X"
+	check "rotate-codesign: the code-signing pair is untouched ($what)" \
+		[ "$(sums "$X/codesign.crt" "$X/codesign.key")" = "$before" ]
+}
+dead_root expired "that expired in 2020" 20200101000000Z 20200102000000Z \
+	"expired on 2020-01-02 00:00:00 UTC: nothing is issued under an expired root; make a new one with podboot keys init, and firmware that trusts it"
+dead_root future "valid from 2099" 20990101000000Z 20991231000000Z \
+	"is not valid until 2099-01-01 00:00:00 UTC: nothing is issued under it before then; is this machine's clock right?"
 check "no temporary file is left in any key directory" \
 	[ -z "$(find "$T" -name '*.tmp.*')" ]
 

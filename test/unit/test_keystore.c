@@ -1,7 +1,7 @@
 /* test_keystore.c: the key ceremony's files, refusals and rotation. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
@@ -265,31 +265,29 @@ static void test_issue_server(void)
 	mbedtls_x509_crt_free(&crt);
 }
 
-/* Entries of @path whose names contain ".tmp.": temporaries left behind. */
-static int count_tmp(const char *path)
+/* 1 if a temporary file (*.tmp.*) is left in @path. */
+static int tmp_left(const char *path)
 {
-	struct dirent *de;
-	DIR *d = opendir(path);
-	int n = 0;
+	char pattern[400];
+	glob_t g;
+	int rc;
 
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += strstr(de->d_name, ".tmp.") != NULL;
-	closedir(d);
-	return n;
+	snprintf(pattern, sizeof(pattern), "%s/*.tmp.*", path);
+	rc = glob(pattern, 0, NULL, &g);
+	if (rc == 0)
+		globfree(&g);
+	return rc != GLOB_NOMATCH;
 }
 
-/* The three files of @f, read into one buffer (the caller frees it). */
-static char *read_set(const struct keystore_server_files *f)
+/* The files @paths, read into one string (the caller frees it). */
+static char *read_all(const char *const *paths, size_t n)
 {
-	const char *const paths[] = { f->key, f->crt, f->chain };
 	unsigned char *part;
 	char *all = NULL, *grown;
 	size_t len, used = 0;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < n; i++) {
 		if (fileio_read(paths[i], PKI_PEM_MAX * 2, &part, &len) != 0) {
 			free(all);
 			return NULL;
@@ -310,6 +308,45 @@ static char *read_set(const struct keystore_server_files *f)
 	return all;
 }
 
+/* An ECDSA relay identity in a directory of its own (--force tests). */
+struct force_case {
+	char sub[300];				/* its directory */
+	char prefix[400];			/* SUB/relay */
+	struct keystore_issue_opts opts;
+	struct keystore_server_files files;
+};
+
+/* Issue @fc's identity again (with --force once issued): 0 or an error. */
+static int force_case_issue(struct force_case *fc)
+{
+	mbedtls_x509_crt crt;
+	int rc;
+
+	mbedtls_x509_crt_init(&crt);
+	rc = keystore_issue_server(&fc->opts, &fc->files, &crt);
+	mbedtls_x509_crt_free(&crt);
+	fc->opts.force = 1;
+	return rc;
+}
+
+/* Issue @fc's identity as unit_tmpdir()/@name/relay.*: 0 or an error. */
+static int force_case_init(struct force_case *fc, const char *name)
+{
+	int rc;
+
+	memset(fc, 0, sizeof(*fc));
+	snprintf(fc->sub, sizeof(fc->sub), "%s/%s", unit_tmpdir(), name);
+	snprintf(fc->prefix, sizeof(fc->prefix), "%s/relay", fc->sub);
+	fc->opts.dir = dir;
+	fc->opts.name = "relay-f.example";
+	fc->opts.prefix = fc->prefix;
+	fc->opts.days = 5;
+	fc->opts.algo = PKI_ECDSA;
+	fc->opts.algo_given = 1;
+	rc = fileio_mkdirs(fc->sub, 0700);
+	return rc == 0 ? force_case_issue(fc) : rc;
+}
+
 static off_t size_of(const char *path)
 {
 	struct stat st;
@@ -324,45 +361,34 @@ static off_t size_of(const char *path)
  */
 static void test_issue_force_write_fails(void)
 {
-	struct keystore_issue_opts opts = {
-		.dir = dir, .name = "relay-w.example", .days = 5,
-		.algo = PKI_ECDSA, .algo_given = 1,
-	};
-	struct keystore_server_files files;
+	struct force_case fc;
 	struct rlimit old_lim, lim;
-	mbedtls_x509_crt crt;
-	char prefix[400], sub[300];
+	const char *paths[3];
 	char *before, *after;
 	void (*old_sig)(int);
 	int rc;
 
-	snprintf(sub, sizeof(sub), "%s/force-w", unit_tmpdir());
-	snprintf(prefix, sizeof(prefix), "%s/relay-w", sub);
-	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(sub, 0700), 0);
-	opts.prefix = prefix;
-	mbedtls_x509_crt_init(&crt);
-	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
-	mbedtls_x509_crt_free(&crt);
-	before = read_set(&files);
+	CU_ASSERT_EQUAL_FATAL(force_case_init(&fc, "force-w"), 0);
+	paths[0] = fc.files.key;
+	paths[1] = fc.files.crt;
+	paths[2] = fc.files.chain;
+	before = read_all(paths, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
 
 	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
 	lim = old_lim;
-	lim.rlim_cur = (rlim_t)(size_of(files.crt) + size_of(files.chain)) / 2;
+	lim.rlim_cur = (rlim_t)(size_of(fc.files.crt) +
+				size_of(fc.files.chain)) / 2;
 	old_sig = signal(SIGXFSZ, SIG_IGN);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	opts.force = 1;
-	mbedtls_x509_crt_init(&crt);
-	rc = keystore_issue_server(&opts, &files, &crt);
+	rc = force_case_issue(&fc);
 	setrlimit(RLIMIT_FSIZE, &old_lim);
 	signal(SIGXFSZ, old_sig);
-	mbedtls_x509_crt_free(&crt);
 	CU_ASSERT_EQUAL(rc, -EFBIG);
 
-	after = read_set(&files);
-	CU_ASSERT_PTR_NOT_NULL(after);
+	after = read_all(paths, 3);
 	CU_ASSERT(after && strcmp(before, after) == 0);
-	CU_ASSERT_EQUAL(count_tmp(sub), 0);
+	CU_ASSERT_FALSE(tmp_left(fc.sub));
 	free(before);
 	free(after);
 }
@@ -373,47 +399,28 @@ static void test_issue_force_write_fails(void)
  */
 static void test_issue_force_place_fails(void)
 {
-	struct keystore_issue_opts opts = {
-		.dir = dir, .name = "relay-p.example", .days = 5,
-		.algo = PKI_ECDSA, .algo_given = 1,
-	};
-	struct keystore_server_files files;
-	mbedtls_x509_crt crt;
-	unsigned char *crt_before, *chain_before, *buf;
-	size_t crt_len, chain_len, len;
-	char prefix[400], sub[300], inside[PATH_MAX + 8];
+	struct force_case fc;
+	const char *paths[2];
+	char inside[PATH_MAX + 8];
+	char *before, *after;
 	struct stat st;
 
-	snprintf(sub, sizeof(sub), "%s/force-p", unit_tmpdir());
-	snprintf(prefix, sizeof(prefix), "%s/relay-p", sub);
-	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(sub, 0700), 0);
-	opts.prefix = prefix;
-	mbedtls_x509_crt_init(&crt);
-	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
-	mbedtls_x509_crt_free(&crt);
-	CU_ASSERT_EQUAL_FATAL(fileio_read(files.crt, PKI_PEM_MAX, &crt_before,
-					  &crt_len), 0);
-	CU_ASSERT_EQUAL_FATAL(fileio_read(files.chain, 2 * PKI_PEM_MAX,
-					  &chain_before, &chain_len), 0);
-	CU_ASSERT_EQUAL_FATAL(unlink(files.key), 0);
-	snprintf(inside, sizeof(inside), "%s/inside", files.key);
+	CU_ASSERT_EQUAL_FATAL(force_case_init(&fc, "force-p"), 0);
+	paths[0] = fc.files.crt;
+	paths[1] = fc.files.chain;
+	before = read_all(paths, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+	CU_ASSERT_EQUAL_FATAL(unlink(fc.files.key), 0);
+	snprintf(inside, sizeof(inside), "%s/inside", fc.files.key);
 	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(inside, 0700), 0);
 
-	opts.force = 1;
-	mbedtls_x509_crt_init(&crt);
-	CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt), -EISDIR);
-	mbedtls_x509_crt_free(&crt);
-	CU_ASSERT_EQUAL(fileio_read(files.crt, PKI_PEM_MAX, &buf, &len), 0);
-	CU_ASSERT(len == crt_len && memcmp(buf, crt_before, len) == 0);
-	free(buf);
-	CU_ASSERT_EQUAL(fileio_read(files.chain, 2 * PKI_PEM_MAX, &buf, &len),
-			0);
-	CU_ASSERT(len == chain_len && memcmp(buf, chain_before, len) == 0);
-	free(buf);
+	CU_ASSERT_EQUAL(force_case_issue(&fc), -EISDIR);
+	after = read_all(paths, 2);
+	CU_ASSERT(after && strcmp(before, after) == 0);
 	CU_ASSERT_EQUAL(stat(inside, &st), 0);
-	CU_ASSERT_EQUAL(count_tmp(sub), 0);
-	free(crt_before);
-	free(chain_before);
+	CU_ASSERT_FALSE(tmp_left(fc.sub));
+	free(before);
+	free(after);
 }
 
 /* A leaf never outlives the root: its notAfter stops at the root's. */
