@@ -171,6 +171,7 @@ struct keystore_server_req {
 	const struct keystore_sans *sans;
 	enum pki_algo algo;
 	unsigned int days;
+	time_t now;			/* the time of issue */
 };
 
 /* The files of a server identity, in the order they are put in place. */
@@ -240,7 +241,7 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_SERVER;
 	spec.subject = req->subject;
-	keystore_validity(&spec, root, time(NULL), req->days, req->subject);
+	keystore_validity(&spec, root, req->now, req->days, req->subject);
 	spec.dns = req->sans->dns;
 	spec.n_dns = req->sans->n_dns;
 	spec.ips = req->sans->ips;
@@ -422,6 +423,7 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 	req.sans = &sans;
 	req.algo = opts->algo;
 	req.days = opts->leaf_days;
+	req.now = now;
 	rc = keystore_path(path, sizeof(path), opts->dir, KEYSTORE_SERVER);
 	if (rc == 0)
 		rc = keystore_server_paths(&files, path);
@@ -514,6 +516,7 @@ int keystore_issue_server(const struct keystore_issue_opts *opts,
 	if (!opts->algo_given)
 		req.algo = keystore_key_algo(&root_key);
 	req.days = opts->days;
+	req.now = time(NULL);
 	rc = keystore_server_issue(&req, &root_key, &root, &rng, files,
 				   opts->force ? 0 : FILEIO_EXCL, pem);
 	if (rc != 0)
