@@ -112,6 +112,68 @@ static int fileio_write_all(int fd, const unsigned char *p, size_t len)
 }
 
 /*
+ * Create a new, empty temporary beside @path, PATH.tmp.XXXXXX, into @tmp.
+ * mkostemp() draws the suffix at random and creates the file with O_EXCL
+ * (never through a symbolic link, never an existing file), itself trying
+ * other names on EEXIST, so nobody can prepare the inode a secret lands
+ * in.  The ".tmp." infix is what the agent's spool sweeps after a crash.
+ */
+static int fileio_tmp_open(const char *path, char *tmp, size_t size)
+{
+	int fd;
+
+	if (snprintf(tmp, size, "%s" FILEIO_TMP_SUFFIX, path) >= (int)size)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+void fileio_staged_init(struct fileio_staged *st)
+{
+	st->path[0] = st->tmp[0] = '\0';
+	st->state = FILEIO_IDLE;
+}
+
+int fileio_stage(struct fileio_staged *st, const char *path, const void *buf,
+		 size_t len, mode_t mode)
+{
+	int fd;
+	int rc;
+
+	fileio_staged_init(st);
+	if (strlen(path) >= sizeof(st->path))
+		return -ENAMETOOLONG;
+	strcpy(st->path, path);
+	fd = fileio_tmp_open(path, st->tmp, sizeof(st->tmp));
+	if (fd < 0)
+		return fd;
+	/* mkostemp() made it 0600; give it exactly @mode, umask or not. */
+	if (fchmod(fd, mode) != 0) {
+		rc = -errno;
+		goto err_write;
+	}
+	rc = fileio_write_all(fd, buf, len);
+	if (rc != 0)
+		goto err_write;
+	if (fsync(fd) != 0) {
+		rc = -errno;
+		goto err_write;
+	}
+	rc = close(fd) == 0 ? 0 : -errno;
+	fd = -1;
+	if (rc != 0)
+		goto err_write;
+	st->state = FILEIO_STAGED;
+	return 0;
+
+err_write:
+	if (fd >= 0)
+		close(fd);
+	unlink(st->tmp);
+	return rc;
+}
+
+/*
  * Move the finished @tmp to @path.  With FILEIO_EXCL the existence check
  * and the creation are one step, so that two writers cannot both win:
  * renameat2(RENAME_NOREPLACE), or link() where the filesystem lacks it.
@@ -130,50 +192,124 @@ static int fileio_publish(const char *tmp, const char *path, int flags)
 	return 0;
 }
 
+/* Exchange @tmp and @path in one step; 0 or a negative error. */
+static int fileio_exchange(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) != 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Replace @st's destination, keeping the old file at the temporary's name
+ * (RENAME_EXCHANGE) so that fileio_undo() can put it back.
+ */
+static int fileio_replace(struct fileio_staged *st)
+{
+	struct stat old;
+	int rc;
+
+	rc = fileio_exchange(st->tmp, st->path);
+	if (rc == -ENOENT) {
+		/* Nothing to replace: create it, as FILEIO_EXCL would. */
+		rc = fileio_publish(st->tmp, st->path, FILEIO_EXCL);
+		if (rc == 0)
+			st->state = FILEIO_CREATED;
+		return rc;
+	}
+	if (rc == -EINVAL || rc == -ENOSYS) {
+		/* No exchange on this filesystem: replaced for good. */
+		rc = fileio_publish(st->tmp, st->path, 0);
+		if (rc == 0)
+			st->state = FILEIO_REPLACED;
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	/* rename() never puts a file in a directory's place; nor do we. */
+	if (lstat(st->tmp, &old) == 0 && S_ISDIR(old.st_mode)) {
+		/* Should swapping back fail, fileio_undo() tries again. */
+		if (fileio_exchange(st->tmp, st->path) != 0)
+			st->state = FILEIO_SWAPPED;
+		return -EISDIR;
+	}
+	st->state = FILEIO_SWAPPED;
+	return 0;
+}
+
+int fileio_place(struct fileio_staged *st, int flags)
+{
+	int rc;
+
+	if (st->state != FILEIO_STAGED)
+		return -EINVAL;
+	if (flags & FILEIO_EXCL) {
+		rc = fileio_publish(st->tmp, st->path, FILEIO_EXCL);
+		if (rc == 0)
+			st->state = FILEIO_CREATED;
+	} else {
+		rc = fileio_replace(st);
+	}
+	if (rc != 0)
+		return rc;
+	return fileio_sync_dir(st->path);
+}
+
+void fileio_finish(struct fileio_staged *st)
+{
+	/* The old file kept for fileio_undo(), or one never placed. */
+	if (st->state == FILEIO_SWAPPED || st->state == FILEIO_STAGED)
+		unlink(st->tmp);
+	fileio_staged_init(st);
+}
+
+int fileio_undo(struct fileio_staged *st)
+{
+	int rc = 0;
+
+	switch (st->state) {
+	case FILEIO_STAGED:
+		unlink(st->tmp);
+		break;
+	case FILEIO_CREATED:
+		if (unlink(st->path) != 0)
+			rc = -errno;
+		break;
+	case FILEIO_SWAPPED:
+		rc = fileio_exchange(st->tmp, st->path);
+		if (rc == 0)
+			unlink(st->tmp);
+		break;
+	case FILEIO_REPLACED:
+		rc = -EOPNOTSUPP;
+		break;
+	default:
+		break;
+	}
+	if (rc == 0 && st->state != FILEIO_IDLE && st->state != FILEIO_STAGED)
+		rc = fileio_sync_dir(st->path);
+	if (rc == 0)
+		fileio_staged_init(st);
+	return rc;
+}
+
 int fileio_write(const char *path, const void *buf, size_t len, mode_t mode,
 		 int flags)
 {
-	char tmp[PATH_MAX];
-	int fd;
+	struct fileio_staged st;
 	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	if ((flags & FILEIO_EXCL) && fileio_exists(path))
 		return -EEXIST;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
-	if (fd < 0)
-		return -errno;
-	/* open() honours the umask; secrets must get exactly @mode. */
-	if (fchmod(fd, mode) != 0) {
-		rc = -errno;
-		goto err_write;
-	}
-	rc = fileio_write_all(fd, buf, len);
+	rc = fileio_stage(&st, path, buf, len, mode);
 	if (rc != 0)
-		goto err_write;
-	if (fsync(fd) != 0) {
-		rc = -errno;
-		goto err_write;
+		return rc;
+	rc = fileio_publish(st.tmp, path, flags);
+	if (rc != 0) {
+		unlink(st.tmp);
+		return rc;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = -errno;
-		goto err_write;
-	}
-	fd = -1;
-	rc = fileio_publish(tmp, path, flags);
-	if (rc != 0)
-		goto err_write;
 	return fileio_sync_dir(path);
-
-err_write:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
 }
 
 int fileio_mkdirs(const char *path, mode_t mode)

@@ -30,6 +30,60 @@ int keystore_path(char *out, size_t size, const char *dir, const char *file)
 	return fileio_join(out, size, dir, file);
 }
 
+/*
+ * The validity of a certificate issued under @root at @now for @days: from
+ * an hour ago, but not before the root's notBefore, to @days from now,
+ * but not past the root's notAfter, after which nothing would accept it.
+ * A capped notAfter is said in one line naming @subject.
+ */
+static void keystore_validity(struct pki_cert_spec *spec,
+			      const mbedtls_x509_crt *root, time_t now,
+			      unsigned int days, const char *subject)
+{
+	char until[PKI_DATE_MAX];
+	time_t from, to;
+
+	pki_cert_validity(root, &from, &to);
+	spec->not_before = now - KEYSTORE_BACKDATE;
+	if (spec->not_before < from)
+		spec->not_before = from;
+	spec->not_after = now + (time_t)days * DAY;
+	if (spec->not_after > to) {
+		spec->not_after = to;
+		pki_date_string(to, until);
+		log_warn("%s: notAfter capped at the root CA's, %s (%u days "
+			 "were asked for)", subject, until, days);
+	}
+}
+
+/*
+ * Refuse a root CA (@path) that is not valid at @now: whatever it issued
+ * would not verify.
+ */
+static int keystore_root_current(const mbedtls_x509_crt *root,
+				 const char *path, time_t now)
+{
+	char when[PKI_DATE_MAX];
+	time_t from, to;
+
+	pki_cert_validity(root, &from, &to);
+	if (now > to) {
+		pki_date_string(to, when);
+		log_error("%s expired on %s: nothing is issued under an "
+			  "expired root; make a new one with podboot keys "
+			  "init, and firmware that trusts it", path, when);
+		return -PB_ECMS_EXPIRED;
+	}
+	if (now < from) {
+		pki_date_string(from, when);
+		log_error("%s is not valid until %s: nothing is issued under "
+			  "it before then; is this machine's clock right?",
+			  path, when);
+		return -PB_ECMS_NOT_YET_VALID;
+	}
+	return 0;
+}
+
 /* Issue one certificate, write its key and PEM into @dir. */
 static int keystore_issue(const char *dir, const char *key_file,
 			  const char *crt_file, const struct pki_cert_spec *spec,
@@ -117,14 +171,54 @@ struct keystore_server_req {
 	const struct keystore_sans *sans;
 	enum pki_algo algo;
 	unsigned int days;
+	time_t now;			/* the time of issue */
 };
+
+/* The files of a server identity, in the order they are put in place. */
+enum {
+	KEYSTORE_SRV_CRT,
+	KEYSTORE_SRV_CHAIN,
+	KEYSTORE_SRV_KEY,
+	KEYSTORE_SRV_N
+};
+
+/*
+ * Put staged @files in place in order (FILEIO_EXCL in @flags: only where
+ * none exists), or, if one fails, take back all of them: the old files
+ * stay, or with FILEIO_EXCL only those this run created are removed.
+ */
+static int keystore_place(struct fileio_staged *files, size_t n, int flags)
+{
+	size_t i;
+	int undo;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = fileio_place(&files[i], flags);
+		if (rc != 0)
+			log_error("writing %s: %s", files[i].path,
+				  pb_strerror(rc));
+	}
+	for (i = n; i-- > 0;) {
+		if (rc == 0) {
+			fileio_finish(&files[i]);
+			continue;
+		}
+		undo = fileio_undo(&files[i]);
+		if (undo != 0)
+			log_error("%s could not be put back: %s", files[i].path,
+				  pb_strerror(undo));
+	}
+	return rc;
+}
 
 /*
  * Issue a TLS server certificate under @root with a fresh key and write
  * the key (0600), the certificate and the chain (certificate, then root):
  * the server's identity in keys init, a relay's in keys issue-server.
- * The certificate's PEM is left in @pem (PKI_PEM_MAX bytes).  With
- * FILEIO_EXCL every file is new, so a failure removes the ones written.
+ * The certificate's PEM is left in @pem (PKI_PEM_MAX bytes).  All three
+ * are written before any is put in place, the key last, and a failure
+ * takes back those placed: the old, matching set stays.
  */
 static int keystore_server_issue(const struct keystore_server_req *req,
 				 mbedtls_pk_context *root_key,
@@ -132,21 +226,22 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 				 const struct keystore_server_files *files,
 				 int flags, unsigned char *pem)
 {
-	const char *const paths[] = { files->key, files->crt, files->chain };
+	struct fileio_staged staged[KEYSTORE_SRV_N];
 	unsigned char chain[2 * PKI_PEM_MAX];
 	struct pki_cert_spec spec;
 	mbedtls_pk_context key;
-	time_t now = time(NULL);
+	const char *failed;
 	size_t len, root_len;
-	size_t done = 0;
+	size_t i;
 	int rc;
 
 	mbedtls_pk_init(&key);
+	for (i = 0; i < KEYSTORE_SRV_N; i++)
+		fileio_staged_init(&staged[i]);
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_SERVER;
 	spec.subject = req->subject;
-	spec.not_before = now - KEYSTORE_BACKDATE;
-	spec.not_after = now + (time_t)req->days * DAY;
+	keystore_validity(&spec, root, req->now, req->days, req->subject);
 	spec.dns = req->sans->dns;
 	spec.n_dns = req->sans->n_dns;
 	spec.ips = req->sans->ips;
@@ -168,20 +263,25 @@ static int keystore_server_issue(const struct keystore_server_req *req,
 	if (rc != 0)
 		goto out;
 
-	rc = pki_key_save(&key, paths[0], flags);
+	failed = files->crt;
+	rc = fileio_stage(&staged[KEYSTORE_SRV_CRT], files->crt, pem, len,
+			  0644);
 	if (rc == 0) {
-		done = 1;
-		rc = fileio_write(paths[1], pem, len, 0644, flags);
+		failed = files->chain;
+		rc = fileio_stage(&staged[KEYSTORE_SRV_CHAIN], files->chain,
+				  chain, len + root_len, 0644);
 	}
 	if (rc == 0) {
-		done = 2;
-		rc = fileio_write(paths[2], chain, len + root_len, 0644, flags);
+		failed = files->key;
+		rc = pki_key_stage(&key, &staged[KEYSTORE_SRV_KEY], files->key);
 	}
 	if (rc != 0) {
-		log_error("writing %s: %s", paths[done], pb_strerror(rc));
-		while ((flags & FILEIO_EXCL) && done > 0)
-			unlink(paths[--done]);
+		log_error("writing %s: %s", failed, pb_strerror(rc));
+		for (i = 0; i < KEYSTORE_SRV_N; i++)
+			fileio_undo(&staged[i]);
+		goto out;
 	}
+	rc = keystore_place(staged, KEYSTORE_SRV_N, flags);
 out:
 	mbedtls_pk_free(&key);
 	return rc;
@@ -193,7 +293,10 @@ static enum pki_algo keystore_key_algo(mbedtls_pk_context *key)
 	return mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA ? PKI_RSA : PKI_ECDSA;
 }
 
-/* Load the root certificate and its key from @dir, checked to match. */
+/*
+ * Load the root certificate and its key from @dir, checked to match and
+ * to be valid now, to issue under.
+ */
 static int keystore_load_root(const char *dir, mbedtls_x509_crt *root,
 			      mbedtls_pk_context *root_key)
 {
@@ -224,7 +327,9 @@ static int keystore_load_root(const char *dir, mbedtls_x509_crt *root,
 	rc = pki_check_pair(root, root_key);
 	if (rc != 0)
 		goto err;
-	return 0;
+	rc = keystore_path(path, sizeof(path), dir, KEYSTORE_ROOT_CRT);
+	if (rc == 0)
+		return keystore_root_current(root, path, time(NULL));
 err:
 	log_error("%s: %s", path, pb_strerror(rc));
 	return rc;
@@ -302,9 +407,9 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 
 	/* Code signing, under the root. */
 	spec.profile = PKI_PROFILE_CODESIGN;
-	spec.not_after = now + (time_t)opts->leaf_days * DAY;
 	snprintf(subject, sizeof(subject), "CN=%s,O=%s", KEYSTORE_CODESIGN_CN,
 		 opts->org);
+	keystore_validity(&spec, &root, now, opts->leaf_days, subject);
 	rc = keystore_issue(opts->dir, KEYSTORE_CODESIGN_KEY,
 			    KEYSTORE_CODESIGN_CRT, &spec, &cs_key, &root_key,
 			    &root, &rng, pem, flags);
@@ -318,6 +423,7 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 	req.sans = &sans;
 	req.algo = opts->algo;
 	req.days = opts->leaf_days;
+	req.now = now;
 	rc = keystore_path(path, sizeof(path), opts->dir, KEYSTORE_SERVER);
 	if (rc == 0)
 		rc = keystore_server_paths(&files, path);
@@ -410,6 +516,7 @@ int keystore_issue_server(const struct keystore_issue_opts *opts,
 	if (!opts->algo_given)
 		req.algo = keystore_key_algo(&root_key);
 	req.days = opts->days;
+	req.now = time(NULL);
 	rc = keystore_server_issue(&req, &root_key, &root, &rng, files,
 				   opts->force ? 0 : FILEIO_EXCL, pem);
 	if (rc != 0)
@@ -476,8 +583,7 @@ int keystore_rotate_codesign(const char *dir, unsigned int days,
 	memset(&spec, 0, sizeof(spec));
 	spec.profile = PKI_PROFILE_CODESIGN;
 	spec.subject = subject;
-	spec.not_before = now - KEYSTORE_BACKDATE;
-	spec.not_after = now + (time_t)days * DAY;
+	keystore_validity(&spec, &root, now, days, subject);
 	rc = pki_cert_issue(&spec, &new_key, &root_key, &root, &rng, pem,
 			    sizeof(pem));
 	if (rc != 0)

@@ -61,20 +61,42 @@ err:
 	return -PB_EKEYGEN;
 }
 
+/* @key as PEM into @pem of @size bytes; the caller wipes it. */
+static int pki_key_pem(mbedtls_pk_context *key, unsigned char *pem,
+		       size_t size)
+{
+	int ret;
+
+	ret = mbedtls_pk_write_key_pem(key, pem, size);
+	if (ret != 0) {
+		log_mbedtls("encoding a private key", ret);
+		return -PB_EKEYGEN;
+	}
+	return 0;
+}
+
 int pki_key_save(mbedtls_pk_context *key, const char *path, int flags)
 {
 	unsigned char pem[PKI_PEM_MAX];
-	int ret;
 	int rc;
 
-	ret = mbedtls_pk_write_key_pem(key, pem, sizeof(pem));
-	if (ret != 0) {
-		log_mbedtls("encoding a private key", ret);
-		rc = -PB_EKEYGEN;
-		goto out;
-	}
-	rc = fileio_write(path, pem, strlen((char *)pem), 0600, flags);
-out:
+	rc = pki_key_pem(key, pem, sizeof(pem));
+	if (rc == 0)
+		rc = fileio_write(path, pem, strlen((char *)pem), 0600, flags);
+	mbedtls_platform_zeroize(pem, sizeof(pem));
+	return rc;
+}
+
+int pki_key_stage(mbedtls_pk_context *key, struct fileio_staged *st,
+		  const char *path)
+{
+	unsigned char pem[PKI_PEM_MAX];
+	int rc;
+
+	fileio_staged_init(st);
+	rc = pki_key_pem(key, pem, sizeof(pem));
+	if (rc == 0)
+		rc = fileio_stage(st, path, pem, strlen((char *)pem), 0600);
 	mbedtls_platform_zeroize(pem, sizeof(pem));
 	return rc;
 }
@@ -199,6 +221,14 @@ void pki_cert_validity(const mbedtls_x509_crt *crt, time_t *from, time_t *to)
 {
 	*from = pki_x509_time(&crt->valid_from);
 	*to = pki_x509_time(&crt->valid_to);
+}
+
+void pki_date_string(time_t t, char out[PKI_DATE_MAX])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, PKI_DATE_MAX, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
 int pki_dns_name_valid(const char *name)

@@ -47,8 +47,22 @@ int pki_algo_parse(const char *name, enum pki_algo *algo);
 int pki_key_generate(mbedtls_pk_context *key, enum pki_algo algo,
 		     struct rng *rng);
 
+struct fileio_staged;
+
 /** Write @key as PEM to @path, mode 0600, atomically; wipes the buffer. */
 int pki_key_save(mbedtls_pk_context *key, const char *path, int flags);
+
+/**
+ * Stage @key as PEM, mode 0600, to be put at @path by fileio_place()
+ * (fileio.h); wipes the buffer.
+ *
+ * @v key		private key
+ * @v st		receives the staged file
+ * @v path		its destination
+ * @ret rc		0 or a negative error (nothing left behind)
+ */
+int pki_key_stage(mbedtls_pk_context *key, struct fileio_staged *st,
+		  const char *path);
 
 /** Load an unencrypted private key from @path into an empty @key. */
 int pki_key_load(mbedtls_pk_context *key, const char *path);
@@ -100,6 +114,12 @@ int pki_name_string(const mbedtls_x509_name *name, char *out, size_t size);
 /** Validity of @crt as time_t values. */
 void pki_cert_validity(const mbedtls_x509_crt *crt, time_t *from,
 		       time_t *to);
+
+/** Size of a pki_date_string() buffer. */
+#define PKI_DATE_MAX 32
+
+/** @t as "YYYY-MM-DD hh:mm:ss UTC", for messages. */
+void pki_date_string(time_t t, char out[PKI_DATE_MAX]);
 
 /** 1 if @crt's CN equals @name or a DNS subjectAltName matches it. */
 int pki_cert_has_name(const mbedtls_x509_crt *crt, const char *name);

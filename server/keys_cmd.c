@@ -209,9 +209,8 @@ static void keys_issue_print(const mbedtls_x509_crt *crt,
 			     const struct keystore_server_files *files,
 			     const char *dir)
 {
-	char serial[65], subject[512], sans[4096], until[32];
+	char serial[65], subject[512], sans[4096], until[PKI_DATE_MAX];
 	time_t from, to;
-	struct tm tm;
 
 	pki_serial_hex(crt, serial, sizeof(serial));
 	if (pki_name_string(&crt->subject, subject, sizeof(subject)) != 0)
@@ -219,8 +218,7 @@ static void keys_issue_print(const mbedtls_x509_crt *crt,
 	if (pki_san_string(crt, sans, sizeof(sans)) != 0)
 		snprintf(sans, sizeof(sans), "(too many to show)");
 	pki_cert_validity(crt, &from, &to);
-	gmtime_r(&to, &tm);
-	strftime(until, sizeof(until), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	pki_date_string(to, until);
 	printf("issued a TLS server certificate under %s/%s\n"
 	       "serial:   %s\n"
 	       "subject:  %s\n"

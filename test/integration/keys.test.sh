@@ -203,6 +203,104 @@ ok "issue-server under an ECDSA root: openssl: valid" openssl verify \
 	"$T/ecdsa/issued/relay-e.example.crt"
 check "issue-server under an ECDSA root: an ECDSA key by default" sh -c \
 	"openssl pkey -in '$T/ecdsa/issued/relay-e.example.key' -noout -text | grep -q 'NIST CURVE: P-256'"
+# ---- validity: no leaf outlives its root; no issuing under a dead root ----
+
+# enddate CERT: notAfter as seconds since the epoch.
+enddate() {
+	date -u -d "$(openssl x509 -in "$1" -noout -enddate | sed 's/.*=//')" +%s
+}
+
+S=$T/short
+ok "init --root-days 10: leaves of 825 days are capped" "$PODBOOT" keys \
+	init --dir "$S" --server-name boot.example.net --algo ecdsa --root-days 10
+check "init: it says so for the code-signing certificate" grep -q \
+	"CN=podboot-codesign,O=podboot: notAfter capped at the root CA's" "$ERR"
+check "init: and for the server certificate" grep -q \
+	"CN=boot.example.net,O=podboot: notAfter capped at the root CA's" "$ERR"
+check "init: the leaves end with the root (openssl)" [ \
+	"$(enddate "$S/codesign.crt") $(enddate "$S/server.crt")" = \
+	"$(enddate "$S/root.crt") $(enddate "$S/root.crt")" ]
+ok "init: the capped server certificate verifies (openssl)" openssl verify \
+	-CAfile "$S/root.crt" -purpose sslserver "$S/server.crt"
+ok "issue-server --days 30 under a 10-day root" "$PODBOOT" keys \
+	issue-server --dir "$S" --name relay-s.example --days 30
+check "issue-server: it says the notAfter is capped, and at what" grep -q \
+	"CN=relay-s.example: notAfter capped at the root CA's, $(date -u -d \
+	@"$(enddate "$S/root.crt")" '+%Y-%m-%d %H:%M:%S UTC') (30 days were asked for)" \
+	"$ERR"
+check "issue-server: the printed notAfter is the root's" grep -qx \
+	"notAfter: *$(date -u -d @"$(enddate "$S/root.crt")" '+%Y-%m-%d %H:%M:%S UTC')" \
+	"$OUT"
+check "issue-server: the certificate ends with the root (openssl)" [ \
+	"$(enddate "$S/issued/relay-s.example.crt")" = "$(enddate "$S/root.crt")" ]
+ok "issue-server --days 5 under a 10-day root" "$PODBOOT" keys \
+	issue-server --dir "$S" --name relay-t.example --days 5
+check "issue-server: within the root's life, no word of a cap" \
+	sh -c "! grep -q capped '$ERR'"
+check "issue-server: and the days asked for, ending before the root" sh -c \
+	"openssl x509 -in '$S/issued/relay-t.example.crt' -noout -checkend $((4 * 86400)) &&
+	 [ $(enddate "$S/issued/relay-t.example.crt") -lt $(enddate "$S/root.crt") ]"
+ok "rotate-codesign --days 30 under a 10-day root" "$PODBOOT" keys \
+	rotate-codesign --dir "$S" --days 30
+check "rotate-codesign: it says the notAfter is capped" grep -q \
+	"CN=podboot-codesign,O=podboot: notAfter capped at the root CA's" "$ERR"
+check "rotate-codesign: the new certificate ends with the root" [ \
+	"$(enddate "$S/codesign.crt")" = "$(enddate "$S/root.crt")" ]
+
+# oldroot DIR START END: a root CA valid from START to END (openssl ca
+# dates, YYYYMMDDHHMMSSZ) with its key, as DIR/root.crt and DIR/root.key,
+# and a code-signing pair from keys init to rotate.
+oldroot() {
+	mkdir -p "$1/ca" && : >"$1/ca/index" && echo 01 >"$1/ca/serial" &&
+	cat >"$1/ca.cnf" <<-EOF &&
+	[ca]
+	default_ca = c
+	[c]
+	database = $1/ca/index
+	new_certs_dir = $1/ca
+	serial = $1/ca/serial
+	default_md = sha256
+	policy = p
+	x509_extensions = x
+	unique_subject = no
+	[p]
+	commonName = supplied
+	[x]
+	basicConstraints = critical,CA:true,pathlen:0
+	keyUsage = critical,keyCertSign,cRLSign
+	EOF
+	cp "$S/codesign.crt" "$S/codesign.key" "$1/" &&
+	openssl ecparam -name prime256v1 -genkey -noout -out "$1/root.key" &&
+	openssl req -new -key "$1/root.key" -subj "/CN=old root CA" \
+		-out "$1/root.csr" &&
+	openssl ca -batch -notext -config "$1/ca.cnf" -selfsign \
+		-keyfile "$1/root.key" -in "$1/root.csr" -startdate "$2" \
+		-enddate "$3" -out "$1/root.crt"
+}
+
+# dead_root NAME WHAT START END TEXT: under a root CA valid only from START
+# to END, not now, issue-server and rotate-codesign refuse, saying
+# "DIR/root.crt TEXT", and write nothing.
+dead_root() {
+	local X=$T/$1 what=$2 before
+	ok "openssl: a root CA $what" oldroot "$X" "$3" "$4"
+	refused "issue-server: refused under a root $what" "$X/root.crt $5" \
+		"$PODBOOT" keys issue-server --dir "$X" --name relay-x.example
+	check "issue-server: nothing written under a root $what" \
+		[ ! -e "$X/issued" ]
+	before=$(sums "$X/codesign.crt" "$X/codesign.key")
+	refused "rotate-codesign: refused under a root $what" \
+		"$X/root.crt $5" "$PODBOOT" keys rotate-codesign --dir "$X"
+	check "rotate-codesign: the code-signing pair is untouched ($what)" \
+		[ "$(sums "$X/codesign.crt" "$X/codesign.key")" = "$before" ]
+}
+dead_root expired "that expired in 2020" 20200101000000Z 20200102000000Z \
+	"expired on 2020-01-02 00:00:00 UTC: nothing is issued under an expired root; make a new one with podboot keys init, and firmware that trusts it"
+dead_root future "valid from 2099" 20990101000000Z 20991231000000Z \
+	"is not valid until 2099-01-01 00:00:00 UTC: nothing is issued under it before then; is this machine's clock right?"
+check "no temporary file is left in any key directory" \
+	[ -z "$(find "$T" -name '*.tmp.*')" ]
+
 ok "keys --help" "$PODBOOT" keys --help
 check "keys --help lists issue-server" grep -q "podboot keys issue-server --dir DIR --name NAME" "$OUT"
 

@@ -1,10 +1,13 @@
 /* test_keystore.c: the key ceremony's files, refusals and rotation. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,10 +265,295 @@ static void test_issue_server(void)
 	mbedtls_x509_crt_free(&crt);
 }
 
+/* 1 if a temporary file (*.tmp.*) is left in @path. */
+static int tmp_left(const char *path)
+{
+	char pattern[400];
+	glob_t g;
+	int rc;
+
+	snprintf(pattern, sizeof(pattern), "%s/*.tmp.*", path);
+	rc = glob(pattern, 0, NULL, &g);
+	if (rc == 0)
+		globfree(&g);
+	return rc != GLOB_NOMATCH;
+}
+
+/* The files @paths, read into one string (the caller frees it). */
+static char *read_all(const char *const *paths, size_t n)
+{
+	unsigned char *part;
+	char *all = NULL, *grown;
+	size_t len, used = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (fileio_read(paths[i], PKI_PEM_MAX * 2, &part, &len) != 0) {
+			free(all);
+			return NULL;
+		}
+		grown = realloc(all, used + len + 2);
+		if (!grown) {
+			free(part);
+			free(all);
+			return NULL;
+		}
+		all = grown;
+		memcpy(all + used, part, len);
+		used += len;
+		all[used++] = '|';
+		all[used] = '\0';
+		free(part);
+	}
+	return all;
+}
+
+/* An ECDSA relay identity in a directory of its own (--force tests). */
+struct force_case {
+	char sub[300];				/* its directory */
+	char prefix[400];			/* SUB/relay */
+	struct keystore_issue_opts opts;
+	struct keystore_server_files files;
+};
+
+/* Issue @fc's identity again (with --force once issued): 0 or an error. */
+static int force_case_issue(struct force_case *fc)
+{
+	mbedtls_x509_crt crt;
+	int rc;
+
+	mbedtls_x509_crt_init(&crt);
+	rc = keystore_issue_server(&fc->opts, &fc->files, &crt);
+	mbedtls_x509_crt_free(&crt);
+	fc->opts.force = 1;
+	return rc;
+}
+
+/* Issue @fc's identity as unit_tmpdir()/@name/relay.*: 0 or an error. */
+static int force_case_init(struct force_case *fc, const char *name)
+{
+	int rc;
+
+	memset(fc, 0, sizeof(*fc));
+	snprintf(fc->sub, sizeof(fc->sub), "%s/%s", unit_tmpdir(), name);
+	snprintf(fc->prefix, sizeof(fc->prefix), "%s/relay", fc->sub);
+	fc->opts.dir = dir;
+	fc->opts.name = "relay-f.example";
+	fc->opts.prefix = fc->prefix;
+	fc->opts.days = 5;
+	fc->opts.algo = PKI_ECDSA;
+	fc->opts.algo_given = 1;
+	rc = fileio_mkdirs(fc->sub, 0700);
+	return rc == 0 ? force_case_issue(fc) : rc;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * --force over an existing identity where the chain cannot be written
+ * (a file size limit between the certificate's size and the chain's):
+ * the old key, certificate and chain stay, still a matching set.
+ */
+static void test_issue_force_write_fails(void)
+{
+	struct force_case fc;
+	struct rlimit old_lim, lim;
+	const char *paths[3];
+	char *before, *after;
+	void (*old_sig)(int);
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(force_case_init(&fc, "force-w"), 0);
+	paths[0] = fc.files.key;
+	paths[1] = fc.files.crt;
+	paths[2] = fc.files.chain;
+	before = read_all(paths, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
+	lim = old_lim;
+	lim.rlim_cur = (rlim_t)(size_of(fc.files.crt) +
+				size_of(fc.files.chain)) / 2;
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = force_case_issue(&fc);
+	setrlimit(RLIMIT_FSIZE, &old_lim);
+	signal(SIGXFSZ, old_sig);
+	CU_ASSERT_EQUAL(rc, -EFBIG);
+
+	after = read_all(paths, 3);
+	CU_ASSERT(after && strcmp(before, after) == 0);
+	CU_ASSERT_FALSE(tmp_left(fc.sub));
+	free(before);
+	free(after);
+}
+
+/*
+ * --force where the key cannot be put in place (a directory holds its
+ * name) after the certificate and chain were: those two are put back.
+ */
+static void test_issue_force_place_fails(void)
+{
+	struct force_case fc;
+	const char *paths[2];
+	char inside[PATH_MAX + 8];
+	char *before, *after;
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(force_case_init(&fc, "force-p"), 0);
+	paths[0] = fc.files.crt;
+	paths[1] = fc.files.chain;
+	before = read_all(paths, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+	CU_ASSERT_EQUAL_FATAL(unlink(fc.files.key), 0);
+	snprintf(inside, sizeof(inside), "%s/inside", fc.files.key);
+	CU_ASSERT_EQUAL_FATAL(fileio_mkdirs(inside, 0700), 0);
+
+	CU_ASSERT_EQUAL(force_case_issue(&fc), -EISDIR);
+	after = read_all(paths, 2);
+	CU_ASSERT(after && strcmp(before, after) == 0);
+	CU_ASSERT_EQUAL(stat(inside, &st), 0);
+	CU_ASSERT_FALSE(tmp_left(fc.sub));
+	free(before);
+	free(after);
+}
+
+/* A leaf never outlives the root: its notAfter stops at the root's. */
+static void test_issue_capped(void)
+{
+	struct keystore_issue_opts opts = {
+		.dir = dir, .name = "relay-c.example", .days = 30,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt, root;
+	time_t now = time(NULL);
+	time_t from, to, root_from, root_to;
+	char path[512];
+
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_x509_crt_init(&root);
+	snprintf(path, sizeof(path), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&root, path), 0);
+	pki_cert_validity(&root, &root_from, &root_to);
+	/* The ceremony's root is valid for 10 days. */
+	CU_ASSERT_FATAL(root_to < now + 30 * 86400);
+
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT_EQUAL(to, root_to);
+	CU_ASSERT(from >= root_from);
+	mbedtls_x509_crt_free(&crt);
+
+	/* Within the root's life, the days asked for. */
+	mbedtls_x509_crt_init(&crt);
+	opts.name = "relay-d.example";
+	opts.days = 2;
+	CU_ASSERT_EQUAL_FATAL(keystore_issue_server(&opts, &files, &crt), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT(to >= now + 2 * 86400 && to <= time(NULL) + 2 * 86400);
+
+	/* rotate-codesign caps the same way: test_rotate asked for 30. */
+	snprintf(path, sizeof(path), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_init(&crt);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&crt, path), 0);
+	pki_cert_validity(&crt, &from, &to);
+	CU_ASSERT_EQUAL(to, root_to);
+
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_x509_crt_free(&root);
+}
+
+/*
+ * A key directory in @sub whose root (with its key) is valid from
+ * @from to @to; 0 or an error.
+ */
+static int make_root(const char *sub, time_t from, time_t to)
+{
+	struct pki_cert_spec spec = {
+		.profile = PKI_PROFILE_ROOT, .subject = "CN=old root CA,O=t",
+		.not_before = from, .not_after = to,
+	};
+	unsigned char pem[PKI_PEM_MAX];
+	struct rng rng = { .seeded = 0 };
+	mbedtls_pk_context key;
+	char path[512];
+	int rc;
+
+	mbedtls_pk_init(&key);
+	rc = fileio_mkdirs(sub, 0700);
+	if (rc == 0)
+		rc = rng_init(&rng, "unit");
+	if (rc == 0)
+		rc = pki_key_generate(&key, PKI_ECDSA, &rng);
+	if (rc == 0)
+		rc = pki_cert_issue(&spec, &key, &key, NULL, &rng, pem,
+				    sizeof(pem));
+	snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ROOT_KEY);
+	if (rc == 0)
+		rc = pki_key_save(&key, path, 0);
+	snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ROOT_CRT);
+	if (rc == 0)
+		rc = fileio_write(path, pem, strlen((char *)pem), 0644, 0);
+	rng_free(&rng);
+	mbedtls_pk_free(&key);
+	return rc;
+}
+
+/* Nothing is issued under a root that has expired or is not yet valid. */
+static void test_issue_root_not_current(void)
+{
+	static const struct {
+		const char *name;
+		time_t from, to;	/* from now */
+		int rc;
+	} roots[] = {
+		{ "expired", -10 * 86400, -60, -PB_ECMS_EXPIRED },
+		{ "future", 86400, 10 * 86400, -PB_ECMS_NOT_YET_VALID },
+	};
+	struct keystore_issue_opts opts = {
+		.name = "relay-x.example", .days = 5,
+	};
+	struct keystore_server_files files;
+	mbedtls_x509_crt crt;
+	char sub[300], path[400], serial[65];
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(sub, sizeof(sub), "%s/root-%s", unit_tmpdir(),
+			 roots[i].name);
+		CU_ASSERT_EQUAL_FATAL(make_root(sub, now + roots[i].from,
+						now + roots[i].to), 0);
+		opts.dir = sub;
+		mbedtls_x509_crt_init(&crt);
+		CU_ASSERT_EQUAL(keystore_issue_server(&opts, &files, &crt),
+				roots[i].rc);
+		mbedtls_x509_crt_free(&crt);
+		snprintf(path, sizeof(path), "%s/%s", sub, KEYSTORE_ISSUED);
+		CU_ASSERT_FALSE(fileio_exists(path));
+		CU_ASSERT_EQUAL(keystore_rotate_codesign(sub, 5, serial),
+				roots[i].rc);
+	}
+}
+
 static const CU_TestInfo tests[] = {
 	{ "init: files, modes, no silent overwrite", test_init_files },
 	{ "rotate-codesign keeps old signatures valid", test_rotate },
 	{ "issue-server: names, files, chain, refusals", test_issue_server },
+	{ "issue-server --force: a failed write keeps the old set",
+	  test_issue_force_write_fails },
+	{ "issue-server --force: a failed rename puts the old set back",
+	  test_issue_force_place_fails },
+	{ "issue-server, rotate-codesign: notAfter capped at the root's",
+	  test_issue_capped },
+	{ "issue-server, rotate-codesign: refused under an expired or "
+	  "future root", test_issue_root_not_current },
 	CU_TEST_INFO_NULL,
 };
 
