@@ -26,8 +26,6 @@
 #define STORE_SHA256_LEN 64
 
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
-/* The longest text an event's field can hold. */
-#define EVENT_MAX(field) (FIELD_SIZE(struct store_event, field) - 1)
 /* A fixed-size string field holds its NUL. */
 #define FIELD_OK(f) (memchr((f), '\0', sizeof(f)) != NULL)
 
@@ -281,14 +279,6 @@ static int store_bind_text(sqlite3_stmt *s, int i, const char *text)
 	if (!text)
 		return sqlite3_bind_null(s, i);
 	return sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
-}
-
-/* Bind at most @max bytes of @text (an event's bounded fields). */
-static int store_bind_bounded(sqlite3_stmt *s, int i, const char *text,
-			      size_t max)
-{
-	return sqlite3_bind_text(s, i, text, (int)strnlen(text, max),
-				 SQLITE_STATIC);
 }
 
 /* Step statement @id: 1 for a row, 0 when done, or -PB_ESTORE (logged). */
@@ -564,23 +554,115 @@ int store_schema_version(struct store *st)
 	return st->version;
 }
 
+/* ---- event text ------------------------------------------------------- */
+
+/*
+ * The length of the UTF-8 character at @s (@len bytes there), 1 to 4, or 0
+ * if the bytes are not one: a stray continuation byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF or a sequence cut short.
+ */
+static size_t store_utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range is what rules out overlong forms,
+	 * surrogates and code points past U+10FFFF (Unicode table 3-7). */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Whether the @n-byte character at @s is a control character: C0, DEL,
+ * or C1 (U+0080 to U+009F), which terminals may act on. */
+static int store_utf8_control(const unsigned char *s, size_t n)
+{
+	if (n == 1)
+		return s[0] < 0x20 || s[0] == 0x7f;
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/*
+ * Copy @len bytes of @src into @out (@size > 0 bytes, NUL included) as
+ * valid UTF-8 without control characters: each byte of a control
+ * character, and each byte that is not part of a valid character, is
+ * written as \xNN.  The copy stops before the first character or escape
+ * that does not fit whole, so a character is never split.
+ */
+static void store_text_clean(char *out, size_t size, const char *src,
+			     size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		n = store_utf8_len(s + i, len - i);
+		if (n > 0 && !store_utf8_control(s + i, n)) {
+			if (n > size - 1 - o)
+				break;
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (n == 0)
+			n = 1;	/* one bad byte; decoding resumes after it */
+		if (4 * n > size - 1 - o)
+			break;
+		for (; n > 0; n--, i++, o += 4)
+			snprintf(out + o, 5, "\\x%02x", s[i]);
+	}
+	out[o] = '\0';
+}
+
+/* Clean the string @src into @out (see store_text_clean).  Reading 3
+ * bytes past what fits is enough never to cut a character that would. */
+static void store_text_clean_str(char *out, size_t size, const char *src)
+{
+	store_text_clean(out, size, src, strnlen(src, size + 3));
+}
+
 /* ---- events ----------------------------------------------------------- */
 
-/* Insert one event; the caller holds the lock. */
+/* Insert one event, its text cleaned; the caller holds the lock. */
 static int store_event_insert(struct store *st, long long ts,
 			      const char *kind, const char *subject,
 			      const char *detail)
 {
+	char k[FIELD_SIZE(struct store_event, kind)];
+	char sub[FIELD_SIZE(struct store_event, subject)];
+	char det[FIELD_SIZE(struct store_event, detail)];
 	sqlite3_stmt *s = st->stmt[STMT_EVENT_ADD];
 
+	store_text_clean_str(k, sizeof(k), kind);
+	store_text_clean_str(sub, sizeof(sub), subject);
+	store_text_clean_str(det, sizeof(det), detail);
 	return store_write(st, STMT_EVENT_ADD,
 			   sqlite3_bind_int64(s, 1, ts) ||
-				   store_bind_bounded(s, 2, kind,
-						      EVENT_MAX(kind)) ||
-				   store_bind_bounded(s, 3, subject,
-						      EVENT_MAX(subject)) ||
-				   store_bind_bounded(s, 4, detail,
-						      EVENT_MAX(detail)));
+				   store_bind_text(s, 2, k) ||
+				   store_bind_text(s, 3, sub) ||
+				   store_bind_text(s, 4, det));
 }
 
 void store_set_event_limit(struct store *st, unsigned int keep)
@@ -593,7 +675,9 @@ void store_set_event_limit(struct store *st, unsigned int keep)
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)
 {
-	char detail[FIELD_SIZE(struct store_event, detail)];
+	/* Twice the field: cleaning, not formatting, decides where text is
+	 * cut (on a character boundary). */
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
 	va_list ap;
 	int rc;
 
@@ -620,14 +704,26 @@ int store_event_add(struct store *st, const char *kind, const char *subject,
 	return rc;
 }
 
+/* Copy an event's text column, cleaned as store_event_insert cleans: a
+ * row an older podboot wrote may hold any bytes. */
+static void store_col_event_text(sqlite3_stmt *s, int col, char *buf,
+				 size_t size)
+{
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	int len = sqlite3_column_bytes(s, col);
+
+	store_text_clean(buf, size, text ? text : "",
+			 text && len > 0 ? (size_t)len : 0);
+}
+
 /* Fill @e from the current row of the event list. */
 static void store_row_event(sqlite3_stmt *s, struct store_event *e)
 {
 	e->id = sqlite3_column_int64(s, 0);
 	e->ts = sqlite3_column_int64(s, 1);
-	store_col_text(s, 2, e->kind, sizeof(e->kind));
-	store_col_text(s, 3, e->subject, sizeof(e->subject));
-	store_col_text(s, 4, e->detail, sizeof(e->detail));
+	store_col_event_text(s, 2, e->kind, sizeof(e->kind));
+	store_col_event_text(s, 3, e->subject, sizeof(e->subject));
+	store_col_event_text(s, 4, e->detail, sizeof(e->detail));
 }
 
 /* Read up to @want events after @after into @buf; the caller holds the
@@ -792,7 +888,8 @@ int store_node_transition(struct store *st, const char *id,
 			  unsigned int from_mask, enum node_state to,
 			  int rearm, const char *why, struct store_node *out)
 {
-	char detail[FIELD_SIZE(struct store_event, detail)];
+	/* Room to spare: the event's cleaning cuts it (see store_event_add). */
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
 	long long now = (long long)time(NULL);
 	struct store_node n;
 	int rc;

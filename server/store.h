@@ -142,12 +142,21 @@ int store_artifact_list(struct store *st,
  */
 void store_set_event_limit(struct store *st, unsigned int keep);
 
-/** Append an audit event; @detail is printf-style. */
+/**
+ * Append an audit event; @detail is printf-style.  Subject and detail are
+ * stored as valid UTF-8: control characters and bytes that are not UTF-8
+ * become \xNN, and text too long for its field is cut before the first
+ * character that does not fit whole.
+ */
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/** Events with id > @after, oldest first, at most @limit of them. */
+/**
+ * Events with id > @after, oldest first, at most @limit of them.  Their
+ * text is cleaned as store_event_add() cleans it (rows an older podboot
+ * wrote included).
+ */
 int store_event_list(struct store *st, long long after, unsigned int limit,
 		     int (*cb)(void *ctx, const struct store_event *e),
 		     void *ctx);

@@ -656,6 +656,130 @@ static void test_event_retention(void)
 	store_close(st);
 }
 
+/* Whether @s is valid UTF-8 without control characters. */
+static int test_utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i;
+
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+		if (n == 0 || *p > 0xf4)
+			return 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * The attack: a request path with bytes that are not UTF-8, or with
+ * terminal escapes, is stored escaped (JSON can carry it, a terminal
+ * shows it harmlessly); valid UTF-8 is kept as it is.
+ */
+static void test_event_text(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct test_events ev;
+
+	CU_ASSERT_EQUAL(store_event_add(st, "refusal", "10.0.0.1\xff",
+					"POST /api/v1/nodes/%s/rearm: 401",
+					"\xff\x1b[31m\t\x7f"),
+			0);
+	CU_ASSERT_EQUAL(store_event_add(st, "upload", "caf\xc3\xa9",
+					"%s|%s|%s|%s|%s|%s",
+					"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+					"\xc0\xaf",	/* overlong '/' */
+					"\xed\xa0\x80",		/* surrogate */
+					"\xf4\x90\x80\x80",	/* > U+10FFFF */
+					"\xc2\x9b",		/* C1 CSI */
+					"\xe2\x82"),		/* cut short */
+			0);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, 0, 10, test_collect_event, &ev),
+			0);
+	CU_ASSERT_EQUAL_FATAL(ev.n, 2);
+	CU_ASSERT_STRING_EQUAL(ev.e[0].subject, "10.0.0.1\\xff");
+	CU_ASSERT_STRING_EQUAL(ev.e[0].detail,
+			       "POST /api/v1/nodes/\\xff\\x1b[31m\\x09\\x7f"
+			       "/rearm: 401");
+	CU_ASSERT_STRING_EQUAL(ev.e[1].subject, "caf\xc3\xa9");
+	CU_ASSERT_STRING_EQUAL(ev.e[1].detail,
+			       "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|"
+			       "\\xc0\\xaf|\\xed\\xa0\\x80|"
+			       "\\xf4\\x90\\x80\\x80|\\xc2\\x9b|\\xe2\\x82");
+	store_close(st);
+}
+
+/* Text too long for a field is cut between characters, never inside. */
+static void test_event_cut(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct test_events ev;
+	char subject[401], detail[901];
+	size_t i;
+
+	/* 200 two-byte characters into 159 bytes; 300 three-byte ones into
+	 * 511. */
+	for (i = 0; i + 2 < sizeof(subject); i += 2)
+		memcpy(subject + i, "\xc3\xa9", 2);
+	subject[i] = '\0';
+	for (i = 0; i + 3 < sizeof(detail); i += 3)
+		memcpy(detail + i, "\xe2\x82\xac", 3);
+	detail[i] = '\0';
+	CU_ASSERT_EQUAL(store_event_add(st, "upload", subject, "%s", detail),
+			0);
+	/* An escape that does not fit whole is left out too. */
+	memset(subject, 'a', 158);
+	strcpy(subject + 158, "\x01zz");
+	CU_ASSERT_EQUAL(store_event_add(st, "upload", subject, "x"), 0);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, 0, 10, test_collect_event, &ev),
+			0);
+	CU_ASSERT_EQUAL_FATAL(ev.n, 2);
+	CU_ASSERT_EQUAL(strlen(ev.e[0].subject), 158);
+	CU_ASSERT(test_utf8_clean(ev.e[0].subject));
+	CU_ASSERT_EQUAL(strlen(ev.e[0].detail), 510);
+	CU_ASSERT(test_utf8_clean(ev.e[0].detail));
+	CU_ASSERT_EQUAL(strlen(ev.e[1].subject), 158);
+	CU_ASSERT(test_utf8_clean(ev.e[1].subject));
+	store_close(st);
+}
+
+/* Rows an older podboot stored raw are cleaned when read. */
+static void test_event_legacy_text(void)
+{
+	const char *dir = test_store_dir();
+	struct store *st = test_store_open(dir);
+	struct test_events ev;
+	sqlite3 *db;
+
+	store_close(st);
+	db = test_sqlite_open(dir);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "INSERT INTO events (ts, kind, "
+					 "subject, detail) VALUES (1, "
+					 "'refusal', '10.0.0.1', "
+					 "CAST(X'504f5354202fff0a' AS TEXT))",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	st = test_store_open(dir);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, 0, 10, test_collect_event, &ev),
+			0);
+	CU_ASSERT_EQUAL_FATAL(ev.n, 1);
+	CU_ASSERT_STRING_EQUAL(ev.e[0].detail, "POST /\\xff\\x0a");
+	store_close(st);
+}
+
 static void test_artifact_prune(void)
 {
 	struct store *st = test_store_open(test_store_dir());
@@ -882,6 +1006,10 @@ static const CU_TestInfo tests[] = {
 	{ "list callbacks may call the store", test_callback_reentry },
 	{ "transitions allowed, refused, re-armed", test_transitions },
 	{ "event retention", test_event_retention },
+	{ "event text is UTF-8, bytes and controls escaped", test_event_text },
+	{ "event text cut between characters", test_event_cut },
+	{ "event text stored raw by older versions is cleaned",
+	  test_event_legacy_text },
 	{ "migration from version 1; push state", test_migration_push_state },
 	{ "migration from version 3: push generation",
 	  test_migration_push_generation },
