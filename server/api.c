@@ -559,7 +559,7 @@ static int api_list_artifact(void *ctx, const struct store_artifact *a)
 	return api_append(l->arr, api_artifact_json(l->cfg, a));
 }
 
-/* The events being listed, and why the first that JSON refused was. */
+/* The events being listed; the first that JSON refused, and why. */
 struct api_event_list {
 	json_t *arr;
 	long long bad_id;
