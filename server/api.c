@@ -510,15 +510,16 @@ fail:
 	return NULL;
 }
 
-static json_t *api_event_json(const struct store_event *e)
+/* An event as JSON; NULL on failure, described in @err if not NULL. */
+static json_t *api_event_json(const struct store_event *e, json_error_t *err)
 {
 	char when[32];
 
 	api_iso(e->ts, when);
-	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id",
-			 (json_int_t)e->id, "ts", (json_int_t)e->ts, "time",
-			 when, "kind", e->kind, "subject", e->subject,
-			 "detail", e->detail);
+	return json_pack_ex(err, 0, "{s:I, s:I, s:s, s:s, s:s, s:s}", "id",
+			    (json_int_t)e->id, "ts", (json_int_t)e->ts, "time",
+			    when, "kind", e->kind, "subject", e->subject,
+			    "detail", e->detail);
 }
 
 static json_t *api_artifact_json(const struct config *cfg,
@@ -558,11 +559,27 @@ static int api_list_artifact(void *ctx, const struct store_artifact *a)
 	return api_append(l->arr, api_artifact_json(l->cfg, a));
 }
 
+/* The events being listed; the first that JSON refused, and why. */
+struct api_event_list {
+	json_t *arr;
+	long long bad_id;
+	char why[JSON_ERROR_TEXT_LENGTH];
+};
+
+/* 0; -ENOMEM; -EILSEQ for an event JSON cannot carry (the store cleans
+ * event text, so that is a bug: say which event, not "out of memory"). */
 static int api_list_event(void *ctx, const struct store_event *e)
 {
-	struct api_list *l = ctx;
+	struct api_event_list *l = ctx;
+	json_error_t err;
+	json_t *o = api_event_json(e, &err);
 
-	return api_append(l->arr, api_event_json(e));
+	if (!o && json_error_code(&err) != json_error_out_of_memory) {
+		l->bad_id = e->id;
+		snprintf(l->why, sizeof(l->why), "%s", err.text);
+		return -EILSEQ;
+	}
+	return api_append(l->arr, o);
 }
 
 /* A pod's nodes counted by state and, if @nodes, listed briefly. */
@@ -725,8 +742,9 @@ static int api_node_events(struct http_req *r, const char *id, json_t *arr)
 				      API_NODE_SCAN, api_recent_add, rec);
 	n = rec->seen < API_NODE_EVENTS ? rec->seen : API_NODE_EVENTS;
 	for (i = rec->seen - n; rc == 0 && i < rec->seen; i++)
-		rc = api_append(arr, api_event_json(
-					     &rec->ring[i % API_NODE_EVENTS]));
+		rc = api_append(arr,
+				api_event_json(&rec->ring[i % API_NODE_EVENTS],
+					       NULL));
 	free(rec);
 	return rc;
 }
@@ -920,7 +938,7 @@ static void api_artifacts(struct http_req *r)
 
 static void api_events(struct http_req *r)
 {
-	struct api_list l = { NULL, r->gen->cfg };
+	struct api_event_list l = { NULL, 0, "" };
 	unsigned long long after = 0, limit = 100;
 	int rc = -ENOMEM;
 
@@ -932,6 +950,13 @@ static void api_events(struct http_req *r)
 	if (l.arr)
 		rc = store_event_list(r->srv->store, (long long)after,
 				      (unsigned int)limit, api_list_event, &l);
+	if (rc == -EILSEQ) {
+		json_decref(l.arr);
+		http_reply_error(r, 500, "event %lld cannot be shown as JSON: "
+					 "%s",
+				 l.bad_id, l.why);
+		return;
+	}
 	api_finish(r, rc, l.arr, &api_view_events);
 }
 

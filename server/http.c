@@ -144,10 +144,10 @@ void http_reply_error(struct http_req *r, unsigned int status,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"podboot\"");
 	http_queue(r, status, resp);
+	/* Coalesced per client, so that a flood is counted, not stored. */
 	if (status == 401 || status == 403)
-		store_event_add(r->srv->store, "refusal", r->client,
-				"%s %s: %u %s", r->method, r->path, status,
-				reason);
+		store_refusal_add(r->srv->store, r->client, "%s %s: %u %s",
+				  r->method, r->path, status, reason);
 }
 
 void http_body_refuse(struct http_req *r, unsigned int status,

@@ -15,9 +15,18 @@
 #include "fileio.h"
 #include "log.h"
 #include "store.h"
+#include "utf8.h"
 
-/* The audit trail keeps the newest STORE_EVENTS_KEEP events. */
+/*
+ * The audit trail keeps the newest STORE_EVENTS_KEEP events other than
+ * refusals and, apart from them, the newest STORE_REFUSALS_KEEP refusals:
+ * refusals, which anyone can cause, never push other events out.
+ */
 #define STORE_EVENTS_KEEP 100000
+#define STORE_REFUSALS_KEEP 20000
+/* Refusals recorded one by one per client address and window. */
+#define STORE_REFUSALS_PER_WINDOW 10
+#define STORE_REFUSAL_WINDOW_S 60
 #define STORE_DB_NAME "podboot.db"
 /* How long a statement waits for another process's lock, in ms. */
 #define STORE_BUSY_MS 5000
@@ -26,8 +35,6 @@
 #define STORE_SHA256_LEN 64
 
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
-/* The longest text an event's field can hold. */
-#define EVENT_MAX(field) (FIELD_SIZE(struct store_event, field) - 1)
 /* A fixed-size string field holds its NUL. */
 #define FIELD_OK(f) (memchr((f), '\0', sizeof(f)) != NULL)
 
@@ -94,6 +101,10 @@ static const char *const store_migrations[] = {
 	" generation INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE push_state SET generation = COALESCE("
 	" (SELECT generation FROM nodes WHERE nodes.id = push_state.id), 0);",
+	/* 5: refusals and other events are pruned apart; each prune walks
+	 * only its own class's rows */
+	"CREATE INDEX events_refusals ON events (id) WHERE kind = 'refusal';"
+	"CREATE INDEX events_others ON events (id) WHERE kind <> 'refusal';",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -117,6 +128,7 @@ enum store_stmt_id {
 	STMT_EVENT_ADD,
 	STMT_EVENT_LIST,
 	STMT_EVENT_TRIM,
+	STMT_EVENT_TRIM_REFUSALS,
 	STMT_COUNT
 };
 
@@ -128,6 +140,11 @@ enum store_stmt_id {
 #define NODE_LIST(filter) \
 	"SELECT " NODE_COLS " FROM nodes WHERE " filter "id > ?1 " \
 	"ORDER BY id LIMIT ?4"
+/* Retention of one class of events (see migration 5): ?1 is the number
+ * kept less one. */
+#define EVENT_TRIM(class) \
+	"DELETE FROM events WHERE " class " AND id < (SELECT id FROM events " \
+	"WHERE " class " ORDER BY id DESC LIMIT 1 OFFSET ?1)"
 #define ARTIFACT_COLS \
 	"name, sha256, size, signer, created, " \
 	"seq = (SELECT max(seq) FROM artifacts b WHERE b.name = a.name), seq"
@@ -198,15 +215,32 @@ static const struct {
 	[STMT_EVENT_LIST] = { "listing events",
 		"SELECT id, ts, kind, subject, detail FROM events "
 		"WHERE id > ?1 ORDER BY id LIMIT ?2" },
-	/* Retention: ?1 is the lowest id kept. */
 	[STMT_EVENT_TRIM] = { "trimming old events",
-		"DELETE FROM events WHERE id < ?1" },
+		EVENT_TRIM("kind <> 'refusal'") },
+	[STMT_EVENT_TRIM_REFUSALS] = { "trimming old refusal events",
+		EVENT_TRIM("kind = 'refusal'") },
+};
+
+/* The two classes of events, each with its own retention. */
+enum store_event_class {
+	EVENTS_OTHER,
+	EVENTS_REFUSAL,
+	EVENTS_CLASSES
+};
+
+/* One client address's refusals in its current window. */
+struct store_refusal_slot {
+	char addr[64];		/* "" while the slot is free */
+	long long start;	/* the window's first refusal, unix seconds */
+	long long last;		/* its latest suppressed refusal */
+	unsigned int recorded;	/* refusal events written one by one */
+	unsigned long long suppressed;	/* only counted so far */
 };
 
 /*
  * One connection, opened without SQLite's own locking: @lock serialises
- * every use of @db and @stmt, and is never held while calling back into
- * the caller, so callbacks may use the store.
+ * every use of @db, @stmt and the refusal table, and is never held while
+ * calling back into the caller, so callbacks may use the store.
  */
 struct store {
 	pthread_mutex_t lock;
@@ -214,9 +248,16 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int version;
 	char path[PATH_MAX];
-	unsigned int events_added;	/* since the last trim */
-	unsigned int events_keep;	/* retention, newest events kept */
+	unsigned int events_added[EVENTS_CLASSES];	/* since last trim */
+	unsigned int events_keep[EVENTS_CLASSES];	/* newest kept */
+	unsigned int refusals_per_window;
+	unsigned int refusal_window_s;
+	/* The addresses being coalesced; the last slot, subject "*", holds
+	 * every address that finds the others taken. */
+	struct store_refusal_slot refusals[STORE_REFUSAL_ADDRS + 1];
 };
+
+static void store_refusal_sweep(struct store *st, long long now, int all);
 
 /* Sha256 strings of pruned versions, kept until after the commit. */
 struct store_shas {
@@ -285,14 +326,6 @@ static int store_bind_text(sqlite3_stmt *s, int i, const char *text)
 	if (!text)
 		return sqlite3_bind_null(s, i);
 	return sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
-}
-
-/* Bind at most @max bytes of @text (an event's bounded fields). */
-static int store_bind_bounded(sqlite3_stmt *s, int i, const char *text,
-			      size_t max)
-{
-	return sqlite3_bind_text(s, i, text, (int)strnlen(text, max),
-				 SQLITE_STATIC);
 }
 
 /* Step statement @id: 1 for a row, 0 when done, or -PB_ESTORE (logged). */
@@ -520,10 +553,12 @@ int store_open(struct store **stp, const char *data_dir)
 
 	*stp = NULL;
 	st = calloc(1, sizeof(*st));
-	if (st)
-		st->events_keep = STORE_EVENTS_KEEP;
 	if (!st)
 		return -ENOMEM;
+	st->events_keep[EVENTS_OTHER] = STORE_EVENTS_KEEP;
+	st->events_keep[EVENTS_REFUSAL] = STORE_REFUSALS_KEEP;
+	st->refusals_per_window = STORE_REFUSALS_PER_WINDOW;
+	st->refusal_window_s = STORE_REFUSAL_WINDOW_S;
 	rc = pthread_mutex_init(&st->lock, NULL);
 	if (rc != 0) {
 		free(st);
@@ -555,6 +590,12 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	if (st->stmt[STMT_EVENT_ADD]) {
+		/* What open refusal windows counted is not lost. */
+		pthread_mutex_lock(&st->lock);
+		store_refusal_sweep(st, (long long)time(NULL), 1);
+		pthread_mutex_unlock(&st->lock);
+	}
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (sqlite3_close(st->db) != SQLITE_OK)
@@ -568,36 +609,221 @@ int store_schema_version(struct store *st)
 	return st->version;
 }
 
+/* ---- event text ------------------------------------------------------- */
+
+/*
+ * Copy @len bytes of @src into @out (@size > 0 bytes, NUL included) as
+ * valid UTF-8 without control characters: each byte of a control
+ * character, and each byte that is not part of a valid character, is
+ * written as \xNN.  The copy stops before the first character or escape
+ * that does not fit whole, so a character is never split.
+ */
+static void store_text_clean(char *out, size_t size, const char *src,
+			     size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, n;
+	unsigned long cp;
+
+	/* utf8_char() reads at most 3 bytes ahead and stops at a NUL; the
+	 * copy ends before it could look past @len (see the caller). */
+	while (i < len) {
+		n = utf8_char(s + i, &cp);
+		/* Control characters (C0, DEL, C1) are escaped too: terminals
+		 * act on them. */
+		if (n > 0 && !(cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))) {
+			if (n > size - 1 - o)
+				break;
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (n == 0)
+			n = 1;	/* one bad byte; decoding resumes after it */
+		if (4 * n > size - 1 - o)
+			break;
+		for (; n > 0; n--, i++, o += 4)
+			snprintf(out + o, 5, "\\x%02x", s[i]);
+	}
+	out[o] = '\0';
+}
+
+/* Clean the string @src into @out (see store_text_clean).  Reading 3
+ * bytes past what fits is enough never to cut a character that would. */
+static void store_text_clean_str(char *out, size_t size, const char *src)
+{
+	store_text_clean(out, size, src, strnlen(src, size + 3));
+}
+
 /* ---- events ----------------------------------------------------------- */
 
-/* Insert one event; the caller holds the lock. */
+static enum store_event_class store_event_class(const char *kind)
+{
+	return strcmp(kind, "refusal") == 0 ? EVENTS_REFUSAL : EVENTS_OTHER;
+}
+
+/* Unix seconds as ISO-8601 UTC, or the number if unrepresentable. */
+static void store_iso(long long when, char out[32])
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%lld", when);
+}
+
+/* Insert one event, its text cleaned; the caller holds the lock. */
 static int store_event_insert(struct store *st, long long ts,
 			      const char *kind, const char *subject,
 			      const char *detail)
 {
+	char k[FIELD_SIZE(struct store_event, kind)];
+	char sub[FIELD_SIZE(struct store_event, subject)];
+	char det[FIELD_SIZE(struct store_event, detail)];
 	sqlite3_stmt *s = st->stmt[STMT_EVENT_ADD];
+	int rc;
 
-	return store_write(st, STMT_EVENT_ADD,
-			   sqlite3_bind_int64(s, 1, ts) ||
-				   store_bind_bounded(s, 2, kind,
-						      EVENT_MAX(kind)) ||
-				   store_bind_bounded(s, 3, subject,
-						      EVENT_MAX(subject)) ||
-				   store_bind_bounded(s, 4, detail,
-						      EVENT_MAX(detail)));
+	store_text_clean_str(k, sizeof(k), kind);
+	store_text_clean_str(sub, sizeof(sub), subject);
+	store_text_clean_str(det, sizeof(det), detail);
+	rc = store_write(st, STMT_EVENT_ADD,
+			 sqlite3_bind_int64(s, 1, ts) ||
+				 store_bind_text(s, 2, k) ||
+				 store_bind_text(s, 3, sub) ||
+				 store_bind_text(s, 4, det));
+	if (rc == 0)
+		st->events_added[store_event_class(k)]++;
+	return rc;
+}
+
+/*
+ * Bounded audit trail: once a hundredth of a class's limit has been added,
+ * delete that class's events beyond its newest events_keep.  The classes
+ * are pruned apart, so refusals never push other events out.  The caller
+ * holds the lock; a failure is logged and the prune retried next time.
+ */
+static void store_event_retain(struct store *st)
+{
+	static const enum store_stmt_id trim[EVENTS_CLASSES] = {
+		[EVENTS_OTHER] = STMT_EVENT_TRIM,
+		[EVENTS_REFUSAL] = STMT_EVENT_TRIM_REFUSALS,
+	};
+	int c;
+
+	for (c = 0; c < EVENTS_CLASSES; c++) {
+		if (st->events_added[c] < st->events_keep[c] / 100 + 1)
+			continue;
+		st->events_added[c] = 0;
+		store_write(st, trim[c],
+			    sqlite3_bind_int64(st->stmt[trim[c]], 1,
+					       st->events_keep[c] - 1));
+	}
+}
+
+/* Whether @slot's window has ended at @now (a clock set back ends it). */
+static int store_refusal_ended(const struct store *st,
+			       const struct store_refusal_slot *slot,
+			       long long now)
+{
+	return now < slot->start || now - slot->start >= st->refusal_window_s;
+}
+
+/* Sum up what @slot suppressed, if anything, in one event and free the
+ * slot; the caller holds the lock. */
+static void store_refusal_close(struct store *st,
+				struct store_refusal_slot *slot, long long now)
+{
+	char detail[FIELD_SIZE(struct store_event, detail)];
+	char from[32], last[32];
+	int shared = slot == &st->refusals[STORE_REFUSAL_ADDRS];
+
+	if (slot->suppressed > 0) {
+		store_iso(slot->start, from);
+		store_iso(slot->last, last);
+		snprintf(detail, sizeof(detail),
+			 "%llu more refusals from %s suppressed (%u recorded "
+			 "one by one in the %u s from %s; the last at %s)",
+			 slot->suppressed,
+			 shared ? "other addresses" : slot->addr,
+			 slot->recorded, st->refusal_window_s, from, last);
+		store_event_insert(st, now, "refusal", slot->addr, detail);
+	}
+	memset(slot, 0, sizeof(*slot));
+}
+
+/* Close the slots whose window has ended at @now, or all of them with
+ * @all; the caller holds the lock. */
+static void store_refusal_sweep(struct store *st, long long now, int all)
+{
+	size_t i;
+
+	for (i = 0; i <= STORE_REFUSAL_ADDRS; i++)
+		if (st->refusals[i].addr[0] &&
+		    (all || store_refusal_ended(st, &st->refusals[i], now)))
+			store_refusal_close(st, &st->refusals[i], now);
+}
+
+/*
+ * The slot counting @client's refusals: its own, else a free one, else
+ * (every slot is in an open window) the shared last one, subject "*".
+ * Ended windows are swept first, so a slot found is current.  The caller
+ * holds the lock.
+ */
+static struct store_refusal_slot *store_refusal_slot(struct store *st,
+						     const char *client,
+						     long long now)
+{
+	struct store_refusal_slot *slot, *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < STORE_REFUSAL_ADDRS; i++) {
+		slot = &st->refusals[i];
+		if (!slot->addr[0]) {
+			if (!free_slot)
+				free_slot = slot;
+		} else if (strncmp(slot->addr, client,
+				   sizeof(slot->addr) - 1) == 0) {
+			return slot;	/* (an address too long is cut) */
+		}
+	}
+	slot = free_slot ? free_slot : &st->refusals[STORE_REFUSAL_ADDRS];
+	if (!slot->addr[0]) {
+		snprintf(slot->addr, sizeof(slot->addr), "%s",
+			 free_slot ? client : "*");
+		slot->start = now;
+	}
+	return slot;
 }
 
 void store_set_event_limit(struct store *st, unsigned int keep)
 {
 	pthread_mutex_lock(&st->lock);
-	st->events_keep = keep ? keep : 1;
+	st->events_keep[EVENTS_OTHER] = keep ? keep : 1;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void store_set_refusal_limit(struct store *st, unsigned int keep,
+			     unsigned int per_window, unsigned int window_s)
+{
+	pthread_mutex_lock(&st->lock);
+	if (keep)
+		st->events_keep[EVENTS_REFUSAL] = keep;
+	if (per_window)
+		st->refusals_per_window = per_window;
+	if (window_s)
+		st->refusal_window_s = window_s;
 	pthread_mutex_unlock(&st->lock);
 }
 
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)
 {
-	char detail[FIELD_SIZE(struct store_event, detail)];
+	/* Twice the field: cleaning, not formatting, decides where text is
+	 * cut (on a character boundary). */
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
+	long long now = (long long)time(NULL);
 	va_list ap;
 	int rc;
 
@@ -607,21 +833,54 @@ int store_event_add(struct store *st, const char *kind, const char *subject,
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&st->lock);
-	rc = store_event_insert(st, (long long)time(NULL), kind, subject,
-				detail);
-	/* Bounded audit trail: a flood of refusals cannot fill the disk. */
-	if (rc == 0 && ++st->events_added >= st->events_keep / 100 + 1) {
-		sqlite3_stmt *t = st->stmt[STMT_EVENT_TRIM];
-
-		st->events_added = 0;
-		if (sqlite3_bind_int64(t, 1, sqlite3_last_insert_rowid(st->db) -
-						     st->events_keep + 1) ==
-		    SQLITE_OK)
-			store_step(st, STMT_EVENT_TRIM);
-		store_reset(st, STMT_EVENT_TRIM);
-	}
+	store_refusal_sweep(st, now, 0);
+	rc = store_event_insert(st, now, kind, subject, detail);
+	store_event_retain(st);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+int store_refusal_add(struct store *st, const char *client,
+		      const char *detail_fmt, ...)
+{
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
+	long long now = (long long)time(NULL);
+	struct store_refusal_slot *slot;
+	va_list ap;
+	int rc = 0;
+
+	if (!client || !detail_fmt)
+		return -EINVAL;
+	if (!client[0])
+		client = "?";	/* "" marks a free slot */
+	va_start(ap, detail_fmt);
+	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&st->lock);
+	store_refusal_sweep(st, now, 0);
+	slot = store_refusal_slot(st, client, now);
+	if (slot->recorded < st->refusals_per_window) {
+		slot->recorded++;
+		rc = store_event_insert(st, now, "refusal", client, detail);
+	} else {
+		slot->suppressed++;
+		slot->last = now;
+	}
+	store_event_retain(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Copy an event's text column, cleaned as store_event_insert cleans: a
+ * row an older podboot wrote may hold any bytes. */
+static void store_col_event_text(sqlite3_stmt *s, int col, char *buf,
+				 size_t size)
+{
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	int len = sqlite3_column_bytes(s, col);
+
+	store_text_clean(buf, size, text ? text : "",
+			 text && len > 0 ? (size_t)len : 0);
 }
 
 /* Fill @e from the current row of the event list. */
@@ -629,9 +888,9 @@ static void store_row_event(sqlite3_stmt *s, struct store_event *e)
 {
 	e->id = sqlite3_column_int64(s, 0);
 	e->ts = sqlite3_column_int64(s, 1);
-	store_col_text(s, 2, e->kind, sizeof(e->kind));
-	store_col_text(s, 3, e->subject, sizeof(e->subject));
-	store_col_text(s, 4, e->detail, sizeof(e->detail));
+	store_col_event_text(s, 2, e->kind, sizeof(e->kind));
+	store_col_event_text(s, 3, e->subject, sizeof(e->subject));
+	store_col_event_text(s, 4, e->detail, sizeof(e->detail));
 }
 
 /* Read up to @want events after @after into @buf; the caller holds the
@@ -674,6 +933,10 @@ int store_event_list(struct store *st, long long after, unsigned int limit,
 	buf = calloc(STORE_CHUNK, sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
+	/* A reader sees the summary of a refusal window that has ended. */
+	pthread_mutex_lock(&st->lock);
+	store_refusal_sweep(st, (long long)time(NULL), 0);
+	pthread_mutex_unlock(&st->lock);
 	while (limit > 0) {
 		want = limit < STORE_CHUNK ? limit : STORE_CHUNK;
 		pthread_mutex_lock(&st->lock);
@@ -802,7 +1065,8 @@ int store_node_transition(struct store *st, const char *id,
 			  unsigned int from_mask, enum node_state to,
 			  int rearm, const char *why, struct store_node *out)
 {
-	char detail[FIELD_SIZE(struct store_event, detail)];
+	/* Room to spare: the event's cleaning cuts it (see store_event_add). */
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
 	long long now = (long long)time(NULL);
 	struct store_node n;
 	int rc;

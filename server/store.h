@@ -140,19 +140,56 @@ int store_artifact_list(struct store *st,
 			int (*cb)(void *ctx, const struct store_artifact *a),
 			void *ctx);
 
+/* Client addresses whose refusals are coalesced separately; refusals from
+ * further addresses at the same time share one more slot. */
+#define STORE_REFUSAL_ADDRS 64
+
 /**
- * How many of the newest events the audit trail keeps (default 100,000);
- * older ones are deleted as new ones arrive, so that a flood of refusals
- * cannot fill the disk.
+ * How many of the newest events other than refusals the audit trail keeps
+ * (default 100,000); older ones are deleted as new ones arrive.  Refusals
+ * are kept apart (store_set_refusal_limit), so that however many there are,
+ * they never push other events out.
  */
 void store_set_event_limit(struct store *st, unsigned int keep);
 
-/** Append an audit event; @detail is printf-style. */
+/**
+ * How refusals are kept: the newest @keep refusal events (default 20,000),
+ * and at most @per_window events recorded one by one per client address in
+ * a window of @window_s seconds (default 10 a minute); a zero keeps the
+ * current value.  Tests shorten the window.
+ */
+void store_set_refusal_limit(struct store *st, unsigned int keep,
+			     unsigned int per_window, unsigned int window_s);
+
+/**
+ * Append an audit event; @detail is printf-style.  Subject and detail are
+ * stored as valid UTF-8: control characters and bytes that are not UTF-8
+ * become \xNN, and text too long for its field is cut before the first
+ * character that does not fit whole.
+ */
 int store_event_add(struct store *st, const char *kind, const char *subject,
 		    const char *detail_fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/** Events with id > @after, oldest first, at most @limit of them. */
+/**
+ * Record that a request from @client was refused (a "refusal" event), at
+ * most @per_window of them per address and window (store_set_refusal_limit).
+ * Beyond that they are only counted, and one event "N more refusals from
+ * ADDR suppressed (...)" sums them up when the window has ended and the
+ * store is next used, or when it closes.  The table of addresses has a
+ * fixed size: while STORE_REFUSAL_ADDRS addresses have open windows, all
+ * further addresses share one, summed up with subject "*".
+ */
+int store_refusal_add(struct store *st, const char *client,
+		      const char *detail_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Events with id > @after, oldest first, at most @limit of them.  Their
+ * text is cleaned as store_event_add() cleans it (rows an older podboot
+ * wrote included), and refusal windows that have ended are summed up
+ * first.
+ */
 int store_event_list(struct store *st, long long after, unsigned int limit,
 		     int (*cb)(void *ctx, const struct store_event *e),
 		     void *ctx);

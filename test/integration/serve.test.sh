@@ -12,6 +12,27 @@ refused "--check names the line of an unknown setting" "typo.conf:$line:" \
 	"$PODBOOT" serve --check --config "$T/typo.conf"
 ok "server starts" server_start
 
+# Hostile bytes in the audit trail (the server's first refusals, so that
+# none is coalesced away) are recorded escaped as \xNN.  A terminal
+# escape in a path must not reach an operator's terminal; a byte that is
+# not UTF-8 must not stop the trail from reading as JSON or text.
+check "a path with a terminal escape: 401" [ "$(status "$BASE/api/v1/nodes/%1b%5b2J/rearm" -X POST)" = 401 ]
+check "a path with a C1 control (CSI): 401" [ "$(status "$BASE/api/v1/nodes/%c2%9b2J/rearm" -X POST)" = 401 ]
+check "the events read as text" [ "$(status "$BASE/api/v1/events?format=text" -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+check "with the escape shown as \\x1b" grep -qF 'POST /api/v1/nodes/\x1b[2J/rearm: 401' "$T/.body"
+check "and the CSI as \\xc2\\x9b" grep -qF 'POST /api/v1/nodes/\xc2\x9b2J/rearm: 401' "$T/.body"
+csi=$(printf '\302\233')
+check "no control character a terminal would act on" sh -c \
+	"! tr -d '\n' <'$T/.body' | LC_ALL=C grep -q -e '[[:cntrl:]]' -e '$csi'"
+check "a path that is not UTF-8: 401" [ "$(status "$BASE/api/v1/nodes/%ff/rearm" -X POST)" = 401 ]
+check "then the events read as JSON" [ "$(status "$BASE/api/v1/events" -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+ok "valid JSON" jq -e . "$T/.body"
+check "the byte is recorded as \\xff" jq -e \
+	'any(.[]; .kind == "refusal" and .subject == "127.0.0.1" and
+	 (.detail | startswith("POST /api/v1/nodes/\\xff/rearm: 401")))' "$T/.body"
+check "and they read as text" [ "$(status "$BASE/api/v1/events?format=text" -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+check "with the byte shown as \\xff" grep -qF 'POST /api/v1/nodes/\xff/rearm: 401' "$T/.body"
+
 # TLS: 1.2 (what iPXE speaks) and 1.3, chain to the root, name and IP.
 for v in tls1_2 tls1_3; do
 	ok "openssl s_client -$v verifies the chain and name" sh -c \
@@ -89,7 +110,7 @@ ks=$(grep -o 'ks=[^ ]*' "$T/s2" | cut -d= -f2)
 ok "kickstart with the node token" C -f -o "$T/ks" "$ks"
 check "kickstart is rendered for demo-1" grep -q "hostname=demo-1" "$T/ks"
 check "kickstart carries the node's management address" grep -q "ip=198.51.100.11" "$T/ks"
-# Forge by changing the last hex digit (to one it is not).
+# Forged: the last hex digit changed (to 0, or to 1 if it was 0).
 case $ks in *0) forged=${ks%?}1 ;; *) forged=${ks%?}0 ;; esac
 check "kickstart refused with a forged token" [ "$(status "$forged")" = 403 ]
 ntoken=${ks##*/}
