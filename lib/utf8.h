@@ -16,4 +16,15 @@ size_t utf8_char(const unsigned char *s, unsigned long *cp);
 /** The first byte of @s that does not start a valid character, or NULL. */
 const char *utf8_invalid(const char *s);
 
+/**
+ * Copy @len bytes of @src into @out (@size > 0 bytes, NUL included) as
+ * valid UTF-8 without control characters (C0, DEL, C1): each byte of one,
+ * and each byte that is not part of a valid character, becomes \xNN.  The
+ * copy stops before a character or escape that does not fit whole.
+ */
+void utf8_clean(char *out, size_t size, const char *src, size_t len);
+
+/** utf8_clean() of the NUL-terminated @src. */
+void utf8_clean_str(char *out, size_t size, const char *src);
+
 #endif

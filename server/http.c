@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "utf8.h"
 
 /* After a refusal, body bytes read and dropped before hanging up. */
 #define HTTP_DISCARD_MAX (64ULL * 1024 * 1024)
@@ -122,15 +123,19 @@ void http_reply_error(struct http_req *r, unsigned int status,
 		      const char *fmt, ...)
 {
 	struct MHD_Response *resp;
-	char reason[512];
+	char raw[512], reason[512], path[256];
 	char *body;
 	json_t *json;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	log_info("%s %s %s -> %u: %s", r->client, r->method, r->path, status,
+	/* The reason may quote what the client sent: JSON needs UTF-8, and
+	 * logs and terminals no control bytes. */
+	utf8_clean_str(reason, sizeof(reason), raw);
+	utf8_clean_str(path, sizeof(path), r->path);
+	log_info("%s %s %s -> %u: %s", r->client, r->method, path, status,
 		 reason);
 	json = json_pack("{s:s, s:i}", "error", reason, "status", (int)status);
 	body = json ? json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) :

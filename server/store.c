@@ -611,51 +611,6 @@ int store_schema_version(struct store *st)
 
 /* ---- event text ------------------------------------------------------- */
 
-/*
- * Copy @len bytes of @src into @out (@size > 0 bytes, NUL included) as
- * valid UTF-8 without control characters: each byte of a control
- * character, and each byte that is not part of a valid character, is
- * written as \xNN.  The copy stops before the first character or escape
- * that does not fit whole, so a character is never split.
- */
-static void store_text_clean(char *out, size_t size, const char *src,
-			     size_t len)
-{
-	const unsigned char *s = (const unsigned char *)src;
-	size_t i = 0, o = 0, n;
-	unsigned long cp;
-
-	/* utf8_char() reads at most 3 bytes ahead and stops at a NUL; the
-	 * copy ends before it could look past @len (see the caller). */
-	while (i < len) {
-		n = utf8_char(s + i, &cp);
-		/* Control characters (C0, DEL, C1) are escaped too: terminals
-		 * act on them. */
-		if (n > 0 && !(cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))) {
-			if (n > size - 1 - o)
-				break;
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
-			continue;
-		}
-		if (n == 0)
-			n = 1;	/* one bad byte; decoding resumes after it */
-		if (4 * n > size - 1 - o)
-			break;
-		for (; n > 0; n--, i++, o += 4)
-			snprintf(out + o, 5, "\\x%02x", s[i]);
-	}
-	out[o] = '\0';
-}
-
-/* Clean the string @src into @out (see store_text_clean).  Reading 3
- * bytes past what fits is enough never to cut a character that would. */
-static void store_text_clean_str(char *out, size_t size, const char *src)
-{
-	store_text_clean(out, size, src, strnlen(src, size + 3));
-}
-
 /* ---- events ----------------------------------------------------------- */
 
 static enum store_event_class store_event_class(const char *kind)
@@ -685,9 +640,9 @@ static int store_event_insert(struct store *st, long long ts,
 	sqlite3_stmt *s = st->stmt[STMT_EVENT_ADD];
 	int rc;
 
-	store_text_clean_str(k, sizeof(k), kind);
-	store_text_clean_str(sub, sizeof(sub), subject);
-	store_text_clean_str(det, sizeof(det), detail);
+	utf8_clean_str(k, sizeof(k), kind);
+	utf8_clean_str(sub, sizeof(sub), subject);
+	utf8_clean_str(det, sizeof(det), detail);
 	rc = store_write(st, STMT_EVENT_ADD,
 			 sqlite3_bind_int64(s, 1, ts) ||
 				 store_bind_text(s, 2, k) ||
@@ -879,7 +834,7 @@ static void store_col_event_text(sqlite3_stmt *s, int col, char *buf,
 	const char *text = (const char *)sqlite3_column_text(s, col);
 	int len = sqlite3_column_bytes(s, col);
 
-	store_text_clean(buf, size, text ? text : "",
+	utf8_clean(buf, size, text ? text : "",
 			 text && len > 0 ? (size_t)len : 0);
 }
 

@@ -177,6 +177,13 @@ check "with a JSON reason" grep -q '"error": "mac must be a MAC' "$T/.body"
 check "bad UUID: 400" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01&uuid=x")" = 400 ]
 check "unknown parameter: 400" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01&evil=1")" = 400 ]
 check "no such endpoint: 404" [ "$(status "$BASE/nope")" = 404 ]
+# A reason that quotes what the client sent stays JSON, and the log gets
+# no raw control bytes.
+check "an unknown action with odd bytes: 404" [ "$(status "$BASE/api/v1/nodes/demo-1/%1b%5b2J%ff" -X POST)" = 404 ]
+check "with a JSON reason" jq -e '.error | startswith("unknown node action")' "$T/.body"
+check "the bytes escaped in it" grep -qF '\\x1b[2J\\xff' "$T/.body"
+check "the log line has them escaped" grep -qF 'nodes/demo-1/\x1b[2J\xff' "$SITE/serve.log"
+check "and no raw escape byte" [ "$(tr -cd '\033' <"$SITE/serve.log" | wc -c)" = 0 ]
 check "wrong method: 405" [ "$(status "$BASE/boot/stage2.ipxe" -X DELETE)" = 405 ]
 { printf 'X-Big: '; head -c 200000 /dev/zero | tr '\0' a; echo; } >"$T/bighdr"
 s=$(status "$BASE/healthz" -H @"$T/bighdr")
