@@ -62,7 +62,7 @@ void utf8_clean(char *out, size_t size, const char *src, size_t len)
 		n = utf8_char(s + i, &cp);
 		/* Control characters (C0, DEL, C1) are escaped too: terminals
 		 * act on them. */
-		if (n > 0 && !(cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))) {
+		if (n > 0 && !utf8_is_control(cp)) {
 			if (n > size - 1 - o)
 				break;
 			memcpy(out + o, s + i, n);

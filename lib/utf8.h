@@ -13,6 +13,13 @@
  */
 size_t utf8_char(const unsigned char *s, unsigned long *cp);
 
+/** Whether @cp is a control character: C0, DEL or C1 (terminals act on
+ * them; logs and labels must not carry them). */
+static inline int utf8_is_control(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
 /** The first byte of @s that does not start a valid character, or NULL. */
 const char *utf8_invalid(const char *s);
 

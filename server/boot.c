@@ -522,8 +522,7 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 		memcpy(sn.serial, id->serial, sizeof(sn.serial));
 		sn.state = NODE_DISCOVERED;
 		if (store_node_discover(r->srv->store, &sn,
-					cfg->max_discovered) == 1 &&
-		    store_node_get(r->srv->store, sn.id, &sn) != 0)
+					cfg->max_discovered) == -ENOSPC)
 			boot_discover_full(r, cfg->max_discovered);
 		return boot_render_discover(r->gen, base, !r->plain, out);
 	}

@@ -381,8 +381,9 @@ static int config_cidr_valid(const char *s)
 
 int config_pod_boot_allowed(const struct config_pod *p, const char *client)
 {
-	unsigned char want[16], have[16], masked[16];
-	int family, fam, prefix;
+	const struct config_cidr *net;
+	unsigned char have[16], masked[16];
+	int family;
 	size_t i;
 
 	if (!p->n_boot_from)
@@ -402,12 +403,12 @@ int config_pod_boot_allowed(const struct config_pod *p, const char *client)
 		return 0;
 	}
 	for (i = 0; i < p->n_boot_from; i++) {
-		if (config_cidr_parse(p->boot_from[i], want, &fam, &prefix) != 0 ||
-		    fam != family)
+		net = &p->boot_nets[i];
+		if (net->family != family)
 			continue;
 		memcpy(masked, have, sizeof(masked));
-		config_cidr_mask(masked, family, prefix);
-		if (memcmp(masked, want, family == AF_INET ? 4 : 16) == 0)
+		config_cidr_mask(masked, family, net->prefix);
+		if (memcmp(masked, net->addr, family == AF_INET ? 4 : 16) == 0)
 			return 1;
 	}
 	return 0;
@@ -1078,15 +1079,24 @@ static int config_key_boot_from(struct config_ctx *ctx,
 				const struct config_key *key, void *field)
 {
 	struct config_pod *pod = field;
+	struct config_cidr *net;
+	size_t i;
+	int rc;
 
 	if (!s)
 		return 0;
-	return config_string_array(ctx, s, key, (char *)pod->boot_from,
-				   sizeof(pod->boot_from[0]),
-				   CONFIG_BOOT_FROM_MAX, config_cidr_valid,
-				   "a network without host bits (expected "
-				   "ADDRESS/PREFIX such as 192.0.2.0/24)",
-				   &pod->n_boot_from);
+	rc = config_string_array(ctx, s, key, (char *)pod->boot_from,
+				 sizeof(pod->boot_from[0]), CONFIG_BOOT_FROM_MAX,
+				 config_cidr_valid,
+				 "a network without host bits (expected "
+				 "ADDRESS/PREFIX such as 192.0.2.0/24)",
+				 &pod->n_boot_from);
+	for (i = 0; rc == 0 && i < pod->n_boot_from; i++) {
+		net = &pod->boot_nets[i];	/* valid: checked above */
+		config_cidr_parse(pod->boot_from[i], net->addr, &net->family,
+				  &net->prefix);
+	}
+	return rc;
 }
 
 static int config_key_scopes(struct config_ctx *ctx,

@@ -24,6 +24,13 @@ struct config_net {
 
 #define CONFIG_BOOT_FROM_MAX 16
 
+/* A network, host bits clear. */
+struct config_cidr {
+	unsigned char addr[16];
+	int family;			/* AF_INET or AF_INET6 */
+	int prefix;
+};
+
 struct config_pod {
 	char name[CONFIG_NAME_MAX];
 	char site[128];
@@ -31,8 +38,10 @@ struct config_pod {
 	struct config_net prov;		/* boot traffic */
 	struct config_net mgmt;		/* the installed OS */
 	int allow_unverified;		/* may boot over plain HTTP (tests) */
-	/* Networks its machines' boot requests may come from; none: any. */
+	/* Networks its machines' boot requests may come from; none: any.
+	 * As written, and parsed once at load for the per-request check. */
 	char boot_from[CONFIG_BOOT_FROM_MAX][64];
+	struct config_cidr boot_nets[CONFIG_BOOT_FROM_MAX];
 	size_t n_boot_from;
 };
 

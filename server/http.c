@@ -152,7 +152,7 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	/* Coalesced per client, so that a flood is counted, not stored. */
 	if (status == 401 || status == 403)
 		store_refusal_add(r->srv->store, r->client, "%s %s: %u %s",
-				  r->method, r->path, status, reason);
+				  r->method, path, status, reason);
 }
 
 void http_body_refuse(struct http_req *r, unsigned int status,

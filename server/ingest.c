@@ -491,7 +491,7 @@ static const char *ingest_value_refusal(const char *v)
 		n = utf8_char(p, &cp);
 		if (n == 0)
 			return "is not valid UTF-8";
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		if (utf8_is_control(cp))
 			return "contains a control character";
 		if (cp == '"' || cp == '\\')
 			return "contains '\"' or '\\'";

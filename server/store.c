@@ -963,6 +963,12 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 	    !FIELD_OK(n->uuid) || !FIELD_OK(n->serial) || !FIELD_OK(n->pod))
 		return -EINVAL;
 	pthread_mutex_lock(&st->lock);
+	/* Bounded inserts (discovery) look first: a machine asking again is
+	 * the common case, and needs no count of the others. */
+	if (cap && store_node_read(st, n->id, &(struct store_node){ 0 }) == 0) {
+		pthread_mutex_unlock(&st->lock);
+		return 1;
+	}
 	rc = store_write(st, which,
 			 store_bind_text(s, 1, n->id) ||
 				 store_bind_text(s, 2, n->mac) ||
@@ -974,7 +980,7 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 						    (long long)time(NULL)) ||
 				 (cap && sqlite3_bind_int64(s, 8, cap)));
 	if (rc == 0 && cap && sqlite3_changes(st->db) == 0)
-		rc = 1;		/* there already, or the bound is reached */
+		rc = -ENOSPC;	/* the bound is reached */
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -1514,6 +1520,13 @@ static int store_assign_step(struct store *st, const char *sql,
 	return rc;
 }
 
+/* Lock and open an assignment transaction; store_assign_end() closes it. */
+static int store_assign_begin(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	return store_begin(st);
+}
+
 /* Commit or roll back the open transaction by @rc; unlock; @rc. */
 static int store_assign_end(struct store *st, int rc)
 {
@@ -1529,8 +1542,7 @@ int store_assign_add(struct store *st, const struct store_assignment *a)
 {
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	rc = store_begin(st);
+	rc = store_assign_begin(st);
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "INSERT INTO assignments (hostname, mac, "
@@ -1559,8 +1571,7 @@ int store_assign_remove(struct store *st, const char *hostname,
 	memset(&key, 0, sizeof(key));
 	memset(&found, 0, sizeof(found));
 	snprintf(key.hostname, sizeof(key.hostname), "%s", hostname);
-	pthread_mutex_lock(&st->lock);
-	rc = store_begin(st);
+	rc = store_assign_begin(st);
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "SELECT mac, hostname, pod, profile, "

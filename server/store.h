@@ -87,7 +87,8 @@ int store_node_ensure(struct store *st, const struct store_node *n);
 /**
  * Record an unknown machine as DISCOVERED, unless @max machines already
  * are (a flood of made-up MACs must not fill the disk).  0 if recorded
- * now; 1 if not (recorded before, or the bound is reached).
+ * now; 1 if recorded before; -ENOSPC if not recorded: the bound is
+ * reached.
  */
 int store_node_discover(struct store *st, const struct store_node *n,
 			unsigned int max);

@@ -485,7 +485,7 @@ static void test_discover_bound(void)
 	test_node(&n, "mac-525400000012", "", "52:54:00:00:00:12");
 	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 0);
 	test_node(&n, "mac-525400000013", "", "52:54:00:00:00:13");
-	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), 1);	/* full */
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 2), -ENOSPC);	/* full */
 	CU_ASSERT_EQUAL(store_node_get(st, "mac-525400000013", &n), -ENOENT);
 	CU_ASSERT_EQUAL(store_node_get(st, "mac-525400000012", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_DISCOVERED);
