@@ -82,13 +82,21 @@ unit: all asan
 integration: all asan
 	PODBOOT=$(abspath build/asan/podboot) \
 	PODBOOT_FAST=$(abspath $(PODBOOT)) test/integration/run
-	firmware/selftest
+	test/integration/run $(abspath firmware/selftest)
 
 # Installs what is missing, builds both flavours, runs every test.
 check: deps
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) mutants-fast
 	$(MAKE) e2e
+
+# Mutation testing (test/mutations/README.md): every mutant must be killed.
+.PHONY: mutants mutants-fast
+mutants: all
+	scripts/mutants
+mutants-fast: all
+	scripts/mutants --fast
 
 # A machine in QEMU installs over the network (test/e2e/boot.sh).
 .PHONY: e2e

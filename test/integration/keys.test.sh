@@ -10,6 +10,7 @@ for algo in rsa ecdsa; do
 	want=$(openssl x509 -in "$K/root.crt" -noout -fingerprint -sha256 |
 		sed 's/.*=//; s/://g' | tr A-F a-f)
 	check "$algo: printed fingerprint is openssl's" [ "$fpr" = "$want" ]
+	eval "fpr_$algo=\$fpr"
 	ok "$algo: openssl: server certificate is valid for sslserver" \
 		openssl verify -CAfile "$K/root.crt" -purpose sslserver \
 		"$K/server.crt"
@@ -46,9 +47,24 @@ check "ecdsa keys are P-256" grep -q "NIST CURVE: P-256" "$T/srv.txt"
 
 refused "no overwrite without --force" "never replaced without --force" \
 	"$PODBOOT" keys init --dir "$T/rsa" --server-name boot.example.net
+before=$(sha256sum "$T/rsa/root.crt" "$T/rsa/root.key" "$T/rsa/codesign.crt" \
+	"$T/rsa/codesign.key" "$T/rsa/server.crt" "$T/rsa/server.key")
 ok "--force replaces the keys" "$PODBOOT" keys init --dir "$T/rsa" \
 	--server-name boot.example.net --force
-check "new root after --force" [ "$(sed -n 's/^root CA SHA-256 fingerprint: //p' "$OUT")" != "$fpr" ]
+# The RSA site's own fingerprint, printed and on disk (openssl), must change.
+fpr=$(sed -n 's/^root CA SHA-256 fingerprint: //p' "$OUT")
+want=$(openssl x509 -in "$T/rsa/root.crt" -noout -fingerprint -sha256 |
+	sed 's/.*=//; s/://g' | tr A-F a-f)
+check "--force: the printed fingerprint is the new root.crt's (openssl)" \
+	[ -n "$fpr" -a "$fpr" = "$want" ]
+check "--force: a new root, not the RSA site's old one" \
+	[ -n "$want" -a "$want" != "$fpr_rsa" ]
+for f in root.crt root.key codesign.crt codesign.key server.crt server.key; do
+	check "--force: $f rewritten" sh -c "! printf '%s\n' \"$before\" |
+		grep -q \"^\$(sha256sum '$T/rsa/$f' | cut -d' ' -f1) \""
+done
+ok "--force: the new server certificate chains to the new root" \
+	openssl verify -CAfile "$T/rsa/root.crt" -purpose sslserver "$T/rsa/server.crt"
 refused "a bad server name is refused" "neither a DNS name" \
 	"$PODBOOT" keys init --dir "$T/bad" --server-name "bad name!"
 check "nothing written for a bad name" [ ! -e "$T/bad/root.key" ]

@@ -59,6 +59,28 @@ check() {
 	_report $? "$desc"
 }
 
+# wait_for SECONDS CMD...: poll CMD (every 0.1 s) until it succeeds or
+# SECONDS pass; its status is CMD's last.  Waits for an event, never
+# decides by the clock: a slow machine only makes it poll longer.
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# skip DESC: a leg that cannot run here.  Outside CI it is reported and
+# counted as neither pass nor fail; in CI (CI=true) every leg must run,
+# so a skip is a failure.
+skip() {
+	if [ "${CI:-}" = true ]; then
+		FAIL=$((FAIL + 1)); echo "FAIL - skipped in CI: $1"
+	else
+		echo "skip - $1"
+	fi
+}
+
 # Called last by every test file: hands the counts to the runner.
 finish() {
 	echo "$PASS $FAIL" >"${RESULTS:-/dev/null}"

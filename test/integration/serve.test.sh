@@ -119,11 +119,24 @@ check "installed with another node's token: 401" [ "$(status "$BASE/api/v1/nodes
 check "installed with the node token" [ "$(status "$BASE/api/v1/nodes/demo-1/installed" -X POST -H "Authorization: Bearer $ntoken")" = 200 ]
 C -f -o "$T/s3" "$BASE/boot/stage2.ipxe?$Q"
 C -f -o "$T/s3.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
-check "installed node gets local boot" grep -q "sanboot --no-describe --drive 0x80" "$T/s3"
+# The local-boot script exactly (the install script also has a sanboot
+# line, as its fallback): no kernel, no kickstart, no token.
+printf '%s\n' '#!ipxe' '# podboot stage2: no install is pending for this machine' \
+	'echo podboot: no install pending for this machine; booting the local disk' \
+	'iseq ${platform} efi && exit 1 || sanboot --no-describe --drive 0x80 || exit 1' \
+	>"$T/local.ipxe"
+check "installed node gets the local-boot script, exactly" cmp -s "$T/local.ipxe" "$T/s3"
+check "with no kickstart and no node token in it" sh -c \
+	"! grep -q -e 'ks=' -e '$ntoken' '$T/s3'"
 check "and no installer" sh -c "! grep -q '^kernel' '$T/s3'"
 ok "local-boot script is signed too" "$PODBOOT" verify "$T/s3" "$T/s3.sig" --root "$ROOT"
 ok "local-boot script passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/s3"
 check "kickstart of an installed node refused" [ "$(status "$ks")" = 409 ]
+check "with a reason that says re-arm" grep -q 're-arm it to install again' "$T/.body"
+check "HEAD of the kickstart of an installed node: 409 too (api.md)" \
+	[ "$(status "$ks" -I)" = 409 ]
+check "control: the node is still installed after the HEAD" sh -c "curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' $BASE/api/v1/nodes/demo-1 | grep -q '\"state\": \"installed\"'"
 check "rearm needs a token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST)" = 401 ]
 check "rearm with the CI token is refused (scope)" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
 check "rearm with the operator token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" -X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
@@ -134,7 +147,7 @@ check "the old node token is dead" [ "$(status "$ks")" = 403 ]
 
 # Unknown machines: policy ignore gives local boot, signed.
 C -f -o "$T/u" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:00:99"
-check "unknown machine gets local boot" grep -q sanboot "$T/u"
+check "unknown machine gets the local-boot script, exactly" cmp -s "$T/local.ipxe" "$T/u"
 
 # Uploads: scope, names, size; published atomically and signed.
 head -c 3000000 /dev/urandom >"$T/img"

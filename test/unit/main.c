@@ -79,9 +79,14 @@ int unit_add_suite(const char *name, CU_InitializeFunc init,
 	return CU_register_suites(suites);
 }
 
-int main(void)
+/*
+ * unit-tests [SUITE]: every suite, or only the one named (a mutant's
+ * test names the suite that guards its module).
+ */
+int main(int argc, char **argv)
 {
 	unsigned int failed;
+	CU_pSuite suite = NULL;
 	size_t i;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -92,8 +97,23 @@ int main(void)
 				CU_get_error_msg());
 			return 2;
 		}
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [SUITE]\n", argv[0]);
+		return 2;
+	}
+	if (argc == 2) {
+		suite = CU_get_suite(argv[1]);
+		if (!suite) {
+			fprintf(stderr, "no suite named '%s'\n", argv[1]);
+			CU_cleanup_registry();
+			return 2;
+		}
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
+	if (suite)
+		CU_basic_run_suite(suite);
+	else
+		CU_basic_run_tests();
 	failed = CU_get_number_of_failures() +
 		 CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
