@@ -833,13 +833,18 @@ static void api_healthz(struct http_req *r)
 		return;
 	}
 	api_finish(r, 0,
-		   json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok",
-			     "uptime_s",
+		   json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}}",
+			     "status", "ok", "uptime_s",
 			     (json_int_t)(now > r->srv->started ?
 						  now - r->srv->started : 0),
 			     "configuration", (json_int_t)r->gen->number,
 			     "nodes", (json_int_t)cfg->n_nodes, "boot_cache",
-			     (json_int_t)boot_cache_size(r->srv->boot)),
+			     (json_int_t)boot_cache_size(r->srv->boot),
+			     "precompute", "configuration",
+			     (json_int_t)atomic_load(&r->srv->pre_gen),
+			     "ready",
+			     (json_int_t)atomic_load(&r->srv->pre_ready),
+			     "running", atomic_load(&r->srv->pre_busy)),
 		   NULL);
 }
 

@@ -659,6 +659,7 @@ static void *boot_precompute_part(void *arg)
 			      &der_len) == 0) {
 			free(der);
 			part->done++;
+			atomic_fetch_add(&p->srv->pre_ready, 1);
 		}
 	}
 	free(out);
@@ -700,6 +701,7 @@ static void *boot_precompute_thread(void *arg)
 		done += parts[i].done;
 	}
 	log_info("stage2 signatures ready for %zu armed nodes", done);
+	atomic_store(&p->srv->pre_busy, 0);
 	server_gen_put(p->gen);
 	free(p);
 	return NULL;
@@ -725,8 +727,12 @@ void boot_precompute(struct server *srv, struct server_gen *gen)
 	p->srv = srv;
 	p->gen = gen;
 	atomic_fetch_add(&gen->refs, 1);
+	atomic_store(&srv->pre_gen, gen->number);
+	atomic_store(&srv->pre_ready, 0);
+	atomic_store(&srv->pre_busy, 1);
 	if (pthread_create(&srv->pre_thread, NULL, boot_precompute_thread,
 			   p) != 0) {
+		atomic_store(&srv->pre_busy, 0);
 		server_gen_put(gen);
 		free(p);
 		return;

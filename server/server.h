@@ -48,6 +48,10 @@ struct server {
 	pthread_t pre_thread;		/* boot_precompute's worker */
 	int pre_running;
 	atomic_int pre_stop;		/* asks the worker to stop early */
+	/* The latest precompute, as /healthz shows it. */
+	atomic_uint pre_gen;		/* the configuration it signs for */
+	atomic_uint pre_ready;		/* armed nodes' signatures ready */
+	atomic_int pre_busy;		/* 1 while it runs */
 	struct server_stats stats;
 };
 

@@ -60,34 +60,57 @@ ok "control: the same client gets TLS 1.2" sh -c "echo | openssl s_client \
 	-tls1_2 -cipher DEFAULT@SECLEVEL=0 -connect 127.0.0.1:$PORT 2>&1 |
 	grep -q 'Cipher is [^(]'"
 
-# Slow clients: a connection that never finishes its request is closed.
-start=$(date +%s)
-( printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n'; sleep 8 ) |
-	openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1 &
+# health JQ: a field of /healthz.
+health() { C -f "$BASE/healthz" | jq -r "$1"; }
+# at_gen N: the server serves configuration N (after a reload).
+at_gen() { [ "$(health .configuration)" = "$1" ]; }
+# conns: established TCP connections to the server's port.
+conns() { ss -Htn state established "( sport = :$PORT )" | wc -l; }
+# slow_client: a TLS client that sends half a request and then nothing
+# for 60 s; its pid in $!, its feeder's (the sleep) appended to $T/feeders.
+slow_client() {
+	( echo "$BASHPID" >>"$T/feeders"
+	  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n'; exec sleep 60 2>/dev/null ) |
+		openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1 &
+}
+# feeders_stop: end the slow clients' feeders, by their pids.
+feeders_stop() {
+	[ -f "$T/feeders" ] && kill $(cat "$T/feeders") 2>/dev/null
+	rm -f "$T/feeders"
+}
+
+# Slow clients: a connection that never finishes its request is closed
+# by the 2 s timeout, long before the client itself would give up (60 s).
+slow_client
 slow=$!
-sleep 4
-check "a slow client is dropped by the timeout" sh -c "! kill -0 $slow 2>/dev/null"
+check "a slow client connects" wait_for 20 sh -c "[ \$(ss -Htn state established '( sport = :$PORT )' | wc -l) -ge 1 ]"
+start=$SECONDS
+check "a slow client is dropped by the timeout" wait_for 30 sh -c "! kill -0 $slow 2>/dev/null"
+check "by the server, well before the client's own 60 s ($((SECONDS - start)) s)" \
+	[ $((SECONDS - start)) -lt 30 ]
 kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
+feeders_stop
 
 # Too many connections: the limit holds while idle clients hold their
 # slots (the timeout is raised by a reload so that none expires), and
 # serving resumes when they go.
 sed -i 's/timeout_s = 2;/timeout_s = 60;/' "$SITE/podboot.conf"
+g=$(health .configuration)
 kill -HUP "$SERVER_PID"
-sleep 1
+check "the reload (timeout 60 s) is done" wait_for 30 at_gen $((g + 1))
 pids=
-for i in 1 2 3 4 5 6; do
-	( sleep 60 ) | openssl s_client -quiet -connect 127.0.0.1:$PORT \
-		>/dev/null 2>&1 &
+for i in 1 2 3 4 5; do
+	slow_client
 	pids="$pids $!"
 done
-sleep 1
+check "four idle clients hold the four slots" wait_for 20 sh -c \
+	"[ \$(ss -Htn state established '( sport = :$PORT )' | wc -l) -ge 4 ]"
 s=$(curl -s --cacert "$ROOT" -m 3 -o /dev/null -w '%{http_code}' "$BASE/healthz")
 check "beyond max_connections a client is turned away ($s)" [ "$s" = 000 ]
 for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-pkill -P $$ sleep 2>/dev/null
-check "once the idle clients leave, serving resumes" \
-	[ "$(status "$BASE/healthz")" = 200 ]
+feeders_stop
+check "once the idle clients leave, serving resumes" wait_for 20 \
+	sh -c "[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/healthz')\" = 200 ]"
 
 # A new TLS certificate under the same root, swapped in by SIGHUP.
 K=$SITE/keys
@@ -98,21 +121,29 @@ openssl x509 -req -in "$T/new.csr" -CA "$K/root.crt" -CAkey "$K/root.key" \
 	-set_serial 0x5eed -days 30 -extfile "$T/ext" -out "$T/new.crt" 2>/dev/null
 cat "$T/new.crt" "$K/root.crt" >"$K/server-chain.crt"
 cp "$T/new.key" "$K/server.key"
-old_pid=$SERVER_PID
+g=$(health .configuration)
+up=$(health .uptime_s)
+listening=$(grep -c 'serving .* on https://' "$SITE/serve.log")
 kill -HUP "$SERVER_PID"
-sleep 1
+check "the reload is done" wait_for 30 at_gen $((g + 1))
 ok "after SIGHUP the server presents the new certificate" sh -c \
 	"echo | openssl s_client -connect 127.0.0.1:$PORT -CAfile '$ROOT' 2>/dev/null |
 	 openssl x509 -noout -serial | grep -qi 'serial=5EED'"
-check "without a restart" [ "$SERVER_PID" = "$old_pid" ] && kill -0 "$SERVER_PID"
+# The same process (alive, ours) kept running: its uptime did not start
+# over, and it did not start listening anew.
+check "without a restart: the process we started still runs" kill -0 "$SERVER_PID"
+check "without a restart: its uptime went on ($up s before)" \
+	[ "$(health .uptime_s)" -ge "$up" ]
+check "without a restart: no second start-up in the log" \
+	[ "$(grep -c 'serving .* on https://' "$SITE/serve.log")" = "$listening" ]
 check "and still verified by curl" [ "$(status "$BASE/healthz")" = 200 ]
 cp "$T/new.crt" "$T/mismatch.crt"
 openssl req -new -newkey rsa:2048 -nodes -keyout "$K/server.key" \
 	-subj "/CN=x" -out /dev/null 2>/dev/null
 kill -HUP "$SERVER_PID"
-sleep 1
-check "a key that does not match is refused at reload" \
+check "a key that does not match is refused at reload" wait_for 30 \
 	grep -q "reload refused" "$SITE/serve.log"
+check "and the configuration is unchanged" at_gen $((g + 1))
 check "and the old certificate keeps serving" [ "$(status "$BASE/healthz")" = 200 ]
 server_stop TERM
 finish

@@ -34,8 +34,15 @@ for i in 1 77 150 299 $N; do
 		--signer podboot-codesign >/dev/null 2>&1 || bad=1
 done
 check "samples are each machine's own script, correctly signed" [ "$bad" = 0 ]
-distinct=$(cat "$T"/s[0-9]* 2>/dev/null | grep -c '^# podboot stage2 for storm-')
+# Distinct by content, and each names its own machine: 300 copies of one
+# script would pass neither.
+distinct=$(for i in $(seq 1 $N); do sha256sum <"$T/s$i"; done | sort -u | wc -l)
 check "every script is distinct ($distinct)" [ "$distinct" = "$N" ]
+own=0
+for i in $(seq 1 $N); do grep -q "^# podboot stage2 for storm-$i " "$T/s$i" && own=$((own + 1)); done
+check "every script is its own machine's ($own)" [ "$own" = "$N" ]
+distinct=$(for i in $(seq 1 $N); do sha256sum <"$T/s$i.sig"; done | sort -u | wc -l)
+check "and so is every signature ($distinct)" [ "$distinct" = "$N" ]
 
 # Rotating the code-signing key while the start-up precompute still signs
 # with the old one: after the reload no stage2 carries the retired key.
@@ -47,15 +54,36 @@ has_serial() {
 }
 check "control: the old signer's serial is found in a signature it made" \
 	has_serial "$T/s1.sig"
-reloads() { grep -c 'reloaded .*configuration' "$SITE/serve.log"; }
-r0=$(reloads)
+# health JQ: a field of /healthz.
+health() { C -f "$BASE/healthz" | jq -r "$1"; }
+# at_gen N: the server serves configuration N (after a reload).
+at_gen() { [ "$(health .configuration)" = "$1" ]; }
+# refusals_logged: how many reloads were refused so far.
+refusals_logged() { grep -c 'reload refused' "$SITE/serve.log"; }
+g0=$(health .configuration)
+# The rotated key is made beforehand in a copy (key generation takes
+# long), then swapped in by rename while the precompute still runs.
+cp -a "$SITE/keys" "$T/keys.next"
+ok "rotate-codesign (in a copy of the key directory)" \
+	"$PODBOOT_FAST" keys rotate-codesign --dir "$T/keys.next"
 kill -HUP "$SERVER_PID"
-sleep 0.3
-ok "rotate-codesign while the precompute runs" \
-	"$PODBOOT_FAST" keys rotate-codesign --dir "$SITE/keys"
+check "the first reload is done" wait_for 30 \
+	sh -c "[ \"\$(curl -fsS --cacert '$ROOT' '$BASE/healthz' | jq .configuration)\" = $((g0 + 1)) ]"
+mkdir -p "$SITE/keys/retired"
+mv "$T/keys.next/retired/"* "$SITE/keys/retired/"
+mv "$T/keys.next/codesign.key" "$SITE/keys/codesign.key"
+mv "$T/keys.next/codesign.crt" "$SITE/keys/codesign.crt"
+# The race under test must really happen: the precompute of the first
+# reload (old key) was still running after the new key was in place.
+C -f -o "$T/pre.json" "$BASE/healthz"
+check "the precompute was still running at the rotation ($(jq -c .precompute "$T/pre.json"))" \
+	jq -e ".precompute.configuration == $((g0 + 1)) and .precompute.running and
+		.precompute.ready < $N" "$T/pre.json"
 kill -HUP "$SERVER_PID"
-for _ in $(seq 1 100); do [ "$(reloads)" -ge $((r0 + 2)) ] && break; sleep 0.1; done
-check "both reloads done" [ "$(reloads)" -ge $((r0 + 2)) ]
+check "the second reload is done" wait_for 30 \
+	sh -c "[ \"\$(curl -fsS --cacert '$ROOT' '$BASE/healthz' | jq .configuration)\" = $((g0 + 2)) ]"
+check "and its precompute finishes, every armed node ready" wait_for 120 \
+	sh -c "curl -fsS --cacert '$ROOT' '$BASE/healthz' | jq -e '.precompute.configuration == $((g0 + 2)) and (.precompute.running | not) and .precompute.ready >= $N'"
 for i in $(seq 1 $N); do
 	printf 'url = "%s/boot/stage2.ipxe.sig?mac=52:54:01:00:%02x:%02x"\noutput = "%s/r%d.sig"\n' \
 		"$BASE" $((i / 256)) $((i % 256)) "$T" "$i"
@@ -78,22 +106,26 @@ check "still serving" [ "$(status "$BASE/healthz")" = 200 ]
 # SIGHUP: a new node appears without a restart; the listener stays.
 sed -i 's/^nodes = (/nodes = (\n  { mac = "52:54:02:00:00:01"; hostname = "late-1"; pod = "demo"; },/' \
 	"$SITE/podboot.conf"
+g=$(health .configuration)
 kill -HUP "$SERVER_PID"
-sleep 1
+check "the reload is done" wait_for 30 at_gen $((g + 1))
 C -f -o "$T/late" "$BASE/boot/stage2.ipxe?mac=52:54:02:00:00:01"
 check "after SIGHUP the new node installs" grep -q "late-1" "$T/late"
 check "same process" kill -0 "$SERVER_PID"
 sed -i 's/^server = {/server = { bogus = 1;/' "$SITE/podboot.conf"
+g=$(health .configuration); nref=$(refusals_logged)
 kill -HUP "$SERVER_PID"
-sleep 1
+check "the broken reload is refused (logged)" wait_for 30 sh -c "[ \$(grep -c 'reload refused' '$SITE/serve.log') -gt $nref ]"
+check "and the configuration is unchanged" at_gen "$g"
 check "a broken reload is refused and the old configuration serves" \
 	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:02:00:00:01")" = 200 ]
 check "the refusal is logged with the line" grep -q "podboot.conf:[0-9]*:" "$SITE/serve.log"
 # Unknown machines under policy "discover": recorded, told to wait.
 sed -i 's/^server = { bogus = 1;/server = {/; s/unknown = "ignore"/unknown = "discover"/' \
 	"$SITE/podboot.conf"
+g=$(health .configuration)
 kill -HUP "$SERVER_PID"
-sleep 1
+check "the reload is done" wait_for 30 at_gen $((g + 1))
 C -f -o "$T/disc" "$BASE/boot/stage2.ipxe?mac=02:00:00:00:0a:0b"
 C -f -o "$T/disc.sig" "$BASE/boot/stage2.ipxe.sig?mac=02:00:00:00:0a:0b"
 check "an unknown machine gets the signed wait-and-retry script" grep -q \
