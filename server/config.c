@@ -1521,6 +1521,21 @@ static int config_server_check(struct config_ctx *ctx,
 				   NULL, "%u is also server.port (expected "
 				   "another port, or 0 for none)",
 				   cfg->plain_port);
+	/* Plain boot scripts name the plain listener: by configuration,
+	 * never by what a request's Host header says. */
+	if (cfg->plain_port && !cfg->plain_base_url[0])
+		return config_fail(ctx, config_setting_get_member(
+					   g, "plain_port"), NULL,
+				   "%u needs server.plain_base_url (the plain "
+				   "listener's URL, such as "
+				   "\"http://boot.example.net:8080\")",
+				   cfg->plain_port);
+	if (cfg->plain_base_url[0] &&
+	    strncmp(cfg->plain_base_url, "http://", 7) != 0)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "plain_base_url"), NULL,
+				   "\"%s\" is not an http:// URL",
+				   cfg->plain_base_url);
 	return 0;
 }
 
@@ -1751,6 +1766,9 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "plain_port", .parse = config_key_uint,
 	  .off = offsetof(struct config, plain_port),
 	  .min = 0, .max = 65535, .def = 0 },
+	{ .name = "plain_base_url", .parse = config_key_url,
+	  CONFIG_FIELD(struct config, plain_base_url),
+	  .expect = "a URL such as \"http://boot.example.net:8080\"" },
 	{ .name = "plain_allow_nonlocal", .parse = config_key_bool,
 	  .off = offsetof(struct config, plain_allow_nonlocal), .def = 0 },
 	{ .name = "limits", .parse = config_key_group, .off = 0,

@@ -121,6 +121,7 @@ struct config {
 	char data_dir[PATH_MAX];
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;
+	char plain_base_url[256];	/* http://host:port: the plain URLs */
 	int plain_allow_nonlocal;
 	/* limits */
 	unsigned long long max_upload;	/* bytes */
