@@ -15,6 +15,7 @@
 #include "error.h"
 #include "http.h"
 #include "log.h"
+#include "redact.h"
 #include "routes.h"
 #include "utf8.h"
 
@@ -137,6 +138,9 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	 * logs and terminals no control bytes. */
 	utf8_clean_str(reason, sizeof(reason), raw);
 	utf8_clean_str(path, sizeof(path), r->path);
+	/* Nor a secret in the reply (the log and the audit trail redact
+	 * what reaches them themselves: a refused /ks/TOKEN is safe). */
+	redact_secrets(reason);
 	log_info("%s %s %s -> %u: %s", r->client, r->method, path, status,
 		 reason);
 	json = json_pack("{s:s, s:i}", "error", reason, "status", (int)status);

@@ -95,6 +95,31 @@ check "two machines get the same discovery script (nothing of theirs in it)" sh 
 	"curl -sf --cacert '$ROOT' '$BASE/boot/stage2.ipxe?mac=02:00:00:00:66:03&serial=OTHER' |
 	 cmp -s - '$T/disc'"
 
+# ---- item 3: node tokens never reach the log, the events or a reply -----
+TOK=${KSP#/ks/}
+HEX=${TOK#demo-2.}
+check "demo-2 reports installed with its token" \
+	[ "$(pget -X POST -H "Authorization: Bearer $TOK" "$P/api/v1/nodes/demo-2/installed")" = 200 ]
+check "its kickstart again: 409" [ "$(pget "$KS")" = 409 ]
+cat "$T/.body" >>"$T/replies-error.log"
+check "  the 409 reply has no token" sh -c "! grep -q '$HEX' '$T/.body'"
+check "a forged token: 403" [ "$(status "$BASE/ks/demo-1.$(openssl rand -hex 32)")" = 403 ]
+check "a token sent as a query argument: 400" \
+	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01&$TOK=1")" = 400 ]
+check "  and the reply quotes it redacted" sh -c \
+	"grep -q 'demo-2.REDACTED' '$T/.body' && ! grep -q '${HEX%????????????????????????????????}' '$T/.body'"
+TOK1=$(grep -o 'ks=[^ ]*' "$T/tls-s2" | sed 's|.*/ks/||')
+HEX1=${TOK1#demo-1.}
+check "demo-1's real token on the plain listener: 403" \
+	[ "$(pget "$P/ks/$TOK1")" = 403 ]
+cat "$T/.body" >>"$T/replies-error.log"
+C -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/events?limit=1000" >"$T/events.json"
+check "the events show the refused kickstart, redacted" \
+	jq -e '[.[] | select(.detail | test("/ks/demo-1\\.REDACTED: 403"))] | length >= 1' "$T/events.json"
+check "  and no token anywhere in them" sh -c "! grep -qE '$HEX|$HEX1' '$T/events.json'"
+check "the log shows it redacted" grep -q 'GET /ks/demo-2.REDACTED -> 409' "$SITE/serve.log"
+check "  and has no token of demo-1 or demo-2" sh -c "! grep -qE '$HEX|$HEX1' '$SITE/serve.log'"
+
 # ---- item 8: placeholder MACs are not machines --------------------------
 before=$(C -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/nodes?state=discovered" | jq length)
 for m in 00:00:00:00:00:00 ff:ff:ff:ff:ff:ff FF-FF-FF-FF-FF-FF 000000000000; do
