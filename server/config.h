@@ -186,6 +186,15 @@ int config_add_node(struct config *cfg, const char *hostname,
  */
 int config_pod_boot_allowed(const struct config_pod *p, const char *client);
 
+/**
+ * Whether @client may push metrics with a node token of pod @p: from the
+ * pod's boot_from networks or its management network (where the installed
+ * OS speaks from); always when the pod names no boot_from networks.
+ * Pushes that come through a relay (batches, under a relay token) are not
+ * asked about: the relay token is their credential.
+ */
+int config_pod_push_allowed(const struct config_pod *p, const char *client);
+
 /** Free a configuration; NULL is fine. */
 void config_free(struct config *cfg);
 
