@@ -2,7 +2,6 @@
  * audit event or sent back in an error reply: the one place that does it. */
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "redact.h"
 
@@ -20,22 +19,18 @@ static size_t redact_hex_run(const char *s)
 }
 
 /*
- * Length of the secret's prefix at @s that stays ("pbt_", ".", "Bearer "),
- * with the secret's own length in *@len; 0 if no secret starts at @s.
+ * Length of the secret's prefix at @s that stays ("pbt_" or "."), with
+ * the secret's own length in *@len; 0 if no secret starts at @s.
  */
 static size_t redact_match(const char *s, size_t *len)
 {
-	size_t keep = 0;
+	size_t keep;
 
 	if (strncmp(s, "pbt_", 4) == 0)
 		keep = 4;
 	else if (*s == '.')
 		keep = 1;
-	else if (strncasecmp(s, "Bearer ", 7) == 0) {
-		*len = strcspn(s + 7, " \t\r\n\"',;");
-		return *len ? 7 : 0;
-	}
-	if (!keep)
+	else
 		return 0;
 	*len = redact_hex_run(s + keep);
 	return *len >= REDACT_HEX_MIN ? keep : 0;
@@ -52,23 +47,16 @@ size_t redact_secrets(char *s)
 		return 0;
 	while (*r) {
 		keep = redact_match(r, &len);
-		/* The mark is never longer than what it replaces when that is
-		 * hex (32 digits or more); after "Bearer " keep it so too. */
-		if (keep && len >= sizeof(mark) - 1) {
-			memmove(w, r, keep);
-			memcpy(w + keep, mark, sizeof(mark) - 1);
-			w += keep + sizeof(mark) - 1;
-			r += keep + len;
-			n++;
-		} else if (keep && len) {
-			memmove(w, r, keep);
-			memset(w + keep, '*', len);
-			w += keep + len;
-			r += keep + len;
-			n++;
-		} else {
+		if (!keep) {
 			*w++ = *r++;
+			continue;
 		}
+		/* The mark (8 bytes) replaces 32 or more: @s only shrinks. */
+		memmove(w, r, keep);
+		memcpy(w + keep, mark, sizeof(mark) - 1);
+		w += keep + sizeof(mark) - 1;
+		r += keep + len;
+		n++;
 	}
 	*w = '\0';
 	return n;

@@ -10,11 +10,11 @@
 
 /**
  * Replace, in place, every secret podboot hands out that @s holds:
- * bearer tokens ("pbt_" and hex), node tokens (the hex after the last
- * dot of "ID.HEX", also in /ks/ID.HEX) and whatever follows "Bearer ".
- * A run of 32 or more hex digits after "pbt_" or a dot counts, so that a
- * token cut short by a bounded buffer is still hidden.  The text only
- * ever shrinks: @s stays within its buffer.
+ * bearer tokens ("pbt_" and hex) and node tokens (the hex after the dot
+ * of "ID.HEX", also in /ks/ID.HEX).  A run of 32 or more hex digits after
+ * "pbt_" or a dot counts, so that a token cut short by a bounded buffer
+ * is still hidden.  The text only ever shrinks: @s stays within its
+ * buffer.
  *
  * @v s		NUL-terminated text, or NULL
  * @ret n		how many secrets were replaced

@@ -26,9 +26,8 @@ static void test_tokens(void)
 		     "GET /ks/demo-1.REDACTED: 409 node demo-1 is installed", 1);
 	redact_check("token pbt_" HEX64 " and demo-2." HEX64 "!",
 		     "token pbt_REDACTED and demo-2.REDACTED!", 2);
-	redact_check("Authorization: Bearer hunter2-xyz, more",
-		     "Authorization: Bearer REDACTED, more", 1);
-	redact_check("bearer abc", "bearer ***", 1);
+	redact_check("Authorization: Bearer pbt_" HEX64,
+		     "Authorization: Bearer pbt_REDACTED", 1);
 	/* Upper case and a token cut short by a bounded buffer: still hidden. */
 	redact_check("/ks/n.ABCDEF0123456789ABCDEF0123456789",
 		     "/ks/n.REDACTED", 1);
@@ -44,6 +43,9 @@ static void test_not_secrets(void)
 	redact_check("file.sig v1.2.3 192.0.2.1 demo-1.deadbeef",
 		     "file.sig v1.2.3 192.0.2.1 demo-1.deadbeef", 0);
 	redact_check("pbt_short", "pbt_short", 0);
+	/* Messages that name tokens without holding one stay readable. */
+	redact_check("missing bearer token (Authorization: Bearer TOKEN)",
+		     "missing bearer token (Authorization: Bearer TOKEN)", 0);
 	redact_check("", "", 0);
 	CU_ASSERT_EQUAL(redact_secrets(NULL), 0);
 }
