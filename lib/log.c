@@ -5,6 +5,7 @@
 #include <mbedtls/error.h>
 
 #include "log.h"
+#include "redact.h"
 
 static const char *log_program = "podboot";
 static enum log_level log_level = LOG_LVL_INFO;
@@ -31,6 +32,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	redact_secrets(line);	/* whatever a caller passed: never a token */
 	fprintf(stderr, "%s: %s%s\n", log_program, prefix[level], line);
 }
 

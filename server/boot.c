@@ -486,6 +486,39 @@ static void boot_discover_full(struct http_req *r, unsigned int max)
 }
 
 /*
+ * Record that armed node @sn is booting, before its installer goes out.
+ * A transition the store could not write (a full disk, a failing
+ * database) refuses the installer: handed out while the store still says
+ * armed, it would break the one-shot rule.  A parallel fetch that moved
+ * the node first is fine: the node is booting either way.
+ */
+static int boot_mark_booting(struct http_req *r, const struct store_node *sn)
+{
+	struct store_node now;
+	char why[128];
+	int rc;
+
+	snprintf(why, sizeof(why), "stage2 served to %s", r->client);
+	rc = store_node_transition(r->srv->store, sn->id, NODE_BIT(NODE_ARMED),
+				   NODE_BOOTING, 0, why, &now);
+	if (rc == 0 || (rc == -PB_ESTATE && (now.state == NODE_BOOTING ||
+					     now.state == NODE_INSTALLING)))
+		return 0;
+	log_error("node %s: recording armed -> booting failed (%s); its "
+		  "installer is not served", sn->id, pb_strerror(rc));
+	http_reply_error(r, 503, "node %s: its state could not be recorded; "
+				 "try again later", sn->id);
+	return -1;
+}
+
+/* A MAC that firmware reports when it has none: never a machine's own. */
+static int boot_mac_placeholder(const char *mac)
+{
+	return strcmp(mac, "00:00:00:00:00:00") == 0 ||
+	       strcmp(mac, "ff:ff:ff:ff:ff:ff") == 0;
+}
+
+/*
  * Which script a machine gets, by its configuration and lifecycle state.
  * A first fetch of the script by an armed node marks it booting.
  */
@@ -495,7 +528,7 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	const struct config *cfg = r->gen->cfg;
 	const struct config_node *cn = boot_match(cfg, id);
 	struct store_node sn;
-	char base[256], err[512], why[128];
+	char base[256], err[512];
 	int rc;
 
 	if (http_base_url(r, base, sizeof(base)) != 0)
@@ -509,6 +542,14 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	if (cn && !config_pod_boot_allowed(cn->pod, r->client)) {
 		http_reply_error(r, 403, "stage2 of pod %s is served only to "
 					 "its boot_from networks", cn->pod->name);
+		return -1;
+	}
+	/* Every machine without a MAC of its own would share one row. */
+	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER &&
+	    boot_mac_placeholder(id->mac)) {
+		http_reply_error(r, 400, "mac %s is a placeholder firmware "
+					 "reports, not a machine's own: not "
+					 "recorded", id->mac);
 		return -1;
 	}
 	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER) {
@@ -551,12 +592,8 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	}
 	/* Only a real fetch moves the node on: not HEAD, not the .sig. */
 	if (!is_sig && sn.state == NODE_ARMED &&
-	    strcmp(r->method, "GET") == 0) {
-		snprintf(why, sizeof(why), "stage2 served to %s", r->client);
-		store_node_transition(r->srv->store, sn.id,
-				      NODE_BIT(NODE_ARMED), NODE_BOOTING, 0,
-				      why, NULL);
-	}
+	    strcmp(r->method, "GET") == 0)
+		return boot_mark_booting(r, &sn);
 	return 0;
 }
 

@@ -379,39 +379,69 @@ static int config_cidr_valid(const char *s)
 	       !config_cidr_mask(addr, family, prefix);
 }
 
+/* @client (an address as text) into @have (16 bytes); its family or 0. */
+static int config_client_addr(const char *client, unsigned char *have)
+{
+	memset(have, 0, 16);
+	if (inet_pton(AF_INET, client, have) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, client, have) != 1)
+		return 0;
+	/* ::ffff:a.b.c.d from a dual-stack socket is IPv4. */
+	if (memcmp(have, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memmove(have, have + 12, 4);
+		memset(have + 4, 0, 12);
+		return AF_INET;
+	}
+	return AF_INET6;
+}
+
+/* Whether address @have of @family lies in network @net/@prefix. */
+static int config_cidr_has(const unsigned char *net, int net_family,
+			   int prefix, const unsigned char *have, int family)
+{
+	unsigned char masked[16];
+
+	if (net_family != family)
+		return 0;
+	memcpy(masked, have, sizeof(masked));
+	config_cidr_mask(masked, family, prefix);
+	return memcmp(masked, net, family == AF_INET ? 4 : 16) == 0;
+}
+
 int config_pod_boot_allowed(const struct config_pod *p, const char *client)
 {
 	const struct config_cidr *net;
-	unsigned char have[16], masked[16];
+	unsigned char have[16];
 	int family;
 	size_t i;
 
 	if (!p->n_boot_from)
 		return 1;
-	memset(have, 0, sizeof(have));
-	if (inet_pton(AF_INET, client, have) == 1) {
-		family = AF_INET;
-	} else if (inet_pton(AF_INET6, client, have) == 1) {
-		family = AF_INET6;
-		/* ::ffff:a.b.c.d from a dual-stack socket is IPv4. */
-		if (memcmp(have, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-			memmove(have, have + 12, 4);
-			memset(have + 4, 0, 12);
-			family = AF_INET;
-		}
-	} else {
-		return 0;
-	}
-	for (i = 0; i < p->n_boot_from; i++) {
+	family = config_client_addr(client, have);
+	for (i = 0; family && i < p->n_boot_from; i++) {
 		net = &p->boot_nets[i];
-		if (net->family != family)
-			continue;
-		memcpy(masked, have, sizeof(masked));
-		config_cidr_mask(masked, family, net->prefix);
-		if (memcmp(masked, net->addr, family == AF_INET ? 4 : 16) == 0)
+		if (config_cidr_has(net->addr, net->family, net->prefix, have,
+				    family))
 			return 1;
 	}
 	return 0;
+}
+
+int config_pod_push_allowed(const struct config_pod *p, const char *client)
+{
+	unsigned char have[16], net[16];
+	int family, net_family, prefix;
+
+	if (config_pod_boot_allowed(p, client))
+		return 1;
+	/* The installed OS speaks from the management network. */
+	family = config_client_addr(client, have);
+	if (!family || config_cidr_parse(p->mgmt.cidr, net, &net_family,
+					 &prefix) != 0)
+		return 0;
+	config_cidr_mask(net, net_family, prefix);
+	return config_cidr_has(net, net_family, prefix, have, family);
 }
 
 /*
@@ -1521,6 +1551,21 @@ static int config_server_check(struct config_ctx *ctx,
 				   NULL, "%u is also server.port (expected "
 				   "another port, or 0 for none)",
 				   cfg->plain_port);
+	/* Plain boot scripts name the plain listener: by configuration,
+	 * never by what a request's Host header says. */
+	if (cfg->plain_port && !cfg->plain_base_url[0])
+		return config_fail(ctx, config_setting_get_member(
+					   g, "plain_port"), NULL,
+				   "%u needs server.plain_base_url (the plain "
+				   "listener's URL, such as "
+				   "\"http://boot.example.net:8080\")",
+				   cfg->plain_port);
+	if (cfg->plain_base_url[0] &&
+	    strncmp(cfg->plain_base_url, "http://", 7) != 0)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "plain_base_url"), NULL,
+				   "\"%s\" is not an http:// URL",
+				   cfg->plain_base_url);
 	return 0;
 }
 
@@ -1751,6 +1796,9 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "plain_port", .parse = config_key_uint,
 	  .off = offsetof(struct config, plain_port),
 	  .min = 0, .max = 65535, .def = 0 },
+	{ .name = "plain_base_url", .parse = config_key_url,
+	  CONFIG_FIELD(struct config, plain_base_url),
+	  .expect = "a URL such as \"http://boot.example.net:8080\"" },
 	{ .name = "plain_allow_nonlocal", .parse = config_key_bool,
 	  .off = offsetof(struct config, plain_allow_nonlocal), .def = 0 },
 	{ .name = "limits", .parse = config_key_group, .off = 0,

@@ -121,6 +121,7 @@ struct config {
 	char data_dir[PATH_MAX];
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;
+	char plain_base_url[256];	/* http://host:port: the plain URLs */
 	int plain_allow_nonlocal;
 	/* limits */
 	unsigned long long max_upload;	/* bytes */
@@ -184,6 +185,15 @@ int config_add_node(struct config *cfg, const char *hostname,
  * boot_from networks.
  */
 int config_pod_boot_allowed(const struct config_pod *p, const char *client);
+
+/**
+ * Whether @client may push metrics with a node token of pod @p: from the
+ * pod's boot_from networks or its management network (where the installed
+ * OS speaks from); always when the pod names no boot_from networks.
+ * Pushes that come through a relay (batches, under a relay token) are not
+ * asked about: the relay token is their credential.
+ */
+int config_pod_push_allowed(const struct config_pod *p, const char *client);
 
 /** Free a configuration; NULL is fine. */
 void config_free(struct config *cfg);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "http.h"
 #include "log.h"
+#include "redact.h"
 #include "routes.h"
 #include "utf8.h"
 
@@ -22,6 +23,8 @@
 #define HTTP_DISCARD_MAX (64ULL * 1024 * 1024)
 /* Memory for one connection's headers and buffers: bounds header size. */
 #define HTTP_CONN_MEMORY (32 * 1024)
+/* Seconds a 503 asks the client to wait before trying again. */
+#define HTTP_RETRY_AFTER_S "5"
 /* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
 #define HTTP_TLS_PRIORITIES \
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+SHA256:+SHA384:" \
@@ -135,6 +138,9 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	 * logs and terminals no control bytes. */
 	utf8_clean_str(reason, sizeof(reason), raw);
 	utf8_clean_str(path, sizeof(path), r->path);
+	/* Nor a secret in the reply (the log and the audit trail redact
+	 * what reaches them themselves: a refused /ks/TOKEN is safe). */
+	redact_secrets(reason);
 	log_info("%s %s %s -> %u: %s", r->client, r->method, path, status,
 		 reason);
 	json = json_pack("{s:s, s:i}", "error", reason, "status", (int)status);
@@ -148,6 +154,10 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	if (resp && status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"podboot\"");
+	/* A 503 is passing: say when to ask again. */
+	if (resp && status == 503)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					HTTP_RETRY_AFTER_S);
 	http_queue(r, status, resp);
 	/* Coalesced per client, so that a flood is counted, not stored. */
 	if (status == 401 || status == 403)
@@ -249,25 +259,43 @@ const struct config_token *http_require_scope(struct http_req *r,
 	return tok;
 }
 
+/*
+ * Whether @host (a Host header) names the authority of @url: the same
+ * host, any case, and the same port (80 when the URL names none).
+ */
+static int http_host_matches(const char *host, const char *url)
+{
+	const char *auth = strstr(url, "://");
+	size_t len;
+
+	if (!host || !auth)
+		return 0;
+	auth += 3;
+	len = strcspn(auth, "/");
+	if (strncasecmp(host, auth, len) == 0 && host[len] == '\0')
+		return 1;
+	/* http://HOST/ and Host: HOST:80 are the same place. */
+	return memchr(auth, ']', len) == NULL && memchr(auth, ':', len) == NULL &&
+	       strncasecmp(host, auth, len) == 0 && strcmp(host + len, ":80") == 0;
+}
+
 int http_base_url(struct http_req *r, char *out, size_t size)
 {
-	const char *host;
-	size_t i;
+	const struct config *cfg = r->gen->cfg;
 
 	if (!r->plain) {
-		snprintf(out, size, "%s", r->gen->cfg->base_url);
+		snprintf(out, size, "%s", cfg->base_url);
 		return 0;
 	}
-	host = http_header(r, MHD_HTTP_HEADER_HOST);
-	for (i = 0; host && host[i]; i++)
-		if (!isalnum((unsigned char)host[i]) &&
-		    !strchr(".:-[]", host[i]))
-			host = NULL;
-	if (!host || !*host || strlen(host) > 200) {
-		http_reply_error(r, 400, "a valid Host header is required");
+	/* What the server signs never comes from the client: the URL is
+	 * the configured one, and a request for another host is refused. */
+	if (!http_host_matches(http_header(r, MHD_HTTP_HEADER_HOST),
+			       cfg->plain_base_url)) {
+		http_reply_error(r, 421, "this listener serves %s only "
+					 "(Host header)", cfg->plain_base_url);
 		return -1;
 	}
-	snprintf(out, size, "http://%s", host);
+	snprintf(out, size, "%s", cfg->plain_base_url);
 	return 0;
 }
 

@@ -130,9 +130,11 @@ const struct config_token *http_require_scope(struct http_req *r,
 					      const char *scope);
 
 /**
- * The base URL a reply should point the client at: the configured HTTPS
- * base_url, or, on the plain-HTTP listener, http:// and the validated Host
- * header.  Replies 400 and returns -1 on a bad Host.
+ * The base URL of what a reply (a signed script, a kickstart) points the
+ * client at: the configured server.base_url, or on the plain-HTTP listener
+ * server.plain_base_url.  Never taken from the request: on the plain
+ * listener a Host header that is not plain_base_url's authority is refused
+ * (replies 421 and returns -1).
  */
 int http_base_url(struct http_req *r, char *out, size_t size);
 

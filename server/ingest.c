@@ -181,13 +181,25 @@ static void ingest_identity(struct ingest *g, const struct store_node *n)
 	g->generation = n->generation;
 }
 
-/* 0 if node @n is in the configuration; otherwise replies 403. */
+/*
+ * 0 if node @n is in the configuration and pushes from its pod's networks
+ * (config_pod_push_allowed); otherwise replies 403.
+ */
 static int ingest_node_configured(struct http_req *r,
 				  const struct store_node *n)
 {
+	const struct config_node *cn = config_node_by_id(r->gen->cfg, n->id);
+
 	/* A node removed from the configuration is no longer watched. */
-	if (!config_node_by_id(r->gen->cfg, n->id)) {
+	if (!cn) {
 		http_reply_error(r, 403, "node %s is not configured", n->id);
+		return -1;
+	}
+	/* A token copied off the node is no use from elsewhere. */
+	if (!config_pod_push_allowed(cn->pod, r->client)) {
+		http_reply_error(r, 403, "node %s of pod %s pushes only from "
+					 "the pod's networks", n->id,
+				 cn->pod->name);
 		return -1;
 	}
 	return 0;

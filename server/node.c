@@ -294,6 +294,19 @@ static int node_plain_ok(struct http_req *r, const char *id)
 	return 0;
 }
 
+/* Reports of pods limited to boot_from networks come only from them: a
+ * node token copied elsewhere cannot mark its node installed or failed. */
+static int node_report_allowed(struct http_req *r, const char *id)
+{
+	const struct config_node *cn = config_node_by_id(r->gen->cfg, id);
+
+	if (!cn || config_pod_boot_allowed(cn->pod, r->client))
+		return 1;	/* not configured: answered 404 below */
+	http_reply_error(r, 403, "reports of pod %s come only from its "
+				 "boot_from networks", cn->pod->name);
+	return 0;
+}
+
 struct node_action {
 	const char *name;
 	int operator;			/* needs an operator token */
@@ -493,6 +506,8 @@ static void node_post(struct http_req *r)
 			return;
 		}
 		if (r->plain && !node_plain_ok(r, id))
+			return;
+		if (!node_report_allowed(r, id))
 			return;
 		snprintf(why, sizeof(why), "reported by the node from %s",
 			 r->client);

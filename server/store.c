@@ -14,6 +14,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "redact.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -778,6 +779,7 @@ int store_event_add(struct store *st, const char *kind, const char *subject,
 	/* Twice the field: cleaning, not formatting, decides where text is
 	 * cut (on a character boundary). */
 	char detail[2 * FIELD_SIZE(struct store_event, detail)];
+	char subj[2 * FIELD_SIZE(struct store_event, subject)];
 	long long now = (long long)time(NULL);
 	va_list ap;
 	int rc;
@@ -787,9 +789,13 @@ int store_event_add(struct store *st, const char *kind, const char *subject,
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
+	snprintf(subj, sizeof(subj), "%s", subject);
+	/* The audit trail is read with a status token: no secret in it. */
+	redact_secrets(detail);
+	redact_secrets(subj);
 	pthread_mutex_lock(&st->lock);
 	store_refusal_sweep(st, now, 0);
-	rc = store_event_insert(st, now, kind, subject, detail);
+	rc = store_event_insert(st, now, kind, subj, detail);
 	store_event_retain(st);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
@@ -811,6 +817,7 @@ int store_refusal_add(struct store *st, const char *client,
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
+	redact_secrets(detail);		/* refused paths may carry tokens */
 	pthread_mutex_lock(&st->lock);
 	store_refusal_sweep(st, now, 0);
 	slot = store_refusal_slot(st, client, now);

@@ -360,7 +360,7 @@ site_setup() {
 	PORT=$(free_port) && PPORT=$(free_port "$PORT") || return 1
 	local c=$SITE/podboot.conf
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" "$c"
-	sed -i "s/^  data_dir = /  plain_port = $PPORT;\n  data_dir = /" "$c"
+	sed -i "s/^  data_dir = /  plain_port = $PPORT; plain_base_url = \"http:\/\/10.0.2.2:$PPORT\";\n  data_dir = /" "$c"
 	sed -i 's/^  { name = "demo";$/  { name = "demo"; allow_unverified = true;/' "$c"
 	grep -q "plain_port = $PPORT;" "$c" &&
 		grep -q 'allow_unverified = true;' "$c" &&
@@ -553,7 +553,7 @@ second_boot() {
 		sh -c "! grep -aqE 'GET /(ks|artifacts)/' '$RUN/again.pcap'"
 	check "no installer ran on the second boot" \
 		sh -c "! grep -aq PODBOOT-E2E '$S2'"
-	curl -sS --max-time 10 -o "$RUN/stage2-again.ipxe" \
+	curl -sS --max-time 10 -H "Host: 10.0.2.2:$PPORT" -o "$RUN/stage2-again.ipxe" \
 		"$PLAIN/boot/stage2.ipxe?mac=$MAC"
 	check "stage2 for $MAC is now the local-boot script" \
 		is_local_boot "$RUN/stage2-again.ipxe"

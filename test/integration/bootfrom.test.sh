@@ -8,7 +8,11 @@ site_init "$T/site"
 # address: curl --interface picks it as the source).
 sed -i 's|^    management = { cidr = "198.51.100.0/24";|    boot_from = [ "127.0.0.2/32", "2001:db8::/32" ];\n&|' \
 	"$SITE/podboot.conf"
+# Its installed machines speak from the management network 127.0.0.16/28.
+sed -i 's|cidr = "198.51.100.0/24";|cidr = "127.0.0.16/28";|; s|gateway = "198.51.100.1";|gateway = "127.0.0.17";|' \
+	"$SITE/podboot.conf"
 check "the configuration names boot_from" grep -q 'boot_from = \[ "127.0.0.2/32"' "$SITE/podboot.conf"
+check "and the management network" grep -q 'cidr = "127.0.0.16/28";' "$SITE/podboot.conf"
 ok "serve --check accepts it" "$PODBOOT" serve --check --config "$SITE/podboot.conf"
 ok "server starts" server_start
 
@@ -33,6 +37,31 @@ check "with a reason" grep -q 'kickstarts of pod demo are served only to its boo
 check "the node is still booting" [ "$(state)" = booting ]
 check "the kickstart from the pod's network: 200" [ "$(status "$KS" --interface 127.0.0.2)" = 200 ]
 check "the node is installing" [ "$(state)" = installing ]
+# The node token, used from elsewhere, neither reports nor pushes.
+TOKEN=${KS##*/ks/}
+report() { status "$BASE/api/v1/nodes/demo-1/$1" -X POST -H "Authorization: Bearer $TOKEN" "${@:2}"; }
+printf '# TYPE node_load1 gauge\nnode_load1 0.5\n' >"$T/sample"
+push() { status "$BASE/api/v1/push" -H "Authorization: Bearer $TOKEN" \
+	-H 'X-Podboot-Seq: '"$1" --data-binary @"$T/sample" "${@:2}"; }
+check "report 'failed' from 127.0.0.5: 403" [ "$(report failed --interface 127.0.0.5)" = 403 ]
+check "with a reason" grep -q 'reports of pod demo come only from its boot_from networks' "$T/.body"
+check "report 'installed' from the management network: 403" \
+	[ "$(report installed --interface 127.0.0.17)" = 403 ]
+check "the node is still installing" [ "$(state)" = installing ]
+check "push from 127.0.0.5: 403" [ "$(push 1 --interface 127.0.0.5)" = 403 ]
+check "with a reason" grep -q 'node demo-1 of pod demo pushes only from the pod.s networks' "$T/.body"
+check "Pushgateway push with the node token from 127.0.0.5: 403" \
+	[ "$(status "$BASE/metrics/job/x" -X PUT -H "Authorization: Bearer $TOKEN" \
+		--data-binary @"$T/sample" --interface 127.0.0.5)" = 403 ]
+check "no sample of demo-1 was kept" sh -c "! curl -sf --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	'$BASE/metrics' | grep -q 'node_load1{.*demo-1'"
+check "push from the pod's boot network: 200" [ "$(push 2 --interface 127.0.0.2)" = 200 ]
+check "push from the management network: 200" [ "$(push 3 --interface 127.0.0.17)" = 200 ]
+check "report 'installed' from the boot network: 200" [ "$(report installed --interface 127.0.0.2)" = 200 ]
+check "the node is installed" [ "$(state)" = installed ]
+check "the refusals from 127.0.0.5 are in the audit trail" sh -c "curl -fsS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/events' |
+	jq -e '[.[] | select(.kind == \"refusal\" and .subject == \"127.0.0.5\")] | length >= 3' >/dev/null"
 check "a machine the configuration does not know: local boot, from anywhere" \
 	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:99:99:99")" = 200 ]
 check "the refusals are in the audit trail" sh -c "curl -fsS --cacert '$ROOT' \

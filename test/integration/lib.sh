@@ -83,6 +83,7 @@ skip() {
 
 # Called last by every test file: hands the counts to the runner.
 finish() {
+	. "$(dirname "${BASH_SOURCE[0]}")/secrets.sh" && secrets_check "$T"
 	echo "$PASS $FAIL" >"${RESULTS:-/dev/null}"
 	[ "$FAIL" = 0 ]
 }

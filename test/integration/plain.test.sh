@@ -7,6 +7,10 @@ site_init "$T/site"
 PPORT=$((PORT + 1))
 # A second pod, "lab", allows unverified boot; demo-2 moves into it.
 sed -i "s/^  data_dir = /  plain_port = $PPORT;\n  data_dir = /" "$SITE/podboot.conf"
+refused "a plain listener needs its configured URL" \
+	"server.plain_port $PPORT needs server.plain_base_url" \
+	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+sed -i "s|^  plain_port = $PPORT;|&\n  plain_base_url = \"http://127.0.0.1:$PPORT\";|" "$SITE/podboot.conf"
 sed -i 's/^pods = (/pods = (\n  { name = "lab"; profile = "default"; allow_unverified = true;\n    provisioning = { cidr = "192.0.2.0\/24"; };\n    management = { cidr = "198.51.100.0\/24"; }; },/' "$SITE/podboot.conf"
 sed -i 's/hostname = "demo-2"; pod = "demo";/hostname = "demo-2"; pod = "lab";/' "$SITE/podboot.conf"
 ok "configuration with a plain listener is valid" \

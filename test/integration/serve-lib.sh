@@ -51,7 +51,10 @@ C() {
 }
 
 # status URL [CURL ARGS...]: print the HTTP status of a request.
+# Error replies are also kept in $T/replies-error.log for secrets_check.
 status() {
-	local url=$1; shift
-	curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' "$@" "$url"
+	local url=$1 code; shift
+	code=$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' "$@" "$url")
+	case $code in [45]??) cat "$T/.body" >>"$T/replies-error.log" 2>/dev/null ;; esac
+	echo "$code"
 }

@@ -310,6 +310,7 @@ static void test_defaults_and_options(void)
 		"  codesign_cert = \"c\"; codesign_key = \"ck\";\n"
 		"  root_cert = \"r\"; data_dir = \"/var/lib/podboot/\";\n"
 		"  plain_port = 8080; plain_allow_nonlocal = true;\n"
+		"  plain_base_url = \"http://boot.example.net:8080/\";\n"
 		"  limits = { max_upload_mb = 1; max_connections = 100000;\n"
 		"    timeout_s = 3600; keep_versions = 1000; threads = 64; };\n"
 		"};\n"
@@ -339,6 +340,8 @@ static void test_defaults_and_options(void)
 	CU_ASSERT_STRING_EQUAL(cfg->tls_cert, "/etc/podboot/tls.crt");
 	CU_ASSERT_STRING_EQUAL(cfg->data_dir, "/var/lib/podboot");
 	CU_ASSERT_EQUAL(cfg->plain_port, 8080);
+	CU_ASSERT_STRING_EQUAL(cfg->plain_base_url,
+			       "http://boot.example.net:8080");
 	CU_ASSERT_EQUAL(cfg->plain_allow_nonlocal, 1);
 	CU_ASSERT_EQUAL(cfg->max_upload, 1ULL << 20);
 	CU_ASSERT_EQUAL(cfg->max_connections, 100000);
@@ -626,6 +629,9 @@ static void test_numbers(void)
 		{ "plain_port = 70000;", "server.plain_port 70000 is out of" },
 		{ "plain_port = 8443;", "server.plain_port 8443 is also "
 					"server.port" },
+		{ "plain_port = 8080;", "server.plain_port 8080 needs server.plain_base_url" },
+		{ "plain_port = 8080; plain_base_url = \"https://a:1\";",
+		  "is not an http:// URL" },
 		{ "limits = { max_upload_mb = 0; };", "max_upload_mb 0 is out" },
 		{ "limits = { max_upload_mb = 1048577; };",
 		  "server.limits.max_upload_mb 1048577 is out of range "
