@@ -19,6 +19,7 @@
 #include "artifact.h"
 #include "boot.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "error.h"
 #include "fileio.h"
 #include "http.h"
@@ -186,6 +187,31 @@ static int serve_assignment(void *ctx, const struct store_assignment *a)
 static int serve_assignments(struct server *srv, struct config *cfg)
 {
 	return store_assign_list(srv->store, serve_assignment, cfg);
+}
+
+/*
+ * After --reinit-store: every node the configuration and the API's
+ * assignments know is locked as installed, so that a machine that was
+ * installed before the store was lost boots its disk, not the installer,
+ * until an operator re-arms it.
+ */
+static int serve_lock_nodes(struct server *srv, const struct config *cfg)
+{
+	struct store_node n;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cfg->n_nodes; i++) {
+		rc = store_node_transition(srv->store, cfg->nodes[i].hostname,
+					   ~0u, NODE_INSTALLED, 0,
+					   "store re-initialised: locked "
+					   "until re-armed", &n);
+		if (rc != 0)
+			return rc;
+	}
+	log_warn("store re-initialised: %zu known nodes locked as installed; "
+		 "re-arm the ones to reinstall", cfg->n_nodes);
+	return 0;
 }
 
 /* Every configured node exists in the store (new ones armed). */
@@ -397,12 +423,16 @@ static void serve_reload(struct server *srv, const char *path,
 static void serve_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: podboot serve [--config FILE] [--check]\n\n"
+		"usage: podboot serve [--config FILE] [--check] "
+		"[--reinit-store]\n\n"
 		"Runs the boot and signing server described by FILE (default\n"
 		"$PODBOOT_CONFIG, else podboot.conf).  --check validates the\n"
 		"configuration and the keys it names, then exits.  SIGHUP\n"
 		"reloads configuration and certificates; SIGTERM drains\n"
-		"requests in flight and exits.\n");
+		"requests in flight and exits.  --reinit-store sets a\n"
+		"damaged or lost database aside and starts a new one with\n"
+		"every configured node locked as installed.  One server per\n"
+		"data directory: a second one exits at once.\n");
 }
 
 static int serve_check(const char *path)
@@ -426,6 +456,7 @@ int serve_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "reinit-store", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -435,12 +466,13 @@ int serve_main(int argc, char **argv)
 	struct server *srv;
 	struct server_gen *gen;
 	sigset_t sigs;
-	int check = 0, sig, c, rc;
+	int check = 0, reinit = 0, lock = -1, sig, c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'k': check = 1; break;
+		case 'r': reinit = 1; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return -PB_EUSAGE;
 		}
@@ -474,8 +506,23 @@ int serve_main(int argc, char **argv)
 	srv->gen = gen;
 	snprintf(srv->data_dir, sizeof(srv->data_dir), "%s",
 		 gen->cfg->data_dir);
-	if ((rc = fileio_mkdirs(srv->data_dir, 0700)) != 0 ||
-	    (rc = artifact_dirs(srv->data_dir)) != 0 ||
+	/* The lock comes before anything in the directory is touched: a
+	 * second server must change nothing of the first one's. */
+	if ((rc = fileio_mkdirs(srv->data_dir, 0700)) != 0) {
+		log_error("data directory %s: %s", srv->data_dir,
+			  pb_strerror(rc));
+		goto out;
+	}
+	if ((rc = datadir_lock(srv->data_dir, &lock)) != 0)
+		goto out;
+	/* The store is checked before anything is written beside it. */
+	if (reinit && (rc = datadir_set_aside(srv->data_dir)) != 0)
+		goto out;
+	if ((rc = store_open(&srv->store, srv->data_dir)) != 0) {
+		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
+		goto out;
+	}
+	if ((rc = artifact_dirs(srv->data_dir)) != 0 ||
 	    (rc = artifact_clean_tmp(srv->data_dir)) != 0) {
 		log_error("data directory %s: %s", srv->data_dir,
 			  pb_strerror(rc));
@@ -485,9 +532,9 @@ int serve_main(int argc, char **argv)
 		log_error("node token secret: %s", pb_strerror(rc));
 		goto out;
 	}
-	if ((rc = store_open(&srv->store, srv->data_dir)) != 0 ||
-	    (rc = serve_assignments(srv, gen->cfg)) != 0 ||
-	    (rc = serve_sync_nodes(srv, gen->cfg)) != 0) {
+	if ((rc = serve_assignments(srv, gen->cfg)) != 0 ||
+	    (rc = serve_sync_nodes(srv, gen->cfg)) != 0 ||
+	    (reinit && (rc = serve_lock_nodes(srv, gen->cfg)) != 0)) {
 		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
 		goto out;
 	}
@@ -541,6 +588,7 @@ out:
 		metrics_save_state(srv->metrics, srv->store);
 	metrics_free(srv->metrics);
 	store_close(srv->store);
+	datadir_unlock(lock);
 	boot_cache_free(srv->boot);
 	server_gen_put(srv->gen);
 	pthread_mutex_destroy(&srv->gen_lock);

@@ -1,9 +1,11 @@
 /* signer.c: the one place podboot serve holds the code-signing key. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/oid.h>
@@ -17,6 +19,7 @@
 #include "signer.h"
 
 #define SIGNER_SLOTS_MAX 8
+#define SIGNER_PATH_MAX 4096
 
 /*
  * One copy of the key per CPU: an mbedTLS key and generator serve one
@@ -24,81 +27,257 @@
  */
 struct signer_slot {
 	pthread_mutex_t lock;
-	mbedtls_pk_context key;
-	mbedtls_x509_crt chain;
+	mbedtls_pk_context *key;
+	mbedtls_x509_crt *chain;
 	struct rng rng;
+};
+
+/* Who signs: replaced whole at a rotation, the old ones kept until
+ * signer_free() so that a caller's pointer stays valid. */
+struct signer_ident {
+	char subject[256];
+	char cn[128];
+	uint8_t id[32];		/* SHA-256 of the signing certificate */
+	struct signer_ident *older;
+};
+
+/* What a file on disk is: a rotation (rename) changes it. */
+struct signer_file {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
 };
 
 struct signer {
 	struct signer_slot slot[SIGNER_SLOTS_MAX];
 	size_t n;
-	char subject[256];
-	char cn[128];
-	uint8_t id[32];		/* SHA-256 of the signing certificate */
+	/* Signing holds it shared; a rotation swaps the keys exclusively. */
+	pthread_rwlock_t swap;
+	char key_path[SIGNER_PATH_MAX];
+	char cert_path[SIGNER_PATH_MAX];
+	char root_path[SIGNER_PATH_MAX];
+	struct signer_file key_file, cert_file;	/* what the slots hold */
+	_Atomic(struct signer_ident *) ident;
 };
 
-static int signer_slot_load(struct signer_slot *s, const char *key_path,
-			    const char *cert_path, const char *root_path)
+static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
+{
+	if (key) {
+		mbedtls_pk_free(key);	/* wipes the key */
+		free(key);
+	}
+	if (chain) {
+		mbedtls_x509_crt_free(chain);
+		free(chain);
+	}
+}
+
+static int signer_pair_load(const struct signer *s, mbedtls_pk_context **key,
+			    mbedtls_x509_crt **chain)
 {
 	int rc;
 
-	rc = keystore_load_signer(key_path, cert_path, root_path, &s->key,
-				  &s->chain);
-	if (rc == 0)
-		rc = rng_init(&s->rng, "podboot serve signer");
+	*key = malloc(sizeof(**key));
+	*chain = malloc(sizeof(**chain));
+	if (!*key || !*chain) {
+		free(*key);
+		free(*chain);
+		*key = NULL;
+		*chain = NULL;
+		return -ENOMEM;
+	}
+	mbedtls_pk_init(*key);
+	mbedtls_x509_crt_init(*chain);
+	rc = keystore_load_signer(s->key_path, s->cert_path,
+				  *s->root_path ? s->root_path : NULL, *key,
+				  *chain);
+	if (rc != 0) {
+		signer_pair_free(*key, *chain);
+		*key = NULL;
+		*chain = NULL;
+	}
 	return rc;
+}
+
+static int signer_file_stat(const char *path, struct signer_file *f)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return -errno;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->size = sb.st_size;
+	f->mtime = sb.st_mtim;
+	f->ctime = sb.st_ctim;
+	return 0;
+}
+
+static int signer_file_same(const struct signer_file *a,
+			    const struct signer_file *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* Identity of the certificate that @chain starts with. */
+static struct signer_ident *signer_ident_new(const mbedtls_x509_crt *chain)
+{
+	const mbedtls_x509_name *n;
+	struct signer_ident *id = calloc(1, sizeof(*id));
+
+	if (!id)
+		return NULL;
+	digest_sha256(chain->raw.p, chain->raw.len, id->id);
+	mbedtls_x509_dn_gets(id->subject, sizeof(id->subject), &chain->subject);
+	for (n = &chain->subject; n; n = n->next)
+		if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
+			snprintf(id->cn, sizeof(id->cn), "%.*s",
+				 (int)n->val.len, n->val.p);
+	return id;
+}
+
+/*
+ * Load the pair on disk into every slot, all or nothing; the caller holds
+ * the swap lock exclusively (or is signer_load, before anyone else).
+ * The files' identity is taken before they are read: a change while
+ * reading shows at the next check.
+ */
+static int signer_reload(struct signer *s)
+{
+	mbedtls_pk_context *key[SIGNER_SLOTS_MAX] = { NULL };
+	mbedtls_x509_crt *chain[SIGNER_SLOTS_MAX] = { NULL };
+	struct signer_file kf, cf;
+	struct signer_ident *id = NULL;
+	size_t i;
+	int rc;
+
+	rc = signer_file_stat(s->key_path, &kf);
+	if (rc == 0)
+		rc = signer_file_stat(s->cert_path, &cf);
+	for (i = 0; rc == 0 && i < s->n; i++)
+		rc = signer_pair_load(s, &key[i], &chain[i]);
+	if (rc == 0 && !(id = signer_ident_new(chain[0])))
+		rc = -ENOMEM;
+	if (rc != 0) {
+		for (i = 0; i < s->n; i++)
+			signer_pair_free(key[i], chain[i]);
+		return rc;
+	}
+	for (i = 0; i < s->n; i++) {
+		pthread_mutex_lock(&s->slot[i].lock);
+		signer_pair_free(s->slot[i].key, s->slot[i].chain);
+		s->slot[i].key = key[i];
+		s->slot[i].chain = chain[i];
+		pthread_mutex_unlock(&s->slot[i].lock);
+	}
+	s->key_file = kf;
+	s->cert_file = cf;
+	id->older = atomic_load(&s->ident);
+	atomic_store(&s->ident, id);
+	return 0;
+}
+
+/* Is the pair in the slots the pair on disk?  Caller holds the swap lock. */
+static int signer_on_disk(const struct signer *s)
+{
+	struct signer_file kf, cf;
+
+	return signer_file_stat(s->key_path, &kf) == 0 &&
+	       signer_file_stat(s->cert_path, &cf) == 0 &&
+	       signer_file_same(&kf, &s->key_file) &&
+	       signer_file_same(&cf, &s->cert_file);
+}
+
+/*
+ * A rotation replaced the pair on disk: load the new one.  While the pair
+ * on disk cannot be loaded (a rotation half done, a file missing) nothing
+ * is signed at all: the retired key must never sign again.
+ */
+static int signer_swap(struct signer *s)
+{
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&s->swap);
+	if (!signer_on_disk(s)) {
+		rc = signer_reload(s);
+		if (rc == 0)
+			log_info("code-signing key rotated: now signing as %s",
+				 atomic_load(&s->ident)->subject);
+		else
+			log_error("code-signing key %s and certificate %s "
+				  "changed and do not load as a pair (%s): "
+				  "not signing until they do", s->key_path,
+				  s->cert_path, pb_strerror(rc));
+	}
+	pthread_rwlock_unlock(&s->swap);
+	return rc ? -EAGAIN : 0;
 }
 
 int signer_load(struct signer **out, const char *key_path,
 		const char *cert_path, const char *root_path)
 {
-	const mbedtls_x509_name *n;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct signer *s;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	pthread_rwlock_init(&s->swap, NULL);
+	atomic_init(&s->ident, NULL);
 	s->n = cpus < 1 ? 1 : cpus > SIGNER_SLOTS_MAX ? SIGNER_SLOTS_MAX :
 							(size_t)cpus;
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; i < s->n; i++)
 		pthread_mutex_init(&s->slot[i].lock, NULL);
-		mbedtls_pk_init(&s->slot[i].key);
-		mbedtls_x509_crt_init(&s->slot[i].chain);
+	if (snprintf(s->key_path, sizeof(s->key_path), "%s", key_path) >=
+		    (int)sizeof(s->key_path) ||
+	    snprintf(s->cert_path, sizeof(s->cert_path), "%s", cert_path) >=
+		    (int)sizeof(s->cert_path) ||
+	    snprintf(s->root_path, sizeof(s->root_path), "%s",
+		     root_path ? root_path : "") >=
+		    (int)sizeof(s->root_path)) {
+		rc = -ENAMETOOLONG;
+		goto err;
 	}
-	for (i = 0; rc == 0 && i < s->n; i++)
-		rc = signer_slot_load(&s->slot[i], key_path, cert_path,
-				      root_path);
-	if (rc != 0) {
-		signer_free(s);
-		return rc;
+	for (i = 0; i < s->n; i++) {
+		rc = rng_init(&s->slot[i].rng, "podboot serve signer");
+		if (rc != 0)
+			goto err;
 	}
-	digest_sha256(s->slot[0].chain.raw.p, s->slot[0].chain.raw.len, s->id);
-	mbedtls_x509_dn_gets(s->subject, sizeof(s->subject),
-			     &s->slot[0].chain.subject);
-	for (n = &s->slot[0].chain.subject; n; n = n->next)
-		if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
-			snprintf(s->cn, sizeof(s->cn), "%.*s", (int)n->val.len,
-				 n->val.p);
+	rc = signer_reload(s);
+	if (rc != 0)
+		goto err;
 	*out = s;
 	return 0;
+err:
+	signer_free(s);
+	return rc;
 }
 
 void signer_free(struct signer *s)
 {
+	struct signer_ident *id, *older;
 	size_t i;
 
 	if (!s)
 		return;
 	for (i = 0; i < s->n; i++) {
 		rng_free(&s->slot[i].rng);
-		mbedtls_x509_crt_free(&s->slot[i].chain);
-		mbedtls_pk_free(&s->slot[i].key);	/* wipes the key */
+		signer_pair_free(s->slot[i].key, s->slot[i].chain);
 		pthread_mutex_destroy(&s->slot[i].lock);
 	}
+	for (id = atomic_load(&s->ident); id; id = older) {
+		older = id->older;
+		free(id);
+	}
+	pthread_rwlock_destroy(&s->swap);
 	free(s);
 }
 
@@ -110,6 +289,15 @@ int signer_sign_digest(struct signer *s, const struct digest_alg *alg,
 	size_t i;
 	int rc;
 
+	/* The files' identity is checked before every signature. */
+	pthread_rwlock_rdlock(&s->swap);
+	while (!signer_on_disk(s)) {
+		pthread_rwlock_unlock(&s->swap);
+		rc = signer_swap(s);
+		if (rc != 0)
+			return rc;
+		pthread_rwlock_rdlock(&s->swap);
+	}
 	/* A free slot if there is one; else wait for one chosen by hash. */
 	for (i = 0; i < s->n && !slot; i++)
 		if (pthread_mutex_trylock(&s->slot[i].lock) == 0)
@@ -118,23 +306,35 @@ int signer_sign_digest(struct signer *s, const struct digest_alg *alg,
 		slot = &s->slot[hash[0] % s->n];
 		pthread_mutex_lock(&slot->lock);
 	}
-	rc = cms_sign_digest(alg, hash, &slot->key, &slot->chain, &slot->rng,
+	rc = cms_sign_digest(alg, hash, slot->key, slot->chain, &slot->rng,
 			     der, der_len);
 	pthread_mutex_unlock(&slot->lock);
+	pthread_rwlock_unlock(&s->swap);
 	return rc;
 }
 
 const char *signer_cn(const struct signer *s)
 {
-	return s->cn;
+	return atomic_load(&((struct signer *)s)->ident)->cn;
 }
 
 const char *signer_subject(const struct signer *s)
 {
-	return s->subject;
+	return atomic_load(&((struct signer *)s)->ident)->subject;
 }
 
 const uint8_t *signer_id(const struct signer *s)
 {
-	return s->id;
+	struct signer *w = (struct signer *)s;
+	int same;
+
+	/* A cache keyed by this id must not find the retired key's work:
+	 * look at the files first (a failed swap is logged, and signing
+	 * then refuses). */
+	pthread_rwlock_rdlock(&w->swap);
+	same = signer_on_disk(w);
+	pthread_rwlock_unlock(&w->swap);
+	if (!same)
+		signer_swap(w);
+	return atomic_load(&w->ident)->id;
 }

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "datadir.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
@@ -28,7 +29,7 @@
 /* Refusals recorded one by one per client address and window. */
 #define STORE_REFUSALS_PER_WINDOW 10
 #define STORE_REFUSAL_WINDOW_S 60
-#define STORE_DB_NAME "podboot.db"
+#define STORE_DB_NAME DATADIR_DB
 /* How long a statement waits for another process's lock, in ms. */
 #define STORE_BUSY_MS 5000
 /* Rows a list function reads per hold of the lock; see store_node_list. */
@@ -442,13 +443,15 @@ out:
 }
 
 /* Open the database file and set the connection up. */
-static int store_connect(struct store *st)
+static int store_connect(struct store *st, int create)
 {
 	char mode[16];
 	int rc;
 
+	/* Only a fresh data directory gets a new database: see datadir.c. */
 	rc = sqlite3_open_v2(st->path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_READWRITE |
+				     (create ? SQLITE_OPEN_CREATE : 0) |
 				     SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
@@ -547,8 +550,77 @@ static int store_prepare(struct store *st)
 	return 0;
 }
 
+/* A database that opens may still be damaged inside: check its pages. */
+static int store_quick_check(struct store *st)
+{
+	char result[128];
+	int rc;
+
+	rc = store_query_first(st, "PRAGMA quick_check", result,
+			       sizeof(result), NULL);
+	if (rc != 0 || strcmp(result, "ok") != 0) {
+		datadir_refuse(st->path, "fails SQLite's quick_check "
+			       "(damaged)");
+		return -PB_ESTORE;
+	}
+	return 0;
+}
+
+/*
+ * The database's identity, made when it is created and recorded in the
+ * data directory's marker: a marked directory only opens its own database
+ * (or a backup of it).  A database without one (older podboot) gets one.
+ */
+static int store_identity(struct store *st, const char *data_dir,
+			  enum datadir_store found, const char *marker)
+{
+	char id[DATADIR_ID_LEN + 1] = "";
+	long long n = 0;
+	int rc = 0;
+
+	/* A marked directory's database is read, never given an identity. */
+	if (found != DATADIR_EXISTING)
+		rc = store_exec(st,
+				"CREATE TABLE IF NOT EXISTS store_identity("
+				" id TEXT NOT NULL);"
+				"INSERT INTO store_identity(id)"
+				" SELECT lower(hex(randomblob(16)))"
+				" WHERE NOT EXISTS"
+				" (SELECT 1 FROM store_identity);",
+				"recording the store's identity");
+	if (rc == 0)
+		rc = store_query_first(st, "SELECT id FROM store_identity",
+				       id, sizeof(id), NULL);
+	if (rc == 0)
+		rc = store_query_first(st, "SELECT count(*) FROM "
+				       "store_identity", NULL, 0, &n);
+	if (rc != 0)
+		return rc;
+	if (n != 1 || strlen(id) != DATADIR_ID_LEN) {
+		datadir_refuse(st->path, "has no valid identity");
+		return -PB_ESTORE;
+	}
+	if (found == DATADIR_EXISTING) {
+		if (strcmp(id, marker) == 0)
+			return 0;
+		log_error("%s is database %s, not %s that this data directory "
+			  "created; if it is a backup restored on purpose, "
+			  "remove %s/" DATADIR_MARKER " and start again",
+			  st->path, id, marker, data_dir);
+		return -PB_ESTORE;
+	}
+	if (found == DATADIR_FRESH)
+		log_info("%s: new store %s created", st->path, id);
+	else
+		log_info("%s: store %s adopted by this data directory",
+			 st->path, id);
+	return datadir_mark(data_dir, id);
+}
+
 int store_open(struct store **stp, const char *data_dir)
 {
+	char marker[DATADIR_ID_LEN + 1];
+	enum datadir_store found;
 	struct store *st;
 	int rc;
 
@@ -570,7 +642,13 @@ int store_open(struct store **stp, const char *data_dir)
 		log_error("%s: data directory name too long", data_dir);
 		goto err;
 	}
-	rc = store_connect(st);
+	rc = datadir_store_check(data_dir, &found, marker);
+	if (rc == 0)
+		rc = store_connect(st, found == DATADIR_FRESH);
+	if (rc == 0 && found != DATADIR_FRESH)
+		rc = store_quick_check(st);
+	if (rc == 0)
+		rc = store_identity(st, data_dir, found, marker);
 	if (rc == 0)
 		rc = store_migrate(st);
 	if (rc == 0)

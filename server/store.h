@@ -62,7 +62,10 @@ struct store_event {
 struct store;
 
 /**
- * Open (creating and migrating as needed) the store in @data_dir.
+ * Open (migrating as needed) the store in @data_dir.  A database is
+ * created only in a fresh data directory (no podboot.db, no store.id
+ * marker); one that is missing, empty, damaged or not the directory's own
+ * is refused with one line saying how to recover (datadir.h).
  *
  * @v st		receives the store; store_close() it
  * @v data_dir		existing directory; the database is podboot.db in it

@@ -1,0 +1,151 @@
+# durable.test.sh: the data directory is created on purpose, used by one
+# server at a time, backed up online; a key rotation reaches the server.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+site_init "$T/site"
+D=$SITE/data
+A="Authorization: Bearer $OP_TOKEN"
+export ROOT
+export -f C
+
+# listing DIR: every file with its size and checksum, sorted.
+listing() {
+	(cd "$1" && find . -type f -printf '%P %s ' -exec sha256sum {} \; |
+		awk '{print $1, $2, $3}' | sort)
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out.
+wait_for() {
+	local until=$(($(date +%s) + $1)); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$until" ] || return 1
+		sleep 0.05
+	done
+}
+
+ok "a fresh data directory starts" server_start
+check "the new store is marked in the data directory" \
+	grep -qE '^podboot-store [0-9a-f]{32}$' "$D/store.id"
+check "the lock file names the server's PID" \
+	[ "$(cat "$D/serve.lock")" = "$SERVER_PID" ]
+
+# ---- a second server on the same directory, while an upload streams ----
+head -c 2000000 /dev/urandom >"$T/img"
+curl -sS --cacert "$ROOT" -o "$T/up.body" -w '%{http_code}' \
+	--limit-rate 400K -T "$T/img" -H "Authorization: Bearer $CI_TOKEN" \
+	"$BASE/api/v1/artifacts/os/slow" >"$T/up.code" 2>&1 &
+UP=$!
+ok "the upload is streaming into tmp/" \
+	wait_for 20 sh -c "[ -n \"\$(ls -A '$D/tmp')\" ]"
+ls -i "$D/tmp" >"$T/tmp.before"
+listing "$D" | grep -v -e '^tmp/' -e '^podboot\.db' >"$T/before"
+first=$SERVER_PID
+refused "a second serve on the same data directory names the holder's PID" \
+	"in use by podboot PID $first" \
+	timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+check "the upload's temp file is still there" \
+	sh -c "ls -i '$D/tmp' | cmp -s - '$T/tmp.before'"
+check "the lock file still names the first server" \
+	[ "$(cat "$D/serve.lock")" = "$first" ]
+listing "$D" | grep -v -e '^tmp/' -e '^podboot\.db' >"$T/after"
+check "nothing else in the data directory changed" cmp -s "$T/before" "$T/after"
+wait "$UP"
+check "the upload in flight completes: 201" [ "$(cat "$T/up.code")" = 201 ]
+ok "and verifies" bash -c "C -f -o '$T/slow' '$BASE/artifacts/os/slow' &&
+	C -f -o '$T/slow.sig' '$BASE/artifacts/os/slow.sig' &&
+	cmp -s '$T/img' '$T/slow' &&
+	'$PODBOOT' verify '$T/slow' '$T/slow.sig' --root '$ROOT'"
+
+# ---- key rotation reaches the running server, no SIGHUP ----
+Q="mac=52:54:00:00:00:02&platform=pcbios&buildarch=i386"
+C -f -o "$T/s2a.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
+old_fp=$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -fingerprint -sha256)
+ok "keys rotate-codesign" "$PODBOOT" keys rotate-codesign --dir "$SITE/keys"
+new_fp=$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -fingerprint -sha256)
+check "the rotation made a new certificate" [ "$old_fp" != "$new_fp" ]
+# signer_fp SIG: fingerprint of the signer certificate a signature carries.
+signer_fp() {
+	openssl pkcs7 -inform DER -in "$1" -print_certs |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+head -c 100000 /dev/urandom >"$T/img3"
+check "an upload right after the rotation: 201" \
+	[ "$(status "$BASE/api/v1/artifacts/os/after" -T "$T/img3" -H "Authorization: Bearer $CI_TOKEN")" = 201 ]
+C -f -o "$T/after.sig" "$BASE/artifacts/os/after.sig"
+check "its signature carries the new certificate" \
+	[ "$(signer_fp "$T/after.sig")" = "$new_fp" ]
+ok "and openssl verifies it under the root" bash -c "C -f -o '$T/after' \
+	'$BASE/artifacts/os/after' && openssl cms -verify -binary -inform DER \
+	-in '$T/after.sig' -content '$T/after' -CAfile '$ROOT' -purpose any \
+	-out /dev/null"
+check "stage2 signed before the rotation carried the old certificate" \
+	[ "$(signer_fp "$T/s2a.sig")" = "$old_fp" ]
+C -f -o "$T/s2b" "$BASE/boot/stage2.ipxe?$Q"
+C -f -o "$T/s2b.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
+check "stage2 after the rotation carries the new certificate" \
+	[ "$(signer_fp "$T/s2b.sig")" = "$new_fp" ]
+ok "and verifies" "$PODBOOT" verify "$T/s2b" "$T/s2b.sig" --root "$ROOT" \
+	--signer podboot-codesign
+
+# ---- online backup while serving, then restore ----
+ok "an online backup while serving (sqlite3 .backup)" \
+	sqlite3 "$D/podboot.db" ".backup '$T/backup.db'"
+C -f -H "$A" "$BASE/api/v1/nodes" | jq -c '[.[] | [.id, .state]]' >"$T/nodes.backup"
+server_stop
+check "a clean stop empties the lock file" sh -c "[ -f '$D/serve.lock' ] && [ ! -s '$D/serve.lock' ]"
+
+# ---- a damaged or lost database is refused, nothing changed ----
+cp "$D/podboot.db" "$T/good.db"
+for how in zero-length missing garbage truncated; do
+	cp "$T/good.db" "$D/podboot.db"
+	case $how in
+	zero-length) truncate -s 0 "$D/podboot.db" ;;
+	missing) rm -f "$D/podboot.db" ;;
+	garbage) head -c 65536 /dev/urandom >"$D/podboot.db" ;;
+	truncated) truncate -s $(($(stat -c %s "$T/good.db") / 2)) "$D/podboot.db" ;;
+	esac
+	listing "$D" >"$T/before"
+	refused "$how database: refused with the way to recover" \
+		"restore the database from a backup, or run podboot serve --reinit-store" \
+		timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+	listing "$D" >"$T/after"
+	check "$how database: nothing in the data directory changed" \
+		cmp -s "$T/before" "$T/after"
+done
+
+# ---- restore the backup: states, artifacts, events are back ----
+cp "$T/backup.db" "$D/podboot.db"
+ok "the server starts on the restored backup" server_start
+ok "the artifact uploaded before the backup is catalogued" bash -c \
+	"C -f -H '$A' '$BASE/api/v1/artifacts' | grep -q '\"name\": \"os/slow\"'"
+ok "and served" bash -c "C -f -o '$T/slow2' '$BASE/artifacts/os/slow' &&
+	cmp -s '$T/img' '$T/slow2'"
+C -f -H "$A" "$BASE/api/v1/nodes" | jq -c '[.[] | [.id, .state]]' >"$T/nodes.restored"
+check "the nodes and their states are back" cmp -s "$T/nodes.backup" "$T/nodes.restored"
+check "(and there are nodes)" grep -q demo-1 "$T/nodes.restored"
+ok "the events before the backup are back" bash -c \
+	"C -f -H '$A' '$BASE/api/v1/events' | grep -q 'upload'"
+server_stop
+
+# ---- re-initialisation: every known node locked, never armed ----
+truncate -s 0 "$D/podboot.db"
+"$PODBOOT" serve --config "$SITE/podboot.conf" --reinit-store \
+	>>"$SITE/serve.log" 2>&1 &
+SERVER_PID=$!
+ok "serve --reinit-store starts" wait_for 20 \
+	curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz"
+check "the damaged database was set aside, not deleted" \
+	sh -c "ls '$D' | grep -q '^podboot.db.broken-'"
+ok "demo-1 is installed after the re-initialisation" bash -c \
+	"C -f -H '$A' '$BASE/api/v1/nodes/demo-1' | grep -q '\"state\": \"installed\"'"
+C -f -H "$A" "$BASE/api/v1/nodes" >"$T/nodes.reinit"
+check "every node is installed, none armed" sh -c \
+	"grep -q demo-1 '$T/nodes.reinit' && ! grep -q '\"state\": \"armed\"' '$T/nodes.reinit'"
+C -f -o "$T/s5" "$BASE/boot/stage2.ipxe?$Q"
+check "stage2 for a known node gives local boot" \
+	grep -q "sanboot --no-describe --drive 0x80" "$T/s5"
+check "and no installer" sh -c "! grep -q '^kernel' '$T/s5'"
+server_stop
+
+finish
