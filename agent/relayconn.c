@@ -220,7 +220,8 @@ static int relayconn_check(struct relayconn *c, struct relay *r,
 	size_t len;
 	int rc;
 
-	if (httpmsg_get(m, "Transfer-Encoding"))
+	if (httpmsg_get(m, "Transfer-Encoding") &&
+	    !httpmsg_get(m, "Content-Length"))
 		return relayconn_refuse(c, r, 501, "send Content-Length, not "
 					"a transfer coding", 1);
 	rc = httpmsg_content_length(m, c->batch ? RELAY_BATCH_MAX :
