@@ -352,6 +352,18 @@ check "GET of the push path: 405" [ "$(status "$RB")" = 405 ]
 check "another path: 404" [ "$(status "https://127.0.0.1:$R1/api/v1/nodes" -X POST -d x)" = 404 ]
 check "a body over the limit: 413 before it is sent" [ "$(status "$RB" -X POST -H 'Content-Length: 99999999' -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1' -d '')" = 413 ]
 check "a malformed batch: 400" [ "$(status "$RB/batch" -X POST -H 'Authorization: Bearer t1' -H 'Content-Type: application/x-podboot-batch' --data-binary 'PUSH t 1 15 0 gzip 99')" = 400 ]
+# Ambiguous framing, as a smuggler sends it (openssl as the raw client).
+raw_status() {
+	printf "POST /api/v1/push HTTP/1.1\r\nHost: r\r\nAuthorization: Bearer t1\r\nX-Podboot-Seq: 1\r\n%sContent-Encoding: gzip\r\n\r\nabc" "$1" |
+		timeout 10 openssl s_client -quiet -connect "127.0.0.1:$R1" \
+		-CAfile "$ROOT" 2>/dev/null | head -1 | cut -d' ' -f2
+}
+for framing in 'Content-Length: 3\r\nContent-Length: 3\r\n' \
+	'Content-Length: 3\r\nContent-Length: 4\r\n' \
+	'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n' \
+	'Content-Length: 3, 3\r\n' 'Content-Length: +3\r\n'; do
+	check "ambiguous framing ($framing): 400" [ "$(raw_status "$framing")" = 400 ]
+done
 check "a push as curl sends it (Expect: 100-continue): 200" \
 	[ "$(push -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 7' -H 'Expect: 100-continue')" = 200 ]
 check "answered as relayed, with its seq" grep -q '"relayed": true, "seq": 7' "$T/.body"
@@ -446,7 +458,13 @@ check "marking the late pushes as replays" wait_for 5 grep -q \
 	"push seq=3 interval=15 replay=1" "$T/r1.log"
 relay_stop r7
 check "r7 stops cleanly" [ $? = 0 ]
-# ---- with podboot serve, when it serves the push API ---------------------------
+# ---- with podboot serve: the push API ------------------------------------------
+
+# node_health: the node demo-1 as the server's API shows it.
+node_health() {
+	curl -sS --cacert "$ROOT" -H "Authorization: Bearer $OP_TOKEN" \
+		"$BASE/api/v1/nodes/demo-1"
+}
 
 RS=pbt_$(openssl rand -hex 32)
 RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
@@ -456,7 +474,9 @@ printf '%s\n' "$RS" >"$T/relay.tok"
 if ! server_start; then
 	echo "FAIL - podboot serve did not start"; FAIL=$((FAIL + 1))
 elif [ "$(status "$BASE/api/v1/push" -X POST -d x)" = 404 ]; then
-	echo "skip - podboot serve does not serve /api/v1/push yet"
+	# The push API is part of the server: its absence is a failure.
+	echo "FAIL - podboot serve does not serve POST /api/v1/push"
+	FAIL=$((FAIL + 1))
 else
 	Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
 	ks=$(C "$BASE/boot/stage2.ipxe?$Q" | grep -o 'ks=[^ ]*' | cut -d= -f2)
@@ -504,10 +524,44 @@ else
 	check "each batch was accepted once, in order" \
 		[ "$(tr '\n' ' ' <"$T/s1.seqs")" = "$(sort -n -u "$T/s1.seqs" | tr '\n' ' ')" ]
 	check "none was a duplicate" sh -c "! grep -q '\"duplicate\": true' '$T/s1.log'"
+	# A batch the agent lost would be a hole in the server's sequence.
+	node_health > "$T/h1.json"
+	check "the server saw every seq: no gap" jq -e '.health.gaps == 0' "$T/h1.json"
+	check "up to the agent's last" [ "$(jq .health.last_seq "$T/h1.json")" = \
+		"$(tail -1 "$T/s1.seqs")" ]
 	check "the agent's health reached the server" sh -c \
 		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
 		 grep -q '^podboot_agent_push_failures_total{.*node=\"demo-1\"} [1-9]'"
 	relay_stop r9
+
+	# A relay killed (-9) while its spool holds acknowledged batches
+	# forwards them after its restart: each once, no gap.
+	RK=$(free_port)
+	ok "relay rk, its upstream held back" relay_start rk "$RK" \
+		"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
+	node_health >"$T/h2.json"
+	last=$(jq .health.last_seq "$T/h2.json")
+	dups=$(jq .health.duplicates "$T/h2.json")
+	for i in 1 2 3; do
+		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$RK" \
+			>"$OUT" 2>"$ERR"
+		check "push $i acknowledged by rk" [ $? = 0 ]
+	done
+	check "rk holds the three on disk" wait_for 10 bash -c \
+		"[ \$('$AGENT' --spool-list --spool '$T/rk' | grep -c 'frame seq=') = 3 ]"
+	kill -KILL "$rk_PID"
+	wait "$rk_PID" 2>/dev/null
+	ok "rk restarts on its spool, upstream the server" relay_start rk "$RK" \
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
+	check "and forwards what it held" wait_for 20 bash -c \
+		"[ \$(spooled '$T/rk') = 0 ]"
+	check "the server got the three: last seq $((last + 3))" wait_for 10 sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+		 '$BASE/api/v1/nodes/demo-1' | jq -e '.health.last_seq == $((last + 3))'"
+	node_health >"$T/h3.json"
+	check "each once: no gap, no duplicate" jq -e \
+		".health.gaps == 0 and .health.duplicates == $dups" "$T/h3.json"
+	relay_stop rk
 
 	# Relay failover: the active relay is killed under steady pushes;
 	# they go on through the standby.  Restarted, the killed relay
