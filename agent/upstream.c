@@ -36,14 +36,17 @@ static int upstream_head(const struct upstream *up, const struct url *u,
 			 const struct upstream_req *req, char *head,
 			 size_t size)
 {
-	char extra[160] = "";
+	char extra[200] = "", epoch[48] = "";
 	int n;
 
+	if (req->node_headers && req->epoch)
+		snprintf(epoch, sizeof(epoch), "X-Podboot-Epoch: %" PRIu64
+			 "\r\n", req->epoch);
 	if (req->node_headers)
 		snprintf(extra, sizeof(extra), "X-Podboot-Seq: %" PRIu64
-			 "\r\nX-Podboot-Interval: %u\r\n%s", req->seq,
+			 "\r\nX-Podboot-Interval: %u\r\n%s%s", req->seq,
 			 req->interval,
-			 req->replay ? "X-Podboot-Replay: 1\r\n" : "");
+			 req->replay ? "X-Podboot-Replay: 1\r\n" : "", epoch);
 	n = snprintf(head, size, "POST %s%s HTTP/1.1\r\nHost: %s\r\n"
 		     "User-Agent: podboot-agent/1\r\n"
 		     "Authorization: Bearer %s\r\nContent-Type: %s\r\n"
