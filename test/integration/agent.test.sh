@@ -308,6 +308,41 @@ wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$R3"
 check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
 kill "$S3"
+# Clocks far off: an upstream whose certificate expired, or is not valid
+# yet (as a node with a wrong clock sees a good one), signed by openssl ca.
+mkdir -p "$T/ca/new"
+: >"$T/ca/index.txt"
+echo 01 >"$T/ca/serial"
+printf '%s\n' '[ca]' 'default_ca = d' '[d]' "dir = $T/ca" \
+	"database = $T/ca/index.txt" "new_certs_dir = $T/ca/new" \
+	"serial = $T/ca/serial" 'default_md = sha256' 'policy = p' \
+	'unique_subject = no' '[p]' 'commonName = supplied' >"$T/ca.cnf"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/clock.key" \
+	-subj /CN=clock.test -out "$T/clock.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$T/clock.ext"
+for dates in "expired 20200101000000Z 20200201000000Z validity has expired" \
+	"future 20990101000000Z 20990201000000Z validity starts in the future"; do
+	set -- $dates
+	name=$1 from=$2 until=$3
+	shift 3
+	openssl ca -batch -config "$T/ca.cnf" -cert "$K/root.crt" \
+		-keyfile "$K/root.key" -in "$T/clock.csr" -startdate "$from" \
+		-enddate "$until" -extfile "$T/clock.ext" -out "$T/$name.crt" \
+		>/dev/null 2>&1
+	RC=$(free_port)
+	openssl s_server -quiet -accept "127.0.0.1:$RC" -cert "$T/$name.crt" \
+		-key "$T/clock.key" -www >/dev/null 2>&1 &
+	SC=$!
+	BG_PIDS="$BG_PIDS $SC"
+	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RC"
+	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$RC" \
+		>"$OUT" 2>"$ERR"
+	check "an upstream certificate $name: refused, kept (exit 3)" [ $? = 3 ]
+	check "the batch is in the spool" [ "$(spooled "$T/a-$name")" = 1 ]
+	check "saying so, and asking about the clock" grep -q \
+		"certificate refused: The certificate $*.*is this machine's clock right" "$ERR"
+	kill "$SC"
+done
 RX=$(free_port)
 RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
@@ -562,6 +597,52 @@ else
 	check "each once: no gap, no duplicate" jq -e \
 		".health.gaps == 0 and .health.duplicates == $dups" "$T/h3.json"
 	relay_stop rk
+
+	# An agent whose sequence file is lost counts from 1 again, in a new
+	# epoch: its next push is stored at once; a replay of that push (same
+	# epoch, same seq) is still a duplicate.
+	check "the agent's sequence file holds its epoch" grep -q \
+		'^PODBOOT-SPOOL-SEQ [0-9]* [1-9][0-9]*$' "$T/s1/seq"
+	old_epoch=$(cut -d' ' -f3 "$T/s1/seq")
+	rm "$T/s1/seq"
+	printf 'cpu  300 10 110 3000 5 1 2 3 4 0\ncpu0 300 10 110 3000 5 1 2 3 4 0\nbtime 1700000000\n' >"$P/stat"
+	echo "3.25 0.25 0.10 1/123 4567" >"$P/loadavg"
+	ok "the agent, its sequence file lost, pushes" "${ONCE[@]}" -v \
+		--procfs "$P" --spool "$T/s1" --server "$BASE"
+	check "as seq 1, not a duplicate" grep -q '"seq": 1, .*"duplicate": false' "$ERR"
+	new_epoch=$(cut -d' ' -f3 "$T/s1/seq")
+	check "in a new epoch" [ -n "$new_epoch" ] && [ "$new_epoch" != "$old_epoch" ]
+	check "the node's sample is the new one" wait_for 5 sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^node_load1{.*node=\"demo-1\"} 3.25$'"
+	check "and the node is up" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^podboot_node_up{.*node=\"demo-1\"} 1$'"
+	echo "9.75 0.25 0.10 1/123 4567" >"$P/loadavg"
+	"$AGENT" --print --procfs "$P" 2>/dev/null | gzip >"$T/replay.gz"
+	check "a replay of seq 1 in that epoch: 200" [ "$(status "$BASE/api/v1/push" \
+		-X POST --data-binary "@$T/replay.gz" -H 'Content-Encoding: gzip' \
+		-H "Authorization: Bearer $(cat "$T/node.tok")" -H 'X-Podboot-Seq: 1' \
+		-H "X-Podboot-Epoch: $new_epoch")" = 200 ]
+	check "is a duplicate" grep -q '"duplicate": true' "$T/.body"
+	check "and changes nothing" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^node_load1{.*node=\"demo-1\"} 3.25$'"
+	check "an epoch that is not a number: 400" [ "$(status "$BASE/api/v1/push" \
+		-X POST --data-binary "@$T/replay.gz" -H 'Content-Encoding: gzip' \
+		-H "Authorization: Bearer $(cat "$T/node.tok")" -H 'X-Podboot-Seq: 2' \
+		-H "X-Podboot-Epoch: -1")" = 400 ]
+
+	# Through a relay, the epoch travels in the frame.
+	RE=$(free_port)
+	ok "relay re in front of the server" relay_start re "$RE" \
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
+	rm "$T/s1/seq"
+	ok "the agent, its sequence file lost again, pushes through re" \
+		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$RE"
+	check "the server takes seq 1 of the new epoch as new" wait_for 10 grep -q \
+		'batch 1: HTTP 200 .*"seq": 1, .*"duplicate": false' "$T/re.log"
+	relay_stop re
 
 	# Relay failover: the active relay is killed under steady pushes;
 	# they go on through the standby.  Restarted, the killed relay
