@@ -343,6 +343,46 @@ for dates in "expired 20200101000000Z 20200201000000Z validity has expired" \
 		"certificate refused: The certificate $*.*is this machine's clock right" "$ERR"
 	kill "$SC"
 done
+# A hostile upstream (with a certificate the agent trusts): endless
+# headers, an endless body, a 2xx that is not a podboot answer, an absurd
+# Retry-After.  The agent keeps the batch, never counts it delivered, and
+# its memory stays bounded (VmHWM from /proc while it runs).
+hostile() { # hostile NAME HEAD: serve HEAD then endless junk, once
+	local port
+	port=$(free_port)
+	{ printf "$2"; yes 'X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; } |
+		openssl s_server -quiet -accept "127.0.0.1:$port" \
+		-cert "$RELAY_CRT" -key "$RELAY_KEY" >/dev/null 2>&1 &
+	HS=$!
+	BG_PIDS="$BG_PIDS $HS"
+	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+	"${ONCE[@]}" --spool "$T/h-$1" --server "https://127.0.0.1:$port" \
+		>"$OUT" 2>"$ERR" &
+	local a=$! hwm=0 v
+	while kill -0 "$a" 2>/dev/null; do
+		v=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$a/status" 2>/dev/null)
+		[ -n "$v" ] && [ "$v" -gt "$hwm" ] && hwm=$v
+		sleep 0.05
+	done
+	wait "$a"
+	HRC=$?
+	HWM=$hwm
+	kill "$HS" 2>/dev/null
+}
+for h in "headers|HTTP/1.1 200 OK\r\n" \
+	"body|HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n" \
+	"unframed|HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" \
+	"garbage|HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\": 1}\r\n" \
+	"retry|HTTP/1.1 503 Busy\r\nRetry-After: 999999999999999999999\r\nContent-Length: 0\r\n\r\n"; do
+	hostile "${h%%|*}" "${h#*|}"
+	check "hostile upstream (${h%%|*}): the batch is kept (exit 3)" [ "$HRC" = 3 ]
+	check "hostile upstream (${h%%|*}): still in the spool" \
+		[ "$(spooled "$T/h-${h%%|*}")" = 1 ]
+	check "hostile upstream (${h%%|*}): not logged as delivered" \
+		sh -c "! grep -q 'delivered' '$ERR'"
+	check "hostile upstream (${h%%|*}): memory bounded (VmHWM ${HWM} kB < 300 MB)" \
+		[ "$HWM" -gt 0 ] && [ "$HWM" -lt 307200 ]
+done
 RX=$(free_port)
 RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
