@@ -457,6 +457,21 @@ check "a relay's full spool drops its oldest batches" grep -q "dropping the olde
 check "and stays within its limit" [ "$(du -sb "$T/r6" | cut -f1)" -le $((1024 * 1024 + 4096)) ]
 check "the newest push is kept" sh -c "'$AGENT' --spool-list --spool '$T/r6' | grep -q 'frame seq=5 '"
 relay_stop r6
+"$AGENT" --spool-list --spool "$T/r6" | sed -n 's/.*frame seq=\([0-9]*\) .*/\1/p' >"$T/r6.kept"
+dropped=$(grep -c "dropping the oldest" "$T/r6.log")
+check "every push is either dropped (counted in the log) or kept: $dropped + $(wc -l <"$T/r6.kept") = 5" \
+	[ $((dropped + $(wc -l <"$T/r6.kept"))) = 5 ]
+check "the dropped are the oldest" [ "$(head -1 "$T/r6.kept")" = $((dropped + 1)) ]
+R8=$(free_port)
+ok "a relay r8 to receive what r6 kept" relay_start r8 "$R8" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
+RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$R8"
+check "r6, its upstream back, replays what it kept" wait_for 30 bash -c \
+	"[ \$(spooled '$T/r6') = 0 ]"
+check "in order, each once" [ "$(seqs "$T/r8.log" | tr '\n' ' ')" = \
+	"$(tr '\n' ' ' <"$T/r6.kept")" ]
+relay_stop r6; relay_stop r8
 
 # ---- outage: spool, then replay in order, each seq once --------------------------
 
