@@ -61,7 +61,9 @@ $(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # --whole-archive is not needed: suites are objects, not archive members.
-$(UNIT): $(UNIT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
+# The agent modules the unit suites test (test_agent_*.c), linked as objects.
+UNIT_AGENT_OBJ := $(BUILD)/agent/httpmsg.o $(BUILD)/agent/num.o
+$(UNIT): $(UNIT_OBJ) $(UNIT_AGENT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
 
 $(AGENT): $(AGENT_OBJ) $(LIBPODBOOT)

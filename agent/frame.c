@@ -32,12 +32,16 @@ int frame_encode(struct pbuf *b, const struct frame *f)
 
 	if (!frame_token_valid(f->token, f->token_len) || f->seq == 0 ||
 	    f->seq > FRAME_SEQ_MAX || f->interval == 0 ||
-	    f->interval > FRAME_INTERVAL_MAX)
+	    f->interval > FRAME_INTERVAL_MAX || f->epoch > FRAME_SEQ_MAX)
 		return -EINVAL;
-	rc = pbuf_printf(b, "PUSH %.*s %" PRIu64 " %u %d %s %zu\n",
+	rc = pbuf_printf(b, "PUSH %.*s %" PRIu64 " %u %d %s %zu",
 			 (int)f->token_len, f->token, f->seq, f->interval,
 			 f->replay ? 1 : 0, f->gzip ? "gzip" : "identity",
 			 f->len);
+	if (rc == 0 && f->epoch)
+		rc = pbuf_printf(b, " %" PRIu64, f->epoch);
+	if (rc == 0)
+		rc = pbuf_append(b, "\n", 1);
 	if (rc == 0)
 		rc = pbuf_append(b, f->body, f->len);
 	if (rc != 0) {
@@ -61,7 +65,7 @@ static const char *frame_field(const char **p, const char *end, size_t *len)
 	return *len ? s : NULL;
 }
 
-/* Parse the fields of "PUSH token seq interval replay enc len". */
+/* Parse the fields of "PUSH token seq interval replay enc len [epoch]". */
 static int frame_head(const char *p, const char *end, size_t max_body,
 		      struct frame *f)
 {
@@ -92,8 +96,12 @@ static int frame_head(const char *p, const char *end, size_t max_body,
 		f->gzip = 0;
 	else
 		return -EBADMSG;
-	if (!(s = frame_field(&p, end, &n)) || p != end ||
+	if (!(s = frame_field(&p, end, &n)) ||
 	    num_parse_u64(s, n, SIZE_MAX, &v))
+		return -EBADMSG;
+	if (p != end &&
+	    (!(s = frame_field(&p, end, &n)) || p != end ||
+	     num_parse_u64(s, n, FRAME_SEQ_MAX, &f->epoch) || f->epoch == 0))
 		return -EBADMSG;
 	if (v > max_body)
 		return -PB_ETOOBIG;

@@ -23,6 +23,7 @@ struct frame {
 	unsigned interval;		/* 1..FRAME_INTERVAL_MAX */
 	int replay;			/* 0 or 1 */
 	int gzip;			/* 1 gzip, 0 identity */
+	uint64_t epoch;			/* the agent's; 0: none (old agents) */
 	const unsigned char *body;
 	size_t len;
 };
@@ -32,8 +33,8 @@ struct frame {
 int frame_token_valid(const char *t, size_t len);
 
 /**
- * Append @f to @b as "PUSH token seq interval replay encoding LEN\n" and
- * the body.  The token is checked again, so that no frame can inject
+ * Append @f to @b as "PUSH token seq interval replay encoding LEN\n"
+ * (with " EPOCH" before the newline when @f has one) and the body.  The token is checked again, so that no frame can inject
  * another.
  *
  * @ret rc		0, -EINVAL for an invalid field, -PB_ETOOBIG when

@@ -158,12 +158,14 @@ int httpmsg_content_length(const struct httpmsg *m, size_t max, size_t *len)
 	for (i = 0; i < m->n; i++) {
 		if (strcasecmp(m->h[i].name, "Content-Length") != 0)
 			continue;
-		if (v && strcmp(v, m->h[i].value) != 0)
-			return -EBADMSG;	/* smuggling: refuse */
+		if (v)
+			return -EBADMSG;	/* repeated, even equal: smuggling */
 		v = m->h[i].value;
 	}
 	if (!v)
 		return -ENOENT;
+	if (httpmsg_get(m, "Transfer-Encoding"))
+		return -EBADMSG;	/* two framings: which one is meant? */
 	if (num_parse_u64(v, strlen(v), UINT64_MAX, &n) != 0)
 		return -EBADMSG;
 	if (n > max)

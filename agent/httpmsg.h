@@ -48,8 +48,8 @@ int httpmsg_parse_response(struct httpmsg *m, const char *data, size_t len);
 const char *httpmsg_get(const struct httpmsg *m, const char *name);
 
 /**
- * Content-Length, checked: digits only, not repeated with another value,
- * at most @max.
+ * Content-Length, checked: digits only, given once (a repeat is refused
+ * even with the same value), not beside a Transfer-Encoding, at most @max.
  *
  * @ret rc		0; -ENOENT when absent; -EBADMSG; -PB_ETOOBIG
  */

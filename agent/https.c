@@ -234,7 +234,7 @@ static int https_check_ip(struct https_conn *hc, const struct url *u)
 /* Say why a handshake failed, naming certificate problems exactly. */
 static void https_handshake_why(struct https_conn *hc, int ret, char *why)
 {
-	char text[HTTPS_WHY_MAX - 40];
+	char text[HTTPS_WHY_MAX - 80];
 	uint32_t flags;
 	size_t n;
 
@@ -249,7 +249,10 @@ static void https_handshake_why(struct https_conn *hc, int ret, char *why)
 		for (n = 0; text[n]; n++)
 			if (text[n] == '\n')
 				text[n] = ';';
-		snprintf(why, HTTPS_WHY_MAX, "certificate refused: %s", text);
+		snprintf(why, HTTPS_WHY_MAX, "certificate refused: %s%s", text,
+			 flags & (MBEDTLS_X509_BADCERT_EXPIRED |
+				  MBEDTLS_X509_BADCERT_FUTURE) ?
+				 " (is this machine's clock right?)" : "");
 	} else if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
 		snprintf(why, HTTPS_WHY_MAX, "TLS handshake timed out");
 	} else {

@@ -48,6 +48,7 @@ static enum upstream_result push_send(struct push *p, uint64_t seq,
 		.seq = seq,
 		.interval = interval,
 		.replay = replay,
+		.epoch = p->spool.epoch,
 		.body = body,
 		.len = len,
 	};

@@ -171,12 +171,17 @@ static const char *relayconn_push_headers(struct relayconn *c,
 	const char *iv = httpmsg_get(m, "X-Podboot-Interval");
 	const char *rp = httpmsg_get(m, "X-Podboot-Replay");
 	const char *ce = httpmsg_get(m, "Content-Encoding");
+	const char *ep = httpmsg_get(m, "X-Podboot-Epoch");
 	uint64_t v;
 
 	if (!seq || num_parse_u64(seq, strlen(seq), FRAME_SEQ_MAX, &v) ||
 	    v == 0)
 		return "X-Podboot-Seq must be a number from 1";
 	c->push.seq = v;
+	c->push.epoch = 0;
+	if (ep && (num_parse_u64(ep, strlen(ep), FRAME_SEQ_MAX,
+				 &c->push.epoch) || c->push.epoch == 0))
+		return "X-Podboot-Epoch must be a number from 1 to 2^53 - 1";
 	c->push.interval = 15;
 	if (iv && num_parse_uint(iv, 1, FRAME_INTERVAL_MAX,
 				 &c->push.interval) != 0)
@@ -220,7 +225,8 @@ static int relayconn_check(struct relayconn *c, struct relay *r,
 	size_t len;
 	int rc;
 
-	if (httpmsg_get(m, "Transfer-Encoding"))
+	if (httpmsg_get(m, "Transfer-Encoding") &&
+	    !httpmsg_get(m, "Content-Length"))
 		return relayconn_refuse(c, r, 501, "send Content-Length, not "
 					"a transfer coding", 1);
 	rc = httpmsg_content_length(m, c->batch ? RELAY_BATCH_MAX :

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,8 +143,41 @@ int spool_scan(struct spool *sp)
 	return spool_scan_dir(sp, 0);
 }
 
-/* The persisted next sequence number; 1 when there is none yet. */
-static int spool_state_read(struct spool *sp, uint64_t *next)
+/* A new epoch: random, 1 to SPOOL_SEQ_MAX (exact in JSON). */
+static int spool_epoch_new(uint64_t *epoch)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		return -EIO;
+	v &= SPOOL_SEQ_MAX;
+	*epoch = v ? v : 1;
+	return 0;
+}
+
+/* "N" or "N EPOCH" (without the newline) of a sequence file. */
+static int spool_state_parse(const char *s, size_t len, uint64_t *next,
+			     uint64_t *epoch)
+{
+	const char *sp = memchr(s, ' ', len);
+
+	*epoch = 0;
+	if (!sp)
+		return num_parse_u64(s, len, SPOOL_SEQ_MAX, next);
+	if (num_parse_u64(s, (size_t)(sp - s), SPOOL_SEQ_MAX, next) != 0 ||
+	    num_parse_u64(sp + 1, len - (size_t)(sp - s) - 1, SPOOL_SEQ_MAX,
+			  epoch) != 0 || *epoch == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The persisted next sequence number and epoch.  Without a sequence file
+ * (a new agent, or one whose file was lost) numbers start at 1 in a new
+ * random epoch, so that the server does not take them for old batches.
+ */
+static int spool_state_read(struct spool *sp, uint64_t *next,
+			    uint64_t *epoch)
 {
 	static const char tag[] = "PODBOOT-SPOOL-SEQ ";
 	unsigned char *buf = NULL;
@@ -157,13 +191,13 @@ static int spool_state_read(struct spool *sp, uint64_t *next)
 		return rc;
 	rc = fileio_read(path, 64, &buf, &len);
 	if (rc == -ENOENT)
-		return 0;
+		return spool_epoch_new(epoch);
 	if (rc != 0)
 		return rc;
 	if (len < sizeof(tag) || memcmp(buf, tag, sizeof(tag) - 1) != 0 ||
 	    buf[len - 1] != '\n' ||
-	    num_parse_u64((char *)buf + sizeof(tag) - 1,
-			  len - sizeof(tag), SPOOL_SEQ_MAX, next) != 0) {
+	    spool_state_parse((char *)buf + sizeof(tag) - 1,
+			      len - sizeof(tag), next, epoch) != 0) {
 		log_error("%s: not a spool sequence file", path);
 		rc = -EBADMSG;
 	}
@@ -179,8 +213,12 @@ static int spool_state_write(struct spool *sp, uint64_t next)
 	rc = fileio_join(path, sizeof(path), sp->dir, SPOOL_STATE);
 	if (rc != 0)
 		return rc;
-	n = snprintf(line, sizeof(line), "PODBOOT-SPOOL-SEQ %" PRIu64 "\n",
-		     next);
+	if (sp->epoch)
+		n = snprintf(line, sizeof(line), "PODBOOT-SPOOL-SEQ %" PRIu64
+			     " %" PRIu64 "\n", next, sp->epoch);
+	else
+		n = snprintf(line, sizeof(line), "PODBOOT-SPOOL-SEQ %" PRIu64
+			     "\n", next);
 	return fileio_write(path, line, (size_t)n, 0600, 0);
 }
 
@@ -201,7 +239,7 @@ int spool_open(struct spool *sp, const char *dir, const char *kind,
 	if (rc == 0)
 		rc = spool_scan_dir(sp, flags & SPOOL_OWNER);
 	if (rc == 0)
-		rc = spool_state_read(sp, &next);
+		rc = spool_state_read(sp, &next, &sp->epoch);
 	if (rc != 0)
 		return rc;
 	/* A lost state file must not reuse numbers still in the spool. */

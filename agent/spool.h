@@ -22,8 +22,8 @@ struct spool_entry {
 /*
  * One directory: SEQ.batch files (SEQ zero-padded to 20 digits), each a
  * header line "PODBOOT-SPOOL 1 KIND SEQ INTERVAL LEN" and LEN bytes; and
- * "seq", the next sequence number, so that numbers keep increasing
- * across restarts.  Files are written atomically (temporary file, fsync,
+ * "seq", the next sequence number and the epoch they belong to, so that
+ * numbers keep increasing across restarts.  Files are written atomically (temporary file, fsync,
  * rename), mode 0600: a relay's batches hold node tokens.
  */
 struct spool {
@@ -32,6 +32,10 @@ struct spool {
 	uint64_t max_bytes;
 	int shared;			/* another process removes entries */
 	uint64_t next_seq;
+	/* Random, drawn when the "seq" file is missing: the server starts a
+	 * new window of sequence numbers for it (0: an old "seq" file
+	 * without one, kept as it was). */
+	uint64_t epoch;
 	struct spool_entry *entries;	/* sorted by seq, oldest first */
 	size_t n;
 	size_t cap;

@@ -36,14 +36,17 @@ static int upstream_head(const struct upstream *up, const struct url *u,
 			 const struct upstream_req *req, char *head,
 			 size_t size)
 {
-	char extra[160] = "";
+	char extra[200] = "", epoch[48] = "";
 	int n;
 
+	if (req->node_headers && req->epoch)
+		snprintf(epoch, sizeof(epoch), "X-Podboot-Epoch: %" PRIu64
+			 "\r\n", req->epoch);
 	if (req->node_headers)
 		snprintf(extra, sizeof(extra), "X-Podboot-Seq: %" PRIu64
-			 "\r\nX-Podboot-Interval: %u\r\n%s", req->seq,
+			 "\r\nX-Podboot-Interval: %u\r\n%s%s", req->seq,
 			 req->interval,
-			 req->replay ? "X-Podboot-Replay: 1\r\n" : "");
+			 req->replay ? "X-Podboot-Replay: 1\r\n" : "", epoch);
 	n = snprintf(head, size, "POST %s%s HTTP/1.1\r\nHost: %s\r\n"
 		     "User-Agent: podboot-agent/1\r\n"
 		     "Authorization: Bearer %s\r\nContent-Type: %s\r\n"
@@ -95,6 +98,29 @@ static const char *upstream_flat(const struct https_resp *resp, char *out,
 	return out;
 }
 
+/*
+ * 1 if a 2xx answer to node push @seq acknowledges it as a podboot server
+ * or relay does ("seq": N in its JSON): a 2xx with anything else (a
+ * captive portal, a proxy's error page, garbage) did not take the batch.
+ */
+static int upstream_acked(const struct https_resp *resp, uint64_t seq)
+{
+	char want[40];
+	const char *p = resp->body.data, *end;
+	size_t n;
+
+	if (!p)
+		return 0;
+	n = (size_t)snprintf(want, sizeof(want), "\"seq\": %" PRIu64, seq);
+	end = p + resp->body.len;
+	while ((p = memmem(p, (size_t)(end - p), want, n)) != NULL) {
+		p += n;
+		if (p == end || *p < '0' || *p > '9')
+			return 1;
+	}
+	return 0;
+}
+
 /* One upstream: UPSTREAM_NEXT to try the next, else the result. */
 static int upstream_try(struct upstream *up, unsigned i,
 			const struct upstream_req *req,
@@ -115,6 +141,12 @@ static int upstream_try(struct upstream *up, unsigned i,
 	if (n != 0)
 		return UPSTREAM_NEXT;
 	s = resp->status;
+	if (s >= 200 && s < 300 && req->node_headers &&
+	    !upstream_acked(resp, req->seq)) {
+		snprintf(why, HTTPS_WHY_MAX, "HTTP %d without this batch's "
+			 "\"seq\": not a podboot answer, the batch is kept", s);
+		return UPSTREAM_NEXT;
+	}
 	if (s >= 200 && s < 300) {
 		log_debug("%s: batch %" PRIu64 ": HTTP %d %s", u->text,
 			  req->seq, s, upstream_flat(resp, reason,

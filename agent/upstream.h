@@ -24,6 +24,7 @@ struct upstream_req {
 	uint64_t seq;			/* also named in log lines */
 	unsigned interval;
 	int replay;			/* X-Podboot-Replay: 1 */
+	uint64_t epoch;			/* X-Podboot-Epoch, unless 0 */
 	const void *body;
 	size_t len;
 };

@@ -18,6 +18,7 @@
 #define INGEST_SEQ_MAX (1LL << 62)	/* X-Podboot-Seq and a frame's seq */
 #define INGEST_INTERVAL_MAX 3600	/* seconds between an agent's pushes */
 #define INGEST_FRAME_FIELDS 7		/* PUSH token seq interval replay enc len */
+#define INGEST_EPOCH_MAX 9007199254740991LL	/* 2^53 - 1: exact in JSON */
 #define INGEST_EXPO_MAX (512ULL * 1024 * 1024)
 
 /* Per-request state of a push, a batch or a Pushgateway request. */
@@ -29,6 +30,7 @@ struct ingest {
 	char group[128];		/* Pushgateway grouping labels */
 	unsigned long long seq;
 	unsigned long long generation;	/* of the node token */
+	unsigned long long epoch;	/* the agent's; 0: none */
 	unsigned int interval;
 	int replay;
 	int gzip;
@@ -99,6 +101,7 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 {
 	struct metrics_push p = { .id = g->id, .pod = g->pod, .node = g->node,
 				  .seq = g->seq, .generation = g->generation,
+				  .epoch = g->epoch,
 				  .interval = g->interval, .replay = g->replay,
 				  .merge = g->merge,
 				  .group_labels = g->group[0] ? g->group : NULL };
@@ -292,7 +295,7 @@ static void ingest_push_start(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	struct ingest g;
-	long long seq, interval;
+	long long seq, interval, epoch;
 
 	memset(&g, 0, sizeof(g));
 	if (ingest_node(r, http_bearer(r), &g) != 0 ||
@@ -303,12 +306,20 @@ static void ingest_push_start(struct http_req *r)
 			    INGEST_SEQ_MAX);
 	interval = ingest_number(http_header(r, "X-Podboot-Interval"), 15,
 				 INGEST_INTERVAL_MAX);
+	epoch = ingest_number(http_header(r, "X-Podboot-Epoch"), 0,
+			      INGEST_EPOCH_MAX);
 	if (seq < 0 || interval < 1) {
 		http_reply_error(r, 400, "X-Podboot-Seq must be a number and "
 					 "X-Podboot-Interval 1 to 3600");
 		return;
 	}
+	if (epoch < 0) {
+		http_reply_error(r, 400, "X-Podboot-Epoch must be a number from "
+					 "0 to 2^53 - 1");
+		return;
+	}
 	g.seq = (unsigned long long)seq;
+	g.epoch = (unsigned long long)epoch;
 	g.interval = (unsigned int)interval;
 	g.replay = http_header(r, "X-Podboot-Replay") != NULL;
 	ingest_new(r, &g, cfg->max_push);
@@ -345,23 +356,29 @@ static char *ingest_frame_field(char **p)
 }
 
 /*
- * One frame's head, "PUSH token seq interval replay encoding len" with
- * single blanks, split in place.  -EINVAL if it does not parse or its
+ * One frame's head, "PUSH token seq interval replay encoding len" and
+ * an optional " epoch", with single blanks, split in place.  -EINVAL if it does not parse or its
  * length is not a plain number: the frame cannot be skipped.  Otherwise
- * 0, with *@bad set if seq, interval or replay is not a plain number
- * within the limits of a single push: that frame alone is refused.
+ * 0, with *@bad set (1) if seq, interval or replay is not a plain number
+ * within the limits of a single push, or (2) if the epoch is not:
+ * that frame alone is refused.
  */
 static int ingest_frame_header(char *line, char *token, size_t tsize,
 			       struct ingest *g, unsigned long long *len,
 			       int *bad)
 {
 	char *p = line, *f[INGEST_FRAME_FIELDS];
-	long long seq, interval, replay, n;
+	long long seq, interval, replay, n, epoch = 0;
+	char *ep = NULL;
 	size_t i;
 
 	for (i = 0; i < INGEST_FRAME_FIELDS; i++)
 		if (!(f[i] = ingest_frame_field(&p)))
 			return -EINVAL;
+	if (p && !(ep = ingest_frame_field(&p)))
+		return -EINVAL;
+	if (ep)
+		epoch = ingest_number(ep, -1, INGEST_EPOCH_MAX);
 	n = ingest_number(f[6], -1, INGEST_SEQ_MAX);
 	if (p || strcmp(f[0], "PUSH") != 0 || strlen(f[1]) >= tsize ||
 	    (strcmp(f[5], "gzip") != 0 && strcmp(f[5], "identity") != 0) ||
@@ -370,11 +387,12 @@ static int ingest_frame_header(char *line, char *token, size_t tsize,
 	seq = ingest_number(f[2], -1, INGEST_SEQ_MAX);
 	interval = ingest_number(f[3], -1, INGEST_INTERVAL_MAX);
 	replay = ingest_number(f[4], -1, 1);
-	*bad = seq < 0 || interval < 1 || replay < 0;
+	*bad = seq < 0 || interval < 1 || replay < 0 ? 1 : epoch < 0 ? 2 : 0;
 	snprintf(token, tsize, "%s", f[1]);
 	g->seq = *bad ? 0 : (unsigned long long)seq;
 	g->interval = *bad ? 0 : (unsigned int)interval;
 	g->replay = replay == 1;
+	g->epoch = *bad ? 0 : (unsigned long long)epoch;
 	g->gzip = strcmp(f[5], "gzip") == 0;
 	*len = (unsigned long long)n;
 	return 0;
@@ -423,9 +441,12 @@ static int ingest_frame(struct http_req *r, const struct ingest *batch,
 		status = 413;
 		why = "push larger than the limit";
 	} else if (bad) {
+		int epoch_bad = bad == 2;
+
 		status = 400;
-		why = "seq must be a number from 0 to 2^62, interval 1 to 3600 "
-		      "and replay 0 or 1";
+		why = epoch_bad ? "epoch must be a number from 0 to 2^53 - 1" :
+				  "seq must be a number from 0 to 2^62, "
+				  "interval 1 to 3600 and replay 0 or 1";
 	}
 	if (why)
 		result = json_pack("{s:i, s:s}", "status", (int)status,

@@ -45,6 +45,7 @@ struct mentity {
 	 * bit i is seq last_seq - i.  A late batch (a relay's spool) is
 	 * told from a duplicate by it. */
 	uint64_t seen[METRICS_SEQ_WINDOW / 64];
+	unsigned long long prev_epoch;	/* the window before st.epoch's */
 	struct mentity *next;
 };
 
@@ -318,6 +319,55 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 	return 0;
 }
 
+/* Order of series indexes by name, then label text (arena offsets). */
+static int metrics_series_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct metrics_parse *mp = ctx;
+	const struct mseries *x = &mp->series[*(const size_t *)a];
+	const struct mseries *y = &mp->series[*(const size_t *)b];
+	int c = strcmp(mp->arena.data + x->name_off,
+		       mp->arena.data + y->name_off);
+
+	return c ? c : strcmp(mp->arena.data + x->labels_off,
+			      mp->arena.data + y->labels_off);
+}
+
+/*
+ * A series given twice in one push (same name, same labels: labels are
+ * sorted by the parser) is refused, as Prometheus refuses such a scrape:
+ * /metrics would show it twice.  Names the first one in @err.
+ *
+ * @ret rc		0; -EEXIST for a duplicate; -ENOMEM
+ */
+static int metrics_unique(const struct metrics_parse *mp, char *err,
+			  size_t size)
+{
+	const struct mseries *s;
+	size_t *idx, i;
+	int rc = 0;
+
+	if (mp->n < 2)
+		return 0;
+	idx = malloc(mp->n * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < mp->n; i++)
+		idx[i] = i;
+	qsort_r(idx, mp->n, sizeof(*idx), metrics_series_cmp, (void *)mp);
+	for (i = 1; i < mp->n && rc == 0; i++) {
+		if (metrics_series_cmp(&idx[i - 1], &idx[i], (void *)mp) != 0)
+			continue;
+		s = &mp->series[idx[i]];
+		snprintf(err, size, "series %.64s{%.128s} is given twice "
+			 "(Prometheus refuses duplicate series)",
+			 mp->arena.data + s->name_off,
+			 mp->arena.data + s->labels_off);
+		rc = -EEXIST;
+	}
+	free(idx);
+	return rc;
+}
+
 /* Offsets become pointers once the arena stops moving. */
 static void metrics_fix_pointers(struct mseries *s, size_t n, char *arena)
 {
@@ -354,12 +404,34 @@ static void metrics_seq_shift(uint64_t *seen, unsigned long long by)
 enum metrics_seq { SEQ_NEW, SEQ_LATE, SEQ_DUPLICATE };
 
 /*
- * Classify @seq for @e: newer than any seen (SEQ_NEW: gaps counted),
- * older but never seen (SEQ_LATE: a gap filled), or seen before.
+ * Start the window of agent epoch @epoch (the agent lost its sequence
+ * file and counts from 1 again).  A batch of the epoch before is
+ * SEQ_LATE: delivered, but never newer than what the new epoch sent.
+ * Epoch 0 (an agent without epochs) stays in the current window.
+ */
+static enum metrics_seq metrics_seq_epoch(struct mentity *e,
+					  unsigned long long epoch)
+{
+	if (!epoch || epoch == e->st.epoch)
+		return SEQ_NEW;
+	if (e->prev_epoch && epoch == e->prev_epoch)
+		return SEQ_LATE;
+	e->prev_epoch = e->st.epoch;
+	e->st.epoch = epoch;
+	e->st.last_seq = 0;
+	memset(e->seen, 0, sizeof(e->seen));
+	return SEQ_NEW;
+}
+
+/*
+ * Classify @seq of @epoch for @e: newer than any seen (SEQ_NEW: gaps
+ * counted), older but never seen (SEQ_LATE: a gap filled), or seen
+ * before.
  */
 static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
 					  unsigned long long seq,
-					  unsigned long long generation)
+					  unsigned long long generation,
+					  unsigned long long epoch)
 {
 	unsigned long long back;
 
@@ -376,6 +448,8 @@ static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
 		m->duplicates++;
 		return SEQ_DUPLICATE;
 	}
+	if (metrics_seq_epoch(e, epoch) == SEQ_LATE)
+		return SEQ_LATE;
 	if (seq > e->st.last_seq) {
 		if (e->st.last_seq && seq > e->st.last_seq + 1) {
 			e->st.gaps += seq - e->st.last_seq - 1;
@@ -466,7 +540,7 @@ static int metrics_install(struct metrics *m, const struct config *cfg,
 			 cfg->max_series_total);
 		return 0;
 	}
-	switch (metrics_seq_check(m, e, p->seq, p->generation)) {
+	switch (metrics_seq_check(m, e, p->seq, p->generation, p->epoch)) {
 	case SEQ_DUPLICATE:
 		res->duplicate = 1;
 		res->accepted = e->n;
@@ -556,6 +630,10 @@ int metrics_apply(struct metrics *m, const struct config *cfg,
 		rc = -ENOMEM;
 		goto out;
 	}
+	if (rc == 0)
+		rc = metrics_unique(&mp, res->err, sizeof(res->err));
+	if (rc == -ENOMEM)
+		goto out;
 	if (rc != 0) {
 		res->refusal = METRICS_MALFORMED;
 		rc = 0;

@@ -27,6 +27,7 @@ struct metrics_push {
 	const char *node;	/* node label ("" for none) */
 	unsigned long long seq;	/* 0: no sequence (Pushgateway) */
 	unsigned long long generation;	/* of the node token that pushed */
+	unsigned long long epoch;	/* the agent's (X-Podboot-Epoch); 0: none */
 	unsigned int interval;	/* seconds; 0: the group default */
 	int replay;
 	int merge;		/* Pushgateway POST: update, not replace */

@@ -107,6 +107,10 @@ static const char *const store_migrations[] = {
 	 * only its own class's rows */
 	"CREATE INDEX events_refusals ON events (id) WHERE kind = 'refusal';"
 	"CREATE INDEX events_others ON events (id) WHERE kind <> 'refusal';",
+	/* 6: the agent epoch a node's sequence numbers belong to (an agent
+	 * that lost its sequence file counts from 1 in a new epoch); 0 for
+	 * agents without epochs */
+	"ALTER TABLE push_state ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -1450,8 +1454,8 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	    sqlite3_prepare_v2(st->db,
 			       "INSERT OR REPLACE INTO push_state (id, "
 			       "last_seq, pushes, duplicates, gaps, replays, "
-			       "generation) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       "generation, epoch) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			       -1, &s, NULL) != SQLITE_OK)
 		rc = store_fail(st, "preparing push state");
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -1463,6 +1467,7 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 		    sqlite3_bind_int64(s, 5, (sqlite3_int64)p[i].gaps) ||
 		    sqlite3_bind_int64(s, 6, (sqlite3_int64)p[i].replays) ||
 		    sqlite3_bind_int64(s, 7, (sqlite3_int64)p[i].generation) ||
+		    sqlite3_bind_int64(s, 8, (sqlite3_int64)p[i].epoch) ||
 		    sqlite3_step(s) != SQLITE_DONE)
 			rc = store_fail(st, "saving push state");
 	}
@@ -1531,6 +1536,7 @@ static void store_fill_push(sqlite3_stmt *s, void *row)
 	p->gaps = (unsigned long long)sqlite3_column_int64(s, 4);
 	p->replays = (unsigned long long)sqlite3_column_int64(s, 5);
 	p->generation = (unsigned long long)sqlite3_column_int64(s, 6);
+	p->epoch = (unsigned long long)sqlite3_column_int64(s, 7);
 }
 
 int store_push_load(struct store *st,
@@ -1544,7 +1550,8 @@ int store_push_load(struct store *st,
 
 	rc = store_read_rows(st,
 			     "SELECT id, last_seq, pushes, duplicates, gaps, "
-			     "replays, generation FROM push_state ORDER BY id",
+			     "replays, generation, epoch FROM push_state "
+			     "ORDER BY id",
 			     "reading push state", sizeof(*rows),
 			     store_fill_push, &raw, &n);
 	rows = raw;

@@ -208,6 +208,7 @@ struct store_push_state {
 	unsigned long long gaps;
 	unsigned long long replays;
 	unsigned long long generation;	/* of the tokens last_seq came with */
+	unsigned long long epoch;	/* the agent's epoch of last_seq; 0: none */
 };
 
 /* A discovered machine assigned to a pod through the API: it joins the

@@ -308,6 +308,81 @@ wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$R3"
 check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
 kill "$S3"
+# Clocks far off: an upstream whose certificate expired, or is not valid
+# yet (as a node with a wrong clock sees a good one), signed by openssl ca.
+mkdir -p "$T/ca/new"
+: >"$T/ca/index.txt"
+echo 01 >"$T/ca/serial"
+printf '%s\n' '[ca]' 'default_ca = d' '[d]' "dir = $T/ca" \
+	"database = $T/ca/index.txt" "new_certs_dir = $T/ca/new" \
+	"serial = $T/ca/serial" 'default_md = sha256' 'policy = p' \
+	'unique_subject = no' '[p]' 'commonName = supplied' >"$T/ca.cnf"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/clock.key" \
+	-subj /CN=clock.test -out "$T/clock.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$T/clock.ext"
+for dates in "expired 20200101000000Z 20200201000000Z validity has expired" \
+	"future 20990101000000Z 20990201000000Z validity starts in the future"; do
+	set -- $dates
+	name=$1 from=$2 until=$3
+	shift 3
+	openssl ca -batch -config "$T/ca.cnf" -cert "$K/root.crt" \
+		-keyfile "$K/root.key" -in "$T/clock.csr" -startdate "$from" \
+		-enddate "$until" -extfile "$T/clock.ext" -out "$T/$name.crt" \
+		>/dev/null 2>&1
+	RC=$(free_port)
+	openssl s_server -quiet -accept "127.0.0.1:$RC" -cert "$T/$name.crt" \
+		-key "$T/clock.key" -www >/dev/null 2>&1 &
+	SC=$!
+	BG_PIDS="$BG_PIDS $SC"
+	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RC"
+	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$RC" \
+		>"$OUT" 2>"$ERR"
+	check "an upstream certificate $name: refused, kept (exit 3)" [ $? = 3 ]
+	check "the batch is in the spool" [ "$(spooled "$T/a-$name")" = 1 ]
+	check "saying so, and asking about the clock" grep -q \
+		"certificate refused: The certificate $*.*is this machine's clock right" "$ERR"
+	kill "$SC"
+done
+# A hostile upstream (with a certificate the agent trusts): endless
+# headers, an endless body, a 2xx that is not a podboot answer, an absurd
+# Retry-After.  The agent keeps the batch, never counts it delivered, and
+# its memory stays bounded (VmHWM from /proc while it runs).
+hostile() { # hostile NAME HEAD: serve HEAD then endless junk, once
+	local port
+	port=$(free_port)
+	{ printf "$2"; yes 'X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; } |
+		openssl s_server -quiet -accept "127.0.0.1:$port" \
+		-cert "$RELAY_CRT" -key "$RELAY_KEY" >/dev/null 2>&1 &
+	HS=$!
+	BG_PIDS="$BG_PIDS $HS"
+	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+	"${ONCE[@]}" --spool "$T/h-$1" --server "https://127.0.0.1:$port" \
+		>"$OUT" 2>"$ERR" &
+	local a=$! hwm=0 v
+	while kill -0 "$a" 2>/dev/null; do
+		v=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$a/status" 2>/dev/null)
+		[ -n "$v" ] && [ "$v" -gt "$hwm" ] && hwm=$v
+		sleep 0.05
+	done
+	wait "$a"
+	HRC=$?
+	HWM=$hwm
+	kill "$HS" 2>/dev/null
+}
+for h in "headers|HTTP/1.1 200 OK\r\n" \
+	"body|HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n" \
+	"unframed|HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" \
+	"garbage|HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\": 1}\r\n" \
+	"retry|HTTP/1.1 503 Busy\r\nRetry-After: 999999999999999999999\r\nContent-Length: 0\r\n\r\n"; do
+	hostile "${h%%|*}" "${h#*|}"
+	check "hostile upstream (${h%%|*}): the batch is kept (exit 3)" [ "$HRC" = 3 ]
+	check "hostile upstream (${h%%|*}): still in the spool" \
+		[ "$(spooled "$T/h-${h%%|*}")" = 1 ]
+	check "hostile upstream (${h%%|*}): not logged as delivered" \
+		sh -c "! grep -q 'delivered' '$ERR'"
+	check "hostile upstream (${h%%|*}): memory bounded (VmHWM ${HWM} kB < 300 MB)" \
+		[ "$HWM" -gt 0 ] && [ "$HWM" -lt 307200 ]
+done
 RX=$(free_port)
 RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
@@ -352,6 +427,18 @@ check "GET of the push path: 405" [ "$(status "$RB")" = 405 ]
 check "another path: 404" [ "$(status "https://127.0.0.1:$R1/api/v1/nodes" -X POST -d x)" = 404 ]
 check "a body over the limit: 413 before it is sent" [ "$(status "$RB" -X POST -H 'Content-Length: 99999999' -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 1' -d '')" = 413 ]
 check "a malformed batch: 400" [ "$(status "$RB/batch" -X POST -H 'Authorization: Bearer t1' -H 'Content-Type: application/x-podboot-batch' --data-binary 'PUSH t 1 15 0 gzip 99')" = 400 ]
+# Ambiguous framing, as a smuggler sends it (openssl as the raw client).
+raw_status() {
+	printf "POST /api/v1/push HTTP/1.1\r\nHost: r\r\nAuthorization: Bearer t1\r\nX-Podboot-Seq: 1\r\n%sContent-Encoding: gzip\r\n\r\nabc" "$1" |
+		timeout 10 openssl s_client -quiet -connect "127.0.0.1:$R1" \
+		-CAfile "$ROOT" 2>/dev/null | head -1 | cut -d' ' -f2
+}
+for framing in 'Content-Length: 3\r\nContent-Length: 3\r\n' \
+	'Content-Length: 3\r\nContent-Length: 4\r\n' \
+	'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n' \
+	'Content-Length: 3, 3\r\n' 'Content-Length: +3\r\n'; do
+	check "ambiguous framing ($framing): 400" [ "$(raw_status "$framing")" = 400 ]
+done
 check "a push as curl sends it (Expect: 100-continue): 200" \
 	[ "$(push -H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 7' -H 'Expect: 100-continue')" = 200 ]
 check "answered as relayed, with its seq" grep -q '"relayed": true, "seq": 7' "$T/.body"
@@ -370,6 +457,21 @@ check "a relay's full spool drops its oldest batches" grep -q "dropping the olde
 check "and stays within its limit" [ "$(du -sb "$T/r6" | cut -f1)" -le $((1024 * 1024 + 4096)) ]
 check "the newest push is kept" sh -c "'$AGENT' --spool-list --spool '$T/r6' | grep -q 'frame seq=5 '"
 relay_stop r6
+"$AGENT" --spool-list --spool "$T/r6" | sed -n 's/.*frame seq=\([0-9]*\) .*/\1/p' >"$T/r6.kept"
+dropped=$(grep -c "dropping the oldest" "$T/r6.log")
+check "every push is either dropped (counted in the log) or kept: $dropped + $(wc -l <"$T/r6.kept") = 5" \
+	[ $((dropped + $(wc -l <"$T/r6.kept"))) = 5 ]
+check "the dropped are the oldest" [ "$(head -1 "$T/r6.kept")" = $((dropped + 1)) ]
+R8=$(free_port)
+ok "a relay r8 to receive what r6 kept" relay_start r8 "$R8" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
+RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$RELAY_CRT" \
+	"$RELAY_KEY" "https://127.0.0.1:$R8"
+check "r6, its upstream back, replays what it kept" wait_for 30 bash -c \
+	"[ \$(spooled '$T/r6') = 0 ]"
+check "in order, each once" [ "$(seqs "$T/r8.log" | tr '\n' ' ')" = \
+	"$(tr '\n' ' ' <"$T/r6.kept")" ]
+relay_stop r6; relay_stop r8
 
 # ---- outage: spool, then replay in order, each seq once --------------------------
 
@@ -446,7 +548,13 @@ check "marking the late pushes as replays" wait_for 5 grep -q \
 	"push seq=3 interval=15 replay=1" "$T/r1.log"
 relay_stop r7
 check "r7 stops cleanly" [ $? = 0 ]
-# ---- with podboot serve, when it serves the push API ---------------------------
+# ---- with podboot serve: the push API ------------------------------------------
+
+# node_health: the node demo-1 as the server's API shows it.
+node_health() {
+	curl -sS --cacert "$ROOT" -H "Authorization: Bearer $OP_TOKEN" \
+		"$BASE/api/v1/nodes/demo-1"
+}
 
 RS=pbt_$(openssl rand -hex 32)
 RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
@@ -456,7 +564,9 @@ printf '%s\n' "$RS" >"$T/relay.tok"
 if ! server_start; then
 	echo "FAIL - podboot serve did not start"; FAIL=$((FAIL + 1))
 elif [ "$(status "$BASE/api/v1/push" -X POST -d x)" = 404 ]; then
-	echo "skip - podboot serve does not serve /api/v1/push yet"
+	# The push API is part of the server: its absence is a failure.
+	echo "FAIL - podboot serve does not serve POST /api/v1/push"
+	FAIL=$((FAIL + 1))
 else
 	Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
 	ks=$(C "$BASE/boot/stage2.ipxe?$Q" | grep -o 'ks=[^ ]*' | cut -d= -f2)
@@ -504,10 +614,90 @@ else
 	check "each batch was accepted once, in order" \
 		[ "$(tr '\n' ' ' <"$T/s1.seqs")" = "$(sort -n -u "$T/s1.seqs" | tr '\n' ' ')" ]
 	check "none was a duplicate" sh -c "! grep -q '\"duplicate\": true' '$T/s1.log'"
+	# A batch the agent lost would be a hole in the server's sequence.
+	node_health > "$T/h1.json"
+	check "the server saw every seq: no gap" jq -e '.health.gaps == 0' "$T/h1.json"
+	check "up to the agent's last" [ "$(jq .health.last_seq "$T/h1.json")" = \
+		"$(tail -1 "$T/s1.seqs")" ]
 	check "the agent's health reached the server" sh -c \
 		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
 		 grep -q '^podboot_agent_push_failures_total{.*node=\"demo-1\"} [1-9]'"
 	relay_stop r9
+
+	# A relay killed (-9) while its spool holds acknowledged batches
+	# forwards them after its restart: each once, no gap.
+	RK=$(free_port)
+	ok "relay rk, its upstream held back" relay_start rk "$RK" \
+		"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
+	node_health >"$T/h2.json"
+	last=$(jq .health.last_seq "$T/h2.json")
+	dups=$(jq .health.duplicates "$T/h2.json")
+	for i in 1 2 3; do
+		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$RK" \
+			>"$OUT" 2>"$ERR"
+		check "push $i acknowledged by rk" [ $? = 0 ]
+	done
+	check "rk holds the three on disk" wait_for 10 bash -c \
+		"[ \$('$AGENT' --spool-list --spool '$T/rk' | grep -c 'frame seq=') = 3 ]"
+	kill -KILL "$rk_PID"
+	wait "$rk_PID" 2>/dev/null
+	ok "rk restarts on its spool, upstream the server" relay_start rk "$RK" \
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
+	check "and forwards what it held" wait_for 20 bash -c \
+		"[ \$(spooled '$T/rk') = 0 ]"
+	check "the server got the three: last seq $((last + 3))" wait_for 10 sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+		 '$BASE/api/v1/nodes/demo-1' | jq -e '.health.last_seq == $((last + 3))'"
+	node_health >"$T/h3.json"
+	check "each once: no gap, no duplicate" jq -e \
+		".health.gaps == 0 and .health.duplicates == $dups" "$T/h3.json"
+	relay_stop rk
+
+	# An agent whose sequence file is lost counts from 1 again, in a new
+	# epoch: its next push is stored at once; a replay of that push (same
+	# epoch, same seq) is still a duplicate.
+	check "the agent's sequence file holds its epoch" grep -q \
+		'^PODBOOT-SPOOL-SEQ [0-9]* [1-9][0-9]*$' "$T/s1/seq"
+	old_epoch=$(cut -d' ' -f3 "$T/s1/seq")
+	rm "$T/s1/seq"
+	printf 'cpu  300 10 110 3000 5 1 2 3 4 0\ncpu0 300 10 110 3000 5 1 2 3 4 0\nbtime 1700000000\n' >"$P/stat"
+	echo "3.25 0.25 0.10 1/123 4567" >"$P/loadavg"
+	ok "the agent, its sequence file lost, pushes" "${ONCE[@]}" -v \
+		--procfs "$P" --spool "$T/s1" --server "$BASE"
+	check "as seq 1, not a duplicate" grep -q '"seq": 1, .*"duplicate": false' "$ERR"
+	new_epoch=$(cut -d' ' -f3 "$T/s1/seq")
+	check "in a new epoch" [ -n "$new_epoch" ] && [ "$new_epoch" != "$old_epoch" ]
+	check "the node's sample is the new one" wait_for 5 sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^node_load1{.*node=\"demo-1\"} 3.25$'"
+	check "and the node is up" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^podboot_node_up{.*node=\"demo-1\"} 1$'"
+	echo "9.75 0.25 0.10 1/123 4567" >"$P/loadavg"
+	"$AGENT" --print --procfs "$P" 2>/dev/null | gzip >"$T/replay.gz"
+	check "a replay of seq 1 in that epoch: 200" [ "$(status "$BASE/api/v1/push" \
+		-X POST --data-binary "@$T/replay.gz" -H 'Content-Encoding: gzip' \
+		-H "Authorization: Bearer $(cat "$T/node.tok")" -H 'X-Podboot-Seq: 1' \
+		-H "X-Podboot-Epoch: $new_epoch")" = 200 ]
+	check "is a duplicate" grep -q '"duplicate": true' "$T/.body"
+	check "and changes nothing" sh -c \
+		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		 grep -q '^node_load1{.*node=\"demo-1\"} 3.25$'"
+	check "an epoch that is not a number: 400" [ "$(status "$BASE/api/v1/push" \
+		-X POST --data-binary "@$T/replay.gz" -H 'Content-Encoding: gzip' \
+		-H "Authorization: Bearer $(cat "$T/node.tok")" -H 'X-Podboot-Seq: 2' \
+		-H "X-Podboot-Epoch: -1")" = 400 ]
+
+	# Through a relay, the epoch travels in the frame.
+	RE=$(free_port)
+	ok "relay re in front of the server" relay_start re "$RE" \
+		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
+	rm "$T/s1/seq"
+	ok "the agent, its sequence file lost again, pushes through re" \
+		"${ONCE[@]}" --spool "$T/s1" --server "https://127.0.0.1:$RE"
+	check "the server takes seq 1 of the new epoch as new" wait_for 10 grep -q \
+		'batch 1: HTTP 200 .*"seq": 1, .*"duplicate": false' "$T/re.log"
+	relay_stop re
 
 	# Relay failover: the active relay is killed under steady pushes;
 	# they go on through the standby.  Restarted, the killed relay

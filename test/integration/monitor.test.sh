@@ -57,9 +57,23 @@ P
 check "a push is accepted" [ "$(push 1 "$T/high")" = 200 ]
 check "the same sequence again is a duplicate" [ "$(push 1 "$T/high")" = 200 ]
 check "reported as such" grep -q '"duplicate": true' "$T/.body"
+# A series given twice in one push: refused whole (400), as Prometheus
+# refuses a scrape with duplicate series; labels in another order are
+# the same series.
+cat >"$T/dup" <<'P'
+# TYPE node_load1 gauge
+node_load1 7.5
+# TYPE dup_total counter
+dup_total{a="1",b="2"} 1
+dup_total{b="2",a="1"} 2
+P
+check "a push with a duplicate series: 400" [ "$(push 2 "$T/dup")" = 400 ]
+check "naming the series" grep -q 'series dup_total{a=\\"1\\",b=\\"2\\"} is given twice' "$T/.body"
 
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics" "$BASE/metrics"
 ok "promtool check metrics passes on /metrics" sh -c "promtool check metrics <'$T/metrics'"
+check "nothing of the refused push was stored" sh -c \
+	"! grep -q -e dup_total -e 'node_load1{.*} 7.5' '$T/metrics'"
 check "series carry pod and node labels" grep -q \
 	'node_load1{pod="demo",node="demo-1"} 5.5' "$T/metrics"
 check "podboot_node_up is 1" grep -q 'podboot_node_up{pod="demo",node="demo-1"} 1' "$T/metrics"
@@ -276,8 +290,19 @@ TOKEN2=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:02" |
 	grep -o 'ks=[^ ]*' | sed 's#.*/##')
 sed -i '/hostname = "demo-2"/d; /address = "198.51.100.12"; }/d' "$SITE/podboot.conf"
 sed -i 's/address = "198.51.100.11"; },/address = "198.51.100.11"; }/' "$SITE/podboot.conf"
+# generation: the configuration generation /healthz reports.
+generation() {
+	curl -sS --cacert "$ROOT" -H 'Accept: application/json' "$BASE/healthz" |
+		jq -e .configuration
+}
+gen0=$(generation)
 kill -HUP "$SERVER_PID"
-sleep 1
+deadline=$((SECONDS + 20))
+while [ "$(generation)" = "$gen0" ] && [ "$SECONDS" -lt "$deadline" ]; do
+	sleep 0.1
+done
+check "the reload took (configuration $gen0 -> $(generation))" \
+	[ "$(generation)" -gt "$gen0" ]
 check "after a reload without demo-2 its pushes get 403" [ "$(curl -s --cacert "$ROOT" -o "$T/.body" -w '%{http_code}' \
 	-H "Authorization: Bearer $TOKEN2" -H 'X-Podboot-Seq: 1' --data-binary @"$T/low" "$BASE/api/v1/push")" = 403 ]
 check "with the reason" grep -q '"error": "node demo-2 is not configured"' "$T/.body"

@@ -82,7 +82,7 @@ static struct store *test_store_downgraded(const char *dir, const char *sql)
 	CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 5);
+	CU_ASSERT_EQUAL(store_schema_version(st), 6);
 	return st;
 }
 
@@ -187,14 +187,14 @@ static void test_open_wal(void)
 	char path[300], text[32];
 	sqlite3 *db;
 
-	CU_ASSERT_EQUAL(store_schema_version(st), 5);
+	CU_ASSERT_EQUAL(store_schema_version(st), 6);
 	snprintf(path, sizeof(path), "%s/podboot.db-wal", dir);
 	CU_ASSERT(fileio_exists(path));
 	db = test_sqlite_open(dir);
 	test_sqlite_text(db, "PRAGMA journal_mode", text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "wal");
 	test_sqlite_text(db, "PRAGMA user_version", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "5");
+	CU_ASSERT_STRING_EQUAL(text, "6");
 	test_sqlite_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name = 'nodes_pod'",
 			 text, sizeof(text));
@@ -217,7 +217,7 @@ static void test_reopen(void)
 			0);
 	store_close(st);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 5);
+	CU_ASSERT_EQUAL(store_schema_version(st), 6);
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:01");
@@ -267,7 +267,8 @@ static void test_migration_push_state(void)
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	struct store_push_state in[2] = {
-		{ "n1", 10, 10, 0, 0, 1, 0 }, { "n2", 42, 40, 1, 2, 3, 5 },
+		{ "n1", 10, 10, 0, 0, 1, 0, 0 },
+		{ "n2", 42, 40, 1, 2, 3, 5, 77 },
 	}, got;
 	struct store_node n;
 
@@ -292,6 +293,7 @@ static void test_migration_push_state(void)
 	CU_ASSERT_EQUAL(got.gaps, 2);
 	CU_ASSERT_EQUAL(got.replays, 3);
 	CU_ASSERT_EQUAL(got.generation, 5);
+	CU_ASSERT_EQUAL(got.epoch, 77);
 	store_close(st);
 }
 
@@ -301,7 +303,7 @@ static void test_migration_push_generation(void)
 {
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
-	struct store_push_state in = { "n2", 10, 10, 0, 0, 1, 0 }, got;
+	struct store_push_state in = { "n2", 10, 10, 0, 0, 1, 0, 0 }, got;
 	struct store_node n;
 
 	test_node(&n, "n2", "pod-a", "52:54:00:00:00:09");
@@ -369,7 +371,9 @@ static void test_migration_event_classes(void)
 	CU_ASSERT_EQUAL(store_event_add(st, "refusal", "10.0.0.1", "GET /"),
 			0);
 	store_close(st);
-	st = test_store_downgraded(dir, "DROP INDEX events_refusals; "
+	st = test_store_downgraded(dir, "ALTER TABLE push_state DROP COLUMN "
+					"epoch; "
+					"DROP INDEX events_refusals; "
 					"DROP INDEX events_others; "
 					"PRAGMA user_version = 4");
 	memset(&ev, 0, sizeof(ev));
