@@ -291,9 +291,9 @@ static int serve_start_daemons(struct server *srv, struct server_gen *gen,
  * So http_start() runs its daemons on poll(), where quiescing touches no
  * kernel state: it only sets was_quiesced and wakes each worker through its
  * inter-thread channel, and the worker leaves the listening socket out of
- * its next poll set.  A worker that read the flag a moment early accepts
- * one more connection, which is served and counted, so the drain waits for
- * it.  The main thread (the only one that starts, quiesces or hands over
+ * its next poll set.  A worker that read the flag just before it was set
+ * accepts one more connection, which is served and counted, so the drain
+ * waits for it.  The main thread (the only one that starts, quiesces or hands over
  * daemons) quiesces the old daemons after the new ones accept on dups of
  * the same sockets; a retire thread then only waits and stops.  The
  * listening socket a quiesced daemon hands back stays open until that
@@ -317,13 +317,21 @@ static unsigned int serve_busy(struct serve_retired *r)
 	       (r->plain ? http_connections(r->plain) : 0);
 }
 
-/* Let requests in flight finish (until @r->until), then stop. */
+/*
+ * Let requests in flight finish (until @r->until), then stop.  Idle means
+ * idle twice, 50 ms apart: a worker that accepted just as it was quiesced
+ * has counted that connection by the second look.
+ */
 static void *serve_retire_thread(void *arg)
 {
 	struct serve_retired *r = arg;
+	int idle = 0;
 
-	while (serve_busy(r) > 0 && (long long)time(NULL) < atomic_load(&r->until))
-		usleep(50 * 1000);
+	while (idle < 2 && (long long)time(NULL) < atomic_load(&r->until)) {
+		idle = serve_busy(r) > 0 ? 0 : idle + 1;
+		if (idle < 2)
+			usleep(50 * 1000);
+	}
 	if (r->tls)
 		MHD_stop_daemon(r->tls);
 	if (r->plain)

@@ -115,9 +115,9 @@ ok "control: the flood leaves the server serving" \
 	bash -c "$(declare -f flood); PORT=$PORT flood; curl -fsS --cacert '$ROOT' -o /dev/null '$BASE/healthz'"
 
 start=$(date +%s)
-for w in 1 2; do booter "$w" & BG_PIDS="$BG_PIDS $!"; done
-for w in 1 2; do uploader "$w" & BG_PIDS="$BG_PIDS $!"; done
-pusher & BG_PIDS="$BG_PIDS $!"
+for w in 1 2; do booter "$w" 2>>"$T/workers.err" & BG_PIDS="$BG_PIDS $!"; done
+for w in 1 2; do uploader "$w" 2>>"$T/workers.err" & BG_PIDS="$BG_PIDS $!"; done
+pusher 2>>"$T/workers.err" & BG_PIDS="$BG_PIDS $!"
 
 gen=$(generation)
 reloaded=0
@@ -167,13 +167,14 @@ check "control: the slow upload is in flight" [ -n "$(ls -A "$SITE/data/tmp")" ]
 g0=$(generation)
 kill -HUP "$SERVER_PID"
 kill -HUP "$SERVER_PID"
-for _ in $(seq 1 100); do [ "$(generation)" -ge $((g0 + 1)) ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$(generation)" -ge $((${g0:-0} + 1)) ] 2>/dev/null && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 server_stop TERM
 check "SIGTERM during a drain: exit 0 ($SERVER_STATUS)" [ "$SERVER_STATUS" = 0 ]
 wait "$SLOW"
 BG_PIDS=
 check "the upload in flight was finished: 201 ($(cat "$T/slow.code"))" \
 	[ "$(cat "$T/slow.code")" = 201 ]
+grep -E 'panic|Failed to|Sanitizer|runtime error' "$SITE/serve.log" | head -5 | sed 's/^/# serve.log: /'
 check "no panic or abort in the log" \
 	sh -c "! grep -Eq 'panic|Failed to|AddressSanitizer|LeakSanitizer|runtime error' '$SITE/serve.log'"
 check "the log says clean shutdown" grep -q 'stop\|draining' "$SITE/serve.log"
