@@ -533,7 +533,7 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 	static struct http_listener listeners[2];
 	struct http_listener *l = &listeners[plain ? 1 : 0];
 	const struct config *cfg = gen->cfg;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 			     MHD_USE_ITC | MHD_USE_TURBO;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },

@@ -300,42 +300,160 @@ static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 	return 0;
 }
 
-/* Stop accepting, let requests in flight finish, then stop. */
-static void serve_drain(struct MHD_Daemon *d, unsigned int seconds)
-{
-	time_t until = time(NULL) + seconds;
-	int fd;
+/*
+ * Why reload never calls MHD_quiesce_daemon() on an epoll daemon.
+ *
+ * libmicrohttpd 0.9.75's MHD_quiesce_daemon() sets each pool worker's
+ * was_quiesced and then removes the listening socket from that worker's
+ * epoll set itself, while the worker thread, in MHD_epoll(), removes the
+ * very same socket when it sees was_quiesced or reaches its connection
+ * limit.  Neither flag is atomic or locked: both sides read
+ * listen_socket_in_epoll as true, both call EPOLL_CTL_DEL, the loser gets
+ * ENOENT and MHD_PANIC()s ("Failed to remove listen FD from epoll set"),
+ * aborting the process with uploads and pushes in flight.  Calling it from
+ * our main thread instead of a background one does not help: the other
+ * party is MHD's own worker, which no thread of ours can hold off.
+ *
+ * So http_start() runs its daemons on poll(), where quiescing touches no
+ * kernel state: it only sets was_quiesced and wakes each worker through its
+ * inter-thread channel, and the worker leaves the listening socket out of
+ * its next poll set.  A worker that read the flag just before it was set
+ * accepts one more connection, which is served and counted, so the drain
+ * waits for it.  The main thread (the only one that starts, quiesces or hands over
+ * daemons) quiesces the old daemons after the new ones accept on dups of
+ * the same sockets; a retire thread then only waits and stops.  The
+ * listening socket a quiesced daemon hands back stays open until that
+ * daemon is stopped, so no worker ever polls a closed or reused fd.
+ */
 
-	if (!d)
-		return;
-	fd = MHD_quiesce_daemon(d);
-	while (http_connections(d) > 0 && time(NULL) < until)
-		usleep(50 * 1000);
-	MHD_stop_daemon(d);
-	/* After a reload, the socket is the new daemon's dup: ours to close. */
-	if (fd >= 0)
-		close(fd);
-}
-
+/* Daemons of one generation, no longer accepting, finishing their work. */
 struct serve_retired {
+	struct serve_retired *next;
 	struct MHD_Daemon *tls, *plain;
+	int tls_fd, plain_fd;		/* handed back by quiescing: ours */
+	atomic_llong until;		/* stop then even if still busy */
+	atomic_int done;
+	pthread_t thread;
+	int joinable;
 };
 
-/* A daemon replaced by a reload finishes its downloads in the background. */
+static unsigned int serve_busy(struct serve_retired *r)
+{
+	return (r->tls ? http_connections(r->tls) : 0) +
+	       (r->plain ? http_connections(r->plain) : 0);
+}
+
+/*
+ * Let requests in flight finish (until @r->until), then stop.  Idle means
+ * idle twice, 50 ms apart: a worker that accepted just as it was quiesced
+ * has counted that connection by the second look.
+ */
 static void *serve_retire_thread(void *arg)
 {
-	struct serve_retired *old = arg;
+	struct serve_retired *r = arg;
+	int idle = 0;
 
-	serve_drain(old->tls, SERVE_RELOAD_DRAIN_S);
-	serve_drain(old->plain, SERVE_RELOAD_DRAIN_S);
-	free(old);
+	while (idle < 2 && (long long)time(NULL) < atomic_load(&r->until)) {
+		idle = serve_busy(r) > 0 ? 0 : idle + 1;
+		if (idle < 2)
+			usleep(50 * 1000);
+	}
+	if (r->tls)
+		MHD_stop_daemon(r->tls);
+	if (r->plain)
+		MHD_stop_daemon(r->plain);
+	if (r->tls_fd >= 0)
+		close(r->tls_fd);
+	if (r->plain_fd >= 0)
+		close(r->plain_fd);
+	atomic_store(&r->done, 1);
 	return NULL;
+}
+
+/* Main thread only: stop @d accepting; the socket it gives back is ours. */
+static int serve_quiesce(struct MHD_Daemon *d, int fd)
+{
+	if (!d) {
+		/* Never handed to a daemon (a failed start): ours already. */
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* -1 if MHD refused: then MHD_stop_daemon() closes the socket. */
+	return MHD_quiesce_daemon(d);
+}
+
+/*
+ * Main thread only: the daemons in @l stop accepting now and drain in a
+ * thread of their own for at most @seconds; @l is emptied.  The record
+ * joins @list, reaped by serve_reap().
+ */
+static void serve_retire(struct serve_retired **list,
+			 struct serve_listeners *l, unsigned int seconds)
+{
+	struct serve_retired *r = calloc(1, sizeof(*r));
+	int tls_fd, plain_fd;
+
+	tls_fd = serve_quiesce(l->tls, l->tls_fd);
+	plain_fd = serve_quiesce(l->plain, l->plain_fd);
+	if (!r) {
+		/* No memory for a record: drain here, bounded. */
+		struct serve_retired tmp = { .tls = l->tls, .plain = l->plain,
+					     .tls_fd = tls_fd,
+					     .plain_fd = plain_fd };
+
+		atomic_init(&tmp.until, (long long)time(NULL) + SERVE_DRAIN_S);
+		serve_retire_thread(&tmp);
+		goto out;
+	}
+	r->tls = l->tls;
+	r->plain = l->plain;
+	r->tls_fd = tls_fd;
+	r->plain_fd = plain_fd;
+	atomic_init(&r->until, (long long)time(NULL) + seconds);
+	atomic_init(&r->done, 0);
+	r->joinable = pthread_create(&r->thread, NULL, serve_retire_thread,
+				     r) == 0;
+	if (!r->joinable) {
+		atomic_store(&r->until, (long long)time(NULL) + SERVE_DRAIN_S);
+		serve_retire_thread(r);
+	}
+	r->next = *list;
+	*list = r;
+out:
+	l->tls = l->plain = NULL;
+	l->tls_fd = l->plain_fd = -1;
+}
+
+/*
+ * Main thread only: free the drained generations in @list; with @all,
+ * cut every drain to SERVE_DRAIN_S from now and wait for all of them
+ * (SIGTERM: nothing may outlive the server it uses).
+ */
+static void serve_reap(struct serve_retired **list, int all)
+{
+	long long cut = (long long)time(NULL) + SERVE_DRAIN_S;
+	struct serve_retired **p = list, *r;
+
+	while ((r = *p)) {
+		if (all && atomic_load(&r->until) > cut)
+			atomic_store(&r->until, cut);
+		if (!all && !atomic_load(&r->done)) {
+			p = &r->next;
+			continue;
+		}
+		if (r->joinable)
+			pthread_join(r->thread, NULL);
+		*p = r->next;
+		free(r);
+	}
 }
 
 /*
  * Start daemons for @gen on duplicates of the listening sockets, so that
- * the old daemons keep serving until the new ones are up; on failure the
- * old ones simply go on.
+ * the old daemons keep serving until the new ones are up.  On failure
+ * @next holds whatever did start, for the caller to retire gracefully
+ * (a started daemon may already have accepted a request).
  */
 static int serve_restart_daemons(struct server *srv, struct server_gen *gen,
 				 struct serve_listeners *l,
@@ -345,32 +463,25 @@ static int serve_restart_daemons(struct server *srv, struct server_gen *gen,
 	next->tls = next->plain = NULL;
 	next->tls_fd = dup(l->tls_fd);
 	next->plain_fd = l->plain_fd >= 0 ? dup(l->plain_fd) : -1;
-	if (next->tls_fd < 0 || (l->plain_fd >= 0 && next->plain_fd < 0) ||
-	    serve_start_daemons(srv, gen, next) != 0) {
-		if (next->tls)
-			MHD_stop_daemon(next->tls);
-		if (next->plain)
-			MHD_stop_daemon(next->plain);
-		if (next->tls_fd >= 0)
-			close(next->tls_fd);
-		if (next->plain_fd >= 0)
-			close(next->plain_fd);
-		return -EIO;
-	}
-	return 0;
+	if (next->tls_fd < 0 || (l->plain_fd >= 0 && next->plain_fd < 0))
+		return -errno;
+	return serve_start_daemons(srv, gen, next);
 }
 
-/* SIGHUP: new configuration and keys on the same listening sockets. */
+/*
+ * SIGHUP: new configuration and keys on the same listening sockets.  Main
+ * thread only; the replaced daemons join @retired.
+ */
 static void serve_reload(struct server *srv, const char *path,
-			 struct serve_listeners *l)
+			 struct serve_listeners *l,
+			 struct serve_retired **retired)
 {
 	const struct config *cur = srv->gen->cfg;
 	struct server_gen *gen, *old;
 	struct serve_listeners next;
-	struct serve_retired *retired;
-	pthread_t t;
 	int rc;
 
+	serve_reap(retired, 0);
 	rc = serve_gen_load(path, srv->gen->number + 1, &gen);
 	if (rc != 0) {
 		log_error("reload refused; still serving configuration %u",
@@ -386,13 +497,14 @@ static void serve_reload(struct server *srv, const char *path,
 	rc = serve_assignments(srv, gen->cfg);
 	if (rc == 0)
 		rc = serve_sync_nodes(srv, gen->cfg);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = serve_restart_daemons(srv, gen, l, &next);
-	retired = rc == 0 ? malloc(sizeof(*retired)) : NULL;
-	if (!retired) {
+		if (rc != 0)	/* half started: the old ones go on */
+			serve_retire(retired, &next, SERVE_DRAIN_S);
+	}
+	if (rc != 0) {
 		log_error("reload refused: %s; still serving configuration %u",
-			  rc ? pb_strerror(rc) : "out of memory",
-			  srv->gen->number);
+			  pb_strerror(rc), srv->gen->number);
 		server_gen_put(gen);
 		return;
 	}
@@ -405,13 +517,7 @@ static void serve_reload(struct server *srv, const char *path,
 	boot_precompute_stop(srv);
 	boot_cache_clear(srv->boot);
 	boot_precompute(srv, gen);
-	retired->tls = l->tls;
-	retired->plain = l->plain;
-	if (pthread_create(&t, NULL, serve_retire_thread, retired) == 0) {
-		pthread_detach(t);
-	} else {
-		serve_retire_thread(retired);
-	}
+	serve_retire(retired, l, SERVE_RELOAD_DRAIN_S);
 	*l = next;
 	log_info("reloaded %s: configuration %u, %zu nodes", path, gen->number,
 		 gen->cfg->n_nodes);
@@ -462,6 +568,7 @@ int serve_main(int argc, char **argv)
 	};
 	const char *path = getenv("PODBOOT_CONFIG");
 	struct serve_listeners l = { -1, -1, NULL, NULL };
+	struct serve_retired *retired = NULL;
 	const struct timespec save_every = { 60, 0 };
 	struct server *srv;
 	struct server_gen *gen;
@@ -566,18 +673,20 @@ int serve_main(int argc, char **argv)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			serve_reload(srv, path, &l);
+			serve_reload(srv, path, &l, &retired);
 			continue;
 		}
 		log_info("signal %d: draining requests in flight", sig);
 		break;
 	}
-	serve_drain(l.tls, SERVE_DRAIN_S);
-	serve_drain(l.plain, SERVE_DRAIN_S);
-	l.tls = l.plain = NULL;
+	/* Every generation still draining, the current one too, gets
+	 * SERVE_DRAIN_S; none outlives srv. */
+	serve_retire(&retired, &l, SERVE_DRAIN_S);
+	serve_reap(&retired, 1);
 	store_event_add(srv->store, "stop", path, "clean shutdown");
 	rc = 0;
 out:
+	serve_reap(&retired, 1);
 	if (l.tls)
 		MHD_stop_daemon(l.tls);
 	if (l.plain)
