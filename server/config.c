@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <libconfig.h>
 #include <mbedtls/platform_util.h>
 
@@ -26,6 +27,18 @@
 #define CONFIG_ARTIFACT_MAX 128
 #define CONFIG_SERIAL_MAX 64
 #define CONFIG_UPLOAD "upload:"
+/*
+ * TLS 1.3, and TLS 1.2 with forward-secret key exchange only (ECDHE),
+ * AEAD or CBC with SHA-256/384: what iPXE speaks (ECDHE-RSA and
+ * ECDHE-ECDSA with AES-128/256 in GCM or CBC-SHA256/384).  No static RSA
+ * key exchange, no SHA-1 CBC suites.
+ */
+#define CONFIG_TLS_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:" \
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:" \
+	"+AES-256-CBC:+AES-128-CBC:" \
+	"-MAC-ALL:+AEAD:+SHA256:+SHA384:%SERVER_PRECEDENCE"
 #define CONFIG_UPLOAD_LEN (sizeof(CONFIG_UPLOAD) - 1)
 /* SHA-256 of the empty string: a token that an empty secret would match. */
 #define CONFIG_EMPTY_SHA256 \
@@ -855,6 +868,31 @@ static int config_key_string(struct config_ctx *ctx,
 
 	if (s && (rc = config_string(ctx, s, key, key->size, &v)) != 0)
 		return rc;
+	snprintf(field, key->size, "%s", v);
+	return 0;
+}
+
+/*
+ * A GnuTLS priority string, checked by GnuTLS itself so that a typo is
+ * named at load, not at the first handshake.
+ */
+static int config_key_priorities(struct config_ctx *ctx,
+				 const config_setting_t *s,
+				 const struct config_key *key, void *field)
+{
+	gnutls_priority_t prio;
+	const char *v = key->def_str, *at = NULL;
+	int rc;
+
+	if (s && (rc = config_string(ctx, s, key, key->size, &v)) != 0)
+		return rc;
+	rc = gnutls_priority_init(&prio, v, &at);
+	if (rc != GNUTLS_E_SUCCESS)
+		return config_fail(ctx, s, NULL, "is not accepted by GnuTLS "
+				   "(%s at \"%.40s\"; expected %s)",
+				   gnutls_strerror(rc), at ? at : v,
+				   key->expect);
+	gnutls_priority_deinit(prio);
 	snprintf(field, key->size, "%s", v);
 	return 0;
 }
@@ -1758,11 +1796,39 @@ static const struct config_key config_limits_keys[] = {
 	{ .name = "threads", .parse = config_key_uint,
 	  .off = offsetof(struct config, threads),
 	  .min = 0, .max = 64, .def = 0 },
+	{ .name = "max_per_client", .parse = config_key_uint,
+	  .off = offsetof(struct config, max_per_client),
+	  .min = 1, .max = 100000, .def = 256 },
+	{ .name = "reserve_connections", .parse = config_key_uint,
+	  .off = offsetof(struct config, reserve),
+	  .min = 0, .max = 99999, .def = 64 },
+	{ .name = "min_rate_kib", .parse = config_key_uint,
+	  .off = offsetof(struct config, min_rate_kib),
+	  .min = 0, .max = 1048576, .def = 16 },
+	{ .name = "rate_window_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, rate_window_s),
+	  .min = 1, .max = 3600, .def = 30 },
 };
+
+/* The reserve is what bulk transfers leave to everything else. */
+static int config_limits_check(struct config_ctx *ctx,
+			       const config_setting_t *g, void *base)
+{
+	const struct config *cfg = base;
+
+	if (cfg->reserve >= cfg->max_connections)
+		return config_fail(ctx, config_setting_get_member(g,
+						"reserve_connections"),
+				   NULL, "%u leaves no connection for "
+				   "downloads (expected less than "
+				   "max_connections, %u)", cfg->reserve,
+				   cfg->max_connections);
+	return 0;
+}
 
 static const struct config_group config_limits = {
 	"the server's limits", config_limits_keys,
-	CONFIG_N(config_limits_keys), NULL
+	CONFIG_N(config_limits_keys), config_limits_check
 };
 
 static const struct config_key config_server_keys[] = {
@@ -1781,6 +1847,10 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "tls_key", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, tls_key), .required = 1,
 	  .expect = X_PATH },
+	{ .name = "tls_priorities", .parse = config_key_priorities,
+	  CONFIG_FIELD(struct config, tls_priorities),
+	  .def_str = CONFIG_TLS_PRIORITIES,
+	  .expect = "a GnuTLS priority string" },
 	{ .name = "codesign_cert", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, codesign_cert), .required = 1,
 	  .expect = X_PATH },

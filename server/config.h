@@ -115,6 +115,7 @@ struct config {
 	char base_url[256];		/* https://host:port, no trailing / */
 	char tls_cert[PATH_MAX];
 	char tls_key[PATH_MAX];
+	char tls_priorities[512];	/* GnuTLS priority string, checked */
 	char codesign_cert[PATH_MAX];
 	char codesign_key[PATH_MAX];
 	char root_cert[PATH_MAX];
@@ -129,6 +130,10 @@ struct config {
 	unsigned int timeout_s;
 	unsigned int keep_versions;
 	unsigned int threads;		/* 0: two per CPU */
+	unsigned int max_per_client;	/* connections from one address */
+	unsigned int reserve;		/* slots bulk transfers leave free */
+	unsigned int min_rate_kib;	/* bulk bodies: KiB/s, 0: no floor */
+	unsigned int rate_window_s;	/* ... measured over this window */
 	enum config_unknown unknown;
 	unsigned int max_discovered;	/* rows of discovered machines kept */
 	/* monitoring */

@@ -25,10 +25,6 @@
 #define HTTP_CONN_MEMORY (32 * 1024)
 /* Seconds a 503 asks the client to wait before trying again. */
 #define HTTP_RETRY_AFTER_S "5"
-/* TLS 1.3 and 1.2 (iPXE speaks 1.2: ECDHE, AES-GCM or CBC). */
-#define HTTP_TLS_PRIORITIES \
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+SHA256:+SHA384:" \
-	"%SERVER_PRECEDENCE"
 
 struct http_listener {
 	struct server *srv;
@@ -327,12 +323,31 @@ static void http_client(struct MHD_Connection *conn, char *out, size_t size)
 			  (socklen_t)size);
 }
 
-static struct http_req *http_req_new(struct http_listener *l,
-				     struct MHD_Connection *conn,
-				     const char *url, const char *method)
+/*
+ * Called by libmicrohttpd with the request target as the client sent it,
+ * before it is split and decoded: the request record starts here, so that
+ * what decoding hides (a %00 that would cut the path short) is seen.
+ */
+static void *http_uri_seen(void *cls, const char *uri,
+			   struct MHD_Connection *conn)
 {
 	struct http_req *r = calloc(1, sizeof(*r));
 
+	(void)cls;
+	(void)conn;
+	if (r && uri && strstr(uri, "%00"))
+		r->nul_in_uri = 1;
+	return r;
+}
+
+/* Fill in @r (from http_uri_seen, or NULL: allocated here). */
+static struct http_req *http_req_new(struct http_listener *l,
+				     struct http_req *r,
+				     struct MHD_Connection *conn,
+				     const char *url, const char *method)
+{
+	if (!r)
+		r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->conn = conn;
@@ -344,6 +359,93 @@ static struct http_req *http_req_new(struct http_listener *l,
 	http_client(conn, r->client, sizeof(r->client));
 	atomic_fetch_add(&l->srv->stats.requests, 1);
 	return r;
+}
+
+/* ---- framing: one reading of where a request's body ends ------------- */
+
+struct http_framing {
+	unsigned int n_length;		/* Content-Length headers */
+	unsigned int n_encoding;	/* Transfer-Encoding headers */
+	int bad_length;			/* a value not plain digits */
+	int bad_encoding;		/* a coding other than chunked */
+};
+
+static enum MHD_Result http_framing_iter(void *cls, enum MHD_ValueKind kind,
+					 const char *key, const char *value)
+{
+	struct http_framing *f = cls;
+	size_t i;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->n_length++;
+		for (i = 0; value[i]; i++)
+			if (value[i] < '0' || value[i] > '9')
+				f->bad_length = 1;
+		if (i == 0 || i > 19)
+			f->bad_length = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->n_encoding++;
+		if (strcasecmp(value, "chunked") != 0)
+			f->bad_encoding = 1;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the request's framing is ambiguous (two Content-Lengths, one beside
+ * Transfer-Encoding, a length that is not digits, an unknown coding) or
+ * its target unsafe (%00), or NULL when it is sound.  Checked before
+ * libmicrohttpd reads any body: two parsers reading one request two ways
+ * is how requests are smuggled past a proxy.
+ */
+static const char *http_framing_fault(struct http_req *r)
+{
+	struct http_framing f = { 0, 0, 0, 0 };
+
+	if (r->nul_in_uri)
+		return "%00 in the request target";
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, http_framing_iter,
+				  &f);
+	if (f.n_length > 1)
+		return "more than one Content-Length";
+	if (f.n_length && f.n_encoding)
+		return "Content-Length and Transfer-Encoding together";
+	if (f.bad_length)
+		return "Content-Length is not a decimal number";
+	if (f.n_encoding > 1 || f.bad_encoding)
+		return "Transfer-Encoding other than one 'chunked'";
+	return NULL;
+}
+
+/*
+ * Refuse @r with @status and close the connection after the reply: the
+ * rest of what the client sent cannot be read safely (framing), or the
+ * server has no room for it (Retry-After: @retry_after seconds, if set).
+ */
+static void http_reply_close(struct http_req *r, unsigned int status,
+			     const char *reason, unsigned int retry_after)
+{
+	struct MHD_Response *resp;
+	char body[256], secs[16];
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "{\n  \"error\": \"%s\",\n  \"status\": %u\n}\n",
+		     reason, status);
+	log_info("%s %s -> %u: %s", r->client, r->method, status, reason);
+	resp = http_response_data(body, n > 0 ? (size_t)n : 0,
+				  "application/json");
+	if (resp) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+					"close");
+		snprintf(secs, sizeof(secs), "%u", retry_after);
+		if (retry_after)
+			MHD_add_response_header(resp,
+						MHD_HTTP_HEADER_RETRY_AFTER,
+						secs);
+	}
+	http_queue(r, status, resp);
 }
 
 /* Find the route; a miss is answered once the request is in. */
@@ -375,12 +477,19 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 {
 	struct http_req *r = *con_cls;
 
+	const char *fault;
+
 	(void)version;
-	if (!r) {
-		r = http_req_new(cls, conn, url, method);
+	if (!r || !r->conn) {
+		r = http_req_new(cls, r, conn, url, method);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		fault = http_framing_fault(r);
+		if (fault) {
+			http_reply_close(r, 400, fault, 0);
+			return MHD_YES;
+		}
 		http_route_match(r);
 		/*
 		 * Routes that take a body check the request now, so a refusal
@@ -533,26 +642,37 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 	static struct http_listener listeners[2];
 	struct http_listener *l = &listeners[plain ? 1 : 0];
 	const struct config *cfg = gen->cfg;
+	/*
+	 * Not MHD_USE_TURBO: with it, libmicrohttpd 0.9.75 never times out
+	 * a TLS connection stuck before the end of its handshake, and its
+	 * worker spins at 100% CPU, even after the client has gone (a
+	 * couple of hundred silent connections took the listener down).
+	 */
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			     MHD_USE_ITC | MHD_USE_TURBO;
+			     MHD_USE_ITC;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, http_threads(cfg), NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_client,
+		  NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_seen, NULL },
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, NULL },
+		/* TLS options last: a plain listener ends the list here */
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, gen->tls_cert_pem },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, gen->tls_key_pem },
-		{ MHD_OPTION_HTTPS_PRIORITIES, 0, HTTP_TLS_PRIORITIES },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)cfg->tls_priorities },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	const size_t tls_opts = 9;
 
 	l->srv = srv;
 	l->plain = plain;
 	if (plain)
-		opts[7].option = MHD_OPTION_END;	/* no TLS options */
+		opts[tls_opts].option = MHD_OPTION_END;	/* no TLS options */
 	else
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, l,

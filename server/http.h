@@ -51,6 +51,7 @@ struct http_req {
 	unsigned int fail_status;	/* body refused: reply at the end */
 	char fail_msg[256];
 	unsigned long long discarded;	/* body bytes read after refusal */
+	int nul_in_uri;			/* the raw target held %00 */
 	int corked;			/* TCP_CORK set on sock until done */
 	int sock;
 };
