@@ -9,7 +9,9 @@
 #include "config.h"
 #include "fuzz.h"
 
+static char fuzz_config_dir[] = "/tmp/podboot-fuzz-config-XXXXXX";
 static char fuzz_config_path[64];
+static char fuzz_config_ks[80];
 
 const char *__lsan_default_suppressions(void);
 
@@ -24,24 +26,32 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libconfig.so\n";
 }
 
+/* Remove the private directory when libFuzzer exits. */
+static void fuzz_config_cleanup(void)
+{
+	unlink(fuzz_config_path);
+	unlink(fuzz_config_ks);
+	rmdir(fuzz_config_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/podboot-fuzz-config-XXXXXX";
-	char ks[80];
 	FILE *f;
 
 	(void)argc;
 	(void)argv;
-	if (!mkdtemp(dir))
+	if (!mkdtemp(fuzz_config_dir))
 		abort();
+	snprintf(fuzz_config_path, sizeof(fuzz_config_path), "%s/podboot.conf",
+		 fuzz_config_dir);
 	/* A kickstart template beside the file, for profiles that name it. */
-	snprintf(ks, sizeof(ks), "%s/ks.cfg", dir);
-	if (!(f = fopen(ks, "w")))
+	snprintf(fuzz_config_ks, sizeof(fuzz_config_ks), "%s/ks.cfg",
+		 fuzz_config_dir);
+	atexit(fuzz_config_cleanup);
+	if (!(f = fopen(fuzz_config_ks, "w")))
 		abort();
 	fputs("# kickstart for {{hostname}}\n", f);
 	fclose(f);
-	snprintf(fuzz_config_path, sizeof(fuzz_config_path), "%s/podboot.conf",
-		 dir);
 	return 0;
 }
 
