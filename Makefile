@@ -124,14 +124,19 @@ clean:
 	$(AGENT_OBJ:.o=.d)
 
 # ---- firmware: podboot's customized iPXE (docs/firmware.md) ----------------
-# make firmware IPXE_SRC=/path/to/ipxe [SERVER_URL=https://HOST:PORT]
+# make firmware IPXE_SRC=/path/to/ipxe-or-tarball [IPXE_SHA256=HEX]
+#     [SERVER_URL=https://HOST:PORT]
 #     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
-# iPXE checkout is copied, never changed.  firmware/selftest checks the
+# iPXE source is copied, never changed.  firmware/selftest checks the
 # tooling without an iPXE checkout.
-FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' SERVER_URL='$(SERVER_URL)' \
+# Source trees and finished builds are cached by (source digest,
+# configuration) in FIRMWARE_CACHE, kept when BUILD points elsewhere.
+FIRMWARE_CACHE ?= $(CURDIR)/build/firmware-cache
+FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
+	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
 	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
 	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'

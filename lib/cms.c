@@ -1,7 +1,10 @@
 /* cms.c: detached CMS signatures in the one form iPXE's imgverify accepts. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/asn1write.h>
@@ -74,9 +77,6 @@ static int cms_write_sig_alg(unsigned char **p, unsigned char *start,
 		return mbedtls_asn1_write_algorithm_identifier(
 			p, start, MBEDTLS_OID_PKCS1_RSA,
 			MBEDTLS_OID_SIZE(MBEDTLS_OID_PKCS1_RSA), 0);
-	if (alg->md == MBEDTLS_MD_SHA1)
-		return cms_write_alg_noparams(p, start, OID_ECDSA_SHA1,
-					      OID_LEN(OID_ECDSA_SHA1));
 	memcpy(oid, OID_ECDSA_SHA, OID_LEN(OID_ECDSA_SHA));
 	/* ecdsa-with-SHA224..512 are arcs 1..4, in the order of the MD types */
 	oid[OID_LEN(OID_ECDSA_SHA)] =
@@ -184,6 +184,10 @@ int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,
 		return -PB_ECERT_PARSE;
 	if (pki_same_public_key(chain, key) != 0)
 		return -PB_EKEY_MISMATCH;
+	/* iPXE knows ecdsa-with-SHA224..512 only: never write what it refuses */
+	if (mbedtls_pk_get_type(key) != MBEDTLS_PK_RSA &&
+	    alg->md == MBEDTLS_MD_SHA1)
+		return -PB_ECMS_PUBKEY_ALG;
 	ret = mbedtls_pk_sign(key, alg->md, hash, digest_size(alg), sig,
 			      &sig_len, rng_random, rng);
 	if (ret != 0) {
@@ -271,11 +275,10 @@ static int cms_parse_sig_alg(struct cms_signer_info *info,
 		info->kind = CMS_PK_RSA_PSS;
 		return 0;
 	}
+	/* iPXE has no ecdsa-with-SHA1 (Operation not supported, 3c00e103) */
 	if (oid->len == OID_LEN(OID_ECDSA_SHA1) &&
-	    memcmp(oid->p, OID_ECDSA_SHA1, oid->len) == 0) {
-		info->kind = CMS_PK_ECDSA;
-		return 0;
-	}
+	    memcmp(oid->p, OID_ECDSA_SHA1, oid->len) == 0)
+		return -PB_ECMS_PUBKEY_ALG;
 	if (oid->len == OID_LEN(OID_ECDSA_SHA) + 1 &&
 	    memcmp(oid->p, OID_ECDSA_SHA, OID_LEN(OID_ECDSA_SHA)) == 0 &&
 	    oid->p[oid->len - 1] >= 1 && oid->p[oid->len - 1] <= 4) {
@@ -522,6 +525,70 @@ out:
 	return rc;
 }
 
+/*
+ * iPXE's x509_check_dnsname(): case-insensitive, and a leading "*." stands
+ * for exactly the first label of @name.
+ */
+static int cms_dns_match(const unsigned char *pattern, size_t len,
+			 const char *name)
+{
+	if (len >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+		pattern += 2;
+		len -= 2;
+		name = strchr(name, '.');
+		if (!name)
+			return 0;
+		name++;
+	}
+	return strlen(name) == len &&
+	       strncasecmp(name, (const char *)pattern, len) == 0;
+}
+
+/* iPXE's x509_check_ipaddress(): @name parsed as an address, bytes equal. */
+static int cms_ip_match(const unsigned char *addr, size_t len,
+			const char *name)
+{
+	unsigned char want[sizeof(struct in6_addr)];
+	int family = len == sizeof(struct in_addr) ? AF_INET : AF_INET6;
+
+	if (len != sizeof(struct in_addr) && len != sizeof(struct in6_addr))
+		return 0;
+	return inet_pton(family, name, want) == 1 &&
+	       memcmp(want, addr, len) == 0;
+}
+
+/*
+ * iPXE's x509_check_name(): the first commonName (iPXE reads only the first
+ * attribute of each RDN), then every DNS and IP subjectAltName.  Not
+ * pki_cert_has_name(), whose byte comparison of every CN iPXE does not do.
+ */
+static int cms_signer_has_name(const mbedtls_x509_crt *crt, const char *name)
+{
+	const mbedtls_x509_sequence *san;
+	const mbedtls_x509_name *n;
+	int rdn_start = 1;
+
+	for (n = &crt->subject; n && n->oid.p; n = n->next) {
+		if (rdn_start && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+			if (cms_dns_match(n->val.p, n->val.len, name))
+				return 1;
+			break;
+		}
+		rdn_start = !n->next_merged;
+	}
+	for (san = &crt->subject_alt_names; san && san->buf.p; san = san->next) {
+		if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+				     MBEDTLS_X509_SAN_DNS_NAME) &&
+		    cms_dns_match(san->buf.p, san->buf.len, name))
+			return 1;
+		if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+				     MBEDTLS_X509_SAN_IP_ADDRESS) &&
+		    cms_ip_match(san->buf.p, san->buf.len, name))
+			return 1;
+	}
+	return 0;
+}
+
 /* keyUsage digitalSignature and extendedKeyUsage codeSigning, both present */
 static int cms_check_usage(const mbedtls_x509_crt *cert)
 {
@@ -654,7 +721,7 @@ int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
 
 	for (i = 0; i < cp->n_info; i++) {
 		info = &cp->info[i];
-		if (opts->name && !pki_cert_has_name(info->cert, opts->name))
+		if (opts->name && !cms_signer_has_name(info->cert, opts->name))
 			continue;
 		if ((rc = cms_verify_chain(cp, info->cert, opts)) != 0 ||
 		    (rc = cms_check_usage(info->cert)) != 0 ||

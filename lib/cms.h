@@ -32,7 +32,9 @@
  * @v rng		random generator (ECDSA nonces, RSA blinding)
  * @v der		receives a malloc'd DER signature; the caller frees it
  * @v der_len		receives its length
- * @ret rc		0, -PB_ESIGN, -PB_EKEY_MISMATCH or -ENOMEM
+ * @ret rc		0, -PB_ESIGN, -PB_EKEY_MISMATCH, -ENOMEM, or
+ *			-PB_ECMS_PUBKEY_ALG for ECDSA with SHA-1 (iPXE has
+ *			ecdsa-with-SHA224/256/384/512 only)
  */
 int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,
 		    mbedtls_pk_context *key, const mbedtls_x509_crt *chain,
@@ -58,7 +60,10 @@ struct cms_verify_result {
  * Verify a detached signature over everything readable from @fd, by
  * iPXE's rules: every signerInfo (or, with a name, every one whose
  * certificate carries it) must chain to a trusted root, hold
- * digitalSignature and codeSigning, and match the content.
+ * digitalSignature and codeSigning, and match the content.  Names match as
+ * iPXE's x509_check_name(): the first commonName or a DNS or IP
+ * subjectAltName, without case, "*." standing for the first label.
+ * ecdsa-with-SHA1 is refused, as iPXE refuses it.
  *
  * @v sig		signature, DER or PEM; must be NUL-terminated at
  *			sig[sig_len] when PEM

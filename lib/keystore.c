@@ -335,6 +335,32 @@ err:
 	return rc;
 }
 
+/*
+ * A root CA subject no other root shares: "CN=ORG root CA DATE ID,O=ORG",
+ * ID 48 random bits.  iPXE finds an issuer by its name alone, so two roots
+ * of one name in one boot (a rotation, two sites) complete chains with the
+ * wrong one.
+ */
+static int keystore_root_subject(char *out, size_t size, const char *org,
+				 time_t now, struct rng *rng)
+{
+	unsigned char id[6];
+	char day[16];
+	struct tm tm;
+	int n;
+
+	if (rng_random(rng, id, sizeof(id)) != 0)
+		return -PB_ERNG;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	n = snprintf(out, size,
+		     "CN=%s root CA %s %02x%02x%02x%02x%02x%02x,O=%s", org, day,
+		     id[0], id[1], id[2], id[3], id[4], id[5], org);
+	if (n < 0 || (size_t)n >= size)
+		return -PB_ETOOBIG;
+	return 0;
+}
+
 int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 {
 	unsigned char pem[PKI_PEM_MAX];
@@ -391,8 +417,10 @@ int keystore_init(const struct keystore_init_opts *opts, char fingerprint[65])
 	spec.subject = subject;
 	spec.not_before = now - KEYSTORE_BACKDATE;
 	spec.not_after = now + (time_t)opts->root_days * DAY;
-	snprintf(subject, sizeof(subject), "CN=%s root CA,O=%s", opts->org,
-		 opts->org);
+	rc = keystore_root_subject(subject, sizeof(subject), opts->org, now,
+				   &rng);
+	if (rc != 0)
+		goto out;
 	rc = keystore_issue(opts->dir, KEYSTORE_ROOT_KEY, KEYSTORE_ROOT_CRT,
 			    &spec, &root_key, NULL, NULL, &rng, pem, flags);
 	if (rc != 0)

@@ -13,7 +13,8 @@
 # from "make firmware", over HTTPS with imgverify, and a tampered kernel
 # that it must refuse.
 #
-# Debian iPXE leg (runs when deb.debian.org answers, or from E2E_CACHE):
+# Debian iPXE leg (runs when the Debian archive of the system's apt sources
+# answers, or from E2E_CACHE):
 # Debian trixie's own iPXE build (with HTTPS, without imgverify), fetched
 # with apt-get by scripts/fetch-debian-ipxe, trusting the site's root.  It
 # fetches stage2 and its signature from podboot serve over HTTPS and boots

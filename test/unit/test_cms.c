@@ -13,6 +13,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "keystore.h"
+#include "pki.h"
 #include "unit.h"
 
 static const char content[] = "#!ipxe\nkernel vmlinuz\nboot\n";
@@ -110,6 +111,8 @@ static void roundtrip(int ecdsa)
 
 	signer_load(&s, ecdsa);
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		if (ecdsa && strcmp(algs[i], "sha1") == 0)
+			continue;	/* test_ecdsa_sha1 */
 		sign_with(&s, algs[i], content, sizeof(content), &der, &len);
 		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
 				       &s.root, NULL), 0);
@@ -118,6 +121,9 @@ static void roundtrip(int ecdsa)
 		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
 				       &s.root, "someone-else"),
 				-PB_ECMS_WRONG_NAME);
+		/* iPXE compares names without case */
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, "PODBOOT-CodeSign"), 0);
 		/* One byte more, one bit different: refused. */
 		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content) - 1,
 				       &s.root, NULL), -PB_ECMS_BAD_SIGNATURE);
@@ -134,6 +140,75 @@ static void test_roundtrip_rsa(void)
 static void test_roundtrip_ecdsa(void)
 {
 	roundtrip(1);
+}
+
+/*
+ * iPXE has no ecdsa-with-SHA1: such a signature is never written (the
+ * refusal of one made by OpenSSL is in test/integration/parity.test.sh).
+ */
+static void test_ecdsa_sha1(void)
+{
+	const struct digest_alg *alg = digest_by_name("sha1");
+	uint8_t hash[DIGEST_MAX_SIZE] = { 0 };
+	unsigned char *der = NULL;
+	struct signer s;
+	size_t len = 0;
+
+	signer_load(&s, 1);
+	CU_ASSERT_EQUAL(cms_sign_digest(alg, hash, &s.key, &s.chain, &s.rng,
+					&der, &len), -PB_ECMS_PUBKEY_ALG);
+	CU_ASSERT_PTR_NULL(der);
+	signer_free(&s);
+}
+
+/*
+ * iPXE's name check: the first commonName only, without case, "*." for the
+ * first label; then subjectAltNames.
+ */
+static void test_signer_name(void)
+{
+	struct pki_cert_spec spec = {
+		.profile = PKI_PROFILE_CODESIGN,
+		.subject = "CN=*.Sign.Example,O=t",
+		.not_before = time(NULL) - 60,
+		.not_after = time(NULL) + 86400,
+	};
+	static const struct {
+		const char *name;
+		int rc;
+	} cases[] = {
+		{ "a.sign.example", 0 },
+		{ "B.SIGN.EXAMPLE", 0 },
+		{ "sign.example", -PB_ECMS_WRONG_NAME },
+		{ "a.b.sign.example", -PB_ECMS_WRONG_NAME },
+		{ "*.Sign.Example", 0 },	/* as iPXE: "*." eats a label */
+		{ "t", -PB_ECMS_WRONG_NAME },
+	};
+	unsigned char pem[PKI_PEM_MAX];
+	char path[256];
+	mbedtls_pk_context root_key;
+	struct signer s;
+	unsigned char *der;
+	size_t len, i;
+
+	signer_load(&s, 1);
+	mbedtls_pk_init(&root_key);
+	snprintf(path, sizeof(path), "%s/%s", unit_keys(1), KEYSTORE_ROOT_KEY);
+	CU_ASSERT_EQUAL_FATAL(pki_key_load(&root_key, path), 0);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_issue(&spec, &s.key, &root_key, &s.root,
+					     &s.rng, pem, sizeof(pem)), 0);
+	mbedtls_x509_crt_free(&s.chain);
+	mbedtls_x509_crt_init(&s.chain);
+	CU_ASSERT_EQUAL_FATAL(mbedtls_x509_crt_parse(&s.chain, pem,
+						     strlen((char *)pem) + 1),
+			      0);
+	sign_with(&s, "sha256", content, sizeof(content), &der, &len);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, cases[i].name), cases[i].rc);
+	free(der);
+	mbedtls_pk_free(&root_key);
+	signer_free(&s);
 }
 
 static void test_wrong_root(void)
@@ -254,6 +329,8 @@ static const CU_TestInfo tests[] = {
 	  test_roundtrip_rsa },
 	{ "ECDSA: sign, verify, every digest, name, tamper",
 	  test_roundtrip_ecdsa },
+	{ "ECDSA with SHA-1 is never written", test_ecdsa_sha1 },
+	{ "signer names compared as iPXE does", test_signer_name },
 	{ "untrusted root and mismatched key", test_wrong_root },
 	{ "validity with iPXE's 12.5 h margin", test_time_margin },
 	{ "PEM signatures", test_pem },
