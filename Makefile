@@ -206,3 +206,13 @@ fuzz-smoke: fuzz-build
 
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SERVER_OBJ:.o=.d) \
 	$(FUZZ_AGENT_OBJ:.o=.d) $(FUZZ_HARNESS_OBJ:.o=.d)
+
+# The integration suite again while stress-ng keeps every core busy, to show
+# that no test depends on timing.  Bounded: load for 40 min, cut off at 45.
+.PHONY: stress
+stress: deps all asan
+	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout 40m --quiet & \
+	load=$$!; rc=0; timeout 45m $(MAKE) integration || rc=$$?; \
+	kill $$load 2>/dev/null; wait $$load 2>/dev/null; \
+	[ $$rc = 0 ] && echo "stress: integration passed under CPU load" || \
+	{ echo "stress: integration failed under CPU load ($$rc)"; exit 1; }

@@ -1799,36 +1799,11 @@ static const struct config_key config_limits_keys[] = {
 	{ .name = "max_per_client", .parse = config_key_uint,
 	  .off = offsetof(struct config, max_per_client),
 	  .min = 1, .max = 100000, .def = 256 },
-	{ .name = "reserve_connections", .parse = config_key_uint,
-	  .off = offsetof(struct config, reserve),
-	  .min = 0, .max = 99999, .def = 64 },
-	{ .name = "min_rate_kib", .parse = config_key_uint,
-	  .off = offsetof(struct config, min_rate_kib),
-	  .min = 0, .max = 1048576, .def = 16 },
-	{ .name = "rate_window_s", .parse = config_key_uint,
-	  .off = offsetof(struct config, rate_window_s),
-	  .min = 1, .max = 3600, .def = 30 },
 };
-
-/* The reserve is what bulk transfers leave to everything else. */
-static int config_limits_check(struct config_ctx *ctx,
-			       const config_setting_t *g, void *base)
-{
-	const struct config *cfg = base;
-
-	if (cfg->reserve >= cfg->max_connections)
-		return config_fail(ctx, config_setting_get_member(g,
-						"reserve_connections"),
-				   NULL, "%u leaves no connection for "
-				   "downloads (expected less than "
-				   "max_connections, %u)", cfg->reserve,
-				   cfg->max_connections);
-	return 0;
-}
 
 static const struct config_group config_limits = {
 	"the server's limits", config_limits_keys,
-	CONFIG_N(config_limits_keys), config_limits_check
+	CONFIG_N(config_limits_keys), NULL
 };
 
 static const struct config_key config_server_keys[] = {

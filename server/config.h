@@ -131,9 +131,6 @@ struct config {
 	unsigned int keep_versions;
 	unsigned int threads;		/* 0: two per CPU */
 	unsigned int max_per_client;	/* connections from one address */
-	unsigned int reserve;		/* slots bulk transfers leave free */
-	unsigned int min_rate_kib;	/* bulk bodies: KiB/s, 0: no floor */
-	unsigned int rate_window_s;	/* ... measured over this window */
 	enum config_unknown unknown;
 	unsigned int max_discovered;	/* rows of discovered machines kept */
 	/* monitoring */

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/serve-lib.sh"
 
 AGENT=${AGENT:-$(dirname "$PODBOOT")/podboot-agent}
-RELOADS=${RELOADS:-200}
+RELOADS=${RELOADS:-40}
 N=24				# booting machines
 BG_PIDS=""
 trap 'touch "$T/stop"; for p in $BG_PIDS; do kill -KILL "$p" 2>/dev/null; done
