@@ -90,6 +90,7 @@ integration: all asan
 check: deps
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) fuzz-smoke
 	$(MAKE) mutants-fast
 	$(MAKE) e2e
 
