@@ -26,7 +26,7 @@ FAILS=$T/failures
 
 # generation: the configuration number /healthz reports.
 generation() {
-	C -f "$BASE/healthz" | sed -n 's/.*"configuration": *\([0-9]*\).*/\1/p'
+	C -f "$BASE/healthz" | jq -r .configuration
 }
 
 # Boots: stage2 and its signature for every MAC, over one keep-alive
