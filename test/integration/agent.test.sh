@@ -10,9 +10,10 @@ BG_PIDS=""
 trap 'for p in $BG_PIDS; do kill -KILL "$p" 2>/dev/null; done
       server_stop KILL; rm -rf "$T"' EXIT
 
-# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds (for
+# up to SECONDS times TEST_SLOWDOWN, lib.sh).
 wait_for() {
-	local n=$(($1 * 10)); shift
+	local n=$(($1 * 10 * SLOWDOWN)); shift
 	while [ "$n" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1

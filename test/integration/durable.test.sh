@@ -15,9 +15,10 @@ listing() {
 		awk '{print $1, $2, $3}' | sort)
 }
 
-# wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out.
+# wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out
+# (SECONDS times TEST_SLOWDOWN, lib.sh).
 wait_for() {
-	local until=$(($(date +%s) + $1)); shift
+	local until=$(($(date +%s) + $1 * SLOWDOWN)); shift
 	until "$@"; do
 		[ "$(date +%s)" -lt "$until" ] || return 1
 		sleep 0.05

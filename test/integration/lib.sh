@@ -11,6 +11,16 @@ FAIL=0
 OUT=$T/.out
 ERR=$T/.err
 
+# TEST_SLOWDOWN: a whole factor for every deadline the tests wait out (the
+# stress leg sets it: under full CPU load each event comes later, but must
+# still come).  It only stretches how long a wait may poll; no outcome
+# depends on it.
+SLOWDOWN=${TEST_SLOWDOWN:-1}
+case $SLOWDOWN in ''|*[!0-9]*|0) SLOWDOWN=1 ;; esac
+
+# deadline SECONDS: SECONDS stretched by TEST_SLOWDOWN.
+deadline() { echo $(($1 * SLOWDOWN)); }
+
 # port_pick: a random TCP port nothing accepts connections on, below the
 # kernel's ephemeral range so that no client's connection can hold it.
 port_pick() {
@@ -60,10 +70,11 @@ check() {
 }
 
 # wait_for SECONDS CMD...: poll CMD (every 0.1 s) until it succeeds or
-# SECONDS pass; its status is CMD's last.  Waits for an event, never
-# decides by the clock: a slow machine only makes it poll longer.
+# SECONDS (times TEST_SLOWDOWN) pass; its status is CMD's last.  Waits for
+# an event, never decides by the clock: a slow machine only makes it poll
+# longer.
 wait_for() {
-	local end=$((SECONDS + $1)); shift
+	local end=$((SECONDS + $1 * SLOWDOWN)); shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.1

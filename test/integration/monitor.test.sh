@@ -101,14 +101,14 @@ prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/prom" \
 	--web.listen-address=127.0.0.1:$PROMPORT >"$T/prom.log" 2>&1 &
 PROM_PID=$!
 q() { curl -s "http://127.0.0.1:$PROMPORT/api/v1/query" --data-urlencode "query=$1"; }
-for i in $(seq 1 60); do
+for i in $(seq 1 $((60 * SLOWDOWN))); do
 	push $((1000 + i)) "$T/high" >/dev/null	# keep the node up
 	q 'node_load1{pod="demo",node="demo-1"}' | grep -q '"5.5"' && break
 	sleep 0.5
 done
 check "Prometheus's query API returns the pushed series with its labels" sh -c \
 	"curl -s 'http://127.0.0.1:$PROMPORT/api/v1/query' --data-urlencode 'query=node_load1{pod=\"demo\",node=\"demo-1\"}' | grep -q '\"5.5\"'"
-for _ in $(seq 1 20); do
+for _ in $(seq 1 $((20 * SLOWDOWN))); do
 	curl -s "http://127.0.0.1:$PROMPORT/api/v1/targets?state=dropped" >"$T/targets"
 	grep -q '198.51.100.11' "$T/targets" && break
 	sleep 0.5
@@ -119,8 +119,8 @@ check "with the pod label" grep -q '"pod":"demo"' "$T/targets"
 
 # Alertmanager receives the alert, then its resolution.
 am_has() { curl -s "http://127.0.0.1:$AMPORT/api/v2/alerts" | grep -q "\"alertname\":\"$1\""; }
-seq=1100
-for _ in $(seq 1 40); do
+seq=$((1000 + 60 * SLOWDOWN))	# past the pushes above
+for _ in $(seq 1 $((40 * SLOWDOWN))); do
 	seq=$((seq + 1)); push $seq "$T/high" >/dev/null
 	am_has HighLoad && break
 	sleep 0.5
@@ -130,7 +130,7 @@ check "with the rule's labels and annotation" sh -c \
 	"curl -s http://127.0.0.1:$AMPORT/api/v2/alerts | grep -q '\"summary\":\"load 5.5 on demo-1\"'"
 sed 's/^node_load1 5.5/node_load1 0.5/' "$T/high" >"$T/low"
 seq=2000
-for _ in $(seq 1 40); do
+for _ in $(seq 1 $((40 * SLOWDOWN))); do
 	seq=$((seq + 1)); push $seq "$T/low" >/dev/null
 	am_has HighLoad || break
 	sleep 0.5
@@ -276,14 +276,14 @@ check "with no control character but newlines" sh -c \
 ok "promtool still passes" sh -c "promtool check metrics <'$T/metrics3'"
 
 # Staleness: pushes stop, the node goes down, its series leave /metrics.
-for _ in $(seq 1 30); do
+for _ in $(seq 1 $((30 * SLOWDOWN))); do
 	C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/metrics4" "$BASE/metrics"
 	grep -q 'podboot_node_up{pod="demo",node="demo-1"} 0' "$T/metrics4" && break
 	sleep 0.5
 done
 check "a silent node is marked down" grep -q 'podboot_node_up{pod="demo",node="demo-1"} 0' "$T/metrics4"
 check "and its series go stale (no longer served)" sh -c "! grep -q '^node_load1{' '$T/metrics4'"
-for _ in $(seq 1 40); do am_has NodeDown && break; sleep 0.5; done
+for _ in $(seq 1 $((40 * SLOWDOWN))); do am_has NodeDown && break; sleep 0.5; done
 check "NodeDown reached Alertmanager" am_has NodeDown
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts" "$BASE/api/v1/alerts"
 check "/api/v1/alerts lists it for curl" grep -q '"alertname": "NodeDown"' "$T/alerts"
@@ -299,7 +299,7 @@ generation() {
 }
 gen0=$(generation)
 kill -HUP "$SERVER_PID"
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + $(deadline 20)))
 while [ "$(generation)" = "$gen0" ] && [ "$SECONDS" -lt "$deadline" ]; do
 	sleep 0.1
 done

@@ -125,7 +125,7 @@ for r in $(seq 1 "$RELOADS"); do
 	[ $((r % 20)) = 1 ] && flood
 	kill -HUP "$SERVER_PID" || break
 	want=$((gen + 1))
-	for _ in $(seq 1 200); do	# up to 20 s for this reload
+	for _ in $(seq 1 $((200 * SLOWDOWN))); do	# up to 20 s (times TEST_SLOWDOWN)
 		gen=$(generation)
 		[ "${gen:-0}" -ge "$want" ] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -159,7 +159,7 @@ C --limit-rate 150k -o /dev/null -w '%{http_code}' -T "$T/slow" \
 	>"$T/slow.code" 2>&1 &
 SLOW=$!
 BG_PIDS=$SLOW
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((100 * SLOWDOWN))); do
 	[ -n "$(ls -A "$SITE/data/tmp" 2>/dev/null)" ] && break
 	sleep 0.05
 done
@@ -167,7 +167,7 @@ check "control: the slow upload is in flight" [ -n "$(ls -A "$SITE/data/tmp")" ]
 g0=$(generation)
 kill -HUP "$SERVER_PID"
 kill -HUP "$SERVER_PID"
-for _ in $(seq 1 100); do [ "$(generation)" -ge $((${g0:-0} + 1)) ] 2>/dev/null && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 $((100 * SLOWDOWN))); do [ "$(generation)" -ge $((${g0:-0} + 1)) ] 2>/dev/null && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 server_stop TERM
 check "SIGTERM during a drain: exit 0 ($SERVER_STATUS)" [ "$SERVER_STATUS" = 0 ]
 wait "$SLOW"

@@ -24,7 +24,7 @@ server_start() {
 	"$PODBOOT" serve --config "$SITE/podboot.conf" \
 		>>"$SITE/serve.log" 2>&1 &
 	SERVER_PID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 $((100 * SLOWDOWN))); do
 		curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz" && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1

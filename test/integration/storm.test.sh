@@ -144,7 +144,7 @@ check "a hyphenated MAC is accepted" [ "$(status "$BASE/boot/stage2.ipxe?mac=02-
 # again (up to 10 s) until it holds PATTERN: the reload that an assign or
 # unassign starts is asynchronous.
 stage2_await() {
-	for _ in $(seq 1 20); do
+	for _ in $(seq 1 $((20 * SLOWDOWN))); do
 		C -f -o "$T/$1" "$BASE/boot/stage2.ipxe?mac=${3:-02:00:00:00:0a:0b}" 2>/dev/null &&
 			grep -q "$2" "$T/$1" && return
 		sleep 0.5
