@@ -18,7 +18,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 
 # 80 silent or half-ClientHello connections from 127.0.0.2 (above
 # max_connections), while 127.0.0.1 asks /healthz.
-"$HOLD" 127.0.0.1 "$PORT" 127.0.0.2 80 20 >"$T/hold.out" 2>&1 &
+"$HOLD" 127.0.0.1 "$PORT" 127.0.0.2 80 "$(deadline 20)" 2 >"$T/hold.out" 2>&1 &
 hold=$!
 healthy=0
 while kill -0 "$hold" 2>/dev/null; do
