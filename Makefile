@@ -209,11 +209,17 @@ fuzz-smoke: fuzz-build
 	$(FUZZ_AGENT_OBJ:.o=.d) $(FUZZ_HARNESS_OBJ:.o=.d)
 
 # The integration suite again while stress-ng keeps every core busy, to show
-# that no test depends on timing.  Bounded: load for 40 min, cut off at 45.
+# that no test depends on timing.  Deadlines stretch by TEST_SLOWDOWN (an
+# event may come later under load, but must come).  Bounded: the load and
+# the suite are cut off after STRESS_MINUTES (CI's budget holds it).
+STRESS_MINUTES ?= 30
+STRESS_SLOWDOWN ?= 3
 .PHONY: stress
 stress: deps all asan
-	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout 40m --quiet & \
-	load=$$!; rc=0; timeout 45m $(MAKE) integration || rc=$$?; \
+	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout $(STRESS_MINUTES)m --quiet & \
+	load=$$!; rc=0; start=$$(date +%s); \
+	TEST_SLOWDOWN=$(STRESS_SLOWDOWN) timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
 	kill $$load 2>/dev/null; wait $$load 2>/dev/null; \
-	[ $$rc = 0 ] && echo "stress: integration passed under CPU load" || \
-	{ echo "stress: integration failed under CPU load ($$rc)"; exit 1; }
+	took=$$(( $$(date +%s) - start )); \
+	[ $$rc = 0 ] && echo "stress: integration passed under CPU load in $${took}s" || \
+	{ echo "stress: integration failed under CPU load ($$rc) after $${took}s"; exit 1; }
