@@ -433,7 +433,7 @@ check "a malformed batch: 400" [ "$(status "$RB/batch" -X POST -H 'Authorization
 # Ambiguous framing, as a smuggler sends it (openssl as the raw client).
 raw_status() {
 	printf "POST /api/v1/push HTTP/1.1\r\nHost: r\r\nAuthorization: Bearer t1\r\nX-Podboot-Seq: 1\r\n%sContent-Encoding: gzip\r\n\r\nabc" "$1" |
-		timeout 10 openssl s_client -quiet -connect "127.0.0.1:$R1" \
+		timeout "$(deadline 10)" openssl s_client -quiet -connect "127.0.0.1:$R1" \
 		-CAfile "$ROOT" 2>/dev/null | head -1 | cut -d' ' -f2
 }
 for framing in 'Content-Length: 3\r\nContent-Length: 3\r\n' \

@@ -44,7 +44,7 @@ listing "$D" | grep -v -e '^tmp/' -e '^podboot\.db' >"$T/before"
 first=$SERVER_PID
 refused "a second serve on the same data directory names the holder's PID" \
 	"in use by podboot PID $first" \
-	timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+	timeout "$(deadline 20)" "$PODBOOT" serve --config "$SITE/podboot.conf"
 check "the upload's temp file is still there" \
 	sh -c "ls -i '$D/tmp' | cmp -s - '$T/tmp.before'"
 check "the lock file still names the first server" \
@@ -109,7 +109,7 @@ for how in zero-length missing garbage truncated; do
 	listing "$D" >"$T/before"
 	refused "$how database: refused with the way to recover" \
 		"restore the database from a backup, or run podboot serve --reinit-store" \
-		timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+		timeout "$(deadline 20)" "$PODBOOT" serve --config "$SITE/podboot.conf"
 	listing "$D" >"$T/after"
 	check "$how database: nothing in the data directory changed" \
 		cmp -s "$T/before" "$T/after"
