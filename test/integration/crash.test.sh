@@ -9,11 +9,12 @@ N=12
 for i in $(seq 1 $N); do
 	head -c $((4000000 + i * 100000)) /dev/urandom >"$T/up$i"
 done
-# Odd uploads go at full speed, even ones at 200 KB/s (20 s or more): the
-# kill lands once every fast one was acknowledged, while every slow one
-# is still in flight.  No clock decides: the test waits for the events.
+# Odd uploads go at full speed, even ones at 200 KB/s (20 s or more; under
+# load TEST_SLOWDOWN times slower still): the kill lands once every fast
+# one was acknowledged, while every slow one is still in flight.  No clock
+# decides: the test waits for the events, and checks that both held.
 for i in $(seq 1 $N); do
-	rate=$([ $((i % 2)) = 0 ] && echo 200K || echo 100M)
+	rate=$([ $((i % 2)) = 0 ] && echo $((200 / SLOWDOWN))K || echo 100M)
 	curl -s --cacert "$ROOT" -H "Authorization: Bearer $CI_TOKEN" \
 		--limit-rate "$rate" -T "$T/up$i" -o "$T/reply$i" \
 		-w '%{http_code}' "$BASE/api/v1/artifacts/crash/up$i" \
