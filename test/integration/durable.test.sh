@@ -34,7 +34,7 @@ check "the lock file names the server's PID" \
 # ---- a second server on the same directory, while an upload streams ----
 head -c 2000000 /dev/urandom >"$T/img"
 curl -sS --cacert "$ROOT" -o "$T/up.body" -w '%{http_code}' \
-	--limit-rate 400K -T "$T/img" -H "Authorization: Bearer $CI_TOKEN" \
+	--limit-rate $((400 / SLOWDOWN))K -T "$T/img" -H "Authorization: Bearer $CI_TOKEN" \
 	"$BASE/api/v1/artifacts/os/slow" >"$T/up.code" 2>&1 &
 UP=$!
 ok "the upload is streaming into tmp/" \

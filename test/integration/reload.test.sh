@@ -154,7 +154,7 @@ check "and serving" [ "$(status "$BASE/healthz")" = 200 ]
 # upload is in flight), then SIGTERM during the drain: the upload
 # completes, the server exits 0.
 head -c 600000 /dev/urandom >"$T/slow"
-C --limit-rate 150k -o /dev/null -w '%{http_code}' -T "$T/slow" \
+C --limit-rate $((150 / SLOWDOWN))k -o /dev/null -w '%{http_code}' -T "$T/slow" \
 	-H "Authorization: Bearer $CI_TOKEN" "$BASE/api/v1/artifacts/hup/slow" \
 	>"$T/slow.code" 2>&1 &
 SLOW=$!
