@@ -386,6 +386,30 @@ for h in "headers|HTTP/1.1 200 OK\r\n" \
 	check "hostile upstream (${h%%|*}): memory bounded (VmHWM ${HWM} kB < 300 MB)" \
 		[ "$HWM" -gt 0 ] && [ "$HWM" -lt 307200 ]
 done
+# A complete, well-framed 2xx that is not this batch's answer (a captive
+# portal; another batch's "seq"), on a connection held open: nothing but
+# the agent's own check of the answer can keep the batch.
+ANSWER=$(dirname "$0")/tools/answer-once.py
+for h in "portal|HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 27\r\n\r\n<html>Log in first.</html>\n" \
+	"other-seq|HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"seq\": 12}\r\n"; do
+	name=${h%%|*}
+	port=$(free_port)
+	"$ANSWER" "$port" "$RELAY_CRT" "$RELAY_KEY" "${h#*|}" "$(deadline 30)" \
+		>"$T/answer-$name" 2>&1 &
+	AP=$!
+	BG_PIDS="$BG_PIDS $AP"
+	wait_for 10 grep -q listening "$T/answer-$name"
+	"${ONCE[@]}" --spool "$T/h-$name" --server "https://127.0.0.1:$port" \
+		>"$OUT" 2>"$ERR"
+	check "a 2xx that is not a podboot answer ($name): the batch is kept (exit 3)" [ $? = 3 ]
+	check "a 2xx that is not a podboot answer ($name): the upstream answered" \
+		grep -q answered "$T/answer-$name"
+	check "a 2xx that is not a podboot answer ($name): still in the spool" \
+		[ "$(spooled "$T/h-$name")" = 1 ]
+	check "a 2xx that is not a podboot answer ($name): said so" \
+		grep -q "HTTP 200 without this batch's \"seq\"" "$ERR"
+	kill "$AP" 2>/dev/null; wait "$AP" 2>/dev/null
+done
 RX=$(free_port)
 RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
