@@ -212,7 +212,7 @@ fuzz-smoke: fuzz-build
 # that no test depends on timing.  Deadlines stretch by TEST_SLOWDOWN (an
 # event may come later under load, but must come).  Bounded: the load and
 # the suite are cut off after STRESS_MINUTES (CI's budget holds it).
-STRESS_MINUTES ?= 30
+STRESS_MINUTES ?= 35
 STRESS_SLOWDOWN ?= 3
 .PHONY: stress
 stress: deps all asan
