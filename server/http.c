@@ -597,7 +597,10 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 	if (!r)
 		return;
 	http_uncork(r);
-	transfer_end(&r->srv->transfers, &r->xfer);
+	/* A record from http_uri_seen whose request never reached
+	 * http_access has no server, nor any transfer. */
+	if (r->srv)
+		transfer_end(&r->srv->transfers, &r->xfer);
 	if (r->route && r->route->cleanup)
 		r->route->cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	server_gen_put(r->gen);

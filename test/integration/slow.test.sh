@@ -147,20 +147,21 @@ check "/healthz names the certificate that expires first" \
 	sh -c "curl -fsS --cacert '$ROOT' '$BASE/healthz' | jq -e '.certificates.days_left > 14 and .certificates.expiring_soon == false and (.certificates.first_to_expire | length > 0)'"
 server_stop TERM
 
-# Start: refused with one line; the data directory untouched.
+# Start: refused with one line; the data directory untouched.  (timeout:
+# a server that wrongly starts is stopped and fails the check, exit 124.)
 touch "$T/mark"
 refused "start with a not-yet-valid TLS certificate: refused, one line" \
-	"is valid from 2099-01-01" "$PODBOOT" serve --config "$SITE/podboot.conf"
+	"is valid from 2099-01-01" timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
 check "exactly one line, naming the file and the fix" sh -c "[ \$(wc -l <'$ERR') = 1 ] &&
 	grep -q 'server-chain.crt.*this machine.s time is .*fix the clock (NTP) or renew: podboot keys issue-server' '$ERR'"
 cp "$T/good-chain.crt" "$SITE/keys/server-chain.crt"
 cp "$T/expired.crt" "$SITE/keys/codesign.crt"
 refused "start with an expired code-signing certificate: refused" \
 	"code-signing certificate $SITE/keys/codesign.crt is valid from 2000-01-01" \
-	"$PODBOOT" serve --config "$SITE/podboot.conf"
+	timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
 check "which says expired and how to renew" grep -q 'expired; fix the clock (NTP) or renew: podboot keys rotate-codesign' "$ERR"
 refused "podboot serve --check says the same" "expired; fix the clock" \
-	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+	timeout 20 "$PODBOOT" serve --check --config "$SITE/podboot.conf"
 check "nothing in the data directory changed" [ -z "$(find "$SITE/data" -newer "$T/mark")" ]
 
 # A certificate expiring within 14 days: a warning, and /healthz says so.
