@@ -31,7 +31,7 @@ check "and its bytes match" cmp "$T/fast" "$T/fast.got"
 # the status API, and counts the answers.
 "$SLOW" get 127.0.0.1 "$PORT" "$ROOT" \
 	127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9 \
-	6 /artifacts/slow/big 2048 60 >"$T/get.out" 2>&1 &
+	6 /artifacts/slow/big 2048 40 >"$T/get.out" 2>&1 &
 slow=$!
 served=0 failed=0 peak=0
 while kill -0 "$slow" 2>/dev/null; do
@@ -81,7 +81,7 @@ check "after all that, a fast download still completes whole" \
 # A slow upload (2 KiB/s of a 4 MB body) is abandoned: nothing published,
 # no temporary file left, one log line without the token.
 "$SLOW" put 127.0.0.1 "$PORT" "$ROOT" 127.0.0.2 /api/v1/artifacts/slow/trickle \
-	"$CI_TOKEN" 4000000 2048 60 >"$T/put.out" 2>&1 &
+	"$CI_TOKEN" 4000000 2048 40 >"$T/put.out" 2>&1 &
 put=$!
 tmp_busy() { [ -n "$(ls -A "$SITE/data/tmp")" ]; }
 check "control: the slow upload has its temporary file" wait_for 10 tmp_busy
