@@ -821,6 +821,35 @@ static const struct api_view api_view_events = { api_cols_events, NULL,
 
 /* ---- handlers --------------------------------------------------------- */
 
+/* Bodies in flight and what the limits did to them, for /healthz. */
+static json_t *api_transfers(struct http_req *r)
+{
+	const struct server_stats *st = &r->srv->stats;
+
+	return json_pack("{s:I, s:I, s:I, s:I}", "in_flight",
+			 (json_int_t)atomic_load(&st->transfers), "max",
+			 (json_int_t)r->gen->cfg->max_transfers, "cut_slow",
+			 (json_int_t)atomic_load(&st->transfers_cut),
+			 "refused_busy",
+			 (json_int_t)atomic_load(&st->transfers_refused));
+}
+
+/* The certificate in use that expires first, for /healthz. */
+static json_t *api_certificates(struct http_req *r, long long now)
+{
+	const struct server_gen *gen = r->gen;
+	long long left = gen->cert_not_after - now;
+	char when[32];
+
+	if (!gen->cert_first_what)
+		return json_object();
+	api_iso(gen->cert_not_after, when);
+	return json_pack("{s:s, s:s, s:I, s:b}", "first_to_expire",
+			 gen->cert_first_what, "not_after", when, "days_left",
+			 (json_int_t)(left / 86400), "expiring_soon",
+			 left < 14 * 86400LL);
+}
+
 static void api_healthz(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
@@ -833,7 +862,8 @@ static void api_healthz(struct http_req *r)
 		return;
 	}
 	api_finish(r, 0,
-		   json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}}",
+		   json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}, "
+			     "s:o, s:o}",
 			     "status", "ok", "uptime_s",
 			     (json_int_t)(now > r->srv->started ?
 						  now - r->srv->started : 0),
@@ -844,7 +874,9 @@ static void api_healthz(struct http_req *r)
 			     (json_int_t)atomic_load(&r->srv->pre_gen),
 			     "ready",
 			     (json_int_t)atomic_load(&r->srv->pre_ready),
-			     "running", atomic_load(&r->srv->pre_busy)),
+			     "running", atomic_load(&r->srv->pre_busy),
+			     "transfers", api_transfers(r), "certificates",
+			     api_certificates(r, now)),
 		   NULL);
 }
 

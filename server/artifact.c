@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "routes.h"
+#include "transfer.h"
 
 #define ARTIFACT_BLOBS "blobs/sha256"
 #define ARTIFACT_TMP "tmp"
@@ -287,6 +288,9 @@ static void artifact_upload_start(struct http_req *r)
 				 r->gen->cfg->max_upload);
 		return;
 	}
+	/* Authorised: the body is a transfer (reserve, minimum rate). */
+	if (http_transfer_begin(r, TRANSFER_UPLOAD | TRANSFER_RESERVED) != 0)
+		return;
 	u = calloc(1, sizeof(*u));
 	if (!u) {
 		http_reply_error(r, 503, "out of memory");
@@ -591,6 +595,14 @@ static void artifact_get(struct http_req *r)
 			MHD_add_response_header(
 				resp, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
 		http_queue(r, 416, resp);
+		return;
+	}
+	/* A body that outlasts the socket buffers is a transfer: it takes
+	 * a place outside the reserve, and keeps limits.min_rate. */
+	if (len >= TRANSFER_MIN_BODY && strcmp(r->method, "GET") == 0 &&
+	    http_transfer_begin(r, TRANSFER_DOWNLOAD | TRANSFER_RESERVED) !=
+		    0) {
+		close(fd);
 		return;
 	}
 	resp = artifact_response(fd, off, len);

@@ -1799,11 +1799,44 @@ static const struct config_key config_limits_keys[] = {
 	{ .name = "max_per_client", .parse = config_key_uint,
 	  .off = offsetof(struct config, max_per_client),
 	  .min = 1, .max = 100000, .def = 256 },
+	{ .name = "max_transfers", .parse = config_key_uint,
+	  .off = offsetof(struct config, max_transfers),
+	  .min = 0, .max = 99999, .def = 0 },
+	{ .name = "min_rate", .parse = config_key_uint,
+	  .off = offsetof(struct config, min_rate),
+	  .min = 0, .max = 1073741824, .def = 16384 },
+	{ .name = "min_rate_grace_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, min_rate_grace_s),
+	  .min = 1, .max = 3600, .def = 30 },
 };
+
+/*
+ * Body transfers may take max_transfers connections, never all: the rest
+ * of max_connections is the reserve that keeps /healthz, stage2 and the
+ * status API reachable.  0 (the default) means three quarters.
+ */
+static int config_limits_check(struct config_ctx *ctx,
+			       const config_setting_t *g, void *base)
+{
+	struct config *cfg = base;
+
+	if (cfg->max_transfers == 0) {
+		cfg->max_transfers = cfg->max_connections -
+				     cfg->max_connections / 4;
+		return 0;
+	}
+	if (cfg->max_transfers >= cfg->max_connections)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "max_transfers"), NULL,
+				   "%u leaves no reserve (expected fewer than "
+				   "max_connections, %u)",
+				   cfg->max_transfers, cfg->max_connections);
+	return 0;
+}
 
 static const struct config_group config_limits = {
 	"the server's limits", config_limits_keys,
-	CONFIG_N(config_limits_keys), NULL
+	CONFIG_N(config_limits_keys), config_limits_check
 };
 
 static const struct config_key config_server_keys[] = {

@@ -131,6 +131,11 @@ struct config {
 	unsigned int keep_versions;
 	unsigned int threads;		/* 0: two per CPU */
 	unsigned int max_per_client;	/* connections from one address */
+	unsigned int max_transfers;	/* bodies in flight; the rest is the
+					 * reserve (set: 3/4 of max_connections
+					 * when not given) */
+	unsigned int min_rate;		/* bytes/s a body keeps; 0: off */
+	unsigned int min_rate_grace_s;	/* before min_rate applies */
 	enum config_unknown unknown;
 	unsigned int max_discovered;	/* rows of discovered machines kept */
 	/* monitoring */

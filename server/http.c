@@ -24,7 +24,8 @@
 /* Memory for one connection's headers and buffers: bounds header size. */
 #define HTTP_CONN_MEMORY (32 * 1024)
 /* Seconds a 503 asks the client to wait before trying again. */
-#define HTTP_RETRY_AFTER_S "5"
+#define HTTP_RETRY_AFTER_S 5
+#define HTTP_RETRY_AFTER_STR "5"
 
 struct http_listener {
 	struct server *srv;
@@ -96,6 +97,11 @@ struct MHD_Response *http_response_data(const void *data, size_t len,
 void http_reply_data(struct http_req *r, unsigned int status,
 		     const char *content_type, const void *data, size_t len)
 {
+	/* A large reply (a fleet's /metrics) must not trickle out forever
+	 * either; it is no transfer for the reserve: the status API stays
+	 * reachable. */
+	if (len >= TRANSFER_MIN_BODY && strcmp(r->method, "HEAD") != 0)
+		http_transfer_begin(r, TRANSFER_DOWNLOAD);
 	http_queue(r, status, http_response_data(data, len, content_type));
 }
 
@@ -153,7 +159,7 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	/* A 503 is passing: say when to ask again. */
 	if (resp && status == 503)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
-					HTTP_RETRY_AFTER_S);
+					HTTP_RETRY_AFTER_STR);
 	http_queue(r, status, resp);
 	/* Coalesced per client, so that a flood is counted, not stored. */
 	if (status == 401 || status == 403)
@@ -448,6 +454,30 @@ static void http_reply_close(struct http_req *r, unsigned int status,
 	http_queue(r, status, resp);
 }
 
+int http_transfer_begin(struct http_req *r, int kind)
+{
+	const struct config *cfg = r->gen->cfg;
+	const union MHD_ConnectionInfo *ci;
+	char what[sizeof(r->xfer.what)], path[128];
+	unsigned int max = cfg->max_transfers;
+
+	ci = MHD_get_connection_info(r->conn,
+				     MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || r->xfer.listed)
+		return 0;
+	utf8_clean_str(path, sizeof(path), r->path);
+	redact_secrets(path);
+	snprintf(what, sizeof(what), "%s %s %s", r->client, r->method, path);
+	if (transfer_begin(&r->srv->transfers, &r->xfer, ci->connect_fd,
+			   kind, max, what) == 0)
+		return 0;
+	atomic_fetch_add(&r->srv->stats.transfers_refused, 1);
+	http_reply_close(r, 503, "busy: limits.max_transfers bodies are in "
+				 "flight; try again later",
+			 HTTP_RETRY_AFTER_S);
+	return -1;
+}
+
 /* Find the route; a miss is answered once the request is in. */
 static void http_route_match(struct http_req *r)
 {
@@ -517,6 +547,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		*data_size = 0;
 		return MHD_YES;
 	}
+	/* The body is in: from here on the server works, not the client. */
+	transfer_end(&r->srv->transfers, &r->xfer);
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
 	if (!r->replied && !r->fail_status && r->route && !r->route->body)
@@ -565,6 +597,10 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 	if (!r)
 		return;
 	http_uncork(r);
+	/* A record from http_uri_seen whose request never reached
+	 * http_access has no server, nor any transfer. */
+	if (r->srv)
+		transfer_end(&r->srv->transfers, &r->xfer);
 	if (r->route && r->route->cleanup)
 		r->route->cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	server_gen_put(r->gen);

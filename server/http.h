@@ -54,6 +54,7 @@ struct http_req {
 	int nul_in_uri;			/* the raw target held %00 */
 	int corked;			/* TCP_CORK set on sock until done */
 	int sock;
+	struct transfer xfer;		/* its body, while in flight */
 };
 
 /** Start a daemon on @listen_fd (TLS from @gen unless @plain). */
@@ -65,6 +66,15 @@ int http_listen(const char *addr, unsigned int port);
 
 /** Connections the daemon has open now. */
 unsigned int http_connections(struct MHD_Daemon *d);
+
+/**
+ * Count @r as a body transfer of @kind (TRANSFER_DOWNLOAD, or
+ * TRANSFER_UPLOAD; with TRANSFER_RESERVED it counts against
+ * limits.max_transfers): watched for limits.min_rate until its body is
+ * done.  Beyond the reserve, queues 503 with Retry-After and
+ * "Connection: close" and returns -1; 0 otherwise.
+ */
+int http_transfer_begin(struct http_req *r, int kind);
 
 /* ---- replies: every function queues exactly one reply ---------------- */
 

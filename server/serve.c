@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,90 @@ void server_gen_put(struct server_gen *gen)
 		serve_gen_free(gen);
 }
 
+/* Certificates that expire this soon are warned about (log, /healthz). */
+#define SERVE_CERT_WARN_DAYS 14
+
+/* The certificates the server presents or signs with, and how to renew
+ * each. */
+static const struct {
+	size_t off;			/* of the path in struct config */
+	const char *what;
+	const char *renew;
+} serve_certs[] = {
+	{ offsetof(struct config, tls_cert), "TLS certificate",
+	  "podboot keys issue-server" },
+	{ offsetof(struct config, codesign_cert), "code-signing certificate",
+	  "podboot keys rotate-codesign" },
+	{ offsetof(struct config, root_cert), "root certificate",
+	  "podboot keys init --force, and new firmware" },
+};
+
+/*
+ * Every certificate in @path against this machine's clock @now: one line
+ * and -PB_ECMS_NOT_YET_VALID or -PB_ECMS_EXPIRED for the first outside
+ * its validity; the earliest expiry is kept in @gen.  A file that does not
+ * parse is left to the loaders that follow, which say so.
+ */
+static int serve_clock_file(struct server_gen *gen, size_t i, time_t now)
+{
+	const char *path = (const char *)gen->cfg + serve_certs[i].off;
+	char a[PKI_DATE_MAX], b[PKI_DATE_MAX], c[PKI_DATE_MAX];
+	const mbedtls_x509_crt *crt;
+	mbedtls_x509_crt chain;
+	time_t from, to;
+	int rc = 0;
+
+	mbedtls_x509_crt_init(&chain);
+	if (pki_cert_load(&chain, path) != 0)
+		goto out;
+	for (crt = &chain; crt && crt->raw.len && rc == 0; crt = crt->next) {
+		pki_cert_validity(crt, &from, &to);
+		pki_date_string(from, a);
+		pki_date_string(to, b);
+		pki_date_string(now, c);
+		if (now < from || now > to) {
+			log_error("%s %s is valid from %s to %s, but this "
+				  "machine's time is %s: %s; fix the clock "
+				  "(NTP) or renew: %s", serve_certs[i].what,
+				  path, a, b, c,
+				  now < from ? "not yet valid" : "expired",
+				  serve_certs[i].renew);
+			rc = now < from ? -PB_ECMS_NOT_YET_VALID :
+					  -PB_ECMS_EXPIRED;
+		} else if (!gen->cert_first[0] || to < gen->cert_not_after) {
+			snprintf(gen->cert_first, sizeof(gen->cert_first),
+				 "%s", path);
+			gen->cert_not_after = (long long)to;
+			gen->cert_first_what = serve_certs[i].what;
+		}
+	}
+out:
+	mbedtls_x509_crt_free(&chain);
+	return rc;
+}
+
+/* The certificates in use against the clock (start, reload, --check). */
+static int serve_clock_check(struct server_gen *gen)
+{
+	time_t now = time(NULL);
+	char date[PKI_DATE_MAX];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(serve_certs) / sizeof(serve_certs[0]); i++)
+		if ((rc = serve_clock_file(gen, i, now)) != 0)
+			return rc;
+	if (gen->cert_first[0] &&
+	    gen->cert_not_after - (long long)now <
+		    SERVE_CERT_WARN_DAYS * 86400LL) {
+		pki_date_string((time_t)gen->cert_not_after, date);
+		log_warn("%s %s expires on %s, in less than %d days: renew "
+			 "it (podboot keys)", gen->cert_first_what,
+			 gen->cert_first, date, SERVE_CERT_WARN_DAYS);
+	}
+	return 0;
+}
+
 /* Configuration, signing key and TLS credentials: all or nothing. */
 static int serve_gen_load(const char *path, unsigned int number,
 			  struct server_gen **out)
@@ -90,6 +175,8 @@ static int serve_gen_load(const char *path, unsigned int number,
 		log_error("%s", err);
 		goto err;
 	}
+	if ((rc = serve_clock_check(gen)) != 0)
+		goto err;
 	rc = signer_load(&gen->signer, gen->cfg->codesign_key,
 			 gen->cfg->codesign_cert, gen->cfg->root_cert);
 	if (rc != 0)
@@ -656,6 +743,10 @@ int serve_main(int argc, char **argv)
 		log_error("monitoring: %s", pb_strerror(rc));
 		goto out;
 	}
+	if ((rc = transfer_start(&srv->transfers, srv)) != 0) {
+		log_error("transfer watch: %s", pb_strerror(rc));
+		goto out;
+	}
 	if ((rc = serve_open_listeners(gen->cfg, &l)) != 0 ||
 	    (rc = serve_start_daemons(srv, gen, &l)) != 0)
 		goto out;
@@ -691,6 +782,7 @@ out:
 		MHD_stop_daemon(l.tls);
 	if (l.plain)
 		MHD_stop_daemon(l.plain);
+	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
 	alerts_stop(srv->alerts);
 	if (srv->metrics && srv->store)

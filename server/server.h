@@ -2,6 +2,7 @@
 #ifndef PODBOOT_SERVER_H
 #define PODBOOT_SERVER_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "signer.h"
 #include "store.h"
+#include "transfer.h"
 
 /*
  * One generation of configuration and keys.  SIGHUP builds a new one and
@@ -23,6 +25,10 @@ struct server_gen {
 	struct signer *signer;
 	char *tls_cert_pem;		/* NUL-terminated, for libmicrohttpd */
 	char *tls_key_pem;		/* wiped when freed */
+	/* The certificate in use that expires first, for /healthz. */
+	char cert_first[PATH_MAX];	/* its file */
+	const char *cert_first_what;	/* "TLS certificate", ... */
+	long long cert_not_after;	/* unix seconds */
 };
 
 /* Counters for /metrics and the status API; updated with atomics. */
@@ -33,6 +39,9 @@ struct server_stats {
 	atomic_ullong signatures;	/* signatures made (cache misses) */
 	atomic_ullong uploads;
 	atomic_ullong upload_bytes;
+	atomic_ullong transfers;	/* reserved bodies in flight */
+	atomic_ullong transfers_cut;	/* below limits.min_rate */
+	atomic_ullong transfers_refused; /* beyond limits.max_transfers */
 };
 
 struct server {
@@ -53,6 +62,7 @@ struct server {
 	atomic_uint pre_ready;		/* armed nodes' signatures ready */
 	atomic_int pre_busy;		/* 1 while it runs */
 	struct server_stats stats;
+	struct transfers transfers;	/* bodies in flight, all daemons */
 };
 
 /** The current generation, with a reference the caller must put. */

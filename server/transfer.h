@@ -1,0 +1,75 @@
+/* transfer.h: bodies in flight: the reserve of connections they may not
+ * take, and the minimum rate they must keep. */
+#ifndef PODBOOT_TRANSFER_H
+#define PODBOOT_TRANSFER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct server;
+
+/* Bodies from this size on are transfers: smaller ones fit in the socket
+ * buffers at once, and a client that does not read them is idle. */
+#define TRANSFER_MIN_BODY (64 * 1024)
+
+/* What a transfer is; TRANSFER_RESERVED ones count against
+ * limits.max_transfers. */
+enum transfer_kind {
+	TRANSFER_DOWNLOAD = 0,		/* a response body */
+	TRANSFER_UPLOAD = 1,		/* a request body */
+	TRANSFER_RESERVED = 2,		/* flag: counted against the reserve */
+};
+
+/* One body in flight; lives inside its request (struct http_req). */
+struct transfer {
+	struct transfer *prev, *next;
+	int fd;				/* the connection's socket */
+	int kind;			/* enum transfer_kind bits */
+	long long start_ms;		/* monotonic */
+	unsigned long long base;	/* TCP bytes counted before it began */
+	char what[200];			/* "CLIENT METHOD PATH", for the log */
+	int listed;
+};
+
+/* Every transfer of the server, and the thread that watches their rate. */
+struct transfers {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct transfer *head;
+	unsigned int reserved;		/* TRANSFER_RESERVED ones listed */
+	int stop;
+	int running;
+	pthread_t thread;
+	struct server *srv;
+};
+
+/**
+ * Begin @t on socket @fd.  With TRANSFER_RESERVED in @kind, refused when
+ * @max such transfers are in flight already.
+ *
+ * @v ts		the server's transfers
+ * @v t			zeroed or ended record, filled and listed
+ * @v fd		the connection's socket
+ * @v kind		TRANSFER_DOWNLOAD or TRANSFER_UPLOAD, maybe | RESERVED
+ * @v max		limit of reserved transfers
+ * @v what		"CLIENT METHOD PATH", copied (already cleaned)
+ * @ret rc		0, or -EBUSY when the reserve is reached
+ */
+int transfer_begin(struct transfers *ts, struct transfer *t, int fd,
+		   int kind, unsigned int max, const char *what);
+
+/** End @t (taken off the list); safe on a record never begun or ended. */
+void transfer_end(struct transfers *ts, struct transfer *t);
+
+/**
+ * Start the thread that cuts transfers slower than limits.min_rate
+ * (bytes per second, averaged from their start, once limits.min_rate_grace_s
+ * have passed), as the server's current configuration sets them.
+ * @ret rc		0 or a negative error
+ */
+int transfer_start(struct transfers *ts, struct server *srv);
+
+/** Stop that thread; safe if it never started.  Frees nothing else. */
+void transfer_stop(struct transfers *ts);
+
+#endif

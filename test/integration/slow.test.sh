@@ -1,0 +1,176 @@
+# slow.test.sh: slow readers and writers cannot hold the listener (issue
+# 19.4): bodies slower than limits.min_rate are cut, transfers beyond
+# limits.max_transfers get 503 + Retry-After, and /healthz, stage2 and the
+# status API are served throughout; certificates the clock calls not yet
+# valid or expired refuse a start and a reload with one clear line (19.6).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+SLOW=$(dirname "$0")/tools/slow-conns.py
+site_init "$T/site"
+sed -i 's/max_connections = 1024;/max_connections = 40;/; s/^\(\s*\)timeout_s = 30;/&\n\1max_transfers = 8;\n\1min_rate = 65536;\n\1min_rate_grace_s = 2;/' \
+	"$SITE/podboot.conf"
+grep -q 'min_rate_grace_s = 2;' "$SITE/podboot.conf"
+check "the test configuration sets max_transfers, min_rate and its grace" [ $? = 0 ]
+ok "server starts (max_connections 40, max_transfers 8, min_rate 64 KiB/s after 2 s)" server_start
+
+up() {
+	status "$BASE/api/v1/artifacts/$1" -T "$2" -H "Authorization: Bearer $CI_TOKEN"
+}
+head -c 8000000 /dev/urandom >"$T/big"
+head -c 48000000 /dev/urandom >"$T/fast"
+check "an 8 MB artifact for the slow readers: 201" [ "$(up slow/big "$T/big")" = 201 ]
+check "a 48 MB artifact for a fast reader: 201" [ "$(up slow/fast "$T/fast")" = 201 ]
+
+# A fast reader is never cut: the whole body, byte for byte.
+ok "a fast download of 48 MB completes" C -f -o "$T/fast.got" "$BASE/artifacts/slow/fast"
+check "and its bytes match" cmp "$T/fast" "$T/fast.got"
+
+# 48 slow readers (2 KiB/s each) from 127.0.0.2..9: more than
+# max_connections.  Meanwhile 127.0.0.1 asks for /healthz, a stage2 and
+# the status API, and counts the answers.
+"$SLOW" get 127.0.0.1 "$PORT" "$ROOT" \
+	127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9 \
+	6 /artifacts/slow/big 2048 40 >"$T/get.out" 2>&1 &
+slow=$!
+served=0 failed=0 peak=0
+while kill -0 "$slow" 2>/dev/null; do
+	for url in "$BASE/healthz" "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:03"; do
+		if [ "$(status "$url" --max-time 5)" = 200 ]; then
+			served=$((served + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+	if [ "$(status "$BASE/api/v1/nodes" --max-time 5 -H "Authorization: Bearer $OP_TOKEN")" = 200 ]; then
+		served=$((served + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	n=$(C --max-time 5 "$BASE/healthz" | jq -r '.transfers.in_flight // 0')
+	[ "${n:-0}" -gt "$peak" ] && peak=$n
+done
+wait "$slow"
+read -r _ ok200 _ busy _ retry _ refused _ cut _ done _ open _ cut_after <"$T/get.out"
+echo "# slow readers: $(cat "$T/get.out"); served $served, failed $failed, peak $peak"
+check "some slow readers got their 200 ($ok200), at most max_transfers" \
+	sh -c "[ '${ok200:-0}' -ge 1 ] && [ '${ok200:-0}' -le 8 ]"
+check "the others were refused at once: 503 ($busy)" [ "${busy:-0}" -ge 1 ]
+check "every 503 carries Retry-After ($retry of $busy)" [ "${retry:-x}" = "${busy:-y}" ]
+check "every slow reader was cut ($cut of $ok200; $open still open, $done done)" \
+	sh -c "[ '${cut:-0}' = '${ok200:-x}' ] && [ '${open:-1}' = 0 ] && [ '${done:-1}' = 0 ]"
+check "none before the grace period ($cut_after s)" \
+	awk -v t="${cut_after:-0}" 'BEGIN { exit !(t >= 2) }'
+check "/healthz, stage2 and the status API answered throughout ($served, $failed failed)" \
+	sh -c "[ '$served' -ge 3 ] && [ '$failed' = 0 ]"
+check "transfers in flight never above max_transfers (peak $peak)" [ "$peak" -le 8 ]
+in_flight() { [ "$(C "$BASE/healthz" | jq -r .transfers.in_flight)" = 0 ]; }
+check "and none once the readers are gone" wait_for 10 in_flight
+C -f "$BASE/healthz" >"$T/healthz"
+check "/healthz counts the cut ones ($(jq -c .transfers "$T/healthz"))" \
+	jq -e ".transfers.cut_slow >= $ok200 and .transfers.refused_busy >= $busy and .transfers.max == 8" "$T/healthz"
+C -f -H "Authorization: Bearer $OP_TOKEN" "$BASE/metrics" >"$T/metrics"
+check "and so does /metrics" sh -c "grep -q '^podboot_transfers_cut_total [1-9]' '$T/metrics' &&
+	grep -q '^podboot_transfers_refused_total [1-9]' '$T/metrics' &&
+	grep -q '^podboot_transfers 0' '$T/metrics'"
+check "the log names the cut client and the limit" \
+	grep -q '127\.0\.0\.[2-9] GET /artifacts/slow/big: cut: .* below limits.min_rate' "$SITE/serve.log"
+check "after all that, a fast download still completes whole" \
+	sh -c "curl -fsS --cacert '$ROOT' '$BASE/artifacts/slow/big' | cmp - '$T/big'"
+
+# A slow upload (2 KiB/s of a 4 MB body) is abandoned: nothing published,
+# no temporary file left, one log line without the token.
+"$SLOW" put 127.0.0.1 "$PORT" "$ROOT" 127.0.0.2 /api/v1/artifacts/slow/trickle \
+	"$CI_TOKEN" 4000000 2048 40 >"$T/put.out" 2>&1 &
+put=$!
+tmp_busy() { [ -n "$(ls -A "$SITE/data/tmp")" ]; }
+check "control: the slow upload has its temporary file" wait_for 10 tmp_busy
+wait "$put"
+echo "# slow upload: $(cat "$T/put.out")"
+check "the slow upload was cut" grep -q '^status none cut 1 ' "$T/put.out"
+tmp_empty() { [ -z "$(ls -A "$SITE/data/tmp")" ]; }
+check "its temporary file is gone" wait_for 10 tmp_empty
+check "nothing was published" [ "$(status "$BASE/artifacts/slow/trickle")" = 404 ]
+check "the log says the upload was abandoned" \
+	grep -q 'PUT /api/v1/artifacts/slow/trickle: cut: .*upload abandoned, nothing published' "$SITE/serve.log"
+check "and does not hold the token" sh -c "! grep -qF '$CI_TOKEN' '$SITE/serve.log'"
+check "a fast upload is still 201" [ "$(up slow/after "$T/big")" = 201 ]
+
+# ---- clocks: certificates this machine's time calls invalid -----------
+
+# sign KEY CERT-OUT DATES...: a certificate for KEY under the site's root,
+# valid as openssl ca's DATES say.
+cat >"$T/ca.cnf" <<EOF
+[ ca ]
+default_ca = d
+[ d ]
+database = $T/index.txt
+new_certs_dir = $T
+serial = $T/serial
+default_md = sha256
+policy = p
+unique_subject = no
+[ p ]
+commonName = supplied
+EOF
+: >"$T/index.txt"
+echo 01 >"$T/serial"
+sign() {
+	local key=$1 out=$2; shift 2
+	openssl req -new -key "$key" -subj /CN=localhost -out "$T/req.csr" 2>/dev/null &&
+		openssl ca -batch -notext -config "$T/ca.cnf" -cert "$ROOT" \
+			-keyfile "$SITE/keys/root.key" -in "$T/req.csr" -out "$out" "$@" 2>/dev/null
+}
+ok "a TLS certificate valid only from 2099" sign "$SITE/keys/server.key" "$T/future.crt" \
+	-startdate 20990101000000Z -enddate 21000101000000Z
+ok "a code-signing certificate expired in 2001" sign "$SITE/keys/codesign.key" "$T/expired.crt" \
+	-startdate 20000101000000Z -enddate 20010101000000Z
+cp "$SITE/keys/server-chain.crt" "$T/good-chain.crt"
+cp "$SITE/keys/codesign.crt" "$T/good-codesign.crt"
+# What iPXE gets is the chain: the new leaf, then the root.
+cat "$T/future.crt" "$ROOT" >"$T/future-chain.crt"
+
+# Reload: refused, the old configuration goes on.
+gen0=$(C -f "$BASE/healthz" | jq -r .configuration)
+cp "$T/future-chain.crt" "$SITE/keys/server-chain.crt"
+kill -HUP "$SERVER_PID"
+refused_reload() { grep -q 'reload refused; still serving configuration' "$SITE/serve.log"; }
+check "SIGHUP with a not-yet-valid TLS certificate: reload refused" wait_for 15 refused_reload
+check "with one clear line: file, window, this machine's time, what to do" grep -q \
+	"TLS certificate $SITE/keys/server-chain.crt is valid from 2099-01-01.* to 2100-01-01.*, but this machine's time is 20[0-9-]* .*: not yet valid; fix the clock (NTP) or renew: podboot keys issue-server" \
+	"$SITE/serve.log"
+check "/healthz: the configuration number is unchanged ($gen0)" \
+	[ "$(C -f "$BASE/healthz" | jq -r .configuration)" = "$gen0" ]
+check "and the old certificate is still served" sh -c "echo | openssl s_client -connect 127.0.0.1:$PORT 2>/dev/null |
+	openssl x509 -noout -enddate | grep -qv 2100"
+check "/healthz names the certificate that expires first" \
+	sh -c "curl -fsS --cacert '$ROOT' '$BASE/healthz' | jq -e '.certificates.days_left > 14 and .certificates.expiring_soon == false and (.certificates.first_to_expire | length > 0)'"
+server_stop TERM
+
+# Start: refused with one line; the data directory untouched.  (timeout:
+# a server that wrongly starts is stopped and fails the check, exit 124.)
+touch "$T/mark"
+refused "start with a not-yet-valid TLS certificate: refused, one line" \
+	"is valid from 2099-01-01" timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+check "exactly one line, naming the file and the fix" sh -c "[ \$(wc -l <'$ERR') = 1 ] &&
+	grep -q 'server-chain.crt.*this machine.s time is .*fix the clock (NTP) or renew: podboot keys issue-server' '$ERR'"
+cp "$T/good-chain.crt" "$SITE/keys/server-chain.crt"
+cp "$T/expired.crt" "$SITE/keys/codesign.crt"
+refused "start with an expired code-signing certificate: refused" \
+	"code-signing certificate $SITE/keys/codesign.crt is valid from 2000-01-01" \
+	timeout 20 "$PODBOOT" serve --config "$SITE/podboot.conf"
+check "which says expired and how to renew" grep -q 'expired; fix the clock (NTP) or renew: podboot keys rotate-codesign' "$ERR"
+refused "podboot serve --check says the same" "expired; fix the clock" \
+	timeout 20 "$PODBOOT" serve --check --config "$SITE/podboot.conf"
+check "nothing in the data directory changed" [ -z "$(find "$SITE/data" -newer "$T/mark")" ]
+
+# A certificate expiring within 14 days: a warning, and /healthz says so.
+cp "$T/good-codesign.crt" "$SITE/keys/codesign.crt"
+ok "a TLS certificate valid for 3 more days" sign "$SITE/keys/server.key" "$T/soon.crt" -days 3
+cat "$T/soon.crt" "$ROOT" >"$SITE/keys/server-chain.crt"
+ok "the server starts with it" server_start
+check "with a warning line" grep -q 'TLS certificate .*server-chain.crt expires on .*, in less than 14 days' "$SITE/serve.log"
+check "and /healthz says it expires soon" sh -c "curl -fsS --cacert '$ROOT' '$BASE/healthz' |
+	jq -e '.certificates.expiring_soon == true and .certificates.days_left <= 3 and .certificates.first_to_expire == \"TLS certificate\"'"
+server_stop TERM
+finish
