@@ -19,7 +19,7 @@
 #
 # Environment: PODBOOT (build/podboot), IPXE_SRC (upstream iPXE tree or
 # tarball; default ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz from the top),
-# FIRMWARE_CACHE (build/firmware/.cache, shared with make firmware),
+# FIRMWARE_CACHE (build/firmware-cache, as make firmware),
 # PARITY_RUN (build/parity: PKI, corpus, firmware and logs of this run),
 # PARITY_TIMEOUT (seconds for the boot, default 240), CI (true: a missing
 # IPXE_SRC or QEMU fails the run instead of skipping the iPXE leg).
@@ -31,7 +31,7 @@ HERE=$TOP/test/e2e/parity
 PODBOOT=${PODBOOT:-$TOP/build/podboot}
 RUN=${PARITY_RUN:-$TOP/build/parity}
 IPXE_SRC=${IPXE_SRC:-$TOP/../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz}
-FIRMWARE_CACHE=${FIRMWARE_CACHE:-$TOP/build/firmware/.cache}
+FIRMWARE_CACHE=${FIRMWARE_CACHE:-$TOP/build/firmware-cache}
 BOOT_TIMEOUT=${PARITY_TIMEOUT:-240}
 # shellcheck source=../integration/lib.sh
 . "$TOP/test/integration/lib.sh"
@@ -104,7 +104,7 @@ key() {
 root() {
 	key "$1" "$2"
 	openssl req -x509 -new -config "$CNF" -extensions "$3" -key "$PKI/$1.key" \
-		-subj "/CN=parity $1/O=podboot parity" -days 30 -sha256 \
+		-subj "/CN=parity-$1/O=podboot-parity" -days 30 -sha256 \
 		-out "$PKI/$1.crt" 2>>"$LOG" || die "cannot make root $1"
 }
 # cert NAME KEYTYPE ISSUER PROFILE SUBJECT [openssl ca options]
@@ -118,6 +118,16 @@ cert() {
 			-keyfile "$PKI/$issuer.key" -in "$PKI/$name.csr" \
 			-extensions "$profile" -notext -out "$PKI/$name.crt" \
 			"$@" >>"$LOG" 2>&1 || die "cannot issue $name under $issuer"
+}
+# dated_root NAME START END: a self-signed RSA root valid from START to END.
+dated_root() {
+	key "$1" rsa
+	openssl req -new -config "$CNF" -key "$PKI/$1.key" \
+		-subj "/CN=parity-$1/O=podboot-parity" -out "$PKI/$1.csr" 2>>"$LOG" &&
+		openssl ca -batch -config "$CNF" -selfsign -keyfile "$PKI/$1.key" \
+			-in "$PKI/$1.csr" -extensions root -notext -out "$PKI/$1.crt" \
+			-startdate "$2" -enddate "$3" >>"$LOG" 2>&1 ||
+		die "cannot make root $1"
 }
 # stamp SECONDS: openssl ca's date, SECONDS from now.
 stamp() {
@@ -140,8 +150,10 @@ root p384-root p384 root
 root pl0-root rsa root_pl0
 root cs-root rsa root_codesign
 root untrusted-root rsa root
+dated_root expired-root "$(stamp -2592000)" "$(stamp -172800)"
+dated_root future-root "$(stamp 172800)" "$(stamp 2592000)"
 
-S=/O=podboot\ parity
+S=/O=podboot-parity
 cert rsa-leaf rsa rsa-root leaf "/CN=parity-signer$S"
 cert p256-leaf p256 p256-root leaf "/CN=parity-signer$S"
 cert p384-leaf p384 p384-root leaf "/CN=parity-signer$S"
@@ -164,6 +176,11 @@ cert future-leaf rsa rsa-root leaf "/CN=parity-signer$S" \
 # Inside iPXE's (and podboot's) 12.5 h margin: still accepted.
 cert margin-leaf rsa rsa-root leaf "/CN=parity-signer$S" \
 	-startdate "$(stamp -2592000)" -enddate "$(stamp -3600)"
+cert under-expired-root rsa expired-root leaf "/CN=parity-signer$S"
+cert under-future-root rsa future-root leaf "/CN=parity-signer$S"
+# Certificates signed with SHA-1: iPXE has sha1WithRSAEncryption only.
+cert rsa-sha1cert rsa rsa-root leaf "/CN=parity-signer$S" -md sha1
+cert p256-sha1cert p256 p256-root leaf "/CN=parity-signer$S" -md sha1
 cert inter rsa rsa-root inter "/CN=parity intermediate$S"
 cert ileaf rsa inter leaf "/CN=parity-signer$S"
 cert nonca-inter rsa rsa-root inter_nonca "/CN=parity non-CA intermediate$S"
@@ -181,7 +198,7 @@ cert pbi-inter rsa pb-rsa-root inter "/CN=parity under podboot root$S"
 cert pbi-leaf rsa pbi-inter leaf "/CN=podboot-codesign$S"
 
 # What both verifiers trust (the firmware's TRUST list, verify's --root).
-TRUSTED="$PKI/pb-rsa/root.crt $PKI/pb-ec/root.crt $PKI/rsa-root.crt $PKI/p256-root.crt $PKI/p384-root.crt $PKI/pl0-root.crt $PKI/cs-root.crt"
+TRUSTED="$PKI/pb-rsa/root.crt $PKI/pb-ec/root.crt $PKI/rsa-root.crt $PKI/p256-root.crt $PKI/p384-root.crt $PKI/pl0-root.crt $PKI/cs-root.crt $PKI/expired-root.crt $PKI/future-root.crt"
 mkdir -p "$RUN/fwkeys"
 # shellcheck disable=SC2086
 cat $TRUSTED >"$RUN/fwkeys/root.crt"
@@ -290,8 +307,8 @@ cms no-eku parity-signer fail noeku-leaf -noattr
 cms no-digitalsignature parity-signer fail nods-leaf -noattr
 cms no-keyusage parity-signer fail noku-leaf -noattr
 cms signed-by-root - fail rsa-root -noattr
-cms signed-by-root-named "parity rsa-root" fail rsa-root -noattr
-cms signed-by-codesign-root "parity cs-root" ok cs-root -noattr
+cms signed-by-root-named parity-rsa-root fail rsa-root -noattr
+cms signed-by-codesign-root parity-cs-root ok cs-root -noattr
 
 # The signer's name.
 cms name-wrong other-signer fail rsa-leaf -noattr
@@ -307,7 +324,7 @@ cms name-wildcard-literal "*.parity.test" ok wild-leaf -noattr
 cms name-san alt.parity.test ok san-leaf -noattr
 cms name-first-cn first-cn ok twocn-leaf -noattr
 cms name-second-cn second-cn fail twocn-leaf -noattr
-cms name-org "podboot parity" fail rsa-leaf -noattr
+cms name-org podboot-parity fail rsa-leaf -noattr
 
 # The chain.
 cms untrusted-ca untrusted-signer fail untrusted-leaf -noattr \
@@ -315,7 +332,9 @@ cms untrusted-ca untrusted-signer fail untrusted-leaf -noattr \
 cms untrusted-ca-noroot untrusted-signer fail untrusted-leaf -noattr
 cms two-signers - fail rsa-leaf -noattr -signer "$PKI/untrusted-leaf.crt" \
 	-inkey "$PKI/untrusted-leaf.key"
-cms two-signers-named parity-signer ok rsa-leaf -noattr \
+# iPXE completes every signer's chain first: an untrusted one fails
+# the message even when --signer names the other.
+cms two-signers-named parity-signer fail rsa-leaf -noattr \
 	-signer "$PKI/untrusted-leaf.crt" -inkey "$PKI/untrusted-leaf.key"
 cms two-signers-untrusted-named untrusted-signer fail rsa-leaf -noattr \
 	-signer "$PKI/untrusted-leaf.crt" -inkey "$PKI/untrusted-leaf.key"
@@ -323,6 +342,10 @@ cms two-signers-trusted - ok rsa-leaf -noattr \
 	-signer "$PKI/rsa-leaf2.crt" -inkey "$PKI/rsa-leaf2.key"
 cms expired parity-signer fail expired-leaf -noattr
 cms not-yet-valid parity-signer fail future-leaf -noattr
+cms root-expired parity-signer fail under-expired-root -noattr
+cms root-not-yet-valid parity-signer fail under-future-root -noattr
+cms cert-sha1-rsa parity-signer ok rsa-sha1cert -noattr
+cms cert-sha1-ecdsa parity-signer fail p256-sha1cert -noattr
 cms expired-within-margin parity-signer ok margin-leaf -noattr
 cms intermediate parity-signer ok ileaf -noattr -certfile "$(chain inter)"
 cms intermediate-missing parity-signer fail ileaf -noattr
@@ -373,12 +396,15 @@ if [ "$IPXE_LEG" = 1 ]; then
 		while IFS=$'\t' read -r name signer expect; do
 			i=$((i + 1))
 			opt=
-			[ "$signer" != - ] && opt="--signer \"$signer\" "
+			[ "$signer" != - ] && opt="--signer $signer "
+			echo "certfree || echo -n"
 			echo "imgfetch --name c$i \${base}/$name && imgfetch --name s$i \${base}/$name.sig || echo PARITY-FETCH $name fail \${errno}"
 			echo "imgverify ${opt}c$i s$i && echo PARITY $name ok || echo PARITY $name fail \${errno}"
 			echo "imgfree c$i || echo -n"
 		done <"$CASES"
+		# SeaBIOS's serial copy of the console lags a line behind.
 		echo 'echo PARITY-END'
+		echo 'echo .' && echo 'echo ..' && echo 'echo ...'
 		echo 'poweroff'
 	} >"$S1"
 
@@ -424,6 +450,7 @@ if [ "$IPXE_LEG" = 1 ]; then
 	boot_secs=$(($(date +%s) - tb))
 	# The console as text: SeaBIOS's serial copy carries escape sequences.
 	tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' >"$RUN/console.txt"
+	say "QEMU ran ${boot_secs}s"
 	if grep -aq 'PARITY-END' "$RUN/console.txt"; then
 		ok "one boot ran every case in ${boot_secs}s"
 	else
