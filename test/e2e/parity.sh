@@ -33,7 +33,7 @@ RUN=${PARITY_RUN:-$TOP/build/parity}
 IPXE_SRC=${IPXE_SRC:-$TOP/../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz}
 FIRMWARE_CACHE=${FIRMWARE_CACHE:-$TOP/build/firmware-cache}
 BOOT_TIMEOUT=${PARITY_TIMEOUT:-240}
-# shellcheck source=../integration/lib.sh
+# shellcheck source=test/integration/lib.sh
 . "$TOP/test/integration/lib.sh"
 
 PASS=0
@@ -50,7 +50,7 @@ finish() {
 	[ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null
 	[ -n "$QEMU_PID" ] && wait "$QEMU_PID" 2>/dev/null
 	[ -n "$HTTP_PID" ] && wait "$HTTP_PID" 2>/dev/null
-	QEMU_PID= HTTP_PID=
+	QEMU_PID='' HTTP_PID=''
 }
 trap finish EXIT
 die() {
@@ -368,10 +368,8 @@ say "$NCASES cases"
 
 # ---- podboot verify ---------------------------------------------------------
 
-declare -A PB_VERDICT PB_WHY IPXE_VERDICT IPXE_ERR EXPECT SIGNER
+declare -A PB_VERDICT PB_WHY IPXE_VERDICT IPXE_ERR
 while IFS=$'\t' read -r name signer expect; do
-	EXPECT[$name]=$expect
-	SIGNER[$name]=$signer
 	set -- "$WWW/$name" "$WWW/$name.sig" --root "$ROOTS"
 	[ "$signer" != - ] && set -- "$@" --signer "$signer"
 	if out=$("$PODBOOT" verify "$@" 2>&1); then
@@ -390,6 +388,7 @@ if [ "$IPXE_LEG" = 1 ]; then
 	{
 		echo '#!ipxe'
 		echo 'echo PARITY-BEGIN'
+		# shellcheck disable=SC2016 # iPXE expands ${errno}
 		echo 'dhcp || echo PARITY-DHCP fail ${errno}'
 		echo "set base http://10.0.2.2:$PORT"
 		i=0
