@@ -106,6 +106,13 @@ mutants-fast: all
 e2e: $(PODBOOT) agent-static
 	test/e2e/boot.sh
 
+# podboot verify and iPXE's imgverify agree on a signature corpus
+# (test/e2e/parity.sh; docs/firmware.md, "Parity with iPXE").
+.PHONY: parity
+parity: $(PODBOOT)
+	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' $(if $(IPXE_SRC),IPXE_SRC='$(IPXE_SRC)') \
+	test/e2e/parity.sh
+
 # Installs, builds, sets up the embedded default and runs the main job.
 run: deps
 	$(MAKE) all agent-static

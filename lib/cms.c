@@ -352,13 +352,48 @@ static int cms_parse_signer_info(struct cms_parsed *cp,
 	return 0;
 }
 
+/*
+ * The certificate signatures iPXE can check: PKCS#1 v1.5 RSA with SHA-1 to
+ * SHA-512, ECDSA with SHA-224 to SHA-512.  iPXE fails the whole message on
+ * any other certificate in it (ecdsa-with-SHA1: Operation not supported,
+ * 3c00e103; RSASSA-PSS names no digest of its own).
+ */
+static const struct cms_cert_sig {
+	mbedtls_pk_type_t pk;
+	mbedtls_md_type_t md;
+} cms_cert_sigs[] = {
+	{ MBEDTLS_PK_RSA, MBEDTLS_MD_SHA1 },
+	{ MBEDTLS_PK_RSA, MBEDTLS_MD_SHA224 },
+	{ MBEDTLS_PK_RSA, MBEDTLS_MD_SHA256 },
+	{ MBEDTLS_PK_RSA, MBEDTLS_MD_SHA384 },
+	{ MBEDTLS_PK_RSA, MBEDTLS_MD_SHA512 },
+	{ MBEDTLS_PK_ECDSA, MBEDTLS_MD_SHA224 },
+	{ MBEDTLS_PK_ECDSA, MBEDTLS_MD_SHA256 },
+	{ MBEDTLS_PK_ECDSA, MBEDTLS_MD_SHA384 },
+	{ MBEDTLS_PK_ECDSA, MBEDTLS_MD_SHA512 },
+};
+
+/* 0 if iPXE can check @crt's own signature, else -PB_ECMS_PUBKEY_ALG. */
+static int cms_cert_sig_known(const mbedtls_x509_crt *crt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cms_cert_sigs) / sizeof(cms_cert_sigs[0]); i++)
+		if (crt->sig_pk == cms_cert_sigs[i].pk &&
+		    crt->sig_md == cms_cert_sigs[i].md)
+			return 0;
+	return -PB_ECMS_PUBKEY_ALG;
+}
+
 /* The certificates field: every certificate, parsed into cp->certs. */
 static int cms_parse_certs(struct cms_parsed *cp, unsigned char **pp,
 			   const unsigned char *end)
 {
 	unsigned char *p = *pp, *cert;
 	const unsigned char *certs_end;
+	const mbedtls_x509_crt *c;
 	size_t len;
+	int rc;
 
 	if (p >= end || *p != TAG_CTX0)
 		return -PB_ECMS_CERT_MISSING;
@@ -377,6 +412,9 @@ static int cms_parse_certs(struct cms_parsed *cp, unsigned char **pp,
 			return -PB_ECERT_PARSE;
 		cp->n_certs++;
 	}
+	for (c = &cp->certs; c && c->raw.p; c = c->next)
+		if ((rc = cms_cert_sig_known(c)) != 0)
+			return rc;
 	*pp = p;
 	return 0;
 }
@@ -719,12 +757,15 @@ int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
 	if (rc != 0)
 		goto out;
 
+	/* iPXE completes every signer's chain before it looks at names. */
+	for (i = 0; i < cp->n_info; i++)
+		if ((rc = cms_verify_chain(cp, cp->info[i].cert, opts)) != 0)
+			goto out;
 	for (i = 0; i < cp->n_info; i++) {
 		info = &cp->info[i];
 		if (opts->name && !cms_signer_has_name(info->cert, opts->name))
 			continue;
-		if ((rc = cms_verify_chain(cp, info->cert, opts)) != 0 ||
-		    (rc = cms_check_usage(info->cert)) != 0 ||
+		if ((rc = cms_check_usage(info->cert)) != 0 ||
 		    (rc = cms_check_signature(
 			     info, hashes[info->digest_index])) != 0)
 			goto out;

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <mbedtls/base64.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/x509_crt.h>
 
 #include "cms.h"
 #include "error.h"
@@ -162,6 +164,105 @@ static void test_ecdsa_sha1(void)
 }
 
 /*
+ * A code-signing certificate for @s's key under its root, signed with @md:
+ * parsed into @out.  0 or the mbedTLS error.
+ */
+static int codesign_cert_with(struct signer *s, mbedtls_md_type_t md,
+			      mbedtls_x509_crt *out)
+{
+	/* extendedKeyUsage: SEQUENCE { id-kp-codeSigning } */
+	static const unsigned char eku[] = { 0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
+					     0x01, 0x05, 0x05, 0x07, 0x03,
+					     0x03 };
+	unsigned char pem[PKI_PEM_MAX];
+	char root_key[256], issuer[512];
+	mbedtls_pk_context ca_key;
+	mbedtls_x509write_cert w;
+	mbedtls_mpi serial;
+	int ret;
+
+	snprintf(root_key, sizeof(root_key), "%s/%s", unit_keys(1),
+		 KEYSTORE_ROOT_KEY);
+	mbedtls_pk_init(&ca_key);
+	mbedtls_x509write_crt_init(&w);
+	mbedtls_mpi_init(&serial);
+	ret = pki_key_load(&ca_key, root_key);
+	if (ret == 0)
+		ret = mbedtls_x509_dn_gets(issuer, sizeof(issuer),
+					   &s->root.subject) > 0 ? 0 : -1;
+	if (ret == 0)
+		ret = mbedtls_mpi_lset(&serial, 4242);
+	mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(&w, md);
+	mbedtls_x509write_crt_set_subject_key(&w, &s->key);
+	mbedtls_x509write_crt_set_issuer_key(&w, &ca_key);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_subject_name(
+			&w, "CN=" KEYSTORE_CODESIGN_CN);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_issuer_name(&w, issuer);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_serial(&w, &serial);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_validity(&w, "20200101000000",
+							 "20990101000000");
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_basic_constraints(&w, 0, -1);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_key_usage(
+			&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_extension(
+			&w, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+			MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0, eku,
+			sizeof(eku));
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_pem(&w, pem, sizeof(pem),
+						rng_random, &s->rng);
+	if (ret == 0)
+		ret = mbedtls_x509_crt_parse(out, pem, strlen((char *)pem) + 1);
+	mbedtls_mpi_free(&serial);
+	mbedtls_x509write_crt_free(&w);
+	mbedtls_pk_free(&ca_key);
+	return ret;
+}
+
+/*
+ * iPXE refuses the whole message when a certificate in it is signed with
+ * ecdsa-with-SHA1 (Operation not supported, 3c00e103): so must verify.
+ */
+static void test_cert_ecdsa_sha1(void)
+{
+	static const mbedtls_md_type_t mds[] = { MBEDTLS_MD_SHA256,
+						 MBEDTLS_MD_SHA1 };
+	const struct digest_alg *alg = digest_by_name("sha256");
+	uint8_t hash[DIGEST_MAX_SIZE];
+	mbedtls_x509_crt crt;
+	struct signer s;
+	unsigned char *der;
+	struct digest d;
+	size_t len, i;
+
+	signer_load(&s, 1);
+	digest_init(&d, alg);
+	digest_update(&d, content, sizeof(content));
+	digest_final(&d, hash);
+	for (i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
+		mbedtls_x509_crt_init(&crt);
+		CU_ASSERT_EQUAL_FATAL(codesign_cert_with(&s, mds[i], &crt), 0);
+		CU_ASSERT_EQUAL_FATAL(cms_sign_digest(alg, hash, &s.key, &crt,
+						      &s.rng, &der, &len), 0);
+		CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content),
+				       &s.root, KEYSTORE_CODESIGN_CN),
+				mds[i] == MBEDTLS_MD_SHA1 ?
+					-PB_ECMS_PUBKEY_ALG : 0);
+		free(der);
+		mbedtls_x509_crt_free(&crt);
+	}
+	signer_free(&s);
+}
+
+/*
  * iPXE's name check: the first commonName only, without case, "*." for the
  * first label; then subjectAltNames.
  */
@@ -222,6 +323,9 @@ static void test_wrong_root(void)
 	sign_with(&rsa, "sha256", content, sizeof(content), &der, &len);
 	CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content), &ec.root,
 			       NULL), -PB_ECMS_UNTRUSTED);
+	/* iPXE completes every signer's chain before it compares names. */
+	CU_ASSERT_EQUAL(verify(der, len, content, sizeof(content), &ec.root,
+			       "someone-else"), -PB_ECMS_UNTRUSTED);
 	free(der);
 	/* A key that does not match the certificate never signs. */
 	CU_ASSERT_EQUAL(cms_sign_digest(digest_by_name("sha256"),
@@ -330,6 +434,7 @@ static const CU_TestInfo tests[] = {
 	{ "ECDSA: sign, verify, every digest, name, tamper",
 	  test_roundtrip_ecdsa },
 	{ "ECDSA with SHA-1 is never written", test_ecdsa_sha1 },
+	{ "no certificate signed with ecdsa-with-SHA1", test_cert_ecdsa_sha1 },
 	{ "signer names compared as iPXE does", test_signer_name },
 	{ "untrusted root and mismatched key", test_wrong_root },
 	{ "validity with iPXE's 12.5 h margin", test_time_margin },
