@@ -138,8 +138,9 @@ clean:
 # iPXE source is copied, never changed.  firmware/selftest checks the
 # tooling without an iPXE checkout.
 # Source trees and finished builds are cached by (source digest,
-# configuration) in FIRMWARE_CACHE, kept when BUILD points elsewhere.
-FIRMWARE_CACHE ?= $(CURDIR)/build/firmware-cache
+# configuration) in FIRMWARE_CACHE, kept when BUILD points elsewhere
+# (under build/firmware, which scripts/mutants leaves out of its copies).
+FIRMWARE_CACHE ?= $(CURDIR)/build/firmware/.cache
 FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
@@ -152,12 +153,12 @@ FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 # leg's own firmware builds are relinks.  Log: build/firmware-warm.log.
 firmware-warm: $(PODBOOT)
 	@if [ -n "$(IPXE_SRC)" ]; then \
-		rm -rf $(BUILD)/firmware-warm && \
-		$(PODBOOT) keys init --dir $(BUILD)/firmware-warm/keys \
+		rm -rf $(BUILD)/firmware/warm && \
+		$(PODBOOT) keys init --dir $(BUILD)/firmware/warm/keys \
 			--server-name warm.invalid >/dev/null && \
-		$(FIRMWARE_ENV) KEYS=$(BUILD)/firmware-warm/keys \
+		$(FIRMWARE_ENV) KEYS=$(BUILD)/firmware/warm/keys \
 			SERVER_URL=https://warm.invalid:8443 \
-			OUT=$(BUILD)/firmware-warm/out nice -n 10 scripts/build-firmware; \
+			OUT=$(BUILD)/firmware/warm/out nice -n 10 scripts/build-firmware; \
 	else echo "firmware-warm: no IPXE_SRC, nothing to do"; fi
 
 firmware:
