@@ -9,9 +9,11 @@
 # the kickstart and reports "installed".  A second boot of the same machine
 # must get the local-boot script and no installer.
 #
-# Secure variant (IPXE_SRC=/path/to/upstream/ipxe): the customized firmware
-# from "make firmware", over HTTPS with imgverify, and a tampered kernel
-# that it must refuse.
+# Secure leg (IPXE_SRC=/path/to/upstream/ipxe or its tarball;
+# test/e2e/secure.sh, sourced): podboot's own firmware from "make firmware"
+# and "make media", BIOS and UEFI, RSA and ECDSA sites, every tampering
+# refused with iPXE's error code; E2E_REQUIRE_SECURE=1 (CI) fails the run
+# without IPXE_SRC.
 #
 # Debian iPXE leg (runs when the Debian archive of the system's apt sources
 # answers, or from E2E_CACHE):
