@@ -88,6 +88,10 @@ integration: all asan
 
 # Installs what is missing, builds both flavours, runs every test.
 check: deps
+	$(MAKE) all
+	@# iPXE compiles (minutes) while the tests run; e2e then relinks.
+	@mkdir -p $(BUILD) && $(MAKE) -s firmware-warm \
+		>$(BUILD)/firmware-warm.log 2>&1 &
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) fuzz-smoke
@@ -141,15 +145,29 @@ clean:
 # iPXE source is copied, never changed.  firmware/selftest checks the
 # tooling without an iPXE checkout.
 # Source trees and finished builds are cached by (source digest,
-# configuration) in FIRMWARE_CACHE, kept when BUILD points elsewhere.
-FIRMWARE_CACHE ?= $(CURDIR)/build/firmware-cache
+# configuration) in FIRMWARE_CACHE, kept when BUILD points elsewhere
+# (under build/firmware, which scripts/mutants leaves out of its copies).
+FIRMWARE_CACHE ?= $(CURDIR)/build/firmware/.cache
 FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
 	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
 	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'
 
-.PHONY: firmware media
+.PHONY: firmware media firmware-warm
+# Compiles iPXE into FIRMWARE_CACHE for throwaway keys (nothing without
+# IPXE_SRC): make check starts it in the background, so that the e2e
+# leg's own firmware builds are relinks.  Log: build/firmware-warm.log.
+firmware-warm: $(PODBOOT)
+	@if [ -n "$(IPXE_SRC)" ]; then \
+		rm -rf $(BUILD)/firmware/warm && \
+		$(PODBOOT) keys init --dir $(BUILD)/firmware/warm/keys \
+			--server-name warm.invalid >/dev/null && \
+		$(FIRMWARE_ENV) KEYS=$(BUILD)/firmware/warm/keys \
+			SERVER_URL=https://warm.invalid:8443 \
+			OUT=$(BUILD)/firmware/warm/out nice -n 10 scripts/build-firmware; \
+	else echo "firmware-warm: no IPXE_SRC, nothing to do"; fi
+
 firmware:
 	@$(FIRMWARE_ENV) scripts/build-firmware
 

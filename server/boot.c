@@ -276,9 +276,11 @@ static const char boot_install_tpl[] =
 	"initrd --name initrd {{initrd_url}} || goto failed\n"
 	"{{verify_initrd}}"
 	"boot || goto failed\n"
+	/* One line naming the node and iPXE's error, then one fallback. */
 	":failed\n"
-	"echo podboot: could not start the installer of {{node}}; booting "
-	"the local disk\n" BOOT_LOCAL;
+	"echo podboot: could not start the installer of {{node}}: error "
+	"0x${errno:hexraw} (https://ipxe.org/${errno:hexraw}); booting the "
+	"local disk\n" BOOT_LOCAL;
 
 /* The machine's identity, from stage1's query. */
 struct boot_ident {

@@ -9,9 +9,11 @@
 # the kickstart and reports "installed".  A second boot of the same machine
 # must get the local-boot script and no installer.
 #
-# Secure variant (IPXE_SRC=/path/to/upstream/ipxe): the customized firmware
-# from "make firmware", over HTTPS with imgverify, and a tampered kernel
-# that it must refuse.
+# Secure leg (IPXE_SRC=/path/to/upstream/ipxe or its tarball;
+# test/e2e/secure.sh, sourced): podboot's own firmware from "make firmware"
+# and "make media", BIOS and UEFI, RSA and ECDSA sites, every tampering
+# refused with iPXE's error code; E2E_REQUIRE_SECURE=1 (CI) fails the run
+# without IPXE_SRC.
 #
 # Debian iPXE leg (runs when the Debian archive of the system's apt sources
 # answers, or from E2E_CACHE):
@@ -30,7 +32,8 @@
 # QEMU are stopped by PID.  Prints ok/FAIL lines, ends with
 # "e2e: N passed, M failed" and exits non-zero on any failure.
 #
-# Environment: PODBOOT (default build/podboot), E2E_CACHE (build/e2e-cache:
+# Environment: E2E_ONLY (secure: only the secure leg), PODBOOT (default
+# build/podboot), E2E_CACHE (build/e2e-cache:
 # kernel package and Debian's iPXE, kept across runs), E2E_RUN
 # (build/e2e-run: this run's site, logs and packet captures, kept for
 # inspection), E2E_NIC (e1000 or virtio), E2E_ACCEL (kvm or tcg; default
@@ -120,6 +123,7 @@ cleanup() {
 		kill "$QEMU_PID" 2>/dev/null
 		wait "$QEMU_PID" 2>/dev/null
 	fi
+	sec_cleanup
 	server_stop
 }
 trap cleanup EXIT
@@ -416,6 +420,12 @@ server_start || die "podboot serve did not start" "$(tail -5 "$SITE/serve.log")"
 say "server on $BASE, plain listener on $PLAIN (pid $SERVER_PID)"
 lap site
 
+# The secure leg's sites and its firmware builds (in the background, so
+# that they overlap the boots of the legs before it).
+. "$HERE/secure.sh"
+secure_prepare || bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
+lap "secure: sites"
+
 accel_decide
 # A boot takes some 20 s emulated; the limits leave room for a slow host.
 BOOT_TIMEOUT=${E2E_TIMEOUT:-240}
@@ -480,6 +490,8 @@ qemu_run() {
 # in_file REGEX FILE: grep -E through text and binary alike.
 in_file() { grep -aqE "$1" "$2" 2>/dev/null; }
 
+# The plain leg (E2E_ONLY=secure skips it: the secure leg's mutants).
+plain_leg() {
 # -- first boot: the install --
 check "node $NODE starts armed" [ "$(node_state)" = armed ]
 qemu_run install "$BOOT_TIMEOUT" "" -boot order=n,reboot-timeout=0
@@ -576,126 +588,29 @@ else
 	say "second boot skipped: the install did not complete"
 fi
 lap "second boot"
+}
+if [ "${E2E_ONLY:-}" = secure ]; then
+	say "plain leg skipped (E2E_ONLY=secure)"
+else
+	plain_leg
+fi
 
-# ---- 5. The secure variant --------------------------------------------------
+# ---- 5. The secure leg (test/e2e/secure.sh) --------------------------------
 
 # secure_site [DIR]: a second site (in DIR, default $RUN/secure-site) for
 # the customized firmware and for Debian's iPXE.  Its TLS certificate also
 # names 10.0.2.2, the host as the guest sees it, and its base_url is
 # https://10.0.2.2:PORT, so that iPXE's TLS check passes.  The plain
-# listener is off.  Sets SITE, PORT, BASE, ROOT, OP_TOKEN.
+# listener is off.  Sets SITE, PORT, BASE, ROOT, OP_TOKEN (secure.sh).
 secure_site() {
-	SITE=${1:-$RUN/secure-site}
-	"$PODBOOT" init --dir "$SITE" --server-name localhost \
-		--server-ip 127.0.0.1 --server-ip 10.0.2.2 || return 1
-	PORT=$(free_port) || return 1
-	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://10.0.2.2:$PORT#" \
-		"$SITE/podboot.conf"
-	sed "s/@HTTPS_PORT@/$PORT/" "$HERE/e2e.ks" >"$SITE/default.ks"
-	"$PODBOOT" publish --config "$SITE/podboot.conf" demo-vmlinuz "$KERNEL" &&
-		"$PODBOOT" publish --config "$SITE/podboot.conf" demo-initrd.img "$INITRD" ||
-		return 1
-	ROOT=$SITE/keys/root.crt
-	BASE=https://localhost:$PORT	# the host's view; same certificate
-	OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
+	secure_site_make "${1:-$RUN/secure-site}" rsa &&
+		site_use "${1:-$RUN/secure-site}"
 }
 
-# secure_boot FIRMWARE: the customized iPXE (ipxe.lkrn, with stage1 and the
-# podboot root embedded) boots from -kernel, with the NIC's own boot ROM
-# off: HTTPS, imgtrust and imgverify, the full chain.  Then a tampered
-# kernel (other bytes in its blob, its signature unchanged) that it must
-# refuse: the node stays booting and no kickstart is fetched.
-secure_boot() {
-	local fw=$1 tr blob sha
-	NIC_OPTS=,romfile=
-	server_start || { bad "secure: server start" "$(tail -5 "$SITE/serve.log")"; return; }
-	check "secure: node $NODE starts armed" [ "$(node_state)" = armed ]
-	qemu_run secure "$BOOT_TIMEOUT" "" -kernel "$fw" \
-		-boot reboot-timeout=0
-	S3=$RUN/serial-secure.log
-	check "secure: boot ended by itself (the installer powered off)" \
-		[ "$QEMU_RC" != 124 ]
-	check "secure: console: stage1 verified stage2" \
-		in_file "podboot: stage2 verified" "$S3"
-	check "secure: console: iPXE ran the install script of $NODE" \
-		in_file "podboot: installing $NODE in pod demo" "$S3"
-	check "secure: console: kickstart ok" \
-		in_file "PODBOOT-E2E: kickstart ok \\(node $NODE\\)" "$S3"
-	check "secure: console: installed reported" \
-		in_file "PODBOOT-E2E: installed reported" "$S3"
-	check "secure: API: $NODE is installed" [ "$(node_state)" = installed ]
-	tr=$(node_transitions | paste -sd, -)
-	if [ "$tr" = "armed -> booting,booting -> installing,installing -> installed" ]; then
-		ok "secure: events armed -> booting -> installing -> installed"
-	else
-		bad "secure: events armed -> booting -> installing -> installed" "got: $tr"
-	fi
-	check "secure: no plain HTTP on the wire (all TLS)" \
-		sh -c "! grep -aq 'GET /' '$RUN/secure.pcap'"
-
-	# Tamper, re-arm, boot again.
-	sha=$(api /api/v1/artifacts | jq -r \
-		'.[] | select(.name == "demo-vmlinuz" and .current) | .sha256')
-	blob=$SITE/data/blobs/sha256/$sha
-	if [ -z "$sha" ] || [ ! -f "$blob" ]; then
-		bad "secure: kernel blob of demo-vmlinuz found"
-		return
-	fi
-	head -c "$(stat -c %s "$blob")" /dev/urandom >"$blob.tmp" &&
-		chmod 0644 "$blob.tmp" && mv "$blob.tmp" "$blob"
-	# The same check by openssl: the tamper does break the signature.
-	curl -sS --cacert "$ROOT" -o "$RUN/tampered.bin" \
-		"$BASE/artifacts/demo-vmlinuz@sha256:$sha"
-	curl -sS --cacert "$ROOT" -o "$RUN/tampered.sig" \
-		"$BASE/artifacts/demo-vmlinuz@sha256:$sha.sig"
-	check "secure: openssl refuses the tampered kernel too" sh -c "! openssl cms \
-		-verify -binary -inform DER -in '$RUN/tampered.sig' \
-		-content '$RUN/tampered.bin' -CAfile '$ROOT' -purpose any \
-		-out /dev/null"
-	check "secure: re-arm $NODE" api "/api/v1/nodes/$NODE/rearm" -X POST
-	qemu_run tampered 180 "" -kernel "$fw" -boot reboot-timeout=0
-	check "secure: console: stage2 refused the tampered kernel" \
-		in_file "podboot: could not start the installer of $NODE" \
-		"$RUN/serial-tampered.log"
-	check "secure: the tampered kernel did not run" \
-		sh -c "! grep -aq PODBOOT-E2E '$RUN/serial-tampered.log'"
-	check "secure: $NODE stays booting (no kickstart fetched)" \
-		[ "$(node_state)" = booting ]
-	tr=$(node_transitions | tail -1)
-	check "secure: last transition is armed -> booting (is $tr)" \
-		[ "$tr" = "armed -> booting" ]
-	NIC_OPTS=
-	server_stop
-}
-
-if [ -z "${IPXE_SRC:-}" ]; then
-	say "secure variant skipped (set IPXE_SRC=/path/to/upstream/ipxe to run it)"
-elif ! grep -qE '^firmware[[:space:]]*:' "$TOP/Makefile"; then
-	# (not "make -n firmware": the directory firmware/ is "up to date")
-	say "secure variant skipped (make firmware not available)"
-else
-	server_stop
-	if secure_site >>"$RUN/init.log" 2>&1; then
-		# The firmware embeds stage1 with the site's base_url and its
-		# root (scripts/build-firmware takes both from PODBOOT_CONFIG).
-		# BUILD puts it in the run directory (BUILD/firmware/ipxe.lkrn),
-		# so that a real build in build/firmware is left alone.
-		say "building the customized firmware: make firmware IPXE_SRC=$IPXE_SRC"
-		if make -C "$TOP" firmware IPXE_SRC="$IPXE_SRC" \
-			PODBOOT_CONFIG="$SITE/podboot.conf" BUILD="$RUN/build" \
-			>"$RUN/firmware.log" 2>&1 &&
-			[ -f "$RUN/build/firmware/ipxe.lkrn" ]; then
-			lap "make firmware"
-			secure_boot "$RUN/build/firmware/ipxe.lkrn"
-		else
-			bad "make firmware built ipxe.lkrn" \
-				"$(tail -10 "$RUN/firmware.log")"
-		fi
-	else
-		bad "secure: site setup" "$(tail -5 "$RUN/init.log")"
-	fi
-	lap "secure variant"
-fi
+server_stop
+secure_leg
+server_stop
+lap "secure leg"
 
 # ---- 6. Debian's iPXE over HTTPS ---------------------------------------------
 
@@ -983,7 +898,7 @@ debian_ipxe_leg() {
 	lap "Debian iPXE, server's root"
 }
 
-if [ "${E2E_DEBIAN_IPXE:-1}" = 0 ]; then
+if [ "${E2E_DEBIAN_IPXE:-1}" = 0 ] || [ "${E2E_ONLY:-}" = secure ]; then
 	say "Debian iPXE leg skipped (E2E_DEBIAN_IPXE=0)"
 else
 	server_stop
