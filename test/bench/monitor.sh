@@ -577,8 +577,8 @@ pb_wrk_ok=0 pb_dups=0 pb_bad=0 pgw_bad=0 pb_badst=0 pgw_badst=0 pb_reused=0 sock
 
 # push_round NAME NODES THREADS: wrk (THREADS threads, CONNS connections)
 # pushing to NAME as NODES nodes (podboot) or groups (pushgateway); sets
-# r_pps (accepted pushes/s), r_p99 (ms), r_cpu (server cores), r_bad
-# (non-2xx) and adds to the totals.
+# r_pps (accepted pushes/s), r_p99 (ms), r_cpu (server cores)
+# and adds to the totals.
 push_round() {
 	local name=$1 nodes=$2 threads=$3 log=$work/wrk.$1.log c0 c1 pid url args req dur ok dup bad badst reused con rd wr to p99
 	case $name in
@@ -604,7 +604,6 @@ push_round() {
 		-v c="$((c1 - c0))" -v hz="$HZ" \
 		'BEGIN { printf "%.0f %.2f %.2f\n", n / (d / 1e6), p / 1000,
 			 c / hz / (d / 1e6) }')
-	r_bad=$bad
 	sock_errs=$((sock_errs + con + rd + wr + to))
 	if [[ $name == podboot ]]; then
 		pb_wrk_ok=$((pb_wrk_ok + ok)) pb_dups=$((pb_dups + dup))
@@ -660,7 +659,7 @@ echo "1. ingest: keep-alive, ${SAMPLES} samples a push, ${payload_gz_bytes} byte
 echo "   per client: wrk -t${CONNS} -c${CONNS}, one node or group per client (${CONNS} held);" \
 	"${NODES} nodes: wrk -t${THREADS} -c${CONNS}, ${NODES} nodes or groups in turn"
 printf '%-4s %9s %9s %7s %7s %9s %9s %7s %7s %6s\n' run pb_pc/s pgw_pc/s ratio_pc \
-	pb_cpu pb_${NODES}/s pgw_${NODES}/s ratio_${NODES} pgw_cpu load1
+	pb_cpu "pb_${NODES}/s" "pgw_${NODES}/s" "ratio_${NODES}" pgw_cpu load1
 pb_pps=() pgw_pps=() pc_ratios=() pbn_pps=() pgwn_pps=() n_ratios=()
 pb_p99s=() pgw_p99s=() pbn_p99s=() pgwn_p99s=() pb_cpus=() pgw_cpus=()
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -681,8 +680,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	n_ratios+=("$rn") pb_p99s+=("$pp") pgw_p99s+=("$gp") pbn_p99s+=("$pnp") pgwn_p99s+=("$gnp")
 	pb_cpus+=("$pc") pgw_cpus+=("$gc")
 	record "$round" ingest_ratio "$rp" ingest_podboot_pps "$pr" ingest_pushgateway_pps "$gr" \
-		ingest_ratio_${NODES}nodes "$rn" ingest_podboot_${NODES}nodes_pps "$pn" \
-		ingest_pushgateway_${NODES}groups_pps "$gn" ingest_podboot_p99_ms "$pp" \
+		"ingest_ratio_${NODES}nodes" "$rn" "ingest_podboot_${NODES}nodes_pps" "$pn" \
+		"ingest_pushgateway_${NODES}groups_pps" "$gn" ingest_podboot_p99_ms "$pp" \
 		ingest_pushgateway_p99_ms "$gp"
 	printf '%-4s %9s %9s %7s %7s %9s %9s %7s %7s %6s\n' "$round" "$pr" "$gr" "$rp" \
 		"$pc" "$pn" "$gn" "$rn" "$gc" "$(load1)"
