@@ -128,6 +128,7 @@ bench: deps
 	test/bench/sign.sh
 	test/bench/serve.sh
 	test/bench/monitor.sh
+	test/bench/summary
 
 clean:
 	rm -rf build

@@ -140,12 +140,114 @@ median() {
 			   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# tls_line BASE: the protocol and cipher suite a client negotiates with
-# https://localhost:PORT, trusting $root_crt.
+# tls_line BASE: the protocol, cipher suite, key exchange group and the
+# server's signature type a client negotiates with https://localhost:PORT,
+# trusting $root_crt.
 tls_line() {
 	local hostport=${1#https://}
 	openssl s_client -brief -connect "127.0.0.1:${hostport#*:}" \
 		-servername localhost -CAfile "$root_crt" </dev/null 2>&1 |
 		awk -F': ' '/^Protocol version/ { p = $2 } /^Ciphersuite/ { c = $2 }
-			    END { print p " " c }'
+			    /^(Server|Peer) Temp Key/ {
+				    n = split($2, f, ", ")
+				    k = f[1] == "ECDH" && n > 1 ? f[2] : f[1] }
+			    /^Signature type/ { g = $2 }
+			    END { print p " " c " " k " " g }'
+}
+
+# --- Runs, ranges and the results file ----------------------------------------
+#
+# Each benchmark measures BENCH_RUNS times (default 5), each run measuring
+# podboot and its peer back to back, so that every ratio compares two
+# figures taken on the same machine under the same load.  It prints the
+# median and the min-max range of each figure and of each per-run ratio,
+# and appends every run's raw figures to
+#   $BENCH_RESULTS_DIR/BENCH-YYYY-MM-DD.tsv   (default build/bench/, not committed)
+# one line a figure:
+#   time  bench  invocation  run  figure  value  load1
+# (UTC time of the line, the benchmark, the UTC start of this invocation,
+# the run number, the figure's name, its value, the 1-minute load average
+# when it was recorded).  test/bench/summary prints the median and range
+# of each figure over all the runs of a day.
+
+# bench_runs_init: read BENCH_RUNS (BENCH_ROUNDS, its old name, when it is
+# unset) into RUNS and name the results file.  Call after sourcing, with
+# repo_dir set.
+bench_runs_init() {
+	RUNS=${BENCH_RUNS:-${BENCH_ROUNDS:-5}}
+	need_whole BENCH_RUNS "$RUNS" 1 9999
+	BENCH_RESULTS_DIR=${BENCH_RESULTS_DIR:-$repo_dir/build/bench}
+	mkdir -p -- "$BENCH_RESULTS_DIR" ||
+		die "cannot create the results directory $BENCH_RESULTS_DIR"
+	bench_invocation=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	bench_results=$BENCH_RESULTS_DIR/$BENCH-$(date -u +%F).tsv
+}
+
+# load1: the 1-minute load average now.
+load1() {
+	local l _
+	read -r l _ </proc/loadavg && echo "$l"
+}
+
+# record RUN FIGURE VALUE...: append FIGURE=VALUE pairs of run RUN to the
+# results file, e.g. record 3 ratio 0.92 podboot_mbs 1557.
+record() {
+	local run=$1 t l
+	shift
+	t=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	l=$(load1)
+	while (($# >= 2)); do
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$BENCH" \
+			"$bench_invocation" "$run" "$1" "$2" "$l" >>"$bench_results"
+		shift 2
+	done
+}
+
+# stats VALUE...: "median min max" of the values ("n/a" ones are skipped;
+# "n/a n/a n/a" when none is left).
+stats() {
+	printf '%s\n' "$@" | grep -Ev '^(n/a|-|)$' | sort -g |
+		awk '{ v[NR] = $1 }
+		     END { if (!NR) { print "n/a n/a n/a"; exit }
+			   m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			   print m, v[1], v[NR] }'
+}
+
+# span FORMAT VALUE...: the median and [min-max] range of the values, each
+# printed with the printf FORMAT, e.g. "0.92 [0.88-0.95]".
+span() {
+	local fmt=$1 m lo hi
+	shift
+	read -r m lo hi < <(stats "$@")
+	if [[ $m == n/a ]]; then
+		echo "n/a"
+	else
+		# shellcheck disable=SC2059
+		printf "$fmt [$fmt-$fmt]\n" "$m" "$lo" "$hi"
+	fi
+}
+
+# ratio A B: A/B with 2 decimals (4 when under 0.1), "n/a" when B is 0.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "n/a" || b == "n/a" || b + 0 <= 0) { print "n/a"; exit }
+		printf (a / b < 0.1 ? "%.4f\n" : "%.2f\n"), a / b }'
+}
+
+# goal VALUE OP TARGET: "met" or "MISSED" (the median against the issue's
+# goal; OP is >= or <=), "n/a" without a value.
+goal() {
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+		if (v == "n/a") { print "n/a"; exit }
+		ok = op == ">=" ? v + 0 >= t + 0 : v + 0 <= t + 0
+		print ok ? "met" : "MISSED" }'
+}
+
+# load_span: the range of the 1-minute load average over this invocation's
+# lines in the results file, e.g. "load 1.9-4.2".
+load_span() {
+	awk -F'\t' -v inv="$bench_invocation" '$3 == inv {
+		if (lo == "" || $7 + 0 < lo + 0) lo = $7; if (hi == "" || $7 + 0 > hi + 0) hi = $7 }
+		END { if (lo == "") print "load n/a"; else print "load " lo "-" hi }' \
+		"$bench_results" 2>/dev/null
 }

@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # Benchmark: metric ingestion of `podboot serve` against the Prometheus Pushgateway, and podboot-agent against node_exporter.
 #
+# Each benchmark runs BENCH_RUNS times; a run measures both sides back to
+# back, in alternating order, and its ratios compare those figures.
+#
 #   1. ingest: one realistic node payload of exactly 300 samples (one
 #              collection of `podboot-agent --print` on this machine, padded
 #              with more node_exporter-style series: CPUs, guest CPU,
 #              network devices, filesystems, disks, memory fields; or all
-#              synthesized when the agent cannot print), gzip-compressed.
-#              wrk, keep-alive over TLS (-t2 -c16), pushes it as
-#              BENCH_NODES nodes in turn:
+#              synthesized when the agent cannot print), gzip-compressed,
+#              pushed with wrk, keep-alive over TLS, in two shapes:
+#                per client (the headline, like for like): 16 pushing
+#                  clients (wrk -t16 -c16: one thread, one connection
+#                  each), each pushing its own node to podboot and its
+#                  own group to the Pushgateway (one group per pushing
+#                  client: the grouping key, job and instance, names the
+#                  pusher, as in the Pushgateway's documentation);
+#                BENCH_NODES nodes: wrk -t2 -c16 pushing as BENCH_NODES
+#                  nodes (podboot) or groups (Pushgateway) in turn.  Every
+#                  Pushgateway push is checked for consistency against the
+#                  metrics of all its groups (its README, "About metric
+#                  inconsistencies": with many metrics and frequent pushes
+#                  "the push duration might become prohibitively long"),
+#                  so its rate falls as groups grow; a podboot push
+#                  touches only its node's series.
+#              The pushes:
 #                podboot:     POST /api/v1/push with the node's token,
 #                             Content-Encoding: gzip, X-Podboot-Seq growing
 #                             per node, X-Podboot-Interval: 15.  A node is
@@ -23,24 +40,31 @@
 #                             --web.config.file accepts tls_server_config
 #                             (plain HTTP otherwise, and the script says so);
 #                             uncompressed if it refuses gzip (likewise).
+#                             Its groups are deleted before each run.
 #              Pushes/s count only 2xx answers (and, for podboot, not
-#              duplicates); samples/s = pushes/s x 300.  Rounds alternate
-#              which server goes first; medians.  The Pushgateway checks
-#              each push against every group it holds, so it slows as
-#              groups grow.  Then, once: podboot's /metrics must show a
-#              node's 300 series, podboot_pushes_total must match what wrk
-#              saw answered, and the Pushgateway must hold every group with
-#              its 300 series.  Last, for reference only, the Pushgateway's
-#              best case: all groups but one deleted, every push to it.
+#              duplicates); samples/s = pushes/s x 300.  Then, once:
+#              podboot's /metrics must show a node's 300 series,
+#              podboot_pushes_total must match what wrk saw answered, and
+#              the Pushgateway must hold every group with its 300 series.
 #   2. agent:  peak RSS (GNU time) and CPU time (user+system, from the
 #              shell's `time`, 1 ms resolution) of `podboot-agent --once`
-#              collecting and pushing to the running podboot over TLS,
-#              against Debian's prometheus-node-exporter serving one scrape
-#              of /metrics: a fresh process per run, its peak RSS (VmHWM)
-#              after the scrape, and the CPU time the scrape cost over
-#              its start-up baseline: from its threads' schedstat (1 us
-#              resolution) when the kernel keeps it, and from
-#              /proc/PID/stat utime+stime (10 ms ticks) always.  Medians.
+#              from exec to exit: start-up, one collection, gzip and the
+#              push over TLS to the running podboot; against Debian's
+#              prometheus-node-exporter restricted to the agent's
+#              collectors (--collector.disable-defaults plus cpu, stat,
+#              meminfo, loadavg, time, filesystem, netdev, uname) serving
+#              one scrape of /metrics: a fresh process per run, its peak
+#              RSS (VmHWM) after the scrape, and its CPU time from launch
+#              through the scrape (start-up counted on both sides; the
+#              scrape alone, over the start-up baseline, is printed for
+#              reference): from its threads' schedstat (1 us resolution)
+#              when the kernel keeps it, and from /proc/PID/stat
+#              utime+stime (10 ms ticks) always.
+#
+# Output: the median and [min-max] range over the runs of each figure and
+# of each per-run ratio; the raw figures of every run go to
+# build/bench/monitor-bench-DATE.tsv with the load average (see lib.sh, and
+# test/bench/summary for a day's runs).
 #
 # Both servers, wrk and curl share this machine's cores: the server CPU
 # columns are the CPU time the server process used during the run divided
@@ -54,14 +78,15 @@
 #   PODBOOT_AGENT   podboot-agent binary (default: build/podboot-agent-static,
 #                   the build nodes get, else build/podboot-agent)
 #   BENCH_DURATION  seconds of each wrk run (default 10)
-#   BENCH_ROUNDS    rounds of benchmark 1, each running wrk against both
-#                   servers; runs of benchmark 2 for node_exporter, and for
-#                   the agent (at least 5) (default 3)
+#   BENCH_RUNS      runs of each benchmark (default 5; BENCH_ROUNDS is its
+#                   old name)
+#   BENCH_RESULTS_DIR  where the per-run results go (default build/bench)
 #   BENCH_NODES     nodes pushing in turn, 16 to 4096 (default 64): podboot
 #                   nodes in the configuration, Pushgateway groups
 #
 # Goals (reported, never enforced): ingest podboot/Pushgateway >= 3,
-# agent/node_exporter peak RSS <= 0.2.
+# agent/node_exporter peak RSS <= 0.2; the summary says whether each
+# median meets its goal.
 
 set -euo pipefail
 
@@ -74,7 +99,6 @@ if [[ -z ${PODBOOT_AGENT:-} && -x $repo_dir/build/podboot-agent-static ]]; then
 fi
 PODBOOT_AGENT=${PODBOOT_AGENT:-$repo_dir/build/podboot-agent}
 DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-3}
 NODES=${BENCH_NODES:-64}
 PGW=/usr/bin/prometheus-pushgateway
 NODE_EXPORTER=/usr/bin/prometheus-node-exporter
@@ -84,15 +108,15 @@ SAMPLES=300		# samples in one push
 THREADS=2		# wrk -t
 CONNS=16		# wrk -c
 INTERVAL=15		# X-Podboot-Interval of the pushes
-AGENT_RUNS=$((ROUNDS > 5 ? ROUNDS : 5))
 
 BENCH=monitor-bench
 . "$script_dir/lib.sh"
+bench_runs_init
+ROUNDS=$RUNS
 
 # --- Check the environment before creating anything -------------------------
 
 need_whole BENCH_DURATION "$DURATION" 1 9999 "of seconds"
-need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
 need_whole BENCH_NODES "$NODES" 16 4096
 need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
 need_exec "$PODBOOT_AGENT" "run 'make all' or set PODBOOT_AGENT"
@@ -268,7 +292,7 @@ grep -v '^#' "$payload" | sed 's/[{ ].*//' | sort -u >"$work/payload.names"
 
 echo "monitor-bench: ${SAMPLES}-sample payload (${payload_from}), ${payload_bytes} bytes," \
 	"${payload_gz_bytes} gzip; ${NODES} nodes; wrk -t${THREADS} -c${CONNS} -d${DURATION}s;" \
-	"${ROUNDS} rounds; $PODBOOT"
+	"${ROUNDS} runs; $PODBOOT; $(nproc) cores, load $(load1)"
 
 "$PODBOOT" init --dir "$site" --server-name localhost --server-ip 127.0.0.1 \
 	>"$work/init.log" 2>&1 || {
@@ -551,23 +575,22 @@ EOF
 pb_seq_base=1
 pb_wrk_ok=0 pb_dups=0 pb_bad=0 pgw_bad=0 pb_badst=0 pgw_badst=0 pb_reused=0 sock_errs=0
 
-# push_round NAME: wrk pushing to NAME; sets r_pps (accepted pushes/s),
-# r_p99 (ms), r_cpu (server cores), r_bad (non-2xx) and adds to the totals.
+# push_round NAME NODES THREADS: wrk (THREADS threads, CONNS connections)
+# pushing to NAME as NODES nodes (podboot) or groups (pushgateway); sets
+# r_pps (accepted pushes/s), r_p99 (ms), r_cpu (server cores)
+# and adds to the totals.
 push_round() {
-	local name=$1 log=$work/wrk.$1.log c0 c1 pid url args req dur ok dup bad badst reused con rd wr to p99
+	local name=$1 nodes=$2 threads=$3 log=$work/wrk.$1.log c0 c1 pid url args req dur ok dup bad badst reused con rd wr to p99
 	case $name in
 	podboot)
 		pid=$PB_PID url=$PB_BASE/api/v1/push
-		args=(podboot "$NODES" "$THREADS" "$pb_seq_base" "$INTERVAL" gzip "$payload.gz" "$work/tokens") ;;
+		args=(podboot "$nodes" "$threads" "$pb_seq_base" "$INTERVAL" gzip "$payload.gz" "$work/tokens") ;;
 	pushgateway)
 		pid=$PGW_PID url=$PGW_BASE/metrics
-		args=(pushgateway "$NODES" "$THREADS" 0 "$INTERVAL" "$pgw_enc" "$pgw_body") ;;
-	pushgateway-1)	# every push to the one group n1
-		pid=$PGW_PID url=$PGW_BASE/metrics
-		args=(pushgateway 1 "$THREADS" 0 "$INTERVAL" "$pgw_enc" "$pgw_body") ;;
+		args=(pushgateway "$nodes" "$threads" 0 "$INTERVAL" "$pgw_enc" "$pgw_body") ;;
 	esac
 	c0=$(cpu_ticks "$pid")
-	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$work/push.lua" \
+	wrk -t"$threads" -c"$CONNS" -d"${DURATION}s" --latency -s "$work/push.lua" \
 		"$url" -- "${args[@]}" >"$log" 2>&1 || {
 		cat "$log" >&2
 		die "$name: wrk failed"
@@ -581,7 +604,6 @@ push_round() {
 		-v c="$((c1 - c0))" -v hz="$HZ" \
 		'BEGIN { printf "%.0f %.2f %.2f\n", n / (d / 1e6), p / 1000,
 			 c / hz / (d / 1e6) }')
-	r_bad=$bad
 	sock_errs=$((sock_errs + con + rd + wr + to))
 	if [[ $name == podboot ]]; then
 		pb_wrk_ok=$((pb_wrk_ok + ok)) pb_dups=$((pb_dups + dup))
@@ -589,39 +611,81 @@ push_round() {
 		((bad == 0)) || pb_badst=$badst
 		# No node had more pushes than wrk sent in all.
 		pb_seq_base=$((pb_seq_base + req + 1000))
-	elif [[ $name == pushgateway ]]; then
+	else
 		pgw_bad=$((pgw_bad + bad))
 		((bad == 0)) || pgw_badst=$badst
 	fi
 	check_alive
 }
 
+# pgw_groups_held: how many bench groups the Pushgateway holds now.
+pgw_groups_held() {
+	"${PGW_CURL[@]}" "$PGW_BASE/metrics" >"$work/pgw-metrics" || die "pushgateway: /metrics failed"
+	grep -c '^push_time_seconds{instance="n[0-9]*",job="bench"}' "$work/pgw-metrics" || true
+}
+
+# pgw_clear: delete every bench group.  Pushes wrk left in flight may still
+# be queued in the Pushgateway and bring groups back after a DELETE:
+# delete until none comes back (bounded).
+for ((i = 1; i <= NODES; i++)); do
+	printf 'url = "%s/metrics/job/bench/instance/n%d"\n' "$PGW_BASE" "$i"
+done >"$work/pgw-delete.curl"
+pgw_clear() {
+	local i n
+	for ((i = 0; ; i++)); do
+		"${PGW_CURL[@]}" -o /dev/null -X DELETE -K "$work/pgw-delete.curl" ||
+			die "pushgateway: could not delete the groups"
+		settle "$PGW_PID"
+		n=$(pgw_groups_held)
+		((n == 0)) && return 0
+		((i < 60)) || die "pushgateway: still holds $n groups after deleting them all"
+	done
+}
+
+# Two shapes, both servers measured in each run:
+#   per client (the headline): CONNS pushing clients, each one wrk thread
+#     with one connection, pushing its own node (podboot) or its own group
+#     (Pushgateway: one group per pushing client, as its documentation
+#     recommends), CONNS nodes or groups held;
+#   ${NODES} nodes: CONNS connections (THREADS threads) pushing for NODES
+#     nodes in turn, NODES nodes or groups held.  Every Pushgateway push is
+#     checked for consistency against all the metrics of all its groups
+#     (its README: "About metric inconsistencies"), so each push there costs
+#     in proportion to NODES x SAMPLES series, where a podboot push costs
+#     the same whatever the number of nodes.
 echo
-echo "1. ingest: wrk -t${THREADS} -c${CONNS} -d${DURATION}s keep-alive, ${NODES} nodes in turn," \
-	"${SAMPLES} samples a push, ${payload_gz_bytes} bytes gzip" \
-	"(pushgateway: $( [[ -n $pgw_enc ]] && echo "gzip" || echo "${payload_bytes} bytes uncompressed"))"
-printf '%-6s %9s %8s %7s %6s %9s %8s %7s %6s\n' round pb_push/s pb_p99 pb_cpu \
-	pb_bad pgw_push/s pgw_p99 pgw_cpu pgw_bad
-pb_pps=() pgw_pps=() pb_p99s=() pgw_p99s=() pb_cpus=() pgw_cpus=()
+echo "1. ingest: keep-alive, ${SAMPLES} samples a push, ${payload_gz_bytes} bytes gzip" \
+	"(pushgateway: $( [[ -n $pgw_enc ]] && echo "gzip" || echo "${payload_bytes} bytes uncompressed")), ${DURATION}s a measure"
+echo "   per client: wrk -t${CONNS} -c${CONNS}, one node or group per client (${CONNS} held);" \
+	"${NODES} nodes: wrk -t${THREADS} -c${CONNS}, ${NODES} nodes or groups in turn"
+printf '%-4s %9s %9s %7s %7s %9s %9s %7s %7s %6s\n' run pb_pc/s pgw_pc/s ratio_pc \
+	pb_cpu "pb_${NODES}/s" "pgw_${NODES}/s" "ratio_${NODES}" pgw_cpu load1
+pb_pps=() pgw_pps=() pc_ratios=() pbn_pps=() pgwn_pps=() n_ratios=()
+pb_p99s=() pgw_p99s=() pbn_p99s=() pgwn_p99s=() pb_cpus=() pgw_cpus=()
 for ((round = 1; round <= ROUNDS; round++)); do
+	pgw_clear
 	if ((round % 2)); then
-		push_round podboot; pr=$r_pps pp=$r_p99 pc=$r_cpu pe=$r_bad
-		push_round pushgateway; gr=$r_pps gp=$r_p99 gc=$r_cpu ge=$r_bad
+		push_round podboot "$CONNS" "$CONNS"; pr=$r_pps pp=$r_p99 pc=$r_cpu
+		push_round pushgateway "$CONNS" "$CONNS"; gr=$r_pps gp=$r_p99 gc=$r_cpu
+		push_round pushgateway "$NODES" "$THREADS"; gn=$r_pps gnp=$r_p99
+		push_round podboot "$NODES" "$THREADS"; pn=$r_pps pnp=$r_p99
 	else
-		push_round pushgateway; gr=$r_pps gp=$r_p99 gc=$r_cpu ge=$r_bad
-		push_round podboot; pr=$r_pps pp=$r_p99 pc=$r_cpu pe=$r_bad
+		push_round pushgateway "$CONNS" "$CONNS"; gr=$r_pps gp=$r_p99 gc=$r_cpu
+		push_round podboot "$CONNS" "$CONNS"; pr=$r_pps pp=$r_p99 pc=$r_cpu
+		push_round podboot "$NODES" "$THREADS"; pn=$r_pps pnp=$r_p99
+		push_round pushgateway "$NODES" "$THREADS"; gn=$r_pps gnp=$r_p99
 	fi
-	pb_pps+=("$pr") pgw_pps+=("$gr") pb_p99s+=("$pp") pgw_p99s+=("$gp")
+	rp=$(ratio "$pr" "$gr") rn=$(ratio "$pn" "$gn")
+	pb_pps+=("$pr") pgw_pps+=("$gr") pc_ratios+=("$rp") pbn_pps+=("$pn") pgwn_pps+=("$gn")
+	n_ratios+=("$rn") pb_p99s+=("$pp") pgw_p99s+=("$gp") pbn_p99s+=("$pnp") pgwn_p99s+=("$gnp")
 	pb_cpus+=("$pc") pgw_cpus+=("$gc")
-	printf '%-6s %9s %6sms %7s %6s %9s %6sms %7s %6s\n' "$round" "$pr" "$pp" \
-		"$pc" "$pe" "$gr" "$gp" "$gc" "$ge"
+	record "$round" ingest_ratio "$rp" ingest_podboot_pps "$pr" ingest_pushgateway_pps "$gr" \
+		"ingest_ratio_${NODES}nodes" "$rn" "ingest_podboot_${NODES}nodes_pps" "$pn" \
+		"ingest_pushgateway_${NODES}groups_pps" "$gn" ingest_podboot_p99_ms "$pp" \
+		ingest_pushgateway_p99_ms "$gp"
+	printf '%-4s %9s %9s %7s %7s %9s %9s %7s %7s %6s\n' "$round" "$pr" "$gr" "$rp" \
+		"$pc" "$pn" "$gn" "$rn" "$gc" "$(load1)"
 done
-pb_pps_m=$(median "${pb_pps[@]}")
-pgw_pps_m=$(median "${pgw_pps[@]}")
-pb_p99_m=$(median "${pb_p99s[@]}")
-pgw_p99_m=$(median "${pgw_p99s[@]}")
-pb_cpu_m=$(median "${pb_cpus[@]}")
-pgw_cpu_m=$(median "${pgw_cpus[@]}")
 
 # --- Correctness, once --------------------------------------------------------
 
@@ -648,9 +712,9 @@ pb_srv_samples=$(counter podboot_push_samples_total)
 pb_inflight=$((pb_pushes - 1 - pb_wrk_ok))
 ((pb_inflight >= 0)) ||
 	die "podboot: podboot_pushes_total is $pb_pushes, but wrk saw $pb_wrk_ok pushes accepted (+1 by hand)"
-((pb_inflight <= CONNS * ROUNDS)) ||
+((pb_inflight <= CONNS * ROUNDS * 2)) ||
 	echo "monitor-bench: warning: podboot counted $pb_inflight more pushes than wrk saw answered" \
-		"(at most $((CONNS * ROUNDS)) can be in flight when the wrk runs stop)"
+		"(at most $((CONNS * ROUNDS * 2)) can be in flight when the wrk runs stop)"
 echo
 echo "check: podboot /metrics shows ${pb_series}/${SAMPLES} series of bench-1;" \
 	"podboot_pushes_total=${pb_pushes} = 1 by hand + ${pb_wrk_ok} answered to wrk" \
@@ -672,29 +736,6 @@ pgw_series_n=$(pgw_series "n$NODES")
 echo "check: pushgateway holds ${pgw_groups}/${NODES} groups, n${NODES} with ${pgw_series_n}/${SAMPLES} series"
 pgw_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PGW_PID/status")
 
-# The Pushgateway checks every push against all the series it holds (all
-# groups), so its rate falls as groups grow.  For reference only: with the
-# other groups deleted, one run where every push goes to the one group n1,
-# its best case (podboot cannot be asked the same: one node's pushes in
-# parallel would be duplicates).
-for ((i = 2; i <= NODES; i++)); do
-	printf 'url = "%s/metrics/job/bench/instance/n%d"\n' "$PGW_BASE" "$i"
-done >"$work/pgw-delete.curl"
-# Pushes wrk left in flight are still queued in the Pushgateway and may
-# bring groups back after a DELETE: delete until none comes back.
-for ((i = 0; ; i++)); do
-	"${PGW_CURL[@]}" -o /dev/null -X DELETE -K "$work/pgw-delete.curl" ||
-		die "pushgateway: could not delete the groups"
-	sleep 0.5
-	"${PGW_CURL[@]}" "$PGW_BASE/metrics" >"$work/pgw-metrics" || die "pushgateway: /metrics failed"
-	n=$(grep -c '^push_time_seconds{instance="n[0-9]*",job="bench"}' "$work/pgw-metrics" || true)
-	((n == 1)) && break
-	((i < 60)) || die "pushgateway: still holds $n groups after deleting all but n1"
-done
-push_round pushgateway-1
-pgw1_pps=$r_pps pgw1_p99=$r_p99 pgw1_cpu=$r_cpu pgw1_bad=$r_bad
-echo "reference: pushgateway holding one group, every push to it: ${pgw1_pps} pushes/s" \
-	"p99 ${pgw1_p99}ms cpu ${pgw1_cpu} cores, ${pgw1_bad} non-2xx"
 pb_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PB_PID/status")
 stop_pid "$PGW_PID"
 PGW_PID=
@@ -740,15 +781,25 @@ agent_run() {
 	a_ms=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", (u + s) * 1000 }')
 }
 
+# node_exporter restricted to the collectors matching the agent's (agent/
+# collect.c: cpu, stat, meminfo, loadavg, time, filesystem, netdev, uname;
+# the agent's own podboot_agent_* series have no collector there).
+NE_ARGS=(--collector.disable-defaults --collector.cpu --collector.stat
+	--collector.meminfo --collector.loadavg --collector.time
+	--collector.filesystem --collector.netdev --collector.uname)
+
 # ne_run: one node_exporter process serving one scrape; sets n_kib (peak
-# RSS after the scrape), n_tick_ms (CPU of the scrape over the start-up
-# baseline, from /proc/PID/stat, in 10 ms ticks), n_ms (the same from the
-# threads' schedstat, to the microsecond; n_tick_ms when there is none),
-# n_base_ms (CPU of the start-up) and n_samples.
+# RSS after the scrape), n_total_ms (CPU from its launch through the
+# scrape: start-up, one collection and serving it, the work an agent
+# --once does from exec to exit), n_ms (the scrape alone, over the
+# start-up baseline, for reference), n_tick_ms (n_total_ms from
+# /proc/PID/stat in 10 ms ticks) and n_samples.  CPU comes from the
+# threads' schedstat (ns) when the kernel keeps it, else from the ticks.
 ne_run() {
 	local i c0 c1 s0 s1
 	NE_PORT=$(free_port)
-	"$NODE_EXPORTER" --web.listen-address="127.0.0.1:$NE_PORT" >"$work/ne.log" 2>&1 &
+	"$NODE_EXPORTER" --web.listen-address="127.0.0.1:$NE_PORT" "${NE_ARGS[@]}" \
+		>"$work/ne.log" 2>&1 &
 	NE_PID=$!
 	for ((i = 0; ; i++)); do
 		listening "$NE_PORT" && break
@@ -766,14 +817,14 @@ ne_run() {
 	s1=$(task_cpu_ns "$NE_PID")
 	c1=$(cpu_ticks "$NE_PID")
 	n_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$NE_PID/status")
-	n_tick_ms=$(((c1 - c0) * 1000 / HZ))
+	n_tick_ms=$((c1 * 1000 / HZ))
 	if [[ -n $s0 && -n $s1 ]]; then
 		n_ms=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
-		n_base_ms=$(awk -v a="$s0" 'BEGIN { printf "%.1f", a / 1e6 }')
+		n_total_ms=$(awk -v b="$s1" 'BEGIN { printf "%.1f", b / 1e6 }')
 		ne_cpu_src=schedstat
 	else
-		n_ms=$n_tick_ms
-		n_base_ms=$((c0 * 1000 / HZ))
+		n_ms=$(((c1 - c0) * 1000 / HZ))
+		n_total_ms=$n_tick_ms
 		ne_cpu_src=stat
 	fi
 	n_samples=$(grep -cv '^#' "$work/ne.metrics" || true)
@@ -793,65 +844,61 @@ else
 fi
 
 echo
-echo "2. agent: podboot-agent $agent_mode x${AGENT_RUNS} against node_exporter" \
-	"serving one scrape x${ROUNDS} (fresh process each)"
-printf '%-6s %10s %9s %10s %9s %12s %11s\n' run agent_KiB agent_ms ne_KiB ne_ms \
-	ne_tick_ms ne_start_ms
-a_kibs=() a_mss=() n_kibs=() n_mss=() n_ticks=() n_bases=()
-for ((run = 1; run <= AGENT_RUNS || run <= ROUNDS; run++)); do
-	ak=- am=- nk=- nm=- nt=- nb=-
-	if ((run <= AGENT_RUNS)); then
+echo "2. agent: podboot-agent $agent_mode against node_exporter with the agent's" \
+	"collectors only (${NE_ARGS[*]:1}) serving one scrape, a fresh process each," \
+	"${ROUNDS} runs; CPU counts start-up on both sides (exec to exit for the agent," \
+	"launch through one scrape for node_exporter)"
+printf '%-4s %10s %9s %10s %11s %9s %9s %9s %6s\n' run agent_KiB agent_ms ne_KiB \
+	ne_total_ms ne_scrape rss_ratio cpu_ratio load1
+a_kibs=() a_mss=() n_kibs=() n_mss=() n_totals=() n_ticks=() rss_ratios=() cpu_ratios=()
+for ((run = 1; run <= ROUNDS; run++)); do
+	if ((run % 2)); then
 		agent_run
-		ak=$a_kib am=$a_ms
-		a_kibs+=("$a_kib") a_mss+=("$a_ms")
-	fi
-	if ((run <= ROUNDS)); then
 		ne_run
-		nk=$n_kib nm=$n_ms nt=$n_tick_ms nb=$n_base_ms
-		n_kibs+=("$n_kib") n_mss+=("$n_ms") n_ticks+=("$n_tick_ms") n_bases+=("$n_base_ms")
+	else
+		ne_run
+		agent_run
 	fi
-	printf '%-6s %10s %9s %10s %9s %12s %11s\n' "$run" "$ak" "$am" "$nk" "$nm" "$nt" "$nb"
+	rr=$(ratio "$a_kib" "$n_kib") cr=$(ratio "$a_ms" "$n_total_ms")
+	a_kibs+=("$a_kib") a_mss+=("$a_ms") n_kibs+=("$n_kib") n_mss+=("$n_ms")
+	n_totals+=("$n_total_ms") n_ticks+=("$n_tick_ms") rss_ratios+=("$rr") cpu_ratios+=("$cr")
+	record "$run" agent_rss_ratio "$rr" agent_cpu_ratio "$cr" agent_rss_kib "$a_kib" \
+		agent_cpu_ms "$a_ms" node_exporter_rss_kib "$n_kib" \
+		node_exporter_cpu_ms "$n_total_ms" node_exporter_scrape_cpu_ms "$n_ms"
+	printf '%-4s %10s %9s %10s %11s %9s %9s %9s %6s\n' "$run" "$a_kib" "$a_ms" "$n_kib" \
+		"$n_total_ms" "$n_ms" "$rr" "$cr" "$(load1)"
 done
-a_kib_m=$(median "${a_kibs[@]}")
-a_ms_m=$(median "${a_mss[@]}")
-n_kib_m=$(median "${n_kibs[@]}")
-n_ms_m=$(median "${n_mss[@]}")
-n_tick_m=$(median "${n_ticks[@]}")
 check_pb() { alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }; }
 check_pb
 echo "agent pushes ${agent_samples_pushed:-?} samples a collection; node_exporter" \
-	"serves ${n_samples} samples a scrape (its default collectors);" \
-	"node_exporter CPU from ${ne_cpu_src} (the /proc/PID/stat figure, in 10 ms ticks: median ${n_tick_m}ms)"
+	"serves ${n_samples} samples a scrape (the agent's collectors, and its own go_*/process_* series);" \
+	"node_exporter CPU from ${ne_cpu_src} (from /proc/PID/stat, in 10 ms ticks: $(span %.0f "${n_ticks[@]}")ms)"
 
 # --- Summary -----------------------------------------------------------------
 
 pb_errs=$(grep -ciE 'error|warn|fail' "$PB_LOG" || true)
+read -r pc_m _ < <(stats "${pc_ratios[@]}")
+read -r n_m _ < <(stats "${n_ratios[@]}")
+read -r rss_m _ < <(stats "${rss_ratios[@]}")
 echo
-echo "median: ingest podboot ${pb_pps_m} pushes/s p99 ${pb_p99_m}ms cpu ${pb_cpu_m} cores" \
-	"peak RSS $((pb_rss_kib / 1024))MiB; pushgateway ${pgw_pps_m} pushes/s p99 ${pgw_p99_m}ms" \
-	"cpu ${pgw_cpu_m} cores peak RSS $((pgw_rss_kib / 1024))MiB; podboot log error/warning lines ${pb_errs}"
-awk -v pp="$pb_pps_m" -v gp="$pgw_pps_m" -v s="$SAMPLES" -v nodes="$NODES" \
-	-v dur="$DURATION" -v rounds="$ROUNDS" -v conns="$CONNS" \
-	-v pbad="$pb_bad" -v gbad="$pgw_bad" -v tls="$pgw_tls_short" \
-	-v genc="${pgw_enc:-identity}" -v g1="$pgw1_pps" -v ak="$a_kib_m" -v am="$a_ms_m" \
-	-v nk="$n_kib_m" -v nm="$n_ms_m" -v nt="$n_tick_m" -v mode="$agent_short" \
-	-v asamp="${agent_samples_pushed:-0}" -v nsamp="$n_samples" -v runs="$AGENT_RUNS" '
-	function ratio(a, b) {	# 2 decimals, more when tiny
-		if (b <= 0) return "n/a"
-		return sprintf(a / b < 0.1 ? "%.4f" : "%.2f", a / b)
-	}
-	BEGIN {
-		printf "monitor-bench: ingest podboot=%.0f pushes/s (%.0f samples/s)" \
-			" pushgateway=%.0f pushes/s (%.0f samples/s) ratio=%s (goal >=3)" \
-			" samples=%d nodes=%d conns=%d duration=%ds rounds=%d" \
-			" refused podboot=%d pushgateway=%d pushgateway_tls=%s" \
-			" pushgateway_body=%s pushgateway_1group=%.0f pushes/s ratio_1group=%s\n",
-			pp, pp * s, gp, gp * s, ratio(pp, gp), s, nodes, conns, dur,
-			rounds, pbad, gbad, tls, genc, g1, ratio(pp, g1)
-		printf "monitor-bench: agent rss=%dKiB cpu=%.1fms node_exporter rss=%dKiB" \
-			" cpu=%.1fms ratio=%s (goal <=0.2) cpu_ratio=%s agent_mode=%s" \
-			" agent_samples=%d node_exporter_samples=%d node_exporter_cpu_ticks=%dms" \
-			" runs=%d/%d\n",
-			ak, am, nk, nm, ratio(ak, nk), ratio(am, nm), mode, asamp,
-			nsamp, nt, runs, rounds
-	}'
+echo "median [min-max] over ${ROUNDS} runs; podboot peak RSS $((pb_rss_kib / 1024))MiB," \
+	"pushgateway peak RSS $((pgw_rss_kib / 1024))MiB; podboot log error/warning lines ${pb_errs}; $(nproc) cores, $(load_span)"
+echo "monitor-bench: ingest ratio=$(span %.2f "${pc_ratios[@]}") (goal >=3: $(goal "$pc_m" '>=' 3))" \
+	"one group per pushing client: podboot=$(span %.0f "${pb_pps[@]}") pushes/s" \
+	"pushgateway=$(span %.0f "${pgw_pps[@]}") pushes/s clients=${CONNS} groups=${CONNS}" \
+	"podboot_p99=$(span %.2f "${pb_p99s[@]}")ms pushgateway_p99=$(span %.2f "${pgw_p99s[@]}")ms" \
+	"samples=${SAMPLES} duration=${DURATION}s runs=${ROUNDS} refused podboot=${pb_bad} pushgateway=${pgw_bad}" \
+	"pushgateway_tls=${pgw_tls_short} pushgateway_body=${pgw_enc:-identity}"
+echo "monitor-bench: ingest ${NODES} nodes ratio_${NODES}groups=$(span %.2f "${n_ratios[@]}")" \
+	"(goal >=3: $(goal "$n_m" '>=' 3)) podboot=$(span %.0f "${pbn_pps[@]}") pushes/s" \
+	"pushgateway=$(span %.0f "${pgwn_pps[@]}") pushes/s conns=${CONNS}:" \
+	"the Pushgateway checks every push against all the series of all its groups" \
+	"(${NODES}x${SAMPLES} here, ${CONNS}x${SAMPLES} above), a podboot push only its node's"
+echo "monitor-bench: agent rss_ratio=$(span %.2f "${rss_ratios[@]}") (goal <=0.2: $(goal "$rss_m" '<=' 0.2))" \
+	"cpu_ratio=$(span %.2f "${cpu_ratios[@]}") agent rss=$(span %.0f "${a_kibs[@]}")KiB" \
+	"cpu=$(span %.1f "${a_mss[@]}")ms node_exporter rss=$(span %.0f "${n_kibs[@]}")KiB" \
+	"cpu=$(span %.1f "${n_totals[@]}")ms (scrape alone $(span %.1f "${n_mss[@]}")ms)" \
+	"cpu_counts=startup+one_collection agent_mode=${agent_short}" \
+	"agent_samples=${agent_samples_pushed:-0} node_exporter_samples=${n_samples}" \
+	"node_exporter_collectors=cpu,stat,meminfo,loadavg,time,filesystem,netdev,uname runs=${ROUNDS}"
+echo "monitor-bench: results=${bench_results#"$repo_dir"/}"

@@ -2,26 +2,42 @@
 # Benchmark: `podboot serve` against nginx over HTTPS: large artifact, signed stage2, boot storm.
 #
 # Both servers run on 127.0.0.1 in the same run, with the same TLS
-# certificate chain and key (the podboot site's keys/server-chain.crt and
-# keys/server.key), TLS 1.2 and 1.3.  nginx is Debian's, started by this
+# settings: the same certificate chain and key (the podboot site's
+# keys/server-chain.crt and keys/server.key), TLS 1.2 and 1.3, and nginx
+# restricted to the suites podboot's default tls_priorities offers, in the
+# same order, server's choice (the script prints what a client negotiates
+# with each and warns when they differ).  nginx is Debian's, started by this
 # script as the current user with its own configuration, logs and temporary
-# files in the scratch directory, `worker_processes 2`.
+# files in the scratch directory, configured as an operator would for
+# static files: `worker_processes auto` (one per core), `sendfile on`,
+# `tcp_nopush on`, `open_file_cache`.  (Over TLS nginx's sendfile is used
+# only with kernel TLS, which this configuration does not enable: nginx
+# reads and encrypts, like podboot.)
+#
+# Each benchmark runs BENCH_RUNS times (the storm too, each on a fresh
+# database); a run of 1 and 2 measures both servers back to back, in
+# alternating order, and its ratio compares those two figures.
 #
 #   1. artifact:   BENCH_CLIENTS concurrent curl downloads of one
 #                  BENCH_ARTIFACT_MB MiB file (podboot: published with
 #                  `podboot publish`; nginx: the same bytes as a static file).
-#                  Aggregate MB/s = bytes of the round / wall time of the
-#                  round; rounds alternate which server goes first; medians.
+#                  Aggregate MB/s = bytes of the run / wall time of the
+#                  run.
 #   2. stage2-sig: wrk, keep-alive over TLS (-t2 -c32), requesting one armed
 #                  node's signed stage2 (/boot/stage2.ipxe.sig?mac=...);
 #                  nginx serves the very bytes podboot answered as a static
-#                  file under the same path.  Requests/s, medians.
+#                  file under the same path.  Requests/s.
 #   3. storm:      BENCH_NODES more nodes in the configuration; once the
 #                  server logs "stage2 signatures ready", wrk (-t2 -c64)
 #                  walks every node's MAC, fetching stage2.ipxe and
 #                  stage2.ipxe.sig once each, and stops when every pair is
 #                  answered.  Machines/s = pairs / wall time of the storm.
 #                  podboot only (nginx cannot render or sign).
+#
+# Output: the median and [min-max] range over the runs of each figure and
+# of each per-run ratio; the raw figures of every run go to
+# build/bench/serve-bench-DATE.tsv with the load average (see lib.sh, and
+# test/bench/summary for a day's runs).
 #
 # MB/s is 10^6 bytes a second.  The server CPU columns are the CPU time the
 # server process(es) used during the run divided by its wall time (cores).
@@ -32,8 +48,9 @@
 #
 # Environment:
 #   PODBOOT            podboot binary (default: build/podboot in this repository)
-#   BENCH_ROUNDS       rounds of benchmarks 1 and 2; each round runs both
-#                      servers once (default 3)
+#   BENCH_RUNS         runs of each benchmark (default 5; BENCH_ROUNDS is
+#                      its old name)
+#   BENCH_RESULTS_DIR  where the per-run results go (default build/bench)
 #   BENCH_ARTIFACT_MB  size of the artifact in MiB (default 256)
 #   BENCH_CLIENTS      concurrent downloads of the artifact (default 16)
 #   BENCH_DURATION     seconds of each wrk run of benchmark 2 (default 10)
@@ -42,7 +59,8 @@
 #                      (default rsa); sets the TLS and code-signing keys
 #
 # Goals (reported, never enforced): artifact podboot/nginx >= 0.9,
-# stage2-sig podboot/nginx >= 0.5, storm >= 1000 machines/s.
+# stage2-sig podboot/nginx >= 0.5, storm >= 1000 machines/s; the summary
+# says whether each median meets its goal.
 
 set -euo pipefail
 
@@ -50,7 +68,6 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/../.." && pwd)
 
 PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
-ROUNDS=${BENCH_ROUNDS:-3}
 ARTIFACT_MB=${BENCH_ARTIFACT_MB:-256}
 CLIENTS=${BENCH_CLIENTS:-16}
 DURATION=${BENCH_DURATION:-10}
@@ -72,10 +89,11 @@ PRECOMPUTE_MAX_S=600
 
 BENCH=serve-bench
 . "$script_dir/lib.sh"
+bench_runs_init
+ROUNDS=$RUNS
 
 # --- Check the environment before creating anything -------------------------
 
-need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
 need_whole BENCH_ARTIFACT_MB "$ARTIFACT_MB" 1 999999 "of MiB"
 need_whole BENCH_CLIENTS "$CLIENTS" 1 999
 need_whole BENCH_DURATION "$DURATION" 1 9999 "of seconds"
@@ -105,8 +123,8 @@ bench_cleanup_hook() {
 # --- The podboot site and the artifact ---------------------------------------
 
 echo "serve-bench: ${ARTIFACT_MB} MiB artifact x ${CLIENTS} clients," \
-	"${ROUNDS} rounds, wrk ${DURATION}s, storm of ${NODES} nodes," \
-	"${ALGO} keys, $PODBOOT"
+	"${ROUNDS} runs, wrk ${DURATION}s, storm of ${NODES} nodes," \
+	"${ALGO} keys, $PODBOOT; $(nproc) cores, load $(load1)"
 
 "$PODBOOT" init --dir "$site" --server-name localhost --server-ip 127.0.0.1 \
 	--algo "$ALGO" >"$work/init.log" 2>&1 || {
@@ -187,6 +205,18 @@ pb_stop() {
 	((status == 0)) || die "podboot serve exited with status $status on SIGTERM"
 }
 
+# podboot's default TLS 1.2 suites (ECDHE-RSA and ECDHE-ECDSA; AES-GCM,
+# ChaCha20-Poly1305, AES-CBC with SHA-256/384) and TLS 1.3 suites, in
+# OpenSSL's names and GnuTLS's order.
+NGX_CIPHERS=ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384
+NGX_CIPHERS+=:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256
+NGX_CIPHERS+=:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
+NGX_CIPHERS+=:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384
+NGX_CIPHERS+=:ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256
+NGX_SUITES13=TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256
+# GnuTLS's NORMAL key exchange groups, in its order (see tls_same below).
+NGX_GROUPS=prime256v1:secp384r1:secp521r1:X25519:X448
+
 ngx_start() {
 	local i user=
 	NGX_PORT=$(free_port)
@@ -196,7 +226,7 @@ ngx_start() {
 	cat >"$ngx/nginx.conf" <<-EOF
 		# nginx for test/bench/serve.sh: static files over TLS, as the current user.
 		$user
-		worker_processes 2;
+		worker_processes auto;
 		daemon off;
 		pid $ngx/nginx.pid;
 		error_log $ngx/logs/error.log warn;
@@ -204,7 +234,12 @@ ngx_start() {
 		http {
 		    access_log off;
 		    default_type application/octet-stream;
-		    sendfile off;
+		    sendfile on;
+		    tcp_nopush on;
+		    open_file_cache max=1000 inactive=60s;
+		    open_file_cache_valid 60s;
+		    open_file_cache_min_uses 1;
+		    open_file_cache_errors on;
 		    # Not the default 1000: never close a busy keep-alive connection.
 		    keepalive_requests 1000000;
 		    client_body_temp_path $ngx/tmp/body;
@@ -217,7 +252,13 @@ ngx_start() {
 		        server_name localhost;
 		        ssl_certificate $site/keys/server-chain.crt;
 		        ssl_certificate_key $site/keys/server.key;
+		        # What podboot's default tls_priorities offers, in its
+		        # order, the server choosing (%SERVER_PRECEDENCE).
 		        ssl_protocols TLSv1.2 TLSv1.3;
+		        ssl_ciphers $NGX_CIPHERS;
+		        ssl_conf_command Ciphersuites $NGX_SUITES13;
+		        ssl_ecdh_curve $NGX_GROUPS;
+		        ssl_prefer_server_ciphers on;
 		        root $ngx/html;
 		    }
 		}
@@ -235,6 +276,7 @@ ngx_start() {
 		sleep 0.1
 	done
 	mapfile -t NGX_WORKERS < <(ps -o pid= --ppid "$NGX_PID" | awk '{ print $1 }')
+	NGX_WORKERS_SEEN=("${NGX_WORKERS[@]}")
 }
 
 # server_pids NAME: the PIDs whose CPU time counts for server NAME.
@@ -253,8 +295,22 @@ check_alive() {
 
 pb_start "$work/serve.log"
 ngx_start
-echo "podboot: $PB_BASE (pid $PB_PID), TLS $(tls_line "$PB_BASE")"
-echo "nginx:   $NGX_BASE (pid $NGX_PID, workers ${NGX_WORKERS[*]}), TLS $(tls_line "$NGX_BASE")"
+pb_tls=$(tls_line "$PB_BASE")
+ng_tls=$(tls_line "$NGX_BASE")
+echo "podboot: $PB_BASE (pid $PB_PID), TLS $pb_tls"
+echo "nginx:   $NGX_BASE (pid $NGX_PID, workers ${NGX_WORKERS[*]}), TLS $ng_tls"
+# Protocol, suite and signature must match.  The key exchange group may
+# not: both prefer P-256, but GnuTLS asks a client that sent an X25519 key
+# share for P-256 (one more round trip per handshake) where OpenSSL takes
+# the share it got.  That costs once a connection, not per request.
+read -r p1 c1 _ g1 <<<"$pb_tls"
+read -r p2 c2 _ g2 <<<"$ng_tls"
+if [[ "$p1 $c1 $g1" == "$p2 $c2 $g2" ]]; then
+	tls_same=yes
+else
+	tls_same=no
+	echo "serve-bench: warning: the two servers negotiate different TLS parameters"
+fi
 
 # --- 1. The artifact ---------------------------------------------------------
 
@@ -314,9 +370,9 @@ artifact_round() {
 
 echo
 echo "1. artifact: ${CLIENTS} x ${ARTIFACT_MB} MiB over HTTPS, aggregate MB/s"
-printf '%-6s %9s %9s %7s %9s %9s %7s\n' round pb_MB/s pb_wall pb_cpu \
-	ngx_MB/s ngx_wall ngx_cpu
-pb_art=() ng_art=()
+printf '%-6s %9s %9s %7s %9s %9s %7s %6s %6s\n' run pb_MB/s pb_wall pb_cpu \
+	ngx_MB/s ngx_wall ngx_cpu ratio load1
+pb_art=() ng_art=() art_ratios=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	if ((round % 2)); then
 		artifact_round podboot; pm=$r_mbs pw=$r_wall pc=$r_cpu
@@ -325,12 +381,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		artifact_round nginx; nm=$r_mbs nw=$r_wall nc=$r_cpu
 		artifact_round podboot; pm=$r_mbs pw=$r_wall pc=$r_cpu
 	fi
-	pb_art+=("$pm") ng_art+=("$nm")
-	printf '%-6s %9s %8ss %7s %9s %8ss %7s\n' "$round" "$pm" "$pw" "$pc" \
-		"$nm" "$nw" "$nc"
+	r=$(ratio "$pm" "$nm")
+	pb_art+=("$pm") ng_art+=("$nm") art_ratios+=("$r")
+	record "$round" artifact_ratio "$r" artifact_podboot_mbs "$pm" \
+		artifact_nginx_mbs "$nm" artifact_podboot_cpu "$pc" artifact_nginx_cpu "$nc"
+	printf '%-6s %9s %8ss %7s %9s %8ss %7s %6s %6s\n' "$round" "$pm" "$pw" "$pc" \
+		"$nm" "$nw" "$nc" "$r" "$(load1)"
 done
-pb_art_m=$(median "${pb_art[@]}")
-ng_art_m=$(median "${ng_art[@]}")
 
 # --- 2. Signed stage2, keep-alive --------------------------------------------
 
@@ -405,9 +462,9 @@ sig_round() {
 echo
 echo "2. stage2-sig: wrk -t2 -c32 -d${DURATION}s keep-alive, $sig_path ($sig_bytes bytes)"
 echo "connection reused for a second request: podboot $pb_keepalive, nginx $ng_keepalive"
-printf '%-6s %9s %8s %7s %5s %9s %8s %7s %5s\n' round pb_req/s pb_p99 pb_cpu \
-	pb_er ngx_req/s ngx_p99 ngx_cpu ng_er
-pb_rps=() ng_rps=() pb_p99s=() ng_p99s=() sig_errs=0
+printf '%-6s %9s %8s %7s %5s %9s %8s %7s %5s %6s %6s\n' run pb_req/s pb_p99 pb_cpu \
+	pb_er ngx_req/s ngx_p99 ngx_cpu ng_er ratio load1
+pb_rps=() ng_rps=() pb_p99s=() ng_p99s=() sig_ratios=() sig_errs=0
 for ((round = 1; round <= ROUNDS; round++)); do
 	if ((round % 2)); then
 		sig_round podboot; pr=$r_rps pp=$r_p99 pc=$r_cpu pe=$r_err
@@ -416,15 +473,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		sig_round nginx; nr=$r_rps np=$r_p99 nc=$r_cpu ne=$r_err
 		sig_round podboot; pr=$r_rps pp=$r_p99 pc=$r_cpu pe=$r_err
 	fi
-	pb_rps+=("$pr") ng_rps+=("$nr") pb_p99s+=("$pp") ng_p99s+=("$np")
+	r=$(ratio "$pr" "$nr")
+	pb_rps+=("$pr") ng_rps+=("$nr") pb_p99s+=("$pp") ng_p99s+=("$np") sig_ratios+=("$r")
 	sig_errs=$((sig_errs + pe + ne))
-	printf '%-6s %9s %6sms %7s %5s %9s %6sms %7s %5s\n' "$round" "$pr" "$pp" \
-		"$pc" "$pe" "$nr" "$np" "$nc" "$ne"
+	record "$round" sig_ratio "$r" sig_podboot_rps "$pr" sig_nginx_rps "$nr" \
+		sig_podboot_p99_ms "$pp" sig_nginx_p99_ms "$np"
+	printf '%-6s %9s %6sms %7s %5s %9s %6sms %7s %5s %6s %6s\n' "$round" "$pr" "$pp" \
+		"$pc" "$pe" "$nr" "$np" "$nc" "$ne" "$r" "$(load1)"
 done
-pb_rps_m=$(median "${pb_rps[@]}")
-ng_rps_m=$(median "${ng_rps[@]}")
-pb_p99_m=$(median "${pb_p99s[@]}")
-ng_p99_m=$(median "${ng_p99s[@]}")
 
 # demo-2 must still be armed: wrk only asked for its signature.
 curl -sf --cacert "$root_crt" -H "Authorization: Bearer $OP_TOKEN" \
@@ -455,10 +511,10 @@ cp -- "$work/storm.conf" "$site/podboot.conf"
 	die "the configuration with $NODES storm nodes is refused"
 }
 
-pb_start "$work/serve-storm.log"
-ready_line=$(grep -o 'stage2 signatures ready.*' "$work/serve-storm.log" || echo "not ready after ${PRECOMPUTE_MAX_S}s")
-boot_cache=$(curl -s --cacert "$root_crt" "$PB_BASE/healthz" |
-	awk -F': *' '/"boot_cache"/ { gsub(/[^0-9]/, "", $2); print $2 }')
+# Each storm starts from the database as it is now (no storm node seen
+# yet): podboot is stopped, so the files are at rest.
+mkdir -p "$work/db0"
+cp -a -- "$site"/data/podboot.db* "$work/db0/"
 
 # Each wrk thread walks its share of the nodes (every nthreads-th), asking
 # for stage2.ipxe then stage2.ipxe.sig of each, and stops once all its
@@ -604,102 +660,109 @@ cat >"$work/storm.lua" <<-'EOF'
 	end
 EOF
 
-c0=$(cpu_ticks "$PB_PID")
-t0=$(now)
-wrk -t2 -c64 -d"${STORM_MAX_S}s" --timeout 10s --latency -s "$work/storm.lua" \
-	"$PB_BASE/healthz" -- "$NODES" 2 "$STORM_STALL_S" "$work/storm.done" \
-	>"$work/wrk.storm.log" 2>&1 &
-wrk_pid=$!
-# wrk ends early only on SIGINT, after which it reports as usual.
-while alive "$wrk_pid"; do
-	if [[ -f $work/storm.done ]] && (($(wc -l <"$work/storm.done") >= 2)); then
-		kill -INT "$wrk_pid"
-		break
-	fi
-	sleep 0.1
-done
-wait "$wrk_pid" || {
-	cat "$work/wrk.storm.log" >&2
-	die "storm: wrk failed"
-}
-t1=$(now)
-c1=$(cpu_ticks "$PB_PID")
-read -r _ s_secs s_req s_quota s_scripts s_sigs s_bad s_other s_badst \
-	s_con s_rd s_wr s_to s_p50 s_p99 s_max < <(grep '^storm-result ' "$work/wrk.storm.log") ||
-	die "storm: no result from wrk: $(cat "$work/wrk.storm.log")"
-check_alive
-((s_bad == 0)) || die "storm: $s_bad requests answered $s_badst (or another error status)"
-((s_other == 0)) || die "storm: $s_other answers were neither a storm node's install script nor a signature"
-
-# The server's own account: every node whose stage2 was served is booting.
-booting=$(curl -sf --cacert "$root_crt" -H "Authorization: Bearer $OP_TOKEN" \
-	"$PB_BASE/api/v1/nodes?pod=demo&state=booting" | grep -c '"hostname": "storm-' || true)
-
-# Samples: each its own node's script, correctly signed.
-for i in 1 $(((NODES + 1) / 2)) "$NODES"; do
-	m=$(printf '52:54:01:%02x:%02x:%02x' $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255)))
-	curl -sf --cacert "$root_crt" -o "$work/s2" "$PB_BASE/boot/stage2.ipxe?mac=$m" &&
-		curl -sf --cacert "$root_crt" -o "$work/s2.sig" "$PB_BASE/boot/stage2.ipxe.sig?mac=$m" ||
-		die "storm: sample storm-$i ($m) failed"
-	grep -q "^# podboot stage2 for storm-$i " "$work/s2" ||
-		die "storm: sample storm-$i got another script: $(head -2 "$work/s2")"
-	"$PODBOOT" verify "$work/s2" "$work/s2.sig" --root "$root_crt" \
-		--signer podboot-codesign >"$work/verify.log" 2>&1 || {
-		cat "$work/verify.log" >&2
-		die "storm: sample storm-$i does not verify"
-	}
-done
-pb_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PB_PID/status")
-pb_stop
-
-pairs=$((s_scripts < s_sigs ? s_scripts : s_sigs))
-lost=$((s_quota - s_scripts - s_sigs - s_bad - s_other))
-read -r s_mps s_p50ms s_p99ms s_maxms s_cpu < <(awk -v s="$s_secs" -v p="$pairs" \
-	-v a="$s_p50" -v b="$s_p99" -v m="$s_max" -v c="$((c1 - c0))" -v hz="$HZ" \
-	-v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-	'BEGIN { printf "%s %.2f %.2f %.2f %.2f\n",
-		 (s > 0 ? sprintf("%.0f", p / s) : "n/a"), a / 1000, b / 1000,
-		 m / 1000, c / hz / w }')
-s_err=$((s_con + s_rd + s_wr + s_to))
-
 echo
-echo "3. storm: ${NODES} nodes, wrk -t2 -c64, stage2.ipxe + stage2.ipxe.sig per node"
-echo "precompute: ${pb_ready_s}s from launch to '${ready_line}'; boot cache ${boot_cache:-?} signatures"
-printf 'storm: %.2fs, %d requests, scripts=%d sigs=%d lost=%d, p50=%sms p99=%sms max=%sms,\n' \
-	"$s_secs" "$s_req" "$s_scripts" "$s_sigs" "$lost" "$s_p50ms" "$s_p99ms" "$s_maxms"
-echo "       server cpu ${s_cpu} cores, socket errors ${s_err}" \
-	"(connect ${s_con} read ${s_rd} write ${s_wr} timeout ${s_to})"
-echo "storm: server reports ${booting}/${NODES} storm nodes booting; podboot peak RSS $((pb_rss_kib / 1024))MiB"
-((lost == 0)) ||
-	echo "storm: warning: $lost requests got no answer within ${STORM_STALL_S}s (wrk counts no error for them)"
+echo "3. storm: ${NODES} nodes, wrk -t2 -c64, stage2.ipxe + stage2.ipxe.sig per node," \
+	"${ROUNDS} runs, each on the pre-storm database"
+st_mps=() st_p99=() st_pre=() st_rss=() st_lost=0 st_short=0
+for ((run = 1; run <= ROUNDS; run++)); do
+	echo "storm run $run, load $(load1):"
+	rm -f -- "$site"/data/podboot.db* "$work/storm.done"
+	cp -a -- "$work"/db0/podboot.db* "$site/data/"
+	pb_start "$work/serve-storm.log"
+	ready_line=$(grep -o 'stage2 signatures ready.*' "$work/serve-storm.log" || echo "not ready after ${PRECOMPUTE_MAX_S}s")
+	boot_cache=$(curl -s --cacert "$root_crt" "$PB_BASE/healthz" |
+		awk -F': *' '/"boot_cache"/ { gsub(/[^0-9]/, "", $2); print $2 }')
+	c0=$(cpu_ticks "$PB_PID")
+	t0=$(now)
+	wrk -t2 -c64 -d"${STORM_MAX_S}s" --timeout 10s --latency -s "$work/storm.lua" \
+		"$PB_BASE/healthz" -- "$NODES" 2 "$STORM_STALL_S" "$work/storm.done" \
+		>"$work/wrk.storm.log" 2>&1 &
+	wrk_pid=$!
+	# wrk ends early only on SIGINT, after which it reports as usual.
+	while alive "$wrk_pid"; do
+		if [[ -f $work/storm.done ]] && (($(wc -l <"$work/storm.done") >= 2)); then
+			kill -INT "$wrk_pid"
+			break
+		fi
+		sleep 0.1
+	done
+	wait "$wrk_pid" || {
+		cat "$work/wrk.storm.log" >&2
+		die "storm: wrk failed"
+	}
+	t1=$(now)
+	c1=$(cpu_ticks "$PB_PID")
+	read -r _ s_secs s_req s_quota s_scripts s_sigs s_bad s_other s_badst \
+		s_con s_rd s_wr s_to s_p50 s_p99 s_max < <(grep '^storm-result ' "$work/wrk.storm.log") ||
+		die "storm: no result from wrk: $(cat "$work/wrk.storm.log")"
+	check_alive
+	((s_bad == 0)) || die "storm: $s_bad requests answered $s_badst (or another error status)"
+	((s_other == 0)) || die "storm: $s_other answers were neither a storm node's install script nor a signature"
+
+	# The server's own account: every node whose stage2 was served is booting.
+	booting=$(curl -sf --cacert "$root_crt" -H "Authorization: Bearer $OP_TOKEN" \
+		"$PB_BASE/api/v1/nodes?pod=demo&state=booting" | grep -c '"hostname": "storm-' || true)
+
+	# Samples: each its own node's script, correctly signed.
+	for i in 1 $(((NODES + 1) / 2)) "$NODES"; do
+		m=$(printf '52:54:01:%02x:%02x:%02x' $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255)))
+		curl -sf --cacert "$root_crt" -o "$work/s2" "$PB_BASE/boot/stage2.ipxe?mac=$m" &&
+			curl -sf --cacert "$root_crt" -o "$work/s2.sig" "$PB_BASE/boot/stage2.ipxe.sig?mac=$m" ||
+			die "storm: sample storm-$i ($m) failed"
+		grep -q "^# podboot stage2 for storm-$i " "$work/s2" ||
+			die "storm: sample storm-$i got another script: $(head -2 "$work/s2")"
+		"$PODBOOT" verify "$work/s2" "$work/s2.sig" --root "$root_crt" \
+			--signer podboot-codesign >"$work/verify.log" 2>&1 || {
+			cat "$work/verify.log" >&2
+			die "storm: sample storm-$i does not verify"
+		}
+	done
+	pb_rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PB_PID/status")
+	pb_stop
+
+	pairs=$((s_scripts < s_sigs ? s_scripts : s_sigs))
+	lost=$((s_quota - s_scripts - s_sigs - s_bad - s_other))
+	read -r s_mps s_p50ms s_p99ms s_maxms s_cpu < <(awk -v s="$s_secs" -v p="$pairs" \
+		-v a="$s_p50" -v b="$s_p99" -v m="$s_max" -v c="$((c1 - c0))" -v hz="$HZ" \
+		-v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		'BEGIN { printf "%s %.2f %.2f %.2f %.2f\n",
+			 (s > 0 ? sprintf("%.0f", p / s) : "n/a"), a / 1000, b / 1000,
+			 m / 1000, c / hz / w }')
+	s_err=$((s_con + s_rd + s_wr + s_to))
+
+	echo "precompute: ${pb_ready_s}s from launch to '${ready_line}'; boot cache ${boot_cache:-?} signatures"
+	printf 'storm: %.2fs, %d requests, scripts=%d sigs=%d lost=%d, p50=%sms p99=%sms max=%sms,\n' \
+		"$s_secs" "$s_req" "$s_scripts" "$s_sigs" "$lost" "$s_p50ms" "$s_p99ms" "$s_maxms"
+	echo "       server cpu ${s_cpu} cores, socket errors ${s_err}" \
+		"(connect ${s_con} read ${s_rd} write ${s_wr} timeout ${s_to})"
+	echo "storm: server reports ${booting}/${NODES} storm nodes booting; podboot peak RSS $((pb_rss_kib / 1024))MiB"
+	((lost == 0)) ||
+		echo "storm: warning: $lost requests got no answer within ${STORM_STALL_S}s (wrk counts no error for them)"
+	record "$run" storm_mps "$s_mps" storm_p99_ms "$s_p99ms" storm_precompute_s "$pb_ready_s" \
+		storm_lost "$lost" storm_podboot_rss_kib "$pb_rss_kib"
+	st_mps+=("$s_mps") st_p99+=("$s_p99ms") st_pre+=("$pb_ready_s") st_lost=$((st_lost + lost))
+	st_short=$((st_short + NODES - booting)) st_rss+=("$pb_rss_kib")
+	cat "$work/serve-storm.log" >>"$work/serve-storms.log"
+done
 
 # --- Summary -----------------------------------------------------------------
 
-pb_errs=$(cat "$work/serve.log" "$work/serve-storm.log" | grep -ciE 'error|warn|fail' || true)
+pb_errs=$(cat "$work/serve.log" "$work/serve-storms.log" | grep -ciE 'error|warn|fail' || true)
+read -r art_m _ < <(stats "${art_ratios[@]}")
+read -r sig_m _ < <(stats "${sig_ratios[@]}")
+read -r mps_m _ < <(stats "${st_mps[@]}")
 echo
-echo "median: artifact podboot ${pb_art_m}MB/s nginx ${ng_art_m}MB/s;" \
-	"stage2-sig podboot ${pb_rps_m}req/s p99 ${pb_p99_m}ms nginx ${ng_rps_m}req/s p99 ${ng_p99_m}ms;" \
-	"socket errors ${sig_errs}; podboot log error/warning lines ${pb_errs}"
-awk -v pa="$pb_art_m" -v na="$ng_art_m" -v pr="$pb_rps_m" -v nr="$ng_rps_m" \
-	-v pp="$pb_p99_m" -v np="$ng_p99_m" -v mb="$ARTIFACT_MB" -v cl="$CLIENTS" \
-	-v rounds="$ROUNDS" -v bytes="$sig_bytes" -v dur="$DURATION" \
-	-v nodes="$NODES" -v algo="$ALGO" -v mps="$s_mps" -v p99="$s_p99ms" \
-	-v pairs="$pairs" -v booting="$booting" -v secs="$s_secs" \
-	-v pre="$pb_ready_s" -v lost="$lost" -v ka="$pb_keepalive" '
-	function ratio(a, b) {	# 2 decimals, more when tiny
-		if (b <= 0) return "n/a"
-		return sprintf(a / b < 0.1 ? "%.4f" : "%.2f", a / b)
-	}
-	BEGIN {
-		printf "serve-bench: artifact podboot=%.0fMB/s nginx=%.0fMB/s" \
-			" ratio=%s (goal >=0.9) size=%dMiB clients=%d rounds=%d\n",
-			pa, na, ratio(pa, na), mb, cl, rounds
-		printf "serve-bench: stage2-sig podboot=%.0freq/s nginx=%.0freq/s" \
-			" ratio=%s (goal >=0.5) podboot_p99=%.2fms nginx_p99=%.2fms" \
-			" podboot_keepalive=%s bytes=%d conns=32 duration=%ds rounds=%d\n",
-			pr, nr, ratio(pr, nr), pp, np, ka, bytes, dur, rounds
-		printf "serve-bench: storm podboot=%smachines/s (goal >=1000)" \
-			" p99=%.2fms covered=%d/%d booting=%d/%d lost=%d time=%.2fs" \
-			" precompute=%ss algo=%s\n",
-			mps, p99, pairs, nodes, booting, nodes, lost, secs, pre, algo
-	}'
+echo "median [min-max] over ${ROUNDS} runs; socket errors ${sig_errs};" \
+	"podboot log error/warning lines ${pb_errs}; $(nproc) cores, $(load_span)"
+echo "serve-bench: artifact ratio=$(span %.2f "${art_ratios[@]}") (goal >=0.9: $(goal "$art_m" '>=' 0.9))" \
+	"podboot=$(span %.0f "${pb_art[@]}")MB/s nginx=$(span %.0f "${ng_art[@]}")MB/s" \
+	"size=${ARTIFACT_MB}MiB clients=${CLIENTS} runs=${ROUNDS} tls_same=${tls_same}"
+echo "serve-bench: stage2-sig ratio=$(span %.2f "${sig_ratios[@]}") (goal >=0.5: $(goal "$sig_m" '>=' 0.5))" \
+	"podboot=$(span %.0f "${pb_rps[@]}")req/s nginx=$(span %.0f "${ng_rps[@]}")req/s" \
+	"podboot_p99=$(span %.2f "${pb_p99s[@]}")ms nginx_p99=$(span %.2f "${ng_p99s[@]}")ms" \
+	"podboot_keepalive=${pb_keepalive} bytes=${sig_bytes} conns=32 duration=${DURATION}s runs=${ROUNDS}"
+echo "serve-bench: storm podboot=$(span %.0f "${st_mps[@]}")machines/s (goal >=1000: $(goal "$mps_m" '>=' 1000))" \
+	"p99=$(span %.2f "${st_p99[@]}")ms nodes=${NODES} lost=${st_lost} not_booting=${st_short}" \
+	"precompute=$(span %.1f "${st_pre[@]}")s algo=${ALGO} runs=${ROUNDS}"
+echo "serve-bench: nginx worker_processes=auto (${#NGX_WORKERS_SEEN[@]} workers) sendfile=on tcp_nopush=on" \
+	"open_file_cache=on; TLS podboot '${pb_tls}' nginx '${ng_tls}'; results=${bench_results#"$repo_dir"/}"

@@ -10,11 +10,18 @@
 # Environment:
 #   PODBOOT        podboot binary (default: build/podboot in this repository)
 #   BENCH_SIZE_MB  size of the test file in MiB (default 1024)
-#   BENCH_ROUNDS   rounds; each round runs both signers once (default 5)
+#   BENCH_RUNS     runs; each runs both signers once, in alternating order
+#                  (default 5; BENCH_ROUNDS is its old name)
+#   BENCH_RESULTS_DIR  where the per-run results go (default build/bench)
 #   BENCH_ALGO     key algorithm for `keys init`: rsa or ecdsa (default rsa)
 #
+# Output: each figure and the podboot/openssl time ratio of each run (both
+# timed in the same run) as the median and [min-max] range over the runs;
+# the raw figures of every run go to build/bench/sign-bench-DATE.tsv with
+# the load average (see lib.sh, and test/bench/summary for a day's runs).
+#
 # Goals (reported, never enforced): podboot/openssl time ratio <= 1.0 and
-# podboot peak RSS <= 16 MiB.
+# podboot peak RSS <= 16 MiB; the summary says whether the median meets each.
 
 set -euo pipefail
 
@@ -23,17 +30,17 @@ repo_dir=$(cd "$script_dir/../.." && pwd)
 
 PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
 SIZE_MB=${BENCH_SIZE_MB:-1024}
-ROUNDS=${BENCH_ROUNDS:-5}
 ALGO=${BENCH_ALGO:-rsa}
 GNU_TIME=/usr/bin/time
 
 BENCH=sign-bench
 . "$script_dir/lib.sh"
+bench_runs_init
+ROUNDS=$RUNS
 
 # --- Check the environment before creating anything -------------------------
 
 need_whole BENCH_SIZE_MB "$SIZE_MB" 1 9999999 "of MiB"
-need_whole BENCH_ROUNDS "$ROUNDS" 1 9999
 need_algo "$ALGO"
 need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
 need_exec "$GNU_TIME" "install the 'time' package"
@@ -106,10 +113,10 @@ verify() {	# verify NAME: the signature from the last run of NAME must verify
 
 # --- Rounds ------------------------------------------------------------------
 
-echo "sign-bench: ${SIZE_MB} MiB file, ${ROUNDS} rounds, ${ALGO} key, $PODBOOT"
-printf '%-6s %10s %12s %10s %12s\n' round podboot_s podboot_MiB openssl_s openssl_MiB
+echo "sign-bench: ${SIZE_MB} MiB file, ${ROUNDS} runs, ${ALGO} key, $PODBOOT; load $(load1)"
+printf '%-6s %10s %12s %10s %12s %6s %6s\n' run podboot_s podboot_MiB openssl_s openssl_MiB ratio load1
 
-pb_times=() pb_rss=() os_times=() os_rss=()
+pb_times=() pb_rss=() os_times=() os_rss=() ratios=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	# Swap which signer goes first each round so neither always runs
 	# on a machine the other has just warmed up or heated.
@@ -127,32 +134,31 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		verify openssl
 	fi
 
-	pb_times+=("$pt") pb_rss+=("$pr") os_times+=("$ot") os_rss+=("$or")
-	printf '%-6s %10s %12.1f %10s %12.1f\n' "$round" \
+	r=$(ratio "$pt" "$ot")
+	pb_times+=("$pt") pb_rss+=("$pr") os_times+=("$ot") os_rss+=("$or") ratios+=("$r")
+	record "$round" podboot_s "$pt" openssl_s "$ot" ratio "$r" \
+		podboot_rss_kib "$pr" openssl_rss_kib "$or"
+	printf '%-6s %10s %12.1f %10s %12.1f %6s %6s\n' "$round" \
 		"$pt" "$(awk -v k="$pr" 'BEGIN { print k / 1024 }')" \
-		"$ot" "$(awk -v k="$or" 'BEGIN { print k / 1024 }')"
+		"$ot" "$(awk -v k="$or" 'BEGIN { print k / 1024 }')" "$r" "$(load1)"
 done
 
-# --- Medians and summary -----------------------------------------------------
-
-pb_s=$(median "${pb_times[@]}")
-os_s=$(median "${os_times[@]}")
-pb_kib=$(median "${pb_rss[@]}")
-os_kib=$(median "${os_rss[@]}")
+# --- Medians, ranges and summary -------------------------------------------
 
 # GNU time reports 10 ms steps, so tiny BENCH_SIZE_MB runs can time at 0.00:
-# print "n/a" for any figure that would divide by such a time.  MB/s here
-# is 10^6 bytes a second.
-awk -v size_mb="$SIZE_MB" -v bytes="$size_bytes" -v rounds="$ROUNDS" \
-	-v pb_s="$pb_s" -v os_s="$os_s" -v pb_kib="$pb_kib" -v os_kib="$os_kib" '
-	function rate(s) { return s > 0 ? sprintf("%.0f", bytes / 1e6 / s) : "n/a" }
-	BEGIN {
-		ratio = pb_s > 0 && os_s > 0 ? sprintf("%.2f", pb_s / os_s) : "n/a"
-		printf "median: podboot %.2fs %.1fMiB %sMB/s, openssl %.2fs %.1fMiB %sMB/s\n",
-			pb_s, pb_kib / 1024, rate(pb_s), os_s, os_kib / 1024, rate(os_s)
-		printf "sign-bench: size=%dMiB rounds=%d podboot=%.2fs openssl=%.2fs" \
-			" ratio=%s (goal <=1.0) podboot_rss=%.1fMiB (goal <=16)" \
-			" openssl_rss=%.1fMiB podboot_tput=%sMB/s openssl_tput=%sMB/s\n",
-			size_mb, rounds, pb_s, os_s, ratio, pb_kib / 1024,
-			os_kib / 1024, rate(pb_s), rate(os_s)
-	}'
+# such a run has no ratio ("n/a", left out of the range).  MB/s is 10^6
+# bytes a second.
+mibs() { local k; for k; do awk -v k="$k" 'BEGIN { printf "%.1f\n", k / 1024 }'; done; }
+rates() { local t; for t; do awk -v b="$size_bytes" -v t="$t" 'BEGIN { print (t > 0 ? b / 1e6 / t : "n/a") }'; done; }
+read -r ratio_m _ < <(stats "${ratios[@]}")
+read -r pb_kib_m _ < <(stats "${pb_rss[@]}")
+pb_mib_m=$(awk -v k="$pb_kib_m" 'BEGIN { printf "%.1f", k / 1024 }')
+echo "median [min-max] over ${ROUNDS} runs: podboot $(span %.2f "${pb_times[@]}")s" \
+	"$(span %.0f $(rates "${pb_times[@]}"))MB/s; openssl $(span %.2f "${os_times[@]}")s" \
+	"$(span %.0f $(rates "${os_times[@]}"))MB/s; $(load_span)"
+echo "sign-bench: size=${SIZE_MB}MiB runs=${ROUNDS} ratio=$(span %.2f "${ratios[@]}")" \
+	"(goal <=1.0: $(goal "$ratio_m" '<=' 1.0)) podboot=$(span %.2f "${pb_times[@]}")s" \
+	"openssl=$(span %.2f "${os_times[@]}")s"
+echo "sign-bench: podboot_rss=$(span %.1f $(mibs "${pb_rss[@]}"))MiB" \
+	"(goal <=16: $(goal "$pb_mib_m" '<=' 16)) openssl_rss=$(span %.1f $(mibs "${os_rss[@]}"))MiB" \
+	"algo=${ALGO} $(load_span) results=${bench_results#"$repo_dir"/}"
