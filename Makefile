@@ -97,6 +97,7 @@ check: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) mutants-fast
 	$(MAKE) e2e
+	$(MAKE) parity
 
 # Mutation testing (test/mutations/README.md): every mutant must be killed.
 .PHONY: mutants mutants-fast

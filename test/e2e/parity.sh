@@ -19,7 +19,7 @@
 #
 # Environment: PODBOOT (build/podboot), IPXE_SRC (upstream iPXE tree or
 # tarball; default ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz from the top),
-# FIRMWARE_CACHE (build/firmware-cache, as make firmware),
+# FIRMWARE_CACHE (build/firmware/.cache, as make firmware),
 # PARITY_RUN (build/parity: PKI, corpus, firmware and logs of this run),
 # PARITY_TIMEOUT (seconds for the boot, default 240), CI (true: a missing
 # IPXE_SRC or QEMU fails the run instead of skipping the iPXE leg).
@@ -31,7 +31,7 @@ HERE=$TOP/test/e2e/parity
 PODBOOT=${PODBOOT:-$TOP/build/podboot}
 RUN=${PARITY_RUN:-$TOP/build/parity}
 IPXE_SRC=${IPXE_SRC:-$TOP/../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz}
-FIRMWARE_CACHE=${FIRMWARE_CACHE:-$TOP/build/firmware-cache}
+FIRMWARE_CACHE=${FIRMWARE_CACHE:-$TOP/build/firmware/.cache}
 BOOT_TIMEOUT=${PARITY_TIMEOUT:-240}
 # shellcheck source=test/integration/lib.sh
 . "$TOP/test/integration/lib.sh"
