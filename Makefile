@@ -101,8 +101,10 @@ check: deps
 
 # Mutation testing (test/mutations/README.md): every mutant must be killed.
 .PHONY: mutants mutants-fast
+# The e2e mutants need iPXE: the vendored snapshot when IPXE_SRC is unset.
+VENDOR_IPXE := $(wildcard $(abspath ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz))
 mutants: all
-	scripts/mutants
+	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' scripts/mutants
 mutants-fast: all
 	scripts/mutants --fast
 
