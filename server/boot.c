@@ -279,7 +279,7 @@ static const char boot_install_tpl[] =
 	/* One line naming the node and iPXE's error, then one fallback. */
 	":failed\n"
 	"echo podboot: could not start the installer of {{node}}: error "
-	"0x${errno:hexraw} (https://ipxe.org/${errno:hexraw}); booting the "
+	"0x${errno:hexraw}; booting the "
 	"local disk\n" BOOT_LOCAL;
 
 /* The machine's identity, from stage1's query. */
