@@ -243,11 +243,13 @@ fuzz-smoke: fuzz-build
 # the suite are cut off after STRESS_MINUTES (CI's budget holds it).
 STRESS_MINUTES ?= 35
 STRESS_SLOWDOWN ?= 3
+# reload.test.sh's SIGHUPs under its storm: 40 in make check, hundreds here.
+STRESS_RELOADS ?= 300
 .PHONY: stress
 stress: deps all asan
 	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout $(STRESS_MINUTES)m --quiet & \
 	load=$$!; rc=0; start=$$(date +%s); \
-	TEST_SLOWDOWN=$(STRESS_SLOWDOWN) timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
+	RELOADS=$(STRESS_RELOADS) TEST_SLOWDOWN=$(STRESS_SLOWDOWN) timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
 	kill $$load 2>/dev/null; wait $$load 2>/dev/null; \
 	took=$$(( $$(date +%s) - start )); \
 	[ $$rc = 0 ] && echo "stress: integration passed under CPU load in $${took}s" || \

@@ -53,6 +53,8 @@ int transfer_begin(struct transfers *ts, struct transfer *t, int fd,
 	snprintf(t->what, sizeof(t->what), "%s", what);
 	if (transfer_bytes(fd, kind, &t->base) != 0)
 		t->base = 0;
+	t->win_ms = t->start_ms;
+	t->win_bytes = t->base;
 	pthread_mutex_lock(&ts->lock);
 	if ((kind & TRANSFER_RESERVED) && ts->reserved >= max) {
 		rc = -EBUSY;
@@ -93,11 +95,14 @@ void transfer_end(struct transfers *ts, struct transfer *t)
 }
 
 /*
- * Cut @t if, past the grace period, it has moved fewer than @rate bytes
- * per second on average since it began.  Called with the lock held: the
- * request, and so its socket, cannot end meanwhile.  shutdown() wakes
- * the worker that owns the connection, which closes (resets) it as a failed
- * request (an upload is then abandoned: its temporary file removed).
+ * Cut @t if it moved fewer than @rate bytes per second over the last
+ * window of @grace_s seconds.  The windows follow one another from the
+ * transfer's start, so a client cannot bank speed: a fast first gigabyte
+ * buys it no more than one window of trickling.  Called with the lock
+ * held: the request, and so its socket, cannot end meanwhile.  shutdown()
+ * wakes the worker that owns the connection, which closes (resets) it as
+ * a failed request (an upload is then abandoned: its temporary file
+ * removed).
  */
 static void transfer_check(struct transfers *ts, struct transfer *t,
 			   long long now, unsigned int rate,
@@ -105,14 +110,17 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 {
 	const struct linger abort_now = { 1, 0 };
 	unsigned long long bytes, moved;
-	double secs = (double)(now - t->start_ms) / 1000.0;
+	double secs = (double)(now - t->win_ms) / 1000.0;
 
-	if (t->fd < 0 || secs < (double)grace_s ||
+	if (t->fd < 0 || secs < (double)(grace_s ? grace_s : 1) ||
 	    transfer_bytes(t->fd, t->kind, &bytes) != 0)
 		return;
-	moved = bytes > t->base ? bytes - t->base : 0;
-	if ((double)moved >= (double)rate * secs)
+	moved = bytes > t->win_bytes ? bytes - t->win_bytes : 0;
+	if ((double)moved >= (double)rate * secs) {
+		t->win_ms = now;	/* this window passed: the next begins */
+		t->win_bytes = bytes;
 		return;
+	}
 	/* Abort, not close: what waits in the send buffer would trickle
 	 * out behind a FIN for as long as the client likes.  With a zero
 	 * linger, libmicrohttpd's close() resets the connection. */
@@ -120,8 +128,9 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 	shutdown(t->fd, SHUT_RDWR);
 	t->fd = -1;		/* cut once */
 	atomic_fetch_add(&ts->srv->stats.transfers_cut, 1);
-	log_warn("%s: cut: %llu bytes in %.0f s is below limits.min_rate "
-		 "(%u bytes/s)%s", t->what, moved, secs, rate,
+	log_warn("%s: cut: %llu bytes in the last %.0f s (%.0f s since it "
+		 "began) is below limits.min_rate (%u bytes/s)%s", t->what,
+		 moved, secs, (double)(now - t->start_ms) / 1000.0, rate,
 		 (t->kind & TRANSFER_UPLOAD) ? "; upload abandoned, nothing "
 					       "published" : "");
 }

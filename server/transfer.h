@@ -27,6 +27,8 @@ struct transfer {
 	int kind;			/* enum transfer_kind bits */
 	long long start_ms;		/* monotonic */
 	unsigned long long base;	/* TCP bytes counted before it began */
+	long long win_ms;		/* monotonic start of the current window */
+	unsigned long long win_bytes;	/* TCP bytes counted at that start */
 	char what[200];			/* "CLIENT METHOD PATH", for the log */
 	int listed;
 };
@@ -63,8 +65,9 @@ void transfer_end(struct transfers *ts, struct transfer *t);
 
 /**
  * Start the thread that cuts transfers slower than limits.min_rate
- * (bytes per second, averaged from their start, once limits.min_rate_grace_s
- * have passed), as the server's current configuration sets them.
+ * (bytes per second over each successive window of
+ * limits.min_rate_grace_s seconds from their start), as the server's
+ * current configuration sets them.
  * @ret rc		0 or a negative error
  */
 int transfer_start(struct transfers *ts, struct server *srv);

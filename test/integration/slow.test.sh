@@ -78,6 +78,18 @@ check "the log names the cut client and the limit" \
 check "after all that, a fast download still completes whole" \
 	sh -c "curl -fsS --cacert '$ROOT' '$BASE/artifacts/slow/big' | cmp - '$T/big'"
 
+# Speed cannot be banked: a reader that takes 32 MB of the 48 MB at full
+# speed, then 2 KiB/s, is cut within a window of min_rate_grace_s after
+# it slows (averaged from the start it would hold on for minutes).
+"$SLOW" get 127.0.0.1 "$PORT" "$ROOT" 127.0.0.2 1 /artifacts/slow/fast 2048 \
+	$((40 * SLOWDOWN)) 32000000 >"$T/burst.out" 2>&1
+read -r _ ok200 _ _ _ _ _ _ _ cut _ done _ open _ _ <"$T/burst.out"
+echo "# fast then slow: $(cat "$T/burst.out")"
+check "a reader fast at first, then slow, is cut (cut $cut of $ok200, done $done, open $open)" \
+	sh -c "[ '${ok200:-0}' = 1 ] && [ '${cut:-0}' = 1 ]"
+check "the log gives the rate of its last window" \
+	grep -q '127\.0\.0\.2 GET /artifacts/slow/fast: cut: [0-9]* bytes in the last [0-9]* s ([0-9]* s since it began)' "$SITE/serve.log"
+
 # A slow upload (2 KiB/s of a 4 MB body) is abandoned: nothing published,
 # no temporary file left, one log line without the token.
 "$SLOW" put 127.0.0.1 "$PORT" "$ROOT" 127.0.0.2 /api/v1/artifacts/slow/trickle \

@@ -2,11 +2,12 @@
 """slow-conns.py: clients that take or send a body slowly over TLS.
 
 Usage:
-  slow-conns.py get HOST PORT CAFILE SOURCES N PATH RATE DEADLINE
+  slow-conns.py get HOST PORT CAFILE SOURCES N PATH RATE DEADLINE [BURST]
   slow-conns.py put HOST PORT CAFILE SOURCE PATH TOKEN SIZE RATE DEADLINE
 
 get: from each address in SOURCES (comma-separated), N connections that
-ask GET PATH and read the body at RATE bytes/s each.  put: one upload of
+ask GET PATH and read the body at RATE bytes/s each (after the first
+BURST bytes of it, read as fast as they come).  put: one upload of
 SIZE bytes to PATH, sent at RATE bytes/s.  Every connection ends on its
 own: the server answers and closes (503), cuts it, or it finishes; or
 DEADLINE seconds pass.  Prints one line per outcome:
@@ -52,7 +53,8 @@ def read_head(s):
     return head.decode("latin-1"), rest
 
 
-def one_get(host, port, cafile, source, path, rate, deadline, out, lock):
+def one_get(host, port, cafile, source, path, rate, deadline, burst, out,
+            lock):
     start = time.monotonic()
     outcome, when = "refused", 0.0
     try:
@@ -75,8 +77,9 @@ def one_get(host, port, cafile, source, path, rate, deadline, out, lock):
             got = len(rest)
             outcome = "open"
             while time.monotonic() - start < deadline:
+                fast = got < burst
                 try:
-                    data = s.recv(CHUNK)
+                    data = s.recv(65536 if fast else CHUNK)
                 except (OSError, ssl.SSLError):
                     data = b""
                 got += len(data)
@@ -86,7 +89,8 @@ def one_get(host, port, cafile, source, path, rate, deadline, out, lock):
                 if not data:
                     outcome, when = "cut", time.monotonic() - start
                     break
-                time.sleep(CHUNK / rate)
+                if not fast:
+                    time.sleep(CHUNK / rate)
         else:
             outcome = "other"
         s.close()
@@ -99,7 +103,8 @@ def one_get(host, port, cafile, source, path, rate, deadline, out, lock):
 
 
 def cmd_get(argv):
-    host, port, cafile, sources, n, path, rate, deadline = argv
+    host, port, cafile, sources, n, path, rate, deadline = argv[:8]
+    burst = int(argv[8]) if len(argv) > 8 else 0
     out = {"ok200": 0, "busy503": 0, "retry_after": 0, "refused": 0,
            "cut": 0, "done": 0, "open": 0, "other": 0, "cut_after": []}
     lock = threading.Lock()
@@ -108,7 +113,7 @@ def cmd_get(argv):
         for _ in range(int(n)):
             t = threading.Thread(target=one_get, args=(
                 host, int(port), cafile, source, path, float(rate),
-                float(deadline), out, lock))
+                float(deadline), burst, out, lock))
             t.start()
             threads.append(t)
     for t in threads:
