@@ -240,10 +240,15 @@ static int boot_sign(struct server *srv, struct server_gen *gen,
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* Where the machine is sent back to: local disk, on BIOS and UEFI alike. */
+/*
+ * Where the machine is sent back to: the local disk on BIOS; on UEFI, back
+ * to stage1.  Exit status 0 either way: stage1 runs stage2 with imgexec,
+ * which would print "Could not boot: Error 0x00000001" for any other; stage1
+ * says in one line that stage2 came back and hands back to the firmware.
+ */
 #define BOOT_LOCAL \
-	"iseq ${platform} efi && exit 1 || sanboot --no-describe --drive 0x80 " \
-	"|| exit 1\n"
+	"iseq ${platform} efi && exit 0 || sanboot --no-describe --drive 0x80 " \
+	"|| exit 0\n"
 
 static const char boot_local_script[] =
 	"#!ipxe\n"

@@ -171,6 +171,8 @@ sec_refused_in_stage2() {
 	check "secure: $name: one fallback: the local disk tried once (saw $n)" [ "$n" = 1 ]
 	n=$(sec_count "podboot: stage2 ended without booting" "$log")
 	check "secure: $name: stage1 handed back once, no second sanboot (saw $n)" [ "$n" = 1 ]
+	n=$(sec_count "Could not boot" "$log")
+	check "secure: $name: no \"Could not boot\" line from imgexec (saw $n)" [ "$n" = 0 ]
 	check "secure: $name: the installer did not run" \
 		sh -c "! grep -aq PODBOOT-E2E '$log'"
 	check "secure: $name: $NODE stays booting" [ "$(node_state)" = booting ]
