@@ -1,6 +1,7 @@
-/* num.h: strict, bounded decimal numbers for options, headers and files. */
-#ifndef PODBOOT_AGENT_NUM_H
-#define PODBOOT_AGENT_NUM_H
+/* num.h: strict, bounded decimal numbers for options, headers and files,
+ * shared by the server and the agent. */
+#ifndef PODBOOT_NUM_H
+#define PODBOOT_NUM_H
 
 #include <stddef.h>
 #include <stdint.h>
