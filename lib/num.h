@@ -25,4 +25,13 @@ int num_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
  */
 int num_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
 
+/**
+ * Parse exactly @len bytes of an optional '-' and decimal digits (no '+',
+ * no space) into @out, within [@min, @max].
+ *
+ * @ret rc		0, -EINVAL for a non-digit, -ERANGE outside the range
+ */
+int num_parse_i64(const char *s, size_t len, int64_t min, int64_t max,
+		  int64_t *out);
+
 #endif

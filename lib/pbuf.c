@@ -83,20 +83,29 @@ int pbuf_append(struct pbuf *b, const void *data, size_t len)
 	return rc;
 }
 
+int pbuf_vprintf(struct pbuf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n, rc;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = n < 0 ? -EINVAL : pbuf_reserve(b, (size_t)n);
+	if (rc == 0) {
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return rc;
+}
+
 int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n, rc;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = pbuf_vprintf(b, fmt, ap);
 	va_end(ap);
-	rc = n < 0 ? -EINVAL : pbuf_reserve(b, (size_t)n);
-	if (rc == 0) {
-		va_start(ap, fmt);
-		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		b->len += (size_t)n;
-	}
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef PODBOOT_PBUF_H
 #define PODBOOT_PBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -32,6 +33,9 @@ void pbuf_free(struct pbuf *b);
  */
 int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/** pbuf_printf() with a va_list (which it consumes). */
+int pbuf_vprintf(struct pbuf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /** Append @len bytes; returns as pbuf_printf(). */
 int pbuf_append(struct pbuf *b, const void *data, size_t len);
 /** Drop what was written after @len (a write that failed half-way). */

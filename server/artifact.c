@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "num.h"
 #include "routes.h"
 #include "transfer.h"
 
@@ -268,7 +269,8 @@ static void artifact_upload_start(struct http_req *r)
 	const char *len_hdr;
 	struct upload *u;
 	char scope[160];
-	char *end;
+	uint64_t len;
+
 	if (config_artifact_name_valid(r->rest) != 0) {
 		http_reply_error(r, 400, "'%.140s' is not a valid artifact "
 					 "name (segments of [A-Za-z0-9._+-] "
@@ -281,8 +283,8 @@ static void artifact_upload_start(struct http_req *r)
 	if (!tok)
 		return;
 	len_hdr = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len_hdr && (strtoull(len_hdr, &end, 10) > r->gen->cfg->max_upload ||
-			*end)) {
+	if (len_hdr && num_parse_u64(len_hdr, strlen(len_hdr),
+				     r->gen->cfg->max_upload, &len) != 0) {
 		http_reply_error(r, 413, "artifact larger than the limit of "
 					 "%llu bytes",
 				 r->gen->cfg->max_upload);

@@ -70,11 +70,49 @@ static void test_uint_range(void)
 	CU_ASSERT_EQUAL(v, 65535);
 }
 
+/* num_parse_i64 over the whole NUL-terminated @s. */
+static int test_i64(const char *s, int64_t min, int64_t max, int64_t *v)
+{
+	return num_parse_i64(s, strlen(s), min, max, v);
+}
+
+static void test_i64_range(void)
+{
+	int64_t v = 3;
+
+	CU_ASSERT_EQUAL(test_i64("-9223372036854775808", INT64_MIN, INT64_MAX,
+				 &v), 0);
+	CU_ASSERT_EQUAL(v, INT64_MIN);
+	CU_ASSERT_EQUAL(test_i64("9223372036854775807", INT64_MIN, INT64_MAX,
+				 &v), 0);
+	CU_ASSERT_EQUAL(v, INT64_MAX);
+	CU_ASSERT_EQUAL(test_i64("-5", -5, 5, &v), 0);
+	CU_ASSERT_EQUAL(v, -5);
+	CU_ASSERT_EQUAL(test_i64("-0", 0, 5, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(test_i64("-9223372036854775809", INT64_MIN, INT64_MAX,
+				 &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("9223372036854775808", INT64_MIN, INT64_MAX,
+				 &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("-6", -5, 5, &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("6", -5, 5, &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("-1", 0, 5, &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("0", -9, -1, &v), -ERANGE);
+	CU_ASSERT_EQUAL(test_i64("", -5, 5, &v), -EINVAL);
+	CU_ASSERT_EQUAL(test_i64("-", -5, 5, &v), -EINVAL);
+	CU_ASSERT_EQUAL(test_i64("+1", -5, 5, &v), -EINVAL);
+	CU_ASSERT_EQUAL(test_i64("--1", -5, 5, &v), -EINVAL);
+	CU_ASSERT_EQUAL(test_i64(" 1", -5, 5, &v), -EINVAL);
+	CU_ASSERT_EQUAL(v, 0);
+}
+
 static const CU_TestInfo test_num_tests[] = {
 	{ "digits up to the bound are taken", test_u64_accepts },
 	{ "signs, blanks, other bases and overflow are refused",
 	  test_u64_refuses },
 	{ "num_parse_uint keeps to [min, max]", test_uint_range },
+	{ "num_parse_i64: a sign, the whole int64 range, no more",
+	  test_i64_range },
 	CU_TEST_INFO_NULL,
 };
 
