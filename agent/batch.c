@@ -1,4 +1,4 @@
-/* batch.c: the relay's open batch: pushes gathered, then sealed to the spool. */
+/* batch.c: the relay's open batch: pushes gathered, then spooled. */
 #include <inttypes.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* batch.h: the relay's open batch: pushes gathered, then sealed to the spool. */
+/* batch.h: the relay's open batch: pushes gathered, then spooled. */
 #ifndef PODBOOT_AGENT_BATCH_H
 #define PODBOOT_AGENT_BATCH_H
 

@@ -117,8 +117,8 @@ static void relayconn_answer(struct relayconn *c, int status,
 }
 
 /* Refuse the request; @close unless its body was read. */
-static int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh, int status,
-			    const char *why, int close)
+static int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
+			    int status, const char *why, int close)
 {
 	char json[256];
 
@@ -131,7 +131,8 @@ static int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh, in
 	return RC_PROGRESS;
 }
 
-void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh, int ok)
+void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
+		      int ok)
 {
 	if (c->state != RCS_WAIT)
 		return;
@@ -197,7 +198,8 @@ static const char *relayconn_push_headers(struct relayconn *c,
 
 /* Make room for a body of @len bytes, then read it (after "100
  * Continue" if the client waits for one). */
-static int relayconn_expect_body(struct relayconn *c, struct relayconn_shared *sh,
+static int relayconn_expect_body(struct relayconn *c,
+				 struct relayconn_shared *sh,
 				 const struct httpmsg *m, size_t len)
 {
 	const char *expect = httpmsg_get(m, "Expect");
@@ -294,7 +296,8 @@ static int relayconn_head(struct relayconn *c, struct relayconn_shared *sh)
 	memmove(c->in, c->in + end, c->in_len - (size_t)end);
 	c->in_len -= (size_t)end;
 	if (ret != 0)
-		return relayconn_refuse(c, sh, 400, "malformed request head", 1);
+		return relayconn_refuse(c, sh, 400, "malformed request head",
+					1);
 	c->close_after = httpmsg_closes(&m);
 	return relayconn_route(c, sh, &m);
 }

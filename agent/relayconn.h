@@ -13,7 +13,7 @@
 #include "pbuf.h"
 
 #define RELAYCONN_PUSH_MAX (1u << 20)	/* one node push */
-#define RELAYCONN_INFLIGHT_MAX (32u << 20)	/* request bodies held at once */
+#define RELAYCONN_INFLIGHT_MAX (32u << 20)	/* request bodies held */
 #define RELAYCONN_REQ_MS 10000		/* handshake, or one request */
 #define RELAYCONN_IDLE_MS 30000		/* keep-alive between requests */
 #define RELAYCONN_REPLY_MAX (128u << 10)
@@ -78,7 +78,8 @@ void relayconn_step(struct relayconn *c, struct relayconn_shared *sh);
  * The batch c->wait_id was sealed (@ok: answer 200) or could not be
  * (answer 503).  Nothing happens unless @c waits for a batch.
  */
-void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh, int ok);
+void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
+		      int ok);
 
 /** Close and wipe; the slot becomes free.  Safe on a free slot. */
 void relayconn_free(struct relayconn *c, struct relayconn_shared *sh);

@@ -160,8 +160,8 @@ static void test_encode_refuses(void)
 	f.epoch = 0;
 	CU_ASSERT_EQUAL(frame_encode(&b, &f), 0);
 	f.len = 60;
-	f.body = (const unsigned char *)"0123456789012345678901234567890123456789"
-					"01234567890123456789";
+	f.body = (const unsigned char *)"0123456789012345678901234567890"
+					"12345678901234567890123456789";
 	CU_ASSERT_EQUAL(frame_encode(&b, &f), -PB_ETOOBIG);
 	CU_ASSERT(b.len == 26 &&
 		  memcmp(b.data, "PUSH t 1 15 0 identity 1\nx", 26) == 0);
