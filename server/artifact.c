@@ -205,20 +205,14 @@ static int artifact_begin(struct upload *u, const char *data_dir,
 /* Append @len bytes: hashed as they are written. */
 static int artifact_append(struct upload *u, const char *data, size_t len)
 {
-	ssize_t n;
-	size_t off = 0;
+	int rc;
 
 	if (len > u->max - u->size)
 		return -PB_ETOOBIG;
 	digest_update(&u->digest, data, len);
-	while (off < len) {
-		n = write(u->fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
+	rc = fileio_write_all(u->fd, data, len);
+	if (rc != 0)
+		return rc;
 	u->size += len;
 	return 0;
 }
@@ -247,11 +241,9 @@ int artifact_import(struct store *st, struct signer *signer,
 		return -PB_EBAD_NAME;
 	rc = artifact_begin(&u, data_dir, name, ~0ULL);
 	while (rc == 0) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = fileio_read_some(fd, buf, sizeof(buf));
 		if (n <= 0) {
-			rc = n < 0 ? -errno : 0;
+			rc = (int)n;
 			break;
 		}
 		rc = artifact_append(&u, buf, (size_t)n);
