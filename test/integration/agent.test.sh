@@ -22,6 +22,17 @@ wait_for() {
 	return 1
 }
 
+# tls_peer CERT KEY: openssl s_server -www, an independent TLS peer, on a
+# fresh loopback port; $PEER_PORT and $PEER_PID once it accepts.
+tls_peer() {
+	PEER_PORT=$(port_pick)
+	openssl s_server -quiet -accept "127.0.0.1:$PEER_PORT" -cert "$1" \
+		-key "$2" -www >/dev/null 2>&1 &
+	PEER_PID=$!
+	BG_PIDS="$BG_PIDS $PEER_PID"
+	wait_up 10 "$PEER_PID" port_open "$PEER_PORT"
+}
+
 # relay_start NAME PORT CERT KEY UPSTREAM...: a relay with its spool in
 # $T/NAME and its log in $T/NAME.log; its PID in $NAME_PID.  It gathers
 # pushes for 2 s (times TEST_SLOWDOWN: two pushes sent one after the other
@@ -286,16 +297,11 @@ refused "a relay will not present a certificate without serverAuth" \
 	--cert "$K/codesign.crt" --key "$K/codesign.key" \
 	--relay-token-file "$T/relay.tok" --ca "$ROOT" --server https://127.0.0.1:1
 # openssl, as an independent peer, presents the code-signing certificate.
-R3=$(port_pick)
-openssl s_server -quiet -accept "$R3" -cert "$K/codesign.crt" \
-	-key "$K/codesign.key" -www >/dev/null 2>&1 &
-S3=$!
-BG_PIDS="$BG_PIDS $S3"
-wait_up 10 "$S3" port_open "$R3"
-"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$R3" >"$OUT" 2>"$ERR"
+tls_peer "$K/codesign.crt" "$K/codesign.key"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$PEER_PORT" >"$OUT" 2>"$ERR"
 check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
-kill "$S3"
+kill "$PEER_PID"
 # Clocks far off: an upstream whose certificate expired, or is not valid
 # yet (as a node with a wrong clock sees a good one), signed by openssl ca.
 mkdir -p "$T/ca/new"
@@ -317,19 +323,14 @@ for dates in "expired 20200101000000Z 20200201000000Z validity has expired" \
 		-keyfile "$K/root.key" -in "$T/clock.csr" -startdate "$from" \
 		-enddate "$until" -extfile "$T/clock.ext" -out "$T/$name.crt" \
 		>/dev/null 2>&1
-	RC=$(port_pick)
-	openssl s_server -quiet -accept "127.0.0.1:$RC" -cert "$T/$name.crt" \
-		-key "$T/clock.key" -www >/dev/null 2>&1 &
-	SC=$!
-	BG_PIDS="$BG_PIDS $SC"
-	wait_up 10 "$SC" port_open "$RC"
-	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$RC" \
+	tls_peer "$T/$name.crt" "$T/clock.key"
+	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$PEER_PORT" \
 		>"$OUT" 2>"$ERR"
 	check "an upstream certificate $name: refused, kept (exit 3)" [ $? = 3 ]
 	check "the batch is in the spool" [ "$(spooled "$T/a-$name")" = 1 ]
 	check "saying so, and asking about the clock" grep -q \
 		"certificate refused: The certificate $*.*is this machine's clock right" "$ERR"
-	kill "$SC"
+	kill "$PEER_PID"
 done
 # A hostile upstream (with a certificate the agent trusts): endless
 # headers, an endless body, a 2xx that is not a podboot answer, an absurd
