@@ -61,9 +61,13 @@ $(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # --whole-archive is not needed: suites are objects, not archive members.
-# The agent modules the unit suites test (test_agent_*.c), linked as objects.
-UNIT_AGENT_OBJ := $(BUILD)/agent/httpmsg.o $(BUILD)/agent/num.o
-$(UNIT): $(UNIT_OBJ) $(UNIT_AGENT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
+# The agent's modules (all but main.o), for the suites that test them
+# (test_agent_*.c): an archive, so that each suite pulls only what it uses.
+LIBAGENT := $(BUILD)/libpodboot-agent.a
+$(LIBAGENT): $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
+	$(AR) rcs $@ $^
+
+$(UNIT): $(UNIT_OBJ) $(LIBAGENT) $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
 
 $(AGENT): $(AGENT_OBJ) $(LIBPODBOOT)

@@ -56,11 +56,9 @@ int collect_read(struct collect_ctx *c, const char *rel)
 	if (fd < 0)
 		return -errno;
 	while (rc == 0) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = fileio_read_some(fd, chunk, sizeof(chunk));
 		if (n < 0)
-			rc = -errno;
+			rc = (int)n;
 		else if (n == 0)
 			break;
 		else

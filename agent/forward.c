@@ -9,12 +9,12 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "batch.h"
 #include "error.h"
 #include "forward.h"
 #include "frame.h"
 #include "log.h"
 #include "num.h"
-#include "relay.h"
 #include "spool.h"
 #include "upstream.h"
 
@@ -27,7 +27,7 @@ struct forward {
 	struct spool spool;
 	struct upstream up;
 	int backlog;			/* batches go late: mark replays */
-	uint64_t sent[RELAY_BATCH_FRAMES];	/* spool entries sent */
+	uint64_t sent[BATCH_FRAMES_MAX];	/* spool entries sent */
 	size_t n_sent;
 	char token[OPTIONS_TOKEN_MAX + 1];	/* the relay token */
 };
@@ -48,7 +48,7 @@ static int forward_append(struct forward *fw, const struct spool_item *it,
 			break;
 		n++;
 	}
-	if (rc == 1 && *frames + n > RELAY_BATCH_FRAMES)
+	if (rc == 1 && *frames + n > BATCH_FRAMES_MAX)
 		rc = -PB_ETOOBIG;
 	if (rc != 1) {
 		mbedtls_platform_zeroize(out->data + mark, out->len - mark);
@@ -62,17 +62,17 @@ static int forward_append(struct forward *fw, const struct spool_item *it,
 
 /*
  * Merge the oldest spooled batches, in order, into one request of at
- * most RELAY_BATCH_MAX bytes and RELAY_BATCH_FRAMES frames.  Batches
+ * most BATCH_BYTES_MAX bytes and BATCH_FRAMES_MAX frames.  Batches
  * that cannot be read are dropped.
  */
 static void forward_collect(struct forward *fw, struct pbuf *out)
 {
-	uint64_t seqs[RELAY_BATCH_FRAMES];
+	uint64_t seqs[BATCH_FRAMES_MAX];
 	struct spool_item it;
 	size_t n, i, frames = 0;
 	int rc;
 
-	n = fw->spool.n < RELAY_BATCH_FRAMES ? fw->spool.n : RELAY_BATCH_FRAMES;
+	n = fw->spool.n < BATCH_FRAMES_MAX ? fw->spool.n : BATCH_FRAMES_MAX;
 	for (i = 0; i < n; i++)
 		seqs[i] = fw->spool.entries[i].seq;
 	fw->n_sent = 0;
@@ -166,7 +166,7 @@ static long long forward_due(const struct forward *fw)
 {
 	long long age;
 
-	if (fw->backlog || fw->spool.bytes >= RELAY_BATCH_MAX / 2)
+	if (fw->backlog || fw->spool.bytes >= BATCH_BYTES_MAX / 2)
 		return 0;
 	age = ((long long)time(NULL) - fw->spool.entries[0].mtime) * 1000;
 	if (age < 0)
@@ -206,7 +206,7 @@ static void forward_step(struct forward *fw, int wake_fd, int *backoff)
 		forward_sleep(wake_fd, (int)due, 1);
 		return;
 	}
-	pbuf_init(&batch, RELAY_BATCH_MAX);
+	pbuf_init(&batch, BATCH_BYTES_MAX);
 	forward_collect(fw, &batch);
 	r = fw->n_sent ? forward_send(fw, &batch) : UPSTREAM_DELIVERED;
 	if (batch.data)

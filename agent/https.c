@@ -12,18 +12,11 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
 
+#include "clock.h"
 #include "error.h"
 #include "https.h"
 #include "httpmsg.h"
 #include "log.h"
-
-static long long https_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int https_client_init(struct https_client *c, const char *ca_file,
 		      unsigned timeout_s)
@@ -97,7 +90,7 @@ static int https_wait(struct https_conn *hc, short events)
 	int n;
 
 	for (;;) {
-		left = hc->deadline - https_now_ms();
+		left = hc->deadline - clock_now_ms();
 		if (left <= 0)
 			return MBEDTLS_ERR_SSL_TIMEOUT;
 		n = poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left));
@@ -202,7 +195,7 @@ static int https_connect_tcp(struct https_conn *hc, const struct url *u,
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		rc = https_connect_addr(hc, ai);
-		if (rc == 0 || https_now_ms() >= hc->deadline)
+		if (rc == 0 || clock_now_ms() >= hc->deadline)
 			break;
 	}
 	freeaddrinfo(res);
@@ -267,7 +260,7 @@ static int https_open(struct https_conn *hc, struct https_client *c,
 {
 	int ret, rc;
 
-	hc->deadline = https_now_ms() + c->timeout_ms;
+	hc->deadline = clock_now_ms() + c->timeout_ms;
 	rc = https_connect_tcp(hc, u, why);
 	if (rc != 0)
 		return rc;
@@ -303,7 +296,7 @@ static int https_open(struct https_conn *hc, struct https_client *c,
 void https_conn_close(struct https_conn *hc)
 {
 	if (hc->url && hc->requests) {
-		hc->deadline = https_now_ms() + 200;
+		hc->deadline = clock_now_ms() + 200;
 		mbedtls_ssl_close_notify(&hc->ssl);
 	}
 	mbedtls_ssl_free(&hc->ssl);
@@ -424,7 +417,7 @@ static int https_exchange(struct https_conn *hc, struct https_client *c,
 {
 	int keep = 0, ret, rc;
 
-	hc->deadline = https_now_ms() + c->timeout_ms;
+	hc->deadline = clock_now_ms() + c->timeout_ms;
 	resp->body.len = 0;
 	ret = https_write(hc, head, head_len);
 	if (ret == 0)

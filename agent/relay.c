@@ -16,22 +16,43 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>
 
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "batch.h"
+#include "clock.h"
 #include "error.h"
 #include "forward.h"
 #include "log.h"
 #include "relay.h"
 #include "relayconn.h"
+#include "rng.h"
+#include "spool.h"
 
 #define RELAY_RESTART_MS 1000		/* between forwarder restarts */
 #define RELAY_DRAIN_MS 2000		/* answering on shutdown */
 
-long long relay_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The listener's state. */
+struct relay {
+	const struct options *o;
+	volatile sig_atomic_t *stop;
+	mbedtls_net_context listen;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt cert;
+	mbedtls_pk_context key;
+	struct rng rng;
+	int tls_ready;
+	struct relayconn *conns;
+	unsigned n_conns;
+	struct relayconn_shared shared;	/* what the connections share */
+	struct batch batch;		/* the open batch */
+	struct spool spool;
+	pid_t forwarder;
+	int wake[2];			/* a byte tells the forwarder */
+	long long forwarder_start;	/* monotonic ms of the last start */
+};
 
 /* ---- TLS -------------------------------------------------------------- */
 
@@ -135,70 +156,20 @@ static void relay_wake(struct relay *r)
 	(void)n;
 }
 
-/* Write the open batch to the spool, then answer the pushes it holds. */
-static void relay_seal(struct relay *r)
+/*
+ * Batch @id was sealed (batch_seal() calls this): answer the pushes it
+ * holds, and wake the forwarder if it went to the spool.
+ */
+static void relay_sealed(void *ctx, uint64_t id, int ok)
 {
-	uint64_t seq = 0;
+	struct relay *r = ctx;
 	unsigned i;
-	int rc;
 
-	if (r->batch_frames == 0)
-		return;
-	rc = spool_next_seq(&r->spool, &seq);
-	if (rc == 0)
-		rc = spool_put(&r->spool, seq, 0, r->batch.data, r->batch.len);
-	if (rc != 0)
-		log_error("spool %s: batch of %u pushes not kept: %s",
-			  r->spool.dir, r->batch_frames, pb_strerror(rc));
-	else
-		log_debug("batch %" PRIu64 ": %u pushes, %zu bytes", seq,
-			  r->batch_frames, r->batch.len);
-	mbedtls_platform_zeroize(r->batch.data, r->batch.len);
-	r->batch.len = 0;
-	r->batch.overflow = 0;
-	r->batch_frames = 0;
-	r->batch_id++;
 	for (i = 0; i < r->n_conns; i++)
-		if (r->conns[i].state == RCS_WAIT &&
-		    r->conns[i].wait_id == r->batch_id - 1)
-			relayconn_sealed(&r->conns[i], r, rc == 0);
-	if (rc == 0)
+		if (r->conns[i].state == RCS_WAIT && r->conns[i].wait_id == id)
+			relayconn_sealed(&r->conns[i], &r->shared, ok);
+	if (ok)
 		relay_wake(r);
-}
-
-/* Bytes @f would take in a batch (head line at most FRAME_HEAD_MAX). */
-static size_t relay_frames_size(const struct frame *f, size_t n)
-{
-	size_t i, sum = 0;
-
-	for (i = 0; i < n; i++)
-		sum += FRAME_HEAD_MAX + f[i].len;
-	return sum;
-}
-
-int relay_queue(struct relay *r, const struct frame *f, size_t n,
-		uint64_t *id)
-{
-	size_t need = relay_frames_size(f, n), i, mark;
-	int rc = 0;
-
-	if (n > RELAY_BATCH_FRAMES || need > RELAY_BATCH_MAX)
-		return -PB_ETOOBIG;
-	if (r->batch_frames + n > RELAY_BATCH_FRAMES ||
-	    r->batch.len + need > RELAY_BATCH_MAX)
-		relay_seal(r);
-	mark = r->batch.len;
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = frame_encode(&r->batch, &f[i]);
-	if (rc != 0) {		/* all or nothing */
-		mbedtls_platform_zeroize(r->batch.data + mark,
-					 r->batch.len - mark);
-		r->batch.len = mark;
-		return rc;
-	}
-	r->batch_frames += (unsigned)n;
-	*id = r->batch_id;
-	return 0;
 }
 
 /* ---- the forwarder process -------------------------------------------- */
@@ -212,14 +183,12 @@ static void relay_release(struct relay *r)
 	unsigned i;
 
 	for (i = 0; r->conns && i < r->n_conns; i++) {
-		relayconn_free(&r->conns[i], r);
+		relayconn_free(&r->conns[i], &r->shared);
 		pbuf_free(&r->conns[i].out);
 	}
 	mbedtls_net_free(&r->listen);
 	relay_tls_free(r);
-	if (r->batch.data)
-		mbedtls_platform_zeroize(r->batch.data, r->batch.len);
-	pbuf_free(&r->batch);
+	batch_free(&r->batch);
 	spool_close(&r->spool);
 }
 
@@ -227,7 +196,7 @@ static int relay_fork(struct relay *r)
 {
 	pid_t pid;
 
-	r->forwarder_start = relay_now_ms();
+	r->forwarder_start = clock_now_ms();
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
@@ -255,7 +224,7 @@ static void relay_watch(struct relay *r)
 		r->forwarder = 0;
 	}
 	if (r->forwarder == 0 &&
-	    relay_now_ms() - r->forwarder_start >= RELAY_RESTART_MS)
+	    clock_now_ms() - r->forwarder_start >= RELAY_RESTART_MS)
 		relay_fork(r);
 }
 
@@ -306,7 +275,7 @@ static void relay_accept(struct relay *r)
 		if (!inet_ntop(iplen == 4 ? AF_INET : AF_INET6, ip, peer,
 			       sizeof(peer)))
 			strcpy(peer, "?");
-		relayconn_start(c, r, &client, peer);
+		relayconn_start(c, &r->shared, &client, peer);
 	}
 }
 
@@ -360,7 +329,7 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 		p[n].events = r->conns[i].events;
 		map[n++] = i;
 	}
-	ready = poll(p, n, relay_timeout(r, relay_now_ms()));
+	ready = poll(p, n, relay_timeout(r, clock_now_ms()));
 	if (ready < 0 && errno != EINTR)
 		return -errno;
 	for (i = 0; ready > 0 && i < n; i++) {
@@ -369,16 +338,16 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 		if (p[i].fd == r->listen.fd && listening)
 			relay_accept(r);
 		else
-			relayconn_step(&r->conns[map[i]], r);
+			relayconn_step(&r->conns[map[i]], &r->shared);
 	}
-	now = relay_now_ms();
+	now = clock_now_ms();
 	for (i = 0; i < r->n_conns; i++)
 		if (r->conns[i].state != RCS_FREE &&
 		    r->conns[i].deadline <= now)
-			relayconn_free(&r->conns[i], r);
+			relayconn_free(&r->conns[i], &r->shared);
 	/* Group commit: what this round queued goes to disk together, and
 	 * then its pushes are answered. */
-	relay_seal(r);
+	batch_seal(&r->batch);
 	return 0;
 }
 
@@ -413,9 +382,9 @@ static int relay_loop(struct relay *r)
 	log_info("relay stopping");
 	/* Stop: seal what is open and give the answers a moment to go. */
 	mbedtls_net_free(&r->listen);
-	relay_seal(r);
-	until = relay_now_ms() + RELAY_DRAIN_MS;
-	while (relay_now_ms() < until && relay_busy(r))
+	batch_seal(&r->batch);
+	until = clock_now_ms() + RELAY_DRAIN_MS;
+	while (clock_now_ms() < until && relay_busy(r))
 		relay_poll(r, p, map, 0);
 out:
 	free(p);
@@ -435,7 +404,9 @@ static int relay_init(struct relay *r, const struct options *o,
 	r->stop = stop;
 	r->wake[0] = r->wake[1] = -1;
 	mbedtls_net_init(&r->listen);
-	pbuf_init(&r->batch, RELAY_BATCH_MAX);
+	batch_init(&r->batch, &r->spool, relay_sealed, r);
+	r->shared.conf = &r->conf;
+	r->shared.batch = &r->batch;
 	rc = spool_open(&r->spool, o->spool, "batch",
 			(uint64_t)o->spool_max_mb << 20,
 			SPOOL_OWNER | SPOOL_SHARED);

@@ -9,6 +9,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "clock.h"
 #include "error.h"
 #include "log.h"
 #include "num.h"
@@ -27,12 +28,12 @@ void relayconn_init(struct relayconn *c)
 }
 
 /* Forget the request: body, token and answer. */
-static void relayconn_reset(struct relayconn *c, struct relay *r)
+static void relayconn_reset(struct relayconn *c, struct relayconn_shared *sh)
 {
 	if (c->body) {
 		mbedtls_platform_zeroize(c->body, c->body_want);
 		free(c->body);
-		r->inflight -= c->body_want;
+		sh->inflight -= c->body_want;
 	}
 	c->body = NULL;
 	c->body_len = c->body_want = 0;
@@ -44,11 +45,11 @@ static void relayconn_reset(struct relayconn *c, struct relay *r)
 	c->out_off = 0;
 }
 
-void relayconn_free(struct relayconn *c, struct relay *r)
+void relayconn_free(struct relayconn *c, struct relayconn_shared *sh)
 {
 	if (c->state == RCS_FREE)
 		return;
-	relayconn_reset(c, r);
+	relayconn_reset(c, sh);
 	mbedtls_ssl_free(&c->ssl);
 	mbedtls_net_free(&c->net);
 	mbedtls_platform_zeroize(c->in, sizeof(c->in));
@@ -56,7 +57,7 @@ void relayconn_free(struct relayconn *c, struct relay *r)
 	relayconn_init(c);
 }
 
-int relayconn_start(struct relayconn *c, struct relay *r,
+int relayconn_start(struct relayconn *c, struct relayconn_shared *sh,
 		    mbedtls_net_context *client, const char *peer)
 {
 	int ret;
@@ -64,16 +65,16 @@ int relayconn_start(struct relayconn *c, struct relay *r,
 	c->net = *client;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->state = RCS_HANDSHAKE;
-	c->deadline = relay_now_ms() + RELAYCONN_REQ_MS;
-	ret = mbedtls_ssl_setup(&c->ssl, &r->conf);
+	c->deadline = clock_now_ms() + RELAYCONN_REQ_MS;
+	ret = mbedtls_ssl_setup(&c->ssl, sh->conf);
 	if (ret != 0) {
 		log_mbedtls("TLS setup", ret);
-		relayconn_free(c, r);
+		relayconn_free(c, sh);
 		return -ENOMEM;
 	}
 	mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send,
 			    mbedtls_net_recv, NULL);
-	relayconn_step(c, r);
+	relayconn_step(c, sh);
 	return 0;
 }
 
@@ -116,13 +117,13 @@ static void relayconn_answer(struct relayconn *c, int status,
 }
 
 /* Refuse the request; @close unless its body was read. */
-static int relayconn_refuse(struct relayconn *c, struct relay *r, int status,
-			    const char *why, int close)
+static int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
+			    int status, const char *why, int close)
 {
 	char json[256];
 
 	log_info("%s: relay request -> %d: %s", c->peer, status, why);
-	relayconn_reset(c, r);
+	relayconn_reset(c, sh);
 	c->close_after |= close;
 	snprintf(json, sizeof(json), "{\"error\": \"%s\"}\n", why);
 	relayconn_answer(c, status, json, strlen(json));
@@ -130,16 +131,17 @@ static int relayconn_refuse(struct relayconn *c, struct relay *r, int status,
 	return RC_PROGRESS;
 }
 
-void relayconn_sealed(struct relayconn *c, struct relay *r, int ok)
+void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
+		      int ok)
 {
 	if (c->state != RCS_WAIT)
 		return;
 	c->state = RCS_REPLY;
-	c->deadline = relay_now_ms() + RELAYCONN_REQ_MS;
+	c->deadline = clock_now_ms() + RELAYCONN_REQ_MS;
 	if (!ok)
-		relayconn_refuse(c, r, 503, "the relay could not spool the "
+		relayconn_refuse(c, sh, 503, "the relay could not spool the "
 				 "push: retry elsewhere", 1);
-	relayconn_step(c, r);
+	relayconn_step(c, sh);
 }
 
 /* ---- the request head ------------------------------------------------- */
@@ -196,18 +198,19 @@ static const char *relayconn_push_headers(struct relayconn *c,
 
 /* Make room for a body of @len bytes, then read it (after "100
  * Continue" if the client waits for one). */
-static int relayconn_expect_body(struct relayconn *c, struct relay *r,
+static int relayconn_expect_body(struct relayconn *c,
+				 struct relayconn_shared *sh,
 				 const struct httpmsg *m, size_t len)
 {
 	const char *expect = httpmsg_get(m, "Expect");
 
-	if (r->inflight + len > RELAY_INFLIGHT_MAX)
-		return relayconn_refuse(c, r, 503, "relay busy: retry", 1);
+	if (sh->inflight + len > RELAYCONN_INFLIGHT_MAX)
+		return relayconn_refuse(c, sh, 503, "relay busy: retry", 1);
 	c->body = malloc(len);
 	if (!c->body)
-		return relayconn_refuse(c, r, 503, "relay out of memory", 1);
+		return relayconn_refuse(c, sh, 503, "relay out of memory", 1);
 	c->body_want = len;
-	r->inflight += len;
+	sh->inflight += len;
 	if (expect && strcasecmp(expect, "100-continue") == 0) {
 		pbuf_printf(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
 		c->state = RCS_CONTINUE;
@@ -218,7 +221,7 @@ static int relayconn_expect_body(struct relayconn *c, struct relay *r,
 }
 
 /* Framing and authorization of a push or batch. */
-static int relayconn_check(struct relayconn *c, struct relay *r,
+static int relayconn_check(struct relayconn *c, struct relayconn_shared *sh,
 			   const struct httpmsg *m)
 {
 	const char *why;
@@ -227,30 +230,30 @@ static int relayconn_check(struct relayconn *c, struct relay *r,
 
 	if (httpmsg_get(m, "Transfer-Encoding") &&
 	    !httpmsg_get(m, "Content-Length"))
-		return relayconn_refuse(c, r, 501, "send Content-Length, not "
+		return relayconn_refuse(c, sh, 501, "send Content-Length, not "
 					"a transfer coding", 1);
-	rc = httpmsg_content_length(m, c->batch ? RELAY_BATCH_MAX :
-						  RELAY_PUSH_MAX, &len);
+	rc = httpmsg_content_length(m, c->batch ? BATCH_BYTES_MAX :
+						  RELAYCONN_PUSH_MAX, &len);
 	if (rc == -ENOENT)
-		return relayconn_refuse(c, r, 411, "Content-Length needed", 1);
+		return relayconn_refuse(c, sh, 411, "Content-Length needed", 1);
 	if (rc == -PB_ETOOBIG)
-		return relayconn_refuse(c, r, 413, "body over the relay's "
+		return relayconn_refuse(c, sh, 413, "body over the relay's "
 					"limit", 1);
 	if (rc != 0 || len == 0)
-		return relayconn_refuse(c, r, 400, "bad Content-Length", 1);
+		return relayconn_refuse(c, sh, 400, "bad Content-Length", 1);
 	if (relayconn_bearer(c, m) != 0)
-		return relayconn_refuse(c, r, 401, "a bearer token is needed",
+		return relayconn_refuse(c, sh, 401, "a bearer token is needed",
 					1);
 	/* Like the server, Content-Type is not checked: curl sends a form's. */
 	why = c->batch ? NULL : relayconn_push_headers(c, m);
 	if (why)
-		return relayconn_refuse(c, r, strstr(why, "Content-") ? 415 :
+		return relayconn_refuse(c, sh, strstr(why, "Content-") ? 415 :
 					400, why, 1);
-	return relayconn_expect_body(c, r, m, len);
+	return relayconn_expect_body(c, sh, m, len);
 }
 
 /* Method and path; GET /healthz is answered at once. */
-static int relayconn_route(struct relayconn *c, struct relay *r,
+static int relayconn_route(struct relayconn *c, struct relayconn_shared *sh,
 			   const struct httpmsg *m)
 {
 	static const char ok[] = "{\"status\": \"ok\", \"relay\": true}\n";
@@ -263,13 +266,13 @@ static int relayconn_route(struct relayconn *c, struct relay *r,
 	}
 	c->batch = strcmp(m->target, "/api/v1/push/batch") == 0;
 	if (!c->batch && strcmp(m->target, "/api/v1/push") != 0)
-		return relayconn_refuse(c, r, 404, "not a relay path", 1);
+		return relayconn_refuse(c, sh, 404, "not a relay path", 1);
 	if (strcmp(m->method, "POST") != 0)
-		return relayconn_refuse(c, r, 405, "only POST", 1);
-	return relayconn_check(c, r, m);
+		return relayconn_refuse(c, sh, 405, "only POST", 1);
+	return relayconn_check(c, sh, m);
 }
 
-static int relayconn_head(struct relayconn *c, struct relay *r)
+static int relayconn_head(struct relayconn *c, struct relayconn_shared *sh)
 {
 	static struct httpmsg m;	/* 8 KiB: not on the stack */
 	long end;
@@ -277,7 +280,7 @@ static int relayconn_head(struct relayconn *c, struct relay *r)
 
 	end = httpmsg_head_end((char *)c->in, c->in_len);
 	if (end < 0)
-		return relayconn_refuse(c, r, 431, "request head too large",
+		return relayconn_refuse(c, sh, 431, "request head too large",
 					1);
 	if (end == 0) {
 		ret = mbedtls_ssl_read(&c->ssl, c->in + c->in_len,
@@ -285,7 +288,7 @@ static int relayconn_head(struct relayconn *c, struct relay *r)
 		if (ret <= 0)
 			return ret ? ret : MBEDTLS_ERR_SSL_CONN_EOF;
 		if (c->in_len == 0)	/* a request started: it must end */
-			c->deadline = relay_now_ms() + RELAYCONN_REQ_MS;
+			c->deadline = clock_now_ms() + RELAYCONN_REQ_MS;
 		c->in_len += (size_t)ret;
 		return RC_PROGRESS;
 	}
@@ -293,31 +296,32 @@ static int relayconn_head(struct relayconn *c, struct relay *r)
 	memmove(c->in, c->in + end, c->in_len - (size_t)end);
 	c->in_len -= (size_t)end;
 	if (ret != 0)
-		return relayconn_refuse(c, r, 400, "malformed request head", 1);
+		return relayconn_refuse(c, sh, 400, "malformed request head",
+					1);
 	c->close_after = httpmsg_closes(&m);
-	return relayconn_route(c, r, &m);
+	return relayconn_route(c, sh, &m);
 }
 
 /* ---- the body, and queueing it ---------------------------------------- */
 
 /* A batch from a downstream relay: every frame, then one answer each. */
-static int relayconn_batch(struct relayconn *c, struct relay *r,
+static int relayconn_batch(struct relayconn *c, struct relayconn_shared *sh,
 			   struct pbuf *json, uint64_t *id)
 {
 	struct frame *f;
 	size_t n = 0, off = 0, i;
 	int rc = 0;
 
-	f = calloc(RELAY_BATCH_FRAMES, sizeof(*f));
+	f = calloc(BATCH_FRAMES_MAX, sizeof(*f));
 	if (!f)
-		return relayconn_refuse(c, r, 503, "relay out of memory", 1);
-	while (n < RELAY_BATCH_FRAMES &&
-	       (rc = frame_next(c->body, c->body_len, &off, RELAY_PUSH_MAX,
+		return relayconn_refuse(c, sh, 503, "relay out of memory", 1);
+	while (n < BATCH_FRAMES_MAX &&
+	       (rc = frame_next(c->body, c->body_len, &off, RELAYCONN_PUSH_MAX,
 				&f[n])) == 0)
 		n++;
 	if (rc <= 0) {
 		free(f);
-		return relayconn_refuse(c, r, rc == 0 ? 413 : 400, rc == 0 ?
+		return relayconn_refuse(c, sh, rc == 0 ? 413 : 400, rc == 0 ?
 					"too many frames" : "malformed frame",
 					0);
 	}
@@ -331,13 +335,13 @@ static int relayconn_batch(struct relayconn *c, struct relay *r,
 			  f[i].interval, f[i].replay, f[i].len);
 	}
 	pbuf_printf(json, "]}\n");
-	rc = relay_queue(r, f, n, id);
+	rc = batch_queue(sh->batch, f, n, id);
 	free(f);
 	return rc;
 }
 
 /* The whole body is in: queue it, and wait for its batch's seal. */
-static int relayconn_queue(struct relayconn *c, struct relay *r)
+static int relayconn_queue(struct relayconn *c, struct relayconn_shared *sh)
 {
 	struct pbuf json;
 	uint64_t id = 0;
@@ -345,17 +349,17 @@ static int relayconn_queue(struct relayconn *c, struct relay *r)
 
 	pbuf_init(&json, RELAYCONN_REPLY_MAX - 256);
 	if (c->batch) {
-		rc = relayconn_batch(c, r, &json, &id);
+		rc = relayconn_batch(c, sh, &json, &id);
 		if (c->state == RCS_REPLY)
 			goto out;	/* refused */
 	} else if (c->push.gzip && (c->body_len < 2 || c->body[0] != 0x1f ||
 				    c->body[1] != 0x8b)) {
-		rc = relayconn_refuse(c, r, 400, "the body is not gzip", 0);
+		rc = relayconn_refuse(c, sh, 400, "the body is not gzip", 0);
 		goto out;
 	} else {
 		c->push.body = c->body;
 		c->push.len = c->body_len;
-		rc = relay_queue(r, &c->push, 1, &id);
+		rc = batch_queue(sh->batch, &c->push, 1, &id);
 		pbuf_printf(&json, "{\"relayed\": true, \"seq\": %" PRIu64
 			    "}\n", c->push.seq);
 		log_debug("%s: push seq=%" PRIu64 " interval=%u replay=%d "
@@ -363,24 +367,24 @@ static int relayconn_queue(struct relayconn *c, struct relay *r)
 			  c->push.replay, c->body_len);
 	}
 	if (rc != 0 || json.overflow) {
-		rc = relayconn_refuse(c, r, rc == -PB_ETOOBIG ? 413 : 503,
+		rc = relayconn_refuse(c, sh, rc == -PB_ETOOBIG ? 413 : 503,
 				      "the relay could not queue it", 0);
 		goto out;
 	}
 	/* The answer waits, written, until the batch is on disk. */
-	relayconn_reset(c, r);
+	relayconn_reset(c, sh);
 	relayconn_answer(c, 200, json.data, json.len);
 	c->wait_id = id;
 	c->state = RCS_WAIT;
 	c->events = 0;
-	c->deadline = relay_now_ms() + RELAYCONN_REQ_MS;
+	c->deadline = clock_now_ms() + RELAYCONN_REQ_MS;
 	rc = RC_STOP;
 out:
 	pbuf_free(&json);
 	return rc;
 }
 
-static int relayconn_body(struct relayconn *c, struct relay *r)
+static int relayconn_body(struct relayconn *c, struct relayconn_shared *sh)
 {
 	size_t n = c->in_len < c->body_want - c->body_len ?
 			   c->in_len : c->body_want - c->body_len;
@@ -393,7 +397,7 @@ static int relayconn_body(struct relayconn *c, struct relay *r)
 		c->body_len += n;
 	}
 	if (c->body_len == c->body_want)
-		return relayconn_queue(c, r);
+		return relayconn_queue(c, sh);
 	ret = mbedtls_ssl_read(&c->ssl, c->body + c->body_len,
 			       c->body_want - c->body_len);
 	if (ret <= 0)
@@ -404,7 +408,7 @@ static int relayconn_body(struct relayconn *c, struct relay *r)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int relayconn_write(struct relayconn *c, struct relay *r)
+static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
 {
 	int ret;
 
@@ -424,12 +428,12 @@ static int relayconn_write(struct relayconn *c, struct relay *r)
 	}
 	if (c->close_after) {
 		mbedtls_ssl_close_notify(&c->ssl);
-		relayconn_free(c, r);
+		relayconn_free(c, sh);
 		return RC_STOP;
 	}
-	relayconn_reset(c, r);
+	relayconn_reset(c, sh);
 	c->state = RCS_HEAD;
-	c->deadline = relay_now_ms() + (c->in_len ? RELAYCONN_REQ_MS :
+	c->deadline = clock_now_ms() + (c->in_len ? RELAYCONN_REQ_MS :
 						    RELAYCONN_IDLE_MS);
 	return RC_PROGRESS;
 }
@@ -441,11 +445,11 @@ static int relayconn_handshake(struct relayconn *c)
 	if (ret != 0)
 		return ret;
 	c->state = RCS_HEAD;
-	c->deadline = relay_now_ms() + RELAYCONN_IDLE_MS;
+	c->deadline = clock_now_ms() + RELAYCONN_IDLE_MS;
 	return RC_PROGRESS;
 }
 
-void relayconn_step(struct relayconn *c, struct relay *r)
+void relayconn_step(struct relayconn *c, struct relayconn_shared *sh)
 {
 	int ret;
 
@@ -455,14 +459,14 @@ void relayconn_step(struct relayconn *c, struct relay *r)
 			ret = relayconn_handshake(c);
 			break;
 		case RCS_HEAD:
-			ret = relayconn_head(c, r);
+			ret = relayconn_head(c, sh);
 			break;
 		case RCS_BODY:
-			ret = relayconn_body(c, r);
+			ret = relayconn_body(c, sh);
 			break;
 		case RCS_CONTINUE:
 		case RCS_REPLY:
-			ret = relayconn_write(c, r);
+			ret = relayconn_write(c, sh);
 			break;
 		default:
 			return;
@@ -481,7 +485,7 @@ void relayconn_step(struct relayconn *c, struct relay *r)
 			if (ret != MBEDTLS_ERR_SSL_CONN_EOF &&
 			    ret != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
 				log_mbedtls(c->peer, ret);
-			relayconn_free(c, r);
+			relayconn_free(c, sh);
 			return;
 		}
 	}

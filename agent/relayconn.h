@@ -7,11 +7,13 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
 
+#include "batch.h"
 #include "frame.h"
 #include "httpmsg.h"
-#include "promtext.h"
-#include "relay.h"
+#include "pbuf.h"
 
+#define RELAYCONN_PUSH_MAX (1u << 20)	/* one node push */
+#define RELAYCONN_INFLIGHT_MAX (32u << 20)	/* request bodies held */
 #define RELAYCONN_REQ_MS 10000		/* handshake, or one request */
 #define RELAYCONN_IDLE_MS 30000		/* keep-alive between requests */
 #define RELAYCONN_REPLY_MAX (128u << 10)
@@ -24,6 +26,17 @@ enum relayconn_state {
 	RCS_BODY,
 	RCS_WAIT,			/* queued: until its batch is sealed */
 	RCS_REPLY,
+};
+
+/*
+ * What a relay's connections share, owned by the relay: they queue into
+ * its open batch and count the request bodies they hold against one
+ * limit.
+ */
+struct relayconn_shared {
+	const mbedtls_ssl_config *conf;	/* the relay's TLS server side */
+	struct batch *batch;		/* the open batch */
+	size_t inflight;		/* request body bytes held, all slots */
 };
 
 struct relayconn {
@@ -55,16 +68,20 @@ void relayconn_init(struct relayconn *c);
  *
  * @ret rc		0 or a negative error (the socket is then closed)
  */
-int relayconn_start(struct relayconn *c, struct relay *r,
+int relayconn_start(struct relayconn *c, struct relayconn_shared *sh,
 		    mbedtls_net_context *client, const char *peer);
 
 /** Make all the progress that does not block. */
-void relayconn_step(struct relayconn *c, struct relay *r);
+void relayconn_step(struct relayconn *c, struct relayconn_shared *sh);
 
-/** The batch c->wait_id was sealed (@ok) or could not be (503). */
-void relayconn_sealed(struct relayconn *c, struct relay *r, int ok);
+/**
+ * The batch c->wait_id was sealed (@ok: answer 200) or could not be
+ * (answer 503).  Nothing happens unless @c waits for a batch.
+ */
+void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
+		      int ok);
 
 /** Close and wipe; the slot becomes free.  Safe on a free slot. */
-void relayconn_free(struct relayconn *c, struct relay *r);
+void relayconn_free(struct relayconn *c, struct relayconn_shared *sh);
 
 #endif

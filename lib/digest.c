@@ -8,6 +8,7 @@
 #include <nettle/nettle-meta.h>
 
 #include "digest.h"
+#include "fileio.h"
 
 /* DER contents of the digest OIDs iPXE accepts. */
 #define OID_NIST_HASH "\x60\x86\x48\x01\x65\x03\x04\x02"
@@ -100,11 +101,9 @@ int digest_fd(int fd, const struct digest_alg *const *algs, size_t count,
 	for (i = 0; i < count; i++)
 		digest_init(&d[i], algs[i]);
 	for (;;) {
-		n = read(fd, buf, DIGEST_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = fileio_read_some(fd, buf, DIGEST_CHUNK);
 		if (n < 0) {
-			rc = -errno;
+			rc = (int)n;
 			goto out;
 		}
 		if (n == 0)

@@ -12,6 +12,33 @@
 #include "error.h"
 #include "fileio.h"
 
+ssize_t fileio_read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int fileio_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int fileio_read(const char *path, size_t max, unsigned char **buf,
 		size_t *len)
 {
@@ -46,11 +73,10 @@ int fileio_read(const char *path, size_t max, unsigned char **buf,
 	}
 	/* The file may shrink or grow while we read; never pass the size. */
 	while (off < (size_t)st.st_size) {
-		n = read(fd, data + off, (size_t)st.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = fileio_read_some(fd, data + off,
+				     (size_t)st.st_size - off);
 		if (n < 0) {
-			rc = -errno;
+			rc = (int)n;
 			goto out;
 		}
 		if (n == 0)
@@ -93,22 +119,6 @@ int fileio_sync_dir(const char *path)
 		rc = -errno;
 	close(fd);
 	return rc;
-}
-
-static int fileio_write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*

@@ -30,6 +30,21 @@ int fileio_read(const char *path, size_t max, unsigned char **buf,
 		size_t *len);
 
 /**
+ * read(2), again while a signal interrupts it.
+ *
+ * @ret n		bytes read (at most @len), 0 at the end, or -errno
+ */
+ssize_t fileio_read_some(int fd, void *buf, size_t len);
+
+/**
+ * Write all @len bytes of @buf to @fd, again after short writes and
+ * interruptions.
+ *
+ * @ret rc		0 or -errno
+ */
+int fileio_write_all(int fd, const void *buf, size_t len);
+
+/**
  * Write a file atomically: a new temporary file beside @path (see
  * FILEIO_TMP_SUFFIX), fsync, rename, fsync of the directory.  A reader
  * sees the old content or the new, never a part; on failure the

@@ -47,9 +47,6 @@
 /* Bytes of hostile input quoted in an error message, and their room. */
 #define PROMTEXT_QUOTE_MAX 40
 #define PROMTEXT_QUOTE_SIZE (2 + PROMTEXT_QUOTE_MAX * 4 + 3 + 1)
-/* First allocation of a pbuf, and the largest maximum it honours. */
-#define PBUF_MIN 256
-#define PBUF_MAX_LIMIT (SIZE_MAX / 2)
 
 static const struct {
 	const char *word;
@@ -777,97 +774,6 @@ int promtext_parse(const char *buf, size_t len, const struct prom_limits *lim,
 	}
 	free(ps);
 err_alloc:
-	return rc;
-}
-
-/* ---- writer: buffer ----------------------------------------------------- */
-
-void pbuf_init(struct pbuf *b, size_t max)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->max = max < PBUF_MAX_LIMIT ? max : PBUF_MAX_LIMIT;
-	b->overflow = 0;
-}
-
-void pbuf_free(struct pbuf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->overflow = 0;
-}
-
-/*
- * Make room for @n more bytes and a NUL, doubling the allocation up to
- * max + 1.  Past max the buffer overflows for good: later writes are
- * refused too, so its contents stay a prefix of what the caller wrote.
- */
-static int pbuf_reserve(struct pbuf *b, size_t n)
-{
-	size_t want, cap;
-	char *data;
-	int rc = 0;
-
-	if (b->overflow || n > b->max - b->len) {
-		b->overflow = 1;
-		rc = -PB_ETOOBIG;
-	} else if (b->len + n + 1 > b->cap) {
-		want = b->len + n + 1;
-		cap = b->cap ? b->cap : PBUF_MIN;
-		while (cap < want)
-			cap *= 2;
-		if (cap > b->max + 1)
-			cap = b->max + 1;
-		data = realloc(b->data, cap);
-		if (!data) {
-			rc = -ENOMEM;
-		} else {
-			b->data = data;
-			b->cap = cap;
-		}
-	}
-	return rc;
-}
-
-/* Drop what was written after @len (a write that failed half-way). */
-static void pbuf_truncate(struct pbuf *b, size_t len)
-{
-	b->len = len;
-	if (b->data)
-		b->data[len] = '\0';
-}
-
-int pbuf_append(struct pbuf *b, const void *data, size_t len)
-{
-	int rc = pbuf_reserve(b, len);
-
-	if (rc == 0) {
-		if (len > 0)
-			memcpy(b->data + b->len, data, len);
-		b->len += len;
-		b->data[b->len] = '\0';
-	}
-	return rc;
-}
-
-int pbuf_printf(struct pbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n, rc;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	rc = n < 0 ? -EINVAL : pbuf_reserve(b, (size_t)n);
-	if (rc == 0) {
-		va_start(ap, fmt);
-		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		b->len += (size_t)n;
-	}
 	return rc;
 }
 

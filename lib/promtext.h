@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pbuf.h"
+
 #define PROM_NAME_MAX 200		/* metric and label names */
 #define PROM_VALUE_MAX 1024		/* one label value */
 #define PROM_LABELS_MAX 32		/* labels on one sample */
@@ -58,25 +60,6 @@ int promtext_metric_name_valid(const char *name);
 int promtext_label_name_valid(const char *name);
 
 /* ---- writing ---------------------------------------------------------- */
-
-/** A growable output buffer with a hard maximum size. */
-struct pbuf {
-	char *data;
-	size_t len;
-	size_t cap;
-	size_t max;
-	int overflow;			/* a write did not fit under max */
-};
-
-/** Start an empty buffer that may grow to @max bytes. */
-void pbuf_init(struct pbuf *b, size_t max);
-/** Free the buffer's memory; the struct may be reused after pbuf_init. */
-void pbuf_free(struct pbuf *b);
-/** Append printf-style; sets overflow and returns -PB_ETOOBIG past max. */
-int pbuf_printf(struct pbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/** Append @len bytes. */
-int pbuf_append(struct pbuf *b, const void *data, size_t len);
 
 /** "# HELP name text" and "# TYPE name kind" lines. */
 int promtext_write_family(struct pbuf *b, const char *name, const char *help,

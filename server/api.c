@@ -12,6 +12,8 @@
 #include "boot.h"
 #include "error.h"
 #include "metrics.h"
+#include "num.h"
+#include "pbuf.h"
 #include "routes.h"
 
 #define API_TEXT_MAX (8u << 20)	/* largest text reply, note included */
@@ -25,65 +27,23 @@
 
 /* ---- bounded text buffer ---------------------------------------------- */
 
-struct api_text {
-	char *buf;
-	size_t len;
-	size_t size;
-	size_t max;		/* len never exceeds it */
-	int full;		/* something did not fit and was dropped */
-};
-
-/** Make room for @need more bytes (NUL included) below @t->max + 1. */
-static int api_text_reserve(struct api_text *t, size_t need)
-{
-	size_t size = t->size ? t->size : 4096;
-	char *buf;
-
-	while (size - t->len < need)
-		size *= 2;
-	if (size > API_TEXT_MAX + 1)
-		size = API_TEXT_MAX + 1;
-	if (size <= t->size)
-		return 0;
-	buf = realloc(t->buf, size);
-	if (!buf)
-		return -ENOMEM;
-	t->buf = buf;
-	t->size = size;
-	return 0;
-}
-
 /**
- * Append printf-style text, or nothing if it would pass @t->max (then
- * @t->full is set and later appends are dropped too).
+ * Append printf-style text to @t, or nothing if it would pass @t->max:
+ * then @t->overflow is set and later appends are dropped too.
  *
- * @ret rc		0, or -ENOMEM
+ * @ret rc		0 (also when dropped), -ENOMEM or -EINVAL
  */
-static int api_text_add(struct api_text *t, const char *fmt, ...)
+static int api_text_add(struct pbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int api_text_add(struct api_text *t, const char *fmt, ...)
+static int api_text_add(struct pbuf *t, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int rc;
 
-	if (t->full)
-		return 0;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = pbuf_vprintf(t, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n > t->max - t->len) {
-		t->full = 1;
-		return 0;
-	}
-	if (api_text_reserve(t, (size_t)n + 1) != 0)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-	return 0;
+	return rc == -PB_ETOOBIG ? 0 : rc;
 }
 
 /* ---- text tables ------------------------------------------------------ */
@@ -170,7 +130,7 @@ static void api_widths(json_t *rows, const struct api_col *cols,
 }
 
 /** One line: the headers if @row is NULL; whole or not at all. */
-static int api_row(struct api_text *t, json_t *row, const struct api_col *cols,
+static int api_row(struct pbuf *t, json_t *row, const struct api_col *cols,
 		   const size_t width[API_COLS_MAX])
 {
 	char cell[API_CELL_MAX];
@@ -188,13 +148,13 @@ static int api_row(struct api_text *t, json_t *row, const struct api_col *cols,
 		else
 			rc = api_text_add(t, "%s\n", cell);
 	}
-	if (t->full)
-		t->len = mark;	/* no half lines */
+	if (t->overflow)
+		pbuf_truncate(t, mark);	/* no half lines */
 	return rc;
 }
 
 /** A header row and one row per element of the array @rows. */
-static int api_table(struct api_text *t, json_t *rows,
+static int api_table(struct pbuf *t, json_t *rows,
 		     const struct api_col *cols)
 {
 	size_t width[API_COLS_MAX];
@@ -205,7 +165,7 @@ static int api_table(struct api_text *t, json_t *rows,
 	api_widths(rows, cols, width);
 	rc = api_row(t, NULL, cols, width);
 	json_array_foreach(rows, i, row) {
-		if (rc != 0 || t->full)
+		if (rc != 0 || t->overflow)
 			break;
 		rc = api_row(t, row, cols, width);
 	}
@@ -213,7 +173,7 @@ static int api_table(struct api_text *t, json_t *rows,
 }
 
 /** Render @json as @v says into @t, noting a truncation at the end. */
-static int api_render(struct api_text *t, json_t *json,
+static int api_render(struct pbuf *t, json_t *json,
 		      const struct api_view *v)
 {
 	json_t *rows = json_is_array(json) ? json_incref(json) :
@@ -226,8 +186,8 @@ static int api_render(struct api_text *t, json_t *json,
 		rc = api_table(t, json_object_get(json, v->nested),
 			       v->nested_cols);
 	json_decref(rows);
-	if (rc == 0 && t->full) {
-		t->full = 0;
+	if (rc == 0 && t->overflow) {
+		t->overflow = 0;
 		t->max = API_TEXT_MAX;
 		rc = api_text_add(t, "... output truncated at %u MiB\n",
 				  API_TEXT_MAX >> 20);
@@ -251,15 +211,17 @@ static void api_fail(struct http_req *r, int rc)
 static void api_reply_text(struct http_req *r, json_t *json,
 			   const struct api_view *v)
 {
-	struct api_text t = { NULL, 0, 0, API_TEXT_MAX - API_TEXT_NOTE, 0 };
-	int rc = api_render(&t, json, v);
+	struct pbuf t;
+	int rc;
 
+	pbuf_init(&t, API_TEXT_MAX - API_TEXT_NOTE);
+	rc = api_render(&t, json, v);
 	if (rc == 0)
-		http_reply_data(r, 200, "text/plain; charset=utf-8", t.buf,
+		http_reply_data(r, 200, "text/plain; charset=utf-8", t.data,
 				t.len);
 	else
 		api_fail(r, rc);
-	free(t.buf);
+	pbuf_free(&t);
 }
 
 /**
@@ -319,15 +281,11 @@ static int api_number(struct http_req *r, const char *name,
 		      unsigned long long *out)
 {
 	const char *s = http_arg(r, name);
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
 	if (!s)
 		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || v < min ||
-	    v > max) {
+	if (num_parse_u64(s, strlen(s), max, &v) != 0 || v < min) {
 		http_reply_error(r, 400, "%s must be a number from %llu to "
 					 "%llu", name, min, max);
 		return -1;

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "num.h"
 #include "routes.h"
 #include "transfer.h"
 
@@ -204,20 +205,14 @@ static int artifact_begin(struct upload *u, const char *data_dir,
 /* Append @len bytes: hashed as they are written. */
 static int artifact_append(struct upload *u, const char *data, size_t len)
 {
-	ssize_t n;
-	size_t off = 0;
+	int rc;
 
 	if (len > u->max - u->size)
 		return -PB_ETOOBIG;
 	digest_update(&u->digest, data, len);
-	while (off < len) {
-		n = write(u->fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
+	rc = fileio_write_all(u->fd, data, len);
+	if (rc != 0)
+		return rc;
 	u->size += len;
 	return 0;
 }
@@ -246,11 +241,9 @@ int artifact_import(struct store *st, struct signer *signer,
 		return -PB_EBAD_NAME;
 	rc = artifact_begin(&u, data_dir, name, ~0ULL);
 	while (rc == 0) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = fileio_read_some(fd, buf, sizeof(buf));
 		if (n <= 0) {
-			rc = n < 0 ? -errno : 0;
+			rc = (int)n;
 			break;
 		}
 		rc = artifact_append(&u, buf, (size_t)n);
@@ -268,7 +261,8 @@ static void artifact_upload_start(struct http_req *r)
 	const char *len_hdr;
 	struct upload *u;
 	char scope[160];
-	char *end;
+	uint64_t len;
+
 	if (config_artifact_name_valid(r->rest) != 0) {
 		http_reply_error(r, 400, "'%.140s' is not a valid artifact "
 					 "name (segments of [A-Za-z0-9._+-] "
@@ -281,8 +275,8 @@ static void artifact_upload_start(struct http_req *r)
 	if (!tok)
 		return;
 	len_hdr = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len_hdr && (strtoull(len_hdr, &end, 10) > r->gen->cfg->max_upload ||
-			*end)) {
+	if (len_hdr && num_parse_u64(len_hdr, strlen(len_hdr),
+				     r->gen->cfg->max_upload, &len) != 0) {
 		http_reply_error(r, 413, "artifact larger than the limit of "
 					 "%llu bytes",
 				 r->gen->cfg->max_upload);

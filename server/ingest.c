@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "num.h"
 #include "routes.h"
 #include "utf8.h"
 
@@ -39,18 +40,16 @@ struct ingest {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Numbers from headers: absent gives @def; bad gives -1. */
+/* Numbers from headers: absent gives @def; bad (or over @max) gives -1. */
 static long long ingest_number(const char *v, long long def, long long max)
 {
-	char *end;
-	unsigned long long n;
+	uint64_t n;
 
 	if (!v)
 		return def;
-	if (*v < '0' || *v > '9')
+	if (num_parse_u64(v, strlen(v), (uint64_t)max, &n) != 0)
 		return -1;
-	n = strtoull(v, &end, 10);
-	return *end || n > (unsigned long long)max ? -1 : (long long)n;
+	return (long long)n;
 }
 
 /*

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "log.h"
+#include "num.h"
 
 struct command {
 	const char *name;
@@ -50,15 +51,10 @@ const char *cmd_default_keys(void)
 
 int cmd_parse_days(const char *text, unsigned int *days)
 {
-	char *end;
-	unsigned long v;
-
-	v = strtoul(text, &end, 10);
-	if (*text < '0' || *text > '9' || *end || v < 1 || v > 36500) {
+	if (num_parse_uint(text, 1, 36500, days) != 0) {
 		log_error("'%s' is not a number of days from 1 to 36500", text);
 		return -PB_EUSAGE;
 	}
-	*days = (unsigned int)v;
 	return 0;
 }
 

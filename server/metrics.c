@@ -274,6 +274,30 @@ static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s,
 	return rc == 0 ? (long)start : -1;
 }
 
+/*
+ * Append a series to @mp: a copy of @from (or zeroes), at the arena
+ * offsets given (-1: that string did not fit).  The caller has grown the
+ * set.  Returns the series, or NULL when an offset is -1.
+ */
+static struct mseries *metrics_series_add(struct metrics_parse *mp,
+					  const struct mseries *from,
+					  long name, long labels, long family)
+{
+	struct mseries *ms;
+
+	if (name < 0 || labels < 0 || family < 0)
+		return NULL;
+	ms = &mp->series[mp->n++];
+	if (from)
+		*ms = *from;
+	else
+		memset(ms, 0, sizeof(*ms));
+	ms->name_off = (size_t)name;
+	ms->labels_off = (size_t)labels;
+	ms->family_off = (size_t)family;
+	return ms;
+}
+
 static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 {
 	struct metrics_parse *mp = ctx;
@@ -308,12 +332,9 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 	} else {
 		family = typed ? (long)mp->family_off : name;
 	}
-	if (name < 0 || labels < 0 || family < 0)
+	ms = metrics_series_add(mp, NULL, name, labels, family);
+	if (!ms)
 		return -ENOMEM;
-	ms = &mp->series[mp->n++];
-	ms->name_off = (size_t)name;
-	ms->labels_off = (size_t)labels;
-	ms->family_off = (size_t)family;
 	ms->type = typed ? mp->type : PROM_UNTYPED;
 	ms->value = s->value;
 	return 0;
@@ -481,7 +502,6 @@ static enum metrics_seq metrics_seq_check(struct metrics *m, struct mentity *e,
 static int metrics_copy_series(struct metrics_parse *mp,
 			       const struct mseries *old)
 {
-	struct mseries *ms;
 	long name, labels, family;
 
 	if (metrics_grow(mp) != 0)
@@ -491,13 +511,8 @@ static int metrics_copy_series(struct metrics_parse *mp,
 				   strlen(old->labels));
 	family = metrics_arena_add(&mp->arena, old->family,
 				   strlen(old->family));
-	if (name < 0 || labels < 0 || family < 0)
+	if (!metrics_series_add(mp, old, name, labels, family))
 		return -ENOMEM;
-	ms = &mp->series[mp->n++];
-	*ms = *old;
-	ms->name_off = (size_t)name;
-	ms->labels_off = (size_t)labels;
-	ms->family_off = (size_t)family;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "fileio.h"
 #include "keystore.h"
 #include "log.h"
+#include "num.h"
 #include "pki.h"
 
 static void sign_usage(FILE *out)
@@ -162,7 +164,7 @@ int verify_main(int argc, char **argv)
 	mbedtls_x509_crt roots;
 	unsigned char *sig = NULL;
 	size_t sig_len = 0;
-	char *end;
+	int64_t now;
 	int fd = -1;
 	int c, rc;
 
@@ -171,12 +173,13 @@ int verify_main(int argc, char **argv)
 		case 'r': root_path = optarg; break;
 		case 's': opts.name = optarg; break;
 		case 't':
-			opts.now = (time_t)strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end) {
+			if (num_parse_i64(optarg, strlen(optarg), INT64_MIN,
+					  INT64_MAX, &now) != 0) {
 				log_error("--time takes seconds since the "
 					  "epoch, not '%s'", optarg);
 				return -PB_EUSAGE;
 			}
+			opts.now = (time_t)now;
 			break;
 		case 'h': verify_usage(stdout); return 0;
 		default: verify_usage(stderr); return -PB_EUSAGE;

@@ -8,20 +8,13 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "transfer.h"
 
 /* How often the rates are looked at. */
 #define TRANSFER_TICK_MS 500
-
-static long long transfer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Bytes the peer has taken on @fd (acknowledged, for a download) or sent
@@ -49,7 +42,7 @@ int transfer_begin(struct transfers *ts, struct transfer *t, int fd,
 	memset(t, 0, sizeof(*t));
 	t->fd = fd;
 	t->kind = kind;
-	t->start_ms = transfer_now_ms();
+	t->start_ms = clock_now_ms();
 	snprintf(t->what, sizeof(t->what), "%s", what);
 	if (transfer_bytes(fd, kind, &t->base) != 0)
 		t->base = 0;
@@ -146,10 +139,7 @@ static void *transfer_thread(void *arg)
 
 	pthread_mutex_lock(&ts->lock);
 	while (!ts->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += TRANSFER_TICK_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
+		clock_after_ms(TRANSFER_TICK_MS, &until);
 		pthread_cond_timedwait(&ts->wake, &ts->lock, &until);
 		if (ts->stop)
 			break;
@@ -162,7 +152,7 @@ static void *transfer_thread(void *arg)
 		pthread_mutex_lock(&ts->lock);
 		if (rate == 0)
 			continue;
-		now = transfer_now_ms();
+		now = clock_now_ms();
 		for (t = ts->head; t; t = t->next)
 			transfer_check(ts, t, now, rate, grace);
 	}

@@ -41,11 +41,9 @@ need_tools() {
 	done
 }
 
-# alive PID: the process exists and is not a zombie waiting for us.
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]
-}
+# port_pick, proc_alive (a process that exists and is not a zombie
+# waiting for us) and wait_up: starting servers, as the other suites do.
+. "$(dirname "${BASH_SOURCE[0]}")/../start-lib.sh"
 
 # stop_pid PID: TERM, up to 10 s to finish, then KILL; reap it.
 stop_pid() {
@@ -53,10 +51,10 @@ stop_pid() {
 	[[ -n $pid ]] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
-		alive "$pid" || break
+		proc_alive "$pid" || break
 		sleep 0.1
 	done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || true
 }
 
@@ -94,28 +92,14 @@ bench_workdir() {
 	trap 'exit 143' TERM
 }
 
-# listening PORT: something listens on PORT.
-listening() {
-	[[ -n $(ss -Htln "sport = :$1") ]]
-}
-
 # free_port: a random TCP port nothing listens on and no server of this
 # run was given (it runs in a subshell: the given ones are in variables).
-# Below the kernel's ephemeral range, so that no client's connection holds
-# it by the time the server binds.
 free_port() {
-	local p i var taken low=32768
-	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	((low > 10000)) || die "ephemeral ports start at $low: no room below for servers"
-	for ((i = 0; i < 100; i++)); do
-		p=$(shuf -i "10000-$((low - 1))" -n 1)
-		taken=
-		for var in "${BENCH_PORT_VARS[@]}"; do
-			[[ $p == "${!var:-}" ]] && taken=1
-		done
-		[[ -z $taken ]] && ! listening "$p" && { echo "$p"; return 0; }
+	local var taken=()
+	for var in "${BENCH_PORT_VARS[@]}"; do
+		taken+=("${!var:-}")
 	done
-	die "no free port found"
+	port_pick "${taken[@]}" || die "no free port found"
 }
 
 # cpu_ticks PID...: user+system CPU time of the processes, in clock ticks.

@@ -328,18 +328,15 @@ PB_BASE=https://localhost:$PB_PORT
 PB_LOG=$work/serve.log
 "$PODBOOT" serve --config "$site/podboot.conf" >"$PB_LOG" 2>&1 &
 PB_PID=$!
-for ((i = 0; ; i++)); do
-	curl -s --cacert "$root_crt" -o /dev/null "$PB_BASE/healthz" && break
-	if ! alive "$PB_PID" || ((i >= 300)); then
-		tail -5 "$PB_LOG" >&2
-		die "podboot serve did not start (log above)"
-	fi
-	sleep 0.1
-done
+wait_up 30 "$PB_PID" curl -s --cacert "$root_crt" -o /dev/null \
+	"$PB_BASE/healthz" || {
+	tail -5 "$PB_LOG" >&2
+	die "podboot serve did not start (log above)"
+}
 # The start-up signature precomputation must not run during a benchmark.
 for ((i = 0; i < 600; i++)); do
 	grep -q 'stage2 signatures ready' "$PB_LOG" && break
-	alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died (log above)"; }
+	proc_alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died (log above)"; }
 	sleep 0.1
 done
 
@@ -358,12 +355,9 @@ pgw_start() {	# pgw_start [WEB-CONFIG]: sets PGW_PID; 0 once it answers
 	"$PGW" --web.listen-address="127.0.0.1:$PGW_PORT" --persistence.file= \
 		"${web[@]}" >"$work/pgw.log" 2>&1 &
 	PGW_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		curl -sf "${curl_tls[@]}" -o /dev/null "$scheme://localhost:$PGW_PORT/-/ready" &&
-			{ PGW_BASE=$scheme://localhost:$PGW_PORT; return 0; }
-		alive "$PGW_PID" || break
-		sleep 0.1
-	done
+	wait_up 10 "$PGW_PID" curl -sf "${curl_tls[@]}" -o /dev/null \
+		"$scheme://localhost:$PGW_PORT/-/ready" &&
+		{ PGW_BASE=$scheme://localhost:$PGW_PORT; return 0; }
 	stop_pid "$PGW_PID"
 	PGW_PID=
 	return 1
@@ -384,8 +378,8 @@ PGW_CURL=(curl -s)
 
 # check_alive: a benchmark of a server that died is meaningless.
 check_alive() {
-	alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
-	alive "$PGW_PID" || { tail -5 "$work/pgw.log" >&2; die "the Pushgateway died"; }
+	proc_alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
+	proc_alive "$PGW_PID" || { tail -5 "$work/pgw.log" >&2; die "the Pushgateway died"; }
 }
 
 echo "podboot:     $PB_BASE (pid $PB_PID), TLS $(tls_line "$PB_BASE")"
@@ -801,14 +795,10 @@ ne_run() {
 	"$NODE_EXPORTER" --web.listen-address="127.0.0.1:$NE_PORT" "${NE_ARGS[@]}" \
 		>"$work/ne.log" 2>&1 &
 	NE_PID=$!
-	for ((i = 0; ; i++)); do
-		listening "$NE_PORT" && break
-		if ! alive "$NE_PID" || ((i >= 100)); then
-			tail -5 "$work/ne.log" >&2
-			die "node_exporter did not start (log above)"
-		fi
-		sleep 0.1
-	done
+	wait_up 10 "$NE_PID" port_open "$NE_PORT" || {
+		tail -5 "$work/ne.log" >&2
+		die "node_exporter did not start (log above)"
+	}
 	sleep 1	# the end of its start-up (Go runtime, collectors' set-up)
 	c0=$(cpu_ticks "$NE_PID")
 	s0=$(task_cpu_ns "$NE_PID")
@@ -868,7 +858,7 @@ for ((run = 1; run <= ROUNDS; run++)); do
 	printf '%-4s %10s %9s %10s %11s %9s %9s %9s %6s\n' "$run" "$a_kib" "$a_ms" "$n_kib" \
 		"$n_total_ms" "$n_ms" "$rr" "$cr" "$(load1)"
 done
-check_pb() { alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }; }
+check_pb() { proc_alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }; }
 check_pb
 echo "agent pushes ${agent_samples_pushed:-?} samples a collection; node_exporter" \
 	"serves ${n_samples} samples a scrape (the agent's collectors, and its own go_*/process_* series);" \

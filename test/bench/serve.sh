@@ -116,7 +116,7 @@ bench_ports PB_PORT NGX_PORT
 bench_cleanup_hook() {
 	local pid
 	for pid in "${NGX_WORKERS[@]}"; do
-		alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+		proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
 	done
 }
 
@@ -171,14 +171,11 @@ pb_start() {
 	t0=$(now)
 	"$PODBOOT" serve --config "$site/podboot.conf" >"$log" 2>&1 &
 	PB_PID=$!
-	for ((i = 0; ; i++)); do
-		curl -s --cacert "$root_crt" -o /dev/null "$PB_BASE/healthz" && break
-		if ! alive "$PB_PID" || ((i >= 1200)); then
-			tail -5 "$log" >&2
-			die "podboot serve did not start (log above)"
-		fi
-		sleep 0.1
-	done
+	wait_up 120 "$PB_PID" curl -s --cacert "$root_crt" -o /dev/null \
+		"$PB_BASE/healthz" || {
+		tail -5 "$log" >&2
+		die "podboot serve did not start (log above)"
+	}
 	pb_ready_s=n/a
 	for ((i = 0; i < PRECOMPUTE_MAX_S * 10; i++)); do
 		if grep -q 'stage2 signatures ready' "$log"; then
@@ -186,7 +183,7 @@ pb_start() {
 				'BEGIN { printf "%.1f", b - a }')
 			break
 		fi
-		alive "$PB_PID" || { tail -5 "$log" >&2; die "podboot serve died (log above)"; }
+		proc_alive "$PB_PID" || { tail -5 "$log" >&2; die "podboot serve died (log above)"; }
 		sleep 0.1
 	done
 }
@@ -196,10 +193,10 @@ pb_stop() {
 	local pid=$PB_PID status=0 i
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 300; i++)); do
-		alive "$pid" || break
+		proc_alive "$pid" || break
 		sleep 0.1
 	done
-	alive "$pid" && die "podboot serve still running 30 s after SIGTERM"
+	proc_alive "$pid" && die "podboot serve still running 30 s after SIGTERM"
 	PB_PID=
 	wait "$pid" || status=$?
 	((status == 0)) || die "podboot serve exited with status $status on SIGTERM"
@@ -267,14 +264,11 @@ ngx_start() {
 		>"$ngx/logs/stdout.log" 2>&1 &
 	NGX_PID=$!
 	NGX_BASE=https://localhost:$NGX_PORT
-	for ((i = 0; ; i++)); do
-		curl -sf --cacert "$root_crt" -o /dev/null "$NGX_BASE/healthz" && break
-		if ! alive "$NGX_PID" || ((i >= 100)); then
-			tail -5 "$ngx/logs/error.log" "$ngx/logs/stdout.log" >&2
-			die "nginx did not start (log above)"
-		fi
-		sleep 0.1
-	done
+	wait_up 10 "$NGX_PID" curl -sf --cacert "$root_crt" -o /dev/null \
+		"$NGX_BASE/healthz" || {
+		tail -5 "$ngx/logs/error.log" "$ngx/logs/stdout.log" >&2
+		die "nginx did not start (log above)"
+	}
 	mapfile -t NGX_WORKERS < <(ps -o pid= --ppid "$NGX_PID" | awk '{ print $1 }')
 	NGX_WORKERS_SEEN=("${NGX_WORKERS[@]}")
 }
@@ -289,8 +283,8 @@ server_pids() {
 
 # check_alive: a benchmark of a server that died is meaningless.
 check_alive() {
-	alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
-	[[ -z $NGX_PID ]] || alive "$NGX_PID" || die "nginx died"
+	proc_alive "$PB_PID" || { tail -5 "$PB_LOG" >&2; die "podboot serve died"; }
+	[[ -z $NGX_PID ]] || proc_alive "$NGX_PID" || die "nginx died"
 }
 
 pb_start "$work/serve.log"
@@ -679,7 +673,7 @@ for ((run = 1; run <= ROUNDS; run++)); do
 		>"$work/wrk.storm.log" 2>&1 &
 	wrk_pid=$!
 	# wrk ends early only on SIGINT, after which it reports as usual.
-	while alive "$wrk_pid"; do
+	while proc_alive "$wrk_pid"; do
 		if [[ -f $work/storm.done ]] && (($(wc -l <"$work/storm.done") >= 2)); then
 			kill -INT "$wrk_pid"
 			break

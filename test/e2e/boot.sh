@@ -48,6 +48,8 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/test/e2e
+# port_pick, wait_up: starting servers, as the other suites do.
+. "$TOP/test/start-lib.sh"
 PODBOOT=${PODBOOT:-$TOP/build/podboot}
 AGENT_STATIC=${AGENT_STATIC:-$TOP/build/podboot-agent-static}
 CACHE=${E2E_CACHE:-$TOP/build/e2e-cache}
@@ -344,25 +346,12 @@ lap initrd
 
 # ---- 3. The site and the server ---------------------------------------------
 
-# free_port: a random port nobody listens on at 127.0.0.1.
-free_port() {
-	local p low=32768
-	# Below the ephemeral range: no client's connection can hold it.
-	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		p=$(shuf -i "10000-$((low - 1))" -n 1)
-		[ "$p" = "${1:-}" ] && continue
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 SITE=$RUN/site
 site_setup() {
 	"$PODBOOT" init --dir "$SITE" --server-name localhost \
 		--server-ip 127.0.0.1 --server-ip 10.0.2.2 \
 		>"$RUN/init.log" 2>&1 || return 1
-	PORT=$(free_port) && PPORT=$(free_port "$PORT") || return 1
+	PORT=$(port_pick) && PPORT=$(port_pick "$PORT") || return 1
 	local c=$SITE/podboot.conf
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" "$c"
 	sed -i "s/^  data_dir = /  plain_port = $PPORT; plain_base_url = \"http:\/\/10.0.2.2:$PPORT\";\n  data_dir = /" "$c"
@@ -388,12 +377,8 @@ OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
 server_start() {
 	"$PODBOOT" serve --config "${1:-$SITE/podboot.conf}" >>"$SITE/serve.log" 2>&1 &
 	SERVER_PID=$!
-	for _ in $(seq 1 100); do
-		curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz" && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	wait_up 10 "$SERVER_PID" curl -s --cacert "$ROOT" -o /dev/null \
+		"$BASE/healthz"
 }
 server_stop() {
 	[ -n "$SERVER_PID" ] || return 0

@@ -49,7 +49,7 @@ secure_site_make() {
 	local dir=$1 algo=$2 port
 	"$PODBOOT" init --dir "$dir" --server-name localhost \
 		--server-ip 127.0.0.1 --server-ip 10.0.2.2 --algo "$algo" || return 1
-	port=$(free_port) || return 1
+	port=$(port_pick) || return 1
 	sed -i "s/port = 8443;/port = $port;/; s#https://localhost:8443#https://10.0.2.2:$port#" \
 		"$dir/podboot.conf"
 	grep -q "base_url = \"https://10.0.2.2:$port\"" "$dir/podboot.conf" ||
@@ -205,13 +205,7 @@ sec_server_py() {
 		--cert "$SITE/keys/server-chain.crt" --key "$SITE/keys/server.key" \
 		--dir "$RUN/stage2-served" --lifetime 900 >>"$RUN/stage2-server.log" 2>&1 &
 	SEC_PY_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q '^listening' "$RUN/stage2-server.log" && return 0
-		kill -0 "$SEC_PY_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_up 10 "$SEC_PY_PID" grep -q '^listening' "$RUN/stage2-server.log"
 }
 sec_server_py_stop() {
 	[ -n "$SEC_PY_PID" ] || return 0

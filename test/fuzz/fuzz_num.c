@@ -1,4 +1,4 @@
-/* fuzz_num: the strict decimal parsers (agent/num.c) behind every number
+/* fuzz_num: the strict decimal parsers (lib/num.c) behind every number
  * in a frame head, an HTTP header, an option or a spool file. */
 #include <errno.h>
 #include <stdio.h>

@@ -22,19 +22,15 @@ wait_for() {
 	return 1
 }
 
-# free_port: a port nothing listens on, and not handed out before (the
-# server's port is taken before the server starts).
-USED_PORTS=" "
-free_port() {
-	local p
-	while :; do
-		p=$(port_pick)
-		case "$USED_PORTS" in *" $p "*) continue ;; esac
-		[ "$p" = "$PORT" ] && continue
-		USED_PORTS="$USED_PORTS$p "
-		echo "$p"
-		return
-	done
+# tls_peer CERT KEY: openssl s_server -www, an independent TLS peer, on a
+# fresh loopback port; $PEER_PORT and $PEER_PID once it accepts.
+tls_peer() {
+	PEER_PORT=$(port_pick)
+	openssl s_server -quiet -accept "127.0.0.1:$PEER_PORT" -cert "$1" \
+		-key "$2" -www >/dev/null 2>&1 &
+	PEER_PID=$!
+	BG_PIDS="$BG_PIDS $PEER_PID"
+	wait_up 10 "$PEER_PID" port_open "$PEER_PORT"
 }
 
 # relay_start NAME PORT CERT KEY UPSTREAM...: a relay with its spool in
@@ -54,7 +50,7 @@ relay_start() {
 	BG_PIDS="$BG_PIDS $pid"
 	# Only a readiness probe (-k: some tests give the relay an untrusted
 	# certificate on purpose); and it must be our relay that answers.
-	wait_for 10 curl -fsk "https://$addr:$port/healthz" &&
+	wait_up 10 "$pid" curl -fsk "https://$addr:$port/healthz" &&
 		grep -q "relay listening on https://$addr:$port," "$T/$name.log" &&
 		kill -0 "$pid" 2>/dev/null
 }
@@ -251,8 +247,8 @@ ok "a relay certificate from podboot keys issue-server" "$PODBOOT" keys \
 	--ip 127.0.0.3 --alt localhost --out "$T/relay"
 RELAY_CRT=$T/relay-chain.crt
 RELAY_KEY=$T/relay.key
-R1=$(free_port)
-DEAD=$(free_port)
+R1=$(port_pick)
+DEAD=$(port_pick)
 ok "relay r1 starts (its upstream is down)" relay_start r1 "$R1" \
 	"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
 check "openssl: r1 presents the issued certificate, valid for its address" sh -c \
@@ -288,7 +284,7 @@ check "the relay's spool files are private (0600)" sh -c \
 
 "$PODBOOT" init --dir "$T/other" --server-name localhost --server-ip 127.0.0.1 \
 	>/dev/null
-R2=$(free_port)
+R2=$(port_pick)
 ok "a relay with a certificate under another root" relay_start r2 "$R2" \
 	"$T/other/keys/server-chain.crt" "$T/other/keys/server.key" \
 	"https://127.0.0.1:$DEAD"
@@ -301,16 +297,11 @@ refused "a relay will not present a certificate without serverAuth" \
 	--cert "$K/codesign.crt" --key "$K/codesign.key" \
 	--relay-token-file "$T/relay.tok" --ca "$ROOT" --server https://127.0.0.1:1
 # openssl, as an independent peer, presents the code-signing certificate.
-R3=$(free_port)
-openssl s_server -quiet -accept "$R3" -cert "$K/codesign.crt" \
-	-key "$K/codesign.key" -www >/dev/null 2>&1 &
-S3=$!
-BG_PIDS="$BG_PIDS $S3"
-wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$R3"
-"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$R3" >"$OUT" 2>"$ERR"
+tls_peer "$K/codesign.crt" "$K/codesign.key"
+"${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.1:$PEER_PORT" >"$OUT" 2>"$ERR"
 check "a server with the code-signing certificate is refused (exit 3)" [ $? = 3 ]
 check "naming the extendedKeyUsage" grep -q "certificate refused: .*extendedKeyUsage" "$ERR"
-kill "$S3"
+kill "$PEER_PID"
 # Clocks far off: an upstream whose certificate expired, or is not valid
 # yet (as a node with a wrong clock sees a good one), signed by openssl ca.
 mkdir -p "$T/ca/new"
@@ -332,19 +323,14 @@ for dates in "expired 20200101000000Z 20200201000000Z validity has expired" \
 		-keyfile "$K/root.key" -in "$T/clock.csr" -startdate "$from" \
 		-enddate "$until" -extfile "$T/clock.ext" -out "$T/$name.crt" \
 		>/dev/null 2>&1
-	RC=$(free_port)
-	openssl s_server -quiet -accept "127.0.0.1:$RC" -cert "$T/$name.crt" \
-		-key "$T/clock.key" -www >/dev/null 2>&1 &
-	SC=$!
-	BG_PIDS="$BG_PIDS $SC"
-	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RC"
-	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$RC" \
+	tls_peer "$T/$name.crt" "$T/clock.key"
+	"${ONCE[@]}" --spool "$T/a-$name" --server "https://127.0.0.1:$PEER_PORT" \
 		>"$OUT" 2>"$ERR"
 	check "an upstream certificate $name: refused, kept (exit 3)" [ $? = 3 ]
 	check "the batch is in the spool" [ "$(spooled "$T/a-$name")" = 1 ]
 	check "saying so, and asking about the clock" grep -q \
 		"certificate refused: The certificate $*.*is this machine's clock right" "$ERR"
-	kill "$SC"
+	kill "$PEER_PID"
 done
 # A hostile upstream (with a certificate the agent trusts): endless
 # headers, an endless body, a 2xx that is not a podboot answer, an absurd
@@ -352,13 +338,13 @@ done
 # its memory stays bounded (its peak resident size).
 hostile() { # hostile NAME HEAD: serve HEAD then endless junk, once
 	local port
-	port=$(free_port)
+	port=$(port_pick)
 	{ printf "$2"; yes 'X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; } |
 		openssl s_server -quiet -accept "127.0.0.1:$port" \
 		-cert "$RELAY_CRT" -key "$RELAY_KEY" >/dev/null 2>&1 &
 	HS=$!
 	BG_PIDS="$BG_PIDS $HS"
-	wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+	wait_up 10 "$HS" port_open "$port"
 	# Peak memory from the kernel's accounting at exit (GNU time's %M,
 	# in kB): no sampling that a short run on a loaded machine could miss.
 	/usr/bin/time -o "$T/hwm" -f %M "${ONCE[@]}" --spool "$T/h-$1" \
@@ -388,7 +374,7 @@ ANSWER=$(dirname "$0")/tools/answer-once.py
 for h in "portal|HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 27\r\n\r\n<html>Log in first.</html>\n" \
 	"other-seq|HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"seq\": 12}\r\n"; do
 	name=${h%%|*}
-	port=$(free_port)
+	port=$(port_pick)
 	"$ANSWER" "$port" "$RELAY_CRT" "$RELAY_KEY" "${h#*|}" "$(deadline 30)" \
 		>"$T/answer-$name" 2>&1 &
 	AP=$!
@@ -405,14 +391,14 @@ for h in "portal|HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2
 		grep -q "HTTP 200 without this batch's \"seq\"" "$ERR"
 	kill "$AP" 2>/dev/null; wait "$AP" 2>/dev/null
 done
-RX=$(free_port)
+RX=$(port_pick)
 RELAY_ADDR=127.0.0.2 relay_start rx "$RX" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
 "${ONCE[@]}" --spool "$T/a2" --server "https://127.0.0.2:$RX" >"$OUT" 2>"$ERR"
 check "an address not among the IP subjectAltNames is refused" [ $? = 3 ]
 check "as such" grep -q "no IP subjectAltName 127.0.0.2" "$ERR"
 relay_stop rx
-RY=$(free_port)
+RY=$(port_pick)
 RELAY_ADDR=127.0.0.3 relay_start ry "$RY" "$RELAY_CRT" "$RELAY_KEY" \
 	"https://127.0.0.1:$DEAD"
 check "a relay on another address its certificate names (--ip 127.0.0.3)" [ $? = 0 ]
@@ -425,7 +411,7 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$T/wrong.key" \
 printf 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n' >"$T/wrong.ext"
 openssl x509 -req -in "$T/wrong.csr" -CA "$K/root.crt" -CAkey "$K/root.key" \
 	-CAcreateserial -days 2 -extfile "$T/wrong.ext" -out "$T/wrong.crt" 2>/dev/null
-R4=$(free_port)
+R4=$(port_pick)
 ok "a relay with a certificate for another name" relay_start r4 "$R4" \
 	"$T/wrong.crt" "$T/wrong.key" "https://127.0.0.1:$DEAD"
 "${ONCE[@]}" --spool "$T/a2" --server "https://localhost:$R4" >"$OUT" 2>"$ERR"
@@ -466,7 +452,7 @@ check "a push as curl sends it (Expect: 100-continue): 200" \
 check "answered as relayed, with its seq" grep -q '"relayed": true, "seq": 7' "$T/.body"
 
 # A relay's spool has the same limit: 5 pushes of 400 KiB into 1 MiB.
-R6=$(free_port)
+R6=$(port_pick)
 RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$RELAY_CRT" \
 	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
 { printf '\037\213'; head -c 409600 /dev/urandom; } >"$T/big.gz"
@@ -484,7 +470,7 @@ dropped=$(grep -c "dropping the oldest" "$T/r6.log")
 check "every push is either dropped (counted in the log) or kept: $dropped + $(wc -l <"$T/r6.kept") = 5" \
 	[ $((dropped + $(wc -l <"$T/r6.kept"))) = 5 ]
 check "the dropped are the oldest" [ "$(head -1 "$T/r6.kept")" = $((dropped + 1)) ]
-R8=$(free_port)
+R8=$(port_pick)
 ok "a relay r8 to receive what r6 kept" relay_start r8 "$R8" "$RELAY_CRT" \
 	"$RELAY_KEY" "https://127.0.0.1:$DEAD"
 RELAY_EXTRA="--spool-max-mb 1" relay_start r6 "$R6" "$RELAY_CRT" \
@@ -497,7 +483,7 @@ relay_stop r6; relay_stop r8
 
 # ---- outage: spool, then replay in order, each seq once --------------------------
 
-R5=$(free_port)
+R5=$(port_pick)
 "$AGENT" -v --interval 1 --token-file "$T/node.tok" --ca "$ROOT" --timeout 2 \
 	--spool "$T/a5" --server "https://127.0.0.1:$R5" >"$T/a5.log" 2>&1 &
 A5=$!
@@ -547,7 +533,7 @@ check "and the failed pushes" grep -q "^podboot_agent_push_failures_total [1-9]"
 
 # ---- relay: acks mean on disk, batching, relay chains, replay marks -----------
 
-R7=$(free_port)
+R7=$(port_pick)
 ok "relay r7 forwards to relay r1, gathering pushes for 2 s" relay_start r7 \
 	"$R7" "$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$R1"
 before=$(grep -c 'push seq=' "$T/r1.log")
@@ -606,7 +592,7 @@ else
 	check "and the batch is dropped, not kept to retry" [ "$(spooled "$T/s2")" = 0 ]
 
 	# Agent -> relay -> server, the relay holding its token.
-	R9=$(free_port)
+	R9=$(port_pick)
 	ok "a relay in front of the server" relay_start r9 "$R9" \
 		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
 	ok "--once through the relay to the server" \
@@ -651,7 +637,7 @@ else
 
 	# A relay killed (-9) while its spool holds acknowledged batches
 	# forwards them after its restart: each once, no gap.
-	RK=$(free_port)
+	RK=$(port_pick)
 	ok "relay rk, its upstream held back" relay_start rk "$RK" \
 		"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
 	node_health >"$T/h2.json"
@@ -714,7 +700,7 @@ else
 		-H "X-Podboot-Epoch: -1")" = 400 ]
 
 	# Through a relay, the epoch travels in the frame.
-	RE=$(free_port)
+	RE=$(port_pick)
 	ok "relay re in front of the server" relay_start re "$RE" \
 		"$RELAY_CRT" "$RELAY_KEY" "$BASE"
 	rm "$T/s1/seq"
@@ -727,8 +713,8 @@ else
 	# Relay failover: the active relay is killed under steady pushes;
 	# they go on through the standby.  Restarted, the killed relay
 	# forwards what it had acknowledged: the server sees no gap.
-	RA=$(free_port)
-	RB=$(free_port)
+	RA=$(port_pick)
+	RB=$(port_pick)
 	ok "active relay" relay_start ra "$RA" "$RELAY_CRT" \
 		"$RELAY_KEY" "$BASE"
 	ok "standby relay" relay_start rb "$RB" "$RELAY_CRT" \

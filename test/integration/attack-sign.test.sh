@@ -6,7 +6,6 @@
 
 site_init "$T/site"
 PPORT=$(port_pick)
-while [ "$PPORT" = "$PORT" ]; do PPORT=$(port_pick); done
 P=http://127.0.0.1:$PPORT
 # A plain listener for the "lab" pod (unverified boot, demo-2 in it), and
 # policy discover, so that unknown machines get the signed discovery script.

@@ -21,17 +21,10 @@ case $SLOWDOWN in ''|*[!0-9]*|0) SLOWDOWN=1 ;; esac
 # deadline SECONDS: SECONDS stretched by TEST_SLOWDOWN.
 deadline() { echo $(($1 * SLOWDOWN)); }
 
-# port_pick: a random TCP port nothing accepts connections on, below the
-# kernel's ephemeral range so that no client's connection can hold it.
-port_pick() {
-	local low=32768 p
-	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	while :; do
-		p=$(shuf -i "10000-$((low - 1))" -n 1)
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
-	done
-	echo "$p"
-}
+# port_pick, port_open, proc_alive and wait_up (test/start-lib.sh): no
+# port is handed out twice in one test file.
+. "$(dirname "${BASH_SOURCE[0]}")/../start-lib.sh"
+PORT_PICK_FILE=$T/.ports
 
 _report() {
 	if [ "$1" = 0 ]; then
@@ -74,11 +67,9 @@ check() {
 # an event, never decides by the clock: a slow machine only makes it poll
 # longer.
 wait_for() {
-	local end=$((SECONDS + $1 * SLOWDOWN)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
+	local secs=$1
+	shift
+	wait_up "$secs" "" "$@"
 }
 
 # skip DESC: a leg that cannot run here.  Outside CI it is reported and

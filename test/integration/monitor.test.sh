@@ -3,8 +3,8 @@
 . "$(dirname "$0")/serve-lib.sh"
 
 site_init "$T/site"
-AMPORT=$((PORT + 1))
-PROMPORT=$((PORT + 2))
+AMPORT=$(port_pick)
+PROMPORT=$(port_pick)
 PUSH_SECRET=pbt_pushgatewaytestsecret0123456789
 RELAY_SECRET=pbt_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 cat >>"$SITE/podboot.conf" <<CONF

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/serve-lib.sh"
 
 site_init "$T/site"
-PPORT=$((PORT + 1))
+PPORT=$(port_pick)
 # A second pod, "lab", allows unverified boot; demo-2 moves into it.
 sed -i "s/^  data_dir = /  plain_port = $PPORT;\n  data_dir = /" "$SITE/podboot.conf"
 refused "a plain listener needs its configured URL" \

@@ -24,11 +24,8 @@ server_start() {
 	"$PODBOOT" serve --config "$SITE/podboot.conf" \
 		>>"$SITE/serve.log" 2>&1 &
 	SERVER_PID=$!
-	for _ in $(seq 1 $((100 * SLOWDOWN))); do
-		curl -s --cacert "$ROOT" -o /dev/null "$BASE/healthz" && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_up 10 "$SERVER_PID" curl -s --cacert "$ROOT" -o /dev/null \
+		"$BASE/healthz" && return 0
 	echo "server did not start:" >&2
 	tail -5 "$SITE/serve.log" >&2
 	return 1

@@ -37,3 +37,28 @@ int num_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	*out = (unsigned)v;
 	return 0;
 }
+
+int num_parse_i64(const char *s, size_t len, int64_t min, int64_t max,
+		  int64_t *out)
+{
+	size_t neg = len > 0 && s[0] == '-';
+	uint64_t mag, lim;
+	int64_t v;
+	int rc;
+
+	if (neg)	/* |min|, written so that INT64_MIN does not overflow */
+		lim = min < 0 ? (uint64_t)(-(min + 1)) + 1 : 0;
+	else
+		lim = max < 0 ? 0 : (uint64_t)max;
+	rc = num_parse_u64(s + neg, len - neg, lim, &mag);
+	if (rc != 0)
+		return rc;
+	if (neg)
+		v = mag ? -(int64_t)(mag - 1) - 1 : 0;
+	else
+		v = (int64_t)mag;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
