@@ -1,5 +1,5 @@
 /* boot.c: stage2 boot scripts: rendered per machine, signed (boot_cache.c
- * keeps the signatures), served. */
+ * keeps the signatures), served as lifecycle.c's one-shot rule decides. */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +13,7 @@
 #include "boot_int.h"
 #include "digest.h"
 #include "error.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "node.h"
 #include "routes.h"
@@ -303,80 +304,126 @@ static int boot_mac_placeholder(const char *mac)
 }
 
 /*
- * Which script a machine gets, by its configuration and lifecycle state.
- * A first fetch of the script by an armed node marks it booting.
+ * Record unknown machine @id as discovered (policy "discover"); a full
+ * table is logged, not refused: the machine still gets its script.
+ */
+static void boot_discover(struct http_req *r, const struct boot_ident *id)
+{
+	const struct config *cfg = r->gen->cfg;
+	struct store_node sn;
+
+	memset(&sn, 0, sizeof(sn));
+	snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",
+		 id->mac[0], id->mac[1], id->mac[3], id->mac[4],
+		 id->mac[6], id->mac[7], id->mac[9], id->mac[10],
+		 id->mac[12], id->mac[13], id->mac[15], id->mac[16]);
+	memcpy(sn.mac, id->mac, sizeof(sn.mac));
+	memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
+	memcpy(sn.serial, id->serial, sizeof(sn.serial));
+	sn.state = NODE_DISCOVERED;
+	if (store_node_discover(r->srv->store, &sn, cfg->max_discovered) ==
+	    -ENOSPC)
+		boot_discover_full(r, cfg->max_discovered);
+}
+
+/*
+ * Gather what lifecycle_boot() decides on for request @r from machine @id
+ * (configured node @cn, or NULL) into @in; a configured node's row goes
+ * to @sn.  Reads the store, changes nothing.
+ */
+static void boot_facts(struct http_req *r, const struct boot_ident *id,
+		       const struct config_node *cn, int is_sig,
+		       struct store_node *sn, struct lifecycle_boot_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	memset(sn, 0, sizeof(*sn));
+	in->configured = cn != NULL;
+	in->plain = r->plain;
+	in->discover = r->gen->cfg->unknown == CONFIG_UNKNOWN_DISCOVER;
+	in->mac_placeholder = boot_mac_placeholder(id->mac);
+	in->fetch = !is_sig && strcmp(r->method, "GET") == 0;
+	if (!cn)
+		return;
+	in->pod_plain_ok = cn->pod->allow_unverified;
+	in->pod_net_ok = config_pod_boot_allowed(cn->pod, r->client);
+	in->stored = store_node_get(r->srv->store, cn->hostname, sn) == 0;
+	in->state = sn->state;
+}
+
+/*
+ * Queue the refusal that verdict @v of lifecycle_boot() stands for, about
+ * machine @id (configured node @cn, or NULL).  Returns -1: refused.
+ */
+static int boot_refuse(struct http_req *r, enum lifecycle_boot v,
+		       const struct boot_ident *id,
+		       const struct config_node *cn)
+{
+	switch (v) {
+	case LIFECYCLE_BOOT_NO_PLAIN:
+		http_reply_error(r, 403, "pod %s does not allow unverified "
+					 "boot over plain HTTP", cn->pod->name);
+		break;
+	case LIFECYCLE_BOOT_NO_NET:
+		http_reply_error(r, 403, "stage2 of pod %s is served only to "
+					 "its boot_from networks", cn->pod->name);
+		break;
+	case LIFECYCLE_BOOT_PLACEHOLDER:
+		http_reply_error(r, 400, "mac %s is a placeholder firmware "
+					 "reports, not a machine's own: not "
+					 "recorded", id->mac);
+		break;
+	case LIFECYCLE_BOOT_UNSTORED:
+		http_reply_error(r, 503, "node %s is not in the store yet",
+				 cn->hostname);
+		break;
+	default:
+		http_reply_error(r, 500, "stage2: no script for verdict %d",
+				 (int)v);
+		break;
+	}
+	return -1;
+}
+
+/*
+ * Which script machine @id gets: lifecycle_boot() decides on the facts
+ * (the one-shot rule), and this carries the verdict out: the script goes
+ * to @out, or a refusal is queued.  An armed node's first fetch is
+ * recorded as booting before its installer goes out.
+ * Returns 0, or -1 with a reply queued.
  */
 static int boot_choose(struct http_req *r, const struct boot_ident *id,
 		       int is_sig, struct boot_render *out)
 {
-	const struct config *cfg = r->gen->cfg;
-	const struct config_node *cn = boot_match(cfg, id);
+	const struct config_node *cn = boot_match(r->gen->cfg, id);
+	struct lifecycle_boot_in in;
+	enum lifecycle_boot v;
 	struct store_node sn;
 	char base[256], err[512];
-	int rc;
 
 	if (http_base_url(r, base, sizeof(base)) != 0)
 		return -1;
-	if (cn && r->plain && !cn->pod->allow_unverified) {
-		http_reply_error(r, 403, "pod %s does not allow unverified "
-					 "boot over plain HTTP", cn->pod->name);
-		return -1;
-	}
-	/* Stage2 carries the node's kickstart token: only to the pod. */
-	if (cn && !config_pod_boot_allowed(cn->pod, r->client)) {
-		http_reply_error(r, 403, "stage2 of pod %s is served only to "
-					 "its boot_from networks", cn->pod->name);
-		return -1;
-	}
-	/* Every machine without a MAC of its own would share one row. */
-	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER &&
-	    boot_mac_placeholder(id->mac)) {
-		http_reply_error(r, 400, "mac %s is a placeholder firmware "
-					 "reports, not a machine's own: not "
-					 "recorded", id->mac);
-		return -1;
-	}
-	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER) {
-		memset(&sn, 0, sizeof(sn));
-		snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",
-			 id->mac[0], id->mac[1], id->mac[3], id->mac[4],
-			 id->mac[6], id->mac[7], id->mac[9], id->mac[10],
-			 id->mac[12], id->mac[13], id->mac[15], id->mac[16]);
-		memcpy(sn.mac, id->mac, sizeof(sn.mac));
-		memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
-		memcpy(sn.serial, id->serial, sizeof(sn.serial));
-		sn.state = NODE_DISCOVERED;
-		if (store_node_discover(r->srv->store, &sn,
-					cfg->max_discovered) == -ENOSPC)
-			boot_discover_full(r, cfg->max_discovered);
+	boot_facts(r, id, cn, is_sig, &sn, &in);
+	v = lifecycle_boot(&in);
+	switch (v) {
+	case LIFECYCLE_BOOT_LOCAL:
+		out->len = sizeof(boot_local_script) - 1;
+		memcpy(out->script, boot_local_script, out->len);
+		return 0;
+	case LIFECYCLE_BOOT_DISCOVER:
+		boot_discover(r, id);
 		return boot_render_discover(r->gen, base, !r->plain, out);
+	case LIFECYCLE_BOOT_INSTALL:
+	case LIFECYCLE_BOOT_INSTALL_MARK:
+		break;
+	default:
+		return boot_refuse(r, v, id, cn);
 	}
-	if (!cn) {
-		out->len = sizeof(boot_local_script) - 1;
-		memcpy(out->script, boot_local_script, out->len);
-		return 0;
-	}
-	rc = store_node_get(r->srv->store, cn->hostname, &sn);
-	if (rc != 0) {
-		http_reply_error(r, 503, "node %s is not in the store yet",
-				 cn->hostname);
-		return -1;
-	}
-	if (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
-	    sn.state != NODE_INSTALLING) {
-		out->len = sizeof(boot_local_script) - 1;
-		memcpy(out->script, boot_local_script, out->len);
-		return 0;
-	}
-	rc = boot_render_install(r->srv, r->gen, cn, &sn, base, !r->plain,
-				 out, err, sizeof(err));
-	if (rc != 0) {
+	if (boot_render_install(r->srv, r->gen, cn, &sn, base, !r->plain,
+				out, err, sizeof(err)) != 0) {
 		http_reply_error(r, 503, "%s", err);
 		return -1;
 	}
-	/* Only a real fetch moves the node on: not HEAD, not the .sig. */
-	if (!is_sig && sn.state == NODE_ARMED &&
-	    strcmp(r->method, "GET") == 0)
+	if (v == LIFECYCLE_BOOT_INSTALL_MARK)
 		return boot_mark_booting(r, &sn);
 	return 0;
 }
@@ -468,9 +515,7 @@ static void *boot_precompute_part(void *arg)
 			  !atomic_load(&p->srv->pre_stop);
 	     i += part->n) {
 		if (store_node_get(p->srv->store, cfg->nodes[i].hostname,
-				   &sn) != 0 ||
-		    (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
-		     sn.state != NODE_INSTALLING))
+				   &sn) != 0 || !lifecycle_installs(sn.state))
 			continue;
 		if (boot_render_install(p->srv, p->gen, &cfg->nodes[i], &sn,
 					cfg->base_url, 1, out, err,
