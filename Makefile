@@ -63,7 +63,9 @@ $(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
 # --whole-archive is not needed: suites are objects, not archive members.
 # The agent modules the unit suites test (test_agent_*.c), linked as objects.
 UNIT_AGENT_OBJ := $(BUILD)/agent/httpmsg.o $(BUILD)/agent/num.o
-$(UNIT): $(UNIT_OBJ) $(UNIT_AGENT_OBJ) $(LIBSERVER) $(LIBPODBOOT)
+# The config suite runs the podboot beside it (podboot init, against the
+# fixture test/data/podboot-init.conf): built first, never linked in.
+$(UNIT): $(UNIT_OBJ) $(UNIT_AGENT_OBJ) $(LIBSERVER) $(LIBPODBOOT) | $(PODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
 
 $(AGENT): $(AGENT_OBJ) $(LIBPODBOOT)

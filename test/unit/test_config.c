@@ -1,10 +1,13 @@
 /* test_config.c: podboot.conf: loading, defaults, every refusal, lookups, tokens. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -12,6 +15,8 @@
 #include "fileio.h"
 #include "token.h"
 #include "unit.h"
+
+extern char **environ;
 
 /* Lines 1-7: a server and a profile; every error case below builds on it,
  * so the line numbers the cases expect count from here. */
@@ -105,99 +110,110 @@ static struct config *test_config_ok(const char *name, const char *text)
 	return cfg;
 }
 
-/* ---- The file podboot init writes ---- */
+/* ---- The file podboot init writes: test/data/podboot-init.conf ---- */
 
-/* init_cmd.c's template, token lines included, as it writes them for
- * --server-name localhost (two hashes left to fill in). */
-static const char test_init_conf[] =
-	"# podboot configuration (libconfig syntax), written by podboot init.\n"
-	"# Relative paths are relative to this file's directory.\n"
-	"\n"
-	"server = {\n"
-	"  # HTTPS listener; iPXE and agents reach it at base_url, whose host\n"
-	"  # must be one of the TLS certificate's subjectAltNames.\n"
-	"  listen = \"127.0.0.1\";\n"
-	"  port = 8443;\n"
-	"  base_url = \"https://localhost:8443\";\n"
-	"  tls_cert = \"keys/server-chain.crt\";   # leaf, then root for iPXE\n"
-	"  tls_key = \"keys/server.key\";\n"
-	"  codesign_cert = \"keys/codesign.crt\";\n"
-	"  codesign_key = \"keys/codesign.key\";\n"
-	"  root_cert = \"keys/root.crt\";\n"
-	"  data_dir = \"data\";                    # SQLite and artifacts\n"
-	"  limits = {\n"
-	"    max_upload_mb = 4096;\n"
-	"    max_connections = 1024;\n"
-	"    timeout_s = 30;\n"
-	"    keep_versions = 5;\n"
-	"  };\n"
-	"};\n"
-	"\n"
-	"# Machines the configuration does not know: \"ignore\" (boot the\n"
-	"# local disk) or \"discover\" (record them and retry until assigned).\n"
-	"policy = { unknown = \"ignore\"; };\n"
-	"\n"
-	"# A pod: boot traffic on the provisioning network, the installed OS\n"
-	"# on the management network.  The demo uses documentation ranges.\n"
-	"pods = (\n"
-	"  { name = \"demo\";\n"
-	"    site = \"lab rack 1\";\n"
-	"    profile = \"default\";\n"
-	"    provisioning = { cidr = \"192.0.2.0/24\"; gateway = \"192.0.2.1\";\n"
-	"                     vlan = 0; dns = [ \"192.0.2.1\" ]; };\n"
-	"    management = { cidr = \"198.51.100.0/24\";\n"
-	"                   gateway = \"198.51.100.1\"; vlan = 20;\n"
-	"                   dns = [ \"198.51.100.1\" ]; };\n"
-	"  }\n"
-	");\n"
-	"\n"
-	"# Kernel and initrd name artifacts the server signs and serves.\n"
-	"profiles = (\n"
-	"  { name = \"default\";\n"
-	"    kernel = \"demo-vmlinuz\";\n"
-	"    initrd = \"demo-initrd.img\";\n"
-	"    cmdline = \"console=ttyS0 ks={{ks_url}}\";\n"
-	"    kickstart = \"default.ks\";\n"
-	"  }\n"
-	");\n"
-	"\n"
-	"# Machines, matched by MAC, then UUID, then serial.\n"
-	"nodes = (\n"
-	"  { mac = \"52:54:00:00:00:02\"; hostname = \"demo-2\"; pod = \"demo\";\n"
-	"    address = \"198.51.100.12\"; },\n"
-	"  { mac = \"52:54:00:00:00:01\"; hostname = \"demo-1\"; pod = \"demo\";\n"
-	"    address = \"198.51.100.11\"; }\n"
-	");\n"
-	"\n"
-	"# Bearer tokens: SHA-256 of the secret only (secrets are in the\n"
-	"# tokens file beside this one).  Scopes: upload:PREFIX*, rearm, status.\n"
-	"tokens = (\n"
-	"  { name = \"ci\"; sha256 = \"%s\";\n"
-	"    scopes = [ \"upload:*\" ]; },\n"
-	"  { name = \"operator\"; sha256 = \"%s\";\n"
-	"    scopes = [ \"rearm\", \"status\" ]; }\n"
-	");\n";
-
+/* The test secrets whose hashes test/data/make-init-conf writes into the
+ * fixture in place of init's fresh ones: constants, not secrets. */
 #define CI_SECRET "pbt_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define OP_SECRET "pbt_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
+/*
+ * The text of file @path with every token hash (sha256 = "HEX") blanked:
+ * init hashes fresh secrets, so only the rest can be compared.  The
+ * caller frees the result; NULL if the file cannot be read.
+ */
+static char *test_init_masked(const char *path)
+{
+	static const char key[] = "sha256 = \"";
+	unsigned char *buf = NULL;
+	char *p, *q;
+	size_t len;
+
+	if (fileio_read(path, 1u << 20, &buf, &len) != 0)
+		return NULL;
+	for (p = (char *)buf; (p = strstr(p, key)) != NULL;) {
+		p += sizeof(key) - 1;
+		q = p + strspn(p, "0123456789abcdef");
+		memmove(p, q, strlen(q) + 1);
+	}
+	return (char *)buf;
+}
+
+/*
+ * Run "podboot init --dir @dir --server-name localhost" with the podboot
+ * built beside this binary (build/ or build/asan/), its output discarded.
+ * 0 if it exited 0, else -1.
+ */
+static int test_run_init(const char *dir)
+{
+	char exe[PATH_MAX], *slash;
+	char a1[] = "init", a2[] = "--dir", a4[] = "--server-name",
+	     a5[] = "localhost";
+	char *argv[] = { exe, a1, a2, (char *)dir, a4, a5, NULL };
+	posix_spawn_file_actions_t fa;
+	ssize_t n;
+	pid_t pid;
+	int status = -1, rc;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	strcpy(slash + 1, "podboot");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* The fixture is what podboot init writes today, token hashes aside:
+ * when init changes, test/data/make-init-conf renews it. */
+static void test_init_fixture(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	char *want, *got;
+
+	snprintf(dir, sizeof(dir), "%s/init", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(test_run_init(dir), 0);
+	snprintf(path, sizeof(path), "%s/podboot.conf", dir);
+	want = test_init_masked(unit_data("podboot-init.conf"));
+	got = test_init_masked(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	if (strcmp(want, got) != 0)
+		fprintf(stderr, "\n    test/data/podboot-init.conf differs "
+				"from what podboot init writes: run "
+				"test/data/make-init-conf\n");
+	CU_ASSERT_STRING_EQUAL(got, want);
+	free(want);
+	free(got);
+}
+
+/* The fixture loads, in place, into the model its comments promise. */
 static void test_init_file(void)
 {
-	char text[sizeof(test_init_conf) + 2 * TOKEN_HASH_SIZE];
-	char h1[TOKEN_HASH_SIZE], h2[TOKEN_HASH_SIZE], dir[PATH_MAX],
-		want[PATH_MAX + 64];
+	char h1[TOKEN_HASH_SIZE], dir[PATH_MAX], want[PATH_MAX + 64];
+	const char *path = unit_data("podboot-init.conf");
 	const struct config_pod *pod;
 	const struct config_profile *prof;
-	struct config *cfg;
+	struct config *cfg = NULL;
+	char err[CONFIG_ERR_MAX];
+	int rc;
 
 	token_hash(CI_SECRET, h1);
-	token_hash(OP_SECRET, h2);
-	snprintf(text, sizeof(text), test_init_conf, h1, h2);
-	cfg = test_config_ok("podboot.conf", text);
-	snprintf(dir, sizeof(dir), "%s/config", unit_tmpdir());
+	rc = config_load(path, &cfg, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "\n    unexpected: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
 
-	snprintf(want, sizeof(want), "%s/podboot.conf", dir);
-	CU_ASSERT_STRING_EQUAL(cfg->path, want);
+	CU_ASSERT_STRING_EQUAL(cfg->path, path);
 	CU_ASSERT_STRING_EQUAL(cfg->listen, "127.0.0.1");
 	CU_ASSERT_EQUAL(cfg->port, 8443);
 	CU_ASSERT_STRING_EQUAL(cfg->base_url, "https://localhost:8443");
@@ -249,7 +265,7 @@ static void test_init_file(void)
 	snprintf(want, sizeof(want), "%s/default.ks", dir);
 	CU_ASSERT_STRING_EQUAL(prof->kickstart, want);
 
-	/* Written 2 then 1: sorted by MAC after load. */
+	/* Sorted by MAC after load. */
 	CU_ASSERT_EQUAL_FATAL(cfg->n_nodes, 2);
 	CU_ASSERT_STRING_EQUAL(cfg->nodes[0].hostname, "demo-1");
 	CU_ASSERT_STRING_EQUAL(cfg->nodes[0].mac, MAC1);
@@ -1327,6 +1343,8 @@ static void test_tokens(void)
 }
 
 static const CU_TestInfo tests[] = {
+	{ "test/data/podboot-init.conf is what podboot init writes",
+	  test_init_fixture },
 	{ "the file podboot init writes", test_init_file },
 	{ "defaults and every option", test_defaults_and_options },
 	{ "paths relative to the file", test_relative_paths },
