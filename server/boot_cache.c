@@ -58,6 +58,10 @@ struct boot_cache *boot_cache_new(size_t capacity)
 	return c;
 }
 
+/*
+ * Drop every signature and remembered artifact; the caller holds
+ * @c->lock (or is the last user, in boot_cache_free()).
+ */
 static void boot_cache_clear_locked(struct boot_cache *c)
 {
 	struct boot_entry *e, *next;
@@ -102,6 +106,10 @@ size_t boot_cache_size(struct boot_cache *c)
 	return n;
 }
 
+/*
+ * The bucket of @key: its first bytes, already a SHA-256, need no more
+ * hashing.
+ */
 static size_t boot_bucket(const struct boot_cache *c, const uint8_t *key)
 {
 	size_t h;
@@ -135,6 +143,10 @@ static int boot_cache_get(struct boot_cache *c, const uint8_t *key,
 	return rc;
 }
 
+/*
+ * Keep a copy of signature @der under @key; a full cache starts over, and
+ * a failed allocation only leaves it out.
+ */
 static void boot_cache_put(struct boot_cache *c, const uint8_t *key,
 			   const unsigned char *der, size_t len)
 {
@@ -159,6 +171,7 @@ static void boot_cache_put(struct boot_cache *c, const uint8_t *key,
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Milliseconds on the monotonic clock. */
 long long boot_now_ms(void)
 {
 	struct timespec ts;

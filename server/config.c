@@ -271,8 +271,12 @@ static int config_scan(struct config_ctx *ctx, const char *p)
 	return 0;
 }
 
-/* ---- Indexes: duplicates and references ---- */
+/* ---- Indexes: duplicates (references: config_value.c) ---- */
 
+/*
+ * qsort() order of index entries: by key, then by position in the list,
+ * so that the first of two duplicates in the file sorts first.
+ */
 static int config_entry_cmp(const void *a, const void *b)
 {
 	const struct config_entry *x = a, *y = b;
@@ -283,11 +287,16 @@ static int config_entry_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* bsearch() comparison of key @key with index entry @entry. */
 static int config_entry_key_cmp(const void *key, const void *entry)
 {
 	return strcmp(key, ((const struct config_entry *)entry)->key);
 }
 
+/*
+ * Free the entries of @idx and leave it empty; an empty or already freed
+ * index is fine.
+ */
 void config_index_free(struct config_index *idx)
 {
 	free(idx->e);
@@ -365,6 +374,11 @@ static int config_parse_group(struct config_ctx *ctx,
 			      const config_setting_t *g,
 			      const struct config_group *grp, void *base);
 
+/*
+ * Parse key @key's nested group @s (NULL when absent: its defaults) by
+ * the key's table into @field; 0, or a negative error with the message
+ * written.
+ */
 int config_key_group(struct config_ctx *ctx, const config_setting_t *s,
 		     const struct config_key *key, void *field)
 {
@@ -374,6 +388,13 @@ int config_key_group(struct config_ctx *ctx, const config_setting_t *s,
 	return config_parse_group(ctx, s, key->group, field);
 }
 
+/*
+ * Parse key @key's list @s (NULL when absent: empty) of groups: refuse
+ * more than the list's maximum, allocate its items and hand them to the
+ * model (list->attach, so that config_free() frees them even on
+ * failure), parse each by the element table, then run the list's check.
+ * 0, or a negative error with the message written.
+ */
 int config_key_list(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {

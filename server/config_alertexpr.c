@@ -25,6 +25,10 @@ static int config_prom_name(const char *p, size_t len, int colon)
 	return 1;
 }
 
+/*
+ * An alert rule's name: a Prometheus name, not the built-in NodeDown;
+ * 0 or -PB_EBAD_NAME.
+ */
 static int config_alertname_valid(const char *name)
 {
 	/* NodeDown is built in; a rule of that name would share its state. */
@@ -33,6 +37,7 @@ static int config_alertname_valid(const char *name)
 	return config_prom_name(name, strlen(name), 0) ? 0 : -PB_EBAD_NAME;
 }
 
+/* An alert rule's name (config_alertname_valid()) into @field. */
 int config_key_alertname(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field)
@@ -123,6 +128,10 @@ static int config_alert_expr_parse(const char *expr, struct config_alert *a)
 	return 0;
 }
 
+/*
+ * An alert rule's expr: kept as written and parsed into the rule's
+ * metric, matchers, operator and threshold (@field is the rule).
+ */
 int config_key_alert_expr(struct config_ctx *ctx,
 			  const config_setting_t *s,
 			  const struct config_key *key, void *field)
@@ -176,6 +185,7 @@ static int config_pairs(struct config_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+/* An alert rule's labels group into the rule at @field. */
 int config_key_alert_labels(struct config_ctx *ctx,
 			    const config_setting_t *s,
 			    const struct config_key *key, void *field)
@@ -185,6 +195,7 @@ int config_key_alert_labels(struct config_ctx *ctx,
 	return config_pairs(ctx, s, key, a->labels, &a->n_labels);
 }
 
+/* An alert rule's annotations group into the rule at @field. */
 int config_key_alert_annotations(struct config_ctx *ctx,
 				 const config_setting_t *s,
 				 const struct config_key *key,

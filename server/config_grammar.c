@@ -10,21 +10,25 @@
 
 /* ---- Character classes: explicit, so no locale widens them. ---- */
 
+/* 1 if @c is an ASCII digit. */
 int config_is_digit(int c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* 1 if @c is an ASCII letter. */
 int config_is_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* 1 if @c is an ASCII digit or lower-case letter. */
 static int config_is_lower_alnum(int c)
 {
 	return config_is_digit(c) || (c >= 'a' && c <= 'z');
 }
 
+/* 1 if @c is an ASCII digit or letter. */
 int config_is_alnum(int c)
 {
 	return config_is_digit(c) || config_is_alpha(c);
@@ -42,6 +46,7 @@ int config_hex_value(int c)
 	return -1;
 }
 
+/* @c in lower case if it is an ASCII upper-case letter, else @c. */
 char config_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;

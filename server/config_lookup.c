@@ -15,6 +15,7 @@
 
 /* ---- Lookups ---- */
 
+/* bsearch() comparison of normalised MAC @key with node @node. */
 static int config_mac_key_cmp(const void *key, const void *node)
 {
 	return strcmp(key, ((const struct config_node *)node)->mac);

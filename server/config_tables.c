@@ -15,6 +15,11 @@
 
 /* ---- Checks across settings ---- */
 
+/*
+ * Checks across the server group: the plain listener needs its own port
+ * and a plain_base_url of http://.  0, or -PB_ECONFIG with the message
+ * written.
+ */
 static int config_server_check(struct config_ctx *ctx,
 			       const config_setting_t *g, void *base)
 {
@@ -44,6 +49,10 @@ static int config_server_check(struct config_ctx *ctx,
 	return 0;
 }
 
+/*
+ * A pod network's gateway is of its cidr's address family.  0, or
+ * -PB_ECONFIG with the message written.
+ */
 static int config_net_check(struct config_ctx *ctx, const config_setting_t *g,
 			    void *base)
 {
@@ -78,6 +87,10 @@ static int config_node_check(struct config_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Index the profiles by name (for references from pods and nodes),
+ * refusing duplicate names; the index lives in @ctx until the load ends.
+ */
 static int config_profiles_check(struct config_ctx *ctx,
 				 const config_setting_t *list)
 {
@@ -88,6 +101,10 @@ static int config_profiles_check(struct config_ctx *ctx,
 				  offsetof(struct config_profile, name), "name");
 }
 
+/*
+ * Index the pods by name (for nodes' references), refusing duplicate
+ * names; the index lives in @ctx until the load ends.
+ */
 static int config_pods_check(struct config_ctx *ctx,
 			     const config_setting_t *list)
 {
@@ -96,6 +113,7 @@ static int config_pods_check(struct config_ctx *ctx,
 				  offsetof(struct config_pod, name), "name");
 }
 
+/* qsort() order of nodes: by normalised MAC, for config_node_by_mac(). */
 int config_node_mac_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct config_node *)a)->mac,
@@ -113,6 +131,7 @@ static const struct {
 	{ "serial", offsetof(struct config_node, serial) },
 };
 
+/* qsort() order of node pointers: by hostname, for config_node_by_id(). */
 int config_node_ptr_id_cmp(const void *a, const void *b)
 {
 	return strcmp((*(const struct config_node *const *)a)->hostname,
@@ -181,24 +200,28 @@ static int config_tokens_check(struct config_ctx *ctx,
 	return rc;
 }
 
+/* Hand the @n parsed pods at @items to @cfg, which frees them. */
 static void config_attach_pods(struct config *cfg, void *items, size_t n)
 {
 	cfg->pods = items;
 	cfg->n_pods = n;
 }
 
+/* Hand the @n parsed profiles at @items to @cfg, which frees them. */
 static void config_attach_profiles(struct config *cfg, void *items, size_t n)
 {
 	cfg->profiles = items;
 	cfg->n_profiles = n;
 }
 
+/* Hand the @n parsed nodes at @items to @cfg, which frees them. */
 static void config_attach_nodes(struct config *cfg, void *items, size_t n)
 {
 	cfg->nodes = items;
 	cfg->n_nodes = n;
 }
 
+/* Hand the @n parsed tokens at @items to @cfg, which frees them. */
 static void config_attach_tokens(struct config *cfg, void *items, size_t n)
 {
 	cfg->tokens = items;
@@ -533,6 +556,7 @@ static const struct config_group config_alert = {
 	"an alert rule", config_alert_keys, CONFIG_N(config_alert_keys), NULL
 };
 
+/* Hand the @n parsed alert rules at @items to @cfg, which frees them. */
 static void config_attach_alerts(struct config *cfg, void *items, size_t n)
 {
 	cfg->alerts = items;

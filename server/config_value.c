@@ -129,6 +129,7 @@ int config_key_grammar(struct config_ctx *ctx,
 _Static_assert(CONFIG_NAME_MAX == 64 && CONFIG_ARTIFACT_MAX == 128 &&
 	       CONFIG_SERIAL_MAX == 64, "messages below quote these limits");
 
+/* A pod, profile or token name ([a-z0-9][a-z0-9._-]*) into @field. */
 int config_key_name(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {
@@ -146,6 +147,10 @@ int config_hostname_valid(const char *name)
 	return config_name_valid(name);
 }
 
+/*
+ * A node's hostname (a name, not of the mac-HEX form of discovered
+ * machines) into @field.
+ */
 int config_key_hostname(struct config_ctx *ctx,
 			const config_setting_t *s,
 			const struct config_key *key, void *field)
@@ -157,6 +162,7 @@ int config_key_hostname(struct config_ctx *ctx,
 				  "discovered machines use)");
 }
 
+/* An artifact name (config_artifact_name_valid()) into @field. */
 int config_key_artifact(struct config_ctx *ctx,
 			const config_setting_t *s,
 			const struct config_key *key, void *field)
@@ -168,6 +174,7 @@ int config_key_artifact(struct config_ctx *ctx,
 				  "most 128 bytes, not ending in .sig)");
 }
 
+/* A machine's serial number (config_serial_valid()) into @field. */
 int config_key_serial(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field)
@@ -199,6 +206,10 @@ int config_key_path(struct config_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+/*
+ * An IPv4 or IPv6 address into @field (key->size bytes); absent: the
+ * key's default string.
+ */
 int config_key_ip(struct config_ctx *ctx, const config_setting_t *s,
 		  const struct config_key *key, void *field)
 {
@@ -218,6 +229,10 @@ int config_key_ip(struct config_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+/*
+ * A base URL (https://HOST[:PORT][/PATH]) into @field, without a
+ * trailing slash; absent: left empty.
+ */
 int config_key_url(struct config_ctx *ctx, const config_setting_t *s,
 		   const struct config_key *key, void *field)
 {
@@ -265,6 +280,7 @@ static int config_key_machine_id(struct config_ctx *ctx,
 	return 0;
 }
 
+/* A MAC address, normalised to aa:bb:cc:dd:ee:ff, into @field. */
 int config_key_mac(struct config_ctx *ctx, const config_setting_t *s,
 		   const struct config_key *key, void *field)
 {
@@ -273,6 +289,7 @@ int config_key_mac(struct config_ctx *ctx, const config_setting_t *s,
 				     "aa:bb:cc:dd:ee:ff)");
 }
 
+/* A UUID, normalised to lower case, into @field. */
 int config_key_uuid(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {
@@ -349,6 +366,10 @@ static int config_string_array(struct config_ctx *ctx,
 	return 0;
 }
 
+/*
+ * A pod's boot_from networks: kept as written, and parsed once into the
+ * pod's boot_nets for the per-request check (@field is the pod).
+ */
 int config_key_boot_from(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field)
@@ -374,6 +395,7 @@ int config_key_boot_from(struct config_ctx *ctx,
 	return rc;
 }
 
+/* A token's scopes (config_scope_valid()) into the token at @field. */
 int config_key_scopes(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field)
@@ -390,6 +412,10 @@ int config_key_scopes(struct config_ctx *ctx,
 				   &tok->n_scopes);
 }
 
+/*
+ * An integer within the key's bounds into the unsigned int at @field;
+ * absent: the key's default.
+ */
 int config_key_uint(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {
@@ -416,6 +442,10 @@ int config_key_megabytes(struct config_ctx *ctx,
 	return 0;
 }
 
+/*
+ * true or false into the int at @field (1 or 0); absent: the key's
+ * default.
+ */
 int config_key_bool(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {
@@ -439,6 +469,10 @@ static const struct {
 	{ "discover", CONFIG_UNKNOWN_DISCOVER },
 };
 
+/*
+ * policy.unknown ("ignore" or "discover") into the enum
+ * config_unknown at @field; absent: ignore.
+ */
 int config_key_policy(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field)
@@ -494,6 +528,7 @@ int config_key_cidr(struct config_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+/* A network's DNS servers (IP addresses) into the network at @field. */
 int config_key_dns(struct config_ctx *ctx, const config_setting_t *s,
 		   const struct config_key *key, void *field)
 {
@@ -574,7 +609,7 @@ int config_key_profile_name(struct config_ctx *ctx,
 	return rc;
 }
 
-/* ---- Monitoring and alert rules ---- */
+/* ---- Monitoring settings (alert rules: config_alertexpr.c) ---- */
 
 /* Alertmanager base URLs: http:// or https://, no query: 1 if valid. */
 static int config_am_valid_bool(const char *url)
@@ -604,6 +639,10 @@ int config_key_kilobytes(struct config_ctx *ctx,
 }
 
 
+/*
+ * monitoring.alertmanagers: Alertmanager base URLs into the model at
+ * @field.
+ */
 int config_key_alertmanagers(struct config_ctx *ctx,
 			     const config_setting_t *s,
 			     const struct config_key *key, void *field)

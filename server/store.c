@@ -224,6 +224,7 @@ int store_begin(struct store *st)
 	return store_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
 }
 
+/* Commit the open transaction; 0, or -PB_ESTORE (logged). */
 int store_commit(struct store *st)
 {
 	return store_exec(st, "COMMIT", "committing");
@@ -452,6 +453,10 @@ static int store_migrate(struct store *st)
 	return rc;
 }
 
+/*
+ * Prepare every statement of store_stmts[] on the connection; 0, or
+ * -PB_ESTORE (logged, naming the statement's purpose).
+ */
 static int store_prepare(struct store *st)
 {
 	int i;

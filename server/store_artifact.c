@@ -23,6 +23,10 @@ struct store_shas {
 
 /* ---- artifacts -------------------------------------------------------- */
 
+/*
+ * Append a copy of @sha to list @l, growing it; 0 or -ENOMEM.  The
+ * caller frees l->sha.
+ */
 static int store_shas_push(struct store_shas *l, const char *sha)
 {
 	void *p;
@@ -57,6 +61,10 @@ static int store_row_artifact(struct store *st, sqlite3_stmt *s,
 	return 0;
 }
 
+/*
+ * Insert version @a of an artifact (statement ARTIFACT_ADD), inside the
+ * caller's transaction; 0, or -PB_ESTORE (logged).
+ */
 static int store_artifact_insert(struct store *st,
 				 const struct store_artifact *a,
 				 long long created)

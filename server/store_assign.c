@@ -12,6 +12,13 @@
 #include "store.h"
 #include "store_int.h"
 
+/*
+ * One statement of an assignment transaction.  Its parameters, as many as
+ * @sql names: ?1 hostname, ?2 MAC, ?3 pod, ?4 now, ?5 profile, ?6 address
+ * (from @a), ?7 the armed state.  A row fills @out (an assignment) or
+ * @state (a node's state); -ENOENT when @out wants a row and there is
+ * none; -EEXIST for a constraint.
+ */
 static int store_assign_step(struct store *st, const char *sql,
 			     const struct store_assignment *a,
 			     struct store_assignment *out, int *state)
@@ -139,6 +146,10 @@ int store_assign_remove(struct store *st, const char *hostname,
 	return store_assign_end(st, rc);
 }
 
+/*
+ * Fill the assignment at @row from the current row of an assignment
+ * query (a store_read_rows() filler).
+ */
 static void store_fill_assign(sqlite3_stmt *s, void *row)
 {
 	struct store_assignment *a = row;

@@ -16,6 +16,7 @@
 
 /* ---- events ----------------------------------------------------------- */
 
+/* The retention class of events of @kind: refusals are kept apart. */
 static enum store_event_class store_event_class(const char *kind)
 {
 	return strcmp(kind, "refusal") == 0 ? EVENTS_REFUSAL : EVENTS_OTHER;

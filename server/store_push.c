@@ -47,6 +47,10 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	return rc;
 }
 
+/*
+ * Fill the push state at @row from the current row of a push_state
+ * query (a store_read_rows() filler).
+ */
 static void store_fill_push(sqlite3_stmt *s, void *row)
 {
 	struct store_push_state *p = row;
@@ -82,11 +86,3 @@ int store_push_load(struct store *st,
 	free(rows);
 	return rc;
 }
-
-/*
- * One statement of an assignment transaction.  Its parameters, as many as
- * @sql names: ?1 hostname, ?2 MAC, ?3 pod, ?4 now, ?5 profile, ?6 address
- * (from @a), ?7 the armed state.  A row fills @out (an assignment) or
- * @state (a node's state); -ENOENT when @out wants a row and there is
- * none; -EEXIST for a constraint.
- */
