@@ -1,6 +1,22 @@
-/* lifecycle.c: the install lifecycle's decisions (the one-shot rule) as
- * pure functions of their facts; boot.c and node.c reply. */
+/* lifecycle.c: the install lifecycle's decisions (the one-shot rule, the
+ * node actions) as pure functions of their facts; boot.c and node.c
+ * reply. */
+#include <string.h>
+
 #include "lifecycle.h"
+
+/* The node actions, a table: only the node reports its install's end, and
+ * only an operator starts another. */
+static const struct lifecycle_action lifecycle_actions[] = {
+	{ "installed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
+	  NODE_INSTALLED, 0 },
+	{ "failed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
+	  NODE_FAILED, 0 },
+	{ "rearm", 1, NODE_BIT(NODE_ARMED) | NODE_BIT(NODE_BOOTING) |
+			      NODE_BIT(NODE_INSTALLING) |
+			      NODE_BIT(NODE_INSTALLED) | NODE_BIT(NODE_FAILED),
+	  NODE_ARMED, 1 },
+};
 
 int lifecycle_installs(enum node_state state)
 {
@@ -48,4 +64,15 @@ enum lifecycle_ks lifecycle_kickstart(const struct lifecycle_ks_in *in)
 	if (in->get && in->state != NODE_INSTALLING)
 		return LIFECYCLE_KS_SERVE_MARK;
 	return LIFECYCLE_KS_SERVE;
+}
+
+const struct lifecycle_action *lifecycle_action(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(lifecycle_actions) /
+				    sizeof(lifecycle_actions[0]); i++)
+		if (strcmp(name, lifecycle_actions[i].name) == 0)
+			return &lifecycle_actions[i];
+	return NULL;
 }

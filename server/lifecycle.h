@@ -1,7 +1,7 @@
 /* lifecycle.h: the install lifecycle's decisions as pure functions: which
- * stage2 a machine gets (the one-shot rule) and whether a kickstart goes
- * out.  No I/O: the handlers gather the facts and turn a verdict into a
- * reply. */
+ * stage2 a machine gets (the one-shot rule), whether a kickstart goes out,
+ * and the transitions of the node actions.  No I/O: the handlers gather
+ * the facts and turn a verdict into a reply. */
 #ifndef PODBOOT_LIFECYCLE_H
 #define PODBOOT_LIFECYCLE_H
 
@@ -84,5 +84,28 @@ enum lifecycle_ks {
  * @ret verdict		one of enum lifecycle_ks
  */
 enum lifecycle_ks lifecycle_kickstart(const struct lifecycle_ks_in *in);
+
+/**
+ * A node action of POST /api/v1/nodes/ID/ACTION: who may ask for it, and
+ * the transition it makes.  The store applies it only from a state in
+ * @from, atomically.
+ */
+struct lifecycle_action {
+	const char *name;
+	int operator;			/* needs an operator token */
+	unsigned int from;		/* NODE_BIT()s it applies to */
+	enum node_state to;
+	int rearm;			/* a new generation: the node's old
+					 * token dies */
+};
+
+/**
+ * The node action named @name: "installed" and "failed" (reported by the
+ * node while it boots or installs) or "rearm" (an operator's, from any
+ * state but discovered).
+ *
+ * @ret action		the action, or NULL for an unknown name
+ */
+const struct lifecycle_action *lifecycle_action(const char *name);
 
 #endif

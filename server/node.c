@@ -334,25 +334,6 @@ static int node_report_allowed(struct http_req *r, const char *id)
 	return 0;
 }
 
-struct node_action {
-	const char *name;
-	int operator;			/* needs an operator token */
-	unsigned int from;
-	enum node_state to;
-	int rearm;
-};
-
-static const struct node_action node_actions[] = {
-	{ "installed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
-	  NODE_INSTALLED, 0 },
-	{ "failed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
-	  NODE_FAILED, 0 },
-	{ "rearm", 1, NODE_BIT(NODE_ARMED) | NODE_BIT(NODE_BOOTING) |
-			      NODE_BIT(NODE_INSTALLING) |
-			      NODE_BIT(NODE_INSTALLED) | NODE_BIT(NODE_FAILED),
-	  NODE_ARMED, 1 },
-};
-
 /*
  * POST /api/v1/nodes/mac-HEX/assign {"hostname", "pod", "profile"?,
  * "address"?}: a discovered machine joins a pod.  Recorded in the store,
@@ -482,12 +463,12 @@ static void node_unassign(struct http_req *r, const char *id)
 
 static void node_post(struct http_req *r)
 {
-	const struct node_action *a = NULL;
+	const struct lifecycle_action *a;
 	const struct config_token *tok = NULL;
 	const char *slash = strchr(r->rest, '/');
 	struct store_node n;
 	char id[64], why[160];
-	size_t i, len;
+	size_t len;
 	int rc;
 
 	len = slash ? (size_t)(slash - r->rest) : 0;
@@ -505,10 +486,7 @@ static void node_post(struct http_req *r)
 		node_unassign(r, id);
 		return;
 	}
-	for (i = 0; i < sizeof(node_actions) / sizeof(node_actions[0]); i++)
-		if (strcmp(slash + 1, node_actions[i].name) == 0)
-			a = &node_actions[i];
-	if (!a) {
+	if (!(a = lifecycle_action(slash + 1))) {
 		http_reply_error(r, 404, "unknown node action '%.32s'",
 				 slash + 1);
 		return;

@@ -1,5 +1,5 @@
 /* test_lifecycle.c: the install lifecycle's decisions: the one-shot rule
- * of stage2 (every branch) and the kickstart's, as pure functions. */
+ * of stage2 (every branch), the kickstart's, and the node actions. */
 #include <string.h>
 
 #include "lifecycle.h"
@@ -241,6 +241,55 @@ static void test_ks_one_shot(void)
 	}
 }
 
+/* Whether action @name applies to a node in @state. */
+static int action_applies(const char *name, enum node_state state)
+{
+	const struct lifecycle_action *a = lifecycle_action(name);
+
+	return a && (a->from & NODE_BIT(state)) != 0;
+}
+
+static void test_actions(void)
+{
+	const struct lifecycle_action *a;
+	unsigned int s;
+
+	CU_ASSERT_PTR_NULL(lifecycle_action("install"));
+	CU_ASSERT_PTR_NULL(lifecycle_action(""));
+	CU_ASSERT_PTR_NULL(lifecycle_action(NULL));
+	CU_ASSERT_PTR_NULL(lifecycle_action("rearm/x"));
+	/* the node reports the end of the install it is in, nothing else */
+	a = lifecycle_action("installed");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_FALSE(a->operator);
+	CU_ASSERT_EQUAL(a->to, NODE_INSTALLED);
+	CU_ASSERT_FALSE(a->rearm);
+	a = lifecycle_action("failed");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_FALSE(a->operator);
+	CU_ASSERT_EQUAL(a->to, NODE_FAILED);
+	CU_ASSERT_FALSE(a->rearm);
+	for (s = 0; s < NODE_STATE_COUNT; s++) {
+		CU_ASSERT_EQUAL(action_applies("installed", s),
+				s == NODE_BOOTING || s == NODE_INSTALLING);
+		CU_ASSERT_EQUAL(action_applies("failed", s),
+				s == NODE_BOOTING || s == NODE_INSTALLING);
+	}
+	/* only an operator re-arms, from any state but discovered (a
+	 * discovered machine is assigned, not re-armed), and a re-arm kills
+	 * the node's token */
+	a = lifecycle_action("rearm");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_TRUE(a->operator);
+	CU_ASSERT_EQUAL(a->to, NODE_ARMED);
+	CU_ASSERT_TRUE(a->rearm);
+	for (s = 0; s < NODE_STATE_COUNT; s++)
+		CU_ASSERT_EQUAL(action_applies("rearm", s),
+				s != NODE_DISCOVERED);
+	/* after a re-arm the one-shot rule serves the installer again */
+	CU_ASSERT_TRUE(lifecycle_installs(a->to));
+}
+
 static const CU_TestInfo tests[] = {
 	{ "states still to be installed", test_installs },
 	{ "stage2: unknown machines", test_boot_unknown },
@@ -250,6 +299,7 @@ static const CU_TestInfo tests[] = {
 	{ "stage2: every combination of facts", test_boot_exhaustive },
 	{ "kickstart: refusals and their order", test_ks_refusals },
 	{ "kickstart: the one-shot rule by state", test_ks_one_shot },
+	{ "node actions: who, and from which states", test_actions },
 	CU_TEST_INFO_NULL,
 };
 
