@@ -67,7 +67,9 @@ LIBAGENT := $(BUILD)/libpodboot-agent.a
 $(LIBAGENT): $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 	$(AR) rcs $@ $^
 
-$(UNIT): $(UNIT_OBJ) $(LIBAGENT) $(LIBSERVER) $(LIBPODBOOT)
+# The config suite runs the podboot beside it (podboot init, against the
+# fixture test/data/podboot-init.conf): built first, never linked in.
+$(UNIT): $(UNIT_OBJ) $(LIBAGENT) $(LIBSERVER) $(LIBPODBOOT) | $(PODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lcunit
 
 $(AGENT): $(AGENT_OBJ) $(LIBPODBOOT)

@@ -1,4 +1,5 @@
-/* boot.c: stage2 boot scripts: rendered per machine, signed, cached. */
+/* boot.c: stage2 boot scripts: rendered per machine, signed (boot_cache.c
+ * keeps the signatures), served as lifecycle.c's one-shot rule decides. */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -9,234 +10,17 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "boot_int.h"
+#include "clock.h"
 #include "digest.h"
 #include "error.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "node.h"
 #include "routes.h"
 #include "template.h"
 
 #define BOOT_SCRIPT_MAX 8192
-
-/* ---- signature cache -------------------------------------------------- */
-
-struct boot_entry {
-	uint8_t key[32];
-	unsigned char *der;
-	size_t len;
-	struct boot_entry *next;
-};
-
-/* The newest version of an artifact, remembered briefly: every stage2
- * names two, and the database need not be asked thousands of times a
- * second for the same answer. */
-#define BOOT_ART_SLOTS 64
-#define BOOT_ART_TTL_MS 1000
-
-struct boot_art {
-	struct store_artifact a;
-	long long at_ms;		/* 0: empty */
-};
-
-struct boot_cache {
-	pthread_mutex_t lock;
-	struct boot_art arts[BOOT_ART_SLOTS];
-	struct boot_entry **buckets;
-	size_t n_buckets;
-	size_t count;
-	size_t capacity;
-};
-
-struct boot_cache *boot_cache_new(size_t capacity)
-{
-	struct boot_cache *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->capacity = capacity;
-	c->n_buckets = 1024;
-	while (c->n_buckets < capacity)
-		c->n_buckets *= 2;
-	c->buckets = calloc(c->n_buckets, sizeof(*c->buckets));
-	if (!c->buckets) {
-		free(c);
-		return NULL;
-	}
-	pthread_mutex_init(&c->lock, NULL);
-	return c;
-}
-
-static void boot_cache_clear_locked(struct boot_cache *c)
-{
-	struct boot_entry *e, *next;
-	size_t i;
-
-	memset(c->arts, 0, sizeof(c->arts));
-	for (i = 0; i < c->n_buckets; i++) {
-		for (e = c->buckets[i]; e; e = next) {
-			next = e->next;
-			free(e->der);
-			free(e);
-		}
-		c->buckets[i] = NULL;
-	}
-	c->count = 0;
-}
-
-void boot_cache_clear(struct boot_cache *c)
-{
-	pthread_mutex_lock(&c->lock);
-	boot_cache_clear_locked(c);
-	pthread_mutex_unlock(&c->lock);
-}
-
-void boot_cache_free(struct boot_cache *c)
-{
-	if (!c)
-		return;
-	boot_cache_clear_locked(c);
-	pthread_mutex_destroy(&c->lock);
-	free(c->buckets);
-	free(c);
-}
-
-size_t boot_cache_size(struct boot_cache *c)
-{
-	size_t n;
-
-	pthread_mutex_lock(&c->lock);
-	n = c->count;
-	pthread_mutex_unlock(&c->lock);
-	return n;
-}
-
-static size_t boot_bucket(const struct boot_cache *c, const uint8_t *key)
-{
-	size_t h;
-
-	memcpy(&h, key, sizeof(h));
-	return h & (c->n_buckets - 1);
-}
-
-/* A copy of the cached signature for @key, or -ENOENT. */
-static int boot_cache_get(struct boot_cache *c, const uint8_t *key,
-			  unsigned char **der, size_t *len)
-{
-	struct boot_entry *e;
-	int rc = -ENOENT;
-
-	pthread_mutex_lock(&c->lock);
-	for (e = c->buckets[boot_bucket(c, key)]; e; e = e->next) {
-		if (memcmp(e->key, key, 32) != 0)
-			continue;
-		*der = malloc(e->len);
-		if (!*der) {
-			rc = -ENOMEM;
-			break;
-		}
-		memcpy(*der, e->der, e->len);
-		*len = e->len;
-		rc = 0;
-		break;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-static void boot_cache_put(struct boot_cache *c, const uint8_t *key,
-			   const unsigned char *der, size_t len)
-{
-	struct boot_entry *e = calloc(1, sizeof(*e));
-	size_t b;
-
-	if (!e || !(e->der = malloc(len))) {
-		free(e);
-		return;		/* a cache that cannot grow still works */
-	}
-	memcpy(e->key, key, 32);
-	memcpy(e->der, der, len);
-	e->len = len;
-	pthread_mutex_lock(&c->lock);
-	/* Bounded: when full, start over rather than grow without limit. */
-	if (c->count >= c->capacity)
-		boot_cache_clear_locked(c);
-	b = boot_bucket(c, key);
-	e->next = c->buckets[b];
-	c->buckets[b] = e;
-	c->count++;
-	pthread_mutex_unlock(&c->lock);
-}
-
-static long long boot_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * The newest version of artifact @name, at most BOOT_ART_TTL_MS old: a
- * new upload (or an offline publish) shows in stage2 within a second.
- */
-static int boot_artifact(struct server *srv, const char *name,
-			 struct store_artifact *out)
-{
-	struct boot_cache *c = srv->boot;
-	long long now = boot_now_ms();
-	struct boot_art *slot;
-	uint32_t h = 2166136261u;
-	const char *p;
-	int rc;
-
-	for (p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	slot = &c->arts[h % BOOT_ART_SLOTS];
-	pthread_mutex_lock(&c->lock);
-	if (slot->at_ms && now - slot->at_ms < BOOT_ART_TTL_MS &&
-	    strcmp(slot->a.name, name) == 0) {
-		*out = slot->a;
-		pthread_mutex_unlock(&c->lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&c->lock);
-	rc = store_artifact_get(srv->store, name, NULL, out);
-	if (rc != 0)
-		return rc;
-	pthread_mutex_lock(&c->lock);
-	slot->a = *out;
-	slot->at_ms = now;
-	pthread_mutex_unlock(&c->lock);
-	return 0;
-}
-
-/*
- * The signature of @script by @gen's signer, from the cache or freshly
- * made.  The cache key names the signer too: a request or precompute
- * still running on an older generation (a rotated code-signing key) can
- * never put a signature where the new generation looks.
- */
-static int boot_sign(struct server *srv, struct server_gen *gen,
-		     const char *script, size_t len, unsigned char **der,
-		     size_t *der_len)
-{
-	uint8_t hash[32], both[64], key[32];
-	int rc;
-
-	digest_sha256(script, len, hash);
-	memcpy(both, signer_id(gen->signer), 32);
-	memcpy(both + 32, hash, 32);
-	digest_sha256(both, sizeof(both), key);
-	if (boot_cache_get(srv->boot, key, der, der_len) == 0)
-		return 0;
-	rc = signer_sign_digest(gen->signer, digest_by_md(MBEDTLS_MD_SHA256),
-				hash, der, der_len);
-	if (rc != 0)
-		return rc;
-	atomic_fetch_add(&srv->stats.signatures, 1);
-	boot_cache_put(srv->boot, key, *der, *der_len);
-	return 0;
-}
 
 /* ---- rendering -------------------------------------------------------- */
 
@@ -480,7 +264,7 @@ static int boot_render_discover(struct server_gen *gen, const char *base,
 static void boot_discover_full(struct http_req *r, unsigned int max)
 {
 	static atomic_llong last;
-	long long now = boot_now_ms() / 1000, was = atomic_load(&last);
+	long long now = clock_now_ms() / 1000, was = atomic_load(&last);
 
 	if (now - was < 60 || !atomic_compare_exchange_strong(&last, &was, now))
 		return;
@@ -526,80 +310,126 @@ static int boot_mac_placeholder(const char *mac)
 }
 
 /*
- * Which script a machine gets, by its configuration and lifecycle state.
- * A first fetch of the script by an armed node marks it booting.
+ * Record unknown machine @id as discovered (policy "discover"); a full
+ * table is logged, not refused: the machine still gets its script.
+ */
+static void boot_discover(struct http_req *r, const struct boot_ident *id)
+{
+	const struct config *cfg = r->gen->cfg;
+	struct store_node sn;
+
+	memset(&sn, 0, sizeof(sn));
+	snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",
+		 id->mac[0], id->mac[1], id->mac[3], id->mac[4],
+		 id->mac[6], id->mac[7], id->mac[9], id->mac[10],
+		 id->mac[12], id->mac[13], id->mac[15], id->mac[16]);
+	memcpy(sn.mac, id->mac, sizeof(sn.mac));
+	memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
+	memcpy(sn.serial, id->serial, sizeof(sn.serial));
+	sn.state = NODE_DISCOVERED;
+	if (store_node_discover(r->srv->store, &sn, cfg->max_discovered) ==
+	    -ENOSPC)
+		boot_discover_full(r, cfg->max_discovered);
+}
+
+/*
+ * Gather what lifecycle_boot() decides on for request @r from machine @id
+ * (configured node @cn, or NULL) into @in; a configured node's row goes
+ * to @sn.  Reads the store, changes nothing.
+ */
+static void boot_facts(struct http_req *r, const struct boot_ident *id,
+		       const struct config_node *cn, int is_sig,
+		       struct store_node *sn, struct lifecycle_boot_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	memset(sn, 0, sizeof(*sn));
+	in->configured = cn != NULL;
+	in->plain = r->plain;
+	in->discover = r->gen->cfg->unknown == CONFIG_UNKNOWN_DISCOVER;
+	in->mac_placeholder = boot_mac_placeholder(id->mac);
+	in->fetch = !is_sig && strcmp(r->method, "GET") == 0;
+	if (!cn)
+		return;
+	in->pod_plain_ok = cn->pod->allow_unverified;
+	in->pod_net_ok = config_pod_boot_allowed(cn->pod, r->client);
+	in->stored = store_node_get(r->srv->store, cn->hostname, sn) == 0;
+	in->state = sn->state;
+}
+
+/*
+ * Queue the refusal that verdict @v of lifecycle_boot() stands for, about
+ * machine @id (configured node @cn, or NULL).  Returns -1: refused.
+ */
+static int boot_refuse(struct http_req *r, enum lifecycle_boot v,
+		       const struct boot_ident *id,
+		       const struct config_node *cn)
+{
+	switch (v) {
+	case LIFECYCLE_BOOT_NO_PLAIN:
+		http_reply_error(r, 403, "pod %s does not allow unverified "
+					 "boot over plain HTTP", cn->pod->name);
+		break;
+	case LIFECYCLE_BOOT_NO_NET:
+		http_reply_error(r, 403, "stage2 of pod %s is served only to "
+					 "its boot_from networks", cn->pod->name);
+		break;
+	case LIFECYCLE_BOOT_PLACEHOLDER:
+		http_reply_error(r, 400, "mac %s is a placeholder firmware "
+					 "reports, not a machine's own: not "
+					 "recorded", id->mac);
+		break;
+	case LIFECYCLE_BOOT_UNSTORED:
+		http_reply_error(r, 503, "node %s is not in the store yet",
+				 cn->hostname);
+		break;
+	default:
+		http_reply_error(r, 500, "stage2: no script for verdict %d",
+				 (int)v);
+		break;
+	}
+	return -1;
+}
+
+/*
+ * Which script machine @id gets: lifecycle_boot() decides on the facts
+ * (the one-shot rule), and this carries the verdict out: the script goes
+ * to @out, or a refusal is queued.  An armed node's first fetch is
+ * recorded as booting before its installer goes out.
+ * Returns 0, or -1 with a reply queued.
  */
 static int boot_choose(struct http_req *r, const struct boot_ident *id,
 		       int is_sig, struct boot_render *out)
 {
-	const struct config *cfg = r->gen->cfg;
-	const struct config_node *cn = boot_match(cfg, id);
+	const struct config_node *cn = boot_match(r->gen->cfg, id);
+	struct lifecycle_boot_in in;
+	enum lifecycle_boot v;
 	struct store_node sn;
 	char base[256], err[512];
-	int rc;
 
 	if (http_base_url(r, base, sizeof(base)) != 0)
 		return -1;
-	if (cn && r->plain && !cn->pod->allow_unverified) {
-		http_reply_error(r, 403, "pod %s does not allow unverified "
-					 "boot over plain HTTP", cn->pod->name);
-		return -1;
-	}
-	/* Stage2 carries the node's kickstart token: only to the pod. */
-	if (cn && !config_pod_boot_allowed(cn->pod, r->client)) {
-		http_reply_error(r, 403, "stage2 of pod %s is served only to "
-					 "its boot_from networks", cn->pod->name);
-		return -1;
-	}
-	/* Every machine without a MAC of its own would share one row. */
-	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER &&
-	    boot_mac_placeholder(id->mac)) {
-		http_reply_error(r, 400, "mac %s is a placeholder firmware "
-					 "reports, not a machine's own: not "
-					 "recorded", id->mac);
-		return -1;
-	}
-	if (!cn && cfg->unknown == CONFIG_UNKNOWN_DISCOVER) {
-		memset(&sn, 0, sizeof(sn));
-		snprintf(sn.id, sizeof(sn.id), "mac-%c%c%c%c%c%c%c%c%c%c%c%c",
-			 id->mac[0], id->mac[1], id->mac[3], id->mac[4],
-			 id->mac[6], id->mac[7], id->mac[9], id->mac[10],
-			 id->mac[12], id->mac[13], id->mac[15], id->mac[16]);
-		memcpy(sn.mac, id->mac, sizeof(sn.mac));
-		memcpy(sn.uuid, id->uuid, sizeof(sn.uuid));
-		memcpy(sn.serial, id->serial, sizeof(sn.serial));
-		sn.state = NODE_DISCOVERED;
-		if (store_node_discover(r->srv->store, &sn,
-					cfg->max_discovered) == -ENOSPC)
-			boot_discover_full(r, cfg->max_discovered);
+	boot_facts(r, id, cn, is_sig, &sn, &in);
+	v = lifecycle_boot(&in);
+	switch (v) {
+	case LIFECYCLE_BOOT_LOCAL:
+		out->len = sizeof(boot_local_script) - 1;
+		memcpy(out->script, boot_local_script, out->len);
+		return 0;
+	case LIFECYCLE_BOOT_DISCOVER:
+		boot_discover(r, id);
 		return boot_render_discover(r->gen, base, !r->plain, out);
+	case LIFECYCLE_BOOT_INSTALL:
+	case LIFECYCLE_BOOT_INSTALL_MARK:
+		break;
+	default:
+		return boot_refuse(r, v, id, cn);
 	}
-	if (!cn) {
-		out->len = sizeof(boot_local_script) - 1;
-		memcpy(out->script, boot_local_script, out->len);
-		return 0;
-	}
-	rc = store_node_get(r->srv->store, cn->hostname, &sn);
-	if (rc != 0) {
-		http_reply_error(r, 503, "node %s is not in the store yet",
-				 cn->hostname);
-		return -1;
-	}
-	if (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
-	    sn.state != NODE_INSTALLING) {
-		out->len = sizeof(boot_local_script) - 1;
-		memcpy(out->script, boot_local_script, out->len);
-		return 0;
-	}
-	rc = boot_render_install(r->srv, r->gen, cn, &sn, base, !r->plain,
-				 out, err, sizeof(err));
-	if (rc != 0) {
+	if (boot_render_install(r->srv, r->gen, cn, &sn, base, !r->plain,
+				out, err, sizeof(err)) != 0) {
 		http_reply_error(r, 503, "%s", err);
 		return -1;
 	}
-	/* Only a real fetch moves the node on: not HEAD, not the .sig. */
-	if (!is_sig && sn.state == NODE_ARMED &&
-	    strcmp(r->method, "GET") == 0)
+	if (v == LIFECYCLE_BOOT_INSTALL_MARK)
 		return boot_mark_booting(r, &sn);
 	return 0;
 }
@@ -691,9 +521,7 @@ static void *boot_precompute_part(void *arg)
 			  !atomic_load(&p->srv->pre_stop);
 	     i += part->n) {
 		if (store_node_get(p->srv->store, cfg->nodes[i].hostname,
-				   &sn) != 0 ||
-		    (sn.state != NODE_ARMED && sn.state != NODE_BOOTING &&
-		     sn.state != NODE_INSTALLING))
+				   &sn) != 0 || !lifecycle_installs(sn.state))
 			continue;
 		if (boot_render_install(p->srv, p->gen, &cfg->nodes[i], &sn,
 					cfg->base_url, 1, out, err,

@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "error.h"
 #include "fileio.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "node.h"
 #include "promtext.h"
@@ -194,39 +195,63 @@ int node_check_kickstarts(const struct config *cfg, char *err, size_t size)
 	return 0;
 }
 
-/* Node allowed a kickstart now?  Replies and returns 0 if not. */
-static int node_ks_allowed(struct http_req *r, const struct store_node *n,
-			   const struct config_node *cn)
+/*
+ * Gather what lifecycle_kickstart() decides on for request @r by node @n
+ * (configured as @cn, or NULL) into @in.
+ */
+static void node_ks_facts(struct http_req *r, const struct store_node *n,
+			  const struct config_node *cn,
+			  struct lifecycle_ks_in *in)
 {
-	if (!cn) {
+	memset(in, 0, sizeof(*in));
+	in->configured = cn != NULL;
+	in->plain = r->plain;
+	in->pod_plain_ok = cn && cn->pod->allow_unverified;
+	in->pod_net_ok = cn && config_pod_boot_allowed(cn->pod, r->client);
+	in->state = n->state;
+	in->get = strcmp(r->method, "GET") == 0;
+}
+
+/*
+ * Queue the refusal that verdict @v of lifecycle_kickstart() stands for,
+ * about node @n (configured as @cn, or NULL); nothing for a verdict that
+ * serves.  Returns 1 if the kickstart may go out, 0 if refused.
+ */
+static int node_ks_reply(struct http_req *r, enum lifecycle_ks v,
+			 const struct store_node *n,
+			 const struct config_node *cn)
+{
+	switch (v) {
+	case LIFECYCLE_KS_SERVE:
+	case LIFECYCLE_KS_SERVE_MARK:
+		return 1;
+	case LIFECYCLE_KS_UNCONFIGURED:
 		http_reply_error(r, 404, "node %s is not configured", n->id);
-		return 0;
-	}
-	if (r->plain && !cn->pod->allow_unverified) {
+		break;
+	case LIFECYCLE_KS_NO_PLAIN:
 		http_reply_error(r, 403, "pod %s does not allow plain HTTP",
 				 cn->pod->name);
-		return 0;
-	}
-	if (!config_pod_boot_allowed(cn->pod, r->client)) {
+		break;
+	case LIFECYCLE_KS_NO_NET:
 		http_reply_error(r, 403, "kickstarts of pod %s are served only "
 					 "to its boot_from networks",
 				 cn->pod->name);
-		return 0;
-	}
-	if (n->state != NODE_ARMED && n->state != NODE_BOOTING &&
-	    n->state != NODE_INSTALLING) {
+		break;
+	case LIFECYCLE_KS_DONE:
 		http_reply_error(r, 409, "node %s is %s; re-arm it to install "
 					 "again", n->id,
 				 store_state_name(n->state));
-		return 0;
+		break;
 	}
-	return 1;
+	return 0;
 }
 
 static void node_kickstart(struct http_req *r)
 {
 	const struct config_node *cn;
+	struct lifecycle_ks_in in;
 	struct MHD_Response *resp;
+	enum lifecycle_ks v;
 	struct store_node n;
 	struct node_ks ks;
 	char base[256], unknown[64];
@@ -242,7 +267,9 @@ static void node_kickstart(struct http_req *r)
 		return;
 	}
 	cn = config_node_by_id(r->gen->cfg, n.id);
-	if (!node_ks_allowed(r, &n, cn) || http_base_url(r, base, sizeof(base)))
+	node_ks_facts(r, &n, cn, &in);
+	v = lifecycle_kickstart(&in);
+	if (!node_ks_reply(r, v, &n, cn) || http_base_url(r, base, sizeof(base)))
 		return;
 	rc = node_ks_values(r, cn, &n, base, &ks);
 	if (rc == 0)
@@ -258,7 +285,7 @@ static void node_kickstart(struct http_req *r)
 		goto out;
 	}
 	/* Rendered: now the fetch counts (a HEAD never moves the node). */
-	if (strcmp(r->method, "GET") == 0 && n.state != NODE_INSTALLING) {
+	if (v == LIFECYCLE_KS_SERVE_MARK) {
 		rc = store_node_transition(r->srv->store, n.id,
 					   NODE_BIT(NODE_ARMED) |
 						   NODE_BIT(NODE_BOOTING),
@@ -306,25 +333,6 @@ static int node_report_allowed(struct http_req *r, const char *id)
 				 "boot_from networks", cn->pod->name);
 	return 0;
 }
-
-struct node_action {
-	const char *name;
-	int operator;			/* needs an operator token */
-	unsigned int from;
-	enum node_state to;
-	int rearm;
-};
-
-static const struct node_action node_actions[] = {
-	{ "installed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
-	  NODE_INSTALLED, 0 },
-	{ "failed", 0, NODE_BIT(NODE_BOOTING) | NODE_BIT(NODE_INSTALLING),
-	  NODE_FAILED, 0 },
-	{ "rearm", 1, NODE_BIT(NODE_ARMED) | NODE_BIT(NODE_BOOTING) |
-			      NODE_BIT(NODE_INSTALLING) |
-			      NODE_BIT(NODE_INSTALLED) | NODE_BIT(NODE_FAILED),
-	  NODE_ARMED, 1 },
-};
 
 /*
  * POST /api/v1/nodes/mac-HEX/assign {"hostname", "pod", "profile"?,
@@ -455,12 +463,12 @@ static void node_unassign(struct http_req *r, const char *id)
 
 static void node_post(struct http_req *r)
 {
-	const struct node_action *a = NULL;
+	const struct lifecycle_action *a;
 	const struct config_token *tok = NULL;
 	const char *slash = strchr(r->rest, '/');
 	struct store_node n;
 	char id[64], why[160];
-	size_t i, len;
+	size_t len;
 	int rc;
 
 	len = slash ? (size_t)(slash - r->rest) : 0;
@@ -478,10 +486,7 @@ static void node_post(struct http_req *r)
 		node_unassign(r, id);
 		return;
 	}
-	for (i = 0; i < sizeof(node_actions) / sizeof(node_actions[0]); i++)
-		if (strcmp(slash + 1, node_actions[i].name) == 0)
-			a = &node_actions[i];
-	if (!a) {
+	if (!(a = lifecycle_action(slash + 1))) {
 		http_reply_error(r, 404, "unknown node action '%.32s'",
 				 slash + 1);
 		return;

@@ -1,4 +1,6 @@
 /* main.c: runs every CUnit suite; exit status says whether all passed. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,24 @@ const char *unit_tmpdir(void)
 		atexit(unit_rm_tmpdir);
 	}
 	return tmpdir;
+}
+
+const char *unit_data(const char *name)
+{
+	static char paths[8][PATH_MAX];
+	static unsigned int next;
+	const char *dir = getenv("PODBOOT_TEST_DATA");
+	char rel[PATH_MAX], *out = paths[next++ % 8];
+
+	snprintf(rel, sizeof(rel), "%s/%s", dir && *dir ? dir : "test/data",
+		 name);
+	if (!realpath(rel, out)) {
+		fprintf(stderr, "unit: fixture %s: %s (run from the tree's top, "
+				"or set PODBOOT_TEST_DATA)\n", rel,
+			strerror(errno));
+		exit(2);
+	}
+	return out;
 }
 
 const char *unit_keys(int ecdsa)

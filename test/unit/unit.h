@@ -19,6 +19,13 @@ void unit_queue_suite(int (*register_fn)(void));
 /** A fresh temporary directory for this process; removed at exit. */
 const char *unit_tmpdir(void);
 
+/**
+ * The absolute path of fixture @name in test/data (PODBOOT_TEST_DATA, if
+ * set, names another directory); exits if it is missing.  Valid until the
+ * eighth call after this one.
+ */
+const char *unit_data(const char *name);
+
 /** A key directory made by keystore_init() once per algorithm. */
 const char *unit_keys(int ecdsa);
 

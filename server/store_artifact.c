@@ -1,0 +1,258 @@
+/* store_artifact.c: the artifact catalogue: versions, pruning, listing. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+
+/* Sha256 strings of pruned versions, kept until after the commit. */
+struct store_shas {
+	char (*sha)[STORE_SHA256_LEN + 1];
+	size_t n;
+	size_t cap;
+};
+
+/* ---- artifacts -------------------------------------------------------- */
+
+/*
+ * Append a copy of @sha to list @l, growing it; 0 or -ENOMEM.  The
+ * caller frees l->sha.
+ */
+static int store_shas_push(struct store_shas *l, const char *sha)
+{
+	void *p;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		if (cap > SIZE_MAX / sizeof(*l->sha))
+			return -ENOMEM;
+		p = realloc(l->sha, cap * sizeof(*l->sha));
+		if (!p)
+			return -ENOMEM;
+		l->sha = p;
+		l->cap = cap;
+	}
+	snprintf(l->sha[l->n++], sizeof(*l->sha), "%s", sha);
+	return 0;
+}
+
+/* Fill @a from the current row of an ARTIFACT_COLS statement. */
+static int store_row_artifact(struct store *st, sqlite3_stmt *s,
+			      struct store_artifact *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (store_col_key(st, s, a->name, sizeof(a->name)) != 0)
+		return -PB_ESTORE;
+	store_col_text(s, 1, a->sha256, sizeof(a->sha256));
+	a->size = (unsigned long long)sqlite3_column_int64(s, 2);
+	store_col_text(s, 3, a->signer, sizeof(a->signer));
+	a->created = sqlite3_column_int64(s, 4);
+	a->current = sqlite3_column_int(s, 5) ? 1 : 0;
+	return 0;
+}
+
+/*
+ * Insert version @a of an artifact (statement ARTIFACT_ADD), inside the
+ * caller's transaction; 0, or -PB_ESTORE (logged).
+ */
+static int store_artifact_insert(struct store *st,
+				 const struct store_artifact *a,
+				 long long created)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
+
+	return store_write(st, STMT_ARTIFACT_ADD,
+			   store_bind_text(s, 1, a->name) ||
+				   store_bind_text(s, 2, a->sha256) ||
+				   sqlite3_bind_int64(s, 3,
+						      (sqlite3_int64)a->size) ||
+				   store_bind_text(s, 4, a->signer) ||
+				   sqlite3_bind_int64(s, 5, created));
+}
+
+/* Bind @name and @keep to a statement using ARTIFACT_KEEP_EDGE; 0 or
+ * non-zero (see store_first). */
+static int store_bind_keep(sqlite3_stmt *s, const char *name,
+			   unsigned int keep)
+{
+	return store_bind_text(s, 1, name) || sqlite3_bind_int64(s, 2, keep);
+}
+
+/*
+ * Delete versions of @name beyond the newest @keep, collecting in @gone
+ * those whose blob no other name references; inside a transaction.
+ */
+static int store_artifact_prune(struct store *st, const char *name,
+				unsigned int keep, struct store_shas *gone)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_DOOMED];
+	const char *sha;
+	int rc;
+
+	rc = store_first(st, STMT_ARTIFACT_DOOMED,
+			 store_bind_keep(s, name, keep));
+	while (rc == 1) {
+		sha = (const char *)sqlite3_column_text(s, 0);
+		rc = 0;
+		/* The caller deletes files by this name: check it again. */
+		if (sha && store_sha_valid(sha))
+			rc = store_shas_push(gone, sha);
+		else
+			log_error("%s: artifact %s has an invalid sha256; "
+				  "not deleting its blob",
+				  st->path, name);
+		if (rc == 0)
+			rc = store_step(st, STMT_ARTIFACT_DOOMED);
+	}
+	store_reset(st, STMT_ARTIFACT_DOOMED);
+	if (rc == 0)
+		rc = store_write(st, STMT_ARTIFACT_PRUNE,
+				 store_bind_keep(st->stmt[STMT_ARTIFACT_PRUNE],
+						 name, keep));
+	return rc;
+}
+
+/* Record @a and prune its name, in one transaction; the caller holds the
+ * lock. */
+static int store_artifact_txn(struct store *st, const struct store_artifact *a,
+			      long long created, unsigned int keep,
+			      struct store_shas *gone)
+{
+	int rc;
+
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_artifact_insert(st, a, created);
+	if (rc == 0 && keep > 0)
+		rc = store_artifact_prune(st, a->name, keep, gone);
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc != 0) {
+		store_rollback(st);
+		gone->n = 0;
+	}
+	return rc;
+}
+
+int store_artifact_add(struct store *st, const struct store_artifact *a,
+		       unsigned int keep,
+		       void (*gone)(void *ctx, const char *sha256),
+		       void *ctx)
+{
+	struct store_shas pruned = { NULL, 0, 0 };
+	long long created;
+	size_t i;
+	int rc;
+
+	if (!a || !a->name[0] || !FIELD_OK(a->name) ||
+	    !store_sha_valid(a->sha256) || !FIELD_OK(a->signer) ||
+	    a->size > (unsigned long long)INT64_MAX)
+		return -EINVAL;
+	created = a->created ? a->created : (long long)time(NULL);
+	pthread_mutex_lock(&st->lock);
+	/* The blob is already on disk: the row must not be lost either. */
+	rc = store_exec(st, "PRAGMA synchronous=FULL",
+			"asking for a durable commit");
+	if (rc == 0)
+		rc = store_artifact_txn(st, a, created, keep, &pruned);
+	/*
+	 * Failing to relax again only costs speed; the artifact is
+	 * committed, and reporting an error could make the caller delete
+	 * a blob the catalogue now references.
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		log_warn("%s: restoring synchronous=NORMAL: %s", st->path,
+			 sqlite3_errmsg(st->db));
+	pthread_mutex_unlock(&st->lock);
+	for (i = 0; rc == 0 && gone && i < pruned.n; i++)
+		gone(ctx, pruned.sha[i]);
+	free(pruned.sha);
+	return rc;
+}
+
+int store_artifact_get(struct store *st, const char *name,
+		       const char *sha256, struct store_artifact *out)
+{
+	enum store_stmt_id which =
+		sha256 ? STMT_ARTIFACT_BY_SHA : STMT_ARTIFACT_CURRENT;
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	if (!name || !name[0] || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_first(st, which,
+			 store_bind_text(s, 1, name) ||
+				 (sha256 && store_bind_text(s, 2, sha256)));
+	if (rc == 1)
+		rc = store_row_artifact(st, s, out);
+	else if (rc == 0)
+		rc = -ENOENT;
+	store_reset(st, which);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Read up to STORE_CHUNK versions after (@name, @seq); the caller holds
+ * the lock.  @seq receives the last row's seq. */
+static int store_artifact_fetch(struct store *st, const char *name,
+				long long *seq, struct store_artifact *buf,
+				unsigned int *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
+	int rc;
+
+	*n = 0;
+	rc = store_first(st, STMT_ARTIFACT_LIST,
+			 store_bind_text(s, 1, name) ||
+				 sqlite3_bind_int64(s, 2, *seq) ||
+				 sqlite3_bind_int(s, 3, STORE_CHUNK));
+	while (rc == 1 && *n < STORE_CHUNK) {
+		*seq = sqlite3_column_int64(s, 6);
+		rc = store_row_artifact(st, s, &buf[*n]);
+		if (rc == 0 && ++*n < STORE_CHUNK)
+			rc = store_step(st, STMT_ARTIFACT_LIST);
+	}
+	store_reset(st, STMT_ARTIFACT_LIST);
+	return rc < 0 ? rc : 0;
+}
+
+int store_artifact_list(struct store *st,
+			int (*cb)(void *ctx, const struct store_artifact *a),
+			void *ctx)
+{
+	/* Names are never empty, so "" sorts before every row. */
+	char after[FIELD_SIZE(struct store_artifact, name)] = "";
+	struct store_artifact *buf;
+	long long seq = 0;
+	unsigned int n, i;
+	int rc = 0;
+
+	if (!cb)
+		return -EINVAL;
+	buf = calloc(STORE_CHUNK, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	do {
+		pthread_mutex_lock(&st->lock);
+		rc = store_artifact_fetch(st, after, &seq, buf, &n);
+		pthread_mutex_unlock(&st->lock);
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, &buf[i]);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", buf[n - 1].name);
+	} while (rc == 0 && n == STORE_CHUNK);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,183 @@
+/* store_assign.c: nodes assigned at run time, kept across restarts. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "store.h"
+#include "store_int.h"
+
+/*
+ * One statement of an assignment transaction.  Its parameters, as many as
+ * @sql names: ?1 hostname, ?2 MAC, ?3 pod, ?4 now, ?5 profile, ?6 address
+ * (from @a), ?7 the armed state.  A row fills @out (an assignment) or
+ * @state (a node's state); -ENOENT when @out wants a row and there is
+ * none; -EEXIST for a constraint.
+ */
+static int store_assign_step(struct store *st, const char *sql,
+			     const struct store_assignment *a,
+			     struct store_assignment *out, int *state)
+{
+	const char *text[] = { a->hostname, a->mac, a->pod, NULL, a->profile,
+			       a->address };
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step, i, n = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		rc = store_fail(st, "preparing an assignment change");
+	else
+		n = sqlite3_bind_parameter_count(s);
+	for (i = 1; rc == 0 && i <= n; i++) {
+		if (i == 4 ? sqlite3_bind_int64(s, i, (sqlite3_int64)time(NULL)) :
+		    i == 7 ? sqlite3_bind_int(s, i, NODE_ARMED) :
+		    i <= 6 ? store_bind_text(s, i, text[i - 1]) : 1)
+			rc = store_fail(st, "binding an assignment change");
+	}
+	if (rc == 0) {
+		step = sqlite3_step(s);
+		if (step == SQLITE_ROW && out) {
+			store_col_text(s, 0, out->mac, sizeof(out->mac));
+			store_col_text(s, 1, out->hostname,
+				       sizeof(out->hostname));
+			store_col_text(s, 2, out->pod, sizeof(out->pod));
+			store_col_text(s, 3, out->profile,
+				       sizeof(out->profile));
+			store_col_text(s, 4, out->address,
+				       sizeof(out->address));
+		} else if (step == SQLITE_ROW && state) {
+			*state = sqlite3_column_int(s, 0);
+		} else if (step == SQLITE_DONE && out) {
+			rc = -ENOENT;	/* no such assignment */
+		} else if ((step & 0xff) == SQLITE_CONSTRAINT) {
+			rc = -EEXIST;
+		} else if (step != SQLITE_DONE) {
+			rc = store_fail(st, "changing an assignment");
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Lock and open an assignment transaction; store_assign_end() closes it. */
+static int store_assign_begin(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	return store_begin(st);
+}
+
+/* Commit or roll back the open transaction by @rc; unlock; @rc. */
+static int store_assign_end(struct store *st, int rc)
+{
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc != 0)
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_assign_add(struct store *st, const struct store_assignment *a)
+{
+	int rc;
+
+	rc = store_assign_begin(st);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "INSERT INTO assignments (hostname, mac, "
+				       "pod, created, profile, address) "
+				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				       a, NULL, NULL);
+	/* A row left by an earlier life of this hostname (unassigned, or
+	 * removed from the file) starts over: armed, and a new generation,
+	 * so that no token of that life is valid for this machine. */
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "UPDATE nodes SET mac = ?2, pod = ?3, "
+				       "uuid = '', serial = '', state = ?7, "
+				       "generation = generation + 1, "
+				       "updated = ?4 WHERE id = ?1",
+				       a, NULL, NULL);
+	return store_assign_end(st, rc);
+}
+
+int store_assign_remove(struct store *st, const char *hostname,
+			struct store_assignment *out)
+{
+	struct store_assignment key, found;
+	int rc, state = -1;
+
+	memset(&key, 0, sizeof(key));
+	memset(&found, 0, sizeof(found));
+	snprintf(key.hostname, sizeof(key.hostname), "%s", hostname);
+	rc = store_assign_begin(st);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "SELECT mac, hostname, pod, profile, "
+				       "address FROM assignments "
+				       "WHERE hostname = ?1",
+				       &key, &found, NULL);
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "SELECT state FROM nodes "
+				       "WHERE id = ?1 AND mac = ?2",
+				       &found, NULL, &state);
+	if (rc == 0 && state == NODE_INSTALLING)
+		rc = -PB_ESTATE;
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "DELETE FROM assignments "
+				       "WHERE hostname = ?1",
+				       &found, NULL, NULL);
+	/* The row stays (its events and generation with it); the new
+	 * generation revokes the machine's tokens now. */
+	if (rc == 0)
+		rc = store_assign_step(st,
+				       "UPDATE nodes SET "
+				       "generation = generation + 1, "
+				       "updated = ?4 WHERE id = ?1 AND mac = ?2",
+				       &found, NULL, NULL);
+	if (rc == 0 && out)
+		*out = found;
+	return store_assign_end(st, rc);
+}
+
+/*
+ * Fill the assignment at @row from the current row of an assignment
+ * query (a store_read_rows() filler).
+ */
+static void store_fill_assign(sqlite3_stmt *s, void *row)
+{
+	struct store_assignment *a = row;
+
+	store_col_text(s, 0, a->mac, sizeof(a->mac));
+	store_col_text(s, 1, a->hostname, sizeof(a->hostname));
+	store_col_text(s, 2, a->pod, sizeof(a->pod));
+	store_col_text(s, 3, a->profile, sizeof(a->profile));
+	store_col_text(s, 4, a->address, sizeof(a->address));
+}
+
+int store_assign_list(struct store *st,
+		      int (*cb)(void *ctx, const struct store_assignment *a),
+		      void *ctx)
+{
+	struct store_assignment *rows;
+	void *raw;
+	size_t n, i;
+	int rc;
+
+	rc = store_read_rows(st,
+			     "SELECT mac, hostname, pod, profile, address "
+			     "FROM assignments ORDER BY created, mac",
+			     "reading assignments", sizeof(*rows),
+			     store_fill_assign, &raw, &n);
+	rows = raw;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = cb(ctx, &rows[i]);
+	free(rows);
+	return rc;
+}

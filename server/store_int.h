@@ -1,0 +1,121 @@
+/* store_int.h: what the files of the store share, and nothing else
+ * includes: the connection, its prepared statements and the SQL helpers. */
+#ifndef PODBOOT_STORE_INT_H
+#define PODBOOT_STORE_INT_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "datadir.h"
+#include "store.h"
+
+/*
+ * The audit trail keeps the newest STORE_EVENTS_KEEP events other than
+ * refusals and, apart from them, the newest STORE_REFUSALS_KEEP refusals:
+ * refusals, which anyone can cause, never push other events out.
+ */
+#define STORE_EVENTS_KEEP 100000
+#define STORE_REFUSALS_KEEP 20000
+/* Refusals recorded one by one per client address and window. */
+#define STORE_REFUSALS_PER_WINDOW 10
+#define STORE_REFUSAL_WINDOW_S 60
+#define STORE_DB_NAME DATADIR_DB
+/* How long a statement waits for another process's lock, in ms. */
+#define STORE_BUSY_MS 5000
+/* Rows a list function reads per hold of the lock; see store_node_list. */
+#define STORE_CHUNK 64
+#define STORE_SHA256_LEN 64
+
+#define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
+/* A fixed-size string field holds its NUL. */
+#define FIELD_OK(f) (memchr((f), '\0', sizeof(f)) != NULL)
+
+enum store_stmt_id {
+	STMT_NODE_GET,
+	STMT_NODE_ENSURE,
+	STMT_NODE_DISCOVER,
+	STMT_NODE_SET_STATE,
+	STMT_NODE_LIST,
+	STMT_NODE_LIST_POD,
+	STMT_NODE_LIST_STATE,
+	STMT_NODE_LIST_POD_STATE,
+	STMT_ARTIFACT_ADD,
+	STMT_ARTIFACT_DOOMED,
+	STMT_ARTIFACT_PRUNE,
+	STMT_ARTIFACT_CURRENT,
+	STMT_ARTIFACT_BY_SHA,
+	STMT_ARTIFACT_LIST,
+	STMT_EVENT_ADD,
+	STMT_EVENT_LIST,
+	STMT_EVENT_TRIM,
+	STMT_EVENT_TRIM_REFUSALS,
+	STMT_COUNT
+};
+
+/* The two classes of events, each with its own retention. */
+enum store_event_class {
+	EVENTS_OTHER,
+	EVENTS_REFUSAL,
+	EVENTS_CLASSES
+};
+
+/* One client address's refusals in its current window. */
+struct store_refusal_slot {
+	char addr[64];		/* "" while the slot is free */
+	long long start;	/* the window's first refusal, unix seconds */
+	long long last;		/* its latest suppressed refusal */
+	unsigned int recorded;	/* refusal events written one by one */
+	unsigned long long suppressed;	/* only counted so far */
+};
+
+/*
+ * One connection, opened without SQLite's own locking: @lock serialises
+ * every use of @db, @stmt and the refusal table, and is never held while
+ * calling back into the caller, so callbacks may use the store.
+ */
+struct store {
+	pthread_mutex_t lock;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	int version;
+	char path[PATH_MAX];
+	unsigned int events_added[EVENTS_CLASSES];	/* since last trim */
+	unsigned int events_keep[EVENTS_CLASSES];	/* newest kept */
+	unsigned int refusals_per_window;
+	unsigned int refusal_window_s;
+	/* The addresses being coalesced; the last slot, subject "*", holds
+	 * every address that finds the others taken. */
+	struct store_refusal_slot refusals[STORE_REFUSAL_ADDRS + 1];
+};
+
+/* store.c */
+int store_fail(struct store *st, const char *what);
+int store_exec(struct store *st, const char *sql, const char *what);
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+int store_bind_text(sqlite3_stmt *s, int i, const char *text);
+int store_step(struct store *st, enum store_stmt_id id);
+void store_reset(struct store *st, enum store_stmt_id id);
+int store_first(struct store *st, enum store_stmt_id id, int bind_err);
+int store_write(struct store *st, enum store_stmt_id id, int bind_err);
+int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size);
+int store_col_key(struct store *st, sqlite3_stmt *s, char *buf,
+		  size_t size);
+int store_id_valid(const char *id);
+int store_sha_valid(const char *sha);
+int store_read_rows(struct store *st, const char *sql,
+		    const char *what, size_t size,
+		    void (*fill)(sqlite3_stmt *s, void *row),
+		    void **out, size_t *count);
+
+/* store_event.c */
+int store_event_insert(struct store *st, long long ts,
+		       const char *kind, const char *subject,
+		       const char *detail);
+void store_refusal_sweep(struct store *st, long long now, int all);
+
+#endif

@@ -1,0 +1,231 @@
+/* store_node.c: nodes and their lifecycle state (the one-shot rule's
+ * record). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+
+/* ---- nodes ------------------------------------------------------------ */
+
+/* Fill @n from the current row of a NODE_COLS statement. */
+static int store_row_node(struct store *st, sqlite3_stmt *s,
+			  struct store_node *n)
+{
+	long long state = sqlite3_column_int64(s, 5);
+
+	memset(n, 0, sizeof(*n));
+	if (store_col_key(st, s, n->id, sizeof(n->id)) != 0)
+		return -PB_ESTORE;
+	store_col_text(s, 1, n->mac, sizeof(n->mac));
+	store_col_text(s, 2, n->uuid, sizeof(n->uuid));
+	store_col_text(s, 3, n->serial, sizeof(n->serial));
+	store_col_text(s, 4, n->pod, sizeof(n->pod));
+	n->generation = (unsigned int)sqlite3_column_int64(s, 6);
+	n->updated = sqlite3_column_int64(s, 7);
+	/* NODE_BIT() of a wild value would be undefined: refuse it. */
+	if (state < 0 || state >= NODE_STATE_COUNT) {
+		log_error("%s: node %s has unknown state %lld", st->path,
+			  n->id, state);
+		return -PB_ESTORE;
+	}
+	n->state = (enum node_state)state;
+	return 0;
+}
+
+/* Read node @id; the caller holds the lock. */
+static int store_node_read(struct store *st, const char *id,
+			   struct store_node *out)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODE_GET];
+	int rc;
+
+	rc = store_first(st, STMT_NODE_GET, store_bind_text(s, 1, id));
+	if (rc == 1)
+		rc = store_row_node(st, s, out);
+	else if (rc == 0)
+		rc = -ENOENT;
+	store_reset(st, STMT_NODE_GET);
+	return rc;
+}
+
+/* Insert @n in @state (statement @which decides what a conflict does). */
+static int store_node_insert(struct store *st, enum store_stmt_id which,
+			     const struct store_node *n, enum node_state state,
+			     unsigned int cap)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	if (!n || !store_id_valid(n->id) || !FIELD_OK(n->mac) ||
+	    !FIELD_OK(n->uuid) || !FIELD_OK(n->serial) || !FIELD_OK(n->pod))
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	/* Bounded inserts (discovery) look first: a machine asking again is
+	 * the common case, and needs no count of the others. */
+	if (cap && store_node_read(st, n->id, &(struct store_node){ 0 }) == 0) {
+		pthread_mutex_unlock(&st->lock);
+		return 1;
+	}
+	rc = store_write(st, which,
+			 store_bind_text(s, 1, n->id) ||
+				 store_bind_text(s, 2, n->mac) ||
+				 store_bind_text(s, 3, n->uuid) ||
+				 store_bind_text(s, 4, n->serial) ||
+				 store_bind_text(s, 5, n->pod) ||
+				 sqlite3_bind_int(s, 6, (int)state) ||
+				 sqlite3_bind_int64(s, 7,
+						    (long long)time(NULL)) ||
+				 (cap && sqlite3_bind_int64(s, 8, cap)));
+	if (rc == 0 && cap && sqlite3_changes(st->db) == 0)
+		rc = -ENOSPC;	/* the bound is reached */
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_node_ensure(struct store *st, const struct store_node *n)
+{
+	return store_node_insert(st, STMT_NODE_ENSURE, n, NODE_ARMED, 0);
+}
+
+int store_node_discover(struct store *st, const struct store_node *n,
+			unsigned int max)
+{
+	return store_node_insert(st, STMT_NODE_DISCOVER, n, NODE_DISCOVERED,
+				 max ? max : 1);
+}
+
+int store_node_get(struct store *st, const char *id, struct store_node *out)
+{
+	int rc;
+
+	if (!store_id_valid(id) || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_node_read(st, id, out);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* Set node @id's state; the caller holds the lock in a transaction. */
+static int store_node_set_state(struct store *st, const char *id,
+				enum node_state to, long long now, int rearm)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODE_SET_STATE];
+
+	return store_write(st, STMT_NODE_SET_STATE,
+			   store_bind_text(s, 1, id) ||
+				   sqlite3_bind_int(s, 2, (int)to) ||
+				   sqlite3_bind_int64(s, 3, now) ||
+				   sqlite3_bind_int(s, 4, rearm ? 1 : 0));
+}
+
+int store_node_transition(struct store *st, const char *id,
+			  unsigned int from_mask, enum node_state to,
+			  int rearm, const char *why, struct store_node *out)
+{
+	/* Room to spare: the event's cleaning cuts it (see store_event_add). */
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
+	long long now = (long long)time(NULL);
+	struct store_node n;
+	int rc;
+
+	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
+		return -EINVAL;
+	memset(&n, 0, sizeof(n));
+	pthread_mutex_lock(&st->lock);
+	rc = store_begin(st);
+	if (rc == 0)
+		rc = store_node_read(st, id, &n);
+	if (rc != 0)
+		goto out;
+	if (!(from_mask & NODE_BIT(n.state))) {
+		rc = -PB_ESTATE;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s -> %s%s%s",
+		 store_state_name(n.state), store_state_name(to),
+		 why && why[0] ? ": " : "", why ? why : "");
+	rc = store_node_set_state(st, id, to, now, rearm);
+	if (rc == 0)
+		rc = store_event_insert(st, now, rearm ? "rearm" : "state", id,
+					detail);
+	if (rc == 0)
+		rc = store_commit(st);
+	if (rc == 0) {
+		n.state = to;
+		n.updated = now;
+		n.generation += rearm ? 1 : 0;
+	}
+out:
+	if (rc != 0)
+		store_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	if (out && (rc == 0 || rc == -PB_ESTATE))
+		*out = n;
+	return rc;
+}
+
+/* Read up to STORE_CHUNK nodes after id @after; the caller holds the
+ * lock. */
+static int store_node_fetch(struct store *st, enum store_stmt_id which,
+			    const char *after, const char *pod, int state,
+			    struct store_node *buf, unsigned int *n)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc;
+
+	*n = 0;
+	rc = store_first(st, which,
+			 store_bind_text(s, 1, after) ||
+				 store_bind_text(s, 2, pod) ||
+				 sqlite3_bind_int(s, 3, state) ||
+				 sqlite3_bind_int(s, 4, STORE_CHUNK));
+	while (rc == 1 && *n < STORE_CHUNK) {
+		rc = store_row_node(st, s, &buf[*n]);
+		if (rc == 0 && ++*n < STORE_CHUNK)
+			rc = store_step(st, which);
+	}
+	store_reset(st, which);
+	return rc < 0 ? rc : 0;
+}
+
+int store_node_list(struct store *st, const char *pod, int state,
+		    int (*cb)(void *ctx, const struct store_node *n),
+		    void *ctx)
+{
+	static const enum store_stmt_id by_filter[2][2] = {
+		{ STMT_NODE_LIST, STMT_NODE_LIST_STATE },
+		{ STMT_NODE_LIST_POD, STMT_NODE_LIST_POD_STATE },
+	};
+	enum store_stmt_id which = by_filter[pod != NULL][state >= 0];
+	char after[FIELD_SIZE(struct store_node, id)] = "";
+	struct store_node *buf;
+	unsigned int n, i;
+	int rc = 0;
+
+	if (!cb || state < -1 || state >= NODE_STATE_COUNT)
+		return -EINVAL;
+	buf = calloc(STORE_CHUNK, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	do {
+		pthread_mutex_lock(&st->lock);
+		rc = store_node_fetch(st, which, after, pod, state, buf, &n);
+		pthread_mutex_unlock(&st->lock);
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = cb(ctx, &buf[i]);
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", buf[n - 1].id);
+	} while (rc == 0 && n == STORE_CHUNK);
+	free(buf);
+	return rc;
+}
