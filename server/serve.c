@@ -613,6 +613,17 @@ static void serve_reload(struct server *srv, const char *path,
 	server_gen_put(old);
 }
 
+/* The transfer watch's limits: those of the configuration serving now. */
+static void serve_transfer_limits(void *ctx, unsigned int *rate,
+				  unsigned int *grace_s)
+{
+	struct server_gen *gen = server_gen_get(ctx);
+
+	*rate = gen->cfg->min_rate;
+	*grace_s = gen->cfg->min_rate_grace_s;
+	server_gen_put(gen);
+}
+
 static void serve_usage(FILE *out)
 {
 	fprintf(out,
@@ -743,7 +754,9 @@ int serve_main(int argc, char **argv)
 		log_error("monitoring: %s", pb_strerror(rc));
 		goto out;
 	}
-	if ((rc = transfer_start(&srv->transfers, srv)) != 0) {
+	if ((rc = transfer_start(&srv->transfers, serve_transfer_limits, srv,
+				 &srv->stats.transfers,
+				 &srv->stats.transfers_cut)) != 0) {
 		log_error("transfer watch: %s", pb_strerror(rc));
 		goto out;
 	}

@@ -10,7 +10,6 @@
 
 #include "clock.h"
 #include "log.h"
-#include "server.h"
 #include "transfer.h"
 
 /* How often the rates are looked at. */
@@ -55,7 +54,7 @@ int transfer_begin(struct transfers *ts, struct transfer *t, int fd,
 	}
 	if (kind & TRANSFER_RESERVED) {
 		ts->reserved++;
-		atomic_store(&ts->srv->stats.transfers, ts->reserved);
+		atomic_store(ts->in_flight, ts->reserved);
 	}
 	t->prev = NULL;
 	t->next = ts->head;
@@ -80,7 +79,7 @@ void transfer_end(struct transfers *ts, struct transfer *t)
 			t->next->prev = t->prev;
 		if (t->kind & TRANSFER_RESERVED) {
 			ts->reserved--;
-			atomic_store(&ts->srv->stats.transfers, ts->reserved);
+			atomic_store(ts->in_flight, ts->reserved);
 		}
 		t->listed = 0;
 	}
@@ -120,7 +119,7 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 	setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof(abort_now));
 	shutdown(t->fd, SHUT_RDWR);
 	t->fd = -1;		/* cut once */
-	atomic_fetch_add(&ts->srv->stats.transfers_cut, 1);
+	atomic_fetch_add(ts->cut, 1);
 	log_warn("%s: cut: %llu bytes in the last %.0f s (%.0f s since it "
 		 "began) is below limits.min_rate (%u bytes/s)%s", t->what,
 		 moved, secs, (double)(now - t->start_ms) / 1000.0, rate,
@@ -131,7 +130,6 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 static void *transfer_thread(void *arg)
 {
 	struct transfers *ts = arg;
-	struct server_gen *gen;
 	struct transfer *t;
 	struct timespec until;
 	unsigned int rate, grace;
@@ -145,10 +143,7 @@ static void *transfer_thread(void *arg)
 			break;
 		/* The configuration may change at any reload. */
 		pthread_mutex_unlock(&ts->lock);
-		gen = server_gen_get(ts->srv);
-		rate = gen->cfg->min_rate;
-		grace = gen->cfg->min_rate_grace_s;
-		server_gen_put(gen);
+		ts->limits(ts->limits_ctx, &rate, &grace);
 		pthread_mutex_lock(&ts->lock);
 		if (rate == 0)
 			continue;
@@ -160,13 +155,18 @@ static void *transfer_thread(void *arg)
 	return NULL;
 }
 
-int transfer_start(struct transfers *ts, struct server *srv)
+int transfer_start(struct transfers *ts, transfer_limits_fn limits,
+		   void *limits_ctx, atomic_ullong *in_flight,
+		   atomic_ullong *cut)
 {
 	pthread_condattr_t attr;
 	int rc;
 
 	memset(ts, 0, sizeof(*ts));
-	ts->srv = srv;
+	ts->limits = limits;
+	ts->limits_ctx = limits_ctx;
+	ts->in_flight = in_flight;
+	ts->cut = cut;
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

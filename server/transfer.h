@@ -6,7 +6,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-struct server;
+/* Where a transfer watch gets the current limits.min_rate and
+ * limits.min_rate_grace_s (they change at each reload). */
+typedef void (*transfer_limits_fn)(void *ctx, unsigned int *rate,
+				   unsigned int *grace_s);
 
 /* Bodies from this size on are transfers: smaller ones fit in the socket
  * buffers at once, and a client that does not read them is idle. */
@@ -42,7 +45,10 @@ struct transfers {
 	int stop;
 	int running;
 	pthread_t thread;
-	struct server *srv;
+	transfer_limits_fn limits;	/* the current limits */
+	void *limits_ctx;
+	atomic_ullong *in_flight;	/* the owner's counters: reserved ones */
+	atomic_ullong *cut;		/* and those cut below the rate */
 };
 
 /**
@@ -67,10 +73,16 @@ void transfer_end(struct transfers *ts, struct transfer *t);
  * Start the thread that cuts transfers slower than limits.min_rate
  * (bytes per second over each successive window of
  * limits.min_rate_grace_s seconds from their start), as the server's
- * current configuration sets them.
+ * current configuration sets them.  Reserved transfers in flight are kept
+ * in *@in_flight and each cut counted in *@cut (the server's /healthz
+ * and /metrics counters).
+ *
+ * @v limits		called once per look (twice a second) for the limits
  * @ret rc		0 or a negative error
  */
-int transfer_start(struct transfers *ts, struct server *srv);
+int transfer_start(struct transfers *ts, transfer_limits_fn limits,
+		   void *limits_ctx, atomic_ullong *in_flight,
+		   atomic_ullong *cut);
 
 /** Stop that thread; safe if it never started.  Frees nothing else. */
 void transfer_stop(struct transfers *ts);

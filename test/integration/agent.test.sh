@@ -534,17 +534,25 @@ check "and the failed pushes" grep -q "^podboot_agent_push_failures_total [1-9]"
 # ---- relay: acks mean on disk, batching, relay chains, replay marks -----------
 
 R7=$(port_pick)
+# What r7 holds goes upstream in one request.  r1 is down while both pushes
+# are taken, so the two batches are on r7's disk, whatever the load, before
+# r1 comes back.
+relay_stop r1
+check "r1 stops cleanly on SIGTERM" [ $? = 0 ]
 ok "relay r7 forwards to relay r1, gathering pushes for 2 s" relay_start r7 \
 	"$R7" "$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$R1"
 before=$(grep -c 'push seq=' "$T/r1.log")
-ok "agent -> r7 -> r1" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
+ok "agent -> r7 (r1 down)" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
 ok "and once more at once" "${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
-check "r1 got both pushes" wait_for 10 bash -c \
+check "r7 holds both, on disk" [ "$(spooled "$T/r7")" = 2 ]
+ok "r1 back" relay_start r1 "$R1" "$RELAY_CRT" "$RELAY_KEY" \
+	"https://127.0.0.1:$DEAD"
+check "r1 got both pushes" wait_for $((40 * SLOWDOWN)) bash -c \
 	"[ \$(grep -c 'push seq=' '$T/r1.log') = $((before + 2)) ]"
 check "in one upstream request" grep -q "batches 1\.\.2 delivered" "$T/r7.log"
-check "r7's spool is empty" [ "$(spooled "$T/r7")" = 0 ]
+check "r7's spool is empty" wait_for 10 bash -c "[ \$(spooled '$T/r7') = 0 ]"
 relay_stop r1
-check "r1 stops cleanly on SIGTERM" [ $? = 0 ]
+check "r1 stops again cleanly" [ $? = 0 ]
 ok "while r1 is down, r7 still takes pushes" \
 	"${ONCE[@]}" --spool "$T/a7" --server "https://127.0.0.1:$R7"
 check "and has them on disk when it answers" [ "$(spooled "$T/r7")" -ge 1 ]
