@@ -147,10 +147,14 @@ static int serve_clock_check(struct server_gen *gen)
 	return 0;
 }
 
-/* Configuration, signing identity and TLS credentials: all or nothing.
- * The keys stay in the signer process, which @signer asks. */
+/*
+ * Configuration, signing identity and TLS credentials: all or nothing.
+ * The keys stay in the signer process, which *@signer asks.  At the first
+ * load (*@signer NULL) the signer is started here: once the configuration
+ * is known good, before this process starts a thread or reads a key.
+ */
 static int serve_gen_load(const char *path, unsigned int number,
-			  struct signer *signer, struct server_gen **out)
+			  struct signer **signer, struct server_gen **out)
 {
 	struct server_gen *gen = calloc(1, sizeof(*gen));
 	char err[CONFIG_ERR_MAX];
@@ -161,7 +165,6 @@ static int serve_gen_load(const char *path, unsigned int number,
 		return -ENOMEM;
 	atomic_init(&gen->refs, 1);
 	gen->number = number;
-	gen->signer = signer;
 	rc = config_load(path, &gen->cfg, err, sizeof(err));
 	if (rc == 0)
 		rc = boot_check_cmdlines(gen->cfg, err, sizeof(err));
@@ -171,8 +174,12 @@ static int serve_gen_load(const char *path, unsigned int number,
 		log_error("%s", err);
 		goto err;
 	}
-	if ((rc = serve_clock_check(gen)) != 0 ||
-	    (rc = servekeys_tls_load(gen)) != 0)
+	if ((rc = serve_clock_check(gen)) != 0)
+		goto err;
+	if (!*signer && (rc = servekeys_start(gen->cfg, signer)) != 0)
+		goto err;
+	gen->signer = *signer;
+	if ((rc = servekeys_tls_load(gen)) != 0)
 		goto err;
 	*out = gen;
 	return 0;
@@ -530,7 +537,7 @@ static void serve_reload(struct server *srv, const char *path,
 	int rc;
 
 	serve_reap(retired, 0);
-	rc = serve_gen_load(path, srv->gen->number + 1, srv->signer, &gen);
+	rc = serve_gen_load(path, srv->gen->number + 1, &srv->signer, &gen);
 	if (rc != 0) {
 		log_error("reload refused; still serving configuration %u",
 			  srv->gen->number);
@@ -599,9 +606,7 @@ static int serve_check(const char *path)
 	struct server_gen *gen = NULL;
 	int rc;
 
-	rc = servekeys_start(path, &signer);
-	if (rc == 0)
-		rc = serve_gen_load(path, 1, signer, &gen);
+	rc = serve_gen_load(path, 1, &signer, &gen);
 	if (rc == 0)
 		printf("%s: ok: %zu pods, %zu profiles, %zu nodes, %zu tokens; "
 		       "signing as %s\n",
@@ -664,11 +669,10 @@ int serve_main(int argc, char **argv)
 		return -ENOMEM;
 	pthread_mutex_init(&srv->gen_lock, NULL);
 	srv->started = (long long)time(NULL);
-	/* First of all, while this process has one thread and no key. */
-	rc = servekeys_start(path, &srv->signer);
+	/* First of all, while this process has one thread and no key: the
+	 * configuration, then the signer process. */
+	rc = serve_gen_load(path, 1, &srv->signer, &gen);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (rc == 0)
-		rc = serve_gen_load(path, 1, srv->signer, &gen);
 	if (rc != 0)
 		goto out;
 	srv->gen = gen;

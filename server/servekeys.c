@@ -62,29 +62,20 @@ int servekeys_tls_load(struct server_gen *gen)
 }
 
 /*
- * Fork the signer process for the keys @path names, before this process
+ * Fork the signer process for the keys @cfg names, before this process
  * starts a thread or reads a private key (docs/security.md).  The paths
  * hold until a restart.
  */
-int servekeys_start(const char *path, struct signer **out)
+int servekeys_start(const struct config *cfg, struct signer **out)
 {
-	struct config *cfg = NULL;
-	char err[CONFIG_ERR_MAX];
-	struct signer_paths p;
-	int rc;
+	struct signer_paths p = {
+		.codesign_key = cfg->codesign_key,
+		.codesign_cert = cfg->codesign_cert,
+		.root_cert = cfg->root_cert,
+		.tls_key = cfg->tls_key,
+	};
 
-	rc = config_load(path, &cfg, err, sizeof(err));
-	if (rc != 0) {
-		log_error("%s", err);
-		return rc;
-	}
-	p.codesign_key = cfg->codesign_key;
-	p.codesign_cert = cfg->codesign_cert;
-	p.root_cert = cfg->root_cert;
-	p.tls_key = cfg->tls_key;
-	rc = signer_start(out, &p);
-	config_free(cfg);
-	return rc;
+	return signer_start(out, &p);
 }
 
 /* Key paths are the signer's from its start: a reload keeps them. */

@@ -8,14 +8,14 @@
 #include "signer.h"
 
 /**
- * Fork the signer process for the keys the configuration at @path names,
- * before this process starts a thread or reads a private key.  The paths
- * hold until a restart.
+ * Fork the signer process for the keys @cfg names, before this process
+ * starts a thread or reads a private key.  The paths hold until a
+ * restart.
  *
  * @v out		receives the signer's client; signer_free() it
- * @ret rc		0 or a negative error, logged
+ * @ret rc		0 or a negative error (the signer logs why)
  */
-int servekeys_start(const char *path, struct signer **out);
+int servekeys_start(const struct config *cfg, struct signer **out);
 
 /**
  * @gen's TLS certificate (into gen->tls_cert_pem), and the key the signer

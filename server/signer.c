@@ -223,6 +223,18 @@ static int signer_swap(struct signer *s)
 	return rc ? -EAGAIN : 0;
 }
 
+/* An empty signer, safe to signer_free(); NULL without memory. */
+static struct signer *signer_new(void)
+{
+	struct signer *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		pthread_rwlock_init(&s->swap, NULL);
+		atomic_init(&s->ident, NULL);
+	}
+	return s;
+}
+
 int signer_load(struct signer **out, const char *key_path,
 		const char *cert_path, const char *root_path)
 {
@@ -232,11 +244,9 @@ int signer_load(struct signer **out, const char *key_path,
 	int rc;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
+	s = signer_new();
 	if (!s)
 		return -ENOMEM;
-	pthread_rwlock_init(&s->swap, NULL);
-	atomic_init(&s->ident, NULL);
 	s->n = cpus < 1 ? 1 : cpus > SIGNER_SLOTS_MAX ? SIGNER_SLOTS_MAX :
 							(size_t)cpus;
 	for (i = 0; i < s->n; i++)
@@ -359,11 +369,9 @@ int signer_start(struct signer **out, const struct signer_paths *p)
 	int rc;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
+	s = signer_new();
 	if (!s)
 		return -ENOMEM;
-	pthread_rwlock_init(&s->swap, NULL);
-	atomic_init(&s->ident, NULL);
 	rc = signerd_start(p, &s->remote);
 	if (rc != 0) {
 		signer_free(s);

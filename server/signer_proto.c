@@ -18,6 +18,7 @@ static const size_t signer_proto_body[SIGNER_MSG_MAX] = {
 	[SIGNER_MSG_TLS_SIGN] = sizeof(struct signer_req_tls_sign),
 };
 
+/* SIGN: a SHA-2 digest the CMS code supports, of exactly its size. */
 static int signer_proto_check_sign(const struct signer_req_sign *q)
 {
 	const struct digest_alg *alg = digest_by_md((mbedtls_md_type_t)q->md);
@@ -30,6 +31,7 @@ static int signer_proto_check_sign(const struct signer_req_sign *q)
 	return 0;
 }
 
+/* TLS_SIGN: a generation, a known scheme, 1 .. SIGNER_PROTO_IN_MAX bytes. */
 static int signer_proto_check_tls_sign(const struct signer_req_tls_sign *q)
 {
 	if (q->gen == 0 || q->algo == 0 || q->algo >= SIGNER_TLS_ALGO_MAX ||
@@ -84,6 +86,7 @@ int signer_proto_check_reply(const void *buf, size_t len, uint32_t type)
 	return 0;
 }
 
+/* One datagram from @n pieces; a gone peer is -EPIPE, never SIGPIPE. */
 static int signer_proto_sendv(int fd, struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };

@@ -69,6 +69,7 @@ static void signerd_ident(struct signerd *d, struct signer_wire_ident *w)
 		 signer_subject(d->codesign));
 }
 
+/* SIGN: a CMS signature of the digest, and who made it. */
 static int signerd_sign(struct signerd_chan *c, const void *body)
 {
 	struct signer_req_sign q;
@@ -90,6 +91,7 @@ static int signerd_sign(struct signerd_chan *c, const void *body)
 	return rc;
 }
 
+/* Wipe and empty a TLS key slot (its @n copies). */
 static void signerd_tls_clear(struct signerd_tls *t, size_t n)
 {
 	size_t i;
@@ -204,6 +206,8 @@ static int signerd_tls_op(mbedtls_pk_context *key, unsigned int algo,
 	return ret ? -PB_ESIGN : 0;
 }
 
+/* TLS_SIGN: a handshake signature with the generation's key, this
+ * channel's copy; refused for a generation not loaded. */
 static int signerd_tls_sign(struct signerd_chan *c, const void *body)
 {
 	struct signerd *d = c->d;
@@ -297,6 +301,9 @@ static void signerd_main(struct signerd *d, const struct signer_paths *p)
 
 	rc = signer_load(&d->codesign, p->codesign_key, p->codesign_cert,
 			 p->root_cert);
+	if (rc != 0)
+		log_error("code-signing key %s and certificate %s: %s",
+			  p->codesign_key, p->codesign_cert, pb_strerror(rc));
 	for (i = 0; rc == 0 && i < d->n; i++)
 		rc = rng_init(&d->chan[i].rng, "podboot signer tls");
 	if (rc == 0)
@@ -317,13 +324,17 @@ static void signerd_main(struct signerd *d, const struct signer_paths *p)
 
 /* In the child: nothing but the channels; dies with its parent. */
 static void signerd_child(struct signerd *d, const struct signer_paths *p,
-			  int (*sv)[2])
+			  int (*sv)[2], pid_t parent)
 {
 	sigset_t none;
 	size_t i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "podboot-signer");
+	/* Same user as the request side, which may not ptrace this process
+	 * nor read its memory through /proc (root still can), nor get a
+	 * core dump of it. */
+	prctl(PR_SET_DUMPABLE, 0);
 	/* Stopping is the request side's business: it closes the channels
 	 * once its requests have drained. */
 	signal(SIGHUP, SIG_IGN);
@@ -338,11 +349,12 @@ static void signerd_child(struct signerd *d, const struct signer_paths *p,
 		d->chan[i].i = i;
 		d->chan[i].fd = sv[i][1];
 	}
-	if (getppid() == 1)	/* the parent died before PDEATHSIG was set */
+	if (getppid() != parent)	/* it died before PDEATHSIG was set */
 		_exit(1);
 	signerd_main(d, p);
 }
 
+/* How many channels (and signer threads) to open. */
 static size_t signerd_channels(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -370,7 +382,7 @@ int signerd_start(const struct signer_paths *p, struct signer_client **out)
 	static struct signerd d;	/* the child's; in the parent unused */
 	int sv[SIGNER_CHANNELS_MAX][2], fds[SIGNER_CHANNELS_MAX];
 	size_t i, n = signerd_channels();
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int rc;
 
 	*out = NULL;
@@ -394,7 +406,7 @@ int signerd_start(const struct signer_paths *p, struct signer_client **out)
 		pthread_rwlock_init(&d.tls_lock, NULL);
 		if (!d.chan)
 			_exit(1);
-		signerd_child(&d, p, sv);
+		signerd_child(&d, p, sv, parent);
 	}
 	signerd_parent_ends(sv, n, fds);
 	rc = signer_client_new(out, pid, fds, n);

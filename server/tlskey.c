@@ -133,6 +133,7 @@ static int tlskey_info(gnutls_privkey_t key, unsigned int flags, void *userdata)
 	return GNUTLS_E_UNKNOWN_ALGORITHM;	/* no single preferred one */
 }
 
+/* Free one record; only when no handshake can use it. */
 static void tlskey_free(struct tlskey *t)
 {
 	unsigned int i;

@@ -5,19 +5,9 @@
 
 TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
 
-# site NAME ALGO: a site with keys of ALGO, on a free port (site_init's
-# way).
+# site NAME ALGO: a site with keys of ALGO; KEYS names its private keys.
 site() {
-	SITE=$T/$1
-	"$PODBOOT" init --dir "$SITE" --server-name localhost \
-		--server-ip 127.0.0.1 --algo "$2" >/dev/null || return 1
-	PORT=$(port_pick)
-	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" \
-		"$SITE/podboot.conf"
-	ROOT=$SITE/keys/root.crt
-	BASE=https://localhost:$PORT
-	CI_TOKEN=$(awk '$1 == "ci" {print $2}' "$SITE/tokens")
-	OP_TOKEN=$(awk '$1 == "operator" {print $2}' "$SITE/tokens")
+	site_init "$T/$1" --algo "$2" || return 1
 	KEYS="$SITE/keys/server.key $SITE/keys/codesign.key"
 }
 
@@ -122,6 +112,30 @@ if command -v strace >/dev/null; then
 else
 	skip "strace is not installed"
 fi
+
+# The same user as the signer (a compromised request side) cannot read
+# the signer's memory: it is not dumpable.  Root can (the probe above).
+AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+# readable PID: the process's memory opens for the user nobody.
+readable() {
+	$AS_NOBODY sh -c ": </proc/$1/mem" 2>/dev/null
+}
+site nobody rsa
+chmod 755 "$T"
+chown -R 65534:65534 "$SITE"
+$AS_NOBODY "$PODBOOT" serve --config "$SITE/podboot.conf" \
+	>>"$SITE/serve.log" 2>&1 &
+SERVER_PID=$!
+check "as nobody: the server answers" wait_for 60 \
+	curl -fsS --cacert "$ROOT" -o /dev/null "$BASE/healthz"
+SIGNER=$(children "$SERVER_PID")
+if readable "$SERVER_PID"; then
+	check "as nobody: the signer's memory stays closed to its own user" \
+		sh -c "[ -n '$SIGNER' ] && ! $AS_NOBODY sh -c ': </proc/$SIGNER/mem'"
+else
+	skip "nobody cannot read its own request process (ptrace_scope)"
+fi
+server_stop TERM
 
 # A compromised request side: malformed requests are refused, and the
 # signer still signs after them.
