@@ -12,30 +12,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <mbedtls/pk.h>
+#include <gnutls/gnutls.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/rsa.h>
 
 #include "error.h"
 #include "log.h"
-#include "pki.h"
-#include "rng.h"
 #include "signer.h"
 #include "signer_client.h"
 #include "signer_proto.h"
+#include "signerd_tls.h"
 
-/* Generations whose TLS key is kept: a reload drains the old daemons,
- * whose handshakes already under way still need their key. */
-#define SIGNERD_TLS_GENS 4
 /* A request side that waits this long for a reply gives up. */
 #define SIGNERD_REPLY_TIMEOUT_S 30
-
-/* One generation's TLS key: one copy per channel thread, so that
- * handshake signatures never wait for each other. */
-struct signerd_tls {
-	unsigned int gen;		/* 0: empty */
-	mbedtls_pk_context key[SIGNER_CHANNELS_MAX];
-};
 
 struct signerd;
 
@@ -44,16 +32,13 @@ struct signerd_chan {
 	struct signerd *d;
 	size_t i;
 	int fd;
-	struct rng rng;
 	pthread_t thread;
 	unsigned char buf[SIGNER_PROTO_MAX];
 };
 
 struct signerd {
 	struct signer *codesign;	/* the in-process key holder */
-	char tls_key[SIGNER_PATH_MAX];
-	pthread_rwlock_t tls_lock;
-	struct signerd_tls tls[SIGNERD_TLS_GENS];
+	struct signerd_tls *tls;	/* the TLS keys by generation */
 	size_t n;
 	struct signerd_chan *chan;	/* n of them */
 };
@@ -91,143 +76,42 @@ static int signerd_sign(struct signerd_chan *c, const void *body)
 	return rc;
 }
 
-/* Wipe and empty a TLS key slot (its @n copies). */
-static void signerd_tls_clear(struct signerd_tls *t, size_t n)
+/* TLS_LOAD: the key file read again for the generation; the reply is
+ * its public half, for the request side to compare with its certificate. */
+static int signerd_tls_load_req(struct signerd_chan *c, const void *body)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		mbedtls_pk_free(&t->key[i]);	/* wipes the key */
-	t->gen = 0;
-}
-
-/*
- * Load the TLS key file into one copy per channel, and into the slot of
- * @gen (or the oldest one).  Replies with the public key, for the
- * request side to compare with the certificate it presents.
- */
-static int signerd_tls_load(struct signerd_chan *c, const void *body)
-{
-	struct signerd *d = c->d;
 	struct signer_req_tls_load q;
-	struct signerd_tls *t, fresh;
-	unsigned char pub[PKI_PEM_MAX];
-	size_t i, slot = 0;
-	int len = 0, rc = 0;
+	unsigned char *pub = NULL;
+	size_t len = 0;
+	int rc;
 
 	memcpy(&q, body, sizeof(q));
-	for (i = 0; i < d->n; i++)
-		mbedtls_pk_init(&fresh.key[i]);
-	for (i = 0; i < d->n && rc == 0; i++)
-		rc = pki_key_load(&fresh.key[i], d->tls_key);
-	if (rc == 0 && !mbedtls_pk_can_do(&fresh.key[0], MBEDTLS_PK_RSA) &&
-	    !mbedtls_pk_can_do(&fresh.key[0], MBEDTLS_PK_ECKEY))
-		rc = -PB_EKEY_PARSE;
-	if (rc == 0) {
-		len = mbedtls_pk_write_pubkey_der(&fresh.key[0], pub,
-						  sizeof(pub));
-		if (len <= 0)
-			rc = -PB_EKEY_PARSE;
-	}
-	if (rc != 0) {
-		log_error("TLS key %s: %s", d->tls_key, pb_strerror(rc));
-		signerd_tls_clear(&fresh, d->n);
-		return signer_proto_reply(c->fd, SIGNER_MSG_TLS_LOAD, rc, NULL,
-					  NULL, 0);
-	}
-	fresh.gen = q.gen;
-	pthread_rwlock_wrlock(&d->tls_lock);
-	for (i = 0; i < SIGNERD_TLS_GENS; i++)
-		if (d->tls[i].gen == q.gen ||
-		    (d->tls[slot].gen != q.gen && d->tls[i].gen < d->tls[slot].gen))
-			slot = i;
-	t = &d->tls[slot];
-	signerd_tls_clear(t, d->n);
-	*t = fresh;
-	pthread_rwlock_unlock(&d->tls_lock);
-	mbedtls_platform_zeroize(&fresh, sizeof(fresh));
-	return signer_proto_reply(c->fd, SIGNER_MSG_TLS_LOAD, 0, NULL,
-				  pub + sizeof(pub) - len, (size_t)len);
-}
-
-/* How each handshake algorithm signs: padding and digest. */
-static const struct {
-	int pk;				/* MBEDTLS_PK_RSA or _ECKEY */
-	int pss;
-	mbedtls_md_type_t md;		/* NONE: data is a DigestInfo */
-} signerd_tls_algos[SIGNER_TLS_ALGO_MAX] = {
-	[SIGNER_TLS_RSA_PKCS1] = { MBEDTLS_PK_RSA, 0, MBEDTLS_MD_NONE },
-	[SIGNER_TLS_RSA_PKCS1_SHA256] = { MBEDTLS_PK_RSA, 0, MBEDTLS_MD_SHA256 },
-	[SIGNER_TLS_RSA_PKCS1_SHA384] = { MBEDTLS_PK_RSA, 0, MBEDTLS_MD_SHA384 },
-	[SIGNER_TLS_RSA_PKCS1_SHA512] = { MBEDTLS_PK_RSA, 0, MBEDTLS_MD_SHA512 },
-	[SIGNER_TLS_RSA_PSS_SHA256] = { MBEDTLS_PK_RSA, 1, MBEDTLS_MD_SHA256 },
-	[SIGNER_TLS_RSA_PSS_SHA384] = { MBEDTLS_PK_RSA, 1, MBEDTLS_MD_SHA384 },
-	[SIGNER_TLS_RSA_PSS_SHA512] = { MBEDTLS_PK_RSA, 1, MBEDTLS_MD_SHA512 },
-	[SIGNER_TLS_ECDSA_SHA256] = { MBEDTLS_PK_ECKEY, 0, MBEDTLS_MD_SHA256 },
-	[SIGNER_TLS_ECDSA_SHA384] = { MBEDTLS_PK_ECKEY, 0, MBEDTLS_MD_SHA384 },
-	[SIGNER_TLS_ECDSA_SHA512] = { MBEDTLS_PK_ECKEY, 0, MBEDTLS_MD_SHA512 },
-};
-
-/* Sign @len bytes of @data with @key as @algo says; @sig holds
- * MBEDTLS_PK_SIGNATURE_MAX_SIZE bytes. */
-static int signerd_tls_op(mbedtls_pk_context *key, unsigned int algo,
-			  const uint8_t *data, size_t len, struct rng *rng,
-			  unsigned char *sig, size_t *sig_len)
-{
-	mbedtls_md_type_t md = signerd_tls_algos[algo].md;
-	const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
-	mbedtls_rsa_context *rsa;
-	int ret;
-
-	if (mbedtls_pk_get_type(key) != (mbedtls_pk_type_t)signerd_tls_algos[algo].pk ||
-	    (info && mbedtls_md_get_size(info) != len))
-		return -EBADMSG;
-	if (signerd_tls_algos[algo].pk == MBEDTLS_PK_ECKEY) {
-		ret = mbedtls_pk_sign(key, md, data, len, sig, sig_len,
-				      rng_random, rng);
-		return ret ? -PB_ESIGN : 0;
-	}
-	rsa = mbedtls_pk_rsa(*key);
-	*sig_len = mbedtls_rsa_get_len(rsa);
-	if (signerd_tls_algos[algo].pss) {
-		/* TLS: MGF1 with the same digest, salt as long as it. */
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
-		ret = mbedtls_rsa_rsassa_pss_sign_ext(rsa, rng_random, rng, md,
-						      (unsigned int)len, data,
-						      (int)len, sig);
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15,
-					MBEDTLS_MD_NONE);
-	} else {
-		ret = mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, rng_random, rng,
-							MBEDTLS_RSA_PRIVATE, md,
-							(unsigned int)len, data,
-							sig);
-	}
-	return ret ? -PB_ESIGN : 0;
+	rc = signerd_tls_load(c->d->tls, q.gen, &pub, &len);
+	rc = signer_proto_reply(c->fd, SIGNER_MSG_TLS_LOAD, rc, NULL, pub,
+				rc == 0 ? len : 0);
+	gnutls_free(pub);
+	return rc;
 }
 
 /* TLS_SIGN: a handshake signature with the generation's key, this
  * channel's copy; refused for a generation not loaded. */
-static int signerd_tls_sign(struct signerd_chan *c, const void *body)
+static int signerd_tls_sign_req(struct signerd_chan *c, const void *body)
 {
-	struct signerd *d = c->d;
 	struct signer_req_tls_sign q;
-	unsigned char sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-	size_t i, sig_len = 0;
-	int rc = -ENOENT;
+	unsigned char *sig = NULL;
+	size_t len = 0;
+	int rc;
 
 	memcpy(&q, body, sizeof(q));
-	pthread_rwlock_rdlock(&d->tls_lock);
-	for (i = 0; i < SIGNERD_TLS_GENS; i++)
-		if (d->tls[i].gen == q.gen)
-			rc = signerd_tls_op(&d->tls[i].key[c->i], q.algo, q.data,
-					    q.len, &c->rng, sig, &sig_len);
-	pthread_rwlock_unlock(&d->tls_lock);
+	rc = signerd_tls_sign(c->d->tls, q.gen, c->i, q.algo, q.data, q.len,
+			      &sig, &len);
 	if (rc != 0)
 		log_error("TLS signature for configuration %u refused: %s",
 			  q.gen, pb_strerror(rc));
-	return signer_proto_reply(c->fd, SIGNER_MSG_TLS_SIGN, rc, NULL, sig,
-				  rc == 0 ? sig_len : 0);
+	rc = signer_proto_reply(c->fd, SIGNER_MSG_TLS_SIGN, rc, NULL, sig,
+				rc == 0 ? len : 0);
+	gnutls_free(sig);
+	return rc;
 }
 
 /* Answer one checked request on @c; 0 or the error of the reply. */
@@ -249,9 +133,9 @@ static int signerd_answer(struct signerd_chan *c, size_t len)
 	case SIGNER_MSG_SIGN:
 		return signerd_sign(c, body);
 	case SIGNER_MSG_TLS_LOAD:
-		return signerd_tls_load(c, body);
+		return signerd_tls_load_req(c, body);
 	case SIGNER_MSG_TLS_SIGN:
-		return signerd_tls_sign(c, body);
+		return signerd_tls_sign_req(c, body);
 	default:	/* SIGNER_MSG_IDENT */
 		signerd_ident(c->d, &w);
 		return signer_proto_reply(c->fd, h.type, 0, &w, NULL, 0);
@@ -277,15 +161,11 @@ static void signerd_free(struct signerd *d)
 {
 	size_t i;
 
-	for (i = 0; i < SIGNERD_TLS_GENS; i++)
-		signerd_tls_clear(&d->tls[i], d->n);
-	for (i = 0; d->chan && i < d->n; i++) {
-		rng_free(&d->chan[i].rng);
+	signerd_tls_free(d->tls);
+	for (i = 0; d->chan && i < d->n; i++)
 		close(d->chan[i].fd);
-	}
 	free(d->chan);
 	signer_free(d->codesign);
-	pthread_rwlock_destroy(&d->tls_lock);
 }
 
 /*
@@ -304,8 +184,8 @@ static void signerd_main(struct signerd *d, const struct signer_paths *p)
 	if (rc != 0)
 		log_error("code-signing key %s and certificate %s: %s",
 			  p->codesign_key, p->codesign_cert, pb_strerror(rc));
-	for (i = 0; rc == 0 && i < d->n; i++)
-		rc = rng_init(&d->chan[i].rng, "podboot signer tls");
+	if (rc == 0)
+		rc = signerd_tls_new(&d->tls, p->tls_key, d->n);
 	if (rc == 0)
 		signerd_ident(d, &w);
 	signer_proto_reply(d->chan[0].fd, SIGNER_MSG_IDENT, rc,
@@ -386,9 +266,6 @@ int signerd_start(const struct signer_paths *p, struct signer_client **out)
 	int rc;
 
 	*out = NULL;
-	if (snprintf(d.tls_key, sizeof(d.tls_key), "%s", p->tls_key) >=
-	    (int)sizeof(d.tls_key))
-		return -ENAMETOOLONG;
 	for (i = 0; i < n; i++)
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 			       sv[i]) != 0) {
@@ -403,7 +280,6 @@ int signerd_start(const struct signer_paths *p, struct signer_client **out)
 	if (pid == 0) {
 		d.n = n;
 		d.chan = calloc(n, sizeof(*d.chan));
-		pthread_rwlock_init(&d.tls_lock, NULL);
 		if (!d.chan)
 			_exit(1);
 		signerd_child(&d, p, sv, parent);
