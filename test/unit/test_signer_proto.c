@@ -21,7 +21,8 @@ static size_t msg(unsigned char *buf, uint32_t type, const void *body,
 	struct signer_hdr h = { .type = type, .len = (uint32_t)len };
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), body, len);
+	if (len)
+		memcpy(buf + sizeof(h), body, len);
 	return sizeof(h) + len;
 }
 
