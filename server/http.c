@@ -17,6 +17,7 @@
 #include "log.h"
 #include "redact.h"
 #include "routes.h"
+#include "tlskey.h"
 #include "utf8.h"
 
 /* After a refusal, body bytes read and dropped before hanging up. */

@@ -30,6 +30,7 @@
 #include "node.h"
 #include "pki.h"
 #include "server.h"
+#include "tlskey.h"
 #include "servekeys.h"
 
 #define SERVE_SECRET "node-token.key"

@@ -11,8 +11,9 @@
 #include "config.h"
 #include "signer.h"
 #include "store.h"
-#include "tlskey.h"
 #include "transfer.h"
+
+struct tlskey;
 
 /*
  * One generation of configuration and keys.  SIGHUP builds a new one and
