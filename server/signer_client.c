@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct signer_client {
 	struct signer_chan chan[SIGNER_CHANNELS_MAX];
 	size_t n;
 	pid_t pid;
+	int pidfd;			/* the signer, to end it safely */
 	atomic_int dead;
 	pthread_mutex_t ident_lock;
 	_Atomic(struct signer_client_ident *) ident;
@@ -60,15 +62,22 @@ static void signer_client_ident_set(struct signer_client *c,
 	pthread_mutex_unlock(&c->ident_lock);
 }
 
-/* The signer is gone or spoke out of turn: nothing more is asked of it. */
+/*
+ * The signer is gone, hangs or spoke out of turn: nothing more is asked
+ * of it, and one still running is ended, so that podboot serve sees it
+ * end (SIGCHLD) and stops.
+ */
 static int signer_client_lost(struct signer_client *c, int rc)
 {
-	if (atomic_exchange(&c->dead, 1) == 0)
-		log_error("signer process %ld: %s: nothing can be signed; "
-			  "podboot serve stops (restart it)", (long)c->pid,
-			  rc == -EBADMSG ? "malformed reply" :
-			  rc == -EAGAIN ? "no reply in time" :
-					  "gone");
+	if (atomic_exchange(&c->dead, 1) != 0)
+		return -EPIPE;
+	log_error("signer process %ld: %s: nothing can be signed; podboot "
+		  "serve stops (restart it)", (long)c->pid,
+		  rc == -EBADMSG ? "malformed reply" :
+		  rc == -EAGAIN ? "no reply in time" : "gone");
+	/* Through a pidfd: never another process that took a reaped PID. */
+	if (c->pidfd >= 0)
+		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
 	return -EPIPE;
 }
 
@@ -142,6 +151,7 @@ int signer_client_new(struct signer_client **out, pid_t pid, const int *fds,
 		return -ENOMEM;
 	}
 	c->pid = pid;
+	c->pidfd = pidfd_open(pid, 0);
 	c->n = n;
 	atomic_init(&c->dead, 0);
 	atomic_init(&c->ident, NULL);
@@ -186,6 +196,8 @@ void signer_client_free(struct signer_client *c)
 	/* Closed channels end the signer; it has nothing else to finish. */
 	if (c->pid > 0)
 		waitpid(c->pid, NULL, 0);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	for (id = atomic_load(&c->ident); id; id = older) {
 		older = id->older;
 		free(id);
