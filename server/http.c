@@ -17,6 +17,7 @@
 #include "log.h"
 #include "redact.h"
 #include "routes.h"
+#include "tlskey.h"
 #include "utf8.h"
 
 /* After a refusal, body bytes read and dropped before hanging up. */
@@ -698,8 +699,9 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_seen, NULL },
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, NULL },
 		/* TLS options last: a plain listener ends the list here */
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, gen->tls_cert_pem },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, gen->tls_key_pem },
+		/* The certificate and a key the signer process signs with
+		 * (tlskey.c): this process holds no private key. */
+		{ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tlskey_retrieve },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)cfg->tls_priorities },
 		{ MHD_OPTION_END, 0, NULL },
 	};

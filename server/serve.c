@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,11 +30,12 @@
 #include "node.h"
 #include "pki.h"
 #include "server.h"
+#include "tlskey.h"
+#include "servekeys.h"
 
 #define SERVE_SECRET "node-token.key"
 #define SERVE_DRAIN_S 30		/* SIGTERM: requests in flight */
 #define SERVE_RELOAD_DRAIN_S 3600	/* reload: long downloads finish */
-#define SERVE_PEM_MAX (256 * 1024)
 
 /* ---- generations ------------------------------------------------------ */
 
@@ -50,13 +52,8 @@ struct server_gen *server_gen_get(struct server *srv)
 
 static void serve_gen_free(struct server_gen *gen)
 {
-	if (gen->tls_key_pem) {
-		mbedtls_platform_zeroize(gen->tls_key_pem,
-					 strlen(gen->tls_key_pem));
-		free(gen->tls_key_pem);
-	}
+	/* gen->tls stays until tlskey_free_all(): a handshake may use it. */
 	free(gen->tls_cert_pem);
-	signer_free(gen->signer);
 	config_free(gen->cfg);
 	free(gen);
 }
@@ -151,14 +148,17 @@ static int serve_clock_check(struct server_gen *gen)
 	return 0;
 }
 
-/* Configuration, signing key and TLS credentials: all or nothing. */
+/*
+ * Configuration, signing identity and TLS credentials: all or nothing.
+ * The keys stay in the signer process, which *@signer asks.  At the first
+ * load (*@signer NULL) the signer is started here: once the configuration
+ * is known good, before this process starts a thread or reads a key.
+ */
 static int serve_gen_load(const char *path, unsigned int number,
-			  struct server_gen **out)
+			  struct signer **signer, struct server_gen **out)
 {
 	struct server_gen *gen = calloc(1, sizeof(*gen));
-	mbedtls_x509_crt chain;
 	char err[CONFIG_ERR_MAX];
-	size_t len;
 	int rc;
 
 	*out = NULL;
@@ -177,42 +177,11 @@ static int serve_gen_load(const char *path, unsigned int number,
 	}
 	if ((rc = serve_clock_check(gen)) != 0)
 		goto err;
-	rc = signer_load(&gen->signer, gen->cfg->codesign_key,
-			 gen->cfg->codesign_cert, gen->cfg->root_cert);
-	if (rc != 0)
+	if (!*signer && (rc = servekeys_start(gen->cfg, signer)) != 0)
 		goto err;
-	rc = fileio_read(gen->cfg->tls_cert, SERVE_PEM_MAX,
-			 (unsigned char **)&gen->tls_cert_pem, &len);
-	if (rc == 0) {
-		rc = fileio_read(gen->cfg->tls_key, SERVE_PEM_MAX,
-				 (unsigned char **)&gen->tls_key_pem, &len);
-		if (rc != 0)
-			log_error("%s: %s", gen->cfg->tls_key, pb_strerror(rc));
-	} else {
-		log_error("%s: %s", gen->cfg->tls_cert, pb_strerror(rc));
-	}
-	if (rc != 0)
+	gen->signer = *signer;
+	if ((rc = servekeys_tls_load(gen)) != 0)
 		goto err;
-	/* Refuse a certificate that does not parse or match its key now,
-	 * rather than fail every handshake later. */
-	mbedtls_x509_crt_init(&chain);
-	rc = pki_cert_load(&chain, gen->cfg->tls_cert);
-	if (rc == 0) {
-		mbedtls_pk_context key;
-
-		mbedtls_pk_init(&key);
-		rc = pki_key_load(&key, gen->cfg->tls_key);
-		if (rc == 0)
-			rc = pki_check_pair(&chain, &key);
-		mbedtls_pk_free(&key);
-	}
-	mbedtls_x509_crt_free(&chain);
-	if (rc != 0) {
-		log_error("TLS certificate %s and key %s: %s",
-			  gen->cfg->tls_cert, gen->cfg->tls_key,
-			  pb_strerror(rc));
-		goto err;
-	}
 	*out = gen;
 	return 0;
 err:
@@ -569,7 +538,7 @@ static void serve_reload(struct server *srv, const char *path,
 	int rc;
 
 	serve_reap(retired, 0);
-	rc = serve_gen_load(path, srv->gen->number + 1, &gen);
+	rc = serve_gen_load(path, srv->gen->number + 1, &srv->signer, &gen);
 	if (rc != 0) {
 		log_error("reload refused; still serving configuration %u",
 			  srv->gen->number);
@@ -581,6 +550,9 @@ static void serve_reload(struct server *srv, const char *path,
 	    strcmp(gen->cfg->data_dir, cur->data_dir) != 0)
 		log_warn("listen address, ports or data_dir changed: they "
 			 "take effect at the next restart");
+	if (!servekeys_same(gen->cfg, cur))
+		log_warn("key or certificate paths changed: the signer "
+			 "process keeps the old ones until the next restart");
 	rc = serve_assignments(srv, gen->cfg);
 	if (rc == 0)
 		rc = serve_sync_nodes(srv, gen->cfg);
@@ -598,6 +570,7 @@ static void serve_reload(struct server *srv, const char *path,
 	pthread_mutex_lock(&srv->gen_lock);
 	old = srv->gen;
 	srv->gen = gen;
+	tlskey_use(gen->tls);
 	pthread_mutex_unlock(&srv->gen_lock);
 	/* The old generation's precompute ends before the cache empties,
 	 * so that nothing it signs lands in the emptied cache. */
@@ -641,18 +614,21 @@ static void serve_usage(FILE *out)
 
 static int serve_check(const char *path)
 {
-	struct server_gen *gen;
-	int rc = serve_gen_load(path, 1, &gen);
+	struct signer *signer = NULL;
+	struct server_gen *gen = NULL;
+	int rc;
 
-	if (rc != 0)
-		return rc;
-	printf("%s: ok: %zu pods, %zu profiles, %zu nodes, %zu tokens; "
-	       "signing as %s\n",
-	       path, gen->cfg->n_pods, gen->cfg->n_profiles,
-	       gen->cfg->n_nodes, gen->cfg->n_tokens,
-	       signer_subject(gen->signer));
+	rc = serve_gen_load(path, 1, &signer, &gen);
+	if (rc == 0)
+		printf("%s: ok: %zu pods, %zu profiles, %zu nodes, %zu tokens; "
+		       "signing as %s\n",
+		       path, gen->cfg->n_pods, gen->cfg->n_profiles,
+		       gen->cfg->n_nodes, gen->cfg->n_tokens,
+		       signer_subject(gen->signer));
 	server_gen_put(gen);
-	return 0;
+	tlskey_free_all();
+	signer_free(signer);
+	return rc;
 }
 
 int serve_main(int argc, char **argv)
@@ -696,19 +672,23 @@ int serve_main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGCHLD);	/* the signer process ended */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
 	pthread_mutex_init(&srv->gen_lock, NULL);
 	srv->started = (long long)time(NULL);
-	rc = serve_gen_load(path, 1, &gen);
+	/* First of all, while this process has one thread and no key: the
+	 * configuration, then the signer process. */
+	rc = serve_gen_load(path, 1, &srv->signer, &gen);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != 0)
 		goto out;
 	srv->gen = gen;
+	tlskey_use(gen->tls);
 	snprintf(srv->data_dir, sizeof(srv->data_dir), "%s",
 		 gen->cfg->data_dir);
 	/* The lock comes before anything in the directory is touched: a
@@ -780,6 +760,8 @@ int serve_main(int argc, char **argv)
 			serve_reload(srv, path, &l, &retired);
 			continue;
 		}
+		if (sig == SIGCHLD && !servekeys_died(srv))
+			continue;
 		log_info("signal %d: draining requests in flight", sig);
 		break;
 	}
@@ -787,8 +769,9 @@ int serve_main(int argc, char **argv)
 	 * SERVE_DRAIN_S; none outlives srv. */
 	serve_retire(&retired, &l, SERVE_DRAIN_S);
 	serve_reap(&retired, 1);
-	store_event_add(srv->store, "stop", path, "clean shutdown");
-	rc = 0;
+	rc = sig == SIGCHLD ? -EPIPE : 0;
+	store_event_add(srv->store, "stop", path, rc ? "signer process died" :
+						      "clean shutdown");
 out:
 	serve_reap(&retired, 1);
 	if (l.tls)
@@ -805,6 +788,8 @@ out:
 	datadir_unlock(lock);
 	boot_cache_free(srv->boot);
 	server_gen_put(srv->gen);
+	tlskey_free_all();
+	signer_free(srv->signer);
 	pthread_mutex_destroy(&srv->gen_lock);
 	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
 	free(srv);

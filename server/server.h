@@ -13,6 +13,8 @@
 #include "store.h"
 #include "transfer.h"
 
+struct tlskey;
+
 /*
  * One generation of configuration and keys.  SIGHUP builds a new one and
  * swaps it in; requests that started under the old one keep it (reference
@@ -22,9 +24,9 @@ struct server_gen {
 	atomic_uint refs;
 	unsigned int number;		/* 1, 2, ... per reload */
 	struct config *cfg;
-	struct signer *signer;
-	char *tls_cert_pem;		/* NUL-terminated, for libmicrohttpd */
-	char *tls_key_pem;		/* wiped when freed */
+	struct signer *signer;		/* srv->signer, borrowed */
+	char *tls_cert_pem;		/* NUL-terminated */
+	struct tlskey *tls;		/* the key is in the signer process */
 	/* The certificate in use that expires first, for /healthz. */
 	char cert_first[PATH_MAX];	/* its file */
 	const char *cert_first_what;	/* "TLS certificate", ... */
@@ -47,6 +49,7 @@ struct server_stats {
 struct server {
 	pthread_mutex_t gen_lock;
 	struct server_gen *gen;		/* current; take with server_gen_get */
+	struct signer *signer;		/* client of the signer process */
 	struct store *store;
 	struct boot_cache *boot;	/* signed stage2 renderings */
 	struct metrics *metrics;	/* latest samples of the fleet */

@@ -1,4 +1,6 @@
-/* signer.c: the one place podboot serve holds the code-signing key. */
+/* signer.c: the one place podboot holds the code-signing key: the key
+ * holder itself (used in the signer process and by podboot publish), and
+ * the API the request side calls, forwarded to a signer process. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,9 +19,10 @@
 #include "keystore.h"
 #include "log.h"
 #include "signer.h"
+#include "signer_client.h"
+#include "signer_proto.h"
 
 #define SIGNER_SLOTS_MAX 8
-#define SIGNER_PATH_MAX 4096
 
 /*
  * One copy of the key per CPU: an mbedTLS key and generator serve one
@@ -59,6 +62,8 @@ struct signer {
 	char root_path[SIGNER_PATH_MAX];
 	struct signer_file key_file, cert_file;	/* what the slots hold */
 	_Atomic(struct signer_ident *) ident;
+	/* Set: the keys live in a signer process, asked through this. */
+	struct signer_client *remote;
 };
 
 static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
@@ -218,6 +223,18 @@ static int signer_swap(struct signer *s)
 	return rc ? -EAGAIN : 0;
 }
 
+/* An empty signer, safe to signer_free(); NULL without memory. */
+static struct signer *signer_new(void)
+{
+	struct signer *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		pthread_rwlock_init(&s->swap, NULL);
+		atomic_init(&s->ident, NULL);
+	}
+	return s;
+}
+
 int signer_load(struct signer **out, const char *key_path,
 		const char *cert_path, const char *root_path)
 {
@@ -227,11 +244,9 @@ int signer_load(struct signer **out, const char *key_path,
 	int rc;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
+	s = signer_new();
 	if (!s)
 		return -ENOMEM;
-	pthread_rwlock_init(&s->swap, NULL);
-	atomic_init(&s->ident, NULL);
 	s->n = cpus < 1 ? 1 : cpus > SIGNER_SLOTS_MAX ? SIGNER_SLOTS_MAX :
 							(size_t)cpus;
 	for (i = 0; i < s->n; i++)
@@ -268,6 +283,7 @@ void signer_free(struct signer *s)
 
 	if (!s)
 		return;
+	signer_client_free(s->remote);
 	for (i = 0; i < s->n; i++) {
 		rng_free(&s->slot[i].rng);
 		signer_pair_free(s->slot[i].key, s->slot[i].chain);
@@ -289,6 +305,8 @@ int signer_sign_digest(struct signer *s, const struct digest_alg *alg,
 	size_t i;
 	int rc;
 
+	if (s->remote)
+		return signer_client_sign(s->remote, alg, hash, der, der_len);
 	/* The files' identity is checked before every signature. */
 	pthread_rwlock_rdlock(&s->swap);
 	while (!signer_on_disk(s)) {
@@ -315,11 +333,15 @@ int signer_sign_digest(struct signer *s, const struct digest_alg *alg,
 
 const char *signer_cn(const struct signer *s)
 {
+	if (s->remote)
+		return signer_client_cn(s->remote);
 	return atomic_load(&((struct signer *)s)->ident)->cn;
 }
 
 const char *signer_subject(const struct signer *s)
 {
+	if (s->remote)
+		return signer_client_subject(s->remote);
 	return atomic_load(&((struct signer *)s)->ident)->subject;
 }
 
@@ -328,6 +350,8 @@ const uint8_t *signer_id(const struct signer *s)
 	struct signer *w = (struct signer *)s;
 	int same;
 
+	if (s->remote)
+		return signer_client_id(s->remote, 1);
 	/* A cache keyed by this id must not find the retired key's work:
 	 * look at the files first (a failed swap is logged, and signing
 	 * then refuses). */
@@ -337,4 +361,59 @@ const uint8_t *signer_id(const struct signer *s)
 	if (!same)
 		signer_swap(w);
 	return atomic_load(&w->ident)->id;
+}
+
+int signer_start(struct signer **out, const struct signer_paths *p)
+{
+	struct signer *s;
+	int rc;
+
+	*out = NULL;
+	s = signer_new();
+	if (!s)
+		return -ENOMEM;
+	rc = signerd_start(p, &s->remote);
+	if (rc != 0) {
+		signer_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+pid_t signer_pid(const struct signer *s)
+{
+	return s->remote ? signer_client_pid(s->remote) : 0;
+}
+
+int signer_tls_load(struct signer *s, unsigned int gen, unsigned char **pub,
+		    size_t *pub_len)
+{
+	struct signer_req_tls_load q = { .gen = gen };
+
+	*pub = NULL;
+	if (!s->remote)
+		return -ENOTSUP;
+	return signer_client_call(s->remote, SIGNER_MSG_TLS_LOAD, &q,
+				  sizeof(q), pub, pub_len);
+}
+
+int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
+		    const uint8_t *data, size_t len, unsigned char **sig,
+		    size_t *sig_len)
+{
+	struct signer_req_tls_sign q;
+
+	*sig = NULL;
+	if (!s->remote)
+		return -ENOTSUP;
+	if (len > sizeof(q.data))
+		return -PB_ETOOBIG;
+	memset(&q, 0, sizeof(q));
+	q.gen = gen;
+	q.algo = algo;
+	q.len = (uint32_t)len;
+	memcpy(q.data, data, len);
+	return signer_client_call(s->remote, SIGNER_MSG_TLS_SIGN, &q,
+				  sizeof(q), sig, sig_len);
 }

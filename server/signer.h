@@ -1,13 +1,65 @@
-/* signer.h: the one place podboot serve holds the code-signing key. */
+/* signer.h: the one place podboot holds the code-signing key (and, in
+ * podboot serve, the TLS key): in this process, or in a signer process. */
 #ifndef PODBOOT_SIGNER_H
 #define PODBOOT_SIGNER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "digest.h"
 
 struct signer;
+
+/** Channels to a signer process, at most. */
+#define SIGNER_CHANNELS_MAX 16
+/** Longest key or certificate path. */
+#define SIGNER_PATH_MAX 4096
+
+/* Where a signer process finds its keys: fixed when it starts. */
+struct signer_paths {
+	const char *codesign_key;
+	const char *codesign_cert;
+	const char *root_cert;		/* may be NULL */
+	const char *tls_key;
+};
+
+/**
+ * podboot serve: fork a signer process that holds the keys named by @p,
+ * before any thread exists and before this process reads a private key.
+ * The signer returned is its client: signer_sign_digest() and the rest
+ * ask it over a socketpair; this process never maps a private key.
+ *
+ * @v out		receives the signer; signer_free() ends the process
+ * @ret rc		0 or a negative error (the signer logs why)
+ */
+int signer_start(struct signer **out, const struct signer_paths *p);
+
+/** The signer process's id; 0 for a signer in this process. */
+pid_t signer_pid(const struct signer *s);
+
+/**
+ * Load the TLS key for configuration generation @gen in the signer
+ * process (from its fixed path, read again: a new key at the same path
+ * is picked up).  It keeps the last few generations' keys.
+ *
+ * @v pub		receives the key's public half (DER
+ *			SubjectPublicKeyInfo, malloc'd; the caller frees)
+ * @ret rc		0; -ENOTSUP in this process; a negative error
+ */
+int signer_tls_load(struct signer *s, unsigned int gen, unsigned char **pub,
+		    size_t *pub_len);
+
+/**
+ * A TLS handshake signature with generation @gen's key.
+ *
+ * @v algo		enum signer_tls_algo (signer_proto.h)
+ * @v sig		receives the signature (malloc'd; the caller frees)
+ * @ret rc		0; -EPIPE when the signer is gone; a negative error
+ */
+int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
+		    const uint8_t *data, size_t len, unsigned char **sig,
+		    size_t *sig_len);
 
 /**
  * Load the code-signing key and certificate, and the root to include in

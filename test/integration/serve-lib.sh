@@ -5,11 +5,13 @@ SERVER_PID=
 PORT=
 SITE=
 
-# site_init DIR: podboot init with a free port written into the config.
+# site_init DIR [INIT ARGS...]: podboot init (with ARGS, e.g. --algo
+# ecdsa) and a free port written into the config.
 site_init() {
 	SITE=$1
+	shift
 	"$PODBOOT" init --dir "$SITE" --server-name localhost \
-		--server-ip 127.0.0.1 >/dev/null || return 1
+		--server-ip 127.0.0.1 "$@" >/dev/null || return 1
 	PORT=$(port_pick)
 	sed -i "s/port = 8443;/port = $PORT;/; s#https://localhost:8443#https://localhost:$PORT#" \
 		"$SITE/podboot.conf"
