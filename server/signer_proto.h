@@ -62,6 +62,11 @@ enum signer_tls_algo {
 	SIGNER_TLS_ECDSA_SHA256,	/* data: the hash; DER (r, s) out */
 	SIGNER_TLS_ECDSA_SHA384,
 	SIGNER_TLS_ECDSA_SHA512,
+	/* TLS 1.2 clients that offer no better (busybox wget, the e2e
+	 * installer): what GnuTLS signed with an in-process key too. */
+	SIGNER_TLS_ECDSA_SHA1,
+	SIGNER_TLS_ECDSA_SHA224,
+	SIGNER_TLS_RSA_PKCS1_SHA1,
 	SIGNER_TLS_ALGO_MAX
 };
 

@@ -64,6 +64,12 @@ static const struct {
 				      GNUTLS_PK_ECDSA, 48 },
 	[SIGNER_TLS_ECDSA_SHA512] = { GNUTLS_SIGN_ECDSA_SHA512, 0,
 				      GNUTLS_PK_ECDSA, 64 },
+	[SIGNER_TLS_ECDSA_SHA1] = { GNUTLS_SIGN_ECDSA_SHA1, 0,
+				    GNUTLS_PK_ECDSA, 20 },
+	[SIGNER_TLS_ECDSA_SHA224] = { GNUTLS_SIGN_ECDSA_SHA224, 0,
+				      GNUTLS_PK_ECDSA, 28 },
+	[SIGNER_TLS_RSA_PKCS1_SHA1] = { GNUTLS_SIGN_RSA_SHA1, 0,
+					GNUTLS_PK_RSA, 20 },
 };
 
 /* Release @g's copies (GnuTLS wipes the key) and empty the slot. */
