@@ -16,19 +16,22 @@ endif
 
 DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
 	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lpthread
-CPPFLAGS := -Ilib -Iserver
+# server/ has one folder per room (docs/architecture.md); includes name a
+# header by its file name, found through one -I per room.
+SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
+CPPFLAGS := -Ilib $(patsubst %/,-I%,$(SERVER_ROOMS))
 CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP
 LDFLAGS := $(LDFLAGS_SAN)
 
 LIB_SRC := $(wildcard lib/*.c)
-SERVER_SRC := $(wildcard server/*.c)
+SERVER_SRC := $(wildcard server/*/*.c)
 UNIT_SRC := $(wildcard test/unit/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 # Everything but main.o, so that unit tests can link the server's modules.
-SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
+SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/cmd/main.o,$(SERVER_OBJ))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 
@@ -40,9 +43,14 @@ AGENT := $(BUILD)/podboot-agent
 # The agent needs only TLS, zlib and libc: small, and linkable statically.
 AGENT_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lnettle -lz
 
-.PHONY: all deps check unit integration asan run bench clean agent-static
+.PHONY: all deps check unit integration asan run bench clean agent-static \
+	layout
 
-all: $(PODBOOT) $(UNIT) $(if $(AGENT_SRC),$(AGENT))
+all: layout $(PODBOOT) $(UNIT) $(if $(AGENT_SRC),$(AGENT))
+
+# The rooms' dependency rules and no include circle (docs/architecture.md).
+layout:
+	@scripts/check-layout
 
 deps:
 	@scripts/deps
@@ -57,7 +65,7 @@ $(LIBPODBOOT): $(LIB_OBJ)
 $(LIBSERVER): $(SERVER_LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(PODBOOT): $(BUILD)/server/main.o $(LIBSERVER) $(LIBPODBOOT)
+$(PODBOOT): $(BUILD)/server/cmd/main.o $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # --whole-archive is not needed: suites are objects, not archive members.
@@ -202,7 +210,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := $(CFLAGS_STRICT) -Wno-string-concatenation -O1 -g \
 	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/main.c,$(SERVER_SRC)))
+FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/cmd/main.c,$(SERVER_SRC)))
 FUZZ_AGENT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out agent/main.c,$(AGENT_SRC)))
 FUZZ_ARCHIVES := $(FUZZ_BUILD)/libagent.a $(FUZZ_BUILD)/libpodboot-server.a \
 	$(FUZZ_BUILD)/libpodboot.a

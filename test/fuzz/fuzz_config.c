@@ -1,4 +1,4 @@
-/* fuzz_config: podboot serve's configuration loader (server/config.c): the
+/* fuzz_config: podboot serve's configuration loader (server/config/config.c): the
  * file an operator edits, and what SIGHUP reloads.  Each input is written
  * to a file in a private directory and loaded. */
 #include <fcntl.h>

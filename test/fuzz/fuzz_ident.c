@@ -1,6 +1,6 @@
 /* fuzz_ident: the pure part of stage2's identity parsing (boot_parse_ident
- * in server/boot.c, which takes its values from libmicrohttpd): the MAC,
- * UUID and serial grammars of server/config.c that every boot request
+ * in server/provision/boot.c, which takes its values from libmicrohttpd): the MAC,
+ * UUID and serial grammars of server/config/config.c that every boot request
  * goes through.  The input is "mac\nuuid\nserial". */
 #include <ctype.h>
 #include <string.h>

@@ -14,7 +14,6 @@
 
 #include "error.h"
 #include "log.h"
-#include "signer.h"
 #include "signer_client.h"
 #include "signer_proto.h"
 

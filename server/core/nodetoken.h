@@ -1,7 +1,8 @@
-/* node.h: the install lifecycle seen from the node: tokens, kickstart,
- * completion, and the operator's re-arm. */
-#ifndef PODBOOT_NODE_H
-#define PODBOOT_NODE_H
+/* nodetoken.h: the per-node credential, made and checked for both rooms
+ * that take it (provisioning's kickstart and reports, monitoring's pushes).
+ */
+#ifndef PODBOOT_NODETOKEN_H
+#define PODBOOT_NODETOKEN_H
 
 #include "server.h"
 #include "store.h"
@@ -26,15 +27,5 @@ void node_token(const struct server *srv, const char *id,
  */
 int node_token_check(struct server *srv, const char *token,
 		     struct store_node *out);
-
-/**
- * Check that every profile's kickstart template can be read and uses only
- * known placeholders, so that --check and reload catch what would
- * otherwise fail a machine at install time.
- *
- * @v err		on failure, one line naming file and problem
- * @ret rc		0 or -PB_ECONFIG
- */
-int node_check_kickstarts(const struct config *cfg, char *err, size_t size);
 
 #endif

@@ -39,6 +39,7 @@ struct http_req {
 	struct MHD_Connection *conn;
 	struct server *srv;
 	struct server_gen *gen;		/* held for the request's life */
+	const struct http_route *const *routes;	/* the listener's */
 	const struct http_route *route;
 	const char *method;
 	const char *path;		/* decoded by libmicrohttpd */
@@ -57,8 +58,14 @@ struct http_req {
 	struct transfer xfer;		/* its body, while in flight */
 };
 
-/** Start a daemon on @listen_fd (TLS from @gen unless @plain). */
+/**
+ * Start a daemon on @listen_fd (TLS from @gen unless @plain) that serves
+ * @routes: tables of routes, the list ended by NULL and each table by a
+ * NULL prefix; the first match wins.  The HTTP front names no handler:
+ * its caller passes them in.
+ */
 struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
+			      const struct http_route *const *routes,
 			      int listen_fd, int plain);
 
 /** Open a listening TCP socket on @addr:@port; fd or negative error. */

@@ -18,7 +18,6 @@
 #include "fileio.h"
 #include "log.h"
 #include "num.h"
-#include "routes.h"
 #include "transfer.h"
 
 #define ARTIFACT_BLOBS "blobs/sha256"

@@ -17,7 +17,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "node.h"
-#include "routes.h"
+#include "nodetoken.h"
 #include "template.h"
 
 #define BOOT_SCRIPT_MAX 8192

@@ -70,6 +70,12 @@ struct server {
 
 /** The current generation, with a reference the caller must put. */
 struct server_gen *server_gen_get(struct server *srv);
+/**
+ * Free @gen, its configuration and certificate text, when no request
+ * holds it (its loader on failure; server_gen_put() for the last
+ * reference).  The TLS key handle stays until tlskey_free_all().
+ */
+void server_gen_free(struct server_gen *gen);
 /** Drop a reference taken by server_gen_get(); NULL is fine. */
 void server_gen_put(struct server_gen *gen);
 

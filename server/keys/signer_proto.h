@@ -20,6 +20,9 @@ enum signer_msg {
 	SIGNER_MSG_MAX
 };
 
+/** Channels to a signer process, at most. */
+#define SIGNER_CHANNELS_MAX 16
+
 /** Largest datagram either way, header included. */
 #define SIGNER_PROTO_MAX (64 * 1024)
 /** Largest digest or handshake input a request carries (DigestInfo). */

@@ -3,6 +3,8 @@
 #ifndef PODBOOT_ALERT_H
 #define PODBOOT_ALERT_H
 
+#include "http.h"
+
 #include "promtext.h"
 
 struct alerts;
@@ -16,5 +18,8 @@ void alerts_stop(struct alerts *a);
 
 /** Alert gauges and notification counters for /metrics. */
 int alerts_expose(struct alerts *a, struct pbuf *out);
+
+/** Routes of the alert rules' state. */
+extern const struct http_route routes_alert[];
 
 #endif

@@ -11,8 +11,6 @@
 
 struct signer;
 
-/** Channels to a signer process, at most. */
-#define SIGNER_CHANNELS_MAX 16
 /** Longest key or certificate path. */
 #define SIGNER_PATH_MAX 4096
 

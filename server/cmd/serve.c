@@ -18,6 +18,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "alert.h"
+#include "api.h"
 #include "artifact.h"
 #include "boot.h"
 #include "cmd.h"
@@ -25,6 +26,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
@@ -37,32 +39,11 @@
 #define SERVE_DRAIN_S 30		/* SIGTERM: requests in flight */
 #define SERVE_RELOAD_DRAIN_S 3600	/* reload: long downloads finish */
 
-/* ---- generations ------------------------------------------------------ */
-
-struct server_gen *server_gen_get(struct server *srv)
-{
-	struct server_gen *gen;
-
-	pthread_mutex_lock(&srv->gen_lock);
-	gen = srv->gen;
-	atomic_fetch_add(&gen->refs, 1);
-	pthread_mutex_unlock(&srv->gen_lock);
-	return gen;
-}
-
-static void serve_gen_free(struct server_gen *gen)
-{
-	/* gen->tls stays until tlskey_free_all(): a handshake may use it. */
-	free(gen->tls_cert_pem);
-	config_free(gen->cfg);
-	free(gen);
-}
-
-void server_gen_put(struct server_gen *gen)
-{
-	if (gen && atomic_fetch_sub(&gen->refs, 1) == 1)
-		serve_gen_free(gen);
-}
+/* What the HTTP front serves: each room's routes, first match wins. */
+static const struct http_route *const serve_routes[] = {
+	routes_boot, routes_artifact, routes_node, routes_api, routes_ingest,
+	routes_alert, NULL,
+};
 
 /* Certificates that expire this soon are warned about (log, /healthz). */
 #define SERVE_CERT_WARN_DAYS 14
@@ -185,7 +166,7 @@ static int serve_gen_load(const char *path, unsigned int number,
 	*out = gen;
 	return 0;
 err:
-	serve_gen_free(gen);
+	server_gen_free(gen);
 	return rc;
 }
 
@@ -340,14 +321,14 @@ static int serve_open_listeners(const struct config *cfg,
 static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 			       struct serve_listeners *l)
 {
-	l->tls = http_start(srv, gen, l->tls_fd, 0);
+	l->tls = http_start(srv, gen, serve_routes, l->tls_fd, 0);
 	if (!l->tls) {
 		log_error("starting the HTTPS daemon failed (certificate, key "
 			  "or TLS priorities not accepted by GnuTLS)");
 		return -EIO;
 	}
 	if (l->plain_fd >= 0) {
-		l->plain = http_start(srv, gen, l->plain_fd, 1);
+		l->plain = http_start(srv, gen, serve_routes, l->plain_fd, 1);
 		if (!l->plain) {
 			log_error("starting the plain HTTP daemon failed");
 			return -EIO;

@@ -2,6 +2,8 @@
 #ifndef PODBOOT_BOOT_H
 #define PODBOOT_BOOT_H
 
+#include "http.h"
+
 #include <stddef.h>
 
 #include "server.h"
@@ -35,5 +37,8 @@ void boot_precompute_stop(struct server *srv);
  * @ret rc		0 or -PB_ECONFIG
  */
 int boot_check_cmdlines(const struct config *cfg, char *err, size_t size);
+
+/** Routes of stage2 and its signature, ended by a NULL prefix. */
+extern const struct http_route routes_boot[];
 
 #endif

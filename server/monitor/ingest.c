@@ -8,11 +8,11 @@
 #include "alert.h"
 #include "error.h"
 #include "gzip.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
-#include "node.h"
+#include "nodetoken.h"
 #include "num.h"
-#include "routes.h"
 #include "utf8.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */

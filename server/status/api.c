@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "boot.h"
 #include "error.h"
 #include "metrics.h"
 #include "num.h"
 #include "pbuf.h"
-#include "routes.h"
 
 #define API_TEXT_MAX (8u << 20)	/* largest text reply, note included */
 #define API_TEXT_NOTE 128	/* kept free for the truncation note */

@@ -16,7 +16,6 @@
 #include "http.h"
 #include "log.h"
 #include "redact.h"
-#include "routes.h"
 #include "tlskey.h"
 #include "utf8.h"
 
@@ -30,25 +29,27 @@
 
 struct http_listener {
 	struct server *srv;
+	const struct http_route *const *routes;	/* tables, NULL-ended */
 	int plain;
 };
 
 /* ---- routing ---------------------------------------------------------- */
 
-static const struct http_route *const http_tables[] = {
-	routes_boot, routes_artifact, routes_node, routes_api, routes_ingest,
-	routes_alert,
-};
-
-static const struct http_route *http_match(const char *method,
-					   const char *path, int *wrong_method)
+/*
+ * The route of @method @path in @tables (NULL-ended, each table ended by
+ * a NULL prefix), the first that matches; NULL when none does, with
+ * *@wrong_method set when some route has the path but not the method.
+ */
+static const struct http_route *
+http_match(const struct http_route *const *tables, const char *method,
+	   const char *path, int *wrong_method)
 {
 	const struct http_route *rt;
 	size_t i, len;
 
 	*wrong_method = 0;
-	for (i = 0; i < sizeof(http_tables) / sizeof(http_tables[0]); i++) {
-		for (rt = http_tables[i]; rt->prefix; rt++) {
+	for (i = 0; tables[i]; i++) {
+		for (rt = tables[i]; rt->prefix; rt++) {
 			len = strlen(rt->prefix);
 			if (rt->exact ? strcmp(path, rt->prefix) != 0 :
 					strncmp(path, rt->prefix, len) != 0)
@@ -359,6 +360,7 @@ static struct http_req *http_req_new(struct http_listener *l,
 		return NULL;
 	r->conn = conn;
 	r->srv = l->srv;
+	r->routes = l->routes;
 	r->gen = server_gen_get(l->srv);
 	r->method = method;
 	r->path = url;
@@ -484,7 +486,7 @@ static void http_route_match(struct http_req *r)
 {
 	int wrong_method;
 
-	r->route = http_match(r->method, r->path, &wrong_method);
+	r->route = http_match(r->routes, r->method, r->path, &wrong_method);
 	if (!r->route) {
 		if (wrong_method)
 			http_body_refuse(r, 405, "method %s not allowed here",
@@ -673,6 +675,7 @@ static unsigned int http_threads(const struct config *cfg)
 }
 
 struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
+			      const struct http_route *const *routes,
 			      int listen_fd, int plain)
 {
 	/* One server per process: one listener record per kind. */
@@ -708,6 +711,7 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 	const size_t tls_opts = 9;
 
 	l->srv = srv;
+	l->routes = routes;
 	l->plain = plain;
 	if (plain)
 		opts[tls_opts].option = MHD_OPTION_END;	/* no TLS options */

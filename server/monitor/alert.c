@@ -13,7 +13,6 @@
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
-#include "routes.h"
 #include "server.h"
 #include "template.h"
 

@@ -2,6 +2,8 @@
 #ifndef PODBOOT_ARTIFACT_H
 #define PODBOOT_ARTIFACT_H
 
+#include "http.h"
+
 /** Create the blob and temporary directories under @data_dir. */
 int artifact_dirs(const char *data_dir);
 
@@ -23,5 +25,8 @@ struct store_artifact;
 int artifact_import(struct store *st, struct signer *signer,
 		    const char *data_dir, unsigned int keep, const char *name,
 		    int fd, struct store_artifact *out);
+
+/** Routes of artifacts, their uploads and signatures. */
+extern const struct http_route routes_artifact[];
 
 #endif
