@@ -126,18 +126,16 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
 	free(text);
 }
 
-void http_reply_error(struct http_req *r, unsigned int status,
-		      const char *fmt, ...)
+/* http_reply_error() with its arguments in @ap. */
+static void http_reply_verror(struct http_req *r, unsigned int status,
+			      const char *fmt, va_list ap)
 {
 	struct MHD_Response *resp;
 	char raw[512], reason[512], path[256];
 	char *body;
 	json_t *json;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
 	/* The reason may quote what the client sent: JSON needs UTF-8, and
 	 * logs and terminals no control bytes. */
 	utf8_clean_str(reason, sizeof(reason), raw);
@@ -167,6 +165,48 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	if (status == 401 || status == 403)
 		store_refusal_add(r->srv->store, r->client, "%s %s: %u %s",
 				  r->method, path, status, reason);
+}
+
+void http_reply_error(struct http_req *r, unsigned int status,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	http_reply_verror(r, status, fmt, ap);
+	va_end(ap);
+}
+
+int http_status_rc(unsigned int status)
+{
+	switch (status) {
+	case 401:
+	case 403:
+		return -EACCES;
+	case 404:
+	case 410:
+		return -ENOENT;
+	case 409:
+		return -EBUSY;
+	case 413:
+		return -EFBIG;
+	case 429:
+	case 503:
+		return -EAGAIN;
+	default:
+		return status >= 500 ? -EIO : -EINVAL;
+	}
+}
+
+int http_refuse(struct http_req *r, unsigned int status, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	http_reply_verror(r, status, fmt, ap);
+	va_end(ap);
+	return http_status_rc(status);
 }
 
 void http_body_refuse(struct http_req *r, unsigned int status,
@@ -481,6 +521,20 @@ int http_transfer_begin(struct http_req *r, int kind)
 	return -1;
 }
 
+/*
+ * Run a route's @fn (start or finish) on @r.  A failure that queued no
+ * reply is the server's own: logged with its code and answered 500.
+ */
+static void http_route_call(struct http_req *r, int (*fn)(struct http_req *))
+{
+	int rc = fn(r);
+
+	if (rc >= 0 || r->replied || r->fail_status)
+		return;
+	log_error("%s %s: %s", r->method, r->route->prefix, pb_strerror(rc));
+	http_reply_error(r, 500, "internal error");
+}
+
 /* Find the route; a miss is answered once the request is in. */
 static void http_route_match(struct http_req *r)
 {
@@ -532,7 +586,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		 * it, losing keep-alive.
 		 */
 		if (r->route && r->route->body)
-			r->route->start(r);
+			http_route_call(r, r->route->start);
 		return MHD_YES;
 	}
 	if (*data_size) {
@@ -555,9 +609,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
 	if (!r->replied && !r->fail_status && r->route && !r->route->body)
-		r->route->start(r);
+		http_route_call(r, r->route->start);
 	if (!r->replied && r->route && r->route->finish)
-		r->route->finish(r);
+		http_route_call(r, r->route->finish);
 	if (!r->replied)
 		http_reply_error(r, 500, "internal error: no reply");
 	return MHD_YES;

@@ -17,20 +17,23 @@ struct http_req;
 
 /*
  * A route.  @start runs once the headers are in: it checks the request
- * and either queues a reply (refusal) or, for routes with a body, sets up
- * to receive it.  @body receives each piece of the body; it returns 0, or
+ * and either queues a reply or, for routes with a body, sets up to
+ * receive it.  @body receives each piece of the body; it returns 0, or
  * queues a refusal and returns a negative code.  @finish runs when the
- * whole body is in (only if no reply was queued yet).  @cleanup runs once
- * when the request ends, whatever happened (@completed says whether the
- * reply was fully sent).
+ * whole body is in (only if no reply was queued yet).  @start and
+ * @finish return 0, or a negative code when they fail: a refusal they
+ * queued with http_refuse() (which returns the code), or an error of
+ * their own, which the HTTP front answers with 500 and logs.  @cleanup
+ * runs once when the request ends, whatever happened (@completed says
+ * whether the reply was fully sent).
  */
 struct http_route {
 	const char *method;		/* "GET" also matches HEAD */
 	const char *prefix;		/* path prefix ... */
 	int exact;			/* ... or the whole path */
-	void (*start)(struct http_req *r);
+	int (*start)(struct http_req *r);
 	int (*body)(struct http_req *r, const char *data, size_t len);
-	void (*finish)(struct http_req *r);
+	int (*finish)(struct http_req *r);
 	void (*cleanup)(struct http_req *r, int completed);
 	int plain_ok;			/* served on the plain-HTTP listener */
 };
@@ -103,6 +106,19 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json);
 void http_reply_error(struct http_req *r, unsigned int status,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Refuse @r: queue {"error": "...", "status": N} as http_reply_error()
+ * does, and return the negative code that stands for @status (-EINVAL
+ * for 400, -EACCES for 401 and 403, -ENOENT for 404, -EBUSY for 409,
+ * -EFBIG for 413, -EAGAIN for 503, -EIO for other 5xx), so that a
+ * handler refuses with one statement: return http_refuse(r, 404, ...).
+ */
+int http_refuse(struct http_req *r, unsigned int status, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
+
+/** The negative code http_refuse() returns for @status. */
+int http_status_rc(unsigned int status);
 
 /**
  * Refuse a request from its body callback.  The reply is sent once the

@@ -464,7 +464,7 @@ int alerts_expose(struct alerts *a, struct pbuf *out)
 
 /* ---- GET /api/v1/alerts ----------------------------------------------- */
 
-static void alert_list(struct http_req *r)
+static int alert_list(struct http_req *r)
 {
 	struct alerts *a = r->srv->alerts;
 	json_t *list = json_array(), *item;
@@ -475,7 +475,7 @@ static void alert_list(struct http_req *r)
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0 ||
 	    !http_require_scope(r, "status")) {
 		json_decref(list);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&a->lock);
 	for (b = 0; list && b < ALERT_BUCKETS; b++)
@@ -496,6 +496,7 @@ static void alert_list(struct http_req *r)
 		}
 	pthread_mutex_unlock(&a->lock);
 	http_reply_json(r, 200, list);
+	return 0;
 }
 
 const struct http_route routes_alert[] = {

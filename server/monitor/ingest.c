@@ -290,7 +290,7 @@ static void ingest_cleanup(struct http_req *r, int completed)
 
 /* ---- POST /api/v1/push ------------------------------------------------ */
 
-static void ingest_push_start(struct http_req *r)
+static int ingest_push_start(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	struct ingest g;
@@ -300,7 +300,7 @@ static void ingest_push_start(struct http_req *r)
 	if (ingest_node(r, http_bearer(r), &g) != 0 ||
 	    !ingest_length_ok(r, cfg->max_push) ||
 	    ingest_encoding(r, http_header(r, "Content-Encoding"), &g.gzip))
-		return;
+		return 0;
 	seq = ingest_number(http_header(r, "X-Podboot-Seq"), 0,
 			    INGEST_SEQ_MAX);
 	interval = ingest_number(http_header(r, "X-Podboot-Interval"), 15,
@@ -310,31 +310,33 @@ static void ingest_push_start(struct http_req *r)
 	if (seq < 0 || interval < 1) {
 		http_reply_error(r, 400, "X-Podboot-Seq must be a number and "
 					 "X-Podboot-Interval 1 to 3600");
-		return;
+		return 0;
 	}
 	if (epoch < 0) {
 		http_reply_error(r, 400, "X-Podboot-Epoch must be a number from "
 					 "0 to 2^53 - 1");
-		return;
+		return 0;
 	}
 	g.seq = (unsigned long long)seq;
 	g.epoch = (unsigned long long)epoch;
 	g.interval = (unsigned int)interval;
 	g.replay = http_header(r, "X-Podboot-Replay") != NULL;
 	ingest_new(r, &g, cfg->max_push);
+	return 0;
 }
 
 /* Also the end of a Pushgateway request. */
-static void ingest_push_finish(struct http_req *r)
+static int ingest_push_finish(struct http_req *r)
 {
 	struct ingest *g = r->ctx;
 	json_t *result = ingest_result_new(g, 0);
 
 	if (!result) {
 		http_reply_error(r, 503, "out of memory");	/* nothing stored */
-		return;
+		return 0;
 	}
 	ingest_reply(r, ingest_apply(r, g, &g->body, result), result);
+	return 0;
 }
 
 /* ---- POST /api/v1/push/batch ------------------------------------------ */
@@ -464,15 +466,16 @@ static int ingest_frame(struct http_req *r, const struct ingest *batch,
 	return 0;
 }
 
-static void ingest_batch_start(struct http_req *r)
+static int ingest_batch_start(struct http_req *r)
 {
 	unsigned long long max = r->gen->cfg->max_push * INGEST_BATCH_FACTOR;
 	struct ingest g;
 
 	memset(&g, 0, sizeof(g));
 	if (!http_require_scope(r, "relay") || !ingest_length_ok(r, max))
-		return;
+		return 0;
 	ingest_new(r, &g, max);
+	return 0;
 }
 
 /*
@@ -481,7 +484,7 @@ static void ingest_batch_start(struct http_req *r)
  * applied: the relay sends the batch again, and their sequence numbers
  * make them duplicates.
  */
-static void ingest_batch_finish(struct http_req *r)
+static int ingest_batch_finish(struct http_req *r)
 {
 	struct ingest *g = r->ctx;
 	json_t *reply = json_pack("{s:[]}", "frames");
@@ -500,9 +503,10 @@ static void ingest_batch_finish(struct http_req *r)
 						 "(expected PUSH token seq "
 						 "interval replay encoding "
 						 "length)", off);
-		return;
+		return 0;
 	}
 	http_reply_json(r, 200, reply);
+	return 0;
 }
 
 /* ---- Pushgateway: PUT|POST /metrics/job/JOB{/LABEL/VALUE} ------------- */
@@ -581,7 +585,7 @@ static int ingest_grouping(const char *rest, char *out, size_t size,
 	return -EINVAL;
 }
 
-static void ingest_pgw_start(struct http_req *r)
+static int ingest_pgw_start(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	const char *secret = http_bearer(r);
@@ -593,41 +597,42 @@ static void ingest_pgw_start(struct http_req *r)
 	if (ingest_grouping(r->rest, g.group, sizeof(g.group), why,
 			    sizeof(why)) != 0) {
 		http_reply_error(r, 400, "%s", why);
-		return;
+		return 0;
 	}
 	/* A node token attaches the group to its node (which must still be
 	 * configured, as for /api/v1/push); a push token to nothing but the
 	 * job. */
 	if (secret && node_token_check(r->srv, secret, &n) == 0) {
 		if (ingest_node_configured(r, &n) != 0)
-			return;
+			return 0;
 		snprintf(g.pod, sizeof(g.pod), "%s", n.pod);
 		snprintf(g.node, sizeof(g.node), "%s", n.id);
 	} else if (!http_require_scope(r, "push")) {
-		return;
+		return 0;
 	}
 	if (strlen(g.node) + strlen(g.group) + 6 > sizeof(g.id)) {
 		http_reply_error(r, 400, "grouping key too long");
-		return;
+		return 0;
 	}
 	snprintf(g.id, sizeof(g.id), "pgw/%.63s/%.120s", g.node, g.group);
 	g.merge = strcmp(r->method, "POST") == 0;
 	if (!ingest_length_ok(r, cfg->max_push) ||
 	    ingest_encoding(r, http_header(r, "Content-Encoding"), &g.gzip))
-		return;
+		return 0;
 	ingest_new(r, &g, cfg->max_push);
+	return 0;
 }
 
 /* ---- GET /metrics and GET /api/v1/sd ---------------------------------- */
 
-static void ingest_metrics(struct http_req *r)
+static int ingest_metrics(struct http_req *r)
 {
 	struct pbuf out;
 	int rc;
 
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0 ||
 	    !http_require_scope(r, "status"))
-		return;
+		return 0;
 	pbuf_init(&out, INGEST_EXPO_MAX);
 	rc = metrics_expose(r->srv->metrics, r->gen->cfg, r->srv->store,
 			    &r->srv->stats, &out);
@@ -640,10 +645,11 @@ static void ingest_metrics(struct http_req *r)
 		http_reply_data(r, 200, "text/plain; version=0.0.4", out.data,
 				out.len);
 	pbuf_free(&out);
+	return 0;
 }
 
 /* Prometheus HTTP service discovery: one target group per pod. */
-static void ingest_sd(struct http_req *r)
+static int ingest_sd(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	json_t *groups = json_array(), *targets;
@@ -652,7 +658,7 @@ static void ingest_sd(struct http_req *r)
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0 ||
 	    !http_require_scope(r, "status")) {
 		json_decref(groups);
-		return;
+		return 0;
 	}
 	for (p = 0; groups && p < cfg->n_pods; p++) {
 		targets = json_array();
@@ -670,6 +676,7 @@ static void ingest_sd(struct http_req *r)
 				  "__meta_podboot_site", cfg->pods[p].site));
 	}
 	http_reply_json(r, 200, groups);
+	return 0;
 }
 
 const struct http_route routes_ingest[] = {

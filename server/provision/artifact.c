@@ -254,7 +254,7 @@ int artifact_import(struct store *st, struct signer *signer,
 	return rc;
 }
 
-static void artifact_upload_start(struct http_req *r)
+static int artifact_upload_start(struct http_req *r)
 {
 	const struct config_token *tok;
 	const char *len_hdr;
@@ -267,37 +267,38 @@ static void artifact_upload_start(struct http_req *r)
 					 "name (segments of [A-Za-z0-9._+-] "
 					 "joined by /, not ending in .sig)",
 				 r->rest);
-		return;
+		return 0;
 	}
 	snprintf(scope, sizeof(scope), "upload:%s", r->rest);
 	tok = http_require_scope(r, scope);
 	if (!tok)
-		return;
+		return 0;
 	len_hdr = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len_hdr && num_parse_u64(len_hdr, strlen(len_hdr),
 				     r->gen->cfg->max_upload, &len) != 0) {
 		http_reply_error(r, 413, "artifact larger than the limit of "
 					 "%llu bytes",
 				 r->gen->cfg->max_upload);
-		return;
+		return 0;
 	}
 	/* Authorised: the body is a transfer (reserve, minimum rate). */
 	if (http_transfer_begin(r, TRANSFER_UPLOAD | TRANSFER_RESERVED) != 0)
-		return;
+		return 0;
 	u = calloc(1, sizeof(*u));
 	if (!u) {
 		http_reply_error(r, 503, "out of memory");
-		return;
+		return 0;
 	}
 	if (artifact_begin(u, r->srv->data_dir, r->rest,
 			   r->gen->cfg->max_upload) != 0) {
 		log_error("creating %s: %s", u->tmp, strerror(errno));
 		free(u);
 		http_reply_error(r, 503, "cannot store the upload now");
-		return;
+		return 0;
 	}
 	snprintf(u->token, sizeof(u->token), "%s", tok->name);
 	r->ctx = u;
+	return 0;
 }
 
 static int artifact_upload_body(struct http_req *r, const char *data,
@@ -318,7 +319,7 @@ static int artifact_upload_body(struct http_req *r, const char *data,
 }
 
 
-static void artifact_upload_finish(struct http_req *r)
+static int artifact_upload_finish(struct http_req *r)
 {
 	struct upload *u = r->ctx;
 	struct store_artifact a;
@@ -327,7 +328,7 @@ static void artifact_upload_finish(struct http_req *r)
 
 	if (!u) {
 		http_reply_error(r, 500, "upload not started");
-		return;
+		return 0;
 	}
 	memset(&a, 0, sizeof(a));
 	rc = artifact_publish(u, r->gen->signer, r->srv->store,
@@ -339,7 +340,7 @@ static void artifact_upload_finish(struct http_req *r)
 		log_error("publishing %s: %s", u->name, pb_strerror(rc));
 		http_reply_error(r, 500, "publishing %s failed: %s", u->name,
 				 pb_strerror(rc));
-		return;
+		return 0;
 	}
 	atomic_fetch_add(&r->srv->stats.uploads, 1);
 	atomic_fetch_add(&r->srv->stats.upload_bytes, u->size);
@@ -355,6 +356,7 @@ static void artifact_upload_finish(struct http_req *r)
 				  a.name, "size", (json_int_t)a.size, "sha256",
 				  a.sha256, "signer", a.signer, "url", url,
 				  "signature", url, ".sig"));
+	return 0;
 }
 
 static void artifact_upload_cleanup(struct http_req *r, int completed)
@@ -524,7 +526,7 @@ static struct MHD_Response *artifact_response(int fd, unsigned long long off,
 	return resp;
 }
 
-static void artifact_get(struct http_req *r)
+static int artifact_get(struct http_req *r)
 {
 	struct store_artifact a;
 	struct MHD_Response *resp;
@@ -535,21 +537,21 @@ static void artifact_get(struct http_req *r)
 	int sig, fd, ranged;
 
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
-		return;
+		return 0;
 	if (artifact_parse_ref(r->rest, name, sha, &sig) != 0) {
 		http_reply_error(r, 400, "not a valid artifact reference");
-		return;
+		return 0;
 	}
 	if (r->plain && !artifact_plain_allowed(r->gen->cfg, name)) {
 		http_reply_error(r, 403, "%s is not served over plain HTTP",
 				 name);
-		return;
+		return 0;
 	}
 	if (store_artifact_get(r->srv->store, name, sha[0] ? sha : NULL,
 			       &a) != 0) {
 		http_reply_error(r, 404, "no artifact %s%s%s", name,
 				 sha[0] ? "@sha256:" : "", sha);
-		return;
+		return 0;
 	}
 	if (artifact_blob_path(r->srv->data_dir, a.sha256, sig, path,
 			       sizeof(path)) != 0 ||
@@ -557,12 +559,12 @@ static void artifact_get(struct http_req *r)
 		log_error("artifact %s: %s: %s", name, path, strerror(errno));
 		http_reply_error(r, 500, "artifact %s is missing its file",
 				 name);
-		return;
+		return 0;
 	}
 	if (fstat(fd, &st) != 0) {
 		close(fd);
 		http_reply_error(r, 500, "artifact %s unreadable", name);
-		return;
+		return 0;
 	}
 	len = (unsigned long long)st.st_size;
 	/* The blob's name is its hash: a perfect strong validator. */
@@ -575,7 +577,7 @@ static void artifact_get(struct http_req *r)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG,
 						etag);
 		http_queue(r, 304, resp);
-		return;
+		return 0;
 	}
 	ranged = artifact_range(http_header(r, MHD_HTTP_HEADER_RANGE), len,
 				&off, &len);
@@ -588,7 +590,7 @@ static void artifact_get(struct http_req *r)
 			MHD_add_response_header(
 				resp, MHD_HTTP_HEADER_CONTENT_RANGE, range_hdr);
 		http_queue(r, 416, resp);
-		return;
+		return 0;
 	}
 	/* A body that outlasts the socket buffers is a transfer: it takes
 	 * a place outside the reserve, and keeps limits.min_rate. */
@@ -596,12 +598,12 @@ static void artifact_get(struct http_req *r)
 	    http_transfer_begin(r, TRANSFER_DOWNLOAD | TRANSFER_RESERVED) !=
 		    0) {
 		close(fd);
-		return;
+		return 0;
 	}
 	resp = artifact_response(fd, off, len);
 	if (!resp) {
 		http_reply_error(r, 503, "out of memory");
-		return;
+		return 0;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				sig ? "application/pkcs7-signature" :
@@ -622,6 +624,7 @@ static void artifact_get(struct http_req *r)
 	if (len >= ARTIFACT_CORK_MIN && strcmp(r->method, "GET") == 0)
 		http_cork(r);
 	http_queue(r, ranged ? 206 : 200, resp);
+	return 0;
 }
 
 const struct http_route routes_artifact[] = {

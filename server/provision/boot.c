@@ -479,14 +479,16 @@ out:
 	free(out);
 }
 
-static void boot_stage2_script(struct http_req *r)
+static int boot_stage2_script(struct http_req *r)
 {
 	boot_stage2(r, 0);
+	return 0;
 }
 
-static void boot_stage2_sig(struct http_req *r)
+static int boot_stage2_sig(struct http_req *r)
 {
 	boot_stage2(r, 1);
+	return 0;
 }
 
 /* ---- precomputation --------------------------------------------------- */

@@ -209,7 +209,7 @@ static int node_ks_reply(struct http_req *r, enum lifecycle_ks v,
 	return 0;
 }
 
-static void node_kickstart(struct http_req *r)
+static int node_kickstart(struct http_req *r)
 {
 	const struct config_node *cn;
 	struct lifecycle_ks_in in;
@@ -224,16 +224,16 @@ static void node_kickstart(struct http_req *r)
 
 	memset(&ks, 0, sizeof(ks));
 	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
-		return;
+		return 0;
 	if (node_token_check(r->srv, r->rest, &n) != 0) {
 		http_reply_error(r, 403, "invalid or expired node token");
-		return;
+		return 0;
 	}
 	cn = config_node_by_id(r->gen->cfg, n.id);
 	node_ks_facts(r, &n, cn, &in);
 	v = lifecycle_kickstart(&in);
 	if (!node_ks_reply(r, v, &n, cn) || http_base_url(r, base, sizeof(base)))
-		return;
+		return 0;
 	rc = node_ks_values(r, cn, &n, base, &ks);
 	if (rc == 0)
 		rc = node_ks_render(cn->profile->kickstart, ks.values, &out,
@@ -269,6 +269,7 @@ static void node_kickstart(struct http_req *r)
 out:
 	free(out);
 	free(ks.root_ca);
+	return 0;
 }
 
 /* ---- POST /api/v1/nodes/ID/ACTION ------------------------------------- */
@@ -424,7 +425,7 @@ static void node_unassign(struct http_req *r, const char *id)
 					  "state", "unknown after the reload"));
 }
 
-static void node_post(struct http_req *r)
+static int node_post(struct http_req *r)
 {
 	const struct lifecycle_action *a;
 	const struct config_token *tok = NULL;
@@ -437,31 +438,31 @@ static void node_post(struct http_req *r)
 	len = slash ? (size_t)(slash - r->rest) : 0;
 	if (!slash || len == 0 || len >= sizeof(id)) {
 		http_reply_error(r, 404, "expected /api/v1/nodes/ID/ACTION");
-		return;
+		return 0;
 	}
 	memcpy(id, r->rest, len);
 	id[len] = '\0';
 	if (strcmp(slash + 1, "assign") == 0) {
 		node_assign(r, id);
-		return;
+		return 0;
 	}
 	if (strcmp(slash + 1, "unassign") == 0) {
 		node_unassign(r, id);
-		return;
+		return 0;
 	}
 	if (!(a = lifecycle_action(slash + 1))) {
 		http_reply_error(r, 404, "unknown node action '%.32s'",
 				 slash + 1);
-		return;
+		return 0;
 	}
 	if (a->operator && r->plain) {
 		http_reply_error(r, 403, "operator actions need HTTPS");
-		return;
+		return 0;
 	}
 	if (a->operator) {
 		tok = http_require_scope(r, "rearm");
 		if (!tok)
-			return;
+			return 0;
 		snprintf(why, sizeof(why), "by token %s from %s", tok->name,
 			 r->client);
 	} else {
@@ -471,39 +472,40 @@ static void node_post(struct http_req *r)
 		    strcmp(n.id, id) != 0) {
 			http_reply_error(r, 401, "a valid node token for %s "
 						 "is required", id);
-			return;
+			return 0;
 		}
 		if (r->plain && !node_plain_ok(r, id))
-			return;
+			return 0;
 		if (!node_report_allowed(r, id))
-			return;
+			return 0;
 		snprintf(why, sizeof(why), "reported by the node from %s",
 			 r->client);
 	}
 	/* Only after authentication: do not confirm names to strangers. */
 	if (!config_node_by_id(r->gen->cfg, id)) {
 		http_reply_error(r, 404, "node %s is not configured", id);
-		return;
+		return 0;
 	}
 	rc = store_node_transition(r->srv->store, id, a->from, a->to, a->rearm,
 				   why, &n);
 	if (rc == -ENOENT) {
 		http_reply_error(r, 404, "no node %s", id);
-		return;
+		return 0;
 	}
 	if (rc == -PB_ESTATE) {
 		http_reply_error(r, 409, "node %s is %s; '%s' is not allowed "
 					 "now", id, store_state_name(n.state),
 				 a->name);
-		return;
+		return 0;
 	}
 	if (rc != 0) {
 		http_reply_error(r, 500, "%s", pb_strerror(rc));
-		return;
+		return 0;
 	}
 	http_reply_json(r, 200, json_pack("{s:s, s:s, s:i}", "node", n.id,
 					  "state", store_state_name(n.state),
 					  "generation", (int)n.generation));
+	return 0;
 }
 
 /* A small body: assign's JSON; other actions ignore theirs. */
@@ -519,13 +521,14 @@ static int node_body(struct http_req *r, const char *data, size_t len)
 	return 0;
 }
 
-static void node_start(struct http_req *r)
+static int node_start(struct http_req *r)
 {
 	struct pbuf *b = calloc(1, sizeof(*b));
 
 	if (b)
 		pbuf_init(b, HTTP_SMALL_BODY_MAX);
 	r->ctx = b;	/* everything else happens once the body is in */
+	return 0;
 }
 
 static void node_cleanup(struct http_req *r, int completed)

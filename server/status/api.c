@@ -808,16 +808,16 @@ static json_t *api_certificates(struct http_req *r, long long now)
 			 left < 14 * 86400LL);
 }
 
-static void api_healthz(struct http_req *r)
+static int api_healthz(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	long long now = (long long)time(NULL);
 
 	if (api_query(r, api_args_plain) != 0)
-		return;
+		return 0;
 	if (http_wants_text(r)) {
 		http_reply_data(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
-		return;
+		return 0;
 	}
 	api_finish(r, 0,
 		   json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}, "
@@ -836,9 +836,10 @@ static void api_healthz(struct http_req *r)
 			     "transfers", api_transfers(r), "certificates",
 			     api_certificates(r, now)),
 		   NULL);
+	return 0;
 }
 
-static void api_pods(struct http_req *r)
+static int api_pods(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	json_t *arr, *pod;
@@ -846,7 +847,7 @@ static void api_pods(struct http_req *r)
 	int rc = 0;
 
 	if (api_begin(r, api_args_plain) != 0)
-		return;
+		return 0;
 	arr = json_array();
 	for (i = 0; arr && rc == 0 && i < cfg->n_pods; i++) {
 		rc = api_pod_json(r, &cfg->pods[i], 0, &pod);
@@ -854,24 +855,26 @@ static void api_pods(struct http_req *r)
 			rc = api_append(arr, pod);
 	}
 	api_finish(r, rc, arr, &api_view_pods);
+	return 0;
 }
 
-static void api_pod(struct http_req *r)
+static int api_pod(struct http_req *r)
 {
 	const struct config_pod *p;
 	json_t *pod = NULL;
 	int rc;
 
 	if (api_begin(r, api_args_plain) != 0)
-		return;
+		return 0;
 	p = api_pod_find(r, r->rest);
 	if (!p)
-		return;
+		return 0;
 	rc = api_pod_json(r, p, 1, &pod);
 	api_finish(r, rc, pod, &api_view_pod);
+	return 0;
 }
 
-static void api_nodes(struct http_req *r)
+static int api_nodes(struct http_req *r)
 {
 	const char *pod = http_arg(r, "pod");
 	const char *state = http_arg(r, "state");
@@ -882,27 +885,28 @@ static void api_nodes(struct http_req *r)
 	if (api_begin(r, api_args_nodes) != 0 ||
 	    (pod && !api_pod_find(r, pod)) ||
 	    (state && api_state(r, state, &st) != 0))
-		return;
+		return 0;
 	l.arr = json_array();
 	if (l.arr)
 		rc = store_node_list(r->srv->store, pod, st, api_list_node,
 				     &l);
 	api_finish(r, rc, l.arr, &api_view_nodes);
+	return 0;
 }
 
-static void api_node(struct http_req *r)
+static int api_node(struct http_req *r)
 {
 	struct store_node n;
 	json_t *node = NULL, *events = NULL;
 	int rc;
 
 	if (api_begin(r, api_args_plain) != 0)
-		return;
+		return 0;
 	rc = config_name_valid(r->rest) == 0 ?
 		     store_node_get(r->srv->store, r->rest, &n) : -ENOENT;
 	if (rc == -ENOENT) {
 		http_reply_error(r, 404, "no such node");
-		return;
+		return 0;
 	}
 	if (rc == 0 && (!(node = api_node_json(r->gen->cfg, &n, 1)) ||
 			!(events = json_array())))
@@ -916,22 +920,24 @@ static void api_node(struct http_req *r)
 		rc = -ENOMEM;
 	json_decref(events);
 	api_finish(r, rc, node, &api_view_node);
+	return 0;
 }
 
-static void api_artifacts(struct http_req *r)
+static int api_artifacts(struct http_req *r)
 {
 	struct api_list l = { NULL, r->gen->cfg };
 	int rc = -ENOMEM;
 
 	if (api_begin(r, api_args_plain) != 0)
-		return;
+		return 0;
 	l.arr = json_array();
 	if (l.arr)
 		rc = store_artifact_list(r->srv->store, api_list_artifact, &l);
 	api_finish(r, rc, l.arr, &api_view_artifacts);
+	return 0;
 }
 
-static void api_events(struct http_req *r)
+static int api_events(struct http_req *r)
 {
 	struct api_event_list l = { NULL, 0, "" };
 	unsigned long long after = 0, limit = 100;
@@ -940,7 +946,7 @@ static void api_events(struct http_req *r)
 	if (api_begin(r, api_args_events) != 0 ||
 	    api_number(r, "after", 0, LLONG_MAX, &after) != 0 ||
 	    api_number(r, "limit", 1, API_EVENTS_LIMIT, &limit) != 0)
-		return;
+		return 0;
 	l.arr = json_array();
 	if (l.arr)
 		rc = store_event_list(r->srv->store, (long long)after,
@@ -950,9 +956,10 @@ static void api_events(struct http_req *r)
 		http_reply_error(r, 500, "event %lld cannot be shown as JSON: "
 					 "%s",
 				 l.bad_id, l.why);
-		return;
+		return 0;
 	}
 	api_finish(r, rc, l.arr, &api_view_events);
+	return 0;
 }
 
 const struct http_route routes_api[] = {
