@@ -117,6 +117,7 @@ int collect_single(struct pbuf *b, const char *name, const char *help,
 	return rc;
 }
 
+/* node_time_seconds: the wall clock now, as node_exporter reports it. */
 static int collect_time(struct pbuf *b, struct collect_ctx *c)
 {
 	(void)c;

@@ -59,6 +59,8 @@ struct collect_mount {
 	double v[FS_N];
 };
 
+/* 1 when a mount of type @type at @mnt is left out (pseudo and container
+ * file systems, as node_exporter's defaults leave them out); 0 otherwise. */
 static int collect_fs_skipped(const char *mnt, const char *type)
 {
 	size_t i, len;

@@ -102,6 +102,9 @@ static int https_wait(struct https_conn *hc, short events)
 	}
 }
 
+/* mbedTLS's send callback: one send() on the connection's socket,
+ * retried on EINTR, waiting out EAGAIN until the exchange's deadline;
+ * bytes sent, or an MBEDTLS_ERR_NET_* code. */
 static int https_bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct https_conn *hc = ctx;
@@ -124,6 +127,9 @@ static int https_bio_send(void *ctx, const unsigned char *buf, size_t len)
 	}
 }
 
+/* mbedTLS's receive callback: one recv() on the connection's socket,
+ * retried on EINTR, waiting out EAGAIN until the exchange's deadline;
+ * bytes read (0 at EOF), or an MBEDTLS_ERR_NET_* code. */
 static int https_bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
 	struct https_conn *hc = ctx;
@@ -306,6 +312,7 @@ void https_conn_close(struct https_conn *hc)
 
 /* ---- one exchange ----------------------------------------------------- */
 
+/* Write all @len bytes of @buf over TLS; 0 or an mbedTLS error. */
 static int https_write(struct https_conn *hc, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;

@@ -98,6 +98,9 @@ static int relay_tls_load(struct relay *r, const struct options *o)
 	return 0;
 }
 
+/* Load the relay's certificate and key and set up its TLS server
+ * configuration (owned by @r until relay_tls_free()); 0 or an mbedTLS or
+ * negative error, logged. */
 static int relay_tls_init(struct relay *r, const struct options *o)
 {
 	int ret;
@@ -120,6 +123,7 @@ static int relay_tls_init(struct relay *r, const struct options *o)
 	return 0;
 }
 
+/* Free what relay_tls_init() set up, wiping the key; idempotent. */
 static void relay_tls_free(struct relay *r)
 {
 	if (!r->tls_ready)
@@ -192,6 +196,11 @@ static void relay_release(struct relay *r)
 	spool_close(&r->spool);
 }
 
+/*
+ * Start the forwarder: a child that sends the spool upstream
+ * (forward_run) while this process keeps accepting pushes; it dies with
+ * its parent.  0, or a negative errno when fork() fails (logged).
+ */
 static int relay_fork(struct relay *r)
 {
 	pid_t pid;
@@ -228,6 +237,7 @@ static void relay_watch(struct relay *r)
 		relay_fork(r);
 }
 
+/* Stop the forwarder (SIGTERM) and reap it; nothing if none runs. */
 static void relay_stop_forwarder(struct relay *r)
 {
 	if (r->forwarder <= 0)
@@ -240,6 +250,7 @@ static void relay_stop_forwarder(struct relay *r)
 
 /* ---- the listener ----------------------------------------------------- */
 
+/* A connection slot not in use, or NULL when all are busy. */
 static struct relayconn *relay_free_slot(struct relay *r)
 {
 	unsigned i;
@@ -250,6 +261,8 @@ static struct relayconn *relay_free_slot(struct relay *r)
 	return NULL;
 }
 
+/* Accept waiting connections into free slots, each non-blocking and
+ * starting its TLS handshake; stops when no slot is free or none waits. */
 static void relay_accept(struct relay *r)
 {
 	mbedtls_net_context client;
@@ -279,6 +292,8 @@ static void relay_accept(struct relay *r)
 	}
 }
 
+/* Bind the listening socket of --listen, non-blocking; 0, or
+ * -EADDRNOTAVAIL (logged). */
 static int relay_listen(struct relay *r, const struct options *o)
 {
 	int ret;
@@ -362,6 +377,11 @@ static int relay_busy(const struct relay *r)
 	return 0;
 }
 
+/*
+ * Serve until *r->stop: poll, step connections, restart a dead
+ * forwarder.  Then stop listening, seal the open batch and give answers
+ * in flight RELAY_DRAIN_MS to go out.  0 or a negative error.
+ */
 static int relay_loop(struct relay *r)
 {
 	struct pollfd *p;
@@ -425,6 +445,7 @@ static int relay_init(struct relay *r, const struct options *o,
 	return 0;
 }
 
+/* Stop the forwarder and free the connections, spool and pipe of @r. */
 static void relay_free(struct relay *r)
 {
 	unsigned i;

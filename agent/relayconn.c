@@ -80,6 +80,7 @@ int relayconn_start(struct relayconn *c, struct relayconn_shared *sh,
 
 /* ---- answers ---------------------------------------------------------- */
 
+/* The reason phrase of the status codes the relay answers with. */
 static const char *relayconn_reason(int status)
 {
 	static const struct {
@@ -272,6 +273,12 @@ static int relayconn_route(struct relayconn *c, struct relayconn_shared *sh,
 	return relayconn_check(c, sh, m);
 }
 
+/*
+ * Read until a whole request head is in, then parse and check it: a
+ * refusal is queued for what the relay does not take; an accepted push
+ * goes on to its body.  RC_PROGRESS, RC_STOP, or an mbedTLS error
+ * (WANT_READ when the client has sent no more yet).
+ */
 static int relayconn_head(struct relayconn *c, struct relayconn_shared *sh)
 {
 	static struct httpmsg m;	/* 8 KiB: not on the stack */
@@ -384,6 +391,9 @@ out:
 	return rc;
 }
 
+/* Read the push's body (first what came with the head) until
+ * Content-Length bytes are in, then queue it into the open batch.
+ * RC_PROGRESS, what relayconn_queue() returns, or an mbedTLS error. */
 static int relayconn_body(struct relayconn *c, struct relayconn_shared *sh)
 {
 	size_t n = c->in_len < c->body_want - c->body_len ?
@@ -408,6 +418,11 @@ static int relayconn_body(struct relayconn *c, struct relayconn_shared *sh)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/*
+ * Send the queued answer.  Then, after "100 Continue", read the body;
+ * after a final answer, close or wait for the next request on the same
+ * connection.  RC_PROGRESS, RC_STOP (closed), or an mbedTLS error.
+ */
 static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
 {
 	int ret;
@@ -438,6 +453,8 @@ static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
 	return RC_PROGRESS;
 }
 
+/* Go on with the TLS handshake; once done, wait for a request head.
+ * RC_PROGRESS, or an mbedTLS error (WANT_READ/WANT_WRITE: not yet). */
 static int relayconn_handshake(struct relayconn *c)
 {
 	int ret = mbedtls_ssl_handshake(&c->ssl);

@@ -45,6 +45,7 @@ static uint64_t spool_name_seq(const char *name)
 	return seq;
 }
 
+/* qsort order of spool entries: by sequence number. */
 static int spool_entry_cmp(const void *a, const void *b)
 {
 	const struct spool_entry *x = a, *y = b;
@@ -205,6 +206,8 @@ static int spool_state_read(struct spool *sp, uint64_t *next,
 	return rc;
 }
 
+/* Record @next (and the epoch, when there is one) in the spool's
+ * sequence file, atomically and durably; 0 or a negative error. */
 static int spool_state_write(struct spool *sp, uint64_t next)
 {
 	char path[PATH_MAX], line[64];

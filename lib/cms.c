@@ -240,6 +240,8 @@ static int cms_skip(unsigned char **p, const unsigned char *end, int tag)
 	return 0;
 }
 
+/* The certificate of @cp's set whose issuer and serial number are
+ * @issuer and @serial (DER, compared byte for byte), or NULL. */
 static const mbedtls_x509_crt *cms_find_cert(const struct cms_parsed *cp,
 					     const unsigned char *issuer,
 					     size_t issuer_len,
@@ -300,6 +302,11 @@ static int cms_parse_sig_alg(struct cms_signer_info *info,
 	return -PB_ECMS_PUBKEY_ALG;
 }
 
+/*
+ * Parse the one SignerInfo in [@p, @end) into @info: its signer
+ * identifier (resolved to a certificate of @cp), digest and signature
+ * algorithms, signed attributes and signature.  0 or -PB_ECMS_*.
+ */
 static int cms_parse_signer_info(struct cms_parsed *cp,
 				 struct cms_signer_info *info,
 				 unsigned char *p, const unsigned char *end)
@@ -419,6 +426,11 @@ static int cms_parse_certs(struct cms_parsed *cp, unsigned char **pp,
 	return 0;
 }
 
+/*
+ * Parse a detached CMS SignedData in [@p, @end) into @cp: version,
+ * digest algorithms, certificates, and exactly one SignerInfo; @cp points
+ * into the buffer, which must outlive it.  0 or -PB_ECMS_*.
+ */
 static int cms_parse(struct cms_parsed *cp, unsigned char *p,
 		     const unsigned char *end)
 {
@@ -644,6 +656,9 @@ static int cms_check_usage(const mbedtls_x509_crt *cert)
 	return -PB_ECMS_NON_CODESIGN;
 }
 
+/* Verify @info's signature over @hash with its certificate's public key
+ * (RSA PKCS#1 v1.5 or PSS, ECDSA on the curves iPXE knows); 0 or
+ * -PB_ECMS_*. */
 static int cms_check_signature(const struct cms_signer_info *info,
 			       const uint8_t *hash)
 {

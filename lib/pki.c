@@ -203,6 +203,7 @@ int pki_name_string(const mbedtls_x509_name *name, char *out, size_t size)
 	return 0;
 }
 
+/* An X.509 time (UTC) as unix seconds. */
 static time_t pki_x509_time(const mbedtls_x509_time *t)
 {
 	struct tm tm = {
@@ -386,6 +387,9 @@ static int pki_write_general_name(unsigned char **p, unsigned char *start,
 	return (int)total;
 }
 
+/* Add @spec's subjectAltName (DNS names and IP addresses) to @crt;
+ * 0, -PB_EBAD_NAME for a name that is neither, -PB_ETOOBIG when they do
+ * not fit, or -PB_ECERT_WRITE. */
 static int pki_set_san(mbedtls_x509write_cert *crt,
 		       const struct pki_cert_spec *spec)
 {
@@ -432,6 +436,8 @@ static int pki_set_san(mbedtls_x509write_cert *crt,
 	return ret == 0 ? 0 : -PB_ECERT_WRITE;
 }
 
+/* Add an extendedKeyUsage of the one purpose @oid to @crt; 0 or an
+ * mbedTLS error. */
 static int pki_set_eku(mbedtls_x509write_cert *crt, const char *oid,
 		       size_t oid_len)
 {
@@ -451,6 +457,7 @@ static int pki_set_eku(mbedtls_x509write_cert *crt, const char *oid,
 		MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0, p, len);
 }
 
+/* @t as mbedTLS wants validity times: YYYYMMDDHHMMSS, UTC. */
 static void pki_time_string(time_t t, char out[16])
 {
 	struct tm tm;

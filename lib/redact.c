@@ -9,6 +9,7 @@
  * longer than any other hex podboot prints after a dot. */
 #define REDACT_HEX_MIN 32
 
+/* Length of the run of hex digits at @s. */
 static size_t redact_hex_run(const char *s)
 {
 	size_t n = 0;

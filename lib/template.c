@@ -6,6 +6,7 @@
 #include "error.h"
 #include "template.h"
 
+/* The value of the variable named by @len bytes at @name, or NULL. */
 static const char *template_lookup(const struct template_var *vars,
 				   const char *name, size_t len)
 {

@@ -627,7 +627,14 @@ else
 	server_stop
 	check "server down: batches spooled" wait_for 20 bash -c "[ \$(spooled '$T/s1') -ge 3 ]"
 	server_start
-	check "server up: the spool is replayed" wait_for 30 bash -c "[ \$(spooled '$T/s1') = 0 ]"
+	wait_for 30 bash -c "[ \$(spooled '$T/s1') = 0 ]"
+	replayed=$?
+	check "server up: the spool is replayed" [ "$replayed" = 0 ]
+	if [ "$replayed" != 0 ]; then
+		# What the agent saw, for the log of a failed run.
+		ls "$T/s1" | sed 's/^/       | spool: /'
+		tail -15 "$T/s1.log" | sed 's/^/       | /'
+	fi
 	# Replays are history: the agent's own health (its failed pushes)
 	# reaches the server with its next live batch, so wait for it while
 	# the agent still runs.
