@@ -10,15 +10,15 @@
 
 /* ---- bounded text buffer ---------------------------------------------- */
 
+static int api_text_add(struct pbuf *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /**
  * Append printf-style text to @t, or nothing if it would pass @t->max:
  * then @t->overflow is set and later appends are dropped too.
  *
  * @ret rc		0 (also when dropped), -ENOMEM or -EINVAL
  */
-static int api_text_add(struct pbuf *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The definition; the declaration above gives the format check. */
 static int api_text_add(struct pbuf *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -137,8 +137,7 @@ static int api_table(struct pbuf *t, json_t *rows,
 }
 
 /* Declared in api_int.h. */
-int api_render(struct pbuf *t, json_t *json,
-		      const struct api_view *v)
+int api_render(struct pbuf *t, json_t *json, const struct api_view *v)
 {
 	json_t *rows = json_is_array(json) ? json_incref(json) :
 					     json_pack("[O]", json);
