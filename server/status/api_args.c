@@ -1,0 +1,58 @@
+/* api_args.c: the status API's decisions on query arguments: the reply
+ * format, bounded numbers and node states.  Pure: the handlers in api.c
+ * turn a refusal decided here into a reply. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "num.h"
+
+/* Declared in api_int.h. */
+int api_format(const char *format, int *text)
+{
+	*text = 0;
+	if (!format || strcmp(format, "json") == 0)
+		return 0;
+	if (strcmp(format, "text") != 0)
+		return -EINVAL;
+	*text = 1;
+	return 0;
+}
+
+/* Declared in api_int.h. */
+int api_number(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out)
+{
+	uint64_t v;
+
+	if (!s)
+		return 0;
+	if (num_parse_u64(s, strlen(s), max, &v) != 0 || v < min)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Declared in api_int.h. */
+int api_state(const char *name, int *state, char *names, size_t size)
+{
+	enum node_state s;
+	size_t len;
+	int i;
+
+	if (store_state_parse(name, &s) == 0) {
+		*state = (int)s;
+		return 0;
+	}
+	if (size == 0)
+		return -EINVAL;
+	names[0] = '\0';
+	for (i = 0; i < NODE_STATE_COUNT; i++) {
+		len = strlen(names);
+		snprintf(names + len, size - len, "%s%s", i ? ", " : "",
+			 store_state_name((enum node_state)i));
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,191 @@
+/* api_int.h: what the pieces of the status API share: the text views
+ * (api_text.c), the decisions on query arguments (api_args.c), the JSON
+ * of the model (api_json.c) and the reads of store and metrics
+ * (api_read.c); the handlers (api.c) put them together. */
+#ifndef PODBOOT_API_INT_H
+#define PODBOOT_API_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "http.h"
+#include "metrics.h"
+#include "pbuf.h"
+#include "server.h"
+#include "store.h"
+
+#define API_TEXT_MAX (8u << 20)	/* largest text reply, note included */
+#define API_TEXT_NOTE 128	/* kept free for the truncation note */
+#define API_COLS_MAX 16		/* columns of one text table */
+#define API_WIDTH_MAX 64	/* wider cells overflow their column */
+#define API_CELL_MAX 1024	/* one rendered cell */
+#define API_NODE_EVENTS 20	/* events shown with one node */
+#define API_NODE_SCAN 10000	/* newest events searched for them */
+#define API_EVENTS_LIMIT 1000	/* most events per /api/v1/events page */
+#define API_EVENTS_DEFAULT 100	/* events per page unless ?limit= says */
+#define API_ISO_SIZE 32		/* "1970-01-01T00:00:00Z" and its NUL */
+
+/* ---- api_text.c: ?format=text ------------------------------------------ */
+
+/* A column: its header and the member shown ("a.b" for a nested one). */
+struct api_col {
+	const char *head;
+	const char *key;
+};
+
+/*
+ * What ?format=text shows of a reply: a table of the array (or of the
+ * one object), then optionally a second table of one of its members.
+ */
+struct api_view {
+	const struct api_col *cols;
+	const char *nested;
+	const struct api_col *nested_cols;
+};
+
+extern const struct api_view api_view_pods, api_view_pod, api_view_nodes,
+	api_view_node, api_view_artifacts, api_view_events;
+
+/**
+ * Render one JSON value @v as a table cell into @out (@size bytes):
+ * strings as they are but with control characters replaced by '?' (the
+ * text goes to a terminal), integers in decimal, arrays joined with
+ * commas, booleans as yes/no, anything else (absent, null) as "-".
+ */
+void api_cell(json_t *v, char *out, size_t size);
+
+/**
+ * Render @json as @v says into @t (whose maximum the caller set to
+ * API_TEXT_MAX - API_TEXT_NOTE): whole lines only, and a note at the end
+ * when lines were dropped.
+ *
+ * @ret rc		0, or -ENOMEM
+ */
+int api_render(struct pbuf *t, json_t *json, const struct api_view *v);
+
+/* ---- api_args.c: decisions on the query -------------------------------- */
+
+/**
+ * The reply format ?format= asks for: @format NULL or "json" is JSON,
+ * "text" is text (*@text 1).
+ *
+ * @ret rc		0, or -EINVAL for any other format
+ */
+int api_format(const char *format, int *text);
+
+/**
+ * The decimal argument @s, if given, as a number in [@min, @max] into
+ * *@out; *@out is left as it is (the default) when @s is NULL.
+ *
+ * @ret rc		0, or -EINVAL when it is no such number
+ */
+int api_number(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out);
+
+/**
+ * The node state named @name into *@state; if it names none, the valid
+ * names, comma-separated, into @names (@size bytes) for the refusal.
+ *
+ * @ret rc		0, or -EINVAL
+ */
+int api_state(const char *name, int *state, char *names, size_t size);
+
+/* ---- api_json.c: the model as JSON (pure) ------------------------------ */
+
+/** Unix seconds @when as ISO-8601 UTC ("1970-01-01T00:00:00Z" when it
+ *  cannot be represented). */
+void api_iso(long long when, char out[API_ISO_SIZE]);
+
+/** Append @item (taken; NULL means out of memory) to @arr; 0 or -ENOMEM. */
+int api_append(json_t *arr, json_t *item);
+
+/**
+ * A node as JSON: id, mac, state, generation and update time; with @full
+ * also uuid, serial, pod and what @cfg says of it (@cfg may be NULL when
+ * @full is 0).  The caller owns the result; NULL when out of memory.
+ */
+json_t *api_node_json(const struct config *cfg, const struct store_node *n,
+		      int full);
+
+/**
+ * A node's monitoring health from @info: whether its pushes arrive and
+ * their sequence bookkeeping, with @metrics (taken; its key metrics) as
+ * "metrics".  The caller owns the result; NULL when out of memory.
+ */
+json_t *api_health_json(const struct metrics_node_info *info,
+			json_t *metrics);
+
+/** An event as JSON; NULL on failure, described in @err if not NULL.
+ *  The caller owns the result. */
+json_t *api_event_json(const struct store_event *e, json_error_t *err);
+
+/** An artifact as JSON with its URL under @cfg's base URL; the caller
+ *  owns the result, NULL when out of memory. */
+json_t *api_artifact_json(const struct config *cfg,
+			  const struct store_artifact *a);
+
+/* A pod's nodes counted by state and health. */
+struct api_counts {
+	unsigned long long count[NODE_STATE_COUNT];
+	unsigned long long total, up, down;
+};
+
+/**
+ * Count node @n (monitoring says @up, or @known to have pushed) into @c:
+ * by state, and as up, or down when it pushed once or is installed.
+ */
+void api_counts_add(struct api_counts *c, const struct store_node *n,
+		    int up, int known);
+
+/**
+ * Pod @p as JSON with its node counts @c, and its nodes @nodes (not
+ * taken; may be NULL).  The caller owns the result; NULL when out of
+ * memory.
+ */
+json_t *api_pod_view(const struct config_pod *p, const struct api_counts *c,
+		     json_t *nodes);
+
+/**
+ * The certificate in use that expires first, for /healthz, seen at @now:
+ * an empty object when @gen names none.  The caller owns the result.
+ */
+json_t *api_certificates_json(const struct server_gen *gen, long long now);
+
+/* ---- api_read.c: reads of the store and the metrics -------------------- */
+
+/** Pod @p as JSON into *@out (the caller owns it), with @with_nodes its
+ *  nodes too; 0, -ENOMEM or the store's error. */
+int api_pod_read(struct http_req *r, const struct config_pod *p,
+		 int with_nodes, json_t **out);
+
+/** The nodes of @pod (NULL: all) in state @state (-1: any), as JSON, into
+ *  @arr; 0, -ENOMEM or the store's error. */
+int api_nodes_read(struct http_req *r, const char *pod, int state,
+		   json_t *arr);
+
+/** Node @n as /api/v1/nodes/ID shows it (events and health too) into
+ *  *@out (the caller owns it); 0, -ENOMEM or the store's error. */
+int api_node_read(struct http_req *r, const struct store_node *n,
+		  json_t **out);
+
+/** Every artifact, as JSON, into @arr; 0, -ENOMEM or the store's error. */
+int api_artifacts_read(struct http_req *r, json_t *arr);
+
+/* Why an event could not be shown as JSON. */
+struct api_bad_event {
+	long long id;
+	char why[JSON_ERROR_TEXT_LENGTH];
+};
+
+/**
+ * Up to @limit events after id @after, as JSON, into @arr.
+ *
+ * @ret rc		0; -ENOMEM; the store's error; -EILSEQ for an event
+ *			JSON cannot carry, described in @bad
+ */
+int api_events_read(struct http_req *r, long long after, unsigned int limit,
+		    json_t *arr, struct api_bad_event *bad);
+
+#endif
