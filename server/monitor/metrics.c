@@ -198,9 +198,7 @@ static int metrics_apply_locked(struct metrics *m, const struct config *cfg,
 	if (p->merge)
 		rc = metrics_parse_merge(mp, e->series, e->n);
 	if (rc == -PB_ETOOBIG) {
-		res->refusal = METRICS_NODE_LIMIT;
-		snprintf(res->err, sizeof(res->err),
-			 "more than %zu series for one node", mp->max);
+		metrics_parse_limit(mp, res);
 		return 0;
 	}
 	if (rc != 0)

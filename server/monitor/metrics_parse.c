@@ -1,7 +1,6 @@
 /* metrics_parse.c: a push's document into a fresh, checked set of
  * series (names reserved, duplicates refused, Pushgateway merges). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,18 +325,12 @@ int metrics_parse_merge(struct metrics_parse *mp, const struct mseries *old,
 	return 0;
 }
 
-/* A refusal of @res: @refusal, and the reason printed into res->err. */
-static __attribute__((format(printf, 3, 4))) void
-metrics_parse_refuse(struct metrics_result *res,
-		     enum metrics_refusal refusal,
-		     const char *fmt, ...)
+void metrics_parse_limit(const struct metrics_parse *mp,
+			 struct metrics_result *res)
 {
-	va_list ap;
-
-	res->refusal = refusal;
-	va_start(ap, fmt);
-	vsnprintf(res->err, sizeof(res->err), fmt, ap);
-	va_end(ap);
+	res->refusal = METRICS_NODE_LIMIT;
+	snprintf(res->err, sizeof(res->err),
+		 "more than %zu series for one node", mp->max);
 }
 
 /* A reserved name: res->err holds "line N: stopped by the caller", of
@@ -367,9 +360,7 @@ int metrics_parse_doc(struct metrics_parse *mp, const char *text,
 			    metrics_parse_type, mp, res->err,
 			    sizeof(res->err));
 	if (mp->over) {
-		metrics_parse_refuse(res, METRICS_NODE_LIMIT,
-				     "more than %zu series for one node",
-				     mp->max);
+		metrics_parse_limit(mp, res);
 		return 0;
 	}
 	if (mp->reserved) {

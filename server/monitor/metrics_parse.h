@@ -67,6 +67,10 @@ int metrics_parse_doc(struct metrics_parse *mp, const char *text,
 int metrics_parse_merge(struct metrics_parse *mp, const struct mseries *old,
 			size_t n_old);
 
+/** Refuse in @res: more than mp->max series (METRICS_NODE_LIMIT). */
+void metrics_parse_limit(const struct metrics_parse *mp,
+			 struct metrics_result *res);
+
 /** Turn @n series' arena offsets into pointers into @arena. */
 void metrics_parse_fix_pointers(struct mseries *s, size_t n, char *arena);
 
