@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "alert.h"
+#include "alert_state.h"
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
@@ -17,26 +18,8 @@
 #include "template.h"
 
 #define ALERT_BUCKETS 4096
-#define ALERT_KEEP_RESOLVED_S 900	/* resolved alerts stay listed */
 #define ALERT_NODE_DOWN "NodeDown"
 #define ALERT_POST_TIMEOUT_S 5
-
-enum alert_state { ALERT_PENDING, ALERT_FIRING, ALERT_RESOLVED };
-
-/* One rule applied to one node. */
-struct alert {
-	char rule[CONFIG_NAME_MAX];
-	char node[64];
-	char pod[64];
-	enum alert_state state;
-	double value;
-	long long active_at;		/* condition first held */
-	long long fired_at;
-	long long resolved_at;
-	long long last_sent;		/* 0: not yet sent in this state */
-	int seen;			/* held in the current evaluation */
-	struct alert *next;
-};
 
 struct alerts {
 	struct server *srv;
@@ -48,6 +31,7 @@ struct alerts {
 	unsigned long long sent, errors;
 };
 
+/* FNV-1a of @rule and @node, as a bucket index. */
 static size_t alert_hash(const char *rule, const char *node)
 {
 	uint32_t h = 2166136261u;
@@ -60,6 +44,11 @@ static size_t alert_hash(const char *rule, const char *node)
 	return h % ALERT_BUCKETS;
 }
 
+/*
+ * The alert of @rule for @node, or NULL; with @create, a new one
+ * (resolved, as if never held) when there is none, which @a owns.  NULL
+ * also when allocation fails.  The caller holds a->lock.
+ */
 static struct alert *alert_find(struct alerts *a, const char *rule,
 				const char *node, int create)
 {
@@ -79,36 +68,10 @@ static struct alert *alert_find(struct alerts *a, const char *rule,
 	return x;
 }
 
-static const char *alert_state_name(enum alert_state s)
-{
-	static const char *const names[] = { "pending", "firing",
-					     "resolved" };
-
-	return names[s];
-}
-
 /* ---- evaluation ------------------------------------------------------- */
 
-/* The condition holds for @x now (value @v): pending, then firing. */
-static void alert_hold(struct alert *x, const char *pod, double v,
-		       unsigned int for_s, long long now)
-{
-	x->seen = 1;
-	x->value = v;
-	snprintf(x->pod, sizeof(x->pod), "%s", pod);
-	if (x->state == ALERT_RESOLVED) {
-		x->state = ALERT_PENDING;
-		x->active_at = now;
-		x->fired_at = x->resolved_at = x->last_sent = 0;
-	}
-	if (x->state == ALERT_PENDING && now - x->active_at >= for_s) {
-		x->state = ALERT_FIRING;
-		x->fired_at = now;
-		x->last_sent = 0;	/* send at once */
-	}
-}
-
-/* Is node @cn down?  Pushed and stopped, or installed and silent. */
+/* Is node @id down (alert_state_node_down, from what it pushed and the
+ * store)? */
 static int alert_node_down(struct server *srv, const struct config *cfg,
 			   const char *id, long long now)
 {
@@ -116,14 +79,16 @@ static int alert_node_down(struct server *srv, const struct config *cfg,
 	struct store_node n;
 
 	metrics_node_info(srv->metrics, cfg, id, &info);
-	if (info.known)
-		return !info.up;
-	/* Never pushed since start: give it down_after default intervals. */
-	return store_node_get(srv->store, id, &n) == 0 &&
-	       n.state == NODE_INSTALLED &&
-	       now - srv->started > (long long)cfg->down_after * 15;
+	/* The store is read only for a node that never pushed. */
+	if (!info.known && store_node_get(srv->store, id, &n) != 0)
+		return 0;
+	return alert_state_node_down(info.known, info.up,
+				     !info.known && n.state == NODE_INSTALLED,
+				     srv->started, cfg->down_after, now);
 }
 
+/* Hold every alert whose condition holds at @now: NodeDown and every
+ * rule, for every configured node.  The caller holds a->lock. */
 static void alert_evaluate(struct alerts *a, const struct config *cfg,
 			   long long now)
 {
@@ -137,7 +102,7 @@ static void alert_evaluate(struct alerts *a, const struct config *cfg,
 		if (alert_node_down(a->srv, cfg, cn->hostname, now)) {
 			x = alert_find(a, ALERT_NODE_DOWN, cn->hostname, 1);
 			if (x)
-				alert_hold(x, cn->pod->name, 1, 0, now);
+				alert_state_hold(x, cn->pod->name, 1, 0, now);
 		}
 		for (r = 0; r < cfg->n_alerts; r++) {
 			if (!metrics_rule_holds(a->srv->metrics, cfg,
@@ -146,7 +111,7 @@ static void alert_evaluate(struct alerts *a, const struct config *cfg,
 				continue;
 			x = alert_find(a, cfg->alerts[r].name, cn->hostname, 1);
 			if (x)
-				alert_hold(x, cn->pod->name, v,
+				alert_state_hold(x, cn->pod->name, v,
 					   cfg->alerts[r].for_s, now);
 		}
 	}
@@ -160,21 +125,11 @@ static void alert_settle(struct alerts *a, long long now)
 
 	for (b = 0; b < ALERT_BUCKETS; b++) {
 		for (pp = &a->buckets[b]; (x = *pp);) {
-			if (!x->seen && x->state == ALERT_FIRING) {
-				x->state = ALERT_RESOLVED;
-				x->resolved_at = now;
-				x->last_sent = 0;
-			}
-			if (!x->seen && (x->state == ALERT_PENDING ||
-					 (x->state == ALERT_RESOLVED &&
-					  x->last_sent &&
-					  now - x->resolved_at >
-						  ALERT_KEEP_RESOLVED_S))) {
+			if (alert_state_settle(x, now)) {
 				*pp = x->next;
 				free(x);
 				continue;
 			}
-			x->seen = 0;
 			pp = &x->next;
 		}
 	}
@@ -182,6 +137,7 @@ static void alert_settle(struct alerts *a, long long now)
 
 /* ---- notification ----------------------------------------------------- */
 
+/* @t as an RFC 3339 UTC time. */
 static void alert_time(long long t, char out[32])
 {
 	time_t tt = (time_t)t;
@@ -191,6 +147,7 @@ static void alert_time(long long t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The configured rule @name, or NULL (NodeDown is no rule). */
 static const struct config_alert *alert_rule(const struct config *cfg,
 					     const char *name)
 {
@@ -260,12 +217,9 @@ static json_t *alert_due(struct alerts *a, const struct config *cfg,
 
 	for (b = 0; batch && b < ALERT_BUCKETS; b++)
 		for (x = a->buckets[b]; x; x = x->next) {
-			if (x->state == ALERT_PENDING ||
-			    (x->state == ALERT_RESOLVED && x->last_sent) ||
-			    (x->state == ALERT_FIRING && x->last_sent &&
-			     now - x->last_sent < cfg->resend_s))
-				continue;
-			json_array_append_new(batch, alert_json(x, cfg, now));
+			if (alert_state_due(x, cfg->resend_s, now))
+				json_array_append_new(batch,
+						      alert_json(x, cfg, now));
 		}
 	return batch;
 }
@@ -279,13 +233,11 @@ static void alert_mark_sent(struct alerts *a, const struct config *cfg,
 
 	for (b = 0; b < ALERT_BUCKETS; b++)
 		for (x = a->buckets[b]; x; x = x->next)
-			if (x->state != ALERT_PENDING &&
-			    (!x->last_sent ||
-			     (x->state == ALERT_FIRING &&
-			      now - x->last_sent >= cfg->resend_s)))
+			if (alert_state_due(x, cfg->resend_s, now))
 				x->last_sent = now;
 }
 
+/* libcurl write callback: Alertmanager's reply body is not read. */
 static size_t alert_discard(char *p, size_t size, size_t n, void *ctx)
 {
 	(void)p;
@@ -358,6 +310,8 @@ static void alert_notify(struct alerts *a, const struct config *cfg,
 	}
 }
 
+/* The evaluator: every eval_s seconds evaluate, settle and notify,
+ * until alerts_stop(). */
 static void *alert_thread(void *arg)
 {
 	struct alerts *a = arg;
@@ -464,36 +418,41 @@ int alerts_expose(struct alerts *a, struct pbuf *out)
 
 /* ---- GET /api/v1/alerts ----------------------------------------------- */
 
+/* @x as GET /api/v1/alerts lists it; NULL if jansson fails. */
+static json_t *alert_item(const struct alert *x)
+{
+	char t1[32], t2[32], t3[32];
+
+	alert_time(x->active_at, t1);
+	alert_time(x->fired_at, t2);
+	alert_time(x->resolved_at, t3);
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s*, s:s*}",
+			 "alertname", x->rule, "node", x->node, "pod", x->pod,
+			 "state", alert_state_name(x->state), "value",
+			 x->value, "active_at", t1, "fired_at",
+			 x->fired_at ? t2 : NULL, "resolved_at",
+			 x->resolved_at ? t3 : NULL);
+}
+
+/* GET /api/v1/alerts: every alert held, in any state (scope status). */
 static int alert_list(struct http_req *r)
 {
 	struct alerts *a = r->srv->alerts;
-	json_t *list = json_array(), *item;
-	char t1[32], t2[32], t3[32];
-	struct alert *x;
+	const struct alert *x;
+	json_t *list;
 	size_t b;
 
-	if (http_args_only(r, (const char *const[]){ NULL }) != 0 ||
-	    !http_require_scope(r, "status")) {
-		json_decref(list);
-		return 0;
-	}
+	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
+		return -EINVAL;
+	if (!http_require_scope(r, "status"))
+		return -EACCES;
+	list = json_array();
+	if (!list)
+		return -ENOMEM;
 	pthread_mutex_lock(&a->lock);
-	for (b = 0; list && b < ALERT_BUCKETS; b++)
-		for (x = a->buckets[b]; x; x = x->next) {
-			alert_time(x->active_at, t1);
-			alert_time(x->fired_at, t2);
-			alert_time(x->resolved_at, t3);
-			item = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s*, "
-					 "s:s*}",
-					 "alertname", x->rule, "node", x->node,
-					 "pod", x->pod, "state",
-					 alert_state_name(x->state), "value",
-					 x->value, "active_at", t1, "fired_at",
-					 x->fired_at ? t2 : NULL,
-					 "resolved_at",
-					 x->resolved_at ? t3 : NULL);
-			json_array_append_new(list, item);
-		}
+	for (b = 0; b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next)
+			json_array_append_new(list, alert_item(x));
 	pthread_mutex_unlock(&a->lock);
 	http_reply_json(r, 200, list);
 	return 0;

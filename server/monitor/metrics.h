@@ -7,19 +7,12 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "metrics_result.h"
 #include "promtext.h"
 #include "store.h"
 
 struct metrics;
 struct server_stats;
-
-/* Why a push was not taken. */
-enum metrics_refusal {
-	METRICS_OK,
-	METRICS_MALFORMED,	/* 400: err names the line */
-	METRICS_NODE_LIMIT,	/* 429: the node has too many series */
-	METRICS_TOTAL_LIMIT,	/* 429: the server has too many series */
-};
 
 struct metrics_push {
 	const char *id;		/* node id, or a Pushgateway group key */
@@ -35,14 +28,6 @@ struct metrics_push {
 	const char *group_labels;
 	const char *text;	/* the decompressed document */
 	size_t len;
-};
-
-struct metrics_result {
-	enum metrics_refusal refusal;
-	int duplicate;		/* seq already seen: nothing changed */
-	int late;		/* older seq never seen: counted, not applied */
-	size_t accepted;	/* samples now held for the id */
-	char err[256];
 };
 
 /** A new, empty store of latest samples; NULL on allocation failure. */

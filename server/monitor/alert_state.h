@@ -1,0 +1,65 @@
+/* alert_state.h: one alert's state machine: pending, firing, resolved,
+ * as Prometheus defines them, and when it is due at Alertmanager. */
+#ifndef PODBOOT_ALERT_STATE_H
+#define PODBOOT_ALERT_STATE_H
+
+#include "config.h"
+
+#define ALERT_KEEP_RESOLVED_S 900	/* resolved alerts stay listed */
+
+enum alert_state { ALERT_PENDING, ALERT_FIRING, ALERT_RESOLVED };
+
+/* One rule applied to one node. */
+struct alert {
+	char rule[CONFIG_NAME_MAX];
+	char node[64];
+	char pod[64];
+	enum alert_state state;
+	double value;
+	long long active_at;		/* condition first held */
+	long long fired_at;
+	long long resolved_at;
+	long long last_sent;		/* 0: not yet sent in this state */
+	int seen;			/* held in the current evaluation */
+	struct alert *next;
+};
+
+/** "pending", "firing" or "resolved". */
+const char *alert_state_name(enum alert_state s);
+
+/**
+ * The condition holds for @x at @now with value @v in pod @pod: a
+ * resolved alert becomes pending, a pending one fires once it held
+ * @for_s seconds.  Pure: changes @x only.
+ */
+void alert_state_hold(struct alert *x, const char *pod, double v,
+		      unsigned int for_s, long long now);
+
+/**
+ * The end of an evaluation at @now: an alert whose condition did not
+ * hold this round resolves if it was firing; marks @x unseen for the
+ * next round.  Pure: changes @x only.
+ *
+ * @ret drop		1 if @x is to be forgotten (pending and not held,
+ *			or resolved, sent, and older than
+ *			ALERT_KEEP_RESOLVED_S), else 0
+ */
+int alert_state_settle(struct alert *x, long long now);
+
+/**
+ * Is @x due at Alertmanager at @now: firing or resolved and not sent in
+ * this state, or firing and last sent @resend_s or more ago?
+ */
+int alert_state_due(const struct alert *x, unsigned int resend_s,
+		    long long now);
+
+/**
+ * Is a node down at @now: it pushed (@known) and stopped (!@up), or it
+ * never pushed since the server started at @started, is @installed, and
+ * @down_after default intervals (15 s) passed?
+ */
+int alert_state_node_down(int known, int up, int installed,
+			  long long started, unsigned int down_after,
+			  long long now);
+
+#endif
