@@ -22,23 +22,6 @@
 /* Bodies from this size on go out corked (see http_cork). */
 #define ARTIFACT_CORK_MIN (1024 * 1024)
 
-/* Plain HTTP serves only what pods allowing unverified boot install:
- * 1 if @name is such a pod's kernel or initrd, else 0. */
-static int artifact_plain_allowed(const struct config *cfg, const char *name)
-{
-	const struct config_node *n;
-	size_t i;
-
-	for (i = 0; i < cfg->n_nodes; i++) {
-		n = &cfg->nodes[i];
-		if (n->pod->allow_unverified &&
-		    (strcmp(n->profile->kernel, name) == 0 ||
-		     strcmp(n->profile->initrd, name) == 0))
-			return 1;
-	}
-	return 0;
-}
-
 /* The open file of one response, and the offset of its first byte. */
 struct artifact_reader {
 	int fd;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "http.h"
 
 #define ARTIFACT_BLOBS "blobs/sha256"
@@ -37,6 +38,14 @@ int artifact_get(struct http_req *r);
  */
 int artifact_parse_ref(const char *ref, char name[ARTIFACT_NAME_MAX + 1],
 		       char sha[65], int *sig);
+
+/**
+ * Whether plain HTTP may serve artifact @name: only the kernel or initrd
+ * of a node whose pod allows unverified boot.
+ *
+ * @ret allowed		1 or 0
+ */
+int artifact_plain_allowed(const struct config *cfg, const char *name);
 
 /**
  * Whether an upload's declared Content-Length (@hdr, NULL if none) fits

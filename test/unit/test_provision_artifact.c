@@ -152,6 +152,39 @@ static void test_empty_file(void)
 	CU_ASSERT_EQUAL(out.len, 0);
 }
 
+static void test_plain_allowed(void)
+{
+	struct config_profile prof[2];
+	struct config_pod pod[2];
+	struct config_node nodes[2];
+	struct config cfg;
+
+	memset(prof, 0, sizeof(prof));
+	memset(pod, 0, sizeof(pod));
+	memset(nodes, 0, sizeof(nodes));
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(prof[0].kernel, "lab/vmlinuz");
+	strcpy(prof[0].initrd, "lab/initrd");
+	strcpy(prof[1].kernel, "prod/vmlinuz");
+	strcpy(prof[1].initrd, "prod/initrd");
+	pod[0].allow_unverified = 1;
+	nodes[0].pod = &pod[0];
+	nodes[0].profile = &prof[0];
+	nodes[1].pod = &pod[1];
+	nodes[1].profile = &prof[1];
+	cfg.nodes = nodes;
+	cfg.n_nodes = 2;
+	CU_ASSERT_TRUE(artifact_plain_allowed(&cfg, "lab/vmlinuz"));
+	CU_ASSERT_TRUE(artifact_plain_allowed(&cfg, "lab/initrd"));
+	/* a pod that verifies: its files only over HTTPS */
+	CU_ASSERT_FALSE(artifact_plain_allowed(&cfg, "prod/vmlinuz"));
+	CU_ASSERT_FALSE(artifact_plain_allowed(&cfg, "prod/initrd"));
+	CU_ASSERT_FALSE(artifact_plain_allowed(&cfg, "lab/other"));
+	CU_ASSERT_FALSE(artifact_plain_allowed(&cfg, "lab/vmlinu"));
+	cfg.n_nodes = 0;
+	CU_ASSERT_FALSE(artifact_plain_allowed(&cfg, "lab/vmlinuz"));
+}
+
 static void test_sign_status(void)
 {
 	CU_ASSERT_EQUAL(provision_sign_status(-EPIPE), 503);
@@ -168,6 +201,7 @@ static const CU_TestInfo tests[] = {
 	{ "download: If-None-Match", test_conditional },
 	{ "download: Range", test_ranges },
 	{ "download: an empty file", test_empty_file },
+	{ "plain HTTP: only unverified pods' boot files", test_plain_allowed },
 	{ "a failed signature: 503 only when the signer is gone",
 	  test_sign_status },
 	CU_TEST_INFO_NULL,
