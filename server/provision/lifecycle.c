@@ -76,3 +76,19 @@ const struct lifecycle_action *lifecycle_action(const char *name)
 			return &lifecycle_actions[i];
 	return NULL;
 }
+
+enum lifecycle_post lifecycle_post(const struct lifecycle_post_in *in)
+{
+	if (in->operator && in->plain)
+		return LIFECYCLE_POST_NEED_HTTPS;
+	if (!in->authed)
+		return LIFECYCLE_POST_UNAUTHED;
+	if (!in->operator && in->plain &&
+	    !(in->configured && in->pod_plain_ok))
+		return LIFECYCLE_POST_NO_PLAIN;
+	if (!in->operator && in->configured && !in->pod_net_ok)
+		return LIFECYCLE_POST_NO_NET;
+	if (!in->configured)
+		return LIFECYCLE_POST_UNCONFIGURED;
+	return LIFECYCLE_POST_APPLY;
+}

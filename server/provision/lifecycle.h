@@ -108,4 +108,40 @@ struct lifecycle_action {
  */
 const struct lifecycle_action *lifecycle_action(const char *name);
 
+/** What is known about one POST /api/v1/nodes/ID/ACTION of a known action. */
+struct lifecycle_post_in {
+	int operator;		/* the action needs an operator token */
+	int plain;		/* it came over the plain-HTTP listener */
+	int authed;		/* operator: a token with scope "rearm";
+				 * node: a valid token of node ID */
+	int configured;		/* ID is a configured node */
+	int pod_plain_ok;	/* its pod allows unverified (plain) boot */
+	int pod_net_ok;		/* the client is in its pod's boot_from */
+};
+
+/** Whether a node action is applied, or why not. */
+enum lifecycle_post {
+	LIFECYCLE_POST_APPLY,		/* try the transition in the store */
+	LIFECYCLE_POST_NEED_HTTPS,	/* 403: an operator's, over plain */
+	LIFECYCLE_POST_UNAUTHED,	/* 401 (operator: 401 or 403, as the
+					 * token check said) */
+	LIFECYCLE_POST_NO_PLAIN,	/* 403: a report over plain HTTP from a
+					 * pod that refuses it */
+	LIFECYCLE_POST_NO_NET,		/* 403: a report from outside its pod's
+					 * boot_from */
+	LIFECYCLE_POST_UNCONFIGURED,	/* 404, only once authenticated: names
+					 * are not confirmed to strangers */
+};
+
+/**
+ * Decide whether a node action is applied: an operator's needs HTTPS and
+ * the "rearm" scope; a node's report needs that node's token, HTTPS
+ * unless its pod allows plain boot, and a client in its pod's boot_from
+ * (a token copied elsewhere cannot mark its node installed or failed).
+ *
+ * @v in		the facts of the request
+ * @ret verdict		one of enum lifecycle_post
+ */
+enum lifecycle_post lifecycle_post(const struct lifecycle_post_in *in);
+
 #endif

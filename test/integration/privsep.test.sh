@@ -173,7 +173,8 @@ ok "and still signs" openssl cms -verify -binary -inform DER \
 # exits (a supervisor restarts it).  An upload in flight shows it: its
 # body ends after the signer is gone.
 mkfifo "$T/body"
-curl -s --cacert "$ROOT" -o "$T/late.body" -w '%{http_code}' \
+curl -s --cacert "$ROOT" -o "$T/late.body" -D "$T/late.head" \
+	-w '%{http_code}' \
 	-H "Authorization: Bearer $CI_TOKEN" \
 	-T - "$BASE/api/v1/artifacts/os/late" <"$T/body" >"$T/late.code" &
 CURL=$!
@@ -188,8 +189,11 @@ check "serve says the signer died" wait_for 20 \
 head -c 100000 /dev/zero >&3
 exec 3>&-
 wait "$CURL"
+# 503 with Retry-After: this server exits soon, and the client retries
+# against the restarted or standby one.
 check "the upload in flight fails cleanly ($(cat "$T/late.code"))" \
-	[ "$(cat "$T/late.code")" = 500 ]
+	[ "$(cat "$T/late.code")" = 503 ]
+check "and says when to retry" grep -qi '^retry-after: [0-9]' "$T/late.head"
 check "with a clear log line" grep -q "signer process $SIGNER: gone" \
 	"$SITE/serve.log"
 check "serve exits by itself" wait_for 60 sh -c "! kill -0 $SERVER_PID"

@@ -1,0 +1,164 @@
+/* test_provision_boot.c: stage2 scripts rendered from their inputs: the
+ * installer (verified or not, its cmdline), discovery, local boot, and
+ * the MACs that are never a machine's own. */
+#include <errno.h>
+#include <string.h>
+
+#include "boot.h"
+#include "boot_int.h"
+#include "error.h"
+#include "unit.h"
+
+#define K_SHA "aa" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+#define I_SHA "bb" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+
+/* The installer inputs of one node, verified by signer "podboot-sign". */
+static struct boot_install_in install_in(const char *cmdline)
+{
+	struct boot_install_in in = {
+		.node = "n1", .hostname = "n1.example", .mac =
+		"52:54:00:00:00:01", .address = "192.0.2.10", .pod = "p1",
+		.profile = "rocky", .cmdline = cmdline, .generation = 3,
+		.base = "https://127.0.0.1:8443", .kernel = "os/vmlinuz",
+		.kernel_sha256 = K_SHA, .initrd = "os/initrd.img",
+		.initrd_sha256 = I_SHA, .token = "TOKEN123",
+		.signer = "podboot-sign",
+	};
+
+	return in;
+}
+
+/* 1 if @needle is in the rendered script. */
+static int has(const struct boot_render *out, const char *needle)
+{
+	return out->len == strlen(out->script) &&
+	       strstr(out->script, needle) != NULL;
+}
+
+static void test_install_verified(void)
+{
+	struct boot_install_in in = install_in("inst.ks={{ks_url}} "
+					       "ip={{address}} {{hostname}}");
+	static struct boot_render out;
+	char err[256] = "";
+
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	CU_ASSERT(strncmp(out.script, "#!ipxe\n", 7) == 0);
+	CU_ASSERT(has(&out, "install 3)"));
+	CU_ASSERT(has(&out, "kernel --name kernel https://127.0.0.1:8443/"
+			    "artifacts/os/vmlinuz@sha256:" K_SHA
+			    " inst.ks=https://127.0.0.1:8443/ks/TOKEN123 "
+			    "ip=192.0.2.10 n1.example || goto failed\n"));
+	CU_ASSERT(has(&out, "imgverify --signer podboot-sign kernel "
+			    "https://127.0.0.1:8443/artifacts/os/vmlinuz"
+			    "@sha256:" K_SHA ".sig || goto failed\n"));
+	CU_ASSERT(has(&out, "initrd --name initrd https://127.0.0.1:8443/"
+			    "artifacts/os/initrd.img@sha256:" I_SHA));
+	CU_ASSERT(has(&out, "imgverify --signer podboot-sign initrd "
+			    "https://127.0.0.1:8443/artifacts/os/initrd.img"
+			    "@sha256:" I_SHA ".sig || goto failed\n"));
+	/* verification comes before boot */
+	CU_ASSERT(strstr(out.script, "imgverify") < strstr(out.script,
+							    "\nboot "));
+}
+
+static void test_install_plain(void)
+{
+	struct boot_install_in in = install_in("{{node}} {{pod}} {{mac}} "
+					       "{{server}}");
+	static struct boot_render out;
+	char err[256] = "";
+
+	in.signer = NULL;
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	CU_ASSERT(!has(&out, "imgverify"));
+	CU_ASSERT(has(&out, " n1 p1 52:54:00:00:00:01 "
+			    "https://127.0.0.1:8443 || goto failed"));
+}
+
+static void test_install_unknown(void)
+{
+	struct boot_install_in in = install_in("ks={{ks_url}} {{secret}}");
+	static struct boot_render out;
+	char err[256] = "";
+
+	CU_ASSERT_EQUAL(boot_render_install(&in, &out, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "profile rocky"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "{{secret}}"));
+}
+
+static void test_install_too_long(void)
+{
+	static char cmdline[1400];
+	struct boot_install_in in;
+	static struct boot_render out;
+	char err[256] = "";
+	int rc;
+
+	/* Each {{ks_url}} is ~40 bytes: 30 of them overflow the cmdline. */
+	cmdline[0] = '\0';
+	while (strlen(cmdline) + 11 < sizeof(cmdline))
+		strcat(cmdline, "{{ks_url}} ");
+	in = install_in(cmdline);
+	rc = boot_render_install(&in, &out, err, sizeof(err));
+	CU_ASSERT(rc < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "n1"));
+}
+
+static void test_discover(void)
+{
+	static struct boot_render out;
+
+	CU_ASSERT_EQUAL_FATAL(boot_render_discover("https://127.0.0.1:8443",
+						   "podboot-sign", &out), 0);
+	CU_ASSERT(has(&out, "imgfetch --name stage2 https://127.0.0.1:8443/"
+			    "boot/stage2.ipxe?${podboot_q} || goto local\n"
+			    "imgverify --signer podboot-sign stage2 "
+			    "https://127.0.0.1:8443/boot/stage2.ipxe.sig?"
+			    "${podboot_q} || goto local\nimgexec"));
+	CU_ASSERT_EQUAL_FATAL(boot_render_discover("http://127.0.0.1:8080",
+						   NULL, &out), 0);
+	CU_ASSERT(!has(&out, "imgverify"));
+	CU_ASSERT(has(&out, "http://127.0.0.1:8080/boot/stage2.ipxe?"));
+}
+
+static void test_local(void)
+{
+	static struct boot_render out;
+
+	boot_render_local(&out);
+	CU_ASSERT(strncmp(out.script, "#!ipxe\n", 7) == 0);
+	CU_ASSERT_EQUAL(out.len, strlen("#!ipxe\n") +
+					 strlen(out.script + 7));
+	CU_ASSERT(has(&out, "sanboot"));
+	CU_ASSERT(!has(&out, "kernel"));
+}
+
+static void test_placeholder_mac(void)
+{
+	CU_ASSERT_TRUE(boot_mac_placeholder("00:00:00:00:00:00"));
+	CU_ASSERT_TRUE(boot_mac_placeholder("ff:ff:ff:ff:ff:ff"));
+	CU_ASSERT_FALSE(boot_mac_placeholder("52:54:00:00:00:01"));
+	CU_ASSERT_FALSE(boot_mac_placeholder("00:00:00:00:00:01"));
+}
+
+static const CU_TestInfo tests[] = {
+	{ "installer: verified kernel and initrd", test_install_verified },
+	{ "installer: plain HTTP, cmdline placeholders", test_install_plain },
+	{ "installer: unknown cmdline placeholder", test_install_unknown },
+	{ "installer: a script that does not fit", test_install_too_long },
+	{ "discovery script", test_discover },
+	{ "local-boot script", test_local },
+	{ "placeholder MACs", test_placeholder_mac },
+	CU_TEST_INFO_NULL,
+};
+
+static int suite_provision_boot_register(void)
+{
+	return unit_add_suite("provision_boot", NULL, NULL, tests);
+}
+
+UNIT_SUITE(suite_provision_boot_register)
