@@ -1,0 +1,221 @@
+# dhcp.test.sh: podboot dhcp against a real Kea behind a real relay.  The
+# test builds its own network namespaces (removed at exit, whatever
+# happens): "central" runs kea-dhcp4 with the rendered configuration;
+# "router" runs ISC dhcrelay between two pod links and a WAN link with
+# tc netem delay and loss; pods A and B run busybox udhcpc with the
+# architecture and vendor class options of each kind of firmware.  Only
+# the namespaces' 10.x addresses carry DHCP; apply uses a unix socket.
+. "$(dirname "$0")/lib.sh"
+
+NS=pbd$$
+C=$NS-c R=$NS-r PA=$NS-a PB=$NS-b
+BG_PIDS=
+cleanup() {
+	local p n
+	for p in $BG_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $BG_PIDS; do
+		wait_up 5 "" sh -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null
+	done
+	for n in "$C" "$R" "$PA" "$PB"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+CONF=$T/podboot.conf
+KEA_JSON=$T/kea.json
+SOCK=$T/kea.sock
+# conf_write [EXTRA NODE LINES]: two pods, two known machines of pod A.
+conf_write() {
+	cat >"$CONF" <<CONF
+server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
+  plain_base_url = "http://10.99.0.1:8080";
+  tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
+  codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
+profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
+pods = (
+  { name = "pod-a"; profile = "p";
+    provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1";
+      dns = [ "10.99.0.53" ]; ntp = [ "10.99.0.123" ];
+      pool_start = "10.10.1.100"; pool_end = "10.10.1.150"; };
+    management = { cidr = "10.20.1.0/24"; }; },
+  { name = "pod-b"; profile = "p";
+    provisioning = { cidr = "10.10.2.0/24"; relay = "10.10.2.1";
+      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };
+    management = { cidr = "10.20.2.0/24"; }; }
+);
+nodes = (
+  { mac = "52:54:00:aa:00:01"; hostname = "a-1"; pod = "pod-a";
+    address = "10.10.1.11"; }$1
+);
+CONF
+}
+conf_write ""
+DHCP_ARGS="--config $CONF --socket $SOCK --interface wan-c --lease-file $T/leases.csv"
+
+# ---- Kea accepts what podboot renders (no namespaces needed) ----
+if ! command -v kea-dhcp4 >/dev/null; then
+	skip "kea-dhcp4 is not installed (scripts/deps)"
+	finish; exit
+fi
+# shellcheck disable=SC2086
+ok "podboot dhcp render writes the configuration" \
+	"$PODBOOT" dhcp render $DHCP_ARGS --out "$KEA_JSON"
+# (kea -t checks that the interfaces exist: this one listens on all)
+ok "the same on all interfaces" "$PODBOOT" dhcp render --config "$CONF" \
+	--socket "$SOCK" --out "$T/kea-all.json"
+ok "kea-dhcp4 -t accepts it" kea-dhcp4 -t "$T/kea-all.json"
+check "two subnets, one per pod" \
+	[ "$(jq '.Dhcp4.subnet4 | length' "$KEA_JSON")" = 2 ]
+refused "a missing configuration is named" "nosuch.conf" \
+	"$PODBOOT" dhcp render --config "$T/nosuch.conf"
+refused "apply with no Kea listening says so" "config-test" \
+	"$PODBOOT" dhcp apply --config "$CONF" --socket "$T/none.sock"
+
+# ---- The namespaces ----
+can_ns() {
+	[ "$(id -u)" = 0 ] && command -v dhcrelay >/dev/null &&
+		command -v tc >/dev/null && busybox udhcpc --help >/dev/null 2>&1 &&
+		ip netns add "$NS-probe" 2>/dev/null && ip netns del "$NS-probe"
+}
+if ! can_ns; then
+	skip "network namespaces, dhcrelay, tc or busybox unavailable (root and scripts/deps)"
+	finish; exit
+fi
+nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+for n in "$C" "$R" "$PA" "$PB"; do
+	ip netns add "$n" && nsx "$n" ip link set lo up
+done
+# WAN: central 10.99.0.1 <-> router 10.99.0.2, 40 ms and 0.5% loss each way
+ip link add wan-c netns "$C" type veth peer name wan-r netns "$R"
+nsx "$C" ip addr add 10.99.0.1/24 dev wan-c
+nsx "$R" ip addr add 10.99.0.2/24 dev wan-r
+for x in "$C wan-c" "$R wan-r"; do
+	set -- $x
+	nsx "$1" ip link set "$2" up
+	nsx "$1" tc qdisc add dev "$2" root netem delay 40ms loss 0.5%
+done
+nsx "$C" ip route add 10.10.0.0/16 via 10.99.0.2
+# the pod links: the router is 10.10.1.1 (A) and 10.10.2.1 (B)
+ip link add pa-r netns "$R" type veth peer name eth0 netns "$PA"
+ip link add pb-r netns "$R" type veth peer name eth0 netns "$PB"
+nsx "$R" ip addr add 10.10.1.1/24 dev pa-r
+nsx "$R" ip addr add 10.10.2.1/24 dev pb-r
+for d in pa-r pb-r; do nsx "$R" ip link set "$d" up; done
+check "the WAN carries traffic (central pings the router)" \
+	wait_for 20 nsx "$C" busybox ping -c 1 -W 2 10.99.0.2
+
+# ip netns exec execs its command: $! is the server's own PID
+KEA_PIDFILE_DIR=$T KEA_LOCKFILE_DIR=$T \
+	ip netns exec "$C" kea-dhcp4 -c "$KEA_JSON" >"$T/kea.log" 2>&1 &
+KEA_PID=$!
+BG_PIDS="$BG_PIDS $KEA_PID"
+ip netns exec "$R" dhcrelay -d -4 -iu wan-r -id pa-r -id pb-r 10.99.0.1 \
+	>"$T/relay.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+check "kea-dhcp4 answers on its control socket" \
+	wait_up 20 "$KEA_PID" test -S "$SOCK"
+
+# dhcp POD MAC NAME [UDHCPC OPTIONS...]: one client on POD's link with MAC
+# takes a lease; what Kea sent lands in $T/NAME.env.
+cat >"$T/dump.sh" <<'SH'
+#!/bin/sh
+[ "$1" = bound ] && env >"$OUT_ENV"
+exit 0
+SH
+chmod +x "$T/dump.sh"
+dhcp() {
+	local ns=$1 mac=$2 name=$3
+	shift 3
+	nsx "$ns" ip link set eth0 down
+	nsx "$ns" ip link set eth0 address "$mac"
+	nsx "$ns" ip link set eth0 up
+	rm -f "$T/$name.env"
+	OUT_ENV=$T/$name.env nsx "$ns" busybox udhcpc -f -q -n -i eth0 \
+		-t 8 -T 2 -s "$T/dump.sh" -O 60 -O 42 "$@" \
+		>"$T/$name.log" 2>&1
+}
+# field NAME VAR: VAR of client NAME's lease.
+field() { sed -n "s/^$2=//p" "$T/$1.env"; }
+
+ARCH_BIOS="-x 0x5d:0000 -V PXEClient:Arch:00000:UNDI:002001"
+ARCH_UEFI="-x 0x5d:0007 -V PXEClient:Arch:00007:UNDI:003016"
+ARCH_HTTP="-x 0x5d:0010 -V HTTPClient:Arch:00016:UNDI:003001"
+# shellcheck disable=SC2086
+ok "a BIOS PXE client of pod A gets a lease" \
+	dhcp "$PA" 52:54:00:00:0a:01 bios $ARCH_BIOS
+check "in pod A's pool" grep -qE '^ip=10\.10\.1\.(1[0-4][0-9]|150)$' "$T/bios.env"
+check "with undionly.kpxe" [ "$(field bios boot_file)" = undionly.kpxe ]
+check "from the TFTP server" [ "$(field bios siaddr)" = 10.99.0.1 ]
+check "pod A's router" [ "$(field bios router)" = 10.10.1.1 ]
+check "pod A's DNS" [ "$(field bios dns)" = 10.99.0.53 ]
+check "pod A's NTP" [ "$(field bios ntpsrv)" = 10.99.0.123 ]
+
+# shellcheck disable=SC2086
+ok "a UEFI PXE client gets a lease" dhcp "$PA" 52:54:00:00:0a:02 uefi $ARCH_UEFI
+check "with snponly.efi" [ "$(field uefi boot_file)" = snponly.efi ]
+check "no vendor class echoed to PXE" [ -z "$(field uefi vendor)" ]
+
+# shellcheck disable=SC2086
+ok "a UEFI HTTP Boot client gets a lease" dhcp "$PA" 52:54:00:00:0a:03 http $ARCH_HTTP
+check "with the URL of ipxe.efi" \
+	[ "$(field http boot_file)" = http://10.99.0.1:8080/ipxe.efi ]
+check "and its vendor class echoed" [ "$(field http vendor)" = HTTPClient ]
+
+# iPXE's DHCP carries the architecture too, and its user class "iPXE"
+# shellcheck disable=SC2086
+ok "podboot's iPXE gets a lease" \
+	dhcp "$PA" 52:54:00:00:0a:04 ipxe $ARCH_BIOS -x 0x4d:69505845
+check "with an address" grep -qE '^ip=10\.10\.1\.' "$T/ipxe.env"
+check "and nothing to boot" [ -z "$(field ipxe boot_file)" ]
+
+# shellcheck disable=SC2086
+ok "a known machine gets a lease" dhcp "$PA" 52:54:00:aa:00:01 known $ARCH_BIOS
+check "its reserved address" [ "$(field known ip)" = 10.10.1.11 ]
+
+# shellcheck disable=SC2086
+ok "a client behind pod B's relay gets a lease" \
+	dhcp "$PB" 52:54:00:00:0b:01 podb $ARCH_BIOS
+check "in pod B's pool" grep -qE '^ip=10\.10\.2\.(1[0-4][0-9]|150)$' "$T/podb.env"
+check "and its boot file" [ "$(field podb boot_file)" = undionly.kpxe ]
+
+# ---- apply: a new machine reaches Kea without a restart ----
+# shellcheck disable=SC2086
+ok "before: the new MAC gets a pool address" \
+	dhcp "$PA" 52:54:00:aa:00:09 new1 $ARCH_BIOS
+check "not the address it will have" [ "$(field new1 ip)" != 10.10.1.19 ]
+conf_write ',
+  { mac = "52:54:00:aa:00:09"; hostname = "a-9"; pod = "pod-a";
+    address = "10.10.1.19"; }'
+# shellcheck disable=SC2086
+ok "podboot dhcp apply sends it" "$PODBOOT" dhcp apply $DHCP_ARGS
+check "Kea said so" grep -q '^applied' "$OUT"
+# shellcheck disable=SC2086
+ok "after: the machine asks again" dhcp "$PA" 52:54:00:aa:00:09 new2 $ARCH_BIOS
+check "and gets its reserved address" [ "$(field new2 ip)" = 10.10.1.19 ]
+check "from the same kea-dhcp4 (no restart)" proc_alive "$KEA_PID"
+check "whose PID file still names it" \
+	[ "$(cat "$T/kea.kea-dhcp4.pid" 2>/dev/null)" = "$KEA_PID" ]
+check "config-write saved it for Kea's next start" \
+	grep -q '52:54:00:aa:00:09' "$KEA_JSON"
+
+# ---- a change Kea refuses leaves the running configuration ----
+conf_write ',
+  { mac = "52:54:00:aa:00:0a"; hostname = "a-10"; pod = "pod-a";
+    address = "10.10.1.20"; }'
+# an interface only Kea's host can know about: podboot cannot check it
+refused "Kea refuses a configuration naming an interface it lacks" \
+	"Kea refused config-test" \
+	"$PODBOOT" dhcp apply --config "$CONF" --socket "$SOCK" \
+	--interface nosuch0 --lease-file "$T/leases.csv"
+check "and gives its reason on one line" \
+	sh -c "[ \$(wc -l <'$ERR') = 1 ] && grep -q nosuch0 '$ERR'"
+# shellcheck disable=SC2086
+ok "the refused machine still gets a pool address" \
+	dhcp "$PA" 52:54:00:aa:00:0a refused $ARCH_BIOS
+check "not the refused reservation" [ "$(field refused ip)" != 10.10.1.20 ]
+# shellcheck disable=SC2086
+ok "the applied machine is still served" dhcp "$PA" 52:54:00:aa:00:09 new3 $ARCH_BIOS
+check "its reserved address" [ "$(field new3 ip)" = 10.10.1.19 ]
+check "kea-dhcp4 still runs" proc_alive "$KEA_PID"
+[ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
+finish
