@@ -14,6 +14,7 @@
 #include "kea_render.h"
 #include "log.h"
 
+/* The command's usage, to @out. */
 static void dhcp_usage(FILE *out)
 {
 	fprintf(out,
@@ -139,6 +140,11 @@ static int dhcp_apply(json_t *doc, const struct kea_opts *o, int nowrite)
 {
 	static const char *const steps[] = { "config-test", "config-set",
 					     "config-write" };
+	/* what a refusal at each step leaves running */
+	static const char *const dhcp_after[] = {
+		" (its configuration is unchanged)", "",
+		" (the new configuration runs; Kea's file still holds the "
+		"old one: let Kea write it, or pass --no-write)" };
 	char text[1024];
 	size_t i;
 	int rc;
@@ -148,7 +154,7 @@ static int dhcp_apply(json_t *doc, const struct kea_opts *o, int nowrite)
 				     i < 2 ? doc : NULL, text, sizeof(text));
 		if (rc == -PB_ECONFIG) {
 			log_error("Kea refused %s: %s%s", steps[i], text,
-				  i ? "" : " (its configuration is unchanged)");
+				  dhcp_after[i]);
 			return rc;
 		}
 		if (rc != 0) {
@@ -160,6 +166,10 @@ static int dhcp_apply(json_t *doc, const struct kea_opts *o, int nowrite)
 	return 0;
 }
 
+/*
+ * podboot dhcp render|apply: parse the options, render, then write or
+ * apply.  0, -PB_EUSAGE, or the failure's code (logged).
+ */
 int dhcp_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
