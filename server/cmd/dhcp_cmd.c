@@ -11,20 +11,25 @@
 #include "error.h"
 #include "fileio.h"
 #include "kea_ctl.h"
+#include "kea_leases.h"
 #include "kea_render.h"
 #include "log.h"
+#include "store.h"
 
 /* The command's usage, to @out. */
 static void dhcp_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: podboot dhcp render [OPTIONS] [--out FILE]\n"
-		"       podboot dhcp apply [OPTIONS] [--no-write]\n\n"
+		"       podboot dhcp apply [OPTIONS] [--no-write]\n"
+		"       podboot dhcp leases [--config FILE] [--socket PATH]\n\n"
 		"render writes the kea-dhcp4 configuration of the pods in the\n"
 		"configuration (--config FILE, default $PODBOOT_CONFIG, else\n"
 		"podboot.conf) to FILE or stdout.  apply sends it to the running\n"
 		"Kea at --socket: config-test, then config-set, then config-write\n"
-		"(unless --no-write); a configuration Kea refuses changes nothing.\n\n"
+		"(unless --no-write); a configuration Kea refuses changes nothing.\n"
+		"leases records the machines Kea leased to that the configuration\n"
+		"does not know as discovered (policy.unknown \"discover\").\n\n"
 		"options:\n"
 		"  --socket PATH        Kea's control socket "
 		"(/run/kea/kea4-ctrl-socket)\n"
@@ -34,7 +39,9 @@ static void dhcp_usage(FILE *out)
 		"  --interface NAME     interface Kea listens on, repeatable "
 		"(all)\n"
 		"  --lease-file PATH    Kea's lease file (Kea's default)\n"
-		"  --lifetime SECONDS   lease lifetime (3600)\n");
+		"  --lifetime SECONDS   lease lifetime (3600)\n"
+		"  --lease-cmds PATH    load Kea's libdhcp_lease_cmds.so (for "
+		"leases)\n");
 }
 
 /* Copy @arg into @field of @size bytes; -PB_EUSAGE if it does not fit. */
@@ -69,6 +76,8 @@ static int dhcp_opt(int c, const char *arg, struct kea_opts *o,
 				       "--boot-url");
 	case 'L': return dhcp_opt_copy(o->lease_file, sizeof(o->lease_file),
 				       arg, "--lease-file");
+	case 'H': return dhcp_opt_copy(o->lease_cmds, sizeof(o->lease_cmds),
+				       arg, "--lease-cmds");
 	case 'i':
 		if (o->n_ifaces == KEA_IFACES_MAX) {
 			log_error("at most %d --interface", KEA_IFACES_MAX);
@@ -91,24 +100,48 @@ static int dhcp_opt(int c, const char *arg, struct kea_opts *o,
 }
 
 /*
- * Load @conf and render its Kea configuration into *@doc (the caller
- * json_decref()s it).  0 or a negative code, logged.
+ * Render @cfg's Kea configuration into *@doc (the caller json_decref()s
+ * it).  0 or a negative code, logged.
  */
-static int dhcp_render_doc(const char *conf, struct kea_opts *o,
+static int dhcp_render_doc(const struct config *cfg, struct kea_opts *o,
 			   json_t **doc)
 {
 	char err[CONFIG_ERR_MAX];
-	struct config *cfg = NULL;
 	int rc;
 
-	if ((rc = config_load(conf, &cfg, err, sizeof(err))) != 0) {
-		log_error("%s", err);
-		return rc;
-	}
 	if ((rc = kea_opts_default(cfg, o, err, sizeof(err))) != 0 ||
 	    (rc = kea_render(cfg, o, doc, err, sizeof(err))) != 0)
 		log_error("%s", err);
-	config_free(cfg);
+	return rc;
+}
+
+/*
+ * Record the unknown machines among the Kea at @socket's leases as
+ * discovered in @cfg's store, and say what was found.
+ */
+static int dhcp_leases(const struct config *cfg, const char *socket)
+{
+	struct kea_lease_counts c;
+	struct store *st = NULL;
+	char err[1024];
+	int rc;
+
+	if ((rc = store_open(&st, cfg->data_dir)) != 0) {
+		log_error("data directory %s: %s", cfg->data_dir,
+			  pb_strerror(rc));
+		return rc;
+	}
+	rc = kea_leases_discover(cfg, st, socket, &c, err, sizeof(err));
+	if (rc != 0)
+		log_error("lease4-get-all: %s", err);
+	else
+		printf("%u leases: %u of configured machines, %u unknown "
+		       "recorded as discovered now, %u before, %u not (%s), "
+		       "%u without a MAC\n", c.leases, c.known, c.recorded,
+		       c.before, c.skipped, cfg->unknown == CONFIG_UNKNOWN_DISCOVER
+		       ? "policy.max_discovered" : "policy.unknown is not "
+		       "\"discover\"", c.bad);
+	store_close(st);
 	return rc;
 }
 
@@ -181,11 +214,14 @@ int dhcp_main(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "lease-file", required_argument, NULL, 'L' },
 		{ "lifetime", required_argument, NULL, 't' },
+		{ "lease-cmds", required_argument, NULL, 'H' },
 		{ "no-write", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct kea_opts o;
+	char err[CONFIG_ERR_MAX];
+	struct config *cfg = NULL;
 	const char *conf = getenv("PODBOOT_CONFIG"), *out = NULL, *verb;
 	json_t *doc = NULL;
 	int c, nowrite = 0, rc;
@@ -201,15 +237,24 @@ int dhcp_main(int argc, char **argv)
 		}
 	}
 	verb = optind == argc - 1 ? argv[optind] : "";
-	if (strcmp(verb, "render") != 0 && strcmp(verb, "apply") != 0) {
+	if (strcmp(verb, "render") != 0 && strcmp(verb, "apply") != 0 &&
+	    strcmp(verb, "leases") != 0) {
 		dhcp_usage(stderr);
 		return -PB_EUSAGE;
 	}
 	if (!conf || !*conf)
 		conf = "podboot.conf";
-	if ((rc = dhcp_render_doc(conf, &o, &doc)) == 0)
+	if ((rc = config_load(conf, &cfg, err, sizeof(err))) != 0) {
+		log_error("%s", err);
+		return rc;
+	}
+	if (strcmp(verb, "leases") == 0)
+		rc = dhcp_leases(cfg, o.socket[0] ? o.socket :
+				 "/run/kea/kea4-ctrl-socket");
+	else if ((rc = dhcp_render_doc(cfg, &o, &doc)) == 0)
 		rc = strcmp(verb, "render") == 0 ? dhcp_write(doc, out)
 						 : dhcp_apply(doc, &o, nowrite);
+	config_free(cfg);
 	json_decref(doc);
 	return rc;
 }

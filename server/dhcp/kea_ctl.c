@@ -102,11 +102,11 @@ static int kea_ctl_read(int fd, json_t **out)
 
 /*
  * Kea's answer in @reply (an object, or an array of one from the
- * control agent): its result into *@result and its text into @text.
- * 0 or -EPROTO.
+ * control agent): its result into *@result, its text into @text and its
+ * arguments (a new reference, or NULL) into *@args.  0 or -EPROTO.
  */
-static int kea_ctl_answer(json_t *reply, int *result, char *text,
-			  size_t text_size)
+static int kea_ctl_answer(json_t *reply, int *result, json_t **args,
+			  char *text, size_t text_size)
 {
 	json_t *res, *txt;
 	char *p;
@@ -123,17 +123,21 @@ static int kea_ctl_answer(json_t *reply, int *result, char *text,
 	for (p = text; *p; p++)		/* one line */
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	if (args)
+		*args = json_incref(json_object_get(reply, "arguments"));
 	return 0;
 }
 
-int kea_ctl_command(const char *socket, const char *command,
-		    json_t *args, char *text, size_t text_size)
+int kea_ctl_call(const char *socket, const char *command, json_t *args,
+		 int *result, json_t **answer, char *text, size_t text_size)
 {
 	json_t *req, *reply = NULL;
 	char *body = NULL;
-	int fd = -1, result, rc;
+	int fd = -1, rc;
 
 	snprintf(text, text_size, "no answer");
+	if (answer)
+		*answer = NULL;
 	req = json_pack("{s:s,s:O*}", "command", command, "arguments", args);
 	if (!req || !(body = json_dumps(req, JSON_COMPACT))) {
 		rc = -ENOMEM;
@@ -145,17 +149,26 @@ int kea_ctl_command(const char *socket, const char *command,
 		snprintf(text, text_size, "%s: %s", socket, pb_strerror(rc));
 		goto out;
 	}
-	if ((rc = kea_ctl_answer(reply, &result, text, text_size)) != 0) {
+	if ((rc = kea_ctl_answer(reply, result, answer, text, text_size)) != 0)
 		snprintf(text, text_size, "%s: a reply without a result",
 			 socket);
-		goto out;
-	}
-	rc = result == 0 ? 0 : -PB_ECONFIG;
 out:
 	if (fd >= 0)
 		close(fd);
 	json_decref(reply);
 	free(body);
 	json_decref(req);
+	return rc;
+}
+
+int kea_ctl_command(const char *socket, const char *command,
+		    json_t *args, char *text, size_t text_size)
+{
+	int result, rc;
+
+	rc = kea_ctl_call(socket, command, args, &result, NULL, text,
+			  text_size);
+	if (rc == 0 && result != KEA_RESULT_OK)
+		rc = -PB_ECONFIG;
 	return rc;
 }

@@ -356,6 +356,14 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 			 "rebind-timer", (json_int_t)o->lifetime_s * 7 / 8,
 			 "client-classes", kea_classes(o),
 			 "subnet4", subnets);
+	if (*out && o->lease_cmds[0] &&
+	    json_object_set_new(json_object_get(*out, "Dhcp4"),
+				"hooks-libraries",
+				json_pack("[{s:s}]", "library",
+					  o->lease_cmds))) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	if (!*out)
 		return kea_fail(-ENOMEM, err, err_size, "out of memory");
 	return 0;

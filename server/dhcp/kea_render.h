@@ -30,6 +30,7 @@ struct kea_opts {
 	char ifaces[KEA_IFACES_MAX][64];	/* interfaces Kea listens on */
 	size_t n_ifaces;		/* 0: all ("*") */
 	unsigned int lifetime_s;	/* lease valid-lifetime */
+	char lease_cmds[4096];		/* Kea's lease commands hook, or "" */
 };
 
 /**

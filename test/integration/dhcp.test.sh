@@ -31,6 +31,7 @@ server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
   plain_base_url = "http://10.99.0.1:8080";
   tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
   codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
+policy = { unknown = "discover"; };
 profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
 pods = (
   { name = "pod-a"; profile = "p";
@@ -50,7 +51,11 @@ nodes = (
 CONF
 }
 conf_write ""
+mkdir "$T/data"
 DHCP_ARGS="--config $CONF --socket $SOCK --interface wan-c --lease-file $T/leases.csv"
+# Kea's lease commands hook, for podboot dhcp leases
+LEASE_CMDS=$(ls /usr/lib/*/kea/hooks/libdhcp_lease_cmds.so 2>/dev/null | head -1)
+[ -z "$LEASE_CMDS" ] || DHCP_ARGS="$DHCP_ARGS --lease-cmds $LEASE_CMDS"
 
 # ---- Kea accepts what podboot renders (no namespaces needed) ----
 if ! command -v kea-dhcp4 >/dev/null; then
@@ -89,10 +94,12 @@ done
 ip link add wan-c netns "$C" type veth peer name wan-r netns "$R"
 nsx "$C" ip addr add 10.99.0.1/24 dev wan-c
 nsx "$R" ip addr add 10.99.0.2/24 dev wan-r
+NETEM=1
 for x in "$C wan-c" "$R wan-r"; do
 	set -- $x
 	nsx "$1" ip link set "$2" up
-	nsx "$1" tc qdisc add dev "$2" root netem delay 40ms loss 0.5%
+	nsx "$1" tc qdisc add dev "$2" root netem delay 40ms loss 0.5% \
+		2>>"$T/netem.err" || NETEM=0
 done
 nsx "$C" ip route add 10.10.0.0/16 via 10.99.0.2
 # the pod links: the router is 10.10.1.1 (A) and 10.10.2.1 (B)
@@ -103,6 +110,18 @@ nsx "$R" ip addr add 10.10.2.1/24 dev pb-r
 for d in pa-r pb-r; do nsx "$R" ip link set "$d" up; done
 check "the WAN carries traffic (central pings the router)" \
 	wait_for 20 nsx "$C" busybox ping -c 1 -W 2 10.99.0.2
+if [ "$NETEM" = 1 ]; then
+	# netem delays each way by at least 40 ms: a lower bound, never flaky
+	wan_slow() {
+		local t
+		t=$(nsx "$C" busybox ping -c 1 -W 2 10.99.0.2 |
+			sed -n 's/.*time=\([0-9]*\).*/\1/p')
+		[ -n "$t" ] && [ "$t" -ge 80 ]
+	}
+	check "the WAN delays (round trip of 80 ms or more)" wait_for 20 wan_slow
+else
+	skip "tc netem is not in this kernel ($(head -1 "$T/netem.err")): the WAN runs without delay or loss"
+fi
 
 # ip netns exec execs its command: $! is the server's own PID
 KEA_PIDFILE_DIR=$T KEA_LOCKFILE_DIR=$T \
@@ -217,5 +236,38 @@ check "not the refused reservation" [ "$(field refused ip)" != 10.10.1.20 ]
 ok "the applied machine is still served" dhcp "$PA" 52:54:00:aa:00:09 new3 $ARCH_BIOS
 check "its reserved address" [ "$(field new3 ip)" = 10.10.1.19 ]
 check "kea-dhcp4 still runs" proc_alive "$KEA_PID"
+
+# ---- leases of unknown machines reach discovery ----
+if [ -z "$LEASE_CMDS" ]; then
+	skip "Kea's libdhcp_lease_cmds.so is not installed"
+else
+	node_state() {
+		sqlite3 "$T/data/podboot.db" \
+			"SELECT state FROM nodes WHERE id = '$1'" 2>/dev/null
+	}
+	sed 's/unknown = "discover"/unknown = "ignore"/' "$CONF" >"$T/ignore.conf"
+	ok "under policy ignore, podboot dhcp leases reads Kea's leases" \
+		"$PODBOOT" dhcp leases --config "$T/ignore.conf" --socket "$SOCK"
+	check "and records none of the 6 unknown machines" \
+		grep -q ', 0 unknown recorded as discovered now, 0 before, 6 not (policy.unknown is not "discover")' "$OUT"
+	check "the store holds none" [ -z "$(node_state mac-525400000a01)" ]
+	ok "podboot dhcp leases reads Kea's leases" \
+		"$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
+	# 8 clients took leases; podboot.conf now names a-1 and a-10 (a-9's
+	# line was replaced by the refused change's)
+	check "and finds every client's lease (8 machines)" grep -q '^8 leases' "$OUT"
+	check "the configured machines among them (a-1, a-10)" \
+		grep -q ' 2 of configured machines' "$OUT"
+	check "the 6 others recorded as discovered" grep -q ', 6 unknown recorded' "$OUT"
+	check "the BIOS client is a discovered node (state 0)" \
+		[ "$(node_state mac-525400000a01)" = 0 ]
+	check "pod B's client too" [ -n "$(node_state mac-525400000b01)" ]
+	check "a configured machine is not" [ -z "$(node_state mac-525400aa0001)" ]
+	check "a machine once configured, now not, is" [ "$(node_state mac-525400aa0009)" = 0 ]
+	check "with an event naming its lease" sqlite3 "$T/data/podboot.db" \
+		"SELECT 1 FROM events WHERE subject = 'mac-525400000a01' AND detail LIKE 'from its DHCP lease 10.10.1.%'" 
+	ok "again" "$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
+	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 6 before' "$OUT"
+fi
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
 finish
