@@ -145,19 +145,27 @@ static int dhcp_leases(const struct config *cfg, const char *socket)
 	return rc;
 }
 
-/* Write @doc to @out ("" or NULL: stdout), whole or not at all. */
+/* Write @doc to @out ("" or NULL: stdout), whole or not at all, with a
+ * final newline. */
 static int dhcp_write(json_t *doc, const char *out)
 {
-	char *text = json_dumps(doc, JSON_INDENT(4));
+	char *text = json_dumps(doc, JSON_INDENT(4)), *nl;
+	size_t len;
 	int rc = 0;
 
 	if (!text)
 		return -ENOMEM;
+	len = strlen(text);
+	if (!(nl = realloc(text, len + 2))) {
+		free(text);
+		return -ENOMEM;
+	}
+	text = nl;
+	memcpy(text + len, "\n", 2);
 	if (!out || !*out || strcmp(out, "-") == 0) {
-		if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF)
+		if (fputs(text, stdout) == EOF)
 			rc = -EIO;
-	} else if ((rc = fileio_write(out, text, strlen(text), 0644,
-				     0)) != 0) {
+	} else if ((rc = fileio_write(out, text, len + 1, 0644, 0)) != 0) {
 		log_error("%s: %s", out, pb_strerror(rc));
 	}
 	free(text);
