@@ -208,29 +208,26 @@ static json_t *kea_reservations(const struct config *cfg,
 }
 
 /*
- * The subnet of pod @p, or NULL with the reason in @err (-ENOMEM or
- * -PB_ECONFIG in *@rc).
+ * The subnet of pod @p into *@out.  0, -ENOMEM, or -PB_ECONFIG with the
+ * reason in @err.
  */
-static json_t *kea_subnet(const struct config *cfg,
-			  const struct config_pod *p, int *rc, char *err,
-			  size_t err_size)
+static int kea_subnet(const struct config *cfg, const struct config_pod *p,
+		      json_t **out, char *err, size_t err_size)
 {
 	const char *relay = p->prov.relay[0] ? p->prov.relay : p->prov.gateway;
 	char pool[160];
 
-	*rc = -PB_ECONFIG;
 	if (!relay[0])
-		return kea_fail(0, err, err_size, "pod %s: provisioning "
-				"network %s names no relay or gateway (the "
-				"pod router's relay address)", p->name,
-				p->prov.cidr), NULL;
+		return kea_fail(-PB_ECONFIG, err, err_size, "pod %s: "
+				"provisioning network %s names no relay or "
+				"gateway (the pod router's relay address)",
+				p->name, p->prov.cidr);
 	if (kea_pool(&p->prov, pool, sizeof(pool)) != 0)
-		return kea_fail(0, err, err_size, "pod %s: provisioning "
-				"network %s is too small for a default pool "
-				"(set pool_start and pool_end)", p->name,
-				p->prov.cidr), NULL;
-	*rc = -ENOMEM;
-	return json_pack("{s:I,s:s,s:{s:[s]},s:[{s:s}],s:o,s:o,s:{s:s}}",
+		return kea_fail(-PB_ECONFIG, err, err_size, "pod %s: "
+				"provisioning network %s is too small for a "
+				"default pool (set pool_start and pool_end)",
+				p->name, p->prov.cidr);
+	*out = json_pack("{s:I,s:s,s:{s:[s]},s:[{s:s}],s:o,s:o,s:{s:s}}",
 			 "id", (json_int_t)kea_subnet_id(p->name),
 			 "subnet", p->prov.cidr,
 			 "relay", "ip-addresses", relay,
@@ -238,6 +235,25 @@ static json_t *kea_subnet(const struct config *cfg,
 			 "option-data", kea_subnet_options(&p->prov),
 			 "reservations", kea_reservations(cfg, p),
 			 "user-context", "podboot-pod", p->name);
+	return *out ? 0 : kea_fail(-ENOMEM, err, err_size, "out of memory");
+}
+
+/*
+ * Whether pod @i's subnet id is also an earlier pod's; the message goes
+ * to @err.
+ */
+static int kea_id_taken(const struct config *cfg, size_t i, char *err,
+			size_t err_size)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (kea_subnet_id(cfg->pods[j].name) ==
+		    kea_subnet_id(cfg->pods[i].name))
+			return kea_fail(1, err, err_size, "pods %s and %s have "
+					"the same subnet id (rename one)",
+					cfg->pods[j].name, cfg->pods[i].name);
+	return 0;
 }
 
 /*
@@ -247,28 +263,23 @@ static json_t *kea_subnet(const struct config *cfg,
 static int kea_subnets(const struct config *cfg, json_t **out, char *err,
 		       size_t err_size)
 {
-	json_t *list = json_array(), *s;
-	size_t i, j;
-	int rc = 0;
+	json_t *list = json_array(), *s = NULL;
+	size_t i;
+	int rc = list ? 0 : -ENOMEM;
 
-	if (!list)
-		return -ENOMEM;
-	for (i = 0; i < cfg->n_pods; i++) {
+	for (i = 0; rc == 0 && i < cfg->n_pods; i++) {
 		if (strchr(cfg->pods[i].prov.cidr, ':'))
 			continue;	/* DHCPv6 is not ours yet */
-		for (j = 0; j < i; j++)
-			if (kea_subnet_id(cfg->pods[j].name) ==
-			    kea_subnet_id(cfg->pods[i].name))
-				return json_decref(list), kea_fail(
-					-PB_ECONFIG, err, err_size, "pods %s "
-					"and %s have the same subnet id "
-					"(rename one)", cfg->pods[j].name,
-					cfg->pods[i].name);
-		s = kea_subnet(cfg, &cfg->pods[i], &rc, err, err_size);
-		if (!s || json_array_append_new(list, s)) {
-			json_decref(list);
-			return rc ? rc : -ENOMEM;
-		}
+		if (kea_id_taken(cfg, i, err, err_size))
+			rc = -PB_ECONFIG;
+		else if ((rc = kea_subnet(cfg, &cfg->pods[i], &s, err,
+					  err_size)) == 0 &&
+			 json_array_append_new(list, s))
+			rc = -ENOMEM;
+	}
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
 	}
 	*out = list;
 	return 0;
