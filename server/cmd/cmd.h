@@ -15,6 +15,7 @@ int verify_main(int argc, char **argv);
 int init_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int publish_main(int argc, char **argv);
+int dhcp_main(int argc, char **argv);
 
 /**
  * Sign and publish files as artifacts in @data_dir (used by publish and

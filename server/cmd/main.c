@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	  "sign and publish a file as an artifact, offline" },
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
+	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
 	{ "verify", verify_main,
 	  "check a signature by iPXE's rules, naming any reason to refuse" },
 };

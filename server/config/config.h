@@ -20,6 +20,13 @@ struct config_net {
 	unsigned int vlan;	/* 0 untagged, else 1..4094 */
 	char dns[CONFIG_DNS_MAX][64];
 	size_t n_dns;
+	/* DHCP (podboot dhcp; IPv4 provisioning networks only) */
+	char ntp[CONFIG_DNS_MAX][64];	/* NTP servers */
+	size_t n_ntp;
+	char relay[64];			/* the pod router's relay address
+					 * (giaddr); "": the gateway */
+	char pool_start[64];		/* dynamic range, both or neither; */
+	char pool_end[64];		/* "": the upper half of cidr */
 };
 
 #define CONFIG_BOOT_FROM_MAX 16

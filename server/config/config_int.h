@@ -190,6 +190,8 @@ int config_key_cidr(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field);
 int config_key_dns(struct config_ctx *ctx, const config_setting_t *s,
 		   const struct config_key *key, void *field);
+int config_key_ntp(struct config_ctx *ctx, const config_setting_t *s,
+		   const struct config_key *key, void *field);
 int config_key_pod_ref(struct config_ctx *ctx,
 		       const config_setting_t *s,
 		       const struct config_key *key, void *field);

@@ -49,6 +49,61 @@ static int config_server_check(struct config_ctx *ctx,
 	return 0;
 }
 
+/* @text (IPv4) as a host-order number in *@v; 0, or -1 if not IPv4. */
+static int config_ipv4_value(const char *text, uint32_t *v)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, text, &a) != 1)
+		return -1;
+	*v = ntohl(a.s_addr);
+	return 0;
+}
+
+/*
+ * A network's DHCP pool: pool_start and pool_end both or neither, IPv4
+ * addresses inside the network (@addr/@prefix, host bits clear), start
+ * not after end.  0, or -PB_ECONFIG with the message written.
+ */
+static int config_pool_check(struct config_ctx *ctx,
+			     const config_setting_t *g,
+			     const struct config_net *net,
+			     const unsigned char *addr, int family, int prefix)
+{
+	uint32_t base, mask, lo, hi;
+
+	if (!net->pool_start[0] && !net->pool_end[0])
+		return 0;
+	if (!net->pool_start[0] || !net->pool_end[0])
+		return config_fail(ctx, g, net->pool_start[0] ? "pool_start" :
+				   "pool_end", "needs %s too (a pool is a "
+				   "range)", net->pool_start[0] ?
+				   "pool_end" : "pool_start");
+	if (family != AF_INET)
+		return config_fail(ctx, g, "pool_start", "is for IPv4 "
+				   "networks only (%s is IPv6)", net->cidr);
+	memcpy(&base, addr, 4);
+	base = ntohl(base);
+	mask = prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
+	if (config_ipv4_value(net->pool_start, &lo) != 0 ||
+	    (lo & mask) != base)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "pool_start"), NULL, "\"%s\" is "
+				   "not in the network %s", net->pool_start,
+				   net->cidr);
+	if (config_ipv4_value(net->pool_end, &hi) != 0 || (hi & mask) != base)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "pool_end"), NULL, "\"%s\" is "
+				   "not in the network %s", net->pool_end,
+				   net->cidr);
+	if (lo > hi)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "pool_end"), NULL, "\"%s\" is "
+				   "before pool_start %s", net->pool_end,
+				   net->pool_start);
+	return 0;
+}
+
 /*
  * A pod network's gateway is of its cidr's address family.  0, or
  * -PB_ECONFIG with the message written.
@@ -68,7 +123,13 @@ static int config_net_check(struct config_ctx *ctx, const config_setting_t *g,
 				   "the network %s", net->gateway,
 				   family == AF_INET ? "IPv4" : "IPv6",
 				   net->cidr);
-	return 0;
+	if (net->relay[0] && config_ip_family(net->relay) != family)
+		return config_fail(ctx, config_setting_get_member(g, "relay"),
+				   NULL, "\"%s\" is not an %s address like "
+				   "the network %s", net->relay,
+				   family == AF_INET ? "IPv4" : "IPv6",
+				   net->cidr);
+	return config_pool_check(ctx, g, net, addr, family, prefix);
 }
 
 /* A node without a profile of its own boots its pod's. */
@@ -370,6 +431,14 @@ static const struct config_key config_net_keys[] = {
 	  .min = 0, .max = 4094, .def = 0 },
 	{ .name = "dns", .parse = config_key_dns, .off = 0,
 	  .expect = "an array of IP addresses such as [ \"192.0.2.53\" ]" },
+	{ .name = "ntp", .parse = config_key_ntp, .off = 0,
+	  .expect = "an array of IP addresses such as [ \"192.0.2.123\" ]" },
+	{ .name = "relay", .parse = config_key_ip,
+	  CONFIG_FIELD(struct config_net, relay), .expect = X_IP },
+	{ .name = "pool_start", .parse = config_key_ip,
+	  CONFIG_FIELD(struct config_net, pool_start), .expect = X_IP },
+	{ .name = "pool_end", .parse = config_key_ip,
+	  CONFIG_FIELD(struct config_net, pool_end), .expect = X_IP },
 };
 
 static const struct config_group config_net = {

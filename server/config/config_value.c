@@ -543,6 +543,21 @@ int config_key_dns(struct config_ctx *ctx, const config_setting_t *s,
 				   &net->n_dns);
 }
 
+/* A network's NTP servers (IP addresses) into the network at @field. */
+int config_key_ntp(struct config_ctx *ctx, const config_setting_t *s,
+		   const struct config_key *key, void *field)
+{
+	struct config_net *net = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)net->ntp,
+				   sizeof(net->ntp[0]), CONFIG_DNS_MAX,
+				   config_ip_family,
+				   "an IP address (expected e.g. 192.0.2.123)",
+				   &net->n_ntp);
+}
+
 /*
  * A reference by name to an item of @idx (a pod or profile, @what):
  * its position goes to @pos.

@@ -1,0 +1,341 @@
+# dhcp.test.sh: podboot dhcp against a real Kea behind a real relay.  The
+# test builds its own network namespaces (removed at exit, whatever
+# happens): "central" runs kea-dhcp4 with the rendered configuration;
+# "router" runs ISC dhcrelay between two pod links and a WAN link with
+# 40 ms delay and 0.5% loss each way: tc netem where the kernel has it,
+# else tools/wan-link forwarding frames in a "wan" namespace between them
+# (DHCP_WAN=emulator chooses it even where netem works); pods A and B run
+# busybox udhcpc with the architecture and vendor class options of each
+# kind of firmware.  Only the namespaces' 10.x addresses carry DHCP; apply
+# uses a unix socket.
+. "$(dirname "$0")/lib.sh"
+
+NS=pbd$$
+C=$NS-c R=$NS-r PA=$NS-a PB=$NS-b W=$NS-w
+WAN_LINK=$(cd "$(dirname "$0")" && pwd)/tools/wan-link
+BG_PIDS=
+cleanup() {
+	local p n
+	for p in $BG_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $BG_PIDS; do
+		wait_up 5 "" sh -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null
+	done
+	for n in "$C" "$R" "$PA" "$PB" "$W"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+CONF=$T/podboot.conf
+KEA_JSON=$T/kea.json
+SOCK=$T/kea.sock
+# conf_write [EXTRA NODE LINES]: two pods, two known machines of pod A.
+conf_write() {
+	cat >"$CONF" <<CONF
+server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
+  plain_base_url = "http://10.99.0.1:8080";
+  tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
+  codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
+policy = { unknown = "discover"; };
+profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
+pods = (
+  { name = "pod-a"; profile = "p";
+    provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1";
+      dns = [ "10.99.0.53" ]; ntp = [ "10.99.0.123" ];
+      pool_start = "10.10.1.100"; pool_end = "10.10.1.150"; };
+    management = { cidr = "10.20.1.0/24"; }; },
+  { name = "pod-b"; profile = "p";
+    provisioning = { cidr = "10.10.2.0/24"; relay = "10.10.2.1";
+      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };
+    management = { cidr = "10.20.2.0/24"; }; }
+);
+nodes = (
+  { mac = "52:54:00:aa:00:01"; hostname = "a-1"; pod = "pod-a";
+    address = "10.10.1.11"; }$1
+);
+CONF
+}
+conf_write ""
+mkdir "$T/data"
+DHCP_ARGS="--config $CONF --socket $SOCK --interface wan-c --lease-file $T/leases.csv"
+# Kea's lease commands hook, for podboot dhcp leases
+LEASE_CMDS=$(ls /usr/lib/*/kea/hooks/libdhcp_lease_cmds.so 2>/dev/null | head -1)
+[ -z "$LEASE_CMDS" ] || DHCP_ARGS="$DHCP_ARGS --lease-cmds $LEASE_CMDS"
+
+# ---- Kea accepts what podboot renders (no namespaces needed) ----
+if ! command -v kea-dhcp4 >/dev/null; then
+	skip "kea-dhcp4 is not installed (scripts/deps)"
+	finish; exit
+fi
+# shellcheck disable=SC2086
+ok "podboot dhcp render writes the configuration" \
+	"$PODBOOT" dhcp render $DHCP_ARGS --out "$KEA_JSON"
+# (kea -t checks that the interfaces exist: this one listens on all)
+ok "the same on all interfaces" "$PODBOOT" dhcp render --config "$CONF" \
+	--socket "$SOCK" --out "$T/kea-all.json"
+ok "kea-dhcp4 -t accepts it" kea-dhcp4 -t "$T/kea-all.json"
+check "two subnets, one per pod" \
+	[ "$(jq '.Dhcp4.subnet4 | length' "$KEA_JSON")" = 2 ]
+refused "a missing configuration is named" "nosuch.conf" \
+	"$PODBOOT" dhcp render --config "$T/nosuch.conf"
+refused "apply with no Kea listening says so" "config-test" \
+	"$PODBOOT" dhcp apply --config "$CONF" --socket "$T/none.sock"
+
+# ---- The namespaces ----
+can_ns() {
+	[ "$(id -u)" = 0 ] && command -v dhcrelay >/dev/null &&
+		{ command -v tc || command -v python3; } >/dev/null &&
+		busybox udhcpc --help >/dev/null 2>&1 &&
+		ip netns add "$NS-probe" 2>/dev/null && ip netns del "$NS-probe"
+}
+if ! can_ns; then
+	skip "network namespaces, dhcrelay, tc and python3, or busybox unavailable (root and scripts/deps)"
+	finish; exit
+fi
+nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+for n in "$C" "$R" "$PA" "$PB"; do
+	ip netns add "$n" && nsx "$n" ip link set lo up
+done
+# WAN: central 10.99.0.1 <-> router 10.99.0.2, 40 ms and 0.5% loss each way
+WAN_DELAY=40 WAN_LOSS=0.5 WAN_SEED=12
+# netem_works: tc netem can shape a device here (a probe namespace's lo).
+netem_works() {
+	local rc=1
+	ip netns add "$NS-probe" || return 1
+	command -v tc >/dev/null &&
+		nsx "$NS-probe" tc qdisc add dev lo root netem delay 1ms \
+			2>"$T/netem.err" && rc=0
+	ip netns del "$NS-probe"
+	return "$rc"
+}
+WAN=emulator
+[ "${DHCP_WAN:-}" = emulator ] || ! netem_works || WAN=netem
+if [ "$WAN" = netem ]; then
+	ip link add wan-c netns "$C" type veth peer name wan-r netns "$R"
+	for x in "$C wan-c" "$R wan-r"; do
+		set -- $x
+		ok "netem delays and drops on $2" nsx "$1" tc qdisc add \
+			dev "$2" root netem delay "${WAN_DELAY}ms" loss "$WAN_LOSS%"
+	done
+else
+	# each end's veth peer sits in the wan namespace, without an address;
+	# wan-link forwards frames between the two peers
+	ip netns add "$W" && nsx "$W" ip link set lo up
+	ip link add wan-c netns "$C" type veth peer name wl-c netns "$W"
+	ip link add wan-r netns "$R" type veth peer name wl-r netns "$W"
+	for d in wl-c wl-r; do nsx "$W" ip link set "$d" up; done
+	# without it the raw sockets would forward UDP with blank checksums
+	ok "the central's WAN end fills in its own checksums" \
+		nsx "$C" python3 "$WAN_LINK" csum-off wan-c
+	ok "so does the router's" nsx "$R" python3 "$WAN_LINK" csum-off wan-r
+	# it stops when this test exits, however it does (its parent is gone)
+	ip netns exec "$W" python3 "$WAN_LINK" link wl-c wl-r "$WAN_DELAY" \
+		"$WAN_LOSS" "$WAN_SEED" "$(deadline 900)" >"$T/wan.log" 2>&1 &
+	WAN_PID=$!
+	BG_PIDS="$BG_PIDS $WAN_PID"
+	check "wan-link forwards between the two ends" \
+		wait_up 10 "$WAN_PID" grep -q '^forwarding wl-c <-> wl-r' "$T/wan.log"
+fi
+nsx "$C" ip addr add 10.99.0.1/24 dev wan-c
+nsx "$R" ip addr add 10.99.0.2/24 dev wan-r
+for x in "$C wan-c" "$R wan-r"; do
+	set -- $x
+	nsx "$1" ip link set "$2" up
+done
+echo "info - the WAN is $WAN: ${WAN_DELAY} ms and $WAN_LOSS% loss each way"
+nsx "$C" ip route add 10.10.0.0/16 via 10.99.0.2
+# the pod links: the router is 10.10.1.1 (A) and 10.10.2.1 (B)
+ip link add pa-r netns "$R" type veth peer name eth0 netns "$PA"
+ip link add pb-r netns "$R" type veth peer name eth0 netns "$PB"
+nsx "$R" ip addr add 10.10.1.1/24 dev pa-r
+nsx "$R" ip addr add 10.10.2.1/24 dev pb-r
+for d in pa-r pb-r; do nsx "$R" ip link set "$d" up; done
+check "the WAN carries traffic (central pings the router)" \
+	wait_for 20 nsx "$C" busybox ping -c 1 -W 2 10.99.0.2
+# the link delays each way by at least 40 ms: a lower bound, never flaky
+wan_slow() {
+	local t
+	t=$(nsx "$C" busybox ping -c 1 -W 2 10.99.0.2 |
+		sed -n 's/.*time=\([0-9]*\).*/\1/p')
+	[ -n "$t" ] && [ "$t" -ge $((2 * WAN_DELAY)) ]
+}
+check "the WAN delays (round trip of $((2 * WAN_DELAY)) ms or more)" \
+	wait_for 20 wan_slow
+# wan_lost: WAN_LOST, the frames wan-link has dropped so far, both ways,
+# on purpose or because it fell behind (it prints its counts when
+# signalled: "stats N a-b seen S sent F lost L overrun O b-a ...").  Not
+# in a subshell: it counts the signals it sent.
+WAN_STATS_N=0
+wan_lost() {
+	WAN_STATS_N=$((WAN_STATS_N + 1))
+	WAN_LOST=
+	kill -USR1 "$WAN_PID" &&
+		wait_up 10 "$WAN_PID" grep -q "^stats $WAN_STATS_N " "$T/wan.log" &&
+		WAN_LOST=$(awk -v n="$WAN_STATS_N" '$1 == "stats" && $2 == n {
+			for (i = 3; i < NF; i++)
+				if ($i == "lost" || $i == "overrun") s += $(i + 1)
+			print s + 0 }' "$T/wan.log")
+}
+# a burst of 1000 pings (2000 frames) loses some at 0.5% a frame: losing
+# none has a chance of 0.99^1000, 4 in 100000
+[ "$WAN" = netem ] || { wan_lost; lost0=${WAN_LOST:-0}; }
+nsx "$C" busybox ping -q -c 1000 -i 0.005 -W "$(deadline 3)" 10.99.0.2 >"$T/burst.log" 2>&1
+burst_lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1 - \2/p' \
+	"$T/burst.log")
+burst_lost=$((${burst_lost:-0 - 0}))
+check "the WAN loses packets (a burst of 1000 pings lost $burst_lost)" \
+	[ "$burst_lost" -ge 1 -a "$burst_lost" -le 100 ]
+if [ "$WAN" = emulator ]; then
+	wan_lost
+	dropped=$((${WAN_LOST:-0} - lost0))
+	check "each ping lost is a frame wan-link dropped ($dropped dropped)" \
+		[ -n "$WAN_LOST" -a "$burst_lost" -le "$dropped" ]
+fi
+
+# ip netns exec execs its command: $! is the server's own PID
+KEA_PIDFILE_DIR=$T KEA_LOCKFILE_DIR=$T \
+	ip netns exec "$C" kea-dhcp4 -c "$KEA_JSON" >"$T/kea.log" 2>&1 &
+KEA_PID=$!
+BG_PIDS="$BG_PIDS $KEA_PID"
+ip netns exec "$R" dhcrelay -d -4 -iu wan-r -id pa-r -id pb-r 10.99.0.1 \
+	>"$T/relay.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+check "kea-dhcp4 answers on its control socket" \
+	wait_up 20 "$KEA_PID" test -S "$SOCK"
+
+# dhcp POD MAC NAME [UDHCPC OPTIONS...]: one client on POD's link with MAC
+# takes a lease; what Kea sent lands in $T/NAME.env.
+cat >"$T/dump.sh" <<'SH'
+#!/bin/sh
+[ "$1" = bound ] && env >"$OUT_ENV"
+exit 0
+SH
+chmod +x "$T/dump.sh"
+dhcp() {
+	local ns=$1 mac=$2 name=$3
+	shift 3
+	nsx "$ns" ip link set eth0 down
+	nsx "$ns" ip link set eth0 address "$mac"
+	nsx "$ns" ip link set eth0 up
+	rm -f "$T/$name.env"
+	OUT_ENV=$T/$name.env nsx "$ns" busybox udhcpc -f -q -n -i eth0 \
+		-t 8 -T 2 -s "$T/dump.sh" -O 60 -O 42 "$@" \
+		>"$T/$name.log" 2>&1
+}
+# field NAME VAR: VAR of client NAME's lease.
+field() { sed -n "s/^$2=//p" "$T/$1.env"; }
+
+ARCH_BIOS="-x 0x5d:0000 -V PXEClient:Arch:00000:UNDI:002001"
+ARCH_UEFI="-x 0x5d:0007 -V PXEClient:Arch:00007:UNDI:003016"
+ARCH_HTTP="-x 0x5d:0010 -V HTTPClient:Arch:00016:UNDI:003001"
+# shellcheck disable=SC2086
+ok "a BIOS PXE client of pod A gets a lease" \
+	dhcp "$PA" 52:54:00:00:0a:01 bios $ARCH_BIOS
+check "in pod A's pool" grep -qE '^ip=10\.10\.1\.(1[0-4][0-9]|150)$' "$T/bios.env"
+check "with undionly.kpxe" [ "$(field bios boot_file)" = undionly.kpxe ]
+check "from the TFTP server" [ "$(field bios siaddr)" = 10.99.0.1 ]
+check "pod A's router" [ "$(field bios router)" = 10.10.1.1 ]
+check "pod A's DNS" [ "$(field bios dns)" = 10.99.0.53 ]
+check "pod A's NTP" [ "$(field bios ntpsrv)" = 10.99.0.123 ]
+
+# shellcheck disable=SC2086
+ok "a UEFI PXE client gets a lease" dhcp "$PA" 52:54:00:00:0a:02 uefi $ARCH_UEFI
+check "with snponly.efi" [ "$(field uefi boot_file)" = snponly.efi ]
+check "no vendor class echoed to PXE" [ -z "$(field uefi vendor)" ]
+
+# shellcheck disable=SC2086
+ok "a UEFI HTTP Boot client gets a lease" dhcp "$PA" 52:54:00:00:0a:03 http $ARCH_HTTP
+check "with the URL of ipxe.efi" \
+	[ "$(field http boot_file)" = http://10.99.0.1:8080/ipxe.efi ]
+check "and its vendor class echoed" [ "$(field http vendor)" = HTTPClient ]
+
+# iPXE's DHCP carries the architecture too, and its user class "iPXE"
+# shellcheck disable=SC2086
+ok "podboot's iPXE gets a lease" \
+	dhcp "$PA" 52:54:00:00:0a:04 ipxe $ARCH_BIOS -x 0x4d:69505845
+check "with an address" grep -qE '^ip=10\.10\.1\.' "$T/ipxe.env"
+check "and nothing to boot" [ -z "$(field ipxe boot_file)" ]
+
+# shellcheck disable=SC2086
+ok "a known machine gets a lease" dhcp "$PA" 52:54:00:aa:00:01 known $ARCH_BIOS
+check "its reserved address" [ "$(field known ip)" = 10.10.1.11 ]
+
+# shellcheck disable=SC2086
+ok "a client behind pod B's relay gets a lease" \
+	dhcp "$PB" 52:54:00:00:0b:01 podb $ARCH_BIOS
+check "in pod B's pool" grep -qE '^ip=10\.10\.2\.(1[0-4][0-9]|150)$' "$T/podb.env"
+check "and its boot file" [ "$(field podb boot_file)" = undionly.kpxe ]
+
+# ---- apply: a new machine reaches Kea without a restart ----
+# shellcheck disable=SC2086
+ok "before: the new MAC gets a pool address" \
+	dhcp "$PA" 52:54:00:aa:00:09 new1 $ARCH_BIOS
+check "not the address it will have" [ "$(field new1 ip)" != 10.10.1.19 ]
+conf_write ',
+  { mac = "52:54:00:aa:00:09"; hostname = "a-9"; pod = "pod-a";
+    address = "10.10.1.19"; }'
+# shellcheck disable=SC2086
+ok "podboot dhcp apply sends it" "$PODBOOT" dhcp apply $DHCP_ARGS
+check "Kea said so" grep -q '^applied' "$OUT"
+# shellcheck disable=SC2086
+ok "after: the machine asks again" dhcp "$PA" 52:54:00:aa:00:09 new2 $ARCH_BIOS
+check "and gets its reserved address" [ "$(field new2 ip)" = 10.10.1.19 ]
+check "from the same kea-dhcp4 (no restart)" proc_alive "$KEA_PID"
+check "whose PID file still names it" \
+	[ "$(cat "$T/kea.kea-dhcp4.pid" 2>/dev/null)" = "$KEA_PID" ]
+check "config-write saved it for Kea's next start" \
+	grep -q '52:54:00:aa:00:09' "$KEA_JSON"
+
+# ---- a change Kea refuses leaves the running configuration ----
+conf_write ',
+  { mac = "52:54:00:aa:00:0a"; hostname = "a-10"; pod = "pod-a";
+    address = "10.10.1.20"; }'
+# an interface only Kea's host can know about: podboot cannot check it
+refused "Kea refuses a configuration naming an interface it lacks" \
+	"Kea refused config-test" \
+	"$PODBOOT" dhcp apply --config "$CONF" --socket "$SOCK" \
+	--interface nosuch0 --lease-file "$T/leases.csv"
+check "and gives its reason on one line" \
+	sh -c "[ \$(wc -l <'$ERR') = 1 ] && grep -q nosuch0 '$ERR'"
+# shellcheck disable=SC2086
+ok "the refused machine still gets a pool address" \
+	dhcp "$PA" 52:54:00:aa:00:0a refused $ARCH_BIOS
+check "not the refused reservation" [ "$(field refused ip)" != 10.10.1.20 ]
+# shellcheck disable=SC2086
+ok "the applied machine is still served" dhcp "$PA" 52:54:00:aa:00:09 new3 $ARCH_BIOS
+check "its reserved address" [ "$(field new3 ip)" = 10.10.1.19 ]
+check "kea-dhcp4 still runs" proc_alive "$KEA_PID"
+
+# ---- leases of unknown machines reach discovery ----
+if [ -z "$LEASE_CMDS" ]; then
+	skip "Kea's libdhcp_lease_cmds.so is not installed"
+else
+	node_state() {
+		sqlite3 "$T/data/podboot.db" \
+			"SELECT state FROM nodes WHERE id = '$1'" 2>/dev/null
+	}
+	sed 's/unknown = "discover"/unknown = "ignore"/' "$CONF" >"$T/ignore.conf"
+	ok "under policy ignore, podboot dhcp leases reads Kea's leases" \
+		"$PODBOOT" dhcp leases --config "$T/ignore.conf" --socket "$SOCK"
+	check "and records none of the 6 unknown machines" \
+		grep -q ', 0 unknown recorded as discovered now, 0 before, 6 not (policy.unknown is not "discover")' "$OUT"
+	check "the store holds none" [ -z "$(node_state mac-525400000a01)" ]
+	ok "podboot dhcp leases reads Kea's leases" \
+		"$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
+	# 8 clients took leases; podboot.conf now names a-1 and a-10 (a-9's
+	# line was replaced by the refused change's)
+	check "and finds every client's lease (8 machines)" grep -q '^8 leases' "$OUT"
+	check "the configured machines among them (a-1, a-10)" \
+		grep -q ' 2 of configured machines' "$OUT"
+	check "the 6 others recorded as discovered" grep -q ', 6 unknown recorded' "$OUT"
+	check "the BIOS client is a discovered node (state 0)" \
+		[ "$(node_state mac-525400000a01)" = 0 ]
+	check "pod B's client too" [ -n "$(node_state mac-525400000b01)" ]
+	check "a configured machine is not" [ -z "$(node_state mac-525400aa0001)" ]
+	check "a machine once configured, now not, is" [ "$(node_state mac-525400aa0009)" = 0 ]
+	check "with an event naming its lease" sqlite3 "$T/data/podboot.db" \
+		"SELECT 1 FROM events WHERE subject = 'mac-525400000a01' AND detail LIKE 'from its DHCP lease 10.10.1.%'" 
+	ok "again" "$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
+	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 6 before' "$OUT"
+fi
+[ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
+finish
