@@ -70,6 +70,7 @@ struct signer {
 	const uint8_t *seen_id;
 };
 
+/* Wipe and free a key and its chain (either may be NULL). */
 static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
 {
 	if (key) {
@@ -82,6 +83,10 @@ static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
 	}
 }
 
+/*
+ * Load the pair @s names into a new key and chain, owned by the caller
+ * (signer_pair_free()); both NULL on failure.  0 or a negative error.
+ */
 static int signer_pair_load(const struct signer *s, mbedtls_pk_context **key,
 			    mbedtls_x509_crt **chain)
 {
@@ -109,6 +114,7 @@ static int signer_pair_load(const struct signer *s, mbedtls_pk_context **key,
 	return rc;
 }
 
+/* What the file at @path is now, into @f: 0 or -errno. */
 static int signer_file_stat(const char *path, struct signer_file *f)
 {
 	struct stat sb;
@@ -123,6 +129,7 @@ static int signer_file_stat(const char *path, struct signer_file *f)
 	return 0;
 }
 
+/* 1 when @a and @b are the same file, unchanged; else 0. */
 static int signer_file_same(const struct signer_file *a,
 			    const struct signer_file *b)
 {
