@@ -436,14 +436,16 @@ int signer_start(struct signer **out, const struct signer_paths *p)
 		return -ENOMEM;
 	rc = signer_paths_set(s, p->codesign_key, p->codesign_cert,
 			      p->root_cert);
-	if (rc == 0)
-		rc = signerd_start(p, &s->remote);
-	if (rc != 0) {
-		signer_free(s);
-		return rc;
-	}
+	if (rc != 0)
+		goto err;
+	rc = signerd_start(p, &s->remote);
+	if (rc != 0)
+		goto err;
 	*out = s;
 	return 0;
+err:
+	signer_free(s);
+	return rc;
 }
 
 pid_t signer_pid(const struct signer *s)

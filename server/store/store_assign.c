@@ -148,7 +148,7 @@ int store_assign_remove(struct store *st, const char *hostname,
 
 /*
  * Fill the assignment at @row from the current row of an assignment
- * query (a store_read_rows() filler).
+ * query (a store_each_row() filler).
  */
 static void store_fill_assign(sqlite3_stmt *s, void *row)
 {
@@ -161,23 +161,30 @@ static void store_fill_assign(sqlite3_stmt *s, void *row)
 	store_col_text(s, 4, a->address, sizeof(a->address));
 }
 
+/* A list's caller: its callback and context. */
+struct store_assignment_lister {
+	int (*cb)(void *ctx, const struct store_assignment *row);
+	void *ctx;
+};
+
+/* Hand one row to the caller (a store_each_row() emit). */
+static int store_assign_emit(void *ctx, const void *row)
+{
+	struct store_assignment_lister *q = ctx;
+
+	return q->cb(q->ctx, row);
+}
+
 int store_assign_list(struct store *st,
 		      int (*cb)(void *ctx, const struct store_assignment *a),
 		      void *ctx)
 {
-	struct store_assignment *rows;
-	void *raw;
-	size_t n, i;
-	int rc;
+	struct store_assignment_lister q = { cb, ctx };
 
-	rc = store_read_rows(st,
-			     "SELECT mac, hostname, pod, profile, address "
-			     "FROM assignments ORDER BY created, mac",
-			     "reading assignments", sizeof(*rows),
-			     store_fill_assign, &raw, &n);
-	rows = raw;
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = cb(ctx, &rows[i]);
-	free(rows);
-	return rc;
+	return store_each_row(st,
+			      "SELECT mac, hostname, pod, profile, address "
+			      "FROM assignments ORDER BY created, mac",
+			      "reading assignments",
+			      sizeof(struct store_assignment),
+			      store_fill_assign, store_assign_emit, &q);
 }
