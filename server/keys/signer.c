@@ -234,19 +234,6 @@ static int signer_swap(struct signer *s)
 	return rc ? -EAGAIN : 0;
 }
 
-/* An empty signer, safe to signer_free(); NULL without memory. */
-static struct signer *signer_new(void)
-{
-	struct signer *s = calloc(1, sizeof(*s));
-
-	if (s) {
-		pthread_rwlock_init(&s->swap, NULL);
-		pthread_mutex_init(&s->seen_lock, NULL);
-		atomic_init(&s->ident, NULL);
-	}
-	return s;
-}
-
 /* Copy @src into a path field; -ENAMETOOLONG when it does not fit. */
 static int signer_path_set(char *dst, const char *src)
 {
@@ -269,6 +256,31 @@ static int signer_paths_set(struct signer *s, const char *key,
 	return signer_path_set(s->root_path, root);
 }
 
+/*
+ * An empty signer for the pair at these paths (@root may be NULL), safe
+ * to signer_free(): 0, -ENOMEM, or -ENAMETOOLONG (nothing kept then).
+ */
+static int signer_new(struct signer **out, const char *key,
+		      const char *cert, const char *root)
+{
+	struct signer *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	pthread_rwlock_init(&s->swap, NULL);
+	pthread_mutex_init(&s->seen_lock, NULL);
+	atomic_init(&s->ident, NULL);
+	rc = signer_paths_set(s, key, cert, root);
+	if (rc != 0) {
+		signer_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 int signer_load(struct signer **out, const char *key_path,
 		const char *cert_path, const char *root_path)
 {
@@ -278,16 +290,13 @@ int signer_load(struct signer **out, const char *key_path,
 	int rc;
 
 	*out = NULL;
-	s = signer_new();
-	if (!s)
-		return -ENOMEM;
+	rc = signer_new(&s, key_path, cert_path, root_path);
+	if (rc != 0)
+		return rc;
 	s->n = cpus < 1 ? 1 : cpus > SIGNER_SLOTS_MAX ? SIGNER_SLOTS_MAX :
 							(size_t)cpus;
 	for (i = 0; i < s->n; i++)
 		pthread_mutex_init(&s->slot[i].lock, NULL);
-	rc = signer_paths_set(s, key_path, cert_path, root_path);
-	if (rc != 0)
-		goto err;
 	for (i = 0; i < s->n; i++) {
 		rc = rng_init(&s->slot[i].rng, "podboot serve signer");
 		if (rc != 0)
@@ -431,21 +440,16 @@ int signer_start(struct signer **out, const struct signer_paths *p)
 	int rc;
 
 	*out = NULL;
-	s = signer_new();
-	if (!s)
-		return -ENOMEM;
-	rc = signer_paths_set(s, p->codesign_key, p->codesign_cert,
-			      p->root_cert);
+	rc = signer_new(&s, p->codesign_key, p->codesign_cert, p->root_cert);
 	if (rc != 0)
-		goto err;
+		return rc;
 	rc = signerd_start(p, &s->remote);
-	if (rc != 0)
-		goto err;
+	if (rc != 0) {
+		signer_free(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
-err:
-	signer_free(s);
-	return rc;
 }
 
 pid_t signer_pid(const struct signer *s)

@@ -287,7 +287,7 @@ int store_write(struct store *st, enum store_stmt_id id, int bind_err)
 
 /*
  * Copy a text column into a fixed field, truncating safely.  Returns 0 if
- * the whole value fit, else -1 (too long, or a NUL inside).
+ * the whole value fit, else -EINVAL (too long, or a NUL inside).
  */
 int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
 {
@@ -295,7 +295,7 @@ int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
 	int len = sqlite3_column_bytes(s, col);
 
 	snprintf(buf, size, "%s", text ? (const char *)text : "");
-	return (size_t)len == strlen(buf) ? 0 : -1;
+	return (size_t)len == strlen(buf) ? 0 : -EINVAL;
 }
 
 /*
