@@ -434,6 +434,7 @@ int config_key_list(struct config_ctx *ctx, const config_setting_t *s,
 	return list->check ? list->check(ctx, s) : 0;
 }
 
+/* The key of @grp named @name, or NULL: not one of its keys. */
 static const struct config_key *config_key_find(const struct config_group *grp,
 						const char *name)
 {

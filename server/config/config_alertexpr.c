@@ -56,6 +56,7 @@ static const struct {
 	{ "!=", CONFIG_NE }, { ">", CONFIG_GT },  { "<", CONFIG_LT },
 };
 
+/* @p past any spaces and tabs. */
 static const char *config_skip_space(const char *p)
 {
 	while (*p == ' ' || *p == '\t')

@@ -164,6 +164,7 @@ int config_token_allows(const struct config_token *tok, const char *scope)
 
 /* ---- Nodes added at run time (assignments) ---- */
 
+/* The profile of @cfg named @name, or NULL. */
 static const struct config_profile *config_profile_by_name(
 	const struct config *cfg, const char *name)
 {

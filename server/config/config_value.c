@@ -413,18 +413,48 @@ int config_key_scopes(struct config_ctx *ctx,
 }
 
 /*
+ * The integer of @s within the key's bounds into @v, or, @s absent, the
+ * key's default.  0 or the error (reported).
+ */
+static int config_key_integer(struct config_ctx *ctx,
+			      const config_setting_t *s,
+			      const struct config_key *key, long long *v)
+{
+	*v = key->def;
+	return s ? config_integer(ctx, s, key, v) : 0;
+}
+
+/*
  * An integer within the key's bounds into the unsigned int at @field;
  * absent: the key's default.
  */
 int config_key_uint(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field)
 {
-	long long v = key->def;
+	long long v;
 	int rc;
 
-	if (s && (rc = config_integer(ctx, s, key, &v)) != 0)
+	if ((rc = config_key_integer(ctx, s, key, &v)) != 0)
 		return rc;
 	*(unsigned int *)field = (unsigned int)v;
+	return 0;
+}
+
+/*
+ * The key's integer (config_key_integer()) times 2^@shift into the
+ * unsigned long long at @field: a size given in KiB or MiB, in bytes.
+ */
+static int config_key_shifted(struct config_ctx *ctx,
+			      const config_setting_t *s,
+			      const struct config_key *key, void *field,
+			      unsigned int shift)
+{
+	long long v;
+	int rc;
+
+	if ((rc = config_key_integer(ctx, s, key, &v)) != 0)
+		return rc;
+	*(unsigned long long *)field = (unsigned long long)v << shift;
 	return 0;
 }
 
@@ -433,13 +463,7 @@ int config_key_megabytes(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field)
 {
-	long long v = key->def;
-	int rc;
-
-	if (s && (rc = config_integer(ctx, s, key, &v)) != 0)
-		return rc;
-	*(unsigned long long *)field = (unsigned long long)v << 20;
-	return 0;
+	return config_key_shifted(ctx, s, key, field, 20);
 }
 
 /*
@@ -644,13 +668,7 @@ int config_key_kilobytes(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field)
 {
-	long long v = key->def;
-	int rc;
-
-	if (s && (rc = config_integer(ctx, s, key, &v)) != 0)
-		return rc;
-	*(unsigned long long *)field = (unsigned long long)v << 10;
-	return 0;
+	return config_key_shifted(ctx, s, key, field, 10);
 }
 
 

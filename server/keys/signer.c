@@ -64,8 +64,13 @@ struct signer {
 	_Atomic(struct signer_ident *) ident;
 	/* Set: the keys live in a signer process, asked through this. */
 	struct signer_client *remote;
+	/* Request side: the id the signer named for the pair on disk as
+	 * key_file and cert_file were (taken before asking); NULL: ask. */
+	pthread_mutex_t seen_lock;
+	const uint8_t *seen_id;
 };
 
+/* Wipe and free a key and its chain (either may be NULL). */
 static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
 {
 	if (key) {
@@ -78,6 +83,10 @@ static void signer_pair_free(mbedtls_pk_context *key, mbedtls_x509_crt *chain)
 	}
 }
 
+/*
+ * Load the pair @s names into a new key and chain, owned by the caller
+ * (signer_pair_free()); both NULL on failure.  0 or a negative error.
+ */
 static int signer_pair_load(const struct signer *s, mbedtls_pk_context **key,
 			    mbedtls_x509_crt **chain)
 {
@@ -105,6 +114,7 @@ static int signer_pair_load(const struct signer *s, mbedtls_pk_context **key,
 	return rc;
 }
 
+/* What the file at @path is now, into @f: 0 or -errno. */
 static int signer_file_stat(const char *path, struct signer_file *f)
 {
 	struct stat sb;
@@ -119,6 +129,7 @@ static int signer_file_stat(const char *path, struct signer_file *f)
 	return 0;
 }
 
+/* 1 when @a and @b are the same file, unchanged; else 0. */
 static int signer_file_same(const struct signer_file *a,
 			    const struct signer_file *b)
 {
@@ -223,16 +234,51 @@ static int signer_swap(struct signer *s)
 	return rc ? -EAGAIN : 0;
 }
 
-/* An empty signer, safe to signer_free(); NULL without memory. */
-static struct signer *signer_new(void)
+/* Copy @src into a path field; -ENAMETOOLONG when it does not fit. */
+static int signer_path_set(char *dst, const char *src)
+{
+	if (snprintf(dst, SIGNER_PATH_MAX, "%s", src ? src : "") >=
+	    SIGNER_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Keep the three paths of the pair (@root may be NULL). */
+static int signer_paths_set(struct signer *s, const char *key,
+			    const char *cert, const char *root)
+{
+	int rc;
+
+	if ((rc = signer_path_set(s->key_path, key)) != 0)
+		return rc;
+	if ((rc = signer_path_set(s->cert_path, cert)) != 0)
+		return rc;
+	return signer_path_set(s->root_path, root);
+}
+
+/*
+ * An empty signer for the pair at these paths (@root may be NULL), safe
+ * to signer_free(): 0, -ENOMEM, or -ENAMETOOLONG (nothing kept then).
+ */
+static int signer_new(struct signer **out, const char *key,
+		      const char *cert, const char *root)
 {
 	struct signer *s = calloc(1, sizeof(*s));
+	int rc;
 
-	if (s) {
-		pthread_rwlock_init(&s->swap, NULL);
-		atomic_init(&s->ident, NULL);
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	pthread_rwlock_init(&s->swap, NULL);
+	pthread_mutex_init(&s->seen_lock, NULL);
+	atomic_init(&s->ident, NULL);
+	rc = signer_paths_set(s, key, cert, root);
+	if (rc != 0) {
+		signer_free(s);
+		return rc;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 int signer_load(struct signer **out, const char *key_path,
@@ -244,23 +290,13 @@ int signer_load(struct signer **out, const char *key_path,
 	int rc;
 
 	*out = NULL;
-	s = signer_new();
-	if (!s)
-		return -ENOMEM;
+	rc = signer_new(&s, key_path, cert_path, root_path);
+	if (rc != 0)
+		return rc;
 	s->n = cpus < 1 ? 1 : cpus > SIGNER_SLOTS_MAX ? SIGNER_SLOTS_MAX :
 							(size_t)cpus;
 	for (i = 0; i < s->n; i++)
 		pthread_mutex_init(&s->slot[i].lock, NULL);
-	if (snprintf(s->key_path, sizeof(s->key_path), "%s", key_path) >=
-		    (int)sizeof(s->key_path) ||
-	    snprintf(s->cert_path, sizeof(s->cert_path), "%s", cert_path) >=
-		    (int)sizeof(s->cert_path) ||
-	    snprintf(s->root_path, sizeof(s->root_path), "%s",
-		     root_path ? root_path : "") >=
-		    (int)sizeof(s->root_path)) {
-		rc = -ENAMETOOLONG;
-		goto err;
-	}
 	for (i = 0; i < s->n; i++) {
 		rc = rng_init(&s->slot[i].rng, "podboot serve signer");
 		if (rc != 0)
@@ -293,6 +329,7 @@ void signer_free(struct signer *s)
 		older = id->older;
 		free(id);
 	}
+	pthread_mutex_destroy(&s->seen_lock);
 	pthread_rwlock_destroy(&s->swap);
 	free(s);
 }
@@ -345,13 +382,47 @@ const char *signer_subject(const struct signer *s)
 	return atomic_load(&((struct signer *)s)->ident)->subject;
 }
 
+/*
+ * signer_id() on the request side.  The signer's identity changes only
+ * when the pair on disk does (a rotation: the signer checks the files'
+ * identity before it answers), so the request side makes the same check
+ * with two stat() calls, and asks the signer (an IDENT round trip) only
+ * when the files are not those it last asked about, or cannot be
+ * stat()ed.  The files' identity is taken before asking: a rotation
+ * while the question travels shows as a change at the next call.
+ * Returns a pointer valid until signer_free().
+ */
+static const uint8_t *signer_remote_id(struct signer *s)
+{
+	struct signer_file kf, cf;
+	const uint8_t *id = NULL;
+	int known;
+
+	known = signer_file_stat(s->key_path, &kf) == 0 &&
+		signer_file_stat(s->cert_path, &cf) == 0;
+	pthread_mutex_lock(&s->seen_lock);
+	if (known && s->seen_id && signer_file_same(&kf, &s->key_file) &&
+	    signer_file_same(&cf, &s->cert_file))
+		id = s->seen_id;
+	pthread_mutex_unlock(&s->seen_lock);
+	if (id)
+		return id;
+	id = signer_client_id(s->remote, 1);
+	pthread_mutex_lock(&s->seen_lock);
+	s->key_file = kf;
+	s->cert_file = cf;
+	s->seen_id = known ? id : NULL;
+	pthread_mutex_unlock(&s->seen_lock);
+	return id;
+}
+
 const uint8_t *signer_id(const struct signer *s)
 {
 	struct signer *w = (struct signer *)s;
 	int same;
 
 	if (s->remote)
-		return signer_client_id(s->remote, 1);
+		return signer_remote_id(w);
 	/* A cache keyed by this id must not find the retired key's work:
 	 * look at the files first (a failed swap is logged, and signing
 	 * then refuses). */
@@ -369,9 +440,9 @@ int signer_start(struct signer **out, const struct signer_paths *p)
 	int rc;
 
 	*out = NULL;
-	s = signer_new();
-	if (!s)
-		return -ENOMEM;
+	rc = signer_new(&s, p->codesign_key, p->codesign_cert, p->root_cert);
+	if (rc != 0)
+		return rc;
 	rc = signerd_start(p, &s->remote);
 	if (rc != 0) {
 		signer_free(s);

@@ -233,16 +233,20 @@ int signer_client_sign(struct signer_client *c, const struct digest_alg *alg,
 	return r.rc;
 }
 
+/* The common name of the certificate the signer last named. */
 const char *signer_client_cn(struct signer_client *c)
 {
 	return atomic_load(&c->ident)->w.cn;
 }
 
+/* The subject of the certificate the signer last named. */
 const char *signer_client_subject(struct signer_client *c)
 {
 	return atomic_load(&c->ident)->w.subject;
 }
 
+/* The SHA-256 of the certificate the signer names (@check: ask it now,
+ * an IDENT round trip); valid until signer_client_free(). */
 const uint8_t *signer_client_id(struct signer_client *c, int check)
 {
 	struct signer_reply r;

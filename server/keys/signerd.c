@@ -45,6 +45,7 @@ struct signerd {
 
 /* ---- requests --------------------------------------------------------- */
 
+/* Fill @w with who signs now (the key holder checks the files first). */
 static void signerd_ident(struct signerd *d, struct signer_wire_ident *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -76,6 +77,16 @@ static int signerd_sign(struct signerd_chan *c, const void *body)
 	return rc;
 }
 
+/* Reply to a request of @type with @rc and, on success, @len bytes of
+ * @data; takes @data (GnuTLS's memory) and frees it.  The reply's rc. */
+static int signerd_reply_gnutls(struct signerd_chan *c, uint32_t type, int rc,
+				unsigned char *data, size_t len)
+{
+	rc = signer_proto_reply(c->fd, type, rc, NULL, data, rc == 0 ? len : 0);
+	gnutls_free(data);
+	return rc;
+}
+
 /* TLS_LOAD: the key file read again for the generation; the reply is
  * its public half, for the request side to compare with its certificate. */
 static int signerd_tls_load_req(struct signerd_chan *c, const void *body)
@@ -87,10 +98,7 @@ static int signerd_tls_load_req(struct signerd_chan *c, const void *body)
 
 	memcpy(&q, body, sizeof(q));
 	rc = signerd_tls_load(c->d->tls, q.gen, &pub, &len);
-	rc = signer_proto_reply(c->fd, SIGNER_MSG_TLS_LOAD, rc, NULL, pub,
-				rc == 0 ? len : 0);
-	gnutls_free(pub);
-	return rc;
+	return signerd_reply_gnutls(c, SIGNER_MSG_TLS_LOAD, rc, pub, len);
 }
 
 /* TLS_SIGN: a handshake signature with the generation's key, this
@@ -108,10 +116,7 @@ static int signerd_tls_sign_req(struct signerd_chan *c, const void *body)
 	if (rc != 0)
 		log_error("TLS signature for configuration %u refused: %s",
 			  q.gen, pb_strerror(rc));
-	rc = signer_proto_reply(c->fd, SIGNER_MSG_TLS_SIGN, rc, NULL, sig,
-				rc == 0 ? len : 0);
-	gnutls_free(sig);
-	return rc;
+	return signerd_reply_gnutls(c, SIGNER_MSG_TLS_SIGN, rc, sig, len);
 }
 
 /* Answer one checked request on @c; 0 or the error of the reply. */
@@ -157,6 +162,7 @@ static void *signerd_thread(void *arg)
 
 /* ---- the process ------------------------------------------------------ */
 
+/* Free the keys and close the channels: the signer's end, before exit. */
 static void signerd_free(struct signerd *d)
 {
 	size_t i;

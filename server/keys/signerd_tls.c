@@ -17,6 +17,7 @@
 #include "signer.h"
 #include "signer_proto.h"
 #include "signerd_tls.h"
+#include "tlsscheme.h"
 
 /* Generations whose TLS key is kept: a reload drains the old daemons,
  * whose handshakes already under way still need their key. */
@@ -34,42 +35,6 @@ struct signerd_tls {
 	size_t copies;
 	pthread_rwlock_t lock;		/* loading holds it exclusively */
 	struct signerd_tls_gen gen[SIGNERD_TLS_GENS];
-};
-
-/* What each scheme is in GnuTLS: algorithm, flags, key, input size. */
-static const struct {
-	gnutls_sign_algorithm_t algo;
-	unsigned int flags;
-	gnutls_pk_algorithm_t pk;
-	unsigned int hash_len;		/* 0: a DigestInfo, up to the max */
-} signerd_tls_algos[SIGNER_TLS_ALGO_MAX] = {
-	[SIGNER_TLS_RSA_PKCS1] = { GNUTLS_SIGN_RSA_RAW,
-				   GNUTLS_PRIVKEY_SIGN_FLAG_TLS1_RSA,
-				   GNUTLS_PK_RSA, 0 },
-	[SIGNER_TLS_RSA_PKCS1_SHA256] = { GNUTLS_SIGN_RSA_SHA256, 0,
-					  GNUTLS_PK_RSA, 32 },
-	[SIGNER_TLS_RSA_PKCS1_SHA384] = { GNUTLS_SIGN_RSA_SHA384, 0,
-					  GNUTLS_PK_RSA, 48 },
-	[SIGNER_TLS_RSA_PKCS1_SHA512] = { GNUTLS_SIGN_RSA_SHA512, 0,
-					  GNUTLS_PK_RSA, 64 },
-	[SIGNER_TLS_RSA_PSS_SHA256] = { GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, 0,
-					GNUTLS_PK_RSA, 32 },
-	[SIGNER_TLS_RSA_PSS_SHA384] = { GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, 0,
-					GNUTLS_PK_RSA, 48 },
-	[SIGNER_TLS_RSA_PSS_SHA512] = { GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, 0,
-					GNUTLS_PK_RSA, 64 },
-	[SIGNER_TLS_ECDSA_SHA256] = { GNUTLS_SIGN_ECDSA_SHA256, 0,
-				      GNUTLS_PK_ECDSA, 32 },
-	[SIGNER_TLS_ECDSA_SHA384] = { GNUTLS_SIGN_ECDSA_SHA384, 0,
-				      GNUTLS_PK_ECDSA, 48 },
-	[SIGNER_TLS_ECDSA_SHA512] = { GNUTLS_SIGN_ECDSA_SHA512, 0,
-				      GNUTLS_PK_ECDSA, 64 },
-	[SIGNER_TLS_ECDSA_SHA1] = { GNUTLS_SIGN_ECDSA_SHA1, 0,
-				    GNUTLS_PK_ECDSA, 20 },
-	[SIGNER_TLS_ECDSA_SHA224] = { GNUTLS_SIGN_ECDSA_SHA224, 0,
-				      GNUTLS_PK_ECDSA, 28 },
-	[SIGNER_TLS_RSA_PKCS1_SHA1] = { GNUTLS_SIGN_RSA_SHA1, 0,
-					GNUTLS_PK_RSA, 20 },
 };
 
 /* Release @g's copies (GnuTLS wipes the key) and empty the slot. */
@@ -206,12 +171,13 @@ int signerd_tls_sign(struct signerd_tls *t, unsigned int gen, size_t copy,
 {
 	gnutls_datum_t in = { (unsigned char *)data, (unsigned int)len };
 	gnutls_datum_t out = { NULL, 0 };
+	const struct tlsscheme *e = tlsscheme_by_signer(algo);
 	gnutls_privkey_t key = NULL;
 	size_t i;
 	int ret, rc = -ENOENT;
 
 	*sig = NULL;
-	if (algo == 0 || algo >= SIGNER_TLS_ALGO_MAX || copy >= t->copies)
+	if (!e || copy >= t->copies)
 		return -EBADMSG;
 	pthread_rwlock_rdlock(&t->lock);
 	for (i = 0; i < SIGNERD_TLS_GENS; i++)
@@ -219,14 +185,11 @@ int signerd_tls_sign(struct signerd_tls *t, unsigned int gen, size_t copy,
 			key = t->gen[i].key[copy];
 	if (key &&
 	    ((gnutls_pk_algorithm_t)gnutls_privkey_get_pk_algorithm(key, NULL) !=
-		     signerd_tls_algos[algo].pk ||
-	     (signerd_tls_algos[algo].hash_len &&
-	      len != signerd_tls_algos[algo].hash_len)))
+		     e->pk || (e->hash_len && len != e->hash_len)))
 		rc = -EBADMSG;
 	else if (key) {
-		ret = gnutls_privkey_sign_hash2(key, signerd_tls_algos[algo].algo,
-						signerd_tls_algos[algo].flags,
-						&in, &out);
+		ret = gnutls_privkey_sign_hash2(key, e->algo, e->flags, &in,
+						&out);
 		rc = ret < 0 ? -PB_ESIGN : 0;
 	}
 	pthread_rwlock_unlock(&t->lock);

@@ -12,6 +12,7 @@
 #include "signer.h"
 #include "signer_proto.h"
 #include "tlskey.h"
+#include "tlsscheme.h"
 
 /* Certificates in the TLS certificate file, at most (server, chain). */
 #define TLSKEY_CHAIN_MAX 8
@@ -32,57 +33,11 @@ static pthread_mutex_t tlskey_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tlskey *tlskey_all;
 static _Atomic(struct tlskey *) tlskey_now;
 
-/* The handshake signatures we make, and how the signer names them. */
-static const struct {
-	gnutls_sign_algorithm_t algo;
-	gnutls_pk_algorithm_t pk;
-	gnutls_ecc_curve_t curve;	/* TLS 1.3 ECDSA: the curve; else 0 */
-	unsigned int signer;		/* enum signer_tls_algo */
-	unsigned int hash_len;		/* 0: a DigestInfo */
-} tlskey_algos[] = {
-	{ GNUTLS_SIGN_RSA_RAW, GNUTLS_PK_RSA, 0, SIGNER_TLS_RSA_PKCS1, 0 },
-	{ GNUTLS_SIGN_RSA_SHA256, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PKCS1_SHA256, 32 },
-	{ GNUTLS_SIGN_RSA_SHA384, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PKCS1_SHA384, 48 },
-	{ GNUTLS_SIGN_RSA_SHA512, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PKCS1_SHA512, 64 },
-	{ GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PSS_SHA256, 32 },
-	{ GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PSS_SHA384, 48 },
-	{ GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PSS_SHA512, 64 },
-	{ GNUTLS_SIGN_ECDSA_SHA256, GNUTLS_PK_ECDSA, 0,
-	  SIGNER_TLS_ECDSA_SHA256, 32 },
-	{ GNUTLS_SIGN_ECDSA_SHA384, GNUTLS_PK_ECDSA, 0,
-	  SIGNER_TLS_ECDSA_SHA384, 48 },
-	{ GNUTLS_SIGN_ECDSA_SHA512, GNUTLS_PK_ECDSA, 0,
-	  SIGNER_TLS_ECDSA_SHA512, 64 },
-	{ GNUTLS_SIGN_ECDSA_SHA1, GNUTLS_PK_ECDSA, 0,
-	  SIGNER_TLS_ECDSA_SHA1, 20 },
-	{ GNUTLS_SIGN_ECDSA_SHA224, GNUTLS_PK_ECDSA, 0,
-	  SIGNER_TLS_ECDSA_SHA224, 28 },
-	{ GNUTLS_SIGN_RSA_SHA1, GNUTLS_PK_RSA, 0,
-	  SIGNER_TLS_RSA_PKCS1_SHA1, 20 },
-	{ GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, GNUTLS_PK_ECDSA,
-	  GNUTLS_ECC_CURVE_SECP256R1, SIGNER_TLS_ECDSA_SHA256, 32 },
-	{ GNUTLS_SIGN_ECDSA_SECP384R1_SHA384, GNUTLS_PK_ECDSA,
-	  GNUTLS_ECC_CURVE_SECP384R1, SIGNER_TLS_ECDSA_SHA384, 48 },
-	{ GNUTLS_SIGN_ECDSA_SECP521R1_SHA512, GNUTLS_PK_ECDSA,
-	  GNUTLS_ECC_CURVE_SECP521R1, SIGNER_TLS_ECDSA_SHA512, 64 },
-};
-
-/* The entry for @algo with @t's key, or -1. */
-static int tlskey_algo(const struct tlskey *t, gnutls_sign_algorithm_t algo)
+/* The scheme GnuTLS calls @algo with @t's key, or NULL. */
+static const struct tlsscheme *tlskey_scheme(const struct tlskey *t,
+					     gnutls_sign_algorithm_t algo)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(tlskey_algos) / sizeof(tlskey_algos[0]); i++)
-		if (tlskey_algos[i].algo == algo && tlskey_algos[i].pk == t->pk &&
-		    (!tlskey_algos[i].curve || tlskey_algos[i].curve == t->curve))
-			return (int)i;
-	return -1;
+	return tlsscheme_by_gnutls(algo, t->pk, t->curve);
 }
 
 /* GnuTLS asks for a signature of a hash (or of a DigestInfo). */
@@ -93,18 +48,18 @@ static int tlskey_sign_hash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo,
 	struct tlskey *t = userdata;
 	unsigned char *sig = NULL;
 	size_t len = 0;
+	const struct tlsscheme *e;
 	unsigned int a;
-	int i, rc;
+	int rc;
 
 	(void)key;
 	(void)flags;
-	i = tlskey_algo(t, algo);
-	if (i < 0)
+	e = tlskey_scheme(t, algo);
+	if (!e)
 		return GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM;
-	a = tlskey_algos[i].signer;
+	a = e->signer;
 	/* An RSA PKCS#1 signature over a DigestInfo, not a bare hash. */
-	if (t->pk == GNUTLS_PK_RSA && tlskey_algos[i].hash_len &&
-	    hash->size != tlskey_algos[i].hash_len &&
+	if (t->pk == GNUTLS_PK_RSA && e->hash_len && hash->size != e->hash_len &&
 	    a >= SIGNER_TLS_RSA_PKCS1_SHA256 && a <= SIGNER_TLS_RSA_PKCS1_SHA512)
 		a = SIGNER_TLS_RSA_PKCS1;
 	rc = signer_tls_sign(t->signer, t->gen, a, hash->data, hash->size, &sig,
@@ -131,7 +86,7 @@ static int tlskey_info(gnutls_privkey_t key, unsigned int flags, void *userdata)
 
 	(void)key;
 	if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO)
-		return tlskey_algo(t, GNUTLS_FLAGS_TO_SIGN_ALGO(flags)) >= 0;
+		return tlskey_scheme(t, GNUTLS_FLAGS_TO_SIGN_ALGO(flags)) != NULL;
 	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS)
 		return (int)t->bits;
 	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO)

@@ -87,6 +87,7 @@ void datadir_refuse(const char *path, const char *why)
 		  path, why);
 }
 
+/* The first @n bytes at @p as a big-endian number. */
 static uint32_t datadir_be(const unsigned char *p, size_t n)
 {
 	uint32_t v = 0;

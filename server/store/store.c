@@ -287,7 +287,7 @@ int store_write(struct store *st, enum store_stmt_id id, int bind_err)
 
 /*
  * Copy a text column into a fixed field, truncating safely.  Returns 0 if
- * the whole value fit, else -1 (too long, or a NUL inside).
+ * the whole value fit, else -EINVAL (too long, or a NUL inside).
  */
 int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
 {
@@ -295,7 +295,7 @@ int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
 	int len = sqlite3_column_bytes(s, col);
 
 	snprintf(buf, size, "%s", text ? (const char *)text : "");
-	return (size_t)len == strlen(buf) ? 0 : -1;
+	return (size_t)len == strlen(buf) ? 0 : -EINVAL;
 }
 
 /*
@@ -605,49 +605,4 @@ void store_close(struct store *st)
 int store_schema_version(struct store *st)
 {
 	return st->version;
-}
-
-/*
- * Read every row of @sql into a malloc'd array of @size-byte rows, each
- * filled by @fill, under the lock; callbacks then run without it.
- */
-int store_read_rows(struct store *st, const char *sql,
-		    const char *what, size_t size,
-		    void (*fill)(sqlite3_stmt *s, void *row),
-		    void **out, size_t *count)
-{
-	unsigned char *rows = NULL, *tmp;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step = SQLITE_DONE;
-
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, what);
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			tmp = realloc(rows, cap * size);
-			if (!tmp) {
-				rc = -ENOMEM;
-				break;
-			}
-			rows = tmp;
-		}
-		memset(rows + n * size, 0, size);
-		fill(s, rows + n * size);
-		n++;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_fail(st, what);
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->lock);
-	if (rc != 0) {
-		free(rows);
-		rows = NULL;
-		n = 0;
-	}
-	*out = rows;
-	*count = n;
-	return rc;
 }

@@ -204,55 +204,67 @@ int store_artifact_get(struct store *st, const char *name,
 	return rc;
 }
 
-/* Read up to STORE_CHUNK versions after (@name, @seq); the caller holds
- * the lock.  @seq receives the last row's seq. */
-static int store_artifact_fetch(struct store *st, const char *name,
-				long long *seq, struct store_artifact *buf,
-				unsigned int *n)
-{
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
-	int rc;
+/* Listing versions: the cursor (name, seq) and the caller's callback. */
+struct store_artifact_lister {
+	struct store_list l;
+	/* Names are never empty, so "" sorts before every row. */
+	char after[FIELD_SIZE(struct store_artifact, name)];
+	long long seq;
+	int (*cb)(void *ctx, const struct store_artifact *a);
+	void *ctx;
+};
 
-	*n = 0;
-	rc = store_first(st, STMT_ARTIFACT_LIST,
-			 store_bind_text(s, 1, name) ||
-				 sqlite3_bind_int64(s, 2, *seq) ||
-				 sqlite3_bind_int(s, 3, STORE_CHUNK));
-	while (rc == 1 && *n < STORE_CHUNK) {
-		*seq = sqlite3_column_int64(s, 6);
-		rc = store_row_artifact(st, s, &buf[*n]);
-		if (rc == 0 && ++*n < STORE_CHUNK)
-			rc = store_step(st, STMT_ARTIFACT_LIST);
-	}
-	store_reset(st, STMT_ARTIFACT_LIST);
-	return rc < 0 ? rc : 0;
+/* Bind the versions after the cursor (a store_list bind). */
+static int store_artifact_bind(struct store_list *l, sqlite3_stmt *s,
+			       unsigned int want)
+{
+	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
+
+	return store_bind_text(s, 1, a->after) ||
+	       sqlite3_bind_int64(s, 2, a->seq) ||
+	       sqlite3_bind_int(s, 3, (int)want);
+}
+
+/* One version, and its seq for the cursor (a store_list row). */
+static int store_artifact_row(struct store_list *l, struct store *st,
+			      sqlite3_stmt *s, void *row)
+{
+	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
+
+	a->seq = sqlite3_column_int64(s, 6);
+	return store_row_artifact(st, s, row);
+}
+
+/* Hand one version to the caller (a store_list emit). */
+static int store_artifact_emit(struct store_list *l, const void *row)
+{
+	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
+
+	return a->cb(a->ctx, row);
+}
+
+/* The name part of the cursor: the last version's (a store_list next). */
+static void store_artifact_next(struct store_list *l, const void *row)
+{
+	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
+	const struct store_artifact *last = row;
+
+	snprintf(a->after, sizeof(a->after), "%s", last->name);
 }
 
 int store_artifact_list(struct store *st,
 			int (*cb)(void *ctx, const struct store_artifact *a),
 			void *ctx)
 {
-	/* Names are never empty, so "" sorts before every row. */
-	char after[FIELD_SIZE(struct store_artifact, name)] = "";
-	struct store_artifact *buf;
-	long long seq = 0;
-	unsigned int n, i;
-	int rc = 0;
+	struct store_artifact_lister a = {
+		.l = { STMT_ARTIFACT_LIST, sizeof(struct store_artifact),
+		       store_artifact_bind, store_artifact_row,
+		       store_artifact_emit, store_artifact_next },
+		.cb = cb,
+		.ctx = ctx,
+	};
 
 	if (!cb)
 		return -EINVAL;
-	buf = calloc(STORE_CHUNK, sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
-	do {
-		pthread_mutex_lock(&st->lock);
-		rc = store_artifact_fetch(st, after, &seq, buf, &n);
-		pthread_mutex_unlock(&st->lock);
-		for (i = 0; rc == 0 && i < n; i++)
-			rc = cb(ctx, &buf[i]);
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", buf[n - 1].name);
-	} while (rc == 0 && n == STORE_CHUNK);
-	free(buf);
-	return rc;
+	return store_list_chunks(st, &a.l, SIZE_MAX);
 }

@@ -13,6 +13,21 @@
 #include "store_int.h"
 
 /*
+ * Fill the assignment at @row from the current row of an assignment
+ * query (a store_each_row() filler).
+ */
+static void store_fill_assign(sqlite3_stmt *s, void *row)
+{
+	struct store_assignment *a = row;
+
+	store_col_text(s, 0, a->mac, sizeof(a->mac));
+	store_col_text(s, 1, a->hostname, sizeof(a->hostname));
+	store_col_text(s, 2, a->pod, sizeof(a->pod));
+	store_col_text(s, 3, a->profile, sizeof(a->profile));
+	store_col_text(s, 4, a->address, sizeof(a->address));
+}
+
+/*
  * One statement of an assignment transaction.  Its parameters, as many as
  * @sql names: ?1 hostname, ?2 MAC, ?3 pod, ?4 now, ?5 profile, ?6 address
  * (from @a), ?7 the armed state.  A row fills @out (an assignment) or
@@ -41,14 +56,7 @@ static int store_assign_step(struct store *st, const char *sql,
 	if (rc == 0) {
 		step = sqlite3_step(s);
 		if (step == SQLITE_ROW && out) {
-			store_col_text(s, 0, out->mac, sizeof(out->mac));
-			store_col_text(s, 1, out->hostname,
-				       sizeof(out->hostname));
-			store_col_text(s, 2, out->pod, sizeof(out->pod));
-			store_col_text(s, 3, out->profile,
-				       sizeof(out->profile));
-			store_col_text(s, 4, out->address,
-				       sizeof(out->address));
+			store_fill_assign(s, out);
 		} else if (step == SQLITE_ROW && state) {
 			*state = sqlite3_column_int(s, 0);
 		} else if (step == SQLITE_DONE && out) {
@@ -146,38 +154,30 @@ int store_assign_remove(struct store *st, const char *hostname,
 	return store_assign_end(st, rc);
 }
 
-/*
- * Fill the assignment at @row from the current row of an assignment
- * query (a store_read_rows() filler).
- */
-static void store_fill_assign(sqlite3_stmt *s, void *row)
-{
-	struct store_assignment *a = row;
+/* A list's caller: its callback and context. */
+struct store_assignment_lister {
+	int (*cb)(void *ctx, const struct store_assignment *row);
+	void *ctx;
+};
 
-	store_col_text(s, 0, a->mac, sizeof(a->mac));
-	store_col_text(s, 1, a->hostname, sizeof(a->hostname));
-	store_col_text(s, 2, a->pod, sizeof(a->pod));
-	store_col_text(s, 3, a->profile, sizeof(a->profile));
-	store_col_text(s, 4, a->address, sizeof(a->address));
+/* Hand one row to the caller (a store_each_row() emit). */
+static int store_assign_emit(void *ctx, const void *row)
+{
+	struct store_assignment_lister *q = ctx;
+
+	return q->cb(q->ctx, row);
 }
 
 int store_assign_list(struct store *st,
 		      int (*cb)(void *ctx, const struct store_assignment *a),
 		      void *ctx)
 {
-	struct store_assignment *rows;
-	void *raw;
-	size_t n, i;
-	int rc;
+	struct store_assignment_lister q = { cb, ctx };
 
-	rc = store_read_rows(st,
-			     "SELECT mac, hostname, pod, profile, address "
-			     "FROM assignments ORDER BY created, mac",
-			     "reading assignments", sizeof(*rows),
-			     store_fill_assign, &raw, &n);
-	rows = raw;
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = cb(ctx, &rows[i]);
-	free(rows);
-	return rc;
+	return store_each_row(st,
+			      "SELECT mac, hostname, pod, profile, address "
+			      "FROM assignments ORDER BY created, mac",
+			      "reading assignments",
+			      sizeof(struct store_assignment),
+			      store_fill_assign, store_assign_emit, &q);
 }

@@ -258,62 +258,75 @@ static void store_row_event(sqlite3_stmt *s, struct store_event *e)
 	store_col_event_text(s, 4, e->detail, sizeof(e->detail));
 }
 
-/* Read up to @want events after @after into @buf; the caller holds the
- * lock. */
-static int store_event_fetch(struct store *st, long long after,
-			     unsigned int want, struct store_event *buf,
-			     unsigned int *n)
-{
-	sqlite3_stmt *s = st->stmt[STMT_EVENT_LIST];
-	int rc;
+/* Listing events: the cursor and the caller's callback. */
+struct store_event_lister {
+	struct store_list l;
+	long long after;		/* the last id seen */
+	int (*cb)(void *ctx, const struct store_event *e);
+	void *ctx;
+};
 
-	*n = 0;
-	rc = store_first(st, STMT_EVENT_LIST,
-			 sqlite3_bind_int64(s, 1, after) ||
-				 sqlite3_bind_int64(s, 2, want));
-	while (rc == 1 && *n < want) {
-		store_row_event(s, &buf[*n]);
-		if (++*n < want)
-			rc = store_step(st, STMT_EVENT_LIST);
-	}
-	store_reset(st, STMT_EVENT_LIST);
-	return rc < 0 ? rc : 0;
+/* Bind the events after the cursor (a store_list bind). */
+static int store_event_bind(struct store_list *l, sqlite3_stmt *s,
+			    unsigned int want)
+{
+	struct store_event_lister *q = (struct store_event_lister *)l;
+
+	return sqlite3_bind_int64(s, 1, q->after) ||
+	       sqlite3_bind_int64(s, 2, want);
+}
+
+/* One event (a store_list row); always 0. */
+static int store_event_row(struct store_list *l, struct store *st,
+			   sqlite3_stmt *s, void *row)
+{
+	(void)l;
+	(void)st;
+	store_row_event(s, row);
+	return 0;
+}
+
+/* Hand one event to the caller (a store_list emit). */
+static int store_event_emit(struct store_list *l, const void *row)
+{
+	struct store_event_lister *q = (struct store_event_lister *)l;
+
+	return q->cb(q->ctx, row);
+}
+
+/* The cursor: the last event's id (a store_list next). */
+static void store_event_next(struct store_list *l, const void *row)
+{
+	struct store_event_lister *q = (struct store_event_lister *)l;
+	const struct store_event *last = row;
+
+	q->after = last->id;
 }
 
 /*
  * Every list function reads STORE_CHUNK rows at a time under the lock and
- * calls back with the lock released: a slow callback (a client reading
- * JSON) never stalls the boot path, and a callback may use the store.
+ * calls back with the lock released (store_list_chunks()): a slow
+ * callback (a client reading JSON) never stalls the boot path, and a
+ * callback may use the store.
  */
 int store_event_list(struct store *st, long long after, unsigned int limit,
 		     int (*cb)(void *ctx, const struct store_event *e),
 		     void *ctx)
 {
-	struct store_event *buf;
-	unsigned int n, i, want;
-	int rc = 0;
+	struct store_event_lister q = {
+		.l = { STMT_EVENT_LIST, sizeof(struct store_event),
+		       store_event_bind, store_event_row, store_event_emit,
+		       store_event_next },
+		.after = after,
+		.cb = cb,
+		.ctx = ctx,
+	};
 
 	if (!cb)
 		return -EINVAL;
-	buf = calloc(STORE_CHUNK, sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
 	/* A reader sees the summary of a refusal window that has ended. */
 	pthread_mutex_lock(&st->lock);
 	store_refusal_sweep(st, (long long)time(NULL), 0);
 	pthread_mutex_unlock(&st->lock);
-	while (limit > 0) {
-		want = limit < STORE_CHUNK ? limit : STORE_CHUNK;
-		pthread_mutex_lock(&st->lock);
-		rc = store_event_fetch(st, after, want, buf, &n);
-		pthread_mutex_unlock(&st->lock);
-		for (i = 0; rc == 0 && i < n; i++)
-			rc = cb(ctx, &buf[i]);
-		if (rc != 0 || n < want)
-			break;
-		after = buf[n - 1].id;
-		limit -= n;
-	}
-	free(buf);
-	return rc;
+	return store_list_chunks(st, &q.l, limit);
 }

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -107,10 +108,49 @@ int store_col_key(struct store *st, sqlite3_stmt *s, char *buf,
 		  size_t size);
 int store_id_valid(const char *id);
 int store_sha_valid(const char *sha);
-int store_read_rows(struct store *st, const char *sql,
-		    const char *what, size_t size,
-		    void (*fill)(sqlite3_stmt *s, void *row),
-		    void **out, size_t *count);
+
+/* store_list.c */
+
+/*
+ * One list read a chunk at a time: the statement and what differs between
+ * the lists.  A list function embeds it first in its own context (the
+ * cursor, the caller's callback) and passes it to store_list_chunks().
+ */
+struct store_list {
+	enum store_stmt_id stmt;
+	size_t size;			/* of one row */
+	/* Bind the rows after the cursor, at most @want: 0, or an SQLite
+	 * error (nonzero).  Text is bound SQLITE_STATIC: the cursor only
+	 * moves in @next, after the statement is reset. */
+	int (*bind)(struct store_list *l, sqlite3_stmt *s, unsigned int want);
+	/* Fill @row (zeroed) from the current row: 0 or a negative error. */
+	int (*row)(struct store_list *l, struct store *st, sqlite3_stmt *s,
+		   void *row);
+	/* Give @row to the caller, lock released: 0, or its error (which
+	 * ends the list and is returned). */
+	int (*emit)(struct store_list *l, const void *row);
+	/* Move the cursor past @row, the last of a full chunk. */
+	void (*next)(struct store_list *l, const void *row);
+};
+
+/**
+ * Read @l's rows, at most @limit (SIZE_MAX: all), STORE_CHUNK at a time
+ * under the lock, and emit each with the lock released.
+ *
+ * @ret rc		0; -ENOMEM; a store error; the first error of emit
+ */
+int store_list_chunks(struct store *st, struct store_list *l, size_t limit);
+
+/**
+ * Read every row of @sql (each @size bytes, filled by @fill) under the
+ * lock, then give each to @emit with @ctx, lock released.
+ *
+ * @ret rc		0; -ENOMEM; a store error (logged with @what); the
+ *			first error of emit
+ */
+int store_each_row(struct store *st, const char *sql, const char *what,
+		   size_t size, void (*fill)(sqlite3_stmt *s, void *row),
+		   int (*emit)(void *ctx, const void *row), void *ctx);
 
 /* store_event.c */
 int store_event_insert(struct store *st, long long ts,

@@ -2,6 +2,7 @@
  * record). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,28 +175,51 @@ out:
 	return rc;
 }
 
-/* Read up to STORE_CHUNK nodes after id @after; the caller holds the
- * lock. */
-static int store_node_fetch(struct store *st, enum store_stmt_id which,
-			    const char *after, const char *pod, int state,
-			    struct store_node *buf, unsigned int *n)
-{
-	sqlite3_stmt *s = st->stmt[which];
-	int rc;
+/* Listing nodes: the filter, the cursor and the caller's callback. */
+struct store_node_lister {
+	struct store_list l;
+	char after[FIELD_SIZE(struct store_node, id)];	/* "" first */
+	const char *pod;
+	int state;
+	int (*cb)(void *ctx, const struct store_node *n);
+	void *ctx;
+};
 
-	*n = 0;
-	rc = store_first(st, which,
-			 store_bind_text(s, 1, after) ||
-				 store_bind_text(s, 2, pod) ||
-				 sqlite3_bind_int(s, 3, state) ||
-				 sqlite3_bind_int(s, 4, STORE_CHUNK));
-	while (rc == 1 && *n < STORE_CHUNK) {
-		rc = store_row_node(st, s, &buf[*n]);
-		if (rc == 0 && ++*n < STORE_CHUNK)
-			rc = store_step(st, which);
-	}
-	store_reset(st, which);
-	return rc < 0 ? rc : 0;
+/* Bind the nodes after the cursor (a store_list bind). */
+static int store_node_bind(struct store_list *l, sqlite3_stmt *s,
+			   unsigned int want)
+{
+	struct store_node_lister *q = (struct store_node_lister *)l;
+
+	return store_bind_text(s, 1, q->after) ||
+	       store_bind_text(s, 2, q->pod) ||
+	       sqlite3_bind_int(s, 3, q->state) ||
+	       sqlite3_bind_int(s, 4, (int)want);
+}
+
+/* One node (a store_list row). */
+static int store_node_row(struct store_list *l, struct store *st,
+			  sqlite3_stmt *s, void *row)
+{
+	(void)l;
+	return store_row_node(st, s, row);
+}
+
+/* Hand one node to the caller (a store_list emit). */
+static int store_node_emit(struct store_list *l, const void *row)
+{
+	struct store_node_lister *q = (struct store_node_lister *)l;
+
+	return q->cb(q->ctx, row);
+}
+
+/* The cursor: the last node's id (a store_list next). */
+static void store_node_next(struct store_list *l, const void *row)
+{
+	struct store_node_lister *q = (struct store_node_lister *)l;
+	const struct store_node *last = row;
+
+	snprintf(q->after, sizeof(q->after), "%s", last->id);
 }
 
 int store_node_list(struct store *st, const char *pod, int state,
@@ -206,26 +230,17 @@ int store_node_list(struct store *st, const char *pod, int state,
 		{ STMT_NODE_LIST, STMT_NODE_LIST_STATE },
 		{ STMT_NODE_LIST_POD, STMT_NODE_LIST_POD_STATE },
 	};
-	enum store_stmt_id which = by_filter[pod != NULL][state >= 0];
-	char after[FIELD_SIZE(struct store_node, id)] = "";
-	struct store_node *buf;
-	unsigned int n, i;
-	int rc = 0;
+	struct store_node_lister q = {
+		.l = { by_filter[pod != NULL][state >= 0],
+		       sizeof(struct store_node), store_node_bind,
+		       store_node_row, store_node_emit, store_node_next },
+		.pod = pod,
+		.state = state,
+		.cb = cb,
+		.ctx = ctx,
+	};
 
 	if (!cb || state < -1 || state >= NODE_STATE_COUNT)
 		return -EINVAL;
-	buf = calloc(STORE_CHUNK, sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
-	do {
-		pthread_mutex_lock(&st->lock);
-		rc = store_node_fetch(st, which, after, pod, state, buf, &n);
-		pthread_mutex_unlock(&st->lock);
-		for (i = 0; rc == 0 && i < n; i++)
-			rc = cb(ctx, &buf[i]);
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", buf[n - 1].id);
-	} while (rc == 0 && n == STORE_CHUNK);
-	free(buf);
-	return rc;
+	return store_list_chunks(st, &q.l, SIZE_MAX);
 }

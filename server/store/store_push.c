@@ -49,7 +49,7 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 
 /*
  * Fill the push state at @row from the current row of a push_state
- * query (a store_read_rows() filler).
+ * query (a store_each_row() filler).
  */
 static void store_fill_push(sqlite3_stmt *s, void *row)
 {
@@ -65,24 +65,31 @@ static void store_fill_push(sqlite3_stmt *s, void *row)
 	p->epoch = (unsigned long long)sqlite3_column_int64(s, 7);
 }
 
+/* A list's caller: its callback and context. */
+struct store_push_state_lister {
+	int (*cb)(void *ctx, const struct store_push_state *row);
+	void *ctx;
+};
+
+/* Hand one row to the caller (a store_each_row() emit). */
+static int store_push_emit(void *ctx, const void *row)
+{
+	struct store_push_state_lister *q = ctx;
+
+	return q->cb(q->ctx, row);
+}
+
 int store_push_load(struct store *st,
 		    int (*cb)(void *ctx, const struct store_push_state *p),
 		    void *ctx)
 {
-	struct store_push_state *rows;
-	void *raw;
-	size_t n, i;
-	int rc;
+	struct store_push_state_lister q = { cb, ctx };
 
-	rc = store_read_rows(st,
-			     "SELECT id, last_seq, pushes, duplicates, gaps, "
-			     "replays, generation, epoch FROM push_state "
-			     "ORDER BY id",
-			     "reading push state", sizeof(*rows),
-			     store_fill_push, &raw, &n);
-	rows = raw;
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = cb(ctx, &rows[i]);
-	free(rows);
-	return rc;
+	return store_each_row(st,
+			      "SELECT id, last_seq, pushes, duplicates, gaps, "
+			      "replays, generation, epoch FROM push_state "
+			      "ORDER BY id",
+			      "reading push state",
+			      sizeof(struct store_push_state),
+			      store_fill_push, store_push_emit, &q);
 }

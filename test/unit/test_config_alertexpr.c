@@ -31,6 +31,16 @@ static void test_alerts(void)
 	CU_ASSERT_EQUAL(cfg->max_push, 8192ULL << 10);
 	CU_ASSERT_EQUAL(cfg->n_alertmanagers, 0);
 	config_free(cfg);
+	/* Sizes in KiB (config_key_shifted), bounds checked first. */
+	cfg = test_config_ok("mon1.conf", T_HEAD "monitoring = { "
+			     "max_push_kb = 1048576; down_after = 100; };\n");
+	CU_ASSERT_EQUAL(cfg->max_push, 1048576ULL << 10);
+	CU_ASSERT_EQUAL(cfg->down_after, 100);
+	config_free(cfg);
+	test_config_refused(T_HEAD "monitoring = { max_push_kb = 15; };\n",
+			    T_HEAD_LINES + 1, "15 is out of range");
+	test_config_refused(T_HEAD "monitoring = { down_after = 101; };\n",
+			    T_HEAD_LINES + 1, "101 is out of range");
 	cfg = test_config_ok(
 		"mon.conf",
 		T_HEAD "monitoring = { down_after = 5; alertmanagers = [ "

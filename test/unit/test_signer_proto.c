@@ -204,7 +204,44 @@ static void test_live(void)
 	signer_free(s);
 }
 
+/* The request side's idea of who signs follows a rotation on disk (no
+ * reload): the same identity while the files stay, the new one after,
+ * so that a cache keyed by it misses. */
+static void test_ident_follows_rotation(void)
+{
+	struct keystore_init_opts opts = {
+		.server_name = "boot.example.net",
+		.org = "podboot unit",
+		.algo = PKI_ECDSA,
+		.root_days = 3650,
+		.leaf_days = 30,
+	};
+	char dir[256], key[512], crt[512], root[512], tls[512], fpr[65];
+	char serial[65];
+	struct signer_paths p = { key, crt, root, tls };
+	struct signer *s = NULL;
+	const uint8_t *id;
+	uint8_t before[32];
+
+	snprintf(dir, sizeof(dir), "%s/keys-rotate", unit_tmpdir());
+	opts.dir = dir;
+	CU_ASSERT_EQUAL_FATAL(keystore_init(&opts, fpr), 0);
+	snprintf(key, sizeof(key), "%s/%s", dir, KEYSTORE_CODESIGN_KEY);
+	snprintf(crt, sizeof(crt), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	snprintf(root, sizeof(root), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	snprintf(tls, sizeof(tls), "%s/server.key", dir);
+	CU_ASSERT_EQUAL_FATAL(signer_start(&s, &p), 0);
+	id = signer_id(s);
+	memcpy(before, id, sizeof(before));
+	CU_ASSERT_PTR_EQUAL(signer_id(s), id);
+	CU_ASSERT_EQUAL(memcmp(signer_id(s), before, sizeof(before)), 0);
+	CU_ASSERT_EQUAL_FATAL(keystore_rotate_codesign(dir, 30, serial), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(signer_id(s), before, sizeof(before)), 0);
+	signer_free(s);
+}
+
 static const CU_TestInfo tests[] = {
+	{ "who signs follows a rotation on disk", test_ident_follows_rotation },
 	{ "well-formed requests are accepted", test_requests_accepted },
 	{ "anything else is refused", test_requests_refused },
 	{ "replies are checked too", test_replies },

@@ -440,7 +440,54 @@ static void test_refusal_threads(void)
 	store_close(st);
 }
 
+/* A callback that counts the events it sees and fails at the @stop th. */
+struct test_stop {
+	int n, stop;
+	long long last;
+};
+
+/* Count @e; -ECANCELED at the @stop th event. */
+static int test_stop_at(void *ctx, const struct store_event *e)
+{
+	struct test_stop *t = ctx;
+
+	if (++t->n == t->stop)
+		return -ECANCELED;
+	CU_ASSERT(e->id > t->last);	/* in order, none twice */
+	t->last = e->id;
+	return 0;
+}
+
+/* The chunked reader (store_list_chunks): limits on and across chunk
+ * edges (64 rows), and a callback's error ends the list, returned. */
+static void test_event_chunks(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	static const int limits[] = { 1, 63, 64, 65, 128, 129, 150, 1000 };
+	struct test_stop t;
+	size_t i;
+	int k;
+
+	for (k = 1; k <= 150; k++)
+		CU_ASSERT_EQUAL(store_event_add(st, "upload", "x", "n %d", k),
+				0);
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		memset(&t, 0, sizeof(t));
+		CU_ASSERT_EQUAL(store_event_list(st, 0, (unsigned int)limits[i],
+						 test_stop_at, &t), 0);
+		CU_ASSERT_EQUAL(t.n, limits[i] < 150 ? limits[i] : 150);
+	}
+	memset(&t, 0, sizeof(t));
+	t.stop = 70;
+	CU_ASSERT_EQUAL(store_event_list(st, 0, 1000, test_stop_at, &t),
+			-ECANCELED);
+	CU_ASSERT_EQUAL(t.n, 70);
+	store_close(st);
+}
+
 static const CU_TestInfo tests[] = {
+	{ "events read a chunk at a time: limits, callback errors",
+	  test_event_chunks },
 	{ "event retention", test_event_retention },
 	{ "refusals never push other events out",
 	  test_event_retention_classes },
