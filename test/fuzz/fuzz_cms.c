@@ -1,4 +1,4 @@
-/* fuzz_cms: the CMS verifier (lib/cms.c) with iPXE's rules.  The input is
+/* fuzz_cms: the CMS verifier (lib/cms_verify.c) with iPXE's rules.  The input is
  * a detached signature over a fixed content, checked against a fixed test
  * root: test/fuzz/cms-root.crt, a certificate only (its key was thrown
  * away when the seed signatures were made), whose path the Makefile
