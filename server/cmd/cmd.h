@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Rows in a table. */
+#define CMD_N(tab) (sizeof(tab) / sizeof((tab)[0]))
+
 /*
  * Each subcommand parses its own options from argv (argv[0] is the
  * subcommand's name) and returns 0, -PB_EUSAGE after printing its usage,
@@ -24,6 +27,10 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 		  const char *root, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count);
+
+/** The configuration file: @given if set and not empty, else
+ * "podboot.conf". */
+const char *cmd_config_path(const char *given);
 
 /** Default key directory: $PODBOOT_KEYS, else "keys". */
 const char *cmd_default_keys(void);

@@ -42,6 +42,11 @@ static void usage(FILE *out)
 	fprintf(out, "\n'podboot COMMAND --help' describes each one.\n");
 }
 
+const char *cmd_config_path(const char *given)
+{
+	return given && *given ? given : "podboot.conf";
+}
+
 const char *cmd_default_keys(void)
 {
 	const char *dir = getenv("PODBOOT_KEYS");
