@@ -22,9 +22,8 @@
 enum options_kind { OPT_FLAG, OPT_PATH, OPT_UINT, OPT_SERVER, OPT_TOKEN,
 		    OPT_LISTEN };
 
-/* The offset and size of a field of struct options, for a row. */
-#define OPTS_AT(field) .off = offsetof(struct options, field), \
-	.size = sizeof(((struct options *)0)->field)
+/* A row's .off and .size: those of @field of struct options. */
+#define OPTS_AT(field) CMDOPT_AT(struct options, field)
 
 static int options_add_server(void *opts, const char *v);
 static int options_set_listen_opt(void *opts, const char *v);

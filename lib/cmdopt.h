@@ -34,9 +34,9 @@ struct cmdopt {
 	int tag;		/* the program's own, e.g. a finer kind */
 };
 
-/* The offset and size of @field of @type, for a row's off and size. */
-#define CMDOPT_AT(type, field) \
-	offsetof(type, field), sizeof(((type *)0)->field)
+/* A row's .off and .size: those of @field of @type. */
+#define CMDOPT_AT(type, field) .off = offsetof(type, field), \
+	.size = sizeof(((type *)0)->field)
 
 /* cmdopt_getopt(): --help was given and its usage printed on stdout. */
 #define CMDOPT_HELP_SHOWN 1
