@@ -80,8 +80,8 @@ static const struct cmdopt options_defs[] = {
 	  .help = "print one collection on stdout; no network, no spool" },
 	{ .name = "check", .letter = 'n', .kind = CMDOPT_FLAG,
 	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(check),
-	  .help = "check the settings, token, certificates and key, then exit "
-		"" },
+	  .help = "check the settings, token, certificates and key, "
+		  "then exit" },
 	{ .name = "spool-list", .kind = CMDOPT_FLAG, .where = CMDOPT_CLI,
 	  .tag = OPT_FLAG, OPTS_AT(spool_list),
 	  .help = "list the spooled batches and exit" },
