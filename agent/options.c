@@ -182,6 +182,7 @@ static int options_set_listen(struct options *o, const char *v)
 	return 0;
 }
 
+/* A file's boolean @v (1 yes true on, 0 no false off) into *@out. */
 static int options_flag_value(const char *v, int *out)
 {
 	static const char *const yes[] = { "1", "yes", "true", "on" };
@@ -477,6 +478,7 @@ static int options_need(const char *what, const char *mode)
 	return -PB_ECONFIG;
 }
 
+/* What --relay needs: certificate, key, relay token, a valid listen. */
 static int options_finish_relay(struct options *o)
 {
 	if (!*o->cert)
@@ -493,6 +495,7 @@ static int options_finish_relay(struct options *o)
 	return 0;
 }
 
+/* The agent's token: from the file or the token file, never both. */
 static int options_finish_agent(struct options *o)
 {
 	size_t len = strlen(o->token);

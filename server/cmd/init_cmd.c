@@ -334,6 +334,7 @@ static int init_run(struct keys_ceremony *c)
 	return 0;
 }
 
+/* "podboot init": parse into a ceremony, then init_run(); 0 or an error. */
 int init_main(int argc, char **argv)
 {
 	struct keys_ceremony c;

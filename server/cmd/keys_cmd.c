@@ -60,6 +60,7 @@ static int keys_parse_algo(const char *arg, enum pki_algo *algo)
 	return -PB_EUSAGE;
 }
 
+/* The ceremony's defaults; @c->o.names points to @c->names. */
 void keys_ceremony_init(struct keys_ceremony *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -70,6 +71,7 @@ void keys_ceremony_init(struct keys_ceremony *c)
 	c->o.names = c->names;
 }
 
+/* --server-ip or --server-alt: one more certificate name. */
 int keys_opt_name(void *opts, const char *arg)
 {
 	struct keys_ceremony *c = opts;
@@ -77,16 +79,19 @@ int keys_opt_name(void *opts, const char *arg)
 	return keys_add_name(c->names, &c->o.n_names, arg);
 }
 
+/* --algo of the ceremony: rsa or ecdsa. */
 int keys_opt_algo(void *opts, const char *arg)
 {
 	return keys_parse_algo(arg, &((struct keys_ceremony *)opts)->o.algo);
 }
 
+/* --days of the ceremony: the leaves' validity. */
 int keys_opt_days(void *opts, const char *arg)
 {
 	return cmd_parse_days(arg, &((struct keys_ceremony *)opts)->o.leaf_days);
 }
 
+/* --root-days of the ceremony: the root's validity. */
 int keys_opt_root_days(void *opts, const char *arg)
 {
 	return cmd_parse_days(arg, &((struct keys_ceremony *)opts)->o.root_days);

@@ -31,6 +31,7 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* podboot's usage: the commands and their summaries, on @out. */
 static void usage(FILE *out)
 {
 	size_t i;
@@ -63,6 +64,7 @@ int cmd_parse_days(const char *text, unsigned int *days)
 	return 0;
 }
 
+/* Global flags, then the subcommand: exit 0, 1 (failed) or 2 (usage). */
 int main(int argc, char **argv)
 {
 	int argi = 1;

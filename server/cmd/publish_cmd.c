@@ -116,6 +116,7 @@ static int publish_run(const struct publish_opts *o)
 	return rc;
 }
 
+/* "podboot publish": parse, then publish_run(); 0 or an error. */
 int publish_main(int argc, char **argv)
 {
 	struct publish_opts o = { .config = getenv("PODBOOT_CONFIG") };

@@ -209,6 +209,7 @@ static int serve_secret(struct server *srv)
 	return rc;
 }
 
+/* One stored assignment joins the nodes of the configuration @ctx. */
 static int serve_assignment(void *ctx, const struct store_assignment *a)
 {
 	char err[CONFIG_ERR_MAX];
@@ -271,6 +272,7 @@ static int serve_sync_nodes(struct server *srv, const struct config *cfg)
 	return 0;
 }
 
+/* 1 if @addr is an IPv4 127/8 or the IPv6 loopback address. */
 static int serve_is_loopback(const char *addr)
 {
 	struct in6_addr a6;
@@ -282,6 +284,12 @@ static int serve_is_loopback(const char *addr)
 	       IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/*
+ * The listening sockets of @cfg into @l: TLS, and plain HTTP when
+ * configured (loopback only unless allowed).
+ *
+ * @ret rc		0 or a negative error, logged; @l keeps what opened
+ */
 static int serve_open_listeners(const struct config *cfg,
 				struct serve_listeners *l)
 {
@@ -310,6 +318,11 @@ static int serve_open_listeners(const struct config *cfg,
 	return 0;
 }
 
+/*
+ * Daemons for @gen on @l's sockets, the plain one if it has a socket.
+ *
+ * @ret rc		0 or -EIO, logged; @l keeps what started
+ */
 static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 			       struct serve_listeners *l)
 {
@@ -421,6 +434,7 @@ static void serve_transfer_limits(void *ctx, unsigned int *rate,
 	server_gen_put(gen);
 }
 
+/* The usage text of "podboot serve", on @out. */
 static void serve_usage(FILE *out)
 {
 	fprintf(out,
@@ -436,6 +450,12 @@ static void serve_usage(FILE *out)
 		"data directory: a second one exits at once.\n");
 }
 
+/*
+ * --check: load the configuration of @path and its keys as a start would,
+ * print a summary, and release it all.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
 static int serve_check(const char *path)
 {
 	struct signer *signer = NULL;
@@ -701,6 +721,7 @@ err_gen:
 	return rc;
 }
 
+/* "podboot serve": parse, then serve_check() or serve_run(). */
 int serve_main(int argc, char **argv)
 {
 	struct serve_opts o = { .config = getenv("PODBOOT_CONFIG") };

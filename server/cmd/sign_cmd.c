@@ -169,6 +169,7 @@ err_load:
 	return rc;
 }
 
+/* "podboot sign": parse, then sign_run(); 0 or an error. */
 int sign_main(int argc, char **argv)
 {
 	struct sign_opts o = { .dir = cmd_default_keys() };
@@ -261,6 +262,7 @@ err_roots:
 	return rc;
 }
 
+/* "podboot verify": parse, then verify_run(); 0 or an error. */
 int verify_main(int argc, char **argv)
 {
 	struct verify_opts o = { .cms = { .now = time(NULL) } };

@@ -127,6 +127,11 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 					       "published" : "");
 }
 
+/*
+ * The watch: every TRANSFER_TICK_MS, cut the transfers of @arg (struct
+ * transfers) that moved less than the configured rate after the grace
+ * period, until transfer_stop().  Takes and releases ts->lock.
+ */
 static void *transfer_thread(void *arg)
 {
 	struct transfers *ts = arg;

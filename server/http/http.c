@@ -189,6 +189,7 @@ struct http_args_check {
 	const char *bad;
 };
 
+/* MHD iterator: stop at the first query argument not in @cls's list. */
 static enum MHD_Result http_args_iter(void *cls, enum MHD_ValueKind kind,
 				      const char *key, const char *value)
 {
@@ -279,6 +280,7 @@ int http_wants_text(struct http_req *r)
 
 /* ---- libmicrohttpd callbacks ------------------------------------------ */
 
+/* The peer address of @conn as text into @out, "?" if unknown. */
 static void http_client(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -454,54 +456,71 @@ static void http_route_match(struct http_req *r)
 	}
 }
 
-static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
-				   const char *url, const char *method,
-				   const char *version, const char *data,
-				   size_t *data_size, void **con_cls)
+/*
+ * The headers of a new request are in: set up *@con_cls, refuse bad
+ * framing or a missing route, and start a route that takes a body.
+ *
+ * @ret MHD_YES, or MHD_NO without memory for the request
+ */
+static enum MHD_Result http_access_headers(struct http_listener *l,
+					   struct MHD_Connection *conn,
+					   const char *url, const char *method,
+					   void **con_cls)
 {
-	struct http_req *r = *con_cls;
-
+	struct http_req *r;
 	const char *fault;
 
-	(void)version;
-	if (!r || !r->conn) {
-		r = http_req_new(cls, r, conn, url, method);
-		if (!r)
-			return MHD_NO;
-		*con_cls = r;
-		fault = http_framing_fault(r);
-		if (fault) {
-			http_reply_close(r, 400, fault, 0);
-			return MHD_YES;
-		}
-		http_route_match(r);
-		/*
-		 * Routes that take a body check the request now, so a refusal
-		 * goes out before the body is read.  Others answer on the next
-		 * call: a reply queued on the first call counts as an early
-		 * reply, and libmicrohttpd would close the connection after
-		 * it, losing keep-alive.
-		 */
-		if (r->route && r->route->body)
-			http_route_call(r, r->route->start);
+	r = http_req_new(l, *con_cls, conn, url, method);
+	if (!r)
+		return MHD_NO;
+	*con_cls = r;
+	fault = http_framing_fault(r);
+	if (fault) {
+		http_reply_close(r, 400, fault, 0);
 		return MHD_YES;
 	}
-	if (*data_size) {
-		if (r->replied || r->fail_status) {
-			r->discarded += *data_size;
-			*data_size = 0;
-			/* Past the bound, hang up rather than read on. */
-			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO :
-								 MHD_YES;
-		}
-		if (!r->route || !r->route->body)
-			http_body_refuse(r, 413, "this endpoint takes no body");
-		else if (r->route->body(r, data, *data_size) != 0)
-			http_body_refuse(r, 500, "request body not processed");
+	http_route_match(r);
+	/*
+	 * Routes that take a body check the request now, so a refusal goes
+	 * out before the body is read.  Others answer on the next call: a
+	 * reply queued on the first call counts as an early reply, and
+	 * libmicrohttpd would close the connection after it, losing
+	 * keep-alive.
+	 */
+	if (r->route && r->route->body)
+		http_route_call(r, r->route->start);
+	return MHD_YES;
+}
+
+/*
+ * A piece of @r's body: to the route, or counted and dropped after a
+ * refusal (up to HTTP_DISCARD_MAX, then hang up).
+ *
+ * @ret MHD_YES, or MHD_NO to drop the connection
+ */
+static enum MHD_Result http_access_body(struct http_req *r, const char *data,
+					size_t *data_size)
+{
+	if (r->replied || r->fail_status) {
+		r->discarded += *data_size;
 		*data_size = 0;
-		return MHD_YES;
+		return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
-	/* The body is in: from here on the server works, not the client. */
+	if (!r->route || !r->route->body)
+		http_body_refuse(r, 413, "this endpoint takes no body");
+	else if (r->route->body(r, data, *data_size) != 0)
+		http_body_refuse(r, 500, "request body not processed");
+	*data_size = 0;
+	return MHD_YES;
+}
+
+/*
+ * The body of @r is in: from here on the server works, not the client.
+ * Queues the deferred refusal or runs the route's start and finish; some
+ * reply is always queued.
+ */
+static enum MHD_Result http_access_end(struct http_req *r)
+{
 	transfer_end(&r->srv->transfers, &r->xfer);
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
@@ -512,6 +531,27 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (!r->replied)
 		http_reply_error(r, 500, "internal error: no reply");
 	return MHD_YES;
+}
+
+/*
+ * libmicrohttpd's access handler, called for the headers, each piece of
+ * the body and the end of a request.
+ *
+ * @ret MHD_YES to go on, MHD_NO to drop the connection
+ */
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
+				   const char *url, const char *method,
+				   const char *version, const char *data,
+				   size_t *data_size, void **con_cls)
+{
+	struct http_req *r = *con_cls;
+
+	(void)version;
+	if (!r || !r->conn)
+		return http_access_headers(cls, conn, url, method, con_cls);
+	if (*data_size)
+		return http_access_body(r, data, data_size);
+	return http_access_end(r);
 }
 
 void http_cork(struct http_req *r)
@@ -541,6 +581,10 @@ static void http_uncork(struct http_req *r)
 	r->corked = 0;
 }
 
+/*
+ * libmicrohttpd's end of a request: uncork, end its transfer, run the
+ * route's cleanup, release the generation and free the record.
+ */
 static void http_completed(void *cls, struct MHD_Connection *conn,
 			   void **con_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -562,6 +606,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages, one debug line each. */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -91,7 +91,6 @@ int http_transfer_begin(struct http_req *r, int kind);
 
 /* ---- replies: every function queues exactly one reply ---------------- */
 
-/** Queue @resp with @status; destroys the caller's reference. */
 /**
  * Hold back partial TCP segments on @r's connection until the request is
  * complete (a large body goes out in full segments, which wakes the
@@ -99,6 +98,11 @@ int http_transfer_begin(struct http_req *r, int kind);
  */
 void http_cork(struct http_req *r);
 
+/**
+ * Queue @resp with @status, unless a reply is queued already (the first
+ * stands); destroys the caller's reference.  A NULL @resp (no memory) is
+ * logged and nothing is queued.
+ */
 void http_queue(struct http_req *r, unsigned int status,
 		struct MHD_Response *resp);
 
