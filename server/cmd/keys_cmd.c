@@ -88,13 +88,17 @@ int keys_opt_algo(void *opts, const char *arg)
 /* --days of the ceremony: the leaves' validity. */
 int keys_opt_days(void *opts, const char *arg)
 {
-	return cmd_parse_days(arg, &((struct keys_ceremony *)opts)->o.leaf_days);
+	struct keys_ceremony *c = opts;
+
+	return cmd_parse_days(arg, &c->o.leaf_days);
 }
 
 /* --root-days of the ceremony: the root's validity. */
 int keys_opt_root_days(void *opts, const char *arg)
 {
-	return cmd_parse_days(arg, &((struct keys_ceremony *)opts)->o.root_days);
+	struct keys_ceremony *c = opts;
+
+	return cmd_parse_days(arg, &c->o.root_days);
 }
 
 static const struct cmdopt keys_init_table[] = {

@@ -130,8 +130,8 @@ static void test_getopt_refused(void)
 			-PB_EUSAGE);
 	CU_ASSERT_EQUAL(t_usage_calls, 3);
 	/* A row's own refusal is returned, with no usage. */
-	CU_ASSERT_EQUAL(t_parse(&o, &first, (const char *[]){ "--call", "bad",
-							       "--flag", NULL }),
+	CU_ASSERT_EQUAL(t_parse(&o, &first, (const char *[]){
+				"--call", "bad", "--flag", NULL }),
 			-PB_EUSAGE);
 	CU_ASSERT_EQUAL(o.flag, 0);
 	CU_ASSERT_NOT_EQUAL(t_parse(&o, &first, (const char *[]){ "--num",

@@ -135,7 +135,8 @@ static void test_host(void)
 	CU_ASSERT_FALSE(http_host_matches(NULL, url));
 	CU_ASSERT_FALSE(http_host_matches("boot.example:8080", "no-scheme"));
 	/* No port in the URL: 80, said or not. */
-	CU_ASSERT_TRUE(http_host_matches("boot.example", "http://boot.example"));
+	CU_ASSERT_TRUE(http_host_matches("boot.example",
+					 "http://boot.example"));
 	CU_ASSERT_TRUE(http_host_matches("boot.example:80",
 					 "http://boot.example/"));
 	CU_ASSERT_FALSE(http_host_matches("boot.example:81",
