@@ -45,4 +45,21 @@ void serve_retire(struct serve_retired **list, struct serve_listeners *l,
  */
 void serve_reap(struct serve_retired **list, int all);
 
+/*
+ * The data directory of @srv: made, locked (*@lock, for the caller to
+ * unlock), set aside first with @reinit, the store opened, the artifact
+ * folders and node-token secret ready, the nodes synchronised.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
+int serve_datadir(struct server *srv, int reinit, int *lock);
+
+/* Machines assigned through the API join the nodes of @cfg: 0 or an
+ * error of the store. */
+int serve_assignments(struct server *srv, struct config *cfg);
+
+/* Every node of @cfg exists in the store (new ones armed): 0 or an error
+ * of the store. */
+int serve_sync_nodes(struct server *srv, const struct config *cfg);
+
 #endif
