@@ -57,6 +57,21 @@ int keys_opt_algo(void *opts, const char *arg);
 int keys_opt_days(void *opts, const char *arg);
 int keys_opt_root_days(void *opts, const char *arg);
 
+/* The option rows "keys init" and "init" share (lib/cmdopt.h), over a
+ * struct keys_ceremony. */
+#define KEYS_CEREMONY_ROWS \
+	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR", \
+	  .off = offsetof(struct keys_ceremony, dir) }, \
+	{ .name = "server-name", .kind = CMDOPT_STR, .arg = "NAME", \
+	  .off = offsetof(struct keys_ceremony, o.server_name) }, \
+	{ .name = "server-ip", .kind = CMDOPT_CALL, .arg = "IP", \
+	  .call = keys_opt_name }, \
+	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO", \
+	  .call = keys_opt_algo }, \
+	{ .name = "force", .kind = CMDOPT_FLAG, \
+	  .off = offsetof(struct keys_ceremony, o.force) }, \
+	{ .name = "help", .kind = CMDOPT_HELP }
+
 /** Parse a count of days in [1, 36500]; 0 or -PB_EUSAGE. */
 int cmd_parse_days(const char *text, unsigned int *days);
 

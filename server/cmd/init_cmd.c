@@ -278,17 +278,7 @@ out:
 }
 
 static const struct cmdopt init_table[] = {
-	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR",
-	  .off = offsetof(struct keys_ceremony, dir) },
-	{ .name = "server-name", .kind = CMDOPT_STR, .arg = "NAME",
-	  .off = offsetof(struct keys_ceremony, o.server_name) },
-	{ .name = "server-ip", .kind = CMDOPT_CALL, .arg = "IP",
-	  .call = keys_opt_name },
-	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO",
-	  .call = keys_opt_algo },
-	{ .name = "force", .kind = CMDOPT_FLAG,
-	  .off = offsetof(struct keys_ceremony, o.force) },
-	{ .name = "help", .kind = CMDOPT_HELP },
+	KEYS_CEREMONY_ROWS,
 };
 
 /*

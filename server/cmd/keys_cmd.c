@@ -102,25 +102,15 @@ int keys_opt_root_days(void *opts, const char *arg)
 }
 
 static const struct cmdopt keys_init_table[] = {
-	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR",
-	  .off = offsetof(struct keys_ceremony, dir) },
-	{ .name = "server-name", .kind = CMDOPT_STR, .arg = "NAME",
-	  .off = offsetof(struct keys_ceremony, o.server_name) },
-	{ .name = "server-ip", .kind = CMDOPT_CALL, .arg = "IP",
-	  .call = keys_opt_name },
+	KEYS_CEREMONY_ROWS,
 	{ .name = "server-alt", .kind = CMDOPT_CALL, .arg = "NAME",
 	  .call = keys_opt_name },
-	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO",
-	  .call = keys_opt_algo },
 	{ .name = "org", .kind = CMDOPT_STR, .arg = "ORG",
 	  .off = offsetof(struct keys_ceremony, o.org) },
 	{ .name = "days", .kind = CMDOPT_CALL, .arg = "N",
 	  .call = keys_opt_days },
 	{ .name = "root-days", .kind = CMDOPT_CALL, .arg = "N",
 	  .call = keys_opt_root_days },
-	{ .name = "force", .kind = CMDOPT_FLAG,
-	  .off = offsetof(struct keys_ceremony, o.force) },
-	{ .name = "help", .kind = CMDOPT_HELP },
 };
 
 /*
