@@ -10,6 +10,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "cmdopt.h"
 #include "error.h"
 #include "frame.h"
 #include "fileio.h"
@@ -17,79 +18,110 @@
 #include "num.h"
 #include "options.h"
 
+/* The agent's finer kinds of setting, in each row's tag. */
 enum options_kind { OPT_FLAG, OPT_PATH, OPT_UINT, OPT_SERVER, OPT_TOKEN,
 		    OPT_LISTEN };
-enum options_where { OPT_BOTH, OPT_CLI, OPT_FILE };
 
-/* One setting: a long flag --NAME and, unless OPT_CLI, a file key NAME. */
-struct options_def {
-	const char *name;
-	char letter;
-	enum options_kind kind;
-	enum options_where where;
-	size_t off;
-	size_t size;
-	unsigned min, max;
-	const char *arg;
-	const char *help;
-};
+/* A row's .off and .size: those of @field of struct options. */
+#define OPTS_AT(field) CMDOPT_AT(struct options, field)
 
-#define OPT_AT(field) offsetof(struct options, field), \
-	sizeof(((struct options *)0)->field)
+static int options_add_server(void *opts, const char *v);
+static int options_set_listen_opt(void *opts, const char *v);
 
-static const struct options_def options_defs[] = {
-	{ "config", 'c', OPT_PATH, OPT_CLI, OPT_AT(config), 0, 0, "FILE",
-	  "read key = value settings from FILE (flags override it)" },
-	{ "server", 's', OPT_SERVER, OPT_BOTH, OPT_AT(servers), 0, 0, "URL",
-	  "upstream base URL, repeatable, most preferred first" },
-	{ "token", 0, OPT_TOKEN, OPT_FILE, OPT_AT(token), 0, 0, "TOKEN",
-	  "the node token (file only, which must then be mode 0600)" },
-	{ "token-file", 0, OPT_PATH, OPT_BOTH, OPT_AT(token_file), 0, 0,
-	  "FILE", "read the node token from FILE (mode 0600)" },
-	{ "ca", 0, OPT_PATH, OPT_BOTH, OPT_AT(ca), 0, 0, "FILE",
-	  "the podboot root certificate: the only one trusted" },
-	{ "interval", 'i', OPT_UINT, OPT_BOTH, OPT_AT(interval), 1, 3600, "S",
-	  "seconds between collections (15)" },
-	{ "spool", 0, OPT_PATH, OPT_BOTH, OPT_AT(spool), 0, 0, "DIR",
-	  "spool directory (/var/spool/podboot-agent)" },
-	{ "spool-max-mb", 0, OPT_UINT, OPT_BOTH, OPT_AT(spool_max_mb), 1,
-	  1048576, "N", "spool size limit in MiB (64)" },
-	{ "timeout", 0, OPT_UINT, OPT_BOTH, OPT_AT(timeout), 1, 300, "S",
-	  "connect and I/O timeout (10)" },
-	{ "failback", 0, OPT_UINT, OPT_BOTH, OPT_AT(failback), 0, 86400, "S",
-	  "seconds on a fallback upstream before trying the first (300)" },
-	{ "procfs", 0, OPT_PATH, OPT_BOTH, OPT_AT(procfs), 0, 0, "DIR",
-	  "where /proc is mounted (/proc)" },
-	{ "once", 0, OPT_FLAG, OPT_CLI, OPT_AT(once), 0, 0, NULL,
-	  "collect and push once; exit 0 delivered, 3 spooled, 1 refused" },
-	{ "print", 0, OPT_FLAG, OPT_CLI, OPT_AT(print), 0, 0, NULL,
-	  "print one collection on stdout; no network, no spool" },
-	{ "check", 'n', OPT_FLAG, OPT_CLI, OPT_AT(check), 0, 0, NULL,
-	  "check the settings, token, certificates and key, then exit" },
-	{ "spool-list", 0, OPT_FLAG, OPT_CLI, OPT_AT(spool_list), 0, 0, NULL,
-	  "list the spooled batches and exit" },
-	{ "spool-show", 0, OPT_UINT, OPT_CLI, OPT_AT(spool_show), 1, UINT_MAX,
-	  "SEQ", "print spooled batch SEQ as text and exit" },
-	{ "relay", 0, OPT_FLAG, OPT_BOTH, OPT_AT(relay), 0, 0, NULL,
-	  "run as a pod relay" },
-	{ "listen", 'l', OPT_LISTEN, OPT_BOTH, OPT_AT(listen), 0, 0,
-	  "ADDR:PORT", "relay: HTTPS listener (127.0.0.1:8443)" },
-	{ "cert", 0, OPT_PATH, OPT_BOTH, OPT_AT(cert), 0, 0, "FILE",
-	  "relay: certificate chain (PEM), under the podboot root" },
-	{ "key", 0, OPT_PATH, OPT_BOTH, OPT_AT(key), 0, 0, "FILE",
-	  "relay: private key (PEM, mode 0600)" },
-	{ "relay-token-file", 0, OPT_PATH, OPT_BOTH, OPT_AT(relay_token_file),
-	  0, 0, "FILE", "relay: token with scope relay (mode 0600)" },
-	{ "batch-interval", 0, OPT_UINT, OPT_BOTH, OPT_AT(batch_interval), 1,
-	  60, "S", "relay: seconds pushes gather before going upstream (5)" },
-	{ "max-conns", 0, OPT_UINT, OPT_BOTH, OPT_AT(max_conns), 1, 1024, "N",
-	  "relay: simultaneous node connections (128)" },
-	{ "verbose", 'v', OPT_FLAG, OPT_CLI, OPT_AT(verbose), 0, 0, NULL,
-	  "log debug lines too" },
-	{ "help", 'h', OPT_FLAG, OPT_CLI, OPT_AT(help), 0, 0, NULL,
-	  "show this text" },
-	{ "version", 'V', OPT_FLAG, OPT_CLI, OPT_AT(version), 0, 0, NULL,
-	  "show the version" },
+/*
+ * Every setting: a long flag --NAME and, unless CMDOPT_CLI, a file key
+ * NAME (lib/cmdopt.h).  --help prints these rows.
+ */
+static const struct cmdopt options_defs[] = {
+	{ .name = "config", .letter = 'c', .kind = CMDOPT_BUF,
+	  .where = CMDOPT_CLI, .tag = OPT_PATH, OPTS_AT(config), .arg = "FILE",
+	  .help = "read key = value settings from FILE (flags override it)" },
+	{ .name = "server", .letter = 's', .kind = CMDOPT_CALL,
+	  .where = CMDOPT_BOTH, .tag = OPT_SERVER, OPTS_AT(servers),
+	  .call = options_add_server, .arg = "URL",
+	  .help = "upstream base URL, repeatable, most preferred first" },
+	{ .name = "token", .kind = CMDOPT_BUF, .where = CMDOPT_FILE,
+	  .tag = OPT_TOKEN, OPTS_AT(token), .arg = "TOKEN",
+	  .help = "the node token (file only, which must then be mode 0600)" },
+	{ .name = "token-file", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(token_file), .arg = "FILE",
+	  .help = "read the node token from FILE (mode 0600)" },
+	{ .name = "ca", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(ca), .arg = "FILE",
+	  .help = "the podboot root certificate: the only one trusted" },
+	{ .name = "interval", .letter = 'i', .kind = CMDOPT_UINT,
+	  .where = CMDOPT_BOTH, .tag = OPT_UINT, OPTS_AT(interval), .min = 1,
+	  .max = 3600, .arg = "S",
+	  .help = "seconds between collections (15)" },
+	{ .name = "spool", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(spool), .arg = "DIR",
+	  .help = "spool directory (/var/spool/podboot-agent)" },
+	{ .name = "spool-max-mb", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(spool_max_mb), .min = 1, .max = 1048576,
+	  .arg = "N",
+	  .help = "spool size limit in MiB (64)" },
+	{ .name = "timeout", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(timeout), .min = 1, .max = 300, .arg = "S",
+	  .help = "connect and I/O timeout (10)" },
+	{ .name = "failback", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(failback), .min = 0, .max = 86400,
+	  .arg = "S",
+	  .help = "seconds on a fallback upstream before trying the first "
+		"(300)" },
+	{ .name = "procfs", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(procfs), .arg = "DIR",
+	  .help = "where /proc is mounted (/proc)" },
+	{ .name = "once", .kind = CMDOPT_FLAG, .where = CMDOPT_CLI,
+	  .tag = OPT_FLAG, OPTS_AT(once),
+	  .help = "collect and push once; exit 0 delivered, 3 spooled, 1 "
+		"refused" },
+	{ .name = "print", .kind = CMDOPT_FLAG, .where = CMDOPT_CLI,
+	  .tag = OPT_FLAG, OPTS_AT(print),
+	  .help = "print one collection on stdout; no network, no spool" },
+	{ .name = "check", .letter = 'n', .kind = CMDOPT_FLAG,
+	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(check),
+	  .help = "check the settings, token, certificates and key, "
+		  "then exit" },
+	{ .name = "spool-list", .kind = CMDOPT_FLAG, .where = CMDOPT_CLI,
+	  .tag = OPT_FLAG, OPTS_AT(spool_list),
+	  .help = "list the spooled batches and exit" },
+	{ .name = "spool-show", .kind = CMDOPT_UINT, .where = CMDOPT_CLI,
+	  .tag = OPT_UINT, OPTS_AT(spool_show), .min = 1, .max = UINT_MAX,
+	  .arg = "SEQ",
+	  .help = "print spooled batch SEQ as text and exit" },
+	{ .name = "relay", .kind = CMDOPT_FLAG, .where = CMDOPT_BOTH,
+	  .tag = OPT_FLAG, OPTS_AT(relay),
+	  .help = "run as a pod relay" },
+	{ .name = "listen", .letter = 'l', .kind = CMDOPT_CALL,
+	  .where = CMDOPT_BOTH, .tag = OPT_LISTEN, OPTS_AT(listen),
+	  .call = options_set_listen_opt, .arg = "ADDR:PORT",
+	  .help = "relay: HTTPS listener (127.0.0.1:8443)" },
+	{ .name = "cert", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(cert), .arg = "FILE",
+	  .help = "relay: certificate chain (PEM), under the podboot root" },
+	{ .name = "key", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(key), .arg = "FILE",
+	  .help = "relay: private key (PEM, mode 0600)" },
+	{ .name = "relay-token-file", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(relay_token_file), .arg = "FILE",
+	  .help = "relay: token with scope relay (mode 0600)" },
+	{ .name = "batch-interval", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(batch_interval), .min = 1, .max = 60,
+	  .arg = "S",
+	  .help = "relay: seconds pushes gather before going upstream (5)" },
+	{ .name = "max-conns", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(max_conns), .min = 1, .max = 1024,
+	  .arg = "N",
+	  .help = "relay: simultaneous node connections (128)" },
+	{ .name = "verbose", .letter = 'v', .kind = CMDOPT_FLAG,
+	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(verbose),
+	  .help = "log debug lines too" },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_FLAG,
+	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(help),
+	  .help = "show this text" },
+	{ .name = "version", .letter = 'V', .kind = CMDOPT_FLAG,
+	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(version),
+	  .help = "show the version" },
 };
 
 #define N_DEFS (sizeof(options_defs) / sizeof(options_defs[0]))
@@ -115,23 +147,9 @@ void options_free(struct options *o)
 
 void options_usage(FILE *f)
 {
-	char left[64];
-	size_t i;
-
 	fprintf(f, "usage: podboot-agent [options]\n"
 		   "       podboot-agent --relay [options]\n");
-	for (i = 0; i < N_DEFS; i++) {
-		const struct options_def *d = &options_defs[i];
-
-		if (d->where == OPT_FILE)
-			continue;
-		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
-			 d->letter ? "-" : "", d->letter ? d->letter : ' ',
-			 d->letter ? ", " : "  ", d->name, d->arg ? " " : "",
-			 d->arg ? d->arg : "");
-		fprintf(f, "  %-30s %s\n", d->letter ? left : left + 1,
-			d->help);
-	}
+	cmdopt_usage(f, options_defs, N_DEFS);
 }
 
 /* "ADDR:PORT" with an IPv4 or a bracketed IPv6 literal. */
@@ -164,6 +182,7 @@ static int options_set_listen(struct options *o, const char *v)
 	return 0;
 }
 
+/* A file's boolean @v (1 yes true on, 0 no false off) into *@out. */
 static int options_flag_value(const char *v, int *out)
 {
 	static const char *const yes[] = { "1", "yes", "true", "on" };
@@ -179,72 +198,67 @@ static int options_flag_value(const char *v, int *out)
 	return -EINVAL;
 }
 
+/* A row's call: --listen or the file's listen. */
+static int options_set_listen_opt(void *opts, const char *v)
+{
+	return options_set_listen(opts, v);
+}
+
+/* A row's call: one more upstream URL, within OPTIONS_SERVERS_MAX. */
+static int options_add_server(void *opts, const char *v)
+{
+	struct options *o = opts;
+	int rc;
+
+	if (o->n_servers == OPTIONS_SERVERS_MAX)
+		return -PB_ETOOBIG;
+	rc = url_parse(&o->servers[o->n_servers], v);
+	if (rc == 0)
+		o->n_servers++;
+	return rc;
+}
+
 /*
  * Apply one setting.  @v is NULL for a flag given on the command line.
  * @why receives what is wrong with the value.
  */
-static int options_apply(struct options *o, const struct options_def *d,
+static int options_apply(struct options *o, const struct cmdopt *d,
 			 const char *v, int from_cli, const char **why)
 {
-	char *field = (char *)o + d->off;
-	int rc;
-
-	switch (d->kind) {
+	switch (d->tag) {
 	case OPT_FLAG:
-		if (!v) {
-			*(int *)field = 1;
-			return 0;
-		}
+		if (!v)
+			break;
 		*why = "is not a boolean (expected yes or no)";
-		return options_flag_value(v, (int *)field);
+		return options_flag_value(v, (int *)((char *)o + d->off));
 	case OPT_UINT:
 		*why = "is not a number in range";
-		return num_parse_uint(v, d->min, d->max, (unsigned *)field);
+		break;
 	case OPT_PATH:
 	case OPT_TOKEN:
-		*why = "is too long";
-		if (!*v) {
-			*why = "is empty";
-			return -EINVAL;
-		}
-		if (strlen(v) >= d->size)
-			return -PB_ETOOBIG;
-		strcpy(field, v);
-		return 0;
+		*why = *v ? "is too long" : "is empty";
+		break;
 	case OPT_LISTEN:
 		*why = "is not ADDR:PORT with an IP address";
-		return options_set_listen(o, v);
+		break;
 	case OPT_SERVER:
 		if (from_cli && !o->servers_from_cli) {
 			o->servers_from_cli = 1;
 			o->n_servers = 0;
 		}
-		*why = "is one URL too many";
-		if (o->n_servers == OPTIONS_SERVERS_MAX)
-			return -PB_ETOOBIG;
-		*why = "is not https://HOST[:PORT][/PATH]";
-		rc = url_parse(&o->servers[o->n_servers], v);
-		if (rc == 0)
-			o->n_servers++;
-		return rc;
+		*why = o->n_servers == OPTIONS_SERVERS_MAX ?
+			       "is one URL too many" :
+			       "is not https://HOST[:PORT][/PATH]";
+		break;
 	}
-	return -EINVAL;
+	return cmdopt_store(d, o, v);
 }
 
-static const struct options_def *options_find(const char *name, size_t len,
-					      char letter)
+/* The row named @name (@len bytes) or, if not 0, lettered @letter. */
+static const struct cmdopt *options_find(const char *name, size_t len,
+					 char letter)
 {
-	size_t i;
-
-	for (i = 0; i < N_DEFS; i++) {
-		const struct options_def *d = &options_defs[i];
-
-		if (letter ? d->letter == letter :
-			     strlen(d->name) == len &&
-				     strncmp(d->name, name, len) == 0)
-			return d;
-	}
-	return NULL;
+	return cmdopt_find(options_defs, N_DEFS, name, len, letter);
 }
 
 /* Trim spaces and tabs from both ends of @s in place. */
@@ -260,16 +274,16 @@ static char *options_trim(char *s)
 }
 
 /* The setting a file key names ('_' and '-' alike); NULL if none. */
-static const struct options_def *options_file_key(char *key)
+static const struct cmdopt *options_file_key(char *key)
 {
-	const struct options_def *d;
+	const struct cmdopt *d;
 	char *p;
 
 	for (p = key; *p; p++)
 		if (*p == '_')
 			*p = '-';
 	d = options_find(key, strlen(key), 0);
-	return d && d->where != OPT_CLI ? d : NULL;
+	return d && d->where != CMDOPT_CLI ? d : NULL;
 }
 
 /* 1 if @v holds a control character. */
@@ -285,7 +299,7 @@ static int options_has_control(const char *v)
 static int options_file_line(struct options *o, const char *file, int n,
 			     char *line, int private, unsigned char *seen)
 {
-	const struct options_def *d;
+	const struct cmdopt *d;
 	const char *why = "";
 	char *eq, *key, *val;
 
@@ -303,11 +317,11 @@ static int options_file_line(struct options *o, const char *file, int n,
 	d = options_file_key(key);
 	if (!d)
 		why = "is an unknown setting (see --help)";
-	else if (seen[d - options_defs]++ && d->kind != OPT_SERVER)
+	else if (seen[d - options_defs]++ && d->tag != OPT_SERVER)
 		why = "is given twice";
 	else if (options_has_control(val))
 		why = "has a control character";
-	else if (d->kind == OPT_TOKEN && !private)
+	else if (d->tag == OPT_TOKEN && !private)
 		why = "is in a file others can read: chmod 600 it";
 	if (*why) {
 		log_error("%s:%d: %s %s", file, n, key, why);
@@ -361,7 +375,7 @@ out:
 static int options_argv(struct options *o, int argc, char **argv,
 			int config_pass)
 {
-	const struct options_def *d;
+	const struct cmdopt *d;
 	const char *a, *v, *eq, *why = "";
 	int i;
 
@@ -377,15 +391,15 @@ static int options_argv(struct options *o, int argc, char **argv,
 		} else if (a[0] == '-' && a[1] && !a[2]) {
 			d = options_find(NULL, 0, a[1]);
 		}
-		if (!d || d->where == OPT_FILE) {
+		if (!d || d->where == CMDOPT_FILE) {
 			log_error("%s: unknown option (see --help)", a);
 			return -PB_EUSAGE;
 		}
-		if (d->kind == OPT_FLAG && v) {
+		if (d->tag == OPT_FLAG && v) {
 			log_error("--%s takes no value", d->name);
 			return -PB_EUSAGE;
 		}
-		if (d->kind != OPT_FLAG && !v) {
+		if (d->tag != OPT_FLAG && !v) {
 			if (i + 1 >= argc) {
 				log_error("--%s needs %s", d->name, d->arg);
 				return -PB_EUSAGE;
@@ -464,6 +478,7 @@ static int options_need(const char *what, const char *mode)
 	return -PB_ECONFIG;
 }
 
+/* What --relay needs: certificate, key, relay token, a valid listen. */
 static int options_finish_relay(struct options *o)
 {
 	if (!*o->cert)
@@ -480,6 +495,7 @@ static int options_finish_relay(struct options *o)
 	return 0;
 }
 
+/* The agent's token: from the file or the token file, never both. */
 static int options_finish_agent(struct options *o)
 {
 	size_t len = strlen(o->token);

@@ -4,6 +4,11 @@
 
 #include <stddef.h>
 
+#include "keystore.h"
+
+/* Rows in a table. */
+#define CMD_N(tab) (sizeof(tab) / sizeof((tab)[0]))
+
 /*
  * Each subcommand parses its own options from argv (argv[0] is the
  * subcommand's name) and returns 0, -PB_EUSAGE after printing its usage,
@@ -26,21 +31,47 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 		  const char *const *names, const char *const *paths,
 		  size_t count);
 
+/** The configuration file: @given if set and not empty, else
+ * "podboot.conf". */
+const char *cmd_config_path(const char *given);
+
 /** Default key directory: $PODBOOT_KEYS, else "keys". */
 const char *cmd_default_keys(void);
 
-struct keystore_init_opts;
+/* The key ceremony's settings, as "keys init" and "init" parse them. */
+struct keys_ceremony {
+	struct keystore_init_opts o;	/* o.names points to names */
+	const char *names[PKI_MAX_SANS];	/* --server-ip, --server-alt */
+	const char *dir;		/* --dir */
+};
 
 /** Defaults of the key ceremony (RSA, 20-year root, 825-day leaves). */
-void keys_opts_defaults(struct keystore_init_opts *o, const char **names);
+void keys_ceremony_init(struct keys_ceremony *c);
 
-/**
- * One key-ceremony option, by its getopt letter: n server-name,
- * i server-ip, a server-alt, A algo, o org, D days, R root-days, f force.
- * @ret rc		0 taken, 1 not a ceremony option, or -PB_EUSAGE
+/*
+ * Option callbacks (lib/cmdopt.h) of the key ceremony, @opts being a
+ * struct keys_ceremony: a further certificate name (--server-ip,
+ * --server-alt), --algo, --days, --root-days.  0 or -PB_EUSAGE (logged).
  */
-int keys_opts_parse(int c, const char *arg, struct keystore_init_opts *o,
-		    const char **names);
+int keys_opt_name(void *opts, const char *arg);
+int keys_opt_algo(void *opts, const char *arg);
+int keys_opt_days(void *opts, const char *arg);
+int keys_opt_root_days(void *opts, const char *arg);
+
+/* The option rows "keys init" and "init" share (lib/cmdopt.h), over a
+ * struct keys_ceremony. */
+#define KEYS_CEREMONY_ROWS \
+	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR", \
+	  .off = offsetof(struct keys_ceremony, dir) }, \
+	{ .name = "server-name", .kind = CMDOPT_STR, .arg = "NAME", \
+	  .off = offsetof(struct keys_ceremony, o.server_name) }, \
+	{ .name = "server-ip", .kind = CMDOPT_CALL, .arg = "IP", \
+	  .call = keys_opt_name }, \
+	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO", \
+	  .call = keys_opt_algo }, \
+	{ .name = "force", .kind = CMDOPT_FLAG, \
+	  .off = offsetof(struct keys_ceremony, o.force) }, \
+	{ .name = "help", .kind = CMDOPT_HELP }
 
 /** Parse a count of days in [1, 36500]; 0 or -PB_EUSAGE. */
 int cmd_parse_days(const char *text, unsigned int *days);

@@ -1,12 +1,13 @@
 /* init_cmd.c: "podboot init": the embedded default set up in one step. */
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "error.h"
 #include "fileio.h"
 #include "keystore.h"
@@ -138,6 +139,7 @@ static int init_demo_files(const char *dir, int flags)
 	return publish_files(data, key, crt, root, 5, names, paths, N_DEMO);
 }
 
+/* The usage text of "podboot init", on @out. */
 static void init_usage(FILE *out)
 {
 	fprintf(out,
@@ -275,59 +277,39 @@ out:
 	return rc;
 }
 
-int init_main(int argc, char **argv)
+static const struct cmdopt init_table[] = {
+	KEYS_CEREMONY_ROWS,
+};
+
+/*
+ * Set up @c->dir: keys (the ceremony @c), configuration, tokens and the
+ * demo artifacts; prints where each is.
+ *
+ * @ret rc		0, -PB_EKEYS_EXIST without --force, or another
+ *			error (logged)
+ */
+static int init_run(struct keys_ceremony *c)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "server-name", required_argument, NULL, 'n' },
-		{ "server-ip", required_argument, NULL, 'i' },
-		{ "algo", required_argument, NULL, 'A' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *names[PKI_MAX_SANS];
-	struct keystore_init_opts opts;
-	const char *dir = NULL;
+	const char *dir = c->dir;
 	char keys[PATH_MAX];
 	char path[PATH_MAX];
 	char fingerprint[65];
-	int c, rc;
+	int flags = c->o.force ? 0 : FILEIO_EXCL;
+	int rc;
 
-	keys_opts_defaults(&opts, names);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'd') {
-			dir = optarg;
-			continue;
-		}
-		if (c == 'h') {
-			init_usage(stdout);
-			return 0;
-		}
-		rc = keys_opts_parse(c, optarg, &opts, names);
-		if (rc > 0)
-			init_usage(stderr);
-		if (rc != 0)
-			return rc > 0 ? -PB_EUSAGE : rc;
-	}
-	if (!dir || !opts.server_name || optind != argc) {
-		init_usage(stderr);
-		return -PB_EUSAGE;
-	}
 	if ((rc = fileio_join(keys, sizeof(keys), dir, INIT_KEYS)) != 0 ||
 	    (rc = fileio_join(path, sizeof(path), dir, INIT_CONFIG)) != 0)
 		return rc;
-	if (!opts.force && fileio_exists(path)) {
+	if (!c->o.force && fileio_exists(path)) {
 		log_error("%s exists; pass --force to start over", path);
 		return -PB_EKEYS_EXIST;
 	}
-	opts.dir = keys;
-	rc = keystore_init(&opts, fingerprint);
+	c->o.dir = keys;
+	rc = keystore_init(&c->o, fingerprint);
 	if (rc == 0)
-		rc = init_write_files(dir, opts.server_name,
-				      opts.force ? 0 : FILEIO_EXCL);
+		rc = init_write_files(dir, c->o.server_name, flags);
 	if (rc == 0)
-		rc = init_demo_files(dir, opts.force ? 0 : FILEIO_EXCL);
+		rc = init_demo_files(dir, flags);
 	if (rc != 0) {
 		if (rc != -PB_EKEYS_EXIST)
 			log_error("init of %s failed: %s", dir,
@@ -340,4 +322,22 @@ int init_main(int argc, char **argv)
 	       "  tokens:        %s/%s (mode 0600)\n",
 	       dir, keys, fingerprint, path, dir, INIT_TOKENS);
 	return 0;
+}
+
+/* "podboot init": parse into a ceremony, then init_run(); 0 or an error. */
+int init_main(int argc, char **argv)
+{
+	struct keys_ceremony c;
+	int first = 0, rc;
+
+	keys_ceremony_init(&c);
+	rc = cmdopt_getopt(init_table, CMD_N(init_table), &c, argc, argv,
+			   init_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (!c.dir || !c.o.server_name || first != argc) {
+		init_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	return init_run(&c);
 }

@@ -1,10 +1,11 @@
 /* keys_cmd.c: "podboot keys": options of the key ceremony commands. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "error.h"
 #include "keystore.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 #define KEYS_ROOT_DAYS 7300	/* 20 years: the root outlives its leaves */
 #define KEYS_LEAF_DAYS 825
 
+/* The usage text of "podboot keys", on @out. */
 static void keys_usage(FILE *out)
 {
 	fprintf(out,
@@ -49,6 +51,7 @@ static int keys_add_name(const char **names, size_t *n, const char *arg)
 	return 0;
 }
 
+/* --algo: rsa or ecdsa into *@algo; 0 or -PB_EUSAGE (logged). */
 static int keys_parse_algo(const char *arg, enum pki_algo *algo)
 {
 	if (pki_algo_parse(arg, algo) == 0)
@@ -57,152 +60,237 @@ static int keys_parse_algo(const char *arg, enum pki_algo *algo)
 	return -PB_EUSAGE;
 }
 
-void keys_opts_defaults(struct keystore_init_opts *o, const char **names)
+/* The ceremony's defaults; @c->o.names points to @c->names. */
+void keys_ceremony_init(struct keys_ceremony *c)
 {
-	memset(o, 0, sizeof(*o));
-	o->org = "podboot";
-	o->algo = PKI_RSA;
-	o->root_days = KEYS_ROOT_DAYS;
-	o->leaf_days = KEYS_LEAF_DAYS;
-	o->names = names;
+	memset(c, 0, sizeof(*c));
+	c->o.org = "podboot";
+	c->o.algo = PKI_RSA;
+	c->o.root_days = KEYS_ROOT_DAYS;
+	c->o.leaf_days = KEYS_LEAF_DAYS;
+	c->o.names = c->names;
 }
 
-int keys_opts_parse(int c, const char *arg, struct keystore_init_opts *o,
-		    const char **names)
+/* --server-ip or --server-alt: one more certificate name. */
+int keys_opt_name(void *opts, const char *arg)
 {
-	switch (c) {
-	case 'n': o->server_name = arg; return 0;
-	case 'i':
-	case 'a': return keys_add_name(names, &o->n_names, arg);
-	case 'A': return keys_parse_algo(arg, &o->algo);
-	case 'o': o->org = arg; return 0;
-	case 'D': return cmd_parse_days(arg, &o->leaf_days);
-	case 'R': return cmd_parse_days(arg, &o->root_days);
-	case 'f': o->force = 1; return 0;
-	}
-	return 1;
+	struct keys_ceremony *c = opts;
+
+	return keys_add_name(c->names, &c->o.n_names, arg);
 }
 
-static int keys_init(int argc, char **argv)
+/* --algo of the ceremony: rsa or ecdsa. */
+int keys_opt_algo(void *opts, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "server-name", required_argument, NULL, 'n' },
-		{ "server-ip", required_argument, NULL, 'i' },
-		{ "server-alt", required_argument, NULL, 'a' },
-		{ "algo", required_argument, NULL, 'A' },
-		{ "org", required_argument, NULL, 'o' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "root-days", required_argument, NULL, 'R' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *names[PKI_MAX_SANS];
-	struct keystore_init_opts opts;
+	return keys_parse_algo(arg, &((struct keys_ceremony *)opts)->o.algo);
+}
+
+/* --days of the ceremony: the leaves' validity. */
+int keys_opt_days(void *opts, const char *arg)
+{
+	struct keys_ceremony *c = opts;
+
+	return cmd_parse_days(arg, &c->o.leaf_days);
+}
+
+/* --root-days of the ceremony: the root's validity. */
+int keys_opt_root_days(void *opts, const char *arg)
+{
+	struct keys_ceremony *c = opts;
+
+	return cmd_parse_days(arg, &c->o.root_days);
+}
+
+static const struct cmdopt keys_init_table[] = {
+	KEYS_CEREMONY_ROWS,
+	{ .name = "server-alt", .kind = CMDOPT_CALL, .arg = "NAME",
+	  .call = keys_opt_name },
+	{ .name = "org", .kind = CMDOPT_STR, .arg = "ORG",
+	  .off = offsetof(struct keys_ceremony, o.org) },
+	{ .name = "days", .kind = CMDOPT_CALL, .arg = "N",
+	  .call = keys_opt_days },
+	{ .name = "root-days", .kind = CMDOPT_CALL, .arg = "N",
+	  .call = keys_opt_root_days },
+};
+
+/*
+ * The key ceremony @c asks for, in @c->o.dir: root, code signing and TLS
+ * server; prints where they are and the root's fingerprint.
+ *
+ * @ret rc		0 or a negative error (logged)
+ */
+static int keys_init_run(const struct keys_ceremony *c)
+{
 	char fingerprint[65];
-	int c, rc;
+	int rc;
 
-	keys_opts_defaults(&opts, names);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'd') {
-			opts.dir = optarg;
-			continue;
-		}
-		if (c == 'h') {
-			keys_usage(stdout);
-			return 0;
-		}
-		rc = keys_opts_parse(c, optarg, &opts, names);
-		if (rc > 0)
-			keys_usage(stderr);
-		if (rc != 0)
-			return rc > 0 ? -PB_EUSAGE : rc;
-	}
-	if (!opts.dir || !opts.server_name || optind != argc) {
-		keys_usage(stderr);
-		return -PB_EUSAGE;
-	}
-	if (strpbrk(opts.org, ",\\=")) {
+	if (strpbrk(c->o.org, ",\\=")) {
 		log_error("--org may not contain ',', '=' or '\\'");
 		return -PB_EUSAGE;
 	}
-	rc = keystore_init(&opts, fingerprint);
+	rc = keystore_init(&c->o, fingerprint);
 	if (rc != 0) {
 		if (rc != -PB_EKEYS_EXIST)
-			log_error("key ceremony in %s failed: %s", opts.dir,
+			log_error("key ceremony in %s failed: %s", c->o.dir,
 				  pb_strerror(rc));
 		return rc;
 	}
 	printf("keys written to %s (root CA, code signing, TLS server for "
-	       "%s)\n", opts.dir, opts.server_name);
+	       "%s)\n", c->o.dir, c->o.server_name);
 	printf("root CA SHA-256 fingerprint: %s\n", fingerprint);
 	printf("move %s/%s offline once the certificates you need exist\n",
-	       opts.dir, KEYSTORE_ROOT_KEY);
+	       c->o.dir, KEYSTORE_ROOT_KEY);
 	return 0;
 }
 
-static int keys_rotate(int argc, char **argv)
+/* "podboot keys init": parse into a ceremony, then keys_init_run(). */
+static int keys_init(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned int days = KEYS_LEAF_DAYS;
-	const char *dir = NULL;
-	char serial[65];
-	int c, rc;
+	struct keys_ceremony c;
+	int first = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'D':
-			if ((rc = cmd_parse_days(optarg, &days)) != 0)
-				return rc;
-			break;
-		case 'h': keys_usage(stdout); return 0;
-		default: keys_usage(stderr); return -PB_EUSAGE;
-		}
-	}
-	if (!dir || optind != argc) {
+	keys_ceremony_init(&c);
+	rc = cmdopt_getopt(keys_init_table, CMD_N(keys_init_table), &c, argc,
+			   argv, keys_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (!c.dir || !c.o.server_name || first != argc) {
 		keys_usage(stderr);
 		return -PB_EUSAGE;
 	}
-	rc = keystore_rotate_codesign(dir, days, serial);
+	c.o.dir = c.dir;
+	return keys_init_run(&c);
+}
+
+/* What "podboot keys rotate-codesign" was asked to do. */
+struct keys_rotate_opts {
+	const char *dir;
+	unsigned int days;
+};
+
+/* --days of rotate-codesign. */
+static int keys_rotate_days(void *opts, const char *arg)
+{
+	return cmd_parse_days(arg, &((struct keys_rotate_opts *)opts)->days);
+}
+
+static const struct cmdopt keys_rotate_table[] = {
+	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR",
+	  .off = offsetof(struct keys_rotate_opts, dir) },
+	{ .name = "days", .kind = CMDOPT_CALL, .arg = "N",
+	  .call = keys_rotate_days },
+	{ .name = "help", .kind = CMDOPT_HELP },
+};
+
+/* A new code-signing key and certificate in @o->dir; 0 or an error. */
+static int keys_rotate_run(const struct keys_rotate_opts *o)
+{
+	char serial[65];
+	int rc;
+
+	rc = keystore_rotate_codesign(o->dir, o->days, serial);
 	if (rc != 0) {
-		log_error("rotating the code-signing key in %s failed: %s", dir,
-			  pb_strerror(rc));
+		log_error("rotating the code-signing key in %s failed: %s",
+			  o->dir, pb_strerror(rc));
 		return rc;
 	}
-	printf("new code-signing certificate %s/%s, serial %s\n", dir,
+	printf("new code-signing certificate %s/%s, serial %s\n", o->dir,
 	       KEYSTORE_CODESIGN_CRT, serial);
 	return 0;
 }
 
-/* One --ip or --alt of issue-server, checked against its own grammar. */
-static int keys_issue_name(int c, const char *arg, const char **names,
-			   size_t *n)
+/* "podboot keys rotate-codesign": parse, then keys_rotate_run(). */
+static int keys_rotate(int argc, char **argv)
+{
+	struct keys_rotate_opts o = { .days = KEYS_LEAF_DAYS };
+	int first = 0, rc;
+
+	rc = cmdopt_getopt(keys_rotate_table, CMD_N(keys_rotate_table), &o,
+			   argc, argv, keys_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (!o.dir || first != argc) {
+		keys_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	return keys_rotate_run(&o);
+}
+
+/* What "podboot keys issue-server" was asked to do. */
+struct keys_issue_args {
+	struct keystore_issue_opts o;
+	const char *names[PKI_MAX_SANS];
+};
+
+/* One --ip (@ip) or --alt of issue-server, checked against its grammar. */
+static int keys_issue_name(struct keys_issue_args *a, int ip,
+			   const char *arg)
 {
 	unsigned char addr[16];
 	size_t len;
 	int is_ip = pki_ip_parse(arg, addr, &len) == 0;
 
-	if (c == 'i' && !is_ip) {
+	if (ip && !is_ip) {
 		log_error("--ip '%s' is not an IPv4 or IPv6 address", arg);
 		return -PB_EBAD_NAME;
 	}
-	if (c == 'a' && is_ip) {
+	if (!ip && is_ip) {
 		log_error("--alt '%s' is an address: give it with --ip", arg);
 		return -PB_EBAD_NAME;
 	}
-	if (c == 'a' && !pki_dns_name_valid(arg)) {
+	if (!ip && !pki_dns_name_valid(arg)) {
 		log_error("--alt '%s' is not a DNS name", arg);
 		return -PB_EBAD_NAME;
 	}
-	return keys_add_name(names, n, arg);
+	return keys_add_name(a->names, &a->o.n_names, arg);
 }
+
+/* --ip of issue-server. */
+static int keys_issue_ip(void *opts, const char *arg)
+{
+	return keys_issue_name(opts, 1, arg);
+}
+
+/* --alt of issue-server. */
+static int keys_issue_alt(void *opts, const char *arg)
+{
+	return keys_issue_name(opts, 0, arg);
+}
+
+/* --days of issue-server. */
+static int keys_issue_days(void *opts, const char *arg)
+{
+	return cmd_parse_days(arg, &((struct keys_issue_args *)opts)->o.days);
+}
+
+/* --algo of issue-server: the key's algorithm, not the root's. */
+static int keys_issue_algo(void *opts, const char *arg)
+{
+	struct keys_issue_args *a = opts;
+
+	a->o.algo_given = 1;
+	return keys_parse_algo(arg, &a->o.algo);
+}
+
+static const struct cmdopt keys_issue_table[] = {
+	{ .name = "dir", .kind = CMDOPT_STR, .arg = "DIR",
+	  .off = offsetof(struct keys_issue_args, o.dir) },
+	{ .name = "name", .kind = CMDOPT_STR, .arg = "NAME",
+	  .off = offsetof(struct keys_issue_args, o.name) },
+	{ .name = "ip", .kind = CMDOPT_CALL, .arg = "IP",
+	  .call = keys_issue_ip },
+	{ .name = "alt", .kind = CMDOPT_CALL, .arg = "DNSNAME",
+	  .call = keys_issue_alt },
+	{ .name = "out", .kind = CMDOPT_STR, .arg = "PREFIX",
+	  .off = offsetof(struct keys_issue_args, o.prefix) },
+	{ .name = "days", .kind = CMDOPT_CALL, .arg = "N",
+	  .call = keys_issue_days },
+	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO",
+	  .call = keys_issue_algo },
+	{ .name = "force", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct keys_issue_args, o.force) },
+	{ .name = "help", .kind = CMDOPT_HELP },
+};
 
 /* What keys issue-server made: serial, names, expiry and files. */
 static void keys_issue_print(const mbedtls_x509_crt *crt,
@@ -233,68 +321,51 @@ static void keys_issue_print(const mbedtls_x509_crt *crt,
 	       dir, KEYSTORE_ROOT_KEY);
 }
 
-static int keys_issue(int argc, char **argv)
+/*
+ * Issue the server certificate @a asks for and print what was made.
+ * The certificate is released here.
+ *
+ * @ret rc		0 or a negative error (logged)
+ */
+static int keys_issue_run(struct keys_issue_args *a)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "alt", required_argument, NULL, 'a' },
-		{ "out", required_argument, NULL, 'O' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "algo", required_argument, NULL, 'A' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *names[PKI_MAX_SANS];
-	struct keystore_issue_opts opts = {
-		.names = names, .days = KEYS_LEAF_DAYS,
-	};
 	struct keystore_server_files files;
 	mbedtls_x509_crt crt;
-	int c, rc = 0;
+	int rc;
 
-	while (rc == 0 &&
-	       (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': opts.dir = optarg; break;
-		case 'n': opts.name = optarg; break;
-		case 'i':
-		case 'a':
-			rc = keys_issue_name(c, optarg, names, &opts.n_names);
-			break;
-		case 'O': opts.prefix = optarg; break;
-		case 'D': rc = cmd_parse_days(optarg, &opts.days); break;
-		case 'A':
-			rc = keys_parse_algo(optarg, &opts.algo);
-			opts.algo_given = 1;
-			break;
-		case 'f': opts.force = 1; break;
-		case 'h': keys_usage(stdout); return 0;
-		default: rc = -PB_EUSAGE; keys_usage(stderr); break;
-		}
-	}
-	if (rc != 0)
-		return rc;
-	if (!opts.dir || !opts.name || optind != argc) {
-		keys_usage(stderr);
-		return -PB_EUSAGE;
-	}
-	if (opts.prefix && (!*opts.prefix ||
-			    opts.prefix[strlen(opts.prefix) - 1] == '/')) {
+	if (a->o.prefix && (!*a->o.prefix ||
+			    a->o.prefix[strlen(a->o.prefix) - 1] == '/')) {
 		log_error("--out takes a file prefix (DIR/relay-a gives "
-			  "DIR/relay-a.key...), not '%s'", opts.prefix);
+			  "DIR/relay-a.key...), not '%s'", a->o.prefix);
 		return -PB_EUSAGE;
 	}
 	mbedtls_x509_crt_init(&crt);
-	rc = keystore_issue_server(&opts, &files, &crt);
+	rc = keystore_issue_server(&a->o, &files, &crt);
 	if (rc == 0)
-		keys_issue_print(&crt, &files, opts.dir);
+		keys_issue_print(&crt, &files, a->o.dir);
 	mbedtls_x509_crt_free(&crt);
 	return rc;
 }
 
+/* "podboot keys issue-server": parse, then keys_issue_run(). */
+static int keys_issue(int argc, char **argv)
+{
+	struct keys_issue_args a = { .o = { .days = KEYS_LEAF_DAYS } };
+	int first = 0, rc;
+
+	a.o.names = a.names;
+	rc = cmdopt_getopt(keys_issue_table, CMD_N(keys_issue_table), &a,
+			   argc, argv, keys_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (!a.o.dir || !a.o.name || first != argc) {
+		keys_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	return keys_issue_run(&a);
+}
+
+/* The subcommands of "podboot keys". */
 int keys_main(int argc, char **argv)
 {
 	static const struct {

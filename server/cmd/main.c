@@ -32,6 +32,7 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* podboot's usage: the commands and their summaries, on @out. */
 static void usage(FILE *out)
 {
 	size_t i;
@@ -41,6 +42,11 @@ static void usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(out, "\n'podboot COMMAND --help' describes each one.\n");
+}
+
+const char *cmd_config_path(const char *given)
+{
+	return given && *given ? given : "podboot.conf";
 }
 
 const char *cmd_default_keys(void)
@@ -59,6 +65,7 @@ int cmd_parse_days(const char *text, unsigned int *days)
 	return 0;
 }
 
+/* Global flags, then the subcommand: exit 0, 1 (failed) or 2 (usage). */
 int main(int argc, char **argv)
 {
 	int argi = 1;

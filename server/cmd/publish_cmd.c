@@ -2,7 +2,7 @@
  * same way an upload to a running server does. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +10,14 @@
 
 #include "artifact.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "config.h"
 #include "error.h"
 #include "log.h"
 #include "signer.h"
 #include "store.h"
 
+/* The usage text of "podboot publish", on @out. */
 static void publish_usage(FILE *out)
 {
 	fprintf(out,
@@ -72,46 +74,64 @@ out:
 	return rc;
 }
 
-int publish_main(int argc, char **argv)
+/* What "podboot publish" was asked to do. */
+struct publish_opts {
+	const char *config;		/* --config, $PODBOOT_CONFIG */
+	const char *name, *path;	/* the operands */
+};
+
+static const struct cmdopt publish_table[] = {
+	{ .name = "config", .letter = 'c', .kind = CMDOPT_STR, .arg = "FILE",
+	  .off = offsetof(struct publish_opts, config) },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
+};
+
+/*
+ * Publish @o->path as artifact @o->name in the data directory of the
+ * configuration @o->config.  The configuration is released here.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
+static int publish_run(const struct publish_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("PODBOOT_CONFIG");
 	char err[CONFIG_ERR_MAX];
 	struct config *cfg = NULL;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'h': publish_usage(stdout); return 0;
-		default: publish_usage(stderr); return -PB_EUSAGE;
-		}
-	}
-	if (optind != argc - 2) {
-		publish_usage(stderr);
-		return -PB_EUSAGE;
-	}
-	if (!path || !*path)
-		path = "podboot.conf";
-	if (config_artifact_name_valid(argv[optind]) != 0) {
+	if (config_artifact_name_valid(o->name) != 0) {
 		log_error("'%s' is not a valid artifact name (segments of "
 			  "[A-Za-z0-9._+-] joined by /, not ending in .sig)",
-			  argv[optind]);
+			  o->name);
 		return -PB_EBAD_NAME;
 	}
-	rc = config_load(path, &cfg, err, sizeof(err));
+	rc = config_load(o->config, &cfg, err, sizeof(err));
 	if (rc != 0) {
 		log_error("%s", err);
 		return rc;
 	}
 	rc = publish_files(cfg->data_dir, cfg->codesign_key, cfg->codesign_cert,
-			   cfg->root_cert, cfg->keep_versions,
-			   (const char *const *)&argv[optind],
-			   (const char *const *)&argv[optind + 1], 1);
+			   cfg->root_cert, cfg->keep_versions, &o->name,
+			   &o->path, 1);
 	config_free(cfg);
 	return rc;
+}
+
+/* "podboot publish": parse, then publish_run(); 0 or an error. */
+int publish_main(int argc, char **argv)
+{
+	struct publish_opts o = { .config = getenv("PODBOOT_CONFIG") };
+	int first = 0, rc;
+
+	rc = cmdopt_getopt(publish_table, CMD_N(publish_table), &o, argc, argv,
+			   publish_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (first != argc - 2) {
+		publish_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	o.config = cmd_config_path(o.config);
+	o.name = argv[first];
+	o.path = argv[first + 1];
+	return publish_run(&o);
 }

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "artifact.h"
 #include "boot.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "datadir.h"
 #include "error.h"
 #include "fileio.h"
@@ -34,10 +34,8 @@
 #include "server.h"
 #include "tlskey.h"
 #include "servekeys.h"
+#include "serve_int.h"
 
-#define SERVE_SECRET "node-token.key"
-#define SERVE_DRAIN_S 30		/* SIGTERM: requests in flight */
-#define SERVE_RELOAD_DRAIN_S 3600	/* reload: long downloads finish */
 
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
@@ -170,115 +168,7 @@ err:
 	return rc;
 }
 
-/* ---- start-up --------------------------------------------------------- */
-
-/* The secret behind node tokens: made once, kept 0600 in the data dir. */
-static int serve_secret(struct server *srv)
-{
-	struct rng rng = { .seeded = 0 };
-	char path[PATH_MAX];
-	unsigned char *buf;
-	size_t len;
-	int rc;
-
-	rc = fileio_join(path, sizeof(path), srv->data_dir, SERVE_SECRET);
-	if (rc != 0)
-		return rc;
-	rc = fileio_read(path, 64, &buf, &len);
-	if (rc == 0 && len == sizeof(srv->node_secret)) {
-		memcpy(srv->node_secret, buf, len);
-		mbedtls_platform_zeroize(buf, len);
-		free(buf);
-		return 0;
-	}
-	if (rc == 0) {
-		free(buf);
-		log_error("%s: expected %zu bytes", path,
-			  sizeof(srv->node_secret));
-		return -EINVAL;
-	}
-	if (rc != -ENOENT)
-		return rc;
-	rc = rng_init(&rng, "podboot node secret");
-	if (rc == 0 && rng_random(&rng, srv->node_secret,
-				  sizeof(srv->node_secret)) != 0)
-		rc = -PB_ERNG;
-	rng_free(&rng);
-	if (rc == 0)
-		rc = fileio_write(path, srv->node_secret,
-				  sizeof(srv->node_secret), 0600, FILEIO_EXCL);
-	return rc;
-}
-
-static int serve_assignment(void *ctx, const struct store_assignment *a)
-{
-	char err[CONFIG_ERR_MAX];
-
-	if (config_add_node(ctx, a->hostname, a->mac, a->pod, a->profile,
-			    a->address, err, sizeof(err)) != 0)
-		log_warn("assignment ignored: %s", err);
-	return 0;
-}
-
-/* Machines assigned through the API join the file's nodes. */
-static int serve_assignments(struct server *srv, struct config *cfg)
-{
-	return store_assign_list(srv->store, serve_assignment, cfg);
-}
-
-/*
- * After --reinit-store: every node the configuration and the API's
- * assignments know is locked as installed, so that a machine that was
- * installed before the store was lost boots its disk, not the installer,
- * until an operator re-arms it.
- */
-static int serve_lock_nodes(struct server *srv, const struct config *cfg)
-{
-	struct store_node n;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < cfg->n_nodes; i++) {
-		rc = store_node_transition(srv->store, cfg->nodes[i].hostname,
-					   ~0u, NODE_INSTALLED, 0,
-					   "store re-initialised: locked "
-					   "until re-armed", &n);
-		if (rc != 0)
-			return rc;
-	}
-	log_warn("store re-initialised: %zu known nodes locked as installed; "
-		 "re-arm the ones to reinstall", cfg->n_nodes);
-	return 0;
-}
-
-/* Every configured node exists in the store (new ones armed). */
-static int serve_sync_nodes(struct server *srv, const struct config *cfg)
-{
-	struct store_node n;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < cfg->n_nodes; i++) {
-		memset(&n, 0, sizeof(n));
-		snprintf(n.id, sizeof(n.id), "%s", cfg->nodes[i].hostname);
-		memcpy(n.mac, cfg->nodes[i].mac, sizeof(n.mac));
-		memcpy(n.uuid, cfg->nodes[i].uuid, sizeof(n.uuid));
-		memcpy(n.serial, cfg->nodes[i].serial, sizeof(n.serial));
-		snprintf(n.pod, sizeof(n.pod), "%s", cfg->nodes[i].pod->name);
-		rc = store_node_ensure(srv->store, &n);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-struct serve_listeners {
-	int tls_fd;
-	int plain_fd;
-	struct MHD_Daemon *tls;
-	struct MHD_Daemon *plain;
-};
-
+/* 1 if @addr is an IPv4 127/8 or the IPv6 loopback address. */
 static int serve_is_loopback(const char *addr)
 {
 	struct in6_addr a6;
@@ -290,6 +180,12 @@ static int serve_is_loopback(const char *addr)
 	       IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/*
+ * The listening sockets of @cfg into @l: TLS, and plain HTTP when
+ * configured (loopback only unless allowed).
+ *
+ * @ret rc		0 or a negative error, logged; @l keeps what opened
+ */
 static int serve_open_listeners(const struct config *cfg,
 				struct serve_listeners *l)
 {
@@ -318,6 +214,11 @@ static int serve_open_listeners(const struct config *cfg,
 	return 0;
 }
 
+/*
+ * Daemons for @gen on @l's sockets, the plain one if it has a socket.
+ *
+ * @ret rc		0 or -EIO, logged; @l keeps what started
+ */
 static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 			       struct serve_listeners *l)
 {
@@ -335,155 +236,6 @@ static int serve_start_daemons(struct server *srv, struct server_gen *gen,
 		}
 	}
 	return 0;
-}
-
-/*
- * Why reload never calls MHD_quiesce_daemon() on an epoll daemon.
- *
- * libmicrohttpd 0.9.75's MHD_quiesce_daemon() sets each pool worker's
- * was_quiesced and then removes the listening socket from that worker's
- * epoll set itself, while the worker thread, in MHD_epoll(), removes the
- * very same socket when it sees was_quiesced or reaches its connection
- * limit.  Neither flag is atomic or locked: both sides read
- * listen_socket_in_epoll as true, both call EPOLL_CTL_DEL, the loser gets
- * ENOENT and MHD_PANIC()s ("Failed to remove listen FD from epoll set"),
- * aborting the process with uploads and pushes in flight.  Calling it from
- * our main thread instead of a background one does not help: the other
- * party is MHD's own worker, which no thread of ours can hold off.
- *
- * So http_start() runs its daemons on poll(), where quiescing touches no
- * kernel state: it only sets was_quiesced and wakes each worker through its
- * inter-thread channel, and the worker leaves the listening socket out of
- * its next poll set.  A worker that read the flag just before it was set
- * accepts one more connection, which is served and counted, so the drain
- * waits for it.  The main thread (the only one that starts, quiesces or hands over
- * daemons) quiesces the old daemons after the new ones accept on dups of
- * the same sockets; a retire thread then only waits and stops.  The
- * listening socket a quiesced daemon hands back stays open until that
- * daemon is stopped, so no worker ever polls a closed or reused fd.
- */
-
-/* Daemons of one generation, no longer accepting, finishing their work. */
-struct serve_retired {
-	struct serve_retired *next;
-	struct MHD_Daemon *tls, *plain;
-	int tls_fd, plain_fd;		/* handed back by quiescing: ours */
-	atomic_llong until;		/* stop then even if still busy */
-	atomic_int done;
-	pthread_t thread;
-	int joinable;
-};
-
-static unsigned int serve_busy(struct serve_retired *r)
-{
-	return (r->tls ? http_connections(r->tls) : 0) +
-	       (r->plain ? http_connections(r->plain) : 0);
-}
-
-/*
- * Let requests in flight finish (until @r->until), then stop.  Idle means
- * idle twice, 50 ms apart: a worker that accepted just as it was quiesced
- * has counted that connection by the second look.
- */
-static void *serve_retire_thread(void *arg)
-{
-	struct serve_retired *r = arg;
-	int idle = 0;
-
-	while (idle < 2 && (long long)time(NULL) < atomic_load(&r->until)) {
-		idle = serve_busy(r) > 0 ? 0 : idle + 1;
-		if (idle < 2)
-			usleep(50 * 1000);
-	}
-	if (r->tls)
-		MHD_stop_daemon(r->tls);
-	if (r->plain)
-		MHD_stop_daemon(r->plain);
-	if (r->tls_fd >= 0)
-		close(r->tls_fd);
-	if (r->plain_fd >= 0)
-		close(r->plain_fd);
-	atomic_store(&r->done, 1);
-	return NULL;
-}
-
-/* Main thread only: stop @d accepting; the socket it gives back is ours. */
-static int serve_quiesce(struct MHD_Daemon *d, int fd)
-{
-	if (!d) {
-		/* Never handed to a daemon (a failed start): ours already. */
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* -1 if MHD refused: then MHD_stop_daemon() closes the socket. */
-	return MHD_quiesce_daemon(d);
-}
-
-/*
- * Main thread only: the daemons in @l stop accepting now and drain in a
- * thread of their own for at most @seconds; @l is emptied.  The record
- * joins @list, reaped by serve_reap().
- */
-static void serve_retire(struct serve_retired **list,
-			 struct serve_listeners *l, unsigned int seconds)
-{
-	struct serve_retired *r = calloc(1, sizeof(*r));
-	int tls_fd, plain_fd;
-
-	tls_fd = serve_quiesce(l->tls, l->tls_fd);
-	plain_fd = serve_quiesce(l->plain, l->plain_fd);
-	if (!r) {
-		/* No memory for a record: drain here, bounded. */
-		struct serve_retired tmp = { .tls = l->tls, .plain = l->plain,
-					     .tls_fd = tls_fd,
-					     .plain_fd = plain_fd };
-
-		atomic_init(&tmp.until, (long long)time(NULL) + SERVE_DRAIN_S);
-		serve_retire_thread(&tmp);
-		goto out;
-	}
-	r->tls = l->tls;
-	r->plain = l->plain;
-	r->tls_fd = tls_fd;
-	r->plain_fd = plain_fd;
-	atomic_init(&r->until, (long long)time(NULL) + seconds);
-	atomic_init(&r->done, 0);
-	r->joinable = pthread_create(&r->thread, NULL, serve_retire_thread,
-				     r) == 0;
-	if (!r->joinable) {
-		atomic_store(&r->until, (long long)time(NULL) + SERVE_DRAIN_S);
-		serve_retire_thread(r);
-	}
-	r->next = *list;
-	*list = r;
-out:
-	l->tls = l->plain = NULL;
-	l->tls_fd = l->plain_fd = -1;
-}
-
-/*
- * Main thread only: free the drained generations in @list; with @all,
- * cut every drain to SERVE_DRAIN_S from now and wait for all of them
- * (SIGTERM: nothing may outlive the server it uses).
- */
-static void serve_reap(struct serve_retired **list, int all)
-{
-	long long cut = (long long)time(NULL) + SERVE_DRAIN_S;
-	struct serve_retired **p = list, *r;
-
-	while ((r = *p)) {
-		if (all && atomic_load(&r->until) > cut)
-			atomic_store(&r->until, cut);
-		if (!all && !atomic_load(&r->done)) {
-			p = &r->next;
-			continue;
-		}
-		if (r->joinable)
-			pthread_join(r->thread, NULL);
-		*p = r->next;
-		free(r);
-	}
 }
 
 /*
@@ -578,6 +330,7 @@ static void serve_transfer_limits(void *ctx, unsigned int *rate,
 	server_gen_put(gen);
 }
 
+/* The usage text of "podboot serve", on @out. */
 static void serve_usage(FILE *out)
 {
 	fprintf(out,
@@ -593,6 +346,12 @@ static void serve_usage(FILE *out)
 		"data directory: a second one exits at once.\n");
 }
 
+/*
+ * --check: load the configuration of @path and its keys as a start would,
+ * print a summary, and release it all.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
 static int serve_check(const char *path)
 {
 	struct signer *signer = NULL;
@@ -612,168 +371,221 @@ static int serve_check(const char *path)
 	return rc;
 }
 
-int serve_main(int argc, char **argv)
+/* What "podboot serve" was asked to do. */
+struct serve_opts {
+	const char *config;		/* --config, $PODBOOT_CONFIG */
+	int check;			/* --check */
+	int reinit;			/* --reinit-store */
+};
+
+static const struct cmdopt serve_table[] = {
+	{ .name = "config", .letter = 'c', .kind = CMDOPT_STR, .arg = "FILE",
+	  .off = offsetof(struct serve_opts, config) },
+	{ .name = "check", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct serve_opts, check) },
+	{ .name = "reinit-store", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct serve_opts, reinit) },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
+};
+
+/*
+ * The boot cache, metrics, alerts and the transfer watch of @srv.  What
+ * started stays in @srv for serve_services_stop(), even on failure.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
+static int serve_services(struct server *srv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "reinit-store", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = getenv("PODBOOT_CONFIG");
-	struct serve_listeners l = { -1, -1, NULL, NULL };
-	struct serve_retired *retired = NULL;
-	const struct timespec save_every = { 60, 0 };
-	struct server *srv;
-	struct server_gen *gen;
-	sigset_t sigs;
-	int check = 0, reinit = 0, lock = -1, sig, c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'k': check = 1; break;
-		case 'r': reinit = 1; break;
-		case 'h': serve_usage(stdout); return 0;
-		default: serve_usage(stderr); return -PB_EUSAGE;
-		}
-	}
-	if (optind != argc) {
-		serve_usage(stderr);
-		return -PB_EUSAGE;
-	}
-	if (!path || !*path)
-		path = "podboot.conf";
-	if (check)
-		return serve_check(path);
-
-	/* Signals are taken synchronously by this thread only. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGCHLD);	/* the signer process ended */
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	srv = calloc(1, sizeof(*srv));
-	if (!srv)
-		return -ENOMEM;
-	pthread_mutex_init(&srv->gen_lock, NULL);
-	srv->started = (long long)time(NULL);
-	/* First of all, while this process has one thread and no key: the
-	 * configuration, then the signer process. */
-	rc = serve_gen_load(path, 1, &srv->signer, &gen);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != 0)
-		goto out;
-	srv->gen = gen;
-	tlskey_use(gen->tls);
-	snprintf(srv->data_dir, sizeof(srv->data_dir), "%s",
-		 gen->cfg->data_dir);
-	/* The lock comes before anything in the directory is touched: a
-	 * second server must change nothing of the first one's. */
-	if ((rc = fileio_mkdirs(srv->data_dir, 0700)) != 0) {
-		log_error("data directory %s: %s", srv->data_dir,
-			  pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = datadir_lock(srv->data_dir, &lock)) != 0)
-		goto out;
-	/* The store is checked before anything is written beside it. */
-	if (reinit && (rc = datadir_set_aside(srv->data_dir)) != 0)
-		goto out;
-	if ((rc = store_open(&srv->store, srv->data_dir)) != 0) {
-		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = artifact_dirs(srv->data_dir)) != 0 ||
-	    (rc = artifact_clean_tmp(srv->data_dir)) != 0) {
-		log_error("data directory %s: %s", srv->data_dir,
-			  pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = serve_secret(srv)) != 0) {
-		log_error("node token secret: %s", pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = serve_assignments(srv, gen->cfg)) != 0 ||
-	    (rc = serve_sync_nodes(srv, gen->cfg)) != 0 ||
-	    (reinit && (rc = serve_lock_nodes(srv, gen->cfg)) != 0)) {
-		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
-		goto out;
-	}
-	srv->boot = boot_cache_new(2 * gen->cfg->n_nodes + 1024);
+	srv->boot = boot_cache_new(2 * srv->gen->cfg->n_nodes + 1024);
 	srv->metrics = metrics_new();
-	if (!srv->boot || !srv->metrics) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!srv->boot || !srv->metrics)
+		return -ENOMEM;
 	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
 	    (rc = alerts_start(&srv->alerts, srv)) != 0) {
 		log_error("monitoring: %s", pb_strerror(rc));
-		goto out;
+		return rc;
 	}
-	if ((rc = transfer_start(&srv->transfers, serve_transfer_limits, srv,
-				 &srv->stats.transfers,
-				 &srv->stats.transfers_cut)) != 0) {
+	rc = transfer_start(&srv->transfers, serve_transfer_limits, srv,
+			    &srv->stats.transfers, &srv->stats.transfers_cut);
+	if (rc != 0)
 		log_error("transfer watch: %s", pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = serve_open_listeners(gen->cfg, &l)) != 0 ||
-	    (rc = serve_start_daemons(srv, gen, &l)) != 0)
-		goto out;
-	boot_precompute(srv, gen);
-	store_event_add(srv->store, "start", path, "listening on %s port %u",
-			gen->cfg->listen, gen->cfg->port);
-	log_info("serving %s on https://%s:%u (base URL %s)", path,
-		 gen->cfg->listen, gen->cfg->port, gen->cfg->base_url);
-	for (;;) {
-		/* Every minute, persist where pushes stand (duplicates stay
-		 * recognisable after a crash). */
-		sig = sigtimedwait(&sigs, NULL, &save_every);
-		if (sig < 0) {
-			metrics_save_state(srv->metrics, srv->store);
-			continue;
-		}
-		if (sig == SIGHUP) {
-			serve_reload(srv, path, &l, &retired);
-			continue;
-		}
-		if (sig == SIGCHLD && !servekeys_died(srv))
-			continue;
-		log_info("signal %d: draining requests in flight", sig);
-		break;
-	}
-	/* Every generation still draining, the current one too, gets
-	 * SERVE_DRAIN_S; none outlives srv. */
-	serve_retire(&retired, &l, SERVE_DRAIN_S);
-	serve_reap(&retired, 1);
-	rc = sig == SIGCHLD ? -EPIPE : 0;
-	store_event_add(srv->store, "stop", path, rc ? "signer process died" :
-						      "clean shutdown");
-out:
-	serve_reap(&retired, 1);
-	if (l.tls)
-		MHD_stop_daemon(l.tls);
-	if (l.plain)
-		MHD_stop_daemon(l.plain);
+	return rc;
+}
+
+/* Undo serve_services(), whatever part of it ran. */
+static void serve_services_stop(struct server *srv)
+{
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
 	alerts_stop(srv->alerts);
 	if (srv->metrics && srv->store)
 		metrics_save_state(srv->metrics, srv->store);
 	metrics_free(srv->metrics);
-	store_close(srv->store);
-	datadir_unlock(lock);
-	boot_cache_free(srv->boot);
+	srv->metrics = NULL;
+}
+
+/*
+ * Serve until SIGTERM, SIGINT or the signer's death: SIGHUP reloads
+ * @path, and every minute where pushes stand is saved.  Main thread
+ * only; @l and @retired change with each reload.
+ *
+ * @ret rc		0, or -EPIPE when the signer process died
+ */
+static int serve_loop(struct server *srv, const char *path,
+		      const sigset_t *sigs, struct serve_listeners *l,
+		      struct serve_retired **retired)
+{
+	const struct timespec save_every = { 60, 0 };
+	int sig;
+
+	for (;;) {
+		/* Every minute, persist where pushes stand (duplicates stay
+		 * recognisable after a crash). */
+		sig = sigtimedwait(sigs, NULL, &save_every);
+		if (sig < 0) {
+			metrics_save_state(srv->metrics, srv->store);
+			continue;
+		}
+		if (sig == SIGHUP) {
+			serve_reload(srv, path, l, retired);
+			continue;
+		}
+		if (sig == SIGCHLD && !servekeys_died(srv))
+			continue;
+		log_info("signal %d: draining requests in flight", sig);
+		return sig == SIGCHLD ? -EPIPE : 0;
+	}
+}
+
+/* Signals are taken synchronously by this thread only: @sigs. */
+static void serve_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGHUP);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGCHLD);	/* the signer process ended */
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A new, empty server; NULL without memory.  serve_free() frees it. */
+static struct server *serve_new(void)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv)
+		return NULL;
+	pthread_mutex_init(&srv->gen_lock, NULL);
+	srv->started = (long long)time(NULL);
+	return srv;
+}
+
+/* Free @srv: its generation, TLS keys, signer process and secret. */
+static void serve_free(struct server *srv)
+{
 	server_gen_put(srv->gen);
 	tlskey_free_all();
 	signer_free(srv->signer);
 	pthread_mutex_destroy(&srv->gen_lock);
 	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
 	free(srv);
+}
+
+/*
+ * Listen where @srv's configuration says and serve until told to stop,
+ * then drain every generation (none outlives @srv) and log why.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
+static int serve_listen_loop(struct server *srv, const char *path,
+			     const sigset_t *sigs)
+{
+	const struct config *cfg = srv->gen->cfg;
+	struct serve_listeners l = { -1, -1, NULL, NULL };
+	struct serve_retired *retired = NULL;
+	int rc;
+
+	if ((rc = serve_open_listeners(cfg, &l)) != 0 ||
+	    (rc = serve_start_daemons(srv, srv->gen, &l)) != 0)
+		goto err_listen;
+	boot_precompute(srv, srv->gen);
+	store_event_add(srv->store, "start", path, "listening on %s port %u",
+			cfg->listen, cfg->port);
+	log_info("serving %s on https://%s:%u (base URL %s)", path,
+		 cfg->listen, cfg->port, cfg->base_url);
+	rc = serve_loop(srv, path, sigs, &l, &retired);
+	/* Every generation still draining, the current one too, gets
+	 * SERVE_DRAIN_S. */
+	serve_retire(&retired, &l, SERVE_DRAIN_S);
+	serve_reap(&retired, 1);
+	store_event_add(srv->store, "stop", path, rc ? "signer process died" :
+						      "clean shutdown");
+	return rc;
+err_listen:
+	if (l.tls)
+		MHD_stop_daemon(l.tls);
+	if (l.plain)
+		MHD_stop_daemon(l.plain);
+	return rc;
+}
+
+/*
+ * Run the server of @o->config: load it (the signer process first, while
+ * this process has one thread and no key), take the data directory,
+ * start the services and serve until a signal ends it.
+ *
+ * @ret rc		0, -EPIPE when the signer died, or another error
+ */
+static int serve_run(const struct serve_opts *o)
+{
+	struct server *srv;
+	sigset_t sigs;
+	int lock = -1, rc;
+
+	serve_signals(&sigs);
+	if (!(srv = serve_new()))
+		return -ENOMEM;
+	rc = serve_gen_load(o->config, 1, &srv->signer, &srv->gen);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != 0)
+		goto err_gen;
+	tlskey_use(srv->gen->tls);
+	snprintf(srv->data_dir, sizeof(srv->data_dir), "%s",
+		 srv->gen->cfg->data_dir);
+	if ((rc = serve_datadir(srv, o->reinit, &lock)) != 0)
+		goto err_datadir;
+	if ((rc = serve_services(srv)) != 0)
+		goto err_services;
+	rc = serve_listen_loop(srv, o->config, &sigs);
+err_services:
+	serve_services_stop(srv);
+err_datadir:
+	store_close(srv->store);
+	datadir_unlock(lock);
+	boot_cache_free(srv->boot);
+err_gen:
+	serve_free(srv);
 	curl_global_cleanup();
 	return rc;
+}
+
+/* "podboot serve": parse, then serve_check() or serve_run(). */
+int serve_main(int argc, char **argv)
+{
+	struct serve_opts o = { .config = getenv("PODBOOT_CONFIG") };
+	int first = 0, rc;
+
+	rc = cmdopt_getopt(serve_table, CMD_N(serve_table), &o, argc, argv,
+			   serve_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (first != argc) {
+		serve_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	o.config = cmd_config_path(o.config);
+	return o.check ? serve_check(o.config) : serve_run(&o);
 }

@@ -1,8 +1,8 @@
 /* sign_cmd.c: "podboot sign" and "podboot verify": offline signatures. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "cms.h"
 #include "error.h"
 #include "fileio.h"
@@ -22,6 +23,7 @@
 #include "num.h"
 #include "pki.h"
 
+/* The usage text of "podboot sign", on @out. */
 static void sign_usage(FILE *out)
 {
 	fprintf(out,
@@ -37,6 +39,7 @@ static void sign_usage(FILE *out)
 		"--include (the root, intermediates) as well.\n");
 }
 
+/* The usage text of "podboot verify", on @out. */
 static void verify_usage(FILE *out)
 {
 	fprintf(out,
@@ -48,6 +51,7 @@ static void verify_usage(FILE *out)
 		"--time checks validity at EPOCH instead of now.\n");
 }
 
+/* Open @path to read into *@fd; 0 or -errno (logged). */
 static int sign_open(const char *path, int *fd)
 {
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -58,21 +62,72 @@ static int sign_open(const char *path, int *fd)
 	return 0;
 }
 
-int sign_main(int argc, char **argv)
+/* What "podboot sign" was asked to do. */
+struct sign_opts {
+	const char *file;		/* the operand */
+	const char *out, *dir, *key, *cert, *include;
+	int no_root;
+};
+
+static const struct cmdopt sign_table[] = {
+	{ .name = "output", .letter = 'o', .kind = CMDOPT_STR, .arg = "FILE",
+	  .off = offsetof(struct sign_opts, out) },
+	{ .name = "keys", .kind = CMDOPT_STR, .arg = "DIR",
+	  .off = offsetof(struct sign_opts, dir) },
+	{ .name = "key", .kind = CMDOPT_STR, .arg = "KEY",
+	  .off = offsetof(struct sign_opts, key) },
+	{ .name = "cert", .kind = CMDOPT_STR, .arg = "CERT",
+	  .off = offsetof(struct sign_opts, cert) },
+	{ .name = "no-root", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct sign_opts, no_root) },
+	{ .name = "include", .kind = CMDOPT_STR, .arg = "CERT",
+	  .off = offsetof(struct sign_opts, include) },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
+};
+
+/*
+ * The key, certificate, included certificates and output of @o: from
+ * --key and --cert, else from the key directory.  The paths land in
+ * @o or in the caller's buffers @key, @cert, @root and @out (PATH_MAX).
+ *
+ * @ret rc		0 or -PB_ETOOBIG (logged)
+ */
+static int sign_paths(struct sign_opts *o, char *key, char *cert,
+		      char *root, char *out)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "keys", required_argument, NULL, 'k' },
-		{ "key", required_argument, NULL, 'K' },
-		{ "cert", required_argument, NULL, 'C' },
-		{ "no-root", no_argument, NULL, 'N' },
-		{ "include", required_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = cmd_default_keys();
-	const char *out = NULL, *key_path = NULL, *cert_path = NULL;
-	const char *include = NULL;
+	int rc;
+
+	if ((!o->key &&
+	     ((rc = keystore_path(key, PATH_MAX, o->dir,
+				  KEYSTORE_CODESIGN_KEY)) != 0 ||
+	      (rc = keystore_path(cert, PATH_MAX, o->dir,
+				  KEYSTORE_CODESIGN_CRT)) != 0)) ||
+	    (rc = keystore_path(root, PATH_MAX, o->dir,
+				KEYSTORE_ROOT_CRT)) != 0) {
+		log_error("path too long");
+		return rc;
+	}
+	if (!o->key) {
+		o->key = key;
+		o->cert = cert;
+		o->include = o->no_root ? NULL : root;
+	}
+	if (!o->out) {
+		if (snprintf(out, PATH_MAX, "%s.sig", o->file) >= PATH_MAX)
+			return -PB_ETOOBIG;
+		o->out = out;
+	}
+	return 0;
+}
+
+/*
+ * Sign @o->file with the key and certificates @o names and write the
+ * signature to @o->out.  Key, chain, file and RNG are released here.
+ *
+ * @ret rc		0 or a negative error, logged
+ */
+static int sign_run(struct sign_opts *o)
+{
 	char key_buf[PATH_MAX], cert_buf[PATH_MAX], root_buf[PATH_MAX];
 	char out_buf[PATH_MAX];
 	struct rng rng = { .seeded = 0 };
@@ -80,139 +135,148 @@ int sign_main(int argc, char **argv)
 	mbedtls_x509_crt chain;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
-	int with_root = 1;
 	int fd = -1;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'k': dir = optarg; break;
-		case 'K': key_path = optarg; break;
-		case 'C': cert_path = optarg; break;
-		case 'N': with_root = 0; break;
-		case 'I': include = optarg; break;
-		case 'h': sign_usage(stdout); return 0;
-		default: sign_usage(stderr); return -PB_EUSAGE;
-		}
-	}
-	if (optind != argc - 1 || !key_path != !cert_path ||
-	    (include && !key_path)) {
-		sign_usage(stderr);
-		return -PB_EUSAGE;
-	}
-	if ((!key_path &&
-	     ((rc = keystore_path(key_buf, sizeof(key_buf), dir,
-				  KEYSTORE_CODESIGN_KEY)) != 0 ||
-	      (rc = keystore_path(cert_buf, sizeof(cert_buf), dir,
-				  KEYSTORE_CODESIGN_CRT)) != 0)) ||
-	    (rc = keystore_path(root_buf, sizeof(root_buf), dir,
-				KEYSTORE_ROOT_CRT)) != 0) {
-		log_error("path too long");
+	if ((rc = sign_paths(o, key_buf, cert_buf, root_buf, out_buf)) != 0)
 		return rc;
-	}
-	if (!key_path) {
-		key_path = key_buf;
-		cert_path = cert_buf;
-		include = with_root ? root_buf : NULL;
-	}
-	if (!out) {
-		if (snprintf(out_buf, sizeof(out_buf), "%s.sig",
-			     argv[optind]) >= (int)sizeof(out_buf))
-			return -PB_ETOOBIG;
-		out = out_buf;
-	}
 	mbedtls_pk_init(&key);
 	mbedtls_x509_crt_init(&chain);
-	rc = keystore_load_signer(key_path, cert_path, include, &key, &chain);
+	rc = keystore_load_signer(o->key, o->cert, o->include, &key, &chain);
 	if (rc != 0)
-		goto out;
-	if ((rc = sign_open(argv[optind], &fd)) != 0)
-		goto out;
+		goto err_load;
+	if ((rc = sign_open(o->file, &fd)) != 0)
+		goto err_open;
 	if ((rc = rng_init(&rng, "podboot sign")) != 0)
-		goto out;
+		goto err_rng;
 	rc = cms_sign_fd(fd, &key, &chain, &rng, &der, &der_len);
 	if (rc != 0) {
-		log_error("signing %s: %s", argv[optind], pb_strerror(rc));
-		goto out;
+		log_error("signing %s: %s", o->file, pb_strerror(rc));
+		goto err_sign;
 	}
-	rc = fileio_write(out, der, der_len, 0644, 0);
+	rc = fileio_write(o->out, der, der_len, 0644, 0);
 	if (rc != 0)
-		log_error("writing %s: %s", out, pb_strerror(rc));
-out:
-	if (fd >= 0)
-		close(fd);
+		log_error("writing %s: %s", o->out, pb_strerror(rc));
+err_sign:
 	free(der);
+err_rng:
 	rng_free(&rng);
+	close(fd);
+err_open:
+err_load:
 	mbedtls_x509_crt_free(&chain);
 	mbedtls_pk_free(&key);
 	return rc;
 }
 
-int verify_main(int argc, char **argv)
+/* "podboot sign": parse, then sign_run(); 0 or an error. */
+int sign_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "signer", required_argument, NULL, 's' },
-		{ "time", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cms_verify_opts opts = { .now = time(NULL) };
+	struct sign_opts o = { .dir = cmd_default_keys() };
+	int first = 0, rc;
+
+	rc = cmdopt_getopt(sign_table, CMD_N(sign_table), &o, argc, argv,
+			   sign_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (first != argc - 1 || !o.key != !o.cert || (o.include && !o.key)) {
+		sign_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	o.file = argv[first];
+	return sign_run(&o);
+}
+
+/* What "podboot verify" was asked to check. */
+struct verify_opts {
+	const char *file, *sig;		/* the operands */
+	const char *root;
+	struct cms_verify_opts cms;	/* --signer, --time */
+};
+
+/* --time EPOCH: seconds since the epoch, any sign. */
+static int verify_opt_time(void *opts, const char *arg)
+{
+	struct verify_opts *o = opts;
+	int64_t now;
+
+	if (num_parse_i64(arg, strlen(arg), INT64_MIN, INT64_MAX, &now) != 0) {
+		log_error("--time takes seconds since the epoch, not '%s'",
+			  arg);
+		return -PB_EUSAGE;
+	}
+	o->cms.now = (time_t)now;
+	return 0;
+}
+
+static const struct cmdopt verify_table[] = {
+	{ .name = "root", .kind = CMDOPT_STR, .arg = "ROOT.crt",
+	  .off = offsetof(struct verify_opts, root) },
+	{ .name = "signer", .kind = CMDOPT_STR, .arg = "NAME",
+	  .off = offsetof(struct verify_opts, cms.name) },
+	{ .name = "time", .kind = CMDOPT_CALL, .arg = "EPOCH",
+	  .call = verify_opt_time },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
+};
+
+/*
+ * Check @o->sig over @o->file against the roots of @o->root and print
+ * the signer.  Roots, signature and file are released here.
+ *
+ * @ret rc		0 or a negative error (the reason, logged)
+ */
+static int verify_run(struct verify_opts *o)
+{
 	struct cms_verify_result result = { 0 };
-	const char *root_path = NULL;
 	mbedtls_x509_crt roots;
 	unsigned char *sig = NULL;
 	size_t sig_len = 0;
-	int64_t now;
 	int fd = -1;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': root_path = optarg; break;
-		case 's': opts.name = optarg; break;
-		case 't':
-			if (num_parse_i64(optarg, strlen(optarg), INT64_MIN,
-					  INT64_MAX, &now) != 0) {
-				log_error("--time takes seconds since the "
-					  "epoch, not '%s'", optarg);
-				return -PB_EUSAGE;
-			}
-			opts.now = (time_t)now;
-			break;
-		case 'h': verify_usage(stdout); return 0;
-		default: verify_usage(stderr); return -PB_EUSAGE;
-		}
+	mbedtls_x509_crt_init(&roots);
+	rc = pki_cert_load(&roots, o->root);
+	if (rc != 0) {
+		log_error("%s: %s", o->root, pb_strerror(rc));
+		goto err_roots;
 	}
-	if (optind != argc - 2 || !root_path) {
+	o->cms.roots = &roots;
+	rc = fileio_read(o->sig, CMS_SIG_MAX, &sig, &sig_len);
+	if (rc != 0) {
+		log_error("%s: %s", o->sig, pb_strerror(rc));
+		goto err_sig;
+	}
+	if ((rc = sign_open(o->file, &fd)) != 0)
+		goto err_open;
+	rc = cms_verify_fd(sig, sig_len, fd, &o->cms, &result);
+	if (rc != 0)
+		log_error("%s: refused: %s", o->file, pb_strerror(rc));
+	else
+		printf("%s: verified, signed by %s\n", o->file, result.signer);
+	close(fd);
+err_open:
+	free(sig);
+err_sig:
+err_roots:
+	mbedtls_x509_crt_free(&roots);
+	return rc;
+}
+
+/* "podboot verify": parse, then verify_run(); 0 or an error. */
+int verify_main(int argc, char **argv)
+{
+	struct verify_opts o = { .cms = { .now = time(NULL) } };
+	int first = 0, rc;
+
+	rc = cmdopt_getopt(verify_table, CMD_N(verify_table), &o, argc, argv,
+			   verify_usage, &first);
+	if (rc != 0)
+		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
+	if (first != argc - 2 || !o.root) {
 		verify_usage(stderr);
 		return -PB_EUSAGE;
 	}
-	mbedtls_x509_crt_init(&roots);
-	rc = pki_cert_load(&roots, root_path);
-	if (rc != 0) {
-		log_error("%s: %s", root_path, pb_strerror(rc));
-		goto out;
-	}
-	opts.roots = &roots;
-	rc = fileio_read(argv[optind + 1], CMS_SIG_MAX, &sig, &sig_len);
-	if (rc != 0) {
-		log_error("%s: %s", argv[optind + 1], pb_strerror(rc));
-		goto out;
-	}
-	if ((rc = sign_open(argv[optind], &fd)) != 0)
-		goto out;
-	rc = cms_verify_fd(sig, sig_len, fd, &opts, &result);
-	if (rc != 0) {
-		log_error("%s: refused: %s", argv[optind], pb_strerror(rc));
-		goto out;
-	}
-	printf("%s: verified, signed by %s\n", argv[optind], result.signer);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(sig);
-	mbedtls_x509_crt_free(&roots);
-	return rc;
+	o.file = argv[first];
+	o.sig = argv[first + 1];
+	return verify_run(&o);
 }

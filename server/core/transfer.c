@@ -86,6 +86,23 @@ void transfer_end(struct transfers *ts, struct transfer *t)
 	pthread_mutex_unlock(&ts->lock);
 }
 
+enum transfer_verdict transfer_verdict_of(long long win_ms, long long now,
+					 unsigned long long win_bytes,
+					 unsigned long long bytes,
+					 unsigned int rate,
+					 unsigned int grace_s)
+{
+	double secs = (double)(now - win_ms) / 1000.0;
+	unsigned long long moved;
+
+	if (secs < (double)(grace_s ? grace_s : 1))
+		return TRANSFER_WAIT;
+	moved = bytes > win_bytes ? bytes - win_bytes : 0;
+	if ((double)moved >= (double)rate * secs)
+		return TRANSFER_PASS;
+	return TRANSFER_CUT;
+}
+
 /*
  * Cut @t if it moved fewer than @rate bytes per second over the last
  * window of @grace_s seconds.  The windows follow one another from the
@@ -103,16 +120,21 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 	const struct linger abort_now = { 1, 0 };
 	unsigned long long bytes, moved;
 	double secs = (double)(now - t->win_ms) / 1000.0;
+	enum transfer_verdict v;
 
-	if (t->fd < 0 || secs < (double)(grace_s ? grace_s : 1) ||
+	/* Within the window, no system call is spent on the socket. */
+	if (t->fd < 0 || transfer_verdict_of(t->win_ms, now, 0, 0, 0,
+					     grace_s) == TRANSFER_WAIT ||
 	    transfer_bytes(t->fd, t->kind, &bytes) != 0)
 		return;
-	moved = bytes > t->win_bytes ? bytes - t->win_bytes : 0;
-	if ((double)moved >= (double)rate * secs) {
+	v = transfer_verdict_of(t->win_ms, now, t->win_bytes, bytes, rate,
+				grace_s);
+	if (v == TRANSFER_PASS) {
 		t->win_ms = now;	/* this window passed: the next begins */
 		t->win_bytes = bytes;
 		return;
 	}
+	moved = bytes > t->win_bytes ? bytes - t->win_bytes : 0;
 	/* Abort, not close: what waits in the send buffer would trickle
 	 * out behind a FIN for as long as the client likes.  With a zero
 	 * linger, libmicrohttpd's close() resets the connection. */
@@ -127,6 +149,11 @@ static void transfer_check(struct transfers *ts, struct transfer *t,
 					       "published" : "");
 }
 
+/*
+ * The watch: every TRANSFER_TICK_MS, cut the transfers of @arg (struct
+ * transfers) that moved less than the configured rate after the grace
+ * period, until transfer_stop().  Takes and releases ts->lock.
+ */
 static void *transfer_thread(void *arg)
 {
 	struct transfers *ts = arg;

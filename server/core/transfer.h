@@ -87,4 +87,25 @@ int transfer_start(struct transfers *ts, transfer_limits_fn limits,
 /** Stop that thread; safe if it never started.  Frees nothing else. */
 void transfer_stop(struct transfers *ts);
 
+/* What the watch does with a transfer at the end of a tick. */
+enum transfer_verdict {
+	TRANSFER_WAIT,		/* its window of grace_s is not over */
+	TRANSFER_PASS,		/* it kept the rate: a new window begins */
+	TRANSFER_CUT,		/* below the rate over its window: cut */
+};
+
+/**
+ * The verdict on a transfer whose window began at @win_ms with @win_bytes
+ * moved, now (@now ms) at @bytes: the window lasts at least @grace_s
+ * seconds (1 if 0), and passes when it moved @rate bytes per second of
+ * it.  Pure: the watch applies it.
+ *
+ * @ret verdict		TRANSFER_WAIT, TRANSFER_PASS or TRANSFER_CUT
+ */
+enum transfer_verdict transfer_verdict_of(long long win_ms, long long now,
+					 unsigned long long win_bytes,
+					 unsigned long long bytes,
+					 unsigned int rate,
+					 unsigned int grace_s);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "http.h"
+#include "http_int.h"
 #include "log.h"
 #include "redact.h"
 #include "tlskey.h"
@@ -32,37 +33,6 @@ struct http_listener {
 	const struct http_route *const *routes;	/* tables, NULL-ended */
 	int plain;
 };
-
-/* ---- routing ---------------------------------------------------------- */
-
-/*
- * The route of @method @path in @tables (NULL-ended, each table ended by
- * a NULL prefix), the first that matches; NULL when none does, with
- * *@wrong_method set when some route has the path but not the method.
- */
-static const struct http_route *
-http_match(const struct http_route *const *tables, const char *method,
-	   const char *path, int *wrong_method)
-{
-	const struct http_route *rt;
-	size_t i, len;
-
-	*wrong_method = 0;
-	for (i = 0; tables[i]; i++) {
-		for (rt = tables[i]; rt->prefix; rt++) {
-			len = strlen(rt->prefix);
-			if (rt->exact ? strcmp(path, rt->prefix) != 0 :
-					strncmp(path, rt->prefix, len) != 0)
-				continue;
-			if (strcmp(method, rt->method) == 0 ||
-			    (strcmp(method, "HEAD") == 0 &&
-			     strcmp(rt->method, "GET") == 0))
-				return rt;
-			*wrong_method = 1;
-		}
-	}
-	return NULL;
-}
 
 /* ---- replies ---------------------------------------------------------- */
 
@@ -177,27 +147,6 @@ void http_reply_error(struct http_req *r, unsigned int status,
 	va_end(ap);
 }
 
-int http_status_rc(unsigned int status)
-{
-	switch (status) {
-	case 401:
-	case 403:
-		return -EACCES;
-	case 404:
-	case 410:
-		return -ENOENT;
-	case 409:
-		return -EBUSY;
-	case 413:
-		return -EFBIG;
-	case 429:
-	case 503:
-		return -EAGAIN;
-	default:
-		return status >= 500 ? -EIO : -EINVAL;
-	}
-}
-
 int http_refuse(struct http_req *r, unsigned int status, const char *fmt,
 		...)
 {
@@ -240,6 +189,7 @@ struct http_args_check {
 	const char *bad;
 };
 
+/* MHD iterator: stop at the first query argument not in @cls's list. */
 static enum MHD_Result http_args_iter(void *cls, enum MHD_ValueKind kind,
 				      const char *key, const char *value)
 {
@@ -263,8 +213,7 @@ int http_args_only(struct http_req *r, const char *const *allowed)
 				  http_args_iter, &c);
 	if (!c.bad)
 		return 0;
-	http_reply_error(r, 400, "unknown query parameter '%.64s'", c.bad);
-	return -1;
+	return http_refuse(r, 400, "unknown query parameter '%.64s'", c.bad);
 }
 
 const char *http_bearer(struct http_req *r)
@@ -303,26 +252,6 @@ const struct config_token *http_require_scope(struct http_req *r,
 	return tok;
 }
 
-/*
- * Whether @host (a Host header) names the authority of @url: the same
- * host, any case, and the same port (80 when the URL names none).
- */
-static int http_host_matches(const char *host, const char *url)
-{
-	const char *auth = strstr(url, "://");
-	size_t len;
-
-	if (!host || !auth)
-		return 0;
-	auth += 3;
-	len = strcspn(auth, "/");
-	if (strncasecmp(host, auth, len) == 0 && host[len] == '\0')
-		return 1;
-	/* http://HOST/ and Host: HOST:80 are the same place. */
-	return memchr(auth, ']', len) == NULL && memchr(auth, ':', len) == NULL &&
-	       strncasecmp(host, auth, len) == 0 && strcmp(host + len, ":80") == 0;
-}
-
 int http_base_url(struct http_req *r, char *out, size_t size)
 {
 	const struct config *cfg = r->gen->cfg;
@@ -335,9 +264,8 @@ int http_base_url(struct http_req *r, char *out, size_t size)
 	 * the configured one, and a request for another host is refused. */
 	if (!http_host_matches(http_header(r, MHD_HTTP_HEADER_HOST),
 			       cfg->plain_base_url)) {
-		http_reply_error(r, 421, "this listener serves %s only "
-					 "(Host header)", cfg->plain_base_url);
-		return -1;
+		return http_refuse(r, 421, "this listener serves %s only "
+					   "(Host header)", cfg->plain_base_url);
 	}
 	snprintf(out, size, "%s", cfg->plain_base_url);
 	return 0;
@@ -352,6 +280,7 @@ int http_wants_text(struct http_req *r)
 
 /* ---- libmicrohttpd callbacks ------------------------------------------ */
 
+/* The peer address of @conn as text into @out, "?" if unknown. */
 static void http_client(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -412,59 +341,28 @@ static struct http_req *http_req_new(struct http_listener *l,
 
 /* ---- framing: one reading of where a request's body ends ------------- */
 
-struct http_framing {
-	unsigned int n_length;		/* Content-Length headers */
-	unsigned int n_encoding;	/* Transfer-Encoding headers */
-	int bad_length;			/* a value not plain digits */
-	int bad_encoding;		/* a coding other than chunked */
-};
-
+/* Count the framing headers of a request into @cls (http_framing). */
 static enum MHD_Result http_framing_iter(void *cls, enum MHD_ValueKind kind,
 					 const char *key, const char *value)
 {
-	struct http_framing *f = cls;
-	size_t i;
-
 	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		f->n_length++;
-		for (i = 0; value[i]; i++)
-			if (value[i] < '0' || value[i] > '9')
-				f->bad_length = 1;
-		if (i == 0 || i > 19)
-			f->bad_length = 1;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->n_encoding++;
-		if (strcasecmp(value, "chunked") != 0)
-			f->bad_encoding = 1;
-	}
+	http_framing_add(cls, key, value);
 	return MHD_YES;
 }
 
 /*
- * Why the request's framing is ambiguous (two Content-Lengths, one beside
- * Transfer-Encoding, a length that is not digits, an unknown coding) or
- * its target unsafe (%00), or NULL when it is sound.  Checked before
- * libmicrohttpd reads any body: two parsers reading one request two ways
- * is how requests are smuggled past a proxy.
+ * Why the request's framing is ambiguous or its target unsafe, or NULL
+ * when it is sound (http_framing_fault_of() decides).  Checked before
+ * libmicrohttpd reads any body.
  */
 static const char *http_framing_fault(struct http_req *r)
 {
 	struct http_framing f = { 0, 0, 0, 0 };
 
-	if (r->nul_in_uri)
-		return "%00 in the request target";
-	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, http_framing_iter,
-				  &f);
-	if (f.n_length > 1)
-		return "more than one Content-Length";
-	if (f.n_length && f.n_encoding)
-		return "Content-Length and Transfer-Encoding together";
-	if (f.bad_length)
-		return "Content-Length is not a decimal number";
-	if (f.n_encoding > 1 || f.bad_encoding)
-		return "Transfer-Encoding other than one 'chunked'";
-	return NULL;
+	if (!r->nul_in_uri)
+		MHD_get_connection_values(r->conn, MHD_HEADER_KIND,
+					  http_framing_iter, &f);
+	return http_framing_fault_of(&f, r->nul_in_uri);
 }
 
 /*
@@ -518,7 +416,7 @@ int http_transfer_begin(struct http_req *r, int kind)
 	http_reply_close(r, 503, "busy: limits.max_transfers bodies are in "
 				 "flight; try again later",
 			 HTTP_RETRY_AFTER_S);
-	return -1;
+	return http_status_rc(503);
 }
 
 /*
@@ -540,7 +438,8 @@ static void http_route_match(struct http_req *r)
 {
 	int wrong_method;
 
-	r->route = http_match(r->routes, r->method, r->path, &wrong_method);
+	r->route = http_route_find(r->routes, r->method, r->path,
+				   &wrong_method);
 	if (!r->route) {
 		if (wrong_method)
 			http_body_refuse(r, 405, "method %s not allowed here",
@@ -557,54 +456,71 @@ static void http_route_match(struct http_req *r)
 	}
 }
 
-static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
-				   const char *url, const char *method,
-				   const char *version, const char *data,
-				   size_t *data_size, void **con_cls)
+/*
+ * The headers of a new request are in: set up *@con_cls, refuse bad
+ * framing or a missing route, and start a route that takes a body.
+ *
+ * @ret MHD_YES, or MHD_NO without memory for the request
+ */
+static enum MHD_Result http_access_headers(struct http_listener *l,
+					   struct MHD_Connection *conn,
+					   const char *url, const char *method,
+					   void **con_cls)
 {
-	struct http_req *r = *con_cls;
-
+	struct http_req *r;
 	const char *fault;
 
-	(void)version;
-	if (!r || !r->conn) {
-		r = http_req_new(cls, r, conn, url, method);
-		if (!r)
-			return MHD_NO;
-		*con_cls = r;
-		fault = http_framing_fault(r);
-		if (fault) {
-			http_reply_close(r, 400, fault, 0);
-			return MHD_YES;
-		}
-		http_route_match(r);
-		/*
-		 * Routes that take a body check the request now, so a refusal
-		 * goes out before the body is read.  Others answer on the next
-		 * call: a reply queued on the first call counts as an early
-		 * reply, and libmicrohttpd would close the connection after
-		 * it, losing keep-alive.
-		 */
-		if (r->route && r->route->body)
-			http_route_call(r, r->route->start);
+	r = http_req_new(l, *con_cls, conn, url, method);
+	if (!r)
+		return MHD_NO;
+	*con_cls = r;
+	fault = http_framing_fault(r);
+	if (fault) {
+		http_reply_close(r, 400, fault, 0);
 		return MHD_YES;
 	}
-	if (*data_size) {
-		if (r->replied || r->fail_status) {
-			r->discarded += *data_size;
-			*data_size = 0;
-			/* Past the bound, hang up rather than read on. */
-			return r->discarded > HTTP_DISCARD_MAX ? MHD_NO :
-								 MHD_YES;
-		}
-		if (!r->route || !r->route->body)
-			http_body_refuse(r, 413, "this endpoint takes no body");
-		else if (r->route->body(r, data, *data_size) != 0)
-			http_body_refuse(r, 500, "request body not processed");
+	http_route_match(r);
+	/*
+	 * Routes that take a body check the request now, so a refusal goes
+	 * out before the body is read.  Others answer on the next call: a
+	 * reply queued on the first call counts as an early reply, and
+	 * libmicrohttpd would close the connection after it, losing
+	 * keep-alive.
+	 */
+	if (r->route && r->route->body)
+		http_route_call(r, r->route->start);
+	return MHD_YES;
+}
+
+/*
+ * A piece of @r's body: to the route, or counted and dropped after a
+ * refusal (up to HTTP_DISCARD_MAX, then hang up).
+ *
+ * @ret MHD_YES, or MHD_NO to drop the connection
+ */
+static enum MHD_Result http_access_body(struct http_req *r, const char *data,
+					size_t *data_size)
+{
+	if (r->replied || r->fail_status) {
+		r->discarded += *data_size;
 		*data_size = 0;
-		return MHD_YES;
+		return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
-	/* The body is in: from here on the server works, not the client. */
+	if (!r->route || !r->route->body)
+		http_body_refuse(r, 413, "this endpoint takes no body");
+	else if (r->route->body(r, data, *data_size) != 0)
+		http_body_refuse(r, 500, "request body not processed");
+	*data_size = 0;
+	return MHD_YES;
+}
+
+/*
+ * The body of @r is in: from here on the server works, not the client.
+ * Queues the deferred refusal or runs the route's start and finish; some
+ * reply is always queued.
+ */
+static enum MHD_Result http_access_end(struct http_req *r)
+{
 	transfer_end(&r->srv->transfers, &r->xfer);
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
@@ -615,6 +531,27 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (!r->replied)
 		http_reply_error(r, 500, "internal error: no reply");
 	return MHD_YES;
+}
+
+/*
+ * libmicrohttpd's access handler, called for the headers, each piece of
+ * the body and the end of a request.
+ *
+ * @ret MHD_YES to go on, MHD_NO to drop the connection
+ */
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
+				   const char *url, const char *method,
+				   const char *version, const char *data,
+				   size_t *data_size, void **con_cls)
+{
+	struct http_req *r = *con_cls;
+
+	(void)version;
+	if (!r || !r->conn)
+		return http_access_headers(cls, conn, url, method, con_cls);
+	if (*data_size)
+		return http_access_body(r, data, data_size);
+	return http_access_end(r);
 }
 
 void http_cork(struct http_req *r)
@@ -644,6 +581,10 @@ static void http_uncork(struct http_req *r)
 	r->corked = 0;
 }
 
+/*
+ * libmicrohttpd's end of a request: uncork, end its transfer, run the
+ * route's cleanup, release the generation and free the record.
+ */
 static void http_completed(void *cls, struct MHD_Connection *conn,
 			   void **con_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -665,6 +606,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages, one debug line each. */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

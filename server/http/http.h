@@ -82,13 +82,15 @@ unsigned int http_connections(struct MHD_Daemon *d);
  * TRANSFER_UPLOAD; with TRANSFER_RESERVED it counts against
  * limits.max_transfers): watched for limits.min_rate until its body is
  * done.  Beyond the reserve, queues 503 with Retry-After and
- * "Connection: close" and returns -1; 0 otherwise.
+ * "Connection: close".
+ *
+ * @ret rc		0, or -EAGAIN (http_status_rc(503)) after queuing
+ *			the refusal
  */
 int http_transfer_begin(struct http_req *r, int kind);
 
 /* ---- replies: every function queues exactly one reply ---------------- */
 
-/** Queue @resp with @status; destroys the caller's reference. */
 /**
  * Hold back partial TCP segments on @r's connection until the request is
  * complete (a large body goes out in full segments, which wakes the
@@ -96,6 +98,11 @@ int http_transfer_begin(struct http_req *r, int kind);
  */
 void http_cork(struct http_req *r);
 
+/**
+ * Queue @resp with @status, unless a reply is queued already (the first
+ * stands); destroys the caller's reference.  A NULL @resp (no memory) is
+ * logged and nothing is queued.
+ */
 void http_queue(struct http_req *r, unsigned int status,
 		struct MHD_Response *resp);
 
@@ -145,7 +152,9 @@ const char *http_arg(struct http_req *r, const char *name);
 
 /**
  * Refuse (400) any query argument not in the NULL-terminated @allowed.
- * @ret 0 if all are allowed, -1 after queuing the refusal
+ *
+ * @ret rc		0 if all are allowed, or -EINVAL (http_refuse()'s
+ *			code for 400) after queuing the refusal
  */
 int http_args_only(struct http_req *r, const char *const *allowed);
 
@@ -168,7 +177,10 @@ const struct config_token *http_require_scope(struct http_req *r,
  * client at: the configured server.base_url, or on the plain-HTTP listener
  * server.plain_base_url.  Never taken from the request: on the plain
  * listener a Host header that is not plain_base_url's authority is refused
- * (replies 421 and returns -1).
+ * (421).
+ *
+ * @ret rc		0, or -EINVAL (http_refuse()'s code for 421) after
+ *			queuing the refusal
  */
 int http_base_url(struct http_req *r, char *out, size_t size);
 

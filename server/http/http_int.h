@@ -1,0 +1,50 @@
+/* http_int.h: what the pieces of the HTTP front share: the decisions of
+ * http_check.c, pure functions that the unit tests call directly. */
+#ifndef PODBOOT_HTTP_INT_H
+#define PODBOOT_HTTP_INT_H
+
+#include "http.h"
+
+/* The framing headers of one request, as http_framing_add() counts them. */
+struct http_framing {
+	unsigned int n_length;		/* Content-Length headers */
+	unsigned int n_encoding;	/* Transfer-Encoding headers */
+	int bad_length;			/* a value not plain digits */
+	int bad_encoding;		/* a coding other than chunked */
+};
+
+/**
+ * The route of @method @path in @tables (NULL-ended, each table ended by
+ * a NULL prefix), the first that matches ("GET" routes match HEAD too).
+ *
+ * @ret route		or NULL, with *@wrong_method set when some route
+ *			has the path but not the method
+ */
+const struct http_route *
+http_route_find(const struct http_route *const *tables, const char *method,
+		const char *path, int *wrong_method);
+
+/** Count one request header @key: @value into @f if it frames the body. */
+void http_framing_add(struct http_framing *f, const char *key,
+		      const char *value);
+
+/**
+ * Why a request framed as @f is ambiguous (two Content-Lengths, one beside
+ * Transfer-Encoding, a length that is not 1 to 19 digits, a coding other
+ * than one "chunked") or its target unsafe (@nul_in_uri: %00): two parsers
+ * reading one request two ways is how requests are smuggled past a proxy.
+ *
+ * @ret reason		a static string, or NULL when the request is sound
+ */
+const char *http_framing_fault_of(const struct http_framing *f,
+				  int nul_in_uri);
+
+/**
+ * Whether @host (a Host header, NULL if none) names the authority of @url:
+ * the same host, any case, and the same port (80 when the URL names none).
+ *
+ * @ret match		1 or 0
+ */
+int http_host_matches(const char *host, const char *url);
+
+#endif
