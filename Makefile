@@ -59,11 +59,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Archives are made afresh: "ar r" keeps members of deleted sources, and
+# the linker would take a stale object's symbols before the new one's.
 $(LIBPODBOOT): $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBSERVER): $(SERVER_LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(PODBOOT): $(BUILD)/server/cmd/main.o $(LIBSERVER) $(LIBPODBOOT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -73,7 +75,7 @@ $(PODBOOT): $(BUILD)/server/cmd/main.o $(LIBSERVER) $(LIBPODBOOT)
 # (test_agent_*.c): an archive, so that each suite pulls only what it uses.
 LIBAGENT := $(BUILD)/libpodboot-agent.a
 $(LIBAGENT): $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # The config suite runs the podboot beside it (podboot init, against the
 # fixture test/data/podboot-init.conf): built first, never linked in.
@@ -229,13 +231,13 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/libpodboot.a: $(FUZZ_LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/libpodboot-server.a: $(FUZZ_SERVER_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/libagent.a: $(FUZZ_AGENT_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/test/fuzz/fuzz_%.o $(FUZZ_ARCHIVES)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(DEP_LIBS)
