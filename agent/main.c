@@ -16,6 +16,7 @@
 
 static volatile sig_atomic_t main_stop;
 
+/* SIGTERM, SIGINT: ask the loop to stop after the push under way. */
 static void main_on_signal(int sig)
 {
 	(void)sig;
@@ -38,6 +39,8 @@ static void main_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* The modes: each runs one of the agent's jobs with the settings read
+ * and returns the process's exit status.  --help: the usage. */
 static int main_help(const struct options *o)
 {
 	(void)o;
@@ -45,6 +48,7 @@ static int main_help(const struct options *o)
 	return 0;
 }
 
+/* --version: the agent's version. */
 static int main_version(const struct options *o)
 {
 	(void)o;
@@ -71,31 +75,37 @@ static int main_check(const struct options *o)
 	return 0;
 }
 
+/* --spool-list: the spooled batches, one line each (1 on error). */
 static int main_spool_list(const struct options *o)
 {
 	return inspect_spool(o->spool, stdout) ? 1 : 0;
 }
 
+/* --spool-show SEQ: one spooled batch's text (1 on error). */
 static int main_spool_show(const struct options *o)
 {
 	return inspect_show(o->spool, o->spool_show, stdout) ? 1 : 0;
 }
 
+/* --print: one collection, printed, not sent. */
 static int main_print(const struct options *o)
 {
 	return push_print(o);
 }
 
+/* --once: collect and push once (0 delivered, 3 spooled, 1 refused). */
 static int main_once(const struct options *o)
 {
 	return push_once(o);
 }
 
+/* --relay: the pod relay until SIGTERM (1 if it could not run). */
 static int main_relay(const struct options *o)
 {
 	return relay_run(o, &main_stop) ? 1 : 0;
 }
 
+/* The default: collect and push every interval until SIGTERM. */
 static int main_agent(const struct options *o)
 {
 	return push_run(o, &main_stop) ? 1 : 0;

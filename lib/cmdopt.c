@@ -6,6 +6,7 @@
 
 #include "cmdopt.h"
 #include "error.h"
+#include "log.h"
 #include "num.h"
 
 const struct cmdopt *cmdopt_find(const struct cmdopt *tab, size_t n,
@@ -91,6 +92,23 @@ static const struct cmdopt *cmdopt_row(const struct cmdopt *tab, size_t n,
 				  NULL;
 }
 
+/*
+ * Say why row @d refused @arg (@rc from cmdopt_store()) for the kinds
+ * whose refusal the table itself words: an empty or too long value, a
+ * number out of range.  A row's call words its own.
+ */
+static void cmdopt_refusal(const struct cmdopt *d, const char *arg, int rc)
+{
+	if (d->kind == CMDOPT_UINT)
+		log_error("--%s '%.40s' is not a whole number from %u to %u",
+			  d->name, arg, d->min, d->max);
+	else if (d->kind == CMDOPT_BUF && rc == -PB_ETOOBIG)
+		log_error("--%s '%.40s...' is too long (at most %zu bytes)",
+			  d->name, arg, d->size - 1);
+	else if (d->kind == CMDOPT_BUF)
+		log_error("--%s needs a value that is not empty", d->name);
+}
+
 int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 		  char **argv, void (*usage)(FILE *out), int *first)
 {
@@ -111,8 +129,10 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 			usage(stdout);
 			return CMDOPT_HELP_SHOWN;
 		}
-		if ((rc = cmdopt_store(d, opts, optarg)) != 0)
+		if ((rc = cmdopt_store(d, opts, optarg)) != 0) {
+			cmdopt_refusal(d, optarg, rc);
 			return rc;
+		}
 	}
 	*first = optind;
 	return 0;

@@ -67,8 +67,8 @@ int cmdopt_store(const struct cmdopt *d, void *opts, const char *arg);
  * Parse @argv with getopt_long(), from argv[1] on, by the @n rows of
  * @tab (rows of CMDOPT_FILE are skipped), storing every value into @opts.
  * An unknown option or a missing argument is reported by getopt_long(),
- * then @usage(stderr) runs; --help runs @usage(stdout).  A row's call
- * logs its own error.  Operands are left at argv[*first] to argv[argc-1].
+ * then @usage(stderr) runs; --help runs @usage(stdout).  A refused value
+ * is logged (--NAME and why); a row's call logs its own error.  Operands are left at argv[*first] to argv[argc-1].
  *
  * @ret rc		0, CMDOPT_HELP_SHOWN, -PB_EUSAGE after the usage,
  *			or the first error a row's store returned

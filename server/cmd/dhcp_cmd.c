@@ -1,12 +1,12 @@
 /* dhcp_cmd.c: "podboot dhcp": render kea-dhcp4's configuration from
  * podboot.conf, and apply it to a running Kea through its control socket. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "config.h"
 #include "error.h"
 #include "fileio.h"
@@ -44,60 +44,54 @@ static void dhcp_usage(FILE *out)
 		"leases)\n");
 }
 
-/* Copy @arg into @field of @size bytes; -PB_EUSAGE if it does not fit. */
-static int dhcp_opt_copy(char *field, size_t size, const char *arg,
-			 const char *what)
+/* What "podboot dhcp" is told: the verb, files, and Kea's settings. */
+struct dhcp_opts {
+	struct kea_opts kea;
+	const char *config;		/* podboot.conf */
+	const char *out;		/* render: the file, or stdout */
+	int nowrite;			/* apply: no config-write */
+};
+
+/* --interface, repeatable: one more interface Kea listens on. */
+static int dhcp_opt_iface(void *opts, const char *arg)
 {
-	if (strlen(arg) >= size) {
-		log_error("%s '%.40s...' is too long (at most %zu bytes)",
-			  what, arg, size - 1);
+	struct kea_opts *o = &((struct dhcp_opts *)opts)->kea;
+
+	if (o->n_ifaces == KEA_IFACES_MAX) {
+		log_error("at most %d --interface", KEA_IFACES_MAX);
 		return -PB_EUSAGE;
 	}
-	memcpy(field, arg, strlen(arg) + 1);
+	if (!*arg || strlen(arg) >= sizeof(o->ifaces[0])) {
+		log_error("--interface '%.40s' is not an interface name", arg);
+		return -PB_EUSAGE;
+	}
+	memcpy(o->ifaces[o->n_ifaces++], arg, strlen(arg) + 1);
 	return 0;
 }
 
-/* One option @c with @arg into @o, @out or @nowrite.  0 or -PB_EUSAGE. */
-static int dhcp_opt(int c, const char *arg, struct kea_opts *o,
-		    const char **conf, const char **out, int *nowrite)
-{
-	char *end;
-	unsigned long v;
+#define DHCP_KEA_BUF(optname, argname, field) \
+	{ .name = optname, .kind = CMDOPT_BUF, .arg = argname, \
+	  CMDOPT_AT(struct dhcp_opts, kea.field) }
 
-	switch (c) {
-	case 'c': *conf = arg; return 0;
-	case 'o': *out = arg; return 0;
-	case 'W': *nowrite = 1; return 0;
-	case 's': return dhcp_opt_copy(o->socket, sizeof(o->socket), arg,
-				       "--socket");
-	case 'n': return dhcp_opt_copy(o->next_server, sizeof(o->next_server),
-				       arg, "--next-server");
-	case 'u': return dhcp_opt_copy(o->boot_url, sizeof(o->boot_url), arg,
-				       "--boot-url");
-	case 'L': return dhcp_opt_copy(o->lease_file, sizeof(o->lease_file),
-				       arg, "--lease-file");
-	case 'H': return dhcp_opt_copy(o->lease_cmds, sizeof(o->lease_cmds),
-				       arg, "--lease-cmds");
-	case 'i':
-		if (o->n_ifaces == KEA_IFACES_MAX) {
-			log_error("at most %d --interface", KEA_IFACES_MAX);
-			return -PB_EUSAGE;
-		}
-		return dhcp_opt_copy(o->ifaces[o->n_ifaces++],
-				     sizeof(o->ifaces[0]), arg, "--interface");
-	case 't':
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || v < 60 || v > 31536000) {
-			log_error("--lifetime '%s' is not a number of seconds "
-				  "from 60 to 31536000", arg);
-			return -PB_EUSAGE;
-		}
-		o->lifetime_s = (unsigned int)v;
-		return 0;
-	}
-	return -PB_EUSAGE;
-}
+static const struct cmdopt dhcp_table[] = {
+	{ .name = "config", .letter = 'c', .kind = CMDOPT_STR, .arg = "FILE",
+	  CMDOPT_AT(struct dhcp_opts, config) },
+	{ .name = "out", .letter = 'o', .kind = CMDOPT_STR, .arg = "FILE",
+	  CMDOPT_AT(struct dhcp_opts, out) },
+	DHCP_KEA_BUF("socket", "PATH", socket),
+	DHCP_KEA_BUF("next-server", "ADDR", next_server),
+	DHCP_KEA_BUF("boot-url", "URL", boot_url),
+	DHCP_KEA_BUF("lease-file", "PATH", lease_file),
+	DHCP_KEA_BUF("lease-cmds", "PATH", lease_cmds),
+	{ .name = "interface", .kind = CMDOPT_CALL, .arg = "NAME",
+	  .call = dhcp_opt_iface },
+	{ .name = "lifetime", .kind = CMDOPT_UINT, .arg = "SECONDS",
+	  .min = 60, .max = 31536000,
+	  CMDOPT_AT(struct dhcp_opts, kea.lifetime_s) },
+	{ .name = "no-write", .kind = CMDOPT_FLAG,
+	  CMDOPT_AT(struct dhcp_opts, nowrite) },
+	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
+};
 
 /*
  * Render @cfg's Kea configuration into *@doc (the caller json_decref()s
@@ -208,61 +202,55 @@ static int dhcp_apply(json_t *doc, const struct kea_opts *o, int nowrite)
 }
 
 /*
- * podboot dhcp render|apply: parse the options, render, then write or
- * apply.  0, -PB_EUSAGE, or the failure's code (logged).
+ * Run @verb ("render", "apply" or "leases") with @o: load the
+ * configuration, then render and write or apply, or read the leases.
+ * 0 or the failure's code (logged).
  */
-int dhcp_main(int argc, char **argv)
+static int dhcp_run(const char *verb, struct dhcp_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "next-server", required_argument, NULL, 'n' },
-		{ "boot-url", required_argument, NULL, 'u' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "lease-file", required_argument, NULL, 'L' },
-		{ "lifetime", required_argument, NULL, 't' },
-		{ "lease-cmds", required_argument, NULL, 'H' },
-		{ "no-write", no_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct kea_opts o;
 	char err[CONFIG_ERR_MAX];
 	struct config *cfg = NULL;
-	const char *conf = getenv("PODBOOT_CONFIG"), *out = NULL, *verb;
 	json_t *doc = NULL;
-	int c, nowrite = 0, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			dhcp_usage(stdout);
-			return 0;
-		}
-		if (dhcp_opt(c, optarg, &o, &conf, &out, &nowrite) != 0) {
-			dhcp_usage(stderr);
-			return -PB_EUSAGE;
-		}
+	if ((rc = config_load(o->config, &cfg, err, sizeof(err))) != 0) {
+		log_error("%s", err);
+		return rc;
 	}
-	verb = optind == argc - 1 ? argv[optind] : "";
+	if (strcmp(verb, "leases") == 0)
+		rc = dhcp_leases(cfg, o->kea.socket[0] ? o->kea.socket :
+				 "/run/kea/kea4-ctrl-socket");
+	else if ((rc = dhcp_render_doc(cfg, &o->kea, &doc)) == 0)
+		rc = strcmp(verb, "render") == 0 ?
+			     dhcp_write(doc, o->out) :
+			     dhcp_apply(doc, &o->kea, o->nowrite);
+	json_decref(doc);
+	config_free(cfg);
+	return rc;
+}
+
+/* "podboot dhcp VERB": parse, then dhcp_run(); 0 or an error. */
+int dhcp_main(int argc, char **argv)
+{
+	static struct dhcp_opts o;
+	const char *verb;
+	int first = 0, rc;
+
+	o.config = getenv("PODBOOT_CONFIG");
+	rc = cmdopt_getopt(dhcp_table, CMD_N(dhcp_table), &o, argc, argv,
+			   dhcp_usage, &first);
+	if (rc != 0) {
+		if (rc == CMDOPT_HELP_SHOWN)
+			return 0;
+		dhcp_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	verb = first == argc - 1 ? argv[first] : "";
 	if (strcmp(verb, "render") != 0 && strcmp(verb, "apply") != 0 &&
 	    strcmp(verb, "leases") != 0) {
 		dhcp_usage(stderr);
 		return -PB_EUSAGE;
 	}
-	if (!conf || !*conf)
-		conf = "podboot.conf";
-	if ((rc = config_load(conf, &cfg, err, sizeof(err))) != 0) {
-		log_error("%s", err);
-		return rc;
-	}
-	if (strcmp(verb, "leases") == 0)
-		rc = dhcp_leases(cfg, o.socket[0] ? o.socket :
-				 "/run/kea/kea4-ctrl-socket");
-	else if ((rc = dhcp_render_doc(cfg, &o, &doc)) == 0)
-		rc = strcmp(verb, "render") == 0 ? dhcp_write(doc, out)
-						 : dhcp_apply(doc, &o, nowrite);
-	config_free(cfg);
-	json_decref(doc);
-	return rc;
+	o.config = cmd_config_path(o.config);
+	return dhcp_run(verb, &o);
 }

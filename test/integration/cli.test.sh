@@ -63,4 +63,15 @@ check "keys init without --server-name: exit 2" [ $? = 2 ]
 check "bad --algo named" grep -q "rsa or ecdsa" "$ERR"
 "$PODBOOT" keys init --dir "$T/x" --server-name a --days 0 >/dev/null 2>"$ERR"
 check "bad --days named" grep -q "not a number of days" "$ERR"
+# A refused value of an option table's row is named, with why.
+"$PODBOOT" dhcp --lifetime 5 render >/dev/null 2>"$ERR"
+check "dhcp --lifetime out of range: exit 2" [ $? = 2 ]
+check "and named, with its range" \
+	grep -q -- "--lifetime '5' is not a whole number from 60 to" "$ERR"
+"$PODBOOT" dhcp --socket "/$(printf 'x%.0s' $(seq 120))" render \
+	>/dev/null 2>"$ERR"
+check "dhcp --socket too long: exit 2" [ $? = 2 ]
+check "and named, with the limit" grep -q -- "--socket .* is too long" "$ERR"
+"$PODBOOT" dhcp frob >/dev/null 2>"$ERR"
+check "dhcp with an unknown verb: exit 2" [ $? = 2 ]
 finish
