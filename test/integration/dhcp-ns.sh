@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # KEA_PID, RELAY_PID: for the caller
 # dhcp-ns.sh: the network namespaces DHCP runs through, shared by
 # test/integration/dhcp.test.sh and test/bench/dhcp.sh (bash, sourced).
 #
