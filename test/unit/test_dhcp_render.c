@@ -1,6 +1,7 @@
 /* test_dhcp_render.c: podboot.conf's pods as kea-dhcp4's configuration:
  * subnets by relay, pools, options, reservations, classes, and the new
  * provisioning settings' refusals. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -314,6 +315,38 @@ static void test_config_settings(void)
 	config_free(cfg);
 }
 
+/* Only the provisioning network reaches Kea: a management network with
+ * its own gateway, DNS and VLAN, and a machine whose address lies on it,
+ * leave no trace in the rendered configuration. */
+static void test_mgmt_apart(void)
+{
+	static const char text[] = T_PLAIN_HEAD
+		"pods = ( { name = \"pod-m\"; profile = \"p\";\n"
+		"  provisioning = { cidr = \"10.10.1.0/24\"; gateway = "
+		"\"10.10.1.1\"; vlan = 40; dns = [ \"10.9.0.53\" ]; };\n"
+		"  management = { cidr = \"10.20.1.0/24\"; gateway = "
+		"\"10.20.1.254\"; vlan = 41; dns = [ \"10.8.0.53\" ]; }; } );\n"
+		"nodes = ( { mac = \"52:54:00:cc:00:01\"; hostname = \"m-1\";"
+		" pod = \"pod-m\"; address = \"10.20.1.12\"; } );\n";
+	struct kea_opts o = { .socket = "/tmp/k.sock" };
+	json_t *doc = render(text, &o), *m;
+	char *all = json_dumps(doc, JSON_COMPACT);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	m = subnet_of(doc, "pod-m");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(str(m, "subnet"), "10.10.1.0/24");
+	CU_ASSERT_STRING_EQUAL(option(m, "routers"), "10.10.1.1");
+	CU_ASSERT_STRING_EQUAL(option(m, "domain-name-servers"), "10.9.0.53");
+	/* nothing of the management network, anywhere */
+	CU_ASSERT_PTR_NULL(strstr(all, "10.20.1."));
+	CU_ASSERT_PTR_NULL(strstr(all, "10.8.0.53"));
+	/* the machine is known by its MAC, its address left to the pool */
+	CU_ASSERT_PTR_NOT_NULL(strstr(all, "52:54:00:cc:00:01"));
+	free(all);
+	json_decref(doc);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "a subnet per IPv4 pod: relay, pool, options", test_subnets },
 	{ "reservations: the pod's machines", test_reservations },
@@ -323,6 +356,7 @@ static const CU_TestInfo tests[] = {
 	{ "refusals name the pod and what to set", test_refusals },
 	{ "provisioning: ntp, relay, pool settings checked",
 	  test_config_settings },
+	{ "the management network never reaches Kea", test_mgmt_apart },
 	CU_TEST_INFO_NULL,
 };
 
