@@ -237,6 +237,12 @@ static void test_globals(void)
 				   "next-server"), "10.9.9.9");
 	CU_ASSERT_STRING_EQUAL(str(class_of(doc, KEA_CLASS_HTTP),
 				   "boot-file-name"), "http://10.9.9.9/e.efi");
+	/* only class evaluation's per-packet INFO lines are quieted */
+	c = json_object_get(d4, "loggers");
+	CU_ASSERT_EQUAL(json_array_size(c), 1);
+	c = json_array_get(c, 0);
+	CU_ASSERT_STRING_EQUAL(str(c, "name"), "kea-dhcp4.options");
+	CU_ASSERT_STRING_EQUAL(str(c, "severity"), "WARN");
 	json_decref(doc);
 }
 
