@@ -369,7 +369,10 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 
 	if ((rc = kea_subnets(cfg, &subnets, err, err_size)) != 0)
 		return rc;
-	*out = json_pack("{s:{s:o,s:{s:s,s:s},s:o,s:I,s:I,s:I,s:o,s:o,s:o}}",
+	/* podboot reserves by MAC only: Kea need not look hosts up by
+	 * DUID, circuit id and client id too (its default) */
+	*out = json_pack("{s:{s:o,s:{s:s,s:s},s:o,s:I,s:I,s:I,s:[s],s:o,s:o,"
+			 "s:o}}",
 			 "Dhcp4",
 			 "interfaces-config", kea_interfaces(o),
 			 "control-socket", "socket-type", "unix",
@@ -378,6 +381,7 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 			 "valid-lifetime", (json_int_t)o->lifetime_s,
 			 "renew-timer", (json_int_t)o->lifetime_s / 2,
 			 "rebind-timer", (json_int_t)o->lifetime_s * 7 / 8,
+			 "host-reservation-identifiers", "hw-address",
 			 "client-classes", kea_classes(o),
 			 "subnet4", subnets,
 			 "loggers", kea_loggers());
