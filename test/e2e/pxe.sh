@@ -32,6 +32,7 @@ PXE_PIDS=
 PXE_FW_PID=
 PXE_PORT=8443
 PXE_HTTP_PORT=8080
+PXE_JOBS=
 PXE_WAN_DELAY=${PXE_WAN_DELAY:-40}
 PXE_WAN_LOSS=${PXE_WAN_LOSS:-0.5}
 
@@ -63,11 +64,12 @@ pxe_site() {
 	sed -i 's#listen = "127.0.0.1";#listen = "10.99.0.1";#
 		s#https://central:8443#https://10.99.0.1:8443#
 		s#provisioning = { cidr = "192.0.2.0/24"; gateway = "192.0.2.1";#provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start = "10.10.1.100"; pool_end = "10.10.1.150";#
-		s#vlan = 0; dns = \[ "192.0.2.1" \]; };#vlan = 0; };#' "$c"
+		s#vlan = 0; dns = \[ "192.0.2.1" \]; };#vlan = 0; };#
+		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; }#' "$c"
 	grep -q 'listen = "10.99.0.1";' "$c" &&
 		grep -q 'base_url = "https://10.99.0.1:8443"' "$c" &&
 		grep -q 'cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start' "$c" &&
-		grep -q 'vlan = 0; };' "$c" || {
+		grep -q 'vlan = 0; };' "$c" && grep -q 'hostname = "demo-3"' "$c" || {
 		echo "podboot.conf is not laid out as the pxe leg expects" >&2
 		return 1
 	}
@@ -156,8 +158,8 @@ pxe_wan() {
 		pxe_nsx "$PXE_C" ip route add 10.10.0.0/16 via 10.99.0.2
 }
 
-# pxe_net: the namespaces, the WAN, the pod link and the pod's bridge and
-# tap.
+# pxe_net: the namespaces, the WAN, the pod link and the pod's bridge with
+# a tap for each machine (tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot).
 pxe_net() {
 	local n
 	for n in "$PXE_C" "$PXE_R" "$PXE_P"; do
@@ -169,12 +171,14 @@ pxe_net() {
 		pxe_nsx "$PXE_R" ip addr add 10.10.1.1/24 dev pod-r &&
 		pxe_nsx "$PXE_R" ip link set pod-r up &&
 		pxe_nsx "$PXE_P" ip link add br0 type bridge &&
-		pxe_nsx "$PXE_P" ip tuntap add dev tap0 mode tap &&
 		pxe_nsx "$PXE_P" ip link set uplink master br0 &&
-		pxe_nsx "$PXE_P" ip link set tap0 master br0 &&
-		pxe_nsx "$PXE_P" ip link set uplink up &&
-		pxe_nsx "$PXE_P" ip link set tap0 up &&
-		pxe_nsx "$PXE_P" ip link set br0 up
+		pxe_nsx "$PXE_P" ip link set uplink up || return 1
+	for n in tap0 tap1 tap2; do
+		pxe_nsx "$PXE_P" ip tuntap add dev "$n" mode tap &&
+			pxe_nsx "$PXE_P" ip link set "$n" master br0 &&
+			pxe_nsx "$PXE_P" ip link set "$n" up || return 1
+	done
+	pxe_nsx "$PXE_P" ip link set br0 up
 }
 
 # pxe_servers: Kea, the relay, tftpd-hpa and podboot serve, each waited
@@ -206,7 +210,14 @@ pxe_servers() {
 	wait_up 10 "$PXE_TFTPD_PID" sh -c \
 		"ip netns exec '$PXE_C' ss -Hlun 'sport = :69' | grep -q 10.99.0.1" ||
 		{ echo "in.tftpd did not start"; return 1; }
-	pxe_bg serve "$PXE_C" "$PODBOOT" serve --config "$PXE_SITE/podboot.conf"
+	# UEFI HTTP Boot's ipxe.efi: a static HTTP server on the central
+	pxe_bg http "$PXE_C" python3 -m http.server "$PXE_HTTP_PORT" \
+		--bind 10.99.0.1 --directory "$PXE_DIR/http"
+	PXE_HTTPD_PID=$PXE_LAST
+	wait_up 10 "$PXE_HTTPD_PID" pxe_nsx "$PXE_C" curl -sfI -o /dev/null \
+		"http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi" ||
+		{ echo "the HTTP server did not start"; return 1; }
+	pxe_bg site/serve "$PXE_C" "$PODBOOT" serve --config "$PXE_SITE/podboot.conf"
 	PXE_SERVE_PID=$PXE_LAST
 	wait_up 20 "$PXE_SERVE_PID" pxe_nsx "$PXE_C" curl -s --cacert \
 		"$PXE_SITE/keys/root.crt" -o /dev/null "https://10.99.0.1:$PXE_PORT/healthz" ||
@@ -229,11 +240,88 @@ pxe_again_checks() {
 	check "pxe: $1: no new transition of $NODE" [ "$n" = "$PXE_TR1" ]
 }
 
-# pxe_boots: the install boot, then the second boot.
+# pxe_uefi_start NAME NODE MAC TAP NIC STOP [QEMU ARGS...]: an OVMF
+# machine (its NIC first in the boot order, QEMU device NIC and its
+# options) installs NODE in the background, on TAP, until it powers off
+# or STOP (a regex, or "") shows on its console.  QEMU's status lands in
+# $PXE_DIR/NAME.rc; the job's PID in PXE_JOBS.
+pxe_uefi_start() {
+	local name=$1 node=$2 mac=$3 tap=$4 nic=$5 stop=$6 limit=$BOOT_TIMEOUT
+	shift 6
+	[ -z "$stop" ] || limit=$SEC_TIMEOUT
+	[ -r "$OVMF_CODE" ] && [ -r "$OVMF_VARS" ] ||
+		{ bad "pxe: $name: OVMF at $OVMF_CODE (Debian package ovmf)"; return; }
+	check "pxe: $name: node $node starts armed" \
+		[ "$(NODE=$node node_state)" = armed ]
+	cp "$OVMF_VARS" "$PXE_DIR/$name-vars.fd"
+	rm -f "$PXE_DIR/$name.rc"
+	(
+		MAC=$mac QEMU_NIC=${nic%%,*} NIC_OPTS=,${nic#*,}
+		QEMU_NETDEV="tap,id=n0,ifname=$tap,script=no,downscript=no"
+		qemu_run "$name" "$limit" "$stop" \
+			-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+			-drive "if=pflash,format=raw,file=$PXE_DIR/$name-vars.fd" "$@"
+		echo "$QEMU_RC" >"$PXE_DIR/$name.rc"
+	) &
+	PXE_JOBS="$PXE_JOBS $!"
+}
+
+# pxe_uefi_checks NAME NODE MAC WHAT FILE: once every background machine
+# has ended, the checks of NAME's install: the firmware asked for FILE
+# (WHAT says how).
+pxe_uefi_checks() {
+	local name=$1 node=$2 mac=$3 what=$4 file=$5 log=$RUN/serial-$1.log
+	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
+	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
+	check "pxe: $name: $what" in_file "$file" "$RUN/$name.pcap"
+	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
+		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
+	check "pxe: $name: Kea leased it in pod demo's subnet" \
+		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
+	NODE=$node sec_install_checks "$name"
+}
+
+# pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi by the URL
+# Kea handed out, and podboot's chain ran in it up to the install script.
+pxe_http_checks() {
+	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log
+	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
+	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
+	check "pxe: $name: stage2 ran within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	check "pxe: $name: Kea leased it in pod demo's subnet" \
+		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
+	check "pxe: $name: Kea's offer named the URL and echoed HTTPClient" \
+		sh -c "grep -aq 'http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi' '$RUN/$name.pcap' &&
+			grep -aq HTTPClient '$RUN/$name.pcap'"
+	check "pxe: $name: OVMF fetched ipxe.efi from the static server (HTTP Boot)" \
+		grep -q '"GET /ipxe.efi HTTP/1.1" 200' "$PXE_DIR/http.log"
+	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
+		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
+	check "pxe: $name: stage1 verified stage2 and ran the install script of $node" \
+		sh -c "grep -aq 'podboot: stage2 verified' '$log' &&
+			grep -aq 'podboot: installing $node in pod demo' '$log'"
+	check "pxe: $name: $node went booting (its install script was served)" \
+		[ "$(NODE=$node node_state)" = booting ]
+}
+
+# pxe_jobs_wait: the background machines have ended.
+pxe_jobs_wait() {
+	local p
+	for p in $PXE_JOBS; do wait "$p"; done
+	PXE_JOBS=
+}
+
+# pxe_boots: the install boots (BIOS, and UEFI beside it), then the BIOS
+# machine's second boot.
 pxe_boots() {
 	local log=$RUN/serial-pxe-bios-install.log
 	check "pxe: node $NODE starts armed" [ "$(node_state)" = armed ]
+	[ "${PXE_UEFI:-1}" = 0 ] ||
+		pxe_uefi_start pxe-uefi-install demo-2 52:54:00:00:00:02 tap1 \
+			e1000,bootindex=1 ""
 	qemu_run pxe-bios-install "$BOOT_TIMEOUT" "" -boot order=n,reboot-timeout=0
+	check "pxe: the BIOS ROM asked for undionly.kpxe by TFTP (architecture 0)" \
+		in_file "undionly\.kpxe" "$RUN/pxe-bios-install.pcap"
 	check "pxe: the e1000's PXE ROM took an address of pod demo through the relay" \
 		in_file "10\\.10\\.1\\.(1[0-4][0-9]|150)" "$log"
 	check "pxe: the ROM fetched undionly.kpxe from the central by TFTP" \
@@ -246,6 +334,15 @@ pxe_boots() {
 	sec_install_checks pxe-bios-install
 	PXE_TR1=$(node_transitions | paste -sd, -)
 	lap "pxe: BIOS PXE install"
+	# UEFI HTTP Boot: OVMF's own network stack (virtio-net, no iPXE ROM)
+	# with its PXE turned off.  Stopped once stage2 runs: the test
+	# initrd has no virtio-net driver, and the installs above cover the
+	# rest of the chain.
+	[ "${PXE_HTTP:-1}" = 0 ] ||
+		pxe_uefi_start pxe-http-boot demo-3 52:54:00:00:00:03 tap2 \
+			virtio-net-pci,romfile=,bootindex=1 "podboot: installing demo-3" \
+			-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n \
+			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n
 	if [ "$(node_state)" = installed ]; then
 		qemu_run pxe-bios-again "$SEC_TIMEOUT" "stage2 ended without booting" \
 			-boot order=n,reboot-timeout=0
@@ -254,6 +351,11 @@ pxe_boots() {
 	else
 		bad "pxe: pxe-bios-again: skipped, the install did not complete"
 	fi
+	pxe_jobs_wait
+	pxe_uefi_checks pxe-uefi-install demo-2 52:54:00:00:00:02 \
+		"OVMF asked for snponly.efi by TFTP (architecture 7)" "snponly\\.efi"
+	pxe_http_checks pxe-http-boot demo-3 52:54:00:00:00:03
+	lap "pxe: UEFI installs (waited for)"
 }
 
 # pxe_leg: wait for the firmware, build the network, start the servers,
@@ -287,10 +389,13 @@ pxe_leg() {
 	check "pxe: make firmware built undionly.kpxe" [ -s "$fw/undionly.kpxe" ] ||
 		{ bad "pxe: firmware" "$(tail -10 "$RUN/firmware-pxe.log")"; return; }
 	mkdir -p "$PXE_DIR/tftp" &&
-		install -m 0644 "$fw/undionly.kpxe" "$PXE_DIR/tftp/" &&
+		install -m 0644 "$fw/undionly.kpxe" "$fw/snponly.efi" "$PXE_DIR/tftp/" &&
+		mkdir -p "$PXE_DIR/http" &&
+		install -m 0644 "$fw/ipxe.efi" "$PXE_DIR/http/" &&
 		chmod 0755 "$PXE_DIR/tftp"
-	check "pxe: the TFTP copy matches the build's digest" \
-		sh -c "cd '$PXE_DIR/tftp' && sha256sum -c --ignore-missing '$fw/SHA256SUMS'"
+	check "pxe: the TFTP and HTTP copies match the build's digests" \
+		sh -c "cd '$PXE_DIR/tftp' && sha256sum -c --ignore-missing '$fw/SHA256SUMS' &&
+			cd '$PXE_DIR/http' && sha256sum -c --ignore-missing '$fw/SHA256SUMS'"
 	lap "pxe: firmware (waited for)"
 	if ! pxe_net >"$PXE_DIR/net.log" 2>&1; then
 		bad "pxe: namespaces, WAN and pod bridge" "$(tail -5 "$PXE_DIR/net.log")"
@@ -327,6 +432,11 @@ pxe_leg() {
 # namespaces (boot.sh's exit trap, and the end of the leg).
 pxe_cleanup() {
 	local p n
+	for p in $PXE_JOBS; do	# (their QEMU ends at its timeout)
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PXE_JOBS=
 	if [ -n "$PXE_FW_PID" ]; then
 		kill "$PXE_FW_PID" 2>/dev/null
 		wait "$PXE_FW_PID" 2>/dev/null
