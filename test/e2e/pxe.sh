@@ -224,6 +224,20 @@ pxe_servers() {
 		{ echo "podboot serve did not start"; return 1; }
 }
 
+# pxe_acks_check NAME MAC FILE: the first two DHCPACKs to MAC in NAME's
+# capture: the firmware's named FILE, stage1's (user class podboot) none.
+pxe_acks_check() {
+	local got
+	got=$(python3 "$HERE/dhcp-acks" --mac "$2" "$RUN/$1.pcap" 2>&1 |
+		head -2 | paste -sd' ')
+	if [ "$got" = "$3 -" ]; then
+		ok "pxe: $1: Kea's ACK to the firmware named $3, to podboot's stage1 nothing"
+	else
+		bad "pxe: $1: Kea's ACK to the firmware named $3, to podboot's stage1 nothing" \
+			"boot files of the ACKs: ${got:-none}"
+	fi
+}
+
 # pxe_again_checks NAME: the second boot got local boot, nothing moved.
 pxe_again_checks() {
 	local log=$RUN/serial-$1.log n
@@ -274,6 +288,7 @@ pxe_uefi_checks() {
 	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: $what" in_file "$file" "$RUN/$name.pcap"
+	pxe_acks_check "$name" "$mac" snponly.efi
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
 		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
 	check "pxe: $name: Kea leased it in pod demo's subnet" \
@@ -293,6 +308,7 @@ pxe_http_checks() {
 	check "pxe: $name: Kea's offer named the URL and echoed HTTPClient" \
 		sh -c "grep -aq 'http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi' '$RUN/$name.pcap' &&
 			grep -aq HTTPClient '$RUN/$name.pcap'"
+	pxe_acks_check "$name" "$mac" "http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi"
 	check "pxe: $name: OVMF fetched ipxe.efi from the static server (HTTP Boot)" \
 		grep -q '"GET /ipxe.efi HTTP/1.1" 200' "$PXE_DIR/http.log"
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
@@ -331,6 +347,7 @@ pxe_boots() {
 		grep -q '^10\.10\.1\.[0-9]*,52:54:00:00:00:01,' "$PXE_DIR/leases.csv"
 	check "pxe: its answers came back through the relay" \
 		grep -q "Forwarded BOOTREPLY for $MAC" "$PXE_DIR/relay.log"
+	pxe_acks_check pxe-bios-install "$MAC" undionly.kpxe
 	sec_install_checks pxe-bios-install
 	PXE_TR1=$(node_transitions | paste -sd, -)
 	lap "pxe: BIOS PXE install"
