@@ -289,9 +289,11 @@ static int kea_subnets(const struct config *cfg, json_t **out, char *err,
 #define KEA_NOT_IPXE " and not member('" KEA_CLASS_IPXE "')"
 
 /*
- * The client classes: podboot's iPXE (user class "iPXE" or iPXE's option
- * 175) gets an address and nothing to boot; BIOS PXE, UEFI PXE and UEFI
- * HTTP Boot get podboot's firmware.  NULL if out of memory.
+ * The client classes: podboot's iPXE (user class "podboot", which stage1
+ * sets before DHCP) gets an address and nothing to boot; BIOS PXE, UEFI
+ * PXE and UEFI HTTP Boot get podboot's firmware, also when they are a
+ * stock iPXE (a NIC's or QEMU's boot ROM sends user class "iPXE" and
+ * option 175 too).  NULL if out of memory.
  */
 static json_t *kea_classes(const struct kea_opts *o)
 {
@@ -301,7 +303,7 @@ static json_t *kea_classes(const struct kea_opts *o)
 		"{s:s,s:s,s:s,s:s},"
 		"{s:s,s:s,s:s,s:[{s:s,s:s,s:b}]}]",
 		"name", KEA_CLASS_IPXE,
-		"test", "option[77].hex == 'iPXE' or option[175].exists",
+		"test", "option[77].hex == 'podboot'",
 		"name", KEA_CLASS_BIOS,
 		"test", "option[93].hex == 0x0000" KEA_NOT_IPXE,
 		"next-server", o->next_server,

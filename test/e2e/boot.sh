@@ -32,7 +32,13 @@
 # QEMU are stopped by PID.  Prints ok/FAIL lines, ends with
 # "e2e: N passed, M failed" and exits non-zero on any failure.
 #
-# Environment: E2E_ONLY (secure: only the secure leg), PODBOOT (default
+# PXE leg (IPXE_SRC; test/e2e/pxe.sh, sourced): a stock SeaBIOS machine
+# PXE-boots through a pod's dhcrelay and an emulated WAN from Kea with
+# podboot's generated configuration, tftpd-hpa and podboot serve in network
+# namespaces, into podboot's signed chain.
+#
+# Environment: E2E_ONLY (secure: only the secure leg; pxe: only the PXE
+# leg), PODBOOT (default
 # build/podboot), E2E_CACHE (build/e2e-cache:
 # kernel package and Debian's iPXE, kept across runs), E2E_RUN
 # (build/e2e-run: this run's site, logs and packet captures, kept for
@@ -126,6 +132,7 @@ cleanup() {
 		wait "$QEMU_PID" 2>/dev/null
 	fi
 	sec_cleanup
+	! declare -F pxe_cleanup >/dev/null || pxe_cleanup
 	server_stop
 }
 trap cleanup EXIT
@@ -408,8 +415,15 @@ lap site
 # The secure leg's sites and its firmware builds (in the background, so
 # that they overlap the boots of the legs before it).
 . "$HERE/secure.sh"
-secure_prepare || bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
-lap "secure: sites"
+if [ "${E2E_ONLY:-}" != pxe ]; then
+	secure_prepare || bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
+	lap "secure: sites"
+fi
+# The PXE leg's site and firmware (test/e2e/pxe.sh), built in the same way.
+. "$HERE/pxe.sh"
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = pxe ]; then
+	pxe_prepare || bad "pxe: site set up" "$(tail -5 "$RUN/init.log")"
+fi
 
 accel_decide
 # A boot takes some 20 s emulated; the limits leave room for a slow host.
@@ -438,7 +452,9 @@ EOF
 # Serial console to $RUN/serial-NAME.log, guest traffic to $RUN/NAME.pcap.
 # Returns when QEMU exits, when STOP_REGEX shows up in the serial log or
 # the capture (then QEMU is stopped), or after TIMEOUT seconds.
-# DHCP hands out $TFTP_BOOT from $TFTP as the boot file.
+# DHCP hands out $TFTP_BOOT from $TFTP as the boot file.  QEMU_NETDEV
+# replaces that user network (the pxe leg's tap), QEMU_IN runs QEMU through
+# a command that execs it (ip netns exec NS).
 # Sets QEMU_RC (124: timed out) and QEMU_SECS.
 qemu_run() {
 	local name=$1 limit=$2 stop=${3:-} t0 stopped=
@@ -446,10 +462,10 @@ qemu_run() {
 	local serial=$RUN/serial-$name.log pcap=$RUN/$name.pcap
 	t0=$(date +%s)
 	# shellcheck disable=SC2086
-	timeout -k 5 "$limit" qemu-system-x86_64 \
+	timeout -k 5 "$limit" ${QEMU_IN:-} qemu-system-x86_64 \
 		-name "podboot-e2e-$name" -accel "$ACCEL" $QEMU_COMMON \
 		-serial "file:$serial" \
-		-netdev "user,id=n0,tftp=$TFTP,bootfile=$TFTP_BOOT" \
+		-netdev "${QEMU_NETDEV:-user,id=n0,tftp=$TFTP,bootfile=$TFTP_BOOT}" \
 		-device "$QEMU_NIC,netdev=n0,mac=$MAC$NIC_OPTS" \
 		-object "filter-dump,id=dump0,netdev=n0,file=$pcap" \
 		"$@" </dev/null >"$RUN/qemu-$name.log" 2>&1 &
@@ -574,8 +590,8 @@ else
 fi
 lap "second boot"
 }
-if [ "${E2E_ONLY:-}" = secure ]; then
-	say "plain leg skipped (E2E_ONLY=secure)"
+if [ -n "${E2E_ONLY:-}" ]; then
+	say "plain leg skipped (E2E_ONLY=$E2E_ONLY)"
 else
 	plain_leg
 fi
@@ -593,9 +609,11 @@ secure_site() {
 }
 
 server_stop
-secure_leg
-server_stop
-lap "secure leg"
+if [ "${E2E_ONLY:-}" != pxe ]; then
+	secure_leg
+	server_stop
+	lap "secure leg"
+fi
 
 # ---- 6. Debian's iPXE over HTTPS ---------------------------------------------
 
@@ -883,13 +901,21 @@ debian_ipxe_leg() {
 	lap "Debian iPXE, server's root"
 }
 
-if [ "${E2E_DEBIAN_IPXE:-1}" = 0 ] || [ "${E2E_ONLY:-}" = secure ]; then
-	say "Debian iPXE leg skipped (E2E_DEBIAN_IPXE=0)"
+if [ "${E2E_DEBIAN_IPXE:-1}" = 0 ] || [ -n "${E2E_ONLY:-}" ]; then
+	say "Debian iPXE leg skipped (E2E_DEBIAN_IPXE=0 or E2E_ONLY)"
 else
 	server_stop
 	debian_ipxe_leg
 	server_stop
 	TFTP=$RUN/tftp TFTP_BOOT=stage1.ipxe NIC_OPTS=
+fi
+
+# ---- 7. Through a pod's relay (test/e2e/pxe.sh) -------------------------------
+
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = pxe ]; then
+	server_stop
+	pxe_leg
+	lap "pxe leg"
 fi
 
 [ "$FAIL" = 0 ] || diagnostics

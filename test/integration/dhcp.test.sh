@@ -233,12 +233,19 @@ check "with the URL of ipxe.efi" \
 	[ "$(field http boot_file)" = http://10.99.0.1:8080/ipxe.efi ]
 check "and its vendor class echoed" [ "$(field http vendor)" = HTTPClient ]
 
-# iPXE's DHCP carries the architecture too, and its user class "iPXE"
+# iPXE's DHCP carries the architecture too; podboot's stage1 sets its
+# user class to "podboot"
 # shellcheck disable=SC2086
 ok "podboot's iPXE gets a lease" \
-	dhcp "$PA" 52:54:00:00:0a:04 ipxe $ARCH_BIOS -x 0x4d:69505845
+	dhcp "$PA" 52:54:00:00:0a:04 ipxe $ARCH_BIOS -x 0x4d:706f64626f6f74
 check "with an address" grep -qE '^ip=10\.10\.1\.' "$T/ipxe.env"
 check "and nothing to boot" [ -z "$(field ipxe boot_file)" ]
+# a stock iPXE (a NIC's boot ROM, QEMU's) sends user class "iPXE" and
+# option 175: it is handed podboot's firmware like any PXE client
+# shellcheck disable=SC2086
+ok "a stock iPXE ROM gets a lease" \
+	dhcp "$PA" 52:54:00:00:0a:05 rom $ARCH_BIOS -x 0x4d:69505845 -x 0xaf:150100
+check "with undionly.kpxe" [ "$(field rom boot_file)" = undionly.kpxe ]
 
 # shellcheck disable=SC2086
 ok "a known machine gets a lease" dhcp "$PA" 52:54:00:aa:00:01 known $ARCH_BIOS
@@ -301,17 +308,17 @@ else
 	sed 's/unknown = "discover"/unknown = "ignore"/' "$CONF" >"$T/ignore.conf"
 	ok "under policy ignore, podboot dhcp leases reads Kea's leases" \
 		"$PODBOOT" dhcp leases --config "$T/ignore.conf" --socket "$SOCK"
-	check "and records none of the 6 unknown machines" \
-		grep -q ', 0 unknown recorded as discovered now, 0 before, 6 not (policy.unknown is not "discover")' "$OUT"
+	check "and records none of the 7 unknown machines" \
+		grep -q ', 0 unknown recorded as discovered now, 0 before, 7 not (policy.unknown is not "discover")' "$OUT"
 	check "the store holds none" [ -z "$(node_state mac-525400000a01)" ]
 	ok "podboot dhcp leases reads Kea's leases" \
 		"$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
-	# 8 clients took leases; podboot.conf now names a-1 and a-10 (a-9's
+	# 9 clients took leases; podboot.conf now names a-1 and a-10 (a-9's
 	# line was replaced by the refused change's)
-	check "and finds every client's lease (8 machines)" grep -q '^8 leases' "$OUT"
+	check "and finds every client's lease (9 machines)" grep -q '^9 leases' "$OUT"
 	check "the configured machines among them (a-1, a-10)" \
 		grep -q ' 2 of configured machines' "$OUT"
-	check "the 6 others recorded as discovered" grep -q ', 6 unknown recorded' "$OUT"
+	check "the 7 others recorded as discovered" grep -q ', 7 unknown recorded' "$OUT"
 	check "the BIOS client is a discovered node (state 0)" \
 		[ "$(node_state mac-525400000a01)" = 0 ]
 	check "pod B's client too" [ -n "$(node_state mac-525400000b01)" ]
@@ -320,7 +327,7 @@ else
 	check "with an event naming its lease" sqlite3 "$T/data/podboot.db" \
 		"SELECT 1 FROM events WHERE subject = 'mac-525400000a01' AND detail LIKE 'from its DHCP lease 10.10.1.%'" 
 	ok "again" "$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
-	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 6 before' "$OUT"
+	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 7 before' "$OUT"
 fi
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
 finish
