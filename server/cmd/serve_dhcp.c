@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "kea_apply.h"
+#include "kea_leases.h"
 #include "log.h"
 #include "serve_dhcp.h"
 #include "store.h"
@@ -23,6 +24,8 @@ struct serve_dhcp {
 	pthread_cond_t cond;
 	struct server_gen *pending;	/* next to apply, referenced */
 	int stop;
+	unsigned int leases_s;		/* dhcp.leases_interval_s; 0: off */
+	time_t due;			/* of the next pass over the leases */
 };
 
 /*
@@ -60,23 +63,81 @@ static void serve_dhcp_apply(struct server *srv, struct server_gen *gen)
 	pthread_mutex_unlock(&srv->dhcp_lock);
 }
 
-/* The worker: apply each posted generation until told to stop. */
+/*
+ * One pass over Kea's leases with the current generation: unknown
+ * machines recorded as discovered (kea_leases_discover()); a failure is
+ * logged, what was recorded is logged.
+ */
+static void serve_dhcp_leases(struct server *srv)
+{
+	struct server_gen *gen = server_gen_get(srv);
+	const struct config *cfg = gen->cfg;
+	struct kea_lease_counts c;
+	char err[512];
+	int rc;
+
+	if (!cfg->dhcp_socket[0] || !cfg->dhcp_leases_s)
+		goto out;
+	rc = kea_leases_discover(cfg, srv->store, cfg->dhcp_socket, &c, err,
+				 sizeof(err));
+	if (rc != 0)
+		log_error("Kea's leases at %s: %s", cfg->dhcp_socket, err);
+	else if (c.recorded)
+		log_info("Kea's leases: %u unknown machines recorded as "
+			 "discovered", c.recorded);
+out:
+	server_gen_put(gen);
+}
+
+/* Under w->lock: wait for a post, a stop or the leases' turn. */
+static void serve_dhcp_wait(struct serve_dhcp *w)
+{
+	struct timespec until = { 0, 0 };
+
+	if (!w->leases_s) {
+		pthread_cond_wait(&w->cond, &w->lock);
+		return;
+	}
+	until.tv_sec = w->due;
+	pthread_cond_timedwait(&w->cond, &w->lock, &until);
+}
+
+/* Under w->lock: 1 when the leases are due (and the next pass set). */
+static int serve_dhcp_leases_due(struct serve_dhcp *w)
+{
+	time_t now = time(NULL);
+
+	if (!w->leases_s || now < w->due)
+		return 0;
+	w->due = now + (time_t)w->leases_s;
+	return 1;
+}
+
+/* The worker: apply each posted generation, read Kea's leases every
+ * dhcp.leases_interval_s, until told to stop. */
 static void *serve_dhcp_thread(void *arg)
 {
 	struct serve_dhcp *w = arg;
 	struct server_gen *gen;
+	int leases;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->stop && !w->pending)
-			pthread_cond_wait(&w->cond, &w->lock);
+		leases = 0;
+		while (!w->stop && !w->pending &&
+		       !(leases = serve_dhcp_leases_due(w)))
+			serve_dhcp_wait(w);
 		if (w->stop)
 			break;
 		gen = w->pending;
 		w->pending = NULL;
 		pthread_mutex_unlock(&w->lock);
-		serve_dhcp_apply(w->srv, gen);
-		server_gen_put(gen);
+		if (gen) {
+			serve_dhcp_apply(w->srv, gen);
+			server_gen_put(gen);
+		} else if (leases) {
+			serve_dhcp_leases(w->srv);
+		}
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -109,10 +170,18 @@ void serve_dhcp_post(struct server *srv, struct server_gen *gen)
 	struct serve_dhcp *w = srv->dhcp_worker;
 	struct server_gen *old;
 
-	if (!w || !gen->cfg->dhcp_socket[0])
+	if (!w)
 		return;
-	atomic_fetch_add(&gen->refs, 1);
 	pthread_mutex_lock(&w->lock);
+	if (w->leases_s != gen->cfg->dhcp_leases_s)
+		w->due = time(NULL) + (time_t)gen->cfg->dhcp_leases_s;
+	w->leases_s = gen->cfg->dhcp_leases_s;
+	if (!gen->cfg->dhcp_socket[0]) {
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	atomic_fetch_add(&gen->refs, 1);
 	old = w->pending;
 	w->pending = gen;
 	pthread_cond_signal(&w->cond);

@@ -17,7 +17,8 @@ int serve_dhcp_start(struct server *srv);
 
 /**
  * Ask the worker to apply @gen to Kea when its configuration names
- * dhcp.kea_socket (else nothing).  A generation not yet applied is
+ * dhcp.kea_socket (else nothing), and to read Kea's leases every
+ * dhcp.leases_interval_s from now on (unknown machines: discovered).  A generation not yet applied is
  * replaced: only the latest reaches Kea.  Takes its own reference.
  */
 void serve_dhcp_post(struct server *srv, struct server_gen *gen);

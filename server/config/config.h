@@ -165,6 +165,8 @@ struct config {
 	char dhcp_lease_file[PATH_MAX];	/* "": Kea's default */
 	unsigned int dhcp_lifetime_s;	/* lease valid-lifetime */
 	char dhcp_lease_cmds[PATH_MAX];	/* Kea's lease commands hook, or "" */
+	unsigned int dhcp_leases_s;	/* serve reads Kea's leases this
+					 * often (discovery); 0: never */
 	struct config_alert *alerts;
 	size_t n_alerts;
 	struct config_pod *pods;

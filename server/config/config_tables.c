@@ -577,11 +577,15 @@ static const struct config_key config_dhcp_keys[] = {
 	{ .name = "lease_cmds", .parse = config_key_string,
 	  CONFIG_FIELD(struct config, dhcp_lease_cmds),
 	  .expect = "the path of Kea's libdhcp_lease_cmds.so" },
+	{ .name = "leases_interval_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, dhcp_leases_s),
+	  .min = 0, .max = 86400, .def = 0 },
 };
 
 /*
  * The dhcp group: the TFTP server is an IPv4 address and the boot URL
- * plain http:// (stock UEFI HTTP Boot firmware speaks nothing else).
+ * plain http:// (stock UEFI HTTP Boot firmware speaks nothing else);
+ * reading leases needs Kea's socket and its lease commands hook.
  * 0, or -PB_ECONFIG with the message written.
  */
 static int config_dhcp_check(struct config_ctx *ctx,
@@ -602,6 +606,13 @@ static int config_dhcp_check(struct config_ctx *ctx,
 					   g, "boot_url"), NULL,
 				   "\"%s\" is not an http:// URL (what UEFI "
 				   "HTTP Boot fetches)", cfg->dhcp_boot_url);
+	if (cfg->dhcp_leases_s && (!cfg->dhcp_socket[0] ||
+				   !cfg->dhcp_lease_cmds[0]))
+		return config_fail(ctx, config_setting_get_member(
+					   g, "leases_interval_s"), NULL,
+				   "%u needs dhcp.kea_socket and "
+				   "dhcp.lease_cmds (Kea's lease commands)",
+				   cfg->dhcp_leases_s);
 	return 0;
 }
 

@@ -355,14 +355,19 @@ serve_conf() {
 POD
 	printf '%s\n' "$1" >"$T/nodes-a.txt"
 	sed -e "/^pods = (/r $T/pod-a.txt" -e "/^nodes = (/r $T/nodes-a.txt" \
+		-e 's/unknown = "ignore"/unknown = "discover"/' \
 		"$T/site.conf" >"$SITE/podboot.conf"
 	cat >>"$SITE/podboot.conf" <<CONF
 dhcp = { kea_socket = "$SOCK"; lease_file = "$T/leases.csv";
   next_server = "10.99.0.1"; boot_url = "http://10.99.0.1:8080/ipxe.efi";
-  $ifaces };
+  $ifaces $LEASES };
 CONF
 }
 cp "$SITE/podboot.conf" "$T/site.conf"
+# with Kea's lease commands, serve also reads Kea's leases every second
+LEASES=
+[ -z "$LEASE_CMDS" ] ||
+	LEASES="lease_cmds = \"$LEASE_CMDS\"; leases_interval_s = 1;"
 NODE_A5='  { mac = "52:54:00:aa:00:05"; hostname = "a-5"; pod = "pod-a"; address = "10.10.1.15"; },'
 NODE_A6='  { mac = "52:54:00:aa:00:06"; hostname = "a-6"; pod = "pod-a"; address = "10.10.1.16"; },'
 NODE_A7='  { mac = "52:54:00:aa:00:07"; hostname = "a-7"; pod = "pod-a"; address = "10.10.1.17"; },'
@@ -426,6 +431,21 @@ check "kea-dhcp4 still runs" proc_alive "$KEA_PID"
 check "not restarted (its PID file still names it)" \
 	[ "$(cat "$T/kea.kea-dhcp4.pid" 2>/dev/null)" = "$KEA_PID" ]
 check "podboot serve still serves" [ "$(status "$BASE/healthz")" = 200 ]
+if [ -z "$LEASE_CMDS" ]; then
+	skip "Kea's libdhcp_lease_cmds.so is not installed"
+else
+	# serve_discovered ID: serve's store holds ID as discovered (state 0).
+	serve_discovered() {
+		[ "$(sqlite3 "$SITE/data/podboot.db" \
+			"SELECT state FROM nodes WHERE id = '$1'" 2>/dev/null)" = 0 ]
+	}
+	check "serve records an unknown machine from its lease, no cron" \
+		wait_for 60 serve_discovered mac-525400000a01
+	check "and the UEFI one" wait_for 30 serve_discovered mac-525400000a02
+	check "a machine serve's configuration names is not (a-5 stays a-5)" \
+		[ -z "$(sqlite3 "$SITE/data/podboot.db" "SELECT 1 FROM nodes WHERE id = 'mac-525400aa0005'" 2>/dev/null)" -a \
+		  -n "$(sqlite3 "$SITE/data/podboot.db" "SELECT 1 FROM nodes WHERE id = 'a-5' AND state != 0" 2>/dev/null)" ]
+fi
 ok "and stops cleanly" server_stop TERM
 check "exit 0" [ "$SERVER_STATUS" = 0 ]
 [ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20

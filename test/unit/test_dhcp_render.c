@@ -334,6 +334,9 @@ static void test_dhcp_group(void)
 			    "lifetime_s");
 	test_config_refused(T_HEAD T_DHCP("kea_sockett = \"k\";"), 8,
 			    "kea_sockett is an unknown setting of dhcp");
+	test_config_refused(T_HEAD T_DHCP("kea_socket = \"/k\"; "
+					  "leases_interval_s = 60;"), 8,
+			    "60 needs dhcp.kea_socket and dhcp.lease_cmds");
 	cfg = test_config_ok("ok.conf", T_HEAD);
 	CU_ASSERT_STRING_EQUAL(cfg->dhcp_socket, "");
 	CU_ASSERT_EQUAL(cfg->dhcp_lifetime_s, 3600);
