@@ -147,6 +147,7 @@ bench: deps
 	test/bench/sign.sh
 	test/bench/serve.sh
 	test/bench/monitor.sh
+	test/bench/dhcp.sh
 	test/bench/summary
 
 clean:

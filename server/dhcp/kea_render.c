@@ -380,6 +380,19 @@ static json_t *kea_leases(const struct kea_opts *o)
 	return db;
 }
 
+/*
+ * Kea's loggers: its class evaluation (kea-dhcp4.options) at WARN.  Kea
+ * 2.2 logs EVAL_RESULT at INFO for every class a packet matches, one line
+ * for nearly every request a firmware sends; that line cost Kea more CPU
+ * than the classes themselves.  Every other logger keeps Kea's default.
+ * NULL if out of memory.
+ */
+static json_t *kea_loggers(void)
+{
+	return json_pack("[{s:s,s:s}]", "name", "kea-dhcp4.options",
+			 "severity", "WARN");
+}
+
 int kea_render(const struct config *cfg, const struct kea_opts *o,
 	       json_t **out, char *err, size_t err_size)
 {
@@ -388,7 +401,10 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 
 	if ((rc = kea_subnets(cfg, &subnets, err, err_size)) != 0)
 		return rc;
-	*out = json_pack("{s:{s:o,s:{s:s,s:s},s:o,s:I,s:I,s:I,s:o,s:o}}",
+	/* podboot reserves by MAC only: Kea need not look hosts up by
+	 * DUID, circuit id and client id too (its default) */
+	*out = json_pack("{s:{s:o,s:{s:s,s:s},s:o,s:I,s:I,s:I,s:[s],s:o,s:o,"
+			 "s:o}}",
 			 "Dhcp4",
 			 "interfaces-config", kea_interfaces(o),
 			 "control-socket", "socket-type", "unix",
@@ -397,8 +413,10 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 			 "valid-lifetime", (json_int_t)o->lifetime_s,
 			 "renew-timer", (json_int_t)o->lifetime_s / 2,
 			 "rebind-timer", (json_int_t)o->lifetime_s * 7 / 8,
+			 "host-reservation-identifiers", "hw-address",
 			 "client-classes", kea_classes(o),
-			 "subnet4", subnets);
+			 "subnet4", subnets,
+			 "loggers", kea_loggers());
 	if (*out && o->lease_cmds[0] &&
 	    json_object_set_new(json_object_get(*out, "Dhcp4"),
 				"hooks-libraries",

@@ -31,22 +31,40 @@ int api_append(json_t *arr, json_t *item)
 	return json_array_append_new(arr, item) == 0 ? 0 : -ENOMEM;
 }
 
-/* A pod network (cidr, gateway, vlan, dns) as JSON; the caller owns the
+/* @n addresses of @list as a JSON array of strings; the caller owns the
  * result, NULL when out of memory. */
-static json_t *api_net_json(const struct config_net *net)
+static json_t *api_addrs_json(const char (*list)[64], size_t n)
 {
-	json_t *dns = json_array();
+	json_t *arr = json_array();
 	size_t i;
 
-	for (i = 0; dns && i < net->n_dns; i++) {
-		if (api_append(dns, json_string(net->dns[i])) != 0) {
-			json_decref(dns);
-			dns = NULL;	/* fails the pack below */
+	for (i = 0; arr && i < n; i++) {
+		if (api_append(arr, json_string(list[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
 		}
 	}
-	return json_pack("{s:s, s:s?, s:I, s:o}", "cidr", net->cidr,
+	return arr;
+}
+
+/*
+ * A pod network as JSON: cidr (address/prefix), prefix, gateway (null when
+ * none), vlan (0: untagged), dns and ntp (arrays), and, only where set,
+ * relay, pool_start and pool_end (podboot dhcp's settings; unset, the
+ * gateway and the upper half of cidr apply).  The caller owns the result,
+ * NULL when out of memory.
+ */
+static json_t *api_net_json(const struct config_net *net)
+{
+	return json_pack("{s:s, s:i, s:s?, s:I, s:o, s:o, s:s*, s:s*, s:s*}",
+			 "cidr", net->cidr, "prefix", net->prefix,
 			 "gateway", api_opt(net->gateway), "vlan",
-			 (json_int_t)net->vlan, "dns", dns);
+			 (json_int_t)net->vlan, "dns",
+			 api_addrs_json(net->dns, net->n_dns), "ntp",
+			 api_addrs_json(net->ntp, net->n_ntp), "relay",
+			 api_opt(net->relay), "pool_start",
+			 api_opt(net->pool_start), "pool_end",
+			 api_opt(net->pool_end));
 }
 
 /* Declared in api_int.h. */

@@ -174,6 +174,10 @@ static const struct api_col api_cols_pods[] = {
 	{ "INSTALLING", "node_counts.installing" },
 	{ "INSTALLED", "node_counts.installed" },
 	{ "FAILED", "node_counts.failed" },
+	{ "PROV_GATEWAY", "provisioning.gateway" },
+	{ "PROV_VLAN", "provisioning.vlan" },
+	{ "MGMT_GATEWAY", "management.gateway" },
+	{ "MGMT_VLAN", "management.vlan" },
 	{ NULL, NULL },
 };
 

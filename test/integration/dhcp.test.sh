@@ -9,6 +9,7 @@
 # kind of firmware.  Only the namespaces' 10.x addresses carry DHCP; apply
 # uses a unix socket.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dhcp-ns.sh"
 
 NS=pbd$$
 C=$NS-c R=$NS-r PA=$NS-a PB=$NS-b W=$NS-w
@@ -20,7 +21,7 @@ cleanup() {
 	for p in $BG_PIDS; do
 		wait_up 5 "" sh -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null
 	done
-	for n in "$C" "$R" "$PA" "$PB" "$W"; do ip netns del "$n" 2>/dev/null; done
+	dhcp_ns_del "$C" "$R" "$PA" "$PB" "$W"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -91,10 +92,7 @@ if ! can_ns; then
 	skip "network namespaces, dhcrelay, tc and python3, or busybox unavailable (root and scripts/deps)"
 	finish; exit
 fi
-nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
-for n in "$C" "$R" "$PA" "$PB"; do
-	ip netns add "$n" && nsx "$n" ip link set lo up
-done
+dhcp_ns_add "$C" "$R" "$PA" "$PB"
 # WAN: central 10.99.0.1 <-> router 10.99.0.2, 40 ms and 0.5% loss each way
 WAN_DELAY=40 WAN_LOSS=0.5 WAN_SEED=12
 # netem_works: tc netem can shape a device here (a probe namespace's lo).
@@ -119,7 +117,7 @@ if [ "$WAN" = netem ]; then
 else
 	# each end's veth peer sits in the wan namespace, without an address;
 	# wan-link forwards frames between the two peers
-	ip netns add "$W" && nsx "$W" ip link set lo up
+	dhcp_ns_add "$W"
 	ip link add wan-c netns "$C" type veth peer name wl-c netns "$W"
 	ip link add wan-r netns "$R" type veth peer name wl-r netns "$W"
 	for d in wl-c wl-r; do nsx "$W" ip link set "$d" up; done
@@ -135,20 +133,11 @@ else
 	check "wan-link forwards between the two ends" \
 		wait_up 10 "$WAN_PID" grep -q '^forwarding wl-c <-> wl-r' "$T/wan.log"
 fi
-nsx "$C" ip addr add 10.99.0.1/24 dev wan-c
-nsx "$R" ip addr add 10.99.0.2/24 dev wan-r
-for x in "$C wan-c" "$R wan-r"; do
-	set -- $x
-	nsx "$1" ip link set "$2" up
-done
+dhcp_ns_wan_addr "$C" "$R"
 echo "info - the WAN is $WAN: ${WAN_DELAY} ms and $WAN_LOSS% loss each way"
-nsx "$C" ip route add 10.10.0.0/16 via 10.99.0.2
 # the pod links: the router is 10.10.1.1 (A) and 10.10.2.1 (B)
-ip link add pa-r netns "$R" type veth peer name eth0 netns "$PA"
-ip link add pb-r netns "$R" type veth peer name eth0 netns "$PB"
-nsx "$R" ip addr add 10.10.1.1/24 dev pa-r
-nsx "$R" ip addr add 10.10.2.1/24 dev pb-r
-for d in pa-r pb-r; do nsx "$R" ip link set "$d" up; done
+dhcp_ns_pod_link "$R" pa-r "$PA" 10.10.1.1/24
+dhcp_ns_pod_link "$R" pb-r "$PB" 10.10.2.1/24
 check "the WAN carries traffic (central pings the router)" \
 	wait_for 20 nsx "$C" busybox ping -c 1 -W 2 10.99.0.2
 # the link delays each way by at least 40 ms: a lower bound, never flaky
@@ -191,14 +180,10 @@ if [ "$WAN" = emulator ]; then
 		[ -n "$WAN_LOST" -a "$burst_lost" -le "$dropped" ]
 fi
 
-# ip netns exec execs its command: $! is the server's own PID
-KEA_PIDFILE_DIR=$T KEA_LOCKFILE_DIR=$T \
-	ip netns exec "$C" kea-dhcp4 -c "$KEA_JSON" >"$T/kea.log" 2>&1 &
-KEA_PID=$!
+dhcp_kea_start "$C" "$KEA_JSON" "$T" "$T/kea.log"
 BG_PIDS="$BG_PIDS $KEA_PID"
-ip netns exec "$R" dhcrelay -d -4 -iu wan-r -id pa-r -id pb-r 10.99.0.1 \
-	>"$T/relay.log" 2>&1 &
-BG_PIDS="$BG_PIDS $!"
+dhcp_relay_start "$R" "$T/relay.log" pa-r pb-r
+BG_PIDS="$BG_PIDS $RELAY_PID"
 check "kea-dhcp4 answers on its control socket" \
 	wait_up 20 "$KEA_PID" test -S "$SOCK"
 

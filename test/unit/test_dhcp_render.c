@@ -1,6 +1,7 @@
 /* test_dhcp_render.c: podboot.conf's pods as kea-dhcp4's configuration:
  * subnets by relay, pools, options, reservations, classes, and the new
  * provisioning settings' refusals. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -236,6 +237,17 @@ static void test_globals(void)
 				   "next-server"), "10.9.9.9");
 	CU_ASSERT_STRING_EQUAL(str(class_of(doc, KEA_CLASS_HTTP),
 				   "boot-file-name"), "http://10.9.9.9/e.efi");
+	/* reservations are by MAC, and Kea looks hosts up by MAC only */
+	c = json_object_get(d4, "host-reservation-identifiers");
+	CU_ASSERT_EQUAL(json_array_size(c), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(c, 0)),
+			       "hw-address");
+	/* only class evaluation's per-packet INFO lines are quieted */
+	c = json_object_get(d4, "loggers");
+	CU_ASSERT_EQUAL(json_array_size(c), 1);
+	c = json_array_get(c, 0);
+	CU_ASSERT_STRING_EQUAL(str(c, "name"), "kea-dhcp4.options");
+	CU_ASSERT_STRING_EQUAL(str(c, "severity"), "WARN");
 	json_decref(doc);
 }
 
@@ -380,6 +392,38 @@ static void test_dhcp_group_defaults(void)
 	json_decref(doc);
 }
 
+/* Only the provisioning network reaches Kea: a management network with
+ * its own gateway, DNS and VLAN, and a machine whose address lies on it,
+ * leave no trace in the rendered configuration. */
+static void test_mgmt_apart(void)
+{
+	static const char text[] = T_PLAIN_HEAD
+		"pods = ( { name = \"pod-m\"; profile = \"p\";\n"
+		"  provisioning = { cidr = \"10.10.1.0/24\"; gateway = "
+		"\"10.10.1.1\"; vlan = 40; dns = [ \"10.9.0.53\" ]; };\n"
+		"  management = { cidr = \"10.20.1.0/24\"; gateway = "
+		"\"10.20.1.254\"; vlan = 41; dns = [ \"10.8.0.53\" ]; }; } );\n"
+		"nodes = ( { mac = \"52:54:00:cc:00:01\"; hostname = \"m-1\";"
+		" pod = \"pod-m\"; address = \"10.20.1.12\"; } );\n";
+	struct kea_opts o = { .socket = "/tmp/k.sock" };
+	json_t *doc = render(text, &o), *m;
+	char *all = json_dumps(doc, JSON_COMPACT);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	m = subnet_of(doc, "pod-m");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(str(m, "subnet"), "10.10.1.0/24");
+	CU_ASSERT_STRING_EQUAL(option(m, "routers"), "10.10.1.1");
+	CU_ASSERT_STRING_EQUAL(option(m, "domain-name-servers"), "10.9.0.53");
+	/* nothing of the management network, anywhere */
+	CU_ASSERT_PTR_NULL(strstr(all, "10.20.1."));
+	CU_ASSERT_PTR_NULL(strstr(all, "10.8.0.53"));
+	/* the machine is known by its MAC, its address left to the pool */
+	CU_ASSERT_PTR_NOT_NULL(strstr(all, "52:54:00:cc:00:01"));
+	free(all);
+	json_decref(doc);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "a subnet per IPv4 pod: relay, pool, options", test_subnets },
 	{ "reservations: the pod's machines", test_reservations },
@@ -393,6 +437,7 @@ static const CU_TestInfo tests[] = {
 	  test_dhcp_group },
 	{ "the dhcp group fills what options leave, options win",
 	  test_dhcp_group_defaults },
+	{ "the management network never reaches Kea", test_mgmt_apart },
 	CU_TEST_INFO_NULL,
 };
 

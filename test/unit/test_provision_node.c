@@ -79,6 +79,42 @@ static void test_ks_untagged(void)
 			       "installed");
 }
 
+/* The kickstart configures the management network: a provisioning
+ * network with other settings in every field leaves no trace in it. */
+static void test_ks_mgmt_only(void)
+{
+	struct config_pod pod;
+	struct config_node cn;
+	struct store_node n;
+	static struct node_ks ks;
+
+	node_fixture(&pod, &cn, &n, 12);
+	strcpy(pod.prov.cidr, "10.10.1.0/23");
+	pod.prov.prefix = 23;
+	strcpy(pod.prov.gateway, "10.10.1.1");
+	pod.prov.vlan = 40;
+	strcpy(pod.prov.dns[0], "10.9.0.53");
+	pod.prov.n_dns = 1;
+	strcpy(pod.prov.relay, "10.10.1.2");
+	memset(&ks, 0, sizeof(ks));
+	node_ks_fill(&cn, &n, "https://127.0.0.1:8443", "TOK", "PEM", &ks);
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_PREFIX], "24");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_GATEWAY], "192.0.2.1");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_DNS], "192.0.2.53,192.0.2.54");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_VLAN], "12");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_VLAN_OPT], "--vlanid=12");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_ADDRESS], "192.0.2.10");
+	/* and swapped: the provisioning network's are never chosen */
+	pod.mgmt = pod.prov;
+	memset(&pod.prov, 0, sizeof(pod.prov));
+	memset(&ks, 0, sizeof(ks));
+	node_ks_fill(&cn, &n, "https://127.0.0.1:8443", "TOK", "PEM", &ks);
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_PREFIX], "23");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_GATEWAY], "10.10.1.1");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_DNS], "10.9.0.53");
+	CU_ASSERT_STRING_EQUAL(ks.values[KS_VLAN], "40");
+}
+
 /* A node's report over HTTPS that every check lets through. */
 static struct lifecycle_post_in report(void)
 {
@@ -142,6 +178,8 @@ static void test_post_operator(void)
 static const CU_TestInfo tests[] = {
 	{ "kickstart values: tagged VLAN, DNS list", test_ks_values },
 	{ "kickstart values: untagged, no DNS", test_ks_untagged },
+	{ "kickstart values: the management network's, never provisioning's",
+	  test_ks_mgmt_only },
 	{ "node report: token, listener, network", test_post_report },
 	{ "operator action: HTTPS, token", test_post_operator },
 	CU_TEST_INFO_NULL,

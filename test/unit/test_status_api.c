@@ -373,6 +373,67 @@ static void test_counts(void)
 	config_free(cfg);
 }
 
+/* The string at @key of @o, or NULL. */
+static const char *str_at(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Both networks of a pod, in JSON and in the text table: the
+ * provisioning one with every DHCP setting, the management one with
+ * only its own; unset relay and pool are left out. */
+static void test_pod_networks(void)
+{
+	struct config *cfg = test_config_ok("status-nets.conf", T_HEAD
+		"pods = ( { name = \"a\"; profile = \"p\";\n"
+		"  provisioning = { cidr = \"10.10.1.0/24\"; gateway = "
+		"\"10.10.1.1\"; vlan = 40; dns = [ \"10.9.0.53\" ];"
+		" ntp = [ \"10.9.0.123\" ]; relay = \"10.10.1.2\";"
+		" pool_start = \"10.10.1.100\"; pool_end = \"10.10.1.150\"; };\n"
+		"  management = { cidr = \"10.20.0.0/23\"; gateway = "
+		"\"10.20.1.254\"; vlan = 41;"
+		" dns = [ \"10.8.0.53\", \"10.8.0.54\" ]; }; } );\n");
+	struct api_counts c;
+	json_t *o, *p, *m;
+	char *s;
+
+	memset(&c, 0, sizeof(c));
+	o = api_pod_view(&cfg->pods[0], &c, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	p = json_object_get(o, "provisioning");
+	m = json_object_get(o, "management");
+	CU_ASSERT_STRING_EQUAL(str_at(p, "cidr"), "10.10.1.0/24");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "prefix")), 24);
+	CU_ASSERT_STRING_EQUAL(str_at(p, "gateway"), "10.10.1.1");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "vlan")), 40);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(
+		json_object_get(p, "dns"), 0)), "10.9.0.53");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(
+		json_object_get(p, "ntp"), 0)), "10.9.0.123");
+	CU_ASSERT_STRING_EQUAL(str_at(p, "relay"), "10.10.1.2");
+	CU_ASSERT_STRING_EQUAL(str_at(p, "pool_start"), "10.10.1.100");
+	CU_ASSERT_STRING_EQUAL(str_at(p, "pool_end"), "10.10.1.150");
+	CU_ASSERT_STRING_EQUAL(str_at(m, "cidr"), "10.20.0.0/23");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "prefix")), 23);
+	CU_ASSERT_STRING_EQUAL(str_at(m, "gateway"), "10.20.1.254");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "vlan")), 41);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(m, "dns")), 2);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(m, "ntp")), 0);
+	/* what is not set is not shown */
+	CU_ASSERT_PTR_NULL(json_object_get(m, "relay"));
+	CU_ASSERT_PTR_NULL(json_object_get(m, "pool_start"));
+	CU_ASSERT_PTR_NULL(json_object_get(m, "pool_end"));
+	/* the text row: each network's gateway and VLAN in its own column */
+	s = render(json_pack("[o]", o), &api_view_pods, 4096);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  PROV_GATEWAY  PROV_VLAN  "
+					 "MGMT_GATEWAY  MGMT_VLAN\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  10.10.1.1     40         "
+					 "10.20.1.254   41\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  10.10.1.0/24  10.20.0.0/23  "));
+	free(s);
+	config_free(cfg);
+}
+
 static void test_certificates(void)
 {
 	struct server_gen gen;
@@ -413,6 +474,7 @@ static const CU_TestInfo tests[] = {
 	{ "node view: brief, configured, discovered", test_node_view },
 	{ "health view: silent and up", test_health_view },
 	{ "pod view: counts by state and health", test_counts },
+	{ "pod view: both networks, in JSON and text", test_pod_networks },
 	{ "certificates: days left and expiring soon", test_certificates },
 	CU_TEST_INFO_NULL,
 };
