@@ -10,7 +10,7 @@
 #include "config.h"
 #include "error.h"
 #include "fileio.h"
-#include "kea_ctl.h"
+#include "kea_apply.h"
 #include "kea_leases.h"
 #include "kea_render.h"
 #include "log.h"
@@ -30,9 +30,11 @@ static void dhcp_usage(FILE *out)
 		"(unless --no-write); a configuration Kea refuses changes nothing.\n"
 		"leases records the machines Kea leased to that the configuration\n"
 		"does not know as discovered (policy.unknown \"discover\").\n\n"
-		"options:\n"
+		"options (each overrides its setting in the configuration's\n"
+		"dhcp group):\n"
 		"  --socket PATH        Kea's control socket "
-		"(/run/kea/kea4-ctrl-socket)\n"
+		"(dhcp.kea_socket, else\n"
+		"                       /run/kea/kea4-ctrl-socket)\n"
 		"  --next-server ADDR   TFTP server (host of plain_base_url)\n"
 		"  --boot-url URL       ipxe.efi for UEFI HTTP Boot "
 		"(plain_base_url/ipxe.efi)\n"
@@ -167,38 +169,20 @@ static int dhcp_write(json_t *doc, const char *out)
 }
 
 /*
- * Send @doc to the Kea at @o->socket: config-test, config-set, and
- * config-write unless @nowrite.  On refusal Kea's reason is printed as
- * one line and its running configuration is left as it was.
+ * Send @doc to the Kea at @o->socket (kea_apply(): config-test,
+ * config-set, and config-write unless @nowrite).  On refusal Kea's reason
+ * is logged as one line and its running configuration is left as it was.
  */
 static int dhcp_apply(json_t *doc, const struct kea_opts *o, int nowrite)
 {
-	static const char *const steps[] = { "config-test", "config-set",
-					     "config-write" };
-	/* what a refusal at each step leaves running */
-	static const char *const dhcp_after[] = {
-		" (its configuration is unchanged)", "",
-		" (the new configuration runs; Kea's file still holds the "
-		"old one: let Kea write it, or pass --no-write)" };
 	char text[1024];
-	size_t i;
 	int rc;
 
-	for (i = 0; i < (nowrite ? 2u : 3u); i++) {
-		rc = kea_ctl_command(o->socket, steps[i],
-				     i < 2 ? doc : NULL, text, sizeof(text));
-		if (rc == -PB_ECONFIG) {
-			log_error("Kea refused %s: %s%s", steps[i], text,
-				  dhcp_after[i]);
-			return rc;
-		}
-		if (rc != 0) {
-			log_error("%s: %s", steps[i], text);
-			return rc;
-		}
-	}
-	printf("applied: %s\n", text);
-	return 0;
+	if ((rc = kea_apply(o->socket, doc, nowrite, text, sizeof(text))) != 0)
+		log_error("%s", text);
+	else
+		printf("applied: %s\n", text);
+	return rc;
 }
 
 /*
@@ -219,6 +203,7 @@ static int dhcp_run(const char *verb, struct dhcp_opts *o)
 	}
 	if (strcmp(verb, "leases") == 0)
 		rc = dhcp_leases(cfg, o->kea.socket[0] ? o->kea.socket :
+				 cfg->dhcp_socket[0] ? cfg->dhcp_socket :
 				 "/run/kea/kea4-ctrl-socket");
 	else if ((rc = dhcp_render_doc(cfg, &o->kea, &doc)) == 0)
 		rc = strcmp(verb, "render") == 0 ?

@@ -34,6 +34,7 @@
 #include "server.h"
 #include "tlskey.h"
 #include "servekeys.h"
+#include "serve_dhcp.h"
 #include "serve_int.h"
 
 
@@ -316,6 +317,7 @@ static void serve_reload(struct server *srv, const char *path,
 		 gen->cfg->n_nodes);
 	store_event_add(srv->store, "reload", path, "configuration %u",
 			gen->number);
+	serve_dhcp_post(srv, gen);	/* Kea follows, off this path */
 	server_gen_put(old);
 }
 
@@ -409,14 +411,19 @@ static int serve_services(struct server *srv)
 	}
 	rc = transfer_start(&srv->transfers, serve_transfer_limits, srv,
 			    &srv->stats.transfers, &srv->stats.transfers_cut);
-	if (rc != 0)
+	if (rc != 0) {
 		log_error("transfer watch: %s", pb_strerror(rc));
+		return rc;
+	}
+	if ((rc = serve_dhcp_start(srv)) != 0)
+		log_error("DHCP worker: %s", pb_strerror(rc));
 	return rc;
 }
 
 /* Undo serve_services(), whatever part of it ran. */
 static void serve_services_stop(struct server *srv)
 {
+	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
 	alerts_stop(srv->alerts);
@@ -479,6 +486,7 @@ static struct server *serve_new(void)
 	if (!srv)
 		return NULL;
 	pthread_mutex_init(&srv->gen_lock, NULL);
+	pthread_mutex_init(&srv->dhcp_lock, NULL);
 	srv->started = (long long)time(NULL);
 	return srv;
 }
@@ -490,6 +498,7 @@ static void serve_free(struct server *srv)
 	tlskey_free_all();
 	signer_free(srv->signer);
 	pthread_mutex_destroy(&srv->gen_lock);
+	pthread_mutex_destroy(&srv->dhcp_lock);
 	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
 	free(srv);
 }
@@ -516,6 +525,7 @@ static int serve_listen_loop(struct server *srv, const char *path,
 			cfg->listen, cfg->port);
 	log_info("serving %s on https://%s:%u (base URL %s)", path,
 		 cfg->listen, cfg->port, cfg->base_url);
+	serve_dhcp_post(srv, srv->gen);
 	rc = serve_loop(srv, path, sigs, &l, &retired);
 	/* Every generation still draining, the current one too, gets
 	 * SERVE_DRAIN_S. */

@@ -11,6 +11,7 @@
 #define CONFIG_DNS_MAX 4
 #define CONFIG_SCOPES_MAX 16
 #define CONFIG_ERR_MAX 512
+#define CONFIG_IFACES_MAX 16	/* dhcp.interfaces */
 
 /** A network of a pod (provisioning or management). */
 struct config_net {
@@ -154,6 +155,18 @@ struct config {
 	unsigned int resend_s;		/* firing alerts re-sent this often */
 	char alertmanagers[CONFIG_AM_MAX][256];	/* base URLs */
 	size_t n_alertmanagers;
+	/* dhcp: Kea's settings, podboot dhcp's defaults (its options
+	 * override them); serve keeps the Kea at dhcp_socket in step */
+	char dhcp_socket[108];		/* Kea's control socket, or "" */
+	char dhcp_next_server[64];	/* TFTP server (IPv4), or "" */
+	char dhcp_boot_url[512];	/* ipxe.efi for UEFI HTTP Boot, or "" */
+	char dhcp_ifaces[CONFIG_IFACES_MAX][64];	/* Kea listens on */
+	size_t n_dhcp_ifaces;		/* 0: all */
+	char dhcp_lease_file[PATH_MAX];	/* "": Kea's default */
+	unsigned int dhcp_lifetime_s;	/* lease valid-lifetime */
+	char dhcp_lease_cmds[PATH_MAX];	/* Kea's lease commands hook, or "" */
+	unsigned int dhcp_leases_s;	/* serve reads Kea's leases this
+					 * often (discovery); 0: never */
 	struct config_alert *alerts;
 	size_t n_alerts;
 	struct config_pod *pods;

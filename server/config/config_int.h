@@ -138,6 +138,8 @@ int config_string(struct config_ctx *ctx, const config_setting_t *s,
 int config_key_string(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field);
+int config_key_ifaces(struct config_ctx *ctx, const config_setting_t *s,
+		      const struct config_key *key, void *field);
 int config_key_priorities(struct config_ctx *ctx,
 			  const config_setting_t *s,
 			  const struct config_key *key, void *field);

@@ -557,6 +557,70 @@ static const struct config_list config_tokens = {
 	config_tokens_check
 };
 
+static const struct config_key config_dhcp_keys[] = {
+	{ .name = "kea_socket", .parse = config_key_path,
+	  CONFIG_FIELD(struct config, dhcp_socket),
+	  .expect = "the path of Kea's control socket" },
+	{ .name = "next_server", .parse = config_key_ip,
+	  CONFIG_FIELD(struct config, dhcp_next_server), .expect = X_IP },
+	{ .name = "boot_url", .parse = config_key_url,
+	  CONFIG_FIELD(struct config, dhcp_boot_url),
+	  .expect = "a URL such as \"http://192.0.2.1:8080/ipxe.efi\"" },
+	{ .name = "interfaces", .parse = config_key_ifaces, .off = 0,
+	  .expect = "an array of interface names such as [ \"eth0\" ]" },
+	{ .name = "lease_file", .parse = config_key_string,
+	  CONFIG_FIELD(struct config, dhcp_lease_file),
+	  .expect = "a path on Kea's host" },
+	{ .name = "lifetime_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, dhcp_lifetime_s),
+	  .min = 60, .max = 31536000, .def = 3600 },
+	{ .name = "lease_cmds", .parse = config_key_string,
+	  CONFIG_FIELD(struct config, dhcp_lease_cmds),
+	  .expect = "the path of Kea's libdhcp_lease_cmds.so" },
+	{ .name = "leases_interval_s", .parse = config_key_uint,
+	  .off = offsetof(struct config, dhcp_leases_s),
+	  .min = 0, .max = 86400, .def = 0 },
+};
+
+/*
+ * The dhcp group: the TFTP server is an IPv4 address and the boot URL
+ * plain http:// (stock UEFI HTTP Boot firmware speaks nothing else);
+ * reading leases needs Kea's socket and its lease commands hook.
+ * 0, or -PB_ECONFIG with the message written.
+ */
+static int config_dhcp_check(struct config_ctx *ctx,
+			     const config_setting_t *g, void *base)
+{
+	const struct config *cfg = base;
+
+	if (cfg->dhcp_next_server[0] &&
+	    config_ip_family(cfg->dhcp_next_server) != AF_INET)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "next_server"), NULL,
+				   "\"%s\" is not an IPv4 address (DHCP's "
+				   "next-server is IPv4)",
+				   cfg->dhcp_next_server);
+	if (cfg->dhcp_boot_url[0] &&
+	    strncmp(cfg->dhcp_boot_url, "http://", 7) != 0)
+		return config_fail(ctx, config_setting_get_member(
+					   g, "boot_url"), NULL,
+				   "\"%s\" is not an http:// URL (what UEFI "
+				   "HTTP Boot fetches)", cfg->dhcp_boot_url);
+	if (cfg->dhcp_leases_s && (!cfg->dhcp_socket[0] ||
+				   !cfg->dhcp_lease_cmds[0]))
+		return config_fail(ctx, config_setting_get_member(
+					   g, "leases_interval_s"), NULL,
+				   "%u needs dhcp.kea_socket and "
+				   "dhcp.lease_cmds (Kea's lease commands)",
+				   cfg->dhcp_leases_s);
+	return 0;
+}
+
+static const struct config_group config_dhcp = {
+	"dhcp", config_dhcp_keys, CONFIG_N(config_dhcp_keys),
+	config_dhcp_check
+};
+
 /* Alert names are unique: Alertmanager groups by them. */
 static int config_alerts_check(struct config_ctx *ctx,
 			       const config_setting_t *list)
@@ -659,6 +723,9 @@ static const struct config_key config_root_keys[] = {
 	  .expect = "a group { down_after = ...; }" },
 	{ .name = "alerts", .parse = config_key_list, .list = &config_alerts,
 	  .expect = "a list of groups ( { name = ...; expr = ...; }, ... )" },
+	{ .name = "dhcp", .parse = config_key_group, .off = 0,
+	  .group = &config_dhcp,
+	  .expect = "a group { kea_socket = ...; }" },
 };
 
 const struct config_group config_root = {

@@ -366,6 +366,33 @@ static int config_string_array(struct config_ctx *ctx,
 	return 0;
 }
 
+/* 1 if @name is a network interface's name: 1 to 15 of [A-Za-z0-9._-]. */
+static int config_iface_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!config_is_alnum((unsigned char)name[i]) &&
+		    !strchr("._-", name[i]))
+			return 0;
+	return i > 0 && i < 16;
+}
+
+/* dhcp.interfaces: the interfaces Kea listens on, into struct config. */
+int config_key_ifaces(struct config_ctx *ctx, const config_setting_t *s,
+		      const struct config_key *key, void *field)
+{
+	struct config *cfg = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)cfg->dhcp_ifaces,
+				   sizeof(cfg->dhcp_ifaces[0]),
+				   CONFIG_IFACES_MAX, config_iface_valid,
+				   "an interface name (expected e.g. "
+				   "\"eth0\")", &cfg->n_dhcp_ifaces);
+}
+
 /*
  * A pod's boot_from networks: kept as written, and parsed once into the
  * pod's boot_nets for the per-request check (@field is the pod).

@@ -46,6 +46,17 @@ struct server_stats {
 	atomic_ullong transfers_refused; /* beyond limits.max_transfers */
 };
 
+/* The latest apply of a configuration to Kea (dhcp.kea_socket), as
+ * /healthz shows it. */
+struct server_dhcp {
+	unsigned int gen;		/* the configuration; 0: none yet */
+	int rc;				/* 0: Kea runs it; else why not */
+	long long at;			/* unix seconds */
+	char text[512];			/* Kea's answer or why not, one line */
+};
+
+struct serve_dhcp;
+
 struct server {
 	pthread_mutex_t gen_lock;
 	struct server_gen *gen;		/* current; take with server_gen_get */
@@ -66,6 +77,9 @@ struct server {
 	atomic_int pre_busy;		/* 1 while it runs */
 	struct server_stats stats;
 	struct transfers transfers;	/* bodies in flight, all daemons */
+	pthread_mutex_t dhcp_lock;	/* guards dhcp */
+	struct server_dhcp dhcp;
+	struct serve_dhcp *dhcp_worker;	/* applies to Kea (server/cmd) */
 };
 
 /** The current generation, with a reference the caller must put. */

@@ -54,11 +54,43 @@ static int kea_url_ipv4_host(const char *url, char host[64])
 	return inet_pton(AF_INET, host, &a) == 1 ? 0 : -1;
 }
 
+/* Copy the string @from into @to (@size bytes) when @to is empty. */
+static void kea_opt_take(char *to, size_t size, const char *from)
+{
+	if (!to[0])
+		snprintf(to, size, "%s", from);
+}
+
+/* What @o leaves unset, from @cfg's dhcp group: the options override. */
+static void kea_opts_from_config(const struct config *cfg,
+				 struct kea_opts *o)
+{
+	size_t i;
+
+	kea_opt_take(o->socket, sizeof(o->socket), cfg->dhcp_socket);
+	kea_opt_take(o->next_server, sizeof(o->next_server),
+		     cfg->dhcp_next_server);
+	kea_opt_take(o->boot_url, sizeof(o->boot_url), cfg->dhcp_boot_url);
+	kea_opt_take(o->lease_file, sizeof(o->lease_file),
+		     cfg->dhcp_lease_file);
+	kea_opt_take(o->lease_cmds, sizeof(o->lease_cmds),
+		     cfg->dhcp_lease_cmds);
+	if (!o->lifetime_s)
+		o->lifetime_s = cfg->dhcp_lifetime_s;
+	if (o->n_ifaces)
+		return;
+	for (i = 0; i < cfg->n_dhcp_ifaces && i < KEA_IFACES_MAX; i++)
+		kea_opt_take(o->ifaces[i], sizeof(o->ifaces[i]),
+			     cfg->dhcp_ifaces[i]);
+	o->n_ifaces = i;
+}
+
 int kea_opts_default(const struct config *cfg, struct kea_opts *o,
 		     char *err, size_t err_size)
 {
 	struct in_addr a;
 
+	kea_opts_from_config(cfg, o);
 	if (!o->next_server[0] &&
 	    kea_url_ipv4_host(cfg->plain_base_url, o->next_server) != 0)
 		return kea_fail(-PB_EUSAGE, err, err_size, "no TFTP server: "

@@ -34,7 +34,8 @@ struct kea_opts {
 };
 
 /**
- * Fill @o's defaults from @cfg where the caller left them empty: the TFTP
+ * Fill @o's defaults from @cfg where the caller left them empty: first
+ * from the dhcp group (interfaces only when @o names none), then the TFTP
  * server is the host of server.plain_base_url when that is an IPv4
  * literal, the HTTP boot URL is plain_base_url/ipxe.efi, the socket
  * /run/kea/kea4-ctrl-socket, the lifetime one hour.

@@ -154,6 +154,22 @@ static json_t *api_transfers(struct http_req *r)
 			 (json_int_t)atomic_load(&st->transfers_refused));
 }
 
+/* The latest apply to Kea (dhcp.kea_socket), for /healthz: null before
+ * the first; the caller owns the result. */
+static json_t *api_dhcp(struct server *srv)
+{
+	struct server_dhcp d;
+
+	pthread_mutex_lock(&srv->dhcp_lock);
+	d = srv->dhcp;
+	pthread_mutex_unlock(&srv->dhcp_lock);
+	if (!d.gen)
+		return json_null();
+	return json_pack("{s:I, s:b, s:I, s:s}", "configuration",
+			 (json_int_t)d.gen, "applied", d.rc == 0, "at",
+			 (json_int_t)d.at, "text", d.text);
+}
+
 /* GET /healthz: "ok" as text, or the service's state as JSON (no token
  * needed). */
 static int api_healthz(struct http_req *r)
@@ -170,7 +186,7 @@ static int api_healthz(struct http_req *r)
 	}
 	return api_finish(r, 0,
 		json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}, "
-			  "s:o, s:o}",
+			  "s:o, s:o, s:o}",
 			  "status", "ok", "uptime_s",
 			  (json_int_t)(now > r->srv->started ?
 					       now - r->srv->started : 0),
@@ -182,7 +198,8 @@ static int api_healthz(struct http_req *r)
 			  "ready", (json_int_t)atomic_load(&r->srv->pre_ready),
 			  "running", atomic_load(&r->srv->pre_busy),
 			  "transfers", api_transfers(r), "certificates",
-			  api_certificates_json(r->gen, now)),
+			  api_certificates_json(r->gen, now),
+			  "dhcp", api_dhcp(r->srv)),
 		NULL);
 }
 

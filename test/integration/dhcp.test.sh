@@ -329,5 +329,117 @@ else
 	ok "again" "$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
 	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 7 before' "$OUT"
 fi
+# ---- podboot serve keeps Kea in step: at start and on every reload ----
+# A podboot serve on loopback with dhcp.kea_socket naming the namespace
+# Kea's control socket (a file: reachable from here).
+. "$(dirname "$0")/serve-lib.sh"
+trap 'server_stop KILL; cleanup' EXIT
+site_init "$T/site"
+# serve_conf NODES [DHCP SETTINGS]: the site's configuration with pod A
+# and its machines NODES, and a dhcp group for the namespace Kea.
+serve_conf() {
+	local ifaces=${2:-'interfaces = [ "wan-c" ];'}
+	cat >"$T/pod-a.txt" <<'POD'
+  { name = "pod-a"; profile = "default";
+    provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1";
+      pool_start = "10.10.1.100"; pool_end = "10.10.1.150"; };
+    management = { cidr = "10.20.1.0/24"; }; },
+POD
+	printf '%s\n' "$1" >"$T/nodes-a.txt"
+	sed -e "/^pods = (/r $T/pod-a.txt" -e "/^nodes = (/r $T/nodes-a.txt" \
+		-e 's/unknown = "ignore"/unknown = "discover"/' \
+		"$T/site.conf" >"$SITE/podboot.conf"
+	cat >>"$SITE/podboot.conf" <<CONF
+dhcp = { kea_socket = "$SOCK"; lease_file = "$T/leases.csv";
+  next_server = "10.99.0.1"; boot_url = "http://10.99.0.1:8080/ipxe.efi";
+  $ifaces $LEASES };
+CONF
+}
+cp "$SITE/podboot.conf" "$T/site.conf"
+# with Kea's lease commands, serve also reads Kea's leases every second
+LEASES=
+[ -z "$LEASE_CMDS" ] ||
+	LEASES="lease_cmds = \"$LEASE_CMDS\"; leases_interval_s = 1;"
+NODE_A5='  { mac = "52:54:00:aa:00:05"; hostname = "a-5"; pod = "pod-a"; address = "10.10.1.15"; },'
+NODE_A6='  { mac = "52:54:00:aa:00:06"; hostname = "a-6"; pod = "pod-a"; address = "10.10.1.16"; },'
+NODE_A7='  { mac = "52:54:00:aa:00:07"; hostname = "a-7"; pod = "pod-a"; address = "10.10.1.17"; },'
+serve_conf "$NODE_A5"
+# dhcp_applied GEN TRUE|FALSE: /healthz says configuration GEN was (not)
+# applied.
+dhcp_applied() {
+	[ "$(C -f "$BASE/healthz" | jq -r '"\(.dhcp.configuration) \(.dhcp.applied)"')" = "$1 $2" ]
+}
+# reserved POD MAC NAME IP: Kea answers MAC with IP (one exchange).
+# shellcheck disable=SC2086
+reserved() { dhcp "$1" "$2" "$3" $ARCH_BIOS && [ "$(field "$3" ip)" = "$4" ]; }
+ok "podboot serve starts with dhcp.kea_socket" server_start
+check "and applies configuration 1 to Kea (/healthz)" \
+	wait_for 60 dhcp_applied 1 true
+check "recorded as an event" sqlite3 "$SITE/data/podboot.db" \
+	"SELECT 1 FROM events WHERE kind = 'dhcp' AND detail LIKE 'configuration 1 applied%'"
+ok "Kea answers serve's machine with its reservation" \
+	reserved "$PA" 52:54:00:aa:00:05 s1 10.10.1.15
+check "the same kea-dhcp4 (no restart)" proc_alive "$KEA_PID"
+
+# a machine added to podboot.conf reaches Kea by SIGHUP alone
+serve_conf "$NODE_A5
+$NODE_A6"
+kill -HUP "$SERVER_PID"
+check "a SIGHUP applies configuration 2 (/healthz)" \
+	wait_for 60 dhcp_applied 2 true
+check "Kea answers the added machine with its reservation" \
+	wait_for 90 reserved "$PA" 52:54:00:aa:00:06 s2 10.10.1.16
+check "from the same kea-dhcp4 (no restart)" proc_alive "$KEA_PID"
+check "whose PID file still names it" \
+	[ "$(cat "$T/kea.kea-dhcp4.pid" 2>/dev/null)" = "$KEA_PID" ]
+
+# a change Kea refuses: podboot's reload stands, Kea keeps the old one
+serve_conf "$NODE_A5
+$NODE_A6
+$NODE_A7" 'interfaces = [ "nosuch0" ];'
+kill -HUP "$SERVER_PID"
+check "the refused change still reloads podboot (configuration 3)" \
+	wait_for 60 dhcp_applied 3 false
+# healthz_refusal: /healthz gives Kea's reason for the refusal.
+healthz_refusal() {
+	C -f "$BASE/healthz" | jq -r .dhcp.text |
+		grep 'Kea refused config-test' | grep -q nosuch0
+}
+check "/healthz says Kea refused config-test, naming the interface" \
+	healthz_refusal
+check "and /healthz serves configuration 3" \
+	[ "$(C -f "$BASE/healthz" | jq -r .configuration)" = 3 ]
+check "an event says why" sqlite3 "$SITE/data/podboot.db" \
+	"SELECT 1 FROM events WHERE kind = 'dhcp' AND detail LIKE 'configuration 3 not applied: Kea refused config-test%nosuch0%'"
+check "the log says why on one line" \
+	[ "$(grep -c 'keeps its running configuration, not configuration 3: Kea refused config-test.*nosuch0' "$SITE/serve.log")" = 1 ]
+# shellcheck disable=SC2086
+ok "the refused machine gets a lease" dhcp "$PA" 52:54:00:aa:00:07 s3 $ARCH_BIOS
+check "from the pool, not the refused reservation" \
+	[ "$(field s3 ip)" != 10.10.1.17 ]
+ok "the applied machine keeps its reservation" \
+	reserved "$PA" 52:54:00:aa:00:06 s4 10.10.1.16
+check "kea-dhcp4 still runs" proc_alive "$KEA_PID"
+check "not restarted (its PID file still names it)" \
+	[ "$(cat "$T/kea.kea-dhcp4.pid" 2>/dev/null)" = "$KEA_PID" ]
+check "podboot serve still serves" [ "$(status "$BASE/healthz")" = 200 ]
+if [ -z "$LEASE_CMDS" ]; then
+	skip "Kea's libdhcp_lease_cmds.so is not installed"
+else
+	# serve_discovered ID: serve's store holds ID as discovered (state 0).
+	serve_discovered() {
+		[ "$(sqlite3 "$SITE/data/podboot.db" \
+			"SELECT state FROM nodes WHERE id = '$1'" 2>/dev/null)" = 0 ]
+	}
+	check "serve records an unknown machine from its lease, no cron" \
+		wait_for 60 serve_discovered mac-525400000a01
+	check "and the UEFI one" wait_for 30 serve_discovered mac-525400000a02
+	check "a machine serve's configuration names is not (a-5 stays a-5)" \
+		[ -z "$(sqlite3 "$SITE/data/podboot.db" "SELECT 1 FROM nodes WHERE id = 'mac-525400aa0005'" 2>/dev/null)" -a \
+		  -n "$(sqlite3 "$SITE/data/podboot.db" "SELECT 1 FROM nodes WHERE id = 'a-5' AND state != 0" 2>/dev/null)" ]
+fi
+ok "and stops cleanly" server_stop TERM
+check "exit 0" [ "$SERVER_STATUS" = 0 ]
+[ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
 finish

@@ -409,7 +409,7 @@ static void test_unknown_settings(void)
 	test_config_refused(T_HEAD "nodez = ();\n", 8,
 			    "nodez is an unknown setting of the configuration "
 			    "(expected one of: server, policy, profiles, pods, "
-			    "nodes, tokens, monitoring, alerts)");
+			    "nodes, tokens, monitoring, alerts, dhcp)");
 	test_config_refused(T_HEAD T_POD T_NODES
 			    "  { hostname = \"n1\"; mac = \"" MAC1 "\";\n"
 			    "    pod = \"a\"; adress = \"192.0.2.9\"; }\n);\n",

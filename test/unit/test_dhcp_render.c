@@ -325,6 +325,72 @@ static void test_config_settings(void)
 	config_free(cfg);
 }
 
+/* The dhcp group: Kea's settings in podboot.conf, each checked at its
+ * line. */
+#define T_DHCP(x) "dhcp = { " x " };\n"
+
+static void test_dhcp_group(void)
+{
+	struct config *cfg;
+
+	test_config_refused(T_HEAD T_DHCP("next_server = \"2001:db8::1\";"),
+			    8, "\"2001:db8::1\" is not an IPv4 address");
+	test_config_refused(T_HEAD T_DHCP("next_server = \"nope\";"), 8,
+			    "is not an IP address");
+	test_config_refused(T_HEAD T_DHCP("boot_url = \"https://h/e.efi\";"),
+			    8, "is not an http:// URL");
+	test_config_refused(T_HEAD T_DHCP("interfaces = [ \"a b\" ];"), 8,
+			    "\"a b\" is not an interface name");
+	test_config_refused(T_HEAD T_DHCP("lifetime_s = 5;"), 8,
+			    "lifetime_s");
+	test_config_refused(T_HEAD T_DHCP("kea_sockett = \"k\";"), 8,
+			    "kea_sockett is an unknown setting of dhcp");
+	test_config_refused(T_HEAD T_DHCP("kea_socket = \"/k\"; "
+					  "leases_interval_s = 60;"), 8,
+			    "60 needs dhcp.kea_socket and dhcp.lease_cmds");
+	cfg = test_config_ok("ok.conf", T_HEAD);
+	CU_ASSERT_STRING_EQUAL(cfg->dhcp_socket, "");
+	CU_ASSERT_EQUAL(cfg->dhcp_lifetime_s, 3600);
+	config_free(cfg);
+}
+
+/* The dhcp group fills what the options leave empty; options win. */
+static void test_dhcp_group_defaults(void)
+{
+	static const char text[] = T_PLAIN_HEAD
+		"pods = ( { name = \"a\"; profile = \"p\";\n"
+		"  provisioning = { cidr = \"192.0.2.0/24\"; "
+		"gateway = \"192.0.2.1\"; };\n"
+		"  management = { cidr = \"198.51.100.0/24\"; }; } );\n"
+		T_DHCP("kea_socket = \"/run/k.sock\"; interfaces = "
+		       "[ \"eth1\", \"eth2\" ]; lifetime_s = 600; "
+		       "next_server = \"10.9.9.8\"; lease_file = \"/l.csv\";");
+	struct kea_opts o = { .lifetime_s = 0 }, cli = { .n_ifaces = 1,
+		.ifaces = { "eth7" }, .socket = "/run/o.sock",
+		.lifetime_s = 700 };
+	json_t *doc = render(text, &o), *d4;
+
+	d4 = json_object_get(doc, "Dhcp4");
+	CU_ASSERT_STRING_EQUAL(o.socket, "/run/k.sock");
+	CU_ASSERT_EQUAL(o.n_ifaces, 2);
+	CU_ASSERT_STRING_EQUAL(o.ifaces[1], "eth2");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(d4,
+							   "valid-lifetime")),
+			600);
+	CU_ASSERT_STRING_EQUAL(str(class_of(doc, KEA_CLASS_BIOS),
+				   "next-server"), "10.9.9.8");
+	CU_ASSERT_STRING_EQUAL(str(json_object_get(d4, "lease-database"),
+				   "name"), "/l.csv");
+	json_decref(doc);
+	doc = render(text, &cli);
+	CU_ASSERT_STRING_EQUAL(cli.socket, "/run/o.sock");
+	CU_ASSERT_EQUAL(cli.n_ifaces, 1);
+	CU_ASSERT_STRING_EQUAL(cli.ifaces[0], "eth7");
+	CU_ASSERT_EQUAL(cli.lifetime_s, 700);
+	CU_ASSERT_STRING_EQUAL(cli.lease_file, "/l.csv");
+	json_decref(doc);
+}
+
 /* Only the provisioning network reaches Kea: a management network with
  * its own gateway, DNS and VLAN, and a machine whose address lies on it,
  * leave no trace in the rendered configuration. */
@@ -366,6 +432,10 @@ static const CU_TestInfo tests[] = {
 	{ "refusals name the pod and what to set", test_refusals },
 	{ "provisioning: ntp, relay, pool settings checked",
 	  test_config_settings },
+	{ "the dhcp group: each setting checked at its line",
+	  test_dhcp_group },
+	{ "the dhcp group fills what options leave, options win",
+	  test_dhcp_group_defaults },
 	{ "the management network never reaches Kea", test_mgmt_apart },
 	CU_TEST_INFO_NULL,
 };
