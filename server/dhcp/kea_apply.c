@@ -16,7 +16,7 @@ int kea_apply(const char *socket, json_t *doc, int nowrite, char *text,
 	static const char *const after[] = {
 		" (its configuration is unchanged)", "",
 		" (the new configuration runs; Kea's file still holds the "
-		"old one: let Kea write it, or pass --no-write)" };
+		"old one: give Kea's user write access to it; docs/dhcp.md)" };
 	char reply[768];
 	size_t i;
 	int rc = 0;
