@@ -1,0 +1,185 @@
+/* test_core_fwbuild.c: which firmware build a pod gets, where its files
+ * go, the SHA256SUMS check and the atomic copy into a TFTP root. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "error.h"
+#include "fileio.h"
+#include "fwbuild.h"
+#include "unit.h"
+
+/* Write @content into @dir/@name. */
+static void put(const char *dir, const char *name, const char *content)
+{
+	char path[PATH_MAX];
+
+	CU_ASSERT_FATAL(fileio_join(path, sizeof(path), dir, name) == 0);
+	CU_ASSERT_FATAL(fileio_write(path, content, strlen(content), 0644,
+				     0) == 0);
+}
+
+/* A build in a fresh @dir (under the unit tmpdir) whose files hold
+ * "NAME-@tag" and whose SHA256SUMS lists them. */
+static void make_build(char *dir, size_t size, const char *name,
+		       const char *tag)
+{
+	char sums[1024] = "", content[128], hex[65], line[256];
+	uint8_t d[32];
+	size_t i;
+
+	snprintf(dir, size, "%s/%s", unit_tmpdir(), name);
+	CU_ASSERT_FATAL(fileio_mkdirs(dir, 0755) == 0);
+	for (i = 0; i < FWBUILD_N; i++) {
+		snprintf(content, sizeof(content), "%s-%s", fwbuild_file(i),
+			 tag);
+		put(dir, fwbuild_file(i), content);
+		digest_sha256(content, strlen(content), d);
+		digest_hex(d, sizeof(d), hex);
+		snprintf(line, sizeof(line), "%s  %s\n", hex, fwbuild_file(i));
+		strcat(sums, line);
+	}
+	put(dir, FWBUILD_SUMS, sums);
+}
+
+static void test_path(void)
+{
+	char out[PATH_MAX];
+
+	CU_ASSERT_EQUAL(fwbuild_path(out, sizeof(out), "/srv/tftp", NULL,
+				     FWBUILD_BIOS), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/srv/tftp/undionly.kpxe");
+	CU_ASSERT_EQUAL(fwbuild_path(out, sizeof(out), "/srv/tftp", "pod-a",
+				     FWBUILD_UEFI), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/srv/tftp/pod-a/snponly.efi");
+	/* nothing outside the root, nothing but the build's files */
+	CU_ASSERT_EQUAL(fwbuild_dest(out, sizeof(out), "/srv/tftp", ".."),
+			-PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwbuild_dest(out, sizeof(out), "/srv/tftp", "a/../.."),
+			-PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwbuild_path(out, sizeof(out), "/srv/tftp", NULL,
+				     "../etc/passwd"), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwbuild_path(out, 12, "/srv/tftp", NULL,
+				     FWBUILD_BIOS), -PB_ETOOBIG);
+}
+
+static void test_dir_of(void)
+{
+	static struct config cfg;
+	static struct config_pod a, b;
+
+	strcpy(cfg.dhcp_firmware_dir, "/fw/shared");
+	strcpy(b.firmware_dir, "/fw/b");
+	CU_ASSERT_STRING_EQUAL(fwbuild_dir_of(&cfg, NULL), "/fw/shared");
+	CU_ASSERT_STRING_EQUAL(fwbuild_dir_of(&cfg, &a), "/fw/shared");
+	CU_ASSERT_STRING_EQUAL(fwbuild_dir_of(&cfg, &b), "/fw/b");
+}
+
+static void test_check(void)
+{
+	char dir[PATH_MAX], err[512], hex[65];
+	struct fwbuild fw;
+	uint8_t d[32];
+
+	make_build(dir, sizeof(dir), "good", "1");
+	CU_ASSERT_EQUAL(fwbuild_check(dir, &fw, err, sizeof(err)), 0);
+	digest_sha256("ipxe.efi-1", 10, d);
+	digest_hex(d, sizeof(d), hex);
+	CU_ASSERT_STRING_EQUAL(fw.hex[2], hex);
+	CU_ASSERT_EQUAL(memcmp(fw.digest[2], d, 32), 0);
+
+	/* a tampered file is refused, named */
+	put(dir, FWBUILD_UEFI, "snponly.efi-evil");
+	CU_ASSERT_NOT_EQUAL(fwbuild_check(dir, &fw, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "snponly.efi"));
+	/* a missing file too */
+	make_build(dir, sizeof(dir), "missing", "1");
+	CU_ASSERT_FATAL(fileio_join(err, sizeof(err), dir, FWBUILD_BIOS) == 0);
+	CU_ASSERT_EQUAL(unlink(err), 0);
+	CU_ASSERT_NOT_EQUAL(fwbuild_check(dir, &fw, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "undionly.kpxe"));
+	/* and a file its SHA256SUMS does not list */
+	make_build(dir, sizeof(dir), "unlisted", "1");
+	put(dir, FWBUILD_SUMS, "");
+	CU_ASSERT_NOT_EQUAL(fwbuild_check(dir, &fw, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "lists no undionly.kpxe"));
+}
+
+/* The content of @dir/@name, compared with @want. */
+static int holds(const char *dir, const char *name, const char *want)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	size_t len;
+	int same;
+
+	if (fileio_join(path, sizeof(path), dir, name) != 0 ||
+	    fileio_read(path, 4096, &buf, &len) != 0)
+		return 0;
+	same = len == strlen(want) && memcmp(buf, want, len) == 0;
+	free(buf);
+	return same;
+}
+
+static void test_place(void)
+{
+	char dir[PATH_MAX], dest[PATH_MAX], err[512], old[PATH_MAX],
+	     link_path[PATH_MAX];
+	struct fwbuild fw;
+	unsigned int copied = 99;
+
+	make_build(dir, sizeof(dir), "place", "1");
+	snprintf(dest, sizeof(dest), "%s/tftp/pod-a", unit_tmpdir());
+	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(copied, 2);
+	CU_ASSERT(holds(dest, FWBUILD_BIOS, "undionly.kpxe-1"));
+	CU_ASSERT(holds(dest, FWBUILD_UEFI, "snponly.efi-1"));
+	CU_ASSERT_FALSE(holds(dest, FWBUILD_HTTP, "ipxe.efi-1"));
+	/* unchanged: nothing written */
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(copied, 0);
+
+	/* a new build replaces the file by rename: a reader holding the
+	 * old one (a hard link stands for it) still sees the old bytes */
+	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_BIOS) == 0);
+	CU_ASSERT_FATAL(fileio_join(link_path, sizeof(link_path), dest,
+				    "held") == 0);
+	CU_ASSERT_FATAL(link(old, link_path) == 0);
+	make_build(dir, sizeof(dir), "place", "2");
+	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(copied, 2);
+	CU_ASSERT(holds(dest, FWBUILD_BIOS, "undionly.kpxe-2"));
+	CU_ASSERT(holds(dest, "held", "undionly.kpxe-1"));
+
+	/* the build changed after its check: nothing copied */
+	put(dir, FWBUILD_UEFI, "snponly.efi-evil");
+	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_UEFI) == 0);
+	CU_ASSERT_EQUAL(unlink(old), 0);
+	CU_ASSERT_NOT_EQUAL(fwbuild_place(&fw, dest, &copied, err,
+					  sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "snponly.efi"));
+	CU_ASSERT_FALSE(fileio_exists(old));
+}
+
+static const CU_TestInfo tests[] = {
+	{ "path", test_path },
+	{ "dir_of", test_dir_of },
+	{ "check", test_check },
+	{ "place", test_place },
+	CU_TEST_INFO_NULL,
+};
+
+static int suite_core_fwbuild_register(void)
+{
+	return unit_add_suite("core_fwbuild", NULL, NULL, tests);
+}
+
+UNIT_SUITE(suite_core_fwbuild_register)
