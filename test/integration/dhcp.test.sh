@@ -440,6 +440,78 @@ else
 fi
 ok "and stops cleanly" server_stop TERM
 check "exit 0" [ "$SERVER_STATUS" = 0 ]
+
+# ---- serve places the first-stage firmware where stock firmware fetches it ----
+# A fake firmware build: files of random bytes and the SHA256SUMS the
+# test writes (no iPXE needed); pod A has a build of its own.
+# fw_build DIR: a build of random files in DIR.
+fw_build() {
+	local f
+	mkdir -p "$1"
+	for f in undionly.kpxe snponly.efi ipxe.efi; do
+		head -c 4096 /dev/urandom >"$1/$f"
+	done
+	(cd "$1" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS)
+}
+fw_build "$T/fw"
+fw_build "$T/fw-a"
+TFTP=$T/tftp
+# fw_conf: the site with pod A on its own build, the shared build for
+# the others, and the TFTP root; no Kea.
+fw_conf() {
+	sed "s#^  { name = \"pod-a\"; profile = \"default\";#&\n    firmware_dir = \"$T/fw-a\";#" \
+		"$T/pod-a.txt" >"$T/pod-a-fw.txt"
+	sed -e "/^pods = (/r $T/pod-a-fw.txt" "$T/site.conf" >"$SITE/podboot.conf"
+	cat >>"$SITE/podboot.conf" <<CONF
+dhcp = { firmware_dir = "$T/fw"; tftp_root = "$TFTP"; };
+CONF
+}
+# same A B: files A and B hold the same bytes.
+same() { [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ]; }
+fw_conf
+rm -f "$SITE/serve.log"
+ok "podboot serve starts with dhcp.firmware_dir and dhcp.tftp_root" \
+	server_start
+check "and checks configuration 1's firmware (/healthz)" \
+	wait_for 30 dhcp_applied 1 true
+check "the shared build's undionly.kpxe is in the TFTP root" \
+	same "$T/fw/undionly.kpxe" "$TFTP/undionly.kpxe"
+check "its snponly.efi too" same "$T/fw/snponly.efi" "$TFTP/snponly.efi"
+check "not ipxe.efi (HTTP Boot fetches it over HTTP)" \
+	[ ! -e "$TFTP/ipxe.efi" ]
+check "pod A's own build in TFTP_ROOT/pod-a" \
+	same "$T/fw-a/undionly.kpxe" "$TFTP/pod-a/undionly.kpxe"
+check "its snponly.efi too" \
+	same "$T/fw-a/snponly.efi" "$TFTP/pod-a/snponly.efi"
+check "no temporary left behind" \
+	[ "$(find "$TFTP" -type f | wc -l)" = 4 ]
+check "the digests are recorded as an event" sqlite3 "$SITE/data/podboot.db" \
+	"SELECT 1 FROM events WHERE kind = 'firmware' AND subject = 'pod-a' AND detail LIKE '%$(sha256sum <"$T/fw-a/undionly.kpxe" | cut -c1-64)%'"
+# a tampered file in the shared build: refused, naming it; the TFTP root
+# keeps the checked files
+cp "$TFTP/snponly.efi" "$T/snponly.before"
+head -c 4096 /dev/urandom >"$T/fw/snponly.efi"
+kill -HUP "$SERVER_PID"
+check "a tampered snponly.efi refuses configuration 2's DHCP part" \
+	wait_for 30 dhcp_applied 2 false
+check "/healthz names the file" \
+	sh -c "curl -sS --cacert '$ROOT' '$BASE/healthz' | jq -r .dhcp.text | grep -q '$T/fw/snponly.efi has SHA-256'"
+check "the log too" grep -q "configuration 2's DHCP part refused: .*snponly.efi" "$SITE/serve.log"
+check "the TFTP root keeps the checked snponly.efi" \
+	same "$T/snponly.before" "$TFTP/snponly.efi"
+check "podboot's own reload stands (configuration 2)" \
+	[ "$(C -f "$BASE/healthz" | jq -r .configuration)" = 2 ]
+# a new, consistent build replaces the files, only those that changed
+(cd "$T/fw" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS)
+ino_a=$(stat -c %i "$TFTP/pod-a/snponly.efi")
+kill -HUP "$SERVER_PID"
+check "the rebuilt build is placed (configuration 3)" \
+	wait_for 30 dhcp_applied 3 true
+check "the new snponly.efi in the TFTP root" \
+	same "$T/fw/snponly.efi" "$TFTP/snponly.efi"
+check "pod A's unchanged files are not rewritten" \
+	[ "$(stat -c %i "$TFTP/pod-a/snponly.efi")" = "$ino_a" ]
+ok "and stops cleanly" server_stop TERM
 [ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
 finish
