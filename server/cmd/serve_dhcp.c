@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "fwbuild.h"
+#include "fwimage.h"
 #include "kea_apply.h"
 #include "kea_leases.h"
 #include "log.h"
@@ -36,8 +37,8 @@ struct serve_dhcp {
  * an event.  0, or a negative error with the reason in @err.
  */
 static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
-			     const struct config_pod *p, char *err,
-			     size_t err_size)
+			     const struct config_pod *p, struct fwimages *set,
+			     char *err, size_t err_size)
 {
 	const char *dir = fwbuild_dir_of(cfg, p);
 	struct fwbuild fw;
@@ -48,6 +49,9 @@ static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
 	if (!dir[0])
 		return 0;
 	if ((rc = fwbuild_check(dir, &fw, err, err_size)) != 0)
+		return rc;
+	if ((rc = fwimages_add(set, p ? p->name : NULL, &fw, err,
+			       err_size)) != 0)
 		return rc;
 	if (cfg->dhcp_tftp_root[0]) {
 		rc = fwbuild_dest(dest, sizeof(dest), cfg->dhcp_tftp_root,
@@ -67,25 +71,36 @@ static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
 }
 
 /*
- * The firmware of @cfg: the shared build, then each pod's own.  0, or
- * the first failure with its reason (naming the file) in @err.
+ * The firmware of @cfg: the shared build, then each pod's own; when all
+ * pass, their files replace those srv->fw serves.  0, or the first
+ * failure with its reason (naming the file) in @err: srv->fw is kept.
  */
 static int serve_dhcp_firmware(struct server *srv, const struct config *cfg,
 			       char *err, size_t err_size)
 {
+	struct fwimages *set = fwimages_new(), *old;
 	size_t i;
 	int rc;
 
-	if ((rc = serve_dhcp_fw_one(srv, cfg, NULL, err, err_size)) != 0)
-		return rc;
-	for (i = 0; i < cfg->n_pods; i++) {
-		if (!cfg->pods[i].firmware_dir[0])
-			continue;
-		rc = serve_dhcp_fw_one(srv, cfg, &cfg->pods[i], err,
-				       err_size);
-		if (rc != 0)
-			return rc;
+	if (!set) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
 	}
+	rc = serve_dhcp_fw_one(srv, cfg, NULL, set, err, err_size);
+	for (i = 0; rc == 0 && i < cfg->n_pods; i++) {
+		if (cfg->pods[i].firmware_dir[0])
+			rc = serve_dhcp_fw_one(srv, cfg, &cfg->pods[i], set,
+					       err, err_size);
+	}
+	if (rc != 0) {
+		fwimages_put(set);
+		return rc;
+	}
+	pthread_mutex_lock(&srv->fw_lock);
+	old = srv->fw;
+	srv->fw = set;
+	pthread_mutex_unlock(&srv->fw_lock);
+	fwimages_put(old);
 	return 0;
 }
 

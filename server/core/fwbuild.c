@@ -96,12 +96,7 @@ static int fwbuild_sums_find(const char *sums, const char *file,
 	return -ENOENT;
 }
 
-/*
- * Read @dir/@file and check its SHA-256 is @hex.
- *
- * @v buf		receives the content (malloc'd) when not NULL
- * @ret rc		0, or a negative error with the reason in @err
- */
+/* Read @dir/@file and check its SHA-256 is @hex (fwbuild_load()). */
 static int fwbuild_read_checked(const char *dir, const char *file,
 				const char *hex, unsigned char **buf,
 				size_t *len, char *err, size_t err_size)
@@ -170,6 +165,15 @@ int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
 out:
 	free(sums);
 	return rc;
+}
+
+int fwbuild_load(const struct fwbuild *fw, size_t i, unsigned char **buf,
+		 size_t *len, char *err, size_t err_size)
+{
+	if (i >= FWBUILD_N)
+		return -EINVAL;
+	return fwbuild_read_checked(fw->dir, fwbuild_files[i], fw->hex[i], buf,
+				    len, err, err_size);
 }
 
 /* 1 when @path holds content of SHA-256 @hex already. */

@@ -67,6 +67,16 @@ int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
 		  size_t err_size);
 
 /**
+ * Read file @i of checked build @fw, checked against its digest again
+ * (the build may have changed since).
+ *
+ * @v buf		receives the content (malloc'd); the caller frees it
+ * @ret rc		0, or a negative error with the reason in @err
+ */
+int fwbuild_load(const struct fwbuild *fw, size_t i, unsigned char **buf,
+		 size_t *len, char *err, size_t err_size);
+
+/**
  * Copy the TFTP files of checked build @fw into directory @dest
  * (created if missing), each only when its content there differs, each
  * atomically (a temporary beside it, fsync, rename): a TFTP client reads

@@ -456,12 +456,16 @@ fw_build() {
 fw_build "$T/fw"
 fw_build "$T/fw-a"
 TFTP=$T/tftp
+PPORT=$(port_pick)
+P=http://127.0.0.1:$PPORT
 # fw_conf: the site with pod A on its own build, the shared build for
 # the others, and the TFTP root; no Kea.
 fw_conf() {
 	sed "s#^  { name = \"pod-a\"; profile = \"default\";#&\n    firmware_dir = \"$T/fw-a\";#" \
 		"$T/pod-a.txt" >"$T/pod-a-fw.txt"
-	sed -e "/^pods = (/r $T/pod-a-fw.txt" "$T/site.conf" >"$SITE/podboot.conf"
+	sed -e "/^pods = (/r $T/pod-a-fw.txt" \
+		-e "s|^  data_dir = |  plain_port = $PPORT; plain_base_url = \"$P\";\n  data_dir = |" \
+		"$T/site.conf" >"$SITE/podboot.conf"
 	cat >>"$SITE/podboot.conf" <<CONF
 dhcp = { firmware_dir = "$T/fw"; tftp_root = "$TFTP"; };
 CONF
@@ -485,6 +489,20 @@ check "its snponly.efi too" \
 	same "$T/fw-a/snponly.efi" "$TFTP/pod-a/snponly.efi"
 check "no temporary left behind" \
 	[ "$(find "$TFTP" -type f | wc -l)" = 4 ]
+# served GET URL FILE: GET of URL on the plain listener gives FILE's bytes.
+served() { curl -sf "$1" -o "$T/got" && same "$T/got" "$2"; }
+check "GET /boot/fw/pod-a/ipxe.efi on the plain listener: pod A's" \
+	served "$P/boot/fw/pod-a/ipxe.efi" "$T/fw-a/ipxe.efi"
+check "with its digest as ETag" sh -c "curl -sfI '$P/boot/fw/pod-a/ipxe.efi' | \
+	grep -qi '^etag: \"$(sha256sum <"$T/fw-a/ipxe.efi" | cut -c1-64)\"'"
+check "HEAD sends no body" \
+	[ "$(curl -sf -I "$P/boot/fw/pod-a/ipxe.efi" -o /dev/null -w '%{size_download}')" = 0 ]
+check "a pod without its own build (demo) gets the shared one" \
+	served "$P/boot/fw/demo/undionly.kpxe" "$T/fw/undionly.kpxe"
+check "a pod podboot does not know: 404" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-x/ipxe.efi")" = 404 ]
+check "a file not of the build: 404" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-a/SHA256SUMS")" = 404 ]
 check "the digests are recorded as an event" sqlite3 "$SITE/data/podboot.db" \
 	"SELECT 1 FROM events WHERE kind = 'firmware' AND subject = 'pod-a' AND detail LIKE '%$(sha256sum <"$T/fw-a/undionly.kpxe" | cut -c1-64)%'"
 # a tampered file in the shared build: refused, naming it; the TFTP root
@@ -499,6 +517,8 @@ check "/healthz names the file" \
 check "the log too" grep -q "configuration 2's DHCP part refused: .*snponly.efi" "$SITE/serve.log"
 check "the TFTP root keeps the checked snponly.efi" \
 	same "$T/snponly.before" "$TFTP/snponly.efi"
+check "the plain listener serves the checked one too" \
+	served "$P/boot/fw/demo/snponly.efi" "$T/snponly.before"
 check "podboot's own reload stands (configuration 2)" \
 	[ "$(C -f "$BASE/healthz" | jq -r .configuration)" = 2 ]
 # a new, consistent build replaces the files, only those that changed
@@ -511,6 +531,8 @@ check "the new snponly.efi in the TFTP root" \
 	same "$T/fw/snponly.efi" "$TFTP/snponly.efi"
 check "pod A's unchanged files are not rewritten" \
 	[ "$(stat -c %i "$TFTP/pod-a/snponly.efi")" = "$ino_a" ]
+check "and the plain listener serves the new one" \
+	served "$P/boot/fw/demo/snponly.efi" "$T/fw/snponly.efi"
 ok "and stops cleanly" server_stop TERM
 [ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "fwbuild.h"
+#include "fwimage.h"
 #include "unit.h"
 
 /* Write @content into @dir/@name. */
@@ -169,11 +170,73 @@ static void test_place(void)
 	CU_ASSERT_FALSE(fileio_exists(old));
 }
 
+static void test_image_parse(void)
+{
+	char pod[CONFIG_NAME_MAX], url[128];
+	size_t i = 99;
+
+	CU_ASSERT_EQUAL(fwimage_parse("pod-a/ipxe.efi", pod, &i), 0);
+	CU_ASSERT_STRING_EQUAL(pod, "pod-a");
+	CU_ASSERT_STRING_EQUAL(fwbuild_file(i), FWBUILD_HTTP);
+	CU_ASSERT_EQUAL(fwimage_parse("pod-a/SHA256SUMS", pod, &i),
+			-PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwimage_parse("../ipxe.efi", pod, &i), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwimage_parse("a/b/ipxe.efi", pod, &i), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwimage_parse("ipxe.efi", pod, &i), -PB_EBAD_NAME);
+	CU_ASSERT_EQUAL(fwimage_url(url, sizeof(url), "http://10.0.0.1:8080/",
+				    "pod-a", FWBUILD_HTTP), 0);
+	CU_ASSERT_STRING_EQUAL(url,
+			       "http://10.0.0.1:8080/boot/fw/pod-a/ipxe.efi");
+	CU_ASSERT_EQUAL(fwimage_url(url, 20, "http://10.0.0.1:8080", "pod-a",
+				    FWBUILD_HTTP), -PB_ETOOBIG);
+}
+
+static void test_images(void)
+{
+	static struct config cfg;
+	static struct config_pod pods[2];
+	char dir[PATH_MAX], err[512];
+	struct fwimages *set = fwimages_new();
+	const struct fwimage *img;
+	struct fwbuild fw;
+
+	CU_ASSERT_FATAL(set != NULL);
+	strcpy(pods[0].name, "pod-a");
+	strcpy(pods[1].name, "pod-b");
+	cfg.pods = pods;
+	cfg.n_pods = 2;
+	make_build(dir, sizeof(dir), "img-shared", "s");
+	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fwimages_add(set, NULL, &fw, err, sizeof(err)), 0);
+	make_build(dir, sizeof(dir), "img-a", "a");
+	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fwimages_add(set, "pod-a", &fw, err, sizeof(err)), 0);
+	/* the pod's own build, else the shared one, else none */
+	img = fwimages_find(set, &cfg, "pod-a");
+	CU_ASSERT_FATAL(img != NULL);
+	CU_ASSERT_EQUAL(img->len[2], strlen("ipxe.efi-a"));
+	CU_ASSERT_EQUAL(memcmp(img->data[2], "ipxe.efi-a", img->len[2]), 0);
+	img = fwimages_find(set, &cfg, "pod-b");
+	CU_ASSERT_FATAL(img != NULL);
+	CU_ASSERT_EQUAL(memcmp(img->data[2], "ipxe.efi-s", img->len[2]), 0);
+	CU_ASSERT_PTR_NULL(fwimages_find(set, &cfg, "pod-x"));
+	CU_ASSERT_PTR_NULL(fwimages_find(set, &cfg, ""));
+	/* a build changed after its check is not taken */
+	put(dir, FWBUILD_HTTP, "ipxe.efi-evil");
+	CU_ASSERT_NOT_EQUAL(fwimages_add(set, "pod-b", &fw, err, sizeof(err)),
+			    0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ipxe.efi"));
+	CU_ASSERT_EQUAL(set->n, 2);
+	fwimages_put(set);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "path", test_path },
 	{ "dir_of", test_dir_of },
 	{ "check", test_check },
 	{ "place", test_place },
+	{ "image_parse", test_image_parse },
+	{ "images", test_images },
 	CU_TEST_INFO_NULL,
 };
 
