@@ -459,7 +459,7 @@ TFTP=$T/tftp
 PPORT=$(port_pick)
 P=http://127.0.0.1:$PPORT
 # fw_conf: the site with pod A on its own build, the shared build for
-# the others, and the TFTP root; no Kea.
+# the others, the TFTP root, and the namespace Kea.
 fw_conf() {
 	sed "s#^  { name = \"pod-a\"; profile = \"default\";#&\n    firmware_dir = \"$T/fw-a\";#" \
 		"$T/pod-a.txt" >"$T/pod-a-fw.txt"
@@ -467,7 +467,9 @@ fw_conf() {
 		-e "s|^  data_dir = |  plain_port = $PPORT; plain_base_url = \"$P\";\n  data_dir = |" \
 		"$T/site.conf" >"$SITE/podboot.conf"
 	cat >>"$SITE/podboot.conf" <<CONF
-dhcp = { firmware_dir = "$T/fw"; tftp_root = "$TFTP"; };
+dhcp = { firmware_dir = "$T/fw"; tftp_root = "$TFTP";
+  kea_socket = "$SOCK"; lease_file = "$T/leases.csv";
+  next_server = "10.99.0.1"; interfaces = [ "wan-c" ]; };
 CONF
 }
 # same A B: files A and B hold the same bytes.
@@ -503,6 +505,25 @@ check "a pod podboot does not know: 404" \
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-x/ipxe.efi")" = 404 ]
 check "a file not of the build: 404" \
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-a/SHA256SUMS")" = 404 ]
+# shellcheck disable=SC2086
+ok "Kea answers pod A's BIOS PXE client" dhcp "$PA" 52:54:00:00:0f:01 fwbios $ARCH_BIOS
+check "with pod A's own undionly.kpxe under the TFTP root" \
+	[ "$(field fwbios boot_file)" = pod-a/undionly.kpxe ]
+check "from the TFTP server" [ "$(field fwbios siaddr)" = 10.99.0.1 ]
+# shellcheck disable=SC2086
+ok "and its UEFI PXE client" dhcp "$PA" 52:54:00:00:0f:02 fwuefi $ARCH_UEFI
+check "with pod A's own snponly.efi" \
+	[ "$(field fwuefi boot_file)" = pod-a/snponly.efi ]
+# shellcheck disable=SC2086
+ok "and its UEFI HTTP Boot client" dhcp "$PA" 52:54:00:00:0f:03 fwhttp $ARCH_HTTP
+check "with pod A's ipxe.efi on podboot's plain listener" \
+	[ "$(field fwhttp boot_file)" = "$P/boot/fw/pod-a/ipxe.efi" ]
+check "its vendor class echoed" [ "$(field fwhttp vendor)" = HTTPClient ]
+check "which serves pod A's bytes" served "$(field fwhttp boot_file)" "$T/fw-a/ipxe.efi"
+# shellcheck disable=SC2086
+ok "podboot's iPXE of pod A gets a lease" \
+	dhcp "$PA" 52:54:00:00:0f:04 fwipxe $ARCH_BIOS -x 0x4d:706f64626f6f74
+check "and nothing to boot" [ -z "$(field fwipxe boot_file)" ]
 check "the digests are recorded as an event" sqlite3 "$SITE/data/podboot.db" \
 	"SELECT 1 FROM events WHERE kind = 'firmware' AND subject = 'pod-a' AND detail LIKE '%$(sha256sum <"$T/fw-a/undionly.kpxe" | cut -c1-64)%'"
 # a tampered file in the shared build: refused, naming it; the TFTP root
