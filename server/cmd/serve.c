@@ -24,6 +24,7 @@
 #include "cmdopt.h"
 #include "datadir.h"
 #include "error.h"
+#include "fwimage.h"
 #include "fileio.h"
 #include "http.h"
 #include "ingest.h"
@@ -40,8 +41,8 @@
 
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
-	routes_boot, routes_artifact, routes_node, routes_api, routes_ingest,
-	routes_alert, NULL,
+	routes_boot, routes_boot_fw, routes_artifact, routes_node, routes_api,
+	routes_ingest, routes_alert, NULL,
 };
 
 /* Certificates that expire this soon are warned about (log, /healthz). */
@@ -487,6 +488,7 @@ static struct server *serve_new(void)
 		return NULL;
 	pthread_mutex_init(&srv->gen_lock, NULL);
 	pthread_mutex_init(&srv->dhcp_lock, NULL);
+	pthread_mutex_init(&srv->fw_lock, NULL);
 	srv->started = (long long)time(NULL);
 	return srv;
 }
@@ -499,6 +501,8 @@ static void serve_free(struct server *srv)
 	signer_free(srv->signer);
 	pthread_mutex_destroy(&srv->gen_lock);
 	pthread_mutex_destroy(&srv->dhcp_lock);
+	fwimages_put(srv->fw);
+	pthread_mutex_destroy(&srv->fw_lock);
 	mbedtls_platform_zeroize(srv->node_secret, sizeof(srv->node_secret));
 	free(srv);
 }

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "error.h"
+#include "fwbuild.h"
+#include "fwimage.h"
 #include "kea_apply.h"
 #include "kea_leases.h"
 #include "log.h"
@@ -29,6 +31,80 @@ struct serve_dhcp {
 };
 
 /*
+ * Check the firmware build of pod @p (NULL: dhcp.firmware_dir) against
+ * its SHA256SUMS and copy its TFTP files into dhcp.tftp_root (a pod with
+ * its own build: TFTP_ROOT/POD).  Each build's digests are recorded as
+ * an event.  0, or a negative error with the reason in @err.
+ */
+static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
+			     const struct config_pod *p, struct fwimages *set,
+			     char *err, size_t err_size)
+{
+	const char *dir = fwbuild_dir_of(cfg, p);
+	struct fwbuild fw;
+	char dest[PATH_MAX];
+	unsigned int copied = 0;
+	int rc;
+
+	if (!dir[0])
+		return 0;
+	if ((rc = fwbuild_check(dir, &fw, err, err_size)) != 0)
+		return rc;
+	if ((rc = fwimages_add(set, p ? p->name : NULL, &fw, err,
+			       err_size)) != 0)
+		return rc;
+	if (cfg->dhcp_tftp_root[0]) {
+		rc = fwbuild_dest(dest, sizeof(dest), cfg->dhcp_tftp_root,
+				  p ? p->name : NULL);
+		if (rc == 0)
+			rc = fwbuild_place(&fw, dest, &copied, err,
+					   err_size);
+		if (rc != 0)
+			return rc;
+	}
+	store_event_add(srv->store, "firmware", p ? p->name : "",
+			"build %s checked: " FWBUILD_BIOS " %s "
+			FWBUILD_UEFI " %s " FWBUILD_HTTP " %s; %u copied "
+			"to the TFTP root", dir, fw.hex[0], fw.hex[1],
+			fw.hex[2], copied);
+	return 0;
+}
+
+/*
+ * The firmware of @cfg: the shared build, then each pod's own; when all
+ * pass, their files replace those srv->fw serves.  0, or the first
+ * failure with its reason (naming the file) in @err: srv->fw is kept.
+ */
+static int serve_dhcp_firmware(struct server *srv, const struct config *cfg,
+			       char *err, size_t err_size)
+{
+	struct fwimages *set = fwimages_new(), *old;
+	size_t i;
+	int rc;
+
+	if (!set) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	rc = serve_dhcp_fw_one(srv, cfg, NULL, set, err, err_size);
+	for (i = 0; rc == 0 && i < cfg->n_pods; i++) {
+		if (cfg->pods[i].firmware_dir[0])
+			rc = serve_dhcp_fw_one(srv, cfg, &cfg->pods[i], set,
+					       err, err_size);
+	}
+	if (rc != 0) {
+		fwimages_put(set);
+		return rc;
+	}
+	pthread_mutex_lock(&srv->fw_lock);
+	old = srv->fw;
+	srv->fw = set;
+	pthread_mutex_unlock(&srv->fw_lock);
+	fwimages_put(old);
+	return 0;
+}
+
+/*
  * Render @gen's configuration and apply it to its Kea; log the outcome
  * on one line, record it as an event and in srv->dhcp for /healthz
  * (cleaned to UTF-8: Kea's text is not ours).
@@ -40,8 +116,18 @@ static void serve_dhcp_apply(struct server *srv, struct server_gen *gen)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	rc = kea_apply_config(gen->cfg, &o, text, sizeof(text));
-	if (rc == 0) {
+	rc = serve_dhcp_firmware(srv, gen->cfg, text, sizeof(text));
+	if (rc != 0) {
+		log_error("firmware: configuration %u's DHCP part refused: "
+			  "%s", gen->number, text);
+		store_event_add(srv->store, "dhcp", "firmware",
+				"configuration %u's DHCP part refused: %s",
+				gen->number, text);
+	} else if (!gen->cfg->dhcp_socket[0]) {
+		snprintf(text, sizeof(text), "firmware placed (no Kea)");
+		log_info("configuration %u: %s", gen->number, text);
+	} else if ((rc = kea_apply_config(gen->cfg, &o, text,
+					  sizeof(text))) == 0) {
 		log_info("Kea at %s runs configuration %u: %s",
 			 gen->cfg->dhcp_socket, gen->number, text);
 		store_event_add(srv->store, "dhcp", gen->cfg->dhcp_socket,
@@ -176,7 +262,8 @@ void serve_dhcp_post(struct server *srv, struct server_gen *gen)
 	if (w->leases_s != gen->cfg->dhcp_leases_s)
 		w->due = time(NULL) + (time_t)gen->cfg->dhcp_leases_s;
 	w->leases_s = gen->cfg->dhcp_leases_s;
-	if (!gen->cfg->dhcp_socket[0]) {
+	if (!gen->cfg->dhcp_socket[0] && !gen->cfg->dhcp_firmware_dir[0] &&
+	    !gen->cfg->dhcp_tftp_root[0]) {
 		pthread_cond_signal(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 		return;

@@ -51,6 +51,7 @@ struct config_pod {
 	char boot_from[CONFIG_BOOT_FROM_MAX][64];
 	struct config_cidr boot_nets[CONFIG_BOOT_FROM_MAX];
 	size_t n_boot_from;
+	char firmware_dir[PATH_MAX];	/* its own firmware build, or "" */
 };
 
 struct config_profile {
@@ -165,6 +166,8 @@ struct config {
 	char dhcp_lease_file[PATH_MAX];	/* "": Kea's default */
 	unsigned int dhcp_lifetime_s;	/* lease valid-lifetime */
 	char dhcp_lease_cmds[PATH_MAX];	/* Kea's lease commands hook, or "" */
+	char dhcp_firmware_dir[PATH_MAX];	/* `make firmware` output, or "" */
+	char dhcp_tftp_root[PATH_MAX];	/* serve copies TFTP files here */
 	unsigned int dhcp_leases_s;	/* serve reads Kea's leases this
 					 * often (discovery); 0: never */
 	struct config_alert *alerts;

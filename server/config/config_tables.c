@@ -465,6 +465,9 @@ static const struct config_key config_pod_keys[] = {
 	  .off = offsetof(struct config_pod, allow_unverified), .def = 0 },
 	{ .name = "boot_from", .parse = config_key_boot_from, .off = 0,
 	  .expect = "an array of networks such as [ \"192.0.2.0/24\" ]" },
+	{ .name = "firmware_dir", .parse = config_key_path,
+	  CONFIG_FIELD(struct config_pod, firmware_dir),
+	  .expect = "the directory of a firmware build (with SHA256SUMS)" },
 };
 
 static const struct config_group config_pod = {
@@ -580,6 +583,12 @@ static const struct config_key config_dhcp_keys[] = {
 	{ .name = "leases_interval_s", .parse = config_key_uint,
 	  .off = offsetof(struct config, dhcp_leases_s),
 	  .min = 0, .max = 86400, .def = 0 },
+	{ .name = "firmware_dir", .parse = config_key_path,
+	  CONFIG_FIELD(struct config, dhcp_firmware_dir),
+	  .expect = "the directory of a firmware build (with SHA256SUMS)" },
+	{ .name = "tftp_root", .parse = config_key_path,
+	  CONFIG_FIELD(struct config, dhcp_tftp_root),
+	  .expect = "the TFTP server's root directory" },
 };
 
 /*

@@ -56,6 +56,7 @@ struct server_dhcp {
 };
 
 struct serve_dhcp;
+struct fwimages;
 
 struct server {
 	pthread_mutex_t gen_lock;
@@ -80,6 +81,8 @@ struct server {
 	pthread_mutex_t dhcp_lock;	/* guards dhcp */
 	struct server_dhcp dhcp;
 	struct serve_dhcp *dhcp_worker;	/* applies to Kea (server/cmd) */
+	pthread_mutex_t fw_lock;	/* guards fw */
+	struct fwimages *fw;		/* checked firmware served; NULL: none */
 };
 
 /** The current generation, with a reference the caller must put. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "kea_fw.h"
 #include "kea_render.h"
 
 /* Write one line into @err; returns @rc. */
@@ -100,6 +101,8 @@ int kea_opts_default(const struct config *cfg, struct kea_opts *o,
 		return kea_fail(-PB_EUSAGE, err, err_size, "'%s' is not an "
 				"IPv4 address (the TFTP server)",
 				o->next_server);
+	if (!o->boot_url[0] && kea_fw_any(cfg) && cfg->plain_base_url[0])
+		o->fw_per_pod = 1;
 	if (!o->boot_url[0]) {
 		if (!cfg->plain_base_url[0])
 			return kea_fail(-PB_EUSAGE, err, err_size, "no HTTP "
@@ -403,6 +406,10 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 
 	if ((rc = kea_subnets(cfg, &subnets, err, err_size)) != 0)
 		return rc;
+	if (o->fw_per_pod && kea_fw_require(subnets) != 0) {
+		json_decref(subnets);
+		return kea_fail(-ENOMEM, err, err_size, "out of memory");
+	}
 	/* podboot reserves by MAC only: Kea need not look hosts up by
 	 * DUID, circuit id and client id too (its default) */
 	*out = json_pack("{s:{s:o,s:{s:s,s:s},s:o,s:I,s:I,s:I,s:[s],s:o,s:o,"
@@ -416,7 +423,8 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 			 "renew-timer", (json_int_t)o->lifetime_s / 2,
 			 "rebind-timer", (json_int_t)o->lifetime_s * 7 / 8,
 			 "host-reservation-identifiers", "hw-address",
-			 "client-classes", kea_classes(o),
+			 "client-classes", o->fw_per_pod ?
+			 kea_fw_classes(cfg, o->next_server) : kea_classes(o),
 			 "subnet4", subnets,
 			 "loggers", kea_loggers());
 	if (*out && o->lease_cmds[0] &&

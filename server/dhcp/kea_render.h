@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "kea_fw.h"
 
 #define KEA_IFACES_MAX 16
 
@@ -15,11 +16,7 @@
 #define KEA_FILE_UEFI "snponly.efi"
 #define KEA_FILE_HTTP "ipxe.efi"
 
-/* The client classes, in the order Kea evaluates them. */
-#define KEA_CLASS_IPXE "podboot-ipxe"
-#define KEA_CLASS_BIOS "pxe-bios"
-#define KEA_CLASS_UEFI "pxe-uefi"
-#define KEA_CLASS_HTTP "uefi-http"
+/* The client classes (KEA_CLASS_*) are in kea_fw.h. */
 
 /* What the deployment decides and podboot.conf does not say. */
 struct kea_opts {
@@ -31,13 +28,16 @@ struct kea_opts {
 	size_t n_ifaces;		/* 0: all ("*") */
 	unsigned int lifetime_s;	/* lease valid-lifetime */
 	char lease_cmds[4096];		/* Kea's lease commands hook, or "" */
+	int fw_per_pod;			/* boot files per pod (kea_fw.h) */
 };
 
 /**
  * Fill @o's defaults from @cfg where the caller left them empty: first
  * from the dhcp group (interfaces only when @o names none), then the TFTP
  * server is the host of server.plain_base_url when that is an IPv4
- * literal, the HTTP boot URL is plain_base_url/ipxe.efi, the socket
+ * literal, the HTTP boot URL is plain_base_url/ipxe.efi (when @cfg names
+ * a firmware build and no boot URL is given: each pod's own URL on the
+ * plain listener, and TFTP names per pod, o->fw_per_pod), the socket
  * /run/kea/kea4-ctrl-socket, the lifetime one hour.
  *
  * @ret rc		0, or -PB_EUSAGE with the reason in @err (what to

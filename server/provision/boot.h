@@ -41,4 +41,8 @@ int boot_check_cmdlines(const struct config *cfg, char *err, size_t size);
 /** Routes of stage2 and its signature, ended by a NULL prefix. */
 extern const struct http_route routes_boot[];
 
+/** Routes of the checked first-stage firmware (boot_fw.c): GET and HEAD
+ * /boot/fw/POD/FILE on both listeners, ended by a NULL prefix. */
+extern const struct http_route routes_boot_fw[];
+
 #endif

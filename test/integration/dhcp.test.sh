@@ -440,6 +440,121 @@ else
 fi
 ok "and stops cleanly" server_stop TERM
 check "exit 0" [ "$SERVER_STATUS" = 0 ]
+
+# ---- serve places the first-stage firmware where stock firmware fetches it ----
+# A fake firmware build: files of random bytes and the SHA256SUMS the
+# test writes (no iPXE needed); pod A has a build of its own.
+# fw_build DIR: a build of random files in DIR.
+fw_build() {
+	local f
+	mkdir -p "$1"
+	for f in undionly.kpxe snponly.efi ipxe.efi; do
+		head -c 4096 /dev/urandom >"$1/$f"
+	done
+	(cd "$1" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS)
+}
+fw_build "$T/fw"
+fw_build "$T/fw-a"
+TFTP=$T/tftp
+PPORT=$(port_pick)
+P=http://127.0.0.1:$PPORT
+# fw_conf: the site with pod A on its own build, the shared build for
+# the others, the TFTP root, and the namespace Kea.
+fw_conf() {
+	sed "s#^  { name = \"pod-a\"; profile = \"default\";#&\n    firmware_dir = \"$T/fw-a\";#" \
+		"$T/pod-a.txt" >"$T/pod-a-fw.txt"
+	sed -e "/^pods = (/r $T/pod-a-fw.txt" \
+		-e "s|^  data_dir = |  plain_port = $PPORT; plain_base_url = \"$P\";\n  data_dir = |" \
+		"$T/site.conf" >"$SITE/podboot.conf"
+	cat >>"$SITE/podboot.conf" <<CONF
+dhcp = { firmware_dir = "$T/fw"; tftp_root = "$TFTP";
+  kea_socket = "$SOCK"; lease_file = "$T/leases.csv";
+  next_server = "10.99.0.1"; interfaces = [ "wan-c" ]; };
+CONF
+}
+# same A B: files A and B hold the same bytes.
+same() { [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ]; }
+fw_conf
+rm -f "$SITE/serve.log"
+ok "podboot serve starts with dhcp.firmware_dir and dhcp.tftp_root" \
+	server_start
+check "and checks configuration 1's firmware (/healthz)" \
+	wait_for 30 dhcp_applied 1 true
+check "the shared build's undionly.kpxe is in the TFTP root" \
+	same "$T/fw/undionly.kpxe" "$TFTP/undionly.kpxe"
+check "its snponly.efi too" same "$T/fw/snponly.efi" "$TFTP/snponly.efi"
+check "not ipxe.efi (HTTP Boot fetches it over HTTP)" \
+	[ ! -e "$TFTP/ipxe.efi" ]
+check "pod A's own build in TFTP_ROOT/pod-a" \
+	same "$T/fw-a/undionly.kpxe" "$TFTP/pod-a/undionly.kpxe"
+check "its snponly.efi too" \
+	same "$T/fw-a/snponly.efi" "$TFTP/pod-a/snponly.efi"
+check "no temporary left behind" \
+	[ "$(find "$TFTP" -type f | wc -l)" = 4 ]
+# served GET URL FILE: GET of URL on the plain listener gives FILE's bytes.
+served() { curl -sf "$1" -o "$T/got" && same "$T/got" "$2"; }
+check "GET /boot/fw/pod-a/ipxe.efi on the plain listener: pod A's" \
+	served "$P/boot/fw/pod-a/ipxe.efi" "$T/fw-a/ipxe.efi"
+check "with its digest as ETag" sh -c "curl -sfI '$P/boot/fw/pod-a/ipxe.efi' | \
+	grep -qi '^etag: \"$(sha256sum <"$T/fw-a/ipxe.efi" | cut -c1-64)\"'"
+check "HEAD sends no body" \
+	[ "$(curl -sf -I "$P/boot/fw/pod-a/ipxe.efi" -o /dev/null -w '%{size_download}')" = 0 ]
+check "a pod without its own build (demo) gets the shared one" \
+	served "$P/boot/fw/demo/undionly.kpxe" "$T/fw/undionly.kpxe"
+check "a pod podboot does not know: 404" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-x/ipxe.efi")" = 404 ]
+check "a file not of the build: 404" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P/boot/fw/pod-a/SHA256SUMS")" = 404 ]
+# shellcheck disable=SC2086
+ok "Kea answers pod A's BIOS PXE client" dhcp "$PA" 52:54:00:00:0f:01 fwbios $ARCH_BIOS
+check "with pod A's own undionly.kpxe under the TFTP root" \
+	[ "$(field fwbios boot_file)" = pod-a/undionly.kpxe ]
+check "from the TFTP server" [ "$(field fwbios siaddr)" = 10.99.0.1 ]
+# shellcheck disable=SC2086
+ok "and its UEFI PXE client" dhcp "$PA" 52:54:00:00:0f:02 fwuefi $ARCH_UEFI
+check "with pod A's own snponly.efi" \
+	[ "$(field fwuefi boot_file)" = pod-a/snponly.efi ]
+# shellcheck disable=SC2086
+ok "and its UEFI HTTP Boot client" dhcp "$PA" 52:54:00:00:0f:03 fwhttp $ARCH_HTTP
+check "with pod A's ipxe.efi on podboot's plain listener" \
+	[ "$(field fwhttp boot_file)" = "$P/boot/fw/pod-a/ipxe.efi" ]
+check "its vendor class echoed" [ "$(field fwhttp vendor)" = HTTPClient ]
+check "which serves pod A's bytes" served "$(field fwhttp boot_file)" "$T/fw-a/ipxe.efi"
+# shellcheck disable=SC2086
+ok "podboot's iPXE of pod A gets a lease" \
+	dhcp "$PA" 52:54:00:00:0f:04 fwipxe $ARCH_BIOS -x 0x4d:706f64626f6f74
+check "and nothing to boot" [ -z "$(field fwipxe boot_file)" ]
+check "the digests are recorded as an event" sqlite3 "$SITE/data/podboot.db" \
+	"SELECT 1 FROM events WHERE kind = 'firmware' AND subject = 'pod-a' AND detail LIKE '%$(sha256sum <"$T/fw-a/undionly.kpxe" | cut -c1-64)%'"
+# a tampered file in the shared build: refused, naming it; the TFTP root
+# keeps the checked files
+cp "$TFTP/snponly.efi" "$T/snponly.before"
+head -c 4096 /dev/urandom >"$T/fw/snponly.efi"
+kill -HUP "$SERVER_PID"
+check "a tampered snponly.efi refuses configuration 2's DHCP part" \
+	wait_for 30 dhcp_applied 2 false
+check "/healthz names the file" \
+	sh -c "curl -sS --cacert '$ROOT' '$BASE/healthz' | jq -r .dhcp.text | grep -q '$T/fw/snponly.efi has SHA-256'"
+check "the log too" grep -q "configuration 2's DHCP part refused: .*snponly.efi" "$SITE/serve.log"
+check "the TFTP root keeps the checked snponly.efi" \
+	same "$T/snponly.before" "$TFTP/snponly.efi"
+check "the plain listener serves the checked one too" \
+	served "$P/boot/fw/demo/snponly.efi" "$T/snponly.before"
+check "podboot's own reload stands (configuration 2)" \
+	[ "$(C -f "$BASE/healthz" | jq -r .configuration)" = 2 ]
+# a new, consistent build replaces the files, only those that changed
+(cd "$T/fw" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS)
+ino_a=$(stat -c %i "$TFTP/pod-a/snponly.efi")
+kill -HUP "$SERVER_PID"
+check "the rebuilt build is placed (configuration 3)" \
+	wait_for 30 dhcp_applied 3 true
+check "the new snponly.efi in the TFTP root" \
+	same "$T/fw/snponly.efi" "$TFTP/snponly.efi"
+check "pod A's unchanged files are not rewritten" \
+	[ "$(stat -c %i "$TFTP/pod-a/snponly.efi")" = "$ino_a" ]
+check "and the plain listener serves the new one" \
+	served "$P/boot/fw/demo/snponly.efi" "$T/fw/snponly.efi"
+ok "and stops cleanly" server_stop TERM
 [ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20
 finish

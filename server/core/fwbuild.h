@@ -1,0 +1,92 @@
+/* fwbuild.h: a firmware build directory (the output of `make firmware`)
+ * checked against its SHA256SUMS, and its first-stage files placed in a
+ * TFTP root: which build a pod gets, where its files go. */
+#ifndef PODBOOT_FWBUILD_H
+#define PODBOOT_FWBUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* The files of a build that stock firmware fetches. */
+#define FWBUILD_BIOS "undionly.kpxe"	/* legacy PXE, by TFTP */
+#define FWBUILD_UEFI "snponly.efi"	/* UEFI PXE, by TFTP */
+#define FWBUILD_HTTP "ipxe.efi"		/* UEFI HTTP Boot */
+#define FWBUILD_N 3
+#define FWBUILD_SUMS "SHA256SUMS"
+#define FWBUILD_MAX_SIZE (64u << 20)	/* per file */
+
+/* A checked build: each file's SHA-256 as its SHA256SUMS states it. */
+struct fwbuild {
+	char dir[PATH_MAX];
+	uint8_t digest[FWBUILD_N][32];
+	char hex[FWBUILD_N][65];
+};
+
+/** The name of file @i (0 .. FWBUILD_N-1), or NULL. */
+const char *fwbuild_file(size_t i);
+
+/**
+ * The firmware build directory of pod @p: its own firmware_dir, else
+ * dhcp.firmware_dir of @cfg; "" when neither is set.
+ */
+const char *fwbuild_dir_of(const struct config *cfg,
+			   const struct config_pod *p);
+
+/**
+ * The directory under @root where pod @pod's TFTP files go: @root itself
+ * for the shared build (@pod NULL), ROOT/POD for a pod with its own.
+ * @pod must be a valid name (config_name_valid: no '/', never "." or
+ * ".."), so the result stays under @root.
+ *
+ * @ret rc		0, -PB_EBAD_NAME, or -PB_ETOOBIG
+ */
+int fwbuild_dest(char *out, size_t size, const char *root, const char *pod);
+
+/**
+ * Where file @file of pod @pod goes under @root: ROOT/FILE for the
+ * shared build (@pod NULL), ROOT/POD/FILE for a pod with its own.  @pod
+ * must be a valid name (config_name_valid: no '/', never "." or "..")
+ * and @file one of the build's files, so the result stays under @root.
+ *
+ * @ret rc		0, -PB_EBAD_NAME, or -PB_ETOOBIG
+ */
+int fwbuild_path(char *out, size_t size, const char *root, const char *pod,
+		 const char *file);
+
+/**
+ * Check build directory @dir: each file is listed in its SHA256SUMS and
+ * has that digest.
+ *
+ * @v fw		receives the digests
+ * @ret rc		0, or a negative error with the reason (naming the
+ *			file) in @err
+ */
+int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
+		  size_t err_size);
+
+/**
+ * Read file @i of checked build @fw, checked against its digest again
+ * (the build may have changed since).
+ *
+ * @v buf		receives the content (malloc'd); the caller frees it
+ * @ret rc		0, or a negative error with the reason in @err
+ */
+int fwbuild_load(const struct fwbuild *fw, size_t i, unsigned char **buf,
+		 size_t *len, char *err, size_t err_size);
+
+/**
+ * Copy the TFTP files of checked build @fw into directory @dest
+ * (created if missing), each only when its content there differs, each
+ * atomically (a temporary beside it, fsync, rename): a TFTP client reads
+ * the old file or the new.  What is copied is checked against @fw's
+ * digest again first.
+ *
+ * @v copied		receives the number of files written (may be NULL)
+ * @ret rc		0, or a negative error with the reason in @err
+ */
+int fwbuild_place(const struct fwbuild *fw, const char *dest,
+		  unsigned int *copied, char *err, size_t err_size);
+
+#endif
