@@ -101,14 +101,7 @@ mac() { printf '52:54:%02x:00:%02x:%02x' "$1" $(($2 / 256)) $(($2 % 256)); }
 # machines in each.
 podboot_conf() {
 	local k n b
-	cat <<CONF
-server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
-  plain_base_url = "http://10.99.0.1:8080";
-  tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
-  codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
-policy = { unknown = "discover"; };
-profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
-CONF
+	dhcp_conf_head
 	echo "pods = ("
 	for ((k = 1; k <= PODS; k++)); do
 		b=$((4 * k))

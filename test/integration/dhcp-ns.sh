@@ -71,3 +71,17 @@ dhcp_relay_start() {
 		>"$log" 2>&1 &
 	RELAY_PID=$!
 }
+
+# dhcp_conf_head: the server, policy and profile settings of a podboot.conf
+# for the central at 10.99.0.1 (what the test and the benchmark share; the
+# pods follow).
+dhcp_conf_head() {
+	cat <<CONF
+server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
+  plain_base_url = "http://10.99.0.1:8080";
+  tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
+  codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
+policy = { unknown = "discover"; };
+profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
+CONF
+}

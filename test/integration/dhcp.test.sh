@@ -31,13 +31,7 @@ KEA_JSON=$T/kea.json
 SOCK=$T/kea.sock
 # conf_write [EXTRA NODE LINES]: two pods, two known machines of pod A.
 conf_write() {
-	cat >"$CONF" <<CONF
-server = { base_url = "https://10.99.0.1:8443"; plain_port = 8080;
-  plain_base_url = "http://10.99.0.1:8080";
-  tls_cert = "k/t"; tls_key = "k/k"; codesign_cert = "k/c";
-  codesign_key = "k/ck"; root_cert = "k/r"; data_dir = "data"; };
-policy = { unknown = "discover"; };
-profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "ks"; } );
+	{ dhcp_conf_head; cat; } >"$CONF" <<CONF
 pods = (
   { name = "pod-a"; profile = "p";
     provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1";
