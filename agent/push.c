@@ -192,6 +192,14 @@ static void push_sleep(const struct timespec *next,
 		;
 }
 
+/*
+ * How long a round replays a backlog, at least: a replay bounded by the
+ * interval alone never catches up once a push takes longer than the
+ * interval (a slow disk at the relay, a long WAN), and the spool would
+ * then grow for ever.  Collection waits while a round replays.
+ */
+#define PUSH_REPLAY_MIN_S 30
+
 int push_run(const struct options *o, volatile sig_atomic_t *stop)
 {
 	enum push_outcome out;
@@ -206,7 +214,8 @@ int push_run(const struct options *o, volatile sig_atomic_t *stop)
 		 o->n_servers > 1 ? " and fallbacks" : "");
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!*stop) {
-		push_round(&p, o->interval, &out);
+		push_round(&p, o->interval > PUSH_REPLAY_MIN_S ?
+				       o->interval : PUSH_REPLAY_MIN_S, &out);
 		next.tv_sec += o->interval;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (next.tv_sec < now.tv_sec)	/* a round overran: skip */
