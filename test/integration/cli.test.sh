@@ -74,4 +74,17 @@ check "dhcp --socket too long: exit 2" [ $? = 2 ]
 check "and named, with the limit" grep -q -- "--socket .* is too long" "$ERR"
 "$PODBOOT" dhcp frob >/dev/null 2>"$ERR"
 check "dhcp with an unknown verb: exit 2" [ $? = 2 ]
+# A missing configuration says how to name one, whichever command needs it.
+mkdir -p "$T/empty"
+for c in "serve --check" "publish x $D/podboot.conf" "dhcp render"; do
+	(cd "$T/empty" && env -u PODBOOT_CONFIG "$PODBOOT" $c) >/dev/null 2>"$ERR"
+	check "$c without podboot.conf: exit 1" [ $? = 1 ]
+	check "$c: the missing file is named, with --config and PODBOOT_CONFIG" \
+		grep -qF "podboot.conf: No such file or directory (give the configuration file with --config FILE or PODBOOT_CONFIG)" "$ERR"
+done
+PODBOOT_CONFIG=$T/none.conf "$PODBOOT" serve --check >/dev/null 2>"$ERR"
+check "PODBOOT_CONFIG naming a missing file: it is named, with the hint" \
+	grep -qF "$T/none.conf: No such file or directory (give the" "$ERR"
+"$PODBOOT" serve --check --config "$D/podboot.conf" >/dev/null 2>"$ERR"
+check "an existing configuration gets no such hint" sh -c "! grep -q PODBOOT_CONFIG '$ERR'"
 finish
