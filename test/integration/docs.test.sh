@@ -48,4 +48,66 @@ check "the command differs from one without -purpose any" [ "$nopurpose" != "$cm
 (cd "$T/v" && sh -c "$nopurpose") >/dev/null 2>"$ERR"
 check "without -purpose any openssl refuses a code-signing certificate" \
 	grep -q 'unsuitable certificate purpose' "$ERR"
+# The README's synopses are generated from the --help texts (one source):
+# its "## Commands" block must be exactly what scripts/synopsis prints.
+# readme_block FILE: that block of FILE.
+readme_block() {
+	sed -n '/^## Commands$/,/^`sign`/p' "$1" | sed '1,2d; /^$/,$d'
+}
+ok "scripts/synopsis prints the synopses" "$TOP/scripts/synopsis" "$PODBOOT_FAST"
+cp "$OUT" "$T/synopsis"
+readme_block "$TOP/README.md" >"$T/readme-block"
+ok "README.md's command block is scripts/synopsis's output" \
+	diff -u "$T/synopsis" "$T/readme-block"
+for c in "init" "keys init" "keys rotate-codesign" "keys issue-server" "sign" \
+	"verify" "serve" "publish" "dhcp render" "scripts/ci-sign"; do
+	check "the block has '$c'" grep -qE "^    (podboot )?$c( |$)" "$T/synopsis"
+done
+sed 's/--days N]$/--days N] [--frob]/' "$TOP/README.md" >"$T/README.stale"
+readme_block "$T/README.stale" >"$T/stale-block"
+check "a block that lags the --help texts is caught" \
+	sh -c "! diff -q '$T/synopsis' '$T/stale-block'"
+
+# Each "podboot keys SUB --help" prints its own synopsis and its options,
+# and every option it lists is in its synopsis.
+for sub in init rotate-codesign issue-server; do
+	ok "keys $sub --help: exit 0" "$PODBOOT_FAST" keys "$sub" --help
+	check "keys $sub --help: its own synopsis first" \
+		grep -q "^usage: podboot keys $sub --dir DIR" "$OUT"
+	check "keys $sub --help: no other subcommand's" \
+		sh -c "! grep -v 'podboot keys $sub ' '$OUT' | grep -q 'podboot keys '"
+	cp "$OUT" "$T/help-$sub"
+	sed -n '/^options:$/,$p' "$T/help-$sub" | grep -o -- '--[a-z-]*' |
+		grep -vx -- --help >"$T/opts-$sub"
+	check "keys $sub --help lists its options" [ -s "$T/opts-$sub" ]
+	sed -n '1,/^$/p' "$T/help-$sub" >"$T/syn-$sub"
+	missing=
+	while read -r o; do
+		grep -q -- "$o\b" "$T/syn-$sub" || missing="$missing $o"
+	done <"$T/opts-$sub"
+	check "keys $sub: every option it takes is in its synopsis${missing:+ (not:$missing)}" \
+		[ -z "$missing" ]
+done
+check "the three --help texts differ" sh -c "! cmp -s '$T/help-init' '$T/help-rotate-codesign' &&
+	! cmp -s '$T/help-rotate-codesign' '$T/help-issue-server'"
+check "rotate-codesign lists --days" grep -qx -- '--days' "$T/opts-rotate-codesign"
+"$PODBOOT_FAST" keys rotate-codesign >/dev/null 2>"$ERR"
+check "keys rotate-codesign without --dir: exit 2" [ $? = 2 ]
+check "with its own usage on stderr" grep -q '^usage: podboot keys rotate-codesign' "$ERR"
+ok "keys --help" "$PODBOOT_FAST" keys --help
+check "keys --help names every subcommand" sh -c "grep -q 'keys init ' '$OUT' &&
+	grep -q 'keys rotate-codesign ' '$OUT' && grep -q 'keys issue-server ' '$OUT'"
+
+# scripts/ci-sign --help: the whole usage on stdout, exit 0.
+ok "ci-sign --help: exit 0" "$TOP/scripts/ci-sign" --help
+check "ci-sign --help: to the end of its text" grep -q "^Prints the server's JSON reply" "$OUT"
+check "ci-sign --help: every option described" sh -c "grep -q -- '^  --token-file FILE' '$OUT' &&
+	grep -q -- '^  --verify ' '$OUT' && grep -q 'PODBOOT_TOKEN' '$OUT'"
+check "ci-sign --help: nothing on stderr" [ ! -s "$ERR" ]
+"$TOP/scripts/ci-sign" >/dev/null 2>"$ERR"
+check "ci-sign without arguments: exit 2" [ $? = 2 ]
+check "with the usage on stderr" grep -q '^usage: scripts/ci-sign' "$ERR"
+"$TOP/scripts/ci-sign" --server >/dev/null 2>"$ERR"
+check "ci-sign --server without a value: exit 2" [ $? = 2 ]
+check "named" grep -q 'ci-sign: --server needs a value' "$ERR"
 finish
