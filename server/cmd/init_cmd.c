@@ -220,7 +220,11 @@ static const char init_config_head[] =
 	");\n"
 	"\n"
 	"# Bearer tokens: SHA-256 of the secret only (secrets are in the\n"
-	"# tokens file beside this one).  Scopes: upload:PREFIX*, rearm, status.\n"
+	"# tokens file beside this one).  Scopes: upload:* (every artifact),\n"
+	"# upload:PREFIX* (names starting PREFIX), upload:NAME (one name),\n"
+	"# rearm (re-arm, assign, unassign), status (the status API), push\n"
+	"# (Pushgateway pushes not tied to a node) and relay (a pod relay's\n"
+	"# batches of node pushes).\n"
 	"tokens = (\n";
 
 /* The tokens file and the configuration, from freshly generated secrets. */

@@ -87,4 +87,19 @@ check "PODBOOT_CONFIG naming a missing file: it is named, with the hint" \
 	grep -qF "$T/none.conf: No such file or directory (give the" "$ERR"
 "$PODBOOT" serve --check --config "$D/podboot.conf" >/dev/null 2>"$ERR"
 check "an existing configuration gets no such hint" sh -c "! grep -q PODBOOT_CONFIG '$ERR'"
+# The token comment of the configuration init writes names every scope
+# the configuration accepts (the list its refusal of a bad scope gives).
+cp "$D/podboot.conf" "$T/scopes.conf"
+sed -i 's/"rearm", "status"/"rearm", "bogus"/' "$T/scopes.conf"
+refused "a bad scope is refused, with the scopes there are" "is not a scope (expected" \
+	"$PODBOOT" serve --check --config "$T/scopes.conf"
+scopes=$(sed -n 's/.*is not a scope (expected \(.*\))$/\1/p' "$ERR" |
+	sed 's/,/ /g; s/ or / /')
+sed -n '/^# Bearer tokens/,/^tokens = (/p' "$D/podboot.conf" >"$T/token-comment"
+check "the refusal lists scopes" [ -n "$scopes" ]
+set -f	# upload:* is a scope here, not a pattern
+for s in $scopes; do
+	check "the token comment names scope $s" grep -qF -- "$s" "$T/token-comment"
+done
+set +f
 finish
