@@ -1,6 +1,7 @@
 # docs.test.sh: what the documentation says, compared with the code: the
 # files the READMEs list, their links, and commands run as written.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -110,4 +111,63 @@ check "with the usage on stderr" grep -q '^usage: scripts/ci-sign' "$ERR"
 "$TOP/scripts/ci-sign" --server >/dev/null 2>"$ERR"
 check "ci-sign --server without a value: exit 2" [ $? = 2 ]
 check "named" grep -q 'ci-sign: --server needs a value' "$ERR"
+# The demo kickstart (podboot init's default.ks) installs the agent pinned
+# by digest: its agent block, run as rendered for demo-1 (paths moved
+# under $T), installs exactly the published agent and fails on any step.
+site_init "$T/site"
+head -c 50000 /dev/urandom >"$T/agent-v1"
+ok "publish an agent" "$PODBOOT_FAST" publish --config "$SITE/podboot.conf" \
+	podboot-agent "$T/agent-v1"
+check "server starts" server_start
+C -f -o "$T/s2" "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01"
+ks=$(grep -o 'ks=[^ ]*' "$T/s2" | cut -d= -f2)
+C -f -o "$T/demo.ks" "$ks"
+check "demo-1's kickstart is rendered" grep -q '^%post --erroronfail' "$T/demo.ks"
+check "it fetches the agent and its signature pinned by digest" sh -c \
+	"grep -q 'artifacts/podboot-agent@sha256:\$agent\$' '$T/demo.ks' &&
+	grep -q 'artifacts/podboot-agent@sha256:\$agent.sig\$' '$T/demo.ks'"
+grep -o 'artifacts/podboot-agent[^ ]*' "$T/demo.ks" | sort -u >"$T/agent-urls"
+check "every agent URL is the digest lookup or pinned" sh -c "! grep -vE \
+	'^artifacts/podboot-agent(@sha256:[\$]agent(\\.sig)?)?\$' '$T/agent-urls'"
+check "the by-name URL is only asked for its digest (HEAD)" \
+	grep -q 'curl -fsSI .*/artifacts/podboot-agent |' "$T/demo.ks"
+mkdir -p "$T/ks/etc" "$T/ks/sbin" "$T/ks/spool"
+sed -n '/^%post --erroronfail$/,/^chmod 0755/p' "$T/demo.ks" | sed 1d |
+	sed "s#/etc/podboot#$T/ks/etc#g; s#/usr/sbin#$T/ks/sbin#g;
+	s#/var/spool/podboot-agent#$T/ks/spool#g; s#/tmp/podboot-agent.sig#$T/ks/agent.sig#g" \
+	>"$T/agent-block.sh"
+check "the agent block starts with set -e" grep -qx 'set -e' "$T/agent-block.sh"
+sed -n '/^agent=\$(curl/,/^chmod 0755/p' "$TOP/agent/README.md" >"$T/readme-agent"
+sed -n '/^agent=\$(curl/,/^chmod 0755/p' "$SITE/default.ks" >"$T/ks-agent"
+check "agent/README.md shows the demo kickstart's agent lines as they are" \
+	sh -c "[ -s '$T/ks-agent' ] && cmp -s '$T/readme-agent' '$T/ks-agent'"
+ok "the agent block runs" sh "$T/agent-block.sh"
+check "it installed the published agent" cmp -s "$T/agent-v1" "$T/ks/sbin/podboot-agent"
+check "executable" [ -x "$T/ks/sbin/podboot-agent" ]
+check "with the signature of that version" \
+	openssl cms -verify -binary -inform DER -in "$T/ks/agent.sig" \
+	-content "$T/agent-v1" -CAfile "$ROOT" -purpose any -out /dev/null
+# A newer version is what the next install gets, pinned as well.
+head -c 50000 /dev/urandom >"$T/agent-v2"
+ok "publish a second agent" "$PODBOOT_FAST" publish --config "$SITE/podboot.conf" \
+	podboot-agent "$T/agent-v2"
+rm -f "$T/ks/sbin/podboot-agent" "$T/ks/agent.sig"
+ok "the agent block runs again" sh "$T/agent-block.sh"
+check "it installed the new agent" cmp -s "$T/agent-v2" "$T/ks/sbin/podboot-agent"
+# A signature that does not verify (here v1's, for v2) stops it: the
+# agent is not made executable, the block fails (the install with it).
+C -f -o "$T/v1.sig" \
+	"$BASE/artifacts/podboot-agent@sha256:$(sha256sum "$T/agent-v1" | cut -c1-64).sig"
+sed "/-o .*agent.sig /a cp '$T/v1.sig' '$T/ks/agent.sig'" "$T/agent-block.sh" \
+	>"$T/agent-block-badsig.sh"
+rm -f "$T/ks/sbin/podboot-agent" "$T/ks/agent.sig"
+sh "$T/agent-block-badsig.sh" >/dev/null 2>&1
+check "with a signature that does not verify the agent block fails" [ $? != 0 ]
+check "and leaves the agent not executable" [ ! -x "$T/ks/sbin/podboot-agent" ]
+# A failed step stops it: no server, no agent installed.
+server_stop
+rm -f "$T/ks/sbin/podboot-agent" "$T/ks/agent.sig"
+sh "$T/agent-block.sh" >/dev/null 2>&1
+check "without the server the agent block fails" [ $? != 0 ]
+check "and installs nothing" [ ! -e "$T/ks/sbin/podboot-agent" ]
 finish
