@@ -147,22 +147,6 @@ static int init_demo_files(const char *dir, int flags)
 	return publish_files(data, key, crt, root, 5, names, paths, N_DEMO);
 }
 
-/* The usage text of "podboot init", on @out. */
-static void init_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: podboot init --dir DIR --server-name NAME\n"
-		"                    [--server-ip IP]... [--algo rsa|ecdsa]\n"
-		"                    [--force]\n\n"
-		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
-		"commented example configuration), DIR/%s (bearer tokens,\n"
-		"mode 0600; the configuration holds only their hashes) and\n"
-		"DIR/%s with the demo artifacts (demo-vmlinuz,\n"
-		"demo-initrd.img) signed and published, and default.ks, the\n"
-		"demo profile's kickstart template.\n",
-		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
-}
-
 static const char init_config_head[] =
 	"# podboot configuration (libconfig syntax), written by podboot init.\n"
 	"# Relative paths are relative to this file's directory.\n"
@@ -292,6 +276,23 @@ out:
 static const struct cmdopt init_table[] = {
 	KEYS_CEREMONY_ROWS,
 };
+
+/* The usage text of "podboot init", on @out. */
+static void init_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podboot init --dir DIR --server-name NAME\n"
+		"                    [--server-ip IP]... [--algo rsa|ecdsa]\n"
+		"                    [--force]\n\n"
+		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
+		"commented example configuration), DIR/%s (bearer tokens,\n"
+		"mode 0600; the configuration holds only their hashes) and\n"
+		"DIR/%s with the demo artifacts (demo-vmlinuz,\n"
+		"demo-initrd.img) signed and published, and default.ks, the\n"
+		"demo profile's kickstart template.\n\noptions:\n",
+		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
+	cmdopt_usage_list(out, init_table, CMD_N(init_table));
+}
 
 /*
  * Set up @c->dir: keys (the ceremony @c), configuration, tokens and the

@@ -89,6 +89,16 @@ for sub in init rotate-codesign issue-server; do
 	check "keys $sub: every option it takes is in its synopsis${missing:+ (not:$missing)}" \
 		[ -z "$missing" ]
 done
+# podboot init lists its options too, each in its synopsis.
+ok "init --help" "$PODBOOT_FAST" init --help
+sed -n '/^options:$/,$p' "$OUT" | grep -o -- '--[a-z-]*' | grep -vx -- --help >"$T/opts-init"
+sed -n '1,/^$/p' "$OUT" >"$T/syn-init"
+missing=
+while read -r o; do
+	grep -q -- "$o\b" "$T/syn-init" || missing="$missing $o"
+done <"$T/opts-init"
+check "init: it lists options, every one in its synopsis${missing:+ (not:$missing)}" \
+	sh -c "[ -s '$T/opts-init' ] && [ -z '$missing' ]"
 check "the three --help texts differ" sh -c "! cmp -s '$T/help-init' '$T/help-rotate-codesign' &&
 	! cmp -s '$T/help-rotate-codesign' '$T/help-issue-server'"
 check "rotate-codesign lists --days" grep -qx -- '--days' "$T/opts-rotate-codesign"
