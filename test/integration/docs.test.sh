@@ -174,6 +174,27 @@ rm -f "$T/ks/sbin/podboot-agent" "$T/ks/agent.sig"
 sh "$T/agent-block-badsig.sh" >/dev/null 2>&1
 check "with a signature that does not verify the agent block fails" [ $? != 0 ]
 check "and leaves the agent not executable" [ ! -x "$T/ks/sbin/podboot-agent" ]
+# api.md's reserved-name refusals are the server's own words: each row's
+# text, with its placeholders filled in, is what a push gets.
+ntoken=$(sed -n 's/^token = //p' "$T/demo.ks")
+check "the kickstart carries demo-1's token" [ -n "$ntoken" ]
+# push_err FILE: the "error" of pushing FILE with demo-1's token.
+push_err() {
+	C -H "Authorization: Bearer $ntoken" --data-binary @"$1" \
+		"$BASE/api/v1/push" | sed -n 's/.*"error": "\(.*\)".*/\1/p'
+}
+printf 'node_load1 0.5\npodboot_series 1\n' >"$T/own-metric"
+printf 'node_load1{pod="a",exported_pod="b"} 1\n' >"$T/own-label"
+doc=$(grep -o '`line N: name reserved: metric NAME: [^`]*`' "$TOP/docs/api.md" |
+	tr -d '`' | sed 's/line N/line 2/; s/NAME/podboot_series/')
+check "api.md documents the reserved metric refusal" [ -n "$doc" ]
+check "a reserved metric is refused with api.md's words, naming it" \
+	[ "$(push_err "$T/own-metric")" = "$doc" ]
+doc=$(grep -o '`line N: name reserved: label exported_L of NAME: [^`]*`' "$TOP/docs/api.md" |
+	tr -d '`' | sed 's/line N/line 1/; s/exported_L/exported_pod/; s/of NAME/of node_load1/')
+check "api.md documents the reserved label refusal" [ -n "$doc" ]
+check "a reserved label is refused with api.md's words, naming it" \
+	[ "$(push_err "$T/own-label")" = "$doc" ]
 # A failed step stops it: no server, no agent installed.
 server_stop
 rm -f "$T/ks/sbin/podboot-agent" "$T/ks/agent.sig"
