@@ -162,6 +162,7 @@ clean:
 #     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
+#     [PODBOOT_CONFIG=FILE: the server's, named in the publish command printed]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
 # iPXE source is copied, never changed.  firmware/selftest checks the
 # tooling without an iPXE checkout.

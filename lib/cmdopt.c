@@ -138,13 +138,20 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 	return 0;
 }
 
-void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
+/*
+ * One line per command-line row of @tab on @f: letter, --name, argument,
+ * and the help text in a column; a row without help ends after its
+ * argument unless @pad_bare (the agent's layout pads every line).
+ */
+static void cmdopt_lines(FILE *f, const struct cmdopt *tab, size_t n,
+			 int pad_bare)
 {
 	char left[64];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		const struct cmdopt *d = &tab[i];
+		const char *l;
 
 		if (d->where == CMDOPT_FILE)
 			continue;
@@ -152,7 +159,20 @@ void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
 			 d->letter ? "-" : "", d->letter ? d->letter : ' ',
 			 d->letter ? ", " : "  ", d->name, d->arg ? " " : "",
 			 d->arg ? d->arg : "");
-		fprintf(f, "  %-30s %s\n", d->letter ? left : left + 1,
-			d->help ? d->help : "");
+		l = d->letter ? left : left + 1;
+		if (d->help || pad_bare)
+			fprintf(f, "  %-30s %s\n", l, d->help ? d->help : "");
+		else
+			fprintf(f, "  %s\n", l);
 	}
+}
+
+void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
+{
+	cmdopt_lines(f, tab, n, 1);
+}
+
+void cmdopt_usage_list(FILE *f, const struct cmdopt *tab, size_t n)
+{
+	cmdopt_lines(f, tab, n, 0);
 }

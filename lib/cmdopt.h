@@ -82,4 +82,11 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
  */
 void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n);
 
+/**
+ * As cmdopt_usage(), but a row without a help line is printed as its
+ * names and argument alone, with no padding after them (a command's
+ * "options:" list under its synopsis).
+ */
+void cmdopt_usage_list(FILE *f, const struct cmdopt *tab, size_t n);
+
 #endif

@@ -13,29 +13,38 @@
 #define KEYS_ROOT_DAYS 7300	/* 20 years: the root outlives its leaves */
 #define KEYS_LEAF_DAYS 825
 
-/* The usage text of "podboot keys", on @out. */
-static void keys_usage(FILE *out)
+/*
+ * The help of one "podboot keys" subcommand: its synopsis (lines from
+ * "podboot keys", continuations indented from that column), what it does,
+ * and the option table its --help lists.
+ */
+struct keys_help {
+	const char *synopsis;
+	const char *about;
+	const struct cmdopt *tab;
+	size_t n;
+};
+
+/* @h's synopsis on @out, its first line after @lead, the rest indented
+ * as wide as @lead. */
+static void keys_synopsis(FILE *out, const struct keys_help *h,
+			  const char *lead)
 {
-	fprintf(out,
-		"usage: podboot keys init --dir DIR --server-name NAME\n"
-		"                 [--server-ip IP]... [--server-alt NAME]...\n"
-		"                 [--algo rsa|ecdsa] [--org ORG] [--days N]\n"
-		"                 [--root-days N] [--force]\n"
-		"       podboot keys rotate-codesign --dir DIR [--days N]\n"
-		"       podboot keys issue-server --dir DIR --name NAME\n"
-		"                 [--ip IP]... [--alt DNSNAME]... [--out PREFIX]\n"
-		"                 [--days N] [--algo rsa|ecdsa] [--force]\n\n"
-		"init creates a self-signed root CA, a code-signing and a TLS\n"
-		"server certificate under it in DIR (private keys mode 0600)\n"
-		"and prints the root's SHA-256 fingerprint.  rotate-codesign\n"
-		"issues a new code-signing key and certificate under the same\n"
-		"root; the old certificate moves to DIR/retired.  issue-server\n"
-		"issues a further TLS server certificate under the root (for a\n"
-		"relay) with NAME and every --ip and --alt as its names:\n"
-		"PREFIX.key, PREFIX.crt and PREFIX-chain.crt, PREFIX being\n"
-		"DIR/issued/NAME unless --out says otherwise; the key is of\n"
-		"the root's algorithm unless --algo says otherwise.\n"
-		"rotate-codesign and issue-server need DIR/root.key.\n");
+	const char *p = h->synopsis, *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fprintf(out, "%s%.*s\n", p == h->synopsis ? lead : "       ",
+			(int)(nl - p), p);
+	}
+}
+
+/* "podboot keys SUB --help": @h's synopsis, what it does, its options. */
+static void keys_help_print(FILE *out, const struct keys_help *h)
+{
+	keys_synopsis(out, h, "usage: ");
+	fprintf(out, "\n%s\noptions:\n", h->about);
+	cmdopt_usage_list(out, h->tab, h->n);
 }
 
 /* Add a further certificate name to @names, within PKI_MAX_SANS. */
@@ -113,6 +122,25 @@ static const struct cmdopt keys_init_table[] = {
 	  .call = keys_opt_root_days },
 };
 
+static const struct keys_help keys_init_help = {
+	"podboot keys init --dir DIR --server-name NAME\n"
+	"          [--server-ip IP]... [--server-alt NAME]...\n"
+	"          [--algo rsa|ecdsa] [--org ORG] [--days N]\n"
+	"          [--root-days N] [--force]\n",
+	"Creates a self-signed root CA, a code-signing and a TLS server\n"
+	"certificate under it in DIR (private keys mode 0600) and prints\n"
+	"the root's SHA-256 fingerprint.  The server certificate names\n"
+	"NAME and every --server-ip and --server-alt.  --days is the\n"
+	"validity of the leaves (825), --root-days the root's (7300).\n",
+	keys_init_table, CMD_N(keys_init_table),
+};
+
+/* The usage of "podboot keys init", on @out. */
+static void keys_init_usage(FILE *out)
+{
+	keys_help_print(out, &keys_init_help);
+}
+
 /*
  * The key ceremony @c asks for, in @c->o.dir: root, code signing and TLS
  * server; prints where they are and the root's fingerprint.
@@ -151,11 +179,11 @@ static int keys_init(int argc, char **argv)
 
 	keys_ceremony_init(&c);
 	rc = cmdopt_getopt(keys_init_table, CMD_N(keys_init_table), &c, argc,
-			   argv, keys_usage, &first);
+			   argv, keys_init_usage, &first);
 	if (rc != 0)
 		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
 	if (!c.dir || !c.o.server_name || first != argc) {
-		keys_usage(stderr);
+		keys_init_usage(stderr);
 		return -PB_EUSAGE;
 	}
 	c.o.dir = c.dir;
@@ -182,6 +210,20 @@ static const struct cmdopt keys_rotate_table[] = {
 	{ .name = "help", .kind = CMDOPT_HELP },
 };
 
+static const struct keys_help keys_rotate_help = {
+	"podboot keys rotate-codesign --dir DIR [--days N]\n",
+	"Issues a new code-signing key and certificate under the same\n"
+	"root (valid --days, 825 by default); the old certificate moves\n"
+	"to DIR/retired.  Needs DIR/root.key.\n",
+	keys_rotate_table, CMD_N(keys_rotate_table),
+};
+
+/* The usage of "podboot keys rotate-codesign", on @out. */
+static void keys_rotate_usage(FILE *out)
+{
+	keys_help_print(out, &keys_rotate_help);
+}
+
 /* A new code-signing key and certificate in @o->dir; 0 or an error. */
 static int keys_rotate_run(const struct keys_rotate_opts *o)
 {
@@ -206,11 +248,11 @@ static int keys_rotate(int argc, char **argv)
 	int first = 0, rc;
 
 	rc = cmdopt_getopt(keys_rotate_table, CMD_N(keys_rotate_table), &o,
-			   argc, argv, keys_usage, &first);
+			   argc, argv, keys_rotate_usage, &first);
 	if (rc != 0)
 		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
 	if (!o.dir || first != argc) {
-		keys_usage(stderr);
+		keys_rotate_usage(stderr);
 		return -PB_EUSAGE;
 	}
 	return keys_rotate_run(&o);
@@ -292,6 +334,25 @@ static const struct cmdopt keys_issue_table[] = {
 	{ .name = "help", .kind = CMDOPT_HELP },
 };
 
+static const struct keys_help keys_issue_help = {
+	"podboot keys issue-server --dir DIR --name NAME\n"
+	"          [--ip IP]... [--alt DNSNAME]... [--out PREFIX]\n"
+	"          [--days N] [--algo rsa|ecdsa] [--force]\n",
+	"Issues a further TLS server certificate under the root (for a\n"
+	"relay) with NAME and every --ip and --alt as its names:\n"
+	"PREFIX.key, PREFIX.crt and PREFIX-chain.crt, PREFIX being\n"
+	"DIR/issued/NAME unless --out says otherwise; the key is of the\n"
+	"root's algorithm unless --algo says otherwise.  Needs\n"
+	"DIR/root.key.\n",
+	keys_issue_table, CMD_N(keys_issue_table),
+};
+
+/* The usage of "podboot keys issue-server", on @out. */
+static void keys_issue_usage(FILE *out)
+{
+	keys_help_print(out, &keys_issue_help);
+}
+
 /* What keys issue-server made: serial, names, expiry and files. */
 static void keys_issue_print(const mbedtls_x509_crt *crt,
 			     const struct keystore_server_files *files,
@@ -355,27 +416,40 @@ static int keys_issue(int argc, char **argv)
 
 	a.o.names = a.names;
 	rc = cmdopt_getopt(keys_issue_table, CMD_N(keys_issue_table), &a,
-			   argc, argv, keys_usage, &first);
+			   argc, argv, keys_issue_usage, &first);
 	if (rc != 0)
 		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
 	if (!a.o.dir || !a.o.name || first != argc) {
-		keys_usage(stderr);
+		keys_issue_usage(stderr);
 		return -PB_EUSAGE;
 	}
 	return keys_issue_run(&a);
 }
 
-/* The subcommands of "podboot keys". */
+/* The subcommands of "podboot keys", each with its help. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const struct keys_help *help;
+} keys_subs[] = {
+	{ "init", keys_init, &keys_init_help },
+	{ "rotate-codesign", keys_rotate, &keys_rotate_help },
+	{ "issue-server", keys_issue, &keys_issue_help },
+};
+
+/* The usage of "podboot keys": every subcommand's synopsis, on @out. */
+static void keys_usage(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < CMD_N(keys_subs); i++)
+		keys_synopsis(out, keys_subs[i].help, i ? "       " : "usage: ");
+	fprintf(out, "\n'podboot keys SUBCOMMAND --help' describes each one.\n");
+}
+
+/* "podboot keys SUB ...": the subcommand's own parser, or the usage. */
 int keys_main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int argc, char **argv);
-	} subs[] = {
-		{ "init", keys_init },
-		{ "rotate-codesign", keys_rotate },
-		{ "issue-server", keys_issue },
-	};
 	size_t i;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
@@ -383,9 +457,9 @@ int keys_main(int argc, char **argv)
 		keys_usage(stdout);
 		return 0;
 	}
-	for (i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(argc - 1, argv + 1);
+	for (i = 0; argc >= 2 && i < CMD_N(keys_subs); i++)
+		if (strcmp(argv[1], keys_subs[i].name) == 0)
+			return keys_subs[i].run(argc - 1, argv + 1);
 	keys_usage(stderr);
 	return -PB_EUSAGE;
 }

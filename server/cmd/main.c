@@ -21,13 +21,13 @@ static const struct command commands[] = {
 	{ "keys", keys_main,
 	  "key ceremony: create the root CA and certificates, rotate" },
 	{ "sign", sign_main, "write a detached CMS signature iPXE accepts" },
+	{ "verify", verify_main,
+	  "check a signature by iPXE's rules, naming any reason to refuse" },
 	{ "publish", publish_main,
 	  "sign and publish a file as an artifact, offline" },
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
-	{ "verify", verify_main,
-	  "check a signature by iPXE's rules, naming any reason to refuse" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

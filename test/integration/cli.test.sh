@@ -74,4 +74,32 @@ check "dhcp --socket too long: exit 2" [ $? = 2 ]
 check "and named, with the limit" grep -q -- "--socket .* is too long" "$ERR"
 "$PODBOOT" dhcp frob >/dev/null 2>"$ERR"
 check "dhcp with an unknown verb: exit 2" [ $? = 2 ]
+# A missing configuration says how to name one, whichever command needs it.
+mkdir -p "$T/empty"
+for c in "serve --check" "publish x $D/podboot.conf" "dhcp render"; do
+	(cd "$T/empty" && env -u PODBOOT_CONFIG "$PODBOOT" $c) >/dev/null 2>"$ERR"
+	check "$c without podboot.conf: exit 1" [ $? = 1 ]
+	check "$c: the missing file is named, with --config and PODBOOT_CONFIG" \
+		grep -qF "podboot.conf: No such file or directory (give the configuration file with --config FILE or PODBOOT_CONFIG)" "$ERR"
+done
+PODBOOT_CONFIG=$T/none.conf "$PODBOOT" serve --check >/dev/null 2>"$ERR"
+check "PODBOOT_CONFIG naming a missing file: it is named, with the hint" \
+	grep -qF "$T/none.conf: No such file or directory (give the" "$ERR"
+"$PODBOOT" serve --check --config "$D/podboot.conf" >/dev/null 2>"$ERR"
+check "an existing configuration gets no such hint" sh -c "! grep -q PODBOOT_CONFIG '$ERR'"
+# The token comment of the configuration init writes names every scope
+# the configuration accepts (the list its refusal of a bad scope gives).
+cp "$D/podboot.conf" "$T/scopes.conf"
+sed -i 's/"rearm", "status"/"rearm", "bogus"/' "$T/scopes.conf"
+refused "a bad scope is refused, with the scopes there are" "is not a scope (expected" \
+	"$PODBOOT" serve --check --config "$T/scopes.conf"
+scopes=$(sed -n 's/.*is not a scope (expected \(.*\))$/\1/p' "$ERR" |
+	sed 's/,/ /g; s/ or / /')
+sed -n '/^# Bearer tokens/,/^tokens = (/p' "$D/podboot.conf" >"$T/token-comment"
+check "the refusal lists scopes" [ -n "$scopes" ]
+set -f	# upload:* is a scope here, not a pattern
+for s in $scopes; do
+	check "the token comment names scope $s" grep -qF -- "$s" "$T/token-comment"
+done
+set +f
 finish

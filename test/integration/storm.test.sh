@@ -133,7 +133,29 @@ check "an unknown machine gets the signed wait-and-retry script" grep -q \
 ok "its signature verifies" "$PODBOOT" verify "$T/disc" "$T/disc.sig" \
 	--root "$ROOT" --signer podboot-codesign
 ok "it passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/disc"
-check "it asks again with a MAC the server accepts" grep -q 'mac=${net0/mac:hexhyp}' "$T/disc"
+check "it asks again with a MAC the server accepts, of the interface it booted from" \
+	grep -q 'mac=${netX/mac:hexhyp}' "$T/disc"
+# The retry sends stage1's query: the same fields in the same encodings
+# (stage1's interface variable is the booting interface, netX, here).
+sed -n 's/^set podboot_q //p' "$(dirname "$0")/../../firmware/stage1.ipxe" |
+	sed 's/\${\${podboot_if}\//${netX\//g' >"$T/q-stage1"
+sed -n 's/^set podboot_q //p' "$T/disc" >"$T/q-retry"
+check "the retry's query is stage1's (manufacturer, product and asset too)" \
+	sh -c "[ -s '$T/q-stage1' ] && grep -q 'asset=' '$T/q-retry' && cmp -s '$T/q-stage1' '$T/q-retry'"
+# What iPXE sends with it: the server takes it and records the machine.
+q=$(sed 's/\${netX\/mac:hexhyp}/02-00-00-00-0d-01/;
+	s/\${uuid}/4c4c4544-0000-1000-8000-000000000d01/;
+	s/\${serial:uristring}/SN-0d01/; s/\${manufacturer:uristring}/Acme%20Systems/;
+	s/\${product:uristring}/Edge%20Box%202/; s/\${asset:uristring}/pod7-r1%2Fu3/;
+	s/\${platform:uristring}/efi/; s/\${buildarch:uristring}/x86_64/' "$T/q-retry")
+check "the expanded retry query has no setting left" sh -c "! echo '$q' | grep -q '[$]'"
+check "the server answers the retry query" \
+	[ "$(status "$BASE/boot/stage2.ipxe?$q")" = 200 ]
+check "and records the machine with its UUID and serial" sh -c "curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/mac-020000000d01' |
+	grep -q '\"serial\": \"SN-0d01\"' && curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/mac-020000000d01' |
+	grep -q '\"uuid\": \"4c4c4544-0000-1000-8000-000000000d01\"'"
 check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
 	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes?state=discovered' |
 	grep -q '\"id\": \"mac-0200000a0b\|mac-020000000a0b'"
