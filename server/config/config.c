@@ -607,5 +607,6 @@ void config_free(struct config *cfg)
 	free(cfg->nodes_by_id);
 	free(cfg->tokens);
 	free(cfg->alerts);
+	free(cfg->snmp);
 	free(cfg);
 }

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "alert.h"
+#include "alert_snmp.h"
 #include "alert_state.h"
 #include "error.h"
 #include "log.h"
@@ -29,6 +30,7 @@ struct alerts {
 	int stop;
 	struct alert *buckets[ALERT_BUCKETS];
 	unsigned long long sent, errors;
+	unsigned long long traps, trap_errors;	/* SNMP */
 };
 
 /* FNV-1a of @rule and @node, as a bucket index. */
@@ -310,6 +312,65 @@ static void alert_notify(struct alerts *a, const struct config *cfg,
 	}
 }
 
+/* One trap to send: its alert in Alertmanager's form and its key. */
+struct alert_trap {
+	json_t *json;
+	enum alert_state state;
+	char rule[CONFIG_NAME_MAX], node[64], value[40];
+};
+
+/*
+ * SNMP traps (monitoring.snmp_traps) for the alerts whose state changed
+ * since their last trap: one per firing and one per resolution, never
+ * resends.  An alert counts as trapped once any receiver took it; when
+ * none did, the next evaluation tries again.  At most 64 a round.
+ */
+static void alert_traps(struct alerts *a, const struct config *cfg,
+			long long now)
+{
+	struct alert_trap t[64];
+	struct alert *x;
+	size_t b, n = 0, i, r, ok;
+
+	if (!cfg->n_snmp)
+		return;
+	pthread_mutex_lock(&a->lock);
+	for (b = 0; b < ALERT_BUCKETS && n < 64; b++)
+		for (x = a->buckets[b]; x && n < 64; x = x->next) {
+			if (!alert_state_trap_due(x))
+				continue;
+			t[n].json = alert_json(x, cfg, now);
+			t[n].state = x->state;
+			snprintf(t[n].rule, sizeof(t[n].rule), "%s", x->rule);
+			snprintf(t[n].node, sizeof(t[n].node), "%s", x->node);
+			snprintf(t[n].value, sizeof(t[n].value), "%g",
+				 x->value);
+			if (t[n].json)
+				n++;
+		}
+	pthread_mutex_unlock(&a->lock);
+	for (i = 0; i < n; i++) {
+		for (r = 0, ok = 0; r < cfg->n_snmp; r++)
+			if (alert_snmp_send(&cfg->snmp[r],
+					    t[i].state == ALERT_FIRING,
+					    t[i].json, t[i].value) == 0)
+				ok++;
+			else
+				a->trap_errors++;
+		json_decref(t[i].json);
+		if (!ok)
+			continue;
+		a->traps++;
+		pthread_mutex_lock(&a->lock);
+		x = alert_find(a, t[i].rule, t[i].node, 0);
+		if (x && x->state == t[i].state && t[i].state == ALERT_FIRING)
+			x->trap_fired = x->fired_at;
+		else if (x && x->state == t[i].state)
+			x->trap_resolved = x->resolved_at;
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
 /* The evaluator: every eval_s seconds evaluate, settle and notify,
  * until alerts_stop(). */
 static void *alert_thread(void *arg)
@@ -329,6 +390,7 @@ static void *alert_thread(void *arg)
 		alert_settle(a, now);
 		pthread_mutex_unlock(&a->lock);
 		alert_notify(a, gen->cfg, now);
+		alert_traps(a, gen->cfg, now);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += gen->cfg->eval_s;
 		server_gen_put(gen);
@@ -410,8 +472,17 @@ int alerts_expose(struct alerts *a, struct pbuf *out)
 				 "missed.\n"
 				 "# TYPE podboot_alert_notify_errors_total "
 				 "counter\n"
-				 "podboot_alert_notify_errors_total %llu\n",
-				 a->sent, a->errors);
+				 "podboot_alert_notify_errors_total %llu\n"
+				 "# HELP podboot_alert_traps_total "
+				 "Alert state changes sent as SNMP traps.\n"
+				 "# TYPE podboot_alert_traps_total counter\n"
+				 "podboot_alert_traps_total %llu\n"
+				 "# HELP podboot_alert_trap_errors_total "
+				 "SNMP traps that could not be sent.\n"
+				 "# TYPE podboot_alert_trap_errors_total "
+				 "counter\n"
+				 "podboot_alert_trap_errors_total %llu\n",
+				 a->sent, a->errors, a->traps, a->trap_errors);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -71,3 +71,11 @@ int alert_state_node_down(int known, int up, int installed,
 	return installed &&
 	       now - started > (long long)down_after * ALERT_DEFAULT_INTERVAL_S;
 }
+
+int alert_state_trap_due(const struct alert *x)
+{
+	if (x->state == ALERT_FIRING)
+		return x->trap_fired != x->fired_at;
+	return x->state == ALERT_RESOLVED && x->trap_fired == x->fired_at &&
+	       x->fired_at && x->trap_resolved != x->resolved_at;
+}

@@ -20,6 +20,9 @@ struct alert {
 	long long fired_at;
 	long long resolved_at;
 	long long last_sent;		/* 0: not yet sent in this state */
+	long long trap_fired;		/* fired_at of the last firing trap */
+	long long trap_resolved;	/* resolved_at of the last resolved
+					 * trap */
 	int seen;			/* held in the current evaluation */
 	struct alert *next;
 };
@@ -52,6 +55,12 @@ int alert_state_settle(struct alert *x, long long now);
  */
 int alert_state_due(const struct alert *x, unsigned int resend_s,
 		    long long now);
+
+/**
+ * Does @x need an SNMP trap: firing and not trapped in this firing, or
+ * resolved after its firing was trapped and not trapped since?
+ */
+int alert_state_trap_due(const struct alert *x);
 
 /**
  * Is a node down at @now: it pushed (@known) and stopped (!@up), or it
