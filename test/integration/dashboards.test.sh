@@ -36,7 +36,7 @@ for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
 n_dash=$(wc -l <"$T/exprs.dash")
 n_all=$(wc -l <"$T/exprs")
 check "expressions found: $n_dash in the dashboard, $((n_all - n_dash)) in the rules" \
-	[ "$n_dash" -ge 20 ] && [ "$n_all" -gt "$n_dash" ]
+	test "$n_dash" -ge 20 -a "$n_all" -gt "$n_dash"
 check "no Grafana variable is left in what Prometheus gets" sh -c "! grep -q '\\\$' '$T/exprs'"
 
 # The site: fast monitoring, one transfer at a time, a 2 MB artifact.
@@ -58,7 +58,7 @@ token_of() {
 token_of 52:54:00:00:00:01 >"$T/n1.tok"
 token_of 52:54:00:00:00:02 >"$T/n2.tok"
 chmod 600 "$T/n1.tok" "$T/n2.tok"
-check "two node tokens from stage2" [ -s "$T/n1.tok" ] && [ -s "$T/n2.tok" ]
+check "two node tokens from stage2" test -s "$T/n1.tok" -a -s "$T/n2.tok"
 
 # Prometheus from Debian: podboot's /metrics, plus a second podboot target that does
 # not answer (a replica down), and the rules file.
@@ -142,7 +142,7 @@ v() { curl -s "http://127.0.0.1:$PROMPORT/api/v1/query" --data-urlencode "query=
 	jq -r '.data.result[0].value[1]'; }
 check "one pod, two nodes configured" [ "$(v 'sum(podboot_pod_nodes)')" -ge 2 ]
 check "one node up (demo-1), one down (demo-2)" \
-	[ "$(v 'podboot_node_up{node="demo-1"}')" = 1 ] && [ "$(v 'podboot_node_up{node="demo-2"}')" = 0 ]
+	test "$(v 'podboot_node_up{node="demo-1"}')" = 1 -a "$(v 'podboot_node_up{node="demo-2"}')" = 0
 check "three batches lost" [ "$(v 'max(podboot_push_gaps_total)')" = 3 ]
 check "PodbootNodeDown is pending or firing for demo-2 only" sh -c \
 	"curl -s http://127.0.0.1:$PROMPORT/api/v1/alerts | jq -e '[.data.alerts[] | select(.labels.alertname == \"PodbootNodeDown\") | .labels.node] == [\"demo-2\"]' >/dev/null"
