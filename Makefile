@@ -99,7 +99,7 @@ unit: all asan
 
 integration: all asan
 	PODBOOT=$(abspath build/asan/podboot) \
-	PODBOOT_FAST=$(abspath $(PODBOOT)) test/integration/run
+	PODBOOT_FAST=$(abspath $(PODBOOT)) JOBS=$${JOBS:-2} test/integration/run
 	test/integration/run $(abspath firmware/selftest)
 
 # Installs what is missing, builds both flavours, runs every test.
@@ -267,7 +267,7 @@ STRESS_RELOADS ?= 300
 stress: deps all asan
 	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout $(STRESS_MINUTES)m --quiet & \
 	load=$$!; rc=0; start=$$(date +%s); \
-	RELOADS=$(STRESS_RELOADS) TEST_SLOWDOWN=$(STRESS_SLOWDOWN) timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
+	RELOADS=$(STRESS_RELOADS) TEST_SLOWDOWN=$(STRESS_SLOWDOWN) JOBS=1 timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
 	kill $$load 2>/dev/null; wait $$load 2>/dev/null; \
 	took=$$(( $$(date +%s) - start )); \
 	[ $$rc = 0 ] && echo "stress: integration passed under CPU load in $${took}s" || \
