@@ -9,6 +9,14 @@
 #include "log.h"
 #include "num.h"
 
+/* Set by cmdopt_list_only(): list the table, parse nothing. */
+static int cmdopt_listing;
+
+void cmdopt_list_only(void)
+{
+	cmdopt_listing = 1;
+}
+
 const struct cmdopt *cmdopt_find(const struct cmdopt *tab, size_t n,
 				 const char *name, size_t len, char letter)
 {
@@ -119,6 +127,10 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 
 	if ((rc = cmdopt_tables(tab, n, longopts, shorts)) != 0)
 		return rc;
+	if (cmdopt_listing) {
+		cmdopt_usage(stdout, tab, n);
+		return CMDOPT_HELP_SHOWN;
+	}
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		d = cmdopt_row(tab, n, c);
 		if (!d) {

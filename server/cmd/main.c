@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "error.h"
 #include "log.h"
 #include "num.h"
@@ -76,6 +77,10 @@ int main(int argc, char **argv)
 	while (argi < argc && argv[argi][0] == '-') {
 		if (strcmp(argv[argi], "-v") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
+		} else if (strcmp(argv[argi], "--list-options") == 0) {
+			/* Hidden: the command's option table, for
+			 * scripts/completion and the man page test. */
+			cmdopt_list_only();
 		} else if (strcmp(argv[argi], "-h") == 0 ||
 			   strcmp(argv[argi], "--help") == 0) {
 			usage(stdout);
