@@ -124,9 +124,10 @@ def check_agent(top, tmp):
 
 
 def conf_schema(top):
-    """The schema: key tables, groups and lists of config_tables.c."""
-    text = open(top + "/server/config/config_tables.c",
-                encoding="utf-8").read()
+    """The schema: key tables, groups and lists of server/config/*.c."""
+    import glob
+    text = "".join(open(f, encoding="utf-8").read() for f in
+                   sorted(glob.glob(top + "/server/config/config*.c")))
     keys = {}
     for m in re.finditer(r"static const struct config_key (\w+)\[\] = \{"
                          r"(.*?)\n\};", text, re.S):
@@ -147,7 +148,7 @@ def conf_schema(top):
         keys[m.group(1)] = rows
     groups = dict(re.findall(r"const struct config_group (\w+) = \{\s*"
                              r'"[^"]*",\s*(\w+),', text))
-    lists = dict(re.findall(r"static const struct config_list (\w+) = "
+    lists = dict(re.findall(r"(?:static )?const struct config_list (\w+) = "
                             r"\{\s*&(\w+),", text))
     return keys, groups, lists
 
