@@ -22,6 +22,12 @@
 #define KEYSTORE_SERVER_CHAIN KEYSTORE_SERVER KEYSTORE_CHAIN_EXT
 #define KEYSTORE_SERVER_KEY KEYSTORE_SERVER KEYSTORE_KEY_EXT
 #define KEYSTORE_RETIRED "retired"
+/* The UEFI db signing key (keys issue-uefi, import-uefi), apart from the
+ * CMS code-signing key: its key, its certificate (PEM) and the same
+ * certificate in DER, the form firmware setup menus enrol. */
+#define KEYSTORE_UEFI_KEY "uefi-db.key"
+#define KEYSTORE_UEFI_CRT "uefi-db.crt"
+#define KEYSTORE_UEFI_CER "uefi-db.cer"
 /** Where keys issue-server writes by default: DIR/issued/NAME.*. */
 #define KEYSTORE_ISSUED "issued"
 
