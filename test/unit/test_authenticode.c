@@ -200,6 +200,7 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* Register the authenticode suite. */
 static int suite_authenticode_register(void)
 {
 	return unit_add_suite("authenticode", NULL, NULL, tests);

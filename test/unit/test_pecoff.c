@@ -346,6 +346,7 @@ static const CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* Register the pecoff suite. */
 static int suite_pecoff_register(void)
 {
 	return unit_add_suite("pecoff", NULL, NULL, tests);
