@@ -138,6 +138,7 @@ read -r off size align tail entries sum <<EOF
 $(pe layout "$S")
 EOF
 check "certificate table quadword aligned" [ "$align" = 0 ]
+check "certificate table a whole number of quadwords" [ $((size % 8)) = 0 ]
 check "certificate table ends the file" [ "$tail" = 0 ]
 check "one WIN_CERTIFICATE, revision 0x200, PKCS_SIGNED_DATA, its length the table's" \
 	[ "$entries" = "$size:0x200:2" ]

@@ -118,7 +118,32 @@ static void test_tampered_image(void)
 	t_signer_free(&s);
 }
 
-/* The signature value changed; a stranger's certificate trusted. */
+/*
+ * The forgery the messageDigest attribute stops: a section changed and
+ * the new image hash written over the old in the signature's content,
+ * leaving the signed attributes (and their signature) as they were.
+ */
+static void t_swap_hash(uint8_t *out, size_t out_len,
+			const struct authenticode_result *r)
+{
+	const struct digest_alg *alg = digest_by_md(MBEDTLS_MD_SHA256);
+	uint8_t old[32];
+	struct pecoff pe;
+	uint8_t *at;
+
+	/* the hash the signature carries, as the last check read it */
+	CU_ASSERT_EQUAL_FATAL(r->digest_len, 32);
+	memcpy(old, r->digest, 32);
+	out[0x200 + 7] ^= 0x40;			/* in the first section */
+	CU_ASSERT_EQUAL_FATAL(pecoff_parse(&pe, out, out_len), 0);
+	at = memmem(out + pe.cert_off, pe.cert_size, old, 32);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	pecoff_digest(&pe, alg, at);
+	CU_ASSERT_EQUAL(memcmp(at, old, 32) != 0, 1);
+}
+
+/* The signature value changed; a stranger's certificate trusted; the
+ * image changed and its new hash put in the content. */
 static void test_forged(void)
 {
 	struct authenticode_result r;
@@ -139,6 +164,11 @@ static void test_forged(void)
 	while (out[last] == 0)
 		last--;
 	out[last] ^= 1;
+	CU_ASSERT_EQUAL(t_verify(out, out_len, &s.leaf, &r),
+			-PB_ECMS_BAD_SIGNATURE);
+	out[last] ^= 1;
+	CU_ASSERT_EQUAL(t_verify(out, out_len, &s.leaf, &r), 0);
+	t_swap_hash(out, out_len, &r);
 	CU_ASSERT_EQUAL(t_verify(out, out_len, &s.leaf, &r),
 			-PB_ECMS_BAD_SIGNATURE);
 	free(out);
