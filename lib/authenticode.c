@@ -250,14 +250,7 @@ static int authenticode_write(unsigned char **p, unsigned char *start,
 	MBEDTLS_ASN1_CHK_ADD(part, authenticode_write_alg(p, start, in->alg));
 	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SET));
 	len += part;
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
-					  p, start, OID_SIGNED_DATA,
-					  OID_LEN(OID_SIGNED_DATA)));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	return (int)len;
+	return cms_wrap_signed_data(p, start, len);
 }
 
 /* 0 when @key is RSA of a size firmware verifies, else -PB_EAUTH_KEY. */

@@ -42,5 +42,12 @@ int cms_write_signer_id(unsigned char **p, unsigned char *start,
 /** certificates [0] IMPLICIT: every certificate of @chain, in order. */
 int cms_write_certs(unsigned char **p, unsigned char *start,
 		    const mbedtls_x509_crt *chain);
+/**
+ * Around the @len bytes of SignedData fields just written (from
+ * digestAlgorithms on): version 1, the SignedData SEQUENCE, [0], the
+ * signedData type and the ContentInfo SEQUENCE.  Returns the whole
+ * length, @len included.
+ */
+int cms_wrap_signed_data(unsigned char **p, unsigned char *start, size_t len);
 
 #endif

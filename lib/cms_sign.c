@@ -100,6 +100,21 @@ int cms_write_certs(unsigned char **p, unsigned char *start,
 	return (int)len;
 }
 
+/* version 1 and the SignedData, [0] and ContentInfo around @len bytes. */
+int cms_wrap_signed_data(unsigned char **p, unsigned char *start, size_t len)
+{
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
+					  p, start, OID_SIGNED_DATA,
+					  OID_LEN(OID_SIGNED_DATA)));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	return (int)len;
+}
+
 /*
  * Write the whole ContentInfo backwards, ending at *p.  Returns its length
  * or a negative mbedTLS error.
@@ -138,14 +153,7 @@ static int cms_write(unsigned char **p, unsigned char *start,
 							  alg->oid_len));
 	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SET));
 	len += part;
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
-					  p, start, OID_SIGNED_DATA,
-					  OID_LEN(OID_SIGNED_DATA)));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	return (int)len;
+	return cms_wrap_signed_data(p, start, len);
 }
 
 int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,
