@@ -359,22 +359,22 @@ int authenticode_sign(const struct digest_alg *alg, const uint8_t *image_hash,
 }
 
 /*
- * @pe parsed from @buf, made ready to sign: without --append, or when it
- * carries no signature, re-parsed from a stripped copy in *@stripped
- * (the caller frees it); with --append its table is checked.
+ * The working copy of @buf to sign, into *@work (*@work_len bytes; the
+ * caller frees it) and @pe parsed from it: stripped of its signatures,
+ * or with --append (and signatures there) a plain copy whose table is
+ * checked.
  */
 static int authenticode_ready(struct pecoff *pe, const uint8_t *buf,
-			      size_t len, int append, uint8_t **stripped)
+			      size_t len, int append, uint8_t **work,
+			      size_t *work_len)
 {
 	struct pecoff_cert certs[PECOFF_MAX_CERTS];
-	size_t n, slen;
+	size_t n;
 	int rc;
 
-	*stripped = NULL;
+	*work = NULL;
 	rc = pecoff_parse(pe, buf, len);
-	if (rc != 0)
-		return rc;
-	if (append && pe->cert_size) {
+	if (rc == 0 && append && pe->cert_size) {
 		rc = pecoff_certs(pe, certs, &n);
 		if (rc == 0 && (pe->cert_off % PECOFF_CERT_ALIGN ||
 				pe->cert_size % PECOFF_CERT_ALIGN)) {
@@ -383,11 +383,17 @@ static int authenticode_ready(struct pecoff *pe, const uint8_t *buf,
 				 "aligned: sign without --append to replace it");
 			rc = -PB_EPE_CERT_TABLE;
 		}
-		return rc;
+		if (rc == 0 && !(*work = malloc(len)))
+			rc = -ENOMEM;
+		if (rc == 0) {
+			memcpy(*work, buf, len);
+			*work_len = len;
+		}
+	} else if (rc == 0) {
+		rc = pecoff_strip(pe, work, work_len);
 	}
-	rc = pecoff_strip(pe, stripped, &slen);
 	if (rc == 0)
-		rc = pecoff_parse(pe, *stripped, slen);
+		rc = pecoff_parse(pe, *work, *work_len);
 	return rc;
 }
 
@@ -398,22 +404,27 @@ int authenticode_sign_image(struct pecoff *pe, const uint8_t *buf, size_t len,
 {
 	const struct digest_alg *alg = digest_by_md(MBEDTLS_MD_SHA256);
 	uint8_t hash[DIGEST_MAX_SIZE];
-	uint8_t *stripped = NULL;
 	unsigned char *der = NULL;
-	size_t der_len = 0;
+	uint8_t *work = NULL;
+	size_t der_len = 0, work_len = 0;
 	int rc;
 
 	*out = NULL;
 	*out_len = 0;
-	rc = authenticode_ready(pe, buf, len, append, &stripped);
-	if (rc != 0)
-		goto out;
-	pecoff_digest(pe, alg, hash);
-	rc = authenticode_sign(alg, hash, key, chain, rng, &der, &der_len);
+	rc = authenticode_ready(pe, buf, len, append, &work, &work_len);
+	if (rc == 0) {
+		pecoff_digest(pe, alg, hash);
+		rc = authenticode_sign(alg, hash, key, chain, rng, &der,
+				       &der_len);
+	}
 	if (rc == 0)
-		rc = pecoff_append_cert(pe, der, der_len, out, out_len);
-out:
+		rc = pecoff_append_cert(pe, &work, &work_len, der, der_len);
+	if (rc == 0) {
+		*out = work;	/* handed to the caller */
+		*out_len = work_len;
+		work = NULL;
+	}
 	free(der);
-	free(stripped);
+	free(work);
 	return rc;
 }

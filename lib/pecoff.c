@@ -393,12 +393,12 @@ uint32_t pecoff_checksum(const uint8_t *buf, size_t len, size_t checksum_off)
 	return sum + (uint32_t)len;
 }
 
-int pecoff_append_cert(const struct pecoff *pe, const uint8_t *sig,
-		       size_t sig_len, uint8_t **out, size_t *out_len)
+int pecoff_append_cert(const struct pecoff *pe, uint8_t **buf, size_t *len,
+		       const uint8_t *sig, size_t sig_len)
 {
 	size_t table = pe->cert_off ? pe->cert_off : pe->data_end;
 	size_t entry = PECOFF_ALIGN(PECOFF_WIN_CERT_HDR + sig_len);
-	size_t at, total, len;
+	size_t at, total, out_len;
 	uint8_t *b;
 
 	if (table % PECOFF_CERT_ALIGN != 0 ||
@@ -408,11 +408,11 @@ int pecoff_append_cert(const struct pecoff *pe, const uint8_t *sig,
 	if (sig_len > UINT32_MAX / 2 || at > UINT32_MAX - entry)
 		return -PB_ETOOBIG;
 	total = pe->cert_size + entry;
-	len = at + entry;
-	b = calloc(1, len);
+	out_len = at + entry;
+	b = realloc(*buf, out_len);
 	if (!b)
 		return -ENOMEM;
-	memcpy(b, pe->buf, at);
+	memset(b + at, 0, entry);
 	pecoff_put32(b, at, (uint32_t)entry);
 	b[at + 4] = (uint8_t)PECOFF_WIN_CERT_REVISION;
 	b[at + 5] = (uint8_t)(PECOFF_WIN_CERT_REVISION >> 8);
@@ -422,8 +422,8 @@ int pecoff_append_cert(const struct pecoff *pe, const uint8_t *sig,
 	pecoff_put32(b, pe->secdir_off, (uint32_t)table);
 	pecoff_put32(b, pe->secdir_off + 4, (uint32_t)total);
 	pecoff_put32(b, pe->checksum_off,
-		     pecoff_checksum(b, len, pe->checksum_off));
-	*out = b;
-	*out_len = len;
+		     pecoff_checksum(b, out_len, pe->checksum_off));
+	*buf = b;
+	*len = out_len;
 	return 0;
 }

@@ -108,18 +108,21 @@ int pecoff_strip(const struct pecoff *pe, uint8_t **out, size_t *out_len);
 
 /**
  * Append a PKCS#7 SignedData as a WIN_CERTIFICATE to the certificate
- * table of a parsed image (after the entries it holds), point the
- * Certificate Table entry at the table and set the CheckSum.
+ * table of an image the caller owns (after the entries it holds), point
+ * the Certificate Table entry at the table and set the CheckSum.  The
+ * buffer grows in place, so only one copy of the image is held.
  *
- * @v pe		a parsed image whose data_end is quadword aligned
+ * @v pe		parsed from *@buf, whose data_end is quadword
+ *			aligned; stale afterwards (parse again to use it)
+ * @v buf		the malloc'd image; replaced by the grown one
+ * @v len		its length; receives the new length
  * @v sig		DER SignedData
  * @v sig_len		its length
- * @v out		receives the malloc'd signed image; the caller frees it
- * @v out_len		receives its length
- * @ret rc		0, -PB_ETOOBIG or -ENOMEM
+ * @ret rc		0, -PB_EPE_CERT_TABLE for an unaligned table,
+ *			-PB_ETOOBIG or -ENOMEM (*@buf is then unchanged)
  */
-int pecoff_append_cert(const struct pecoff *pe, const uint8_t *sig,
-		       size_t sig_len, uint8_t **out, size_t *out_len);
+int pecoff_append_cert(const struct pecoff *pe, uint8_t **buf, size_t *len,
+		       const uint8_t *sig, size_t sig_len);
 
 /**
  * The PE checksum of @buf as ImageHlp computes it: 16-bit one's

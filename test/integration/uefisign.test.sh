@@ -194,6 +194,17 @@ check "signed attributes: contentType and messageDigest" sh -c \
 	"grep -q ':contentType' '$T/ours.asn1' && grep -q ':messageDigest' '$T/ours.asn1'"
 check "... and SpcSpOpusInfo" grep -q ":1.3.6.1.4.1.311.2.1.12" "$T/ours.asn1"
 
+# The kernel's EFI stub too (another layout: .sbat, .sdmagic, ...).
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+if [ -f "$STUB" ]; then
+	ok "sign --uefi the linux EFI stub" pb sign --uefi --keys "$K" "$STUB" -o "$T/stub.efi"
+	ok "... sbverify accepts it" sbverify --cert "$K/uefi-db.crt" "$T/stub.efi"
+	sbsign --key "$K/uefi-db.key" --cert "$K/uefi-db.crt" \
+		--output "$T/stub-sb.efi" "$STUB" >/dev/null 2>&1
+	check "... with sbsign's image hash" [ \
+		"$(sig_digest "$T/stub.efi")" = "$(sig_digest "$T/stub-sb.efi")" ]
+fi
+
 # ---- signing again --------------------------------------------------------
 ok "re-sign a signed image" pb sign --uefi --keys "$K" "$S" -o "$T/resigned.efi"
 check "the signature replaced, not appended (same size)" [ \

@@ -299,10 +299,14 @@ static void test_append(void)
 	CU_ASSERT(slen >= len && slen < len + 8);
 	CU_ASSERT_EQUAL_FATAL(pecoff_parse(&pe, s, slen), 0);
 	pecoff_digest(&pe, alg, h1);
-	CU_ASSERT_EQUAL_FATAL(pecoff_append_cert(&pe, sig, sizeof(sig), &o1,
-						 &l1), 0);
+	o1 = s;
+	l1 = slen;
+	s = NULL;
+	CU_ASSERT_EQUAL_FATAL(pecoff_append_cert(&pe, &o1, &l1, sig,
+						 sizeof(sig)), 0);
 	CU_ASSERT_EQUAL_FATAL(pecoff_parse(&pe, o1, l1), 0);
 	CU_ASSERT_EQUAL(pe.cert_off, slen);
+	CU_ASSERT_EQUAL(l1, slen + 40);
 	CU_ASSERT_EQUAL(pe.cert_off % 8, 0);
 	CU_ASSERT_EQUAL(pe.cert_size, 8 + 32);
 	CU_ASSERT_EQUAL(o1[T_CHECKSUM] | o1[T_CHECKSUM + 1] << 8 |
@@ -316,7 +320,11 @@ static void test_append(void)
 	CU_ASSERT_EQUAL(certs[0].type, PECOFF_WIN_CERT_PKCS);
 	CU_ASSERT_EQUAL(certs[0].len, 32);
 	CU_ASSERT_EQUAL(memcmp(certs[0].data, sig, sizeof(sig)), 0);
-	CU_ASSERT_EQUAL_FATAL(pecoff_append_cert(&pe, sig, 3, &o2, &l2), 0);
+	o2 = malloc(l1);
+	memcpy(o2, o1, l1);
+	l2 = l1;
+	CU_ASSERT_EQUAL_FATAL(pecoff_parse(&pe, o2, l2), 0);
+	CU_ASSERT_EQUAL_FATAL(pecoff_append_cert(&pe, &o2, &l2, sig, 3), 0);
 	CU_ASSERT_EQUAL_FATAL(pecoff_parse(&pe, o2, l2), 0);
 	CU_ASSERT_EQUAL_FATAL(pecoff_certs(&pe, certs, &n), 0);
 	CU_ASSERT_EQUAL(n, 2);
