@@ -185,10 +185,11 @@ static int authenticode_parse(struct authenticode_sig *s,
 	if (p < end && *p == TAG_CTX0 &&
 	    authenticode_parse_certs(s, &p, end) != 0)
 		return -PB_EAUTH_FORMAT;
-	if (p < end && *p == TAG_CTX1 &&
-	    (mbedtls_asn1_get_tag(&p, end, &skip, TAG_CTX1) != 0 ||
-	     (p += skip, 0)))
-		return -PB_EAUTH_FORMAT;	/* crls: skipped */
+	if (p < end && *p == TAG_CTX1) {	/* crls: skipped */
+		if (mbedtls_asn1_get_tag(&p, end, &skip, TAG_CTX1) != 0)
+			return -PB_EAUTH_FORMAT;
+		p += skip;
+	}
 	return authenticode_parse_signer(s, &p, end);
 }
 

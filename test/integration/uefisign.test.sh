@@ -295,6 +295,10 @@ else
 	skip "import-uefi: Debian's ovmf snakeoil key is not installed (scripts/deps: ovmf)"
 fi
 
+refused "import-uefi refuses an ECDSA key" "RSA key" pb keys import-uefi \
+	--dir "$T/iec" --key "$T/ec/codesign.key" --cert "$T/ec/codesign.crt"
+check "... and writes nothing" [ ! -e "$T/iec/uefi-db.key" ]
+
 # ---- no private key in any output ---------------------------------------
 keylines() { grep -v -- '-----' "$1"; }
 check "podboot printed something to look through" [ -s "$ALL" ]
