@@ -55,8 +55,8 @@ expect() {
 
 expect "podboot " init keys sign publish serve dhcp verify
 expect "podboot -v ke" keys
-expect "podboot keys " init rotate-codesign issue-server
-expect "podboot keys i" init issue-server
+expect "podboot keys " init rotate-codesign issue-server issue-uefi import-uefi
+expect "podboot keys i" init issue-server issue-uefi import-uefi
 expect "podboot keys init --server-" --server-name --server-ip --server-alt
 expect "podboot keys rotate-codesign --" --dir --days --help
 expect "podboot keys issue-server --o" --out
