@@ -154,6 +154,16 @@ check "assign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/mac-02
 	-X POST -d '{"hostname": "late-2", "pod": "demo"}')" = 401 ]
 check "assign refuses an unknown pod" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "nope"}')" = 400 ]
+check "naming the pod and why" grep -q 'pod is not valid (no such pod' "$T/.body"
+check "assign refuses a bad hostname: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "Late_2", "pod": "demo"}')" = 400 ]
+check "naming the hostname" grep -q 'hostname is not valid' "$T/.body"
+check "assign refuses an unknown profile: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "profile": "nope"}')" = 400 ]
+check "naming the profile" grep -q 'profile is not valid' "$T/.body"
+check "assign refuses a bad address: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "address": "198.51.100.300"}')" = 400 ]
+check "naming the address" grep -q 'address is not valid' "$T/.body"
 check "assign refuses a taken hostname" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-1", "pod": "demo"}')" = 409 ]
 check "assign refuses a machine that was not discovered" [ "$(status "$BASE/api/v1/nodes/storm-1/assign" \
