@@ -502,31 +502,18 @@ static json_t *alert_item(const struct alert *x)
 			 x->resolved_at ? t3 : NULL);
 }
 
-/* GET /api/v1/alerts: every alert held, in any state (scope status). */
-static int alert_list(struct http_req *r)
+/* Declared in alert.h. */
+int alerts_list(struct alerts *a, json_t *arr)
 {
-	struct alerts *a = r->srv->alerts;
 	const struct alert *x;
-	json_t *list;
 	size_t b;
+	int rc = 0;
 
-	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
-		return -EINVAL;
-	if (!http_require_scope(r, "status"))
-		return -EACCES;
-	list = json_array();
-	if (!list)
-		return -ENOMEM;
 	pthread_mutex_lock(&a->lock);
-	for (b = 0; b < ALERT_BUCKETS; b++)
-		for (x = a->buckets[b]; x; x = x->next)
-			json_array_append_new(list, alert_item(x));
+	for (b = 0; rc == 0 && b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; rc == 0 && x; x = x->next)
+			if (json_array_append_new(arr, alert_item(x)) != 0)
+				rc = -ENOMEM;
 	pthread_mutex_unlock(&a->lock);
-	http_reply_json(r, 200, list);
-	return 0;
+	return rc;
 }
-
-const struct http_route routes_alert[] = {
-	{ "GET", "/api/v1/alerts", 1, alert_list, NULL, NULL, NULL, 0 },
-	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
-};

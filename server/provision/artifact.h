@@ -29,4 +29,8 @@ int artifact_import(struct store *st, struct signer *signer,
 /** Routes of artifacts, their uploads and signatures. */
 extern const struct http_route routes_artifact[];
 
+/** POST /api/v1/artifacts/resign: every current artifact signed again by
+ *  the current code-signing key (artifact_resign.c). */
+extern const struct http_route routes_artifact_resign[];
+
 #endif
