@@ -136,7 +136,8 @@ static json_t *resign_item(const struct store_artifact *a)
  * @done and @failed (name, sha256 and, for a failure, why).  Returns 0,
  * or the first failure of the signer itself (gone: stop at once).
  */
-static int resign_all(struct http_req *r, struct resign_list *l,
+static int resign_all(struct store *st, struct signer *signer,
+		      const char *data_dir, struct resign_list *l,
 		      const char *who, json_t *done, json_t *failed)
 {
 	char until[PKI_DATE_MAX];
@@ -145,8 +146,7 @@ static int resign_all(struct http_req *r, struct resign_list *l,
 	int rc;
 
 	for (i = 0; i < l->n; i++) {
-		rc = resign_one(r->gen->signer, r->srv->store,
-				r->srv->data_dir, &l->a[i]);
+		rc = resign_one(signer, st, data_dir, &l->a[i]);
 		item = resign_item(&l->a[i]);
 		if (rc == -EPIPE) {
 			json_decref(item);
@@ -161,7 +161,7 @@ static int resign_all(struct http_req *r, struct resign_list *l,
 			continue;
 		}
 		pki_date_string((time_t)l->a[i].signer_not_after, until);
-		store_event_add(r->srv->store, "resign", l->a[i].name,
+		store_event_add(st, "resign", l->a[i].name,
 				"sha256 %s signed again by %s (serial %s, valid "
 				"until %s), %s",
 				l->a[i].sha256, l->a[i].signer,
@@ -169,6 +169,21 @@ static int resign_all(struct http_req *r, struct resign_list *l,
 		json_array_append_new(done, item);
 	}
 	return 0;
+}
+
+/* Declared in artifact.h. */
+int artifact_resign(struct store *st, struct signer *signer,
+		    const char *data_dir, const char *who, json_t *done,
+		    json_t *failed)
+{
+	struct resign_list l = { NULL, 0, 0 };
+	int rc;
+
+	rc = store_artifact_list(st, resign_collect, &l);
+	if (rc == 0)
+		rc = resign_all(st, signer, data_dir, &l, who, done, failed);
+	free(l.a);
+	return rc;
 }
 
 /*
@@ -179,25 +194,23 @@ static int resign_all(struct http_req *r, struct resign_list *l,
  */
 static int artifact_resign_post(struct http_req *r)
 {
-	struct resign_list l = { NULL, 0, 0 };
 	const struct config_token *tok;
 	struct store_artifact now;
 	json_t *done, *failed;
 	char who[160];
-	int rc;
+	int rc = 0;
 
 	tok = http_require_scope(r, "rearm");
 	if (!tok)
 		return http_status_rc(401);
 	snprintf(who, sizeof(who), "token %s from %s", tok->name, r->client);
-	rc = store_artifact_list(r->srv->store, resign_collect, &l);
 	done = json_array();
 	failed = json_array();
-	if (rc == 0 && (!done || !failed))
+	if (!done || !failed)
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = resign_all(r, &l, who, done, failed);
-	free(l.a);
+		rc = artifact_resign(r->srv->store, r->gen->signer,
+				     r->srv->data_dir, who, done, failed);
 	if (rc != 0) {
 		json_decref(done);
 		json_decref(failed);

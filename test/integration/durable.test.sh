@@ -139,6 +139,19 @@ check "a re-sign with a blob changed on disk: 200" [ "$(status "$BASE/api/v1/art
 check "that one is refused, named, the others re-signed" [ "$(jq -r '"\(.failed | map(.name) | join(",")) \(.resigned)"' "$T/.body")" = "os/after $((n_current - 1))" ]
 check "its signature is the one before" cmp -s "$D/blobs/sha256/$sha_after.sig" "$T/after.sig.before"
 cp "$T/after.good" "$D/blobs/sha256/$sha_after"
+# The same offline, beside the running server: podboot resign.
+"$PODBOOT" resign --config "$SITE/podboot.conf" >"$T/resign.out" 2>&1
+check "podboot resign re-signs them offline too (exit 0)" [ $? = 0 ]
+check "naming each and the serial" sh -c "grep -q '^re-signed os/slow sha256:' '$T/resign.out' &&
+	grep -q '^$n_current artifacts re-signed by .*, serial 0*$new_serial\$' '$T/resign.out'"
+C -f -o "$T/r.blob" "$BASE/artifacts/os/slow" && C -f -o "$T/r.sig" "$BASE/artifacts/os/slow.sig"
+ok "and openssl verifies the result" openssl cms -verify -binary -inform DER -in "$T/r.sig" \
+	-content "$T/r.blob" -CAfile "$ROOT" -purpose any -out /dev/null
+printf 'tampered' >>"$D/blobs/sha256/$sha_after"
+"$PODBOOT" resign --config "$SITE/podboot.conf" >"$T/resign.out" 2>&1
+check "a blob changed on disk: podboot resign says so and exits 1" sh -c \
+	"[ $? = 1 ] && grep -q '^NOT re-signed os/after sha256:$sha_after: Bad message' '$T/resign.out'"
+cp "$T/after.good" "$D/blobs/sha256/$sha_after"
 
 # ---- online backup while serving, then restore ----
 ok "an online backup while serving (sqlite3 .backup)" \
