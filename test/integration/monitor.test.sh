@@ -287,6 +287,8 @@ for _ in $(seq 1 $((40 * SLOWDOWN))); do am_has NodeDown && break; sleep 0.5; do
 check "NodeDown reached Alertmanager" am_has NodeDown
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts" "$BASE/api/v1/alerts"
 check "/api/v1/alerts lists it for curl" grep -q '"alertname": "NodeDown"' "$T/alerts"
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts.txt" "$BASE/api/v1/alerts?format=text"
+check "and as a text table, with its value" grep -Eq '^NodeDown +firing +demo +demo-1 +1 ' "$T/alerts.txt"
 # A node removed from the configuration can no longer push.
 TOKEN2=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:02" |
 	grep -o 'ks=[^ ]*' | sed 's#.*/##')
