@@ -46,6 +46,15 @@ ok "publish signs and records a file" "$PODBOOT" publish \
 	--config "$D/podboot.conf" tools/conf "$D/podboot.conf"
 check "publish prints the digest" grep -q \
 	"published tools/conf sha256:$(sha256sum "$D/podboot.conf" | cut -c1-64)" "$OUT"
+# --check reads the store's node figures, never requires the store.
+ok "--check beside a store" "$PODBOOT" serve --check --config "$D/podboot.conf"
+check "prints the node figures" grep -q ' 2 nodes (2 configured, 0 assigned; 0 discovered), ' "$OUT"
+mv "$D/data/podboot.db" "$T/podboot.db.good"
+printf 'not a database' >"$D/data/podboot.db"
+ok "--check with a store it cannot read: still ok" "$PODBOOT" serve --check --config "$D/podboot.conf"
+check "with a warning that the figures count the file only" grep -q 'the store cannot be read' "$ERR"
+check "and the store is left as it was" [ "$(cat "$D/data/podboot.db")" = "not a database" ]
+mv "$T/podboot.db.good" "$D/data/podboot.db"
 
 "$PODBOOT" >/dev/null 2>&1
 check "no command: usage, exit 2" [ $? = 2 ]
