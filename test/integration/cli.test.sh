@@ -46,6 +46,10 @@ ok "publish signs and records a file" "$PODBOOT" publish \
 	--config "$D/podboot.conf" tools/conf "$D/podboot.conf"
 check "publish prints the digest" grep -q \
 	"published tools/conf sha256:$(sha256sum "$D/podboot.conf" | cut -c1-64)" "$OUT"
+serial=$(openssl x509 -in "$D/keys/codesign.crt" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+check "its upload event names the signer's serial" sh -c "sqlite3 '$D/data/podboot.db' \
+	\"SELECT detail FROM events WHERE kind = 'upload' AND subject = 'tools/conf'\" |
+	grep -q 'published offline, signed by .* (serial 0*$serial, valid until '"
 # --check reads the store's node figures, never requires the store.
 ok "--check beside a store" "$PODBOOT" serve --check --config "$D/podboot.conf"
 check "prints the node figures" grep -q ' 2 nodes (2 configured, 0 assigned; 0 discovered), ' "$OUT"
