@@ -67,9 +67,12 @@ check "unknown command: exit 2" [ $? = 2 ]
 check "unknown command named" grep -q "unknown command 'frobnicate'" "$ERR"
 ok "--help lists the commands" "$PODBOOT" --help
 check "help names sign and verify" grep -q "verify" "$OUT"
+check "--help lists resign" grep -q "^  resign " "$OUT"
 for c in init keys sign verify; do
 	ok "$c --help" "$PODBOOT" "$c" --help
 done
+"$PODBOOT" resign extra >/dev/null 2>"$ERR"
+check "resign takes no operand: exit 2, with its usage" sh -c "[ $? = 2 ] && grep -q 'usage: podboot resign' '$ERR'"
 "$PODBOOT" keys init --dir "$T/x" >/dev/null 2>&1
 check "keys init without --server-name: exit 2" [ $? = 2 ]
 "$PODBOOT" keys init --dir "$T/x" --server-name a --algo dsa >/dev/null 2>"$ERR"
