@@ -26,6 +26,8 @@ static const struct command commands[] = {
 	  "check a signature by iPXE's rules, naming any reason to refuse" },
 	{ "publish", publish_main,
 	  "sign and publish a file as an artifact, offline" },
+	{ "resign", resign_main,
+	  "sign every current artifact again (after a key rotation)" },
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },

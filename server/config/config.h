@@ -213,6 +213,32 @@ struct config {
 int config_load(const char *path, struct config **out, char *err,
 		size_t err_size);
 
+/* The field of an assignment that is not valid (config_assign_check). */
+enum config_assign_field {
+	CONFIG_ASSIGN_OK,
+	CONFIG_ASSIGN_HOSTNAME,
+	CONFIG_ASSIGN_MAC,
+	CONFIG_ASSIGN_POD,
+	CONFIG_ASSIGN_PROFILE,
+	CONFIG_ASSIGN_ADDRESS,
+};
+
+/**
+ * Check the fields of an assignment against @cfg, in this order: the
+ * hostname's grammar, the MAC's, the pod exists, the profile (NULL or ""
+ * for the pod's default) exists, the address (NULL or "" for none) is an
+ * IP address.  Pure; whether the names are taken is not its question.
+ *
+ * @v why		receives the first failing field and why (one line)
+ * @ret field		CONFIG_ASSIGN_OK, or the first field not valid
+ */
+enum config_assign_field config_assign_check(const struct config *cfg,
+					     const char *hostname,
+					     const char *mac, const char *pod,
+					     const char *profile,
+					     const char *address, char *why,
+					     size_t why_size);
+
 /**
  * Add a node that is not in the file (a discovered machine assigned
  * through the API) to a loaded configuration, validated like the file's

@@ -541,7 +541,7 @@ static const struct config_group config_token = {
 };
 
 static const struct config_list config_pods = {
-	&config_pod, sizeof(struct config_pod), 1000, config_attach_pods,
+	&config_pod, sizeof(struct config_pod), 10000, config_attach_pods,
 	config_pods_check
 };
 

@@ -46,6 +46,19 @@ ok "publish signs and records a file" "$PODBOOT" publish \
 	--config "$D/podboot.conf" tools/conf "$D/podboot.conf"
 check "publish prints the digest" grep -q \
 	"published tools/conf sha256:$(sha256sum "$D/podboot.conf" | cut -c1-64)" "$OUT"
+serial=$(openssl x509 -in "$D/keys/codesign.crt" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+check "its upload event names the signer's serial" sh -c "sqlite3 '$D/data/podboot.db' \
+	\"SELECT detail FROM events WHERE kind = 'upload' AND subject = 'tools/conf'\" |
+	grep -q 'published offline, signed by .* (serial 0*$serial, valid until '"
+# --check reads the store's node figures, never requires the store.
+ok "--check beside a store" "$PODBOOT" serve --check --config "$D/podboot.conf"
+check "prints the node figures" grep -q ' 2 nodes (2 configured, 0 assigned; 0 discovered), ' "$OUT"
+mv "$D/data/podboot.db" "$T/podboot.db.good"
+printf 'not a database' >"$D/data/podboot.db"
+ok "--check with a store it cannot read: still ok" "$PODBOOT" serve --check --config "$D/podboot.conf"
+check "with a warning that the figures count the file only" grep -q 'the store cannot be read' "$ERR"
+check "and the store is left as it was" [ "$(cat "$D/data/podboot.db")" = "not a database" ]
+mv "$T/podboot.db.good" "$D/data/podboot.db"
 
 "$PODBOOT" >/dev/null 2>&1
 check "no command: usage, exit 2" [ $? = 2 ]
@@ -54,9 +67,12 @@ check "unknown command: exit 2" [ $? = 2 ]
 check "unknown command named" grep -q "unknown command 'frobnicate'" "$ERR"
 ok "--help lists the commands" "$PODBOOT" --help
 check "help names sign and verify" grep -q "verify" "$OUT"
+check "--help lists resign" grep -q "^  resign " "$OUT"
 for c in init keys sign verify; do
 	ok "$c --help" "$PODBOOT" "$c" --help
 done
+"$PODBOOT" resign extra >/dev/null 2>"$ERR"
+check "resign takes no operand: exit 2, with its usage" sh -c "[ $? = 2 ] && grep -q 'usage: podboot resign' '$ERR'"
 "$PODBOOT" keys init --dir "$T/x" >/dev/null 2>&1
 check "keys init without --server-name: exit 2" [ $? = 2 ]
 "$PODBOOT" keys init --dir "$T/x" --server-name a --algo dsa >/dev/null 2>"$ERR"
