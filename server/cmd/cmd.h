@@ -68,7 +68,7 @@ int keys_opt_root_days(void *opts, const char *arg);
 	  .off = offsetof(struct keys_ceremony, o.server_name) }, \
 	{ .name = "server-ip", .kind = CMDOPT_CALL, .arg = "IP", \
 	  .call = keys_opt_name }, \
-	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO", \
+	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "rsa|ecdsa", \
 	  .call = keys_opt_algo }, \
 	{ .name = "force", .kind = CMDOPT_FLAG, \
 	  .off = offsetof(struct keys_ceremony, o.force) }, \

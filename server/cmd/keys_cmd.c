@@ -337,7 +337,7 @@ static const struct cmdopt keys_issue_table[] = {
 	  .off = offsetof(struct keys_issue_args, o.prefix) },
 	{ .name = "days", .kind = CMDOPT_CALL, .arg = "N",
 	  .call = keys_issue_days },
-	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "ALGO",
+	{ .name = "algo", .kind = CMDOPT_CALL, .arg = "rsa|ecdsa",
 	  .call = keys_issue_algo },
 	{ .name = "force", .kind = CMDOPT_FLAG,
 	  .off = offsetof(struct keys_issue_args, o.force) },
