@@ -191,6 +191,7 @@ static void serve_dhcp_apply(struct serve_dhcp *w, struct server_gen *gen)
 	if (rc == 0 && gen->cfg->dhcp_tftp_root[0])
 		fwsweep_run(gen->cfg->dhcp_tftp_root, gen->cfg,
 			    serve_dhcp_swept, w, NULL);
+	fwbuild_memo_prune(&w->memo);
 	pthread_mutex_lock(&srv->dhcp_lock);
 	srv->dhcp.gen = gen->number;
 	srv->dhcp.rc = rc;

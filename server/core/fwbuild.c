@@ -215,16 +215,21 @@ static void fwbuild_memo_put(struct fwbuild_memo *memo, const char *path,
 			     const struct stat *st, const uint8_t d[32])
 {
 	struct fwbuild_seen *s, *grown;
+	char *copy;
 
 	if (!memo)
 		return;
 	if (!(s = fwbuild_memo_find(memo, path))) {
-		grown = realloc(memo->seen, (memo->n + 1) * sizeof(*grown));
-		if (!grown)
+		if (!(copy = strdup(path)))
 			return;
+		grown = realloc(memo->seen, (memo->n + 1) * sizeof(*grown));
+		if (!grown) {
+			free(copy);
+			return;
+		}
 		memo->seen = grown;
 		s = &memo->seen[memo->n++];
-		snprintf(s->path, sizeof(s->path), "%s", path);
+		s->path = copy;
 	}
 	s->dev = st->st_dev;
 	s->ino = st->st_ino;
@@ -234,8 +239,27 @@ static void fwbuild_memo_put(struct fwbuild_memo *memo, const char *path,
 	memcpy(s->digest, d, 32);
 }
 
+void fwbuild_memo_prune(struct fwbuild_memo *memo)
+{
+	struct stat st;
+	size_t i = 0;
+
+	while (i < memo->n) {
+		if (stat(memo->seen[i].path, &st) == 0) {
+			i++;
+			continue;
+		}
+		free(memo->seen[i].path);
+		memo->seen[i] = memo->seen[--memo->n];
+	}
+}
+
 void fwbuild_memo_free(struct fwbuild_memo *memo)
 {
+	size_t i;
+
+	for (i = 0; i < memo->n; i++)
+		free(memo->seen[i].path);
 	free(memo->seen);
 	memo->seen = NULL;
 	memo->n = 0;

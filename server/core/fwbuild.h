@@ -32,7 +32,7 @@ struct fwbuild {
 /* A file fwbuild_place() wrote or read at a destination: its identity
  * then and its digest, so that the same file is not read again. */
 struct fwbuild_seen {
-	char path[PATH_MAX];
+	char *path;			/* owned */
 	dev_t dev;
 	ino_t ino;
 	off_t size;
@@ -112,6 +112,12 @@ void fwbuild_free(struct fwbuild *fw);
 int fwbuild_place(const struct fwbuild *fw, const char *dest,
 		  struct fwbuild_memo *memo, unsigned int *copied, char *err,
 		  size_t err_size);
+
+/**
+ * Forget what @memo saw at paths that hold no file any more (a pod's
+ * directory removed, say), so that it stays as small as what is placed.
+ */
+void fwbuild_memo_prune(struct fwbuild_memo *memo);
 
 /** Free what @memo holds; it is empty (and usable) after. */
 void fwbuild_memo_free(struct fwbuild_memo *memo);

@@ -189,7 +189,14 @@ static void test_place(void)
 	/* a build not checked is not placed */
 	CU_ASSERT_NOT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
 					  sizeof(err)), 0);
+	/* the memo forgets a file that is gone, and only that one */
+	CU_ASSERT_EQUAL(memo.n, 2);
+	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_BIOS) == 0);
+	CU_ASSERT_EQUAL(unlink(old), 0);
+	fwbuild_memo_prune(&memo);
+	CU_ASSERT_EQUAL(memo.n, 1);
 	fwbuild_memo_free(&memo);
+	CU_ASSERT_EQUAL(memo.n, 0);
 }
 
 static void test_image_parse(void)
