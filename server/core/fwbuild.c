@@ -302,23 +302,20 @@ static int fwbuild_same(struct fwbuild_memo *memo, const char *path,
 	uint8_t d[32];
 	int fd, rc;
 
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != len)
+		return 0;
+	if ((s = fwbuild_memo_find(memo, path)) && fwbuild_seen_is(s, &st))
+		return memcmp(s->digest, want, 32) == 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size != len) {
-		close(fd);
-		return 0;
-	}
-	if ((s = fwbuild_memo_find(memo, path)) && fwbuild_seen_is(s, &st)) {
-		memcpy(d, s->digest, 32);
-	} else {
-		rc = fwbuild_digest_fd(fd, st.st_size, d);
-		if (rc == 0)
-			fwbuild_memo_put(memo, path, &st, d);
-		else
-			memset(d, 0, sizeof(d));
-	}
+	/* the file read is the one remembered: its own identity */
+	rc = fstat(fd, &st) == 0 && (size_t)st.st_size == len ?
+		     fwbuild_digest_fd(fd, st.st_size, d) : -EAGAIN;
 	close(fd);
+	if (rc != 0)
+		return 0;
+	fwbuild_memo_put(memo, path, &st, d);
 	return memcmp(d, want, 32) == 0;
 }
 
