@@ -369,8 +369,10 @@ pxe_machine_start() {
 	shift 6
 	rm -f "$PXE_DIR/$name.rc"
 	(
+		# shellcheck disable=SC2034  # read by qemu_run (boot.sh)
 		MAC=$mac QEMU_NIC=${nic%%,*} NIC_OPTS=
 		case $nic in *,*) NIC_OPTS=,${nic#*,} ;; esac
+		# shellcheck disable=SC2034
 		QEMU_NETDEV="tap,id=n0,ifname=$tap,script=no,downscript=no"
 		qemu_run "$name" "$limit" "$stop" "$@"
 		echo "$QEMU_RC" >"$PXE_DIR/$name.rc"
