@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
+	{ "bmc", bmc_main, "drive a node's BMC over Redfish: power, media, boot" },
 	{ "verify", verify_main,
 	  "check a signature by iPXE's rules, naming any reason to refuse" },
 };

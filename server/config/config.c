@@ -595,5 +595,6 @@ void config_free(struct config *cfg)
 	free(cfg->nodes_by_id);
 	free(cfg->tokens);
 	free(cfg->alerts);
+	config_bmc_free(cfg->bmcs);
 	free(cfg);
 }
