@@ -9,7 +9,10 @@
 # Redfish client) checks what the service holds after each action.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-SUSHY_TAR=$(ls "$top"/../shared/vendor/sushy-tools/sushy-tools-*.tar.xz 2>/dev/null | head -1)
+# SUSHY_TOOLS: the sushy-tools tarball (scripts/mutants' copies of the
+# tree have no ../shared beside them).
+SUSHY_TAR=${SUSHY_TOOLS:-$top/../shared/vendor/sushy-tools/sushy-tools-2b51921.tar.xz}
+[ -f "$SUSHY_TAR" ] || SUSHY_TAR=
 VIRSH="virsh -q -c qemu:///system"
 
 for need in libvirtd virtlogd virsh qemu-system-x86_64 genisoimage; do
