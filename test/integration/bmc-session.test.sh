@@ -1,0 +1,95 @@
+#!/bin/bash
+# bmc-session.test.sh: podboot bmc against tools/redfish-session.py, our
+# own Redfish service for what sushy-tools does not offer: sessions
+# (X-Auth-Token, DELETE at the end, basic authentication refused), an
+# iLO-shaped service (system and manager "1", the virtual CD under the
+# Manager after a floppy, ResetTypes only in @Redfish.ActionInfo), a reset
+# that answers 202 with a task monitor, and a PATCH that needs If-Match.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/bmc.key" -out "$T/bmc.crt" -days 2 -subj "/CN=ilo" \
+	-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+PASS_BMC="ses-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" >"$T/fixture.log" 2>&1 &
+PIDS+=("$!")
+ok "the Redfish fixture listens" wait_up 20 "${PIDS[0]}" grep -q listening "$T/fixture.log"
+
+mkdir -p "$T/data"
+printf '%s\n' "$PASS_BMC" >"$T/bmc.pass"
+chmod 600 "$T/bmc.pass"
+cat >"$T/podboot.conf" <<EOF
+server = { base_url = "https://127.0.0.1:1"; tls_cert = "t"; tls_key = "k";
+  codesign_cert = "c"; codesign_key = "ck"; root_cert = "r";
+  data_dir = "$T/data"; };
+profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "p.ks"; } );
+pods = ( { name = "a"; profile = "p";
+  provisioning = { cidr = "192.0.2.0/24"; };
+  management = { cidr = "198.51.100.0/24"; }; } );
+nodes = ( { hostname = "n1"; mac = "52:54:00:00:00:01"; pod = "a";
+  bmc = { url = "https://127.0.0.1:$PORT"; user = "podboot";
+          password_file = "$T/bmc.pass"; tls_ca = "$T/bmc.crt"; }; } );
+EOF
+export PODBOOT_CONFIG=$T/podboot.conf
+# bmc ARGS...: podboot bmc, its stderr appended to bmc.log as well.
+bmc() {
+	local rc
+	"$PODBOOT" bmc "$@" 2>"$T/.bmc-err"
+	rc=$?
+	cat "$T/.bmc-err" >>"$T/bmc.log"
+	cat "$T/.bmc-err" >&2
+	return $rc
+}
+# state EXPR: EXPR (Python, over the fixture's state S) printed.
+state() {
+	/usr/bin/python3 -c 'import json, sys; S = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$T/state.json" "$1"
+}
+
+ok "power status through a session" bmc n1 power status
+check "  Off" grep -qx "n1: Off" "$OUT"
+check "  one session opened and deleted, no basic authentication" \
+	test "$(state '(S["sessions_opened"], S["sessions_deleted"], S["basic_seen"], S["unauthorized"])')" = "(1, 1, 0, 0)"
+ok "power on: the allowed ResetType from ActionInfo, a task followed" bmc n1 power on
+check "  sent On, and the task monitor was polled to its end" \
+	test "$(state '(S["resets"], S["polls"], S["power"])')" = "(['On'], 2, 'On')"
+ok "power cycle: PowerCycle, which this service allows" bmc n1 power cycle
+check "  sent PowerCycle" grep -q "ResetType PowerCycle" "$OUT"
+check "  the fixture saw it" test "$(state 'S["resets"][-1]')" = PowerCycle
+ok "media insert: the CD under the Manager, not the floppy" \
+	bmc n1 media insert "https://127.0.0.1:1/artifacts/media/a.iso"
+check "  into CD1" grep -q "into /redfish/v1/Managers/1/VirtualMedia/CD1" "$OUT"
+check "  the fixture holds the image" \
+	test "$(state '(S["image"], S["inserted"])')" = "('https://127.0.0.1:1/artifacts/media/a.iso', True)"
+ok "boot-once UefiHttp with its URI, If-Match the system's ETag" \
+	bmc n1 boot-once UefiHttp --uri "http://127.0.0.1:1/boot/fw/a/ipxe.efi"
+check "  If-Match was the ETag of the GET before" \
+	test "$(state 'S["if_match"]')" = "['W/\"gen-1\"']"
+check "  the override: once, UefiHttp, the URI" \
+	test "$(state '(S["boot"]["BootSourceOverrideEnabled"], S["boot"]["BootSourceOverrideTarget"], S["boot"]["HttpBootUri"])')" = "('Once', 'UefiHttp', 'http://127.0.0.1:1/boot/fw/a/ipxe.efi')"
+ok "boot-once again: the new ETag" bmc n1 boot-once Cd
+check "  If-Match followed the change" test "$(state 'S["if_match"][-1]')" = 'W/"gen-2"'
+ok "media eject" bmc n1 media eject
+check "  the fixture's CD is empty" test "$(state 'S["inserted"]')" = False
+check "every session was deleted, none reused, no request without one" \
+	test "$(state '(S["sessions_opened"] == S["sessions_deleted"], S["unauthorized"], S["basic_seen"])')" = "(True, 0, 0)"
+# A wrong password: the session is refused, nothing else is tried.
+printf 'wrong\n' >"$T/bmc.pass"
+refused "a wrong password: the session is refused" "HTTP 401" bmc n1 power on
+check "  and no request went out without a session" test "$(state 'S["unauthorized"]')" = 0
+check "the password is in no event, log or output" bash -c "
+	sqlite3 '$T/data/podboot.db' 'SELECT * FROM events' >'$T/events.txt' &&
+	grep -q 'power on failed: POST /redfish/v1/SessionService/Sessions: HTTP 401' '$T/events.txt' &&
+	! grep -rqF -- '$PASS_BMC' '$T/events.txt' '$T/bmc.log' '$T/data' '$OUT' '$ERR'"
+finish
