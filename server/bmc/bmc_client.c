@@ -360,6 +360,20 @@ int bmc_media_insert(struct bmc_client *c, const char *url, char *where,
 		goto out;
 	}
 	rc = bmc_media_action(c, vm, where, "#VirtualMedia.InsertMedia", body);
+	/* Supermicro refuses Inserted and WriteProtected (400): the image
+	 * alone, as such BMCs take it. */
+	if (rc == -EPROTO && c->http.status == 400) {
+		log_info("bmc %s: InsertMedia refused its Inserted and "
+			 "WriteProtected: again with the Image alone",
+			 c->http.node);
+		json_decref(body);
+		if (!(body = json_pack("{s:s}", "Image", url))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = bmc_media_action(c, vm, where, "#VirtualMedia.InsertMedia",
+				      body);
+	}
 out:
 	json_decref(body);
 	json_decref(vm);

@@ -364,6 +364,7 @@ int bmc_http_request(struct bmc_http *h, const char *method, const char *path,
 		mbedtls_platform_zeroize(text, strlen(text));
 		free(text);
 	}
+	h->status = cc == CURLE_OK ? r->status : 0;
 	if (cc != CURLE_OK)
 		rc = rx.body.over ? -PB_ETOOBIG :
 		     bmc_http_transport_rc(h, method, path, cc);

@@ -28,6 +28,7 @@ struct bmc_http {
 	char token[512];	/* X-Auth-Token of the session, or "" */
 	int basic;		/* no session: basic authentication */
 	unsigned int backoff_ms;	/* first retry's wait, then doubled */
+	long status;		/* HTTP status of the last reply, or 0 */
 	char err[1200];		/* the last failure, one line */
 };
 

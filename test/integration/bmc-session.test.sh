@@ -92,4 +92,25 @@ check "the password is in no event, log or output" bash -c "
 	sqlite3 '$T/data/podboot.db' 'SELECT * FROM events' >'$T/events.txt' &&
 	grep -q 'power on failed: POST /redfish/v1/SessionService/Sessions: HTTP 401' '$T/events.txt' &&
 	! grep -rqF -- '$PASS_BMC' '$T/events.txt' '$T/bmc.log' '$T/data' '$OUT' '$ERR'"
+
+# Supermicro's InsertMedia refuses Inserted and WriteProtected, and its
+# eject leaves Image set: the image alone, and an eject that takes.
+SM_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$SM_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" supermicro >"$T/sm.log" 2>&1 &
+PIDS+=("$!")
+ok "a Supermicro-shaped fixture listens" wait_up 20 "$!" grep -q listening "$T/sm.log"
+printf '%s\n' "$PASS_BMC" >"$T/bmc.pass"
+sed -i "s/127.0.0.1:$PORT/127.0.0.1:$SM_PORT/" "$T/podboot.conf"
+ok "media insert on a BMC that refuses Inserted and WriteProtected" \
+	bmc n1 media insert "https://127.0.0.1:1/artifacts/media/a.iso"
+check "  refused once, then taken with the Image alone" \
+	test "$(state '(S["refused_inserts"], S["image"], S["inserted"])')" = "(1, 'https://127.0.0.1:1/artifacts/media/a.iso', True)"
+ok "media eject" bmc n1 media eject
+check "  Inserted goes false though Image stays" \
+	test "$(state '(S["inserted"], S["image"] != "")')" = "(False, True)"
+ok "media eject again: nothing inserted, nothing sent" bmc n1 media eject
+check "  said so" grep -q "holds no image" "$ERR"
+ok "media insert again" bmc n1 media insert "https://127.0.0.1:1/artifacts/media/b.iso"
+check "  the new image" test "$(state 'S["image"]')" = "https://127.0.0.1:1/artifacts/media/b.iso"
 finish

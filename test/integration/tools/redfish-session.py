@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """redfish-session.py: a small Redfish service for what sushy-tools lacks.
 
-Usage: redfish-session.py PORT CERT KEY USER PASSWORD STATE
+Usage: redfish-session.py PORT CERT KEY USER PASSWORD STATE [QUIRK]
+QUIRK "supermicro": InsertMedia refuses Inserted and WriteProtected (400)
+and EjectMedia leaves Image as it was (only Inserted goes false).
 Serves HTTPS on 127.0.0.1:PORT and answers only with a session: a POST to
 SessionService/Sessions with USER and PASSWORD gives an X-Auth-Token, and
 every other request needs it (basic authentication is refused).  Shaped
@@ -22,6 +24,7 @@ import ssl
 import sys
 
 PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
+QUIRK = sys.argv[7] if len(sys.argv) > 7 else ""
 R = "/redfish/v1"
 S = {"sessions_opened": 0, "sessions_deleted": 0, "unauthorized": 0,
      "power": "Off", "resets": [], "if_match": [], "image": "",
@@ -161,10 +164,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(202, None, [
                 ("Location", R + "/TaskService/TaskMonitors/1")])
         if self.path.endswith("/CD1/Actions/VirtualMedia.InsertMedia"):
+            if QUIRK == "supermicro" and ("Inserted" in b or
+                                          "WriteProtected" in b):
+                S["refused_inserts"] = S.get("refused_inserts", 0) + 1
+                return self.reply(400, {"error": {"message":
+                                                  "PropertyUnknown"}})
             S["image"], S["inserted"] = b.get("Image", ""), True
             return self.reply(204)
         if self.path.endswith("/CD1/Actions/VirtualMedia.EjectMedia"):
-            S["image"], S["inserted"] = "", False
+            if QUIRK != "supermicro":
+                S["image"] = ""
+            S["inserted"] = False
             return self.reply(204)
         self.reply(404, {"error": {"message": "no such action"}})
 
