@@ -30,6 +30,7 @@ static const struct {
 	{ "media", "insert", BMC_MEDIA_INSERT, 1, "media insert" },
 	{ "media", "eject", BMC_MEDIA_EJECT, 0, "media eject" },
 	{ "boot-once", NULL, BMC_BOOT_ONCE, 1, "boot-once" },
+	{ "reinstall", NULL, BMC_REINSTALL, 0, "reinstall" },
 };
 
 #define BMC_N_WORDS (sizeof(bmc_words) / sizeof(bmc_words[0]))
@@ -95,8 +96,8 @@ int bmc_req_parse(int argc, char **argv, const char *uri,
 	memset(req, 0, sizeof(*req));
 	if (bmc_req_row(argc, argv, &row) != 0) {
 		snprintf(err, size, "expected trust, power [status|on|off|"
-			 "cycle], media insert URL, media eject or boot-once "
-			 "Cd|Pxe|UefiHttp");
+			 "cycle], media insert URL, media eject, boot-once "
+			 "Cd|Pxe|UefiHttp or reinstall");
 		return -PB_EUSAGE;
 	}
 	req->verb = bmc_words[row].verb;
@@ -122,8 +123,7 @@ int bmc_req_parse(int argc, char **argv, const char *uri,
 	return 0;
 }
 
-/* Log @detail, and record it as a "bmc" event of @node in @st. */
-static void bmc_event(struct store *st, const char *node, const char *detail)
+void bmc_event(struct store *st, const char *node, const char *detail)
 {
 	if (st && store_event_add(st, "bmc", node, "%s", detail) != 0)
 		log_warn("bmc %s: the audit event could not be stored", node);
@@ -234,25 +234,29 @@ static int bmc_act(struct bmc_client *c, const struct bmc_req *req,
 	}
 }
 
-/* Open @b's BMC with @password and @pin, run @req, close; the outcome in
- * @out, or the failure in @err. */
-static int bmc_session_run(const char *node, const struct config_bmc *b,
-			   const char *pin, const char *password,
-			   const struct bmc_req *req, char *out, size_t size,
-			   char *err, size_t err_size)
+int bmc_connect(const struct config *cfg, const char *node,
+		const struct config_bmc *b, struct bmc_client *c, char *err,
+		size_t err_size)
 {
-	struct bmc_client c;
+	char pin[64], password[BMC_PASSWORD_MAX];
 	int rc;
 
-	out[0] = '\0';
-	rc = bmc_open(&c, node, b->url, pin, b->tls_ca, b->user, password,
+	memset(c, 0, sizeof(*c));
+	if ((rc = bmc_identity(cfg, node, b, pin, sizeof(pin))) != 0) {
+		snprintf(err, err_size, "no pinned identity");
+		return rc;
+	}
+	if ((rc = bmc_trust_password(b->password_file, password, err,
+				     err_size)) != 0)
+		return rc;
+	rc = bmc_open(c, node, b->url, pin, b->tls_ca, b->user, password,
 		      b->system);
-	if (rc == 0)
-		rc = bmc_act(&c, req, out, size);
-	if (rc != 0)
-		snprintf(err, err_size, "%s", c.http.err[0] ? c.http.err :
+	mbedtls_platform_zeroize(password, sizeof(password));
+	if (rc != 0) {
+		snprintf(err, err_size, "%s", c->http.err[0] ? c->http.err :
 			 pb_strerror(rc));
-	bmc_close(&c);
+		bmc_close(c);
+	}
 	return rc;
 }
 
@@ -261,20 +265,19 @@ static int bmc_do(const struct config *cfg, const char *node,
 		  const struct config_bmc *b, const struct bmc_req *req,
 		  struct store *st)
 {
-	char pin[64], password[BMC_PASSWORD_MAX], out[1200], err[1200];
-	char ev[2500];
+	char out[1200], err[1200], ev[2500];
+	struct bmc_client c;
 	int rc;
 
-	if ((rc = bmc_identity(cfg, node, b, pin, sizeof(pin))) != 0)
-		return rc;
-	if ((rc = bmc_trust_password(b->password_file, password, err,
-				     sizeof(err))) != 0) {
-		log_error("bmc %s: password file %s", node, err);
-		return rc;
+	out[0] = '\0';
+	if ((rc = bmc_connect(cfg, node, b, &c, err, sizeof(err))) == 0) {
+		if ((rc = bmc_act(&c, req, out, sizeof(out))) != 0)
+			snprintf(err, sizeof(err), "%s", c.http.err[0] ?
+				 c.http.err : pb_strerror(rc));
+		bmc_close(&c);
 	}
-	rc = bmc_session_run(node, b, pin, password, req, out, sizeof(out),
-			     err, sizeof(err));
-	mbedtls_platform_zeroize(password, sizeof(password));
+	if (rc == -ENOKEY)
+		return rc;	/* bmc_identity() said what to do */
 	if (rc == 0 && req->verb == BMC_POWER_STATUS) {
 		printf("%s: %s\n", node, out);
 		return 0;
@@ -300,6 +303,11 @@ int bmc_run(const struct config *cfg, const char *node,
 	struct store *st = NULL;
 	int rc;
 
+	if (req->iso && (req->verb != BMC_REINSTALL || !bmc_url_ok(req->iso))) {
+		log_error("bmc: --iso takes an http:// or https:// URL without "
+			  "user or password, with reinstall only");
+		return -PB_EUSAGE;
+	}
 	if (!n || !n->bmc) {
 		log_error("bmc %s: %s", node, n ? "the node has no bmc group "
 			  "in the configuration" : "no such node in the "
@@ -312,9 +320,12 @@ int bmc_run(const struct config *cfg, const char *node,
 			  pb_strerror(rc));
 		return rc;
 	}
-	rc = req->verb == BMC_TRUST ?
-		     bmc_do_trust(cfg, node, n->bmc, req->accept_change, st) :
-		     bmc_do(cfg, node, n->bmc, req, st);
+	if (req->verb == BMC_TRUST)
+		rc = bmc_do_trust(cfg, node, n->bmc, req->accept_change, st);
+	else if (req->verb == BMC_REINSTALL)
+		rc = bmc_reinstall(cfg, n, req, st);
+	else
+		rc = bmc_do(cfg, node, n->bmc, req, st);
 	store_close(st);
 	return rc;
 }

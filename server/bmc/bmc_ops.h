@@ -6,7 +6,9 @@
 
 #include <stddef.h>
 
+#include "bmc_client.h"
 #include "config.h"
+#include "store.h"
 
 /** The operations. */
 enum bmc_verb {
@@ -18,6 +20,7 @@ enum bmc_verb {
 	BMC_MEDIA_INSERT,
 	BMC_MEDIA_EJECT,
 	BMC_BOOT_ONCE,
+	BMC_REINSTALL,
 };
 
 /** One request. */
@@ -26,6 +29,8 @@ struct bmc_req {
 	const char *arg;	/* media insert: the URL; boot-once: target */
 	const char *uri;	/* boot-once UefiHttp: HttpBootUri, or NULL */
 	int accept_change;	/* trust: replace a learned fingerprint */
+	const char *iso;	/* reinstall: the image, NULL: the pod's ISO */
+	unsigned int timeout_s;	/* reinstall: how long to follow the node */
 };
 
 /**
@@ -48,5 +53,32 @@ int bmc_req_parse(int argc, char **argv, const char *uri,
  */
 int bmc_run(const struct config *cfg, const char *node,
 	    const struct bmc_req *req);
+
+/**
+ * Open @node's BMC (@b) as bmc_open() does, with the password read from
+ * its file (and wiped) and the pinned identity: configured, else learned.
+ *
+ * @ret rc		0 (bmc_close() @c), or a negative error with @err
+ *			saying why
+ */
+int bmc_connect(const struct config *cfg, const char *node,
+		const struct config_bmc *b, struct bmc_client *c, char *err,
+		size_t err_size);
+
+/** Record @detail as a "bmc" event of @node in @st (a failure is logged). */
+void bmc_event(struct store *st, const char *node, const char *detail);
+
+/**
+ * Reinstall node @n through its BMC: re-arm it, insert @req->iso (the
+ * pod's ISO at server.base_url/artifacts/media/POD.iso by default), boot
+ * once from the CD, power-cycle, follow the node's state in @st until it
+ * is installed or failed (at most @req->timeout_s), and eject; each step
+ * an event.
+ *
+ * @ret rc		0 once installed; -EIO (the install failed),
+ *			-ETIMEDOUT, or the failed step's error (logged)
+ */
+int bmc_reinstall(const struct config *cfg, const struct config_node *n,
+		  const struct bmc_req *req, struct store *st);
 
 #endif

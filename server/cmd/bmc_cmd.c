@@ -22,7 +22,9 @@ static void bmc_usage(FILE *out)
 		"       podboot bmc [--config FILE] NODE media insert URL\n"
 		"       podboot bmc [--config FILE] NODE media eject\n"
 		"       podboot bmc [--config FILE] NODE boot-once "
-		"Cd|Pxe|UefiHttp [--uri URL]\n\n"
+		"Cd|Pxe|UefiHttp [--uri URL]\n"
+		"       podboot bmc [--config FILE] NODE reinstall [--iso URL] "
+		"[--timeout SECONDS]\n\n"
 		"Drives NODE's BMC over Redfish, as the node's bmc group in "
 		"the\nconfiguration (--config FILE, default $PODBOOT_CONFIG, "
 		"else\npodboot.conf) says; each action is an audit event "
@@ -36,6 +38,8 @@ struct bmc_opts {
 	const char *config;
 	const char *uri;		/* boot-once UefiHttp's HttpBootUri */
 	int accept_change;
+	const char *iso;		/* reinstall: the image */
+	unsigned int timeout_s;		/* reinstall: following the node */
 };
 
 static const struct cmdopt bmc_table[] = {
@@ -47,6 +51,12 @@ static const struct cmdopt bmc_table[] = {
 	{ .name = "accept-change", .kind = CMDOPT_FLAG,
 	  CMDOPT_AT(struct bmc_opts, accept_change),
 	  .help = "trust: replace a learned fingerprint" },
+	{ .name = "iso", .kind = CMDOPT_STR, .arg = "URL",
+	  CMDOPT_AT(struct bmc_opts, iso),
+	  .help = "reinstall: the image (the pod's ISO by default)" },
+	{ .name = "timeout", .kind = CMDOPT_UINT, .arg = "SECONDS",
+	  .min = 1, .max = 86400, CMDOPT_AT(struct bmc_opts, timeout_s),
+	  .help = "reinstall: how long to follow the node (3600)" },
 	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
 };
 
@@ -67,6 +77,7 @@ int bmc_main(int argc, char **argv)
 	int first = 0, rc;
 
 	o.config = getenv("PODBOOT_CONFIG");
+	o.timeout_s = 3600;
 	rc = cmdopt_getopt(bmc_table, CMD_N(bmc_table), &o, argc, argv,
 			   bmc_usage_full, &first);
 	if (rc == CMDOPT_HELP_SHOWN)
@@ -82,6 +93,8 @@ int bmc_main(int argc, char **argv)
 		return -PB_EUSAGE;
 	}
 	req.accept_change = o.accept_change;
+	req.iso = o.iso;
+	req.timeout_s = o.timeout_s;
 	if ((rc = config_load(cmd_config_path(o.config), &cfg, err,
 			      sizeof(err))) != 0) {
 		log_error("%s", err);

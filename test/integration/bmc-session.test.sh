@@ -84,6 +84,67 @@ ok "media eject" bmc n1 media eject
 check "  the fixture's CD is empty" test "$(state 'S["inserted"]')" = False
 check "every session was deleted, none reused, no request without one" \
 	test "$(state '(S["sessions_opened"] == S["sessions_deleted"], S["unauthorized"], S["basic_seen"])')" = "(True, 0, 0)"
+
+# ---- reinstall: re-arm, CD, boot once, cycle, follow, eject ----
+# The machine's side is played on the store as podboot serve records it
+# (stage2 served: booting; kickstart: installing; the report: installed),
+# each state only once podboot bmc has seen the one before.
+resets_grew() { [ "$(state 'len(S["resets"])')" -gt "$1" ]; }
+node_state() {
+	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" \
+		"UPDATE nodes SET state = $1, updated = strftime('%s') WHERE id = 'n1';"
+}
+# installer OUT FINAL: booting, installing, then FINAL (4 installed, 5 failed).
+installer() {
+	local before=$1 out=$2 final=$3
+	wait_up 30 "" resets_grew "$before" || return 1
+	node_state 2 && wait_up 30 "" grep -q "node state booting" "$out" &&
+	node_state 3 && wait_up 30 "" grep -q "node state installing" "$out" &&
+	node_state "$final"
+}
+# in_order FILE PREFIX...: FILE has lines starting with each PREFIX, in
+# this order (other lines between them allowed).
+in_order() {
+	local f=$1 line
+	shift
+	while IFS= read -r line; do
+		[ $# -gt 0 ] && [[ $line == "$1"* ]] && shift
+	done <"$f"
+	[ $# = 0 ]
+}
+ISO=https://127.0.0.1:1/artifacts/media/a.iso
+STEPS=("re-armed (generation 1)" "media insert $ISO into /redfish/v1/Managers/1/VirtualMedia/CD1"
+	"boot-once Cd" "power cycle: ResetType PowerCycle" "node state booting"
+	"node state installing" "node state installed"
+	"media eject: /redfish/v1/Managers/1/VirtualMedia/CD1" "done: installed")
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer "$before" "$T/re.out" 4
+wait "$re"
+check "reinstall: exit 0 once the node is installed" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+check "  each step in order on the terminal" in_order "$T/re.out" "${STEPS[@]/#/n1: reinstall: }"
+check "  the node is installed, re-armed once more" \
+	test "$(sqlite3 "$T/data/podboot.db" "SELECT state, generation FROM nodes WHERE id = 'n1'")" = "4|1"
+check "  the fixture: booted once from the CD, cycled, the CD empty again" \
+	test "$(state '(S["boot"]["BootSourceOverrideTarget"], S["resets"][-1], S["inserted"])')" = "('Cd', 'PowerCycle', False)"
+sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc'" >"$T/events.txt"
+check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
+check "  and the store's own re-arm event" bash -c \
+	"sqlite3 '$T/data/podboot.db' \"SELECT kind, detail FROM events WHERE subject = 'n1'\" | grep -q '^rearm|.*bmc reinstall'"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer "$before" "$T/re.out" 5
+wait "$re"
+check "reinstall of a node whose install fails: exit 1" test $? = 1
+check "  said so, and ejected all the same" bash -c "
+	grep -q 'reinstall failed: the install: the node reported failure' '$T/re.err' &&
+	grep -q 'reinstall: media eject' '$T/re.out'"
+check "  the fixture's CD is empty" test "$(state 'S["inserted"]')" = False
+cat "$T/re.err" >>"$T/bmc.log"
+
 # A wrong password: the session is refused, nothing else is tried.
 printf 'wrong\n' >"$T/bmc.pass"
 refused "a wrong password: the session is refused" "HTTP 401" bmc n1 power on
