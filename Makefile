@@ -119,6 +119,9 @@ check: deps
 .PHONY: mutants mutants-fast
 # The e2e mutants need iPXE: the vendored snapshot when IPXE_SRC is unset.
 VENDOR_IPXE := $(wildcard $(abspath ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz))
+# The BMC tests' Redfish emulator, found by the mutants' copies of the tree.
+VENDOR_SUSHY := $(wildcard $(abspath ../shared/vendor/sushy-tools/sushy-tools-2b51921.tar.xz))
+export SUSHY_TOOLS ?= $(VENDOR_SUSHY)
 mutants: all
 	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' scripts/mutants
 mutants-fast: all

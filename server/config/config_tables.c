@@ -517,6 +517,9 @@ static const struct config_key config_node_keys[] = {
 	  .expect = "the name of a profile" },
 	{ .name = "address", .parse = config_key_ip,
 	  CONFIG_FIELD(struct config_node, address), .expect = X_IP },
+	{ .name = "bmc", .parse = config_key_bmc,
+	  .off = offsetof(struct config_node, bmc), .group = &config_bmc_group,
+	  .expect = "a group { url = ...; user = ...; password_file = ...; }" },
 };
 
 static const struct config_group config_node = {
