@@ -21,16 +21,19 @@
 #               kernel (verified by iPXE's imgverify and by UEFI's
 #               LoadImage: the kernel reports Secure Boot on) and the
 #               initrd (imgverify) to installed
-#   badsig      demo-2: iPXE verifies the kernel (its CMS signature is
-#               good), UEFI's LoadImage refuses it; the installer never
-#               runs and demo-2 stays booting
+#   badsig      demo-2, by UEFI PXE: OVMF fetches the signed snponly.efi by
+#               TFTP (virtio-net, the firmware's own driver) and runs it;
+#               iPXE verifies the kernel (its CMS signature is good),
+#               UEFI's LoadImage refuses it; the installer never runs and
+#               demo-2 stays booting
 #   nosig       demo-3: the same with the unsigned kernel
 #   firmware    two disks: the signed ipxe.efi with its signature removed
 #               (sbattach --remove), and with one byte changed; OVMF
 #               refuses both ("Access Denied") and iPXE never runs
 # UEFI signing goes through one function, sb_uefi_sign (sbsign until
 # "podboot sign --uefi" lands).  E2E_SECBOOT_TIMEOUT bounds each refusal
-# boot (default 90 s); BOOT_TIMEOUT the install.
+# boot (default 90 s); BOOT_TIMEOUT the install.  IPXE_SRC unset: the leg
+# is skipped, or fails with E2E_REQUIRE_SECURE=1 (as the secure leg).
 
 SB_OVMF_CODE=${SB_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
 SB_OVMF_VARS=${SB_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd}
@@ -130,7 +133,14 @@ secboot_prepare() {
 	case $IPXE_SRC in /*) ;; *) IPXE_SRC=$TOP/$IPXE_SRC ;; esac
 	export IPXE_SRC
 	SB_DIR=$RUN/secboot SB_SITE=$RUN/secboot/site
-	local c=$SB_SITE/podboot.conf
+	local c=$SB_SITE/podboot.conf t
+	for t in sbsign sbattach sbverify python3 mcopy; do
+		command -v "$t" >/dev/null 2>&1 || {
+			echo "secboot: $t not found (scripts/deps installs sbsigntool, mtools)" >>"$RUN/init.log"
+			SB_SITE=''
+			return 1
+		}
+	done
 	{
 		mkdir -p "$SB_DIR" && sb_keys &&
 			secure_site_make "$SB_SITE" rsa && sb_kernels && sb_site_conf "$c" &&
@@ -290,6 +300,11 @@ sb_kernel_refused() {
 	local name=$1 node=$2 what=$3 st
 	check "secboot: $name: boot ended within ${SB_TIMEOUT}s" [ "$(sb_rc "$name")" = 0 ]
 	check "secboot: $name: stage1 verified stage2" sb_has "$name" "podboot: stage2 verified"
+	if [ "$name" = badsig ]; then
+		check "secboot: badsig: OVMF fetched the signed snponly.efi by UEFI PXE and started it" \
+			sh -c "grep -aq 'NBP filename is snponly.efi' '$RUN/serial-sb-badsig.log' &&
+				grep -aqE 'starting Boot[0-9A-F]{4} \"UEFI PXEv4' '$RUN/serial-sb-badsig.log'"
+	fi
 	check "secboot: $name: iPXE ran $node's install script" \
 		sb_has "$name" "podboot: installing $node in pod demo"
 	check "secboot: $name: iPXE's imgverify accepted the $what (its CMS signature is good)" \
@@ -304,7 +319,11 @@ sb_kernel_refused() {
 # secboot_leg: wait for the build, then the four boots at once.
 secboot_leg() {
 	if [ -z "${IPXE_SRC:-}" ]; then
-		say "secboot leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
+		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
+			bad "secboot: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
+		else
+			say "secboot leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
+		fi
 		return
 	fi
 	if [ -z "$SB_SITE" ] || [ -z "$SB_FW_PID" ]; then
@@ -353,9 +372,10 @@ secboot_leg() {
 	local nic="e1000,netdev=n0,romfile="
 	sb_boot install "$BOOT_TIMEOUT" "" -drive "file=$SB_FW/ipxe.usb,$disk" \
 		-device ide-hd,drive=d0 -netdev user,id=n0 -device "$nic,mac=$MAC"
+	mkdir -p "$SB_DIR/tftp" && cp "$SB_FW/snponly.efi" "$SB_DIR/tftp/"
 	sb_boot badsig "$SB_TIMEOUT" "stage2 ended without booting" \
-		-drive "file=$SB_FW/ipxe.usb,$disk" -device ide-hd,drive=d0 \
-		-netdev user,id=n0 -device "$nic,mac=$SB_MAC2"
+		-netdev "user,id=n0,tftp=$SB_DIR/tftp,bootfile=snponly.efi" \
+		-device "virtio-net-pci,netdev=n0,romfile=,mac=$SB_MAC2"
 	sb_boot nosig "$SB_TIMEOUT" "stage2 ended without booting" \
 		-drive "file=$SB_FW/ipxe.usb,$disk" -device ide-hd,drive=d0 \
 		-netdev user,id=n0 -device "$nic,mac=$SB_MAC3"
