@@ -15,7 +15,7 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
 DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
-	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lpthread
+	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lpthread
 # server/ has one folder per room (docs/architecture.md); includes name a
 # header by its file name, found through one -I per room.
 SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
@@ -99,7 +99,7 @@ unit: all asan
 
 integration: all asan
 	PODBOOT=$(abspath build/asan/podboot) \
-	PODBOOT_FAST=$(abspath $(PODBOOT)) test/integration/run
+	PODBOOT_FAST=$(abspath $(PODBOOT)) JOBS=$${JOBS:-2} test/integration/run
 	test/integration/run $(abspath firmware/selftest)
 
 # Installs what is missing, builds both flavours, runs every test.
@@ -163,6 +163,7 @@ clean:
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
 #     [UEFI_KEYS=DIR | UEFI_KEY=FILE UEFI_CERT=FILE]  (signed for Secure Boot)
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
+#     [PODBOOT_CONFIG=FILE: the server's, named in the publish command printed]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
 # iPXE source is copied, never changed.  firmware/selftest checks the
 # tooling without an iPXE checkout.
@@ -268,8 +269,70 @@ STRESS_RELOADS ?= 300
 stress: deps all asan
 	@stress-ng --cpu "$$(nproc)" --cpu-load 100 --timeout $(STRESS_MINUTES)m --quiet & \
 	load=$$!; rc=0; start=$$(date +%s); \
-	RELOADS=$(STRESS_RELOADS) TEST_SLOWDOWN=$(STRESS_SLOWDOWN) timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
+	RELOADS=$(STRESS_RELOADS) TEST_SLOWDOWN=$(STRESS_SLOWDOWN) JOBS=1 timeout $(STRESS_MINUTES)m $(MAKE) integration || rc=$$?; \
 	kill $$load 2>/dev/null; wait $$load 2>/dev/null; \
 	took=$$(( $$(date +%s) - start )); \
 	[ $$rc = 0 ] && echo "stress: integration passed under CPU load in $${took}s" || \
 	{ echo "stress: integration failed under CPU load ($$rc) after $${took}s"; exit 1; }
+
+# ---- install, man pages, completion, Debian packages -----------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the two programs, their
+# man pages (man/) and bash completion (scripts/completion, generated from
+# the option tables).  make deb: the podboot and podboot-agent packages
+# (debian/) into build/deb/, built by dpkg-buildpackage from a copy of the
+# tree under build/deb/src, so the tree stays clean.  make deb-check:
+# test/pkg/deb.test.sh (builds, lintian, installs, runs, purges; root).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+COMPLETION := $(BUILD)/completion/podboot $(BUILD)/completion/podboot-agent
+DEB_OUT := build/deb
+
+.PHONY: programs completion install man-lint deb deb-check
+
+programs: $(PODBOOT) $(if $(AGENT_SRC),$(AGENT)) completion
+
+completion: $(COMPLETION)
+
+$(BUILD)/completion/podboot: $(PODBOOT) scripts/completion
+	@mkdir -p $(dir $@)
+	scripts/completion podboot $(PODBOOT) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/completion/podboot-agent: $(AGENT) scripts/completion
+	@mkdir -p $(dir $@)
+	scripts/completion podboot-agent $(AGENT) >$@.tmp && mv $@.tmp $@
+
+install: programs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 $(PODBOOT) $(DESTDIR)$(BINDIR)/podboot
+	install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/podboot-agent
+	install -m 0644 man/podboot.8 man/podboot-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/podboot.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/
+
+man-lint:
+	mandoc -Tlint -Wwarning man/podboot.8 man/podboot.conf.5 man/podboot-agent.8
+
+# The copy holds what git tracks and what it would track (.gitignore
+# keeps build/, var/, keys and tokens out), or, outside a git checkout,
+# the tree less those.
+deb: deps
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src/podboot
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard | \
+			tar -cf - --no-recursion --null -T -; \
+	else \
+		tar -cf - --exclude=./build --exclude=./var --exclude=./.git \
+			--exclude=./keys --exclude='*.key' --exclude=tokens .; \
+	fi | tar -xf - -C $(DEB_OUT)/src/podboot
+	cd $(DEB_OUT)/src/podboot && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.buildinfo $(DEB_OUT)/src/*.changes $(DEB_OUT)/
+	@ls $(DEB_OUT)/*.deb
+
+deb-check: deps
+	RESULTS= test/pkg/deb.test.sh

@@ -9,6 +9,14 @@
 #include "log.h"
 #include "num.h"
 
+/* Set by cmdopt_list_only(): list the table, parse nothing. */
+static int cmdopt_listing;
+
+void cmdopt_list_only(void)
+{
+	cmdopt_listing = 1;
+}
+
 const struct cmdopt *cmdopt_find(const struct cmdopt *tab, size_t n,
 				 const char *name, size_t len, char letter)
 {
@@ -119,6 +127,10 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 
 	if ((rc = cmdopt_tables(tab, n, longopts, shorts)) != 0)
 		return rc;
+	if (cmdopt_listing) {
+		cmdopt_usage(stdout, tab, n);
+		return CMDOPT_HELP_SHOWN;
+	}
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		d = cmdopt_row(tab, n, c);
 		if (!d) {
@@ -138,13 +150,20 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 	return 0;
 }
 
-void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
+/*
+ * One line per command-line row of @tab on @f: letter, --name, argument,
+ * and the help text in a column; a row without help ends after its
+ * argument unless @pad_bare (the agent's layout pads every line).
+ */
+static void cmdopt_lines(FILE *f, const struct cmdopt *tab, size_t n,
+			 int pad_bare)
 {
 	char left[64];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		const struct cmdopt *d = &tab[i];
+		const char *l;
 
 		if (d->where == CMDOPT_FILE)
 			continue;
@@ -152,7 +171,20 @@ void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
 			 d->letter ? "-" : "", d->letter ? d->letter : ' ',
 			 d->letter ? ", " : "  ", d->name, d->arg ? " " : "",
 			 d->arg ? d->arg : "");
-		fprintf(f, "  %-30s %s\n", d->letter ? left : left + 1,
-			d->help ? d->help : "");
+		l = d->letter ? left : left + 1;
+		if (d->help || pad_bare)
+			fprintf(f, "  %-30s %s\n", l, d->help ? d->help : "");
+		else
+			fprintf(f, "  %s\n", l);
 	}
+}
+
+void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n)
+{
+	cmdopt_lines(f, tab, n, 1);
+}
+
+void cmdopt_usage_list(FILE *f, const struct cmdopt *tab, size_t n)
+{
+	cmdopt_lines(f, tab, n, 0);
 }

@@ -77,9 +77,24 @@ int cmdopt_getopt(const struct cmdopt *tab, size_t n, void *opts, int argc,
 		  char **argv, void (*usage)(FILE *out), int *first);
 
 /**
+ * From now on, cmdopt_getopt() lists its table's command-line rows on
+ * stdout (as cmdopt_usage() prints them) instead of parsing, and returns
+ * CMDOPT_HELP_SHOWN: how "podboot --list-options COMMAND [SUB]" shows a
+ * command's table to scripts/completion and the man page test.
+ */
+void cmdopt_list_only(void);
+
+/**
  * Print one line per option of @tab given on the command line: letter,
  * --name, argument, help, in the agent's column layout.
  */
 void cmdopt_usage(FILE *f, const struct cmdopt *tab, size_t n);
+
+/**
+ * As cmdopt_usage(), but a row without a help line is printed as its
+ * names and argument alone, with no padding after them (a command's
+ * "options:" list under its synopsis).
+ */
+void cmdopt_usage_list(FILE *f, const struct cmdopt *tab, size_t n);
 
 #endif

@@ -17,7 +17,7 @@
 /* ---- signing ---------------------------------------------------------- */
 
 /* AlgorithmIdentifier with absent parameters, as OpenSSL writes digests. */
-static int cms_write_alg_noparams(unsigned char **p, unsigned char *start,
+int cms_write_alg_noparams(unsigned char **p, unsigned char *start,
 				  const char *oid, size_t oid_len)
 {
 	size_t len = 0;
@@ -31,7 +31,7 @@ static int cms_write_alg_noparams(unsigned char **p, unsigned char *start,
 }
 
 /* signatureAlgorithm: rsaEncryption (NULL parameters) or ecdsa-with-SHAx. */
-static int cms_write_sig_alg(unsigned char **p, unsigned char *start,
+int cms_write_sig_alg(unsigned char **p, unsigned char *start,
 			     mbedtls_pk_context *key,
 			     const struct digest_alg *alg)
 {
@@ -49,7 +49,7 @@ static int cms_write_sig_alg(unsigned char **p, unsigned char *start,
 }
 
 /* Length and tag before the @len bytes just written; returns their size. */
-static int cms_wrap(unsigned char **p, unsigned char *start, size_t len,
+int cms_wrap(unsigned char **p, unsigned char *start, size_t len,
 		    unsigned char tag)
 {
 	size_t hdr = 0;
@@ -58,6 +58,61 @@ static int cms_wrap(unsigned char **p, unsigned char *start, size_t len,
 	MBEDTLS_ASN1_CHK_ADD(hdr, mbedtls_asn1_write_len(p, start, len));
 	MBEDTLS_ASN1_CHK_ADD(hdr, mbedtls_asn1_write_tag(p, start, tag));
 	return (int)hdr;
+}
+
+/* issuerAndSerialNumber of @crt, copied from it. */
+int cms_write_signer_id(unsigned char **p, unsigned char *start,
+			const mbedtls_x509_crt *crt)
+{
+	size_t len = 0;
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_raw_buffer(
+					  p, start, crt->serial.p,
+					  crt->serial.len));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(
+					  p, start, MBEDTLS_ASN1_INTEGER));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_raw_buffer(
+					  p, start, crt->issuer_raw.p,
+					  crt->issuer_raw.len));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	return (int)len;
+}
+
+/* certificates [0] IMPLICIT: @chain in its order (written in reverse). */
+int cms_write_certs(unsigned char **p, unsigned char *start,
+		    const mbedtls_x509_crt *chain)
+{
+	const mbedtls_x509_crt *certs[CMS_MAX_CERTS];
+	const mbedtls_x509_crt *c;
+	size_t n = 0, len = 0, i;
+	int ret;
+
+	for (c = chain; c && c->raw.p; c = c->next)
+		if (n < CMS_MAX_CERTS)
+			certs[n++] = c;
+	for (i = n; i-- > 0;)
+		MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_raw_buffer(
+						  p, start, certs[i]->raw.p,
+						  certs[i]->raw.len));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
+	return (int)len;
+}
+
+/* version 1 and the SignedData, [0] and ContentInfo around @len bytes. */
+int cms_wrap_signed_data(unsigned char **p, unsigned char *start, size_t len)
+{
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
+	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
+					  p, start, OID_SIGNED_DATA,
+					  OID_LEN(OID_SIGNED_DATA)));
+	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
+	return (int)len;
 }
 
 /*
@@ -69,9 +124,7 @@ static int cms_write(unsigned char **p, unsigned char *start,
 		     const mbedtls_x509_crt *chain, const unsigned char *sig,
 		     size_t sig_len)
 {
-	const mbedtls_x509_crt *certs[CMS_MAX_CERTS];
-	const mbedtls_x509_crt *c;
-	size_t n = 0, len = 0, part, i;
+	size_t len = 0, part;
 	int ret;
 
 	/* signerInfos SET { SignerInfo } */
@@ -80,33 +133,12 @@ static int cms_write(unsigned char **p, unsigned char *start,
 	MBEDTLS_ASN1_CHK_ADD(len, cms_write_sig_alg(p, start, key, alg));
 	MBEDTLS_ASN1_CHK_ADD(len, cms_write_alg_noparams(p, start, alg->oid,
 							 alg->oid_len));
-	part = 0;	/* issuerAndSerialNumber, copied from the certificate */
-	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
-					   p, start, chain->serial.p,
-					   chain->serial.len));
-	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_len(p, start, part));
-	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_tag(
-					   p, start, MBEDTLS_ASN1_INTEGER));
-	MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
-					   p, start, chain->issuer_raw.p,
-					   chain->issuer_raw.len));
-	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SEQ));
-	len += part;
+	MBEDTLS_ASN1_CHK_ADD(len, cms_write_signer_id(p, start, chain));
 	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
 	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
 	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SET));
 
-	/* certificates [0] IMPLICIT, in chain order (written in reverse) */
-	for (c = chain; c && c->raw.p; c = c->next)
-		if (n < CMS_MAX_CERTS)
-			certs[n++] = c;
-	part = 0;
-	for (i = n; i-- > 0;)
-		MBEDTLS_ASN1_CHK_ADD(part, mbedtls_asn1_write_raw_buffer(
-						   p, start, certs[i]->raw.p,
-						   certs[i]->raw.len));
-	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_CTX0));
-	len += part;
+	MBEDTLS_ASN1_CHK_ADD(len, cms_write_certs(p, start, chain));
 
 	/* encapContentInfo without eContent: the content is detached */
 	part = 0;
@@ -121,14 +153,7 @@ static int cms_write(unsigned char **p, unsigned char *start,
 							  alg->oid_len));
 	MBEDTLS_ASN1_CHK_ADD(part, cms_wrap(p, start, part, TAG_SET));
 	len += part;
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_int(p, start, 1));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_CTX0));
-	MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(
-					  p, start, OID_SIGNED_DATA,
-					  OID_LEN(OID_SIGNED_DATA)));
-	MBEDTLS_ASN1_CHK_ADD(len, cms_wrap(p, start, len, TAG_SEQ));
-	return (int)len;
+	return cms_wrap_signed_data(p, start, len);
 }
 
 int cms_sign_digest(const struct digest_alg *alg, const uint8_t *hash,

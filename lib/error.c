@@ -57,6 +57,25 @@ static const char *const error_text[PB_ELAST - PB_EBASE] = {
 	[PB_ECMS_WRONG_NAME - PB_EBASE] =
 		"no signer certificate carries the required name",
 	[PB_ECMS_NO_SIGNERS - PB_EBASE] = "no signatures present",
+	[PB_EPE_NOT_PE - PB_EBASE] = "not a PE/COFF image",
+	[PB_EPE_TRUNCATED - PB_EBASE] =
+		"PE/COFF image truncated (a header runs past the end)",
+	[PB_EPE_OPT_HEADER - PB_EBASE] = "PE optional header malformed",
+	[PB_EPE_NO_SECDIR - PB_EBASE] =
+		"PE image has no Certificate Table entry to sign",
+	[PB_EPE_SECTION - PB_EBASE] =
+		"PE section table malformed (a section past the end of the "
+		"file or overlapping another)",
+	[PB_EPE_CERT_TABLE - PB_EBASE] =
+		"PE certificate table malformed or overlapping the image",
+	[PB_EAUTH_NOT_SIGNED - PB_EBASE] =
+		"image carries no Authenticode signature",
+	[PB_EAUTH_FORMAT - PB_EBASE] =
+		"Authenticode signature malformed",
+	[PB_EAUTH_DIGEST - PB_EBASE] =
+		"image hash does not match the signature (tampered image)",
+	[PB_EAUTH_KEY - PB_EBASE] =
+		"UEFI signing needs an RSA key of 2048 to 4096 bits",
 };
 
 const char *pb_strerror(int rc)

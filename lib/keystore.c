@@ -182,12 +182,8 @@ enum {
 	KEYSTORE_SRV_N
 };
 
-/*
- * Put staged @files in place in order (FILEIO_EXCL in @flags: only where
- * none exists), or, if one fails, take back all of them: the old files
- * stay, or with FILEIO_EXCL only those this run created are removed.
- */
-static int keystore_place(struct fileio_staged *files, size_t n, int flags)
+/* Put staged files in place, all or none (keystore.h). */
+int keystore_place(struct fileio_staged *files, size_t n, int flags)
 {
 	size_t i;
 	int undo;

@@ -22,6 +22,12 @@
 #define KEYSTORE_SERVER_CHAIN KEYSTORE_SERVER KEYSTORE_CHAIN_EXT
 #define KEYSTORE_SERVER_KEY KEYSTORE_SERVER KEYSTORE_KEY_EXT
 #define KEYSTORE_RETIRED "retired"
+/* The UEFI db signing key (keys issue-uefi, import-uefi), apart from the
+ * CMS code-signing key: its key, its certificate (PEM) and the same
+ * certificate in DER, the form firmware setup menus enrol. */
+#define KEYSTORE_UEFI_KEY "uefi-db.key"
+#define KEYSTORE_UEFI_CRT "uefi-db.crt"
+#define KEYSTORE_UEFI_CER "uefi-db.cer"
 /** Where keys issue-server writes by default: DIR/issued/NAME.*. */
 #define KEYSTORE_ISSUED "issued"
 
@@ -99,6 +105,63 @@ struct keystore_issue_opts {
 int keystore_issue_server(const struct keystore_issue_opts *opts,
 			  struct keystore_server_files *files,
 			  mbedtls_x509_crt *crt);
+
+struct fileio_staged;
+
+/**
+ * Put staged @files in place in order (FILEIO_EXCL in @flags: only where
+ * none exists), or, if one fails, take back all of them: the old files
+ * stay, or with FILEIO_EXCL only those this run created are removed.
+ * Each failure is logged, naming its file.
+ *
+ * @ret rc		0 or the first error
+ */
+int keystore_place(struct fileio_staged *files, size_t n, int flags);
+
+/** What keys issue-uefi makes (keystore_uefi.c). */
+struct keystore_uefi_opts {
+	const char *dir;		/* created 0700 if missing */
+	const char *cn;			/* the certificate's CN */
+	unsigned int days;		/* its validity */
+	unsigned int bits;		/* RSA 2048 or 3072 */
+};
+
+/**
+ * Issue the operator's UEFI db signing key: RSA, a self-signed
+ * certificate (digitalSignature, codeSigning, not a CA), written as
+ * DIR/uefi-db.key (0600), DIR/uefi-db.crt (PEM) and DIR/uefi-db.cer (DER,
+ * to enrol), all or none, never over an existing file.  Every failure
+ * is logged here.
+ *
+ * @v o		what to issue
+ * @v crt		initialised, empty; receives the certificate
+ * @ret rc		0, -PB_EKEYS_EXIST, -PB_EUSAGE or another error
+ */
+int keystore_uefi_issue(const struct keystore_uefi_opts *o,
+			mbedtls_x509_crt *crt);
+
+/** What keys import-uefi takes in. */
+struct keystore_uefi_import {
+	const char *dir;		/* created 0700 if missing */
+	const char *key;		/* the private key, PEM or DER */
+	const char *cert;		/* its certificate, PEM or DER */
+	const char *pass;		/* the key's passphrase, or NULL */
+};
+
+/**
+ * Import an existing UEFI db key and certificate into DIR's uefi-db.*
+ * files, as keystore_uefi_issue() writes them (the key unencrypted, mode
+ * 0600): the key must be RSA of 2048 to 4096 bits and belong to the
+ * certificate.  Every failure is logged here.
+ *
+ * @v o		what to import
+ * @v crt		initialised, empty; receives the certificate
+ * @ret rc		0, -PB_EKEYS_EXIST, -PB_EKEY_PARSE (unreadable, or
+ *			encrypted and no or a wrong passphrase),
+ *			-PB_EAUTH_KEY, -PB_EKEY_MISMATCH or another error
+ */
+int keystore_uefi_import(const struct keystore_uefi_import *o,
+			 mbedtls_x509_crt *crt);
 
 /** Path of @file inside @dir into @out; 0 or -PB_ETOOBIG. */
 int keystore_path(char *out, size_t size, const char *dir, const char *file);

@@ -12,7 +12,9 @@ port_open() {
 # port is handed out twice in a run, even to a subshell ($(port_pick)):
 # each is written there.  Below the kernel's ephemeral range, so that no
 # client's connection can hold it when the server binds.  Fails after 100
-# tries, or when the ephemeral range leaves no room below it.
+# tries, or when the ephemeral range leaves no room below it.  With
+# PORT_PICK_LANES=N (test/integration/run's JOBS), only ports p with
+# p % N = PORT_PICK_LANE: tests running at once never race for one.
 port_pick() {
 	local low=32768 p i
 	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
@@ -20,6 +22,9 @@ port_pick() {
 	for ((i = 0; i < 100; i++)); do
 		p=$(shuf -i "10000-$((low - 1))" -n 1)
 		case " $* " in *" $p "*) continue ;; esac
+		# test/integration/run JOBS=N: each running test its own lane
+		[ -n "${PORT_PICK_LANES:-}" ] &&
+			[ $((p % PORT_PICK_LANES)) != "${PORT_PICK_LANE:-0}" ] && continue
 		if [ -n "${PORT_PICK_FILE:-}" ]; then
 			grep -qx "$p" "$PORT_PICK_FILE" 2>/dev/null && continue
 		fi

@@ -20,6 +20,7 @@ int verify_main(int argc, char **argv);
 int init_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int publish_main(int argc, char **argv);
+int resign_main(int argc, char **argv);
 int dhcp_main(int argc, char **argv);
 
 /**

@@ -46,16 +46,24 @@ static const char init_kickstart[] =
 	"{{root_ca}}PODBOOT_ROOT\n"
 	"%end\n"
 	"%post --erroronfail\n"
-	"# The metrics agent: fetched signed from podboot, checked, enrolled\n"
-	"# with this node's token (see agent/README.md).\n"
+	"set -e\n"
+	"# The metrics agent: one version, pinned by its SHA-256 (that of the\n"
+	"# current podboot-agent, asked once), fetched with its signature by\n"
+	"# that digest, checked, enrolled with this node's token (see\n"
+	"# agent/README.md).  A failed step fails the install.\n"
 	"install -d -m 0755 /etc/podboot\n"
 	"install -d -m 0700 /var/spool/podboot-agent\n"
 	"cat >/etc/podboot/root.crt <<'PODBOOT_ROOT'\n"
 	"{{root_ca}}PODBOOT_ROOT\n"
-	"curl -fsS --cacert /etc/podboot/root.crt "
-	"-o /usr/sbin/podboot-agent {{server}}/artifacts/podboot-agent\n"
-	"curl -fsS --cacert /etc/podboot/root.crt "
-	"-o /tmp/podboot-agent.sig {{server}}/artifacts/podboot-agent.sig\n"
+	"agent=$(curl -fsSI --cacert /etc/podboot/root.crt "
+	"{{server}}/artifacts/podboot-agent | tr -d '\\r' | "
+	"awk -F': *' 'tolower($1) == \"x-podboot-sha256\" {print $2}')\n"
+	"echo \"$agent\" | grep -qx '[0-9a-f]\\{64\\}'\n"
+	"curl -fsS --cacert /etc/podboot/root.crt -o /usr/sbin/podboot-agent "
+	"{{server}}/artifacts/podboot-agent@sha256:$agent\n"
+	"curl -fsS --cacert /etc/podboot/root.crt -o /tmp/podboot-agent.sig "
+	"{{server}}/artifacts/podboot-agent@sha256:$agent.sig\n"
+	"echo \"$agent  /usr/sbin/podboot-agent\" | sha256sum -c --quiet -\n"
 	"openssl cms -verify -binary -inform DER -in /tmp/podboot-agent.sig "
 	"-content /usr/sbin/podboot-agent -CAfile /etc/podboot/root.crt "
 	"-purpose any -out /dev/null\n"
@@ -139,22 +147,6 @@ static int init_demo_files(const char *dir, int flags)
 	return publish_files(data, key, crt, root, 5, names, paths, N_DEMO);
 }
 
-/* The usage text of "podboot init", on @out. */
-static void init_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: podboot init --dir DIR --server-name NAME\n"
-		"                    [--server-ip IP]... [--algo rsa|ecdsa]\n"
-		"                    [--force]\n\n"
-		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
-		"commented example configuration), DIR/%s (bearer tokens,\n"
-		"mode 0600; the configuration holds only their hashes) and\n"
-		"DIR/%s with the demo artifacts (demo-vmlinuz,\n"
-		"demo-initrd.img) signed and published, and default.ks, the\n"
-		"demo profile's kickstart template.\n",
-		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
-}
-
 static const char init_config_head[] =
 	"# podboot configuration (libconfig syntax), written by podboot init.\n"
 	"# Relative paths are relative to this file's directory.\n"
@@ -220,7 +212,11 @@ static const char init_config_head[] =
 	");\n"
 	"\n"
 	"# Bearer tokens: SHA-256 of the secret only (secrets are in the\n"
-	"# tokens file beside this one).  Scopes: upload:PREFIX*, rearm, status.\n"
+	"# tokens file beside this one).  Scopes: upload:* (every artifact),\n"
+	"# upload:PREFIX* (names starting PREFIX), upload:NAME (one name),\n"
+	"# rearm (re-arm, assign, unassign), status (the status API), push\n"
+	"# (Pushgateway pushes not tied to a node) and relay (a pod relay's\n"
+	"# batches of node pushes).\n"
 	"tokens = (\n";
 
 /* The tokens file and the configuration, from freshly generated secrets. */
@@ -280,6 +276,23 @@ out:
 static const struct cmdopt init_table[] = {
 	KEYS_CEREMONY_ROWS,
 };
+
+/* The usage text of "podboot init", on @out. */
+static void init_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podboot init --dir DIR --server-name NAME\n"
+		"                    [--server-ip IP]... [--algo rsa|ecdsa]\n"
+		"                    [--force]\n\n"
+		"Creates DIR/keys (root CA, code signing, TLS), DIR/%s (a\n"
+		"commented example configuration), DIR/%s (bearer tokens,\n"
+		"mode 0600; the configuration holds only their hashes) and\n"
+		"DIR/%s with the demo artifacts (demo-vmlinuz,\n"
+		"demo-initrd.img) signed and published, and default.ks, the\n"
+		"demo profile's kickstart template.\n\noptions:\n",
+		INIT_CONFIG, INIT_TOKENS, INIT_DATA);
+	cmdopt_usage_list(out, init_table, CMD_N(init_table));
+}
 
 /*
  * Set up @c->dir: keys (the ceremony @c), configuration, tokens and the

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "error.h"
 #include "log.h"
 #include "num.h"
@@ -21,13 +22,15 @@ static const struct command commands[] = {
 	{ "keys", keys_main,
 	  "key ceremony: create the root CA and certificates, rotate" },
 	{ "sign", sign_main, "write a detached CMS signature iPXE accepts" },
+	{ "verify", verify_main,
+	  "check a signature by iPXE's rules, naming any reason to refuse" },
 	{ "publish", publish_main,
 	  "sign and publish a file as an artifact, offline" },
+	{ "resign", resign_main,
+	  "sign every current artifact again (after a key rotation)" },
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
-	{ "verify", verify_main,
-	  "check a signature by iPXE's rules, naming any reason to refuse" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -76,6 +79,10 @@ int main(int argc, char **argv)
 	while (argi < argc && argv[argi][0] == '-') {
 		if (strcmp(argv[argi], "-v") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
+		} else if (strcmp(argv[argi], "--list-options") == 0) {
+			/* Hidden: the command's option table, for
+			 * scripts/completion and the man page test. */
+			cmdopt_list_only();
 		} else if (strcmp(argv[argi], "-h") == 0 ||
 			   strcmp(argv[argi], "--help") == 0) {
 			usage(stdout);

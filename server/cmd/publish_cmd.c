@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -14,6 +15,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "pki.h"
 #include "signer.h"
 #include "store.h"
 
@@ -36,6 +38,7 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 	struct store_artifact a;
 	struct signer *signer = NULL;
 	struct store *st = NULL;
+	char until[PKI_DATE_MAX];
 	size_t i;
 	int fd, rc;
 
@@ -61,10 +64,12 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 				  pb_strerror(rc));
 			goto out;
 		}
+		pki_date_string((time_t)a.signer_not_after, until);
 		store_event_add(st, "upload", a.name,
 				"sha256 %s, %llu bytes, published offline, "
-				"signed by %s",
-				a.sha256, a.size, a.signer);
+				"signed by %s (serial %s, valid until %s)",
+				a.sha256, a.size, a.signer, a.signer_serial,
+				until);
 		printf("published %s sha256:%s (%llu bytes)\n", a.name, a.sha256,
 		       a.size);
 	}

@@ -41,8 +41,9 @@
 
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
-	routes_boot, routes_boot_fw, routes_artifact, routes_node, routes_api,
-	routes_ingest, routes_alert, NULL,
+	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
+	routes_node, routes_api,
+	routes_ingest, NULL,
 };
 
 /* Certificates that expire this soon are warned about (log, /healthz). */
@@ -359,14 +360,27 @@ static int serve_check(const char *path)
 {
 	struct signer *signer = NULL;
 	struct server_gen *gen = NULL;
+	unsigned long long discovered = 0;
+	size_t i, assigned = 0;
 	int rc;
 
 	rc = serve_gen_load(path, 1, &signer, &gen);
+	/* The store is looked at, never required: --check judges the
+	 * configuration, which a store it cannot read does not make wrong. */
+	if (rc == 0 && serve_check_assignments(gen->cfg, &discovered) != 0)
+		log_warn("%s: the store cannot be read: the node figures count "
+			 "the configuration file's nodes only",
+			 gen->cfg->data_dir);
+	for (i = 0; rc == 0 && i < gen->cfg->n_nodes; i++)
+		assigned += gen->cfg->nodes[i].assigned != 0;
+	/* The figures /healthz shows as nodes and node_figures. */
 	if (rc == 0)
-		printf("%s: ok: %zu pods, %zu profiles, %zu nodes, %zu tokens; "
-		       "signing as %s\n",
+		printf("%s: ok: %zu pods, %zu profiles, %zu nodes (%zu "
+		       "configured, %zu assigned; %llu discovered), %zu "
+		       "tokens; signing as %s\n",
 		       path, gen->cfg->n_pods, gen->cfg->n_profiles,
-		       gen->cfg->n_nodes, gen->cfg->n_tokens,
+		       gen->cfg->n_nodes, gen->cfg->n_nodes - assigned,
+		       assigned, discovered, gen->cfg->n_tokens,
 		       signer_subject(gen->signer));
 	server_gen_put(gen);
 	tlskey_free_all();

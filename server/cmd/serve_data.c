@@ -71,6 +71,12 @@ int serve_assignments(struct server *srv, struct config *cfg)
 	return store_assign_list(srv->store, serve_assignment, cfg);
 }
 
+int serve_check_assignments(struct config *cfg,
+			    unsigned long long *discovered)
+{
+	return store_peek(cfg->data_dir, serve_assignment, cfg, discovered);
+}
+
 /*
  * After --reinit-store: every node the configuration and the API's
  * assignments know is locked as installed, so that a machine that was

@@ -58,6 +58,15 @@ int serve_datadir(struct server *srv, int reinit, int *lock);
  * error of the store. */
 int serve_assignments(struct server *srv, struct config *cfg);
 
+/*
+ * For --check: the assignments in the store of @cfg's data directory,
+ * read without changing it (a server may be running), join @cfg's nodes
+ * as at a start; the number of discovered machines into *@discovered.
+ * Returns 0 or the store's error.
+ */
+int serve_check_assignments(struct config *cfg,
+			    unsigned long long *discovered);
+
 /* Every node of @cfg exists in the store (new ones armed): 0 or an error
  * of the store. */
 int serve_sync_nodes(struct server *srv, const struct config *cfg);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "num.h"
 #include "pki.h"
+#include "uefi_cmd.h"
 
 /* The usage text of "podboot sign", on @out. */
 static void sign_usage(FILE *out)
@@ -29,14 +30,21 @@ static void sign_usage(FILE *out)
 	fprintf(out,
 		"usage: podboot sign FILE [-o FILE.sig] [--keys DIR] [--no-root]\n"
 		"       podboot sign FILE [-o FILE.sig] --key KEY --cert CERT\n"
-		"                    [--include CERT]\n\n"
+		"                    [--include CERT]\n"
+		"       podboot sign --uefi [--keys DIR | --key KEY --cert CERT]\n"
+		"                    [--append] IN -o OUT\n\n"
 		"Writes a detached DER CMS signature of FILE (SHA-256, no\n"
 		"signed attributes, signer by issuer and serial, certificates\n"
 		"included): the form iPXE's imgverify accepts.  Keys come from\n"
 		"DIR (default $PODBOOT_KEYS or ./keys): codesign.key and\n"
 		"codesign.crt, with root.crt included unless --no-root; or\n"
 		"from --key and --cert, including the certificates of\n"
-		"--include (the root, intermediates) as well.\n");
+		"--include (the root, intermediates) as well.\n\n"
+		"--uefi writes an Authenticode signature into the EFI binary\n"
+		"IN instead (PE/COFF, SHA-256, for UEFI Secure Boot), with\n"
+		"DIR's uefi-db.key and uefi-db.crt or --key and --cert, to\n"
+		"OUT (which may be IN).  A signature IN carries is replaced,\n"
+		"or kept and one more added after it with --append.\n");
 }
 
 /* The usage text of "podboot verify", on @out. */
@@ -44,11 +52,15 @@ static void verify_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: podboot verify FILE FILE.sig --root ROOT.crt\n"
-		"                      [--signer NAME] [--time EPOCH]\n\n"
+		"                      [--signer NAME] [--time EPOCH]\n"
+		"       podboot verify --uefi FILE --cert CERT\n\n"
 		"Checks a detached CMS signature by iPXE's rules and names\n"
 		"the reason for any refusal.  --signer requires the signer\n"
 		"certificate to carry NAME (as imgverify --signer does);\n"
-		"--time checks validity at EPOCH instead of now.\n");
+		"--time checks validity at EPOCH instead of now.\n\n"
+		"--uefi checks the Authenticode signatures of the EFI binary\n"
+		"FILE as firmware with CERT in its db would: the image hash\n"
+		"recomputed, a signature by CERT or a certificate under it.\n");
 }
 
 /* Open @path to read into *@fd; 0 or -errno (logged). */
@@ -67,6 +79,7 @@ struct sign_opts {
 	const char *file;		/* the operand */
 	const char *out, *dir, *key, *cert, *include;
 	int no_root;
+	int uefi, append;		/* --uefi: Authenticode */
 };
 
 static const struct cmdopt sign_table[] = {
@@ -82,6 +95,10 @@ static const struct cmdopt sign_table[] = {
 	  .off = offsetof(struct sign_opts, no_root) },
 	{ .name = "include", .kind = CMDOPT_STR, .arg = "CERT",
 	  .off = offsetof(struct sign_opts, include) },
+	{ .name = "uefi", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct sign_opts, uefi) },
+	{ .name = "append", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct sign_opts, append) },
 	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
 };
 
@@ -169,7 +186,33 @@ err_load:
 	return rc;
 }
 
-/* "podboot sign": parse, then sign_run(); 0 or an error. */
+/*
+ * "podboot sign --uefi": the key and certificate from --key and --cert,
+ * else DIR/uefi-db.key and DIR/uefi-db.crt; then uefi_sign_run().
+ */
+static int sign_uefi(const struct sign_opts *o)
+{
+	struct uefi_sign_req r = { .in = o->file, .out = o->out,
+				   .key = o->key, .cert = o->cert,
+				   .include = o->include,
+				   .append = o->append };
+	char key[PATH_MAX], cert[PATH_MAX];
+
+	if (!o->key) {
+		if (keystore_path(key, sizeof(key), o->dir,
+				  KEYSTORE_UEFI_KEY) != 0 ||
+		    keystore_path(cert, sizeof(cert), o->dir,
+				  KEYSTORE_UEFI_CRT) != 0) {
+			log_error("%s: path too long", o->dir);
+			return -PB_ETOOBIG;
+		}
+		r.key = key;
+		r.cert = cert;
+	}
+	return uefi_sign_run(&r);
+}
+
+/* "podboot sign": parse, then sign_run() or sign_uefi(); 0 or an error. */
 int sign_main(int argc, char **argv)
 {
 	struct sign_opts o = { .dir = cmd_default_keys() };
@@ -184,7 +227,15 @@ int sign_main(int argc, char **argv)
 		return -PB_EUSAGE;
 	}
 	o.file = argv[first];
-	return sign_run(&o);
+	if (o.uefi != 0 && (!o.out || o.no_root)) {
+		sign_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	if (o.append && !o.uefi) {
+		sign_usage(stderr);
+		return -PB_EUSAGE;
+	}
+	return o.uefi ? sign_uefi(&o) : sign_run(&o);
 }
 
 /* What "podboot verify" was asked to check. */
@@ -192,6 +243,8 @@ struct verify_opts {
 	const char *file, *sig;		/* the operands */
 	const char *root;
 	struct cms_verify_opts cms;	/* --signer, --time */
+	const char *cert;		/* --uefi: the db certificate */
+	int uefi;
 };
 
 /* --time EPOCH: seconds since the epoch, any sign. */
@@ -216,6 +269,10 @@ static const struct cmdopt verify_table[] = {
 	  .off = offsetof(struct verify_opts, cms.name) },
 	{ .name = "time", .kind = CMDOPT_CALL, .arg = "EPOCH",
 	  .call = verify_opt_time },
+	{ .name = "uefi", .kind = CMDOPT_FLAG,
+	  .off = offsetof(struct verify_opts, uefi) },
+	{ .name = "cert", .kind = CMDOPT_STR, .arg = "CERT",
+	  .off = offsetof(struct verify_opts, cert) },
 	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
 };
 
@@ -272,7 +329,9 @@ int verify_main(int argc, char **argv)
 			   verify_usage, &first);
 	if (rc != 0)
 		return rc == CMDOPT_HELP_SHOWN ? 0 : rc;
-	if (first != argc - 2 || !o.root) {
+	if (o.uefi && first == argc - 1 && o.cert && !o.root)
+		return uefi_verify_run(argv[first], o.cert);
+	if (o.uefi || o.cert || first != argc - 2 || !o.root) {
 		verify_usage(stderr);
 		return -PB_EUSAGE;
 	}

@@ -504,6 +504,21 @@ static int config_parse_group(struct config_ctx *ctx,
 
 /* ---- Loading ---- */
 
+/*
+ * Word why @path could not be located or read (@rc) into ctx->err; a
+ * missing file also says where every command takes its name from.
+ */
+static void config_unreadable(struct config_ctx *ctx, const char *path,
+			      int rc)
+{
+	if (ctx->err && ctx->err_size)
+		snprintf(ctx->err, ctx->err_size, "%s: %s%s", path,
+			 pb_strerror(rc),
+			 rc == -ENOENT ? " (give the configuration file "
+					 "with --config FILE or "
+					 "PODBOOT_CONFIG)" : "");
+}
+
 /* Read the file into libconfig, after refusing what libconfig 1.5 would
  * misread (and, for @include, read at all). */
 static int config_read_text(struct config_ctx *ctx, const char *path,
@@ -519,9 +534,8 @@ static int config_read_text(struct config_ctx *ctx, const char *path,
 		if (rc == -PB_ETOOBIG)
 			rc = config_fail_line(ctx, 1, "larger than %u MiB",
 					      CONFIG_FILE_MAX >> 20);
-		else if (ctx->err && ctx->err_size)
-			snprintf(ctx->err, ctx->err_size, "%s: %s", path,
-				 pb_strerror(rc));
+		else
+			config_unreadable(ctx, path, rc);
 		goto out;
 	}
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
@@ -563,9 +577,7 @@ int config_load(const char *path, struct config **out, char *err,
 		goto out;
 	}
 	if ((rc = config_locate(&ctx, path)) != 0) {
-		if (err && err_size)
-			snprintf(err, err_size, "%s: %s", path,
-				 pb_strerror(rc));
+		config_unreadable(&ctx, path, rc);
 		goto out;
 	}
 	if ((rc = config_read_text(&ctx, path, &lc)) != 0)
@@ -595,5 +607,6 @@ void config_free(struct config *cfg)
 	free(cfg->nodes_by_id);
 	free(cfg->tokens);
 	free(cfg->alerts);
+	free(cfg->snmp);
 	free(cfg);
 }

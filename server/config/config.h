@@ -84,6 +84,7 @@ struct config_token {
 enum config_unknown { CONFIG_UNKNOWN_IGNORE, CONFIG_UNKNOWN_DISCOVER };
 
 #define CONFIG_AM_MAX 4		/* Alertmanagers */
+#define CONFIG_SNMP_MAX 4	/* SNMP trap receivers */
 #define CONFIG_ALERT_MATCH 4	/* label matchers of one rule */
 #define CONFIG_ALERT_PAIRS 8	/* labels, annotations of one rule */
 
@@ -114,6 +115,21 @@ struct config_alert {
 	size_t n_labels;
 	struct config_pair annotations[CONFIG_ALERT_PAIRS];
 	size_t n_annotations;
+};
+
+/*
+ * An SNMP trap receiver (monitoring.snmp_traps): alerts firing and
+ * resolved go to it as traps of PODBOOT-MIB (contrib/snmp/).  The
+ * community (2c) or the passphrases (3) stay in @secret_file, read when a
+ * trap is sent, never held here.
+ */
+struct config_snmp {
+	char target[300];		/* "HOST", "HOST:PORT", "[V6]:PORT" */
+	char version[4];		/* "2c" or "3" */
+	char user[33];			/* SNMPv3 user (USM) */
+	char auth[8];			/* SNMPv3: "SHA", "SHA-256", "SHA-512" */
+	char engine_id[65];		/* SNMPv3: our engine ID, in hex */
+	char secret_file[PATH_MAX];	/* mode 0600; absolute after load */
 };
 
 struct config {
@@ -156,6 +172,8 @@ struct config {
 	unsigned int resend_s;		/* firing alerts re-sent this often */
 	char alertmanagers[CONFIG_AM_MAX][256];	/* base URLs */
 	size_t n_alertmanagers;
+	struct config_snmp *snmp;	/* trap receivers */
+	size_t n_snmp;
 	/* dhcp: Kea's settings, podboot dhcp's defaults (its options
 	 * override them); serve keeps the Kea at dhcp_socket in step */
 	char dhcp_socket[108];		/* Kea's control socket, or "" */
@@ -194,6 +212,32 @@ struct config {
  */
 int config_load(const char *path, struct config **out, char *err,
 		size_t err_size);
+
+/* The field of an assignment that is not valid (config_assign_check). */
+enum config_assign_field {
+	CONFIG_ASSIGN_OK,
+	CONFIG_ASSIGN_HOSTNAME,
+	CONFIG_ASSIGN_MAC,
+	CONFIG_ASSIGN_POD,
+	CONFIG_ASSIGN_PROFILE,
+	CONFIG_ASSIGN_ADDRESS,
+};
+
+/**
+ * Check the fields of an assignment against @cfg, in this order: the
+ * hostname's grammar, the MAC's, the pod exists, the profile (NULL or ""
+ * for the pod's default) exists, the address (NULL or "" for none) is an
+ * IP address.  Pure; whether the names are taken is not its question.
+ *
+ * @v why		receives the first failing field and why (one line)
+ * @ret field		CONFIG_ASSIGN_OK, or the first field not valid
+ */
+enum config_assign_field config_assign_check(const struct config *cfg,
+					     const char *hostname,
+					     const char *mac, const char *pod,
+					     const char *profile,
+					     const char *address, char *why,
+					     size_t why_size);
 
 /**
  * Add a node that is not in the file (a discovered machine assigned

@@ -97,6 +97,9 @@ struct config_key {
 
 #define CONFIG_N(keys) (sizeof(keys) / sizeof(keys[0]))
 
+/* config_snmp.c: monitoring.snmp_traps */
+extern const struct config_list config_snmp_traps;
+
 /* config_grammar.c: grammars of hostile input */
 int config_is_digit(int c);
 int config_is_alpha(int c);

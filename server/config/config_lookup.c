@@ -176,6 +176,49 @@ static const struct config_profile *config_profile_by_name(
 	return NULL;
 }
 
+/* Declared in config.h. */
+enum config_assign_field config_assign_check(const struct config *cfg,
+					     const char *hostname,
+					     const char *mac, const char *pod,
+					     const char *profile,
+					     const char *address, char *why,
+					     size_t why_size)
+{
+	const struct config_pod *p = pod ? config_pod_by_name(cfg, pod) : NULL;
+	const char *pname = profile && *profile ? profile :
+			    p ? p->profile : "";
+	char norm[18];
+
+	if (!hostname || config_hostname_valid(hostname) != 0) {
+		snprintf(why, why_size, "hostname is not valid (expected "
+			 "[a-z0-9][a-z0-9._-]*, at most 63 characters, not of "
+			 "the form mac-HEX)");
+		return CONFIG_ASSIGN_HOSTNAME;
+	}
+	if (!mac || config_mac_normalise(mac, norm) != 0) {
+		snprintf(why, why_size, "%s: MAC is not valid", hostname);
+		return CONFIG_ASSIGN_MAC;
+	}
+	if (!p) {
+		snprintf(why, why_size, "%s: pod is not valid (%s)", hostname,
+			 pod && config_name_valid(pod) == 0 ?
+			 "no such pod in the configuration" : "not a name");
+		return CONFIG_ASSIGN_POD;
+	}
+	if (!config_profile_by_name(cfg, pname)) {
+		snprintf(why, why_size, "%s: profile is not valid (%s)",
+			 hostname, config_name_valid(pname) == 0 ?
+			 "no such profile in the configuration" : "not a name");
+		return CONFIG_ASSIGN_PROFILE;
+	}
+	if (address && *address && !config_ip_family(address)) {
+		snprintf(why, why_size, "%s: address is not valid (expected an "
+			 "IPv4 or IPv6 address)", hostname);
+		return CONFIG_ASSIGN_ADDRESS;
+	}
+	return CONFIG_ASSIGN_OK;
+}
+
 int config_add_node(struct config *cfg, const char *hostname,
 		    const char *mac, const char *pod, const char *profile,
 		    const char *address, char *err, size_t err_size)
@@ -185,18 +228,13 @@ int config_add_node(struct config *cfg, const char *hostname,
 	struct config_node *nodes, *n;
 	char norm[18];
 
-	p = config_pod_by_name(cfg, pod);
-	prof = p ? config_profile_by_name(cfg, profile && *profile ? profile :
-							       p->profile) :
-		   NULL;
-	if (config_hostname_valid(hostname) != 0 ||
-	    config_mac_normalise(mac, norm) != 0 || !p || !prof ||
-	    (address && *address && !config_ip_family(address))) {
-		snprintf(err, err_size, "%s: hostname, MAC, pod, profile or "
-					"address not valid",
-			 hostname);
+	if (config_assign_check(cfg, hostname, mac, pod, profile, address, err,
+				err_size) != CONFIG_ASSIGN_OK)
 		return -PB_EBAD_NAME;
-	}
+	p = config_pod_by_name(cfg, pod);
+	prof = config_profile_by_name(cfg, profile && *profile ? profile :
+							       p->profile);
+	config_mac_normalise(mac, norm);
 	if (config_node_by_id(cfg, hostname) || config_node_by_mac(cfg, norm)) {
 		snprintf(err, err_size, "%s (%s): hostname or MAC is already "
 					"configured",

@@ -541,7 +541,7 @@ static const struct config_group config_token = {
 };
 
 static const struct config_list config_pods = {
-	&config_pod, sizeof(struct config_pod), 1000, config_attach_pods,
+	&config_pod, sizeof(struct config_pod), 10000, config_attach_pods,
 	config_pods_check
 };
 
@@ -670,6 +670,10 @@ static const struct config_key config_monitoring_keys[] = {
 	  .min = 1, .max = 86400, .def = 60 },
 	{ .name = "alertmanagers", .parse = config_key_alertmanagers,
 	  .off = 0, .expect = "an array of URLs" },
+	{ .name = "snmp_traps", .parse = config_key_list,
+	  .list = &config_snmp_traps,
+	  .expect = "a list of groups ( { target = ...; version = ...; "
+		    "secret_file = ...; }, ... )" },
 };
 
 static const struct config_group config_monitoring = {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/oid.h>
@@ -18,6 +19,7 @@
 #include "error.h"
 #include "keystore.h"
 #include "log.h"
+#include "pki.h"
 #include "signer.h"
 #include "signer_client.h"
 #include "signer_proto.h"
@@ -41,6 +43,8 @@ struct signer_ident {
 	char subject[256];
 	char cn[128];
 	uint8_t id[32];		/* SHA-256 of the signing certificate */
+	char serial[80];	/* its serial, hex */
+	long long not_after;	/* unix seconds */
 	struct signer_ident *older;
 };
 
@@ -145,10 +149,14 @@ static struct signer_ident *signer_ident_new(const mbedtls_x509_crt *chain)
 {
 	const mbedtls_x509_name *n;
 	struct signer_ident *id = calloc(1, sizeof(*id));
+	time_t from, to;
 
 	if (!id)
 		return NULL;
 	digest_sha256(chain->raw.p, chain->raw.len, id->id);
+	pki_serial_hex(chain, id->serial, sizeof(id->serial));
+	pki_cert_validity(chain, &from, &to);
+	id->not_after = (long long)to;
 	mbedtls_x509_dn_gets(id->subject, sizeof(id->subject), &chain->subject);
 	for (n = &chain->subject; n; n = n->next)
 		if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
@@ -380,6 +388,17 @@ const char *signer_subject(const struct signer *s)
 	if (s->remote)
 		return signer_client_subject(s->remote);
 	return atomic_load(&((struct signer *)s)->ident)->subject;
+}
+
+const char *signer_serial(const struct signer *s, long long *not_after)
+{
+	const struct signer_ident *id;
+
+	if (s->remote)
+		return signer_client_serial(s->remote, not_after);
+	id = atomic_load(&((struct signer *)s)->ident);
+	*not_after = id->not_after;
+	return id->serial;
 }
 
 /*

@@ -96,6 +96,11 @@ const char *signer_cn(const struct signer *s);
 /** Subject of the signing certificate ("CN=podboot-codesign, O=..."). */
 const char *signer_subject(const struct signer *s);
 
+/** The serial (hex) of the certificate it signs with, with its notAfter
+ *  (unix seconds) into *@not_after: as signer_subject(), the one it last
+ *  named.  Valid until signer_free(). */
+const char *signer_serial(const struct signer *s, long long *not_after);
+
 /** SHA-256 of the signing certificate (32 bytes): tells signers apart.
  * Checks the files first, like signer_sign_digest(): after a rotation it
  * names the new certificate, so a cache keyed by it misses.  On the

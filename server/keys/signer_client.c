@@ -245,6 +245,17 @@ const char *signer_client_subject(struct signer_client *c)
 	return atomic_load(&c->ident)->w.subject;
 }
 
+/* The serial of the certificate the signer last named, its notAfter
+ * into *@not_after. */
+const char *signer_client_serial(struct signer_client *c,
+				 long long *not_after)
+{
+	const struct signer_client_ident *id = atomic_load(&c->ident);
+
+	*not_after = (long long)id->w.not_after;
+	return id->w.serial;
+}
+
 /* The SHA-256 of the certificate the signer names (@check: ask it now,
  * an IDENT round trip); valid until signer_client_free(). */
 const uint8_t *signer_client_id(struct signer_client *c, int check)

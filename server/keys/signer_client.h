@@ -49,6 +49,11 @@ int signer_client_sign(struct signer_client *c, const struct digest_alg *alg,
 /** Who signs now (@check: ask the signer, which checks the files first). */
 const char *signer_client_cn(struct signer_client *c);
 const char *signer_client_subject(struct signer_client *c);
+
+/** The serial (hex) of that certificate, its notAfter (unix seconds)
+ *  into *@not_after. */
+const char *signer_client_serial(struct signer_client *c,
+				 long long *not_after);
 const uint8_t *signer_client_id(struct signer_client *c, int check);
 
 /**

@@ -81,7 +81,8 @@ int signer_proto_check_reply(const void *buf, size_t len, uint32_t type)
 	if (h.type != type || h.len != len - sizeof(h) ||
 	    r.len != h.len - sizeof(r) || r.rc > 0 ||
 	    memchr(r.ident.cn, 0, sizeof(r.ident.cn)) == NULL ||
-	    memchr(r.ident.subject, 0, sizeof(r.ident.subject)) == NULL)
+	    memchr(r.ident.subject, 0, sizeof(r.ident.subject)) == NULL ||
+	    memchr(r.ident.serial, 0, sizeof(r.ident.serial)) == NULL)
 		return -EBADMSG;
 	return 0;
 }

@@ -78,6 +78,8 @@ struct signer_wire_ident {
 	char cn[128];		/* NUL-terminated */
 	char subject[256];	/* NUL-terminated */
 	uint8_t id[32];		/* SHA-256 of the signing certificate */
+	char serial[80];	/* its serial, hex; NUL-terminated */
+	int64_t not_after;	/* its notAfter, unix seconds */
 };
 
 /* Every reply: the header (type of the request), this, then len bytes of

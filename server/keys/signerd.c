@@ -48,11 +48,16 @@ struct signerd {
 /* Fill @w with who signs now (the key holder checks the files first). */
 static void signerd_ident(struct signerd *d, struct signer_wire_ident *w)
 {
+	long long not_after = 0;
+
 	memset(w, 0, sizeof(*w));
 	memcpy(w->id, signer_id(d->codesign), sizeof(w->id));
 	snprintf(w->cn, sizeof(w->cn), "%s", signer_cn(d->codesign));
 	snprintf(w->subject, sizeof(w->subject), "%s",
 		 signer_subject(d->codesign));
+	snprintf(w->serial, sizeof(w->serial), "%s",
+		 signer_serial(d->codesign, &not_after));
+	w->not_after = not_after;
 }
 
 /* SIGN: a CMS signature of the digest, and who made it. */

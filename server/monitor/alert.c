@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "alert.h"
+#include "alert_snmp.h"
 #include "alert_state.h"
 #include "error.h"
 #include "log.h"
@@ -28,7 +29,13 @@ struct alerts {
 	pthread_cond_t wake;
 	int stop;
 	struct alert *buckets[ALERT_BUCKETS];
-	unsigned long long sent, errors;
+	unsigned long long sent, errors, evaluations;
+	unsigned long long traps, trap_errors;	/* SNMP */
+	/* The back-off of each configured Alertmanager, by its URL. */
+	struct {
+		char url[256];
+		struct alert_backoff b;
+	} am[CONFIG_AM_MAX];
 };
 
 /* FNV-1a of @rule and @node, as a bucket index. */
@@ -245,8 +252,10 @@ static size_t alert_discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* POST @body to one Alertmanager's v2 API; 0 or -EIO. */
-static int alert_post(const char *base, const char *body)
+/* POST @body to one Alertmanager's v2 API; 0, or -EIO with what failed
+ * in @why (@size bytes). */
+static int alert_post(const char *base, const char *body, char *why,
+		      size_t size)
 {
 	struct curl_slist *hdrs = NULL;
 	char url[320];
@@ -271,7 +280,7 @@ static int alert_post(const char *base, const char *body)
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	if (cr != CURLE_OK || code < 200 || code >= 300) {
-		log_warn("alertmanager %s: %s", url,
+		snprintf(why, size, "%s: %s", url,
 			 cr != CURLE_OK ? curl_easy_strerror(cr) :
 					  "refused the alerts");
 		return -EIO;
@@ -279,26 +288,81 @@ static int alert_post(const char *base, const char *body)
 	return 0;
 }
 
-/* Send what is due to every Alertmanager; marked sent if any took it. */
+/* The back-off of Alertmanager @url, slot @i (a new URL there starts
+ * afresh). */
+static struct alert_backoff *alert_am(struct alerts *a, size_t i,
+				      const char *url)
+{
+	if (strcmp(a->am[i].url, url) != 0) {
+		snprintf(a->am[i].url, sizeof(a->am[i].url), "%s", url);
+		memset(&a->am[i].b, 0, sizeof(a->am[i].b));
+	}
+	return &a->am[i].b;
+}
+
+/*
+ * One attempt at Alertmanager @i of @cfg with @body (@queued alerts) if
+ * its back-off allows: one line on its first failure, a summary at most
+ * every ALERT_SUMMARY_S, one line when it answers again.  1 if it took
+ * the alerts, 0 if not tried, -EIO if it failed.
+ */
+static int alert_try(struct alerts *a, const struct config *cfg, size_t i,
+		     const char *body, size_t queued, long long now)
+{
+	struct alert_backoff *b = alert_am(a, i, cfg->alertmanagers[i]);
+	char why[512];
+
+	if (!alert_backoff_due(b, now))
+		return 0;
+	if (alert_post(cfg->alertmanagers[i], body, why, sizeof(why)) == 0) {
+		if (alert_backoff_ok(b) == ALERT_LINE_RECOVERED)
+			log_info("alertmanager %s: reachable again; %zu alerts "
+				 "delivered", cfg->alertmanagers[i], queued);
+		return 1;
+	}
+	switch (alert_backoff_failed(b, now, cfg->eval_s)) {
+	case ALERT_LINE_FIRST:
+		log_warn("alertmanager %s (unreachable: alerts are kept and "
+			 "retried with back-off, up to %d s)", why,
+			 ALERT_BACKOFF_MAX_S);
+		break;
+	case ALERT_LINE_SUMMARY:
+		log_warn("alertmanager %s: still unreachable: %llu attempts, "
+			 "%zu alerts queued", cfg->alertmanagers[i],
+			 b->attempts, queued);
+		b->attempts = 0;
+		break;
+	default:
+		break;
+	}
+	return -EIO;
+}
+
+/* Send what is due to every Alertmanager whose back-off allows; marked
+ * sent if any took it, kept for the next round if none did. */
 static void alert_notify(struct alerts *a, const struct config *cfg,
 			 long long now)
 {
 	json_t *batch;
 	char *body = NULL;
-	size_t i, ok = 0;
+	size_t i, ok = 0, queued = 0;
+	int rc;
 
 	pthread_mutex_lock(&a->lock);
 	batch = alert_due(a, cfg, now);
 	pthread_mutex_unlock(&a->lock);
-	if (batch && json_array_size(batch) && cfg->n_alertmanagers)
+	if (batch && json_array_size(batch) && cfg->n_alertmanagers) {
+		queued = json_array_size(batch);
 		body = json_dumps(batch, JSON_COMPACT);
+	}
 	json_decref(batch);
 	if (!body)
 		return;
-	for (i = 0; i < cfg->n_alertmanagers; i++) {
-		if (alert_post(cfg->alertmanagers[i], body) == 0)
+	for (i = 0; i < cfg->n_alertmanagers && i < CONFIG_AM_MAX; i++) {
+		rc = alert_try(a, cfg, i, body, queued, now);
+		if (rc > 0)
 			ok++;
-		else
+		else if (rc < 0)
 			a->errors++;
 	}
 	free(body);
@@ -306,6 +370,65 @@ static void alert_notify(struct alerts *a, const struct config *cfg,
 		a->sent++;
 		pthread_mutex_lock(&a->lock);
 		alert_mark_sent(a, cfg, now);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/* One trap to send: its alert in Alertmanager's form and its key. */
+struct alert_trap {
+	json_t *json;
+	enum alert_state state;
+	char rule[CONFIG_NAME_MAX], node[64], value[40];
+};
+
+/*
+ * SNMP traps (monitoring.snmp_traps) for the alerts whose state changed
+ * since their last trap: one per firing and one per resolution, never
+ * resends.  An alert counts as trapped once any receiver took it; when
+ * none did, the next evaluation tries again.  At most 64 a round.
+ */
+static void alert_traps(struct alerts *a, const struct config *cfg,
+			long long now)
+{
+	struct alert_trap t[64];
+	struct alert *x;
+	size_t b, n = 0, i, r, ok;
+
+	if (!cfg->n_snmp)
+		return;
+	pthread_mutex_lock(&a->lock);
+	for (b = 0; b < ALERT_BUCKETS && n < 64; b++)
+		for (x = a->buckets[b]; x && n < 64; x = x->next) {
+			if (!alert_state_trap_due(x))
+				continue;
+			t[n].json = alert_json(x, cfg, now);
+			t[n].state = x->state;
+			snprintf(t[n].rule, sizeof(t[n].rule), "%s", x->rule);
+			snprintf(t[n].node, sizeof(t[n].node), "%s", x->node);
+			snprintf(t[n].value, sizeof(t[n].value), "%g",
+				 x->value);
+			if (t[n].json)
+				n++;
+		}
+	pthread_mutex_unlock(&a->lock);
+	for (i = 0; i < n; i++) {
+		for (r = 0, ok = 0; r < cfg->n_snmp; r++)
+			if (alert_snmp_send(&cfg->snmp[r],
+					    t[i].state == ALERT_FIRING,
+					    t[i].json, t[i].value) == 0)
+				ok++;
+			else
+				a->trap_errors++;
+		json_decref(t[i].json);
+		if (!ok)
+			continue;
+		a->traps++;
+		pthread_mutex_lock(&a->lock);
+		x = alert_find(a, t[i].rule, t[i].node, 0);
+		if (x && x->state == t[i].state && t[i].state == ALERT_FIRING)
+			x->trap_fired = x->fired_at;
+		else if (x && x->state == t[i].state)
+			x->trap_resolved = x->resolved_at;
 		pthread_mutex_unlock(&a->lock);
 	}
 }
@@ -327,8 +450,10 @@ static void *alert_thread(void *arg)
 		pthread_mutex_lock(&a->lock);
 		alert_evaluate(a, gen->cfg, now);
 		alert_settle(a, now);
+		a->evaluations++;
 		pthread_mutex_unlock(&a->lock);
 		alert_notify(a, gen->cfg, now);
+		alert_traps(a, gen->cfg, now);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += gen->cfg->eval_s;
 		server_gen_put(gen);
@@ -410,8 +535,23 @@ int alerts_expose(struct alerts *a, struct pbuf *out)
 				 "missed.\n"
 				 "# TYPE podboot_alert_notify_errors_total "
 				 "counter\n"
-				 "podboot_alert_notify_errors_total %llu\n",
-				 a->sent, a->errors);
+				 "podboot_alert_notify_errors_total %llu\n"
+				 "# HELP podboot_alert_evaluations_total "
+				 "Rounds of the alert rules evaluated.\n"
+				 "# TYPE podboot_alert_evaluations_total "
+				 "counter\n"
+				 "podboot_alert_evaluations_total %llu\n"
+				 "# HELP podboot_alert_traps_total "
+				 "Alert state changes sent as SNMP traps.\n"
+				 "# TYPE podboot_alert_traps_total counter\n"
+				 "podboot_alert_traps_total %llu\n"
+				 "# HELP podboot_alert_trap_errors_total "
+				 "SNMP traps that could not be sent.\n"
+				 "# TYPE podboot_alert_trap_errors_total "
+				 "counter\n"
+				 "podboot_alert_trap_errors_total %llu\n",
+				 a->sent, a->errors, a->evaluations, a->traps,
+				 a->trap_errors);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -434,31 +574,18 @@ static json_t *alert_item(const struct alert *x)
 			 x->resolved_at ? t3 : NULL);
 }
 
-/* GET /api/v1/alerts: every alert held, in any state (scope status). */
-static int alert_list(struct http_req *r)
+/* Declared in alert.h. */
+int alerts_list(struct alerts *a, json_t *arr)
 {
-	struct alerts *a = r->srv->alerts;
 	const struct alert *x;
-	json_t *list;
 	size_t b;
+	int rc = 0;
 
-	if (http_args_only(r, (const char *const[]){ NULL }) != 0)
-		return -EINVAL;
-	if (!http_require_scope(r, "status"))
-		return -EACCES;
-	list = json_array();
-	if (!list)
-		return -ENOMEM;
 	pthread_mutex_lock(&a->lock);
-	for (b = 0; b < ALERT_BUCKETS; b++)
-		for (x = a->buckets[b]; x; x = x->next)
-			json_array_append_new(list, alert_item(x));
+	for (b = 0; rc == 0 && b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; rc == 0 && x; x = x->next)
+			if (json_array_append_new(arr, alert_item(x)) != 0)
+				rc = -ENOMEM;
 	pthread_mutex_unlock(&a->lock);
-	http_reply_json(r, 200, list);
-	return 0;
+	return rc;
 }
-
-const struct http_route routes_alert[] = {
-	{ "GET", "/api/v1/alerts", 1, alert_list, NULL, NULL, NULL, 0 },
-	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
-};

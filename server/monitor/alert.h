@@ -3,6 +3,8 @@
 #ifndef PODBOOT_ALERT_H
 #define PODBOOT_ALERT_H
 
+#include <jansson.h>
+
 #include "http.h"
 
 #include "promtext.h"
@@ -19,7 +21,13 @@ void alerts_stop(struct alerts *a);
 /** Alert gauges and notification counters for /metrics. */
 int alerts_expose(struct alerts *a, struct pbuf *out);
 
-/** Routes of the alert rules' state. */
-extern const struct http_route routes_alert[];
+/**
+ * Every alert held, in any state, as GET /api/v1/alerts lists them
+ * (alertname, node, pod, state, value, active_at, fired_at, resolved_at),
+ * appended to @arr.
+ *
+ * @ret rc		0, or -ENOMEM
+ */
+int alerts_list(struct alerts *a, json_t *arr);
 
 #endif

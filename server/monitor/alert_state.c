@@ -1,6 +1,8 @@
 /* alert_state.c: one alert's state machine: pending, firing, resolved,
- * as Prometheus defines them, and when it is due at Alertmanager. */
+ * as Prometheus defines them, and when it is due at Alertmanager; the
+ * back-off from an Alertmanager that does not answer. */
 #include <stdio.h>
+#include <string.h>
 
 #include "alert_state.h"
 
@@ -70,4 +72,52 @@ int alert_state_node_down(int known, int up, int installed,
 	/* Never pushed since start: give it down_after default intervals. */
 	return installed &&
 	       now - started > (long long)down_after * ALERT_DEFAULT_INTERVAL_S;
+}
+
+int alert_state_trap_due(const struct alert *x)
+{
+	if (x->state == ALERT_FIRING)
+		return x->trap_fired != x->fired_at;
+	return x->state == ALERT_RESOLVED && x->trap_fired == x->fired_at &&
+	       x->fired_at && x->trap_resolved != x->resolved_at;
+}
+
+/* Declared in alert_state.h. */
+int alert_backoff_due(const struct alert_backoff *b, long long now)
+{
+	return b->failures == 0 || now >= b->next_try;
+}
+
+/* Declared in alert_state.h. */
+enum alert_line alert_backoff_failed(struct alert_backoff *b, long long now,
+				     unsigned int base_s)
+{
+	long long wait = base_s ? base_s : 1;
+	unsigned int i;
+
+	b->failures++;
+	b->attempts++;
+	for (i = 1; i < b->failures && wait < ALERT_BACKOFF_MAX_S; i++)
+		wait *= 2;
+	b->next_try = now + (wait < ALERT_BACKOFF_MAX_S ? wait :
+							  ALERT_BACKOFF_MAX_S);
+	if (b->failures == 1) {
+		b->last_line = now;
+		b->attempts = 0;
+		return ALERT_LINE_FIRST;
+	}
+	if (now - b->last_line >= ALERT_SUMMARY_S) {
+		b->last_line = now;
+		return ALERT_LINE_SUMMARY;
+	}
+	return ALERT_LINE_NONE;
+}
+
+/* Declared in alert_state.h. */
+enum alert_line alert_backoff_ok(struct alert_backoff *b)
+{
+	int was = b->failures > 0;
+
+	memset(b, 0, sizeof(*b));
+	return was ? ALERT_LINE_RECOVERED : ALERT_LINE_NONE;
 }

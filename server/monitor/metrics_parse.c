@@ -117,11 +117,11 @@ static int metrics_reserved(const char *name, const char *group)
 /*
  * The labels of @s as inner text.  Labels the server adds itself (pod,
  * node, grouping labels) are renamed exported_NAME, as Prometheus does;
- * a sample that already carries exported_NAME too is refused, since the
- * exposition would repeat a label.
+ * a sample that already carries exported_NAME too is refused (-2, the
+ * label's name in *@clash), since the exposition would repeat a label.
  */
 static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s,
-				const char *group)
+				const char *group, const char **clash)
 {
 	size_t start = a->len, i;
 	const char *name;
@@ -131,8 +131,10 @@ static long metrics_labels_text(struct pbuf *a, const struct prom_sample *s,
 		name = s->labels[i].name;
 		reserved = metrics_reserved(name, group);
 		if (strncmp(name, "exported_", 9) == 0 &&
-		    metrics_reserved(name + 9, group))
+		    metrics_reserved(name + 9, group)) {
+			*clash = name;
 			return -2;
+		}
 		rc = pbuf_printf(a, "%s%s%s=\"", i ? "," : "",
 				 reserved ? "exported_" : "", name);
 		if (rc == 0)
@@ -177,6 +179,7 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 {
 	struct metrics_parse *mp = ctx;
 	struct mseries *ms;
+	const char *clash = NULL;
 	long name, labels, family;
 	int typed = metrics_in_family(mp->family, s->name);
 
@@ -189,14 +192,20 @@ static int metrics_parse_sample(void *ctx, const struct prom_sample *s)
 	if (strncmp(s->name, "podboot_", 8) == 0 &&
 	    strncmp(s->name, "podboot_agent_", 14) != 0) {
 		mp->reserved = 1;
+		snprintf(mp->reserved_name, sizeof(mp->reserved_name), "%s",
+			 s->name);
 		return -EPERM;
 	}
 	if (metrics_grow(mp) != 0)
 		return -ENOMEM;
 	name = metrics_arena_add(&mp->arena, s->name, strlen(s->name));
-	labels = metrics_labels_text(&mp->arena, s, mp->group);
+	labels = metrics_labels_text(&mp->arena, s, mp->group, &clash);
 	if (labels == -2) {
 		mp->reserved = 1;
+		snprintf(mp->reserved_name, sizeof(mp->reserved_name), "%s",
+			 s->name);
+		snprintf(mp->reserved_label, sizeof(mp->reserved_label), "%s",
+			 clash);
 		return -EPERM;
 	}
 	if (typed && !mp->family_stored) {
@@ -333,21 +342,33 @@ void metrics_parse_limit(const struct metrics_parse *mp,
 		 "more than %zu series for one node", mp->max);
 }
 
-/* A reserved name: res->err holds "line N: stopped by the caller", of
- * which "line N" is kept. */
-static void metrics_parse_reserved(struct metrics_result *res)
+/*
+ * A reserved name (@mp says which): res->err holds "line N: stopped by
+ * the caller", of which "line N" is kept, then the name and the reason.
+ */
+static void metrics_parse_reserved(const struct metrics_parse *mp,
+				   struct metrics_result *res)
 {
 	char *colon = strchr(res->err, ':');
+	size_t at;
 
 	res->refusal = METRICS_MALFORMED;
 	if (colon)
 		*colon = '\0';
-	snprintf(res->err + strlen(res->err),
-		 sizeof(res->err) - strlen(res->err),
-		 "%sname reserved: podboot_* metrics (but "
-		 "podboot_agent_*) and exported_ labels of pod, node "
-		 "or grouping labels are the server's own",
-		 colon ? ": " : "");
+	at = strlen(res->err);
+	if (mp->reserved_label[0])
+		snprintf(res->err + at, sizeof(res->err) - at,
+			 "%sname reserved: label %s of %s: the server renames "
+			 "a pushed pod, node or grouping label to exported_NAME, "
+			 "so it may not be pushed beside it",
+			 colon ? ": " : "", mp->reserved_label,
+			 mp->reserved_name);
+	else
+		snprintf(res->err + at, sizeof(res->err) - at,
+			 "%sname reserved: metric %s: names starting "
+			 "podboot_ are the server's own (agents may push "
+			 "podboot_agent_*)",
+			 colon ? ": " : "", mp->reserved_name);
 }
 
 int metrics_parse_doc(struct metrics_parse *mp, const char *text,
@@ -364,7 +385,7 @@ int metrics_parse_doc(struct metrics_parse *mp, const char *text,
 		return 0;
 	}
 	if (mp->reserved) {
-		metrics_parse_reserved(res);
+		metrics_parse_reserved(mp, res);
 		return 0;
 	}
 	if (rc == -ENOMEM || mp->arena.overflow)

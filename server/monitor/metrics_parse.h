@@ -33,6 +33,8 @@ struct metrics_parse {
 	int family_stored;
 	int over;			/* more series than @max */
 	int reserved;			/* a name the server keeps for itself */
+	char reserved_name[PROM_NAME_MAX + 1];	/* which: the metric, */
+	char reserved_label[PROM_NAME_MAX + 1];	/* or its label, if set */
 };
 
 /**

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "pki.h"
 #include "provision.h"
 #include "transfer.h"
 
@@ -83,9 +84,8 @@ struct upload {
 	unsigned long long max;
 };
 
-/* An exclusive lock on the blob directory: returns its fd (close it to
- * release the lock) or a negative error. */
-static int artifact_lock(const char *data_dir)
+/* Declared in artifact_int.h. */
+int artifact_lock(const char *data_dir)
 {
 	char path[PATH_MAX];
 	int fd, rc;
@@ -119,6 +119,17 @@ static void artifact_gone(void *ctx, const char *sha256)
 		if (artifact_blob_path(data_dir, sha256, sig, path,
 				       sizeof(path)) == 0)
 			unlink(path);
+}
+
+/* Declared in artifact_int.h. */
+void artifact_signed_by(const struct signer *signer, struct store_artifact *a)
+{
+	long long not_after = 0;
+
+	snprintf(a->signer, sizeof(a->signer), "%s", signer_subject(signer));
+	snprintf(a->signer_serial, sizeof(a->signer_serial), "%s",
+		 signer_serial(signer, &not_after));
+	a->signer_not_after = not_after;
 }
 
 /*
@@ -173,7 +184,7 @@ static int artifact_publish(struct upload *u, struct signer *signer,
 	if ((rc = fileio_sync_dir(blob)) != 0)
 		goto out;
 	snprintf(a->name, sizeof(a->name), "%s", u->name);
-	snprintf(a->signer, sizeof(a->signer), "%s", signer_subject(signer));
+	artifact_signed_by(signer, a);
 	a->size = u->size;
 	rc = store_artifact_add(st, a, keep, artifact_gone, (void *)data_dir);
 out:
@@ -322,21 +333,27 @@ static int artifact_upload_body(struct http_req *r, const char *data,
 static void artifact_upload_done(struct http_req *r, const struct upload *u,
 				 const struct store_artifact *a)
 {
-	char url[512];
+	char url[512], until[PKI_DATE_MAX];
 
 	atomic_fetch_add(&r->srv->stats.uploads, 1);
 	atomic_fetch_add(&r->srv->stats.upload_bytes, u->size);
+	pki_date_string((time_t)a->signer_not_after, until);
 	store_event_add(r->srv->store, "upload", a->name,
-			"sha256 %s, %llu bytes, token %s from %s, signed by %s",
-			a->sha256, a->size, u->token, r->client, a->signer);
+			"sha256 %s, %llu bytes, token %s from %s, signed by %s "
+			"(serial %s, valid until %s)",
+			a->sha256, a->size, u->token, r->client, a->signer,
+			a->signer_serial, until);
 	log_info("published %s sha256:%s (%llu bytes) for token %s", a->name,
 		 a->sha256, a->size, u->token);
 	snprintf(url, sizeof(url), "%s/artifacts/%s@sha256:%s",
 		 r->gen->cfg->base_url, a->name, a->sha256);
 	http_reply_json(r, 201,
-			json_pack("{s:s, s:I, s:s, s:s, s:s, s:s+}", "name",
-				  a->name, "size", (json_int_t)a->size,
+			json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:s+}",
+				  "name", a->name, "size", (json_int_t)a->size,
 				  "sha256", a->sha256, "signer", a->signer,
+				  "signer_serial", a->signer_serial,
+				  "signer_not_after",
+				  artifact_time_json(a->signer_not_after),
 				  "url", url, "signature", url, ".sig"));
 }
 

@@ -2,6 +2,8 @@
 #ifndef PODBOOT_ARTIFACT_H
 #define PODBOOT_ARTIFACT_H
 
+#include <jansson.h>
+
 #include "http.h"
 
 /** Create the blob and temporary directories under @data_dir. */
@@ -28,5 +30,24 @@ int artifact_import(struct store *st, struct signer *signer,
 
 /** Routes of artifacts, their uploads and signatures. */
 extern const struct http_route routes_artifact[];
+
+/**
+ * Sign every current artifact again with @signer (after a rotation): each
+ * blob checked against its hash, its signature replaced atomically under
+ * the publish lock, the catalogue and the audit trail ("resign" events,
+ * naming @who) told.  Each version re-signed is appended to @done as
+ * {name, sha256}, each that could not be (pruned meanwhile, changed on
+ * disk, refused by the signer) to @failed with its "error".
+ *
+ * @ret rc		0; -EPIPE when the signer is gone (what was
+ *			re-signed before stays so); a store error; -ENOMEM
+ */
+int artifact_resign(struct store *st, struct signer *signer,
+		    const char *data_dir, const char *who, json_t *done,
+		    json_t *failed);
+
+/** POST /api/v1/artifacts/resign: every current artifact signed again by
+ *  the current code-signing key (artifact_resign.c). */
+extern const struct http_route routes_artifact_resign[];
 
 #endif

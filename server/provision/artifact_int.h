@@ -6,8 +6,12 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "http.h"
+#include "signer.h"
+#include "store.h"
 
 #define ARTIFACT_BLOBS "blobs/sha256"
 #define ARTIFACT_TMP "tmp"
@@ -23,6 +27,22 @@
  */
 int artifact_blob_path(const char *data_dir, const char *sha256, int sig,
 		       char *out, size_t size);
+
+/**
+ * An exclusive lock on the blob directory of @data_dir, which publishing,
+ * pruning and re-signing hold: its fd (close it to release the lock).
+ *
+ * @ret fd		the lock's fd, or a negative error
+ */
+int artifact_lock(const char *data_dir);
+
+/** Fill @a's signer, signer_serial and signer_not_after with the
+ *  certificate @signer last signed with. */
+void artifact_signed_by(const struct signer *signer, struct store_artifact *a);
+
+/** Unix seconds @t as an ISO-8601 UTC JSON string, or null for 0 (not
+ *  recorded).  The caller owns the result. */
+json_t *artifact_time_json(long long t);
 
 /** GET/HEAD /artifacts/REF: the route's start (artifact_download.c). */
 int artifact_get(struct http_req *r);

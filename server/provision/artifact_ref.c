@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "artifact_int.h"
 #include "config.h"
@@ -143,4 +144,17 @@ void artifact_download(const struct artifact_get_in *in,
 		return;
 	}
 	out->status = ranged ? 206 : 200;
+}
+
+/* Declared in artifact_int.h. */
+json_t *artifact_time_json(long long t)
+{
+	time_t tt = (time_t)t;
+	char out[32];
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&tt, &tm) ||
+	    strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(out);
 }

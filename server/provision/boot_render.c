@@ -25,15 +25,23 @@ static const char boot_local_script[] =
 	"echo podboot: no install pending for this machine; booting the "
 	"local disk\n" BOOT_LOCAL;
 
+/*
+ * The wait-and-retry script of a machine not assigned yet.  It asks again
+ * on the interface it booted from (iPXE's netX: the last one opened, the
+ * one stage1 fetched this script over) with stage1's query: MAC, UUID,
+ * serial, manufacturer, product, asset tag, platform and architecture.
+ */
 static const char boot_discover_tpl[] =
 	"#!ipxe\n"
 	"# podboot stage2: machine not assigned to a pod yet\n"
-	"echo podboot: ${net0/mac} is not assigned to a pod yet; asking again "
+	"echo podboot: ${netX/mac} is not assigned to a pod yet; asking again "
 	"in 60 seconds\n"
 	"sleep 60 ||\n"
-	"set podboot_q mac=${net0/mac:hexhyp}&uuid=${uuid}&"
-	"serial=${serial:uristring}&platform=${platform}&"
-	"buildarch=${buildarch}\n"
+	"set podboot_q mac=${netX/mac:hexhyp}&uuid=${uuid}&"
+	"serial=${serial:uristring}&"
+	"manufacturer=${manufacturer:uristring}&"
+	"product=${product:uristring}&asset=${asset:uristring}&"
+	"platform=${platform:uristring}&buildarch=${buildarch:uristring}\n"
 	"imgfetch --name stage2 {{base}}/boot/stage2.ipxe?${podboot_q} || "
 	"goto local\n"
 	"{{verify}}"

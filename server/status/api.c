@@ -1,5 +1,5 @@
 /* api.c: the read-only status API's routes (pods, nodes, artifacts,
- * events, /healthz): each handler checks the request with the decisions
+ * events, alerts, /healthz): each handler checks the request with the decisions
  * of api_args.c, reads through api_read.c and replies with JSON or, with
  * ?format=text, the tables of api_text.c. */
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "api.h"
 #include "api_int.h"
 #include "boot.h"
@@ -77,8 +78,12 @@ static int api_finish(struct http_req *r, int rc, json_t *json,
 /* ---- request checks --------------------------------------------------- */
 
 static const char *const api_args_plain[] = { "format", NULL };
-static const char *const api_args_nodes[] = { "pod", "state", "format",
+static const char *const api_args_nodes[] = { "pod", "state", "health",
+					      "limit", "after", "format",
 					      NULL };
+static const char *const api_args_pods[] = { "state", "health", "sort",
+					     "limit", "offset", "format",
+					     NULL };
 static const char *const api_args_events[] = { "after", "limit", "format",
 					       NULL };
 
@@ -138,6 +143,23 @@ static int api_arg_state(struct http_req *r, const char *name, int *state)
 	return http_refuse(r, 400, "state must be one of: %s", names);
 }
 
+/* ?health= into *@health; 0 or the code of a 400 naming the values. */
+static int api_arg_health(struct http_req *r, const char *name, int *health)
+{
+	if (api_health_parse(name, health) == 0)
+		return 0;
+	return http_refuse(r, 400, "health must be one of: up, down, unknown");
+}
+
+/* ?sort= of the pods into *@by_down; 0 or the code of a 400. */
+static int api_arg_sort(struct http_req *r, const char *sort, int *by_down)
+{
+	*by_down = sort && strcmp(sort, "down") == 0;
+	if (!sort || *by_down || strcmp(sort, "name") == 0)
+		return 0;
+	return http_refuse(r, 400, "sort must be name or down");
+}
+
 /* ---- handlers --------------------------------------------------------- */
 
 /* Bodies in flight and what the limits did to them, for /healthz; the
@@ -170,6 +192,27 @@ static json_t *api_dhcp(struct server *srv)
 			 (json_int_t)d.at, "text", d.text);
 }
 
+/* The node figures of /healthz, as serve --check prints them: nodes of
+ * the file ("configured"), added through the API ("assigned"), machines
+ * waiting to be assigned ("discovered"); NULL when out of memory or the
+ * store fails (logged there). */
+static json_t *api_node_figures(struct http_req *r)
+{
+	const struct config *cfg = r->gen->cfg;
+	unsigned long long discovered = 0;
+	size_t i, assigned = 0;
+
+	for (i = 0; i < cfg->n_nodes; i++)
+		assigned += cfg->nodes[i].assigned != 0;
+	if (store_node_count(r->srv->store, NULL, NODE_DISCOVERED,
+			     &discovered) != 0)
+		return NULL;
+	return json_pack("{s:I, s:I, s:I}", "configured",
+			 (json_int_t)(cfg->n_nodes - assigned), "assigned",
+			 (json_int_t)assigned, "discovered",
+			 (json_int_t)discovered);
+}
+
 /* GET /healthz: "ok" as text, or the service's state as JSON (no token
  * needed). */
 static int api_healthz(struct http_req *r)
@@ -185,13 +228,14 @@ static int api_healthz(struct http_req *r)
 		return 0;
 	}
 	return api_finish(r, 0,
-		json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b}, "
+		json_pack("{s:s, s:I, s:I, s:I, s:o?, s:I, s:{s:I, s:I, s:b}, "
 			  "s:o, s:o, s:o}",
 			  "status", "ok", "uptime_s",
 			  (json_int_t)(now > r->srv->started ?
 					       now - r->srv->started : 0),
 			  "configuration", (json_int_t)r->gen->number,
-			  "nodes", (json_int_t)cfg->n_nodes, "boot_cache",
+			  "nodes", (json_int_t)cfg->n_nodes, "node_figures",
+			  api_node_figures(r), "boot_cache",
 			  (json_int_t)boot_cache_size(r->srv->boot),
 			  "precompute", "configuration",
 			  (json_int_t)atomic_load(&r->srv->pre_gen),
@@ -203,16 +247,15 @@ static int api_healthz(struct http_req *r)
 		NULL);
 }
 
-/* GET /api/v1/pods: every configured pod with its node counts. */
-static int api_pods(struct http_req *r)
+/* GET /api/v1/pods without paging, filter or sort: every configured pod
+ * with its node counts, as an array. */
+static int api_pods_all(struct http_req *r)
 {
 	const struct config *cfg = r->gen->cfg;
 	json_t *arr, *pod;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if ((rc = api_begin(r, api_args_plain)) != 0)
-		return rc;
 	arr = json_array();
 	for (i = 0; arr && rc == 0 && i < cfg->n_pods; i++) {
 		rc = api_pod_read(r, &cfg->pods[i], 0, &pod);
@@ -220,6 +263,58 @@ static int api_pods(struct http_req *r)
 			rc = api_append(arr, pod);
 	}
 	return api_finish(r, rc, arr, &api_view_pods);
+}
+
+/* The paging, filter and sort arguments of /api/v1/pods into @pg; 0 or
+ * the refusal's code. */
+static int api_pods_args(struct http_req *r, struct api_pod_page *pg)
+{
+	unsigned long long limit = API_PAGE_DEFAULT;
+	const char *state = http_arg(r, "state");
+	const char *health = http_arg(r, "health");
+	int rc;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->state = pg->health = -1;
+	if ((state && (rc = api_arg_state(r, state, &pg->state)) != 0) ||
+	    (health && (rc = api_arg_health(r, health, &pg->health)) != 0) ||
+	    (rc = api_arg_sort(r, http_arg(r, "sort"), &pg->by_down)) != 0 ||
+	    (rc = api_arg_number(r, "limit", 1, API_PAGE_LIMIT, &limit)) != 0 ||
+	    (rc = api_arg_number(r, "offset", 0, UINT_MAX, &pg->offset)) != 0)
+		return rc;
+	pg->limit = (unsigned int)limit;
+	return 0;
+}
+
+/* GET /api/v1/pods[?state=S][&health=H][&sort=down][&limit=N][&offset=K]:
+ * the configured pods with their node counts; with any of these, one
+ * page: {"total", "offset", "limit", "pods"}. */
+static int api_pods(struct http_req *r)
+{
+	static const char *const paging[] = { "state", "health", "sort",
+					      "limit", "offset" };
+	struct api_pod_page pg;
+	json_t *page;
+	size_t i;
+	int rc, paged = 0;
+
+	if ((rc = api_begin(r, api_args_pods)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(paging) / sizeof(paging[0]); i++)
+		paged |= http_arg(r, paging[i]) != NULL;
+	if (!paged)
+		return api_pods_all(r);
+	if ((rc = api_pods_args(r, &pg)) != 0)
+		return rc;
+	pg.pods = json_array();
+	rc = pg.pods ? api_pods_page(r, &pg) : -ENOMEM;
+	page = rc == 0 ? json_pack("{s:I, s:I, s:I, s:O}", "total",
+				   (json_int_t)pg.total, "offset",
+				   (json_int_t)pg.offset, "limit",
+				   (json_int_t)pg.limit, "pods", pg.pods) :
+			 NULL;
+	json_decref(pg.pods);
+	return api_finish(r, rc, page, &api_view_pod_page);
 }
 
 /* GET /api/v1/pods/NAME: one pod, its counts and its nodes. */
@@ -236,22 +331,58 @@ static int api_pod(struct http_req *r)
 	return api_finish(r, rc, pod, &api_view_pod);
 }
 
-/* GET /api/v1/nodes[?pod=P][&state=S]: the nodes the store knows. */
+/* One page of the nodes under @pg's filters from ?after= (checked), as
+ * {"total", "limit", "next", "nodes"}; 0 or the refusal's code. */
+static int api_nodes_paged(struct http_req *r, struct api_node_page *pg)
+{
+	unsigned long long limit = API_PAGE_DEFAULT;
+	const char *next;
+	json_t *page = NULL;
+	int rc;
+
+	pg->pager.after = http_arg(r, "after");
+	if (pg->pager.after && config_name_valid(pg->pager.after) != 0)
+		return http_refuse(r, 400, "after must be a node id (the "
+					   "\"next\" of the previous page)");
+	if ((rc = api_arg_number(r, "limit", 1, API_PAGE_LIMIT, &limit)) != 0)
+		return rc;
+	pg->pager.limit = (unsigned int)limit;
+	pg->nodes = json_array();
+	rc = pg->nodes ? api_nodes_page(r, pg) : -ENOMEM;
+	next = api_pager_next(&pg->pager);
+	if (rc == 0)
+		page = json_pack("{s:I, s:I, s:s?, s:O}", "total",
+				 (json_int_t)pg->pager.matched, "limit",
+				 (json_int_t)limit, "next", next, "nodes",
+				 pg->nodes);
+	json_decref(pg->nodes);
+	return api_finish(r, rc, page, &api_view_node_page);
+}
+
+/* GET /api/v1/nodes[?pod=P][&state=S][&health=H]: the nodes the store
+ * knows, with their health; with ?limit= or ?after=, one page. */
 static int api_nodes(struct http_req *r)
 {
 	const char *pod = http_arg(r, "pod");
 	const char *state = http_arg(r, "state");
+	const char *health = http_arg(r, "health");
 	const struct config_pod *p;
+	struct api_node_page pg;
 	json_t *arr;
-	int st = -1;
 	int rc;
 
+	memset(&pg, 0, sizeof(pg));
+	pg.pod = pod;
+	pg.state = pg.health = -1;
 	if ((rc = api_begin(r, api_args_nodes)) != 0 ||
 	    (pod && (rc = api_pod_find(r, pod, &p)) != 0) ||
-	    (state && (rc = api_arg_state(r, state, &st)) != 0))
+	    (state && (rc = api_arg_state(r, state, &pg.state)) != 0) ||
+	    (health && (rc = api_arg_health(r, health, &pg.health)) != 0))
 		return rc;
+	if (http_arg(r, "limit") || http_arg(r, "after"))
+		return api_nodes_paged(r, &pg);
 	arr = json_array();
-	rc = arr ? api_nodes_read(r, pod, st, arr) : -ENOMEM;
+	rc = arr ? api_nodes_read(r, pod, pg.state, pg.health, arr) : -ENOMEM;
 	return api_finish(r, rc, arr, &api_view_nodes);
 }
 
@@ -309,6 +440,38 @@ static int api_events(struct http_req *r)
 	return api_finish(r, rc, arr, &api_view_events);
 }
 
+/* For a text table: each alert's value (a real, which cells show as
+ * "-") as text, in the list @arr; 0 or -ENOMEM. */
+static int api_alert_values(json_t *arr)
+{
+	char v[40];
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(arr, i, x) {
+		snprintf(v, sizeof(v), "%g",
+			 json_number_value(json_object_get(x, "value")));
+		if (json_object_set_new(x, "value", json_string(v)) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* GET /api/v1/alerts: every alert held, in any state. */
+static int api_alerts(struct http_req *r)
+{
+	json_t *arr;
+	int rc;
+
+	if ((rc = api_begin(r, api_args_plain)) != 0)
+		return rc;
+	arr = json_array();
+	rc = arr ? alerts_list(r->srv->alerts, arr) : -ENOMEM;
+	if (rc == 0 && api_wants_text(r))
+		rc = api_alert_values(arr);
+	return api_finish(r, rc, arr, &api_view_alerts);
+}
+
 const struct http_route routes_api[] = {
 	{ "GET", "/healthz", 1, api_healthz, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/pods", 1, api_pods, NULL, NULL, NULL, 0 },
@@ -317,5 +480,6 @@ const struct http_route routes_api[] = {
 	{ "GET", "/api/v1/nodes/", 0, api_node, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/artifacts", 1, api_artifacts, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/events", 1, api_events, NULL, NULL, NULL, 0 },
+	{ "GET", "/api/v1/alerts", 1, api_alerts, NULL, NULL, NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
 };

@@ -56,3 +56,52 @@ int api_state(const char *name, int *state, char *names, size_t size)
 	}
 	return -EINVAL;
 }
+
+static const char *const api_health_names[API_HEALTH_COUNT] = {
+	[API_HEALTH_UP] = "up",
+	[API_HEALTH_DOWN] = "down",
+	[API_HEALTH_UNKNOWN] = "unknown",
+};
+
+/* Declared in api_int.h. */
+int api_health_parse(const char *name, int *health)
+{
+	int i;
+
+	for (i = 0; name && i < API_HEALTH_COUNT; i++) {
+		if (strcmp(name, api_health_names[i]) == 0) {
+			*health = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Declared in api_int.h. */
+const char *api_health_name(int health)
+{
+	if (health < 0 || health >= API_HEALTH_COUNT)
+		return "unknown";
+	return api_health_names[health];
+}
+
+/* Declared in api_int.h. */
+int api_pager_offer(struct api_pager *p, const char *id)
+{
+	p->matched++;
+	if (p->after && *p->after && strcmp(id, p->after) <= 0)
+		return 0;
+	if (p->taken >= p->limit) {
+		p->more = 1;
+		return 0;
+	}
+	p->taken++;
+	snprintf(p->last, sizeof(p->last), "%s", id);
+	return 1;
+}
+
+/* Declared in api_int.h. */
+const char *api_pager_next(const struct api_pager *p)
+{
+	return p->more && p->taken ? p->last : NULL;
+}

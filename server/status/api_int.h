@@ -18,7 +18,7 @@
 
 #define API_TEXT_MAX (8u << 20)	/* largest text reply, note included */
 #define API_TEXT_NOTE 128	/* kept free for the truncation note */
-#define API_COLS_MAX 16		/* columns of one text table */
+#define API_COLS_MAX 20		/* columns of one text table */
 #define API_WIDTH_MAX 64	/* wider cells overflow their column */
 #define API_CELL_MAX 1024	/* one rendered cell */
 #define API_NODE_EVENTS 20	/* events shown with one node */
@@ -26,6 +26,8 @@
 #define API_EVENTS_LIMIT 1000	/* most events per /api/v1/events page */
 #define API_EVENTS_DEFAULT 100	/* events per page unless ?limit= says */
 #define API_ISO_SIZE 32		/* "1970-01-01T00:00:00Z" and its NUL */
+#define API_PAGE_DEFAULT 100	/* nodes or pods per page unless ?limit= */
+#define API_PAGE_LIMIT 1000	/* most nodes or pods per page */
 
 /* ---- api_text.c: ?format=text ------------------------------------------ */
 
@@ -46,7 +48,8 @@ struct api_view {
 };
 
 extern const struct api_view api_view_pods, api_view_pod, api_view_nodes,
-	api_view_node, api_view_artifacts, api_view_events;
+	api_view_node, api_view_artifacts, api_view_events, api_view_alerts,
+	api_view_node_page, api_view_pod_page;
 
 /**
  * Render one JSON value @v as a table cell into @out (@size bytes):
@@ -92,6 +95,49 @@ int api_number(const char *s, unsigned long long min, unsigned long long max,
  */
 int api_state(const char *name, int *state, char *names, size_t size);
 
+/* A node's health as the status API shows it. */
+enum api_health {
+	API_HEALTH_UP,		/* its pushes arrive */
+	API_HEALTH_DOWN,	/* they stopped, or it is installed and silent */
+	API_HEALTH_UNKNOWN,	/* it never pushed and is not installed */
+	API_HEALTH_COUNT
+};
+
+/**
+ * The health named @name ("up", "down", "unknown") into *@health.
+ *
+ * @ret rc		0, or -EINVAL
+ */
+int api_health_parse(const char *name, int *health);
+
+/** "up", "down" or "unknown"; never NULL. */
+const char *api_health_name(int health);
+
+/*
+ * One page of a list being walked in order: which items it shows (those
+ * after the cursor @after, at most @limit) and how many match in all.
+ */
+struct api_pager {
+	const char *after;	/* NULL or "": from the first */
+	unsigned int limit;
+	unsigned int taken;	/* listed so far */
+	int more;		/* a match beyond the page exists */
+	unsigned long long matched;	/* matches offered */
+	char last[64];		/* the last one listed */
+};
+
+/**
+ * Offer matching item @id (ids come in increasing order) to the page @p:
+ * counted, and listed if it comes after the cursor and the page has room.
+ *
+ * @ret list		1 to list it, 0 not
+ */
+int api_pager_offer(struct api_pager *p, const char *id);
+
+/** The cursor of the next page (the last id listed), or NULL when @p is
+ *  the last page. */
+const char *api_pager_next(const struct api_pager *p);
+
 /* ---- api_json.c: the model as JSON (pure) ------------------------------ */
 
 /** Unix seconds @when as ISO-8601 UTC ("1970-01-01T00:00:00Z" when it
@@ -121,10 +167,15 @@ json_t *api_health_json(const struct metrics_node_info *info,
  *  The caller owns the result. */
 json_t *api_event_json(const struct store_event *e, json_error_t *err);
 
-/** An artifact as JSON with its URL under @cfg's base URL; the caller
- *  owns the result, NULL when out of memory. */
+/** An artifact as JSON with its URL under @cfg's base URL and its
+ *  signer's serial and notAfter (null when not recorded); the caller owns
+ *  the result, NULL when out of memory. */
 json_t *api_artifact_json(const struct config *cfg,
 			  const struct store_artifact *a);
+
+/** The health of node @n whose pushes are @up, or @known to have been
+ *  made (what api_counts_add counts): an enum api_health. */
+int api_health_of(const struct store_node *n, int up, int known);
 
 /* A pod's nodes counted by state and health. */
 struct api_counts {
@@ -138,6 +189,13 @@ struct api_counts {
  */
 void api_counts_add(struct api_counts *c, const struct store_node *n,
 		    int up, int known);
+
+/**
+ * Whether a pod with node counts @c is shown under the filters @state (a
+ * node state, -1: any) and @health (an enum api_health, -1: any): it has
+ * at least one node in that state and one of that health.
+ */
+int api_counts_match(const struct api_counts *c, int state, int health);
 
 /**
  * Pod @p as JSON with its node counts @c, and its nodes @nodes (not
@@ -160,15 +218,67 @@ json_t *api_certificates_json(const struct server_gen *gen, long long now);
 int api_pod_read(struct http_req *r, const struct config_pod *p,
 		 int with_nodes, json_t **out);
 
-/** The nodes of @pod (NULL: all) in state @state (-1: any), as JSON, into
- *  @arr; 0, -ENOMEM or the store's error. */
+/** Pod @p's nodes counted by state and health into @c; 0 or the store's
+ *  error. */
+int api_pod_count(struct http_req *r, const struct config_pod *p,
+		  struct api_counts *c);
+
+/** The nodes of @pod (NULL: all) in state @state (-1: any) and of health
+ *  @health (-1: any), as JSON with their health, into @arr; 0, -ENOMEM or
+ *  the store's error. */
 int api_nodes_read(struct http_req *r, const char *pod, int state,
-		   json_t *arr);
+		   int health, json_t *arr);
+
+/** Node @n as JSON (@full as api_node_json) with its "health", which
+ *  *@health receives too.  The caller owns the result; NULL when out of
+ *  memory. */
+json_t *api_node_listed(struct http_req *r, const struct store_node *n,
+			int full, int *health);
 
 /** Node @n as /api/v1/nodes/ID shows it (events and health too) into
  *  *@out (the caller owns it); 0, -ENOMEM or the store's error. */
 int api_node_read(struct http_req *r, const struct store_node *n,
 		  json_t **out);
+
+/* A page of /api/v1/nodes: the filters, the page, and what was found. */
+struct api_node_page {
+	const char *pod;	/* NULL: any */
+	int state;		/* -1: any */
+	int health;		/* -1: any */
+	struct api_pager pager;
+	json_t *nodes;		/* the page's nodes are appended here */
+};
+
+/**
+ * Fill @pg->nodes with one page of nodes and @pg->pager with the total
+ * and the next cursor.  Without a health filter, only the page's rows
+ * (and one more) are read, along an index, and the total is one count;
+ * health is held in memory, not in the store, so a health filter walks
+ * the nodes its other filters select.
+ *
+ * @ret rc		0, -ENOMEM or the store's error
+ */
+int api_nodes_page(struct http_req *r, struct api_node_page *pg);
+
+/* A page of /api/v1/pods: the filters, the order, the page. */
+struct api_pod_page {
+	int state;		/* -1: any */
+	int health;		/* -1: any */
+	int by_down;		/* most nodes down first, else by name */
+	unsigned long long offset;
+	unsigned int limit;
+	unsigned long long total;	/* pods under the filters */
+	json_t *pods;		/* the page's pods are appended here */
+};
+
+/**
+ * Fill @pg->pods with one page of pods and @pg->total.  Without filter
+ * or sort, only the page's pods' nodes are read; a filter or the sort by
+ * nodes down needs every pod's counts (one indexed read per pod).
+ *
+ * @ret rc		0, -ENOMEM or the store's error
+ */
+int api_pods_page(struct http_req *r, struct api_pod_page *pg);
 
 /** Every artifact, as JSON, into @arr; 0, -ENOMEM or the store's error. */
 int api_artifacts_read(struct http_req *r, json_t *arr);

@@ -141,29 +141,61 @@ json_t *api_event_json(const struct store_event *e, json_error_t *err)
 json_t *api_artifact_json(const struct config *cfg,
 			  const struct store_artifact *a)
 {
-	char when[API_ISO_SIZE], url[512];
+	char when[API_ISO_SIZE], until[API_ISO_SIZE], url[512];
 
 	api_iso(a->created, when);
+	api_iso(a->signer_not_after, until);
 	snprintf(url, sizeof(url), "%s/artifacts/%s@sha256:%s", cfg->base_url,
 		 a->name, a->sha256);
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:b, s:s}", "name",
-			 a->name, "sha256", a->sha256, "size",
-			 (json_int_t)a->size, "signer", a->signer, "created",
+	/* Versions published before podboot recorded it: serial unknown. */
+	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:I, s:s, s:b, "
+			 "s:s}", "name", a->name, "sha256", a->sha256, "size",
+			 (json_int_t)a->size, "signer", a->signer,
+			 "signer_serial", api_opt(a->signer_serial),
+			 "signer_not_after",
+			 a->signer_not_after ? until : NULL, "created",
 			 (json_int_t)a->created, "created_at", when,
 			 "current", a->current, "url", url);
+}
+
+/* Declared in api_int.h. */
+int api_health_of(const struct store_node *n, int up, int known)
+{
+	if (up)
+		return API_HEALTH_UP;
+	if (known || n->state == NODE_INSTALLED)
+		return API_HEALTH_DOWN;
+	return API_HEALTH_UNKNOWN;
 }
 
 /* Declared in api_int.h. */
 void api_counts_add(struct api_counts *c, const struct store_node *n,
 		    int up, int known)
 {
+	int h = api_health_of(n, up, known);
+
 	if ((unsigned int)n->state < NODE_STATE_COUNT)
 		c->count[n->state]++;
 	c->total++;
-	if (up)
+	if (h == API_HEALTH_UP)
 		c->up++;
-	else if (known || n->state == NODE_INSTALLED)
+	else if (h == API_HEALTH_DOWN)
 		c->down++;
+}
+
+/* Declared in api_int.h. */
+int api_counts_match(const struct api_counts *c, int state, int health)
+{
+	unsigned long long by_health[API_HEALTH_COUNT];
+
+	by_health[API_HEALTH_UP] = c->up;
+	by_health[API_HEALTH_DOWN] = c->down;
+	by_health[API_HEALTH_UNKNOWN] = c->total - c->up - c->down;
+	if (state >= 0 && (state >= NODE_STATE_COUNT || !c->count[state]))
+		return 0;
+	if (health >= 0 && (health >= API_HEALTH_COUNT || !by_health[health]))
+		return 0;
+	return 1;
 }
 
 /* {"total": N, "up": N, "down": N, "discovered": N, ...} of @c; the

@@ -17,12 +17,49 @@ struct api_list {
 	const struct config *cfg;
 };
 
-/* Store walk callback: append node @n, in full, to the list @ctx. */
+/* A list being built from a store walk of nodes. */
+struct api_node_list {
+	json_t *arr;
+	struct http_req *r;
+	int health;		/* only nodes of this health; -1: any */
+	struct api_pager *pager;	/* NULL: every node listed */
+};
+
+/* Declared in api_int.h. */
+json_t *api_node_listed(struct http_req *r, const struct store_node *n,
+			int full, int *health)
+{
+	struct metrics_node_info info;
+	json_t *o;
+
+	metrics_node_info(r->srv->metrics, r->gen->cfg, n->id, &info);
+	*health = api_health_of(n, info.up, info.known);
+	o = api_node_json(r->gen->cfg, n, full);
+	if (o && json_object_set_new(o, "health",
+				     json_string(api_health_name(*health)))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Store walk callback: node @n, in full with its health, to the list
+ * @ctx if it has the health asked for and its page lists it; 1 (the walk
+ * ends) once a page without health filter is known to have more. */
 static int api_list_node(void *ctx, const struct store_node *n)
 {
-	struct api_list *l = ctx;
+	struct api_node_list *l = ctx;
+	int health;
+	json_t *o = api_node_listed(l->r, n, 1, &health);
 
-	return api_append(l->arr, api_node_json(l->cfg, n, 1));
+	if (!o)
+		return -ENOMEM;
+	if ((l->health >= 0 && health != l->health) ||
+	    (l->pager && !api_pager_offer(l->pager, n->id))) {
+		json_decref(o);
+		return l->pager && l->pager->more && l->health < 0 ? 1 : 0;
+	}
+	return api_append(l->arr, o);
 }
 
 /* Store walk callback: append artifact @a to the list @ctx. */
@@ -58,11 +95,32 @@ static int api_list_event(void *ctx, const struct store_event *e)
 
 /* Declared in api_int.h. */
 int api_nodes_read(struct http_req *r, const char *pod, int state,
-		   json_t *arr)
+		   int health, json_t *arr)
 {
-	struct api_list l = { arr, r->gen->cfg };
+	struct api_node_list l = { arr, r, health, NULL };
 
 	return store_node_list(r->srv->store, pod, state, api_list_node, &l);
+}
+
+/* Declared in api_int.h. */
+int api_nodes_page(struct http_req *r, struct api_node_page *pg)
+{
+	struct api_node_list l = { pg->nodes, r, pg->health, &pg->pager };
+	struct api_pager *p = &pg->pager;
+	unsigned long long total = 0;
+	int rc;
+
+	if (pg->health >= 0)	/* every candidate: the total counts them */
+		return store_node_list(r->srv->store, pg->pod, pg->state,
+				       api_list_node, &l);
+	rc = store_node_count(r->srv->store, pg->pod, pg->state, &total);
+	if (rc != 0)
+		return rc;
+	/* The page and one more: does a next page exist? */
+	rc = store_node_page(r->srv->store, pg->pod, pg->state, p->after,
+			     (size_t)p->limit + 1, api_list_node, &l);
+	p->matched = total;	/* the walk saw only the page */
+	return rc > 0 ? 0 : rc;
 }
 
 /* Declared in api_int.h. */
@@ -98,10 +156,19 @@ static int api_pod_node(void *ctx, const struct store_node *n)
 {
 	struct api_pod_scan *s = ctx;
 	struct metrics_node_info info;
+	json_t *o;
 
 	metrics_node_info(s->r->srv->metrics, s->r->gen->cfg, n->id, &info);
 	api_counts_add(&s->counts, n, info.up, info.known);
-	return s->nodes ? api_append(s->nodes, api_node_json(NULL, n, 0)) : 0;
+	if (!s->nodes)
+		return 0;
+	o = api_node_json(NULL, n, 0);
+	if (o && json_object_set_new(o, "health", json_string(api_health_name(
+				api_health_of(n, info.up, info.known))))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return api_append(s->nodes, o);
 }
 
 /* Declared in api_int.h. */
@@ -123,6 +190,20 @@ int api_pod_read(struct http_req *r, const struct config_pod *p,
 	if (rc == 0 && !(*out = api_pod_view(p, &s.counts, s.nodes)))
 		rc = -ENOMEM;
 	json_decref(s.nodes);
+	return rc;
+}
+
+/* Declared in api_int.h. */
+int api_pod_count(struct http_req *r, const struct config_pod *p,
+		  struct api_counts *c)
+{
+	struct api_pod_scan s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	rc = store_node_list(r->srv->store, p->name, -1, api_pod_node, &s);
+	*c = s.counts;
 	return rc;
 }
 

@@ -174,6 +174,8 @@ static const struct api_col api_cols_pods[] = {
 	{ "INSTALLING", "node_counts.installing" },
 	{ "INSTALLED", "node_counts.installed" },
 	{ "FAILED", "node_counts.failed" },
+	{ "UP", "node_counts.up" },
+	{ "DOWN", "node_counts.down" },
 	{ "PROV_GATEWAY", "provisioning.gateway" },
 	{ "PROV_VLAN", "provisioning.vlan" },
 	{ "MGMT_GATEWAY", "management.gateway" },
@@ -185,16 +187,32 @@ static const struct api_col api_cols_pod_nodes[] = {
 	{ "NODE", "id" },
 	{ "MAC", "mac" },
 	{ "STATE", "state" },
+	{ "HEALTH", "health" },
 	{ "GEN", "generation" },
 	{ "UPDATED", "updated_at" },
 	{ NULL, NULL },
 };
 
+/* One node (its health is the object of its own view, below). */
+static const struct api_col api_cols_node[] = {
+	{ "NODE", "id" },
+	{ "MAC", "mac" },
+	{ "POD", "pod" },
+	{ "STATE", "state" },
+	{ "GEN", "generation" },
+	{ "PROFILE", "profile" },
+	{ "ADDRESS", "address" },
+	{ "UPDATED", "updated_at" },
+	{ NULL, NULL },
+};
+
+/* The node list: each with its health (up, down, unknown). */
 static const struct api_col api_cols_nodes[] = {
 	{ "NODE", "id" },
 	{ "MAC", "mac" },
 	{ "POD", "pod" },
 	{ "STATE", "state" },
+	{ "HEALTH", "health" },
 	{ "GEN", "generation" },
 	{ "PROFILE", "profile" },
 	{ "ADDRESS", "address" },
@@ -209,6 +227,35 @@ static const struct api_col api_cols_artifacts[] = {
 	{ "CURRENT", "current" },
 	{ "CREATED", "created_at" },
 	{ "SIGNER", "signer" },
+	{ "SERIAL", "signer_serial" },
+	{ "NOT_AFTER", "signer_not_after" },
+	{ NULL, NULL },
+};
+
+static const struct api_col api_cols_alerts[] = {
+	{ "ALERT", "alertname" },
+	{ "STATE", "state" },
+	{ "POD", "pod" },
+	{ "NODE", "node" },
+	{ "VALUE", "value" },
+	{ "ACTIVE", "active_at" },
+	{ "FIRED", "fired_at" },
+	{ "RESOLVED", "resolved_at" },
+	{ NULL, NULL },
+};
+
+/* The head of a page: its size and where the next one starts. */
+static const struct api_col api_cols_node_page[] = {
+	{ "TOTAL", "total" },
+	{ "LIMIT", "limit" },
+	{ "NEXT", "next" },
+	{ NULL, NULL },
+};
+
+static const struct api_col api_cols_pod_page[] = {
+	{ "TOTAL", "total" },
+	{ "OFFSET", "offset" },
+	{ "LIMIT", "limit" },
 	{ NULL, NULL },
 };
 
@@ -226,9 +273,15 @@ const struct api_view api_view_pod = { api_cols_pods, "nodes",
 					      api_cols_pod_nodes };
 const struct api_view api_view_nodes = { api_cols_nodes, NULL,
 						NULL };
-const struct api_view api_view_node = { api_cols_nodes, "events",
+const struct api_view api_view_node = { api_cols_node, "events",
 					       api_cols_events };
 const struct api_view api_view_artifacts = { api_cols_artifacts,
 						    NULL, NULL };
 const struct api_view api_view_events = { api_cols_events, NULL,
 						 NULL };
+const struct api_view api_view_alerts = { api_cols_alerts, NULL,
+						 NULL };
+const struct api_view api_view_node_page = { api_cols_node_page, "nodes",
+					     api_cols_nodes };
+const struct api_view api_view_pod_page = { api_cols_pod_page, "pods",
+					    api_cols_pods };

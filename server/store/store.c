@@ -88,6 +88,12 @@ static const char *const store_migrations[] = {
 	 * that lost its sequence file counts from 1 in a new epoch); 0 for
 	 * agents without epochs */
 	"ALTER TABLE push_state ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;",
+	/* 7: the serial and notAfter of the certificate that signed each
+	 * version (rotations are audited by them); unknown before */
+	"ALTER TABLE artifacts ADD COLUMN"
+	" signer_serial TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE artifacts ADD COLUMN"
+	" signer_not_after INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -101,6 +107,8 @@ static const char *const store_migrations[] = {
 #define NODE_LIST(filter) \
 	"SELECT " NODE_COLS " FROM nodes WHERE " filter "id > ?1 " \
 	"ORDER BY id LIMIT ?4"
+/* The node counts: ?1 pod, ?2 state (each bound where it is named). */
+#define NODE_COUNT(filter) "SELECT count(*) FROM nodes WHERE " filter "1"
 /* Retention of one class of events (see migration 5): ?1 is the number
  * kept less one. */
 #define EVENT_TRIM(class) \
@@ -108,7 +116,8 @@ static const char *const store_migrations[] = {
 	"WHERE " class " ORDER BY id DESC LIMIT 1 OFFSET ?1)"
 #define ARTIFACT_COLS \
 	"name, sha256, size, signer, created, " \
-	"seq = (SELECT max(seq) FROM artifacts b WHERE b.name = a.name), seq"
+	"seq = (SELECT max(seq) FROM artifacts b WHERE b.name = a.name), seq, " \
+	"signer_serial, signer_not_after"
 /* The seq of the version of ?1 that is newest after ?2 newer ones. */
 #define ARTIFACT_KEEP_EDGE \
 	"(SELECT seq FROM artifacts WHERE name = ?1 " \
@@ -141,15 +150,29 @@ static const struct {
 		NODE_LIST("state = ?3 AND ") },
 	[STMT_NODE_LIST_POD_STATE] = { "listing nodes of a pod in a state",
 		NODE_LIST("pod = ?2 AND state = ?3 AND ") },
+	[STMT_NODE_COUNT] = { "counting nodes", NODE_COUNT("") },
+	[STMT_NODE_COUNT_POD] = { "counting nodes of a pod",
+		NODE_COUNT("pod = ?1 AND ") },
+	[STMT_NODE_COUNT_STATE] = { "counting nodes in a state",
+		NODE_COUNT("state = ?2 AND ") },
+	[STMT_NODE_COUNT_POD_STATE] = { "counting nodes of a pod in a state",
+		NODE_COUNT("pod = ?1 AND state = ?2 AND ") },
 	/* Re-adding a version gives it a new seq: it becomes the newest. */
 	[STMT_ARTIFACT_ADD] = { "recording artifact",
 		"INSERT INTO artifacts "
-		"(name, sha256, size, signer, created, seq) "
+		"(name, sha256, size, signer, created, seq, signer_serial, "
+		"signer_not_after) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, "
-		"(SELECT coalesce(max(seq), 0) + 1 FROM artifacts)) "
+		"(SELECT coalesce(max(seq), 0) + 1 FROM artifacts), ?6, ?7) "
 		"ON CONFLICT (name, sha256) DO UPDATE SET "
 		"size = excluded.size, signer = excluded.signer, "
-		"created = excluded.created, seq = excluded.seq" },
+		"created = excluded.created, seq = excluded.seq, "
+		"signer_serial = excluded.signer_serial, "
+		"signer_not_after = excluded.signer_not_after" },
+	/* A re-sign: every version of the blob ?1 names its new signer. */
+	[STMT_ARTIFACT_RESIGNED] = { "recording a new signature",
+		"UPDATE artifacts SET signer = ?2, signer_serial = ?3, "
+		"signer_not_after = ?4 WHERE sha256 = ?1" },
 	/* Versions to prune whose blob no other name references. */
 	[STMT_ARTIFACT_DOOMED] = { "finding unreferenced artifact versions",
 		"SELECT a.sha256 FROM artifacts a WHERE a.name = ?1 "

@@ -47,6 +47,8 @@ struct store_artifact {
 	char sha256[65];	/* content address, lower-case hex */
 	unsigned long long size;
 	char signer[256];	/* subject of the signing certificate */
+	char signer_serial[80];	/* its serial, hex; "" if not recorded */
+	long long signer_not_after;	/* its notAfter; 0 if not recorded */
 	long long created;	/* unix seconds */
 	int current;		/* 1 for the newest version of the name */
 };
@@ -124,6 +126,30 @@ int store_node_list(struct store *st, const char *pod, int state,
 		    void *ctx);
 
 /**
+ * Like store_node_list(), but only nodes whose id sorts after @after (NULL
+ * or "": from the first), and at most @limit of them (SIZE_MAX: all).
+ * Reads STORE_CHUNK rows at a time along an index, never the whole table:
+ * a callback that has seen enough returns a positive value, which ends
+ * the walk and is returned.
+ *
+ * @ret rc		0, -EINVAL, a store error, or the first non-zero @cb
+ *			result
+ */
+int store_node_page(struct store *st, const char *pod, int state,
+		    const char *after, size_t limit,
+		    int (*cb)(void *ctx, const struct store_node *n),
+		    void *ctx);
+
+/**
+ * How many nodes there are of @pod (NULL: any) in @state (-1: any) into
+ * *@count: one count along an index, no rows read.
+ *
+ * @ret rc		0, -EINVAL or a store error
+ */
+int store_node_count(struct store *st, const char *pod, int state,
+		     unsigned long long *count);
+
+/**
  * Record a published version of an artifact (the blob and its signature
  * are already durable on disk), durably (synchronous commit), and prune
  * versions of the same name beyond the newest @keep.  For each pruned
@@ -138,6 +164,16 @@ int store_artifact_add(struct store *st, const struct store_artifact *a,
 /** The newest version of @name, or the one with @sha256 if not NULL. */
 int store_artifact_get(struct store *st, const char *name,
 		       const char *sha256, struct store_artifact *out);
+
+/**
+ * Record that blob @sha256 was signed again (a re-sign after a rotation):
+ * every version with that content names @signer, @serial, @not_after.
+ *
+ * @ret rc		0, -EINVAL or a store error
+ */
+int store_artifact_resigned(struct store *st, const char *sha256,
+			    const char *signer, const char *serial,
+			    long long not_after);
 
 /** Every kept version of every artifact, by name then newest first. */
 int store_artifact_list(struct store *st,
@@ -242,6 +278,18 @@ int store_assign_remove(struct store *st, const char *hostname,
 int store_assign_list(struct store *st,
 		      int (*cb)(void *ctx, const struct store_assignment *a),
 		      void *ctx);
+
+/**
+ * Look into the store of @data_dir without changing it (read-only; a
+ * running server may hold it): each assignment, oldest first, to @cb, and
+ * how many machines are discovered into *@discovered.  A data directory
+ * without a database has neither.
+ *
+ * @ret rc		0; -PB_ESTORE (logged); the first non-zero @cb result
+ */
+int store_peek(const char *data_dir,
+	       int (*cb)(void *ctx, const struct store_assignment *a),
+	       void *ctx, unsigned long long *discovered);
 
 /** Save @n push states in one transaction (insert or replace). */
 int store_push_save(struct store *st, const struct store_push_state *p,

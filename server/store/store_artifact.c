@@ -58,6 +58,8 @@ static int store_row_artifact(struct store *st, sqlite3_stmt *s,
 	store_col_text(s, 3, a->signer, sizeof(a->signer));
 	a->created = sqlite3_column_int64(s, 4);
 	a->current = sqlite3_column_int(s, 5) ? 1 : 0;
+	store_col_text(s, 7, a->signer_serial, sizeof(a->signer_serial));
+	a->signer_not_after = sqlite3_column_int64(s, 8);
 	return 0;
 }
 
@@ -77,7 +79,9 @@ static int store_artifact_insert(struct store *st,
 				   sqlite3_bind_int64(s, 3,
 						      (sqlite3_int64)a->size) ||
 				   store_bind_text(s, 4, a->signer) ||
-				   sqlite3_bind_int64(s, 5, created));
+				   sqlite3_bind_int64(s, 5, created) ||
+				   store_bind_text(s, 6, a->signer_serial) ||
+				   sqlite3_bind_int64(s, 7, a->signer_not_after));
 }
 
 /* Bind @name and @keep to a statement using ARTIFACT_KEEP_EDGE; 0 or
@@ -156,6 +160,7 @@ int store_artifact_add(struct store *st, const struct store_artifact *a,
 
 	if (!a || !a->name[0] || !FIELD_OK(a->name) ||
 	    !store_sha_valid(a->sha256) || !FIELD_OK(a->signer) ||
+	    !FIELD_OK(a->signer_serial) ||
 	    a->size > (unsigned long long)INT64_MAX)
 		return -EINVAL;
 	created = a->created ? a->created : (long long)time(NULL);
@@ -267,4 +272,23 @@ int store_artifact_list(struct store *st,
 	if (!cb)
 		return -EINVAL;
 	return store_list_chunks(st, &a.l, SIZE_MAX);
+}
+
+int store_artifact_resigned(struct store *st, const char *sha256,
+			    const char *signer, const char *serial,
+			    long long not_after)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_RESIGNED];
+	int rc;
+
+	if (!store_sha_valid(sha256) || !signer || !serial)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_write(st, STMT_ARTIFACT_RESIGNED,
+			 store_bind_text(s, 1, sha256) ||
+				 store_bind_text(s, 2, signer) ||
+				 store_bind_text(s, 3, serial) ||
+				 sqlite3_bind_int64(s, 4, not_after));
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }

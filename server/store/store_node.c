@@ -226,6 +226,14 @@ int store_node_list(struct store *st, const char *pod, int state,
 		    int (*cb)(void *ctx, const struct store_node *n),
 		    void *ctx)
 {
+	return store_node_page(st, pod, state, NULL, SIZE_MAX, cb, ctx);
+}
+
+int store_node_page(struct store *st, const char *pod, int state,
+		    const char *after, size_t limit,
+		    int (*cb)(void *ctx, const struct store_node *n),
+		    void *ctx)
+{
 	static const enum store_stmt_id by_filter[2][2] = {
 		{ STMT_NODE_LIST, STMT_NODE_LIST_STATE },
 		{ STMT_NODE_LIST_POD, STMT_NODE_LIST_POD_STATE },
@@ -240,7 +248,33 @@ int store_node_list(struct store *st, const char *pod, int state,
 		.ctx = ctx,
 	};
 
-	if (!cb || state < -1 || state >= NODE_STATE_COUNT)
+	if (!cb || state < -1 || state >= NODE_STATE_COUNT ||
+	    (after && strlen(after) >= sizeof(q.after)))
 		return -EINVAL;
-	return store_list_chunks(st, &q.l, SIZE_MAX);
+	snprintf(q.after, sizeof(q.after), "%s", after ? after : "");
+	return store_list_chunks(st, &q.l, limit);
+}
+
+int store_node_count(struct store *st, const char *pod, int state,
+		     unsigned long long *count)
+{
+	static const enum store_stmt_id by_filter[2][2] = {
+		{ STMT_NODE_COUNT, STMT_NODE_COUNT_STATE },
+		{ STMT_NODE_COUNT_POD, STMT_NODE_COUNT_POD_STATE },
+	};
+	enum store_stmt_id id = by_filter[pod != NULL][state >= 0];
+	sqlite3_stmt *s = st->stmt[id];
+	int rc;
+
+	*count = 0;
+	if (state < -1 || state >= NODE_STATE_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	rc = store_first(st, id, (pod && store_bind_text(s, 1, pod)) ||
+				 (state >= 0 && sqlite3_bind_int(s, 2, state)));
+	if (rc == 1 && sqlite3_column_int64(s, 0) > 0)
+		*count = (unsigned long long)sqlite3_column_int64(s, 0);
+	store_reset(st, id);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? rc : 0;
 }

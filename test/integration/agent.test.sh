@@ -707,7 +707,7 @@ else
 		--procfs "$P" --spool "$T/s1" --server "$BASE"
 	check "as seq 1, not a duplicate" grep -q '"seq": 1, .*"duplicate": false' "$ERR"
 	new_epoch=$(cut -d' ' -f3 "$T/s1/seq")
-	check "in a new epoch" [ -n "$new_epoch" ] && [ "$new_epoch" != "$old_epoch" ]
+	check "in a new epoch" test -n "$new_epoch" -a "$new_epoch" != "$old_epoch"
 	check "the node's sample is the new one" wait_for 5 sh -c \
 		"curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
 		 grep -q '^node_load1{.*node=\"demo-1\"} 3.25$'"

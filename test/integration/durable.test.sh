@@ -62,6 +62,13 @@ ok "and verifies" bash -c "C -f -o '$T/slow' '$BASE/artifacts/os/slow' &&
 Q="mac=52:54:00:00:00:02&platform=pcbios&buildarch=i386"
 C -f -o "$T/s2a.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
 old_fp=$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -fingerprint -sha256)
+# serial_of CERT / norm SERIAL: a serial as lower-case hex without leading
+# zeros, as openssl and the API each print it.
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | norm; }
+norm() { tr 'A-F' 'a-f' | sed 's/^0*//'; }
+old_serial=$(serial_of "$SITE/keys/codesign.crt")
+check "the upload before the rotation lists the old signer's serial" [ "$(C -f -H "$A" \
+	"$BASE/api/v1/artifacts" | jq -r '.[] | select(.name == "os/slow") | .signer_serial' | norm)" = "$old_serial" ]
 ok "keys rotate-codesign" "$PODBOOT" keys rotate-codesign --dir "$SITE/keys"
 new_fp=$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -fingerprint -sha256)
 check "the rotation made a new certificate" [ "$old_fp" != "$new_fp" ]
@@ -70,9 +77,14 @@ signer_fp() {
 	openssl pkcs7 -inform DER -in "$1" -print_certs |
 		openssl x509 -noout -fingerprint -sha256 2>/dev/null
 }
+export -f signer_fp
 head -c 100000 /dev/urandom >"$T/img3"
 check "an upload right after the rotation: 201" \
 	[ "$(status "$BASE/api/v1/artifacts/os/after" -T "$T/img3" -H "Authorization: Bearer $CI_TOKEN")" = 201 ]
+new_serial=$(serial_of "$SITE/keys/codesign.crt")
+check "its reply names the new signer's serial and notAfter" [ "$(jq -r '.signer_serial' "$T/.body" | norm) $(jq -r '.signer_not_after' "$T/.body" | cut -c1-10)" = \
+	"$new_serial $(date -u -d "$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -enddate | cut -d= -f2)" +%F)" ]
+check "(a serial other than the old one)" [ -n "$new_serial" -a "$new_serial" != "$old_serial" ]
 C -f -o "$T/after.sig" "$BASE/artifacts/os/after.sig"
 check "its signature carries the new certificate" \
 	[ "$(signer_fp "$T/after.sig")" = "$new_fp" ]
@@ -88,6 +100,58 @@ check "stage2 after the rotation carries the new certificate" \
 	[ "$(signer_fp "$T/s2b.sig")" = "$new_fp" ]
 ok "and verifies" "$PODBOOT" verify "$T/s2b" "$T/s2b.sig" --root "$ROOT" \
 	--signer podboot-codesign
+# The upload event names the serial too.
+C -f -H "$A" "$BASE/api/v1/events?limit=1000" >"$T/events"
+check "the upload event names the new signer's serial" sh -c "jq -r '.[] | select(.kind == \"upload\" and .subject == \"os/after\") | .detail' '$T/events' |
+	grep -q 'serial 0*$new_serial, valid until '"
+
+# ---- re-signing the current artifacts after the rotation ----
+check "os/slow's signature still carries the old certificate" bash -c \
+	"C -f -o '$T/slow.sig' '$BASE/artifacts/os/slow.sig' && [ \"\$(signer_fp '$T/slow.sig')\" = '$old_fp' ]"
+check "a re-sign needs a token: 401" [ "$(status "$BASE/api/v1/artifacts/resign" -X POST)" = 401 ]
+check "the CI token may not re-sign: 403" [ "$(status "$BASE/api/v1/artifacts/resign" -X POST -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
+current=$(C -f -H "$A" "$BASE/api/v1/artifacts" | jq -r '[.[] | select(.current) | .name] | sort | join(",")')
+n_current=$(printf '%s' "$current" | tr ',' '\n' | grep -c .)
+check "the operator re-signs: 200" [ "$(status "$BASE/api/v1/artifacts/resign" -X POST -H "$A")" = 200 ]
+cp "$T/.body" "$T/resign.json"
+got=$(jq -r '"\(.resigned) \(.failed | length) \([.artifacts[].name] | sort | join(","))"' "$T/resign.json")
+check "every current artifact ($current), none failed, by the new serial: $got" \
+	[ "$got $(jq -r .signer_serial "$T/resign.json" | norm)" = "$n_current 0 $current $new_serial" ]
+bad=0
+for a in os/slow os/after; do
+	C -f -o "$T/r.blob" "$BASE/artifacts/$a" && C -f -o "$T/r.sig" "$BASE/artifacts/$a.sig" || bad=1
+	[ "$(signer_fp "$T/r.sig")" = "$new_fp" ] || bad=1
+	openssl cms -verify -binary -inform DER -in "$T/r.sig" -content "$T/r.blob" \
+		-CAfile "$ROOT" -purpose any -out /dev/null 2>/dev/null || bad=1
+done
+check "each signature now carries the new certificate, and openssl verifies it" [ "$bad" = 0 ]
+check "the artifact list names the new serial for every current version" [ "$(C -f -H "$A" "$BASE/api/v1/artifacts" |
+	jq -r '[.[] | select(.current) | .signer_serial] | unique | .[]' | norm)" = "$new_serial" ]
+check "and so does the text list" bash -c "C -f -H '$A' '$BASE/api/v1/artifacts?format=text' | grep '^os/slow ' | grep -q ' 0*$new_serial '"
+C -f -H "$A" "$BASE/api/v1/events?limit=1000" >"$T/events"
+check "each re-sign is in the audit trail, with the token" [ "$(jq '[.[] | select(.kind == "resign") | select(.detail | test("token operator from"))] | length' "$T/events")" = "$n_current" ]
+# A blob changed on disk is not what its name says: never signed again.
+sha_after=$(C -f -H "$A" "$BASE/api/v1/artifacts" | jq -r '.[] | select(.name == "os/after" and .current) | .sha256')
+cp "$D/blobs/sha256/$sha_after" "$T/after.good"
+cp "$D/blobs/sha256/$sha_after.sig" "$T/after.sig.before"
+printf 'tampered' >>"$D/blobs/sha256/$sha_after"
+check "a re-sign with a blob changed on disk: 200" [ "$(status "$BASE/api/v1/artifacts/resign" -X POST -H "$A")" = 200 ]
+check "that one is refused, named, the others re-signed" [ "$(jq -r '"\(.failed | map(.name) | join(",")) \(.resigned)"' "$T/.body")" = "os/after $((n_current - 1))" ]
+check "its signature is the one before" cmp -s "$D/blobs/sha256/$sha_after.sig" "$T/after.sig.before"
+cp "$T/after.good" "$D/blobs/sha256/$sha_after"
+# The same offline, beside the running server: podboot resign.
+"$PODBOOT" resign --config "$SITE/podboot.conf" >"$T/resign.out" 2>&1
+check "podboot resign re-signs them offline too (exit 0)" [ $? = 0 ]
+check "naming each and the serial" sh -c "grep -q '^re-signed os/slow sha256:' '$T/resign.out' &&
+	grep -q '^$n_current artifacts re-signed by .*, serial 0*$new_serial\$' '$T/resign.out'"
+C -f -o "$T/r.blob" "$BASE/artifacts/os/slow" && C -f -o "$T/r.sig" "$BASE/artifacts/os/slow.sig"
+ok "and openssl verifies the result" openssl cms -verify -binary -inform DER -in "$T/r.sig" \
+	-content "$T/r.blob" -CAfile "$ROOT" -purpose any -out /dev/null
+printf 'tampered' >>"$D/blobs/sha256/$sha_after"
+"$PODBOOT" resign --config "$SITE/podboot.conf" >"$T/resign.out" 2>&1
+check "a blob changed on disk: podboot resign says so and exits 1" sh -c \
+	"[ $? = 1 ] && grep -q '^NOT re-signed os/after sha256:$sha_after: Bad message' '$T/resign.out'"
+cp "$T/after.good" "$D/blobs/sha256/$sha_after"
 
 # ---- online backup while serving, then restore ----
 ok "an online backup while serving (sqlite3 .backup)" \

@@ -287,6 +287,8 @@ for _ in $(seq 1 $((40 * SLOWDOWN))); do am_has NodeDown && break; sleep 0.5; do
 check "NodeDown reached Alertmanager" am_has NodeDown
 C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts" "$BASE/api/v1/alerts"
 check "/api/v1/alerts lists it for curl" grep -q '"alertname": "NodeDown"' "$T/alerts"
+C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/alerts.txt" "$BASE/api/v1/alerts?format=text"
+check "and as a text table, with its value" grep -Eq '^NodeDown +firing +demo +demo-1 +1 ' "$T/alerts.txt"
 # A node removed from the configuration can no longer push.
 TOKEN2=$(C -f "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:02" |
 	grep -o 'ks=[^ ]*' | sed 's#.*/##')
@@ -343,8 +345,42 @@ check "after a restart seq 1 of the new token is still a duplicate" [ "$(push 1 
 ok "reported as such" grep -q '"duplicate": true' "$T/.body"
 check "seq 2 is new" [ "$(push 2 "$T/high")" = 200 ]
 ok "not a duplicate" grep -q '"duplicate": false' "$T/.body"
+NEW_TOKEN=$TOKEN
 TOKEN=$OLD_TOKEN
 check "the old token is refused" [ "$(push 99 "$T/high")" = 401 ]
+
+# An unreachable Alertmanager: one line when it stops answering, attempts
+# that back off (not one a second), one line when it answers again, and
+# the alerts held meanwhile are delivered then.
+# am_metric NAME: a counter of /metrics.
+am_metric() {
+	C -f -H "Authorization: Bearer $OP_TOKEN" "$BASE/metrics" |
+		awk -v n="$1" '$1 == n { print $2 }'
+}
+am_lines() { grep -c "alertmanager http://127.0.0.1:$AMPORT/api/v2/alerts: .*unreachable" "$SITE/serve.log"; }
+kill "$AM_PID"; wait "$AM_PID" 2>/dev/null
+TOKEN=$NEW_TOKEN
+check "a high load is pushed while Alertmanager is away" [ "$(push 3 "$T/high")" = 200 ]
+ev0=$(am_metric podboot_alert_evaluations_total)
+err0=$(am_metric podboot_alert_notify_errors_total)
+# 14 evaluations (one a second): the alerts are due all along (HighLoad,
+# then NodeDown once the pushes stop).
+check "14 evaluations pass" wait_for 60 sh -c \
+	"[ \$(curl -sf --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/metrics' |
+		awk '\$1 == \"podboot_alert_evaluations_total\" { print \$2 }') -ge $((ev0 + 14)) ]"
+err1=$(am_metric podboot_alert_notify_errors_total)
+check "one warning for them, not one per evaluation ($(am_lines))" [ "$(am_lines)" = 1 ]
+check "attempts back off: $((err1 - err0)) in 14 evaluations (1, 2, 4, 8 s apart)" \
+	[ $((err1 - err0)) -ge 2 -a $((err1 - err0)) -le 5 ]
+check "no summary line before five minutes" sh -c "! grep -q 'still unreachable' '$SITE/serve.log'"
+prometheus-alertmanager --config.file="$T/am.yml" --storage.path="$T/am2" \
+	--web.listen-address=127.0.0.1:$AMPORT --cluster.listen-address= \
+	>"$T/am2.log" 2>&1 &
+AM_PID=$!
+check "back: the alerts held meanwhile reach Alertmanager" wait_for 60 am_has NodeDown
+check "with one line saying so" wait_for 10 grep -q "alertmanager http://127.0.0.1:$AMPORT: reachable again" "$SITE/serve.log"
+check "(only one)" [ "$(grep -c 'reachable again' "$SITE/serve.log")" = 1 ]
+check "and no further warning" [ "$(am_lines)" = 1 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish

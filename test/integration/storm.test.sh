@@ -41,6 +41,47 @@ check "every script is distinct ($distinct)" [ "$distinct" = "$N" ]
 own=0
 for i in $(seq 1 $N); do grep -q "^# podboot stage2 for storm-$i " "$T/s$i" && own=$((own + 1)); done
 check "every script is its own machine's ($own)" [ "$own" = "$N" ]
+
+# The status API's pages and filters over the storm's nodes (N booting,
+# demo-1 and demo-2 armed; none has pushed, none is installed).
+api() { C -f -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/$1"; }
+api 'nodes?limit=100' >"$T/page1"
+check "a page of nodes: 100 of $((N + 2)), with the next cursor" [ "$(jq -r \
+	'"\(.nodes | length) \(.total) \(.limit) \(.next == .nodes[-1].id)"' "$T/page1")" = "100 $((N + 2)) 100 true" ]
+# every page in turn, by its cursor: each node once, in order
+after=; : >"$T/paged"
+for _ in $(seq 1 10); do
+	api "nodes?limit=100${after:+&after=$after}" >"$T/page"
+	jq -r '.nodes[].id' "$T/page" >>"$T/paged"
+	after=$(jq -r '.next // empty' "$T/page")
+	[ -n "$after" ] || break
+done
+check "the pages, cursor by cursor, hold every node once ($(wc -l <"$T/paged"))" \
+	sh -c "[ \$(wc -l <'$T/paged') = $((N + 2)) ] && sort -c '$T/paged' && [ \$(sort -u '$T/paged' | wc -l) = $((N + 2)) ]"
+check "the last page has no next" [ "$(jq -r '.next' "$T/page")" = null ]
+check "filtered by state: the total is the filter's" [ "$(api 'nodes?state=booting&limit=7' | jq -r '"\(.total) \(.nodes | length) \([.nodes[].state] | unique)"')" = "$N 7 [\"booting\"]" ]
+check "filtered by pod and state" [ "$(api 'nodes?pod=demo&state=armed&limit=10' | jq -r '"\(.total) \(.next)"')" = "2 null" ]
+check "filtered by health: none is up" [ "$(api 'nodes?health=up&limit=10' | jq -r '"\(.total) \(.nodes | length)"')" = "0 0" ]
+check "filtered by health: all unknown, paged" [ "$(api 'nodes?health=unknown&limit=10' | jq -r '"\(.total) \(.nodes | length) \(.next)"')" = "$((N + 2)) 10 storm-105" ]
+check "every node of the whole list carries its health" [ "$(api nodes | jq '[.[] | select(.health == "unknown")] | length')" = $((N + 2)) ]
+check "limit 0: 400" [ "$(status "$BASE/api/v1/nodes?limit=0" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "limit above the maximum (1000): 400" [ "$(status "$BASE/api/v1/nodes?limit=1001" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "an unknown health: 400" [ "$(status "$BASE/api/v1/nodes?health=sick" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "with the values" grep -q 'up, down, unknown' "$T/.body"
+check "a cursor that is no node id: 400" [ "$(status "$BASE/api/v1/nodes?after=..%2Fx" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+api 'nodes?limit=3&format=text' >"$T/page.txt"
+check "a page as text: its head, then the nodes with their health" sh -c \
+	"grep -q '^TOTAL  LIMIT  NEXT' '$T/page.txt' && grep -q '^NODE .* STATE  *HEALTH ' '$T/page.txt' && [ \$(grep -c ' unknown ' '$T/page.txt') = 3 ]"
+api 'pods?format=text' >"$T/pods.txt"
+check "pods as text show up and down" sh -c "head -1 '$T/pods.txt' | grep -q ' UP  *DOWN '"
+api 'pods/demo?format=text' >"$T/pod.txt"
+check "a pod's nodes as text show their health" grep -q '^NODE .* STATE  *HEALTH ' "$T/pod.txt"
+check "pods filtered by state, sorted by nodes down" [ "$(api 'pods?state=booting&sort=down&limit=5' | jq -r '"\(.total) \(.pods[0].name) \(.pods[0].node_counts.booting)"')" = "1 demo $N" ]
+check "no pod has a failed node" [ "$(api 'pods?state=failed' | jq -r '"\(.total) \(.pods | length)"')" = "0 0" ]
+check "pods paged by offset" [ "$(api 'pods?offset=1' | jq -r '"\(.total) \(.offset) \(.pods | length)"')" = "1 1 0" ]
+check "an unknown sort: 400" [ "$(status "$BASE/api/v1/pods?sort=up" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "alerts as text: 200" [ "$(status "$BASE/api/v1/alerts?format=text" -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+check "(a table)" grep -q '^ALERT  STATE  POD  NODE  VALUE' "$T/.body"
 distinct=$(for i in $(seq 1 $N); do sha256sum <"$T/s$i.sig"; done | sort -u | wc -l)
 check "and so is every signature ($distinct)" [ "$distinct" = "$N" ]
 
@@ -133,7 +174,29 @@ check "an unknown machine gets the signed wait-and-retry script" grep -q \
 ok "its signature verifies" "$PODBOOT" verify "$T/disc" "$T/disc.sig" \
 	--root "$ROOT" --signer podboot-codesign
 ok "it passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-ipxe" "$T/disc"
-check "it asks again with a MAC the server accepts" grep -q 'mac=${net0/mac:hexhyp}' "$T/disc"
+check "it asks again with a MAC the server accepts, of the interface it booted from" \
+	grep -q 'mac=${netX/mac:hexhyp}' "$T/disc"
+# The retry sends stage1's query: the same fields in the same encodings
+# (stage1's interface variable is the booting interface, netX, here).
+sed -n 's/^set podboot_q //p' "$(dirname "$0")/../../firmware/stage1.ipxe" |
+	sed 's/\${\${podboot_if}\//${netX\//g' >"$T/q-stage1"
+sed -n 's/^set podboot_q //p' "$T/disc" >"$T/q-retry"
+check "the retry's query is stage1's (manufacturer, product and asset too)" \
+	sh -c "[ -s '$T/q-stage1' ] && grep -q 'asset=' '$T/q-retry' && cmp -s '$T/q-stage1' '$T/q-retry'"
+# What iPXE sends with it: the server takes it and records the machine.
+q=$(sed 's/\${netX\/mac:hexhyp}/02-00-00-00-0d-01/;
+	s/\${uuid}/4c4c4544-0000-1000-8000-000000000d01/;
+	s/\${serial:uristring}/SN-0d01/; s/\${manufacturer:uristring}/Acme%20Systems/;
+	s/\${product:uristring}/Edge%20Box%202/; s/\${asset:uristring}/pod7-r1%2Fu3/;
+	s/\${platform:uristring}/efi/; s/\${buildarch:uristring}/x86_64/' "$T/q-retry")
+check "the expanded retry query has no setting left" sh -c "! echo '$q' | grep -q '[$]'"
+check "the server answers the retry query" \
+	[ "$(status "$BASE/boot/stage2.ipxe?$q")" = 200 ]
+check "and records the machine with its UUID and serial" sh -c "curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/mac-020000000d01' |
+	grep -q '\"serial\": \"SN-0d01\"' && curl -sS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/mac-020000000d01' |
+	grep -q '\"uuid\": \"4c4c4544-0000-1000-8000-000000000d01\"'"
 check "the machine is recorded as discovered" sh -c "curl -sS --cacert '$ROOT' \
 	-H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes?state=discovered' |
 	grep -q '\"id\": \"mac-0200000a0b\|mac-020000000a0b'"
@@ -154,6 +217,16 @@ check "assign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/mac-02
 	-X POST -d '{"hostname": "late-2", "pod": "demo"}')" = 401 ]
 check "assign refuses an unknown pod" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "nope"}')" = 400 ]
+check "naming the pod and why" grep -q 'pod is not valid (no such pod' "$T/.body"
+check "assign refuses a bad hostname: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "Late_2", "pod": "demo"}')" = 400 ]
+check "naming the hostname" grep -q 'hostname is not valid' "$T/.body"
+check "assign refuses an unknown profile: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "profile": "nope"}')" = 400 ]
+check "naming the profile" grep -q 'profile is not valid' "$T/.body"
+check "assign refuses a bad address: 400" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "address": "198.51.100.300"}')" = 400 ]
+check "naming the address" grep -q 'address is not valid' "$T/.body"
 check "assign refuses a taken hostname" [ "$(status "$BASE/api/v1/nodes/mac-020000000a0b/assign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-1", "pod": "demo"}')" = 409 ]
 check "assign refuses a machine that was not discovered" [ "$(status "$BASE/api/v1/nodes/storm-1/assign" \
@@ -162,6 +235,14 @@ check "assign a discovered machine to a pod: 202" [ "$(status "$BASE/api/v1/node
 	-X POST -H "Authorization: Bearer $OP_TOKEN" -d '{"hostname": "late-2", "pod": "demo", "address": "198.51.100.42"}')" = 202 ]
 stage2_await assigned "late-2"
 check "after the reload it installs as late-2" grep -q "^# podboot stage2 for late-2 " "$T/assigned"
+# The nodes after an assign: serve --check and /healthz say the same.
+"$PODBOOT" serve --check --config "$SITE/podboot.conf" >"$T/check.out" 2>&1
+grep -o '[0-9]* nodes ([0-9]* configured, [0-9]* assigned; [0-9]* discovered)' \
+	"$T/check.out" >"$T/check.nodes"
+C -f "$BASE/healthz" | jq -r '"\(.nodes) nodes (\(.node_figures.configured) configured, \(.node_figures.assigned) assigned; \(.node_figures.discovered) discovered)"' \
+	>"$T/health.nodes"
+check "serve --check counts the assigned node: $(cat "$T/check.nodes")" grep -q ' 1 assigned;' "$T/check.nodes"
+check "/healthz says the same: $(cat "$T/health.nodes")" cmp -s "$T/check.nodes" "$T/health.nodes"
 check "its kickstart carries the assigned address" sh -c \
 	"curl -fsS --cacert '$ROOT' \"\$(grep -o 'ks=[^ ]*' '$T/assigned' | cut -d= -f2)\" | grep -q 'ip=198.51.100.42'"
 server_stop TERM

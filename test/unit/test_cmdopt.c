@@ -158,12 +158,29 @@ static void test_usage(void)
 	free(text);
 }
 
+static void test_usage_list(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	cmdopt_usage_list(f, t_table, 2);
+	fclose(f);
+	/* a row without help ends at its argument: no trailing blanks */
+	CU_ASSERT_STRING_EQUAL(text,
+			       "  -o, --output F                 where\n"
+			       "    --buf S\n");
+	free(text);
+}
+
 static const CU_TestInfo test_cmdopt_tests[] = {
 	{ "rows found by name or letter", test_find },
 	{ "values stored by kind, bounded", test_store },
 	{ "getopt_long over a table", test_getopt },
 	{ "unknown, missing and refused values", test_getopt_refused },
 	{ "help lines from the table", test_usage },
+	{ "an options list from the table", test_usage_list },
 	CU_TEST_INFO_NULL,
 };
 

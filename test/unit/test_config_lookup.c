@@ -218,9 +218,74 @@ static void test_tokens(void)
 	config_free(cfg);
 }
 
+/* ---- Assignments: which field is not valid ---- */
+
+/* config_assign_check() of one assignment: the field it names, and that
+ * the reason says which field and why (@needle). */
+static void test_assign_one(const struct config *cfg, const char *host,
+			    const char *mac, const char *pod,
+			    const char *prof, const char *addr,
+			    enum config_assign_field want, const char *needle)
+{
+	char why[256] = "";
+
+	CU_ASSERT_EQUAL(config_assign_check(cfg, host, mac, pod, prof, addr,
+					    why, sizeof(why)), want);
+	if (needle && !strstr(why, needle)) {
+		fprintf(stderr, "\nassign reason '%s' lacks '%s'\n", why,
+			needle);
+		CU_FAIL("the reason names the field");
+	}
+}
+
+static void test_assign_fields(void)
+{
+	struct config *cfg = test_config_ok("assign.conf",
+					    T_HEAD T_POD);
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	test_assign_one(cfg, "n1", MAC1, "a", NULL, NULL, CONFIG_ASSIGN_OK,
+			NULL);
+	test_assign_one(cfg, "n1", MAC1, "a", "p", "192.0.2.9",
+			CONFIG_ASSIGN_OK, NULL);
+	test_assign_one(cfg, "N_1", MAC1, "a", NULL, NULL,
+			CONFIG_ASSIGN_HOSTNAME, "hostname is not valid");
+	test_assign_one(cfg, "mac-525400000001", MAC1, "a", NULL, NULL,
+			CONFIG_ASSIGN_HOSTNAME, "not of the form mac-HEX");
+	test_assign_one(cfg, NULL, MAC1, "a", NULL, NULL,
+			CONFIG_ASSIGN_HOSTNAME, "hostname");
+	test_assign_one(cfg, "n1", "52:54:00:00:00", "a", NULL, NULL,
+			CONFIG_ASSIGN_MAC, "MAC is not valid");
+	test_assign_one(cfg, "n1", MAC1, "b", NULL, NULL, CONFIG_ASSIGN_POD,
+			"pod is not valid (no such pod");
+	test_assign_one(cfg, "n1", MAC1, "B/", NULL, NULL, CONFIG_ASSIGN_POD,
+			"pod is not valid (not a name)");
+	test_assign_one(cfg, "n1", MAC1, NULL, NULL, NULL, CONFIG_ASSIGN_POD,
+			"pod");
+	test_assign_one(cfg, "n1", MAC1, "a", "q", NULL, CONFIG_ASSIGN_PROFILE,
+			"profile is not valid (no such profile");
+	test_assign_one(cfg, "n1", MAC1, "a", NULL, "192.0.2.300",
+			CONFIG_ASSIGN_ADDRESS, "address is not valid");
+	test_assign_one(cfg, "n1", MAC1, "a", NULL, "2001:db8::7",
+			CONFIG_ASSIGN_OK, NULL);
+	/* the first bad field is named, in the documented order */
+	test_assign_one(cfg, "n1", MAC1, "b", "q", "x", CONFIG_ASSIGN_POD,
+			"pod");
+	/* config_add_node() refuses with the same reason */
+	CU_ASSERT_EQUAL(config_add_node(cfg, "n1", MAC1, "a", "q", "", err,
+					sizeof(err)), -PB_EBAD_NAME);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "profile is not valid"));
+	CU_ASSERT_EQUAL(config_add_node(cfg, "n1", MAC1, "a", "", "", err,
+					sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(config_node_by_id(cfg, "n1"));
+	config_free(cfg);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "lookups over 10,000 nodes", test_many_nodes },
 	{ "token find and scopes", test_tokens },
+	{ "assignments: the field not valid", test_assign_fields },
 	CU_TEST_INFO_NULL,
 };
 

@@ -109,6 +109,53 @@ static void test_state_names(void)
 	CU_ASSERT_STRING_EQUAL(alert_state_name(ALERT_RESOLVED), "resolved");
 }
 
+/* An Alertmanager that does not answer: attempts back off exponentially
+ * up to the bound, one line first, a summary at most every
+ * ALERT_SUMMARY_S, one line on recovery. */
+static void test_backoff(void)
+{
+	struct alert_backoff b;
+	long long now = 1000, tries = 0, lines = 0, t;
+	enum alert_line l;
+
+	memset(&b, 0, sizeof(b));
+	CU_ASSERT_TRUE(alert_backoff_due(&b, now));
+	CU_ASSERT_EQUAL(alert_backoff_ok(&b), ALERT_LINE_NONE);
+	CU_ASSERT_EQUAL(alert_backoff_failed(&b, now, 1), ALERT_LINE_FIRST);
+	/* waits of 1, 2, 4, 8 s ... */
+	CU_ASSERT_EQUAL(b.next_try, 1001);
+	CU_ASSERT_FALSE(alert_backoff_due(&b, 1000));
+	CU_ASSERT_TRUE(alert_backoff_due(&b, 1001));
+	CU_ASSERT_EQUAL(alert_backoff_failed(&b, 1001, 1), ALERT_LINE_NONE);
+	CU_ASSERT_EQUAL(b.next_try, 1003);
+	CU_ASSERT_EQUAL(alert_backoff_failed(&b, 1003, 1), ALERT_LINE_NONE);
+	CU_ASSERT_EQUAL(b.next_try, 1007);
+	/* an hour of one evaluation a second: few attempts and lines */
+	for (t = 1004; t < 1000 + 3600; t++) {
+		if (!alert_backoff_due(&b, t))
+			continue;
+		tries++;
+		l = alert_backoff_failed(&b, t, 1);
+		CU_ASSERT_NOT_EQUAL(l, ALERT_LINE_FIRST);
+		CU_ASSERT_TRUE(b.next_try - t <= ALERT_BACKOFF_MAX_S);
+		if (l == ALERT_LINE_SUMMARY) {
+			lines++;
+			CU_ASSERT_TRUE(b.attempts > 0);
+			b.attempts = 0;
+		}
+	}
+	/* 9 doublings to 300 s, then one every 300 s */
+	CU_ASSERT_TRUE(tries >= 12 && tries <= 20);
+	CU_ASSERT_TRUE(lines >= 10 && lines <= 12);
+	/* it answers: one line, then none, and attempts are at once again */
+	CU_ASSERT_EQUAL(alert_backoff_ok(&b), ALERT_LINE_RECOVERED);
+	CU_ASSERT_EQUAL(alert_backoff_ok(&b), ALERT_LINE_NONE);
+	CU_ASSERT_TRUE(alert_backoff_due(&b, now));
+	/* a failure after the recovery is a first failure again */
+	CU_ASSERT_EQUAL(alert_backoff_failed(&b, 9000, 30), ALERT_LINE_FIRST);
+	CU_ASSERT_EQUAL(b.next_try, 9030);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "pending, then firing after for", test_pending_then_firing },
 	{ "pending and not held: forgotten", test_pending_dropped },
@@ -116,6 +163,7 @@ static const CU_TestInfo tests[] = {
 	{ "resolved and unsent: kept; held again", test_resolved_unsent_kept },
 	{ "node down", test_node_down },
 	{ "state names", test_state_names },
+	{ "unreachable Alertmanager: back-off and lines", test_backoff },
 	CU_TEST_INFO_NULL,
 };
 

@@ -181,6 +181,10 @@ static void test_parse_refusals(void)
 	CU_ASSERT_EQUAL(parse(&mp, "podboot_series 1\n", 8, NULL, &res),
 			METRICS_MALFORMED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.err, "line 1: name reserved"));
+	/* the refusal names the metric and why */
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.err, "metric podboot_series: "
+					       "names starting podboot_ are "
+					       "the server's own"));
 	metrics_parse_free(&mp);
 	CU_ASSERT_EQUAL(parse(&mp, "podboot_agent_up 1\n", 8, NULL, &res),
 			METRICS_OK);
@@ -189,6 +193,9 @@ static void test_parse_refusals(void)
 	CU_ASSERT_EQUAL(parse(&mp, "a{pod=\"x\",exported_pod=\"y\"} 1\n", 8,
 			      NULL, &res),
 			METRICS_MALFORMED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.err, "line 1: name reserved: label "
+					       "exported_pod of a: the server "
+					       "renames"));
 	metrics_parse_free(&mp);
 	/* over the node's limit */
 	CU_ASSERT_EQUAL(parse(&mp, "a 1\nb 2\nc 3\n", 2, NULL, &res),

@@ -119,6 +119,16 @@ static void test_discover(void)
 			    "imgverify --signer podboot-sign stage2 "
 			    "https://127.0.0.1:8443/boot/stage2.ipxe.sig?"
 			    "${podboot_q} || goto local\nimgexec"));
+	/* it asks again on the interface it booted from, with every field
+	 * stage1 sends */
+	CU_ASSERT(has(&out, "set podboot_q mac=${netX/mac:hexhyp}&uuid=${uuid}&"
+			    "serial=${serial:uristring}&"
+			    "manufacturer=${manufacturer:uristring}&"
+			    "product=${product:uristring}&"
+			    "asset=${asset:uristring}&"
+			    "platform=${platform:uristring}&"
+			    "buildarch=${buildarch:uristring}\n"));
+	CU_ASSERT(!has(&out, "net0"));
 	CU_ASSERT_EQUAL_FATAL(boot_render_discover("http://127.0.0.1:8080",
 						   NULL, &out), 0);
 	CU_ASSERT(!has(&out, "imgverify"));

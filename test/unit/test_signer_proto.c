@@ -152,6 +152,13 @@ static void test_replies(void)
 	memset(r->ident.cn, 'x', sizeof(r->ident.cn));
 	CU_ASSERT_EQUAL(signer_proto_check_reply(buf, n, SIGNER_MSG_SIGN),
 			-EBADMSG);
+	/* the serial is text the API shows: it must end inside its field */
+	n = reply(buf, SIGNER_MSG_SIGN, 0, 0);
+	memset(r->ident.serial, 'a', sizeof(r->ident.serial));
+	CU_ASSERT_EQUAL(signer_proto_check_reply(buf, n, SIGNER_MSG_SIGN),
+			-EBADMSG);
+	r->ident.serial[sizeof(r->ident.serial) - 1] = '\0';
+	CU_ASSERT_EQUAL(signer_proto_check_reply(buf, n, SIGNER_MSG_SIGN), 0);
 	n = reply(buf, SIGNER_MSG_SIGN, 0, (uint32_t)SIGNER_REPLY_DATA_MAX);
 	CU_ASSERT_EQUAL(signer_proto_check_reply(buf, n, SIGNER_MSG_SIGN), 0);
 }

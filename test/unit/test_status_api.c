@@ -460,6 +460,90 @@ static void test_certificates(void)
 	json_decref(o);
 }
 
+/* A node's health, by name and from what monitoring says; which pods a
+ * filter shows. */
+static void test_health_filter(void)
+{
+	struct store_node n = node_of("a1", NODE_INSTALLED);
+	struct api_counts c;
+	int h = -1;
+
+	CU_ASSERT_EQUAL(api_health_parse("up", &h), 0);
+	CU_ASSERT_EQUAL(h, API_HEALTH_UP);
+	CU_ASSERT_EQUAL(api_health_parse("down", &h), 0);
+	CU_ASSERT_EQUAL(h, API_HEALTH_DOWN);
+	CU_ASSERT_EQUAL(api_health_parse("unknown", &h), 0);
+	CU_ASSERT_EQUAL(h, API_HEALTH_UNKNOWN);
+	CU_ASSERT_EQUAL(api_health_parse("Up", &h), -EINVAL);
+	CU_ASSERT_EQUAL(api_health_parse(NULL, &h), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(api_health_name(API_HEALTH_DOWN), "down");
+	CU_ASSERT_STRING_EQUAL(api_health_name(99), "unknown");
+	/* as the pod counts count it */
+	CU_ASSERT_EQUAL(api_health_of(&n, 1, 1), API_HEALTH_UP);
+	CU_ASSERT_EQUAL(api_health_of(&n, 0, 0), API_HEALTH_DOWN);
+	n.state = NODE_ARMED;
+	CU_ASSERT_EQUAL(api_health_of(&n, 0, 0), API_HEALTH_UNKNOWN);
+	CU_ASSERT_EQUAL(api_health_of(&n, 0, 1), API_HEALTH_DOWN);
+	/* a pod is shown if one of its nodes has that state and health */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_TRUE(api_counts_match(&c, -1, -1));
+	CU_ASSERT_FALSE(api_counts_match(&c, NODE_ARMED, -1));
+	CU_ASSERT_FALSE(api_counts_match(&c, -1, API_HEALTH_UNKNOWN));
+	api_counts_add(&c, &n, 0, 0);		/* armed, unknown */
+	CU_ASSERT_TRUE(api_counts_match(&c, NODE_ARMED, -1));
+	CU_ASSERT_TRUE(api_counts_match(&c, -1, API_HEALTH_UNKNOWN));
+	CU_ASSERT_FALSE(api_counts_match(&c, -1, API_HEALTH_DOWN));
+	CU_ASSERT_FALSE(api_counts_match(&c, NODE_FAILED, -1));
+	CU_ASSERT_FALSE(api_counts_match(&c, NODE_STATE_COUNT, -1));
+	n.state = NODE_INSTALLED;
+	api_counts_add(&c, &n, 0, 1);		/* installed, down */
+	CU_ASSERT_TRUE(api_counts_match(&c, NODE_INSTALLED, API_HEALTH_DOWN));
+	CU_ASSERT_FALSE(api_counts_match(&c, -1, API_HEALTH_UP));
+	CU_ASSERT_FALSE(api_counts_match(&c, -1, API_HEALTH_COUNT));
+}
+
+/* Pages: what is listed after the cursor, the total, the next cursor. */
+static void test_pager(void)
+{
+	static const char *const ids[] = { "a", "b", "c", "d", "e" };
+	struct api_pager p;
+	int listed = 0;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.limit = 2;
+	for (i = 0; i < 5; i++)
+		listed += api_pager_offer(&p, ids[i]);
+	CU_ASSERT_EQUAL(listed, 2);
+	CU_ASSERT_EQUAL(p.matched, 5);
+	CU_ASSERT_STRING_EQUAL(api_pager_next(&p), "b");
+	/* the next page starts after "b" */
+	memset(&p, 0, sizeof(p));
+	p.limit = 2;
+	p.after = "b";
+	CU_ASSERT_FALSE(api_pager_offer(&p, "a"));
+	CU_ASSERT_FALSE(api_pager_offer(&p, "b"));
+	CU_ASSERT_TRUE(api_pager_offer(&p, "c"));
+	CU_ASSERT_TRUE(api_pager_offer(&p, "d"));
+	CU_ASSERT_FALSE(api_pager_offer(&p, "e"));
+	CU_ASSERT_STRING_EQUAL(api_pager_next(&p), "d");
+	/* the last page: no next cursor */
+	memset(&p, 0, sizeof(p));
+	p.limit = 2;
+	p.after = "d";
+	for (i = 0; i < 5; i++)
+		api_pager_offer(&p, ids[i]);
+	CU_ASSERT_EQUAL(p.taken, 1);
+	CU_ASSERT_STRING_EQUAL(p.last, "e");
+	CU_ASSERT_PTR_NULL(api_pager_next(&p));
+	/* exactly full: no next either */
+	memset(&p, 0, sizeof(p));
+	p.limit = 5;
+	for (i = 0; i < 5; i++)
+		api_pager_offer(&p, ids[i]);
+	CU_ASSERT_PTR_NULL(api_pager_next(&p));
+}
+
 static const CU_TestInfo tests[] = {
 	{ "format: json or text, nothing else", test_format },
 	{ "numbers: bounds, junk, the default", test_number },
@@ -476,6 +560,8 @@ static const CU_TestInfo tests[] = {
 	{ "pod view: counts by state and health", test_counts },
 	{ "pod view: both networks, in JSON and text", test_pod_networks },
 	{ "certificates: days left and expiring soon", test_certificates },
+	{ "health: names, of a node, pod filters", test_health_filter },
+	{ "pages: cursor, total, next", test_pager },
 	CU_TEST_INFO_NULL,
 };
 

@@ -325,6 +325,101 @@ static void test_transitions(void)
 	store_close(st);
 }
 
+/* A page of nodes from a cursor, and counts along the filters. */
+static void test_node_page_count(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	unsigned long long count = 0;
+	struct test_nodes c;
+	struct store_node n;
+	char id[16];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "n%03d", (i * 7) % 200);
+		test_node(&n, id, i % 2 ? "odd" : "even", "52:54:00:00:00:01");
+		CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	}
+	CU_ASSERT_EQUAL(store_node_transition(st, "n005", ALL_STATES,
+					      NODE_FAILED, 0, "test", &n), 0);
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(store_node_page(st, NULL, -1, NULL, 10,
+					test_collect_node, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n, 10);
+	CU_ASSERT_STRING_EQUAL(c.ids[0], "n000");
+	CU_ASSERT_STRING_EQUAL(c.ids[9], "n009");
+	/* after the cursor, across a chunk boundary */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(store_node_page(st, NULL, -1, "n059", 100,
+					test_collect_node, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n, 100);
+	CU_ASSERT_STRING_EQUAL(c.ids[0], "n060");
+	CU_ASSERT_STRING_EQUAL(c.ids[99], "n159");
+	/* the end: fewer than asked */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(store_node_page(st, "odd", -1, "n150", 100,
+					test_collect_node, &c), 0);
+	CU_ASSERT_EQUAL(c.n, 25);	/* n151, n153 ... n199 */
+	/* a callback that has enough ends the walk with its value */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 3;
+	CU_ASSERT_EQUAL(store_node_page(st, NULL, -1, "", 100,
+					test_collect_node, &c), 7);
+	CU_ASSERT_EQUAL(c.n, 3);
+	memset(id, 'x', sizeof(id));
+	CU_ASSERT_EQUAL(store_node_page(st, NULL, -1, "mac-0123456789abcdef"
+					"0123456789abcdef0123456789abcdef"
+					"0123456789abcdef", 1,
+					test_collect_node, &c), -EINVAL);
+	/* counts */
+	CU_ASSERT_EQUAL(store_node_count(st, NULL, -1, &count), 0);
+	CU_ASSERT_EQUAL(count, 200);
+	CU_ASSERT_EQUAL(store_node_count(st, "odd", -1, &count), 0);
+	CU_ASSERT_EQUAL(count, 100);
+	CU_ASSERT_EQUAL(store_node_count(st, NULL, NODE_FAILED, &count), 0);
+	CU_ASSERT_EQUAL(count, 1);
+	CU_ASSERT_EQUAL(store_node_count(st, "odd", NODE_ARMED, &count), 0);
+	CU_ASSERT_EQUAL(count, 100 - (strcmp(n.pod, "odd") == 0));
+	CU_ASSERT_EQUAL(store_node_count(st, "none", -1, &count), 0);
+	CU_ASSERT_EQUAL(count, 0);
+	CU_ASSERT_EQUAL(store_node_count(st, NULL, NODE_STATE_COUNT, &count),
+			-EINVAL);
+	store_close(st);
+}
+
+/* A read-only look while the store is open: assignments and the
+ * discovered machines; a directory without a database has neither. */
+static void test_peek(void)
+{
+	const char *dir = test_store_dir();
+	struct store *st = test_store_open(dir);
+	struct store_assignment a = { "02:00:00:00:0a:0b", "late-2", "pod-a",
+				      "", "" };
+	unsigned long long disc = 99;
+	struct store_node n;
+	int count = 0;
+
+	CU_ASSERT_EQUAL(store_peek(dir, test_assign_count, &count, &disc), 0);
+	CU_ASSERT_EQUAL(count, 0);
+	CU_ASSERT_EQUAL(disc, 0);
+	CU_ASSERT_EQUAL(store_assign_add(st, &a), 0);
+	test_node(&n, "mac-525400000011", "", "52:54:00:00:00:11");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 10), 0);
+	test_node(&n, "mac-525400000012", "", "52:54:00:00:00:12");
+	CU_ASSERT_EQUAL(store_node_discover(st, &n, 10), 0);
+	test_node(&n, "web1", "pod-a", "52:54:00:00:00:01");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	CU_ASSERT_EQUAL(store_peek(dir, test_assign_count, &count, &disc), 0);
+	CU_ASSERT_EQUAL(count, 1);
+	CU_ASSERT_EQUAL(disc, 2);
+	store_close(st);
+	count = 0;
+	CU_ASSERT_EQUAL(store_peek("/nonexistent-podboot-dir", test_assign_count,
+				   &count, &disc), 0);
+	CU_ASSERT_EQUAL(count, 0);
+	CU_ASSERT_EQUAL(disc, 0);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "nodes: ensure, discover, get, filtered lists", test_nodes },
 	{ "node list pages through many nodes", test_node_pages },
@@ -333,6 +428,8 @@ static const CU_TestInfo tests[] = {
 	{ "assignments", test_assignments },
 	{ "unassign", test_unassign },
 	{ "discovered machines are bounded", test_discover_bound },
+	{ "a page from a cursor; counts", test_node_page_count },
+	{ "a read-only look (serve --check)", test_peek },
 	CU_TEST_INFO_NULL,
 };
 
