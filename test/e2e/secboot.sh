@@ -9,9 +9,10 @@
 # Secure Boot (Debian's ovmf: OVMF_CODE_4M.secboot.fd, q35 with SMM and a
 # secure pflash) with the snakeoil variables (OVMF_VARS_4M.snakeoil.fd:
 # Secure Boot on, PK, KEK and db holding the key Debian ships beside them,
-# PkKek-1-snakeoil.{key,pem}).  "make firmware UEFI_KEYS=DIR" signs
-# ipxe.efi and snponly.efi with that key (decrypted at test time into the
-# run directory); the site publishes the test kernel signed with it too.
+# PkKek-1-snakeoil.{key,pem}).  "podboot keys import-uefi" imports that
+# key into the run directory and "make firmware UEFI_KEYS=DIR" signs
+# ipxe.efi and snponly.efi with it (podboot sign --uefi; sbverify must
+# accept them too).
 # The test kernel (Debian's, its own signature removed) is signed with
 # that key too, and published by podboot (CMS) in three forms, one per
 # profile: signed; its signature value with one byte changed (badsig,
@@ -30,8 +31,8 @@
 #   firmware    two disks: the signed ipxe.efi with its signature removed
 #               (sbattach --remove), and with one byte changed; OVMF
 #               refuses both ("Access Denied") and iPXE never runs
-# UEFI signing goes through one function, sb_uefi_sign (sbsign until
-# "podboot sign --uefi" lands).  E2E_SECBOOT_TIMEOUT bounds each refusal
+# Kernels are signed through one function, sb_uefi_sign (podboot sign
+# --uefi).  E2E_SECBOOT_TIMEOUT bounds each refusal
 # boot (default 90 s); BOOT_TIMEOUT the install.  IPXE_SRC unset: the leg
 # is skipped, or fails with E2E_REQUIRE_SECURE=1 (as the secure leg).
 
@@ -54,19 +55,17 @@ SB_BOOTS=''	# the boots started: their names
 SB_BOOT_PIDS=''	# and the PIDs of their watchers
 
 # sb_uefi_sign KEY CERT IN OUT: OUT is IN (PE/COFF) with an Authenticode
-# signature by KEY and CERT.  The leg's only signing tool: at merge,
-# "$PODBOOT" sign --uefi --key "$1" --cert "$2" "$3" -o "$4".
+# signature by KEY and CERT (podboot's own; any signature IN had is
+# replaced).
 sb_uefi_sign() {
-	sbsign --key "$1" --cert "$2" --output "$4" "$3"
+	"$PODBOOT" sign --uefi --key "$1" --cert "$2" "$3" -o "$4"
 }
 
-# sb_keys: the snakeoil key, decrypted, as a UEFI key directory
-# ($SB_DIR/uefi: uefi-db.key 0600, uefi-db.crt).
+# sb_keys: the snakeoil key imported as a UEFI key directory
+# ($SB_DIR/uefi: uefi-db.key 0600, unencrypted; uefi-db.crt, uefi-db.cer).
 sb_keys() {
-	mkdir -p "$SB_DIR/uefi" || return 1
-	(umask 077 && openssl pkey -in "$SB_SNAKEOIL_KEY" \
-		-passin "pass:$SB_SNAKEOIL_PASS" -out "$SB_DIR/uefi/uefi-db.key") &&
-		cp "$SB_SNAKEOIL_CRT" "$SB_DIR/uefi/uefi-db.crt"
+	SB_PASS=$SB_SNAKEOIL_PASS "$PODBOOT" keys import-uefi --dir "$SB_DIR/uefi" \
+		--key "$SB_SNAKEOIL_KEY" --cert "$SB_SNAKEOIL_CRT" --pass-env SB_PASS
 }
 
 # sb_break_sig IN OUT: OUT is IN with one byte of its Authenticode
@@ -134,7 +133,7 @@ secboot_prepare() {
 	export IPXE_SRC
 	SB_DIR=$RUN/secboot SB_SITE=$RUN/secboot/site
 	local c=$SB_SITE/podboot.conf t
-	for t in sbsign sbattach sbverify python3 mcopy; do
+	for t in sbattach sbverify python3 mcopy; do
 		command -v "$t" >/dev/null 2>&1 || {
 			echo "secboot: $t not found (scripts/deps installs sbsigntool, mtools)" >>"$RUN/init.log"
 			SB_SITE=''
