@@ -355,6 +355,11 @@ secboot_leg() {
 		sh -c "sbverify --cert '$SB_DIR/uefi/uefi-db.crt' '$SB_DIR/vmlinuz.signed' &&
 			! sbverify --list '$SB_DIR/vmlinuz.nosig' | grep -q '^signature [0-9]' &&
 			! sbverify --cert '$SB_DIR/uefi/uefi-db.crt' '$SB_DIR/vmlinuz.badsig'"
+	# podboot verify --uefi must decide as the firmware does below.
+	check "secboot: podboot verify --uefi: signed kernel verified, badsig and nosig refused" \
+		sh -c "'$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.signed' --cert '$SB_DIR/uefi/uefi-db.crt' &&
+			! '$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.badsig' --cert '$SB_DIR/uefi/uefi-db.crt' &&
+			! '$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.nosig' --cert '$SB_DIR/uefi/uefi-db.crt'"
 	cp "$SB_FW/ipxe.efi" "$SB_DIR/tampered.efi"
 	printf 'X' | dd of="$SB_DIR/tampered.efi" bs=1 seek=$(($(stat -c %s "$SB_FW/ipxe.efi") / 3)) \
 		conv=notrunc status=none
