@@ -164,6 +164,8 @@ clean:
 #     [SERVER_URL=https://HOST:PORT]
 #     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
+#     [UEFI_KEYS=DIR | UEFI_KEY=FILE UEFI_CERT=FILE]  (signed for Secure Boot
+#     by podboot sign --uefi: PODBOOT_BIN, default build/podboot)
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
 #     [PODBOOT_CONFIG=FILE: the server's, named in the publish command printed]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
@@ -177,7 +179,9 @@ FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
 	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
-	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'
+	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware' \
+	UEFI_KEYS='$(UEFI_KEYS)' UEFI_KEY='$(UEFI_KEY)' UEFI_CERT='$(UEFI_CERT)' \
+	PODBOOT_BIN='$(PODBOOT_BIN)'
 
 .PHONY: firmware media firmware-warm
 # Compiles iPXE into FIRMWARE_CACHE for throwaway keys (nothing without
