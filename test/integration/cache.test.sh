@@ -71,7 +71,7 @@ ok "a counting proxy in front of the server (slowed: readers overlap)" \
 	proxy wan 0 16000000
 ok "relay r1 starts with a cache" cache_relay r1 "$wan_PORT" 64
 for i in 1 2 3 4 5 6 7 8; do
-	get "$r1_RP" "/artifacts/os/big@sha256:$BIG" "$T/got$i" &
+	get "$r1_RP" "/artifacts/os/big@sha256:$BIG" "$T/got$i" -D "$T/got$i.h" &
 	eval "c$i=$!"
 done
 fails=0
@@ -82,6 +82,8 @@ check "8 concurrent readers all got it" [ "$fails" = 0 ]
 same=0
 for i in 1 2 3 4 5 6 7 8; do cmp -s "$T/big" "$T/got$i" && same=$((same + 1)); done
 check "all 8 copies are byte-identical to what was published" [ "$same" = 8 ]
+check "readers were served while it downloaded (X-Podboot-Cache: miss)" \
+	grep -qi '^x-podboot-cache: miss' "$T"/got?.h
 check "the relay fetched it once" [ "$(grep -c "sha256:$BIG (os/big) fetched and verified" "$T/r1.log")" = 1 ]
 check "the WAN carried it once (< 1.1x its size, not 8x)" \
 	[ "$(upbytes wan)" -lt $((8000000 * 11 / 10)) ]
