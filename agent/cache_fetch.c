@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "cache_fetch.h"
 #include "clock.h"
 #include "cms.h"
@@ -22,6 +24,7 @@
 
 #define CACHE_FETCH_BACKOFF_MAX_MS 4000
 #define CACHE_FETCH_LINE_MAX 160	/* "HEX NAME\n" */
+#define CACHE_FETCH_SET_MS 60000	/* ask for the pod's set this often */
 
 /* The fetcher's state. */
 struct cache_fetch {
@@ -31,6 +34,8 @@ struct cache_fetch {
 	struct https_client client;
 	mbedtls_x509_crt roots;		/* --ca: what a .sig must chain to */
 	unsigned server;		/* the upstream in use */
+	char token[OPTIONS_TOKEN_MAX + 1];	/* the relay token (--pod) */
+	long long next_set;		/* monotonic ms of the next ask */
 };
 
 /* One download into HEX.part. */
@@ -410,6 +415,96 @@ static void cache_fetch_line(struct cache_fetch *f, char *line, int res_fd)
 	(void)w;
 }
 
+/* ---- the pod's set ---------------------------------------------------- */
+
+/* 1 if @s is a pod name as the server's grammar has it. */
+static int cache_fetch_pod_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '_' || (i && s[i] == '.')))
+			return 0;
+	return i > 0;
+}
+
+/* GET the pod's set ("SHA256 NAME" lines) into @resp, with the relay
+ * token. */
+static int cache_fetch_set_get(struct cache_fetch *f, struct https_resp *resp)
+{
+	const struct url *u = &f->o->servers[f->server];
+	char head[1024], why[HTTPS_WHY_MAX];
+	struct https_conn hc;
+	int n, rc;
+
+	n = snprintf(head, sizeof(head), "GET %s/api/v1/pods/%s/artifact-set"
+		     "?format=text HTTP/1.1\r\nHost: %s\r\nUser-Agent: "
+		     "podboot-agent cache\r\nAuthorization: Bearer %s\r\n"
+		     "Connection: close\r\n\r\n", u->path, f->o->pod,
+		     u->authority, f->token);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -PB_ETOOBIG;
+	https_conn_init(&hc);
+	rc = https_request(&hc, &f->client, u, head, (size_t)n, NULL, 0, resp,
+			   why);
+	https_conn_close(&hc);
+	mbedtls_platform_zeroize(head, sizeof(head));
+	if (rc != 0)
+		log_error("cache: %s: pod %s's artifact set: %s", u->text,
+			  f->o->pod, why);
+	else if (resp->status != 200)
+		log_error("cache: %s: pod %s's artifact set: HTTP %d %s",
+			  u->text, f->o->pod, resp->status, resp->body.data);
+	return rc ? rc : resp->status == 200 ? 0 : -EACCES;
+}
+
+/* Keep the set's digests as DIR/pinned (what eviction spares). */
+static int cache_fetch_pin(struct cache_fetch *f, const struct https_resp *r)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/pinned", f->c->dir) >=
+		    sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/pinned.tmp", f->c->dir) >=
+		    sizeof(tmp))
+		return -PB_ETOOBIG;
+	rc = cache_fetch_write(tmp, r->body.data, r->body.len);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Ask for the pod's set, pin it, and fetch what is not cached yet;
+ * each fetch is reported on @res_fd as a request's would be. */
+static void cache_fetch_set(struct cache_fetch *f, int res_fd)
+{
+	struct https_resp resp;
+	char *line, *save = NULL;
+
+	f->next_set = clock_now_ms() + CACHE_FETCH_SET_MS;
+	https_resp_init(&resp);
+	if (cache_fetch_set_get(f, &resp) == 0 &&
+	    cache_fetch_pin(f, &resp) == 0) {
+		for (line = strtok_r(resp.body.data, "\n", &save); line &&
+		     !*f->stop; line = strtok_r(NULL, "\n", &save)) {
+			char hex[CACHE_HEX_LEN + 1];
+
+			snprintf(hex, sizeof(hex), "%s", line);
+			if (line[0] == '-' || line[CACHE_HEX_LEN] != ' ' ||
+			    cache_check(f->c, hex) == 0)
+				continue;
+			log_info("cache: prefetching %s for pod %s", line,
+				 f->o->pod);
+			cache_fetch_line(f, line, res_fd);
+		}
+	}
+	https_resp_free(&resp);
+}
+
 /* Set up the TLS client and the roots a .sig must chain to. */
 static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 {
@@ -424,7 +519,13 @@ static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 		log_mbedtls(o->ca, ret);
 		return -PB_ECERT_PARSE;
 	}
-	return 0;
+	if (!o->pod[0])
+		return 0;
+	if (!cache_fetch_pod_valid(o->pod)) {
+		log_error("--pod %s: not a pod name", o->pod);
+		return -PB_EBAD_NAME;
+	}
+	return options_read_token(o->relay_token_file, f->token);
 }
 
 int cache_fetch_run(const struct options *o, const struct cache *c,
@@ -438,7 +539,10 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 	int rc;
 
 	rc = cache_fetch_init(&f, o);
+	f.next_set = clock_now_ms();
 	while (rc == 0 && !*stop) {
+		if (o->pod[0] && clock_now_ms() >= f.next_set)
+			cache_fetch_set(&f, res_fd);
 		if (poll(&p, 1, 500) <= 0)
 			continue;
 		n = read(req_fd, buf + have, sizeof(buf) - 1 - have);
@@ -457,5 +561,6 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 	}
 	https_client_free(&f.client);
 	mbedtls_x509_crt_free(&f.roots);
+	mbedtls_platform_zeroize(f.token, sizeof(f.token));
 	return rc;
 }

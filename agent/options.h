@@ -39,6 +39,7 @@ struct options {
 	unsigned max_conns;
 	char cache_dir[PATH_MAX];	/* "" for no artifact cache */
 	unsigned cache_max_mb;
+	char pod[64];			/* its artifact set is kept, or "" */
 };
 
 /** Defaults for every setting. */

@@ -41,6 +41,7 @@ cache_relay() {
 		--key "$T/relay.key" --relay-token-file "$T/relay.tok" --ca "$ROOT" \
 		--timeout 5 --spool "$T/$1.spool" --cache-dir "$T/$1.cache" \
 		--cache-max-mb "$3" --server "https://127.0.0.1:$2" \
+		${RELAY_POD:+--pod "$RELAY_POD"} \
 		>>"$T/$1.log" 2>&1 &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
@@ -56,10 +57,16 @@ get() {
 }
 
 site_init "$T/site"
+# A relay token, and pod demo's intent: os/extra besides its profile's.
+RS=pbt_$(openssl rand -hex 32)
+RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
+sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
+	"$SITE/podboot.conf"
+sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];/' "$SITE/podboot.conf"
 ok "server starts" server_start
 ok "a relay certificate" "$PODBOOT" keys issue-server --dir "$SITE/keys" \
 	--name relay.pod.test --ip 127.0.0.1 --out "$T/relay"
-printf 'relay-secret-token\n' >"$T/relay.tok"
+printf '%s\n' "$RS" >"$T/relay.tok"
 chmod 600 "$T/relay.tok"
 BLOBS=$SITE/data/blobs/sha256
 
@@ -179,5 +186,36 @@ check "the pinned e1 and the newest e3 are kept" test -f "$T/r3.cache/sha256/$E1
 	-f "$T/r3.cache/sha256/$E3"
 check "the unpinned least recently used e2 was evicted" sh -c \
 	"! test -e '$T/r3.cache/sha256/$E2' && grep -q 'evicting sha256:$E2' '$T/r3.log'"
+
+# ---- the pod's artifact set ---------------------------------------------------
+head -c 200000 /dev/urandom >"$T/extra"
+ok "os/extra (the pod's intent) is published" publish os/extra "$T/extra"
+EXTRA=$H
+SET=$BASE/api/v1/pods/demo/artifact-set
+check "the set needs a token (401)" [ "$(status "$SET")" = 401 ]
+check "a CI token is not enough (403)" [ "$(status "$SET" -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
+ok "the relay token gets pod demo's set" C -f -o "$T/set.json" \
+	-H "Authorization: Bearer $RS" "$SET"
+check "it holds the intent at its current digest, and the profile's kernel and initrd" \
+	python3 -c "
+import json, sys
+d = json.load(open('$T/set.json'))
+names = {a['name']: a['sha256'] for a in d['artifact_set']}
+sys.exit(not (d['pod'] == 'demo' and names.get('os/extra') == '$EXTRA' and
+              'demo-vmlinuz' in names and 'demo-initrd.img' in names and
+              'os/big' not in names))"
+ok "and as text: SHA256 NAME lines" sh -c "curl -fsS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $RS' '$SET?format=text' | grep -qx '$EXTRA os/extra'"
+check "an unknown pod: 404" [ "$(status "$BASE/api/v1/pods/nope/artifact-set" \
+	-H "Authorization: Bearer $RS")" = 404 ]
+RELAY_POD=demo
+ok "relay r4 starts with --pod demo" cache_relay r4 "$PORT" 64
+ok "it prefetches the pod's set without a reader" wait_for 20 \
+	test -f "$T/r4.cache/sha256/$EXTRA.ok"
+check "and pins it (DIR/pinned)" grep -q "^$EXTRA os/extra" "$T/r4.cache/pinned"
+check "nothing outside the set was fetched" sh -c "! test -e '$T/r4.cache/sha256/$BIG'"
+
+check "no sanitizer report in any relay log" sh -c \
+	"! grep -l 'ERROR: AddressSanitizer\|runtime error:' '$T'/r*.log"
 
 finish
