@@ -57,6 +57,7 @@ struct config_pod {
 	/* the "intent": artifacts its cache holds besides its profiles' */
 	char artifacts[CONFIG_POD_ARTIFACTS_MAX][129];
 	size_t n_artifacts;
+	char cache_url[256];		/* its relay's cache, tried first; "" */
 };
 
 struct config_profile {

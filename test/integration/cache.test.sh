@@ -62,7 +62,8 @@ RS=pbt_$(openssl rand -hex 32)
 RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
 sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
 	"$SITE/podboot.conf"
-sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];/' "$SITE/podboot.conf"
+sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];\n    cache_url = "https:\/\/127.0.0.1:9";/' \
+	"$SITE/podboot.conf"
 ok "server starts" server_start
 ok "a relay certificate" "$PODBOOT" keys issue-server --dir "$SITE/keys" \
 	--name relay.pod.test --ip 127.0.0.1 --out "$T/relay"
@@ -214,6 +215,22 @@ ok "it prefetches the pod's set without a reader" wait_for 20 \
 	test -f "$T/r4.cache/sha256/$EXTRA.ok"
 check "and pins it (DIR/pinned)" grep -q "^$EXTRA os/extra" "$T/r4.cache/pinned"
 check "nothing outside the set was fetched" sh -c "! test -e '$T/r4.cache/sha256/$BIG'"
+
+# ---- stage2 lists the pod's cache first ------------------------------------------
+stage2() { C -fsS "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01"; }
+if ! C -fsSI "$BASE/artifacts/demo-vmlinuz" >/dev/null 2>&1; then
+	publish demo-vmlinuz "$SITE/demo-vmlinuz"
+	publish demo-initrd.img "$SITE/demo-initrd.img"
+fi
+KH=$(sha256sum "$SITE/demo-vmlinuz" | cut -d' ' -f1)
+IH=$(sha256sum "$SITE/demo-initrd.img" | cut -d' ' -f1)
+ok "a machine of pod demo gets its stage2" sh -c "$(declare -f C stage2); \
+	ROOT=$ROOT BASE=$BASE; stage2 >'$T/stage2.ipxe'"
+check "its kernel comes from the cache first, then the central server, both by digest" \
+	grep -q "^kernel --name kernel https://127.0.0.1:9/artifacts/demo-vmlinuz@sha256:$KH .* || kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$" "$T/stage2.ipxe"
+check "its initrd likewise" grep -qx "initrd --name initrd https://127.0.0.1:9/artifacts/demo-initrd.img@sha256:$IH || initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed" "$T/stage2.ipxe"
+check "imgverify is unchanged: the central server's .sig, whichever answered" \
+	grep -q "^imgverify --signer .* kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH.sig || goto failed\$" "$T/stage2.ipxe"
 
 check "no sanitizer report in any relay log" sh -c \
 	"! grep -l 'ERROR: AddressSanitizer\|runtime error:' '$T'/r*.log"
