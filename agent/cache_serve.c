@@ -242,24 +242,6 @@ static int cache_serve_limit(struct relayconn *c, struct cache_serve *s,
 	return 0;
 }
 
-/* Write what c->out holds; 0 when all of it went, or an mbedTLS code. */
-static int cache_serve_flush(struct relayconn *c)
-{
-	int ret;
-
-	while (c->out_off < c->out.len) {
-		ret = mbedtls_ssl_write(
-			&c->ssl, (unsigned char *)c->out.data + c->out_off,
-			c->out.len - c->out_off);
-		if (ret < 0)
-			return ret;
-		c->out_off += (size_t)ret;
-	}
-	c->out.len = 0;
-	c->out_off = 0;
-	return 0;
-}
-
 /* Send the next piece of the file, or wait for it to arrive. */
 static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
 {
@@ -268,7 +250,7 @@ static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
 	ssize_t n;
 	int ret;
 
-	ret = cache_serve_flush(c);
+	ret = relayconn_flush(c);
 	if (ret != 0)
 		return ret;
 	if (c->head_only || c->file_off == c->file_len) {

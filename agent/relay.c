@@ -203,28 +203,43 @@ static void relay_release(struct relay *r)
 }
 
 /*
- * Start the forwarder: a child that sends the spool upstream
- * (forward_run) while this process keeps accepting pushes; it dies with
- * its parent.  0, or a negative errno when fork() fails (logged).
+ * Fork a child that dies with its parent, drops what the listener holds
+ * (connections, TLS key, open batch) and exits with @run(@r)'s verdict;
+ * its pid into *@pid, the time into *@start.  0, or a negative errno
+ * when fork() fails (logged).
  */
-static int relay_fork(struct relay *r)
+static int relay_spawn(struct relay *r, pid_t *pid, long long *start,
+		       int (*run)(struct relay *r))
 {
-	pid_t pid;
+	pid_t p;
 
-	r->forwarder_start = clock_now_ms();
-	pid = fork();
-	if (pid < 0) {
+	*start = clock_now_ms();
+	p = fork();
+	if (p < 0) {
 		log_error("fork: %s", strerror(errno));
 		return -errno;
 	}
-	if (pid == 0) {
+	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		relay_release(r);
-		_exit(forward_run(r->o, r->wake[0], r->stop) ? 1 : 0);
+		_exit(run(r) ? 1 : 0);
 	}
-	r->forwarder = pid;
-	log_debug("forwarder started, pid %ld", (long)pid);
+	*pid = p;
+	log_debug("child started, pid %ld", (long)p);
 	return 0;
+}
+
+/* The forwarder's body: send the spool upstream (forward_run). */
+static int relay_forwarder_main(struct relay *r)
+{
+	return forward_run(r->o, r->wake[0], r->stop);
+}
+
+/* Start the forwarder, while this process keeps accepting pushes. */
+static int relay_fork(struct relay *r)
+{
+	return relay_spawn(r, &r->forwarder, &r->forwarder_start,
+			   relay_forwarder_main);
 }
 
 /* Restart a forwarder that died, at most once a RELAY_RESTART_MS. */
@@ -243,48 +258,37 @@ static void relay_watch(struct relay *r)
 		relay_fork(r);
 }
 
-/* Stop the forwarder (SIGTERM) and reap it; nothing if none runs. */
-static void relay_stop_forwarder(struct relay *r)
+/* Stop child *@pid (SIGTERM) and reap it; nothing if none runs. */
+static void relay_stop_child(pid_t *pid)
 {
-	if (r->forwarder <= 0)
+	if (*pid <= 0)
 		return;
-	kill(r->forwarder, SIGTERM);
-	while (waitpid(r->forwarder, NULL, 0) < 0 && errno == EINTR)
+	kill(*pid, SIGTERM);
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	r->forwarder = 0;
+	*pid = 0;
 }
 
 /* ---- the cache's fetcher process -------------------------------------- */
 
-/*
- * Start the cache's fetcher: a child that downloads, verifies and
- * commits what the listener asks for (cache_fetch_run).  Like the
- * forwarder, it never holds the TLS key nor the relay token.  0, or a
- * negative errno when fork() fails (logged).
- */
+/* The fetcher's body: download, verify and commit what the listener
+ * asks for (cache_fetch_run), over the pipes' other ends. */
+static int relay_fetcher_main(struct relay *r)
+{
+	close(r->fetch_req[1]);
+	close(r->fetch_res[0]);
+	return cache_fetch_run(r->o, &r->cache.cache, r->fetch_req[0],
+			       r->fetch_res[1], r->stop);
+}
+
+/* Start the cache's fetcher (with --cache-dir).  Like the forwarder, it
+ * never holds the TLS key; it reads the relay token only for --pod. */
 static int relay_fork_fetcher(struct relay *r)
 {
-	pid_t pid;
-
 	if (!r->cache.cache.dir[0])
 		return 0;
-	r->fetcher_start = clock_now_ms();
-	pid = fork();
-	if (pid < 0) {
-		log_error("fork: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		relay_release(r);
-		close(r->fetch_req[1]);
-		close(r->fetch_res[0]);
-		_exit(cache_fetch_run(r->o, &r->cache.cache, r->fetch_req[0],
-				      r->fetch_res[1], r->stop) ? 1 : 0);
-	}
-	r->fetcher = pid;
-	log_debug("cache fetcher started, pid %ld", (long)pid);
-	return 0;
+	return relay_spawn(r, &r->fetcher, &r->fetcher_start,
+			   relay_fetcher_main);
 }
 
 /* Restart a fetcher that died; the misses it had are asked again. */
@@ -302,17 +306,6 @@ static void relay_watch_fetcher(struct relay *r)
 	if (r->cache.cache.dir[0] && r->fetcher == 0 &&
 	    clock_now_ms() - r->fetcher_start >= RELAY_RESTART_MS)
 		relay_fork_fetcher(r);
-}
-
-/* Stop the fetcher and reap it; nothing if none runs. */
-static void relay_stop_fetcher(struct relay *r)
-{
-	if (r->fetcher <= 0)
-		return;
-	kill(r->fetcher, SIGTERM);
-	while (waitpid(r->fetcher, NULL, 0) < 0 && errno == EINTR)
-		;
-	r->fetcher = 0;
 }
 
 /* cache_evict()'s test: 1 while a connection reads or waits for @hex. */
@@ -596,8 +589,8 @@ static void relay_free(struct relay *r)
 {
 	unsigned i;
 
-	relay_stop_forwarder(r);
-	relay_stop_fetcher(r);
+	relay_stop_child(&r->forwarder);
+	relay_stop_child(&r->fetcher);
 	relay_release(r);
 	free(r->conns);
 	r->conns = NULL;

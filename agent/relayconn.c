@@ -424,12 +424,7 @@ static int relayconn_body(struct relayconn *c, struct relayconn_shared *sh)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/*
- * Send the queued answer.  Then, after "100 Continue", read the body;
- * after a final answer, close or wait for the next request on the same
- * connection.  RC_PROGRESS, RC_STOP (closed), or an mbedTLS error.
- */
-static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
+int relayconn_flush(struct relayconn *c)
 {
 	int ret;
 
@@ -443,6 +438,20 @@ static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
 	}
 	c->out.len = 0;
 	c->out_off = 0;
+	return 0;
+}
+
+/*
+ * Send the queued answer.  Then, after "100 Continue", read the body;
+ * after a final answer, close or wait for the next request on the same
+ * connection.  RC_PROGRESS, RC_STOP (closed), or an mbedTLS error.
+ */
+static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
+{
+	int ret = relayconn_flush(c);
+
+	if (ret != 0)
+		return ret;
 	if (c->state == RCS_CONTINUE) {
 		c->state = RCS_BODY;
 		return RC_PROGRESS;

@@ -111,6 +111,14 @@ void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
 int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
 		     int status, const char *why, int close);
 
+/**
+ * Write what c->out holds, as far as the socket takes it.
+ *
+ * @ret rc		0 when all of it went (c->out is then empty), or an
+ *			mbedTLS code (WANT_WRITE: the rest waits)
+ */
+int relayconn_flush(struct relayconn *c);
+
 /** Close and wipe; the slot becomes free.  Safe on a free slot. */
 void relayconn_free(struct relayconn *c, struct relayconn_shared *sh);
 
