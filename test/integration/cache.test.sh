@@ -64,6 +64,14 @@ sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha2
 	"$SITE/podboot.conf"
 sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];\n    cache_url = "https:\/\/127.0.0.1:9";/' \
 	"$SITE/podboot.conf"
+cp "$SITE/podboot.conf" "$T/bad.conf"
+sed -i 's/artifacts = \[ "os\/extra" \];/artifacts = [ "os\/..\/x" ];/' "$T/bad.conf"
+refused "--check refuses an artifacts entry that is not an artifact name" \
+	'pods[0].artifacts' "$PODBOOT" serve --check --config "$T/bad.conf"
+cp "$SITE/podboot.conf" "$T/bad.conf"
+sed -i 's/cache_url = "https:\/\/127.0.0.1:9";/cache_url = "https:\/\/x\/?a=b";/' "$T/bad.conf"
+refused "--check refuses a cache_url that is not a base URL" \
+	'pods[0].cache_url' "$PODBOOT" serve --check --config "$T/bad.conf"
 ok "server starts" server_start
 ok "a relay certificate" "$PODBOOT" keys issue-server --dir "$SITE/keys" \
 	--name relay.pod.test --ip 127.0.0.1 --out "$T/relay"
