@@ -142,6 +142,13 @@ check "is the published file again (refetched, not the tampered one)" cmp -s "$T
 check "the relay saw the change and logged it" grep -q "sha256:$BIG changed since it was verified" "$T/r1.log"
 check "and fetched it again over the WAN" [ "$(upbytes wan)" -gt $((before + 7000000)) ]
 
+printf '\001' | dd of="$T/r1.cache/sha256/$BIG.sig" bs=1 seek=100 conv=notrunc 2>/dev/null
+ok "after a byte of the cached .sig is flipped, a read of the .sig" get "$r1_RP" \
+	"/artifacts/os/big@sha256:$BIG.sig" "$T/sig.after"
+check "is the server's signature again, not the tampered one" cmp -s "$T/sig.after" "$BLOBS/$BIG.sig"
+check "the relay logged the change a second time" \
+	[ "$(grep -c "sha256:$BIG changed since it was verified" "$T/r1.log")" = 2 ]
+
 head -c 300000 /dev/urandom >"$T/a"
 head -c 300000 /dev/urandom >"$T/b"
 ok "artifacts a and b (same size) are published" sh -c "$(declare -f publish status); \
