@@ -39,6 +39,8 @@ struct config_cidr {
 	int prefix;
 };
 
+#define CONFIG_POD_ARTIFACTS_MAX 16	/* a pod's artifacts = [ ... ] */
+
 struct config_pod {
 	char name[CONFIG_NAME_MAX];
 	char site[128];
@@ -52,6 +54,10 @@ struct config_pod {
 	struct config_cidr boot_nets[CONFIG_BOOT_FROM_MAX];
 	size_t n_boot_from;
 	char firmware_dir[PATH_MAX];	/* its own firmware build, or "" */
+	/* the "intent": artifacts its cache holds besides its profiles' */
+	char artifacts[CONFIG_POD_ARTIFACTS_MAX][129];
+	size_t n_artifacts;
+	char cache_url[256];		/* its relay's cache, tried first; "" */
 };
 
 struct config_profile {

@@ -178,6 +178,9 @@ int config_key_sha256(struct config_ctx *ctx,
 int config_key_boot_from(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field);
+int config_key_pod_artifacts(struct config_ctx *ctx,
+			     const config_setting_t *s,
+			     const struct config_key *key, void *field);
 int config_key_scopes(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field);
