@@ -289,22 +289,33 @@ servers_start >"$work/servers.log" 2>&1 ||
 
 # --- One boot -----------------------------------------------------------------
 
-# elapsed T0 T1: T1 - T0 in seconds, two decimals.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'; }
+# us: the time now in microseconds (EPOCHREALTIME without its point).
+us() { echo "${EPOCHREALTIME/./}"; }
+
+# secs T0 T1: T1 - T0 (microseconds) in seconds, two decimals; n/a when
+# either is missing.
+secs() {
+	[[ -n $1 && -n $2 ]] || { echo n/a; return; }
+	printf '%d.%02d\n' $((($2 - $1) / 1000000)) $((($2 - $1) % 1000000 / 10000))
+}
 
 # boot FW CHAIN NAME: power on the FW machine (bios, uefi) with CHAIN's
 # (podboot, peer) first stage in the TFTP root, read its console until
-# CHAIN's end line or BENCH_PXE_TIMEOUT, power it off.  T_END: seconds
-# from power-on to the end line, T_TAIL: from the first line of the
-# iPXE script to it (n/a: not seen).  The console, each line stamped,
-# stays in $work/NAME.console.
+# CHAIN's end line or BENCH_PXE_TIMEOUT, power it off.  Seconds to the end
+# line: T_END from power-on, T_IPXE from the first line of the iPXE
+# script (the part after the stock firmware), T_FETCH from the script's
+# line before it fetches (podboot: stage2 and its signature over HTTPS,
+# verified; peer: the plain script over HTTP); n/a when not seen.  The
+# console, each line stamped (microseconds), stays in $work/NAME.console.
 boot() {
-	local fw=$1 chain=$2 name=$3 first last fifo=$work/$3.fifo t0 now line
+	local fw=$1 chain=$2 name=$3 first fetch last fifo=$work/$3.fifo
 	local mac=52:54:00:00:00:01 nic='' args=(-boot 'order=n,reboot-timeout=0')
-	local t1='' end rest
+	local t0 t1='' t2='' t3='' now line left
 	case $chain in
-	podboot) first='podboot stage1:' last='podboot: stage2 verified' ;;
-	*) first='pxe-bench peer stage1:' last='pxe-bench peer: plain stage2 running' ;;
+	podboot) first='podboot stage1:' fetch='podboot: fetching stage2'
+		last='podboot: stage2 verified' ;;
+	*) first='pxe-bench peer stage1:' fetch='pxe-bench peer: fetching'
+		last='pxe-bench peer: plain stage2 running' ;;
 	esac
 	install -m 0644 "$work/fw-$chain/undionly.kpxe" "$work/fw-$chain/snponly.efi" \
 		"$work/tftp/" || die "cannot place $chain's firmware for TFTP"
@@ -318,8 +329,7 @@ boot() {
 		args+=(-object "filter-dump,id=dump0,netdev=n0,file=$work/$name.pcap")
 	rm -f -- "$fifo"
 	mkfifo "$fifo"
-	T_END=n/a T_TAIL=n/a
-	t0=$EPOCHREALTIME
+	t0=$(us)
 	# ip netns exec, not nsx: a function in the background would be a
 	# subshell, and QEMU_PID not QEMU's
 	ip netns exec "$P" qemu-system-x86_64 -name "podboot-pxe-bench-$name" \
@@ -329,22 +339,24 @@ boot() {
 		-device "e1000,netdev=n0,mac=$mac$nic" -serial stdio "${args[@]}" \
 		</dev/null >"$fifo" 2>"$work/$name.qemu.log" &
 	QEMU_PID=$!
-	end=$(awk -v t="$t0" -v l="$LIMIT" 'BEGIN { printf "%.3f\n", t + l }')
-	while rest=$(awk -v e="$end" -v n="$EPOCHREALTIME" \
-		'BEGIN { r = e - n; if (r <= 0) exit 1; printf "%.3f\n", r }') &&
-		IFS= read -r -t "$rest" line; do
-		now=$EPOCHREALTIME
+	# Each line as it arrives; the deadline bounds every wait for one.
+	while left=$((t0 + LIMIT * 1000000 - $(us))) && ((left > 0)) &&
+		IFS= read -r -t "$(secs 0 "$left")" line; do
+		now=$(us)
 		printf '%s\t%s\n' "$now" "${line//$'\r'/}" >>"$work/$name.console"
 		[[ -n $t1 || $line != *"$first"* ]] || t1=$now
+		[[ -n $t2 || $line != *"$fetch"* ]] || t2=$now
 		if [[ $line == *"$last"* ]]; then
-			T_END=$(elapsed "$t0" "$now")
-			[[ -z $t1 ]] || T_TAIL=$(elapsed "$t1" "$now")
+			t3=$now
 			break
 		fi
 	done <"$fifo"
 	stop_pid "$QEMU_PID"
 	QEMU_PID=
 	rm -f -- "$fifo"
+	T_END=n/a T_IPXE=n/a T_FETCH=n/a
+	[[ -z $t3 ]] || T_END=$(secs "$t0" "$t3") T_IPXE=$(secs "$t1" "$t3") \
+		T_FETCH=$(secs "$t2" "$t3")
 }
 
 # --- Runs ---------------------------------------------------------------------
@@ -352,7 +364,11 @@ boot() {
 echo "$BENCH: QEMU $(qemu-system-x86_64 --version | head -1 | sed 's/^QEMU emulator version //') with $ACCEL$([[ $ACCEL == tcg ]] && echo ' (no KVM: every instruction of the firmware is emulated)'), $RUNS runs, boots stopped at stage2; WANs of ${WANS// /, } ms each way (wan-link, no loss)"
 echo "$BENCH: podboot: DHCP, TLS (podboot serve, $(openssl x509 -in "$site/keys/root.crt" -noout -text | grep -m1 -o 'Public Key Algorithm: [a-zA-Z]*' | sed 's/.*: //') keys) and imgverify of stage2; peer: the same DHCP, then a plain script from busybox httpd"
 
-declare -A fig_pb fig_peer fig_ratio fig_pbt fig_peert fig_tratio
+# fig[PATH-WAN-SEGMENT-WHO]: a figure's values over the runs (WHO:
+# podboot, peer, ratio; SEGMENT: end, ipxe, fetch as boot sets them).
+# cur[WHO-SEGMENT]: this run's.
+declare -A fig cur
+SEGMENTS="end ipxe fetch"
 for wan in $WANS; do
 	wan_start "$wan" || die "the $wan ms WAN does not carry traffic: $(tail -3 "$work/wan-$wan.log")"
 	for ((run = 1; run <= RUNS; run++)); do
@@ -360,37 +376,46 @@ for wan in $WANS; do
 			k=$fw-${wan}ms
 			for chain in $( ((run % 2)) && echo podboot peer || echo peer podboot); do
 				boot "$fw" "$chain" "$k-$chain-$run"
-				case $chain in
-				podboot) pb=$T_END pbt=$T_TAIL ;;
-				*) pe=$T_END pet=$T_TAIL ;;
-				esac
+				fig[$k-end-$chain]+="$T_END " fig[$k-ipxe-$chain]+="$T_IPXE "
+				fig[$k-fetch-$chain]+="$T_FETCH "
+				record "$run" "${fw}_${wan}ms_${chain}_s" "$T_END" \
+					"${fw}_${wan}ms_${chain}_ipxe_s" "$T_IPXE" \
+					"${fw}_${wan}ms_${chain}_fetch_s" "$T_FETCH"
+				cur[$chain-end]=$T_END cur[$chain-ipxe]=$T_IPXE
+				cur[$chain-fetch]=$T_FETCH
 			done
-			r=$(ratio "$pb" "$pe")
-			rt=$(ratio "$pbt" "$pet")
-			fig_pb[$k]+="$pb " fig_peer[$k]+="$pe " fig_ratio[$k]+="$r "
-			fig_pbt[$k]+="$pbt " fig_peert[$k]+="$pet " fig_tratio[$k]+="$rt "
-			record "$run" "${fw}_${wan}ms_podboot_s" "$pb" \
-				"${fw}_${wan}ms_peer_s" "$pe" "${fw}_${wan}ms_ratio" "$r" \
-				"${fw}_${wan}ms_podboot_ipxe_s" "$pbt" \
-				"${fw}_${wan}ms_peer_ipxe_s" "$pet" \
-				"${fw}_${wan}ms_ipxe_ratio" "$rt"
-			printf 'run %d: %s, %s ms WAN: podboot %s s (iPXE %s s), peer %s s (iPXE %s s), ratio %s\n' \
-				"$run" "$fw" "$wan" "$pb" "$pbt" "$pe" "$pet" "$r"
+			for seg in $SEGMENTS; do
+				r=$(ratio "${cur[podboot-$seg]}" "${cur[peer-$seg]}")
+				fig[$k-$seg-ratio]+="$r "
+				record "$run" "${fw}_${wan}ms_${seg}_ratio" "$r"
+			done
+			printf 'run %d: %s, %s ms WAN: podboot %s s (iPXE %s, fetch %s), peer %s s (iPXE %s, fetch %s)\n' \
+				"$run" "$fw" "$wan" "${cur[podboot-end]}" "${cur[podboot-ipxe]}" \
+				"${cur[podboot-fetch]}" "${cur[peer-end]}" "${cur[peer-ipxe]}" \
+				"${cur[peer-fetch]}"
 		done
 	done
 done
 
 # --- Summary ------------------------------------------------------------------
 
-echo "$BENCH: seconds from power-on, median [min-max] over $RUNS runs ($(load_span)); QEMU $ACCEL:"
+# line K SEGMENT WHAT: one line of the summary.
+line() {
+	# shellcheck disable=SC2086 # lists of figures
+	printf '    %-30s podboot %s s, peer %s s, ratio %s\n' "$3" \
+		"$(span %.2f ${fig[$1-$2-podboot]})" "$(span %.2f ${fig[$1-$2-peer]})" \
+		"$(span %.2f ${fig[$1-$2-ratio]})"
+}
+
+echo "$BENCH: seconds, median [min-max] over $RUNS runs ($(load_span)); QEMU $ACCEL; ratio podboot/peer per run:"
 for wan in $WANS; do
 	for fw in $FIRMWARES; do
 		k=$fw-${wan}ms
-		# shellcheck disable=SC2086 # lists of figures
-		{
-			echo "  $fw, $wan ms WAN: podboot $(span %.1f ${fig_pb[$k]}) s, peer $(span %.1f ${fig_peer[$k]}) s, ratio $(span %.2f ${fig_ratio[$k]})"
-			echo "    from the iPXE script's first line: podboot $(span %.1f ${fig_pbt[$k]}) s, peer $(span %.1f ${fig_peert[$k]}) s, ratio $(span %.2f ${fig_tratio[$k]})"
-		}
+		echo "  $fw PXE, $wan ms WAN:"
+		line "$k" end "power-on to stage2:"
+		line "$k" ipxe "iPXE script's first line:"
+		line "$k" fetch "fetch and verify (TLS+CMS):"
 	done
 done
+echo "$BENCH: power-on: the stock firmware's own DHCP and TFTP are in both alike; iPXE: the script's DHCP and the fetch; fetch: podboot's HTTPS requests for stage2 and its signature and imgverify, the peer's plain HTTP request"
 echo "$BENCH: results in ${bench_results#"$repo_dir"/}"
