@@ -45,6 +45,16 @@
 #   BENCH_DHCP_SECONDS    length of each load (default 10)
 #   BENCH_DHCP_PODS       pods in podboot.conf (default 4)
 #   BENCH_DHCP_RESERVED   reserved machines a pod (default 100)
+#   BENCH_DHCP_CALLGRIND  1: after the runs, count kea-dhcp4's instructions
+#                         per ACK under valgrind's callgrind, once per
+#                         configuration (default 0).  Start-up and shut-down
+#                         are left out (instrumentation is on for the load
+#                         only); the count does not move with the machine's
+#                         load, so it shows a change of a few percent that
+#                         the CPU times cannot
+#   BENCH_DHCP_CALLGRIND_RATE  DORA exchanges a second offered to Kea under
+#                         callgrind (default 10: it runs some 50 times
+#                         slower, and must answer every exchange)
 #   BENCH_DHCP_EDIT       a jq filter applied to podboot's rendered file
 #                         before each measurement: a change tried here
 #                         before it is made in kea_render.c, e.g.
@@ -69,6 +79,8 @@ PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
 RATE=${BENCH_DHCP_RATE:-8000}
 FIXED=${BENCH_DHCP_FIXED_RATE:-500}
 EDIT=${BENCH_DHCP_EDIT:-}
+CG=${BENCH_DHCP_CALLGRIND:-0}
+CG_RATE=${BENCH_DHCP_CALLGRIND_RATE:-10}
 SECS=${BENCH_DHCP_SECONDS:-10}
 PODS=${BENCH_DHCP_PODS:-4}
 RESERVED=${BENCH_DHCP_RESERVED:-100}
@@ -82,11 +94,14 @@ bench_runs_init
 
 need_whole BENCH_DHCP_RATE "$RATE" 1 1000000 "of exchanges a second"
 need_whole BENCH_DHCP_FIXED_RATE "$FIXED" 1 1000000 "of exchanges a second"
+need_whole BENCH_DHCP_CALLGRIND "$CG" 0 1
+need_whole BENCH_DHCP_CALLGRIND_RATE "$CG_RATE" 1 1000 "of exchanges a second"
 need_whole BENCH_DHCP_SECONDS "$SECS" 1 3600 "of seconds"
 need_whole BENCH_DHCP_PODS "$PODS" 1 60
 need_whole BENCH_DHCP_RESERVED "$RESERVED" 1 250
 need_exec "$PODBOOT" "run 'make all' or set PODBOOT"
 need_tools kea-dhcp4 perfdhcp dhcrelay jq ip
+((CG == 0)) || need_tools valgrind callgrind_control
 if [[ $(id -u) != 0 ]]; then
 	echo "$BENCH: skipped: its network namespaces need root"
 	exit 0
@@ -260,6 +275,35 @@ measure() {
 	KEA_PID=
 }
 
+# count NAME: kea-dhcp4 with configuration NAME under valgrind's callgrind,
+# its instrumentation off while it starts, on for one load at CG_RATE,
+# off again before it stops.  CG_IR: the instructions it executed per
+# ACK (n/a when none).  Deterministic: the same packets cost the same
+# instructions whatever else the machine runs.
+count() {
+	local name=$1 out=$work/$1.callgrind ir acks
+	kea_json "$name" || die "cannot write the $name configuration"
+	KEA_PIDFILE_DIR=$work KEA_LOCKFILE_DIR=$work ip netns exec "$C" \
+		valgrind --tool=callgrind --instr-atstart=no \
+		--callgrind-out-file="$out" kea-dhcp4 -c "$work/$name.json" \
+		>"$work/$name-cg.log" 2>&1 &
+	KEA_PID=$!
+	wait_up 180 "$KEA_PID" kea_listening ||
+		die "kea-dhcp4 ($name) did not start under callgrind: $(tail -3 "$work/$name-cg.log")"
+	callgrind_control -i on "$KEA_PID" >/dev/null ||
+		die "callgrind_control could not reach kea-dhcp4 ($name)"
+	load callgrind "$CG_RATE" "$name" 0
+	callgrind_control -i off "$KEA_PID" >/dev/null ||
+		die "callgrind_control could not reach kea-dhcp4 ($name)"
+	stop_pid "$KEA_PID"
+	KEA_PID=
+	ir=$(awk '$1 == "totals:" { print $2; exit }' "$out")
+	acks=$(perf_count "$work/$name-0-callgrind.perf" REQUEST-ACK 'received packets')
+	CG_IR=$(awk -v i="${ir:-0}" -v n="${acks:-0}" \
+		'BEGIN { if (n > 0 && i > 0) printf "%.0f\n", i / n; else print "n/a" }')
+	CG_ACKS=${acks:-0} CG_DROPS=$DROPS
+}
+
 echo "dhcp-bench: kea-dhcp4 $(kea-dhcp4 -v), perfdhcp through dhcrelay, $clients clients, $RUNS runs of two loads of $SECS s: $FIXED DORA/s offered (Kea CPU per ACK), then $RATE (saturation)"
 echo "dhcp-bench: podboot: $PODS pods, $((PODS * RESERVED)) reservations, $classes client classes${EDIT:+, edited by jq '$EDIT'}; minimal: one subnet, one pool"
 
@@ -295,6 +339,18 @@ for ((run = 1; run <= RUNS; run++)); do
 	}
 done
 
+# --- Instructions (BENCH_DHCP_CALLGRIND=1) ------------------------------------
+
+if ((CG)); then
+	count podboot
+	pb_ir=$CG_IR pb_acks=$CG_ACKS cg_drops=$CG_DROPS
+	count minimal
+	mn_ir=$CG_IR mn_acks=$CG_ACKS cg_drops=$((cg_drops + CG_DROPS))
+	ir_ratio=$(ratio "$pb_ir" "$mn_ir")
+	record 0 podboot_kea_instr_per_ack "$pb_ir" \
+		minimal_kea_instr_per_ack "$mn_ir" kea_instr_ratio "$ir_ratio"
+fi
+
 # --- Summary ------------------------------------------------------------------
 
 mu=$(stats "${us_ratios[@]}")
@@ -307,4 +363,8 @@ echo "    ratio  $(span %.2f "${us_ratios[@]}") podboot/minimal; goal <= 1.10: $
 echo "  saturated ($RATE/s offered): podboot $(span %.0f "${pb_rates[@]}"), minimal $(span %.0f "${mn_rates[@]}") DORA exchanges/s"
 echo "    ratio  $(span %.2f "${ratios[@]}") podboot/minimal; goal >= 0.90: $(goal "${m%% *}" '>=' 0.9)"
 echo "    Kea CPU per ACK podboot $(span %.1f "${pb_sus[@]}") us, minimal $(span %.1f "${mn_sus[@]}") us"
+((CG == 0)) ||
+	echo "  callgrind, $CG_RATE DORA/s offered for $SECS s: Kea instructions per ACK podboot $pb_ir ($pb_acks ACKs), minimal $mn_ir ($mn_acks ACKs), ratio $ir_ratio; goal <= 1.10: $(goal "$ir_ratio" '<=' 1.1)"
+((CG == 0 || cg_drops == 0)) ||
+	echo "    (perfdhcp lost $cg_drops exchanges: Kea under callgrind fell behind, and the work of the lost ones inflates the count; lower BENCH_DHCP_CALLGRIND_RATE)"
 echo "dhcp-bench: results in ${bench_results#"$repo_dir"/}"
