@@ -33,9 +33,17 @@
 # Timing: QEMU's serial console goes through a pipe; each line is stamped
 # as it arrives (bash's EPOCHREALTIME), from the moment QEMU is started
 # (power-on).  Only the console line decides; a boot that does not reach
-# it within BENCH_PXE_TIMEOUT seconds counts as n/a.  Also reported: the
-# seconds from the first line of the iPXE script (stage1 or the peer's) to
-# the end, the part of the chain that differs.  QEMU runs under TCG unless
+# it within BENCH_PXE_TIMEOUT seconds counts as n/a.  Three spans, each
+# to that end line:
+#   power-on  the whole boot; the stock firmware's part (its DHCP, which
+#             also waits some 13 s for an IPv6 router the pod link lacks,
+#             and TFTP) is the same in both chains
+#   iPXE      from the first line of the iPXE script (stage1 or the
+#             peer's): its DHCP and the fetch
+#   fetch     from the script's line before it fetches: podboot's two
+#             HTTPS requests (stage2, its signature) and imgverify, the
+#             peer's one plain HTTP request: what TLS and CMS cost
+# QEMU runs under TCG unless
 # BENCH_PXE_ACCEL says otherwise (this machine has no usable KVM): the
 # firmware's own computation, TLS and signature checking included, runs
 # emulated, many times slower than on hardware.
@@ -56,9 +64,11 @@
 #   BENCH_PXE_KEEP      1: keep the scratch directory (consoles, logs) and
 #                       capture each machine's traffic there (NAME.pcap)
 #
-# Output: per path and WAN, podboot's and the peer's seconds and the
-# per-run ratio podboot/peer, as the median and [min-max] range over the
-# runs; the raw figures go to build/bench/pxe-bench-DATE.tsv (see lib.sh).
+# Output: per path and WAN and for each of the three spans, podboot's and
+# the peer's seconds, the per-run ratio podboot/peer and the seconds
+# podboot adds, as the median and [min-max] range over the runs (the
+# ratio of a span of a tenth of a second says less than the seconds it
+# adds); the raw figures go to build/bench/pxe-bench-DATE.tsv (see lib.sh).
 # No goal: the issue asks for the figure.  Needs root (namespaces, taps),
 # qemu-system-x86_64, ovmf, ipxe-qemu, kea-dhcp4, dhcrelay, in.tftpd,
 # busybox and python3 (scripts/deps); says it skipped, and exits 0,
@@ -364,8 +374,15 @@ boot() {
 echo "$BENCH: QEMU $(qemu-system-x86_64 --version | head -1 | sed 's/^QEMU emulator version //') with $ACCEL$([[ $ACCEL == tcg ]] && echo ' (no KVM: every instruction of the firmware is emulated)'), $RUNS runs, boots stopped at stage2; WANs of ${WANS// /, } ms each way (wan-link, no loss)"
 echo "$BENCH: podboot: DHCP, TLS (podboot serve, $(openssl x509 -in "$site/keys/root.crt" -noout -text | grep -m1 -o 'Public Key Algorithm: [a-zA-Z]*' | sed 's/.*: //') keys) and imgverify of stage2; peer: the same DHCP, then a plain script from busybox httpd"
 
+# diff_s A B: A - B in seconds, two decimals; n/a when either is.
+diff_s() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f\n", a - b }'
+}
+
 # fig[PATH-WAN-SEGMENT-WHO]: a figure's values over the runs (WHO:
-# podboot, peer, ratio; SEGMENT: end, ipxe, fetch as boot sets them).
+# podboot, peer, ratio, diff: podboot's seconds less the peer's; SEGMENT:
+# end, ipxe, fetch as boot sets them).
 # cur[WHO-SEGMENT]: this run's.
 declare -A fig cur
 SEGMENTS="end ipxe fetch"
@@ -386,8 +403,10 @@ for wan in $WANS; do
 			done
 			for seg in $SEGMENTS; do
 				r=$(ratio "${cur[podboot-$seg]}" "${cur[peer-$seg]}")
-				fig[$k-$seg-ratio]+="$r "
-				record "$run" "${fw}_${wan}ms_${seg}_ratio" "$r"
+				d=$(diff_s "${cur[podboot-$seg]}" "${cur[peer-$seg]}")
+				fig[$k-$seg-ratio]+="$r " fig[$k-$seg-diff]+="$d "
+				record "$run" "${fw}_${wan}ms_${seg}_ratio" "$r" \
+					"${fw}_${wan}ms_${seg}_added_s" "$d"
 			done
 			printf 'run %d: %s, %s ms WAN: podboot %s s (iPXE %s, fetch %s), peer %s s (iPXE %s, fetch %s)\n' \
 				"$run" "$fw" "$wan" "${cur[podboot-end]}" "${cur[podboot-ipxe]}" \
@@ -402,9 +421,9 @@ done
 # line K SEGMENT WHAT: one line of the summary.
 line() {
 	# shellcheck disable=SC2086 # lists of figures
-	printf '    %-30s podboot %s s, peer %s s, ratio %s\n' "$3" \
+	printf '    %-30s podboot %s s, peer %s s, ratio %s, podboot adds %s s\n' "$3" \
 		"$(span %.2f ${fig[$1-$2-podboot]})" "$(span %.2f ${fig[$1-$2-peer]})" \
-		"$(span %.2f ${fig[$1-$2-ratio]})"
+		"$(span %.2f ${fig[$1-$2-ratio]})" "$(span %.2f ${fig[$1-$2-diff]})"
 }
 
 echo "$BENCH: seconds, median [min-max] over $RUNS runs ($(load_span)); QEMU $ACCEL; ratio podboot/peer per run:"
