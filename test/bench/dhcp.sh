@@ -65,8 +65,11 @@
 # of the per-run ratios podboot/minimal; the raw figures go to
 # build/bench/dhcp-bench-DATE.tsv (see lib.sh).  Goals (reported, never
 # enforced; podboot's classes and reservations cost at most 10%): CPU per
-# ACK ratio <= 1.10, rate ratio >= 0.90.  A fixed-rate load that lost
-# exchanges (drops) is flagged: then the rate was not below saturation.
+# ACK ratio <= 1.10, rate ratio >= 0.90.  Fixed-rate loads that lost
+# more than one exchange in 200 are flagged: then the rate was not below
+# saturation.  On a shared machine the saturation rate moves with what
+# else runs (Kea gets what the scheduler leaves it); its CPU per ACK, and
+# more so the fixed-rate one, do not.
 # Needs kea-dhcp4, perfdhcp (kea-admin), dhcrelay and jq (scripts/deps
 # bench), and root (it says it skipped, and exits 0, without).
 
@@ -290,10 +293,10 @@ count() {
 	KEA_PID=$!
 	wait_up 180 "$KEA_PID" kea_listening ||
 		die "kea-dhcp4 ($name) did not start under callgrind: $(tail -3 "$work/$name-cg.log")"
-	callgrind_control -i on "$KEA_PID" >/dev/null ||
+	callgrind_control -i on "$KEA_PID" >/dev/null 2>&1 ||
 		die "callgrind_control could not reach kea-dhcp4 ($name)"
 	load callgrind "$CG_RATE" "$name" 0
-	callgrind_control -i off "$KEA_PID" >/dev/null ||
+	callgrind_control -i off "$KEA_PID" >/dev/null 2>&1 ||
 		die "callgrind_control could not reach kea-dhcp4 ($name)"
 	stop_pid "$KEA_PID"
 	KEA_PID=
@@ -310,7 +313,7 @@ echo "dhcp-bench: podboot: $PODS pods, $((PODS * RESERVED)) reservations, $class
 # --- Runs: the two configurations interleaved ---------------------------------
 
 pb_us=() mn_us=() us_ratios=() pb_rates=() mn_rates=() ratios=()
-pb_sus=() mn_sus=() drops=0
+pb_sus=() mn_sus=() sus_ratios=() drops=0
 for ((run = 1; run <= RUNS; run++)); do
 	for name in $( ((run % 2)) && echo podboot minimal || echo minimal podboot); do
 		measure "$name" "$run"
@@ -324,13 +327,13 @@ for ((run = 1; run <= RUNS; run++)); do
 	r=$(ratio "$pb" "$mn")
 	pb_us+=("$pbu") mn_us+=("$mnu") us_ratios+=("$ru")
 	pb_rates+=("$pb") mn_rates+=("$mn") ratios+=("$r")
-	pb_sus+=("$pbs") mn_sus+=("$mns")
+	pb_sus+=("$pbs") mn_sus+=("$mns") sus_ratios+=("$(ratio "$pbs" "$mns")")
 	record "$run" podboot_kea_us_per_ack "$pbu" \
 		minimal_kea_us_per_ack "$mnu" kea_cpu_ratio "$ru" \
 		podboot_fixed_drops "$pbd" minimal_fixed_drops "$mnd" \
 		podboot_dora_per_s "$pb" minimal_dora_per_s "$mn" ratio "$r" \
 		podboot_sat_us_per_ack "$pbs" minimal_sat_us_per_ack "$mns" \
-		sat_cpu_ratio "$(ratio "$pbs" "$mns")"
+		sat_cpu_ratio "${sus_ratios[-1]}"
 	printf 'run %d: at %d/s Kea podboot %s us/ACK, minimal %s, ratio %s; saturated podboot %s/s, minimal %s/s, ratio %s\n' \
 		"$run" "$FIXED" "$pbu" "$mnu" "$ru" "$pb" "$mn" "$r"
 	[[ $r != n/a && $ru != n/a ]] || {
@@ -358,11 +361,12 @@ m=$(stats "${ratios[@]}")
 echo "dhcp-bench: median [min-max] over $RUNS interleaved runs ($(load_span)):"
 echo "  at $FIXED DORA/s offered: Kea CPU per ACK podboot $(span %.1f "${pb_us[@]}") us, minimal $(span %.1f "${mn_us[@]}") us"
 echo "    ratio  $(span %.2f "${us_ratios[@]}") podboot/minimal; goal <= 1.10: $(goal "${mu%% *}" '<=' 1.1)"
-((drops == 0)) ||
-	echo "    (perfdhcp lost $drops exchanges at that rate: it was not below saturation everywhere; lower BENCH_DHCP_FIXED_RATE)"
+# more than one exchange in 200 lost: that rate was not below saturation
+((drops * 200 <= FIXED * SECS * RUNS * 2)) ||
+	echo "    (perfdhcp lost $drops of $((FIXED * SECS * RUNS * 2)) exchanges at that rate: it was not below saturation everywhere; lower BENCH_DHCP_FIXED_RATE)"
 echo "  saturated ($RATE/s offered): podboot $(span %.0f "${pb_rates[@]}"), minimal $(span %.0f "${mn_rates[@]}") DORA exchanges/s"
 echo "    ratio  $(span %.2f "${ratios[@]}") podboot/minimal; goal >= 0.90: $(goal "${m%% *}" '>=' 0.9)"
-echo "    Kea CPU per ACK podboot $(span %.1f "${pb_sus[@]}") us, minimal $(span %.1f "${mn_sus[@]}") us"
+echo "    Kea CPU per ACK podboot $(span %.1f "${pb_sus[@]}") us, minimal $(span %.1f "${mn_sus[@]}") us, ratio $(span %.2f "${sus_ratios[@]}")"
 ((CG == 0)) ||
 	echo "  callgrind, $CG_RATE DORA/s offered for $SECS s: Kea instructions per ACK podboot $pb_ir ($pb_acks ACKs), minimal $mn_ir ($mn_acks ACKs), ratio $ir_ratio; goal <= 1.10: $(goal "$ir_ratio" '<=' 1.1)"
 ((CG == 0 || cg_drops == 0)) ||
