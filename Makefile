@@ -151,6 +151,8 @@ bench: deps
 	test/bench/serve.sh
 	test/bench/monitor.sh
 	test/bench/dhcp.sh
+	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' \
+	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' test/bench/pxe-boot.sh
 	test/bench/summary
 
 clean:
