@@ -42,7 +42,7 @@
 			else
 				e.setAttribute(k, v === true ? '' : String(v));
 		}
-		for (const k of kids.flat()) {
+		for (const k of kids.flat(Infinity)) {
 			if (k === null || k === undefined)
 				continue;
 			e.appendChild(k instanceof Node ? k :
@@ -77,7 +77,7 @@
 
 	/* Replace the view with @nodes, marked as view @name in @state. */
 	function show(name, state, ...nodes) {
-		main.replaceChildren(...nodes.flat().filter((n) => n));
+		main.replaceChildren(...nodes.flat(Infinity).filter((n) => n));
 		main.dataset.view = name;
 		main.dataset.state = state;
 	}
@@ -219,14 +219,14 @@
 		return s ? '?' + s : '';
 	}
 
-	/* A select of @values (and "any") that sets @key in the route. */
+	/* A row of links, "any" and each of @values, that set @key of the
+	 * route through @go; the current one is marked. */
 	function filter(id, label, values, cur, go) {
-		const sel = h('select', { id: id },
-			h('option', { value: '' }, 'any'),
-			values.map((v) => h('option',
-				{ value: v, selected: v === cur }, v)));
-		sel.addEventListener('change', () => go(sel.value));
-		return h('label', null, label + ' ', sel);
+		return h('span', { class: 'filter', id: id }, label + ': ',
+			['', ...values].map((v) => [h('a', {
+				href: go(v), id: id + '-' + (v || 'any'),
+				class: v === cur ? 'current' : null,
+			}, v || 'any'), ' ']));
 	}
 
 	async function viewOverview(args, me) {
@@ -258,7 +258,7 @@
 		const go = (k) => (v) => {
 			const p = { health: health, state: state };
 			p[k] = v;
-			location.hash = '#/' + query(p);
+			return '#/' + query(p);
 		};
 		const rows = items.map((p) => h('tr', null,
 			h('td', null, link('/pod/' + encodeURIComponent(p.name),
@@ -374,7 +374,7 @@
 			h('h2', null, 'Nodes'),
 			h('div', { class: 'toolbar' },
 				filter('f-node-health', 'health', HEALTHS, health,
-					(v) => { location.hash = route({ health: v }); })),
+					(v) => route({ health: v }))),
 			table(['Node', 'State', 'Health', 'Last push', '#Load',
 				'#Memory available', '#Root available'], rows,
 				{ id: 'nodes' }),
