@@ -128,6 +128,9 @@ check: deps
 .PHONY: mutants mutants-fast
 # The e2e mutants need iPXE: the vendored snapshot when IPXE_SRC is unset.
 VENDOR_IPXE := $(wildcard $(abspath ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz))
+# The BMC tests' Redfish emulator, found by the mutants' copies of the tree.
+VENDOR_SUSHY := $(wildcard $(abspath ../shared/vendor/sushy-tools/sushy-tools-2b51921.tar.xz))
+export SUSHY_TOOLS ?= $(VENDOR_SUSHY)
 mutants: all
 	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' scripts/mutants
 mutants-fast: all
@@ -170,6 +173,8 @@ clean:
 #     [SERVER_URL=https://HOST:PORT]
 #     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
+#     [UEFI_KEYS=DIR | UEFI_KEY=FILE UEFI_CERT=FILE]  (signed for Secure Boot
+#     by podboot sign --uefi: PODBOOT_BIN, default build/podboot)
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
 #     [PODBOOT_CONFIG=FILE: the server's, named in the publish command printed]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
@@ -183,7 +188,9 @@ FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
 	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
-	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'
+	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware' \
+	UEFI_KEYS='$(UEFI_KEYS)' UEFI_KEY='$(UEFI_KEY)' UEFI_CERT='$(UEFI_CERT)' \
+	PODBOOT_BIN='$(PODBOOT_BIN)'
 
 .PHONY: firmware media firmware-warm
 # Compiles iPXE into FIRMWARE_CACHE for throwaway keys (nothing without

@@ -22,6 +22,7 @@ int serve_main(int argc, char **argv);
 int publish_main(int argc, char **argv);
 int resign_main(int argc, char **argv);
 int dhcp_main(int argc, char **argv);
+int bmc_main(int argc, char **argv);
 
 /**
  * Sign and publish files as artifacts in @data_dir (used by publish and

@@ -608,5 +608,6 @@ void config_free(struct config *cfg)
 	free(cfg->tokens);
 	free(cfg->alerts);
 	free(cfg->snmp);
+	config_bmc_free(cfg->bmcs);
 	free(cfg);
 }

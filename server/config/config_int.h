@@ -178,6 +178,9 @@ int config_key_sha256(struct config_ctx *ctx,
 int config_key_boot_from(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field);
+int config_key_pod_artifacts(struct config_ctx *ctx,
+			     const config_setting_t *s,
+			     const struct config_key *key, void *field);
 int config_key_scopes(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field);
@@ -218,6 +221,12 @@ int config_node_mac_cmp(const void *a, const void *b);
 int config_node_ptr_id_cmp(const void *a, const void *b);
 int config_index_ids(struct config *cfg);
 extern const struct config_group config_root;
+
+/* config_bmc.c: a node's bmc group */
+extern const struct config_group config_bmc_group;
+int config_key_bmc(struct config_ctx *ctx, const config_setting_t *s,
+		   const struct config_key *key, void *field);
+void config_bmc_free(struct config_bmc *list);
 
 /* config_alertexpr.c: alert rules */
 int config_key_alertname(struct config_ctx *ctx,

@@ -468,6 +468,12 @@ static const struct config_key config_pod_keys[] = {
 	{ .name = "firmware_dir", .parse = config_key_path,
 	  CONFIG_FIELD(struct config_pod, firmware_dir),
 	  .expect = "the directory of a firmware build (with SHA256SUMS)" },
+	{ .name = "artifacts", .parse = config_key_pod_artifacts, .off = 0,
+	  .expect = "an array of artifact names such as [ \"el9/vmlinuz\" ]" },
+	{ .name = "cache_url", .parse = config_key_url,
+	  CONFIG_FIELD(struct config_pod, cache_url),
+	  .expect = "the URL of the pod's relay cache such as "
+		    "\"https://relay-a.rack12.example:8443\"" },
 };
 
 static const struct config_group config_pod = {
@@ -517,6 +523,9 @@ static const struct config_key config_node_keys[] = {
 	  .expect = "the name of a profile" },
 	{ .name = "address", .parse = config_key_ip,
 	  CONFIG_FIELD(struct config_node, address), .expect = X_IP },
+	{ .name = "bmc", .parse = config_key_bmc,
+	  .off = offsetof(struct config_node, bmc), .group = &config_bmc_group,
+	  .expect = "a group { url = ...; user = ...; password_file = ...; }" },
 };
 
 static const struct config_group config_node = {
