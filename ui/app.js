@@ -82,6 +82,7 @@
 		main.dataset.state = state;
 	}
 
+	/* @n bytes in binary units, or a dash when unknown. */
 	function fmtBytes(n) {
 		if (typeof n !== 'number')
 			return '—';
@@ -94,16 +95,19 @@
 		return n.toFixed(i ? 1 : 0) + ' ' + u[i];
 	}
 
+	/* @n with thousands separators, or a dash when unknown. */
 	function fmtNum(n) {
 		return typeof n === 'number' ? n.toLocaleString('en') : '—';
 	}
 
+	/* The CSS class that colours value @v of @kind (state-failed). */
 	function cls(kind, v) {
 		return v ? kind + '-' + String(v).replace(/[^a-z]/g, '') : null;
 	}
 
 	/* ---- the API ------------------------------------------------------ */
 
+	/* The session's token, or null when signed out. */
 	function token() {
 		return sessionStorage.getItem(TOKEN_KEY);
 	}
@@ -154,10 +158,12 @@
 		return { token: info.token, scopes: info.scopes };
 	}
 
+	/* Whether the session's token grants @scope. */
 	function can(scope) {
 		return !!session && session.scopes.includes(scope);
 	}
 
+	/* Show who is signed in, and the sign-out button. */
 	function drawWho() {
 		who.replaceChildren();
 		signout.hidden = !session;
@@ -166,6 +172,7 @@
 				session.scopes.join(', ') + ')');
 	}
 
+	/* Forget the token and show the sign-in form. */
 	function signOut() {
 		sessionStorage.removeItem(TOKEN_KEY);
 		session = null;
@@ -173,6 +180,7 @@
 		location.hash = '#/signin';
 	}
 
+	/* The sign-in form, with error @msg if any. */
 	function viewSignin(msg) {
 		const input = h('input', { type: 'password', id: 'token',
 			name: 'token', autocomplete: 'off', spellcheck: 'false',
@@ -210,6 +218,7 @@
 
 	/* ---- overview ----------------------------------------------------- */
 
+	/* @params as a query string ("?a=1"); empty values left out. */
 	function query(params) {
 		const q = new URLSearchParams();
 		for (const [k, v] of Object.entries(params))
@@ -229,6 +238,7 @@
 			}, v || 'any'), ' ']));
 	}
 
+	/* The fleet: figures and the pods, most nodes down first. */
 	async function viewOverview(args, me) {
 		const health = args.get('health') || '';
 		const state = args.get('state') || '';
@@ -319,6 +329,7 @@
 		return out;
 	}
 
+	/* Pod @name: its facts and a page of its nodes with their health. */
 	async function viewPod(name, args, me) {
 		const health = args.get('health') || '';
 		const after = args.get('after') || '';
@@ -451,6 +462,7 @@
 		return box;
 	}
 
+	/* Node @id: facts, actions, stage2, artifacts and events. */
 	async function viewNode(id, notice, me) {
 		show('node', 'loading', h('h1', null, 'Node ', id),
 			h('p', null, 'Loading…'));
@@ -542,6 +554,7 @@
 		return out;
 	}
 
+	/* Every kept artifact version, its signer and its uploader. */
 	async function viewArtifacts(me) {
 		show('artifacts', 'loading', h('h1', null, 'Artifacts'),
 			h('p', null, 'Loading…'));
@@ -568,6 +581,7 @@
 
 	/* ---- alerts --------------------------------------------------------- */
 
+	/* The alerts the server holds, firing first. */
 	async function viewAlerts(me) {
 		show('alerts', 'loading', h('h1', null, 'Alerts'),
 			h('p', null, 'Loading…'));
