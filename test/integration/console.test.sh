@@ -98,6 +98,11 @@ check "a request with the ETag gets 304" \
 	[ "$(status "$BASE/ui/app.js" -H "If-None-Match: $ETAG")" = 304 ]
 check "a stale ETag gets the file" \
 	[ "$(status "$BASE/ui/app.js" -H 'If-None-Match: "0"')" = 200 ]
+check "HEAD /ui/ gives the headers and no body" sh -c "
+	curl -sS --cacert '$ROOT' -I '$BASE/ui/' | tr -d '\\r' >'$T/head' &&
+	head -1 '$T/head' | grep -q ' 200' &&
+	grep -qxF \"Content-Security-Policy: $CSP\" '$T/head' &&
+	[ \"\$(curl -sS --cacert '$ROOT' -I -o /dev/null -w '%{size_download}' '$BASE/ui/')\" = 0 ]"
 check "/ui redirects to /ui/" [ "$(C -o /dev/null -w '%{http_code} %{redirect_url}' \
 	"$BASE/ui")" = "301 $BASE/ui/" ]
 check "an unknown file, a path out of ui/ and a query are refused" sh -c "
