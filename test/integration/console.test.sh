@@ -16,6 +16,7 @@ PODS=5000
 NODES=50000
 TARGET_POD=p4321
 TARGET_NODE=edge-7
+UP_NODE=edge-8
 HOSTILE_SITE='<b>rack</b> & <img src=x onerror="window.__xss=1">'
 HOSTILE_EVENT='disk replaced <img src=x onerror="window.__xss=2"><b>now</b>'
 
@@ -45,7 +46,7 @@ VIEW_SHA=$(printf '%s' "$VIEW_TOKEN" | sha256sum | cut -d' ' -f1)
 	done
 	sed -n '/^pods = (/,$p' "$SITE/podboot.conf" | sed 1d
 } >"$T/fleet.conf"
-sed -i "s/^nodes = (/&\n  { mac = \"52:56:00:00:00:07\"; hostname = \"$TARGET_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.7\"; },/" "$T/fleet.conf"
+sed -i "s/^nodes = (/&\n  { mac = \"52:56:00:00:00:07\"; hostname = \"$TARGET_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.7\"; },\n  { mac = \"52:56:00:00:00:08\"; hostname = \"$UP_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.8\"; },/" "$T/fleet.conf"
 sed -i "s/^tokens = (/&\n  { name = \"viewer\"; sha256 = \"$VIEW_SHA\"; scopes = [ \"status\" ]; },/" "$T/fleet.conf"
 cp "$T/fleet.conf" "$SITE/podboot.conf"
 PODBOOT=$PODBOOT_FAST
@@ -64,7 +65,7 @@ SELECT printf('n%05d', i),
        printf('52:55:00:%02x:%02x:%02x', i / 65536, (i / 256) % 256, i % 256),
        printf('p%04d', i / 10 + 1),
        CASE i % 10 WHEN 0 THEN 4 WHEN 1 THEN 5 ELSE 1 END, 0, 0 FROM c;
-UPDATE nodes SET state = 4 WHERE pod = '$TARGET_POD';
+UPDATE nodes SET state = 4 WHERE pod = '$TARGET_POD' AND id LIKE 'n%';
 UPDATE nodes SET state = 4 WHERE id = '$TARGET_NODE';
 INSERT INTO events (ts, kind, subject, detail)
 VALUES (strftime('%s', 'now'), 'state', '$TARGET_NODE', '${HOSTILE_EVENT//\'/\'\'}');
@@ -75,6 +76,16 @@ DOWN=$(sqlite3 "$SITE/data/podboot.db" 'SELECT count(*) FROM nodes WHERE state =
 check "the store holds the fleet ($DOWN installed, $FAILED failed)" \
 	[ "$DOWN" -gt $((NODES / 10)) ]
 ok "server starts with it" server_start
+
+# edge-8 pushes its metrics (with its node token, from its stage2), at a
+# declared interval of 10 minutes: it stays up for the whole walk.
+TOKEN8=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:08" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+printf '%s\n' '# TYPE node_load1 gauge' 'node_load1 0.75' \
+	'# TYPE node_memory_MemTotal_bytes gauge' 'node_memory_MemTotal_bytes 8589934592' \
+	'# TYPE node_memory_MemAvailable_bytes gauge' 'node_memory_MemAvailable_bytes 4294967296' \
+	>"$T/push"
+check "$UP_NODE pushes its metrics" [ "$(status "$BASE/api/v1/push" -H "Authorization: Bearer $TOKEN8" \
+	-H 'X-Podboot-Seq: 1' -H 'X-Podboot-Interval: 600' --data-binary @"$T/push")" = 200 ]
 
 # The headers every console file carries, and the policy word for word.
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -122,11 +133,11 @@ check "GET /api/v1/token with an unknown token is refused (401)" \
 # The walk, in the browser.  chromium trusts the server's key by its pin.
 SPKI_PIN=$(openssl x509 -in "$SITE/keys/server.crt" -pubkey -noout |
 	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
-jq -n --arg pod "$TARGET_POD" --arg node "$TARGET_NODE" \
+jq -n --arg pod "$TARGET_POD" --arg node "$TARGET_NODE" --arg up "$UP_NODE" \
 	--argjson failed "$FAILED" --argjson down "$DOWN" \
 	--argjson pods $((PODS + 1)) --arg site "$HOSTILE_SITE" \
 	--arg event "$HOSTILE_EVENT" \
-	'{pod: $pod, node: $node, failed: $failed, down: $down, pods: $pods,
+	'{pod: $pod, node: $node, up: $up, failed: $failed, down: $down, pods: $pods,
 	  hostile_site: $site, hostile_event: $event}' >"$T/expect.json"
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 OP_TOKEN=$OP_TOKEN VIEW_TOKEN=$VIEW_TOKEN SPKI_PIN=$SPKI_PIN \

@@ -6,7 +6,7 @@ chromium (cdp.py), for console.test.sh.
 
 Environment: OP_TOKEN (scopes rearm, status), VIEW_TOKEN (status only),
 SPKI_PIN (the server key's pin).  EXPECT.json names what the fleet holds:
-{"pod": the pod with most nodes down, "node": its down node to re-arm,
+{"pod": the pod with most nodes down, "node": its down node to re-arm, "up": a node of it that pushes,
 "failed": nodes failed, "down": nodes down, "pods": pods,
 "hostile_site": the pod's site, "hostile_event": an event detail of the
 node: both HTML that must show as text}.
@@ -115,6 +115,12 @@ def walk(b, base, shots, want):
     check("its nodes are listed with state, health and last push",
           b.count("#nodes tbody tr") > 1 and
           b.count("#nodes td.health-down") >= 1)
+    row = b.eval("[...document.querySelectorAll('#nodes tbody tr')]"
+                 ".map(r => [...r.cells].map(c => c.textContent))"
+                 ".find(r => r[0] === %s)" % json.dumps(want["up"]))
+    check("the node that pushes shows up, its last push, load and memory",
+          row and row[2] == "up" and row[3] != "never" and
+          row[4] == "0.75" and row[5] == "4.0 GiB", row)
 
     # Click 2: only the nodes down.
     timed(b, "pod", "click 2, the pod's nodes down",
