@@ -25,11 +25,14 @@ LDFLAGS := $(LDFLAGS_SAN)
 
 LIB_SRC := $(wildcard lib/*.c)
 SERVER_SRC := $(wildcard server/*/*.c)
+# Assembler sources: the console's files (ui/) taken in by .incbin.
+SERVER_ASM := $(wildcard server/*/*.S)
+UI_FILES := $(wildcard ui/*)
 UNIT_SRC := $(wildcard test/unit/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_ASM:%.S=$(BUILD)/%.o)
 # Everything but main.o, so that unit tests can link the server's modules.
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/cmd/main.o,$(SERVER_OBJ))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -58,6 +61,12 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# .incbin names files from the top of the tree; the compiler does not
+# list them as dependencies, so the console's files are named here.
+$(BUILD)/%.o: %.S $(UI_FILES)
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 # Archives are made afresh: "ar r" keeps members of deleted sources, and
 # the linker would take a stale object's symbols before the new one's.
@@ -223,7 +232,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := $(CFLAGS_STRICT) -Wno-string-concatenation -O1 -g \
 	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/cmd/main.c,$(SERVER_SRC)))
+FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/cmd/main.c,$(SERVER_SRC))) \
+	$(SERVER_ASM:%.S=$(FUZZ_BUILD)/%.o)
 FUZZ_AGENT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out agent/main.c,$(AGENT_SRC)))
 FUZZ_ARCHIVES := $(FUZZ_BUILD)/libagent.a $(FUZZ_BUILD)/libpodboot-server.a \
 	$(FUZZ_BUILD)/libpodboot.a
@@ -240,6 +250,10 @@ $(FUZZ_HARNESS_OBJ): FUZZ_CPPFLAGS := -Iagent -Itest/fuzz \
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/%.o: %.S $(UI_FILES)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c -o $@ $<
 
 $(FUZZ_BUILD)/libpodboot.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^

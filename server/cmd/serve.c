@@ -34,6 +34,7 @@
 #include "pki.h"
 #include "server.h"
 #include "tlskey.h"
+#include "ui.h"
 #include "servekeys.h"
 #include "serve_dhcp.h"
 #include "serve_int.h"
@@ -42,7 +43,7 @@
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
 	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
-	routes_node, routes_api,
+	routes_node, routes_api, routes_tokeninfo, routes_ui,
 	routes_ingest, NULL,
 };
 
