@@ -108,7 +108,7 @@ static const char *const store_migrations[] = {
 	"SELECT " NODE_COLS " FROM nodes WHERE " filter "id > ?1 " \
 	"ORDER BY id LIMIT ?4"
 /* The node counts: ?1 pod, ?2 state (each bound where it is named). */
-#define NODE_COUNT(filter) "SELECT count(*) FROM nodes WHERE " filter "1"
+#define NODE_COUNT(filter) "SELECT count(*) FROM nodes WHERE " filter "1 = 1"
 /* Retention of one class of events (see migration 5): ?1 is the number
  * kept less one. */
 #define EVENT_TRIM(class) \

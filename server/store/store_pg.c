@@ -140,8 +140,10 @@ static PGresult *store_pg_run(struct store *st, const char *sql, int n,
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		res = PQexecParams(store_pg_conn(st), sql, n, types, vals, NULL,
-				   NULL, 0);
+		/* Without parameters, several statements may run at once. */
+		res = types ? PQexecParams(store_pg_conn(st), sql, n, types,
+					   vals, NULL, NULL, 0)
+			    : PQexec(store_pg_conn(st), sql);
 		if (res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
 			    PQresultStatus(res) == PGRES_TUPLES_OK))
 			return res;
@@ -205,7 +207,7 @@ static int store_pg_open(struct store *st, const char *data_dir)
 		log_error("%s: connecting: %s", st->path, store_pg_errmsg(st));
 		return -PB_ESTORE;
 	}
-	log_info("%s: connected", st->path);
+	log_debug("%s: connected", st->path);
 	return 0;
 }
 
