@@ -261,7 +261,7 @@ static int store_pg_start(struct store_stmt *s)
 	Oid types[STORE_PARAMS];
 	PGresult *res;
 	const char *state;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < p->nparams && i < STORE_PARAMS; i++) {
 		types[i] = s->kind[i] == STORE_P_INT ? STORE_PG_INT8
@@ -280,9 +280,10 @@ static int store_pg_start(struct store_stmt *s)
 		return 0;
 	}
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	PQclear(res);
 	/* Class 23: integrity constraint violation. */
-	return state && strncmp(state, "23", 2) == 0 ? -EEXIST : -PB_ESTORE;
+	rc = state && strncmp(state, "23", 2) == 0 ? -EEXIST : -PB_ESTORE;
+	PQclear(res);
+	return rc;
 }
 
 /* Step: 1 row, 0 done, -EEXIST (constraint), -PB_ESTORE. */
