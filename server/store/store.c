@@ -337,6 +337,15 @@ long long store_changes(struct store *st)
 	return st->be->changes(st);
 }
 
+/* Keep other writers out of @table (a name of the schema's) until the
+ * open transaction ends; 0 or -PB_ESTORE (logged). */
+int store_lock(struct store *st, const char *table)
+{
+	if (st->be->lock(st, table) != 0)
+		return store_fail(st, "locking a table");
+	return 0;
+}
+
 /* Ask for durable commits (@on) or the usual ones again. */
 int store_durable(struct store *st, int on)
 {

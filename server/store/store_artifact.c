@@ -134,6 +134,9 @@ static int store_artifact_txn(struct store *st, const struct store_artifact *a,
 	int rc;
 
 	rc = store_begin(st);
+	/* A version's seq is the newest plus one: one writer at a time. */
+	if (rc == 0)
+		rc = store_lock(st, "artifacts");
 	if (rc == 0)
 		rc = store_artifact_insert(st, a, created);
 	if (rc == 0 && keep > 0)

@@ -127,6 +127,9 @@ struct store_backend {
 	int (*migrate_lock)(struct store *st, int on);
 	/* A migration step in this dialect; the caller frees it. */
 	char *(*dialect)(const char *sql);
+	/* Keep other connections' writes out of @table until the open
+	 * transaction ends (SQLite's BEGIN IMMEDIATE already does). */
+	int (*lock)(struct store *st, const char *table);
 	/* Ask for (or stop asking for) commits that survive a power cut. */
 	int (*durable)(struct store *st, int on);
 };
@@ -195,6 +198,7 @@ void store_stmt_reset(struct store_stmt *s);
 void store_stmt_close(struct store_stmt *s);
 long long store_changes(struct store *st);
 int store_durable(struct store *st, int on);
+int store_lock(struct store *st, const char *table);
 int store_id_valid(const char *id);
 int store_sha_valid(const char *sha);
 

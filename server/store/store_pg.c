@@ -427,6 +427,17 @@ static char *store_pg_dialect(const char *sql)
 	return out;
 }
 
+/* Other replicas' writes to @table wait until this transaction ends
+ * (readers do not). */
+static int store_pg_lock(struct store *st, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE",
+		 table);
+	return store_pg_exec(st, sql);
+}
+
 /* PostgreSQL's commits are durable (synchronous_commit) already. */
 static int store_pg_durable(struct store *st, int on)
 {
@@ -453,5 +464,6 @@ const struct store_backend store_pg_backend = {
 	.version_set = store_pg_version_set,
 	.migrate_lock = store_pg_migrate_lock,
 	.dialect = store_pg_dialect,
+	.lock = store_pg_lock,
 	.durable = store_pg_durable,
 };

@@ -312,6 +312,14 @@ static char *store_sqlite_dialect(const char *sql)
 	return strdup(sql);
 }
 
+/* BEGIN IMMEDIATE holds the database's write lock already. */
+static int store_sqlite_lock(struct store *st, const char *table)
+{
+	(void)st;
+	(void)table;
+	return 0;
+}
+
 /* synchronous=FULL while @on, else NORMAL. */
 static int store_sqlite_durable(struct store *st, int on)
 {
@@ -347,5 +355,6 @@ const struct store_backend store_sqlite_backend = {
 	.version_set = store_sqlite_version_set,
 	.migrate_lock = store_sqlite_migrate_lock,
 	.dialect = store_sqlite_dialect,
+	.lock = store_sqlite_lock,
 	.durable = store_sqlite_durable,
 };

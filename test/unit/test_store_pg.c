@@ -210,11 +210,66 @@ static void test_pg_password_file(void)
 	CU_ASSERT_PTR_NULL(st);
 }
 
+/* One replica publishing versions of its own artifact. */
+struct test_publisher {
+	struct store *st;
+	char name[32];
+	int errors;
+};
+
+/* Add 50 versions of the publisher's artifact. */
+static void *test_publisher_run(void *arg)
+{
+	struct test_publisher *p = arg;
+	struct store_artifact a;
+	char sha[65];
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(sha, sizeof(sha), "%064x", i);
+		test_artifact(&a, p->name, sha, 10);
+		p->errors += store_artifact_add(p->st, &a, 3, NULL, NULL) != 0;
+	}
+	return NULL;
+}
+
+/* Two replicas publishing at once: every version gets its own seq. */
+static void test_pg_publishers(void)
+{
+	const char *dir = test_store_dir();
+	struct test_publisher p[2];
+	struct store_artifact a;
+	pthread_t t[2];
+	int i;
+
+	if (!test_store_pg())
+		return;
+	for (i = 0; i < 2; i++) {
+		p[i].st = test_store_open(dir);
+		p[i].errors = 0;
+		snprintf(p[i].name, sizeof(p[i].name), "os/replica%d", i);
+	}
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL,
+						     test_publisher_run, &p[i]),
+				      0);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(p[i].errors, 0);
+		CU_ASSERT_EQUAL(store_artifact_get(p[0].st, p[i].name, NULL,
+						   &a), 0);
+		CU_ASSERT_EQUAL(a.sha256[63], '1');	/* 49 = 0x31 */
+	}
+	for (i = 0; i < 2; i++)
+		store_close(p[i].st);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "two replicas, one armed node: one hand-out",
 	  test_pg_one_shot_race },
 	{ "replicas migrating one new database at once", test_pg_migrators },
 	{ "a lost session is reconnected", test_pg_reconnect },
+	{ "two replicas publishing at once", test_pg_publishers },
 	{ "password file readable by others refused", test_pg_password_file },
 	CU_TEST_INFO_NULL,
 };
