@@ -1,6 +1,6 @@
-/* config_store.c: where podboot serve keeps its state: server.store, or
- * the store group (url, password_file): a PostgreSQL connection URL, the
- * password kept out of podboot.conf.  Absent: SQLite in data_dir. */
+/* config_store.c: where podboot serve keeps its state: server.store, a
+ * PostgreSQL connection URL or a group (url, password_file), the password
+ * kept out of podboot.conf.  Absent: SQLite in data_dir. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +42,9 @@ static int config_store_has_password(const char *url)
  * URL without a password.  The value is never repeated in a message: a
  * refused one may hold the secret.
  */
-int config_key_store_url(struct config_ctx *ctx, const config_setting_t *s,
-			 const struct config_key *key, void *field)
+static int config_key_store_url(struct config_ctx *ctx,
+				const config_setting_t *s,
+				const struct config_key *key, void *field)
 {
 	const char *v;
 	int rc;
@@ -61,7 +62,7 @@ int config_key_store_url(struct config_ctx *ctx, const config_setting_t *s,
 	if (config_store_has_password(v))
 		return config_fail(ctx, s, NULL,
 				   "holds a password: podboot.conf never "
-				   "does; put it in store.password_file "
+				   "does; put it in server.store.password_file "
 				   "(mode 0600) or the PGPASSWORD "
 				   "environment");
 	snprintf(field, key->size, "%s", v);
@@ -80,22 +81,16 @@ static const struct config_key config_store_keys[] = {
 		    "file" },
 };
 
-/* A password file needs a URL to go with; the URL is given once. */
+/* A password file needs a URL to go with. */
 static int config_store_check(struct config_ctx *ctx,
 			      const config_setting_t *g, void *base)
 {
 	const struct config *cfg = base;
-	const config_setting_t *server;
 
-	server = g ? config_setting_get_member(config_setting_parent(g),
-					       "server") : NULL;
-	if (g && config_setting_get_member(g, "url") && server &&
-	    config_setting_get_member(server, "store"))
-		return config_fail(ctx, g, "url", "is also server.store "
-				   "(expected one of them)");
 	if (cfg->store_password_file[0] && !cfg->store_url[0])
 		return config_fail(ctx, g, "password_file",
-				   "needs store.url (SQLite has no password)");
+				   "needs server.store.url (SQLite has no "
+				   "password)");
 	return 0;
 }
 
@@ -103,3 +98,18 @@ const struct config_group config_store = {
 	"the store", config_store_keys, CONFIG_N(config_store_keys),
 	config_store_check
 };
+
+/*
+ * server.store: a URL (as store.url) or the group; @field is the
+ * configuration.  0, or a negative error with the message written.
+ */
+int config_key_store(struct config_ctx *ctx, const config_setting_t *s,
+		     const struct config_key *key, void *field)
+{
+	struct config *cfg = field;
+
+	if (s && config_setting_type(s) == CONFIG_TYPE_STRING)
+		return config_key_store_url(ctx, s, &config_store_keys[0],
+					    cfg->store_url);
+	return config_key_group(ctx, s, key, field);
+}

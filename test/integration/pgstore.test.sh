@@ -41,14 +41,13 @@ done
 # ---- the setting ----
 site_init "$T/site"
 cp "$SITE/podboot.conf" "$T/plain.conf"
-cat >>"$SITE/podboot.conf" <<CONF
-store = { url = "postgresql://podboot:hunter2@/podboot?host=$PG"; };
-CONF
+sed -i "s#^server = {#server = {\n  store = { url = \"postgresql://podboot:hunter2@/podboot?host=$PG\"; };#" \
+	"$SITE/podboot.conf"
 refused "a password in the store URL is refused at load" "holds a password" \
 	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
 check "without repeating it" sh -c "! grep -q hunter2 '$ERR'"
 cp "$T/plain.conf" "$SITE/podboot.conf"
-printf 'store = { url = "%s"; };\n' "$URL" >>"$SITE/podboot.conf"
+sed -i "s#^server = {#server = {\n  store = \"$URL\";#" "$SITE/podboot.conf"
 ok "a store URL without a password is valid" \
 	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
 sql "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null

@@ -1,4 +1,4 @@
-/* test_store_config.c: the store setting: server.store or the store
+/* test_store_config.c: the store setting: server.store, a URL or a
  * group; a PostgreSQL URL with no password in it, ever. */
 #include <limits.h>
 #include <stdio.h>
@@ -50,9 +50,9 @@ static void test_store_setting(void)
 	CU_ASSERT_STRING_EQUAL(cfg->store_url,
 			       "postgresql://podboot@db/podboot");
 	config_free(cfg);
-	test_store_conf(text, sizeof(text), "",
+	test_store_conf(text, sizeof(text),
 			"store = { url = \"postgres://db:5433/pb\"; "
-			"password_file = \"pgpass\"; };\n");
+			"password_file = \"pgpass\"; };", "");
 	cfg = test_config_ok("group.conf", text);
 	CU_ASSERT_STRING_EQUAL(cfg->store_url, "postgres://db:5433/pb");
 	CU_ASSERT_PTR_NOT_NULL(strstr(cfg->store_password_file, "/pgpass"));
@@ -75,16 +75,20 @@ static void test_store_refusals(void)
 	test_store_password_refused(text);
 	test_store_conf(text, sizeof(text), "store = \"mysql://db/pb\";", "");
 	test_config_refused(text, 2, "is not a PostgreSQL URL");
-	test_store_conf(text, sizeof(text), "",
-			"store = { password_file = \"pgpass\"; };\n");
-	test_config_refused(text, 3, "needs store.url");
-	test_store_conf(text, sizeof(text), "store = \"postgresql://a/b\";",
-			"store = { url = \"postgresql://a/b\"; };\n");
-	test_config_refused(text, 3, "is also server.store");
+	test_store_conf(text, sizeof(text),
+			"store = { url = \"postgresql://u:hunter2@db/pb\"; };",
+			"");
+	test_store_password_refused(text);
+	test_store_conf(text, sizeof(text),
+			"store = { password_file = \"pgpass\"; };", "");
+	test_config_refused(text, 2, "needs server.store.url");
+	test_store_conf(text, sizeof(text), "store = 5;", "");
+	test_config_refused(text, 2, "is not a group");
 }
 
 static const CU_TestInfo tests[] = {
-	{ "server.store or store.url; absent: SQLite", test_store_setting },
+	{ "server.store, a URL or a group; absent: SQLite",
+	  test_store_setting },
 	{ "a password in the URL and other URLs refused",
 	  test_store_refusals },
 	CU_TEST_INFO_NULL,
