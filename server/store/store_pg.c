@@ -211,7 +211,8 @@ static int store_pg_open(struct store *st, const char *data_dir)
 	return 0;
 }
 
-/* @sql with ?N turned into $N; how many parameters it names into @n. */
+/* @sql with ?N turned into $N, and the highest N it names; the caller
+ * frees it.  NULL without memory. */
 static struct store_pg_sql *store_pg_translate(const char *sql)
 {
 	struct store_pg_sql *p;
