@@ -14,12 +14,12 @@ CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
-DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
+DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -lpq -ljansson -lz -lcurl -lm \
 	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lpthread
 # server/ has one folder per room (docs/architecture.md); includes name a
 # header by its file name, found through one -I per room.
 SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
-CPPFLAGS := -Ilib $(patsubst %/,-I%,$(SERVER_ROOMS))
+CPPFLAGS := -Ilib -I/usr/include/postgresql $(patsubst %/,-I%,$(SERVER_ROOMS))
 CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP
 LDFLAGS := $(LDFLAGS_SAN)
 

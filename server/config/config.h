@@ -168,6 +168,10 @@ struct config {
 	char codesign_key[PATH_MAX];
 	char root_cert[PATH_MAX];
 	char data_dir[PATH_MAX];
+	/* store: a PostgreSQL URL (no password in it), "" for SQLite in
+	 * data_dir; the password from store_password_file or PGPASSWORD */
+	char store_url[1024];
+	char store_password_file[PATH_MAX];
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;
 	char plain_base_url[256];	/* http://host:port: the plain URLs */

@@ -97,6 +97,11 @@ struct config_key {
 
 #define CONFIG_N(keys) (sizeof(keys) / sizeof(keys[0]))
 
+/* config_store.c: server.store, a URL or a group */
+extern const struct config_group config_store;
+int config_key_store(struct config_ctx *ctx, const config_setting_t *s,
+		     const struct config_key *key, void *field);
+
 /* config_snmp.c: monitoring.snmp_traps */
 extern const struct config_list config_snmp_traps;
 

@@ -391,6 +391,10 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "data_dir", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, data_dir), .required = 1,
 	  .expect = "a directory path, absolute or relative to this file" },
+	{ .name = "store", .parse = config_key_store, .off = 0,
+	  .group = &config_store,
+	  .expect = "a URL such as \"postgresql://db.example.net/podboot\", "
+		    "or a group { url = ...; password_file = ...; }" },
 	{ .name = "plain_port", .parse = config_key_uint,
 	  .off = offsetof(struct config, plain_port),
 	  .min = 0, .max = 65535, .def = 0 },
