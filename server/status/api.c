@@ -84,6 +84,7 @@ static const char *const api_args_nodes[] = { "pod", "state", "health",
 static const char *const api_args_pods[] = { "state", "health", "sort",
 					     "limit", "offset", "format",
 					     NULL };
+static const char *const api_args_events_none[] = { NULL };
 static const char *const api_args_events[] = { "after", "limit", "format",
 					       NULL };
 
@@ -388,13 +389,33 @@ static int api_nodes(struct http_req *r)
 	return api_finish(r, rc, arr, &api_view_nodes);
 }
 
+/* GET /api/v1/nodes/ID/stage2 (api_stage2.c): @slash is the '/' in
+ * r->rest; anything else after ID is not found. */
+static int api_node_sub(struct http_req *r, const char *slash)
+{
+	char id[128];
+	size_t len = (size_t)(slash - r->rest);
+	int rc;
+
+	if ((rc = api_begin(r, api_args_events_none)) != 0)
+		return rc;
+	if (strcmp(slash, "/stage2") != 0 || len >= sizeof(id))
+		return http_refuse(r, 404, "not found");
+	memcpy(id, r->rest, len);
+	id[len] = '\0';
+	return api_node_stage2(r, id);
+}
+
 /* GET /api/v1/nodes/ID: one node, its recent events and its health. */
 static int api_node(struct http_req *r)
 {
+	const char *slash = strchr(r->rest, '/');
 	struct store_node n;
 	json_t *node = NULL;
 	int rc;
 
+	if (slash)
+		return api_node_sub(r, slash);
 	if ((rc = api_begin(r, api_args_plain)) != 0)
 		return rc;
 	rc = config_name_valid(r->rest) == 0 ?

@@ -307,4 +307,13 @@ int api_events_read(struct http_req *r, long long after, unsigned int limit,
  */
 int api_podset(struct http_req *r);
 
+/**
+ * GET /api/v1/nodes/ID/stage2 (the token and query checked already): the
+ * stage2 node @id would get next, its verdict and its profile's kernel
+ * and initrd, as JSON; nothing recorded, signed, or token shown.
+ *
+ * @ret rc		0, or the code of the refusal queued
+ */
+int api_node_stage2(struct http_req *r, const char *id);
+
 #endif
