@@ -3,9 +3,11 @@
 # (tools/cdp.py, tools/console-walk.py), over a fleet of 5,000 pods and
 # 50,000 nodes.  A person signs in by typing a token, finds the failing
 # node in three clicks from the overview, re-arms it; HTML in a pod's site
-# and an event's detail shows as text; a status-only token gets no re-arm
-# button; the page meets no CSP violation or JavaScript error and asks no
-# other host; an inline script put into the page does not run.
+# and an event's detail shows as text; the node page shows the node's
+# next stage2 (the token redacted) and its profile's kernel and initrd; a
+# status-only token gets no re-arm button; the page meets no CSP
+# violation or JavaScript error and asks no other host; an inline script
+# put into the page does not run.
 # Screenshots land in build/console/ for review.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
@@ -154,6 +156,12 @@ done <"$T/walk.log"
 check "the walk ran its checks and passed them all" grep -qx 'walk exit 0' "$T/walk.log"
 check "the server knows the re-arm: $TARGET_NODE armed" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
 	"$BASE/api/v1/nodes/$TARGET_NODE" | jq -r '"\(.state) \(.generation)"')" = "armed 1" ]
+# The stage2 the node page showed after the re-arm, against the real one
+# (fetched now: it moves the node to booting, after the walk).
+TOKEN7=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:07" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+check "the node page's stage2 redacted $TARGET_NODE's real token" sh -c \
+	"[ -n '$TOKEN7' ] && [ '$TOKEN7' != REDACTED ] && grep -qF '/ks/REDACTED' '$SHOTS/node-stage2.txt' &&
+	! grep -qF -- '$TOKEN7' '$SHOTS/node-stage2.txt'"
 check "screenshots saved in build/console/" [ "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 9 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
