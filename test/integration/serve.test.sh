@@ -237,6 +237,26 @@ for kind in upload state rearm refusal; do
 	check "events record '$kind'" grep -q "\"kind\": \"$kind\"" "$T/ev"
 done
 
+# The events of one kind or one node, filtered by the server: exactly the
+# ones of the full list, in the same order.
+EV="$BASE/api/v1/events"
+for q in kind=upload node=demo-1 'kind=state&node=demo-1' kind=rearm; do
+	C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/evq" "$EV?limit=1000&$q"
+	k=${q#kind=}; k=${k%%&*}; case $q in node=*) k=;; esac
+	n=; case $q in *node=*) n=${q##*node=};; esac
+	check "?$q lists what the full list holds of it, and nothing else" sh -c "
+		jq -c --arg k '$k' --arg n '$n' '[.[] | select((\$k == \"\" or .kind == \$k) and
+			(\$n == \"\" or .subject == \$n))]' '$T/ev' >'$T/evq.want' &&
+		jq -c . '$T/evq' >'$T/evq.got' && cmp -s '$T/evq.want' '$T/evq.got' &&
+		[ \$(jq length '$T/evq') -ge 1 ]"
+done
+first=$(C -f -H "Authorization: Bearer $OP_TOKEN" "$EV?kind=state&limit=1" | jq '.[0].id')
+check "?kind= pages by id: after= the first gives the second" [ "$(C -f -H "Authorization: Bearer $OP_TOKEN" \
+	"$EV?kind=state&limit=1&after=$first" | jq '.[0].id')" = "$(jq '[.[] | select(.kind == "state")][1].id' "$T/ev")" ]
+check "?kind= refuses what is no kind (400)" [ "$(status "$EV?kind=Upload%27" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "?node= refuses what is no node id (400)" [ "$(status "$EV?node=../x" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "?kind= of no event: an empty list" [ "$(C -f -H "Authorization: Bearer $OP_TOKEN" "$EV?kind=nosuch")" = "[]" ]
+
 ok "SIGTERM stops the server" server_stop TERM
 check "with exit status 0" [ "$SERVER_STATUS" = 0 ]
 finish
