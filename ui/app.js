@@ -543,14 +543,14 @@
 	/* ---- artifacts ------------------------------------------------------ */
 
 	/* Who uploaded each version: sha256 -> "token NAME from ADDR" or
-	 * "offline", from the audit trail's upload events (its first
-	 * EVENT_PAGES pages of 1,000). */
+	 * "offline", from the audit trail's upload events, which the server
+	 * picks out (?kind=upload; at most EVENT_PAGES pages of 1,000). */
 	async function uploaders() {
 		const out = {};
 		let after = 0;
 		for (let i = 0; i < EVENT_PAGES; i++) {
-			const evs = await api('/api/v1/events?limit=1000&after=' +
-				after);
+			const evs = await api('/api/v1/events?kind=upload' +
+				'&limit=1000&after=' + after);
 			for (const e of evs) {
 				const d = /^sha256 ([0-9a-f]{64}), [0-9]+ bytes, (.*?), signed by/
 					.exec(e.kind === 'upload' ? e.detail : '');
