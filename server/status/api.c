@@ -84,7 +84,7 @@ static const char *const api_args_nodes[] = { "pod", "state", "health",
 static const char *const api_args_pods[] = { "state", "health", "sort",
 					     "limit", "offset", "format",
 					     NULL };
-static const char *const api_args_events_none[] = { NULL };
+static const char *const api_args_none[] = { NULL };
 static const char *const api_args_events[] = { "after", "limit", "kind",
 					       "node", "format", NULL };
 
@@ -397,7 +397,7 @@ static int api_node_sub(struct http_req *r, const char *slash)
 	size_t len = (size_t)(slash - r->rest);
 	int rc;
 
-	if ((rc = api_begin(r, api_args_events_none)) != 0)
+	if ((rc = api_begin(r, api_args_none)) != 0)
 		return rc;
 	if (strcmp(slash, "/stage2") != 0 || len >= sizeof(id))
 		return http_refuse(r, 404, "not found");
