@@ -466,9 +466,10 @@
 	async function viewNode(id, notice, me) {
 		show('node', 'loading', h('h1', null, 'Node ', id),
 			h('p', null, 'Loading…'));
-		const [n, arts] = await Promise.all([
+		const [n, s2] = await Promise.all([
 			api('/api/v1/nodes/' + encodeURIComponent(id)),
-			api('/api/v1/artifacts').catch(() => []),
+			api('/api/v1/nodes/' + encodeURIComponent(id) + '/stage2')
+				.catch((e) => ({ error: e.message, artifacts: [] })),
 		]);
 		if (me !== drawing)
 			return;
@@ -508,16 +509,26 @@
 			actions(n, redraw),
 			h('h2', null, 'Stage2'),
 			h('dl', { class: 'facts', id: 'stage2' },
-				fact('profile', n.profile || '—'),
+				fact('profile', s2.profile || n.profile || '—'),
 				fact('next network boot', nextBoot(n.state)),
+				fact('verdict', s2.error ? 'not shown: ' + s2.error :
+					s2.verdict + (s2.marks_booting ? ' (the fetch ' +
+						'moves it to booting)' : ''),
+				{ id: 'stage2-verdict' }),
 				fact('URL', h('span', { class: 'mono' },
 					'/boot/stage2.ipxe?mac=' + n.mac))),
-			h('h2', null, 'Artifacts'),
+			s2.why ? h('p', { class: 'error', id: 'stage2-why' }, s2.why) :
+				null,
+			s2.script ? h('pre', { class: 'script', id: 'stage2-script' },
+				s2.script) : null,
+			h('h2', null, 'Artifacts of its profile'),
 			table(['Name', 'SHA-256', '#Size', 'Signer serial'],
-				arts.filter((a) => a.current).map((a) => h('tr', null,
+				s2.artifacts.map((a) => h('tr', null,
 					h('td', null, a.name),
-					h('td', { class: 'mono' }, a.sha256),
-					h('td', { class: 'num' }, fmtNum(a.size)),
+					h('td', { class: 'mono' }, a.published ? a.sha256 :
+						'not published'),
+					h('td', { class: 'num' }, a.published ?
+						fmtNum(a.size) : '—'),
 					h('td', { class: 'mono' }, a.signer_serial || '—'))),
 				{ id: 'node-artifacts' }),
 			h('h2', null, 'Events, newest first'),
@@ -532,14 +543,14 @@
 	/* ---- artifacts ------------------------------------------------------ */
 
 	/* Who uploaded each version: sha256 -> "token NAME from ADDR" or
-	 * "offline", from the audit trail's upload events (its first
-	 * EVENT_PAGES pages of 1,000). */
+	 * "offline", from the audit trail's upload events, which the server
+	 * picks out (?kind=upload; at most EVENT_PAGES pages of 1,000). */
 	async function uploaders() {
 		const out = {};
 		let after = 0;
 		for (let i = 0; i < EVENT_PAGES; i++) {
-			const evs = await api('/api/v1/events?limit=1000&after=' +
-				after);
+			const evs = await api('/api/v1/events?kind=upload' +
+				'&limit=1000&after=' + after);
 			for (const e of evs) {
 				const d = /^sha256 ([0-9a-f]{64}), [0-9]+ bytes, (.*?), signed by/
 					.exec(e.kind === 'upload' ? e.detail : '');

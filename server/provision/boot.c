@@ -72,10 +72,22 @@ int boot_install(struct server *srv, struct server_gen *gen,
 		 const char *base, int verified, struct boot_render *out,
 		 char *err, size_t err_size)
 {
+	char token[NODE_TOKEN_MAX];
+
+	node_token(srv, sn->id, sn->generation, token);
+	return boot_install_token(srv, gen, cn, sn, base, verified, token, out,
+				  err, err_size);
+}
+
+int boot_install_token(struct server *srv, struct server_gen *gen,
+		       const struct config_node *cn,
+		       const struct store_node *sn, const char *base,
+		       int verified, const char *token,
+		       struct boot_render *out, char *err, size_t err_size)
+{
 	const struct config_profile *p = cn->profile;
 	struct boot_install_in in;
 	struct store_artifact k, i;
-	char token[NODE_TOKEN_MAX];
 
 	if (boot_artifact(srv, p->kernel, &k) != 0 ||
 	    boot_artifact(srv, p->initrd, &i) != 0) {
@@ -84,7 +96,6 @@ int boot_install(struct server *srv, struct server_gen *gen,
 			 p->initrd);
 		return -ENOENT;
 	}
-	node_token(srv, sn->id, sn->generation, token);
 	in = (struct boot_install_in){
 		.node = sn->id, .hostname = cn->hostname, .mac = cn->mac,
 		.address = cn->address, .pod = cn->pod->name,

@@ -73,6 +73,18 @@ int boot_install(struct server *srv, struct server_gen *gen,
 		 const char *base, int verified, struct boot_render *out,
 		 char *err, size_t err_size);
 
+/**
+ * boot_install() with @token in the kickstart URL instead of the node's
+ * own (boot_preview.c passes a redacted one); @token is not taken.
+ *
+ * @ret rc		as boot_install()
+ */
+int boot_install_token(struct server *srv, struct server_gen *gen,
+		       const struct config_node *cn,
+		       const struct store_node *sn, const char *base,
+		       int verified, const char *token,
+		       struct boot_render *out, char *err, size_t err_size);
+
 /** The latest version of artifact @name into @out; 0 or -ENOENT. */
 int boot_artifact(struct server *srv, const char *name,
 		  struct store_artifact *out);

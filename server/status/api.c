@@ -84,8 +84,9 @@ static const char *const api_args_nodes[] = { "pod", "state", "health",
 static const char *const api_args_pods[] = { "state", "health", "sort",
 					     "limit", "offset", "format",
 					     NULL };
-static const char *const api_args_events[] = { "after", "limit", "format",
-					       NULL };
+static const char *const api_args_none[] = { NULL };
+static const char *const api_args_events[] = { "after", "limit", "kind",
+					       "node", "format", NULL };
 
 /* Refuse query parameters not in @allowed and unknown formats; 0 or the
  * refusal's code. */
@@ -388,13 +389,33 @@ static int api_nodes(struct http_req *r)
 	return api_finish(r, rc, arr, &api_view_nodes);
 }
 
+/* GET /api/v1/nodes/ID/stage2 (api_stage2.c): @slash is the '/' in
+ * r->rest; anything else after ID is not found. */
+static int api_node_sub(struct http_req *r, const char *slash)
+{
+	char id[128];
+	size_t len = (size_t)(slash - r->rest);
+	int rc;
+
+	if ((rc = api_begin(r, api_args_none)) != 0)
+		return rc;
+	if (strcmp(slash, "/stage2") != 0 || len >= sizeof(id))
+		return http_refuse(r, 404, "not found");
+	memcpy(id, r->rest, len);
+	id[len] = '\0';
+	return api_node_stage2(r, id);
+}
+
 /* GET /api/v1/nodes/ID: one node, its recent events and its health. */
 static int api_node(struct http_req *r)
 {
+	const char *slash = strchr(r->rest, '/');
 	struct store_node n;
 	json_t *node = NULL;
 	int rc;
 
+	if (slash)
+		return api_node_sub(r, slash);
 	if ((rc = api_begin(r, api_args_plain)) != 0)
 		return rc;
 	rc = config_name_valid(r->rest) == 0 ?
@@ -419,21 +440,37 @@ static int api_artifacts(struct http_req *r)
 	return api_finish(r, rc, arr, &api_view_artifacts);
 }
 
-/* GET /api/v1/events[?after=ID][&limit=N]: one page of the event log. */
+/* ?kind= and ?node= of the events, each checked when present; 0 or the
+ * refusal's code. */
+static int api_events_filter(struct http_req *r, const char *kind,
+			     const char *node)
+{
+	if (kind && api_event_kind(kind) != 0)
+		return http_refuse(r, 400, "kind must be an event kind (such "
+					   "as upload, state, rearm)");
+	if (node && config_name_valid(node) != 0)
+		return http_refuse(r, 400, "node must be a node id");
+	return 0;
+}
+
+/* GET /api/v1/events[?after=ID][&limit=N][&kind=K][&node=ID]: one page of
+ * the event log, or of the events of one kind and/or node. */
 static int api_events(struct http_req *r)
 {
 	struct api_bad_event bad = { 0, "" };
 	unsigned long long after = 0, limit = API_EVENTS_DEFAULT;
+	const char *kind = http_arg(r, "kind"), *node = http_arg(r, "node");
 	json_t *arr;
 	int rc;
 
 	if ((rc = api_begin(r, api_args_events)) != 0 ||
 	    (rc = api_arg_number(r, "after", 0, LLONG_MAX, &after)) != 0 ||
-	    (rc = api_arg_number(r, "limit", 1, API_EVENTS_LIMIT, &limit)) != 0)
+	    (rc = api_arg_number(r, "limit", 1, API_EVENTS_LIMIT, &limit)) != 0 ||
+	    (rc = api_events_filter(r, kind, node)) != 0)
 		return rc;
 	arr = json_array();
 	rc = arr ? api_events_read(r, (long long)after, (unsigned int)limit,
-				   arr, &bad) : -ENOMEM;
+				   kind, node, arr, &bad) : -ENOMEM;
 	if (rc == -EILSEQ) {
 		json_decref(arr);
 		return http_refuse(r, 500, "event %lld cannot be shown as "

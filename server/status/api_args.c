@@ -105,3 +105,17 @@ const char *api_pager_next(const struct api_pager *p)
 {
 	return p->more && p->taken ? p->last : NULL;
 }
+
+/* Declared in api_int.h. */
+int api_event_kind(const char *kind)
+{
+	size_t i, len = kind ? strlen(kind) : 0;
+
+	if (len == 0 || len >= API_EVENT_KIND_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!(kind[i] >= 'a' && kind[i] <= 'z') && kind[i] != '_' &&
+		    kind[i] != '-')
+			return -EINVAL;
+	return 0;
+}

@@ -289,14 +289,27 @@ struct api_bad_event {
 	char why[JSON_ERROR_TEXT_LENGTH];
 };
 
+/* Longest event kind ?kind= takes, its NUL included (store_event). */
+#define API_EVENT_KIND_MAX 32
+
 /**
- * Up to @limit events after id @after, as JSON, into @arr.
+ * Whether @kind may be asked for in ?kind=: 1 to 31 of a-z, '_' and '-'
+ * (the kinds podboot records).
+ *
+ * @ret rc		0 or -EINVAL
+ */
+int api_event_kind(const char *kind);
+
+/**
+ * Up to @limit events after id @after, as JSON, into @arr; only those of
+ * kind @kind and subject @node where either is not NULL.
  *
  * @ret rc		0; -ENOMEM; the store's error; -EILSEQ for an event
  *			JSON cannot carry, described in @bad
  */
 int api_events_read(struct http_req *r, long long after, unsigned int limit,
-		    json_t *arr, struct api_bad_event *bad);
+		    const char *kind, const char *node, json_t *arr,
+		    struct api_bad_event *bad);
 
 /**
  * GET /api/v1/pods/NAME/artifact-set (relay token): the pod's artifact
@@ -306,5 +319,14 @@ int api_events_read(struct http_req *r, long long after, unsigned int limit,
  * @ret rc		0, or a refusal's code
  */
 int api_podset(struct http_req *r);
+
+/**
+ * GET /api/v1/nodes/ID/stage2 (the token and query checked already): the
+ * stage2 node @id would get next, its verdict and its profile's kernel
+ * and initrd, as JSON; nothing recorded, signed, or token shown.
+ *
+ * @ret rc		0, or the code of the refusal queued
+ */
+int api_node_stage2(struct http_req *r, const char *id);
 
 #endif

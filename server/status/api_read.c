@@ -133,10 +133,14 @@ int api_artifacts_read(struct http_req *r, json_t *arr)
 
 /* Declared in api_int.h. */
 int api_events_read(struct http_req *r, long long after, unsigned int limit,
-		    json_t *arr, struct api_bad_event *bad)
+		    const char *kind, const char *node, json_t *arr,
+		    struct api_bad_event *bad)
 {
 	struct api_event_list l = { arr, bad };
 
+	if (kind || node)
+		return store_event_list_by(r->srv->store, kind, node, after,
+					   limit, api_list_event, &l);
 	return store_event_list(r->srv->store, after, limit, api_list_event,
 				&l);
 }

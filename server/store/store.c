@@ -99,6 +99,10 @@ static const char *const store_migrations[] = {
 #define STORE_SCHEMA_LATEST \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
+/* Events of a class or subject, paged by id (see STMT_EVENT_LIST_KIND). */
+#define EVENT_LIST_BY(filter) \
+	"SELECT id, ts, kind, subject, detail FROM events WHERE " filter \
+	" AND (?4 IS NULL OR subject = ?4) AND id > ?1 ORDER BY id LIMIT ?2"
 #define NODE_COLS "id, mac, uuid, serial, pod, state, generation, updated"
 #define NODE_INSERT \
 	"INSERT INTO nodes (" NODE_COLS ") " \
@@ -201,6 +205,14 @@ static const struct {
 	[STMT_EVENT_LIST] = { "listing events",
 		"SELECT id, ts, kind, subject, detail FROM events "
 		"WHERE id > ?1 ORDER BY id LIMIT ?2" },
+	/* ?1 the last id seen, ?2 rows, ?3 kind, ?4 subject (NULL: any);
+	 * each walks the index of its class (migration 5) */
+	[STMT_EVENT_LIST_KIND] = { "listing events of a kind",
+		EVENT_LIST_BY("kind <> 'refusal' AND kind = ?3") },
+	[STMT_EVENT_LIST_REFUSALS] = { "listing refusal events",
+		EVENT_LIST_BY("kind = 'refusal'") },
+	[STMT_EVENT_LIST_SUBJECT] = { "listing events of a subject",
+		EVENT_LIST_BY("subject = ?4") },
 	[STMT_EVENT_TRIM] = { "trimming old events",
 		EVENT_TRIM("kind <> 'refusal'") },
 	[STMT_EVENT_TRIM_REFUSALS] = { "trimming old refusal events",

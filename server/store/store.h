@@ -248,6 +248,19 @@ int store_event_list(struct store *st, long long after, unsigned int limit,
 		     int (*cb)(void *ctx, const struct store_event *e),
 		     void *ctx);
 
+/**
+ * store_event_list() of the events of kind @kind and/or subject @subject
+ * (NULL: any; not both NULL), filtered in SQL; a kind reads through the
+ * index of its class (refusals or the others).
+ *
+ * @ret rc		0, -EINVAL (no filter), a store error, or @cb's
+ */
+int store_event_list_by(struct store *st, const char *kind,
+			const char *subject, long long after,
+			unsigned int limit,
+			int (*cb)(void *ctx, const struct store_event *e),
+			void *ctx);
+
 /* Where a node's metric pushes stand: kept across restarts so that a
  * batch replayed after a restart is still recognised as a duplicate. */
 struct store_push_state {

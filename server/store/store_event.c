@@ -261,6 +261,7 @@ static void store_row_event(struct store_stmt *s, struct store_event *e)
 struct store_event_lister {
 	struct store_list l;
 	long long after;		/* the last id seen */
+	const char *kind, *subject;	/* store_event_list_by()'s filter */
 	int (*cb)(void *ctx, const struct store_event *e);
 	void *ctx;
 };
@@ -272,7 +273,9 @@ static int store_event_bind(struct store_list *l, struct store_stmt *s,
 	struct store_event_lister *q = (struct store_event_lister *)l;
 
 	return store_bind_int(s, 1, q->after) ||
-	       store_bind_int(s, 2, want);
+	       store_bind_int(s, 2, want) ||
+	       (q->kind && store_bind_text(s, 3, q->kind)) ||
+	       (q->subject && store_bind_text(s, 4, q->subject));
 }
 
 /* One event (a store_list row); always 0. */
@@ -324,6 +327,33 @@ int store_event_list(struct store *st, long long after, unsigned int limit,
 	if (!cb)
 		return -EINVAL;
 	/* A reader sees the summary of a refusal window that has ended. */
+	pthread_mutex_lock(&st->lock);
+	store_refusal_sweep(st, (long long)time(NULL), 0);
+	pthread_mutex_unlock(&st->lock);
+	return store_list_chunks(st, &q.l, limit);
+}
+
+/* Declared in store.h: as store_event_list(), on the statement of the
+ * filter given: a kind walks its class's index (migration 5), refusal or
+ * not, so a flood of refusals is never scanned for uploads. */
+int store_event_list_by(struct store *st, const char *kind,
+			const char *subject, long long after,
+			unsigned int limit,
+			int (*cb)(void *ctx, const struct store_event *e),
+			void *ctx)
+{
+	struct store_event_lister q = {
+		.l = { !kind ? STMT_EVENT_LIST_SUBJECT :
+		       strcmp(kind, "refusal") == 0 ? STMT_EVENT_LIST_REFUSALS :
+						      STMT_EVENT_LIST_KIND,
+		       sizeof(struct store_event), store_event_bind,
+		       store_event_row, store_event_emit, store_event_next },
+		.after = after, .kind = kind, .subject = subject,
+		.cb = cb, .ctx = ctx,
+	};
+
+	if (!cb || (!kind && !subject))
+		return -EINVAL;
 	pthread_mutex_lock(&st->lock);
 	store_refusal_sweep(st, (long long)time(NULL), 0);
 	pthread_mutex_unlock(&st->lock);

@@ -3,9 +3,12 @@
 # (tools/cdp.py, tools/console-walk.py), over a fleet of 5,000 pods and
 # 50,000 nodes.  A person signs in by typing a token, finds the failing
 # node in three clicks from the overview, re-arms it; HTML in a pod's site
-# and an event's detail shows as text; a status-only token gets no re-arm
-# button; the page meets no CSP violation or JavaScript error and asks no
-# other host; an inline script put into the page does not run.
+# and an event's detail shows as text; the node page shows the node's
+# next stage2 (the token redacted) and its profile's kernel and initrd; a
+# status-only token gets no re-arm button; the page meets no CSP
+# violation or JavaScript error and asks no other host; an inline script
+# put into the page does not run.  The artifacts page names each
+# version's uploader with 25,000 other events before the uploads.
 # Screenshots land in build/console/ for review.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
@@ -14,6 +17,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SHOTS=$TOP/build/console
 PODS=5000
 NODES=50000
+OTHER_EVENTS=25000
 TARGET_POD=p4321
 TARGET_NODE=edge-7
 UP_NODE=edge-8
@@ -67,10 +71,18 @@ SELECT printf('n%05d', i),
        CASE i % 10 WHEN 0 THEN 4 WHEN 1 THEN 5 ELSE 1 END, 0, 0 FROM c;
 UPDATE nodes SET state = 4 WHERE pod = '$TARGET_POD' AND id LIKE 'n%';
 UPDATE nodes SET state = 4 WHERE id = '$TARGET_NODE';
+-- A busy audit trail: $OTHER_EVENTS events of other kinds come before
+-- the uploads, more than the console would read page by page.
+WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < $OTHER_EVENTS - 1)
+INSERT INTO events (ts, kind, subject, detail)
+SELECT strftime('%s', 'now'), 'state', printf('n%05d', i), 'armed -> booting' FROM c;
+UPDATE events SET id = id + 1000000 WHERE kind = 'upload';
 INSERT INTO events (ts, kind, subject, detail)
 VALUES (strftime('%s', 'now'), 'state', '$TARGET_NODE', '${HOSTILE_EVENT//\'/\'\'}');
 COMMIT;
 SQL
+check "$OTHER_EVENTS other events come before the first upload" [ "$(sqlite3 "$SITE/data/podboot.db" \
+	"SELECT count(*) FROM events WHERE id < (SELECT min(id) FROM events WHERE kind = 'upload')")" -gt 20000 ]
 FAILED=$(sqlite3 "$SITE/data/podboot.db" 'SELECT count(*) FROM nodes WHERE state = 5')
 DOWN=$(sqlite3 "$SITE/data/podboot.db" 'SELECT count(*) FROM nodes WHERE state = 4')
 check "the store holds the fleet ($DOWN installed, $FAILED failed)" \
@@ -154,6 +166,12 @@ done <"$T/walk.log"
 check "the walk ran its checks and passed them all" grep -qx 'walk exit 0' "$T/walk.log"
 check "the server knows the re-arm: $TARGET_NODE armed" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
 	"$BASE/api/v1/nodes/$TARGET_NODE" | jq -r '"\(.state) \(.generation)"')" = "armed 1" ]
+# The stage2 the node page showed after the re-arm, against the real one
+# (fetched now: it moves the node to booting, after the walk).
+TOKEN7=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:07" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+check "the node page's stage2 redacted $TARGET_NODE's real token" sh -c \
+	"[ -n '$TOKEN7' ] && [ '$TOKEN7' != REDACTED ] && grep -qF '/ks/REDACTED' '$SHOTS/node-stage2.txt' &&
+	! grep -qF -- '$TOKEN7' '$SHOTS/node-stage2.txt'"
 check "screenshots saved in build/console/" [ "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 9 ]
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]

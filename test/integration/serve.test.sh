@@ -49,6 +49,26 @@ check "HEAD of stage2 answers" [ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:
 check "and does not move the node" sh -c "curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	$BASE/api/v1/nodes/demo-2 | grep -q '\"state\": \"armed\"'"
 
+# The console's read-only view of demo-1's next stage2: the installer
+# (armed), its kernel and initrd pinned by digest with the signer's serial,
+# the kickstart token redacted; nothing recorded, nothing signed.
+S2V="$BASE/api/v1/nodes/demo-1/stage2"
+check "the stage2 view needs a token" [ "$(status "$S2V")" = 401 ]
+check "the stage2 view refuses the CI token (scope)" [ "$(status "$S2V" -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
+check "the stage2 view of an unknown node: 404" [ "$(status "$BASE/api/v1/nodes/nosuch/stage2" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+check "another sub-path of a node: 404" [ "$(status "$BASE/api/v1/nodes/demo-1/stage3" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+ok "the stage2 view of demo-1" C -f -o "$T/s2view" -H "Authorization: Bearer $OP_TOKEN" "$S2V"
+check "it says the installer goes out next, and moves the node" \
+	jq -e '.verdict == "install" and .marks_booting == true and .profile != null' "$T/s2view"
+check "its script pins the kernel by digest" sh -c \
+	"jq -r .script '$T/s2view' | grep -q '^kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:[0-9a-f]\{64\} '"
+check "its kickstart URL shows REDACTED, not the token" sh -c \
+	"jq -r .script '$T/s2view' | grep -q '/ks/REDACTED'"
+check "it lists the kernel and initrd with digest and signer serial" jq -e \
+	'[.artifacts[] | select(.published and (.sha256 | length) == 64 and (.signer_serial | length) > 0)] | length == 2' "$T/s2view"
+check "the view leaves the node armed" sh -c "curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	$BASE/api/v1/nodes/demo-1 | grep -q '\"state\": \"armed\"'"
+
 # Stage2 for a known MAC, signed; verified two independent ways.
 Q="mac=52:54:00:00:00:01&platform=pcbios&buildarch=i386"
 ok "stage2 for demo-1" C -f -o "$T/s2" "$BASE/boot/stage2.ipxe?$Q"
@@ -65,6 +85,11 @@ ok "stage2 passes the iPXE script linter" "$(dirname "$0")/../../firmware/lint-i
 C -f -o "$T/s2b" "$BASE/boot/stage2.ipxe?$Q"
 C -f -o "$T/s2b.sig" "$BASE/boot/stage2.ipxe.sig?$Q"
 check "rendering is deterministic" cmp -s "$T/s2" "$T/s2b"
+s2tok=$(sed -n 's|.*/ks/\([^ ]*\).*|\1|p' "$T/s2")
+check "the real stage2 carries the token the view redacted" sh -c "[ -n '$s2tok' ] && [ '$s2tok' != REDACTED ]"
+check "and the view shows it nowhere" sh -c "! grep -qF -- '$s2tok' '$T/s2view'"
+check "the view matches the real script but for the token" sh -c \
+	"jq -j .script '$T/s2view' | sed 's|/ks/REDACTED|/ks/$s2tok|' | cmp -s - '$T/s2'"
 check "and so is the signature (cached)" cmp -s "$T/s2.sig" "$T/s2b.sig"
 check "node is booting" sh -c "curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	$BASE/api/v1/nodes/demo-1 | grep -q '\"state\": \"booting\"'"
@@ -211,6 +236,26 @@ C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/ev" "$BASE/api/v1/events?limit=
 for kind in upload state rearm refusal; do
 	check "events record '$kind'" grep -q "\"kind\": \"$kind\"" "$T/ev"
 done
+
+# The events of one kind or one node, filtered by the server: exactly the
+# ones of the full list, in the same order.
+EV="$BASE/api/v1/events"
+for q in kind=upload node=demo-1 'kind=state&node=demo-1' kind=rearm; do
+	C -f -H "Authorization: Bearer $OP_TOKEN" -o "$T/evq" "$EV?limit=1000&$q"
+	k=${q#kind=}; k=${k%%&*}; case $q in node=*) k=;; esac
+	n=; case $q in *node=*) n=${q##*node=};; esac
+	check "?$q lists what the full list holds of it, and nothing else" sh -c "
+		jq -c --arg k '$k' --arg n '$n' '[.[] | select((\$k == \"\" or .kind == \$k) and
+			(\$n == \"\" or .subject == \$n))]' '$T/ev' >'$T/evq.want' &&
+		jq -c . '$T/evq' >'$T/evq.got' && cmp -s '$T/evq.want' '$T/evq.got' &&
+		[ \$(jq length '$T/evq') -ge 1 ]"
+done
+first=$(C -f -H "Authorization: Bearer $OP_TOKEN" "$EV?kind=state&limit=1" | jq '.[0].id')
+check "?kind= pages by id: after= the first gives the second" [ "$(C -f -H "Authorization: Bearer $OP_TOKEN" \
+	"$EV?kind=state&limit=1&after=$first" | jq '.[0].id')" = "$(jq '[.[] | select(.kind == "state")][1].id' "$T/ev")" ]
+check "?kind= refuses what is no kind (400)" [ "$(status "$EV?kind=Upload%27" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "?node= refuses what is no node id (400)" [ "$(status "$EV?node=../x" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "?kind= of no event: an empty list" [ "$(C -f -H "Authorization: Bearer $OP_TOKEN" "$EV?kind=nosuch")" = "[]" ]
 
 ok "SIGTERM stops the server" server_stop TERM
 check "with exit status 0" [ "$SERVER_STATUS" = 0 ]

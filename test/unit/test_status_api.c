@@ -544,6 +544,27 @@ static void test_pager(void)
 	CU_ASSERT_PTR_NULL(api_pager_next(&p));
 }
 
+/* ?kind= of the events: the kinds podboot records, nothing else. */
+static void test_event_kind(void)
+{
+	char long_kind[API_EVENT_KIND_MAX + 1];
+
+	CU_ASSERT_EQUAL(api_event_kind("upload"), 0);
+	CU_ASSERT_EQUAL(api_event_kind("resign"), 0);
+	CU_ASSERT_EQUAL(api_event_kind("push_gap"), 0);
+	CU_ASSERT_EQUAL(api_event_kind(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(api_event_kind(""), -EINVAL);
+	CU_ASSERT_EQUAL(api_event_kind("Upload"), -EINVAL);
+	CU_ASSERT_EQUAL(api_event_kind("upload'--"), -EINVAL);
+	CU_ASSERT_EQUAL(api_event_kind("up load"), -EINVAL);
+	CU_ASSERT_EQUAL(api_event_kind("upload%"), -EINVAL);
+	memset(long_kind, 'a', sizeof(long_kind) - 1);
+	long_kind[sizeof(long_kind) - 1] = '\0';
+	CU_ASSERT_EQUAL(api_event_kind(long_kind), -EINVAL);
+	long_kind[API_EVENT_KIND_MAX - 1] = '\0';	/* 31 letters */
+	CU_ASSERT_EQUAL(api_event_kind(long_kind), 0);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "format: json or text, nothing else", test_format },
 	{ "numbers: bounds, junk, the default", test_number },
@@ -562,6 +583,7 @@ static const CU_TestInfo tests[] = {
 	{ "certificates: days left and expiring soon", test_certificates },
 	{ "health: names, of a node, pod filters", test_health_filter },
 	{ "pages: cursor, total, next", test_pager },
+	{ "events: the kinds ?kind= takes", test_event_kind },
 	CU_TEST_INFO_NULL,
 };
 

@@ -153,6 +153,16 @@ def walk(b, base, shots, want):
     check("its stage2 and the current artifacts are shown",
           "/boot/stage2.ipxe?mac=" in (b.text("#stage2") or "") and
           b.count("#node-artifacts tbody tr") >= 2)
+    check("installed, its next stage2 is the local-boot script",
+          (b.text("#stage2-verdict") or "").startswith("local") and
+          "sanboot" in (b.text("#stage2-script") or ""),
+          [b.text("#stage2-verdict"), b.text("#stage2-script")])
+    arts = b.eval("[...document.querySelectorAll('#node-artifacts tbody "
+                  "tr')].map(r => [...r.cells].map(c => c.textContent))")
+    check("its profile's kernel and initrd only, with digest and serial",
+          arts and len(arts) == 2 and arts[0][0] == "demo-vmlinuz" and
+          all(len(a[1]) == 64 and a[3] not in ("", "—") for a in arts),
+          arts)
 
     # Re-arm, with its confirmation.
     b.click("#rearm")
@@ -167,6 +177,14 @@ def walk(b, base, shots, want):
           b.text("#node-state") == "armed" and
           "armed (install 1)" in (b.text("#notice") or ""),
           [b.text("#node-state"), b.text("#notice")])
+    script = b.text("#stage2-script") or ""
+    check("re-armed, its stage2 shows the installer, the token redacted",
+          (b.text("#stage2-verdict") or "").startswith("install") and
+          "kernel --name kernel" in script and "/ks/REDACTED" in script,
+          [b.text("#stage2-verdict"), script])
+    # console.test.sh checks that the node's real token is not in it.
+    with open(os.path.join(shots, "node-stage2.txt"), "w") as f:
+        f.write(script)
 
     times["artifacts"] = timed(b, "artifacts", "the artifacts page",
                                lambda: b.click('#nav a[href="#/artifacts"]'))
