@@ -129,6 +129,10 @@ static int config_net_check(struct config_ctx *ctx, const config_setting_t *g,
 				   "the network %s", net->relay,
 				   family == AF_INET ? "IPv4" : "IPv6",
 				   net->cidr);
+	if ((net->circuit_id[0] || net->remote_id[0]) && family != AF_INET)
+		return config_fail(ctx, g, net->circuit_id[0] ? "circuit_id" :
+				   "remote_id", "is for IPv4 networks only "
+				   "(%s is IPv6)", net->cidr);
 	return config_pool_check(ctx, g, net, addr, family, prefix);
 }
 

@@ -177,6 +177,12 @@ static void test_relay_settings(void)
 					  "0123456789abcdef0123456789abcdef"
 					  "0123456789abcdef\";"), 9,
 			    "is not an option 82 id");
+	test_config_refused(T_HEAD
+			    "pods = ( { name = \"a\"; profile = \"p\";\n"
+			    "  provisioning = { cidr = \"2001:db8::/64\"; "
+			    "remote_id = \"r\"; };\n"
+			    "  management = { cidr = \"2001:db8:1::/64\"; }; } );\n",
+			    9, "remote_id is for IPv4 networks only");
 	test_config_refused(T_HEAD T_PROV("circuit_id = 4;"), 9,
 			    "circuit_id");
 	cfg = test_config_ok("ok.conf", T_HEAD T_PROV(
