@@ -26,6 +26,8 @@ struct config_net {
 	size_t n_ntp;
 	char relay[64];			/* the pod router's relay address
 					 * (giaddr); "": the gateway */
+	char circuit_id[64];		/* option 82 the router adds: */
+	char remote_id[64];		/* "" when not used */
 	char pool_start[64];		/* dynamic range, both or neither; */
 	char pool_end[64];		/* "": the upper half of cidr */
 };

@@ -158,6 +158,9 @@ int config_key_grammar(struct config_ctx *ctx,
 int config_key_name(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field);
 int config_hostname_valid(const char *name);
+int config_relay_id_valid(const char *id);
+int config_key_relay_id(struct config_ctx *ctx, const config_setting_t *s,
+			const struct config_key *key, void *field);
 int config_key_hostname(struct config_ctx *ctx,
 			const config_setting_t *s,
 			const struct config_key *key, void *field);

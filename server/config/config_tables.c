@@ -129,6 +129,10 @@ static int config_net_check(struct config_ctx *ctx, const config_setting_t *g,
 				   "the network %s", net->relay,
 				   family == AF_INET ? "IPv4" : "IPv6",
 				   net->cidr);
+	if ((net->circuit_id[0] || net->remote_id[0]) && family != AF_INET)
+		return config_fail(ctx, g, net->circuit_id[0] ? "circuit_id" :
+				   "remote_id", "is for IPv4 networks only "
+				   "(%s is IPv6)", net->cidr);
 	return config_pool_check(ctx, g, net, addr, family, prefix);
 }
 
@@ -439,6 +443,12 @@ static const struct config_key config_net_keys[] = {
 	  .expect = "an array of IP addresses such as [ \"192.0.2.123\" ]" },
 	{ .name = "relay", .parse = config_key_ip,
 	  CONFIG_FIELD(struct config_net, relay), .expect = X_IP },
+	{ .name = "circuit_id", .parse = config_key_relay_id,
+	  CONFIG_FIELD(struct config_net, circuit_id),
+	  .expect = "a string as the pod router sends it" },
+	{ .name = "remote_id", .parse = config_key_relay_id,
+	  CONFIG_FIELD(struct config_net, remote_id),
+	  .expect = "a string as the pod router sends it" },
 	{ .name = "pool_start", .parse = config_key_ip,
 	  CONFIG_FIELD(struct config_net, pool_start), .expect = X_IP },
 	{ .name = "pool_end", .parse = config_key_ip,

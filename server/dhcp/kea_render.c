@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "kea_fw.h"
+#include "kea_relay.h"
 #include "kea_render.h"
 
 /* Write one line into @err; returns @rc. */
@@ -243,8 +244,8 @@ static json_t *kea_reservations(const struct config *cfg,
 }
 
 /*
- * The subnet of pod @p into *@out.  0, -ENOMEM, or -PB_ECONFIG with the
- * reason in @err.
+ * The subnet of pod @p into *@out, guarded by the pod's option 82 class
+ * when it names one.  0, -ENOMEM, or -PB_ECONFIG with the reason in @err.
  */
 static int kea_subnet(const struct config *cfg, const struct config_pod *p,
 		      json_t **out, char *err, size_t err_size)
@@ -270,6 +271,8 @@ static int kea_subnet(const struct config *cfg, const struct config_pod *p,
 			 "option-data", kea_subnet_options(&p->prov),
 			 "reservations", kea_reservations(cfg, p),
 			 "user-context", "podboot-pod", p->name);
+	if (*out && kea_relay_guard(p, *out) != 0)
+		json_decref(*out), *out = NULL;
 	return *out ? 0 : kea_fail(-ENOMEM, err, err_size, "out of memory");
 }
 
@@ -398,6 +401,21 @@ static json_t *kea_loggers(void)
 			 "severity", "WARN");
 }
 
+/*
+ * The client classes: the boot classes (per pod when podboot places the
+ * firmware), then the pods' option 82 classes.  NULL if out of memory.
+ */
+static json_t *kea_all_classes(const struct config *cfg,
+			       const struct kea_opts *o)
+{
+	json_t *classes = o->fw_per_pod ? kea_fw_classes(cfg, o->next_server)
+					: kea_classes(o);
+
+	if (classes && kea_relay_classes(cfg, classes) != 0)
+		json_decref(classes), classes = NULL;
+	return classes;
+}
+
 int kea_render(const struct config *cfg, const struct kea_opts *o,
 	       json_t **out, char *err, size_t err_size)
 {
@@ -423,8 +441,7 @@ int kea_render(const struct config *cfg, const struct kea_opts *o,
 			 "renew-timer", (json_int_t)o->lifetime_s / 2,
 			 "rebind-timer", (json_int_t)o->lifetime_s * 7 / 8,
 			 "host-reservation-identifiers", "hw-address",
-			 "client-classes", o->fw_per_pod ?
-			 kea_fw_classes(cfg, o->next_server) : kea_classes(o),
+			 "client-classes", kea_all_classes(cfg, o),
 			 "subnet4", subnets,
 			 "loggers", kea_loggers());
 	if (*out && o->lease_cmds[0] &&

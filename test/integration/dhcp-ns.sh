@@ -62,10 +62,13 @@ dhcp_kea_start() {
 
 # dhcp_relay_start R LOG POD_IF...: dhcrelay in R relaying from the pod
 # links POD_IF... over wan-r to the central's 10.99.0.1, its output in
-# LOG; RELAY_PID is its PID.
+# LOG; RELAY_PID is its PID.  With DHCP_RELAY_AGENT=1 it adds relay agent
+# information (option 82, dhcrelay -a): circuit-id = the pod link's
+# interface name, and finds a reply's link by it.
 dhcp_relay_start() {
 	local ns=$1 log=$2 args=() d
 	shift 2
+	[ "${DHCP_RELAY_AGENT:-0}" = 0 ] || args+=(-a)
 	for d; do args+=(-id "$d"); done
 	ip netns exec "$ns" dhcrelay -d -4 -iu wan-r "${args[@]}" 10.99.0.1 \
 		>"$log" 2>&1 &

@@ -6,13 +6,18 @@
 # else tools/wan-link forwarding frames in a "wan" namespace between them
 # (DHCP_WAN=emulator chooses it even where netem works); pods A and B run
 # busybox udhcpc with the architecture and vendor class options of each
-# kind of firmware.  Only the namespaces' 10.x addresses carry DHCP; apply
-# uses a unix socket.
+# kind of firmware.  The relay adds option 82 (dhcrelay -a: circuit-id =
+# its interface): pods C and D sit behind ONE relay address 10.10.3.1 and
+# Kea tells them apart by circuit-id; pod link E carries that address too
+# but no pod names its circuit.  tools/dhcp-sniff.py records what crosses
+# the central's WAN end.  Only the namespaces' 10.x addresses carry DHCP;
+# apply uses a unix socket.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dhcp-ns.sh"
 
 NS=pbd$$
 C=$NS-c R=$NS-r PA=$NS-a PB=$NS-b W=$NS-w
+PC=$NS-pc PD=$NS-pd PE=$NS-pe
 WAN_LINK=$(cd "$(dirname "$0")" && pwd)/tools/wan-link
 BG_PIDS=
 cleanup() {
@@ -21,7 +26,7 @@ cleanup() {
 	for p in $BG_PIDS; do
 		wait_up 5 "" sh -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null
 	done
-	dhcp_ns_del "$C" "$R" "$PA" "$PB" "$W"
+	dhcp_ns_del "$C" "$R" "$PA" "$PB" "$W" "$PC" "$PD" "$PE"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -29,7 +34,9 @@ trap cleanup EXIT
 CONF=$T/podboot.conf
 KEA_JSON=$T/kea.json
 SOCK=$T/kea.sock
-# conf_write [EXTRA NODE LINES]: two pods, two known machines of pod A.
+# conf_write [EXTRA NODE LINES]: two pods (and EXTRA_PODS), two known
+# machines of pod A.
+EXTRA_PODS=
 conf_write() {
 	{ dhcp_conf_head; cat; } >"$CONF" <<CONF
 pods = (
@@ -41,7 +48,7 @@ pods = (
   { name = "pod-b"; profile = "p";
     provisioning = { cidr = "10.10.2.0/24"; relay = "10.10.2.1";
       pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };
-    management = { cidr = "10.20.2.0/24"; }; }
+    management = { cidr = "10.20.2.0/24"; }; }$EXTRA_PODS
 );
 nodes = (
   { mac = "52:54:00:aa:00:01"; hostname = "a-1"; pod = "pod-a";
@@ -86,7 +93,7 @@ if ! can_ns; then
 	skip "network namespaces, dhcrelay, tc and python3, or busybox unavailable (root and scripts/deps)"
 	finish; exit
 fi
-dhcp_ns_add "$C" "$R" "$PA" "$PB"
+dhcp_ns_add "$C" "$R" "$PA" "$PB" "$PC" "$PD" "$PE"
 # WAN: central 10.99.0.1 <-> router 10.99.0.2, 40 ms and 0.5% loss each way
 WAN_DELAY=40 WAN_LOSS=0.5 WAN_SEED=12
 # netem_works: tc netem can shape a device here (a probe namespace's lo).
@@ -132,6 +139,13 @@ echo "info - the WAN is $WAN: ${WAN_DELAY} ms and $WAN_LOSS% loss each way"
 # the pod links: the router is 10.10.1.1 (A) and 10.10.2.1 (B)
 dhcp_ns_pod_link "$R" pa-r "$PA" 10.10.1.1/24
 dhcp_ns_pod_link "$R" pb-r "$PB" 10.10.2.1/24
+# pods C and D behind one relay address: dhcrelay relays from a link's
+# first address, 10.10.3.1 on pc-r, pd-r and pe-r alike; pd-r is pod D's
+# router 10.10.4.1 too
+dhcp_ns_pod_link "$R" pc-r "$PC" 10.10.3.1/24
+dhcp_ns_pod_link "$R" pd-r "$PD" 10.10.3.1/32
+nsx "$R" ip addr add 10.10.4.1/24 dev pd-r
+dhcp_ns_pod_link "$R" pe-r "$PE" 10.10.3.1/32
 check "the WAN carries traffic (central pings the router)" \
 	wait_for 20 nsx "$C" busybox ping -c 1 -W 2 10.99.0.2
 # the link delays each way by at least 40 ms: a lower bound, never flaky
@@ -174,9 +188,16 @@ if [ "$WAN" = emulator ]; then
 		[ -n "$WAN_LOST" -a "$burst_lost" -le "$dropped" ]
 fi
 
+# what crosses the central's WAN end, both ways (it stops by itself)
+nsx "$C" python3 "$(dirname "$WAN_LINK")/dhcp-sniff.py" wan-c \
+	"$(deadline 900)" >"$T/sniff.log" 2>&1 &
+SNIFF_PID=$!
+BG_PIDS="$BG_PIDS $SNIFF_PID"
+check "the sniffer reads the central's WAN end" \
+	wait_up 10 "$SNIFF_PID" grep -q '^sniffing wan-c' "$T/sniff.log"
 dhcp_kea_start "$C" "$KEA_JSON" "$T" "$T/kea.log"
 BG_PIDS="$BG_PIDS $KEA_PID"
-dhcp_relay_start "$R" "$T/relay.log" pa-r pb-r
+DHCP_RELAY_AGENT=1 dhcp_relay_start "$R" "$T/relay.log" pa-r pb-r pc-r pd-r pe-r
 BG_PIDS="$BG_PIDS $RELAY_PID"
 check "kea-dhcp4 answers on its control socket" \
 	wait_up 20 "$KEA_PID" test -S "$SOCK"
@@ -323,7 +344,79 @@ else
 	ok "again" "$PODBOOT" dhcp leases --config "$CONF" --socket "$SOCK"
 	check "records nothing twice" grep -q ', 0 unknown recorded as discovered now, 7 before' "$OUT"
 fi
-# ---- podboot serve keeps Kea in step: at start and on every reload ----
+# ---- option 82: pods C and D behind one relay address ----
+EXTRA_PODS=',
+  { name = "pod-c"; profile = "p";
+    provisioning = { cidr = "10.10.3.0/24"; gateway = "10.10.3.1";
+      relay = "10.10.3.1"; circuit_id = "pc-r";
+      pool_start = "10.10.3.100"; pool_end = "10.10.3.150"; };
+    management = { cidr = "10.20.3.0/24"; }; },
+  { name = "pod-d"; profile = "p";
+    provisioning = { cidr = "10.10.4.0/24"; gateway = "10.10.4.1";
+      relay = "10.10.3.1"; circuit_id = "pd-r";
+      pool_start = "10.10.4.100"; pool_end = "10.10.4.150"; };
+    management = { cidr = "10.20.4.0/24"; }; }'
+conf_write ""
+ok "podboot dhcp render: pods C and D by circuit-id" "$PODBOOT" dhcp render \
+	--config "$CONF" --socket "$SOCK" --out "$T/kea-o82.json"
+ok "kea-dhcp4 -t accepts it" kea-dhcp4 -t "$T/kea-o82.json"
+# o82_subnet POD: "RELAY CLASS" of POD's subnet in the rendered file.
+o82_subnet() {
+	jq -r --arg p "$1" '.Dhcp4.subnet4[] |
+		select(."user-context"."podboot-pod" == $p) |
+		"\(.relay."ip-addresses"[0]) \(."client-class")"' "$T/kea-o82.json"
+}
+check "pod C's subnet: relay 10.10.3.1, its circuit-id class" \
+	[ "$(o82_subnet pod-c)" = "10.10.3.1 podboot-relay:pod-c" ]
+check "pod D's: the same relay, its own class" \
+	[ "$(o82_subnet pod-d)" = "10.10.3.1 podboot-relay:pod-d" ]
+check "which tests circuit-id pd-r" [ "$(jq -r '.Dhcp4."client-classes"[] |
+	select(.name == "podboot-relay:pod-d") | .test' "$T/kea-o82.json")" = \
+	"relay4[1].hex == 'pd-r'" ]
+check "pod A's stays selected by its relay address alone" \
+	[ "$(o82_subnet pod-a)" = "10.10.1.1 null" ]
+# shellcheck disable=SC2086
+ok "podboot dhcp apply sends it" "$PODBOOT" dhcp apply $DHCP_ARGS
+check "Kea said so" grep -q '^applied' "$OUT"
+# shellcheck disable=SC2086
+ok "a client on pod C's link gets a lease" \
+	dhcp "$PC" 52:54:00:00:0c:01 o82c $ARCH_BIOS
+check "in pod C's pool" grep -qE '^ip=10\.10\.3\.(1[0-4][0-9]|150)$' "$T/o82c.env"
+check "with pod C's router" [ "$(field o82c router)" = 10.10.3.1 ]
+# shellcheck disable=SC2086
+ok "a client on pod D's link, behind the same relay address, gets a lease" \
+	dhcp "$PD" 52:54:00:00:0d:01 o82d $ARCH_BIOS
+check "in pod D's pool, not pod C's" \
+	grep -qE '^ip=10\.10\.4\.(1[0-4][0-9]|150)$' "$T/o82d.env"
+check "with pod D's router" [ "$(field o82d router)" = 10.10.4.1 ]
+check "and its boot file" [ "$(field o82d boot_file)" = undionly.kpxe ]
+# sniffed CHADDR OP TYPE CIRCUIT: the sniffer saw that packet (TYPE 3 is
+# a request, 5 an ack) with giaddr 10.10.3.1.
+sniffed() {
+	grep -q "^op=$2 giaddr=10.10.3.1 chaddr=$1 type=$3 circuit=$4 " \
+		"$T/sniff.log"
+}
+check "pod C's request reached Kea from 10.10.3.1 with circuit-id pc-r" \
+	sniffed 52:54:00:00:0c:01 request 3 pc-r
+check "pod D's from the same 10.10.3.1, with circuit-id pd-r" \
+	sniffed 52:54:00:00:0d:01 request 3 pd-r
+check "Kea's ack gives option 82 back to the relay (RFC 3046)" \
+	sniffed 52:54:00:00:0d:01 reply 5 pd-r
+# a circuit no pod names: Kea has no subnet for it (the guarded subnets
+# refuse it, and none is left for its relay address)
+# no_lease NS MAC NAME: a client on NS's link asks three times, in vain.
+# shellcheck disable=SC2086
+no_lease() { ! dhcp "$1" "$2" "$3" $ARCH_BIOS -t 3 && [ ! -e "$T/$3.env" ]; }
+check "a client whose circuit-id matches no pod gets no lease" \
+	no_lease "$PE" 52:54:00:00:0e:01 o82e
+check "though its request reached Kea, circuit-id pe-r" \
+	sniffed 52:54:00:00:0e:01 request 1 pe-r
+check "Kea offered it nothing" \
+	sh -c "! grep -q 'op=reply giaddr=10.10.3.1 chaddr=52:54:00:00:0e:01 ' '$T/sniff.log'"
+check "pod A's requests carry option 82 too (circuit-id pa-r)" \
+	grep -q '^op=request giaddr=10.10.1.1 chaddr=52:54:00:00:0a:01 type=3 circuit=pa-r ' \
+	"$T/sniff.log"
+
 # A podboot serve on loopback with dhcp.kea_socket naming the namespace
 # Kea's control socket (a file: reachable from here).
 . "$(dirname "$0")/serve-lib.sh"
