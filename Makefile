@@ -15,7 +15,7 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
 DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
-	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lpthread
+	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lsnappy -lpthread
 # server/ has one folder per room (docs/architecture.md); includes name a
 # header by its file name, found through one -I per room.
 SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "pki.h"
+#include "remote_write.h"
 #include "server.h"
 #include "tlskey.h"
 #include "servekeys.h"
@@ -420,7 +421,8 @@ static int serve_services(struct server *srv)
 	if (!srv->boot || !srv->metrics)
 		return -ENOMEM;
 	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
-	    (rc = alerts_start(&srv->alerts, srv)) != 0) {
+	    (rc = alerts_start(&srv->alerts, srv)) != 0 ||
+	    (rc = remote_write_start(&srv->rw, srv)) != 0) {
 		log_error("monitoring: %s", pb_strerror(rc));
 		return rc;
 	}
@@ -442,6 +444,8 @@ static void serve_services_stop(struct server *srv)
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
 	alerts_stop(srv->alerts);
+	remote_write_stop(srv->rw);
+	srv->rw = NULL;
 	if (srv->metrics && srv->store)
 		metrics_save_state(srv->metrics, srv->store);
 	metrics_free(srv->metrics);

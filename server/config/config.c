@@ -608,5 +608,6 @@ void config_free(struct config *cfg)
 	free(cfg->tokens);
 	free(cfg->alerts);
 	free(cfg->snmp);
+	free(cfg->rw);
 	free(cfg);
 }

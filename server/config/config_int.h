@@ -99,6 +99,8 @@ struct config_key {
 
 /* config_snmp.c: monitoring.snmp_traps */
 extern const struct config_list config_snmp_traps;
+/* config_remote_write.c: monitoring.remote_write */
+extern const struct config_list config_remote_write;
 
 /* config_grammar.c: grammars of hostile input */
 int config_is_digit(int c);
