@@ -148,6 +148,7 @@ bench: deps
 	test/bench/serve.sh
 	test/bench/monitor.sh
 	test/bench/dhcp.sh
+	test/bench/remote-write.sh
 	test/bench/summary
 
 clean:
