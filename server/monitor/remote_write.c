@@ -328,11 +328,12 @@ static size_t rw_discard(char *p, size_t size, size_t n, void *ctx)
 static int rw_token_header(const char *file, char *hdr, size_t size)
 {
 	unsigned char *tok = NULL;
-	size_t len = 0;
+	size_t len = 0, size_read;
 	int rc;
 
 	if ((rc = fileio_read(file, RW_TOKEN_MAX, &tok, &len)) != 0)
 		return rc;
+	size_read = len;
 	while (len && strchr(" \t\r\n", tok[len - 1]))
 		len--;
 	rc = len && !memchr(tok, '\n', len) &&
@@ -341,7 +342,7 @@ static int rw_token_header(const char *file, char *hdr, size_t size)
 					      (int)len, tok) < size ?
 		     0 :
 		     -EINVAL;
-	explicit_bzero(tok, len);
+	explicit_bzero(tok, size_read);
 	free(tok);
 	return rc;
 }
