@@ -443,9 +443,9 @@ static void serve_services_stop(struct server *srv)
 	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
-	alerts_stop(srv->alerts);
-	remote_write_stop(srv->rw);
+	remote_write_stop(srv->rw);	/* it reads the alerts' gauges */
 	srv->rw = NULL;
+	alerts_stop(srv->alerts);
 	if (srv->metrics && srv->store)
 		metrics_save_state(srv->metrics, srv->store);
 	metrics_free(srv->metrics);
