@@ -21,7 +21,8 @@ monitoring = { down_after = 3;
     { url = "http://127.0.0.1:$VMPORT/api/v1/write"; queue_samples = 5000;
       batch_samples = 500; bearer_token_file = "$T/rw.token"; },
     { url = "http://127.0.0.1:$PROMPORT/api/v1/write"; },
-    { url = "http://127.0.0.1:$BADPORT/api/v1/write"; },
+    { url = "http://127.0.0.1:$BADPORT/api/v1/write";
+      bearer_token_file = "$T/rw.token"; },
     { url = "http://127.0.0.1:$DEADPORT/api/v1/write"; queue_samples = 100;
       batch_samples = 10; }
   ); };
@@ -53,7 +54,7 @@ prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/prom" \
 	--web.listen-address=127.0.0.1:$PROMPORT \
 	--web.enable-remote-write-receiver >"$T/prom.log" 2>&1 &
 PROM_PID=$!
-"$(dirname "$0")/tools/rw-refuse.py" "$BADPORT" "$T/bad.log" &
+"$(dirname "$0")/tools/rw-refuse.py" "$BADPORT" "$T/bad.log" "$T/rw.token" &
 BAD_PID=$!
 trap 'server_stop KILL; kill $VM_PID $PROM_PID $BAD_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 ok "Prometheus starts" wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$PROMPORT/-/ready"
@@ -104,7 +105,9 @@ positive() { [ "$(metric "$@")" -gt 0 ] 2>/dev/null; }
 # A 400 is final: the batch is dropped and counted, never sent again.
 ok "the refusing receiver was sent to" wait_for 10 test -s "$T/bad.log"
 check "with the remote-write headers" grep -q \
-	' snappy application/x-protobuf 0.1.0$' "$T/bad.log"
+	' snappy application/x-protobuf 0.1.0 ' "$T/bad.log"
+check "and the bearer token of bearer_token_file" sh -c \
+	"grep -q ' token-ok\$' '$T/bad.log' && ! grep -q token-wrong '$T/bad.log'"
 ok "refused samples are counted as dropped (rejected)" wait_for 10 \
 	positive podboot_remote_write_dropped_total "$BADPORT" rejected
 check "and the failed request" positive podboot_remote_write_failed_requests_total "$BADPORT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""rw-refuse.py PORT LOG: a remote-write receiver on 127.0.0.1 that
-answers every POST 400 and logs one line per request: the SHA-256 of
-the body and the three headers remote-write requires."""
+"""rw-refuse.py PORT LOG TOKENFILE: a remote-write receiver on 127.0.0.1
+that answers every POST 400 and logs one line per request: the SHA-256
+of the body, the three headers remote-write requires, and whether the
+bearer token was the one in TOKENFILE (never the token itself)."""
 import hashlib
 import http.server
 import sys
@@ -12,12 +13,16 @@ class Refuse(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[3]) as f:
+            want = "Bearer " + f.read().strip()
+        auth = self.headers.get("Authorization") == want
         with open(sys.argv[2], "a") as log:
-            log.write("%s %s %s %s\n" % (
+            log.write("%s %s %s %s %s\n" % (
                 hashlib.sha256(body).hexdigest(),
                 self.headers.get("Content-Encoding"),
                 self.headers.get("Content-Type"),
-                self.headers.get("X-Prometheus-Remote-Write-Version")))
+                self.headers.get("X-Prometheus-Remote-Write-Version"),
+                "token-ok" if auth else "token-wrong"))
         self.send_response(400)
         self.send_header("Content-Length", "0")
         self.end_headers()
