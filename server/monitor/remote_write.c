@@ -117,58 +117,13 @@ static void rw_sync(struct remote_write *rw, const struct config *cfg)
 
 /* What one push's series get besides their own labels. */
 struct rw_build {
-	const char *pod, *node;
-	const struct prom_sample *group;	/* grouping labels, or NULL */
+	struct rw_extra x;		/* pod, node, grouping labels */
 	const char *prefix;		/* only names starting so, or NULL */
 	long long ts_ms;
 	struct pbuf enc;		/* scratch */
 	struct rw_blob *out;
 	size_t n, cap;
-	char renamed[PROM_LABELS_MAX][PROM_NAME_MAX + 16];
 };
-
-/* Is @name a label the server sets itself on @b's series? */
-static int rw_reserved(const struct rw_build *b, const char *name)
-{
-	size_t i;
-
-	if (b->pod && (strcmp(name, "pod") == 0 || strcmp(name, "node") == 0))
-		return 1;
-	for (i = 0; b->group && i < b->group->n_labels; i++)
-		if (strcmp(name, b->group->labels[i].name) == 0)
-			return 1;
-	return 0;
-}
-
-/* The labels of @s on @b's terms into @l: __name__, pod, node, grouping
- * labels, its own (renamed exported_NAME where they clash, as /metrics
- * does).  The number of labels. */
-static size_t rw_labels(struct rw_build *b, const struct prom_sample *s,
-			struct rw_label *l)
-{
-	size_t n = 0, i;
-
-	l[n++] = (struct rw_label){ "__name__", s->name };
-	if (b->pod) {
-		l[n++] = (struct rw_label){ "pod", b->pod };
-		l[n++] = (struct rw_label){ "node", b->node };
-	}
-	for (i = 0; b->group && i < b->group->n_labels; i++)
-		l[n++] = (struct rw_label){ b->group->labels[i].name,
-					    b->group->labels[i].value };
-	for (i = 0; i < s->n_labels && n < RW_LABELS_MAX; i++) {
-		if (rw_reserved(b, s->labels[i].name)) {
-			snprintf(b->renamed[i], sizeof(b->renamed[i]),
-				 "exported_%s", s->labels[i].name);
-			l[n++] = (struct rw_label){ b->renamed[i],
-						    s->labels[i].value };
-		} else {
-			l[n++] = (struct rw_label){ s->labels[i].name,
-						    s->labels[i].value };
-		}
-	}
-	return n;
-}
 
 /* promtext_parse callback: encode one sample into @ctx's list. */
 static int rw_build_sample(void *ctx, const struct prom_sample *s)
@@ -180,7 +135,7 @@ static int rw_build_sample(void *ctx, const struct prom_sample *s)
 
 	if (b->prefix && strncmp(s->name, b->prefix, strlen(b->prefix)) != 0)
 		return 0;
-	n = rw_labels(b, s, l);
+	n = rw_enc_labels(&b->x, s, l);
 	if (rw_enc_series(&b->enc, l, n, s->value, b->ts_ms) != 0)
 		return 0;	/* unencodable: left out, not fatal */
 	if (b->n == b->cap) {
@@ -291,14 +246,14 @@ void remote_write_push(struct remote_write *rw, const struct config *cfg,
 		return;
 	memset(&b, 0, sizeof(b));
 	if (p->pod[0] || p->node[0]) {
-		b.pod = p->pod;
-		b.node = p->node;
+		b.x.pod = p->pod;
+		b.x.node = p->node;
 	}
 	if (p->group_labels && p->group_labels[0]) {
 		g = malloc(sizeof(*g));
 		if (!g || rw_group(p->group_labels, g) != 0)
 			goto out;
-		b.group = g;
+		b.x.group = g;
 	}
 	b.ts_ms = rw_wall_ms();
 	/* The push was already accepted: a failure here only loses what

@@ -2,6 +2,7 @@
  * protobuf encoding of WriteRequest (remote_write.proto), the bounded
  * queue of encoded series, and what a reply means for a batch. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,47 @@ int rw_enc_series(struct pbuf *out, struct rw_label *l, size_t n,
 	if (rc == 0)
 		rc = rw_enc_sample(out, value, ts_ms);
 	return rc;
+}
+
+/* Is @name a label the server sets itself on @x's series? */
+static int rw_enc_reserved(const struct rw_extra *x, const char *name)
+{
+	size_t i;
+
+	if (x->pod && (strcmp(name, "pod") == 0 || strcmp(name, "node") == 0))
+		return 1;
+	for (i = 0; x->group && i < x->group->n_labels; i++)
+		if (strcmp(name, x->group->labels[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+size_t rw_enc_labels(struct rw_extra *x, const struct prom_sample *s,
+		     struct rw_label *l)
+{
+	size_t n = 0, i;
+
+	l[n++] = (struct rw_label){ "__name__", s->name };
+	if (x->pod) {
+		l[n++] = (struct rw_label){ "pod", x->pod };
+		l[n++] = (struct rw_label){ "node", x->node };
+	}
+	for (i = 0; x->group && i < x->group->n_labels && n < RW_LABELS_MAX;
+	     i++)
+		l[n++] = (struct rw_label){ x->group->labels[i].name,
+					    x->group->labels[i].value };
+	for (i = 0; i < s->n_labels && n < RW_LABELS_MAX; i++) {
+		if (rw_enc_reserved(x, s->labels[i].name)) {
+			snprintf(x->renamed[i], sizeof(x->renamed[i]),
+				 "exported_%s", s->labels[i].name);
+			l[n++] = (struct rw_label){ x->renamed[i],
+						    s->labels[i].value };
+		} else {
+			l[n++] = (struct rw_label){ s->labels[i].name,
+						    s->labels[i].value };
+		}
+	}
+	return n;
 }
 
 int rw_enc_request(struct pbuf *out, const struct rw_blob *s, size_t n)

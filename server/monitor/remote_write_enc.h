@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 #include "pbuf.h"
+#include "promtext.h"
 
-#define RW_LABELS_MAX 40		/* labels of one series, __name__ too */
+/* Labels of one series: __name__, pod, node, grouping and its own. */
+#define RW_LABELS_MAX (3 + 2 * PROM_LABELS_MAX)
 #define RW_BACKOFF_MIN_MS 500
 #define RW_BACKOFF_MAX_MS 30000
 
@@ -17,6 +19,13 @@
 struct rw_label {
 	const char *name;
 	const char *value;
+};
+
+/* What the server adds to a push's series, and room for renamed labels. */
+struct rw_extra {
+	const char *pod, *node;		/* NULL: neither (own counters) */
+	const struct prom_sample *group;	/* grouping labels, or NULL */
+	char renamed[PROM_LABELS_MAX][PROM_NAME_MAX + 16];
 };
 
 /* One encoded TimeSeries message (its body, without the outer tag). */
@@ -49,6 +58,15 @@ enum rw_verdict {
  */
 int rw_enc_series(struct pbuf *out, struct rw_label *l, size_t n,
 		  double value, int64_t ts_ms);
+
+/**
+ * The labels of sample @s as /metrics shows them, into @l (room for
+ * RW_LABELS_MAX): __name__, pod and node, @x's grouping labels, then its
+ * own, a label the server sets itself renamed exported_NAME (the name
+ * kept in @x).  The number of labels.
+ */
+size_t rw_enc_labels(struct rw_extra *x, const struct prom_sample *s,
+		     struct rw_label *l);
 
 /**
  * A WriteRequest of the @n series @s (each from rw_enc_series) into

@@ -104,6 +104,68 @@ static void test_series_refused(void)
 	pbuf_free(&b);
 }
 
+/* The value of label @name among @n labels @l, or NULL. */
+static const char *unit_label(const struct rw_label *l, size_t n,
+			      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(l[i].name, name) == 0)
+			return l[i].value;
+	return NULL;
+}
+
+/*
+ * A node's series carry pod and node as /metrics shows them; a pushed
+ * label of the same name becomes exported_NAME; grouping labels come
+ * along; the server's own series get none.
+ */
+static void test_labels(void)
+{
+	struct prom_sample s, g;
+	struct rw_label l[RW_LABELS_MAX];
+	struct rw_extra x;
+	size_t n;
+
+	memset(&s, 0, sizeof(s));
+	memset(&x, 0, sizeof(x));
+	strcpy(s.name, "node_cpu_seconds_total");
+	strcpy(s.labels[0].name, "cpu");
+	strcpy(s.labels[0].value, "0");
+	strcpy(s.labels[1].name, "node");
+	strcpy(s.labels[1].value, "fake");
+	s.n_labels = 2;
+	x.pod = "p1";
+	x.node = "n1";
+	n = rw_enc_labels(&x, &s, l);
+	CU_ASSERT_EQUAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "__name__"),
+			       "node_cpu_seconds_total");
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "pod"), "p1");
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "node"), "n1");
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "exported_node"), "fake");
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "cpu"), "0");
+	/* grouping labels (a Pushgateway push) */
+	memset(&g, 0, sizeof(g));
+	strcpy(g.labels[0].name, "job");
+	strcpy(g.labels[0].value, "backup");
+	g.n_labels = 1;
+	memset(&x, 0, sizeof(x));
+	x.group = &g;
+	strcpy(s.labels[1].name, "job");
+	n = rw_enc_labels(&x, &s, l);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "job"), "backup");
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "exported_job"), "fake");
+	CU_ASSERT_PTR_NULL(unit_label(l, n, "pod"));
+	/* the server's own: as they are */
+	memset(&x, 0, sizeof(x));
+	n = rw_enc_labels(&x, &s, l);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_STRING_EQUAL(unit_label(l, n, "job"), "fake");
+}
+
 /* A WriteRequest wraps each series as field 1. */
 static void test_request(void)
 {
@@ -201,6 +263,7 @@ static const CU_TestInfo tests[] = {
 	{ "series: exact bytes", test_series_bytes },
 	{ "series: labels sorted, empty ones left out", test_series_sorted },
 	{ "series: no name or too many labels", test_series_refused },
+	{ "labels: pod and node, exported_, grouping", test_labels },
 	{ "write request: each series as field 1", test_request },
 	{ "verdict: retry 5xx/429/network, never other 4xx", test_verdict },
 	{ "back-off: doubles to the maximum", test_backoff },
