@@ -120,7 +120,8 @@ check "no retry counted for it" [ "$(metric podboot_remote_write_retries_total "
 
 # A target that never answers: its queue holds queue_samples, the oldest
 # dropped and counted, ingest unharmed.
-for i in 1 2 3 4 5; do push "$T/doc" >/dev/null; done
+awk 'BEGIN { print "# TYPE wide gauge"; for (i = 0; i < 150; i++) printf "wide{i=\"%d\"} %d\n", i, i }' >"$T/wide"
+check "a push of 150 series (more than that queue holds) is accepted" [ "$(push "$T/wide")" = 200 ]
 ok "the unreachable target drops its oldest (queue_full)" wait_for 20 \
 	positive podboot_remote_write_dropped_total "$DEADPORT" queue_full
 check "it holds at most queue_samples plus one batch in flight" \
