@@ -14,22 +14,25 @@ CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
-DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -ljansson -lz -lcurl -lm \
+DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -lpq -ljansson -lz -lcurl -lm \
 	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lsnappy -lpthread
 # server/ has one folder per room (docs/architecture.md); includes name a
 # header by its file name, found through one -I per room.
 SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
-CPPFLAGS := -Ilib $(patsubst %/,-I%,$(SERVER_ROOMS))
+CPPFLAGS := -Ilib -I/usr/include/postgresql $(patsubst %/,-I%,$(SERVER_ROOMS))
 CFLAGS := $(CFLAGS_STRICT) $(CFLAGS_OPT) -MMD -MP
 LDFLAGS := $(LDFLAGS_SAN)
 
 LIB_SRC := $(wildcard lib/*.c)
 SERVER_SRC := $(wildcard server/*/*.c)
+# Assembler sources: the console's files (ui/) taken in by .incbin.
+SERVER_ASM := $(wildcard server/*/*.S)
+UI_FILES := $(wildcard ui/*)
 UNIT_SRC := $(wildcard test/unit/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_ASM:%.S=$(BUILD)/%.o)
 # Everything but main.o, so that unit tests can link the server's modules.
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/server/cmd/main.o,$(SERVER_OBJ))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -58,6 +61,12 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# .incbin names files from the top of the tree; the compiler does not
+# list them as dependencies, so the console's files are named here.
+$(BUILD)/%.o: %.S $(UI_FILES)
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 # Archives are made afresh: "ar r" keeps members of deleted sources, and
 # the linker would take a stale object's symbols before the new one's.
@@ -119,6 +128,9 @@ check: deps
 .PHONY: mutants mutants-fast
 # The e2e mutants need iPXE: the vendored snapshot when IPXE_SRC is unset.
 VENDOR_IPXE := $(wildcard $(abspath ../shared/vendor/ipxe/ipxe-0ab2277c4.tar.xz))
+# The BMC tests' Redfish emulator, found by the mutants' copies of the tree.
+VENDOR_SUSHY := $(wildcard $(abspath ../shared/vendor/sushy-tools/sushy-tools-2b51921.tar.xz))
+export SUSHY_TOOLS ?= $(VENDOR_SUSHY)
 mutants: all
 	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' scripts/mutants
 mutants-fast: all
@@ -149,6 +161,8 @@ bench: deps
 	test/bench/monitor.sh
 	test/bench/dhcp.sh
 	test/bench/remote-write.sh
+	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' \
+	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' test/bench/pxe-boot.sh
 	test/bench/summary
 
 clean:
@@ -162,6 +176,8 @@ clean:
 #     [SERVER_URL=https://HOST:PORT]
 #     [KEYS=DIR | PODBOOT_CONFIG=FILE] [VLAN=N] [NTP=HOST] [POD_STATIC=FILE]
 #     [SIGNER=CN] [NICS=N] [DELAYS="5 10 20 40 60"]
+#     [UEFI_KEYS=DIR | UEFI_KEY=FILE UEFI_CERT=FILE]  (signed for Secure Boot
+#     by podboot sign --uefi: PODBOOT_BIN, default build/podboot)
 # make media IPXE_SRC=/path/to/ipxe POD_STATIC=firmware/pods/POD.static [...]
 #     [PODBOOT_CONFIG=FILE: the server's, named in the publish command printed]
 # Outputs land in build/firmware (build/firmware/POD with POD_STATIC); the
@@ -175,7 +191,9 @@ FIRMWARE_ENV = IPXE_SRC='$(IPXE_SRC)' IPXE_SHA256='$(IPXE_SHA256)' \
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' SERVER_URL='$(SERVER_URL)' \
 	KEYS='$(KEYS)' PODBOOT_CONFIG='$(PODBOOT_CONFIG)' VLAN='$(VLAN)' \
 	NTP='$(NTP)' POD_STATIC='$(POD_STATIC)' SIGNER='$(SIGNER)' \
-	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware'
+	NICS='$(NICS)' DELAYS='$(DELAYS)' OUT='$(BUILD)/firmware' \
+	UEFI_KEYS='$(UEFI_KEYS)' UEFI_KEY='$(UEFI_KEY)' UEFI_CERT='$(UEFI_CERT)' \
+	PODBOOT_BIN='$(PODBOOT_BIN)'
 
 .PHONY: firmware media firmware-warm
 # Compiles iPXE into FIRMWARE_CACHE for throwaway keys (nothing without
@@ -215,7 +233,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := $(CFLAGS_STRICT) -Wno-string-concatenation -O1 -g \
 	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/cmd/main.c,$(SERVER_SRC)))
+FUZZ_SERVER_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out server/cmd/main.c,$(SERVER_SRC))) \
+	$(SERVER_ASM:%.S=$(FUZZ_BUILD)/%.o)
 FUZZ_AGENT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out agent/main.c,$(AGENT_SRC)))
 FUZZ_ARCHIVES := $(FUZZ_BUILD)/libagent.a $(FUZZ_BUILD)/libpodboot-server.a \
 	$(FUZZ_BUILD)/libpodboot.a
@@ -232,6 +251,10 @@ $(FUZZ_HARNESS_OBJ): FUZZ_CPPFLAGS := -Iagent -Itest/fuzz \
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/%.o: %.S $(UI_FILES)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c -o $@ $<
 
 $(FUZZ_BUILD)/libpodboot.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^

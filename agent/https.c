@@ -1,6 +1,7 @@
 /* https.c: a minimal HTTPS/1.1 client that trusts only the podboot root. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -475,5 +476,87 @@ int https_request(struct https_conn *hc, struct https_client *c,
 err:
 	if (rc != 0)
 		https_conn_close(hc);
+	return rc;
+}
+
+/* ---- streamed answers ------------------------------------------------- */
+
+/* Feed the body after the head (@extra first) to @sink: @want bytes. */
+static int https_stream_body(struct https_conn *hc, struct https_client *c,
+			     const struct httpmsg *m, const unsigned char *extra,
+			     size_t n_extra, size_t want, https_sink_fn sink,
+			     void *ctx)
+{
+	static unsigned char chunk[64 << 10];
+	size_t got = n_extra < want ? n_extra : want;
+	int ret, rc;
+
+	if (got && (rc = sink(ctx, m, extra, got)) != 0)
+		return rc;
+	while (got < want) {
+		hc->deadline = clock_now_ms() + c->timeout_ms;
+		ret = https_read(hc, chunk, want - got < sizeof(chunk) ?
+					    want - got : sizeof(chunk));
+		if (ret <= 0)
+			return ret == 0 || ret == MBEDTLS_ERR_NET_CONN_RESET ?
+				       -ECONNRESET :
+			       ret == MBEDTLS_ERR_SSL_TIMEOUT ? -ETIMEDOUT :
+								-ECONNRESET;
+		if ((rc = sink(ctx, m, chunk, (size_t)ret)) != 0)
+			return rc;
+		got += (size_t)ret;
+	}
+	return 0;
+}
+
+/* Read the head of the answer into @m, then stream its body. */
+static int https_stream_resp(struct https_conn *hc, struct https_client *c,
+			     https_sink_fn sink, void *ctx)
+{
+	static struct httpmsg m;	/* 8 KiB: not on the stack */
+	unsigned char head[HTTPMSG_HEAD_MAX];
+	size_t have = 0, want = 0;
+	long end = 0;
+	int ret, rc;
+
+	while (end == 0) {
+		hc->deadline = clock_now_ms() + c->timeout_ms;
+		ret = https_read(hc, head + have, sizeof(head) - have);
+		if (ret <= 0)
+			return ret == MBEDTLS_ERR_SSL_TIMEOUT ? -ETIMEDOUT :
+								-ECONNRESET;
+		have += (size_t)ret;
+		end = httpmsg_head_end((char *)head, have);
+	}
+	if (end < 0 || httpmsg_parse_response(&m, (char *)head, (size_t)end))
+		return -EBADMSG;
+	if ((rc = sink(ctx, &m, NULL, 0)) != 0)
+		return rc;
+	rc = httpmsg_content_length(&m, SIZE_MAX, &want);
+	if (rc != 0)
+		return rc == -ENOENT ? -EBADMSG : rc;
+	return https_stream_body(hc, c, &m, head + end, have - (size_t)end,
+				 want, sink, ctx);
+}
+
+int https_stream(struct https_client *c, const struct url *u,
+		 const char *head, size_t head_len, https_sink_fn sink,
+		 void *ctx, char *why)
+{
+	struct https_conn hc;
+	int rc;
+
+	*why = '\0';
+	https_conn_init(&hc);
+	rc = https_open(&hc, c, u, why);
+	if (rc == 0) {
+		hc.deadline = clock_now_ms() + c->timeout_ms;
+		rc = https_write(&hc, head, head_len) == 0 ? 0 : -EPIPE;
+	}
+	if (rc == 0)
+		rc = https_stream_resp(&hc, c, sink, ctx);
+	if (rc != 0 && !*why)
+		snprintf(why, HTTPS_WHY_MAX, "%s", pb_strerror(rc));
+	https_conn_close(&hc);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "httpmsg.h"
 #include "promtext.h"
 #include "rng.h"
 #include "url.h"
@@ -75,5 +76,29 @@ int https_request(struct https_conn *hc, struct https_client *c,
 		  const struct url *u, const char *head, size_t head_len,
 		  const void *body, size_t len, struct https_resp *resp,
 		  char *why);
+
+/*
+ * A streamed answer: called once with the head (@buf NULL, @len 0), then
+ * with each piece of the body in order; a nonzero return stops the
+ * transfer and is returned by https_stream().
+ */
+typedef int (*https_sink_fn)(void *ctx, const struct httpmsg *m,
+			     const unsigned char *buf, size_t len);
+
+/**
+ * Send one bodiless request (@head, up to the blank line) to @u over a
+ * new connection and stream the answer's body (Content-Length bytes) to
+ * @sink, without keeping it in memory; the connection is closed after.
+ * The timeout applies to each read: a slow body is fine, a stalled one
+ * is not.
+ *
+ * @v why		on failure: what went wrong (HTTPS_WHY_MAX bytes)
+ * @ret rc		0 when the whole body arrived; what @sink returned;
+ *			-ECONNRESET when the body was cut short; another
+ *			negative error
+ */
+int https_stream(struct https_client *c, const struct url *u,
+		 const char *head, size_t head_len, https_sink_fn sink,
+		 void *ctx, char *why);
 
 #endif

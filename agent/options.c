@@ -113,6 +113,16 @@ static const struct cmdopt options_defs[] = {
 	  .tag = OPT_UINT, OPTS_AT(max_conns), .min = 1, .max = 1024,
 	  .arg = "N",
 	  .help = "relay: simultaneous node connections (128)" },
+	{ .name = "cache-dir", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(cache_dir), .arg = "DIR",
+	  .help = "relay: cache the pod's artifacts in DIR (none)" },
+	{ .name = "cache-max-mb", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(cache_max_mb), .min = 1, .max = 16777216,
+	  .arg = "N",
+	  .help = "relay: cache size bound in MiB (10240)" },
+	{ .name = "pod", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
+	  .tag = OPT_PATH, OPTS_AT(pod), .arg = "NAME",
+	  .help = "relay: prefetch and keep pod NAME's artifact set" },
 	{ .name = "verbose", .letter = 'v', .kind = CMDOPT_FLAG,
 	  .where = CMDOPT_CLI, .tag = OPT_FLAG, OPTS_AT(verbose),
 	  .help = "log debug lines too" },
@@ -138,6 +148,7 @@ void options_init(struct options *o)
 	strcpy(o->listen, "127.0.0.1:8443");
 	o->batch_interval = 5;
 	o->max_conns = 128;
+	o->cache_max_mb = 10240;
 }
 
 void options_free(struct options *o)

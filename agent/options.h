@@ -37,6 +37,9 @@ struct options {
 	char relay_token_file[PATH_MAX];
 	unsigned batch_interval;	/* seconds pushes gather, relay */
 	unsigned max_conns;
+	char cache_dir[PATH_MAX];	/* "" for no artifact cache */
+	unsigned cache_max_mb;
+	char pod[64];			/* its artifact set is kept, or "" */
 };
 
 /** Defaults for every setting. */

@@ -22,6 +22,8 @@
 #include <mbedtls/x509_crt.h>
 
 #include "batch.h"
+#include "cache_fetch.h"
+#include "cache_serve.h"
 #include "clock.h"
 #include "error.h"
 #include "forward.h"
@@ -52,6 +54,10 @@ struct relay {
 	pid_t forwarder;
 	int wake[2];			/* a byte tells the forwarder */
 	long long forwarder_start;	/* monotonic ms of the last start */
+	struct cache_serve cache;	/* the artifact cache (--cache-dir) */
+	int fetch_req[2], fetch_res[2];	/* pipes to and from the fetcher */
+	pid_t fetcher;
+	long long fetcher_start;
 };
 
 /* ---- TLS -------------------------------------------------------------- */
@@ -197,28 +203,43 @@ static void relay_release(struct relay *r)
 }
 
 /*
- * Start the forwarder: a child that sends the spool upstream
- * (forward_run) while this process keeps accepting pushes; it dies with
- * its parent.  0, or a negative errno when fork() fails (logged).
+ * Fork a child that dies with its parent, drops what the listener holds
+ * (connections, TLS key, open batch) and exits with @run(@r)'s verdict;
+ * its pid into *@pid, the time into *@start.  0, or a negative errno
+ * when fork() fails (logged).
  */
-static int relay_fork(struct relay *r)
+static int relay_spawn(struct relay *r, pid_t *pid, long long *start,
+		       int (*run)(struct relay *r))
 {
-	pid_t pid;
+	pid_t p;
 
-	r->forwarder_start = clock_now_ms();
-	pid = fork();
-	if (pid < 0) {
+	*start = clock_now_ms();
+	p = fork();
+	if (p < 0) {
 		log_error("fork: %s", strerror(errno));
 		return -errno;
 	}
-	if (pid == 0) {
+	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		relay_release(r);
-		_exit(forward_run(r->o, r->wake[0], r->stop) ? 1 : 0);
+		_exit(run(r) ? 1 : 0);
 	}
-	r->forwarder = pid;
-	log_debug("forwarder started, pid %ld", (long)pid);
+	*pid = p;
+	log_debug("child started, pid %ld", (long)p);
 	return 0;
+}
+
+/* The forwarder's body: send the spool upstream (forward_run). */
+static int relay_forwarder_main(struct relay *r)
+{
+	return forward_run(r->o, r->wake[0], r->stop);
+}
+
+/* Start the forwarder, while this process keeps accepting pushes. */
+static int relay_fork(struct relay *r)
+{
+	return relay_spawn(r, &r->forwarder, &r->forwarder_start,
+			   relay_forwarder_main);
 }
 
 /* Restart a forwarder that died, at most once a RELAY_RESTART_MS. */
@@ -237,15 +258,95 @@ static void relay_watch(struct relay *r)
 		relay_fork(r);
 }
 
-/* Stop the forwarder (SIGTERM) and reap it; nothing if none runs. */
-static void relay_stop_forwarder(struct relay *r)
+/* Stop child *@pid (SIGTERM) and reap it; nothing if none runs. */
+static void relay_stop_child(pid_t *pid)
 {
-	if (r->forwarder <= 0)
+	if (*pid <= 0)
 		return;
-	kill(r->forwarder, SIGTERM);
-	while (waitpid(r->forwarder, NULL, 0) < 0 && errno == EINTR)
+	kill(*pid, SIGTERM);
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	r->forwarder = 0;
+	*pid = 0;
+}
+
+/* ---- the cache's fetcher process -------------------------------------- */
+
+/* The fetcher's body: download, verify and commit what the listener
+ * asks for (cache_fetch_run), over the pipes' other ends. */
+static int relay_fetcher_main(struct relay *r)
+{
+	close(r->fetch_req[1]);
+	close(r->fetch_res[0]);
+	return cache_fetch_run(r->o, &r->cache.cache, r->fetch_req[0],
+			       r->fetch_res[1], r->stop);
+}
+
+/* Start the cache's fetcher (with --cache-dir).  Like the forwarder, it
+ * never holds the TLS key; it reads the relay token only for --pod. */
+static int relay_fork_fetcher(struct relay *r)
+{
+	if (!r->cache.cache.dir[0])
+		return 0;
+	return relay_spawn(r, &r->fetcher, &r->fetcher_start,
+			   relay_fetcher_main);
+}
+
+/* Restart a fetcher that died; the misses it had are asked again. */
+static void relay_watch_fetcher(struct relay *r)
+{
+	int status;
+
+	if (r->fetcher > 0 &&
+	    waitpid(r->fetcher, &status, WNOHANG) == r->fetcher) {
+		log_error("cache fetcher exited (status %d); restarting it",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		r->fetcher = 0;
+		r->cache.n_pending = 0;
+	}
+	if (r->cache.cache.dir[0] && r->fetcher == 0 &&
+	    clock_now_ms() - r->fetcher_start >= RELAY_RESTART_MS)
+		relay_fork_fetcher(r);
+}
+
+/* cache_evict()'s test: 1 while a connection reads or waits for @hex. */
+static int relay_cache_in_use(void *ctx, const char *hex)
+{
+	struct relay *r = ctx;
+	unsigned i;
+
+	for (i = 0; i < r->n_conns; i++)
+		if ((r->conns[i].state == RCS_CACHE_WAIT ||
+		     r->conns[i].state == RCS_FILE) &&
+		    strcmp(r->conns[i].ref.hex, hex) == 0)
+			return 1;
+	return 0;
+}
+
+/* The fetcher's answers; after a commit, keep the cache to its bound. */
+static void relay_cache_results(struct relay *r)
+{
+	if (cache_serve_results(&r->cache) > 0)
+		cache_evict(&r->cache.cache, relay_cache_in_use, r);
+}
+
+/* Step the cache's readers that wait for bytes or a fetch (no fd event
+ * tells them); 1 if any still waits. */
+static int relay_cache_tick(struct relay *r)
+{
+	unsigned i;
+	int waiting = 0;
+
+	for (i = 0; i < r->n_conns; i++) {
+		struct relayconn *c = &r->conns[i];
+
+		if ((c->state == RCS_CACHE_WAIT || c->state == RCS_FILE) &&
+		    !c->events)
+			relayconn_step(c, &r->shared);
+		if ((c->state == RCS_CACHE_WAIT || c->state == RCS_FILE) &&
+		    !c->events)
+			waiting = 1;
+	}
+	return waiting;
 }
 
 /* ---- the listener ----------------------------------------------------- */
@@ -313,10 +414,11 @@ static int relay_listen(struct relay *r, const struct options *o)
 	return 0;
 }
 
-/* Poll timeout: the nearest connection deadline, at most 1 s. */
-static int relay_timeout(const struct relay *r, long long now)
+/* Poll timeout: the nearest connection deadline, at most 1 s (a tick
+ * while cache readers wait for bytes). */
+static int relay_timeout(const struct relay *r, long long now, int waiting)
 {
-	long long t = now + 1000;
+	long long t = now + (waiting ? CACHE_SERVE_TICK_MS : 1000);
 	unsigned i;
 
 	for (i = 0; i < r->n_conns; i++)
@@ -331,8 +433,12 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 {
 	unsigned n = 0, i;
 	long long now;
-	int ready;
+	int ready, waiting = relay_cache_tick(r);
 
+	if (r->cache.res_fd >= 0) {
+		p[n].fd = r->cache.res_fd;
+		p[n++].events = POLLIN;
+	}
 	if (listening && relay_free_slot(r)) {
 		p[n].fd = r->listen.fd;
 		p[n++].events = POLLIN;
@@ -344,13 +450,15 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 		p[n].events = r->conns[i].events;
 		map[n++] = i;
 	}
-	ready = poll(p, n, relay_timeout(r, clock_now_ms()));
+	ready = poll(p, n, relay_timeout(r, clock_now_ms(), waiting));
 	if (ready < 0 && errno != EINTR)
 		return -errno;
 	for (i = 0; ready > 0 && i < n; i++) {
 		if (!p[i].revents)
 			continue;
-		if (p[i].fd == r->listen.fd && listening)
+		if (p[i].fd == r->cache.res_fd)
+			relay_cache_results(r);
+		else if (p[i].fd == r->listen.fd && listening)
 			relay_accept(r);
 		else
 			relayconn_step(&r->conns[map[i]], &r->shared);
@@ -389,8 +497,8 @@ static int relay_loop(struct relay *r)
 	long long until;
 	int rc = 0;
 
-	p = calloc(r->n_conns + 1, sizeof(*p));
-	map = calloc(r->n_conns + 1, sizeof(*map));
+	p = calloc(r->n_conns + 2, sizeof(*p));
+	map = calloc(r->n_conns + 2, sizeof(*map));
 	if (!p || !map) {
 		rc = -ENOMEM;
 		goto out;
@@ -398,6 +506,7 @@ static int relay_loop(struct relay *r)
 	while (rc == 0 && !*r->stop) {
 		rc = relay_poll(r, p, map, 1);
 		relay_watch(r);
+		relay_watch_fetcher(r);
 	}
 	log_info("relay stopping");
 	/* Stop: seal what is open and give the answers a moment to go. */
@@ -412,6 +521,33 @@ out:
 	return rc;
 }
 
+/* The cache directory, the fetcher's pipes, a first eviction. */
+static int relay_cache_init(struct relay *r, const struct options *o)
+{
+	int rc;
+
+	rc = cache_open(&r->cache.cache, o->cache_dir,
+			(uint64_t)o->cache_max_mb << 20);
+	if (rc != 0)
+		return rc;
+	if (pipe2(r->fetch_req, O_CLOEXEC) != 0 ||
+	    pipe2(r->fetch_res, O_CLOEXEC) != 0)
+		return -errno;
+	/* The listener never blocks on the fetcher. */
+	if (fcntl(r->fetch_req[1], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(r->fetch_res[0], F_SETFL, O_NONBLOCK) != 0)
+		return -errno;
+	r->cache.req_fd = r->fetch_req[1];
+	r->cache.res_fd = r->fetch_res[0];
+	r->shared.cache = &r->cache;
+	r->shared.cache_route = cache_serve_route;
+	r->shared.cache_step = cache_serve_step;
+	cache_evict(&r->cache.cache, NULL, NULL);
+	log_info("relay caching artifacts in %s (at most %u MiB)",
+		 o->cache_dir, o->cache_max_mb);
+	return 0;
+}
+
 /* Everything but TLS, which waits until the forwarder is forked. */
 static int relay_init(struct relay *r, const struct options *o,
 		      volatile sig_atomic_t *stop)
@@ -423,6 +559,9 @@ static int relay_init(struct relay *r, const struct options *o,
 	r->o = o;
 	r->stop = stop;
 	r->wake[0] = r->wake[1] = -1;
+	r->fetch_req[0] = r->fetch_req[1] = -1;
+	r->fetch_res[0] = r->fetch_res[1] = -1;
+	cache_serve_init(&r->cache);
 	mbedtls_net_init(&r->listen);
 	batch_init(&r->batch, &r->spool, relay_sealed, r);
 	r->shared.conf = &r->conf;
@@ -442,7 +581,7 @@ static int relay_init(struct relay *r, const struct options *o,
 	r->n_conns = o->max_conns;
 	for (i = 0; i < r->n_conns; i++)
 		relayconn_init(&r->conns[i]);
-	return 0;
+	return o->cache_dir[0] ? relay_cache_init(r, o) : 0;
 }
 
 /* Stop the forwarder and free the connections, spool and pipe of @r. */
@@ -450,13 +589,19 @@ static void relay_free(struct relay *r)
 {
 	unsigned i;
 
-	relay_stop_forwarder(r);
+	relay_stop_child(&r->forwarder);
+	relay_stop_child(&r->fetcher);
 	relay_release(r);
 	free(r->conns);
 	r->conns = NULL;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (r->wake[i] >= 0)
 			close(r->wake[i]);
+		if (r->fetch_req[i] >= 0)
+			close(r->fetch_req[i]);
+		if (r->fetch_res[i] >= 0)
+			close(r->fetch_res[i]);
+	}
 }
 
 int relay_run(const struct options *o, volatile sig_atomic_t *stop)
@@ -469,6 +614,8 @@ int relay_run(const struct options *o, volatile sig_atomic_t *stop)
 	 * it, and the listener never has the relay token. */
 	if (rc == 0)
 		rc = relay_fork(&r);
+	if (rc == 0)
+		rc = relay_fork_fetcher(&r);
 	if (rc == 0)
 		rc = relay_tls_init(&r, o);
 	if (rc == 0)

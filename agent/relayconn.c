@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -15,16 +16,13 @@
 #include "num.h"
 #include "relayconn.h"
 
-/* What a step did, besides the mbedTLS WANT_* codes and errors. */
-#define RC_PROGRESS 0			/* go round again */
-#define RC_STOP 1			/* waiting, or the slot was freed */
-
 void relayconn_init(struct relayconn *c)
 {
 	memset(c, 0, sizeof(*c));
 	mbedtls_net_init(&c->net);
 	mbedtls_ssl_init(&c->ssl);
 	pbuf_init(&c->out, RELAYCONN_REPLY_MAX);
+	c->file_fd = -1;
 }
 
 /* Forget the request: body, token and answer. */
@@ -43,6 +41,11 @@ static void relayconn_reset(struct relayconn *c, struct relayconn_shared *sh)
 	c->out.len = 0;
 	c->out.overflow = 0;
 	c->out_off = 0;
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_fd = -1;
+	c->head_only = 0;
+	c->file_off = c->file_len = 0;
 }
 
 void relayconn_free(struct relayconn *c, struct relayconn_shared *sh)
@@ -88,12 +91,14 @@ static const char *relayconn_reason(int status)
 		const char *text;
 	} t[] = {
 		{ 200, "OK" }, { 400, "Bad Request" },
-		{ 401, "Unauthorized" }, { 404, "Not Found" },
+		{ 401, "Unauthorized" }, { 403, "Forbidden" },
+		{ 404, "Not Found" },
 		{ 405, "Method Not Allowed" }, { 411, "Length Required" },
 		{ 413, "Content Too Large" },
 		{ 415, "Unsupported Media Type" },
 		{ 431, "Request Header Fields Too Large" },
-		{ 501, "Not Implemented" }, { 503, "Service Unavailable" },
+		{ 501, "Not Implemented" }, { 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" },
 	};
 	size_t i;
 
@@ -117,8 +122,7 @@ static void relayconn_answer(struct relayconn *c, int status,
 	pbuf_append(&c->out, json, len);
 }
 
-/* Refuse the request; @close unless its body was read. */
-static int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
+int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
 			    int status, const char *why, int close)
 {
 	char json[256];
@@ -265,6 +269,8 @@ static int relayconn_route(struct relayconn *c, struct relayconn_shared *sh,
 		c->state = RCS_REPLY;
 		return RC_PROGRESS;
 	}
+	if (sh->cache && strncmp(m->target, "/artifacts/", 11) == 0)
+		return sh->cache_route(c, sh, m);
 	c->batch = strcmp(m->target, "/api/v1/push/batch") == 0;
 	if (!c->batch && strcmp(m->target, "/api/v1/push") != 0)
 		return relayconn_refuse(c, sh, 404, "not a relay path", 1);
@@ -418,12 +424,7 @@ static int relayconn_body(struct relayconn *c, struct relayconn_shared *sh)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/*
- * Send the queued answer.  Then, after "100 Continue", read the body;
- * after a final answer, close or wait for the next request on the same
- * connection.  RC_PROGRESS, RC_STOP (closed), or an mbedTLS error.
- */
-static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
+int relayconn_flush(struct relayconn *c)
 {
 	int ret;
 
@@ -437,6 +438,20 @@ static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
 	}
 	c->out.len = 0;
 	c->out_off = 0;
+	return 0;
+}
+
+/*
+ * Send the queued answer.  Then, after "100 Continue", read the body;
+ * after a final answer, close or wait for the next request on the same
+ * connection.  RC_PROGRESS, RC_STOP (closed), or an mbedTLS error.
+ */
+static int relayconn_write(struct relayconn *c, struct relayconn_shared *sh)
+{
+	int ret = relayconn_flush(c);
+
+	if (ret != 0)
+		return ret;
 	if (c->state == RCS_CONTINUE) {
 		c->state = RCS_BODY;
 		return RC_PROGRESS;
@@ -480,6 +495,10 @@ void relayconn_step(struct relayconn *c, struct relayconn_shared *sh)
 			break;
 		case RCS_BODY:
 			ret = relayconn_body(c, sh);
+			break;
+		case RCS_CACHE_WAIT:
+		case RCS_FILE:
+			ret = sh->cache_step(c, sh);
 			break;
 		case RCS_CONTINUE:
 		case RCS_REPLY:

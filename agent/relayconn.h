@@ -8,6 +8,7 @@
 #include <mbedtls/ssl.h>
 
 #include "batch.h"
+#include "cache.h"
 #include "frame.h"
 #include "httpmsg.h"
 #include "pbuf.h"
@@ -18,6 +19,10 @@
 #define RELAYCONN_IDLE_MS 30000		/* keep-alive between requests */
 #define RELAYCONN_REPLY_MAX (128u << 10)
 
+/* What a step did, besides the mbedTLS WANT_* codes and errors. */
+#define RC_PROGRESS 0			/* go round again */
+#define RC_STOP 1			/* waiting, or the slot was freed */
+
 enum relayconn_state {
 	RCS_FREE,
 	RCS_HANDSHAKE,
@@ -26,7 +31,12 @@ enum relayconn_state {
 	RCS_BODY,
 	RCS_WAIT,			/* queued: until its batch is sealed */
 	RCS_REPLY,
+	RCS_CACHE_WAIT,			/* an artifact: until it can be read */
+	RCS_FILE,			/* an artifact: streaming file_fd */
 };
+
+struct relayconn;
+struct cache_serve;
 
 /*
  * What a relay's connections share, owned by the relay: they queue into
@@ -37,6 +47,11 @@ struct relayconn_shared {
 	const mbedtls_ssl_config *conf;	/* the relay's TLS server side */
 	struct batch *batch;		/* the open batch */
 	size_t inflight;		/* request body bytes held, all slots */
+	struct cache_serve *cache;	/* the artifact cache, or NULL */
+	/* the cache's answers (cache_serve.c), set with cache */
+	int (*cache_route)(struct relayconn *c, struct relayconn_shared *sh,
+			   const struct httpmsg *m);
+	int (*cache_step)(struct relayconn *c, struct relayconn_shared *sh);
 };
 
 struct relayconn {
@@ -58,6 +73,12 @@ struct relayconn {
 	uint64_t wait_id;		/* the batch holding its frames */
 	struct pbuf out;
 	size_t out_off;
+	/* an artifact answered from the cache */
+	struct cache_ref ref;
+	int head_only;			/* HEAD */
+	int file_fd;			/* the entry or its .part; -1 none */
+	uint64_t file_off, file_len;	/* sent, and the whole size */
+	long long wait_from;		/* monotonic ms the miss was asked */
 };
 
 /** A free slot; call once per slot. */
@@ -80,6 +101,23 @@ void relayconn_step(struct relayconn *c, struct relayconn_shared *sh);
  */
 void relayconn_sealed(struct relayconn *c, struct relayconn_shared *sh,
 		      int ok);
+
+/**
+ * Refuse the request with @status and a JSON error saying @why; close
+ * the connection after if @close.
+ *
+ * @ret rc		what relayconn_step() expects from a step
+ */
+int relayconn_refuse(struct relayconn *c, struct relayconn_shared *sh,
+		     int status, const char *why, int close);
+
+/**
+ * Write what c->out holds, as far as the socket takes it.
+ *
+ * @ret rc		0 when all of it went (c->out is then empty), or an
+ *			mbedTLS code (WANT_WRITE: the rest waits)
+ */
+int relayconn_flush(struct relayconn *c);
 
 /** Close and wipe; the slot becomes free.  Safe on a free slot. */
 void relayconn_free(struct relayconn *c, struct relayconn_shared *sh);

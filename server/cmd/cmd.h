@@ -22,12 +22,17 @@ int serve_main(int argc, char **argv);
 int publish_main(int argc, char **argv);
 int resign_main(int argc, char **argv);
 int dhcp_main(int argc, char **argv);
+int bmc_main(int argc, char **argv);
 
 /**
  * Sign and publish files as artifacts in @data_dir (used by publish and
- * init): names[i] gets the content of paths[i].
+ * init): names[i] gets the content of paths[i].  The catalogue is the
+ * store at @store_url (PostgreSQL, with @store_password_file) if not NULL
+ * or "", else SQLite in @data_dir (store_open_url).
  */
-int publish_files(const char *data_dir, const char *key, const char *cert,
+int publish_files(const char *data_dir, const char *store_url,
+		  const char *store_password_file, const char *key,
+		  const char *cert,
 		  const char *root, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count);

@@ -122,7 +122,8 @@ static int dhcp_leases(const struct config *cfg, const char *socket)
 	char err[1024];
 	int rc;
 
-	if ((rc = store_open(&st, cfg->data_dir)) != 0) {
+	if ((rc = store_open_url(&st, cfg->data_dir, cfg->store_url,
+				 cfg->store_password_file)) != 0) {
 		log_error("data directory %s: %s", cfg->data_dir,
 			  pb_strerror(rc));
 		return rc;

@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
+	{ "bmc", bmc_main, "drive a node's BMC over Redfish: power, media, boot" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

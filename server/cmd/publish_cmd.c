@@ -30,7 +30,9 @@ static void publish_usage(FILE *out)
 		"runs: the catalogue is shared through the database.\n");
 }
 
-int publish_files(const char *data_dir, const char *key, const char *cert,
+int publish_files(const char *data_dir, const char *store_url,
+		  const char *store_password_file, const char *key,
+		  const char *cert,
 		  const char *root, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count)
@@ -45,7 +47,8 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 	if ((rc = signer_load(&signer, key, cert, root)) != 0)
 		return rc;
 	if ((rc = artifact_dirs(data_dir)) != 0 ||
-	    (rc = store_open(&st, data_dir)) != 0) {
+	    (rc = store_open_url(&st, data_dir, store_url,
+				 store_password_file)) != 0) {
 		log_error("data directory %s: %s", data_dir, pb_strerror(rc));
 		goto out;
 	}
@@ -114,7 +117,9 @@ static int publish_run(const struct publish_opts *o)
 		log_error("%s", err);
 		return rc;
 	}
-	rc = publish_files(cfg->data_dir, cfg->codesign_key, cfg->codesign_cert,
+	rc = publish_files(cfg->data_dir, cfg->store_url,
+			   cfg->store_password_file, cfg->codesign_key,
+			   cfg->codesign_cert,
 			   cfg->root_cert, cfg->keep_versions, &o->name,
 			   &o->path, 1);
 	config_free(cfg);

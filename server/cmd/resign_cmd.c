@@ -75,7 +75,8 @@ static int resign_run(const struct config *cfg)
 	if ((rc = signer_load(&signer, cfg->codesign_key, cfg->codesign_cert,
 			      cfg->root_cert)) != 0)
 		goto out;
-	if ((rc = store_open(&st, cfg->data_dir)) != 0) {
+	if ((rc = store_open_url(&st, cfg->data_dir, cfg->store_url,
+				 cfg->store_password_file)) != 0) {
 		log_error("data directory %s: %s", cfg->data_dir,
 			  pb_strerror(rc));
 		goto out;

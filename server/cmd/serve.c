@@ -35,6 +35,7 @@
 #include "remote_write.h"
 #include "server.h"
 #include "tlskey.h"
+#include "ui.h"
 #include "servekeys.h"
 #include "serve_dhcp.h"
 #include "serve_int.h"
@@ -43,7 +44,7 @@
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
 	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
-	routes_node, routes_api,
+	routes_node, routes_api, routes_tokeninfo, routes_ui,
 	routes_ingest, NULL,
 };
 

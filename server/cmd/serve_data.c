@@ -139,7 +139,8 @@ int serve_datadir(struct server *srv, int reinit, int *lock)
 	/* The store is checked before anything is written beside it. */
 	if (reinit && (rc = datadir_set_aside(srv->data_dir)) != 0)
 		return rc;
-	if ((rc = store_open(&srv->store, srv->data_dir)) != 0) {
+	if ((rc = store_open_url(&srv->store, srv->data_dir, cfg->store_url,
+				 cfg->store_password_file)) != 0) {
 		log_error("store in %s: %s", srv->data_dir, pb_strerror(rc));
 		return rc;
 	}

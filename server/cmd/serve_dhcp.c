@@ -12,6 +12,7 @@
 #include "error.h"
 #include "fwbuild.h"
 #include "fwimage.h"
+#include "fwsweep.h"
 #include "kea_apply.h"
 #include "kea_leases.h"
 #include "log.h"
@@ -28,21 +29,50 @@ struct serve_dhcp {
 	int stop;
 	unsigned int leases_s;		/* dhcp.leases_interval_s; 0: off */
 	time_t due;			/* of the next pass over the leases */
+	struct fwbuild_memo memo;	/* the TFTP files placed so far */
 };
 
 /*
- * Check the firmware build of pod @p (NULL: dhcp.firmware_dir) against
- * its SHA256SUMS and copy its TFTP files into dhcp.tftp_root (a pod with
- * its own build: TFTP_ROOT/POD).  Each build's digests are recorded as
- * an event.  0, or a negative error with the reason in @err.
+ * Copy the TFTP files of checked build @fw of pod @p (NULL: the shared
+ * build) into dhcp.tftp_root (a pod's own: TFTP_ROOT/POD, made and
+ * marked as podboot's when missing).  0, or a negative error with the
+ * reason in @err.
  */
-static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
+static int serve_dhcp_fw_place(struct serve_dhcp *w, const struct config *cfg,
+			       const struct config_pod *p,
+			       const struct fwbuild *fw, unsigned int *copied,
+			       char *err, size_t err_size)
+{
+	char dest[PATH_MAX];
+	int rc;
+
+	if (!cfg->dhcp_tftp_root[0])
+		return 0;
+	if (p && (rc = fwsweep_claim(cfg->dhcp_tftp_root, p->name, err,
+				     err_size)) != 0)
+		return rc;
+	rc = fwbuild_dest(dest, sizeof(dest), cfg->dhcp_tftp_root,
+			  p ? p->name : NULL);
+	if (rc != 0) {
+		snprintf(err, err_size, "%.300s: %s", cfg->dhcp_tftp_root,
+			 pb_strerror(rc));
+		return rc;
+	}
+	return fwbuild_place(fw, dest, &w->memo, copied, err, err_size);
+}
+
+/*
+ * Check the firmware build of pod @p (NULL: dhcp.firmware_dir) against
+ * its SHA256SUMS, each file read once, copy its TFTP files into place
+ * and add what was checked to @set.  Each build's digests are recorded
+ * as an event.  0, or a negative error with the reason in @err.
+ */
+static int serve_dhcp_fw_one(struct serve_dhcp *w, const struct config *cfg,
 			     const struct config_pod *p, struct fwimages *set,
 			     char *err, size_t err_size)
 {
 	const char *dir = fwbuild_dir_of(cfg, p);
 	struct fwbuild fw;
-	char dest[PATH_MAX];
 	unsigned int copied = 0;
 	int rc;
 
@@ -50,24 +80,18 @@ static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
 		return 0;
 	if ((rc = fwbuild_check(dir, &fw, err, err_size)) != 0)
 		return rc;
-	if ((rc = fwimages_add(set, p ? p->name : NULL, &fw, err,
-			       err_size)) != 0)
-		return rc;
-	if (cfg->dhcp_tftp_root[0]) {
-		rc = fwbuild_dest(dest, sizeof(dest), cfg->dhcp_tftp_root,
-				  p ? p->name : NULL);
-		if (rc == 0)
-			rc = fwbuild_place(&fw, dest, &copied, err,
-					   err_size);
-		if (rc != 0)
-			return rc;
-	}
-	store_event_add(srv->store, "firmware", p ? p->name : "",
+	if ((rc = serve_dhcp_fw_place(w, cfg, p, &fw, &copied, err,
+				      err_size)) != 0)
+		goto out;
+	store_event_add(w->srv->store, "firmware", p ? p->name : "",
 			"build %s checked: " FWBUILD_BIOS " %s "
 			FWBUILD_UEFI " %s " FWBUILD_HTTP " %s; %u copied "
 			"to the TFTP root", dir, fw.hex[0], fw.hex[1],
 			fw.hex[2], copied);
-	return 0;
+	rc = fwimages_add(set, p ? p->name : NULL, &fw, err, err_size);
+out:
+	fwbuild_free(&fw);
+	return rc;
 }
 
 /*
@@ -75,10 +99,11 @@ static int serve_dhcp_fw_one(struct server *srv, const struct config *cfg,
  * pass, their files replace those srv->fw serves.  0, or the first
  * failure with its reason (naming the file) in @err: srv->fw is kept.
  */
-static int serve_dhcp_firmware(struct server *srv, const struct config *cfg,
+static int serve_dhcp_firmware(struct serve_dhcp *w, const struct config *cfg,
 			       char *err, size_t err_size)
 {
 	struct fwimages *set = fwimages_new(), *old;
+	struct server *srv = w->srv;
 	size_t i;
 	int rc;
 
@@ -86,10 +111,10 @@ static int serve_dhcp_firmware(struct server *srv, const struct config *cfg,
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
-	rc = serve_dhcp_fw_one(srv, cfg, NULL, set, err, err_size);
+	rc = serve_dhcp_fw_one(w, cfg, NULL, set, err, err_size);
 	for (i = 0; rc == 0 && i < cfg->n_pods; i++) {
 		if (cfg->pods[i].firmware_dir[0])
-			rc = serve_dhcp_fw_one(srv, cfg, &cfg->pods[i], set,
+			rc = serve_dhcp_fw_one(w, cfg, &cfg->pods[i], set,
 					       err, err_size);
 	}
 	if (rc != 0) {
@@ -104,19 +129,40 @@ static int serve_dhcp_firmware(struct server *srv, const struct config *cfg,
 	return 0;
 }
 
+/* fwsweep_run()'s report of stale directory @pod: logged, and an event. */
+static void serve_dhcp_swept(void *arg, const char *root, const char *pod,
+			     int rc)
+{
+	struct serve_dhcp *w = arg;
+
+	if (rc == 0) {
+		log_info("firmware: removed %s/%s/ (pod %s has no firmware "
+			 "build of its own)", root, pod, pod);
+		store_event_add(w->srv->store, "firmware", pod, "removed "
+				"%s/%s/: the pod has no firmware build of its "
+				"own", root, pod);
+	} else {
+		log_error("firmware: %s/%s/ is stale (pod %s has no firmware "
+			  "build of its own) but kept: %s", root, pod, pod,
+			  rc == -ENOTEMPTY ? "it holds files podboot did not "
+			  "put there" : pb_strerror(rc));
+	}
+}
+
 /*
  * Render @gen's configuration and apply it to its Kea; log the outcome
  * on one line, record it as an event and in srv->dhcp for /healthz
  * (cleaned to UTF-8: Kea's text is not ours).
  */
-static void serve_dhcp_apply(struct server *srv, struct server_gen *gen)
+static void serve_dhcp_apply(struct serve_dhcp *w, struct server_gen *gen)
 {
+	struct server *srv = w->srv;
 	struct kea_opts o;
 	char text[sizeof(srv->dhcp.text)];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	rc = serve_dhcp_firmware(srv, gen->cfg, text, sizeof(text));
+	rc = serve_dhcp_firmware(w, gen->cfg, text, sizeof(text));
 	if (rc != 0) {
 		log_error("firmware: configuration %u's DHCP part refused: "
 			  "%s", gen->number, text);
@@ -141,6 +187,11 @@ static void serve_dhcp_apply(struct server *srv, struct server_gen *gen)
 				"configuration %u not applied: %s",
 				gen->number, text);
 	}
+	/* Kea (if any) no longer names a stale pod's files: remove them */
+	if (rc == 0 && gen->cfg->dhcp_tftp_root[0])
+		fwsweep_run(gen->cfg->dhcp_tftp_root, gen->cfg,
+			    serve_dhcp_swept, w, NULL);
+	fwbuild_memo_prune(&w->memo);
 	pthread_mutex_lock(&srv->dhcp_lock);
 	srv->dhcp.gen = gen->number;
 	srv->dhcp.rc = rc;
@@ -219,7 +270,7 @@ static void *serve_dhcp_thread(void *arg)
 		w->pending = NULL;
 		pthread_mutex_unlock(&w->lock);
 		if (gen) {
-			serve_dhcp_apply(w->srv, gen);
+			serve_dhcp_apply(w, gen);
 			server_gen_put(gen);
 		} else if (leases) {
 			serve_dhcp_leases(w->srv);
@@ -288,6 +339,7 @@ void serve_dhcp_stop(struct server *srv)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	server_gen_put(w->pending);
+	fwbuild_memo_free(&w->memo);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

@@ -609,5 +609,6 @@ void config_free(struct config *cfg)
 	free(cfg->alerts);
 	free(cfg->snmp);
 	free(cfg->rw);
+	config_bmc_free(cfg->bmcs);
 	free(cfg);
 }

@@ -39,6 +39,8 @@ struct config_cidr {
 	int prefix;
 };
 
+#define CONFIG_POD_ARTIFACTS_MAX 16	/* a pod's artifacts = [ ... ] */
+
 struct config_pod {
 	char name[CONFIG_NAME_MAX];
 	char site[128];
@@ -52,6 +54,10 @@ struct config_pod {
 	struct config_cidr boot_nets[CONFIG_BOOT_FROM_MAX];
 	size_t n_boot_from;
 	char firmware_dir[PATH_MAX];	/* its own firmware build, or "" */
+	/* the "intent": artifacts its cache holds besides its profiles' */
+	char artifacts[CONFIG_POD_ARTIFACTS_MAX][129];
+	size_t n_artifacts;
+	char cache_url[256];		/* its relay's cache, tried first; "" */
 };
 
 struct config_profile {
@@ -60,6 +66,22 @@ struct config_profile {
 	char initrd[129];
 	char cmdline[1024];		/* template: {{ks_url}} {{hostname}} ... */
 	char kickstart[PATH_MAX];	/* template file, absolute after load */
+};
+
+/*
+ * A node's BMC (its Redfish service).  The password is never here: only
+ * the file that holds it (mode 0600, read when a command needs it).
+ */
+struct config_bmc {
+	char url[256];			/* https://host[:port], no trailing / */
+	char user[CONFIG_NAME_MAX];
+	char password_file[PATH_MAX];	/* absolute after load */
+	char tls_ca[PATH_MAX];		/* CA file, or "" */
+	char tls_fingerprint[65];	/* SHA-256 of the certificate's public
+					 * key (SPKI), lower hex, or "": the
+					 * fingerprint learned on first use */
+	char system[CONFIG_NAME_MAX];	/* ComputerSystem Id, "": the first */
+	struct config_bmc *next;	/* the load's list (config_free()) */
 };
 
 struct config_node {
@@ -71,6 +93,7 @@ struct config_node {
 	const struct config_pod *pod;
 	const struct config_profile *profile;	/* override or pod default */
 	int assigned;			/* from the API, not the file */
+	const struct config_bmc *bmc;	/* NULL: no BMC configured */
 };
 
 struct config_token {
@@ -159,6 +182,10 @@ struct config {
 	char codesign_key[PATH_MAX];
 	char root_cert[PATH_MAX];
 	char data_dir[PATH_MAX];
+	/* store: a PostgreSQL URL (no password in it), "" for SQLite in
+	 * data_dir; the password from store_password_file or PGPASSWORD */
+	char store_url[1024];
+	char store_password_file[PATH_MAX];
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;
 	char plain_base_url[256];	/* http://host:port: the plain URLs */
@@ -215,6 +242,7 @@ struct config {
 	const struct config_node **nodes_by_id;	/* sorted by hostname */
 	struct config_token *tokens;
 	size_t n_tokens;
+	struct config_bmc *bmcs;	/* every node's bmc group, owned */
 };
 
 /**
@@ -314,6 +342,15 @@ const struct config_token *config_token_find(const struct config *cfg,
  * PREFIX, or by "upload:NAME" exactly.
  */
 int config_token_allows(const struct config_token *tok, const char *scope);
+
+/** A BMC user name: printable ASCII, no space or ':'; 0 or -PB_EBAD_NAME. */
+int config_bmc_user_valid(const char *user);
+
+/**
+ * A SHA-256 fingerprint as 64 hex digits, colons allowed, into lower-case
+ * @out; 0 or -PB_EBAD_NAME.
+ */
+int config_bmc_fingerprint_normalise(const char *in, char out[65]);
 
 /* Grammars for hostile input; each returns 0 or -PB_EBAD_NAME. */
 /** MAC as aa:bb:cc:dd:ee:ff, aa-bb-..., or 12 hex digits -> @out. */

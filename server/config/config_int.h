@@ -97,6 +97,11 @@ struct config_key {
 
 #define CONFIG_N(keys) (sizeof(keys) / sizeof(keys[0]))
 
+/* config_store.c: server.store, a URL or a group */
+extern const struct config_group config_store;
+int config_key_store(struct config_ctx *ctx, const config_setting_t *s,
+		     const struct config_key *key, void *field);
+
 /* config_snmp.c: monitoring.snmp_traps */
 extern const struct config_list config_snmp_traps;
 /* config_remote_write.c: monitoring.remote_write */
@@ -180,6 +185,9 @@ int config_key_sha256(struct config_ctx *ctx,
 int config_key_boot_from(struct config_ctx *ctx,
 			 const config_setting_t *s,
 			 const struct config_key *key, void *field);
+int config_key_pod_artifacts(struct config_ctx *ctx,
+			     const config_setting_t *s,
+			     const struct config_key *key, void *field);
 int config_key_scopes(struct config_ctx *ctx,
 		      const config_setting_t *s,
 		      const struct config_key *key, void *field);
@@ -220,6 +228,12 @@ int config_node_mac_cmp(const void *a, const void *b);
 int config_node_ptr_id_cmp(const void *a, const void *b);
 int config_index_ids(struct config *cfg);
 extern const struct config_group config_root;
+
+/* config_bmc.c: a node's bmc group */
+extern const struct config_group config_bmc_group;
+int config_key_bmc(struct config_ctx *ctx, const config_setting_t *s,
+		   const struct config_key *key, void *field);
+void config_bmc_free(struct config_bmc *list);
 
 /* config_alertexpr.c: alert rules */
 int config_key_alertname(struct config_ctx *ctx,

@@ -391,6 +391,10 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "data_dir", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, data_dir), .required = 1,
 	  .expect = "a directory path, absolute or relative to this file" },
+	{ .name = "store", .parse = config_key_store, .off = 0,
+	  .group = &config_store,
+	  .expect = "a URL such as \"postgresql://db.example.net/podboot\", "
+		    "or a group { url = ...; password_file = ...; }" },
 	{ .name = "plain_port", .parse = config_key_uint,
 	  .off = offsetof(struct config, plain_port),
 	  .min = 0, .max = 65535, .def = 0 },
@@ -468,6 +472,12 @@ static const struct config_key config_pod_keys[] = {
 	{ .name = "firmware_dir", .parse = config_key_path,
 	  CONFIG_FIELD(struct config_pod, firmware_dir),
 	  .expect = "the directory of a firmware build (with SHA256SUMS)" },
+	{ .name = "artifacts", .parse = config_key_pod_artifacts, .off = 0,
+	  .expect = "an array of artifact names such as [ \"el9/vmlinuz\" ]" },
+	{ .name = "cache_url", .parse = config_key_url,
+	  CONFIG_FIELD(struct config_pod, cache_url),
+	  .expect = "the URL of the pod's relay cache such as "
+		    "\"https://relay-a.rack12.example:8443\"" },
 };
 
 static const struct config_group config_pod = {
@@ -517,6 +527,9 @@ static const struct config_key config_node_keys[] = {
 	  .expect = "the name of a profile" },
 	{ .name = "address", .parse = config_key_ip,
 	  CONFIG_FIELD(struct config_node, address), .expect = X_IP },
+	{ .name = "bmc", .parse = config_key_bmc,
+	  .off = offsetof(struct config_node, bmc), .group = &config_bmc_group,
+	  .expect = "a group { url = ...; user = ...; password_file = ...; }" },
 };
 
 static const struct config_group config_node = {

@@ -422,6 +422,29 @@ int config_key_boot_from(struct config_ctx *ctx,
 	return rc;
 }
 
+/* 1 if @name is an artifact name (config_artifact_name_valid()). */
+static int config_artifact_ok(const char *name)
+{
+	return config_artifact_name_valid(name) == 0;
+}
+
+/* A pod's artifacts = [ "name", ... ] (its cache's intent) into the pod
+ * at @field. */
+int config_key_pod_artifacts(struct config_ctx *ctx,
+			     const config_setting_t *s,
+			     const struct config_key *key, void *field)
+{
+	struct config_pod *pod = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)pod->artifacts,
+				   sizeof(pod->artifacts[0]),
+				   CONFIG_POD_ARTIFACTS_MAX, config_artifact_ok,
+				   "an artifact name such as \"el9/vmlinuz\"",
+				   &pod->n_artifacts);
+}
+
 /* A token's scopes (config_scope_valid()) into the token at @field. */
 int config_key_scopes(struct config_ctx *ctx,
 		      const config_setting_t *s,

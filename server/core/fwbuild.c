@@ -1,9 +1,13 @@
-/* fwbuild.c: a firmware build checked against its SHA256SUMS and its
- * TFTP files placed atomically, only when their content changed. */
+/* fwbuild.c: a firmware build checked against its SHA256SUMS (each file
+ * read once) and its TFTP files placed atomically, only when their
+ * content changed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "error.h"
@@ -96,7 +100,11 @@ static int fwbuild_sums_find(const char *sums, const char *file,
 	return -ENOENT;
 }
 
-/* Read @dir/@file and check its SHA-256 is @hex (fwbuild_load()). */
+/*
+ * Read @dir/@file once and check its SHA-256 is @hex; the bytes into
+ * @buf (malloc'd, the caller frees them) and @len.  0, or a negative
+ * error with the reason in @err.
+ */
 static int fwbuild_read_checked(const char *dir, const char *file,
 				const char *hex, unsigned char **buf,
 				size_t *len, char *err, size_t err_size)
@@ -119,12 +127,8 @@ static int fwbuild_read_checked(const char *dir, const char *file,
 		free(data);
 		return -PB_ECONFIG;
 	}
-	if (buf) {
-		*buf = data;
-		*len = n;
-	} else {
-		free(data);
-	}
+	*buf = data;
+	*len = n;
 	return 0;
 fail:
 	snprintf(err, err_size, "%s/%s: %s", dir, file, pb_strerror(rc));
@@ -155,7 +159,8 @@ int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
 			goto out;
 		}
 		rc = fwbuild_read_checked(dir, fwbuild_files[i], fw->hex[i],
-					  NULL, NULL, err, err_size);
+					  &fw->data[i], &fw->len[i], err,
+					  err_size);
 		if (rc != 0)
 			goto out;
 		for (k = 0; k < 32; k++)
@@ -163,40 +168,173 @@ int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
 	}
 	snprintf(fw->dir, sizeof(fw->dir), "%s", dir);
 out:
+	if (rc != 0)
+		fwbuild_free(fw);
 	free(sums);
 	return rc;
 }
 
-int fwbuild_load(const struct fwbuild *fw, size_t i, unsigned char **buf,
-		 size_t *len, char *err, size_t err_size)
+void fwbuild_free(struct fwbuild *fw)
 {
-	if (i >= FWBUILD_N)
-		return -EINVAL;
-	return fwbuild_read_checked(fw->dir, fwbuild_files[i], fw->hex[i], buf,
-				    len, err, err_size);
+	size_t i;
+
+	for (i = 0; i < FWBUILD_N; i++) {
+		free(fw->data[i]);
+		fw->data[i] = NULL;
+		fw->len[i] = 0;
+	}
 }
 
-/* 1 when @path holds content of SHA-256 @hex already. */
-static int fwbuild_same(const char *path, const char *hex)
+/* The entry of @memo for @path, or NULL. */
+static struct fwbuild_seen *fwbuild_memo_find(struct fwbuild_memo *memo,
+					      const char *path)
 {
-	unsigned char *data = NULL;
-	char got[65];
-	uint8_t d[32];
-	size_t n;
+	size_t i;
 
-	if (fileio_read(path, FWBUILD_MAX_SIZE, &data, &n) != 0)
-		return 0;
-	digest_sha256(data, n, d);
+	for (i = 0; memo && i < memo->n; i++)
+		if (strcmp(memo->seen[i].path, path) == 0)
+			return &memo->seen[i];
+	return NULL;
+}
+
+/* 1 when @st is the file @s saw: same inode, size and times. */
+static int fwbuild_seen_is(const struct fwbuild_seen *s,
+			   const struct stat *st)
+{
+	return s->dev == st->st_dev && s->ino == st->st_ino &&
+	       s->size == st->st_size &&
+	       s->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       s->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       s->ctime.tv_sec == st->st_ctim.tv_sec &&
+	       s->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Remember that @path, as @st, has digest @d (nothing without memory:
+ * the next call reads it again). */
+static void fwbuild_memo_put(struct fwbuild_memo *memo, const char *path,
+			     const struct stat *st, const uint8_t d[32])
+{
+	struct fwbuild_seen *s, *grown;
+	char *copy;
+
+	if (!memo)
+		return;
+	if (!(s = fwbuild_memo_find(memo, path))) {
+		if (!(copy = strdup(path)))
+			return;
+		grown = realloc(memo->seen, (memo->n + 1) * sizeof(*grown));
+		if (!grown) {
+			free(copy);
+			return;
+		}
+		memo->seen = grown;
+		s = &memo->seen[memo->n++];
+		s->path = copy;
+	}
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = st->st_size;
+	s->mtime = st->st_mtim;
+	s->ctime = st->st_ctim;
+	memcpy(s->digest, d, 32);
+}
+
+void fwbuild_memo_prune(struct fwbuild_memo *memo)
+{
+	struct stat st;
+	size_t i = 0;
+
+	while (i < memo->n) {
+		if (stat(memo->seen[i].path, &st) == 0) {
+			i++;
+			continue;
+		}
+		free(memo->seen[i].path);
+		memo->seen[i] = memo->seen[--memo->n];
+	}
+}
+
+void fwbuild_memo_free(struct fwbuild_memo *memo)
+{
+	size_t i;
+
+	for (i = 0; i < memo->n; i++)
+		free(memo->seen[i].path);
+	free(memo->seen);
+	memo->seen = NULL;
+	memo->n = 0;
+}
+
+/* The SHA-256 of the @size bytes open at @fd into @d: 0 or -errno. */
+static int fwbuild_digest_fd(int fd, off_t size, uint8_t d[32])
+{
+	unsigned char *data;
+	size_t off = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (!(data = malloc(size > 0 ? (size_t)size : 1)))
+		return -ENOMEM;
+	while (off < (size_t)size) {
+		n = fileio_read_some(fd, data + off, (size_t)size - off);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : -EIO;	/* shrank meanwhile */
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (rc == 0)
+		digest_sha256(data, off, d);
 	free(data);
-	digest_hex(d, sizeof(d), got);
-	return strcmp(got, hex) == 0;
+	return rc;
+}
+
+/*
+ * 1 when @path holds @len bytes of digest @want already: another size
+ * differs at once; the file @memo saw last has the digest it saw; any
+ * other is read once (and remembered).
+ */
+static int fwbuild_same(struct fwbuild_memo *memo, const char *path,
+			size_t len, const uint8_t want[32])
+{
+	const struct fwbuild_seen *s;
+	struct stat st;
+	uint8_t d[32];
+	int fd, rc;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != len)
+		return 0;
+	if ((s = fwbuild_memo_find(memo, path)) && fwbuild_seen_is(s, &st))
+		return memcmp(s->digest, want, 32) == 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	/* the file read is the one remembered: its own identity */
+	rc = fstat(fd, &st) == 0 && (size_t)st.st_size == len ?
+		     fwbuild_digest_fd(fd, st.st_size, d) : -EAGAIN;
+	close(fd);
+	if (rc != 0)
+		return 0;
+	fwbuild_memo_put(memo, path, &st, d);
+	return memcmp(d, want, 32) == 0;
+}
+
+/* Remember what fwbuild_place() just wrote at @path: digest @d. */
+static void fwbuild_memo_wrote(struct fwbuild_memo *memo, const char *path,
+			       const uint8_t d[32])
+{
+	struct stat st;
+
+	if (memo && stat(path, &st) == 0)
+		fwbuild_memo_put(memo, path, &st, d);
 }
 
 int fwbuild_place(const struct fwbuild *fw, const char *dest,
-		  unsigned int *copied, char *err, size_t err_size)
+		  struct fwbuild_memo *memo, unsigned int *copied, char *err,
+		  size_t err_size)
 {
 	char path[PATH_MAX];
-	unsigned char *data;
+	const unsigned char *data;
 	unsigned int done = 0;
 	size_t i, len;
 	int rc;
@@ -214,20 +352,21 @@ int fwbuild_place(const struct fwbuild *fw, const char *dest,
 				 pb_strerror(rc));
 			return rc;
 		}
-		if (fwbuild_same(path, fw->hex[i]))
+		data = fw->data[i];
+		len = fw->len[i];
+		if (!data) {
+			snprintf(err, err_size, "%s: not checked", fw->dir);
+			return -EINVAL;
+		}
+		if (fwbuild_same(memo, path, len, fw->digest[i]))
 			continue;
-		rc = fwbuild_read_checked(fw->dir, fwbuild_files[i],
-					  fw->hex[i], &data, &len, err,
-					  err_size);
-		if (rc != 0)
-			return rc;
 		rc = fileio_write(path, data, len, 0644, 0);
-		free(data);
 		if (rc != 0) {
 			snprintf(err, err_size, "%s: %s", path,
 				 pb_strerror(rc));
 			return rc;
 		}
+		fwbuild_memo_wrote(memo, path, fw->digest[i]);
 		done++;
 	}
 	if (copied)

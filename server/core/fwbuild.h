@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -17,11 +19,32 @@
 #define FWBUILD_SUMS "SHA256SUMS"
 #define FWBUILD_MAX_SIZE (64u << 20)	/* per file */
 
-/* A checked build: each file's SHA-256 as its SHA256SUMS states it. */
+/* A checked build: each file's SHA-256 as its SHA256SUMS states it, and
+ * the bytes that were checked (owned; fwbuild_free()). */
 struct fwbuild {
 	char dir[PATH_MAX];
 	uint8_t digest[FWBUILD_N][32];
 	char hex[FWBUILD_N][65];
+	unsigned char *data[FWBUILD_N];
+	size_t len[FWBUILD_N];
+};
+
+/* A file fwbuild_place() wrote or read at a destination: its identity
+ * then and its digest, so that the same file is not read again. */
+struct fwbuild_seen {
+	char *path;			/* owned */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	uint8_t digest[32];
+};
+
+/* What fwbuild_place() saw, kept from one reload to the next by its
+ * caller; zero it to start, fwbuild_memo_free() it at the end. */
+struct fwbuild_memo {
+	size_t n;
+	struct fwbuild_seen *seen;
 };
 
 /** The name of file @i (0 .. FWBUILD_N-1), or NULL. */
@@ -57,36 +80,46 @@ int fwbuild_path(char *out, size_t size, const char *root, const char *pod,
 
 /**
  * Check build directory @dir: each file is listed in its SHA256SUMS and
- * has that digest.
+ * has that digest.  Each file is read once: what was checked is kept in
+ * @fw, and that is what is placed and served, whatever the directory
+ * holds later.
  *
- * @v fw		receives the digests
+ * @v fw		receives the digests and the checked bytes (any
+ *			earlier content is overwritten: fwbuild_free() it
+ *			first); on failure it holds nothing to free
  * @ret rc		0, or a negative error with the reason (naming the
  *			file) in @err
  */
 int fwbuild_check(const char *dir, struct fwbuild *fw, char *err,
 		  size_t err_size);
 
-/**
- * Read file @i of checked build @fw, checked against its digest again
- * (the build may have changed since).
- *
- * @v buf		receives the content (malloc'd); the caller frees it
- * @ret rc		0, or a negative error with the reason in @err
- */
-int fwbuild_load(const struct fwbuild *fw, size_t i, unsigned char **buf,
-		 size_t *len, char *err, size_t err_size);
+/** Free the bytes @fw holds; safe twice, and on a zeroed @fw. */
+void fwbuild_free(struct fwbuild *fw);
 
 /**
- * Copy the TFTP files of checked build @fw into directory @dest
- * (created if missing), each only when its content there differs, each
- * atomically (a temporary beside it, fsync, rename): a TFTP client reads
- * the old file or the new.  What is copied is checked against @fw's
- * digest again first.
+ * Copy the TFTP files of checked build @fw (its checked bytes) into
+ * directory @dest (created if missing), each only when its content there
+ * differs, each atomically (a temporary beside it, fsync, rename): a
+ * TFTP client reads the old file or the new.  A destination of another
+ * size differs; one @memo saw last (same inode, size and times) has the
+ * digest it saw then; any other is read once.
  *
+ * @v memo		what earlier calls saw, updated (may be NULL: then
+ *			each destination of the same size is read)
  * @v copied		receives the number of files written (may be NULL)
  * @ret rc		0, or a negative error with the reason in @err
  */
 int fwbuild_place(const struct fwbuild *fw, const char *dest,
-		  unsigned int *copied, char *err, size_t err_size);
+		  struct fwbuild_memo *memo, unsigned int *copied, char *err,
+		  size_t err_size);
+
+/**
+ * Forget what @memo saw at paths that hold no file any more (a pod's
+ * directory removed, say), so that it stays as small as what is placed.
+ */
+void fwbuild_memo_prune(struct fwbuild_memo *memo);
+
+/** Free what @memo holds; it is empty (and usable) after. */
+void fwbuild_memo_free(struct fwbuild_memo *memo);
 
 #endif

@@ -17,35 +17,35 @@ struct fwimages *fwimages_new(void)
 	return set;
 }
 
-int fwimages_add(struct fwimages *set, const char *pod,
-		 const struct fwbuild *fw, char *err, size_t err_size)
+int fwimages_add(struct fwimages *set, const char *pod, struct fwbuild *fw,
+		 char *err, size_t err_size)
 {
 	struct fwimage *img, *grown;
 	size_t i;
-	int rc;
 
+	for (i = 0; i < FWBUILD_N; i++) {
+		if (!fw->data[i]) {
+			snprintf(err, err_size, "%s: not checked", fw->dir);
+			return -EINVAL;
+		}
+	}
 	grown = realloc(set->img, (set->n + 1) * sizeof(*grown));
 	if (!grown) {
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	set->img = grown;
-	img = &set->img[set->n];
+	img = &set->img[set->n++];
 	memset(img, 0, sizeof(*img));
 	snprintf(img->pod, sizeof(img->pod), "%s", pod ? pod : "");
 	for (i = 0; i < FWBUILD_N; i++) {
 		memcpy(img->hex[i], fw->hex[i], sizeof(img->hex[i]));
-		rc = fwbuild_load(fw, i, &img->data[i], &img->len[i], err,
-				  err_size);
-		if (rc != 0)
-			goto fail;
+		img->data[i] = fw->data[i];
+		img->len[i] = fw->len[i];
+		fw->data[i] = NULL;
+		fw->len[i] = 0;
 	}
-	set->n++;
 	return 0;
-fail:
-	while (i-- > 0)
-		free(img->data[i]);
-	return rc;
 }
 
 struct fwimages *fwimages_get(struct fwimages *set)

@@ -32,14 +32,15 @@ struct fwimages {
 struct fwimages *fwimages_new(void);
 
 /**
- * Add checked build @fw as pod @pod's (NULL: the shared build), each file
- * read and checked against @fw's digest again.
+ * Add checked build @fw as pod @pod's (NULL: the shared build): the
+ * bytes fwbuild_check() read and checked, taken over (@fw holds none
+ * after), never read again.
  *
- * @ret rc		0, -ENOMEM, or a negative error with the reason in
- *			@err
+ * @ret rc		0, -ENOMEM, or -EINVAL for a build not checked (or
+ *			taken already), with the reason in @err
  */
-int fwimages_add(struct fwimages *set, const char *pod,
-		 const struct fwbuild *fw, char *err, size_t err_size);
+int fwimages_add(struct fwimages *set, const char *pod, struct fwbuild *fw,
+		 char *err, size_t err_size);
 
 /** Take a reference to @set; NULL is fine. */
 struct fwimages *fwimages_get(struct fwimages *set);

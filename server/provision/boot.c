@@ -94,6 +94,8 @@ int boot_install(struct server *srv, struct server_gen *gen,
 		.initrd = p->initrd, .initrd_sha256 = i.sha256,
 		.token = token,
 		.signer = verified ? signer_cn(gen->signer) : NULL,
+		.cache = verified && cn->pod->cache_url[0] ?
+				 cn->pod->cache_url : NULL,
 	};
 	return boot_render_install(&in, out, err, err_size);
 }

@@ -30,6 +30,7 @@ struct boot_install_in {
 	const char *token;		/* the node's token for its kickstart */
 	const char *signer;		/* CN that imgverify demands; NULL:
 					 * unverified (plain HTTP) */
+	const char *cache;		/* the pod's cache, tried first; NULL */
 };
 
 /** The local-boot script into @out. */

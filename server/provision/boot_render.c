@@ -53,9 +53,10 @@ static const char boot_install_tpl[] =
 	"# podboot stage2 for {{node}} (pod {{pod}}, profile {{profile}}, "
 	"install {{generation}})\n"
 	"echo podboot: installing {{node}} in pod {{pod}}\n"
-	"kernel --name kernel {{kernel_url}} {{cmdline}} || goto failed\n"
+	"kernel --name kernel {{kernel_cache}}{{kernel_url}} {{cmdline}} || "
+	"goto failed\n"
 	"{{verify_kernel}}"
-	"initrd --name initrd {{initrd_url}} || goto failed\n"
+	"initrd --name initrd {{initrd_cache}}{{initrd_url}} || goto failed\n"
 	"{{verify_initrd}}"
 	"boot || goto failed\n"
 	/* One line naming the node and iPXE's error, then one fallback. */
@@ -148,11 +149,30 @@ static int boot_render_cmdline(const struct boot_install_in *in,
 	return rc;
 }
 
+/*
+ * With a pod cache: the first tries of the kernel and initrd lines, from
+ * the cache by the same pinned digest, then "|| kernel ..." falls back to
+ * the central URL.  imgverify checks the .sig from the central server
+ * whichever answered.  Empty strings without a cache.
+ */
+static void boot_render_cache(const struct boot_install_in *in,
+			      const char *cmdline, char *kc, size_t kc_size,
+			      char *ic, size_t ic_size)
+{
+	kc[0] = ic[0] = '\0';
+	if (!in->cache)
+		return;
+	snprintf(kc, kc_size, "%s/artifacts/%s@sha256:%s %s || kernel --name "
+		 "kernel ", in->cache, in->kernel, in->kernel_sha256, cmdline);
+	snprintf(ic, ic_size, "%s/artifacts/%s@sha256:%s || initrd --name "
+		 "initrd ", in->cache, in->initrd, in->initrd_sha256);
+}
+
 int boot_render_install(const struct boot_install_in *in,
 			struct boot_render *out, char *err, size_t err_size)
 {
 	char kernel_url[512], initrd_url[512], ks_url[512], vk[700], vi[700];
-	char cmdline[1536], gen_s[16], unknown[64];
+	char cmdline[1536], gen_s[16], unknown[64], kc[2400], ic[700];
 	const struct template_var vars[] = {
 		{ "node", in->node },
 		{ "pod", in->pod },
@@ -160,6 +180,8 @@ int boot_render_install(const struct boot_install_in *in,
 		{ "generation", gen_s },
 		{ "kernel_url", kernel_url },
 		{ "initrd_url", initrd_url },
+		{ "kernel_cache", kc },
+		{ "initrd_cache", ic },
 		{ "cmdline", cmdline },
 		{ "verify_kernel", vk },
 		{ "verify_initrd", vi },
@@ -187,6 +209,7 @@ int boot_render_install(const struct boot_install_in *in,
 				 err_size);
 	if (rc == -EINVAL)
 		return rc;
+	boot_render_cache(in, cmdline, kc, sizeof(kc), ic, sizeof(ic));
 	if (rc == 0)
 		rc = template_render(boot_install_tpl, vars, out->script,
 				     sizeof(out->script), &out->len, unknown);

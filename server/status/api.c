@@ -324,6 +324,8 @@ static int api_pod(struct http_req *r)
 	json_t *pod = NULL;
 	int rc;
 
+	if (strchr(r->rest, '/'))	/* NAME/artifact-set: api_podset.c */
+		return api_podset(r);
 	if ((rc = api_begin(r, api_args_plain)) != 0 ||
 	    (rc = api_pod_find(r, r->rest, &p)) != 0)
 		return rc;

@@ -298,4 +298,13 @@ struct api_bad_event {
 int api_events_read(struct http_req *r, long long after, unsigned int limit,
 		    json_t *arr, struct api_bad_event *bad);
 
+/**
+ * GET /api/v1/pods/NAME/artifact-set (relay token): the pod's artifact
+ * set (podset.c), each name at its current digest; JSON, or text lines
+ * "SHA256 NAME" with ?format=text.  Reached from api_pod().
+ *
+ * @ret rc		0, or a refusal's code
+ */
+int api_podset(struct http_req *r);
+
 #endif

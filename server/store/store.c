@@ -1,14 +1,14 @@
-/* store.c: podboot serve's durable state in SQLite (WAL) in the data dir:
- * the schema and its migrations, opening and closing, and the SQL helpers
- * the other store files share. */
+/* store.c: podboot serve's durable state: the schema and its migrations
+ * and every statement, written once for both backends (store_sqlite.c,
+ * store_pg.c), opening and closing, and the SQL helpers the other store
+ * files share. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "datadir.h"
 #include "error.h"
@@ -108,7 +108,7 @@ static const char *const store_migrations[] = {
 	"SELECT " NODE_COLS " FROM nodes WHERE " filter "id > ?1 " \
 	"ORDER BY id LIMIT ?4"
 /* The node counts: ?1 pod, ?2 state (each bound where it is named). */
-#define NODE_COUNT(filter) "SELECT count(*) FROM nodes WHERE " filter "1"
+#define NODE_COUNT(filter) "SELECT count(*) FROM nodes WHERE " filter "1 = 1"
 /* Retention of one class of events (see migration 5): ?1 is the number
  * kept less one. */
 #define EVENT_TRIM(class) \
@@ -141,8 +141,10 @@ static const struct {
 		"WHERE (SELECT COUNT(*) FROM nodes WHERE state = ?6) < ?8 "
 		"ON CONFLICT (id) DO NOTHING" },
 	[STMT_NODE_SET_STATE] = { "updating node state",
+		/* Only from the state just read (?5): of two replicas
+		 * handing out the same armed node, one changes no row. */
 		"UPDATE nodes SET state = ?2, updated = ?3, "
-		"generation = generation + ?4 WHERE id = ?1" },
+		"generation = generation + ?4 WHERE id = ?1 AND state = ?5" },
 	[STMT_NODE_LIST] = { "listing nodes", NODE_LIST("") },
 	[STMT_NODE_LIST_POD] = { "listing nodes of a pod",
 		NODE_LIST("pod = ?2 AND ") },
@@ -228,23 +230,23 @@ int store_state_parse(const char *name, enum node_state *state)
 /* Log the connection's last error while doing @what; -PB_ESTORE. */
 int store_fail(struct store *st, const char *what)
 {
-	log_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	log_error("%s: %s: %s", st->path, what, st->be->errmsg(st));
 	return -PB_ESTORE;
 }
 
 /* Run @sql (no rows wanted); 0 or -PB_ESTORE, logged as @what. */
 int store_exec(struct store *st, const char *sql, const char *what)
 {
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (st->be->exec(st, sql) != 0)
 		return store_fail(st, what);
 	return 0;
 }
 
-/* Start a write transaction, taking the write lock at once (no upgrade
- * deadlock with another process). */
+/* Start a write transaction (SQLite: taking the write lock at once, so
+ * that no upgrade deadlock with another process is possible). */
 int store_begin(struct store *st)
 {
-	return store_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+	return store_exec(st, st->be->begin_sql, "starting a transaction");
 }
 
 /* Commit the open transaction; 0, or -PB_ESTORE (logged). */
@@ -256,40 +258,119 @@ int store_commit(struct store *st)
 /* Roll back the open transaction, if any (SQLite may have done so). */
 void store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->be->in_txn(st))
 		store_exec(st, "ROLLBACK", "rolling back");
 }
 
-/* Bind text that outlives the statement's use. */
-int store_bind_text(sqlite3_stmt *s, int i, const char *text)
+/* Keep parameter ?@i of @s: 0, or -ERANGE outside 1..STORE_PARAMS. */
+static int store_bind(struct store_stmt *s, int i, int kind,
+		      const char *text, long long v)
 {
-	if (!text)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+	if (i < 1 || i > STORE_PARAMS)
+		return -ERANGE;
+	s->kind[i - 1] = (unsigned char)kind;
+	s->text[i - 1] = text;
+	s->num[i - 1] = v;
+	if (i > s->nparams)
+		s->nparams = i;
+	return 0;
+}
+
+/* Bind text (NULL for NULL) that outlives the statement's use. */
+int store_bind_text(struct store_stmt *s, int i, const char *text)
+{
+	return store_bind(s, i, text ? STORE_P_TEXT : STORE_P_NULL, text, 0);
+}
+
+/* Bind a number to parameter ?@i. */
+int store_bind_int(struct store_stmt *s, int i, long long v)
+{
+	return store_bind(s, i, STORE_P_INT, NULL, v);
+}
+
+/* Make @s ready for its next use: no rows, no parameters. */
+void store_stmt_reset(struct store_stmt *s)
+{
+	if (s->h)
+		s->st->be->reset(s);
+	s->started = 0;
+	s->nparams = 0;
+	memset(s->kind, 0, sizeof(s->kind));
+}
+
+/*
+ * Prepare @sql (written with ?N parameters) as @s for store @st; @what
+ * names it in log lines.  0, or -PB_ESTORE (logged).
+ */
+int store_stmt_open(struct store *st, struct store_stmt *s, const char *sql,
+		    const char *what)
+{
+	memset(s, 0, sizeof(*s));
+	s->st = st;
+	s->what = what;
+	if (st->be->prepare(st, s, sql) != 0)
+		return store_fail(st, what);
+	return 0;
+}
+
+/* Step @s: 1 for a row, 0 when done, -EEXIST for a broken constraint,
+ * or -PB_ESTORE (not logged). */
+int store_stmt_step(struct store_stmt *s)
+{
+	int rc = s->st->be->step(s);
+
+	s->started = 1;
+	return rc;
+}
+
+/* Release @s; a never-opened (zeroed) one is fine. */
+void store_stmt_close(struct store_stmt *s)
+{
+	if (s->st && s->h)
+		s->st->be->finalize(s);
+	s->h = NULL;
+}
+
+/* Rows the last write changed. */
+long long store_changes(struct store *st)
+{
+	return st->be->changes(st);
+}
+
+/* Keep other writers out of @table (a name of the schema's) until the
+ * open transaction ends; 0 or -PB_ESTORE (logged). */
+int store_lock(struct store *st, const char *table)
+{
+	if (st->be->lock(st, table) != 0)
+		return store_fail(st, "locking a table");
+	return 0;
+}
+
+/* Ask for durable commits (@on) or the usual ones again. */
+int store_durable(struct store *st, int on)
+{
+	return st->be->durable(st, on);
 }
 
 /* Step statement @id: 1 for a row, 0 when done, or -PB_ESTORE (logged). */
 int store_step(struct store *st, enum store_stmt_id id)
 {
-	int rc = sqlite3_step(st->stmt[id]);
+	int rc = store_stmt_step(&st->stmt[id]);
 
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(st, store_stmts[id].what);
+	if (rc < 0)
+		return store_fail(st, store_stmts[id].what);
+	return rc;
 }
 
 /* Make statement @id ready for its next use (its error is logged). */
 void store_reset(struct store *st, enum store_stmt_id id)
 {
-	sqlite3_reset(st->stmt[id]);
-	sqlite3_clear_bindings(st->stmt[id]);
+	store_stmt_reset(&st->stmt[id]);
 }
 
 /*
  * Step statement @id for the first time.  @bind_err is non-zero if binding
- * its parameters failed (the caller ORs the sqlite3_bind_* results).
+ * its parameters failed (the caller ORs the store_bind_* results).
  * 1 for a row, 0 when done, or -PB_ESTORE (logged).
  */
 int store_first(struct store *st, enum store_stmt_id id, int bind_err)
@@ -308,16 +389,36 @@ int store_write(struct store *st, enum store_stmt_id id, int bind_err)
 	return rc < 0 ? rc : 0;
 }
 
+/* Column @col of the current row of @s: its text, NULL for NULL, and
+ * its length into *@len. */
+const char *store_col_raw(struct store_stmt *s, int col, int *len)
+{
+	return s->st->be->col(s, col, len);
+}
+
+/* Column @col as a number (PostgreSQL's booleans are 1 and 0). */
+long long store_col_int(struct store_stmt *s, int col)
+{
+	int len;
+	const char *t = store_col_raw(s, col, &len);
+
+	if (!t)
+		return 0;
+	if (t[0] == 't' || t[0] == 'f')
+		return t[0] == 't';
+	return strtoll(t, NULL, 10);
+}
+
 /*
  * Copy a text column into a fixed field, truncating safely.  Returns 0 if
  * the whole value fit, else -EINVAL (too long, or a NUL inside).
  */
-int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
+int store_col_text(struct store_stmt *s, int col, char *buf, size_t size)
 {
-	const unsigned char *text = sqlite3_column_text(s, col);
-	int len = sqlite3_column_bytes(s, col);
+	int len = 0;
+	const char *text = store_col_raw(s, col, &len);
 
-	snprintf(buf, size, "%s", text ? (const char *)text : "");
+	snprintf(buf, size, "%s", text ? text : "");
 	return (size_t)len == strlen(buf) ? 0 : -EINVAL;
 }
 
@@ -325,7 +426,7 @@ int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
  * Copy column 0, the key the lists page by, refusing a value that does
  * not fit: paging on a truncated key would return the same rows forever.
  */
-int store_col_key(struct store *st, sqlite3_stmt *s, char *buf,
+int store_col_key(struct store *st, struct store_stmt *s, char *buf,
 		  size_t size)
 {
 	if (store_col_text(s, 0, buf, size) == 0)
@@ -358,114 +459,68 @@ int store_sha_valid(const char *sha)
 
 /* ---- opening and closing ---------------------------------------------- */
 
-/* Run a one-row query, returning its first column as text and number. */
-static int store_query_first(struct store *st, const char *sql, char *text,
-			     size_t size, long long *num)
+/* Run migration step @v (0-based) in this backend's dialect. */
+static int store_migrate_step(struct store *st, long long v)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -PB_ESTORE;
+	char *sql = st->be->dialect(store_migrations[v]);
+	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		store_fail(st, sql);
-		goto out;
-	}
-	if (text)
-		store_col_text(s, 0, text, size);
-	if (num)
-		*num = sqlite3_column_int64(s, 0);
-	rc = 0;
-out:
-	sqlite3_finalize(s);
+	if (!sql)
+		return -ENOMEM;
+	rc = store_exec(st, sql, "migrating schema");
+	free(sql);
+	if (rc == 0 && st->be->version_set(st, v + 1) != 0)
+		rc = store_fail(st, "setting schema version");
 	return rc;
 }
 
-/* Open the database file and set the connection up. */
-static int store_connect(struct store *st, int create)
+/* Whether version @v is one this podboot can run on; 0 or the error. */
+static int store_version_ok(struct store *st, long long v)
 {
-	char mode[16];
-	int rc;
-
-	/* Only a fresh data directory gets a new database: see datadir.c. */
-	rc = sqlite3_open_v2(st->path, &st->db,
-			     SQLITE_OPEN_READWRITE |
-				     (create ? SQLITE_OPEN_CREATE : 0) |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		log_error("%s: opening database: %s", st->path,
-			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	if (v > STORE_SCHEMA_LATEST) {
+		log_error("%s: schema version %lld is newer than this podboot "
+			  "understands (%d); run a newer podboot or restore a "
+			  "backup",
+			  st->path, v, STORE_SCHEMA_LATEST);
+		return -PB_ESCHEMA;
+	}
+	if (v < 0) {
+		log_error("%s: invalid schema version %lld", st->path, v);
 		return -PB_ESTORE;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	/* Refuse SQL that could corrupt the file (writable_schema etc.). */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	rc = store_query_first(st, "PRAGMA journal_mode=WAL", mode,
-			       sizeof(mode), NULL);
-	if (rc != 0)
-		return rc;
-	if (strcmp(mode, "wal") != 0) {
-		log_error("%s: the file system does not support WAL mode "
-			  "(journal mode is %s); put the data directory on a "
-			  "local file system",
-			  st->path, mode);
-		return -PB_ESTORE;
-	}
-	return store_exec(st,
-			  "PRAGMA synchronous=NORMAL;"
-			  "PRAGMA foreign_keys=ON;"
-			  "PRAGMA trusted_schema=OFF;",
-			  "setting connection options");
+	return 0;
 }
 
 /*
  * Bring the schema up to date, one transaction per step.  The version is
- * read inside the transaction so that two processes opening the same new
- * database at once do not both migrate it.
+ * read inside the transaction, under the backend's migration lock, so that
+ * two processes opening the same new database at once do not both
+ * migrate it.
  */
 static int store_migrate(struct store *st)
 {
-	char sql[64];
 	long long v = 0, first = -1;
 	int rc;
 
-	for (;;) {
+	rc = st->be->migrate_lock(st, 1);
+	while (rc == 0) {
 		rc = store_begin(st);
+		if (rc == 0 && st->be->version_get(st, &v) != 0)
+			rc = store_fail(st, "reading schema version");
 		if (rc == 0)
-			rc = store_query_first(st, "PRAGMA user_version", NULL,
-					       0, &v);
+			rc = store_version_ok(st, v);
 		if (rc != 0)
 			break;
 		if (first < 0)
 			first = v;
-		if (v > STORE_SCHEMA_LATEST) {
-			log_error("%s: schema version %lld is newer than this "
-				  "podboot understands (%d); run a newer "
-				  "podboot or restore a backup",
-				  st->path, v, STORE_SCHEMA_LATEST);
-			rc = -PB_ESCHEMA;
-			break;
-		}
-		if (v < 0) {
-			log_error("%s: invalid schema version %lld", st->path,
-				  v);
-			rc = -PB_ESTORE;
-			break;
-		}
 		if (v == STORE_SCHEMA_LATEST) {
 			rc = store_commit(st);
 			break;
 		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", v + 1);
-		rc = store_exec(st, store_migrations[v], "migrating schema");
-		if (rc == 0)
-			rc = store_exec(st, sql, "setting schema version");
+		rc = store_migrate_step(st, v);
 		if (rc == 0)
 			rc = store_commit(st);
-		if (rc != 0)
-			break;
-		if (first > 0)	/* a new database is created, not migrated */
+		if (rc == 0 && first > 0) /* a new database is not migrated */
 			log_info("%s: schema migrated to version %lld",
 				 st->path, v + 1);
 	}
@@ -473,6 +528,7 @@ static int store_migrate(struct store *st)
 		store_rollback(st);
 	else
 		st->version = STORE_SCHEMA_LATEST;
+	st->be->migrate_lock(st, 0);
 	return rc;
 }
 
@@ -482,127 +538,114 @@ static int store_migrate(struct store *st)
  */
 static int store_prepare(struct store *st)
 {
-	int i;
+	int i, rc;
 
-	for (i = 0; i < STMT_COUNT; i++)
-		if (sqlite3_prepare_v3(st->db, store_stmts[i].sql, -1,
-				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
-				       NULL) != SQLITE_OK)
-			return store_fail(st, store_stmts[i].what);
-	return 0;
-}
-
-/* A database that opens may still be damaged inside: check its pages. */
-static int store_quick_check(struct store *st)
-{
-	char result[128];
-	int rc;
-
-	rc = store_query_first(st, "PRAGMA quick_check", result,
-			       sizeof(result), NULL);
-	if (rc != 0 || strcmp(result, "ok") != 0) {
-		datadir_refuse(st->path, "fails SQLite's quick_check "
-			       "(damaged)");
-		return -PB_ESTORE;
+	for (i = 0; i < STMT_COUNT; i++) {
+		rc = store_stmt_open(st, &st->stmt[i], store_stmts[i].sql,
+				     store_stmts[i].what);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
 
-/*
- * The database's identity, made when it is created and recorded in the
- * data directory's marker: a marked directory only opens its own database
- * (or a backup of it).  A database without one (older podboot) gets one.
- */
-static int store_identity(struct store *st, const char *data_dir,
-			  enum datadir_store found, const char *marker)
+/* A new store on backend @be, not yet connected; NULL without memory. */
+static struct store *store_new(const struct store_backend *be)
 {
-	char id[DATADIR_ID_LEN + 1] = "";
-	long long n = 0;
-	int rc = 0;
+	struct store *st = calloc(1, sizeof(*st));
 
-	/* A marked directory's database is read, never given an identity. */
-	if (found != DATADIR_EXISTING)
-		rc = store_exec(st,
-				"CREATE TABLE IF NOT EXISTS store_identity("
-				" id TEXT NOT NULL);"
-				"INSERT INTO store_identity(id)"
-				" SELECT lower(hex(randomblob(16)))"
-				" WHERE NOT EXISTS"
-				" (SELECT 1 FROM store_identity);",
-				"recording the store's identity");
-	if (rc == 0)
-		rc = store_query_first(st, "SELECT id FROM store_identity",
-				       id, sizeof(id), NULL);
-	if (rc == 0)
-		rc = store_query_first(st, "SELECT count(*) FROM "
-				       "store_identity", NULL, 0, &n);
-	if (rc != 0)
-		return rc;
-	if (n != 1 || strlen(id) != DATADIR_ID_LEN) {
-		datadir_refuse(st->path, "has no valid identity");
-		return -PB_ESTORE;
-	}
-	if (found == DATADIR_EXISTING) {
-		if (strcmp(id, marker) == 0)
-			return 0;
-		log_error("%s is database %s, not %s that this data directory "
-			  "created; if it is a backup restored on purpose, "
-			  "remove %s/" DATADIR_MARKER " and start again",
-			  st->path, id, marker, data_dir);
-		return -PB_ESTORE;
-	}
-	if (found == DATADIR_FRESH)
-		log_info("%s: new store %s created", st->path, id);
-	else
-		log_info("%s: store %s adopted by this data directory",
-			 st->path, id);
-	return datadir_mark(data_dir, id);
-}
-
-int store_open(struct store **stp, const char *data_dir)
-{
-	char marker[DATADIR_ID_LEN + 1];
-	enum datadir_store found;
-	struct store *st;
-	int rc;
-
-	*stp = NULL;
-	st = calloc(1, sizeof(*st));
 	if (!st)
-		return -ENOMEM;
+		return NULL;
+	if (pthread_mutex_init(&st->lock, NULL) != 0) {
+		free(st);
+		return NULL;
+	}
+	st->be = be;
 	st->events_keep[EVENTS_OTHER] = STORE_EVENTS_KEEP;
 	st->events_keep[EVENTS_REFUSAL] = STORE_REFUSALS_KEEP;
 	st->refusals_per_window = STORE_REFUSALS_PER_WINDOW;
 	st->refusal_window_s = STORE_REFUSAL_WINDOW_S;
-	rc = pthread_mutex_init(&st->lock, NULL);
-	if (rc != 0) {
-		free(st);
-		return -rc;
-	}
-	rc = fileio_join(st->path, sizeof(st->path), data_dir, STORE_DB_NAME);
-	if (rc != 0) {
-		log_error("%s: data directory name too long", data_dir);
-		goto err;
-	}
-	rc = datadir_store_check(data_dir, &found, marker);
-	if (rc == 0)
-		rc = store_connect(st, found == DATADIR_FRESH);
-	if (rc == 0 && found != DATADIR_FRESH)
-		rc = store_quick_check(st);
-	if (rc == 0)
-		rc = store_identity(st, data_dir, found, marker);
+	return st;
+}
+
+/* Connect @st, migrate and prepare; on failure, close it. */
+static int store_start(struct store **stp, struct store *st,
+		       const char *data_dir)
+{
+	int rc;
+
+	rc = st->be->open(st, data_dir);
 	if (rc == 0)
 		rc = store_migrate(st);
 	if (rc == 0)
 		rc = store_prepare(st);
-	if (rc != 0)
-		goto err;
+	if (rc != 0) {
+		store_close(st);
+		return rc;
+	}
 	*stp = st;
 	return 0;
+}
 
-err:
-	store_close(st);
-	return rc;
+int store_open(struct store **stp, const char *data_dir)
+{
+	return store_open_url(stp, data_dir, NULL, NULL);
+}
+
+/*
+ * The password in @file (its first line; the file readable by its owner
+ * only) into a new string; the caller wipes and frees it.  0, -EPERM for
+ * a file others may read, or -errno; logged.
+ */
+static int store_read_password(const char *file, char **out)
+{
+	unsigned char *buf = NULL;
+	struct stat sb;
+	size_t len = 0;
+	int rc;
+
+	if (stat(file, &sb) != 0) {
+		rc = -errno;
+	} else if (sb.st_mode & 077) {
+		log_error("store password_file %s: mode %04o lets others read "
+			  "it; chmod 600 it",
+			  file, (unsigned int)(sb.st_mode & 07777));
+		return -EPERM;
+	} else {
+		rc = fileio_read(file, 4096, &buf, &len);
+	}
+	if (rc != 0) {
+		log_error("store password_file %s: %s", file, pb_strerror(rc));
+		return rc;
+	}
+	buf[strcspn((char *)buf, "\r\n")] = '\0';
+	*out = (char *)buf;
+	return 0;
+}
+
+int store_open_url(struct store **stp, const char *data_dir, const char *url,
+		   const char *password_file)
+{
+	struct store *st;
+	int rc = 0;
+
+	*stp = NULL;
+	st = store_new(url && url[0] ? &store_pg_backend
+				     : &store_sqlite_backend);
+	if (!st)
+		return -ENOMEM;
+	if (url && url[0]) {
+		st->url = strdup(url);
+		if (!st->url)
+			rc = -ENOMEM;
+		if (rc == 0 && password_file && password_file[0])
+			rc = store_read_password(password_file, &st->password);
+		if (rc != 0) {
+			store_close(st);
+			return rc;
+		}
+	}
+	return store_start(stp, st, data_dir);
 }
 
 void store_close(struct store *st)
@@ -611,16 +654,21 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
-	if (st->stmt[STMT_EVENT_ADD]) {
+	if (st->stmt[STMT_EVENT_ADD].h) {
 		/* What open refusal windows counted is not lost. */
 		pthread_mutex_lock(&st->lock);
 		store_refusal_sweep(st, (long long)time(NULL), 1);
 		pthread_mutex_unlock(&st->lock);
 	}
 	for (i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
-	if (sqlite3_close(st->db) != SQLITE_OK)
-		store_fail(st, "closing");
+		store_stmt_close(&st->stmt[i]);
+	if (st->db)
+		st->be->close(st);
+	if (st->password) {
+		explicit_bzero(st->password, strlen(st->password));
+		free(st->password);
+	}
+	free(st->url);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }

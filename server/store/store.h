@@ -1,8 +1,8 @@
 /* store.h: podboot serve's durable state behind one narrow interface.
  *
- * Today the backend is SQLite (WAL mode) under the data directory; the
- * interface names no SQL so that a PostgreSQL backend can follow for
- * multi-instance deployments.  All functions are safe to call from
+ * Two backends: SQLite (WAL mode) under the data directory, the embedded
+ * default, and PostgreSQL (store_open_url) for replicas that share one
+ * database; the interface names no SQL.  All functions are safe to call from
  * several threads at once (the store serialises access internally) and
  * return 0 or a negative error (-ENOENT when a row is missing,
  * -PB_ESTATE when a transition is not allowed, -PB_ESTORE on a database
@@ -75,6 +75,20 @@ struct store;
  *			by a newer podboot
  */
 int store_open(struct store **st, const char *data_dir);
+
+/**
+ * Open the store as store_open() does, or, with a @url
+ * ("postgresql://host/db", no password in it), the PostgreSQL database it
+ * names (migrating it under an advisory lock, so that of several replicas
+ * starting at once exactly one migrates).  The password comes from
+ * @password_file (readable by its owner only; NULL for none) or libpq's
+ * own PGPASSWORD; it is never logged.  Artifact blobs stay in @data_dir.
+ *
+ * @ret rc		as store_open(); -EPERM for a password_file others
+ *			may read
+ */
+int store_open_url(struct store **st, const char *data_dir, const char *url,
+		   const char *password_file);
 
 /** Close @st; NULL is fine. */
 void store_close(struct store *st);

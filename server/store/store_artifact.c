@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "error.h"
 #include "log.h"
@@ -47,19 +46,19 @@ static int store_shas_push(struct store_shas *l, const char *sha)
 }
 
 /* Fill @a from the current row of an ARTIFACT_COLS statement. */
-static int store_row_artifact(struct store *st, sqlite3_stmt *s,
+static int store_row_artifact(struct store *st, struct store_stmt *s,
 			      struct store_artifact *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (store_col_key(st, s, a->name, sizeof(a->name)) != 0)
 		return -PB_ESTORE;
 	store_col_text(s, 1, a->sha256, sizeof(a->sha256));
-	a->size = (unsigned long long)sqlite3_column_int64(s, 2);
+	a->size = (unsigned long long)store_col_int(s, 2);
 	store_col_text(s, 3, a->signer, sizeof(a->signer));
-	a->created = sqlite3_column_int64(s, 4);
-	a->current = sqlite3_column_int(s, 5) ? 1 : 0;
+	a->created = store_col_int(s, 4);
+	a->current = store_col_int(s, 5) ? 1 : 0;
 	store_col_text(s, 7, a->signer_serial, sizeof(a->signer_serial));
-	a->signer_not_after = sqlite3_column_int64(s, 8);
+	a->signer_not_after = store_col_int(s, 8);
 	return 0;
 }
 
@@ -71,25 +70,25 @@ static int store_artifact_insert(struct store *st,
 				 const struct store_artifact *a,
 				 long long created)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
+	struct store_stmt *s = &st->stmt[STMT_ARTIFACT_ADD];
 
 	return store_write(st, STMT_ARTIFACT_ADD,
 			   store_bind_text(s, 1, a->name) ||
 				   store_bind_text(s, 2, a->sha256) ||
-				   sqlite3_bind_int64(s, 3,
-						      (sqlite3_int64)a->size) ||
+				   store_bind_int(s, 3,
+						      (long long)a->size) ||
 				   store_bind_text(s, 4, a->signer) ||
-				   sqlite3_bind_int64(s, 5, created) ||
+				   store_bind_int(s, 5, created) ||
 				   store_bind_text(s, 6, a->signer_serial) ||
-				   sqlite3_bind_int64(s, 7, a->signer_not_after));
+				   store_bind_int(s, 7, a->signer_not_after));
 }
 
 /* Bind @name and @keep to a statement using ARTIFACT_KEEP_EDGE; 0 or
  * non-zero (see store_first). */
-static int store_bind_keep(sqlite3_stmt *s, const char *name,
+static int store_bind_keep(struct store_stmt *s, const char *name,
 			   unsigned int keep)
 {
-	return store_bind_text(s, 1, name) || sqlite3_bind_int64(s, 2, keep);
+	return store_bind_text(s, 1, name) || store_bind_int(s, 2, keep);
 }
 
 /*
@@ -99,14 +98,14 @@ static int store_bind_keep(sqlite3_stmt *s, const char *name,
 static int store_artifact_prune(struct store *st, const char *name,
 				unsigned int keep, struct store_shas *gone)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_DOOMED];
+	struct store_stmt *s = &st->stmt[STMT_ARTIFACT_DOOMED];
 	const char *sha;
-	int rc;
+	int rc, len;
 
 	rc = store_first(st, STMT_ARTIFACT_DOOMED,
 			 store_bind_keep(s, name, keep));
 	while (rc == 1) {
-		sha = (const char *)sqlite3_column_text(s, 0);
+		sha = store_col_raw(s, 0, &len);
 		rc = 0;
 		/* The caller deletes files by this name: check it again. */
 		if (sha && store_sha_valid(sha))
@@ -121,7 +120,7 @@ static int store_artifact_prune(struct store *st, const char *name,
 	store_reset(st, STMT_ARTIFACT_DOOMED);
 	if (rc == 0)
 		rc = store_write(st, STMT_ARTIFACT_PRUNE,
-				 store_bind_keep(st->stmt[STMT_ARTIFACT_PRUNE],
+				 store_bind_keep(&st->stmt[STMT_ARTIFACT_PRUNE],
 						 name, keep));
 	return rc;
 }
@@ -135,6 +134,9 @@ static int store_artifact_txn(struct store *st, const struct store_artifact *a,
 	int rc;
 
 	rc = store_begin(st);
+	/* A version's seq is the newest plus one: one writer at a time. */
+	if (rc == 0)
+		rc = store_lock(st, "artifacts");
 	if (rc == 0)
 		rc = store_artifact_insert(st, a, created);
 	if (rc == 0 && keep > 0)
@@ -166,19 +168,11 @@ int store_artifact_add(struct store *st, const struct store_artifact *a,
 	created = a->created ? a->created : (long long)time(NULL);
 	pthread_mutex_lock(&st->lock);
 	/* The blob is already on disk: the row must not be lost either. */
-	rc = store_exec(st, "PRAGMA synchronous=FULL",
-			"asking for a durable commit");
+	rc = store_durable(st, 1);
 	if (rc == 0)
 		rc = store_artifact_txn(st, a, created, keep, &pruned);
-	/*
-	 * Failing to relax again only costs speed; the artifact is
-	 * committed, and reporting an error could make the caller delete
-	 * a blob the catalogue now references.
-	 */
-	if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
-			 NULL) != SQLITE_OK)
-		log_warn("%s: restoring synchronous=NORMAL: %s", st->path,
-			 sqlite3_errmsg(st->db));
+	/* Never an error: the artifact is committed (see store_durable). */
+	store_durable(st, 0);
 	pthread_mutex_unlock(&st->lock);
 	for (i = 0; rc == 0 && gone && i < pruned.n; i++)
 		gone(ctx, pruned.sha[i]);
@@ -191,7 +185,7 @@ int store_artifact_get(struct store *st, const char *name,
 {
 	enum store_stmt_id which =
 		sha256 ? STMT_ARTIFACT_BY_SHA : STMT_ARTIFACT_CURRENT;
-	sqlite3_stmt *s = st->stmt[which];
+	struct store_stmt *s = &st->stmt[which];
 	int rc;
 
 	if (!name || !name[0] || !out)
@@ -220,23 +214,23 @@ struct store_artifact_lister {
 };
 
 /* Bind the versions after the cursor (a store_list bind). */
-static int store_artifact_bind(struct store_list *l, sqlite3_stmt *s,
+static int store_artifact_bind(struct store_list *l, struct store_stmt *s,
 			       unsigned int want)
 {
 	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
 
 	return store_bind_text(s, 1, a->after) ||
-	       sqlite3_bind_int64(s, 2, a->seq) ||
-	       sqlite3_bind_int(s, 3, (int)want);
+	       store_bind_int(s, 2, a->seq) ||
+	       store_bind_int(s, 3, (int)want);
 }
 
 /* One version, and its seq for the cursor (a store_list row). */
 static int store_artifact_row(struct store_list *l, struct store *st,
-			      sqlite3_stmt *s, void *row)
+			      struct store_stmt *s, void *row)
 {
 	struct store_artifact_lister *a = (struct store_artifact_lister *)l;
 
-	a->seq = sqlite3_column_int64(s, 6);
+	a->seq = store_col_int(s, 6);
 	return store_row_artifact(st, s, row);
 }
 
@@ -278,7 +272,7 @@ int store_artifact_resigned(struct store *st, const char *sha256,
 			    const char *signer, const char *serial,
 			    long long not_after)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_RESIGNED];
+	struct store_stmt *s = &st->stmt[STMT_ARTIFACT_RESIGNED];
 	int rc;
 
 	if (!store_sha_valid(sha256) || !signer || !serial)
@@ -288,7 +282,7 @@ int store_artifact_resigned(struct store *st, const char *sha256,
 			 store_bind_text(s, 1, sha256) ||
 				 store_bind_text(s, 2, signer) ||
 				 store_bind_text(s, 3, serial) ||
-				 sqlite3_bind_int64(s, 4, not_after));
+				 store_bind_int(s, 4, not_after));
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "error.h"
 #include "store.h"
@@ -16,7 +15,7 @@
  * Fill the assignment at @row from the current row of an assignment
  * query (a store_each_row() filler).
  */
-static void store_fill_assign(sqlite3_stmt *s, void *row)
+static void store_fill_assign(struct store_stmt *s, void *row)
 {
 	struct store_assignment *a = row;
 
@@ -40,34 +39,32 @@ static int store_assign_step(struct store *st, const char *sql,
 {
 	const char *text[] = { a->hostname, a->mac, a->pod, NULL, a->profile,
 			       a->address };
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step, i, n = 0;
+	struct store_stmt s;
+	int rc, step, i;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, "preparing an assignment change");
-	else
-		n = sqlite3_bind_parameter_count(s);
-	for (i = 1; rc == 0 && i <= n; i++) {
-		if (i == 4 ? sqlite3_bind_int64(s, i, (sqlite3_int64)time(NULL)) :
-		    i == 7 ? sqlite3_bind_int(s, i, NODE_ARMED) :
-		    i <= 6 ? store_bind_text(s, i, text[i - 1]) : 1)
+	rc = store_stmt_open(st, &s, sql, "preparing an assignment change");
+	/* Each backend passes on only the parameters @sql names. */
+	for (i = 1; rc == 0 && i <= 7; i++) {
+		if (i == 4 ? store_bind_int(&s, i, (long long)time(NULL)) :
+		    i == 7 ? store_bind_int(&s, i, NODE_ARMED) :
+		    store_bind_text(&s, i, text[i - 1]))
 			rc = store_fail(st, "binding an assignment change");
 	}
 	if (rc == 0) {
-		step = sqlite3_step(s);
-		if (step == SQLITE_ROW && out) {
-			store_fill_assign(s, out);
-		} else if (step == SQLITE_ROW && state) {
-			*state = sqlite3_column_int(s, 0);
-		} else if (step == SQLITE_DONE && out) {
+		step = store_stmt_step(&s);
+		if (step == 1 && out) {
+			store_fill_assign(&s, out);
+		} else if (step == 1 && state) {
+			*state = (int)store_col_int(&s, 0);
+		} else if (step == 0 && out) {
 			rc = -ENOENT;	/* no such assignment */
-		} else if ((step & 0xff) == SQLITE_CONSTRAINT) {
+		} else if (step == -EEXIST) {
 			rc = -EEXIST;
-		} else if (step != SQLITE_DONE) {
+		} else if (step < 0) {
 			rc = store_fail(st, "changing an assignment");
 		}
 	}
-	sqlite3_finalize(s);
+	store_stmt_close(&s);
 	return rc;
 }
 

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "redact.h"
 #include "store.h"
@@ -41,14 +40,14 @@ int store_event_insert(struct store *st, long long ts,
 	char k[FIELD_SIZE(struct store_event, kind)];
 	char sub[FIELD_SIZE(struct store_event, subject)];
 	char det[FIELD_SIZE(struct store_event, detail)];
-	sqlite3_stmt *s = st->stmt[STMT_EVENT_ADD];
+	struct store_stmt *s = &st->stmt[STMT_EVENT_ADD];
 	int rc;
 
 	utf8_clean_str(k, sizeof(k), kind);
 	utf8_clean_str(sub, sizeof(sub), subject);
 	utf8_clean_str(det, sizeof(det), detail);
 	rc = store_write(st, STMT_EVENT_ADD,
-			 sqlite3_bind_int64(s, 1, ts) ||
+			 store_bind_int(s, 1, ts) ||
 				 store_bind_text(s, 2, k) ||
 				 store_bind_text(s, 3, sub) ||
 				 store_bind_text(s, 4, det));
@@ -76,7 +75,7 @@ static void store_event_retain(struct store *st)
 			continue;
 		st->events_added[c] = 0;
 		store_write(st, trim[c],
-			    sqlite3_bind_int64(st->stmt[trim[c]], 1,
+			    store_bind_int(&st->stmt[trim[c]], 1,
 					       st->events_keep[c] - 1));
 	}
 }
@@ -238,21 +237,21 @@ int store_refusal_add(struct store *st, const char *client,
 
 /* Copy an event's text column, cleaned as store_event_insert cleans: a
  * row an older podboot wrote may hold any bytes. */
-static void store_col_event_text(sqlite3_stmt *s, int col, char *buf,
+static void store_col_event_text(struct store_stmt *s, int col, char *buf,
 				 size_t size)
 {
-	const char *text = (const char *)sqlite3_column_text(s, col);
-	int len = sqlite3_column_bytes(s, col);
+	int len = 0;
+	const char *text = store_col_raw(s, col, &len);
 
 	utf8_clean(buf, size, text ? text : "",
 			 text && len > 0 ? (size_t)len : 0);
 }
 
 /* Fill @e from the current row of the event list. */
-static void store_row_event(sqlite3_stmt *s, struct store_event *e)
+static void store_row_event(struct store_stmt *s, struct store_event *e)
 {
-	e->id = sqlite3_column_int64(s, 0);
-	e->ts = sqlite3_column_int64(s, 1);
+	e->id = store_col_int(s, 0);
+	e->ts = store_col_int(s, 1);
 	store_col_event_text(s, 2, e->kind, sizeof(e->kind));
 	store_col_event_text(s, 3, e->subject, sizeof(e->subject));
 	store_col_event_text(s, 4, e->detail, sizeof(e->detail));
@@ -267,18 +266,18 @@ struct store_event_lister {
 };
 
 /* Bind the events after the cursor (a store_list bind). */
-static int store_event_bind(struct store_list *l, sqlite3_stmt *s,
+static int store_event_bind(struct store_list *l, struct store_stmt *s,
 			    unsigned int want)
 {
 	struct store_event_lister *q = (struct store_event_lister *)l;
 
-	return sqlite3_bind_int64(s, 1, q->after) ||
-	       sqlite3_bind_int64(s, 2, want);
+	return store_bind_int(s, 1, q->after) ||
+	       store_bind_int(s, 2, want);
 }
 
 /* One event (a store_list row); always 0. */
 static int store_event_row(struct store_list *l, struct store *st,
-			   sqlite3_stmt *s, void *row)
+			   struct store_stmt *s, void *row)
 {
 	(void)l;
 	(void)st;

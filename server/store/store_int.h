@@ -1,5 +1,6 @@
 /* store_int.h: what the files of the store share, and nothing else
- * includes: the connection, its prepared statements and the SQL helpers. */
+ * includes: the connection, its statements, the SQL helpers, and the
+ * table of operations each backend (SQLite, PostgreSQL) provides. */
 #ifndef PODBOOT_STORE_INT_H
 #define PODBOOT_STORE_INT_H
 
@@ -7,8 +8,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "datadir.h"
 #include "store.h"
@@ -68,6 +67,76 @@ enum store_event_class {
 	EVENTS_CLASSES
 };
 
+/* The most parameters (?1 .. ?N) a statement takes. */
+#define STORE_PARAMS 12
+
+/*
+ * One statement of either backend.  Parameters are kept here until the
+ * statement first runs: text by pointer (it must outlive the run, as
+ * SQLite's SQLITE_STATIC), numbers by value.  @h is the backend's handle
+ * (a prepared sqlite3_stmt, or the SQL in PostgreSQL's dialect), @res its
+ * result rows (PostgreSQL) and @row the current one.
+ */
+struct store_stmt {
+	struct store *st;
+	const char *what;
+	void *h;
+	void *res;
+	int row;
+	int started;
+	int nparams;		/* the highest ?N bound */
+	const char *text[STORE_PARAMS];
+	long long num[STORE_PARAMS];
+	unsigned char kind[STORE_PARAMS];	/* STORE_P_NULL, _TEXT, _INT */
+};
+
+enum { STORE_P_NULL, STORE_P_TEXT, STORE_P_INT };
+
+/*
+ * What differs between SQLite and PostgreSQL, and nothing else: the SQL
+ * (schema, migrations, statements) is written once, in store.c, and each
+ * backend turns it into its dialect.  Every function returns 0 or a
+ * negative error unless said otherwise.
+ */
+struct store_backend {
+	const char *name;
+	/* Connect (and check what is there) for store_open(). */
+	int (*open)(struct store *st, const char *data_dir);
+	void (*close)(struct store *st);
+	/* Run SQL without rows; -PB_ESTORE (not logged). */
+	int (*exec)(struct store *st, const char *sql);
+	const char *(*errmsg)(struct store *st);
+	int (*in_txn)(struct store *st);
+	const char *begin_sql;
+	/* Prepare @sql (store.c's dialect) into @s->h. */
+	int (*prepare)(struct store *st, struct store_stmt *s,
+		       const char *sql);
+	/* 1 for a row, 0 when done, -EEXIST (a constraint), -PB_ESTORE. */
+	int (*step)(struct store_stmt *s);
+	void (*reset)(struct store_stmt *s);
+	void (*finalize)(struct store_stmt *s);
+	/* Column @col of the current row: its text (NULL for NULL) and
+	 * length in bytes. */
+	const char *(*col)(struct store_stmt *s, int col, int *len);
+	/* Rows the last write statement changed. */
+	long long (*changes)(struct store *st);
+	/* The schema version, read and written inside the migration's
+	 * transaction; the lock keeps other processes from migrating. */
+	int (*version_get)(struct store *st, long long *v);
+	int (*version_set)(struct store *st, long long v);
+	int (*migrate_lock)(struct store *st, int on);
+	/* A migration step in this dialect; the caller frees it. */
+	char *(*dialect)(const char *sql);
+	/* Keep other connections' writes out of @table until the open
+	 * transaction ends (SQLite's BEGIN IMMEDIATE already does). */
+	int (*lock)(struct store *st, const char *table);
+	/* Ask for (or stop asking for) commits that survive a power cut. */
+	int (*durable)(struct store *st, int on);
+};
+
+extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
+
 /* One client address's refusals in its current window. */
 struct store_refusal_slot {
 	char addr[64];		/* "" while the slot is free */
@@ -78,16 +147,24 @@ struct store_refusal_slot {
 };
 
 /*
- * One connection, opened without SQLite's own locking: @lock serialises
- * every use of @db, @stmt and the refusal table, and is never held while
- * calling back into the caller, so callbacks may use the store.
+ * One connection (SQLite's own locking off): @lock serialises every use
+ * of @db, @stmt and the refusal table, and is never held while calling
+ * back into the caller, so callbacks may use the store.  @path names the
+ * store in log lines (the database file, or PostgreSQL's database and
+ * host: never a password).
  */
 struct store {
 	pthread_mutex_t lock;
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STMT_COUNT];
+	const struct store_backend *be;
+	void *db;		/* sqlite3 *, or PGconn * */
+	struct store_stmt stmt[STMT_COUNT];
 	int version;
 	char path[PATH_MAX];
+	char *url;		/* PostgreSQL: the connection string */
+	char *password;		/* PostgreSQL: from password_file; wiped */
+	int txn;		/* PostgreSQL: a transaction is open */
+	long long changes;	/* PostgreSQL: rows the last write changed */
+	char err[256];		/* PostgreSQL: the last error's text */
 	unsigned int events_added[EVENTS_CLASSES];	/* since last trim */
 	unsigned int events_keep[EVENTS_CLASSES];	/* newest kept */
 	unsigned int refusals_per_window;
@@ -103,14 +180,25 @@ int store_exec(struct store *st, const char *sql, const char *what);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
-int store_bind_text(sqlite3_stmt *s, int i, const char *text);
+int store_bind_text(struct store_stmt *s, int i, const char *text);
+int store_bind_int(struct store_stmt *s, int i, long long v);
 int store_step(struct store *st, enum store_stmt_id id);
 void store_reset(struct store *st, enum store_stmt_id id);
 int store_first(struct store *st, enum store_stmt_id id, int bind_err);
 int store_write(struct store *st, enum store_stmt_id id, int bind_err);
-int store_col_text(sqlite3_stmt *s, int col, char *buf, size_t size);
-int store_col_key(struct store *st, sqlite3_stmt *s, char *buf,
+int store_col_text(struct store_stmt *s, int col, char *buf, size_t size);
+const char *store_col_raw(struct store_stmt *s, int col, int *len);
+long long store_col_int(struct store_stmt *s, int col);
+int store_col_key(struct store *st, struct store_stmt *s, char *buf,
 		  size_t size);
+int store_stmt_open(struct store *st, struct store_stmt *s, const char *sql,
+		    const char *what);
+int store_stmt_step(struct store_stmt *s);
+void store_stmt_reset(struct store_stmt *s);
+void store_stmt_close(struct store_stmt *s);
+long long store_changes(struct store *st);
+int store_durable(struct store *st, int on);
+int store_lock(struct store *st, const char *table);
 int store_id_valid(const char *id);
 int store_sha_valid(const char *sha);
 
@@ -125,12 +213,13 @@ struct store_list {
 	enum store_stmt_id stmt;
 	size_t size;			/* of one row */
 	/* Bind the rows after the cursor, at most @want: 0, or an SQLite
-	 * error (nonzero).  Text is bound SQLITE_STATIC: the cursor only
+	 * error (nonzero).  Text is bound by pointer: the cursor only
 	 * moves in @next, after the statement is reset. */
-	int (*bind)(struct store_list *l, sqlite3_stmt *s, unsigned int want);
+	int (*bind)(struct store_list *l, struct store_stmt *s,
+		    unsigned int want);
 	/* Fill @row (zeroed) from the current row: 0 or a negative error. */
-	int (*row)(struct store_list *l, struct store *st, sqlite3_stmt *s,
-		   void *row);
+	int (*row)(struct store_list *l, struct store *st,
+		   struct store_stmt *s, void *row);
 	/* Give @row to the caller, lock released: 0, or its error (which
 	 * ends the list and is returned). */
 	int (*emit)(struct store_list *l, const void *row);
@@ -154,7 +243,7 @@ int store_list_chunks(struct store *st, struct store_list *l, size_t limit);
  *			first error of emit
  */
 int store_each_row(struct store *st, const char *sql, const char *what,
-		   size_t size, void (*fill)(sqlite3_stmt *s, void *row),
+		   size_t size, void (*fill)(struct store_stmt *s, void *row),
 		   int (*emit)(void *ctx, const void *row), void *ctx);
 
 /* store_event.c */

@@ -16,7 +16,7 @@ static int store_list_fetch(struct store *st, struct store_list *l,
 			    unsigned int want, unsigned char *buf,
 			    unsigned int *n)
 {
-	sqlite3_stmt *s = st->stmt[l->stmt];
+	struct store_stmt *s = &st->stmt[l->stmt];
 	int rc;
 
 	*n = 0;
@@ -62,18 +62,17 @@ int store_list_chunks(struct store *st, struct store_list *l, size_t limit)
  */
 static int store_read_rows(struct store *st, const char *sql,
 		    const char *what, size_t size,
-		    void (*fill)(sqlite3_stmt *s, void *row),
+		    void (*fill)(struct store_stmt *s, void *row),
 		    void **out, size_t *count)
 {
 	unsigned char *rows = NULL, *tmp;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step = SQLITE_DONE;
+	struct store_stmt s;
+	int rc, step = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, what);
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	rc = store_stmt_open(st, &s, sql, what);
+	while (rc == 0 && (step = store_stmt_step(&s)) == 1) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
 			tmp = realloc(rows, cap * size);
@@ -84,12 +83,12 @@ static int store_read_rows(struct store *st, const char *sql,
 			rows = tmp;
 		}
 		memset(rows + n * size, 0, size);
-		fill(s, rows + n * size);
+		fill(&s, rows + n * size);
 		n++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != 0)
 		rc = store_fail(st, what);
-	sqlite3_finalize(s);
+	store_stmt_close(&s);
 	pthread_mutex_unlock(&st->lock);
 	if (rc != 0) {
 		free(rows);
@@ -102,7 +101,7 @@ static int store_read_rows(struct store *st, const char *sql,
 }
 
 int store_each_row(struct store *st, const char *sql, const char *what,
-		   size_t size, void (*fill)(sqlite3_stmt *s, void *row),
+		   size_t size, void (*fill)(struct store_stmt *s, void *row),
 		   int (*emit)(void *ctx, const void *row), void *ctx)
 {
 	unsigned char *rows;

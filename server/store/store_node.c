@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "error.h"
 #include "log.h"
@@ -18,10 +17,10 @@
 /* ---- nodes ------------------------------------------------------------ */
 
 /* Fill @n from the current row of a NODE_COLS statement. */
-static int store_row_node(struct store *st, sqlite3_stmt *s,
+static int store_row_node(struct store *st, struct store_stmt *s,
 			  struct store_node *n)
 {
-	long long state = sqlite3_column_int64(s, 5);
+	long long state = store_col_int(s, 5);
 
 	memset(n, 0, sizeof(*n));
 	if (store_col_key(st, s, n->id, sizeof(n->id)) != 0)
@@ -30,8 +29,8 @@ static int store_row_node(struct store *st, sqlite3_stmt *s,
 	store_col_text(s, 2, n->uuid, sizeof(n->uuid));
 	store_col_text(s, 3, n->serial, sizeof(n->serial));
 	store_col_text(s, 4, n->pod, sizeof(n->pod));
-	n->generation = (unsigned int)sqlite3_column_int64(s, 6);
-	n->updated = sqlite3_column_int64(s, 7);
+	n->generation = (unsigned int)store_col_int(s, 6);
+	n->updated = store_col_int(s, 7);
 	/* NODE_BIT() of a wild value would be undefined: refuse it. */
 	if (state < 0 || state >= NODE_STATE_COUNT) {
 		log_error("%s: node %s has unknown state %lld", st->path,
@@ -46,7 +45,7 @@ static int store_row_node(struct store *st, sqlite3_stmt *s,
 static int store_node_read(struct store *st, const char *id,
 			   struct store_node *out)
 {
-	sqlite3_stmt *s = st->stmt[STMT_NODE_GET];
+	struct store_stmt *s = &st->stmt[STMT_NODE_GET];
 	int rc;
 
 	rc = store_first(st, STMT_NODE_GET, store_bind_text(s, 1, id));
@@ -63,7 +62,7 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 			     const struct store_node *n, enum node_state state,
 			     unsigned int cap)
 {
-	sqlite3_stmt *s = st->stmt[which];
+	struct store_stmt *s = &st->stmt[which];
 	int rc;
 
 	if (!n || !store_id_valid(n->id) || !FIELD_OK(n->mac) ||
@@ -82,11 +81,11 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 				 store_bind_text(s, 3, n->uuid) ||
 				 store_bind_text(s, 4, n->serial) ||
 				 store_bind_text(s, 5, n->pod) ||
-				 sqlite3_bind_int(s, 6, (int)state) ||
-				 sqlite3_bind_int64(s, 7,
+				 store_bind_int(s, 6, (int)state) ||
+				 store_bind_int(s, 7,
 						    (long long)time(NULL)) ||
-				 (cap && sqlite3_bind_int64(s, 8, cap)));
-	if (rc == 0 && cap && sqlite3_changes(st->db) == 0)
+				 (cap && store_bind_int(s, 8, cap)));
+	if (rc == 0 && cap && store_changes(st) == 0)
 		rc = -ENOSPC;	/* the bound is reached */
 	pthread_mutex_unlock(&st->lock);
 	return rc;
@@ -116,17 +115,27 @@ int store_node_get(struct store *st, const char *id, struct store_node *out)
 	return rc;
 }
 
-/* Set node @id's state; the caller holds the lock in a transaction. */
+/*
+ * Set node @id's state from @from to @to; the caller holds the lock in a
+ * transaction.  Only a row still in @from changes: another replica that
+ * moved the node since it was read wins, and this one gets -PB_ESTATE.
+ */
 static int store_node_set_state(struct store *st, const char *id,
-				enum node_state to, long long now, int rearm)
+				enum node_state from, enum node_state to,
+				long long now, int rearm)
 {
-	sqlite3_stmt *s = st->stmt[STMT_NODE_SET_STATE];
+	struct store_stmt *s = &st->stmt[STMT_NODE_SET_STATE];
+	int rc;
 
-	return store_write(st, STMT_NODE_SET_STATE,
-			   store_bind_text(s, 1, id) ||
-				   sqlite3_bind_int(s, 2, (int)to) ||
-				   sqlite3_bind_int64(s, 3, now) ||
-				   sqlite3_bind_int(s, 4, rearm ? 1 : 0));
+	rc = store_write(st, STMT_NODE_SET_STATE,
+			 store_bind_text(s, 1, id) ||
+				 store_bind_int(s, 2, (int)to) ||
+				 store_bind_int(s, 3, now) ||
+				 store_bind_int(s, 4, rearm ? 1 : 0) ||
+				 store_bind_int(s, 5, (int)from));
+	if (rc == 0 && store_changes(st) != 1)
+		rc = -PB_ESTATE;
+	return rc;
 }
 
 int store_node_transition(struct store *st, const char *id,
@@ -155,7 +164,7 @@ int store_node_transition(struct store *st, const char *id,
 	snprintf(detail, sizeof(detail), "%s -> %s%s%s",
 		 store_state_name(n.state), store_state_name(to),
 		 why && why[0] ? ": " : "", why ? why : "");
-	rc = store_node_set_state(st, id, to, now, rearm);
+	rc = store_node_set_state(st, id, n.state, to, now, rearm);
 	if (rc == 0)
 		rc = store_event_insert(st, now, rearm ? "rearm" : "state", id,
 					detail);
@@ -186,20 +195,20 @@ struct store_node_lister {
 };
 
 /* Bind the nodes after the cursor (a store_list bind). */
-static int store_node_bind(struct store_list *l, sqlite3_stmt *s,
+static int store_node_bind(struct store_list *l, struct store_stmt *s,
 			   unsigned int want)
 {
 	struct store_node_lister *q = (struct store_node_lister *)l;
 
 	return store_bind_text(s, 1, q->after) ||
 	       store_bind_text(s, 2, q->pod) ||
-	       sqlite3_bind_int(s, 3, q->state) ||
-	       sqlite3_bind_int(s, 4, (int)want);
+	       store_bind_int(s, 3, q->state) ||
+	       store_bind_int(s, 4, (int)want);
 }
 
 /* One node (a store_list row). */
 static int store_node_row(struct store_list *l, struct store *st,
-			  sqlite3_stmt *s, void *row)
+			  struct store_stmt *s, void *row)
 {
 	(void)l;
 	return store_row_node(st, s, row);
@@ -263,7 +272,7 @@ int store_node_count(struct store *st, const char *pod, int state,
 		{ STMT_NODE_COUNT_POD, STMT_NODE_COUNT_POD_STATE },
 	};
 	enum store_stmt_id id = by_filter[pod != NULL][state >= 0];
-	sqlite3_stmt *s = st->stmt[id];
+	struct store_stmt *s = &st->stmt[id];
 	int rc;
 
 	*count = 0;
@@ -271,9 +280,9 @@ int store_node_count(struct store *st, const char *pod, int state,
 		return -EINVAL;
 	pthread_mutex_lock(&st->lock);
 	rc = store_first(st, id, (pod && store_bind_text(s, 1, pod)) ||
-				 (state >= 0 && sqlite3_bind_int(s, 2, state)));
-	if (rc == 1 && sqlite3_column_int64(s, 0) > 0)
-		*count = (unsigned long long)sqlite3_column_int64(s, 0);
+				 (state >= 0 && store_bind_int(s, 2, state)));
+	if (rc == 1 && store_col_int(s, 0) > 0)
+		*count = (unsigned long long)store_col_int(s, 0);
 	store_reset(st, id);
 	pthread_mutex_unlock(&st->lock);
 	return rc < 0 ? rc : 0;

@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include <sqlite3.h>
 
 #include "store.h"
 #include "store_int.h"
@@ -11,34 +10,41 @@
 int store_push_save(struct store *st, const struct store_push_state *p,
 		    size_t n)
 {
-	sqlite3_stmt *s = NULL;
+	struct store_stmt s = { 0 };
 	size_t i;
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
 	rc = store_begin(st);
-	if (rc == 0 &&
-	    sqlite3_prepare_v2(st->db,
-			       "INSERT OR REPLACE INTO push_state (id, "
-			       "last_seq, pushes, duplicates, gaps, replays, "
-			       "generation, epoch) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			       -1, &s, NULL) != SQLITE_OK)
-		rc = store_fail(st, "preparing push state");
+	if (rc == 0)
+		rc = store_stmt_open(st, &s,
+				     "INSERT INTO push_state (id, "
+				     "last_seq, pushes, duplicates, gaps, "
+				     "replays, generation, epoch) "
+				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+				     "ON CONFLICT (id) DO UPDATE SET "
+				     "last_seq = excluded.last_seq, "
+				     "pushes = excluded.pushes, "
+				     "duplicates = excluded.duplicates, "
+				     "gaps = excluded.gaps, "
+				     "replays = excluded.replays, "
+				     "generation = excluded.generation, "
+				     "epoch = excluded.epoch",
+				     "preparing push state");
 	for (i = 0; rc == 0 && i < n; i++) {
-		sqlite3_reset(s);
-		if (store_bind_text(s, 1, p[i].id) ||
-		    sqlite3_bind_int64(s, 2, (sqlite3_int64)p[i].last_seq) ||
-		    sqlite3_bind_int64(s, 3, (sqlite3_int64)p[i].pushes) ||
-		    sqlite3_bind_int64(s, 4, (sqlite3_int64)p[i].duplicates) ||
-		    sqlite3_bind_int64(s, 5, (sqlite3_int64)p[i].gaps) ||
-		    sqlite3_bind_int64(s, 6, (sqlite3_int64)p[i].replays) ||
-		    sqlite3_bind_int64(s, 7, (sqlite3_int64)p[i].generation) ||
-		    sqlite3_bind_int64(s, 8, (sqlite3_int64)p[i].epoch) ||
-		    sqlite3_step(s) != SQLITE_DONE)
+		store_stmt_reset(&s);
+		if (store_bind_text(&s, 1, p[i].id) ||
+		    store_bind_int(&s, 2, (long long)p[i].last_seq) ||
+		    store_bind_int(&s, 3, (long long)p[i].pushes) ||
+		    store_bind_int(&s, 4, (long long)p[i].duplicates) ||
+		    store_bind_int(&s, 5, (long long)p[i].gaps) ||
+		    store_bind_int(&s, 6, (long long)p[i].replays) ||
+		    store_bind_int(&s, 7, (long long)p[i].generation) ||
+		    store_bind_int(&s, 8, (long long)p[i].epoch) ||
+		    store_stmt_step(&s) != 0)
 			rc = store_fail(st, "saving push state");
 	}
-	sqlite3_finalize(s);
+	store_stmt_close(&s);
 	if (rc == 0)
 		rc = store_commit(st);
 	if (rc != 0)
@@ -51,18 +57,18 @@ int store_push_save(struct store *st, const struct store_push_state *p,
  * Fill the push state at @row from the current row of a push_state
  * query (a store_each_row() filler).
  */
-static void store_fill_push(sqlite3_stmt *s, void *row)
+static void store_fill_push(struct store_stmt *s, void *row)
 {
 	struct store_push_state *p = row;
 
 	store_col_text(s, 0, p->id, sizeof(p->id));
-	p->last_seq = (unsigned long long)sqlite3_column_int64(s, 1);
-	p->pushes = (unsigned long long)sqlite3_column_int64(s, 2);
-	p->duplicates = (unsigned long long)sqlite3_column_int64(s, 3);
-	p->gaps = (unsigned long long)sqlite3_column_int64(s, 4);
-	p->replays = (unsigned long long)sqlite3_column_int64(s, 5);
-	p->generation = (unsigned long long)sqlite3_column_int64(s, 6);
-	p->epoch = (unsigned long long)sqlite3_column_int64(s, 7);
+	p->last_seq = (unsigned long long)store_col_int(s, 1);
+	p->pushes = (unsigned long long)store_col_int(s, 2);
+	p->duplicates = (unsigned long long)store_col_int(s, 3);
+	p->gaps = (unsigned long long)store_col_int(s, 4);
+	p->replays = (unsigned long long)store_col_int(s, 5);
+	p->generation = (unsigned long long)store_col_int(s, 6);
+	p->epoch = (unsigned long long)store_col_int(s, 7);
 }
 
 /* A list's caller: its callback and context. */

@@ -37,8 +37,12 @@
 # podboot's generated configuration, tftpd-hpa and podboot serve in network
 # namespaces, into podboot's signed chain.
 #
+# Secure Boot leg (IPXE_SRC; test/e2e/secboot.sh, sourced): OVMF with
+# Secure Boot on boots podboot's UEFI-signed iPXE to installed; unsigned
+# and tampered EFI binaries, and a kernel with a broken signature, refused.
+#
 # Environment: E2E_ONLY (secure: only the secure leg; pxe: only the PXE
-# leg), PODBOOT (default
+# leg; secboot: only the Secure Boot leg), PODBOOT (default
 # build/podboot), E2E_CACHE (build/e2e-cache:
 # kernel package and Debian's iPXE, kept across runs), E2E_RUN
 # (build/e2e-run: this run's site, logs and packet captures, kept for
@@ -133,6 +137,7 @@ cleanup() {
 	fi
 	sec_cleanup
 	! declare -F pxe_cleanup >/dev/null || pxe_cleanup
+	! declare -F secboot_cleanup >/dev/null || secboot_cleanup
 	server_stop
 }
 trap cleanup EXIT
@@ -415,7 +420,7 @@ lap site
 # The secure leg's sites and its firmware builds (in the background, so
 # that they overlap the boots of the legs before it).
 . "$HERE/secure.sh"
-if [ "${E2E_ONLY:-}" != pxe ]; then
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secure ]; then
 	secure_prepare || bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
 	lap "secure: sites"
 fi
@@ -423,6 +428,11 @@ fi
 . "$HERE/pxe.sh"
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = pxe ]; then
 	pxe_prepare || bad "pxe: site set up" "$(tail -5 "$RUN/init.log")"
+fi
+# The Secure Boot leg's site and signed firmware (test/e2e/secboot.sh).
+. "$HERE/secboot.sh"
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secboot ]; then
+	secboot_prepare || bad "secboot: site set up" "$(tail -5 "$RUN/init.log")"
 fi
 
 accel_decide
@@ -609,10 +619,15 @@ secure_site() {
 }
 
 server_stop
-if [ "${E2E_ONLY:-}" != pxe ]; then
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secure ]; then
 	secure_leg
 	server_stop
 	lap "secure leg"
+fi
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secboot ]; then
+	secboot_leg
+	server_stop
+	lap "secboot leg"
 fi
 
 # ---- 6. Debian's iPXE over HTTPS ---------------------------------------------

@@ -5,36 +5,60 @@
 # Run alone, it runs boot.sh with E2E_ONLY=pxe (IPXE_SRC defaults to the
 # vendored iPXE tarball then).
 #
-# A stock machine boots through a pod's relay over an emulated WAN, with no
-# hand-written DHCP configuration.  Network namespaces the leg creates and
-# removes (whatever happens):
-#   central  10.99.0.1: kea-dhcp4 with "podboot dhcp render"'s file,
-#            tftpd-hpa (in.tftpd -L) serving podboot's undionly.kpxe, and
-#            podboot serve on 10.99.0.1:8443, its certificate naming it
-#   wan      (only without tc netem) test/integration/tools/wan-link between
-#            the central's and the router's veths: 40 ms each way and 0.5%
-#            loss (PXE_WAN_DELAY, PXE_WAN_LOSS), as dhcp.test.sh does
-#   router   10.99.0.2 on the WAN, 10.10.1.1 on the pod link: dhcrelay,
-#            IPv4 forwarding
-#   pod      a bridge joining the pod link and a tap, QEMU's NIC on the tap
-# Boots (SeaBIOS, the e1000's option ROM from Debian's ipxe-qemu, -boot n):
-#   install  DHCP through the relay -> undionly.kpxe by TFTP from the
-#            central -> podboot's stage1 (user class podboot: an address and
-#            no boot file) -> stage2 over HTTPS through the WAN, verified ->
-#            the test kernel and initrd to "installed"
-#   again    the same machine again: the local-boot script, no installer
+# Stock machines boot through their pod's relay over an emulated WAN, with
+# no hand-written DHCP configuration.  Network namespaces the leg creates
+# and removes (whatever happens):
+#   central  10.99.0.1 (and 10.99.2.1 toward pod2's router): kea-dhcp4
+#            started on "podboot dhcp render"'s file, tftpd-hpa (in.tftpd
+#            -L) serving the TFTP root, and podboot serve on 10.99.0.1
+#            (HTTPS 8443, plain 8080), whose podboot.conf names the
+#            firmware build (dhcp.firmware_dir), the TFTP root
+#            (dhcp.tftp_root) and Kea's control socket: serve checks the
+#            build against its SHA256SUMS, places undionly.kpxe and
+#            snponly.efi in the TFTP root, serves ipxe.efi at
+#            /boot/fw/POD/ipxe.efi (the URL Kea hands out), keeps Kea in
+#            step on reload and reads its leases every second
+#   wan      (only without tc netem) test/integration/tools/wan-link
+#            between each router's and the central's veths: 40 ms each way
+#            and 0.5% loss (PXE_WAN_DELAY, PXE_WAN_LOSS), as dhcp.test.sh
+#   router   10.99.0.2 on the WAN, 10.10.1.1 on pod demo's link: dhcrelay
+#   router2  10.99.2.2 on its own WAN link, 10.10.2.1 on pod2's link
+#   pod      a bridge per pod (br0: demo, br1: pod2) joining the pod link
+#            and one tap per machine, QEMU's NIC on the tap
+# Machines (QEMU, TCG), two to four at a time:
+#   pxe-bios-install   SeaBIOS, the e1000's ROM (Debian's ipxe-qemu):
+#            undionly.kpxe by TFTP -> podboot's stage1 (user class podboot:
+#            an address and no boot file) -> stage2 over HTTPS through the
+#            WAN, verified -> the test kernel and initrd to "installed";
+#            pxe-bios-again: its second boot gets local boot
+#   pxe-uefi-install   OVMF with the same ROM: snponly.efi, installs demo-2
+#   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi
+#   pxe-pod2           SeaBIOS behind router2: pod2's subnet, pod2's stage2
+#   pxe-new-first      SeaBIOS with a MAC podboot.conf does not name: its
+#            lease makes it discovered (before any stage2); a SIGHUP that
+#            adds it reaches the same kea-dhcp4, and pxe-new-again gets
+#            its reservation and its install script
 # Each QEMU run has a hard timeout; every server stops by its PID.
+#
+# Reusable (test/bench/pxe-boot.sh reads them): pxe_prepare (site and
+# firmware build), pxe_net (namespaces, WAN links, routers, bridges,
+# taps), pxe_servers (Kea, relays, tftpd, podboot serve, the firmware
+# placed), pxe_machine_start (one machine's boot in the background) and
+# pxe_jobs_wait, pxe_cleanup.
 
 PXE_NS=pbx$$
-PXE_C=$PXE_NS-c PXE_R=$PXE_NS-r PXE_P=$PXE_NS-p PXE_W=$PXE_NS-w
+PXE_C=$PXE_NS-c PXE_R=$PXE_NS-r PXE_R2=$PXE_NS-r2 PXE_P=$PXE_NS-p PXE_W=$PXE_NS-w
 PXE_DIR= PXE_SITE=
 PXE_PIDS=
 PXE_FW_PID=
 PXE_PORT=8443
-PXE_HTTP_PORT=8080
+PXE_PLAIN_PORT=8080
 PXE_JOBS=
 PXE_WAN_DELAY=${PXE_WAN_DELAY:-40}
 PXE_WAN_LOSS=${PXE_WAN_LOSS:-0.5}
+PXE_LEASE_CMDS=
+PXE_NEW_MAC=52:54:00:00:00:09	# the machine podboot.conf names only later
+PXE_POD2_MAC=52:54:00:00:02:01
 
 # pxe_nsx NS CMD...: CMD in namespace NS (ip netns exec execs it).
 pxe_nsx() {
@@ -55,21 +79,30 @@ pxe_bg() {
 }
 
 # pxe_site: the central's site (podboot init naming 10.99.0.1, base_url
-# https://10.99.0.1:8443, listening there), pod demo's provisioning network
-# behind the router, the test kernel and initrd published.
+# https://10.99.0.1:8443, listening there, the plain listener on 8080 for
+# UEFI HTTP Boot), pod demo's provisioning network behind the router and
+# pod2's behind router2, unknown machines discovered, the test kernel and
+# initrd published.  The dhcp group comes with the firmware (pxe_dhcp_conf).
 pxe_site() {
 	local c=$PXE_SITE/podboot.conf
 	"$PODBOOT" init --dir "$PXE_SITE" --server-name central \
 		--server-ip 10.99.0.1 || return 1
 	sed -i 's#listen = "127.0.0.1";#listen = "10.99.0.1";#
+		s#^  port = 8443;#  port = 8443; plain_port = '"$PXE_PLAIN_PORT"'; plain_allow_nonlocal = true;\n  plain_base_url = "http://10.99.0.1:'"$PXE_PLAIN_PORT"'";#
 		s#https://central:8443#https://10.99.0.1:8443#
+		s#unknown = "ignore";#unknown = "discover";#
 		s#provisioning = { cidr = "192.0.2.0/24"; gateway = "192.0.2.1";#provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start = "10.10.1.100"; pool_end = "10.10.1.150";#
 		s#vlan = 0; dns = \[ "192.0.2.1" \]; };#vlan = 0; };#
-		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; }#' "$c"
+		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; },\n  { mac = "'"$PXE_POD2_MAC"'"; hostname = "pod2-1"; pod = "pod2";\n    address = "203.0.113.21"; }#' "$c"
+	perl -0pi -e 's/(\npods = \(\n.*?\n  \})\n\);/$1,\n  { name = "pod2"; profile = "default";\n    provisioning = { cidr = "10.10.2.0\/24"; gateway = "10.10.2.1";\n      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };\n    management = { cidr = "203.0.113.0\/24"; }; }\n);/s' "$c"
 	grep -q 'listen = "10.99.0.1";' "$c" &&
 		grep -q 'base_url = "https://10.99.0.1:8443"' "$c" &&
+		grep -q "plain_base_url = \"http://10.99.0.1:$PXE_PLAIN_PORT\"" "$c" &&
+		grep -q 'unknown = "discover";' "$c" &&
 		grep -q 'cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start' "$c" &&
-		grep -q 'vlan = 0; };' "$c" && grep -q 'hostname = "demo-3"' "$c" || {
+		grep -q 'cidr = "10.10.2.0/24"; gateway = "10.10.2.1";' "$c" &&
+		grep -q 'vlan = 0; };' "$c" && grep -q 'hostname = "demo-3"' "$c" &&
+		grep -q 'hostname = "pod2-1"' "$c" || {
 		echo "podboot.conf is not laid out as the pxe leg expects" >&2
 		return 1
 	}
@@ -78,6 +111,21 @@ pxe_site() {
 	"$PODBOOT" publish --config "$c" demo-vmlinuz "$KERNEL" &&
 		"$PODBOOT" publish --config "$c" demo-initrd.img "$INITRD" &&
 		"$PODBOOT" serve --check --config "$c"
+}
+
+# pxe_dhcp_conf: podboot.conf's dhcp group: Kea's socket, interfaces and
+# lease file, its lease commands read every second, the firmware build
+# and the TFTP root serve places it in.
+pxe_dhcp_conf() {
+	cat >>"$PXE_SITE/podboot.conf" <<CONF
+
+# The pxe leg's central (test/e2e/pxe.sh)
+dhcp = { kea_socket = "$PXE_DIR/kea.sock";
+  interfaces = [ "wan-c", "wan2-c" ]; next_server = "10.99.0.1";
+  lease_file = "$PXE_DIR/leases.csv";
+  lease_cmds = "$PXE_LEASE_CMDS"; leases_interval_s = 1;
+  firmware_dir = "$PXE_DIR/fw/firmware"; tftp_root = "$PXE_DIR/tftp"; };
+CONF
 }
 
 # pxe_prepare: the site, and podboot's firmware for it built in the
@@ -102,13 +150,17 @@ pxe_prepare() {
 	say "pxe: building podboot's firmware for the central in the background (pid $PXE_FW_PID)"
 }
 
-# pxe_can: why the leg cannot run here (on stdout), or nothing.
+# pxe_can: why the leg cannot run here (on stdout), or nothing.  Sets
+# PXE_LEASE_CMDS (Kea's lease commands hook).
 pxe_can() {
 	local c
 	[ "$(id -u)" = 0 ] || { echo "not root (network namespaces)"; return; }
-	for c in ip kea-dhcp4 dhcrelay in.tftpd python3 busybox; do
+	for c in ip kea-dhcp4 dhcrelay in.tftpd python3 busybox perl; do
 		command -v "$c" >/dev/null || { echo "$c not found (scripts/deps)"; return; }
 	done
+	PXE_LEASE_CMDS=$(ls /usr/lib/*/kea/hooks/libdhcp_lease_cmds.so 2>/dev/null | head -1)
+	[ -n "$PXE_LEASE_CMDS" ] ||
+		{ echo "Kea's libdhcp_lease_cmds.so not found (scripts/deps)"; return; }
 	ip netns add "$PXE_NS-probe" 2>/dev/null && ip netns del "$PXE_NS-probe" ||
 		echo "cannot create network namespaces"
 }
@@ -124,76 +176,110 @@ pxe_netem_works() {
 	return "$rc"
 }
 
-# pxe_wan: the WAN between central (wan-c, 10.99.0.1) and router (wan-r,
-# 10.99.0.2): netem, else wan-link in the wan namespace.
-pxe_wan() {
-	local x
-	if [ "${DHCP_WAN:-}" != emulator ] && pxe_netem_works; then
-		PXE_WAN=netem
-		ip link add wan-c netns "$PXE_C" type veth peer name wan-r netns "$PXE_R" || return 1
-		for x in "$PXE_C wan-c" "$PXE_R wan-r"; do
-			# shellcheck disable=SC2086
-			set -- $x
-			pxe_nsx "$1" tc qdisc add dev "$2" root netem \
-				delay "${PXE_WAN_DELAY}ms" loss "$PXE_WAN_LOSS%" || return 1
-		done
-	else
-		PXE_WAN=emulator
-		ip netns add "$PXE_W" && pxe_nsx "$PXE_W" ip link set lo up &&
-		ip link add wan-c netns "$PXE_C" type veth peer name wl-c netns "$PXE_W" &&
-		ip link add wan-r netns "$PXE_R" type veth peer name wl-r netns "$PXE_W" &&
-		pxe_nsx "$PXE_W" ip link set wl-c up &&
-		pxe_nsx "$PXE_W" ip link set wl-r up &&
-		pxe_nsx "$PXE_C" python3 "$WAN_LINK" csum-off wan-c &&
-		pxe_nsx "$PXE_R" python3 "$WAN_LINK" csum-off wan-r || return 1
-		pxe_bg wan "$PXE_W" python3 "$WAN_LINK" link wl-c wl-r \
-			"$PXE_WAN_DELAY" "$PXE_WAN_LOSS" 12 1800
-		wait_up 10 "$PXE_LAST" grep -q '^forwarding wl-c <-> wl-r' \
-			"$PXE_DIR/wan.log" || return 1
+# pxe_wan_link R CIF RIF N: a WAN link from the central's CIF to router
+# namespace R's RIF: netem on both ends, else wan-link (seed N) between
+# their peers in the wan namespace (PXE_WAN says which).
+pxe_wan_link() {
+	local r=$1 cif=$2 rif=$3 seed=$4
+	if [ "$PXE_WAN" = netem ]; then
+		ip link add "$cif" netns "$PXE_C" type veth peer name "$rif" netns "$r" &&
+			pxe_nsx "$PXE_C" tc qdisc add dev "$cif" root netem \
+				delay "${PXE_WAN_DELAY}ms" loss "$PXE_WAN_LOSS%" &&
+			pxe_nsx "$r" tc qdisc add dev "$rif" root netem \
+				delay "${PXE_WAN_DELAY}ms" loss "$PXE_WAN_LOSS%"
+		return
 	fi
-	pxe_nsx "$PXE_C" ip addr add 10.99.0.1/24 dev wan-c &&
-		pxe_nsx "$PXE_R" ip addr add 10.99.0.2/24 dev wan-r &&
-		pxe_nsx "$PXE_C" ip link set wan-c up &&
-		pxe_nsx "$PXE_R" ip link set wan-r up &&
-		pxe_nsx "$PXE_C" ip route add 10.10.0.0/16 via 10.99.0.2
+	ip link add "$cif" netns "$PXE_C" type veth peer name "w$cif" netns "$PXE_W" &&
+		ip link add "$rif" netns "$r" type veth peer name "w$rif" netns "$PXE_W" &&
+		pxe_nsx "$PXE_W" ip link set "w$cif" up &&
+		pxe_nsx "$PXE_W" ip link set "w$rif" up &&
+		pxe_nsx "$PXE_C" python3 "$WAN_LINK" csum-off "$cif" &&
+		pxe_nsx "$r" python3 "$WAN_LINK" csum-off "$rif" || return 1
+	pxe_bg "wan-$cif" "$PXE_W" python3 "$WAN_LINK" link "w$cif" "w$rif" \
+		"$PXE_WAN_DELAY" "$PXE_WAN_LOSS" "$seed" 1800
+	wait_up 10 "$PXE_LAST" grep -q "^forwarding w$cif <-> w$rif" \
+		"$PXE_DIR/wan-$cif.log"
 }
 
-# pxe_net: the namespaces, the WAN, the pod link and the pod's bridge with
-# a tap for each machine (tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot).
+# pxe_router R CIF RIF N POD_IF BRIDGE: router namespace R behind WAN link
+# CIF-RIF on 10.99.N.0/24 (central .1, router .2), forwarding to pod link
+# POD_IF (10.10.M.1/24; M = 1 for N = 0, else N) whose far end joins
+# BRIDGE in the pod namespace.
+pxe_router() {
+	local r=$1 cif=$2 rif=$3 n=$4 pif=$5 br=$6 m=$4
+	[ "$m" != 0 ] || m=1
+	pxe_wan_link "$r" "$cif" "$rif" "$((12 + n))" &&
+		pxe_nsx "$PXE_C" ip addr add "10.99.$n.1/24" dev "$cif" &&
+		pxe_nsx "$r" ip addr add "10.99.$n.2/24" dev "$rif" &&
+		pxe_nsx "$PXE_C" ip link set "$cif" up &&
+		pxe_nsx "$r" ip link set "$rif" up &&
+		pxe_nsx "$PXE_C" ip route add "10.10.$m.0/24" via "10.99.$n.2" &&
+		pxe_nsx "$r" sysctl -qw net.ipv4.ip_forward=1 &&
+		ip link add "$pif" netns "$r" type veth peer name "up-$br" netns "$PXE_P" &&
+		pxe_nsx "$r" ip addr add "10.10.$m.1/24" dev "$pif" &&
+		pxe_nsx "$r" ip link set "$pif" up &&
+		pxe_nsx "$PXE_P" ip link add "$br" type bridge &&
+		pxe_nsx "$PXE_P" ip link set "up-$br" master "$br" &&
+		pxe_nsx "$PXE_P" ip link set "up-$br" up &&
+		pxe_nsx "$PXE_P" ip link set "$br" up || return 1
+	# the central's other addresses (10.99.0.1: TFTP, HTTPS) through it
+	[ "$n" = 0 ] || pxe_nsx "$r" ip route add default via "10.99.$n.1"
+}
+
+# pxe_tap TAP BRIDGE: a tap for one machine on BRIDGE (pod namespace).
+pxe_tap() {
+	pxe_nsx "$PXE_P" ip tuntap add dev "$1" mode tap &&
+		pxe_nsx "$PXE_P" ip link set "$1" master "$2" &&
+		pxe_nsx "$PXE_P" ip link set "$1" up
+}
+
+# pxe_net: the namespaces, the WAN links, the routers of pod demo (br0:
+# tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot, tap4 the new machine)
+# and pod2 (br1: tap3).
 pxe_net() {
 	local n
-	for n in "$PXE_C" "$PXE_R" "$PXE_P"; do
+	for n in "$PXE_C" "$PXE_R" "$PXE_R2" "$PXE_P"; do
 		ip netns add "$n" && pxe_nsx "$n" ip link set lo up || return 1
 	done
-	pxe_wan || return 1
-	pxe_nsx "$PXE_R" sysctl -qw net.ipv4.ip_forward=1 &&
-		ip link add pod-r netns "$PXE_R" type veth peer name uplink netns "$PXE_P" &&
-		pxe_nsx "$PXE_R" ip addr add 10.10.1.1/24 dev pod-r &&
-		pxe_nsx "$PXE_R" ip link set pod-r up &&
-		pxe_nsx "$PXE_P" ip link add br0 type bridge &&
-		pxe_nsx "$PXE_P" ip link set uplink master br0 &&
-		pxe_nsx "$PXE_P" ip link set uplink up || return 1
-	for n in tap0 tap1 tap2; do
-		pxe_nsx "$PXE_P" ip tuntap add dev "$n" mode tap &&
-			pxe_nsx "$PXE_P" ip link set "$n" master br0 &&
-			pxe_nsx "$PXE_P" ip link set "$n" up || return 1
+	PXE_WAN=netem
+	if [ "${DHCP_WAN:-}" = emulator ] || ! pxe_netem_works; then
+		PXE_WAN=emulator
+		ip netns add "$PXE_W" && pxe_nsx "$PXE_W" ip link set lo up || return 1
+	fi
+	pxe_router "$PXE_R" wan-c wan-r 0 pod-r br0 &&
+		pxe_router "$PXE_R2" wan2-c wan2-r 2 pod2-r br1 || return 1
+	for n in tap0:br0 tap1:br0 tap2:br0 tap4:br0 tap3:br1; do
+		pxe_tap "${n%:*}" "${n#*:}" || return 1
 	done
-	pxe_nsx "$PXE_P" ip link set br0 up
 }
 
-# pxe_servers: Kea, the relay, tftpd-hpa and podboot serve, each waited
-# for.  Sets PXE_KEA_PID, PXE_SERVE_PID.
+# pxe_healthz_dhcp: /healthz's dhcp part as "CONFIGURATION APPLIED".
+pxe_healthz_dhcp() {
+	pxe_nsx "$PXE_C" curl -sf --max-time 10 --cacert "$PXE_SITE/keys/root.crt" \
+		"https://10.99.0.1:$PXE_PORT/healthz" |
+		jq -r '"\(.dhcp.configuration) \(.dhcp.applied)"'
+}
+
+# pxe_dhcp_applied GEN: /healthz says serve placed configuration GEN's
+# firmware and Kea took it.
+pxe_dhcp_applied() { [ "$(pxe_healthz_dhcp)" = "$1 true" ]; }
+
+# pxe_servers: Kea (on the file "podboot dhcp render" writes from the
+# dhcp group), the relays, tftpd-hpa and podboot serve, each waited for,
+# and serve's first DHCP pass (firmware placed, Kea in step).  Sets
+# PXE_KEA_PID, PXE_SERVE_PID.
 pxe_servers() {
-	local sock=$PXE_DIR/kea.sock
+	local sock=$PXE_DIR/kea.sock i
+	mkdir -p "$PXE_DIR/tftp" && chmod 0755 "$PXE_DIR/tftp" || return 1
 	"$PODBOOT" dhcp render --config "$PXE_SITE/podboot.conf" \
-		--socket "$sock" --interface wan-c --next-server 10.99.0.1 \
-		--boot-url "http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi" \
-		--lease-file "$PXE_DIR/leases.csv" --out "$PXE_DIR/kea.json" \
-		>"$PXE_DIR/render.log" 2>&1 || { cat "$PXE_DIR/render.log"; return 1; }
+		--out "$PXE_DIR/kea.json" >"$PXE_DIR/render.log" 2>&1 ||
+		{ cat "$PXE_DIR/render.log"; return 1; }
 	# Kea skips an interface whose operstate is not yet UP (the kernel
 	# sets it a moment after the link comes up, though pings pass)
-	wait_up 10 "" sh -c "ip -n '$PXE_C' link show wan-c | grep -q 'state UP'" ||
-		{ echo "wan-c is not up"; return 1; }
+	for i in wan-c wan2-c; do
+		wait_up 10 "" sh -c "ip -n '$PXE_C' link show $i | grep -q 'state UP'" ||
+			{ echo "$i is not up"; return 1; }
+	done
 	pxe_bg kea "$PXE_C" env KEA_PIDFILE_DIR="$PXE_DIR" \
 		KEA_LOCKFILE_DIR="$PXE_DIR" kea-dhcp4 -c "$PXE_DIR/kea.json"
 	PXE_KEA_PID=$PXE_LAST
@@ -202,7 +288,9 @@ pxe_servers() {
 		{ echo "kea-dhcp4 listens on no interface"; return 1; }
 	pxe_bg relay "$PXE_R" dhcrelay -d -4 -iu wan-r -id pod-r 10.99.0.1
 	PXE_RELAY_PID=$PXE_LAST
-	wait_up 10 "$PXE_RELAY_PID" grep -q 'pod-r' "$PXE_DIR/relay.log" ||
+	pxe_bg relay2 "$PXE_R2" dhcrelay -d -4 -iu wan2-r -id pod2-r 10.99.2.1
+	wait_up 10 "$PXE_RELAY_PID" grep -q 'pod-r' "$PXE_DIR/relay.log" &&
+		wait_up 10 "$PXE_LAST" grep -q 'pod2-r' "$PXE_DIR/relay2.log" ||
 		{ echo "dhcrelay did not start"; return 1; }
 	# -L: foreground; -s: the boot file name is relative to the directory
 	pxe_bg tftpd "$PXE_C" in.tftpd -L -v -s -a 10.99.0.1:69 "$PXE_DIR/tftp"
@@ -210,31 +298,48 @@ pxe_servers() {
 	wait_up 10 "$PXE_TFTPD_PID" sh -c \
 		"ip netns exec '$PXE_C' ss -Hlun 'sport = :69' | grep -q 10.99.0.1" ||
 		{ echo "in.tftpd did not start"; return 1; }
-	# UEFI HTTP Boot's ipxe.efi: a static HTTP server on the central
-	pxe_bg http "$PXE_C" python3 -m http.server "$PXE_HTTP_PORT" \
-		--bind 10.99.0.1 --directory "$PXE_DIR/http"
-	PXE_HTTPD_PID=$PXE_LAST
-	wait_up 10 "$PXE_HTTPD_PID" pxe_nsx "$PXE_C" curl -sfI -o /dev/null \
-		"http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi" ||
-		{ echo "the HTTP server did not start"; return 1; }
 	pxe_bg site/serve "$PXE_C" "$PODBOOT" serve --config "$PXE_SITE/podboot.conf"
 	PXE_SERVE_PID=$PXE_LAST
 	wait_up 20 "$PXE_SERVE_PID" pxe_nsx "$PXE_C" curl -s --cacert \
 		"$PXE_SITE/keys/root.crt" -o /dev/null "https://10.99.0.1:$PXE_PORT/healthz" ||
 		{ echo "podboot serve did not start"; return 1; }
+	wait_up 60 "$PXE_SERVE_PID" pxe_dhcp_applied 1 ||
+		{ echo "serve did not place the firmware and apply Kea: $(pxe_healthz_dhcp)"; return 1; }
 }
 
-# pxe_acks_check NAME MAC FILE: the first two DHCPACKs to MAC in NAME's
-# capture: the firmware's named FILE, stage1's (user class podboot) none.
+# pxe_placed_checks FW: what serve placed and serves is the build in FW.
+pxe_placed_checks() {
+	local fw=$1 url
+	check "pxe: serve placed undionly.kpxe and snponly.efi in the TFTP root with the build's digests" \
+		sh -c "cd '$PXE_DIR/tftp' && [ \$(sha256sum -c --ignore-missing '$fw/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
+	check "pxe: and nothing else there (ipxe.efi goes by HTTP)" \
+		[ "$(find "$PXE_DIR/tftp" -mindepth 1 | wc -l)" = 2 ]
+	url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/demo/ipxe.efi
+	check "pxe: serve's plain listener serves the build's ipxe.efi at $url" \
+		sh -c "ip netns exec '$PXE_C' curl -sf '$url' | sha256sum |
+			grep -q \"^\$(awk '\$2 == \"ipxe.efi\" {print \$1}' '$fw/SHA256SUMS') \""
+	check "pxe: the digests are recorded as an event" sh -c \
+		"sqlite3 '$PXE_SITE/data/podboot.db' \"SELECT detail FROM events WHERE kind = 'firmware'\" |
+			grep -q \"\$(awk '\$2 == \"undionly.kpxe\" {print \$1}' '$fw/SHA256SUMS')\""
+}
+
+# pxe_acks_check NAME MAC FILE [ADDR]: the first two DHCPACKs to MAC in
+# NAME's capture: the firmware's named FILE, stage1's (user class
+# podboot) none; both gave ADDR when it is set.
 pxe_acks_check() {
-	local got
-	got=$(python3 "$HERE/dhcp-acks" --mac "$2" "$RUN/$1.pcap" 2>&1 |
-		head -2 | paste -sd' ')
-	if [ "$got" = "$3 -" ]; then
-		ok "pxe: $1: Kea's ACK to the firmware named $3, to podboot's stage1 nothing"
+	local got want="$3 -" what="Kea's ACK to the firmware named $3, to podboot's stage1 nothing"
+	if [ -n "${4:-}" ]; then
+		got=$(python3 "$HERE/dhcp-acks" --addr --mac "$2" "$RUN/$1.pcap" 2>&1 |
+			head -2 | paste -sd' ')
+		want="$4 $3 $4 -" what="$what, both $4"
 	else
-		bad "pxe: $1: Kea's ACK to the firmware named $3, to podboot's stage1 nothing" \
-			"boot files of the ACKs: ${got:-none}"
+		got=$(python3 "$HERE/dhcp-acks" --mac "$2" "$RUN/$1.pcap" 2>&1 |
+			head -2 | paste -sd' ')
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "pxe: $1: $what"
+	else
+		bad "pxe: $1: $what" "the ACKs: ${got:-none}"
 	fi
 }
 
@@ -254,11 +359,46 @@ pxe_again_checks() {
 	check "pxe: $1: no new transition of $NODE" [ "$n" = "$PXE_TR1" ]
 }
 
+# pxe_machine_start NAME MAC TAP NIC LIMIT STOP [QEMU ARGS...]: one
+# machine (QEMU device NIC and its options, MAC, on TAP) boots in the
+# background until it powers off, LIMIT seconds pass, or STOP (a regex,
+# or "") shows on its console.  QEMU's status lands in $PXE_DIR/NAME.rc;
+# the job's PID in PXE_JOB and PXE_JOBS.
+pxe_machine_start() {
+	local name=$1 mac=$2 tap=$3 nic=$4 limit=$5 stop=$6
+	shift 6
+	rm -f "$PXE_DIR/$name.rc"
+	(
+		# shellcheck disable=SC2034  # read by qemu_run (boot.sh)
+		MAC=$mac QEMU_NIC=${nic%%,*} NIC_OPTS=
+		case $nic in *,*) NIC_OPTS=,${nic#*,} ;; esac
+		# shellcheck disable=SC2034
+		QEMU_NETDEV="tap,id=n0,ifname=$tap,script=no,downscript=no"
+		qemu_run "$name" "$limit" "$stop" "$@"
+		echo "$QEMU_RC" >"$PXE_DIR/$name.rc"
+	) &
+	PXE_JOB=$!
+	PXE_JOBS="$PXE_JOBS $PXE_JOB"
+}
+
+# pxe_machine_wait NAME PID: machine job PID has ended; QEMU_RC is its
+# status (124 when it ran out of time or never ran).
+pxe_machine_wait() {
+	wait "$2" 2>/dev/null
+	QEMU_RC=$(cat "$PXE_DIR/$1.rc" 2>/dev/null || echo 124)
+}
+
+# pxe_bios_start NAME MAC TAP LIMIT STOP: a SeaBIOS machine with the
+# e1000's PXE ROM network-boots (pxe_machine_start).
+pxe_bios_start() {
+	pxe_machine_start "$1" "$2" "$3" e1000 "$4" "$5" \
+		-boot order=n,reboot-timeout=0
+}
+
 # pxe_uefi_start NAME NODE MAC TAP NIC STOP [QEMU ARGS...]: an OVMF
 # machine (its NIC first in the boot order, QEMU device NIC and its
 # options) installs NODE in the background, on TAP, until it powers off
-# or STOP (a regex, or "") shows on its console.  QEMU's status lands in
-# $PXE_DIR/NAME.rc; the job's PID in PXE_JOBS.
+# or STOP (a regex, or "") shows on its console.
 pxe_uefi_start() {
 	local name=$1 node=$2 mac=$3 tap=$4 nic=$5 stop=$6 limit=$BOOT_TIMEOUT
 	shift 6
@@ -268,16 +408,9 @@ pxe_uefi_start() {
 	check "pxe: $name: node $node starts armed" \
 		[ "$(NODE=$node node_state)" = armed ]
 	cp "$OVMF_VARS" "$PXE_DIR/$name-vars.fd"
-	rm -f "$PXE_DIR/$name.rc"
-	(
-		MAC=$mac QEMU_NIC=${nic%%,*} NIC_OPTS=,${nic#*,}
-		QEMU_NETDEV="tap,id=n0,ifname=$tap,script=no,downscript=no"
-		qemu_run "$name" "$limit" "$stop" \
-			-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
-			-drive "if=pflash,format=raw,file=$PXE_DIR/$name-vars.fd" "$@"
-		echo "$QEMU_RC" >"$PXE_DIR/$name.rc"
-	) &
-	PXE_JOBS="$PXE_JOBS $!"
+	pxe_machine_start "$name" "$mac" "$tap" "$nic" "$limit" "$stop" \
+		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+		-drive "if=pflash,format=raw,file=$PXE_DIR/$name-vars.fd" "$@"
 }
 
 # pxe_uefi_checks NAME NODE MAC WHAT FILE: once every background machine
@@ -296,21 +429,25 @@ pxe_uefi_checks() {
 	NODE=$node sec_install_checks "$name"
 }
 
-# pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi by the URL
-# Kea handed out, and podboot's chain ran in it up to the install script.
+# pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi from podboot
+# serve by the URL Kea handed out, and podboot's chain ran in it up to
+# the install script.
 pxe_http_checks() {
-	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log
+	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log url
+	url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/demo/ipxe.efi
 	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: stage2 ran within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
 	check "pxe: $name: Kea leased it in pod demo's subnet" \
 		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
-	check "pxe: $name: Kea's offer named the URL and echoed HTTPClient" \
-		sh -c "grep -aq 'http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi' '$RUN/$name.pcap' &&
+	check "pxe: $name: Kea's offer named serve's URL and echoed HTTPClient" \
+		sh -c "grep -aq '$url' '$RUN/$name.pcap' &&
 			grep -aq HTTPClient '$RUN/$name.pcap'"
-	pxe_acks_check "$name" "$mac" "http://10.99.0.1:$PXE_HTTP_PORT/ipxe.efi"
-	check "pxe: $name: OVMF fetched ipxe.efi from the static server (HTTP Boot)" \
-		grep -q '"GET /ipxe.efi HTTP/1.1" 200' "$PXE_DIR/http.log"
+	pxe_acks_check "$name" "$mac" "$url"
+	check "pxe: $name: OVMF fetched ipxe.efi from podboot serve (HTTP Boot)" \
+		in_file "GET /boot/fw/demo/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
+	check "pxe: $name: iPXE's request for autoexec.ipxe beside it got 404" \
+		grep -q "GET /boot/fw/demo/autoexec.ipxe -> 404" "$PXE_SITE/serve.log"
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
 		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
 	check "pxe: $name: stage1 verified stage2 and ran the install script of $node" \
@@ -320,24 +457,97 @@ pxe_http_checks() {
 		[ "$(NODE=$node node_state)" = booting ]
 }
 
-# pxe_jobs_wait: the background machines have ended.
-pxe_jobs_wait() {
-	local p
-	for p in $PXE_JOBS; do wait "$p"; done
-	PXE_JOBS=
+# pxe_pod2_checks NAME: the machine behind router2 got pod2's address and
+# pod2's stage2.
+pxe_pod2_checks() {
+	local name=$1 log=$RUN/serial-$1.log
+	check "pxe: $name: stage2 ran within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	check "pxe: $name: Kea leased it in pod2's subnet" \
+		grep -q "^10\.10\.2\.[0-9]*,$PXE_POD2_MAC," "$PXE_DIR/leases.csv"
+	check "pxe: $name: the ROM took pod2's address (10.10.2.100-150)" \
+		in_file "10\\.10\\.2\\.(1[0-4][0-9]|150)" "$log"
+	check "pxe: $name: its answers came back through router2's relay" \
+		grep -q "Forwarded BOOTREPLY for $PXE_POD2_MAC" "$PXE_DIR/relay2.log"
+	check "pxe: $name: not through pod demo's" \
+		sh -c "! grep -q 'for $PXE_POD2_MAC' '$PXE_DIR/relay.log'"
+	pxe_acks_check "$name" "$PXE_POD2_MAC" undionly.kpxe
+	check "pxe: $name: stage1 verified pod2's stage2: the install script of pod2-1 in pod pod2" \
+		sh -c "grep -aq 'podboot: stage2 verified' '$log' &&
+			grep -aq 'podboot: installing pod2-1 in pod pod2' '$log'"
+	check "pxe: $name: the API shows pod2-1 of pod pod2 booting" \
+		[ "$(api /api/v1/nodes/pod2-1 | jq -r '"\(.pod) \(.state)"')" = "pod2 booting" ]
 }
 
-# pxe_boots: the install boots (BIOS, and UEFI beside it), then the BIOS
-# machine's second boot.
-pxe_boots() {
-	local log=$RUN/serial-pxe-bios-install.log
-	check "pxe: node $NODE starts armed" [ "$(node_state)" = armed ]
-	[ "${PXE_UEFI:-1}" = 0 ] ||
-		pxe_uefi_start pxe-uefi-install demo-2 52:54:00:00:00:02 tap1 \
-			e1000,bootindex=1 ""
-	qemu_run pxe-bios-install "$BOOT_TIMEOUT" "" -boot order=n,reboot-timeout=0
+# pxe_discovered ID: the status API lists ID among the discovered nodes.
+pxe_discovered() {
+	api "/api/v1/nodes?state=discovered" | jq -e --arg id "$1" \
+		'[.[] | .id] | index($id) != null' >/dev/null
+}
+
+# pxe_kea_same: the kea-dhcp4 started at first still runs and its PID
+# file names it (never restarted).
+pxe_kea_same() {
+	kill -0 "$PXE_KEA_PID" 2>/dev/null &&
+		[ "$(cat "$PXE_DIR/kea.kea-dhcp4.pid" 2>/dev/null)" = "$PXE_KEA_PID" ]
+}
+
+# pxe_new_first NAME: the unknown machine's first boot, stopped as its ROM
+# starts fetching undionly.kpxe (after Kea's ACK, before any stage2): its
+# lease alone makes it discovered.
+pxe_new_first() {
+	local name=$1 id=mac-${PXE_NEW_MAC//:/}
+	check "pxe: $name: $PXE_NEW_MAC is not a node yet" \
+		sh -c "! sqlite3 '$PXE_SITE/data/podboot.db' \"SELECT 1 FROM nodes WHERE id = '$id'\" | grep -q 1"
+	pxe_bios_start "$name" "$PXE_NEW_MAC" tap4 "$SEC_TIMEOUT" \
+		"tftp://10\\.99\\.0\\.1/undionly\\.kpxe"
+	pxe_machine_wait "$name" "$PXE_JOB"
+	check "pxe: $name: the ROM got a lease and started its TFTP fetch" \
+		in_file "tftp://10\\.99\\.0\\.1/undionly\\.kpxe" "$RUN/serial-$name.log"
+	check "pxe: $name: Kea leased it from pod demo's pool" \
+		grep -qE "^10\.10\.1\.(1[0-4][0-9]|150),$PXE_NEW_MAC," "$PXE_DIR/leases.csv"
+	check "pxe: $name: /api/v1/nodes?state=discovered lists $id from its lease" \
+		wait_up 30 "$PXE_SERVE_PID" pxe_discovered "$id"
+	check "pxe: $name: recorded from its DHCP lease, not a stage2 request" \
+		sh -c "sqlite3 '$PXE_SITE/data/podboot.db' \
+			\"SELECT detail FROM events WHERE kind = 'discover' AND subject = '$id'\" |
+			grep -q '^from its DHCP lease 10\.10\.1\.'"
+}
+
+# pxe_new_reload: podboot.conf names the new machine (demo-9, reserved
+# 10.10.1.19); a SIGHUP reaches the same kea-dhcp4.
+pxe_new_reload() {
+	local c=$PXE_SITE/podboot.conf
+	perl -0pi -e 's/(\nnodes = \(\n.*?)\n\);/$1,\n  { mac = "'"$PXE_NEW_MAC"'"; hostname = "demo-9"; pod = "demo";\n    address = "10.10.1.19"; }\n);/s' "$c"
+	check "pxe: podboot.conf names $PXE_NEW_MAC as demo-9 now" \
+		grep -q 'hostname = "demo-9"' "$c"
+	kill -HUP "$PXE_SERVE_PID"
+	check "pxe: a SIGHUP reaches Kea (configuration 2 applied, /healthz)" \
+		wait_up 60 "$PXE_SERVE_PID" pxe_dhcp_applied 2
+	check "pxe: the same kea-dhcp4 runs it (PID $PXE_KEA_PID, never restarted)" \
+		pxe_kea_same
+	check "pxe: Kea's own file holds the reservation now (config-write)" \
+		grep -q '"10.10.1.19"' "$PXE_DIR/kea.json"
+}
+
+# pxe_new_again_checks NAME: the new machine's next boot got its
+# reservation and its install script.
+pxe_new_again_checks() {
+	local name=$1 log=$RUN/serial-$1.log
+	check "pxe: $name: stage2 ran within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	pxe_acks_check "$name" "$PXE_NEW_MAC" undionly.kpxe 10.10.1.19
+	check "pxe: $name: Kea leased it its reserved 10.10.1.19" \
+		grep -q "^10\.10\.1\.19,$PXE_NEW_MAC," "$PXE_DIR/leases.csv"
+	check "pxe: $name: stage1 verified stage2: the install script of demo-9" \
+		sh -c "grep -aq 'podboot: stage2 verified' '$log' &&
+			grep -aq 'podboot: installing demo-9 in pod demo' '$log'"
+	check "pxe: $name: kea-dhcp4 is still the one started first" pxe_kea_same
+}
+
+# pxe_bios_install_checks NAME: the BIOS machine's install (demo-1).
+pxe_bios_install_checks() {
+	local name=$1 log=$RUN/serial-$1.log
 	check "pxe: the BIOS ROM asked for undionly.kpxe by TFTP (architecture 0)" \
-		in_file "undionly\.kpxe" "$RUN/pxe-bios-install.pcap"
+		in_file "undionly\.kpxe" "$RUN/$name.pcap"
 	check "pxe: the e1000's PXE ROM took an address of pod demo through the relay" \
 		in_file "10\\.10\\.1\\.(1[0-4][0-9]|150)" "$log"
 	check "pxe: the ROM fetched undionly.kpxe from the central by TFTP" \
@@ -347,10 +557,44 @@ pxe_boots() {
 		grep -q '^10\.10\.1\.[0-9]*,52:54:00:00:00:01,' "$PXE_DIR/leases.csv"
 	check "pxe: its answers came back through the relay" \
 		grep -q "Forwarded BOOTREPLY for $MAC" "$PXE_DIR/relay.log"
-	pxe_acks_check pxe-bios-install "$MAC" undionly.kpxe
-	sec_install_checks pxe-bios-install
+	pxe_acks_check "$name" "$MAC" undionly.kpxe
+	sec_install_checks "$name"
 	PXE_TR1=$(node_transitions | paste -sd, -)
-	lap "pxe: BIOS PXE install"
+}
+
+# pxe_jobs_wait: the background machines have ended.
+pxe_jobs_wait() {
+	local p
+	for p in $PXE_JOBS; do wait "$p" 2>/dev/null; done
+	PXE_JOBS=
+}
+
+# pxe_boots: first the BIOS and UEFI installs, pod2's machine and the new
+# machine's first boot side by side; the reload that names the new
+# machine; then its next boot, the BIOS machine's second boot and UEFI
+# HTTP Boot side by side.
+pxe_boots() {
+	local bios pod2 new
+	check "pxe: node $NODE starts armed" [ "$(node_state)" = armed ]
+	[ "${PXE_UEFI:-1}" = 0 ] ||
+		pxe_uefi_start pxe-uefi-install demo-2 52:54:00:00:00:02 tap1 \
+			e1000,bootindex=1 ""
+	pxe_bios_start pxe-bios-install "$MAC" tap0 "$BOOT_TIMEOUT" ""
+	bios=$PXE_JOB
+	pxe_bios_start pxe-pod2 "$PXE_POD2_MAC" tap3 "$SEC_TIMEOUT" \
+		"podboot: installing pod2-1 in pod pod2"
+	pod2=$PXE_JOB
+	pxe_new_first pxe-new-first
+	pxe_new_reload
+	lap "pxe: the new machine's first boot, discovered, reload"
+	pxe_bios_start pxe-new-again "$PXE_NEW_MAC" tap4 "$SEC_TIMEOUT" \
+		"podboot: installing demo-9 in pod demo"
+	new=$PXE_JOB
+	pxe_machine_wait pxe-pod2 "$pod2"
+	pxe_pod2_checks pxe-pod2
+	pxe_machine_wait pxe-bios-install "$bios"
+	pxe_bios_install_checks pxe-bios-install
+	lap "pxe: BIOS PXE install (and pod2's machine)"
 	# UEFI HTTP Boot: OVMF's own network stack (virtio-net, no iPXE ROM)
 	# with its PXE turned off.  Stopped once stage2 runs: the test
 	# initrd has no virtio-net driver, and the installs above cover the
@@ -361,18 +605,21 @@ pxe_boots() {
 			-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n \
 			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n
 	if [ "$(node_state)" = installed ]; then
-		qemu_run pxe-bios-again "$SEC_TIMEOUT" "stage2 ended without booting" \
-			-boot order=n,reboot-timeout=0
+		pxe_bios_start pxe-bios-again "$MAC" tap0 "$SEC_TIMEOUT" \
+			"stage2 ended without booting"
+		pxe_machine_wait pxe-bios-again "$PXE_JOB"
 		pxe_again_checks pxe-bios-again
 		lap "pxe: BIOS PXE again"
 	else
 		bad "pxe: pxe-bios-again: skipped, the install did not complete"
 	fi
+	pxe_machine_wait pxe-new-again "$new"
+	pxe_new_again_checks pxe-new-again
 	pxe_jobs_wait
 	pxe_uefi_checks pxe-uefi-install demo-2 52:54:00:00:00:02 \
 		"OVMF asked for snponly.efi by TFTP (architecture 7)" "snponly\\.efi"
 	pxe_http_checks pxe-http-boot demo-3 52:54:00:00:00:03
-	lap "pxe: UEFI installs (waited for)"
+	lap "pxe: UEFI installs and the new machine (waited for)"
 }
 
 # pxe_leg: wait for the firmware, build the network, start the servers,
@@ -396,6 +643,7 @@ pxe_leg() {
 		fi
 		return
 	fi
+	pxe_can >/dev/null	# (again in this shell: PXE_LEASE_CMDS)
 	# (pxe_prepare said why)
 	[ -n "$PXE_SITE" ] && [ -n "$PXE_FW_PID" ] || return
 	WAN_LINK=$TOP/test/integration/tools/wan-link
@@ -405,27 +653,25 @@ pxe_leg() {
 	fw=$PXE_DIR/fw/firmware
 	check "pxe: make firmware built undionly.kpxe" [ -s "$fw/undionly.kpxe" ] ||
 		{ bad "pxe: firmware" "$(tail -10 "$RUN/firmware-pxe.log")"; return; }
-	mkdir -p "$PXE_DIR/tftp" &&
-		install -m 0644 "$fw/undionly.kpxe" "$fw/snponly.efi" "$PXE_DIR/tftp/" &&
-		mkdir -p "$PXE_DIR/http" &&
-		install -m 0644 "$fw/ipxe.efi" "$PXE_DIR/http/" &&
-		chmod 0755 "$PXE_DIR/tftp"
-	check "pxe: the TFTP and HTTP copies match the build's digests" \
-		sh -c "cd '$PXE_DIR/tftp' && sha256sum -c --ignore-missing '$fw/SHA256SUMS' &&
-			cd '$PXE_DIR/http' && sha256sum -c --ignore-missing '$fw/SHA256SUMS'"
+	pxe_dhcp_conf
+	check "pxe: podboot serve --check takes the dhcp group" \
+		"$PODBOOT" serve --check --config "$PXE_SITE/podboot.conf"
 	lap "pxe: firmware (waited for)"
 	if ! pxe_net >"$PXE_DIR/net.log" 2>&1; then
-		bad "pxe: namespaces, WAN and pod bridge" "$(tail -5 "$PXE_DIR/net.log")"
+		bad "pxe: namespaces, WAN and pod bridges" "$(tail -5 "$PXE_DIR/net.log")"
 		return
 	fi
 	check "pxe: the WAN ($PXE_WAN, ${PXE_WAN_DELAY} ms each way) carries traffic" \
 		wait_up 20 "" pxe_nsx "$PXE_C" busybox ping -c 1 -W 2 10.99.0.2
+	check "pxe: so does pod2's WAN link" \
+		wait_up 20 "" pxe_nsx "$PXE_C" busybox ping -c 1 -W 2 10.99.2.2
 	if ! pxe_servers >"$PXE_DIR/servers.log" 2>&1; then
 		bad "pxe: kea-dhcp4, dhcrelay, in.tftpd and podboot serve started" \
 			"$(tail -5 "$PXE_DIR/servers.log"; tail -n 3 "$PXE_DIR"/*.log)"
 		return
 	fi
-	ok "pxe: kea-dhcp4, dhcrelay, in.tftpd and podboot serve run in their namespaces"
+	ok "pxe: kea-dhcp4, two dhcrelays, in.tftpd and podboot serve run in their namespaces"
+	pxe_placed_checks "$fw"
 	lap "pxe: network and servers"
 	# The helpers' status API and server, inside the central namespace.
 	SITE=$PXE_SITE ROOT=$PXE_SITE/keys/root.crt
@@ -438,10 +684,8 @@ pxe_leg() {
 			--cacert "$ROOT" -H "Authorization: Bearer $OP_TOKEN" "$@" "$BASE$path"
 	}
 	QEMU_IN="ip netns exec $PXE_P"
-	QEMU_NETDEV="tap,id=n0,ifname=tap0,script=no,downscript=no"
-	NIC_OPTS=
 	pxe_boots
-	QEMU_IN= QEMU_NETDEV=
+	QEMU_IN=
 	pxe_cleanup
 }
 
@@ -465,7 +709,7 @@ pxe_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	PXE_PIDS=
-	for n in "$PXE_C" "$PXE_R" "$PXE_P" "$PXE_W"; do
+	for n in "$PXE_C" "$PXE_R" "$PXE_R2" "$PXE_P" "$PXE_W"; do
 		ip netns del "$n" 2>/dev/null
 	done
 	return 0

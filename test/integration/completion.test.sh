@@ -53,7 +53,7 @@ expect() {
 	_report $? "complete '$words' -> $want"
 }
 
-expect "podboot " init keys sign publish resign serve dhcp verify
+expect "podboot " init keys sign publish resign serve dhcp bmc verify
 expect "podboot -v ke" keys
 expect "podboot keys " init rotate-codesign issue-server issue-uefi import-uefi
 expect "podboot keys i" init issue-server issue-uefi import-uefi

@@ -484,7 +484,8 @@ check "pod A's own build in TFTP_ROOT/pod-a" \
 check "its snponly.efi too" \
 	same "$T/fw-a/snponly.efi" "$TFTP/pod-a/snponly.efi"
 check "no temporary left behind" \
-	[ "$(find "$TFTP" -type f | wc -l)" = 4 ]
+	[ "$(find "$TFTP" -type f ! -name .podboot | wc -l)" = 4 ]
+check "pod A's directory is marked as podboot's" [ -f "$TFTP/pod-a/.podboot" ]
 # served GET URL FILE: GET of URL on the plain listener gives FILE's bytes.
 served() { curl -sf "$1" -o "$T/got" && same "$T/got" "$2"; }
 check "GET /boot/fw/pod-a/ipxe.efi on the plain listener: pod A's" \
@@ -548,6 +549,44 @@ check "pod A's unchanged files are not rewritten" \
 	[ "$(stat -c %i "$TFTP/pod-a/snponly.efi")" = "$ino_a" ]
 check "and the plain listener serves the new one" \
 	served "$P/boot/fw/demo/snponly.efi" "$T/fw/snponly.efi"
+# placed files are compared by what serve saw last: an unchanged build is
+# not written again, one changed behind serve's back is put back
+ino_b=$(stat -c %i "$TFTP/undionly.kpxe")
+kill -HUP "$SERVER_PID"
+check "an unchanged build is checked again (configuration 4)" \
+	wait_for 30 dhcp_applied 4 true
+check "and nothing is rewritten" \
+	[ "$(stat -c %i "$TFTP/undionly.kpxe")" = "$ino_b" ]
+head -c 4096 /dev/urandom >"$TFTP/undionly.kpxe"
+kill -HUP "$SERVER_PID"
+check "a TFTP file changed behind serve's back (configuration 5)" \
+	wait_for 30 dhcp_applied 5 true
+check "is put back from the checked build" \
+	same "$T/fw/undionly.kpxe" "$TFTP/undionly.kpxe"
+# a pod that loses its own build loses its directory on the next reload;
+# a directory podboot did not make (no mark) stays, whatever its name
+mkdir "$TFTP/pod-gone" && cp "$T/fw/undionly.kpxe" "$TFTP/pod-gone/"
+fw_conf
+grep -vF "firmware_dir = \"$T/fw-a\";" "$SITE/podboot.conf" >"$T/no-fw-a.conf"
+cp "$T/no-fw-a.conf" "$SITE/podboot.conf"
+check "(pod A has no firmware_dir now)" sh -c "! grep -q '/fw-a\"' '$SITE/podboot.conf'"
+kill -HUP "$SERVER_PID"
+check "a reload without pod A's own build (configuration 6)" \
+	wait_for 30 dhcp_applied 6 true
+check "removes TFTP_ROOT/pod-a/" [ ! -e "$TFTP/pod-a" ]
+check "says so in an event" sqlite3 "$SITE/data/podboot.db" \
+	"SELECT 1 FROM events WHERE kind = 'firmware' AND subject = 'pod-a' AND detail LIKE 'removed $TFTP/pod-a/%'"
+check "keeps a directory podboot did not make" \
+	same "$T/fw/undionly.kpxe" "$TFTP/pod-gone/undionly.kpxe"
+check "and the shared build's files" \
+	same "$T/fw/undionly.kpxe" "$TFTP/undionly.kpxe"
+# shellcheck disable=SC2086
+ok "Kea answers pod A's BIOS PXE client again" \
+	dhcp "$PA" 52:54:00:00:0f:01 fwbios2 $ARCH_BIOS
+check "with the shared undionly.kpxe" \
+	[ "$(field fwbios2 boot_file)" = undionly.kpxe ]
+check "served as pod A's over HTTP too" \
+	served "$P/boot/fw/pod-a/ipxe.efi" "$T/fw/ipxe.efi"
 ok "and stops cleanly" server_stop TERM
 [ "$FAIL" = 0 ] || sed 's/^/       serve | /' "$SITE/serve.log" | tail -20
 [ "$FAIL" = 0 ] || sed 's/^/       kea | /' "$T/kea.log" | tail -20

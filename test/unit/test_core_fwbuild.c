@@ -91,6 +91,9 @@ static void test_check(void)
 	digest_hex(d, sizeof(d), hex);
 	CU_ASSERT_STRING_EQUAL(fw.hex[2], hex);
 	CU_ASSERT_EQUAL(memcmp(fw.digest[2], d, 32), 0);
+	CU_ASSERT_EQUAL(fw.len[2], 10);
+	CU_ASSERT_EQUAL(memcmp(fw.data[2], "ipxe.efi-1", 10), 0);
+	fwbuild_free(&fw);
 
 	/* a tampered file is refused, named */
 	put(dir, FWBUILD_UEFI, "snponly.efi-evil");
@@ -130,21 +133,34 @@ static void test_place(void)
 	char dir[PATH_MAX], dest[PATH_MAX], err[512], old[PATH_MAX],
 	     link_path[PATH_MAX];
 	struct fwbuild fw;
+	struct fwbuild_memo memo = { 0, NULL };
 	unsigned int copied = 99;
 
 	make_build(dir, sizeof(dir), "place", "1");
 	snprintf(dest, sizeof(dest), "%s/tftp/pod-a", unit_tmpdir());
 	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
-	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
-			0);
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
+				      sizeof(err)), 0);
 	CU_ASSERT_EQUAL(copied, 2);
 	CU_ASSERT(holds(dest, FWBUILD_BIOS, "undionly.kpxe-1"));
 	CU_ASSERT(holds(dest, FWBUILD_UEFI, "snponly.efi-1"));
 	CU_ASSERT_FALSE(holds(dest, FWBUILD_HTTP, "ipxe.efi-1"));
-	/* unchanged: nothing written */
-	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
-			0);
+	/* unchanged: nothing written, by the memo or by one read */
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
+				      sizeof(err)), 0);
 	CU_ASSERT_EQUAL(copied, 0);
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, NULL, &copied, err,
+				      sizeof(err)), 0);
+	CU_ASSERT_EQUAL(copied, 0);
+	/* the destination changed behind the memo's back (same size): the
+	 * memo does not vouch for it, the checked file is put back */
+	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_UEFI) == 0);
+	put(dest, FWBUILD_UEFI, "snponly.efi-X");
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
+				      sizeof(err)), 0);
+	CU_ASSERT_EQUAL(copied, 1);
+	CU_ASSERT(holds(dest, FWBUILD_UEFI, "snponly.efi-1"));
+	fwbuild_free(&fw);
 
 	/* a new build replaces the file by rename: a reader holding the
 	 * old one (a hard link stands for it) still sees the old bytes */
@@ -154,20 +170,33 @@ static void test_place(void)
 	CU_ASSERT_FATAL(link(old, link_path) == 0);
 	make_build(dir, sizeof(dir), "place", "2");
 	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
-	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &copied, err, sizeof(err)),
-			0);
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
+				      sizeof(err)), 0);
 	CU_ASSERT_EQUAL(copied, 2);
 	CU_ASSERT(holds(dest, FWBUILD_BIOS, "undionly.kpxe-2"));
 	CU_ASSERT(holds(dest, "held", "undionly.kpxe-1"));
 
-	/* the build changed after its check: nothing copied */
+	/* the build changed after its check: what is placed is what was
+	 * checked, never the build's new bytes */
 	put(dir, FWBUILD_UEFI, "snponly.efi-evil");
 	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_UEFI) == 0);
 	CU_ASSERT_EQUAL(unlink(old), 0);
-	CU_ASSERT_NOT_EQUAL(fwbuild_place(&fw, dest, &copied, err,
+	CU_ASSERT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
+				      sizeof(err)), 0);
+	CU_ASSERT(holds(dest, FWBUILD_UEFI, "snponly.efi-2"));
+	fwbuild_free(&fw);
+	fwbuild_free(&fw);
+	/* a build not checked is not placed */
+	CU_ASSERT_NOT_EQUAL(fwbuild_place(&fw, dest, &memo, &copied, err,
 					  sizeof(err)), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "snponly.efi"));
-	CU_ASSERT_FALSE(fileio_exists(old));
+	/* the memo forgets a file that is gone, and only that one */
+	CU_ASSERT_EQUAL(memo.n, 2);
+	CU_ASSERT_FATAL(fileio_join(old, sizeof(old), dest, FWBUILD_BIOS) == 0);
+	CU_ASSERT_EQUAL(unlink(old), 0);
+	fwbuild_memo_prune(&memo);
+	CU_ASSERT_EQUAL(memo.n, 1);
+	fwbuild_memo_free(&memo);
+	CU_ASSERT_EQUAL(memo.n, 0);
 }
 
 static void test_image_parse(void)
@@ -221,12 +250,18 @@ static void test_images(void)
 	CU_ASSERT_EQUAL(memcmp(img->data[2], "ipxe.efi-s", img->len[2]), 0);
 	CU_ASSERT_PTR_NULL(fwimages_find(set, &cfg, "pod-x"));
 	CU_ASSERT_PTR_NULL(fwimages_find(set, &cfg, ""));
-	/* a build changed after its check is not taken */
-	put(dir, FWBUILD_HTTP, "ipxe.efi-evil");
+	/* a build taken already (or never checked) is not taken again */
 	CU_ASSERT_NOT_EQUAL(fwimages_add(set, "pod-b", &fw, err, sizeof(err)),
 			    0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ipxe.efi"));
 	CU_ASSERT_EQUAL(set->n, 2);
+	/* a build changed after its check: the set serves what was checked */
+	CU_ASSERT_FATAL(fwbuild_check(dir, &fw, err, sizeof(err)) == 0);
+	put(dir, FWBUILD_HTTP, "ipxe.efi-evil");
+	CU_ASSERT_EQUAL(fwimages_add(set, "pod-b", &fw, err, sizeof(err)), 0);
+	img = fwimages_find(set, &cfg, "pod-b");
+	CU_ASSERT_FATAL(img != NULL);
+	CU_ASSERT_EQUAL(img->len[2], strlen("ipxe.efi-a"));
+	CU_ASSERT_EQUAL(memcmp(img->data[2], "ipxe.efi-a", img->len[2]), 0);
 	fwimages_put(set);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "error.h"
@@ -27,11 +28,69 @@ const char *test_store_dir(void)
 	return dir;
 }
 
+const char *test_store_pg(void)
+{
+	const char *url = getenv("PODBOOT_TEST_PG");
+
+	return url && url[0] ? url : NULL;
+}
+
+int test_store_sqlite_only(void)
+{
+	return test_store_pg() != NULL;
+}
+
+/* The server's notices (drop cascades ...) are not the test's output. */
+static void test_pg_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int test_pg_exec(const char *sql)
+{
+	PGconn *c = PQconnectdb(test_store_pg());
+	PGresult *res = NULL;
+	int ok = 0;
+
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c, test_pg_quiet, NULL);
+		res = PQexec(c, sql);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		     PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (!ok)
+			fprintf(stderr, "test_pg_exec: %s: %s", sql,
+				PQerrorMessage(c));
+	}
+	PQclear(res);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+
+void test_pg_reset(void)
+{
+	CU_ASSERT_EQUAL_FATAL(test_pg_exec("DROP SCHEMA public CASCADE;"
+					   "CREATE SCHEMA public;"), 0);
+}
+
 struct store *test_store_open(const char *dir)
 {
 	struct store *st = NULL;
+	char mark[512];
 
-	CU_ASSERT_EQUAL_FATAL(store_open(&st, dir), 0);
+	if (test_store_pg()) {
+		/* A new data directory is a new, empty database. */
+		snprintf(mark, sizeof(mark), "%s/.pgtest", dir);
+		if (!fileio_exists(mark)) {
+			test_pg_reset();
+			CU_ASSERT_EQUAL_FATAL(
+				fileio_write(mark, "", 0, 0600, 0), 0);
+		}
+		CU_ASSERT_EQUAL_FATAL(
+			store_open_url(&st, dir, test_store_pg(), NULL), 0);
+	} else {
+		CU_ASSERT_EQUAL_FATAL(store_open(&st, dir), 0);
+	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	return st;
 }
@@ -159,6 +218,8 @@ void test_gone_cb(void *ctx, const char *sha256)
 
 static void test_open_wal(void)
 {
+	if (test_store_sqlite_only())
+		return;	/* reads SQLite's file itself */
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	char path[300], text[32];
@@ -203,6 +264,8 @@ static void test_reopen(void)
 
 static void test_newer_schema(void)
 {
+	if (test_store_sqlite_only())
+		return;	/* reads SQLite's file itself */
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	const char *junk = "not SQLite: text long enough to fill a header "
@@ -241,6 +304,8 @@ static int test_push_cb(void *ctx, const struct store_push_state *p)
 /* A version-1 database is migrated, its data kept; push state persists. */
 static void test_migration_push_state(void)
 {
+	if (test_store_sqlite_only())
+		return;	/* reads SQLite's file itself */
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	struct store_push_state in[2] = {
@@ -278,6 +343,8 @@ static void test_migration_push_state(void)
  * the node's current one (the pushes so far were made under it). */
 static void test_migration_push_generation(void)
 {
+	if (test_store_sqlite_only())
+		return;	/* reads SQLite's file itself */
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	struct store_push_state in = { "n2", 10, 10, 0, 0, 1, 0, 0 }, got;
@@ -339,6 +406,8 @@ static int test_plan_uses(sqlite3 *db, const char *where, const char *index)
  * prune of each class walks, and the events stay. */
 static void test_migration_event_classes(void)
 {
+	if (test_store_sqlite_only())
+		return;	/* reads SQLite's file itself */
 	const char *dir = test_store_dir();
 	struct store *st = test_store_open(dir);
 	struct test_events ev;

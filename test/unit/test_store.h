@@ -41,6 +41,14 @@ struct test_gone {
 };
 
 const char *test_store_dir(void);
+/* PODBOOT_TEST_PG: the suites run on that PostgreSQL database; NULL for
+ * SQLite.  test_store_sqlite_only(): 1 (the test returns) under it. */
+const char *test_store_pg(void);
+int test_store_sqlite_only(void);
+/* Run @sql on the test's PostgreSQL database: 0 or -1 (printed). */
+int test_pg_exec(const char *sql);
+/* Empty the test's PostgreSQL database. */
+void test_pg_reset(void);
 struct store *test_store_open(const char *dir);
 sqlite3 *test_sqlite_open(const char *dir);
 int test_event_indexes(const char *dir);

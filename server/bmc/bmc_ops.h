@@ -1,0 +1,84 @@
+/* bmc_ops.h: what "podboot bmc NODE ..." does: the request parsed from
+ * its words, the node's BMC settings, password and pinned identity put
+ * together, the operation run, and each action an audit event. */
+#ifndef PODBOOT_BMC_OPS_H
+#define PODBOOT_BMC_OPS_H
+
+#include <stddef.h>
+
+#include "bmc_client.h"
+#include "config.h"
+#include "store.h"
+
+/** The operations. */
+enum bmc_verb {
+	BMC_TRUST,
+	BMC_POWER_STATUS,
+	BMC_DO_ON,
+	BMC_DO_OFF,
+	BMC_DO_CYCLE,
+	BMC_MEDIA_INSERT,
+	BMC_MEDIA_EJECT,
+	BMC_BOOT_ONCE,
+	BMC_REINSTALL,
+};
+
+/** One request. */
+struct bmc_req {
+	enum bmc_verb verb;
+	const char *arg;	/* media insert: the URL; boot-once: target */
+	const char *uri;	/* boot-once UefiHttp: HttpBootUri, or NULL */
+	int accept_change;	/* trust: replace a learned fingerprint */
+	const char *iso;	/* reinstall: the image, NULL: the pod's ISO */
+	unsigned int timeout_s;	/* reinstall: how long to follow the node */
+};
+
+/**
+ * Parse the words after the node ("power cycle", "media insert URL",
+ * "boot-once Cd", "trust") into @req.  URLs are http:// or https://
+ * without user or password; boot targets are Cd, Pxe or UefiHttp (which
+ * alone takes @uri).
+ *
+ * @ret rc		0, or -PB_EUSAGE with @err saying why
+ */
+int bmc_req_parse(int argc, char **argv, const char *uri,
+		  struct bmc_req *req, char *err, size_t size);
+
+/**
+ * Run @req against node @node's BMC as @cfg configures it, print the
+ * outcome on stdout, and record each action (not a status read) as a
+ * "bmc" event in the store of @cfg's data directory, failed ones too.
+ *
+ * @ret rc		0 or a negative error, logged as one line
+ */
+int bmc_run(const struct config *cfg, const char *node,
+	    const struct bmc_req *req);
+
+/**
+ * Open @node's BMC (@b) as bmc_open() does, with the password read from
+ * its file (and wiped) and the pinned identity: configured, else learned.
+ *
+ * @ret rc		0 (bmc_close() @c), or a negative error with @err
+ *			saying why
+ */
+int bmc_connect(const struct config *cfg, const char *node,
+		const struct config_bmc *b, struct bmc_client *c, char *err,
+		size_t err_size);
+
+/** Record @detail as a "bmc" event of @node in @st (a failure is logged). */
+void bmc_event(struct store *st, const char *node, const char *detail);
+
+/**
+ * Reinstall node @n through its BMC: re-arm it, insert @req->iso (the
+ * pod's ISO at server.base_url/artifacts/media/POD.iso by default), boot
+ * once from the CD, power-cycle, follow the node's state in @st until it
+ * is installed or failed (at most @req->timeout_s), and eject; each step
+ * an event.
+ *
+ * @ret rc		0 once installed; -EIO (the install failed),
+ *			-ETIMEDOUT, or the failed step's error (logged)
+ */
+int bmc_reinstall(const struct config *cfg, const struct config_node *n,
+		  const struct bmc_req *req, struct store *st);
+
+#endif

@@ -1,0 +1,177 @@
+#!/bin/bash
+# bmc-session.test.sh: podboot bmc against tools/redfish-session.py, our
+# own Redfish service for what sushy-tools does not offer: sessions
+# (X-Auth-Token, DELETE at the end, basic authentication refused), an
+# iLO-shaped service (system and manager "1", the virtual CD under the
+# Manager after a floppy, ResetTypes only in @Redfish.ActionInfo), a reset
+# that answers 202 with a task monitor, and a PATCH that needs If-Match.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/bmc.key" -out "$T/bmc.crt" -days 2 -subj "/CN=ilo" \
+	-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+PASS_BMC="ses-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" >"$T/fixture.log" 2>&1 &
+PIDS+=("$!")
+ok "the Redfish fixture listens" wait_up 20 "${PIDS[0]}" grep -q listening "$T/fixture.log"
+
+mkdir -p "$T/data"
+printf '%s\n' "$PASS_BMC" >"$T/bmc.pass"
+chmod 600 "$T/bmc.pass"
+cat >"$T/podboot.conf" <<EOF
+server = { base_url = "https://127.0.0.1:1"; tls_cert = "t"; tls_key = "k";
+  codesign_cert = "c"; codesign_key = "ck"; root_cert = "r";
+  data_dir = "$T/data"; };
+profiles = ( { name = "p"; kernel = "k"; initrd = "i"; kickstart = "p.ks"; } );
+pods = ( { name = "a"; profile = "p";
+  provisioning = { cidr = "192.0.2.0/24"; };
+  management = { cidr = "198.51.100.0/24"; }; } );
+nodes = ( { hostname = "n1"; mac = "52:54:00:00:00:01"; pod = "a";
+  bmc = { url = "https://127.0.0.1:$PORT"; user = "podboot";
+          password_file = "$T/bmc.pass"; tls_ca = "$T/bmc.crt"; }; } );
+EOF
+export PODBOOT_CONFIG=$T/podboot.conf
+# bmc ARGS...: podboot bmc, its stderr appended to bmc.log as well.
+bmc() {
+	local rc
+	"$PODBOOT" bmc "$@" 2>"$T/.bmc-err"
+	rc=$?
+	cat "$T/.bmc-err" >>"$T/bmc.log"
+	cat "$T/.bmc-err" >&2
+	return $rc
+}
+# state EXPR: EXPR (Python, over the fixture's state S) printed.
+state() {
+	/usr/bin/python3 -c 'import json, sys; S = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$T/state.json" "$1"
+}
+
+ok "power status through a session" bmc n1 power status
+check "  Off" grep -qx "n1: Off" "$OUT"
+check "  one session opened and deleted, no basic authentication" \
+	test "$(state '(S["sessions_opened"], S["sessions_deleted"], S["basic_seen"], S["unauthorized"])')" = "(1, 1, 0, 0)"
+ok "power on: the allowed ResetType from ActionInfo, a task followed" bmc n1 power on
+check "  sent On, and the task monitor was polled to its end" \
+	test "$(state '(S["resets"], S["polls"], S["power"])')" = "(['On'], 2, 'On')"
+ok "power cycle: PowerCycle, which this service allows" bmc n1 power cycle
+check "  sent PowerCycle" grep -q "ResetType PowerCycle" "$OUT"
+check "  the fixture saw it" test "$(state 'S["resets"][-1]')" = PowerCycle
+ok "media insert: the CD under the Manager, not the floppy" \
+	bmc n1 media insert "https://127.0.0.1:1/artifacts/media/a.iso"
+check "  into CD1" grep -q "into /redfish/v1/Managers/1/VirtualMedia/CD1" "$OUT"
+check "  the fixture holds the image" \
+	test "$(state '(S["image"], S["inserted"])')" = "('https://127.0.0.1:1/artifacts/media/a.iso', True)"
+ok "boot-once UefiHttp with its URI, If-Match the system's ETag" \
+	bmc n1 boot-once UefiHttp --uri "http://127.0.0.1:1/boot/fw/a/ipxe.efi"
+check "  If-Match was the ETag of the GET before" \
+	test "$(state 'S["if_match"]')" = "['W/\"gen-1\"']"
+check "  the override: once, UefiHttp, the URI" \
+	test "$(state '(S["boot"]["BootSourceOverrideEnabled"], S["boot"]["BootSourceOverrideTarget"], S["boot"]["HttpBootUri"])')" = "('Once', 'UefiHttp', 'http://127.0.0.1:1/boot/fw/a/ipxe.efi')"
+ok "boot-once again: the new ETag" bmc n1 boot-once Cd
+check "  If-Match followed the change" test "$(state 'S["if_match"][-1]')" = 'W/"gen-2"'
+ok "media eject" bmc n1 media eject
+check "  the fixture's CD is empty" test "$(state 'S["inserted"]')" = False
+check "every session was deleted, none reused, no request without one" \
+	test "$(state '(S["sessions_opened"] == S["sessions_deleted"], S["unauthorized"], S["basic_seen"])')" = "(True, 0, 0)"
+
+# ---- reinstall: re-arm, CD, boot once, cycle, follow, eject ----
+# The machine's side is played on the store as podboot serve records it
+# (stage2 served: booting; kickstart: installing; the report: installed),
+# each state only once podboot bmc has seen the one before.
+resets_grew() { [ "$(state 'len(S["resets"])')" -gt "$1" ]; }
+node_state() {
+	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" \
+		"UPDATE nodes SET state = $1, updated = strftime('%s') WHERE id = 'n1';"
+}
+# installer OUT FINAL: booting, installing, then FINAL (4 installed, 5 failed).
+installer() {
+	local before=$1 out=$2 final=$3
+	wait_up 30 "" resets_grew "$before" || return 1
+	node_state 2 && wait_up 30 "" grep -q "node state booting" "$out" &&
+	node_state 3 && wait_up 30 "" grep -q "node state installing" "$out" &&
+	node_state "$final"
+}
+# in_order FILE PREFIX...: FILE has lines starting with each PREFIX, in
+# this order (other lines between them allowed).
+in_order() {
+	local f=$1 line
+	shift
+	while IFS= read -r line; do
+		[ $# -gt 0 ] && [[ $line == "$1"* ]] && shift
+	done <"$f"
+	[ $# = 0 ]
+}
+ISO=https://127.0.0.1:1/artifacts/media/a.iso
+STEPS=("re-armed (generation 1)" "media insert $ISO into /redfish/v1/Managers/1/VirtualMedia/CD1"
+	"boot-once Cd" "power cycle: ResetType PowerCycle" "node state booting"
+	"node state installing" "node state installed"
+	"media eject: /redfish/v1/Managers/1/VirtualMedia/CD1" "done: installed")
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer "$before" "$T/re.out" 4
+wait "$re"
+check "reinstall: exit 0 once the node is installed" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+check "  each step in order on the terminal" in_order "$T/re.out" "${STEPS[@]/#/n1: reinstall: }"
+check "  the node is installed, re-armed once more" \
+	test "$(sqlite3 "$T/data/podboot.db" "SELECT state, generation FROM nodes WHERE id = 'n1'")" = "4|1"
+check "  the fixture: booted once from the CD, cycled, the CD empty again" \
+	test "$(state '(S["boot"]["BootSourceOverrideTarget"], S["resets"][-1], S["inserted"])')" = "('Cd', 'PowerCycle', False)"
+sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc'" >"$T/events.txt"
+check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
+check "  and the store's own re-arm event" bash -c \
+	"sqlite3 '$T/data/podboot.db' \"SELECT kind, detail FROM events WHERE subject = 'n1'\" | grep -q '^rearm|.*bmc reinstall'"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer "$before" "$T/re.out" 5
+wait "$re"
+check "reinstall of a node whose install fails: exit 1" test $? = 1
+check "  said so, and ejected all the same" bash -c "
+	grep -q 'reinstall failed: the install: the node reported failure' '$T/re.err' &&
+	grep -q 'reinstall: media eject' '$T/re.out'"
+check "  the fixture's CD is empty" test "$(state 'S["inserted"]')" = False
+cat "$T/re.err" >>"$T/bmc.log"
+
+# A wrong password: the session is refused, nothing else is tried.
+printf 'wrong\n' >"$T/bmc.pass"
+refused "a wrong password: the session is refused" "HTTP 401" bmc n1 power on
+check "  and no request went out without a session" test "$(state 'S["unauthorized"]')" = 0
+check "the password is in no event, log or output" bash -c "
+	sqlite3 '$T/data/podboot.db' 'SELECT * FROM events' >'$T/events.txt' &&
+	grep -q 'power on failed: POST /redfish/v1/SessionService/Sessions: HTTP 401' '$T/events.txt' &&
+	! grep -rqF -- '$PASS_BMC' '$T/events.txt' '$T/bmc.log' '$T/data' '$OUT' '$ERR'"
+
+# Supermicro's InsertMedia refuses Inserted and WriteProtected, and its
+# eject leaves Image set: the image alone, and an eject that takes.
+SM_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$SM_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" supermicro >"$T/sm.log" 2>&1 &
+PIDS+=("$!")
+ok "a Supermicro-shaped fixture listens" wait_up 20 "$!" grep -q listening "$T/sm.log"
+printf '%s\n' "$PASS_BMC" >"$T/bmc.pass"
+sed -i "s/127.0.0.1:$PORT/127.0.0.1:$SM_PORT/" "$T/podboot.conf"
+ok "media insert on a BMC that refuses Inserted and WriteProtected" \
+	bmc n1 media insert "https://127.0.0.1:1/artifacts/media/a.iso"
+check "  refused once, then taken with the Image alone" \
+	test "$(state '(S["refused_inserts"], S["image"], S["inserted"])')" = "(1, 'https://127.0.0.1:1/artifacts/media/a.iso', True)"
+ok "media eject" bmc n1 media eject
+check "  Inserted goes false though Image stays" \
+	test "$(state '(S["inserted"], S["image"] != "")')" = "(False, True)"
+ok "media eject again: nothing inserted, nothing sent" bmc n1 media eject
+check "  said so" grep -q "holds no image" "$ERR"
+ok "media insert again" bmc n1 media insert "https://127.0.0.1:1/artifacts/media/b.iso"
+check "  the new image" test "$(state 'S["image"]')" = "https://127.0.0.1:1/artifacts/media/b.iso"
+finish

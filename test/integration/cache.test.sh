@@ -1,0 +1,257 @@
+# cache.test.sh: the relay's artifact cache (--cache-dir): one upstream
+# fetch for many readers, verified before it is kept, resumed after a
+# drop, tamper-evident, nothing but pinned artifacts, LRU within a bound.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+AGENT=${AGENT:-$(dirname "$PODBOOT")/podboot-agent}
+TOOLS=$(dirname "$0")/tools
+BG_PIDS=""
+trap 'for p in $BG_PIDS; do kill -KILL "$p" 2>/dev/null; done
+      server_stop KILL; rm -rf "$T"' EXIT
+
+# publish NAME FILE: upload FILE as artifact NAME; its sha256 in $H.
+publish() {
+	H=$(sha256sum "$2" | cut -d' ' -f1)
+	[ "$(status "$BASE/api/v1/artifacts/$1" -T "$2" \
+		-H "Authorization: Bearer $CI_TOKEN")" = 201 ]
+}
+
+# proxy NAME CUT_AFTER RATE: cutproxy.py to the server; port in $NAME_PORT.
+proxy() {
+	local port pid
+	port=$(port_pick)
+	python3 "$TOOLS/cutproxy.py" "$port" "$PORT" "$T/$1.count" "$2" "$3" \
+		>"$T/$1.plog" 2>&1 &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	eval "${1}_PORT=$port"
+	wait_up 10 "$pid" grep -q listening "$T/$1.plog"
+}
+
+# upbytes NAME: bytes the proxy carried from the server to the relay.
+upbytes() { cut -d' ' -f2 "$T/$1.count"; }
+
+# cache_relay NAME UPSTREAM_PORT MAX_MB: a relay caching into $T/NAME.cache;
+# its port in $NAME_RP, its log $T/NAME.log.
+cache_relay() {
+	local port pid
+	port=$(port_pick)
+	"$AGENT" --relay -v --listen "127.0.0.1:$port" --cert "$T/relay-chain.crt" \
+		--key "$T/relay.key" --relay-token-file "$T/relay.tok" --ca "$ROOT" \
+		--timeout 5 --spool "$T/$1.spool" --cache-dir "$T/$1.cache" \
+		--cache-max-mb "$3" --server "https://127.0.0.1:$2" \
+		${RELAY_POD:+--pod "$RELAY_POD"} \
+		>>"$T/$1.log" 2>&1 &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	eval "${1}_RP=$port"
+	wait_up 10 "$pid" curl -fs --cacert "$ROOT" "https://127.0.0.1:$port/healthz"
+}
+
+# get RELAY_PORT PATH OUT [CURL ARGS]: GET through a relay; curl's status.
+get() {
+	local port=$1 path=$2 out=$3; shift 3
+	curl -fsS --max-time "$(deadline 60)" --cacert "$ROOT" -o "$out" "$@" \
+		"https://127.0.0.1:$port$path"
+}
+
+site_init "$T/site"
+# A relay token, and pod demo's intent: os/extra besides its profile's.
+RS=pbt_$(openssl rand -hex 32)
+RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
+sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
+	"$SITE/podboot.conf"
+sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];\n    cache_url = "https:\/\/127.0.0.1:9";/' \
+	"$SITE/podboot.conf"
+cp "$SITE/podboot.conf" "$T/bad.conf"
+sed -i 's/artifacts = \[ "os\/extra" \];/artifacts = [ "os\/..\/x" ];/' "$T/bad.conf"
+refused "--check refuses an artifacts entry that is not an artifact name" \
+	'pods[0].artifacts' "$PODBOOT" serve --check --config "$T/bad.conf"
+cp "$SITE/podboot.conf" "$T/bad.conf"
+sed -i 's/cache_url = "https:\/\/127.0.0.1:9";/cache_url = "https:\/\/x\/?a=b";/' "$T/bad.conf"
+refused "--check refuses a cache_url that is not a base URL" \
+	'pods[0].cache_url' "$PODBOOT" serve --check --config "$T/bad.conf"
+ok "server starts" server_start
+ok "a relay certificate" "$PODBOOT" keys issue-server --dir "$SITE/keys" \
+	--name relay.pod.test --ip 127.0.0.1 --out "$T/relay"
+printf '%s\n' "$RS" >"$T/relay.tok"
+chmod 600 "$T/relay.tok"
+BLOBS=$SITE/data/blobs/sha256
+
+# ---- one fetch for eight readers ---------------------------------------------
+head -c 8000000 /dev/urandom >"$T/big"
+ok "an 8 MB artifact is published" publish os/big "$T/big"
+BIG=$H
+ok "a counting proxy in front of the server (slowed: readers overlap)" \
+	proxy wan 0 4000000
+ok "relay r1 starts with a cache" cache_relay r1 "$wan_PORT" 64
+for i in 1 2 3 4 5 6 7 8; do
+	get "$r1_RP" "/artifacts/os/big@sha256:$BIG" "$T/got$i" -D "$T/got$i.h" &
+	eval "c$i=$!"
+done
+fails=0
+for i in 1 2 3 4 5 6 7 8; do
+	eval "wait \$c$i" || fails=$((fails + 1))
+done
+check "8 concurrent readers all got it" [ "$fails" = 0 ]
+same=0
+for i in 1 2 3 4 5 6 7 8; do cmp -s "$T/big" "$T/got$i" && same=$((same + 1)); done
+check "all 8 copies are byte-identical to what was published" [ "$same" = 8 ]
+check "readers were served while it downloaded (X-Podboot-Cache: miss)" \
+	grep -qi '^x-podboot-cache: miss' "$T"/got?.h
+# The fetcher logs the commit just after the readers' last byte went.
+wait_for 10 grep -q "sha256:$BIG (os/big) fetched and verified" "$T/r1.log"
+check "the relay fetched it once" [ "$(grep -c "sha256:$BIG (os/big) fetched and verified" "$T/r1.log")" = 1 ]
+check "the WAN carried it once (< 1.1x its size, not 8x)" \
+	[ "$(upbytes wan)" -lt $((8000000 * 11 / 10)) ]
+check "the entry is committed: file, .sig and record" \
+	test -f "$T/r1.cache/sha256/$BIG" -a -f "$T/r1.cache/sha256/$BIG.sig" -a \
+	-f "$T/r1.cache/sha256/$BIG.ok"
+ok "its .sig through the relay" get "$r1_RP" "/artifacts/os/big@sha256:$BIG.sig" "$T/big.sig"
+check "is the server's signature" cmp -s "$T/big.sig" "$BLOBS/$BIG.sig"
+ok "and verifies (openssl cms, the podboot root)" openssl cms -verify -binary \
+	-inform DER -in "$T/big.sig" -content "$T/big" -CAfile "$ROOT" -purpose any -out /dev/null
+before=$(upbytes wan)
+ok "a second read is a hit" get "$r1_RP" "/artifacts/os/big@sha256:$BIG" "$T/again" -D "$T/again.h"
+check "said so (X-Podboot-Cache: hit) and crossed no WAN" sh -c \
+	"grep -qi '^x-podboot-cache: hit' '$T/again.h' && [ $(upbytes wan) = $before ]"
+ok "HEAD answers the size" sh -c "curl -fsSI --cacert '$ROOT' \
+	https://127.0.0.1:$r1_RP/artifacts/os/big@sha256:$BIG | tr -d '\r' | \
+	grep -qx 'Content-Length: 8000000'"
+
+# ---- what the cache never answers ---------------------------------------------
+code() { curl -s --cacert "$ROOT" -o /dev/null -w '%{http_code}' "$@"; }
+check "a request with Authorization is refused (403), never cached" [ "$(code \
+	-H 'Authorization: Bearer abc' "https://127.0.0.1:$r1_RP/artifacts/os/big@sha256:$BIG")" = 403 ]
+check "a request with a query (a token in the URL) is refused (403)" [ "$(code \
+	"https://127.0.0.1:$r1_RP/artifacts/os/big@sha256:$BIG?token=abc")" = 403 ]
+check "an artifact by name, without its digest: 404" [ "$(code \
+	"https://127.0.0.1:$r1_RP/artifacts/os/big")" = 404 ]
+check "a kickstart: 404 (ask the central server)" [ "$(code \
+	"https://127.0.0.1:$r1_RP/ks/abcdef")" = 404 ]
+check "a POST: 405" [ "$(code -X POST -d x \
+	"https://127.0.0.1:$r1_RP/artifacts/os/big@sha256:$BIG")" = 405 ]
+
+# ---- tampering ----------------------------------------------------------------
+printf '\377' | dd of="$T/r1.cache/sha256/$BIG" bs=1 seek=4000000 conv=notrunc 2>/dev/null
+before=$(upbytes wan)
+ok "after a byte of the cached file is flipped, a read" get "$r1_RP" \
+	"/artifacts/os/big@sha256:$BIG" "$T/after"
+check "is the published file again (refetched, not the tampered one)" cmp -s "$T/big" "$T/after"
+check "the relay saw the change and logged it" grep -q "sha256:$BIG changed since it was verified" "$T/r1.log"
+check "and fetched it again over the WAN" [ "$(upbytes wan)" -gt $((before + 7000000)) ]
+
+printf '\001' | dd of="$T/r1.cache/sha256/$BIG.sig" bs=1 seek=100 conv=notrunc 2>/dev/null
+ok "after a byte of the cached .sig is flipped, a read of the .sig" get "$r1_RP" \
+	"/artifacts/os/big@sha256:$BIG.sig" "$T/sig.after"
+check "is the server's signature again, not the tampered one" cmp -s "$T/sig.after" "$BLOBS/$BIG.sig"
+check "the relay logged the change a second time" \
+	[ "$(grep -c "sha256:$BIG changed since it was verified" "$T/r1.log")" = 2 ]
+
+head -c 300000 /dev/urandom >"$T/a"
+head -c 300000 /dev/urandom >"$T/b"
+ok "artifacts a and b (same size) are published" sh -c "$(declare -f publish status); \
+	BASE=$BASE CI_TOKEN=$CI_TOKEN ROOT=$ROOT T=$T; publish os/a '$T/a' && publish os/b '$T/b'"
+HA=$(sha256sum "$T/a" | cut -d' ' -f1)
+HB=$(sha256sum "$T/b" | cut -d' ' -f1)
+cp "$BLOBS/$HA.sig" "$T/a.sig.keep"
+printf '\001' | dd of="$BLOBS/$HA.sig" bs=1 seek=200 conv=notrunc 2>/dev/null
+check "a tampered .sig upstream: the reader is refused" sh -c \
+	"! curl -fsS --cacert '$ROOT' -o '$T/a.got' https://127.0.0.1:$r1_RP/artifacts/os/a@sha256:$HA"
+check "the relay logged it and kept nothing" sh -c "grep -q 'sha256:$HA has no valid signature' \
+	'$T/r1.log' && ! test -e '$T/r1.cache/sha256/$HA' && ! test -e '$T/r1.cache/sha256/$HA.part'"
+cp "$T/a.sig.keep" "$BLOBS/$HA.sig"
+# The server now serves b's bytes and b's valid signature under a's digest.
+cp "$BLOBS/$HB" "$T/a.blob.keep"
+cp "$BLOBS/$HB" "$BLOBS/$HA.x" && mv "$BLOBS/$HA.x" "$BLOBS/$HA"
+cp "$BLOBS/$HB.sig" "$BLOBS/$HA.sig"
+check "a validly signed file that is not the digest asked for: refused" sh -c \
+	"! curl -fsS --cacert '$ROOT' -o '$T/a.got' https://127.0.0.1:$r1_RP/artifacts/os/a@sha256:$HA"
+check "the relay logged the digest mismatch and kept nothing" sh -c \
+	"grep -q 'sha256:$HA does not match its digest' '$T/r1.log' && \
+	! test -e '$T/r1.cache/sha256/$HA'"
+check "the reader never got the whole substituted file" sh -c "! cmp -s '$T/b' '$T/a.got'"
+
+# ---- a WAN drop mid-download resumes with Range ----------------------------------
+head -c 6000000 /dev/urandom >"$T/res"
+ok "a 6 MB artifact is published" publish os/res "$T/res"
+RES=$H
+ok "a proxy that cuts the first download at 3 MB" proxy cut 3000000 0
+ok "relay r2 starts with a cache, through it" cache_relay r2 "$cut_PORT" 64
+ok "a read through r2 gets it whole" get "$r2_RP" "/artifacts/os/res@sha256:$RES" "$T/res.got"
+check "byte-identical" cmp -s "$T/res" "$T/res.got"
+check "the relay resumed after the drop" grep -q "sha256:$RES: resuming at byte" "$T/r2.log"
+check "the WAN carried it about once (< 1.2x, a restart is 1.5x)" \
+	[ "$(upbytes cut)" -lt $((6000000 * 12 / 10)) ]
+
+# ---- eviction keeps the pinned set ---------------------------------------------
+for n in 1 2 3; do head -c 450000 /dev/urandom >"$T/e$n"; done
+ok "e1 e2 e3 (450 kB each) are published" sh -c "$(declare -f publish status); \
+	BASE=$BASE CI_TOKEN=$CI_TOKEN ROOT=$ROOT T=$T; publish os/e1 '$T/e1' && \
+	publish os/e2 '$T/e2' && publish os/e3 '$T/e3'"
+E1=$(sha256sum "$T/e1" | cut -d' ' -f1)
+E2=$(sha256sum "$T/e2" | cut -d' ' -f1)
+E3=$(sha256sum "$T/e3" | cut -d' ' -f1)
+mkdir -p "$T/r3.cache" && echo "$E1" >"$T/r3.cache/pinned"
+ok "relay r3 starts with a 1 MiB cache, e1 pinned" cache_relay r3 "$PORT" 1
+ok "e1, e2, e3 read in turn (e1 least recently used)" sh -c "
+	$(declare -f get deadline); SLOWDOWN=$SLOWDOWN ROOT=$ROOT
+	get $r3_RP /artifacts/os/e1@sha256:$E1 $T/e1.got &&
+	get $r3_RP /artifacts/os/e2@sha256:$E2 $T/e2.got &&
+	get $r3_RP /artifacts/os/e3@sha256:$E3 $T/e3.got"
+# Eviction follows e3's commit, which its reader may see finish first.
+wait_for 10 grep -q "evicting sha256:$E2" "$T/r3.log"
+check "the pinned e1 and the newest e3 are kept" test -f "$T/r3.cache/sha256/$E1" -a \
+	-f "$T/r3.cache/sha256/$E3"
+check "the unpinned least recently used e2 was evicted" sh -c \
+	"! test -e '$T/r3.cache/sha256/$E2' && grep -q 'evicting sha256:$E2' '$T/r3.log'"
+
+# ---- the pod's artifact set ---------------------------------------------------
+head -c 200000 /dev/urandom >"$T/extra"
+ok "os/extra (the pod's intent) is published" publish os/extra "$T/extra"
+EXTRA=$H
+SET=$BASE/api/v1/pods/demo/artifact-set
+check "the set needs a token (401)" [ "$(status "$SET")" = 401 ]
+check "a CI token is not enough (403)" [ "$(status "$SET" -H "Authorization: Bearer $CI_TOKEN")" = 403 ]
+ok "the relay token gets pod demo's set" C -f -o "$T/set.json" \
+	-H "Authorization: Bearer $RS" "$SET"
+check "it holds the intent at its current digest, and the profile's kernel and initrd" \
+	python3 -c "
+import json, sys
+d = json.load(open('$T/set.json'))
+names = {a['name']: a['sha256'] for a in d['artifact_set']}
+sys.exit(not (d['pod'] == 'demo' and names.get('os/extra') == '$EXTRA' and
+              'demo-vmlinuz' in names and 'demo-initrd.img' in names and
+              'os/big' not in names))"
+ok "and as text: SHA256 NAME lines" sh -c "curl -fsS --cacert '$ROOT' \
+	-H 'Authorization: Bearer $RS' '$SET?format=text' | grep -qx '$EXTRA os/extra'"
+check "an unknown pod: 404" [ "$(status "$BASE/api/v1/pods/nope/artifact-set" \
+	-H "Authorization: Bearer $RS")" = 404 ]
+RELAY_POD=demo
+ok "relay r4 starts with --pod demo" cache_relay r4 "$PORT" 64
+ok "it prefetches the pod's set without a reader" wait_for 20 \
+	test -f "$T/r4.cache/sha256/$EXTRA.ok"
+check "and pins it (DIR/pinned)" grep -q "^$EXTRA os/extra" "$T/r4.cache/pinned"
+check "nothing outside the set was fetched" sh -c "! test -e '$T/r4.cache/sha256/$BIG'"
+
+# ---- stage2 lists the pod's cache first ------------------------------------------
+stage2() { C -fsS "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01"; }
+if ! C -fsSI "$BASE/artifacts/demo-vmlinuz" >/dev/null 2>&1; then
+	publish demo-vmlinuz "$SITE/demo-vmlinuz"
+	publish demo-initrd.img "$SITE/demo-initrd.img"
+fi
+KH=$(sha256sum "$SITE/demo-vmlinuz" | cut -d' ' -f1)
+IH=$(sha256sum "$SITE/demo-initrd.img" | cut -d' ' -f1)
+ok "a machine of pod demo gets its stage2" sh -c "$(declare -f C stage2); \
+	ROOT=$ROOT BASE=$BASE; stage2 >'$T/stage2.ipxe'"
+check "its kernel comes from the cache first, then the central server, both by digest" \
+	grep -q "^kernel --name kernel https://127.0.0.1:9/artifacts/demo-vmlinuz@sha256:$KH .* || kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$" "$T/stage2.ipxe"
+check "its initrd likewise" grep -qx "initrd --name initrd https://127.0.0.1:9/artifacts/demo-initrd.img@sha256:$IH || initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed" "$T/stage2.ipxe"
+check "imgverify is unchanged: the central server's .sig, whichever answered" \
+	grep -q "^imgverify --signer .* kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH.sig || goto failed\$" "$T/stage2.ipxe"
+
+check "no sanitizer report in any relay log" sh -c \
+	"! grep -l 'ERROR: AddressSanitizer\|runtime error:' '$T'/r*.log"
+
+finish

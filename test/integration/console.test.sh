@@ -1,0 +1,160 @@
+# console.test.sh: the fleet web console (/ui/) in a real browser: Debian's
+# headless chromium, driven through its DevTools protocol
+# (tools/cdp.py, tools/console-walk.py), over a fleet of 5,000 pods and
+# 50,000 nodes.  A person signs in by typing a token, finds the failing
+# node in three clicks from the overview, re-arms it; HTML in a pod's site
+# and an event's detail shows as text; a status-only token gets no re-arm
+# button; the page meets no CSP violation or JavaScript error and asks no
+# other host; an inline script put into the page does not run.
+# Screenshots land in build/console/ for review.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+SHOTS=$TOP/build/console
+PODS=5000
+NODES=50000
+TARGET_POD=p4321
+TARGET_NODE=edge-7
+UP_NODE=edge-8
+HOSTILE_SITE='<b>rack</b> & <img src=x onerror="window.__xss=1">'
+HOSTILE_EVENT='disk replaced <img src=x onerror="window.__xss=2"><b>now</b>'
+
+# Debian's python3 (python3-websocket is its package), not another first
+# in PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+if ! command -v chromium >/dev/null ||
+   ! "$PY" -c 'import websocket' 2>/dev/null; then
+	skip "chromium or python3-websocket is not installed (scripts/deps)"
+	finish
+	exit
+fi
+
+site_init "$T/site"
+VIEW_TOKEN=pbt_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+VIEW_SHA=$(printf '%s' "$VIEW_TOKEN" | sha256sum | cut -d' ' -f1)
+# PODS pods (fleet.test.sh's), the target pod's site in HTML, one
+# configured node in it, and a token with scope status only.
+{
+	sed -n '1,/^pods = (/p' "$SITE/podboot.conf"
+	for ((k = 1; k <= PODS; k++)); do
+		site=
+		[ "$k" = 4321 ] && site="site = \"${HOSTILE_SITE//\"/\\\"}\"; "
+		printf '  { name = "p%04d"; %sprofile = "default";\n    provisioning = { cidr = "10.%d.%d.0/24"; };\n    management = { cidr = "100.%d.%d.0/24"; }; },\n' \
+			"$k" "$site" $((k / 256)) $((k % 256)) $((64 + k / 256)) $((k % 256))
+	done
+	sed -n '/^pods = (/,$p' "$SITE/podboot.conf" | sed 1d
+} >"$T/fleet.conf"
+sed -i "s/^nodes = (/&\n  { mac = \"52:56:00:00:00:07\"; hostname = \"$TARGET_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.7\"; },\n  { mac = \"52:56:00:00:00:08\"; hostname = \"$UP_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.8\"; },/" "$T/fleet.conf"
+sed -i "s/^tokens = (/&\n  { name = \"viewer\"; sha256 = \"$VIEW_SHA\"; scopes = [ \"status\" ]; },/" "$T/fleet.conf"
+cp "$T/fleet.conf" "$SITE/podboot.conf"
+PODBOOT=$PODBOOT_FAST
+ok "a configuration of $PODS more pods is valid" \
+	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
+ok "server starts (the store is created)" server_start
+server_stop TERM
+# fleet.test.sh's fleet: every tenth node installed (silent: down), every
+# tenth failed; all of the target pod's installed, and the target node
+# installed with an event whose detail is HTML.
+sqlite3 "$SITE/data/podboot.db" <<SQL
+BEGIN;
+WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < $NODES - 1)
+INSERT INTO nodes (id, mac, pod, state, generation, updated)
+SELECT printf('n%05d', i),
+       printf('52:55:00:%02x:%02x:%02x', i / 65536, (i / 256) % 256, i % 256),
+       printf('p%04d', i / 10 + 1),
+       CASE i % 10 WHEN 0 THEN 4 WHEN 1 THEN 5 ELSE 1 END, 0, 0 FROM c;
+UPDATE nodes SET state = 4 WHERE pod = '$TARGET_POD' AND id LIKE 'n%';
+UPDATE nodes SET state = 4 WHERE id = '$TARGET_NODE';
+INSERT INTO events (ts, kind, subject, detail)
+VALUES (strftime('%s', 'now'), 'state', '$TARGET_NODE', '${HOSTILE_EVENT//\'/\'\'}');
+COMMIT;
+SQL
+FAILED=$(sqlite3 "$SITE/data/podboot.db" 'SELECT count(*) FROM nodes WHERE state = 5')
+DOWN=$(sqlite3 "$SITE/data/podboot.db" 'SELECT count(*) FROM nodes WHERE state = 4')
+check "the store holds the fleet ($DOWN installed, $FAILED failed)" \
+	[ "$DOWN" -gt $((NODES / 10)) ]
+ok "server starts with it" server_start
+
+# edge-8 pushes its metrics (with its node token, from its stage2), at a
+# declared interval of 10 minutes: it stays up for the whole walk.
+TOKEN8=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:08" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+printf '%s\n' '# TYPE node_load1 gauge' 'node_load1 0.75' \
+	'# TYPE node_memory_MemTotal_bytes gauge' 'node_memory_MemTotal_bytes 8589934592' \
+	'# TYPE node_memory_MemAvailable_bytes gauge' 'node_memory_MemAvailable_bytes 4294967296' \
+	>"$T/push"
+check "$UP_NODE pushes its metrics" [ "$(status "$BASE/api/v1/push" -H "Authorization: Bearer $TOKEN8" \
+	-H 'X-Podboot-Seq: 1' -H 'X-Podboot-Interval: 600' --data-binary @"$T/push")" = 200 ]
+
+# The headers every console file carries, and the policy word for word.
+CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+for f in "" index.html app.js app.css favicon.svg; do
+	C -sD "$T/h" -o /dev/null "$BASE/ui/$f"
+	tr -d '\r' <"$T/h" >"$T/h.$f"
+	check "/ui/$f: 200, Content-Security-Policy, nosniff, no-referrer, ETag" \
+		sh -c "head -1 '$T/h.$f' | grep -q ' 200' &&
+		grep -qxF \"Content-Security-Policy: $CSP\" '$T/h.$f' &&
+		grep -qix 'X-Content-Type-Options: nosniff' '$T/h.$f' &&
+		grep -qix 'Referrer-Policy: no-referrer' '$T/h.$f' &&
+		grep -qi '^ETag: \"[0-9a-f]\{64\}\"\$' '$T/h.$f'"
+done
+check "types: HTML, JavaScript, CSS, SVG" sh -c "
+	grep -qix 'Content-Type: text/html; charset=utf-8' '$T/h.index.html' &&
+	grep -qix 'Content-Type: text/javascript; charset=utf-8' '$T/h.app.js' &&
+	grep -qix 'Content-Type: text/css; charset=utf-8' '$T/h.app.css' &&
+	grep -qix 'Content-Type: image/svg+xml' '$T/h.favicon.svg'"
+ETAG=$(sed -n 's/^[Ee][Tt][Aa][Gg]: //p' "$T/h.app.js")
+check "a request with the ETag gets 304" \
+	[ "$(status "$BASE/ui/app.js" -H "If-None-Match: $ETAG")" = 304 ]
+check "a stale ETag gets the file" \
+	[ "$(status "$BASE/ui/app.js" -H 'If-None-Match: "0"')" = 200 ]
+check "HEAD /ui/ gives the headers and no body" sh -c "
+	curl -sS --cacert '$ROOT' -I '$BASE/ui/' | tr -d '\\r' >'$T/head' &&
+	head -1 '$T/head' | grep -q ' 200' &&
+	grep -qxF \"Content-Security-Policy: $CSP\" '$T/head' &&
+	[ \"\$(curl -sS --cacert '$ROOT' -I -o /dev/null -w '%{size_download}' '$BASE/ui/')\" = 0 ]"
+check "/ui redirects to /ui/" [ "$(C -o /dev/null -w '%{http_code} %{redirect_url}' \
+	"$BASE/ui")" = "301 $BASE/ui/" ]
+check "an unknown file, a path out of ui/ and a query are refused" sh -c "
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/x.js')\" = 404 ] &&
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' --path-as-is '$BASE/ui/../podboot.conf')\" = 404 ] &&
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/?x=1')\" = 400 ]"
+check "no inline script, style or handler, and no other host, in the files" sh -c "
+	! grep -Eiq '<script>|<script [^>]*>[^<]|<style|style=| on[a-z]+=|https?://' '$TOP/ui/index.html' &&
+	! grep -Eq 'https?://|innerHTML|outerHTML|insertAdjacentHTML|document.write|eval\\(' '$TOP/ui/app.js'"
+check "GET /api/v1/token names the token's scopes" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
+	"$BASE/api/v1/token" | jq -c '[.token, .scopes]')" = '["operator",["rearm","status"]]' ]
+check "GET /api/v1/token without a token is refused (401)" \
+	[ "$(status "$BASE/api/v1/token")" = 401 ]
+check "GET /api/v1/token with an unknown token is refused (401)" \
+	[ "$(status "$BASE/api/v1/token" -H 'Authorization: Bearer pbt_0000')" = 401 ]
+
+# The walk, in the browser.  chromium trusts the server's key by its pin.
+SPKI_PIN=$(openssl x509 -in "$SITE/keys/server.crt" -pubkey -noout |
+	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+jq -n --arg pod "$TARGET_POD" --arg node "$TARGET_NODE" --arg up "$UP_NODE" \
+	--argjson failed "$FAILED" --argjson down "$DOWN" \
+	--argjson pods $((PODS + 1)) --arg site "$HOSTILE_SITE" \
+	--arg event "$HOSTILE_EVENT" \
+	'{pod: $pod, node: $node, up: $up, failed: $failed, down: $down, pods: $pods,
+	  hostile_site: $site, hostile_event: $event}' >"$T/expect.json"
+rm -rf "$SHOTS" && mkdir -p "$SHOTS"
+OP_TOKEN=$OP_TOKEN VIEW_TOKEN=$VIEW_TOKEN SPKI_PIN=$SPKI_PIN \
+	timeout $(deadline 300) "$PY" "$(dirname "$0")/tools/console-walk.py" \
+	"$BASE" "$SHOTS" "$T/chromium" "$T/expect.json" >"$T/walk.log" 2>&1
+echo "walk exit $?" >>"$T/walk.log"
+while IFS= read -r line; do
+	case $line in
+	"ok   - "*) PASS=$((PASS + 1)); echo "$line" ;;
+	"FAIL - "*) FAIL=$((FAIL + 1)); echo "$line" ;;
+	*) echo "$line" ;;
+	esac
+done <"$T/walk.log"
+check "the walk ran its checks and passed them all" grep -qx 'walk exit 0' "$T/walk.log"
+check "the server knows the re-arm: $TARGET_NODE armed" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
+	"$BASE/api/v1/nodes/$TARGET_NODE" | jq -r '"\(.state) \(.generation)"')" = "armed 1" ]
+check "screenshots saved in build/console/" [ "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 9 ]
+server_stop TERM
+check "clean exit" [ "$SERVER_STATUS" = 0 ]
+finish

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""console-walk.py: a person's walk through the fleet console in headless
+chromium (cdp.py), for console.test.sh.
+
+    console-walk.py BASE SHOTS PROFILE EXPECT.json
+
+Environment: OP_TOKEN (scopes rearm, status), VIEW_TOKEN (status only),
+SPKI_PIN (the server key's pin).  EXPECT.json names what the fleet holds:
+{"pod": the pod with most nodes down, "node": its down node to re-arm, "up": a node of it that pushes,
+"failed": nodes failed, "down": nodes down, "pods": pods,
+"hostile_site": the pod's site, "hostile_event": an event detail of the
+node: both HTML that must show as text}.
+Prints one "ok   - ..." or "FAIL - ..." line per check and "# ..." lines
+with the time each view took; the test counts them.  Screenshots go to
+SHOTS/NAME.png.
+"""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdp  # noqa: E402
+
+results = []
+
+
+def check(desc, cond, detail=""):
+    """Report check @desc: passed when @cond is true."""
+    results.append(bool(cond))
+    print("%s - %s" % ("ok  " if cond else "FAIL", desc))
+    if not cond and detail:
+        print("       | %s" % str(detail)[:400])
+    sys.stdout.flush()
+
+
+def timed(b, view, what, act):
+    """Run @act, wait until @view is drawn anew; print and return the ms.
+    The view drawn before is marked stale first, so that only a drawing
+    that @act started counts."""
+    b.eval("document.getElementById('main').dataset.state = 'stale'")
+    start = time.monotonic()
+    act()
+    b.wait_view(view, 60)
+    ms = int((time.monotonic() - start) * 1000)
+    print("# %s: %d ms" % (what, ms))
+    sys.stdout.flush()
+    return ms
+
+
+def figure(b, name):
+    """The number shown in the overview's figure @name."""
+    t = b.text("#count-%s .value" % name)
+    return int(t.replace(",", "")) if t else None
+
+
+def walk(b, base, shots, want):
+    """The walk itself; raises on a wait that runs out."""
+    op, view = os.environ["OP_TOKEN"], os.environ["VIEW_TOKEN"]
+    shot = lambda name: b.screenshot(os.path.join(shots, name + ".png"))
+    times = {}
+
+    b.goto(base + "/ui/")
+    b.wait_view("signin")
+    shot("1-signin")
+    check("the console opens on its sign-in form",
+          b.count("form#signin input[type=password]#token") == 1)
+
+    timed(b, "overview", "sign in (typing the token), overview drawn",
+          lambda: b.type("#token", op))
+    shot("2-overview")
+    check("signed in as the operator, a sign-out button shown",
+          "signed in as operator" in (b.text("#who") or "") and
+          b.eval("!document.getElementById('signout').hidden"))
+    check("the token is in sessionStorage, not in localStorage or the URL",
+          b.eval("sessionStorage.getItem('podboot.token')") == op and
+          b.eval("localStorage.length") == 0 and
+          op not in b.eval("location.href"))
+    check("the overview counts %d failed nodes" % want["failed"],
+          figure(b, "failed") == want["failed"], figure(b, "failed"))
+    check("the overview counts %d nodes down" % want["down"],
+          figure(b, "down") == want["down"], figure(b, "down"))
+    check("the overview counts %d pods" % want["pods"],
+          figure(b, "pods") == want["pods"], figure(b, "pods"))
+    check("the pods table shows one page of 50, 1-50 of the fleet",
+          b.count("#pods tbody tr") == 50 and
+          (b.text("#pods-range") or "").startswith("1–50 of"),
+          b.text("#pods-range"))
+    first = b.text("#pods tbody tr:first-child a.pod-link")
+    check("pods are sorted by nodes down: %s first" % want["pod"],
+          first == want["pod"], first)
+    timed(b, "overview", "the overview's next page of pods",
+          lambda: b.click("#pods-next"))
+    b.wait("#pods-prev")
+    b.wait_view("overview")
+    check("the next page is 51-100",
+          (b.text("#pods-range") or "").startswith("51–100 of"),
+          b.text("#pods-range"))
+    times["overview"] = timed(b, "overview", "the overview (Fleet)",
+                              lambda: b.click('#nav a[href="#/"]'))
+    b.wait("#pods-next")
+    b.wait_view("overview")
+
+    # Click 1: the pod with most nodes down.
+    times["pod"] = timed(b, "pod", "click 1, the pod page",
+                         lambda: b.click("#pods tbody tr:first-child "
+                                         "a.pod-link"))
+    shot("3-pod")
+    check("the pod page names its pod",
+          want["pod"] in (b.text("#main h1") or ""))
+    check("a site holding HTML shows as text, and makes no element",
+          want["hostile_site"] in (b.text("#main dl.facts") or "") and
+          b.count("#main img, #main b") == 0,
+          b.text("#main dl.facts"))
+    check("its nodes are listed with state, health and last push",
+          b.count("#nodes tbody tr") > 1 and
+          b.count("#nodes td.health-down") >= 1)
+    row = b.eval("[...document.querySelectorAll('#nodes tbody tr')]"
+                 ".map(r => [...r.cells].map(c => c.textContent))"
+                 ".find(r => r[0] === %s)" % json.dumps(want["up"]))
+    check("the node that pushes shows up, its last push, load and memory",
+          row and row[2] == "up" and row[3] != "never" and
+          row[4] == "0.75" and row[5] == "4.0 GiB", row)
+
+    # Click 2: only the nodes down.
+    timed(b, "pod", "click 2, the pod's nodes down",
+          lambda: b.click("#f-node-health-down"))
+    b.wait("#f-node-health-down.current")
+    b.wait_view("pod")
+    healths = b.eval("[...document.querySelectorAll('#nodes tbody tr "
+                     "td:nth-child(3)')].map(e => e.textContent)")
+    check("the health filter leaves only nodes down",
+          healths and set(healths) == {"down"}, healths)
+    shot("4-pod-down")
+    first = b.text("#nodes tbody tr:first-child a.node-link")
+    check("the down node %s is listed first" % want["node"],
+          first == want["node"], first)
+
+    # Click 3: the down node.
+    times["node"] = timed(b, "node", "click 3, the node page",
+                          lambda: b.click("#nodes tbody tr:first-child "
+                                          "a.node-link"))
+    shot("5-node")
+    check("the node page shows it installed and down",
+          b.text("#node-state") == "installed" and
+          b.text("#node-health") == "down",
+          [b.text("#node-state"), b.text("#node-health")])
+    details = b.eval("[...document.querySelectorAll('#events .detail')]"
+                     ".map(e => e.textContent)")
+    check("an event detail holding HTML shows as text, and makes no element",
+          want["hostile_event"] in (details or []) and
+          b.count("#events img, #events b") == 0, details)
+    check("its stage2 and the current artifacts are shown",
+          "/boot/stage2.ipxe?mac=" in (b.text("#stage2") or "") and
+          b.count("#node-artifacts tbody tr") >= 2)
+
+    # Re-arm, with its confirmation.
+    b.click("#rearm")
+    b.wait("#confirm")
+    check("re-arm asks for a confirmation first, and nothing changed yet",
+          b.text("#node-state") == "installed")
+    b.click("#confirm-rearm")
+    b.wait("#notice")
+    b.wait_view("node")
+    shot("6-node-rearmed")
+    check("after the re-arm the node shows armed, install 1",
+          b.text("#node-state") == "armed" and
+          "armed (install 1)" in (b.text("#notice") or ""),
+          [b.text("#node-state"), b.text("#notice")])
+
+    times["artifacts"] = timed(b, "artifacts", "the artifacts page",
+                               lambda: b.click('#nav a[href="#/artifacts"]'))
+    shot("7-artifacts")
+    rows = b.eval("[...document.querySelectorAll('#artifacts tbody tr')]"
+                  ".map(r => [...r.cells].map(c => c.textContent))")
+    check("artifacts: versions with digest, signer serial and uploader",
+          rows and any(r[0] == "demo-vmlinuz" and len(r[2]) == 64 and
+                       r[6] not in ("", "—") and r[8] != "—"
+                       for r in rows), rows)
+    times["alerts"] = timed(b, "alerts", "the alerts page",
+                            lambda: b.click('#nav a[href="#/alerts"]'))
+    shot("8-alerts")
+    check("the alerts page is drawn", b.count("#alerts") == 1)
+
+    b.pump()
+    check("no CSP violation while the console was used",
+          b.csp_violations() == [], b.csp_violations())
+    check("no JavaScript error",
+          not b.exceptions and
+          not [c for c in b.console if c[0] == "error"],
+          (b.exceptions, b.console))
+    foreign = [u for u in b.requests if not u.startswith(base + "/")]
+    check("nothing was requested from another host (%d requests)"
+          % len(b.requests), b.requests and not foreign, foreign)
+
+    b.click("#signout")
+    b.wait_view("signin")
+    check("sign-out forgets the token",
+          b.eval("sessionStorage.length") == 0 and
+          b.eval("document.getElementById('signout').hidden"))
+
+    b.type("#token", view)
+    b.wait_view("overview")
+    b.goto(base + "/ui/#/node/" + want["node"])
+    b.wait_view("node")
+    shot("9-node-status-token")
+    check("a token with status only sees no re-arm or unassign button",
+          "signed in as viewer" in (b.text("#who") or "") and
+          b.count("#rearm, #unassign, #actions") == 0)
+
+    # The policy itself: an inline handler and an inline script put into
+    # the page (by DevTools, which the page cannot stop) must not run.
+    b.eval("document.getElementById('main').insertAdjacentHTML('beforeend',"
+           "'<img id=\"inj\" src=\"inj.png\" onerror=\"window.__inl=1\">');"
+           "var s=document.createElement('script');"
+           "s.textContent='window.__inl2=1';document.head.appendChild(s);1")
+    b._until(lambda: len(b.csp_violations()) >= 2, 15,
+             "the CSP's report of the injected script")
+    check("injected inline script and handler are refused by the CSP",
+          b.eval("window.__inl === undefined && "
+                 "window.__inl2 === undefined"), b.csp_violations())
+    # A generous bound (TEST_SLOWDOWN stretches it): a view costs pages
+    # of the API, not the fleet.
+    bound = 5000 * cdp.SLOWDOWN
+    check("each view of the 5,000-pod fleet was drawn in under %d ms (%s)"
+          % (bound, ", ".join("%s %d" % kv for kv in times.items())),
+          times and max(times.values()) < bound, times)
+    return times
+
+
+def main():
+    base, shots, profile, expect = sys.argv[1:5]
+    with open(expect) as f:
+        want = json.load(f)
+    with cdp.Browser(profile, spki_pin=os.environ.get("SPKI_PIN")) as b:
+        try:
+            walk(b, base, shots, want)
+        except cdp.CdpError as e:
+            check("the walk went to its end", False, e)
+            try:
+                b.screenshot(os.path.join(shots, "failed.png"))
+                print("       | view %s: %s" % (
+                    b.eval("document.getElementById('main').dataset.view"
+                           " + ' ' + document.getElementById('main')"
+                           ".dataset.state"), b.text("#main")[:300]))
+            except Exception:
+                pass
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""cutproxy.py: a loopback TCP proxy that counts and can cut a transfer.
+
+Usage: cutproxy.py PORT UPSTREAM_PORT COUNT_FILE [CUT_AFTER [RATE]]
+Listens on 127.0.0.1:PORT and relays each connection to
+127.0.0.1:UPSTREAM_PORT (TLS passes through untouched).  After every
+chunk it rewrites COUNT_FILE with "CONNECTIONS BYTES": connections
+accepted and bytes sent from upstream to clients, all connections
+together.  With CUT_AFTER > 0, the first connection that carries more
+than CUT_AFTER bytes from upstream is cut there (both sides closed): a
+WAN drop in the middle of a download, once.  RATE (bytes/s, 0 for none)
+slows what upstream sends, so that a download takes long enough to be
+watched.  Prints "listening" once it listens.
+"""
+import os
+import socket
+import sys
+import threading
+import time
+
+port, up_port, count_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+cut_after = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+lock = threading.Lock()
+state = {"conns": 0, "bytes": 0, "cut": cut_after <= 0}
+
+
+def record(n):
+    with lock:
+        state["bytes"] += n
+        with open(count_file + ".tmp", "w") as f:
+            f.write("%d %d\n" % (state["conns"], state["bytes"]))
+        os.replace(count_file + ".tmp", count_file)
+
+
+def pipe(src, dst, down):
+    sent = 0
+    try:
+        while True:
+            data = src.recv(16384)
+            if not data:
+                break
+            if down:
+                with lock:
+                    cut = not state["cut"] and sent + len(data) > cut_after
+                    if cut:
+                        state["cut"] = True
+                if cut:
+                    keep = cut_after - sent
+                    dst.sendall(data[:keep])
+                    record(keep)
+                    break
+                if rate:
+                    time.sleep(len(data) / rate)
+                dst.sendall(data)
+                sent += len(data)
+                record(len(data))
+            else:
+                dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def serve(client):
+    try:
+        up = socket.create_connection(("127.0.0.1", up_port))
+    except OSError:
+        client.close()
+        return
+    with lock:
+        state["conns"] += 1
+    record(0)
+    threading.Thread(target=pipe, args=(client, up, False),
+                     daemon=True).start()
+    pipe(up, client, True)
+    client.close()
+    up.close()
+
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(64)
+record(0)
+print("listening", flush=True)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()

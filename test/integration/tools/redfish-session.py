@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""redfish-session.py: a small Redfish service for what sushy-tools lacks.
+
+Usage: redfish-session.py PORT CERT KEY USER PASSWORD STATE [QUIRK]
+QUIRK "supermicro": InsertMedia refuses Inserted and WriteProtected (400)
+and EjectMedia leaves Image as it was (only Inserted goes false).
+Serves HTTPS on 127.0.0.1:PORT and answers only with a session: a POST to
+SessionService/Sessions with USER and PASSWORD gives an X-Auth-Token, and
+every other request needs it (basic authentication is refused).  Shaped
+like an HPE iLO: the system and manager are both "1", the virtual CD sits
+under the Manager (after a floppy), the allowed ResetTypes are only in the
+action's @Redfish.ActionInfo, a reset answers 202 with a task monitor that
+is still running at the first poll, and a PATCH of the system needs
+If-Match with its current ETag (428 without, 412 with a stale one).
+After every request it writes what it saw to STATE (JSON): sessions
+opened and deleted, the power state, the ResetTypes, If-Match values, the
+medium, the boot override, and any request that came without a valid
+token.  Prints "listening" once it listens.
+"""
+import http.server
+import json
+import secrets
+import ssl
+import sys
+
+PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
+QUIRK = sys.argv[7] if len(sys.argv) > 7 else ""
+R = "/redfish/v1"
+S = {"sessions_opened": 0, "sessions_deleted": 0, "unauthorized": 0,
+     "power": "Off", "resets": [], "if_match": [], "image": "",
+     "inserted": False, "boot": {}, "etag_gen": 1, "polls": 0,
+     "basic_seen": 0}
+TOKENS = {}
+
+
+def etag():
+    return 'W/"gen-%d"' % S["etag_gen"]
+
+
+def system():
+    return {
+        "@odata.id": R + "/Systems/1", "Id": "1", "PowerState": S["power"],
+        "Boot": dict(S["boot"], **{
+            "BootSourceOverrideTarget@Redfish.AllowableValues":
+                ["None", "Pxe", "Cd", "Hdd", "UefiHttp"]}),
+        "Actions": {"#ComputerSystem.Reset": {
+            "target": R + "/Systems/1/Actions/ComputerSystem.Reset",
+            "@Redfish.ActionInfo": R + "/Systems/1/ResetActionInfo"}},
+    }
+
+
+def media(mid, types):
+    return {"@odata.id": R + "/Managers/1/VirtualMedia/" + mid, "Id": mid,
+            "MediaTypes": types,
+            "Image": S["image"] if mid == "CD1" else "",
+            "Inserted": S["inserted"] if mid == "CD1" else False,
+            "Actions": {
+                "#VirtualMedia.InsertMedia": {"target": R +
+                    "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
+                    "InsertMedia" % mid},
+                "#VirtualMedia.EjectMedia": {"target": R +
+                    "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
+                    "EjectMedia" % mid}}}
+
+
+GETS = {
+    R + "/": lambda: {"@odata.id": R + "/", "RedfishVersion": "1.15.0",
+                      "Systems": {"@odata.id": R + "/Systems"},
+                      "Managers": {"@odata.id": R + "/Managers"},
+                      "SessionService": {"@odata.id": R + "/SessionService"},
+                      "Links": {"Sessions": {"@odata.id":
+                                             R + "/SessionService/Sessions"}}},
+    R + "/Systems": lambda: {"Members": [{"@odata.id": R + "/Systems/1"}]},
+    R + "/Systems/1": system,
+    R + "/Systems/1/ResetActionInfo": lambda: {"Parameters": [
+        {"Name": "ResetType", "AllowableValues":
+         ["On", "ForceOff", "PowerCycle"]}]},
+    R + "/Managers": lambda: {"Members": [{"@odata.id": R + "/Managers/1"}]},
+    R + "/Managers/1": lambda: {"@odata.id": R + "/Managers/1",
+                                "VirtualMedia": {"@odata.id": R +
+                                                 "/Managers/1/VirtualMedia"}},
+    R + "/Managers/1/VirtualMedia": lambda: {"Members": [
+        {"@odata.id": R + "/Managers/1/VirtualMedia/Floppy1"},
+        {"@odata.id": R + "/Managers/1/VirtualMedia/CD1"}]},
+    R + "/Managers/1/VirtualMedia/Floppy1":
+        lambda: media("Floppy1", ["Floppy", "USBStick"]),
+    R + "/Managers/1/VirtualMedia/CD1": lambda: media("CD1", ["CD", "DVD"]),
+}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """One request: check the token, answer, write the state."""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body=None, headers=()):
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        with open(STATE + ".tmp", "w") as f:
+            json.dump(S, f)
+        import os
+        os.replace(STATE + ".tmp", STATE)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(n) or b"{}")
+
+    def authorized(self):
+        if self.headers.get("Authorization"):
+            S["basic_seen"] += 1
+        if self.headers.get("X-Auth-Token") in TOKENS:
+            return True
+        S["unauthorized"] += 1
+        self.reply(401, {"error": {"message": "no valid session"}})
+        return False
+
+    def do_GET(self):
+        if self.path == R + "/":
+            return self.reply(200, GETS[self.path]())
+        if not self.authorized():
+            return
+        if self.path == R + "/TaskService/TaskMonitors/1":
+            S["polls"] += 1
+            if S["polls"] < 2:
+                return self.reply(202, {"TaskState": "Running"},
+                                  [("Retry-After", "1"),
+                                   ("Location", self.path)])
+            S["power"] = "On" if S["resets"][-1] in ("On",
+                                                     "PowerCycle") else "Off"
+            return self.reply(200, {"TaskState": "Completed",
+                                    "TaskStatus": "OK"})
+        if self.path not in GETS:
+            return self.reply(404, {"error": {"message": "not found"}})
+        hdrs = [("ETag", etag())] if self.path == R + "/Systems/1" else []
+        self.reply(200, GETS[self.path](), hdrs)
+
+    def do_POST(self):
+        if self.path == R + "/SessionService/Sessions":
+            b = self.body()
+            if b.get("UserName") != USER or b.get("Password") != PASSWORD:
+                return self.reply(401, {"error": {"message":
+                                                  "bad credentials"}})
+            S["sessions_opened"] += 1
+            tok = secrets.token_hex(16)
+            TOKENS[tok] = S["sessions_opened"]
+            return self.reply(201, {"Id": str(S["sessions_opened"])}, [
+                ("X-Auth-Token", tok),
+                ("Location", R + "/SessionService/Sessions/%d" %
+                 S["sessions_opened"])])
+        if not self.authorized():
+            return
+        b = self.body()
+        if self.path.endswith("/ComputerSystem.Reset"):
+            S["resets"].append(b.get("ResetType"))
+            S["polls"] = 0
+            return self.reply(202, None, [
+                ("Location", R + "/TaskService/TaskMonitors/1")])
+        if self.path.endswith("/CD1/Actions/VirtualMedia.InsertMedia"):
+            if QUIRK == "supermicro" and ("Inserted" in b or
+                                          "WriteProtected" in b):
+                S["refused_inserts"] = S.get("refused_inserts", 0) + 1
+                return self.reply(400, {"error": {"message":
+                                                  "PropertyUnknown"}})
+            S["image"], S["inserted"] = b.get("Image", ""), True
+            return self.reply(204)
+        if self.path.endswith("/CD1/Actions/VirtualMedia.EjectMedia"):
+            if QUIRK != "supermicro":
+                S["image"] = ""
+            S["inserted"] = False
+            return self.reply(204)
+        self.reply(404, {"error": {"message": "no such action"}})
+
+    def do_PATCH(self):
+        if not self.authorized():
+            return
+        if self.path != R + "/Systems/1":
+            return self.reply(405, {"error": {"message": "read-only"}})
+        m = self.headers.get("If-Match")
+        S["if_match"].append(m or "")
+        if not m:
+            return self.reply(428, {"error": {"message": "If-Match needed"}})
+        if m != etag():
+            return self.reply(412, {"error": {"message": "stale ETag"}})
+        S["boot"] = {k: v for k, v in self.body().get("Boot", {}).items()}
+        S["etag_gen"] += 1
+        self.reply(204)
+
+    def do_DELETE(self):
+        if not self.authorized():
+            return
+        tok = self.headers.get("X-Auth-Token")
+        if self.path == R + "/SessionService/Sessions/%d" % TOKENS[tok]:
+            del TOKENS[tok]
+            S["sessions_deleted"] += 1
+            return self.reply(204)
+        self.reply(404, {"error": {"message": "no such session"}})
+
+
+srv = http.server.HTTPServer(("127.0.0.1", int(PORT)), Handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(CERT, KEY)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print("listening", flush=True)
+srv.serve_forever()
