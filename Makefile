@@ -15,7 +15,7 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 
 DEP_LIBS := -lmicrohttpd -lgnutls -lconfig -lsqlite3 -lpq -ljansson -lz -lcurl -lm \
-	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lpthread
+	-lmbedx509 -lmbedtls -lmbedcrypto -lnettle -lnetsnmp -lsnappy -lpthread
 # server/ has one folder per room (docs/architecture.md); includes name a
 # header by its file name, found through one -I per room.
 SERVER_ROOMS := $(sort $(dir $(wildcard server/*/*.c server/*/*.h)))
@@ -160,6 +160,7 @@ bench: deps
 	test/bench/serve.sh
 	test/bench/monitor.sh
 	test/bench/dhcp.sh
+	test/bench/remote-write.sh
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' \
 	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' test/bench/pxe-boot.sh
 	test/bench/summary

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "pki.h"
+#include "remote_write.h"
 #include "server.h"
 #include "tlskey.h"
 #include "ui.h"
@@ -421,7 +422,8 @@ static int serve_services(struct server *srv)
 	if (!srv->boot || !srv->metrics)
 		return -ENOMEM;
 	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
-	    (rc = alerts_start(&srv->alerts, srv)) != 0) {
+	    (rc = alerts_start(&srv->alerts, srv)) != 0 ||
+	    (rc = remote_write_start(&srv->rw, srv)) != 0) {
 		log_error("monitoring: %s", pb_strerror(rc));
 		return rc;
 	}
@@ -442,6 +444,8 @@ static void serve_services_stop(struct server *srv)
 	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
+	remote_write_stop(srv->rw);	/* it reads the alerts' gauges */
+	srv->rw = NULL;
 	alerts_stop(srv->alerts);
 	if (srv->metrics && srv->store)
 		metrics_save_state(srv->metrics, srv->store);

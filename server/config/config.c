@@ -608,6 +608,7 @@ void config_free(struct config *cfg)
 	free(cfg->tokens);
 	free(cfg->alerts);
 	free(cfg->snmp);
+	free(cfg->rw);
 	config_bmc_free(cfg->bmcs);
 	free(cfg);
 }

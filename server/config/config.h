@@ -110,6 +110,7 @@ enum config_unknown { CONFIG_UNKNOWN_IGNORE, CONFIG_UNKNOWN_DISCOVER };
 
 #define CONFIG_AM_MAX 4		/* Alertmanagers */
 #define CONFIG_SNMP_MAX 4	/* SNMP trap receivers */
+#define CONFIG_RW_MAX 4		/* remote-write targets */
 #define CONFIG_ALERT_MATCH 4	/* label matchers of one rule */
 #define CONFIG_ALERT_PAIRS 8	/* labels, annotations of one rule */
 
@@ -155,6 +156,19 @@ struct config_snmp {
 	char auth[8];			/* SNMPv3: "SHA", "SHA-256", "SHA-512" */
 	char engine_id[65];		/* SNMPv3: our engine ID, in hex */
 	char secret_file[PATH_MAX];	/* mode 0600; absolute after load */
+};
+
+/*
+ * A remote-write target (monitoring.remote_write): pushed samples and the
+ * server's own counters go to it by the Prometheus remote-write protocol
+ * (server/monitor/remote_write.c).  The bearer token stays in
+ * @bearer_token_file, read when the sender starts a request.
+ */
+struct config_remote_write {
+	char url[256];			/* http(s)://HOST[:PORT]/PATH */
+	char bearer_token_file[PATH_MAX];	/* mode 0600, or "" */
+	unsigned int queue_samples;	/* held while it is unreachable */
+	unsigned int batch_samples;	/* at most in one request */
 };
 
 struct config {
@@ -203,6 +217,8 @@ struct config {
 	size_t n_alertmanagers;
 	struct config_snmp *snmp;	/* trap receivers */
 	size_t n_snmp;
+	struct config_remote_write *rw;	/* remote-write targets */
+	size_t n_rw;
 	/* dhcp: Kea's settings, podboot dhcp's defaults (its options
 	 * override them); serve keeps the Kea at dhcp_socket in step */
 	char dhcp_socket[108];		/* Kea's control socket, or "" */

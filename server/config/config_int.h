@@ -104,6 +104,8 @@ int config_key_store(struct config_ctx *ctx, const config_setting_t *s,
 
 /* config_snmp.c: monitoring.snmp_traps */
 extern const struct config_list config_snmp_traps;
+/* config_remote_write.c: monitoring.remote_write */
+extern const struct config_list config_remote_write;
 
 /* config_grammar.c: grammars of hostile input */
 int config_is_digit(int c);

@@ -697,6 +697,9 @@ static const struct config_key config_monitoring_keys[] = {
 	  .list = &config_snmp_traps,
 	  .expect = "a list of groups ( { target = ...; version = ...; "
 		    "secret_file = ...; }, ... )" },
+	{ .name = "remote_write", .parse = config_key_list,
+	  .list = &config_remote_write,
+	  .expect = "a list of groups ( { url = ...; }, ... )" },
 };
 
 static const struct config_group config_monitoring = {

@@ -66,6 +66,7 @@ struct server {
 	struct boot_cache *boot;	/* signed stage2 renderings */
 	struct metrics *metrics;	/* latest samples of the fleet */
 	struct alerts *alerts;		/* rule states and notifications */
+	struct remote_write *rw;	/* samples on to TSDBs */
 	char data_dir[4096];
 	uint8_t node_secret[32];	/* keys the per-node tokens */
 	long long started;		/* unix seconds */

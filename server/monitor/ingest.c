@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "remote_write.h"
 #include "error.h"
 #include "gzip.h"
 #include "ingest.h"
@@ -123,6 +124,8 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 		json_object_set(result, "duplicate",
 				json_boolean(res.duplicate));
 		json_object_set(result, "late", json_boolean(res.late));
+		if (!res.duplicate && !res.late)
+			remote_write_push(r->srv->rw, r->gen->cfg, &p);
 		status = 200;
 		break;
 	case METRICS_MALFORMED:
@@ -531,6 +534,8 @@ static int ingest_metrics(struct http_req *r)
 			    &r->srv->stats, &out);
 	if (rc == 0)
 		rc = alerts_expose(r->srv->alerts, &out);
+	if (rc == 0)
+		rc = remote_write_expose(r->srv->rw, &out);
 	if (rc != 0)
 		rc = http_refuse(r, 503, "exposition failed: %s",
 				 pb_strerror(rc));
