@@ -167,6 +167,9 @@ struct config {
 	char codesign_cert[PATH_MAX];
 	char codesign_key[PATH_MAX];
 	char root_cert[PATH_MAX];
+	/* UEFI db signing pair for EFI kernels: both, or neither ("") */
+	char uefi_cert[PATH_MAX];
+	char uefi_key[PATH_MAX];
 	char data_dir[PATH_MAX];
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;

@@ -507,3 +507,19 @@ int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
 	return signer_client_call(s->remote, SIGNER_MSG_TLS_SIGN, &q,
 				  sizeof(q), sig, sig_len);
 }
+
+int signer_uefi_sign(struct signer *s, const uint8_t *hash,
+		     unsigned char **der, size_t *der_len)
+{
+	struct signer_req_uefi_sign q;
+
+	*der = NULL;
+	if (!s->remote)
+		return -ENOTSUP;
+	memset(&q, 0, sizeof(q));
+	q.md = MBEDTLS_MD_SHA256;
+	q.hash_len = SIGNER_UEFI_HASH_LEN;
+	memcpy(q.hash, hash, SIGNER_UEFI_HASH_LEN);
+	return signer_client_call(s->remote, SIGNER_MSG_UEFI_SIGN, &q,
+				  sizeof(q), der, der_len);
+}
