@@ -1,0 +1,98 @@
+# uefikernel.test.sh: an uploaded EFI kernel gets, on the same publish,
+# its Authenticode-signed "uefi" variant (content-addressed, with its own
+# CMS .sig), made with server.uefi_key by the signer process; sbverify
+# and podboot verify --uefi accept it, the original stays byte-identical,
+# and anything that is not an EFI executable gets no variant.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve-lib.sh"
+
+EFI=${UEFISIGN_EFI:-/usr/lib/systemd/boot/efi/systemd-bootx64.efi}
+if [ ! -f "$EFI" ] || ! command -v sbverify >/dev/null ||
+   ! command -v python3 >/dev/null; then
+	skip "uefikernel: needs $EFI, sbverify (scripts/deps: systemd-boot-efi, sbsigntool) and python3"
+	finish
+	exit
+fi
+
+# field JSON PATH: a field of a JSON reply ("uefi.sha256"), or "".
+field() {
+	python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v.get(k, {}) if isinstance(v, dict) else {}
+print(v if isinstance(v, str) else "")' "$1" "$2"
+}
+
+# not CMD...: CMD fails (its output dropped).
+not() { ! "$@" >/dev/null 2>&1; }
+
+# upload NAME FILE: PUT with the CI token; the reply into $T/reply.
+upload() {
+	C -f -o "$T/reply" -T "$2" -H "Authorization: Bearer $CI_TOKEN" \
+		"$BASE/api/v1/artifacts/$1"
+}
+
+# blobs: how many blobs (not .sig) the data directory holds.
+blobs() { ls "$SITE/data/blobs/sha256" | grep -vc '\.sig$'; }
+
+ok "site" site_init "$T/site"
+ok "keys issue-uefi" "$PODBOOT" keys issue-uefi --dir "$SITE/keys" \
+	--cn "podboot test db"
+UCRT=$SITE/keys/uefi-db.crt
+sed -i 's#^\(  *\)codesign_key = .*#&\n\1uefi_cert = "keys/uefi-db.crt";\n\1uefi_key = "keys/uefi-db.key";#' \
+	"$SITE/podboot.conf"
+check "the configuration names the UEFI pair" grep -q 'uefi_key = ' \
+	"$SITE/podboot.conf"
+ok "server starts with it" server_start
+
+# An EFI application (x86-64, EFI stub): a variant.
+cp "$EFI" "$T/kernel"
+ok "upload of an EFI kernel" upload os/vmlinuz "$T/kernel"
+SHA=$(field "$T/reply" sha256)
+VSHA=$(field "$T/reply" uefi.sha256)
+check "the reply names its uefi variant" [ -n "$VSHA" -a "$VSHA" != "$SHA" ]
+check "at the variant's URL" sh -c "grep -q 'os/vmlinuz@sha256:$VSHA' '$T/reply'"
+ok "the original downloads" C -f -o "$T/orig" "$BASE/artifacts/os/vmlinuz@sha256:$SHA"
+ok "byte-identical to what was uploaded" cmp "$T/orig" "$EFI"
+check "the original carries no Authenticode signature" \
+	not sbverify --cert "$UCRT" "$T/orig"
+ok "the variant downloads" C -f -o "$T/var" "$BASE/artifacts/os/vmlinuz@sha256:$VSHA"
+check "stored by its own sha256" [ "$(sha256sum <"$T/var" | cut -c1-64)" = "$VSHA" ]
+ok "sbverify --cert accepts the variant" sbverify --cert "$UCRT" "$T/var"
+ok "podboot verify --uefi accepts it" "$PODBOOT" verify --uefi "$T/var" --cert "$UCRT"
+check "not under the code-signing certificate" \
+	not sbverify --cert "$SITE/keys/codesign.crt" "$T/var"
+ok "the variant's .sig downloads" C -f -o "$T/var.sig" \
+	"$BASE/artifacts/os/vmlinuz@sha256:$VSHA.sig"
+ok "its CMS signature (imgverify's) verifies" openssl cms -verify -binary \
+	-inform DER -in "$T/var.sig" -content "$T/var" -CAfile "$ROOT" \
+	-purpose any -out /dev/null
+ok "the original's .sig still covers the original" C -f -o "$T/orig.sig" \
+	"$BASE/artifacts/os/vmlinuz@sha256:$SHA.sig"
+ok "and verifies" openssl cms -verify -binary -inform DER -in "$T/orig.sig" \
+	-content "$T/orig" -CAfile "$ROOT" -purpose any -out /dev/null
+check "the original's .sig does not cover the variant" not openssl cms -verify \
+	-binary -inform DER -in "$T/orig.sig" -content "$T/var" \
+	-CAfile "$ROOT" -purpose any -out /dev/null
+check "another name does not serve this variant" \
+	not C -f -o /dev/null "$BASE/artifacts/os/other@sha256:$VSHA"
+
+# Not an EFI executable: no variant, one blob.
+before=$(blobs)
+head -c 70000 /dev/urandom >"$T/initrd"
+ok "upload of an initrd" upload os/initrd "$T/initrd"
+check "no uefi variant for it" [ -z "$(field "$T/reply" uefi.sha256)" ]
+check "one blob more ($before before)" [ "$(blobs)" = $((before + 1)) ]
+# An MZ file that is no PE image: none either.
+{ printf 'MZ'; head -c 5000 /dev/zero; } >"$T/mz"
+ok "upload of a bare MZ file" upload os/mz "$T/mz"
+check "no uefi variant for it" [ -z "$(field "$T/reply" uefi.sha256)" ]
+
+# Without the UEFI pair: nothing changes.
+server_stop TERM
+sed -i '/uefi_cert = \|uefi_key = /d' "$SITE/podboot.conf"
+ok "server starts without the UEFI pair" server_start
+printf 'x' >>"$T/kernel"	# trailing data: still an EFI image, new content
+ok "upload of an EFI kernel" upload os/vmlinuz2 "$T/kernel"
+check "no uefi variant without uefi_key" [ -z "$(field "$T/reply" uefi.sha256)" ]
+finish
