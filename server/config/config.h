@@ -66,6 +66,7 @@ struct config_profile {
 	char initrd[129];
 	char cmdline[1024];		/* template: {{ks_url}} {{hostname}} ... */
 	char kickstart[PATH_MAX];	/* template file, absolute after load */
+	int secure_boot;		/* boot the kernel's uefi variant */
 };
 
 /*
@@ -94,6 +95,7 @@ struct config_node {
 	const struct config_profile *profile;	/* override or pod default */
 	int assigned;			/* from the API, not the file */
 	const struct config_bmc *bmc;	/* NULL: no BMC configured */
+	int secure_boot;		/* or its profile's: the uefi variant */
 };
 
 struct config_token {

@@ -509,6 +509,8 @@ static const struct config_key config_profile_keys[] = {
 	{ .name = "kickstart", .parse = config_key_path,
 	  CONFIG_FIELD(struct config_profile, kickstart), .required = 1,
 	  .expect = X_PATH },
+	{ .name = "secure_boot", .parse = config_key_bool,
+	  .off = offsetof(struct config_profile, secure_boot), .def = 0 },
 };
 
 static const struct config_group config_profile = {
@@ -539,6 +541,8 @@ static const struct config_key config_node_keys[] = {
 	{ .name = "bmc", .parse = config_key_bmc,
 	  .off = offsetof(struct config_node, bmc), .group = &config_bmc_group,
 	  .expect = "a group { url = ...; user = ...; password_file = ...; }" },
+	{ .name = "secure_boot", .parse = config_key_bool,
+	  .off = offsetof(struct config_node, secure_boot), .def = 0 },
 };
 
 static const struct config_group config_node = {

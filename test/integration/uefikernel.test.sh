@@ -41,34 +41,38 @@ ok "keys issue-uefi" "$PODBOOT" keys issue-uefi --dir "$SITE/keys" \
 UCRT=$SITE/keys/uefi-db.crt
 sed -i 's#^\(  *\)codesign_key = .*#&\n\1uefi_cert = "keys/uefi-db.crt";\n\1uefi_key = "keys/uefi-db.key";#' \
 	"$SITE/podboot.conf"
+# demo-1 runs Secure Boot; demo-2 does not.
+sed -i 's#address = "198.51.100.11"; }#address = "198.51.100.11"; secure_boot = true; }#' \
+	"$SITE/podboot.conf"
+check "demo-1 says secure_boot" grep -q 'secure_boot = true' "$SITE/podboot.conf"
 check "the configuration names the UEFI pair" grep -q 'uefi_key = ' \
 	"$SITE/podboot.conf"
 ok "server starts with it" server_start
 
 # An EFI application (x86-64, EFI stub): a variant.
 cp "$EFI" "$T/kernel"
-ok "upload of an EFI kernel" upload os/vmlinuz "$T/kernel"
+ok "upload of an EFI kernel" upload demo-vmlinuz "$T/kernel"
 SHA=$(field "$T/reply" sha256)
 VSHA=$(field "$T/reply" uefi.sha256)
 check "the reply names its uefi variant" [ -n "$VSHA" -a "$VSHA" != "$SHA" ]
-check "at the variant's URL" sh -c "grep -q 'os/vmlinuz@sha256:$VSHA' '$T/reply'"
-ok "the original downloads" C -f -o "$T/orig" "$BASE/artifacts/os/vmlinuz@sha256:$SHA"
+check "at the variant's URL" sh -c "grep -q 'demo-vmlinuz@sha256:$VSHA' '$T/reply'"
+ok "the original downloads" C -f -o "$T/orig" "$BASE/artifacts/demo-vmlinuz@sha256:$SHA"
 ok "byte-identical to what was uploaded" cmp "$T/orig" "$EFI"
 check "the original carries no Authenticode signature" \
 	not sbverify --cert "$UCRT" "$T/orig"
-ok "the variant downloads" C -f -o "$T/var" "$BASE/artifacts/os/vmlinuz@sha256:$VSHA"
+ok "the variant downloads" C -f -o "$T/var" "$BASE/artifacts/demo-vmlinuz@sha256:$VSHA"
 check "stored by its own sha256" [ "$(sha256sum <"$T/var" | cut -c1-64)" = "$VSHA" ]
 ok "sbverify --cert accepts the variant" sbverify --cert "$UCRT" "$T/var"
 ok "podboot verify --uefi accepts it" "$PODBOOT" verify --uefi "$T/var" --cert "$UCRT"
 check "not under the code-signing certificate" \
 	not sbverify --cert "$SITE/keys/codesign.crt" "$T/var"
 ok "the variant's .sig downloads" C -f -o "$T/var.sig" \
-	"$BASE/artifacts/os/vmlinuz@sha256:$VSHA.sig"
+	"$BASE/artifacts/demo-vmlinuz@sha256:$VSHA.sig"
 ok "its CMS signature (imgverify's) verifies" openssl cms -verify -binary \
 	-inform DER -in "$T/var.sig" -content "$T/var" -CAfile "$ROOT" \
 	-purpose any -out /dev/null
 ok "the original's .sig still covers the original" C -f -o "$T/orig.sig" \
-	"$BASE/artifacts/os/vmlinuz@sha256:$SHA.sig"
+	"$BASE/artifacts/demo-vmlinuz@sha256:$SHA.sig"
 ok "and verifies" openssl cms -verify -binary -inform DER -in "$T/orig.sig" \
 	-content "$T/orig" -CAfile "$ROOT" -purpose any -out /dev/null
 check "the original's .sig does not cover the variant" not openssl cms -verify \
@@ -76,6 +80,27 @@ check "the original's .sig does not cover the variant" not openssl cms -verify \
 	-CAfile "$ROOT" -purpose any -out /dev/null
 check "another name does not serve this variant" \
 	not C -f -o /dev/null "$BASE/artifacts/os/other@sha256:$VSHA"
+
+# Stage2: the Secure Boot node boots the variant, pinned and verified by
+# the variant's own .sig; the other node the original.
+s2() {
+	C -f -o "$T/s2" "$BASE/boot/stage2.ipxe?mac=$1&platform=efi&buildarch=x86_64"
+}
+# s2_pins MAC SHA: the node's stage2 names kernel SHA (the catalogue's
+# newest version reaches stage2 within a second: boot_cache.c).
+s2_pins() {
+	s2 "$1" && grep -q "^kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$2 " "$T/s2"
+}
+check "stage2 for demo-1 (secure_boot) pins the uefi variant" \
+	wait_for 10 s2_pins 52:54:00:00:00:01 "$VSHA"
+check "imgverify checks the variant's .sig" grep -q \
+	"^imgverify --signer podboot-codesign kernel $BASE/artifacts/demo-vmlinuz@sha256:$VSHA.sig || goto failed" "$T/s2"
+check "and never names the original" not grep -q "$SHA" "$T/s2"
+check "stage2 for demo-2 pins the original" \
+	wait_for 10 s2_pins 52:54:00:00:00:02 "$SHA"
+check "imgverify checks the original's .sig" grep -q \
+	"^imgverify --signer podboot-codesign kernel $BASE/artifacts/demo-vmlinuz@sha256:$SHA.sig || goto failed" "$T/s2"
+check "and never names the variant" not grep -q "$VSHA" "$T/s2"
 
 # Not an EFI executable: no variant, one blob.
 before=$(blobs)
