@@ -26,10 +26,13 @@ int bmc_main(int argc, char **argv);
 
 /**
  * Sign and publish files as artifacts in @data_dir (used by publish and
- * init): names[i] gets the content of paths[i].
+ * init): names[i] gets the content of paths[i].  With a UEFI pair
+ * (@uefi_key and @uefi_cert, else NULL or ""), EFI kernels also get
+ * their uefi variant, as uploads to podboot serve do.
  */
 int publish_files(const char *data_dir, const char *key, const char *cert,
-		  const char *root, unsigned int keep,
+		  const char *root, const char *uefi_key,
+		  const char *uefi_cert, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count);
 

@@ -31,7 +31,8 @@ static void publish_usage(FILE *out)
 }
 
 int publish_files(const char *data_dir, const char *key, const char *cert,
-		  const char *root, unsigned int keep,
+		  const char *root, const char *uefi_key,
+		  const char *uefi_cert, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count)
 {
@@ -44,6 +45,7 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 
 	if ((rc = signer_load(&signer, key, cert, root)) != 0)
 		return rc;
+	signer_set_uefi(signer, uefi_key, uefi_cert);
 	if ((rc = artifact_dirs(data_dir)) != 0 ||
 	    (rc = store_open(&st, data_dir)) != 0) {
 		log_error("data directory %s: %s", data_dir, pb_strerror(rc));
@@ -72,6 +74,9 @@ int publish_files(const char *data_dir, const char *key, const char *cert,
 				until);
 		printf("published %s sha256:%s (%llu bytes)\n", a.name, a.sha256,
 		       a.size);
+		if (a.uefi_sha256[0])
+			printf("published %s uefi variant sha256:%s\n", a.name,
+			       a.uefi_sha256);
 	}
 out:
 	store_close(st);
@@ -115,7 +120,8 @@ static int publish_run(const struct publish_opts *o)
 		return rc;
 	}
 	rc = publish_files(cfg->data_dir, cfg->codesign_key, cfg->codesign_cert,
-			   cfg->root_cert, cfg->keep_versions, &o->name,
+			   cfg->root_cert, cfg->uefi_key, cfg->uefi_cert,
+			   cfg->keep_versions, &o->name,
 			   &o->path, 1);
 	config_free(cfg);
 	return rc;

@@ -62,6 +62,25 @@ int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
 		    size_t *sig_len);
 
 /**
+ * In this process (podboot publish): sign EFI kernels with the UEFI
+ * pair at @key and @cert, read at each signature.  NULL or "": none.
+ * A signer process takes its pair from signer_paths instead.
+ */
+void signer_set_uefi(struct signer *s, const char *key, const char *cert);
+
+/**
+ * Sign @hash (SHA-256, 32 bytes) as signer_uefi_sign() does, with the
+ * UEFI pair read now from @key and @cert: the signer process's work,
+ * and podboot publish's.
+ *
+ * @ret rc		0, -ENOTSUP for no pair (@key NULL or ""), or why
+ *			the pair did not load or sign
+ */
+int signer_uefi_sign_files(const char *key, const char *cert,
+			   const uint8_t *hash, unsigned char **der,
+			   size_t *der_len);
+
+/**
  * An Authenticode signature (DER PKCS#7 SignedData over the
  * SpcIndirectDataContent) of a SHA-256 image hash, made by the signer
  * process with the UEFI key: authenticode_split() gives the hash, and
@@ -69,7 +88,7 @@ int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
  *
  * @v hash		SIGNER_UEFI_HASH_LEN bytes
  * @v der		receives a malloc'd signature; the caller frees it
- * @ret rc		0; -ENOTSUP in this process or with no UEFI key;
+ * @ret rc		0; -ENOTSUP with no UEFI key;
  *			-EPIPE when the signer is gone; a negative error
  */
 int signer_uefi_sign(struct signer *s, const uint8_t *hash,

@@ -15,9 +15,7 @@
 #include <gnutls/gnutls.h>
 #include <mbedtls/platform_util.h>
 
-#include "authenticode.h"
 #include "error.h"
-#include "keystore.h"
 #include "log.h"
 #include "signer.h"
 #include "signer_client.h"
@@ -86,42 +84,20 @@ static int signerd_sign(struct signerd_chan *c, const void *body)
 	return rc;
 }
 
-/*
- * The UEFI db signing pair, read from its files for each signature (a
- * rotation is picked up at once; uploads of EFI kernels are rare), into
- * @key and @chain, initialised by the caller.  -ENOTSUP when none is
- * configured.
- */
-static int signerd_uefi_load(const struct signerd *d, mbedtls_pk_context *key,
-			     mbedtls_x509_crt *chain)
-{
-	if (!d->uefi_key[0])
-		return -ENOTSUP;
-	return keystore_load_signer(d->uefi_key, d->uefi_cert, NULL, key,
-				    chain);
-}
-
 /* UEFI_SIGN: Authenticode SignedData over the SpcIndirectDataContent of
- * the image hash the request side computed; the image never comes here. */
+ * the image hash the request side computed; the image never comes here.
+ * The pair is read for each signature (a rotation is picked up at once;
+ * EFI kernel uploads are rare). */
 static int signerd_uefi_sign(struct signerd_chan *c, const void *body)
 {
 	struct signer_req_uefi_sign q;
-	struct rng rng = { .seeded = 0 };
-	mbedtls_pk_context key;
-	mbedtls_x509_crt chain;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	int rc;
 
 	memcpy(&q, body, sizeof(q));
-	mbedtls_pk_init(&key);
-	mbedtls_x509_crt_init(&chain);
-	rc = signerd_uefi_load(c->d, &key, &chain);
-	if (rc == 0)
-		rc = rng_init(&rng, "podboot signer uefi");
-	if (rc == 0)
-		rc = authenticode_sign(digest_by_md(MBEDTLS_MD_SHA256), q.hash,
-				       &key, &chain, &rng, &der, &der_len);
+	rc = signer_uefi_sign_files(c->d->uefi_key, c->d->uefi_cert, q.hash,
+				    &der, &der_len);
 	if (rc == 0 && der_len > SIGNER_REPLY_DATA_MAX)
 		rc = -PB_ETOOBIG;
 	if (rc != 0)
@@ -129,9 +105,6 @@ static int signerd_uefi_sign(struct signerd_chan *c, const void *body)
 	rc = signer_proto_reply(c->fd, SIGNER_MSG_UEFI_SIGN, rc, NULL, der,
 				rc == 0 ? der_len : 0);
 	free(der);
-	rng_free(&rng);
-	mbedtls_x509_crt_free(&chain);
-	mbedtls_pk_free(&key);
 	return rc;
 }
 
@@ -234,12 +207,13 @@ static void signerd_free(struct signerd *d)
 	signer_free(d->codesign);
 }
 
-/* Keep the UEFI pair's paths (if any) and check that it loads now, so
+/* Keep the UEFI pair's paths (if any) and check that it signs now, so
  * that a bad pair stops the start rather than the first upload. */
 static int signerd_uefi_check(struct signerd *d, const struct signer_paths *p)
 {
-	mbedtls_pk_context key;
-	mbedtls_x509_crt chain;
+	uint8_t hash[SIGNER_UEFI_HASH_LEN] = { 0 };
+	unsigned char *der = NULL;
+	size_t der_len = 0;
 	int rc;
 
 	if (!p->uefi_key || !p->uefi_key[0])
@@ -247,14 +221,12 @@ static int signerd_uefi_check(struct signerd *d, const struct signer_paths *p)
 	snprintf(d->uefi_key, sizeof(d->uefi_key), "%s", p->uefi_key);
 	snprintf(d->uefi_cert, sizeof(d->uefi_cert), "%s",
 		 p->uefi_cert ? p->uefi_cert : "");
-	mbedtls_pk_init(&key);
-	mbedtls_x509_crt_init(&chain);
-	rc = signerd_uefi_load(d, &key, &chain);
+	rc = signer_uefi_sign_files(d->uefi_key, d->uefi_cert, hash, &der,
+				    &der_len);
 	if (rc != 0)
 		log_error("UEFI key %s and certificate %s: %s", d->uefi_key,
 			  d->uefi_cert, pb_strerror(rc));
-	mbedtls_x509_crt_free(&chain);
-	mbedtls_pk_free(&key);
+	free(der);
 	return rc;
 }
 

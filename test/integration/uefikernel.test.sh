@@ -102,6 +102,16 @@ check "imgverify checks the original's .sig" grep -q \
 	"^imgverify --signer podboot-codesign kernel $BASE/artifacts/demo-vmlinuz@sha256:$SHA.sig || goto failed" "$T/s2"
 check "and never names the variant" not grep -q "$VSHA" "$T/s2"
 
+# podboot publish, offline, with the same key files: the same variant
+# (the signature has no time in it, so the bytes are the same).
+ok "podboot publish of the EFI kernel" "$PODBOOT" publish \
+	--config "$SITE/podboot.conf" os/offline "$EFI"
+check "names the same uefi variant" grep -q \
+	"^published os/offline uefi variant sha256:$VSHA\$" "$OUT"
+ok "which the server serves for that name" C -f -o "$T/var2" \
+	"$BASE/artifacts/os/offline@sha256:$VSHA"
+ok "byte for byte" cmp "$T/var" "$T/var2"
+
 # Not an EFI executable: no variant, one blob.
 before=$(blobs)
 head -c 70000 /dev/urandom >"$T/initrd"
