@@ -123,9 +123,13 @@ check "one blob more ($before before)" [ "$(blobs)" = $((before + 1)) ]
 ok "upload of a bare MZ file" upload os/mz "$T/mz"
 check "no uefi variant for it" [ -z "$(field "$T/reply" uefi.sha256)" ]
 
-# Without the UEFI pair: nothing changes.
+# Without the UEFI pair: nothing changes.  Half a pair is refused.
 server_stop TERM
-sed -i '/uefi_cert = \|uefi_key = /d' "$SITE/podboot.conf"
+sed -i '/uefi_key = /d' "$SITE/podboot.conf"
+refused "uefi_cert without uefi_key is refused" \
+	"server.uefi_cert needs server.uefi_key too" \
+	"$PODBOOT" publish --config "$SITE/podboot.conf" os/half "$T/initrd"
+sed -i '/uefi_cert = /d' "$SITE/podboot.conf"
 ok "server starts without the UEFI pair" server_start
 printf 'x' >>"$T/kernel"	# trailing data: still an EFI image, new content
 ok "upload of an EFI kernel" upload os/vmlinuz2 "$T/kernel"
