@@ -112,6 +112,27 @@ ok "which the server serves for that name" C -f -o "$T/var2" \
 	"$BASE/artifacts/os/offline@sha256:$VSHA"
 ok "byte for byte" cmp "$T/var" "$T/var2"
 
+# A rotation of the code-signing key, then a re-sign: the variant's .sig
+# is signed again too (else Secure Boot nodes would fail imgverify once
+# the old certificate goes).
+cmp_sig() { cmp -s "$1" "$2"; }
+ok "keys rotate-codesign" "$PODBOOT" keys rotate-codesign --dir "$SITE/keys"
+check "the operator re-signs: 200" [ "$(status "$BASE/api/v1/artifacts/resign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 200 ]
+ok "the variant's .sig downloads" C -f -o "$T/var.sig2" \
+	"$BASE/artifacts/demo-vmlinuz@sha256:$VSHA.sig"
+check "it was signed again" not cmp_sig "$T/var.sig" "$T/var.sig2"
+ok "and verifies" openssl cms -verify -binary -inform DER \
+	-in "$T/var.sig2" -content "$T/var" -CAfile "$ROOT" -purpose any \
+	-out /dev/null
+# sig_fp SIG: the fingerprints of the certificates a signature carries.
+sig_fp() {
+	openssl pkcs7 -inform DER -in "$1" -print_certs |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+check "it carries the new code-signing certificate" [ "$(sig_fp "$T/var.sig2")" = \
+	"$(openssl x509 -in "$SITE/keys/codesign.crt" -noout -fingerprint -sha256)" ]
+
 # Not an EFI executable: no variant, one blob.
 before=$(blobs)
 head -c 70000 /dev/urandom >"$T/initrd"
