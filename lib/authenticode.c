@@ -397,6 +397,19 @@ static int authenticode_ready(struct pecoff *pe, const uint8_t *buf,
 	return rc;
 }
 
+int authenticode_split(struct pecoff *pe, const uint8_t *buf, size_t len,
+		       int append, uint8_t *hash, uint8_t **work,
+		       size_t *work_len)
+{
+	int rc;
+
+	*work_len = 0;
+	rc = authenticode_ready(pe, buf, len, append, work, work_len);
+	if (rc == 0)
+		pecoff_digest(pe, digest_by_md(MBEDTLS_MD_SHA256), hash);
+	return rc;
+}
+
 int authenticode_sign_image(struct pecoff *pe, const uint8_t *buf, size_t len,
 			    int append, mbedtls_pk_context *key,
 			    const mbedtls_x509_crt *chain, struct rng *rng,
@@ -411,12 +424,11 @@ int authenticode_sign_image(struct pecoff *pe, const uint8_t *buf, size_t len,
 
 	*out = NULL;
 	*out_len = 0;
-	rc = authenticode_ready(pe, buf, len, append, &work, &work_len);
-	if (rc == 0) {
-		pecoff_digest(pe, alg, hash);
+	rc = authenticode_split(pe, buf, len, append, hash, &work,
+				&work_len);
+	if (rc == 0)
 		rc = authenticode_sign(alg, hash, key, chain, rng, &der,
 				       &der_len);
-	}
 	if (rc == 0)
 		rc = pecoff_append_cert(pe, &work, &work_len, der, der_len);
 	if (rc == 0) {

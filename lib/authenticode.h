@@ -39,6 +39,24 @@ int authenticode_sign(const struct digest_alg *alg, const uint8_t *image_hash,
 		      struct rng *rng, unsigned char **der, size_t *der_len);
 
 /**
+ * The first half of signing an image, for a signer that never sees it
+ * (podboot serve's signer process): the working copy (signatures
+ * stripped, or with @append kept) and its SHA-256 image hash, to give
+ * authenticode_sign() and then, with the signature it returns,
+ * pecoff_append_cert(@pe, @work, @work_len, ...).
+ *
+ * @v pe		parsed from *@work; on a refused image pe->detail
+ *			says why
+ * @v hash		receives the 32-byte SHA-256 image hash
+ * @v work		receives the malloc'd working copy; the caller
+ *			frees it
+ * @ret rc		0, a -PB_EPE_* code or -ENOMEM
+ */
+int authenticode_split(struct pecoff *pe, const uint8_t *buf, size_t len,
+		       int append, uint8_t *hash, uint8_t **work,
+		       size_t *work_len);
+
+/**
  * Sign an image: its certificate table replaced (or, with @append, kept
  * and one more signature added after it), the image padded to a
  * quadword, the Certificate Table entry and CheckSum set.

@@ -20,6 +20,7 @@
 #define OPT_MAGIC_PE32PLUS 0x20b
 #define OPT_SIZE_OF_HEADERS 60
 #define OPT_CHECKSUM 64
+#define OPT_SUBSYSTEM 68
 #define OPT_N_DIRS_PE32 92
 #define OPT_N_DIRS_PE32PLUS 108
 #define DATA_DIR_SIZE 8
@@ -102,6 +103,7 @@ static int pecoff_parse_coff(struct pecoff *pe, size_t *opt,
 		return pecoff_refuse(pe, -PB_EPE_NOT_PE,
 				     "no PE signature at 0x%zx", pe_off);
 	pe_off += PE_SIG_SIZE;
+	pe->machine = pecoff_u16(b, pe_off);
 	*n_sections = pecoff_u16(b, pe_off + COFF_N_SECTIONS);
 	*opt_size = pecoff_u16(b, pe_off + COFF_OPT_SIZE);
 	*opt = pe_off + COFF_HDR_SIZE;
@@ -153,6 +155,7 @@ static int pecoff_parse_opt(struct pecoff *pe, size_t opt, size_t opt_size)
 				     "%u data directories: none for the "
 				     "Certificate Table", n_dirs);
 	pe->checksum_off = opt + OPT_CHECKSUM;
+	pe->subsystem = pecoff_u16(pe->buf, opt + OPT_SUBSYSTEM);
 	pe->secdir_off = opt + dirs + DIR_SECURITY * DATA_DIR_SIZE;
 	pe->size_of_headers = pecoff_u32(pe->buf, opt + OPT_SIZE_OF_HEADERS);
 	return 0;

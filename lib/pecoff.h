@@ -19,6 +19,10 @@
 #define PECOFF_WIN_CERT_HDR 8
 /** Entries of the certificate table are quadword aligned. */
 #define PECOFF_CERT_ALIGN 8
+/** Machine x86-64, and Subsystem EFI application (an EFI-stub kernel). */
+#define PECOFF_MACHINE_AMD64 0x8664
+#define PECOFF_SUBSYSTEM_EFI_APP 10
+
 /** Most signatures one certificate table may hold. */
 #define PECOFF_MAX_CERTS 8
 
@@ -44,6 +48,8 @@ struct pecoff {
 	const uint8_t *buf;
 	size_t len;			/* the whole file */
 	int pe32plus;			/* optional header magic 0x20b */
+	uint16_t machine;		/* COFF Machine */
+	uint16_t subsystem;		/* optional header Subsystem */
 	size_t checksum_off;		/* CheckSum field */
 	size_t secdir_off;		/* the Certificate Table entry */
 	uint32_t size_of_headers;

@@ -28,12 +28,14 @@ int bmc_main(int argc, char **argv);
  * Sign and publish files as artifacts in @data_dir (used by publish and
  * init): names[i] gets the content of paths[i].  The catalogue is the
  * store at @store_url (PostgreSQL, with @store_password_file) if not NULL
- * or "", else SQLite in @data_dir (store_open_url).
+ * or "", else SQLite in @data_dir (store_open_url).  With a UEFI pair
+ * (@uefi_key and @uefi_cert, else NULL or ""), EFI kernels also get
+ * their uefi variant, as uploads to podboot serve do.
  */
 int publish_files(const char *data_dir, const char *store_url,
 		  const char *store_password_file, const char *key,
-		  const char *cert,
-		  const char *root, unsigned int keep,
+		  const char *cert, const char *root, const char *uefi_key,
+		  const char *uefi_cert, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count);
 

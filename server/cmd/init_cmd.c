@@ -144,7 +144,8 @@ static int init_demo_files(const char *dir, int flags)
 	    (rc = keystore_path(root, sizeof(root), keys,
 				KEYSTORE_ROOT_CRT)) != 0)
 		return rc;
-	return publish_files(data, NULL, NULL, key, crt, root, 5, names, paths,
+	return publish_files(data, NULL, NULL, key, crt, root, NULL, NULL, 5,
+			     names, paths,
 			     N_DEMO);
 }
 

@@ -32,8 +32,8 @@ static void publish_usage(FILE *out)
 
 int publish_files(const char *data_dir, const char *store_url,
 		  const char *store_password_file, const char *key,
-		  const char *cert,
-		  const char *root, unsigned int keep,
+		  const char *cert, const char *root, const char *uefi_key,
+		  const char *uefi_cert, unsigned int keep,
 		  const char *const *names, const char *const *paths,
 		  size_t count)
 {
@@ -46,6 +46,7 @@ int publish_files(const char *data_dir, const char *store_url,
 
 	if ((rc = signer_load(&signer, key, cert, root)) != 0)
 		return rc;
+	signer_set_uefi(signer, uefi_key, uefi_cert);
 	if ((rc = artifact_dirs(data_dir)) != 0 ||
 	    (rc = store_open_url(&st, data_dir, store_url,
 				 store_password_file)) != 0) {
@@ -75,6 +76,9 @@ int publish_files(const char *data_dir, const char *store_url,
 				until);
 		printf("published %s sha256:%s (%llu bytes)\n", a.name, a.sha256,
 		       a.size);
+		if (a.uefi_sha256[0])
+			printf("published %s uefi variant sha256:%s\n", a.name,
+			       a.uefi_sha256);
 	}
 out:
 	store_close(st);
@@ -119,8 +123,8 @@ static int publish_run(const struct publish_opts *o)
 	}
 	rc = publish_files(cfg->data_dir, cfg->store_url,
 			   cfg->store_password_file, cfg->codesign_key,
-			   cfg->codesign_cert,
-			   cfg->root_cert, cfg->keep_versions, &o->name,
+			   cfg->codesign_cert, cfg->root_cert, cfg->uefi_key,
+			   cfg->uefi_cert, cfg->keep_versions, &o->name,
 			   &o->path, 1);
 	config_free(cfg);
 	return rc;

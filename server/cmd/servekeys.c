@@ -73,6 +73,8 @@ int servekeys_start(const struct config *cfg, struct signer **out)
 		.codesign_cert = cfg->codesign_cert,
 		.root_cert = cfg->root_cert,
 		.tls_key = cfg->tls_key,
+		.uefi_key = cfg->uefi_key,
+		.uefi_cert = cfg->uefi_cert,
 	};
 
 	return signer_start(out, &p);
@@ -84,7 +86,9 @@ int servekeys_same(const struct config *a, const struct config *b)
 	return strcmp(a->codesign_key, b->codesign_key) == 0 &&
 	       strcmp(a->codesign_cert, b->codesign_cert) == 0 &&
 	       strcmp(a->root_cert, b->root_cert) == 0 &&
-	       strcmp(a->tls_key, b->tls_key) == 0;
+	       strcmp(a->tls_key, b->tls_key) == 0 &&
+	       strcmp(a->uefi_key, b->uefi_key) == 0 &&
+	       strcmp(a->uefi_cert, b->uefi_cert) == 0;
 }
 
 /* SIGCHLD: did the signer process end?  Then nothing can be signed, and

@@ -68,6 +68,7 @@ struct config_profile {
 	char initrd[129];
 	char cmdline[1024];		/* template: {{ks_url}} {{hostname}} ... */
 	char kickstart[PATH_MAX];	/* template file, absolute after load */
+	int secure_boot;		/* boot the kernel's uefi variant */
 };
 
 /*
@@ -96,6 +97,7 @@ struct config_node {
 	const struct config_profile *profile;	/* override or pod default */
 	int assigned;			/* from the API, not the file */
 	const struct config_bmc *bmc;	/* NULL: no BMC configured */
+	int secure_boot;		/* or its profile's: the uefi variant */
 };
 
 struct config_token {
@@ -183,6 +185,9 @@ struct config {
 	char codesign_cert[PATH_MAX];
 	char codesign_key[PATH_MAX];
 	char root_cert[PATH_MAX];
+	/* UEFI db signing pair for EFI kernels: both, or neither ("") */
+	char uefi_cert[PATH_MAX];
+	char uefi_key[PATH_MAX];
 	char data_dir[PATH_MAX];
 	/* store: a PostgreSQL URL (no password in it), "" for SQLite in
 	 * data_dir; the password from store_password_file or PGPASSWORD */

@@ -17,7 +17,7 @@
 
 /*
  * Checks across the server group: the plain listener needs its own port
- * and a plain_base_url of http://.  0, or -PB_ECONFIG with the message
+ * and a plain_base_url of http://; uefi_cert and uefi_key go together.  0, or -PB_ECONFIG with the message
  * written.
  */
 static int config_server_check(struct config_ctx *ctx,
@@ -40,6 +40,15 @@ static int config_server_check(struct config_ctx *ctx,
 				   "listener's URL, such as "
 				   "\"http://boot.example.net:8080\")",
 				   cfg->plain_port);
+	/* EFI kernels are signed with both, or not at all. */
+	if (!cfg->uefi_cert[0] != !cfg->uefi_key[0])
+		return config_fail(ctx, config_setting_get_member(
+					   g, cfg->uefi_cert[0] ? "uefi_cert" :
+					   "uefi_key"), NULL,
+				   "needs server.%s too (the UEFI signing "
+				   "pair goes together)",
+				   cfg->uefi_cert[0] ? "uefi_key" :
+				   "uefi_cert");
 	if (cfg->plain_base_url[0] &&
 	    strncmp(cfg->plain_base_url, "http://", 7) != 0)
 		return config_fail(ctx, config_setting_get_member(
@@ -392,6 +401,10 @@ static const struct config_key config_server_keys[] = {
 	{ .name = "root_cert", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, root_cert), .required = 1,
 	  .expect = X_PATH },
+	{ .name = "uefi_cert", .parse = config_key_path,
+	  CONFIG_FIELD(struct config, uefi_cert), .expect = X_PATH },
+	{ .name = "uefi_key", .parse = config_key_path,
+	  CONFIG_FIELD(struct config, uefi_key), .expect = X_PATH },
 	{ .name = "data_dir", .parse = config_key_path,
 	  CONFIG_FIELD(struct config, data_dir), .required = 1,
 	  .expect = "a directory path, absolute or relative to this file" },
@@ -510,6 +523,8 @@ static const struct config_key config_profile_keys[] = {
 	{ .name = "kickstart", .parse = config_key_path,
 	  CONFIG_FIELD(struct config_profile, kickstart), .required = 1,
 	  .expect = X_PATH },
+	{ .name = "secure_boot", .parse = config_key_bool,
+	  .off = offsetof(struct config_profile, secure_boot), .def = 0 },
 };
 
 static const struct config_group config_profile = {
@@ -540,6 +555,8 @@ static const struct config_key config_node_keys[] = {
 	{ .name = "bmc", .parse = config_key_bmc,
 	  .off = offsetof(struct config_node, bmc), .group = &config_bmc_group,
 	  .expect = "a group { url = ...; user = ...; password_file = ...; }" },
+	{ .name = "secure_boot", .parse = config_key_bool,
+	  .off = offsetof(struct config_node, secure_boot), .def = 0 },
 };
 
 static const struct config_group config_node = {

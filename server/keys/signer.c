@@ -15,6 +15,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
+#include "authenticode.h"
 #include "cms.h"
 #include "error.h"
 #include "keystore.h"
@@ -68,6 +69,9 @@ struct signer {
 	_Atomic(struct signer_ident *) ident;
 	/* Set: the keys live in a signer process, asked through this. */
 	struct signer_client *remote;
+	/* In this process only: the UEFI pair, "" for none. */
+	char uefi_key[SIGNER_PATH_MAX];
+	char uefi_cert[SIGNER_PATH_MAX];
 	/* Request side: the id the signer named for the pair on disk as
 	 * key_file and cert_file were (taken before asking); NULL: ask. */
 	pthread_mutex_t seen_lock;
@@ -506,4 +510,53 @@ int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
 	memcpy(q.data, data, len);
 	return signer_client_call(s->remote, SIGNER_MSG_TLS_SIGN, &q,
 				  sizeof(q), sig, sig_len);
+}
+
+int signer_uefi_sign(struct signer *s, const uint8_t *hash,
+		     unsigned char **der, size_t *der_len)
+{
+	struct signer_req_uefi_sign q;
+
+	*der = NULL;
+	if (!s->remote)
+		return signer_uefi_sign_files(s->uefi_key, s->uefi_cert, hash,
+					      der, der_len);
+	memset(&q, 0, sizeof(q));
+	q.md = MBEDTLS_MD_SHA256;
+	q.hash_len = SIGNER_UEFI_HASH_LEN;
+	memcpy(q.hash, hash, SIGNER_UEFI_HASH_LEN);
+	return signer_client_call(s->remote, SIGNER_MSG_UEFI_SIGN, &q,
+				  sizeof(q), der, der_len);
+}
+
+void signer_set_uefi(struct signer *s, const char *key, const char *cert)
+{
+	snprintf(s->uefi_key, sizeof(s->uefi_key), "%s", key ? key : "");
+	snprintf(s->uefi_cert, sizeof(s->uefi_cert), "%s", cert ? cert : "");
+}
+
+int signer_uefi_sign_files(const char *key, const char *cert,
+			   const uint8_t *hash, unsigned char **der,
+			   size_t *der_len)
+{
+	struct rng rng = { .seeded = 0 };
+	mbedtls_pk_context pk;
+	mbedtls_x509_crt chain;
+	int rc;
+
+	*der = NULL;
+	if (!key || !key[0])
+		return -ENOTSUP;
+	mbedtls_pk_init(&pk);
+	mbedtls_x509_crt_init(&chain);
+	rc = keystore_load_signer(key, cert, NULL, &pk, &chain);
+	if (rc == 0)
+		rc = rng_init(&rng, "podboot uefi signer");
+	if (rc == 0)
+		rc = authenticode_sign(digest_by_md(MBEDTLS_MD_SHA256), hash,
+				       &pk, &chain, &rng, der, der_len);
+	rng_free(&rng);
+	mbedtls_x509_crt_free(&chain);
+	mbedtls_pk_free(&pk);	/* wipes the key */
+	return rc;
 }

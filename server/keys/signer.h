@@ -20,6 +20,8 @@ struct signer_paths {
 	const char *codesign_cert;
 	const char *root_cert;		/* may be NULL */
 	const char *tls_key;
+	const char *uefi_key;		/* NULL or "": no UEFI signing */
+	const char *uefi_cert;
 };
 
 /**
@@ -58,6 +60,39 @@ int signer_tls_load(struct signer *s, unsigned int gen, unsigned char **pub,
 int signer_tls_sign(struct signer *s, unsigned int gen, unsigned int algo,
 		    const uint8_t *data, size_t len, unsigned char **sig,
 		    size_t *sig_len);
+
+/**
+ * In this process (podboot publish): sign EFI kernels with the UEFI
+ * pair at @key and @cert, read at each signature.  NULL or "": none.
+ * A signer process takes its pair from signer_paths instead.
+ */
+void signer_set_uefi(struct signer *s, const char *key, const char *cert);
+
+/**
+ * Sign @hash (SHA-256, 32 bytes) as signer_uefi_sign() does, with the
+ * UEFI pair read now from @key and @cert: the signer process's work,
+ * and podboot publish's.
+ *
+ * @ret rc		0, -ENOTSUP for no pair (@key NULL or ""), or why
+ *			the pair did not load or sign
+ */
+int signer_uefi_sign_files(const char *key, const char *cert,
+			   const uint8_t *hash, unsigned char **der,
+			   size_t *der_len);
+
+/**
+ * An Authenticode signature (DER PKCS#7 SignedData over the
+ * SpcIndirectDataContent) of a SHA-256 image hash, made by the signer
+ * process with the UEFI key: authenticode_split() gives the hash, and
+ * pecoff_append_cert() embeds the signature.
+ *
+ * @v hash		SIGNER_UEFI_HASH_LEN bytes
+ * @v der		receives a malloc'd signature; the caller frees it
+ * @ret rc		0; -ENOTSUP with no UEFI key;
+ *			-EPIPE when the signer is gone; a negative error
+ */
+int signer_uefi_sign(struct signer *s, const uint8_t *hash,
+		     unsigned char **der, size_t *der_len);
 
 /**
  * Load the code-signing key and certificate, and the root to include in

@@ -16,6 +16,7 @@ static const size_t signer_proto_body[SIGNER_MSG_MAX] = {
 	[SIGNER_MSG_IDENT] = 0,
 	[SIGNER_MSG_TLS_LOAD] = sizeof(struct signer_req_tls_load),
 	[SIGNER_MSG_TLS_SIGN] = sizeof(struct signer_req_tls_sign),
+	[SIGNER_MSG_UEFI_SIGN] = sizeof(struct signer_req_uefi_sign),
 };
 
 /* SIGN: a SHA-2 digest the CMS code supports, of exactly its size. */
@@ -27,6 +28,14 @@ static int signer_proto_check_sign(const struct signer_req_sign *q)
 	if (!alg || (q->md != MBEDTLS_MD_SHA256 && q->md != MBEDTLS_MD_SHA384 &&
 		     q->md != MBEDTLS_MD_SHA512) ||
 	    q->hash_len != digest_size(alg))
+		return -EBADMSG;
+	return 0;
+}
+
+/* UEFI_SIGN: a SHA-256 image hash (what UEFI db signatures carry). */
+static int signer_proto_check_uefi(const struct signer_req_uefi_sign *q)
+{
+	if (q->md != MBEDTLS_MD_SHA256 || q->hash_len != SIGNER_UEFI_HASH_LEN)
 		return -EBADMSG;
 	return 0;
 }
@@ -47,6 +56,7 @@ int signer_proto_check_request(const void *buf, size_t len)
 	struct signer_req_sign qs;
 	struct signer_req_tls_load ql;
 	struct signer_req_tls_sign qt;
+	struct signer_req_uefi_sign qu;
 
 	if (len < sizeof(h) || len > SIGNER_PROTO_MAX)
 		return -EBADMSG;
@@ -64,6 +74,9 @@ int signer_proto_check_request(const void *buf, size_t len)
 	case SIGNER_MSG_TLS_SIGN:
 		memcpy(&qt, body, sizeof(qt));
 		return signer_proto_check_tls_sign(&qt);
+	case SIGNER_MSG_UEFI_SIGN:
+		memcpy(&qu, body, sizeof(qu));
+		return signer_proto_check_uefi(&qu);
 	default:
 		return 0;
 	}

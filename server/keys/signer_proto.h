@@ -17,6 +17,7 @@ enum signer_msg {
 	SIGNER_MSG_IDENT,	/* who signs now, after the file check */
 	SIGNER_MSG_TLS_LOAD,	/* load the TLS key for generation N */
 	SIGNER_MSG_TLS_SIGN,	/* a handshake signature, generation N's key */
+	SIGNER_MSG_UEFI_SIGN,	/* Authenticode SignedData of an image hash */
 	SIGNER_MSG_MAX
 };
 
@@ -38,6 +39,18 @@ struct signer_req_sign {
 	uint32_t md;		/* mbedtls_md_type_t the signer supports */
 	uint32_t hash_len;	/* exactly that digest's size */
 	uint8_t hash[SIGNER_PROTO_IN_MAX];
+};
+
+/* SIGNER_MSG_UEFI_SIGN: the request side parses the image (lib/pecoff.c)
+ * and sends only its SHA-256 Authenticode hash; the signer answers with
+ * the PKCS#7 SignedData over SpcIndirectDataContent, made with the UEFI
+ * key, which the request side embeds.  The signer never parses an
+ * uploaded PE. */
+#define SIGNER_UEFI_HASH_LEN 32
+struct signer_req_uefi_sign {
+	uint32_t md;		/* MBEDTLS_MD_SHA256, nothing else */
+	uint32_t hash_len;	/* SIGNER_UEFI_HASH_LEN */
+	uint8_t hash[SIGNER_UEFI_HASH_LEN];
 };
 
 /* SIGNER_MSG_TLS_LOAD */

@@ -39,6 +39,8 @@ struct signerd_chan {
 struct signerd {
 	struct signer *codesign;	/* the in-process key holder */
 	struct signerd_tls *tls;	/* the TLS keys by generation */
+	char uefi_key[SIGNER_PATH_MAX];	/* "" when EFI kernels go unsigned */
+	char uefi_cert[SIGNER_PATH_MAX];
 	size_t n;
 	struct signerd_chan *chan;	/* n of them */
 };
@@ -77,6 +79,30 @@ static int signerd_sign(struct signerd_chan *c, const void *body)
 	if (rc == 0 && der_len > SIGNER_REPLY_DATA_MAX)
 		rc = -PB_ETOOBIG;
 	rc = signer_proto_reply(c->fd, SIGNER_MSG_SIGN, rc, &w, der,
+				rc == 0 ? der_len : 0);
+	free(der);
+	return rc;
+}
+
+/* UEFI_SIGN: Authenticode SignedData over the SpcIndirectDataContent of
+ * the image hash the request side computed; the image never comes here.
+ * The pair is read for each signature (a rotation is picked up at once;
+ * EFI kernel uploads are rare). */
+static int signerd_uefi_sign(struct signerd_chan *c, const void *body)
+{
+	struct signer_req_uefi_sign q;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	int rc;
+
+	memcpy(&q, body, sizeof(q));
+	rc = signer_uefi_sign_files(c->d->uefi_key, c->d->uefi_cert, q.hash,
+				    &der, &der_len);
+	if (rc == 0 && der_len > SIGNER_REPLY_DATA_MAX)
+		rc = -PB_ETOOBIG;
+	if (rc != 0)
+		log_error("UEFI signature refused: %s", pb_strerror(rc));
+	rc = signer_proto_reply(c->fd, SIGNER_MSG_UEFI_SIGN, rc, NULL, der,
 				rc == 0 ? der_len : 0);
 	free(der);
 	return rc;
@@ -146,6 +172,8 @@ static int signerd_answer(struct signerd_chan *c, size_t len)
 		return signerd_tls_load_req(c, body);
 	case SIGNER_MSG_TLS_SIGN:
 		return signerd_tls_sign_req(c, body);
+	case SIGNER_MSG_UEFI_SIGN:
+		return signerd_uefi_sign(c, body);
 	default:	/* SIGNER_MSG_IDENT */
 		signerd_ident(c->d, &w);
 		return signer_proto_reply(c->fd, h.type, 0, &w, NULL, 0);
@@ -179,6 +207,29 @@ static void signerd_free(struct signerd *d)
 	signer_free(d->codesign);
 }
 
+/* Keep the UEFI pair's paths (if any) and check that it signs now, so
+ * that a bad pair stops the start rather than the first upload. */
+static int signerd_uefi_check(struct signerd *d, const struct signer_paths *p)
+{
+	uint8_t hash[SIGNER_UEFI_HASH_LEN] = { 0 };
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	int rc;
+
+	if (!p->uefi_key || !p->uefi_key[0])
+		return 0;
+	snprintf(d->uefi_key, sizeof(d->uefi_key), "%s", p->uefi_key);
+	snprintf(d->uefi_cert, sizeof(d->uefi_cert), "%s",
+		 p->uefi_cert ? p->uefi_cert : "");
+	rc = signer_uefi_sign_files(d->uefi_key, d->uefi_cert, hash, &der,
+				    &der_len);
+	if (rc != 0)
+		log_error("UEFI key %s and certificate %s: %s", d->uefi_key,
+			  d->uefi_cert, pb_strerror(rc));
+	free(der);
+	return rc;
+}
+
 /*
  * The signer process: load the code-signing pair, say hello on channel 0
  * (the result and who signs), answer until every channel is closed.
@@ -197,6 +248,8 @@ static void signerd_main(struct signerd *d, const struct signer_paths *p)
 			  p->codesign_key, p->codesign_cert, pb_strerror(rc));
 	if (rc == 0)
 		rc = signerd_tls_new(&d->tls, p->tls_key, d->n);
+	if (rc == 0)
+		rc = signerd_uefi_check(d, p);
 	if (rc == 0)
 		signerd_ident(d, &w);
 	signer_proto_reply(d->chan[0].fd, SIGNER_MSG_IDENT, rc,

@@ -14,6 +14,7 @@
 
 #include "artifact.h"
 #include "artifact_int.h"
+#include "artifact_uefi.h"
 #include "digest.h"
 #include "error.h"
 #include "fileio.h"
@@ -132,6 +133,28 @@ void artifact_signed_by(const struct signer *signer, struct store_artifact *a)
 	a->signer_not_after = not_after;
 }
 
+/* Put variant @v's .sig, then its blob, in place under @data_dir (the
+ * caller holds artifact_lock()); nothing for no variant. */
+static int artifact_uefi_write(const struct artifact_variant *v,
+			       const char *data_dir)
+{
+	char blob[PATH_MAX], sig[PATH_MAX];
+	int rc;
+
+	if (!v->img)
+		return 0;
+	rc = artifact_blob_path(data_dir, v->sha256, 0, blob, sizeof(blob));
+	if (rc == 0)
+		rc = artifact_blob_path(data_dir, v->sha256, 1, sig,
+					sizeof(sig));
+	/* Signature first: a blob is never visible without one. */
+	if (rc == 0)
+		rc = fileio_write(sig, v->sig, v->sig_len, 0644, 0);
+	if (rc == 0)
+		rc = fileio_write(blob, v->img, v->len, 0644, 0);
+	return rc;
+}
+
 /*
  * Hash known: sign, make blob and signature durable, then record the
  * version in the store.  Shared by uploads and offline imports.
@@ -141,6 +164,7 @@ static int artifact_publish(struct upload *u, struct signer *signer,
 			    unsigned int keep, struct store_artifact *a)
 {
 	char blob[PATH_MAX], sig[PATH_MAX];
+	struct artifact_variant v;
 	uint8_t hash[32];
 	unsigned char *der = NULL;
 	size_t der_len;
@@ -149,10 +173,14 @@ static int artifact_publish(struct upload *u, struct signer *signer,
 
 	digest_final(&u->digest, hash);
 	digest_hex(hash, sizeof(hash), a->sha256);
+	memset(&v, 0, sizeof(v));
 	rc = signer_sign_digest(signer, digest_by_md(MBEDTLS_MD_SHA256), hash,
 				&der, &der_len);
 	if (rc != 0)
 		return rc;
+	/* An EFI kernel: its UEFI-signed variant, published with it. */
+	if ((rc = artifact_uefi_prepare(signer, u->tmp, &v)) != 0)
+		goto out;
 	if (fsync(u->fd) != 0) {
 		rc = -errno;
 		goto out;
@@ -173,6 +201,9 @@ static int artifact_publish(struct upload *u, struct signer *signer,
 		rc = lock;
 		goto out;
 	}
+	/* The variant before the version that names it. */
+	if ((rc = artifact_uefi_write(&v, data_dir)) != 0)
+		goto out;
 	/* Signature first: a blob is never visible without one. */
 	if ((rc = fileio_write(sig, der, der_len, 0644, 0)) != 0)
 		goto out;
@@ -186,10 +217,12 @@ static int artifact_publish(struct upload *u, struct signer *signer,
 	snprintf(a->name, sizeof(a->name), "%s", u->name);
 	artifact_signed_by(signer, a);
 	a->size = u->size;
+	snprintf(a->uefi_sha256, sizeof(a->uefi_sha256), "%s", v.sha256);
 	rc = store_artifact_add(st, a, keep, artifact_gone, (void *)data_dir);
 out:
 	if (lock >= 0)
 		close(lock);	/* releases the lock */
+	artifact_uefi_free(&v);
 	free(der);
 	return rc;
 }
@@ -334,6 +367,7 @@ static void artifact_upload_done(struct http_req *r, const struct upload *u,
 				 const struct store_artifact *a)
 {
 	char url[512], until[PKI_DATE_MAX];
+	json_t *j;
 
 	atomic_fetch_add(&r->srv->stats.uploads, 1);
 	atomic_fetch_add(&r->srv->stats.upload_bytes, u->size);
@@ -347,14 +381,21 @@ static void artifact_upload_done(struct http_req *r, const struct upload *u,
 		 a->sha256, a->size, u->token);
 	snprintf(url, sizeof(url), "%s/artifacts/%s@sha256:%s",
 		 r->gen->cfg->base_url, a->name, a->sha256);
-	http_reply_json(r, 201,
-			json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:s+}",
+	j = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:s+}",
 				  "name", a->name, "size", (json_int_t)a->size,
 				  "sha256", a->sha256, "signer", a->signer,
 				  "signer_serial", a->signer_serial,
 				  "signer_not_after",
 				  artifact_time_json(a->signer_not_after),
-				  "url", url, "signature", url, ".sig"));
+				  "url", url, "signature", url, ".sig");
+	if (j && a->uefi_sha256[0]) {	/* an EFI kernel's signed variant */
+		snprintf(url, sizeof(url), "%s/artifacts/%s@sha256:%s",
+			 r->gen->cfg->base_url, a->name, a->uefi_sha256);
+		json_object_set_new(j, "uefi", json_pack("{s:s, s:s, s:s+}",
+				    "sha256", a->uefi_sha256, "url", url,
+				    "signature", url, ".sig"));
+	}
+	http_reply_json(r, 201, j);
 }
 
 /*

@@ -165,6 +165,10 @@ int artifact_get(struct http_req *r)
 			       &a) != 0)
 		return http_refuse(r, 404, "no artifact %s%s%s", name,
 				   sha[0] ? "@sha256:" : "", sha);
+	/* NAME@sha256:V of a version's UEFI variant V: that blob. */
+	if (sha[0] && strcmp(a.sha256, sha) != 0 &&
+	    strcmp(a.uefi_sha256, sha) == 0)
+		memcpy(a.sha256, a.uefi_sha256, sizeof(a.sha256));
 	memset(&in, 0, sizeof(in));
 	if ((rc = artifact_open(r, &a, sig, &fd, &in.size)) != 0)
 		return rc;

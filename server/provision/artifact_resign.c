@@ -81,29 +81,46 @@ static int resign_hash(const char *data_dir, const char *sha256,
 }
 
 /*
- * Sign blob @a->sha256 again with @signer and publish the signature in
- * place of the old one, atomically and under the publish lock; then the
- * catalogue names the new signer, which @a receives.
+ * A new signature of blob @sha256 of @data_dir by @signer (checked
+ * against its name first), and the path of its .sig into @sig.
+ */
+static int resign_sign(struct signer *signer, const char *data_dir,
+		       const char *sha256, unsigned char **der,
+		       size_t *der_len, char sig[PATH_MAX])
+{
+	uint8_t hash[DIGEST_MAX_SIZE];
+	int rc;
+
+	rc = resign_hash(data_dir, sha256, hash);
+	if (rc == 0)
+		rc = artifact_blob_path(data_dir, sha256, 1, sig, PATH_MAX);
+	if (rc == 0)
+		rc = signer_sign_digest(signer,
+					digest_by_md(MBEDTLS_MD_SHA256), hash,
+					der, der_len);
+	return rc;
+}
+
+/*
+ * Sign blob @a->sha256 (and its uefi variant, if any) again with @signer
+ * and publish the signatures in place of the old ones, atomically and
+ * under the publish lock; then the catalogue names the new signer, which
+ * @a receives.
  *
  * @ret rc		0, or the error of the step that failed
  */
 static int resign_one(struct signer *signer, struct store *st,
 		      const char *data_dir, struct store_artifact *a)
 {
-	uint8_t hash[DIGEST_MAX_SIZE];
-	unsigned char *der = NULL;
-	char sig[PATH_MAX];
-	size_t der_len = 0;
+	unsigned char *der = NULL, *vder = NULL;
+	char sig[PATH_MAX], vsig[PATH_MAX];
+	size_t der_len = 0, vder_len = 0;
 	int lock = -1, rc;
 
-	rc = resign_hash(data_dir, a->sha256, hash);
-	if (rc == 0)
-		rc = artifact_blob_path(data_dir, a->sha256, 1, sig,
-					sizeof(sig));
-	if (rc == 0)
-		rc = signer_sign_digest(signer,
-					digest_by_md(MBEDTLS_MD_SHA256), hash,
-					&der, &der_len);
+	rc = resign_sign(signer, data_dir, a->sha256, &der, &der_len, sig);
+	if (rc == 0 && a->uefi_sha256[0])
+		rc = resign_sign(signer, data_dir, a->uefi_sha256, &vder,
+				 &vder_len, vsig);
 	if (rc != 0)
 		goto out;
 	artifact_signed_by(signer, a);
@@ -113,7 +130,10 @@ static int resign_one(struct signer *signer, struct store *st,
 	}
 	/* Replaced whole (temporary file, rename): a download sees the old
 	 * signature or the new one. */
-	rc = fileio_write(sig, der, der_len, 0644, 0);
+	if (vder)
+		rc = fileio_write(vsig, vder, vder_len, 0644, 0);
+	if (rc == 0)
+		rc = fileio_write(sig, der, der_len, 0644, 0);
 	if (rc == 0)
 		rc = store_artifact_resigned(st, a->sha256, a->signer,
 					     a->signer_serial,
@@ -121,6 +141,7 @@ static int resign_one(struct signer *signer, struct store *st,
 out:
 	if (lock >= 0)
 		close(lock);
+	free(vder);
 	free(der);
 	return rc;
 }

@@ -67,6 +67,12 @@ static const struct config_node *boot_match(const struct config *cfg,
 	return n;
 }
 
+const char *boot_kernel_digest(const struct store_artifact *k,
+			       int secure_boot)
+{
+	return secure_boot && k->uefi_sha256[0] ? k->uefi_sha256 : k->sha256;
+}
+
 int boot_install(struct server *srv, struct server_gen *gen,
 		 const struct config_node *cn, const struct store_node *sn,
 		 const char *base, int verified, struct boot_render *out,
@@ -101,7 +107,9 @@ int boot_install_token(struct server *srv, struct server_gen *gen,
 		.address = cn->address, .pod = cn->pod->name,
 		.profile = p->name, .cmdline = p->cmdline,
 		.generation = sn->generation, .base = base,
-		.kernel = p->kernel, .kernel_sha256 = k.sha256,
+		.kernel = p->kernel,
+		.kernel_sha256 = boot_kernel_digest(&k, cn->secure_boot ||
+							  p->secure_boot),
 		.initrd = p->initrd, .initrd_sha256 = i.sha256,
 		.token = token,
 		.signer = verified ? signer_cn(gen->signer) : NULL,

@@ -62,6 +62,17 @@ int boot_render_install(const struct boot_install_in *in,
 int boot_mac_placeholder(const char *mac);
 
 /**
+ * The digest stage2 pins for kernel @k: its uefi variant's (URL and .sig
+ * for imgverify) on a node with Secure Boot when the variant exists,
+ * else the original's.
+ *
+ * @v secure_boot	the node's or its profile's secure_boot
+ * @ret sha256		k->uefi_sha256 or k->sha256
+ */
+const char *boot_kernel_digest(const struct store_artifact *k,
+			       int secure_boot);
+
+/**
  * Gather what node @cn (row @sn) needs from the store and keys, and
  * render its installer for @base, verified unless @verified is 0.
  *

@@ -94,6 +94,9 @@ static const char *const store_migrations[] = {
 	" signer_serial TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE artifacts ADD COLUMN"
 	" signer_not_after INTEGER NOT NULL DEFAULT 0;",
+	/* 8: the Authenticode-signed variant of an EFI kernel (its own
+	 * content address, blob and .sig); '' for none */
+	"ALTER TABLE artifacts ADD COLUMN uefi_sha256 TEXT NOT NULL DEFAULT '';",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -121,7 +124,7 @@ static const char *const store_migrations[] = {
 #define ARTIFACT_COLS \
 	"name, sha256, size, signer, created, " \
 	"seq = (SELECT max(seq) FROM artifacts b WHERE b.name = a.name), seq, " \
-	"signer_serial, signer_not_after"
+	"signer_serial, signer_not_after, uefi_sha256"
 /* The seq of the version of ?1 that is newest after ?2 newer ones. */
 #define ARTIFACT_KEEP_EDGE \
 	"(SELECT seq FROM artifacts WHERE name = ?1 " \
@@ -167,14 +170,16 @@ static const struct {
 	[STMT_ARTIFACT_ADD] = { "recording artifact",
 		"INSERT INTO artifacts "
 		"(name, sha256, size, signer, created, seq, signer_serial, "
-		"signer_not_after) "
+		"signer_not_after, uefi_sha256) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, "
-		"(SELECT coalesce(max(seq), 0) + 1 FROM artifacts), ?6, ?7) "
+		"(SELECT coalesce(max(seq), 0) + 1 FROM artifacts), ?6, ?7, "
+		"?8) "
 		"ON CONFLICT (name, sha256) DO UPDATE SET "
 		"size = excluded.size, signer = excluded.signer, "
 		"created = excluded.created, seq = excluded.seq, "
 		"signer_serial = excluded.signer_serial, "
-		"signer_not_after = excluded.signer_not_after" },
+		"signer_not_after = excluded.signer_not_after, "
+		"uefi_sha256 = excluded.uefi_sha256" },
 	/* A re-sign: every version of the blob ?1 names its new signer. */
 	[STMT_ARTIFACT_RESIGNED] = { "recording a new signature",
 		"UPDATE artifacts SET signer = ?2, signer_serial = ?3, "
@@ -184,6 +189,11 @@ static const struct {
 		"SELECT a.sha256 FROM artifacts a WHERE a.name = ?1 "
 		"AND a.seq <= " ARTIFACT_KEEP_EDGE " AND NOT EXISTS "
 		"(SELECT 1 FROM artifacts b WHERE b.sha256 = a.sha256 "
+		"AND b.name <> ?1) UNION "
+		"SELECT a.uefi_sha256 FROM artifacts a WHERE a.name = ?1 "
+		"AND a.uefi_sha256 <> '' "
+		"AND a.seq <= " ARTIFACT_KEEP_EDGE " AND NOT EXISTS "
+		"(SELECT 1 FROM artifacts b WHERE b.uefi_sha256 = a.uefi_sha256 "
 		"AND b.name <> ?1)" },
 	[STMT_ARTIFACT_PRUNE] = { "pruning artifact versions",
 		"DELETE FROM artifacts WHERE name = ?1 "
@@ -193,7 +203,8 @@ static const struct {
 		"ORDER BY seq DESC LIMIT 1" },
 	[STMT_ARTIFACT_BY_SHA] = { "reading artifact version",
 		"SELECT " ARTIFACT_COLS " FROM artifacts a "
-		"WHERE name = ?1 AND sha256 = ?2" },
+		"WHERE name = ?1 AND (sha256 = ?2 OR uefi_sha256 = ?2) "
+		"ORDER BY sha256 = ?2 DESC LIMIT 1" },
 	/* Pages by (name, seq): ?1, ?2 the last row seen, ?3 rows. */
 	[STMT_ARTIFACT_LIST] = { "listing artifacts",
 		"SELECT " ARTIFACT_COLS " FROM artifacts a "

@@ -51,6 +51,7 @@ struct store_artifact {
 	long long signer_not_after;	/* its notAfter; 0 if not recorded */
 	long long created;	/* unix seconds */
 	int current;		/* 1 for the newest version of the name */
+	char uefi_sha256[65];	/* its Authenticode-signed variant, or "" */
 };
 
 struct store_event {

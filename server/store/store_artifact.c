@@ -59,6 +59,7 @@ static int store_row_artifact(struct store *st, struct store_stmt *s,
 	a->current = store_col_int(s, 5) ? 1 : 0;
 	store_col_text(s, 7, a->signer_serial, sizeof(a->signer_serial));
 	a->signer_not_after = store_col_int(s, 8);
+	store_col_text(s, 9, a->uefi_sha256, sizeof(a->uefi_sha256));
 	return 0;
 }
 
@@ -80,7 +81,8 @@ static int store_artifact_insert(struct store *st,
 				   store_bind_text(s, 4, a->signer) ||
 				   store_bind_int(s, 5, created) ||
 				   store_bind_text(s, 6, a->signer_serial) ||
-				   store_bind_int(s, 7, a->signer_not_after));
+				   store_bind_int(s, 7, a->signer_not_after) ||
+				   store_bind_text(s, 8, a->uefi_sha256));
 }
 
 /* Bind @name and @keep to a statement using ARTIFACT_KEEP_EDGE; 0 or

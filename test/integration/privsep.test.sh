@@ -102,6 +102,10 @@ done
 # The parent never opens a private key file: strace sees every open.
 if command -v strace >/dev/null; then
 	site traced rsa
+	# With a UEFI pair: an EFI kernel upload signs with uefi-db.key.
+	"$PODBOOT" keys issue-uefi --dir "$SITE/keys" >/dev/null
+	sed -i 's#^\(  *\)codesign_key = .*#&\n\1uefi_cert = "keys/uefi-db.crt";\n\1uefi_key = "keys/uefi-db.key";#' \
+		"$SITE/podboot.conf"
 	# The plain build: LeakSanitizer does not run under ptrace.
 	strace -f -qq -e trace=open,openat -o "$T/trace" \
 		"$PODBOOT_FAST" serve --config "$SITE/podboot.conf" \
@@ -109,10 +113,22 @@ if command -v strace >/dev/null; then
 	TRACER=$!
 	check "under strace: the server answers" wait_for 60 \
 		curl -fsS --cacert "$ROOT" -o /dev/null "$BASE/healthz"
+	EFI=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+	if [ -f "$EFI" ]; then
+		curl -fsS --cacert "$ROOT" -o "$T/efi.reply" -T "$EFI" \
+			-H "Authorization: Bearer $CI_TOKEN" \
+			"$BASE/api/v1/artifacts/os/efi"
+		check "under strace: an EFI kernel got its uefi variant" \
+			grep -q '"uefi"' "$T/efi.reply"
+		check "strace saw uefi-db.key opened" \
+			grep -qE 'open(at)?\(.*uefi-db\.key"' "$T/trace"
+	else
+		skip "no EFI application to upload (systemd-boot-efi)"
+	fi
 	srv=$(children "$TRACER")
 	sig=$(children "$srv")
 	tids=$(echo $(ls /proc/"$sig"/task 2>/dev/null))
-	grep -E 'open(at)?\(.*(server|codesign)\.key"' "$T/trace" |
+	grep -E 'open(at)?\(.*(server|codesign|uefi-db)\.key"' "$T/trace" |
 		awk '{print $1}' | sort -u >"$T/openers"
 	check "strace saw the key files opened" [ -s "$T/openers" ]
 	check "only by the signer's threads ($(echo $(cat "$T/openers")) of $tids)" \

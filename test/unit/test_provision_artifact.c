@@ -2,11 +2,14 @@
  * references, the upload's declared length, conditional and ranged
  * downloads, and the status of a failed signature. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "artifact_int.h"
+#include "artifact_uefi.h"
 #include "error.h"
 #include "provision.h"
+#include "test_pecoff.h"
 #include "unit.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -193,7 +196,46 @@ static void test_sign_status(void)
 	CU_ASSERT_EQUAL(provision_sign_status(-EIO), 500);
 }
 
+/* Set a 16-bit little-endian field of @img. */
+static void put16le(uint8_t *img, size_t off, uint16_t v)
+{
+	img[off] = (uint8_t)v;
+	img[off + 1] = (uint8_t)(v >> 8);
+}
+
+/* Only x86-64 EFI applications that parse get a uefi variant. */
+static void test_uefi_eligible(void)
+{
+	uint8_t *img, junk[4096];
+	size_t len, pe, opt;
+
+	img = test_pe_image(1, 2, &len);
+	pe = (size_t)img[0x3c] | (size_t)img[0x3d] << 8;
+	opt = pe + 24;
+	put16le(img, pe + 4, 0x8664);
+	put16le(img, opt + 68, 10);	/* EFI application */
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(img, len), 1);
+	put16le(img, opt + 68, 3);	/* Windows console */
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(img, len), 0);
+	put16le(img, opt + 68, 11);	/* EFI boot service driver */
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(img, len), 0);
+	put16le(img, opt + 68, 10);
+	put16le(img, pe + 4, 0xaa64);	/* arm64 */
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(img, len), 0);
+	put16le(img, pe + 4, 0x8664);
+	/* cut short: the sections run past the end */
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(img, 0x300), 0);
+	free(img);
+	memset(junk, 0x5a, sizeof(junk));
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(junk, sizeof(junk)), 0);
+	junk[0] = 'M';
+	junk[1] = 'Z';
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(junk, sizeof(junk)), 0);
+	CU_ASSERT_EQUAL(artifact_uefi_eligible(junk, 1), 0);
+}
+
 static const CU_TestInfo tests[] = {
+	{ "uefi variant: x86-64 EFI applications only", test_uefi_eligible },
 	{ "reference: name, .sig", test_ref_plain },
 	{ "reference: @sha256:HEX", test_ref_hash },
 	{ "reference: names refused", test_ref_names },

@@ -2,6 +2,7 @@
  * installer (verified or not, its cmdline), discovery, local boot, and
  * the MACs that are never a machine's own. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "boot.h"
@@ -155,7 +156,38 @@ static void test_placeholder_mac(void)
 	CU_ASSERT_FALSE(boot_mac_placeholder("00:00:00:00:00:01"));
 }
 
+#define V_SHA "cc" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+
+/* Secure Boot nodes get the kernel's uefi variant, when it has one;
+ * stage2 then pins it and imgverify checks the variant's own .sig. */
+static void test_kernel_variant(void)
+{
+	struct store_artifact k;
+	struct boot_install_in in = install_in("");
+	static struct boot_render out;
+	char err[256] = "";
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.sha256, sizeof(k.sha256), "%s", K_SHA);
+	CU_ASSERT_STRING_EQUAL(boot_kernel_digest(&k, 0), K_SHA);
+	CU_ASSERT_STRING_EQUAL(boot_kernel_digest(&k, 1), K_SHA);
+	snprintf(k.uefi_sha256, sizeof(k.uefi_sha256), "%s", V_SHA);
+	CU_ASSERT_STRING_EQUAL(boot_kernel_digest(&k, 0), K_SHA);
+	CU_ASSERT_STRING_EQUAL(boot_kernel_digest(&k, 1), V_SHA);
+	in.kernel_sha256 = boot_kernel_digest(&k, 1);
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	CU_ASSERT(has(&out, "kernel --name kernel https://127.0.0.1:8443/"
+			    "artifacts/os/vmlinuz@sha256:" V_SHA " "));
+	CU_ASSERT(has(&out, "imgverify --signer podboot-sign kernel "
+			    "https://127.0.0.1:8443/artifacts/os/vmlinuz"
+			    "@sha256:" V_SHA ".sig || goto failed\n"));
+	CU_ASSERT(!has(&out, K_SHA));
+}
+
 static const CU_TestInfo tests[] = {
+	{ "installer: Secure Boot nodes boot the uefi variant",
+	  test_kernel_variant },
 	{ "installer: verified kernel and initrd", test_install_verified },
 	{ "installer: plain HTTP, cmdline placeholders", test_install_plain },
 	{ "installer: unknown cmdline placeholder", test_install_unknown },

@@ -9,9 +9,12 @@
 
 #include <mbedtls/md.h>
 
+#include "authenticode.h"
 #include "keystore.h"
+#include "pki.h"
 #include "signer.h"
 #include "signer_proto.h"
+#include "test_pecoff.h"
 #include "unit.h"
 
 /* A request datagram of @type with @body, into @buf; its size. */
@@ -43,6 +46,8 @@ static void test_requests_accepted(void)
 	struct signer_req_tls_load ql = { .gen = 1 };
 	struct signer_req_tls_sign qt = { .gen = 3, .algo = SIGNER_TLS_RSA_PKCS1,
 					  .len = SIGNER_PROTO_IN_MAX };
+	struct signer_req_uefi_sign qu = { .md = MBEDTLS_MD_SHA256,
+					   .hash_len = SIGNER_UEFI_HASH_LEN };
 
 	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
 		msg(buf, SIGNER_MSG_SIGN, &qs, sizeof(qs))), 0);
@@ -55,6 +60,8 @@ static void test_requests_accepted(void)
 		msg(buf, SIGNER_MSG_TLS_LOAD, &ql, sizeof(ql))), 0);
 	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
 		msg(buf, SIGNER_MSG_TLS_SIGN, &qt, sizeof(qt))), 0);
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &qu, sizeof(qu))), 0);
 }
 
 static void test_requests_refused(void)
@@ -116,6 +123,37 @@ static void test_requests_refused(void)
 		msg(buf, SIGNER_MSG_TLS_SIGN, &qt, sizeof(qt))), -EBADMSG);
 }
 
+/* UEFI_SIGN: a SHA-256 image hash of exactly 32 bytes, nothing else. */
+static void test_uefi_requests_refused(void)
+{
+	static unsigned char buf[SIGNER_PROTO_MAX];
+	struct signer_req_uefi_sign q = { .md = MBEDTLS_MD_SHA256,
+					  .hash_len = SIGNER_UEFI_HASH_LEN };
+	struct signer_req_sign qs = sign_req(MBEDTLS_MD_SHA256, 32);
+	size_t n;
+
+	n = msg(buf, SIGNER_MSG_UEFI_SIGN, &q, sizeof(q));
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf, n), 0);
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf, n - 1), -EBADMSG);
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf, n + 1), -EBADMSG);
+	/* a SIGN body under the UEFI type: not its size */
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &qs, sizeof(qs))), -EBADMSG);
+	q.md = MBEDTLS_MD_SHA512;
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &q, sizeof(q))), -EBADMSG);
+	q.md = MBEDTLS_MD_SHA1;
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &q, sizeof(q))), -EBADMSG);
+	q.md = MBEDTLS_MD_SHA256;
+	q.hash_len = 31;
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &q, sizeof(q))), -EBADMSG);
+	q.hash_len = 0xffffffffu;
+	CU_ASSERT_EQUAL(signer_proto_check_request(buf,
+		msg(buf, SIGNER_MSG_UEFI_SIGN, &q, sizeof(q))), -EBADMSG);
+}
+
 /* A reply datagram as the signer sends it, for the request side's check. */
 static size_t reply(unsigned char *buf, uint32_t type, int32_t rc,
 		    uint32_t data_len)
@@ -169,7 +207,7 @@ static void test_live(void)
 {
 	char key[512], crt[512], root[512], tls[512];
 	const char *dir = unit_keys(0);
-	struct signer_paths p = { key, crt, root, tls };
+	struct signer_paths p = { key, crt, root, tls, NULL, NULL };
 	uint8_t hash[32] = { 1, 2, 3 };
 	unsigned char *der = NULL, *pub = NULL, *sig = NULL;
 	size_t der_len = 0, pub_len = 0, sig_len = 0;
@@ -211,6 +249,81 @@ static void test_live(void)
 	signer_free(s);
 }
 
+/* A UEFI db pair issued once into the unit tmpdir; its paths. */
+static void uefi_pair(char *key, char *crt, size_t size)
+{
+	static int made;
+	struct keystore_uefi_opts o = { .cn = "unit UEFI db", .days = 30,
+					.bits = 2048 };
+	mbedtls_x509_crt c;
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s/uefi-signer", unit_tmpdir());
+	o.dir = dir;
+	if (!made) {
+		mbedtls_x509_crt_init(&c);
+		CU_ASSERT_EQUAL_FATAL(keystore_uefi_issue(&o, &c), 0);
+		mbedtls_x509_crt_free(&c);
+		made = 1;
+	}
+	snprintf(key, size, "%s/%s", dir, KEYSTORE_UEFI_KEY);
+	snprintf(crt, size, "%s/%s", dir, KEYSTORE_UEFI_CRT);
+}
+
+/* The split: the request side hashes and embeds, the signer process
+ * signs the hash with the UEFI key; the image verifies against the UEFI
+ * certificate, as the firmware checks it.  Without the pair: -ENOTSUP. */
+static void test_uefi_live(void)
+{
+	char key[512], crt[512], root[512], tls[512], ukey[512], ucrt[512];
+	const char *dir = unit_keys(0);
+	struct signer_paths p = { key, crt, root, tls, ukey, ucrt };
+	struct authenticode_result res;
+	mbedtls_x509_crt trusted;
+	struct pecoff pe;
+	uint8_t hash[32], *img, *work = NULL;
+	unsigned char *der = NULL;
+	size_t len, work_len = 0, der_len = 0;
+	struct signer *s = NULL;
+
+	snprintf(key, sizeof(key), "%s/%s", dir, KEYSTORE_CODESIGN_KEY);
+	snprintf(crt, sizeof(crt), "%s/%s", dir, KEYSTORE_CODESIGN_CRT);
+	snprintf(root, sizeof(root), "%s/%s", dir, KEYSTORE_ROOT_CRT);
+	snprintf(tls, sizeof(tls), "%s/server.key", dir);
+	uefi_pair(ukey, ucrt, sizeof(ukey));
+	CU_ASSERT_EQUAL_FATAL(signer_start(&s, &p), 0);
+	img = test_pe_image(1, 2, &len);
+	CU_ASSERT_EQUAL_FATAL(authenticode_split(&pe, img, len, 0, hash, &work,
+						 &work_len), 0);
+	CU_ASSERT_EQUAL_FATAL(signer_uefi_sign(s, hash, &der, &der_len), 0);
+	CU_ASSERT_EQUAL_FATAL(pecoff_append_cert(&pe, &work, &work_len, der,
+						 der_len), 0);
+	mbedtls_x509_crt_init(&trusted);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&trusted, ucrt), 0);
+	CU_ASSERT_EQUAL(authenticode_verify_image(&pe, work, work_len,
+						  &trusted, &res), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.signer, "unit UEFI db"));
+	/* the code-signing certificate is not what signed it */
+	mbedtls_x509_crt_free(&trusted);
+	mbedtls_x509_crt_init(&trusted);
+	CU_ASSERT_EQUAL_FATAL(pki_cert_load(&trusted, crt), 0);
+	CU_ASSERT_NOT_EQUAL(authenticode_verify_image(&pe, work, work_len,
+						      &trusted, &res), 0);
+	mbedtls_x509_crt_free(&trusted);
+	free(der);
+	der = NULL;
+	signer_free(s);
+	/* no UEFI pair configured: refused, nothing signed */
+	p.uefi_key = NULL;
+	p.uefi_cert = NULL;
+	CU_ASSERT_EQUAL_FATAL(signer_start(&s, &p), 0);
+	CU_ASSERT_EQUAL(signer_uefi_sign(s, hash, &der, &der_len), -ENOTSUP);
+	CU_ASSERT_PTR_NULL(der);
+	signer_free(s);
+	free(work);
+	free(img);
+}
+
 /* The request side's idea of who signs follows a rotation on disk (no
  * reload): the same identity while the files stay, the new one after,
  * so that a cache keyed by it misses. */
@@ -225,7 +338,7 @@ static void test_ident_follows_rotation(void)
 	};
 	char dir[256], key[512], crt[512], root[512], tls[512], fpr[65];
 	char serial[65];
-	struct signer_paths p = { key, crt, root, tls };
+	struct signer_paths p = { key, crt, root, tls, NULL, NULL };
 	struct signer *s = NULL;
 	const uint8_t *id;
 	uint8_t before[32];
@@ -252,6 +365,8 @@ static const CU_TestInfo tests[] = {
 	{ "well-formed requests are accepted", test_requests_accepted },
 	{ "anything else is refused", test_requests_refused },
 	{ "replies are checked too", test_replies },
+	{ "UEFI requests: SHA-256 of 32 bytes only", test_uefi_requests_refused },
+	{ "the signer signs an image hash with the UEFI key", test_uefi_live },
 	{ "a live signer process signs; a dead one fails cleanly", test_live },
 	CU_TEST_INFO_NULL,
 };

@@ -132,7 +132,44 @@ static void test_artifact_readd(void)
 	store_close(st);
 }
 
+/* A version's uefi variant: found by its own digest under the same name
+ * (never another's), kept while another name's version has it, and
+ * handed to @gone with the version when nothing does. */
+static void test_artifact_uefi_variant(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_artifact a;
+	struct test_gone g;
+
+	memset(&g, 0, sizeof(g));
+	test_artifact(&a, "k/vmlinuz", SHA_A, 10);
+	snprintf(a.uefi_sha256, sizeof(a.uefi_sha256), "%s", SHA_B);
+	CU_ASSERT_EQUAL(store_artifact_add(st, &a, 1, test_gone_cb, &g), 0);
+	test_artifact(&a, "l/vmlinuz", SHA_A, 10);
+	snprintf(a.uefi_sha256, sizeof(a.uefi_sha256), "%s", SHA_B);
+	CU_ASSERT_EQUAL(store_artifact_add(st, &a, 1, test_gone_cb, &g), 0);
+	memset(&a, 0, sizeof(a));
+	CU_ASSERT_EQUAL(store_artifact_get(st, "k/vmlinuz", SHA_B, &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.sha256, SHA_A);
+	CU_ASSERT_STRING_EQUAL(a.uefi_sha256, SHA_B);
+	CU_ASSERT_EQUAL(store_artifact_get(st, "x/vmlinuz", SHA_B, &a),
+			-ENOENT);
+	/* k moves on: l still has both blobs. */
+	test_artifact(&a, "k/vmlinuz", SHA_C, 11);
+	CU_ASSERT_EQUAL(store_artifact_add(st, &a, 1, test_gone_cb, &g), 0);
+	CU_ASSERT_EQUAL(g.n, 0);
+	/* l moves on too: the version and its variant are gone. */
+	test_artifact(&a, "l/vmlinuz", SHA_D, 12);
+	CU_ASSERT_EQUAL(store_artifact_add(st, &a, 1, test_gone_cb, &g), 0);
+	CU_ASSERT_EQUAL_FATAL(g.n, 2);
+	CU_ASSERT(strcmp(g.sha[0], SHA_A) == 0 || strcmp(g.sha[1], SHA_A) == 0);
+	CU_ASSERT(strcmp(g.sha[0], SHA_B) == 0 || strcmp(g.sha[1], SHA_B) == 0);
+	store_close(st);
+}
+
 static const CU_TestInfo tests[] = {
+	{ "artifacts: a uefi variant found, shared and pruned with its version",
+	  test_artifact_uefi_variant },
 	{ "artifacts: versions, current, pruning", test_artifact_prune },
 	{ "artifacts: shared blob not gone while referenced",
 	  test_artifact_shared },
