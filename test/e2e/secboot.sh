@@ -31,6 +31,21 @@
 #   firmware    two disks: the signed ipxe.efi with its signature removed
 #               (sbattach --remove), and with one byte changed; OVMF
 #               refuses both ("Access Denied") and iPXE never runs
+# The operator path (sb_op_*): variables holding the test's own keys, not
+# Debian's.  "podboot keys issue-uefi" makes the operator's db key;
+# scripts/uefi-enrol-media makes a new PK and KEK and an EFI system
+# partition with systemd-boot and the signed updates.  First, alone:
+#   enrol       blank variables (OVMF_VARS_4M.fd: Setup Mode) boot that
+#               partition; systemd-boot writes db, KEK and PK and resets
+#               the machine; the variable store then holds the three
+#               certificates (and not the snakeoil one)
+# then, with copies of the enrolled variables, beside the four above:
+#   op-install  ipxe.efi signed again with the operator's key, node demo-4
+#               whose kernel carries that key's signature: to installed,
+#               the kernel reporting Secure Boot on
+#   op-refused  three disks: the snakeoil-signed ipxe.efi (what the
+#               snakeoil machines boot), it unsigned, and the enrolment
+#               partition itself (unsigned systemd-boot); all refused
 # Kernels are signed through one function, sb_uefi_sign (podboot sign
 # --uefi).  E2E_SECBOOT_TIMEOUT bounds each refusal
 # boot (default 90 s); BOOT_TIMEOUT the install.  IPXE_SRC unset: the leg
@@ -51,6 +66,9 @@ SB_MAC2=52:54:00:00:00:02	# demo-2: the broken kernel's node
 SB_DIR='' SB_SITE='' SB_FW=''
 SB_FW_PID=
 SB_MAC3=52:54:00:00:00:03	# demo-3: the unsigned kernel's node
+SB_MAC4=52:54:00:00:00:04	# demo-4: the operator path's node
+# Blank variables: no PK, so Setup Mode (the operator path enrols into it).
+SB_OVMF_BLANK=${SB_OVMF_BLANK:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 SB_BOOTS=''	# the boots started: their names
 SB_BOOT_PIDS=''	# and the PIDs of their watchers
 
@@ -100,16 +118,17 @@ sb_esp() {
 		MTOOLS_SKIP_CHECK=1 mcopy -i "$2" "$1" ::/EFI/BOOT/BOOTX64.EFI
 }
 
-# sb_site_conf CONF: profiles badsig (demo-2) and nosig (demo-3), each
-# booting its own kernel artifact; node demo-3.
+# sb_site_conf CONF: profiles badsig (demo-2), nosig (demo-3) and op
+# (demo-4), each booting its own kernel artifact; nodes demo-3, demo-4.
 sb_site_conf() {
 	local p n
-	for p in nosig badsig; do
+	for p in nosig badsig op; do
 		sed -i "s/^profiles = (\$/profiles = (\n  { name = \"$p\"; kernel = \"demo-vmlinuz-$p\"; initrd = \"demo-initrd.img\";\n    cmdline = \"console=ttyS0 ks={{ks_url}}\"; kickstart = \"default.ks\"; },/" "$1"
 	done
 	sed -i 's/hostname = "demo-2"; pod = "demo";/hostname = "demo-2"; pod = "demo"; profile = "badsig";/
-		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; }/' "$1"
-	for n in 'profile = "badsig";' 'profile = "nosig";' 'name = "badsig"' 'name = "nosig"'; do
+		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; },\n  { mac = "'"$SB_MAC4"'"; hostname = "demo-4"; pod = "demo"; profile = "op";\n    address = "198.51.100.14"; }/' "$1"
+	for n in 'profile = "badsig";' 'profile = "nosig";' 'profile = "op";' \
+		'name = "badsig"' 'name = "nosig"' 'name = "op"'; do
 		grep -q "$n" "$1" || return 1
 	done
 }
@@ -124,6 +143,18 @@ sb_kernels() {
 		sb_break_sig "$SB_DIR/vmlinuz.signed" "$SB_DIR/vmlinuz.badsig"
 }
 
+# sb_op_keys: the operator path's keys and media: its own UEFI db key
+# ($SB_DIR/op), a new platform owner (PK, KEK: $SB_DIR/owner), the
+# enrolment partition ($SB_DIR/enrol.img) and the kernel signed with the
+# operator's key alone ($SB_DIR/vmlinuz.op).
+sb_op_keys() {
+	"$PODBOOT" keys issue-uefi --dir "$SB_DIR/op" --cn "podboot e2e operator db" &&
+		"$TOP/scripts/uefi-enrol-media" --owner "$SB_DIR/owner" --new-owner \
+			--db "$SB_DIR/op/uefi-db.cer" -o "$SB_DIR/enrol.img" &&
+		sb_uefi_sign "$SB_DIR/op/uefi-db.key" "$SB_DIR/op/uefi-db.crt" \
+			"$SB_DIR/vmlinuz.nosig" "$SB_DIR/vmlinuz.op"
+}
+
 # secboot_prepare: the site (RSA, its certificate naming 10.0.2.2), the
 # snakeoil key, the kernels, and the firmware build started in the
 # background (the iPXE tree's lock orders it after the secure leg's).
@@ -133,19 +164,21 @@ secboot_prepare() {
 	export IPXE_SRC
 	SB_DIR=$RUN/secboot SB_SITE=$RUN/secboot/site
 	local c=$SB_SITE/podboot.conf t
-	for t in sbattach sbverify python3 mcopy; do
+	for t in sbattach sbverify python3 mcopy cert-to-efi-sig-list; do
 		command -v "$t" >/dev/null 2>&1 || {
-			echo "secboot: $t not found (scripts/deps installs sbsigntool, mtools)" >>"$RUN/init.log"
+			echo "secboot: $t not found (scripts/deps installs sbsigntool, mtools, efitools)" >>"$RUN/init.log"
 			SB_SITE=''
 			return 1
 		}
 	done
 	{
 		mkdir -p "$SB_DIR" && sb_keys &&
-			secure_site_make "$SB_SITE" rsa && sb_kernels && sb_site_conf "$c" &&
+			secure_site_make "$SB_SITE" rsa && sb_kernels && sb_op_keys &&
+			sb_site_conf "$c" &&
 			"$PODBOOT" publish --config "$c" demo-vmlinuz "$SB_DIR/vmlinuz.signed" &&
 			"$PODBOOT" publish --config "$c" demo-vmlinuz-badsig "$SB_DIR/vmlinuz.badsig" &&
 			"$PODBOOT" publish --config "$c" demo-vmlinuz-nosig "$SB_DIR/vmlinuz.nosig" &&
+			"$PODBOOT" publish --config "$c" demo-vmlinuz-op "$SB_DIR/vmlinuz.op" &&
 			"$PODBOOT" serve --check --config "$c"
 	} >>"$RUN/init.log" 2>&1 || { SB_SITE=; return 1; }
 	(
@@ -162,15 +195,16 @@ secboot_prepare() {
 }
 
 # sb_boot NAME LIMIT STOP [QEMU ARGS...]: start one Secure Boot machine in
-# the background (OVMF secboot code, its own copy of the snakeoil vars,
-# serial console in $RUN/serial-sb-NAME.log).  It ends when QEMU does,
+# the background (OVMF secboot code, its own copy of the snakeoil vars or
+# of the file SB_VARS names, as $SB_DIR/vars-NAME.fd; serial console in
+# $RUN/serial-sb-NAME.log).  It ends when QEMU does,
 # when STOP shows on the console (QEMU stopped 2 s later) or after LIMIT
 # seconds: then $SB_DIR/NAME.rc holds "STATUS SECONDS" (124: timed out).
 sb_boot() {
 	local name=$1 limit=$2 stop=$3
 	shift 3
 	local serial=$RUN/serial-sb-$name.log vars=$SB_DIR/vars-$name.fd
-	cp "$SB_OVMF_VARS" "$vars" || return 1
+	cp "${SB_VARS:-$SB_OVMF_VARS}" "$vars" || return 1
 	rm -f "$SB_DIR/$name.rc" "$SB_DIR/$name.qpid"
 	: >"$serial"
 	(
@@ -315,7 +349,92 @@ sb_kernel_refused() {
 	st=$(api "/api/v1/nodes/$node" | jq -r .state)
 	check "secboot: $name: $node stays booting (is $st)" [ "$st" = booting ]
 }
-# secboot_leg: wait for the build, then the four boots at once.
+# sb_vars_has VARS CERT: the variable store VARS holds CERT's DER bytes
+# (an EFI_SIGNATURE_LIST keeps each certificate whole).
+sb_vars_has() {
+	python3 - "$1" "$2" <<'PY'
+import subprocess, sys
+der = subprocess.run(["openssl", "x509", "-in", sys.argv[2], "-outform", "DER"],
+                     check=True, capture_output=True).stdout
+sys.exit(0 if der and der in open(sys.argv[1], "rb").read() else 1)
+PY
+}
+
+# sb_op_enrol: the enrolment boot (blank variables, the enrolment
+# partition) alone, and what it left in its variable store.  Returns
+# non-zero when the store lacks a key: the operator boots would be
+# pointless then.
+sb_op_enrol() {
+	local v=$SB_DIR/vars-enrol.fd c n=0
+	if sb_vars_has "$SB_OVMF_BLANK" "$SB_SNAKEOIL_CRT"; then
+		bad "secboot: operator: $SB_OVMF_BLANK is blank (no snakeoil certificate)"
+	else
+		ok "secboot: operator: $SB_OVMF_BLANK is blank (no snakeoil certificate)"
+	fi
+	SB_VARS=$SB_OVMF_BLANK sb_boot enrol "$SB_TIMEOUT" "" \
+		-drive "file=$SB_DIR/enrol.img,format=raw,if=none,id=d0,snapshot=on" \
+		-device ide-hd,drive=d0
+	sb_wait
+	lap "secboot: operator: enrolment boot"
+	check "secboot: operator: enrol: systemd-boot reset the machine by itself (QEMU -no-reboot ended)" \
+		[ "$(sb_rc enrol)" = 0 ]
+	check "secboot: operator: enrol: OVMF ran systemd-boot (Setup Mode: unsigned is allowed)" \
+		sb_has enrol 'starting Boot[0-9A-F]{4} "UEFI QEMU HARDDISK'
+	check "secboot: operator: enrol: systemd-boot enrolled from loader/keys/auto" \
+		sb_has enrol 'Enrolling secure boot keys from directory: .loader.keys.auto'
+	check "secboot: operator: enrol: no variable write failed" \
+		sh -c "! grep -aqE 'Failed (to write|opening|reading)|Error' '$RUN/serial-sb-enrol.log'"
+	for c in "$SB_DIR/owner/PK.crt" "$SB_DIR/owner/KEK.crt" "$SB_DIR/op/uefi-db.crt"; do
+		sb_vars_has "$v" "$c" && n=$((n + 1))
+	done
+	check "secboot: operator: enrol: the variable store holds the new PK, KEK and the operator's db certificate" \
+		[ "$n" = 3 ]
+	if sb_vars_has "$v" "$SB_SNAKEOIL_CRT"; then
+		bad "secboot: operator: enrol: the variable store holds no snakeoil certificate"
+	else
+		ok "secboot: operator: enrol: the variable store holds no snakeoil certificate"
+	fi
+	[ "$n" = 3 ]
+}
+
+# sb_op_media: the operator path's disks: ipxe.efi signed again with the
+# operator's key (op.img), the snakeoil-signed build as is (snakeoil.img).
+sb_op_media() {
+	sb_uefi_sign "$SB_DIR/op/uefi-db.key" "$SB_DIR/op/uefi-db.crt" \
+		"$SB_FW/ipxe.efi" "$SB_DIR/op.efi" &&
+		sb_esp "$SB_DIR/op.efi" "$SB_DIR/op.img" &&
+		sb_esp "$SB_FW/ipxe.efi" "$SB_DIR/snakeoil.img"
+}
+
+# sb_op_checks: the operator key's ipxe.efi to installed; the snakeoil
+# and unsigned ones and the enrolment partition refused.
+sb_op_checks() {
+	local st d
+	check "secboot: op-install: boot ended by itself (the installer powered off)" \
+		[ "$(sb_rc op-install)" = 0 ]
+	check "secboot: op-install: OVMF started the operator-signed ipxe.efi" \
+		sb_has op-install 'starting Boot[0-9A-F]{4} "UEFI QEMU HARDDISK'
+	check "secboot: op-install: stage1 verified stage2" sb_has op-install "podboot: stage2 verified"
+	check "secboot: op-install: iPXE ran the install script of demo-4" \
+		sb_has op-install "podboot: installing demo-4 in pod demo"
+	check "secboot: op-install: the kernel (operator's signature only) saw Secure Boot on" \
+		sb_has op-install "secureboot: Secure boot enabled"
+	check "secboot: op-install: installed reported" sb_has op-install "PODBOOT-E2E: installed reported"
+	st=$(api "/api/v1/nodes/demo-4" | jq -r .state)
+	check "secboot: op-install: API: demo-4 is installed (is $st)" [ "$st" = installed ]
+	check "secboot: op-refused: OVMF gave up within ${SB_TIMEOUT}s" [ "$(sb_rc op-refused)" = 0 ]
+	for d in SNAKEOIL:"ipxe.efi signed with the snakeoil key" \
+		UNSIGNED:"ipxe.efi without a signature" \
+		ENROL:"enrolment partition's unsigned systemd-boot"; do
+		check "secboot: op-refused: the operator's variables refuse the ${d#*:}: \"Access Denied\"" \
+			sb_has op-refused "failed to load Boot[0-9A-F]{4} \"UEFI QEMU HARDDISK ${d%%:*} *\".*: Access Denied"
+	done
+	check "secboot: op-refused: nothing ran (no iPXE, no systemd-boot line)" \
+		sh -c "! grep -aqE 'iPXE [0-9]|podboot:|Enrolling' '$RUN/serial-sb-op-refused.log'"
+}
+
+# secboot_leg: wait for the build, then the operator path's enrolment,
+# then six boots at once.
 secboot_leg() {
 	if [ -z "${IPXE_SRC:-}" ]; then
 		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
@@ -330,7 +449,7 @@ secboot_leg() {
 		return
 	fi
 	local t
-	for t in "$SB_OVMF_CODE" "$SB_OVMF_VARS" "$SB_SNAKEOIL_CRT"; do
+	for t in "$SB_OVMF_CODE" "$SB_OVMF_VARS" "$SB_OVMF_BLANK" "$SB_SNAKEOIL_CRT"; do
 		[ -r "$t" ] || { bad "secboot: $t (Debian package ovmf; scripts/deps)"; return; }
 	done
 	say "secboot: waiting for the firmware build"
@@ -368,6 +487,16 @@ secboot_leg() {
 	sb_esp "$SB_DIR/unsigned.efi" "$SB_DIR/unsigned.img" &&
 		sb_esp "$SB_DIR/tampered.efi" "$SB_DIR/tampered.img" ||
 		bad "secboot: EFI system partitions for the refused binaries"
+	# The operator path: enrol first (its variables are the others' input).
+	local op=0
+	if sb_op_media; then
+		check "secboot: operator: ipxe.efi re-signed with the operator's key verifies under its certificate only" \
+			sh -c "'$PODBOOT' verify --uefi '$SB_DIR/op.efi' --cert '$SB_DIR/op/uefi-db.crt' >/dev/null &&
+				! '$PODBOOT' verify --uefi '$SB_DIR/op.efi' --cert '$SB_SNAKEOIL_CRT' >/dev/null 2>&1"
+		sb_op_enrol && op=1
+	else
+		bad "secboot: operator: ipxe.efi signed with the operator's key, its disks"
+	fi
 
 	site_use "$SB_SITE"
 	server_start || { bad "secboot: server start" "$(tail -5 "$SITE/serve.log")"; return; }
@@ -389,12 +518,25 @@ secboot_leg() {
 		-device ide-hd,drive=d0,bus=ide.0,serial=UNSIGNED \
 		-drive "file=$SB_DIR/tampered.img,format=raw,if=none,id=d1,snapshot=on" \
 		-device ide-hd,drive=d1,bus=ide.1,serial=TAMPERED
+	if [ "$op" = 1 ]; then
+		SB_VARS=$SB_DIR/vars-enrol.fd sb_boot op-install "$BOOT_TIMEOUT" "" \
+			-drive "file=$SB_DIR/op.img,$disk" -device ide-hd,drive=d0 \
+			-netdev user,id=n0 -device "$nic,mac=$SB_MAC4"
+		SB_VARS=$SB_DIR/vars-enrol.fd sb_boot op-refused "$SB_TIMEOUT" "No bootable option" \
+			-drive "file=$SB_DIR/snakeoil.img,$disk" \
+			-device ide-hd,drive=d0,bus=ide.0,serial=SNAKEOIL \
+			-drive "file=$SB_DIR/unsigned.img,format=raw,if=none,id=d1,snapshot=on" \
+			-device ide-hd,drive=d1,bus=ide.1,serial=UNSIGNED \
+			-drive "file=$SB_DIR/enrol.img,format=raw,if=none,id=d2,snapshot=on" \
+			-device ide-hd,drive=d2,bus=ide.2,serial=ENROL
+	fi
 	sb_wait
 	lap "secboot: boots"
 	sb_install_checks
 	sb_kernel_refused badsig demo-2 "kernel with a broken Authenticode signature"
 	sb_kernel_refused nosig demo-3 "kernel without an Authenticode signature"
 	sb_fw_refused
+	[ "$op" = 0 ] || sb_op_checks
 	server_stop
 }
 
