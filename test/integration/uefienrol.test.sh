@@ -142,6 +142,13 @@ check "--files: the same tree (systemd-boot, loader.conf, three updates)" \
 		for v in PK KEK db; do [ -s '$T/files/loader/keys/auto/'\$v.auth ] || exit 1; done"
 cp "$T/owner/PK.key" "$T/pk.before"
 
+mkdir -p "$T/shared" && chmod 0750 "$T/shared" && echo keep >"$T/shared/other"
+ok "--new-owner into an existing directory" \
+	"$MEDIA" --owner "$T/shared" --new-owner --db "$T/op/uefi-db.crt" -o "$T/esp-s.img"
+check "... leaves its mode and its other files alone" \
+	sh -c "[ \"\$(stat -c %a '$T/shared')\" = 750 ] && grep -qx keep '$T/shared/other'"
+check "... and leaves no temporary directory" sh -c "! ls -A '$T/shared' | grep -q '^\\.'"
+
 # ---- refusals -------------------------------------------------------------
 refused "--new-owner over an existing owner is refused" "never replaced" \
 	"$MEDIA" --owner "$T/owner" --new-owner --db "$T/op/uefi-db.crt" -o "$T/esp2.img"
