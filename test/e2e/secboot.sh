@@ -46,6 +46,10 @@
 #   op-refused  three disks: the snakeoil-signed ipxe.efi (what the
 #               snakeoil machines boot), it unsigned, and the enrolment
 #               partition itself (unsigned systemd-boot); all refused
+#   op-foreign  the operator-signed ipxe.efi, node demo-5, whose kernel
+#               is the snakeoil-signed one (a good signature by a key
+#               these variables do not hold): iPXE verifies it (CMS),
+#               UEFI's LoadImage refuses it, demo-5 stays booting
 # Kernels are signed through one function, sb_uefi_sign (podboot sign
 # --uefi).  E2E_SECBOOT_TIMEOUT bounds each refusal
 # boot (default 90 s); BOOT_TIMEOUT the install.  IPXE_SRC unset: the leg
@@ -67,6 +71,7 @@ SB_DIR='' SB_SITE='' SB_FW=''
 SB_FW_PID=
 SB_MAC3=52:54:00:00:00:03	# demo-3: the unsigned kernel's node
 SB_MAC4=52:54:00:00:00:04	# demo-4: the operator path's node
+SB_MAC5=52:54:00:00:00:05	# demo-5: the operator path, the snakeoil kernel
 # Blank variables: no PK, so Setup Mode (the operator path enrols into it).
 SB_OVMF_BLANK=${SB_OVMF_BLANK:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 SB_BOOTS=''	# the boots started: their names
@@ -119,15 +124,16 @@ sb_esp() {
 }
 
 # sb_site_conf CONF: profiles badsig (demo-2), nosig (demo-3) and op
-# (demo-4), each booting its own kernel artifact; nodes demo-3, demo-4.
+# (demo-4), each booting its own kernel artifact; nodes demo-3, demo-4
+# and demo-5 (the default profile, as demo-1).
 sb_site_conf() {
 	local p n
 	for p in nosig badsig op; do
 		sed -i "s/^profiles = (\$/profiles = (\n  { name = \"$p\"; kernel = \"demo-vmlinuz-$p\"; initrd = \"demo-initrd.img\";\n    cmdline = \"console=ttyS0 ks={{ks_url}}\"; kickstart = \"default.ks\"; },/" "$1"
 	done
 	sed -i 's/hostname = "demo-2"; pod = "demo";/hostname = "demo-2"; pod = "demo"; profile = "badsig";/
-		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; },\n  { mac = "'"$SB_MAC4"'"; hostname = "demo-4"; pod = "demo"; profile = "op";\n    address = "198.51.100.14"; }/' "$1"
-	for n in 'profile = "badsig";' 'profile = "nosig";' 'profile = "op";' \
+		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; },\n  { mac = "'"$SB_MAC4"'"; hostname = "demo-4"; pod = "demo"; profile = "op";\n    address = "198.51.100.14"; },\n  { mac = "'"$SB_MAC5"'"; hostname = "demo-5"; pod = "demo";\n    address = "198.51.100.15"; }/' "$1"
+	for n in 'profile = "badsig";' 'profile = "nosig";' 'profile = "op";' 'hostname = "demo-5";' \
 		'name = "badsig"' 'name = "nosig"' 'name = "op"'; do
 		grep -q "$n" "$1" || return 1
 	done
@@ -436,7 +442,7 @@ sb_op_checks() {
 }
 
 # secboot_leg: wait for the build, then the four boots and the operator
-# path's enrolment at once, then the operator path's two boots.
+# path's enrolment at once, then the operator path's three boots.
 secboot_leg() {
 	if [ -z "${IPXE_SRC:-}" ]; then
 		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
@@ -540,9 +546,13 @@ secboot_leg() {
 			-device ide-hd,drive=d1,bus=ide.1,serial=UNSIGNED \
 			-drive "file=$SB_DIR/enrol.img,format=raw,if=none,id=d2,snapshot=on" \
 			-device ide-hd,drive=d2,bus=ide.2,serial=ENROL
+		SB_VARS=$SB_DIR/vars-enrol.fd sb_boot op-foreign "$SB_TIMEOUT" "stage2 ended without booting" \
+			-drive "file=$SB_DIR/op.img,$disk" -device ide-hd,drive=d0 \
+			-netdev user,id=n0 -device "$nic,mac=$SB_MAC5"
 		sb_wait
 		lap "secboot: operator: boots"
 		sb_op_checks
+		sb_kernel_refused op-foreign demo-5 "kernel signed with the snakeoil key (not in this db)"
 	fi
 	server_stop
 }
