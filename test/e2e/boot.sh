@@ -292,10 +292,10 @@ kernel_get() {
 	[ -n "$deb" ] && [ -f "$deb" ] ||
 		die "no Debian kernel package (apt-cache depends linux-image-amd64 found none)"
 	KDIR=$CACHE/$(basename "$deb" .deb)-nics
-	# Extracted kernels of other packages are stale.
+	# Extracted kernels of other packages (or with another module set,
+	# such as the one-NIC "-e1000" of before) are stale.
 	for x in "$CACHE"/linux-image-*; do
-		[ -d "$x" ] || continue
-		case $x in "$CACHE/$(basename "$deb" .deb)"-*) ;; *) rm -rf "$x" ;; esac
+		[ -d "$x" ] && [ "$x" != "$KDIR" ] && rm -rf "$x"
 	done
 	if [ ! -f "$KDIR/ready" ]; then
 		say "extracting $(basename "$deb")"
