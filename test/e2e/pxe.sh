@@ -12,7 +12,8 @@
 #            started on "podboot dhcp render"'s file, tftpd-hpa (in.tftpd
 #            -L) serving the TFTP root, and podboot serve on 10.99.0.1
 #            (HTTPS 8443, plain 8080), whose podboot.conf names the
-#            firmware build (dhcp.firmware_dir), the TFTP root
+#            firmware build (dhcp.firmware_dir; signed with the snakeoil
+#            UEFI key; pod2's own unsigned copy), the TFTP root
 #            (dhcp.tftp_root) and Kea's control socket: serve checks the
 #            build against its SHA256SUMS, places undionly.kpxe and
 #            snponly.efi in the TFTP root, serves ipxe.efi at
@@ -25,14 +26,23 @@
 #   router2  10.99.2.2 on its own WAN link, 10.10.2.1 on pod2's link
 #   pod      a bridge per pod (br0: demo, br1: pod2) joining the pod link
 #            and one tap per machine, QEMU's NIC on the tap
-# Machines (QEMU, TCG), two to four at a time:
+# Machines (QEMU, TCG), two to six at a time:
 #   pxe-bios-install   SeaBIOS, the e1000's ROM (Debian's ipxe-qemu):
 #            undionly.kpxe by TFTP -> podboot's stage1 (user class podboot:
 #            an address and no boot file) -> stage2 over HTTPS through the
 #            WAN, verified -> the test kernel and initrd to "installed";
 #            pxe-bios-again: its second boot gets local boot
 #   pxe-uefi-install   OVMF with the same ROM: snponly.efi, installs demo-2
-#   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi
+#   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi,
+#            installs demo-3 (the initrd loads virtio_net);
+#            pxe-http-again: its second boot gets local boot
+#   pxe-sb-pxe, pxe-sb-http   Secure Boot (secboot.sh's OVMF and snakeoil
+#            variables): the signed snponly.efi by UEFI PXE, the signed
+#            ipxe.efi by UEFI HTTP Boot; install demo-4 and demo-5 (profile
+#            secure: the kernel's uefi variant, verified by the firmware)
+#   pxe-sb-refused     the same behind router2: pod2's own build is the
+#            same files unsigned; OVMF refuses its snponly.efi (UEFI PXE)
+#            and its ipxe.efi (HTTP Boot), pod2-2 stays armed
 #   pxe-pod2           SeaBIOS behind router2: pod2's subnet, pod2's stage2
 #   pxe-new-first      SeaBIOS with a MAC podboot.conf does not name: its
 #            lease makes it discovered (before any stage2); a SIGHUP that
