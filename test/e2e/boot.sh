@@ -169,11 +169,16 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
 fi
 
 case $NIC in
-e1000) QEMU_NIC=e1000 NIC_MODULES="e1000" NIC_CONFIG=CONFIG_E1000 ;;
-virtio) QEMU_NIC=virtio-net-pci NIC_MODULES="virtio_pci virtio_net"
-	NIC_CONFIG=CONFIG_VIRTIO_NET ;;
+e1000) QEMU_NIC=e1000 ;;
+virtio) QEMU_NIC=virtio-net-pci ;;
 *) die "E2E_NIC must be e1000 or virtio, not $NIC" ;;
 esac
+# The initrd drives both NIC models the legs give machines, whichever
+# E2E_NIC names (the pxe leg's UEFI HTTP Boot machine has OVMF's own
+# virtio-net beside e1000 machines): each module, with the kernel
+# configuration symbol that says when it is built in instead.  init.sh
+# loads them all; the one whose device is there binds it.
+NIC_MODULES="e1000:CONFIG_E1000 virtio_pci:CONFIG_VIRTIO_PCI virtio_net:CONFIG_VIRTIO_NET"
 
 rm -rf "$RUN"
 mkdir -p "$RUN" "$CACHE" || die "cannot create $RUN and $CACHE"
@@ -286,11 +291,11 @@ kernel_get() {
 	fi
 	[ -n "$deb" ] && [ -f "$deb" ] ||
 		die "no Debian kernel package (apt-cache depends linux-image-amd64 found none)"
-	KDIR=$CACHE/$(basename "$deb" .deb)-$NIC
-	# Extracted kernels of other packages are stale.
+	KDIR=$CACHE/$(basename "$deb" .deb)-nics
+	# Extracted kernels of other packages (or with another module set,
+	# such as the one-NIC "-e1000" of before) are stale.
 	for x in "$CACHE"/linux-image-*; do
-		[ -d "$x" ] || continue
-		case $x in "$CACHE/$(basename "$deb" .deb)"-*) ;; *) rm -rf "$x" ;; esac
+		[ -d "$x" ] && [ "$x" != "$KDIR" ] && rm -rf "$x"
 	done
 	if [ ! -f "$KDIR/ready" ]; then
 		say "extracting $(basename "$deb")"
@@ -305,16 +310,14 @@ kernel_get() {
 		MODTREE=$(ls -d "$CACHE/extract/lib/modules/$KVER" \
 			"$CACHE/extract/usr/lib/modules/$KVER" 2>/dev/null | head -1)
 		KSTAGE=$KDIR/modules
-		if grep -q "^$NIC_CONFIG=y" "$CACHE/extract/boot/config-$KVER" \
-			2>/dev/null; then
-			: # built in: nothing to load
-		else
+		for x in $NIC_MODULES; do
+			# built in: nothing to load
+			! grep -q "^${x#*:}=y" "$CACHE/extract/boot/config-$KVER" \
+				2>/dev/null || continue
 			[ -n "$MODTREE" ] || die "no modules tree for $KVER in $deb"
-			for x in $NIC_MODULES; do
-				mod_add "$x" 2>"$RUN/modules.err" ||
-					die "NIC driver modules" "$(cat "$RUN/modules.err")"
-			done
-		fi
+			mod_add "${x%%:*}" 2>"$RUN/modules.err" ||
+				die "NIC driver modules" "$(cat "$RUN/modules.err")"
+		done
 		rm -rf "$CACHE/extract"
 		touch "$KDIR/ready"
 	fi
@@ -424,13 +427,15 @@ if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secure ]; then
 	secure_prepare || bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
 	lap "secure: sites"
 fi
+# The Secure Boot leg's helpers (test/e2e/secboot.sh: the pxe leg's
+# Secure Boot machines use its OVMF files and snakeoil key too).
+. "$HERE/secboot.sh"
 # The PXE leg's site and firmware (test/e2e/pxe.sh), built in the same way.
 . "$HERE/pxe.sh"
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = pxe ]; then
 	pxe_prepare || bad "pxe: site set up" "$(tail -5 "$RUN/init.log")"
 fi
-# The Secure Boot leg's site and signed firmware (test/e2e/secboot.sh).
-. "$HERE/secboot.sh"
+# The Secure Boot leg's site and signed firmware.
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secboot ]; then
 	secboot_prepare || bad "secboot: site set up" "$(tail -5 "$RUN/init.log")"
 fi

@@ -12,7 +12,8 @@
 #            started on "podboot dhcp render"'s file, tftpd-hpa (in.tftpd
 #            -L) serving the TFTP root, and podboot serve on 10.99.0.1
 #            (HTTPS 8443, plain 8080), whose podboot.conf names the
-#            firmware build (dhcp.firmware_dir), the TFTP root
+#            firmware build (dhcp.firmware_dir; signed with the snakeoil
+#            UEFI key; pod2's own unsigned copy), the TFTP root
 #            (dhcp.tftp_root) and Kea's control socket: serve checks the
 #            build against its SHA256SUMS, places undionly.kpxe and
 #            snponly.efi in the TFTP root, serves ipxe.efi at
@@ -25,14 +26,23 @@
 #   router2  10.99.2.2 on its own WAN link, 10.10.2.1 on pod2's link
 #   pod      a bridge per pod (br0: demo, br1: pod2) joining the pod link
 #            and one tap per machine, QEMU's NIC on the tap
-# Machines (QEMU, TCG), two to four at a time:
+# Machines (QEMU, TCG), two to six at a time:
 #   pxe-bios-install   SeaBIOS, the e1000's ROM (Debian's ipxe-qemu):
 #            undionly.kpxe by TFTP -> podboot's stage1 (user class podboot:
 #            an address and no boot file) -> stage2 over HTTPS through the
 #            WAN, verified -> the test kernel and initrd to "installed";
 #            pxe-bios-again: its second boot gets local boot
 #   pxe-uefi-install   OVMF with the same ROM: snponly.efi, installs demo-2
-#   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi
+#   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi,
+#            installs demo-3 (the initrd loads virtio_net);
+#            pxe-http-again: its second boot gets local boot
+#   pxe-sb-pxe, pxe-sb-http   Secure Boot (secboot.sh's OVMF and snakeoil
+#            variables): the signed snponly.efi by UEFI PXE, the signed
+#            ipxe.efi by UEFI HTTP Boot; install demo-4 and demo-5 (profile
+#            secure: the kernel's uefi variant, verified by the firmware)
+#   pxe-sb-refused     the same behind router2: pod2's own build is the
+#            same files unsigned; OVMF refuses its snponly.efi (UEFI PXE)
+#            and its ipxe.efi (HTTP Boot), pod2-2 stays armed
 #   pxe-pod2           SeaBIOS behind router2: pod2's subnet, pod2's stage2
 #   pxe-new-first      SeaBIOS with a MAC podboot.conf does not name: its
 #            lease makes it discovered (before any stage2); a SIGHUP that
@@ -59,6 +69,15 @@ PXE_WAN_LOSS=${PXE_WAN_LOSS:-0.5}
 PXE_LEASE_CMDS=
 PXE_NEW_MAC=52:54:00:00:00:09	# the machine podboot.conf names only later
 PXE_POD2_MAC=52:54:00:00:02:01
+# Secure Boot machines (profile secure): demo-4 by UEFI PXE, demo-5 by
+# UEFI HTTP Boot, both signed; pod2-2 behind router2, pod2's unsigned build
+PXE_SB_PXE_MAC=52:54:00:00:00:04
+PXE_SB_HTTP_MAC=52:54:00:00:00:05
+PXE_SB_BAD_MAC=52:54:00:00:02:02
+# What an HTTP Boot machine GETs over plain HTTP: ipxe.efi, and the
+# autoexec.ipxe iPXE looks for beside it and at the server's top (both
+# 404); all else goes by TLS.
+PXE_HTTP_PLAIN='/boot/fw/demo/(ipxe\.efi|autoexec\.ipxe)|/autoexec\.ipxe'
 
 # pxe_nsx NS CMD...: CMD in namespace NS (ip netns exec execs it).
 pxe_nsx() {
@@ -83,17 +102,28 @@ pxe_bg() {
 # UEFI HTTP Boot), pod demo's provisioning network behind the router and
 # pod2's behind router2, unknown machines discovered, the test kernel and
 # initrd published.  The dhcp group comes with the firmware (pxe_dhcp_conf).
+# Kernels boot with no_timer_check: under TCG on a loaded host the
+# kernel's check of the IO-APIC timer can fail and panic the boot (seen
+# with six machines on two busy cores); it proves nothing about podboot.
 pxe_site() {
 	local c=$PXE_SITE/podboot.conf
 	"$PODBOOT" init --dir "$PXE_SITE" --server-name central \
 		--server-ip 10.99.0.1 || return 1
+	# Secure Boot: the snakeoil db key (secboot.sh's) as the site's UEFI
+	# key: it signs the build's EFI files and the kernel's uefi variant.
+	SB_PASS=$SB_SNAKEOIL_PASS "$PODBOOT" keys import-uefi --dir "$PXE_SITE/keys" \
+		--key "$SB_SNAKEOIL_KEY" --cert "$SB_SNAKEOIL_CRT" --pass-env SB_PASS ||
+		return 1
 	sed -i 's#listen = "127.0.0.1";#listen = "10.99.0.1";#
 		s#^  port = 8443;#  port = 8443; plain_port = '"$PXE_PLAIN_PORT"'; plain_allow_nonlocal = true;\n  plain_base_url = "http://10.99.0.1:'"$PXE_PLAIN_PORT"'";#
 		s#https://central:8443#https://10.99.0.1:8443#
 		s#unknown = "ignore";#unknown = "discover";#
+		s#^\(  *\)codesign_key = .*#&\n\1uefi_cert = "keys/uefi-db.crt";\n\1uefi_key = "keys/uefi-db.key";#
+		s#cmdline = "console=ttyS0 ks=#cmdline = "console=ttyS0 no_timer_check ks=#
+		s#^profiles = ($#profiles = (\n  { name = "secure"; kernel = "demo-vmlinuz"; initrd = "demo-initrd.img";\n    cmdline = "console=ttyS0 no_timer_check ks={{ks_url}}"; kickstart = "default.ks";\n    secure_boot = true; },#
 		s#provisioning = { cidr = "192.0.2.0/24"; gateway = "192.0.2.1";#provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start = "10.10.1.100"; pool_end = "10.10.1.150";#
 		s#vlan = 0; dns = \[ "192.0.2.1" \]; };#vlan = 0; };#
-		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; },\n  { mac = "'"$PXE_POD2_MAC"'"; hostname = "pod2-1"; pod = "pod2";\n    address = "203.0.113.21"; }#' "$c"
+		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; },\n  { mac = "'"$PXE_SB_PXE_MAC"'"; hostname = "demo-4"; pod = "demo";\n    profile = "secure"; address = "198.51.100.14"; },\n  { mac = "'"$PXE_SB_HTTP_MAC"'"; hostname = "demo-5"; pod = "demo";\n    profile = "secure"; address = "198.51.100.15"; },\n  { mac = "'"$PXE_POD2_MAC"'"; hostname = "pod2-1"; pod = "pod2";\n    address = "203.0.113.21"; },\n  { mac = "'"$PXE_SB_BAD_MAC"'"; hostname = "pod2-2"; pod = "pod2";\n    profile = "secure"; address = "203.0.113.22"; }#' "$c"
 	perl -0pi -e 's/(\npods = \(\n.*?\n  \})\n\);/$1,\n  { name = "pod2"; profile = "default";\n    provisioning = { cidr = "10.10.2.0\/24"; gateway = "10.10.2.1";\n      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };\n    management = { cidr = "203.0.113.0\/24"; }; }\n);/s' "$c"
 	grep -q 'listen = "10.99.0.1";' "$c" &&
 		grep -q 'base_url = "https://10.99.0.1:8443"' "$c" &&
@@ -102,13 +132,19 @@ pxe_site() {
 		grep -q 'cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start' "$c" &&
 		grep -q 'cidr = "10.10.2.0/24"; gateway = "10.10.2.1";' "$c" &&
 		grep -q 'vlan = 0; };' "$c" && grep -q 'hostname = "demo-3"' "$c" &&
-		grep -q 'hostname = "pod2-1"' "$c" || {
+		grep -q 'hostname = "pod2-1"' "$c" &&
+		grep -q 'uefi_key = "keys/uefi-db.key";' "$c" &&
+		[ "$(grep -c 'profile = "secure";' "$c")" = 3 ] &&
+		grep -q 'secure_boot = true; },' "$c" &&
+		[ "$(grep -c 'cmdline = "console=ttyS0 no_timer_check ks=' "$c")" = 2 ] || {
 		echo "podboot.conf is not laid out as the pxe leg expects" >&2
 		return 1
 	}
 	sed "s#https://10.0.2.2:@HTTPS_PORT@#https://10.99.0.1:$PXE_PORT#" \
 		"$HERE/e2e.ks" >"$PXE_SITE/default.ks"
-	"$PODBOOT" publish --config "$c" demo-vmlinuz "$KERNEL" &&
+	"$PODBOOT" publish --config "$c" demo-vmlinuz "$KERNEL" \
+		>"$PXE_DIR/publish.log" &&
+		cat "$PXE_DIR/publish.log" &&
 		"$PODBOOT" publish --config "$c" demo-initrd.img "$INITRD" &&
 		"$PODBOOT" serve --check --config "$c"
 }
@@ -141,6 +177,7 @@ pxe_prepare() {
 		t0=$(date +%s)
 		nice -n 10 make -C "$TOP" firmware IPXE_SRC="$IPXE_SRC" \
 			PODBOOT_CONFIG="$PXE_SITE/podboot.conf" \
+			UEFI_KEYS="$PXE_SITE/keys" \
 			BUILD="$PXE_DIR/fw" >"$RUN/firmware-pxe.log" 2>&1
 		rc=$?
 		echo "$(($(date +%s) - t0))" >"$RUN/fw-pxe.secs"
@@ -155,7 +192,7 @@ pxe_prepare() {
 pxe_can() {
 	local c
 	[ "$(id -u)" = 0 ] || { echo "not root (network namespaces)"; return; }
-	for c in ip kea-dhcp4 dhcrelay in.tftpd python3 busybox perl; do
+	for c in ip kea-dhcp4 dhcrelay in.tftpd python3 busybox perl sbattach sbverify; do
 		command -v "$c" >/dev/null || { echo "$c not found (scripts/deps)"; return; }
 	done
 	PXE_LEASE_CMDS=$(ls /usr/lib/*/kea/hooks/libdhcp_lease_cmds.so 2>/dev/null | head -1)
@@ -234,8 +271,9 @@ pxe_tap() {
 }
 
 # pxe_net: the namespaces, the WAN links, the routers of pod demo (br0:
-# tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot, tap4 the new machine)
-# and pod2 (br1: tap3).
+# tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot, tap4 the new machine,
+# tap5 and tap6 Secure Boot by UEFI PXE and HTTP Boot) and pod2 (br1:
+# tap3 BIOS, tap7 Secure Boot refused).
 pxe_net() {
 	local n
 	for n in "$PXE_C" "$PXE_R" "$PXE_R2" "$PXE_P"; do
@@ -248,7 +286,8 @@ pxe_net() {
 	fi
 	pxe_router "$PXE_R" wan-c wan-r 0 pod-r br0 &&
 		pxe_router "$PXE_R2" wan2-c wan2-r 2 pod2-r br1 || return 1
-	for n in tap0:br0 tap1:br0 tap2:br0 tap4:br0 tap3:br1; do
+	for n in tap0:br0 tap1:br0 tap2:br0 tap4:br0 tap5:br0 tap6:br0 \
+		tap3:br1 tap7:br1; do
 		pxe_tap "${n%:*}" "${n#*:}" || return 1
 	done
 }
@@ -307,13 +346,55 @@ pxe_servers() {
 		{ echo "serve did not place the firmware and apply Kea: $(pxe_healthz_dhcp)"; return 1; }
 }
 
-# pxe_placed_checks FW: what serve placed and serves is the build in FW.
+# pxe_pod2_build FW: pod2's own build in $PXE_DIR/fw-pod2: FW's three
+# files with the Authenticode signatures of ipxe.efi and snponly.efi
+# removed (sbattach --remove), its own SHA256SUMS: a build made without
+# UEFI_KEYS, as far as any firmware can tell.  podboot.conf names it as
+# pod2's firmware_dir.
+pxe_pod2_build() {
+	local fw=$1 d=$PXE_DIR/fw-pod2 f
+	mkdir -p "$d" && cp "$fw/undionly.kpxe" "$fw/snponly.efi" "$fw/ipxe.efi" "$d/" ||
+		return 1
+	for f in snponly.efi ipxe.efi; do
+		sbattach --remove "$d/$f" >/dev/null || return 1
+	done
+	(cd "$d" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS) &&
+		sed -i 's#^  { name = "pod2"; profile = "default";$#&\n    firmware_dir = "'"$d"'";#' \
+			"$PXE_SITE/podboot.conf" &&
+		grep -q "firmware_dir = \"$d\";" "$PXE_SITE/podboot.conf"
+}
+
+# pxe_build_checks FW: make firmware signed the build's EFI files with the
+# site's UEFI key; pod2's copies carry no signature.
+pxe_build_checks() {
+	local fw=$1 crt=$PXE_SITE/keys/uefi-db.crt f
+	for f in snponly.efi ipxe.efi; do
+		check "pxe: the build's $f is signed with the site's UEFI key (sbverify)" \
+			sbverify --cert "$crt" "$fw/$f"
+		check "pxe: pod2's $f has no signature (sbverify --list)" \
+			sh -c "! sbverify --list '$PXE_DIR/fw-pod2/$f' 2>/dev/null | grep -q '^signature [0-9]'"
+	done
+	check "pxe: the kernel has a uefi variant (podboot publish)" \
+		grep -q "^published demo-vmlinuz uefi variant sha256:[0-9a-f]\{64\}\$" \
+		"$PXE_DIR/publish.log"
+	check "pxe: Debian's own signature on the kernel is not one the snakeoil db admits" \
+		sh -c "! '$PODBOOT' verify --uefi '$KERNEL' --cert '$crt'"
+}
+
+# pxe_placed_checks FW: what serve placed and serves is the build in FW,
+# and pod2's own build in its directory.
 pxe_placed_checks() {
 	local fw=$1 url
 	check "pxe: serve placed undionly.kpxe and snponly.efi in the TFTP root with the build's digests" \
 		sh -c "cd '$PXE_DIR/tftp' && [ \$(sha256sum -c --ignore-missing '$fw/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
-	check "pxe: and nothing else there (ipxe.efi goes by HTTP)" \
-		[ "$(find "$PXE_DIR/tftp" -mindepth 1 | wc -l)" = 2 ]
+	check "pxe: and pod2's build's in pod2/" \
+		sh -c "cd '$PXE_DIR/tftp/pod2' && [ \$(sha256sum -c --ignore-missing '$PXE_DIR/fw-pod2/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
+	check "pxe: and nothing else there (ipxe.efi goes by HTTP; pod2/ is serve's)" \
+		[ "$(cd "$PXE_DIR/tftp" && find . -mindepth 1 | LC_ALL=C sort | paste -sd' ')" = \
+			"./pod2 ./pod2/.podboot ./pod2/snponly.efi ./pod2/undionly.kpxe ./snponly.efi ./undionly.kpxe" ]
+	check "pxe: serve's plain listener serves pod2's unsigned ipxe.efi at /boot/fw/pod2/ipxe.efi" \
+		sh -c "ip netns exec '$PXE_C' curl -sf 'http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/pod2/ipxe.efi' | sha256sum |
+			grep -q \"^\$(awk '\$2 == \"ipxe.efi\" {print \$1}' '$PXE_DIR/fw-pod2/SHA256SUMS') \""
 	url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/demo/ipxe.efi
 	check "pxe: serve's plain listener serves the build's ipxe.efi at $url" \
 		sh -c "ip netns exec '$PXE_C' curl -sf '$url' | sha256sum |
@@ -363,7 +444,8 @@ pxe_again_checks() {
 # machine (QEMU device NIC and its options, MAC, on TAP) boots in the
 # background until it powers off, LIMIT seconds pass, or STOP (a regex,
 # or "") shows on its console.  QEMU's status lands in $PXE_DIR/NAME.rc;
-# the job's PID in PXE_JOB and PXE_JOBS.
+# the job's PID in PXE_JOB and PXE_JOBS.  PXE_QEMU_COMMON, when set,
+# replaces boot.sh's QEMU_COMMON (the machine type) for this one.
 pxe_machine_start() {
 	local name=$1 mac=$2 tap=$3 nic=$4 limit=$5 stop=$6
 	shift 6
@@ -371,6 +453,7 @@ pxe_machine_start() {
 	(
 		# shellcheck disable=SC2034  # read by qemu_run (boot.sh)
 		MAC=$mac QEMU_NIC=${nic%%,*} NIC_OPTS=
+		QEMU_COMMON=${PXE_QEMU_COMMON:-$QEMU_COMMON}
 		case $nic in *,*) NIC_OPTS=,${nic#*,} ;; esac
 		# shellcheck disable=SC2034
 		QEMU_NETDEV="tap,id=n0,ifname=$tap,script=no,downscript=no"
@@ -407,6 +490,15 @@ pxe_uefi_start() {
 		{ bad "pxe: $name: OVMF at $OVMF_CODE (Debian package ovmf)"; return; }
 	check "pxe: $name: node $node starts armed" \
 		[ "$(NODE=$node node_state)" = armed ]
+	pxe_ovmf_start "$name" "$mac" "$tap" "$nic" "$limit" "$stop" "$@"
+}
+
+# pxe_ovmf_start NAME MAC TAP NIC LIMIT STOP [QEMU ARGS...]: an OVMF
+# machine (Secure Boot off, its own copy of the variables) boots in the
+# background (pxe_machine_start).
+pxe_ovmf_start() {
+	local name=$1 mac=$2 tap=$3 nic=$4 limit=$5 stop=$6
+	shift 6
 	cp "$OVMF_VARS" "$PXE_DIR/$name-vars.fd"
 	pxe_machine_start "$name" "$mac" "$tap" "$nic" "$limit" "$stop" \
 		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
@@ -430,14 +522,13 @@ pxe_uefi_checks() {
 }
 
 # pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi from podboot
-# serve by the URL Kea handed out, and podboot's chain ran in it up to
-# the install script.
+# serve by the URL Kea handed out, and podboot's chain ran in it to
+# installed (the initrd drives OVMF's virtio-net too).
 pxe_http_checks() {
 	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log url
 	url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/demo/ipxe.efi
 	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
-	check "pxe: $name: stage2 ran within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
 	check "pxe: $name: Kea leased it in pod demo's subnet" \
 		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
 	check "pxe: $name: Kea's offer named serve's URL and echoed HTTPClient" \
@@ -450,11 +541,116 @@ pxe_http_checks() {
 		grep -q "GET /boot/fw/demo/autoexec.ipxe -> 404" "$PXE_SITE/serve.log"
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
 		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
-	check "pxe: $name: stage1 verified stage2 and ran the install script of $node" \
-		sh -c "grep -aq 'podboot: stage2 verified' '$log' &&
-			grep -aq 'podboot: installing $node in pod demo' '$log'"
-	check "pxe: $name: $node went booting (its install script was served)" \
-		[ "$(NODE=$node node_state)" = booting ]
+	check "pxe: $name: the kernel drove the virtio-net NIC (its module from the initrd)" \
+		in_file "PODBOOT-E2E: network up: 10\\.10\\.1\\." "$log"
+	NODE=$node sec_install_checks "$name" "$PXE_HTTP_PLAIN"
+	PXE_TR3=$(NODE=$node node_transitions | paste -sd, -)
+}
+
+# pxe_http_again_checks NAME NODE: the HTTP Boot machine's second boot
+# got local boot (back to the firmware's boot order), nothing moved.
+pxe_http_again_checks() {
+	local name=$1 node=$2 log=$RUN/serial-$1.log n
+	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
+	check "pxe: $name: ended within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	check "pxe: $name: OVMF fetched ipxe.efi by UEFI HTTP Boot again" \
+		in_file "GET /boot/fw/demo/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
+	check "pxe: $name: stage1 verified stage2" in_file "podboot: stage2 verified" "$log"
+	check "pxe: $name: stage2 was the local-boot script, handed back to the firmware" \
+		sh -c "grep -aq 'podboot: no install pending for this machine' '$log' &&
+			grep -aq 'podboot: stage2 ended without booting' '$log'"
+	check "pxe: $name: no installer ran" \
+		sh -c "! grep -aqE 'PODBOOT-E2E|podboot: installing' '$log'"
+	check "pxe: $name: $node is still installed" [ "$(NODE=$node node_state)" = installed ]
+	n=$(NODE=$node node_transitions | paste -sd, -)
+	check "pxe: $name: no new transition of $node" [ "$n" = "$PXE_TR3" ]
+}
+
+# pxe_sb_start NAME NODE MAC TAP LIMIT STOP [QEMU ARGS...]: a Secure Boot
+# machine (secboot.sh's: q35 with SMM, Debian's OVMF secboot code on a
+# secure pflash, its own copy of the snakeoil variables), OVMF's own
+# virtio-net first in its boot order with no ROM and IPv6 PXE off, boots
+# NODE in the background on TAP (pxe_machine_start).
+pxe_sb_start() {
+	local name=$1 node=$2 mac=$3 tap=$4 limit=$5 stop=$6
+	shift 6
+	[ -r "$SB_OVMF_CODE" ] && [ -r "$SB_OVMF_VARS" ] ||
+		{ bad "pxe: $name: OVMF Secure Boot at $SB_OVMF_CODE (Debian package ovmf)"; return; }
+	check "pxe: $name: node $node starts armed" \
+		[ "$(NODE=$node node_state)" = armed ]
+	cp "$SB_OVMF_VARS" "$PXE_DIR/$name-vars.fd"
+	PXE_QEMU_COMMON="-machine q35,smm=on -m 512 -smp 1 -no-user-config
+		-nodefaults -display none -monitor none -no-reboot
+		-global driver=cfi.pflash01,property=secure,value=on" \
+		pxe_machine_start "$name" "$mac" "$tap" \
+		virtio-net-pci,romfile=,bootindex=1 "$limit" "$stop" \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$SB_OVMF_CODE" \
+		-drive "if=pflash,format=raw,unit=1,file=$PXE_DIR/$name-vars.fd" \
+		-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n "$@"
+}
+
+# pxe_sb_install_checks NAME NODE MAC HOW: a Secure Boot machine (profile
+# secure) went to installed through the relay: OVMF verified podboot's
+# signed first stage (HOW: pxe, snponly.efi by TFTP; http, ipxe.efi by
+# UEFI HTTP Boot) and the kernel's uefi variant.
+pxe_sb_install_checks() {
+	local name=$1 node=$2 mac=$3 how=$4 log=$RUN/serial-$1.log url
+	url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/demo/ipxe.efi
+	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
+	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
+	if [ "$how" = pxe ]; then
+		check "pxe: $name: OVMF fetched snponly.efi by TFTP (UEFI PXE) through the relay" \
+			in_file "NBP filename is snponly\\.efi" "$log"
+		check "pxe: $name: OVMF verified and started it under Secure Boot" \
+			in_file 'starting Boot[0-9A-F]{4} "UEFI PXEv4' "$log"
+		pxe_acks_check "$name" "$mac" snponly.efi
+	else
+		check "pxe: $name: OVMF fetched ipxe.efi from podboot serve (UEFI HTTP Boot)" \
+			in_file "GET /boot/fw/demo/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
+		check "pxe: $name: OVMF verified and started it under Secure Boot" \
+			in_file 'starting Boot[0-9A-F]{4} "UEFI HTTPv4' "$log"
+		pxe_acks_check "$name" "$mac" "$url"
+	fi
+	check "pxe: $name: no boot option was refused on the way" \
+		sh -c "! grep -aq 'Access Denied' '$log'"
+	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
+		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
+	check "pxe: $name: the kernel (its uefi variant, loaded by UEFI's LoadImage) saw Secure Boot on" \
+		in_file "secureboot: Secure boot enabled" "$log"
+	check "pxe: $name: Kea leased it in pod demo's subnet" \
+		grep -q "^10\\.10\\.1\\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
+	if [ "$how" = pxe ]; then
+		NODE=$node sec_install_checks "$name"
+	else
+		NODE=$node sec_install_checks "$name" "$PXE_HTTP_PLAIN"
+	fi
+}
+
+# pxe_sb_refused_checks NAME NODE MAC: the Secure Boot machine behind
+# router2 got pod2's unsigned snponly.efi by UEFI PXE and its unsigned
+# ipxe.efi by UEFI HTTP Boot; OVMF refused both, nothing of podboot's
+# ran, and NODE stays armed.
+pxe_sb_refused_checks() {
+	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log m
+	m=$(echo "$mac" | tr -d : | tr 'a-f' 'A-F')
+	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
+	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
+	check "pxe: $name: OVMF tried both within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	check "pxe: $name: Kea leased it in pod2's subnet" \
+		grep -q "^10\\.10\\.2\\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
+	check "pxe: $name: OVMF fetched pod2's snponly.efi by TFTP (UEFI PXE)" \
+		sh -c "grep -aq 'NBP filename is pod2/snponly.efi' '$log' &&
+			grep -aq 'NBP file downloaded successfully' '$log'"
+	check "pxe: $name: and refused it: \"Access Denied\"" \
+		in_file "failed to load Boot[0-9A-F]{4} \"UEFI PXEv4 \\(MAC:$m\\)\".*: Access Denied" "$log"
+	check "pxe: $name: OVMF fetched pod2's ipxe.efi from podboot serve (UEFI HTTP Boot)" \
+		in_file "GET /boot/fw/pod2/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
+	check "pxe: $name: and refused it: \"Access Denied\"" \
+		in_file "failed to load Boot[0-9A-F]{4} \"UEFI HTTPv4 \\(MAC:$m\\)\".*: Access Denied" "$log"
+	check "pxe: $name: iPXE never ran (no banner, no podboot line)" \
+		sh -c "! grep -aqE 'iPXE [0-9]|podboot' '$log'"
+	check "pxe: $name: $node stays armed" [ "$(NODE=$node node_state)" = armed ]
+	check "pxe: $name: no transition of $node" [ -z "$(NODE=$node node_transitions)" ]
 }
 
 # pxe_pod2_checks NAME: the machine behind router2 got pod2's address and
@@ -470,7 +666,7 @@ pxe_pod2_checks() {
 		grep -q "Forwarded BOOTREPLY for $PXE_POD2_MAC" "$PXE_DIR/relay2.log"
 	check "pxe: $name: not through pod demo's" \
 		sh -c "! grep -q 'for $PXE_POD2_MAC' '$PXE_DIR/relay.log'"
-	pxe_acks_check "$name" "$PXE_POD2_MAC" undionly.kpxe
+	pxe_acks_check "$name" "$PXE_POD2_MAC" pod2/undionly.kpxe
 	check "pxe: $name: stage1 verified pod2's stage2: the install script of pod2-1 in pod pod2" \
 		sh -c "grep -aq 'podboot: stage2 verified' '$log' &&
 			grep -aq 'podboot: installing pod2-1 in pod pod2' '$log'"
@@ -569,12 +765,13 @@ pxe_jobs_wait() {
 	PXE_JOBS=
 }
 
-# pxe_boots: first the BIOS and UEFI installs, pod2's machine and the new
-# machine's first boot side by side; the reload that names the new
-# machine; then its next boot, the BIOS machine's second boot and UEFI
-# HTTP Boot side by side.
+# pxe_boots: first the BIOS and UEFI installs, pod2's machine, the
+# Secure Boot machine behind router2 (refused) and the new machine's
+# first boot side by side; the reload that names the new machine; then
+# its next boot, the BIOS machine's second boot, UEFI HTTP Boot and the
+# two Secure Boot installs side by side; last HTTP Boot's second boot.
 pxe_boots() {
-	local bios pod2 new
+	local bios pod2 new http
 	check "pxe: node $NODE starts armed" [ "$(node_state)" = armed ]
 	[ "${PXE_UEFI:-1}" = 0 ] ||
 		pxe_uefi_start pxe-uefi-install demo-2 52:54:00:00:00:02 tap1 \
@@ -584,6 +781,12 @@ pxe_boots() {
 	pxe_bios_start pxe-pod2 "$PXE_POD2_MAC" tap3 "$SEC_TIMEOUT" \
 		"podboot: installing pod2-1 in pod pod2"
 	pod2=$PXE_JOB
+	# Secure Boot behind router2: UEFI PXE, then UEFI HTTP Boot of pod2's
+	# unsigned build (OVMF's boot order); stopped once it refused the
+	# second (what is left is HTTP Boot over IPv6, which has no server).
+	[ "${PXE_SB:-1}" = 0 ] ||
+		pxe_sb_start pxe-sb-refused pod2-2 "$PXE_SB_BAD_MAC" tap7 \
+			"$SEC_TIMEOUT" 'failed to load Boot[0-9A-F]{4} "UEFI HTTPv4 .*: Access Denied'
 	pxe_new_first pxe-new-first
 	pxe_new_reload
 	lap "pxe: the new machine's first boot, discovered, reload"
@@ -596,14 +799,24 @@ pxe_boots() {
 	pxe_bios_install_checks pxe-bios-install
 	lap "pxe: BIOS PXE install (and pod2's machine)"
 	# UEFI HTTP Boot: OVMF's own network stack (virtio-net, no iPXE ROM)
-	# with its PXE turned off.  Stopped once stage2 runs: the test
-	# initrd has no virtio-net driver, and the installs above cover the
-	# rest of the chain.
-	[ "${PXE_HTTP:-1}" = 0 ] ||
+	# with its PXE turned off, to installed (the initrd loads virtio_net).
+	http=
+	if [ "${PXE_HTTP:-1}" != 0 ]; then
 		pxe_uefi_start pxe-http-boot demo-3 52:54:00:00:00:03 tap2 \
-			virtio-net-pci,romfile=,bootindex=1 "podboot: installing demo-3" \
+			virtio-net-pci,romfile=,bootindex=1 "" \
 			-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n \
 			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n
+		http=$PXE_JOB
+	fi
+	# Secure Boot (profile secure) in pod demo: UEFI PXE of the signed
+	# snponly.efi, and UEFI HTTP Boot of the signed ipxe.efi.
+	if [ "${PXE_SB:-1}" != 0 ]; then
+		pxe_sb_start pxe-sb-pxe demo-4 "$PXE_SB_PXE_MAC" tap5 \
+			"$((BOOT_TIMEOUT + 120))" ""
+		pxe_sb_start pxe-sb-http demo-5 "$PXE_SB_HTTP_MAC" tap6 \
+			"$((BOOT_TIMEOUT + 120))" "" \
+			-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+	fi
 	if [ "$(node_state)" = installed ]; then
 		pxe_bios_start pxe-bios-again "$MAC" tap0 "$SEC_TIMEOUT" \
 			"stage2 ended without booting"
@@ -615,11 +828,32 @@ pxe_boots() {
 	fi
 	pxe_machine_wait pxe-new-again "$new"
 	pxe_new_again_checks pxe-new-again
+	if [ -n "$http" ]; then
+		pxe_machine_wait pxe-http-boot "$http"
+		pxe_http_checks pxe-http-boot demo-3 52:54:00:00:00:03
+		lap "pxe: UEFI HTTP Boot install"
+		if [ "$(NODE=demo-3 node_state)" = installed ]; then
+			# (stopped by stage2's line: stage1's own lines are in
+			# ipxe.efi, which the capture holds)
+			pxe_ovmf_start pxe-http-again 52:54:00:00:00:03 tap2 \
+				virtio-net-pci,romfile=,bootindex=1 "$SEC_TIMEOUT" \
+				"no install pending for this machine; booting the local disk" \
+				-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n \
+				-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n
+			pxe_machine_wait pxe-http-again "$PXE_JOB"
+			pxe_http_again_checks pxe-http-again demo-3
+			lap "pxe: UEFI HTTP Boot again"
+		else
+			bad "pxe: pxe-http-again: skipped, the install did not complete"
+		fi
+	fi
 	pxe_jobs_wait
 	pxe_uefi_checks pxe-uefi-install demo-2 52:54:00:00:00:02 \
 		"OVMF asked for snponly.efi by TFTP (architecture 7)" "snponly\\.efi"
-	pxe_http_checks pxe-http-boot demo-3 52:54:00:00:00:03
-	lap "pxe: UEFI installs and the new machine (waited for)"
+	pxe_sb_install_checks pxe-sb-pxe demo-4 "$PXE_SB_PXE_MAC" pxe
+	pxe_sb_install_checks pxe-sb-http demo-5 "$PXE_SB_HTTP_MAC" http
+	pxe_sb_refused_checks pxe-sb-refused pod2-2 "$PXE_SB_BAD_MAC"
+	lap "pxe: UEFI and Secure Boot installs and the new machine (waited for)"
 }
 
 # pxe_leg: wait for the firmware, build the network, start the servers,
@@ -653,6 +887,8 @@ pxe_leg() {
 	fw=$PXE_DIR/fw/firmware
 	check "pxe: make firmware built undionly.kpxe" [ -s "$fw/undionly.kpxe" ] ||
 		{ bad "pxe: firmware" "$(tail -10 "$RUN/firmware-pxe.log")"; return; }
+	check "pxe: pod2's own build: the same files, unsigned" pxe_pod2_build "$fw"
+	pxe_build_checks "$fw"
 	pxe_dhcp_conf
 	check "pxe: podboot serve --check takes the dhcp group" \
 		"$PODBOOT" serve --check --config "$PXE_SITE/podboot.conf"

@@ -264,9 +264,11 @@ sec_pcap_only_server() {
 	fi
 }
 
-# sec_install_checks NAME: the checks of an install boot to installed.
+# sec_install_checks NAME [PLAIN]: the checks of an install boot to
+# installed; PLAIN (an extended regex) matches the only paths the firmware
+# may GET over plain HTTP (UEFI HTTP Boot's first stage), else none.
 sec_install_checks() {
-	local name=$1 log=$RUN/serial-$1.log tr
+	local name=$1 plain=${2:-} log=$RUN/serial-$1.log tr
 	check "secure: $name: boot ended by itself (the installer powered off)" \
 		[ "$QEMU_RC" != 124 ]
 	check "secure: $name: console: stage1 verified stage2" \
@@ -286,8 +288,13 @@ sec_install_checks() {
 	else
 		bad "secure: $name: events armed -> booting -> installing -> installed" "got: $tr"
 	fi
-	check "secure: $name: no plain HTTP on the wire (all TLS)" \
-		sh -c "! grep -aq 'GET /' '$RUN/$name.pcap'"
+	if [ -z "$plain" ]; then
+		check "secure: $name: no plain HTTP on the wire (all TLS)" \
+			sh -c "! grep -aq 'GET /' '$RUN/$name.pcap'"
+	else
+		check "secure: $name: no plain HTTP on the wire but UEFI HTTP Boot's GET $plain" \
+			sh -c "! grep -ao 'GET /[^ ]*' '$RUN/$name.pcap' | grep -qvxE 'GET ($plain)'"
+	fi
 }
 
 # sec_site_a: site A's boots (RSA, BIOS ipxe.lkrn).
