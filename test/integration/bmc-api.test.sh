@@ -57,6 +57,10 @@ s = s.replace('address = "198.51.100.12"; }', 'address = "198.51.100.12"; ' + b2
 s = s.replace('    keep_versions = 5;\n', '    keep_versions = 5;\n    bmc_queue = 2;\n')
 open(p, 'w').write(s)
 EOF
+# An operator's token of before scope bmc: rearm and status only.
+OLD_TOKEN=pbt_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+printf 'old-operator %s\n' "$OLD_TOKEN" >>"$SITE/tokens"
+sed -i "s/^tokens = (/&\n  { name = \"old-operator\"; sha256 = \"$(printf '%s' "$OLD_TOKEN" | sha256sum | cut -c1-64)\";\n    scopes = [ \"rearm\", \"status\" ]; },/" "$SITE/podboot.conf"
 ok "the configuration with three BMCs and bmc_queue 2 checks" \
 	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
 ok "podboot serve starts" server_start
@@ -96,7 +100,11 @@ job_of() { jq_ "$T/.body" 'J["job"]'; }
 check "no token: 401" test "$(status "$NB/demo-1/bmc/on" -X POST)" = 401
 check "a token without scope bmc (ci): 403" \
 	test "$(status "$NB/demo-1/bmc/on" -X POST -H "Authorization: Bearer $CI_TOKEN")" = 403
-check "  and the job list refuses it too" \
+check "an operator's token with rearm and status but not bmc: 403" \
+	test "$(status "$NB/demo-1/bmc/on" -X POST -H "Authorization: Bearer $OLD_TOKEN")" = 403
+check "  nor may it queue a pod's reinstall" \
+	test "$(status "$BASE/api/v1/pods/demo/bmc/reinstall" -X POST -H "Authorization: Bearer $OLD_TOKEN")" = 403
+check "  and the job list refuses the ci token too" \
 	test "$(status "$BASE/api/v1/bmc/jobs" -H "Authorization: Bearer $CI_TOKEN")" = 403
 check "  nothing reached the BMC" test ! -e "$T/state1.json"
 
