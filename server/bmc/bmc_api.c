@@ -393,11 +393,11 @@ static void bmc_api_text_job(struct pbuf *b, json_t *job)
 	json_t *s;
 	size_t i;
 
-	pbuf_printf(b, "job %lld  %s %s%s%s  %s  by %s\n",
+	pbuf_printf(b, "job %lld  %s of %s %s  %s  by %s\n",
 		    (long long)json_integer_value(json_object_get(job, "id")),
 		    bmc_api_str(job, "action"), bmc_api_str(job, "kind"),
-		    " ", json_object_get(job, "node") ? bmc_api_str(job, "node")
-						      : bmc_api_str(job, "pod"),
+		    json_object_get(job, "node") ? bmc_api_str(job, "node") :
+						   bmc_api_str(job, "pod"),
 		    bmc_api_str(job, "state"), bmc_api_str(job, "actor"));
 	pbuf_printf(b, "  created %s  finished %s\n",
 		    bmc_api_time(json_object_get(job, "created"), t1,

@@ -259,8 +259,6 @@ static void bmc_job_run(struct bmc_jobs *t, struct bmc_job *j)
 	} else {
 		rc = bmc_action(cfg, n->hostname, n->bmc, &j->req, &sk, out,
 				sizeof(out), err, sizeof(err));
-		if (rc != 0 && j->req.verb == BMC_POWER_STATUS)
-			bmc_job_step(&run, j->node, err, 1);
 	}
 	pthread_mutex_lock(&t->lock);
 	snprintf(j->outcome, sizeof(j->outcome), "%s", out);
