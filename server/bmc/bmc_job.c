@@ -261,9 +261,12 @@ static void bmc_job_run(struct bmc_jobs *t, struct bmc_job *j)
 				sizeof(out), err, sizeof(err));
 	}
 	pthread_mutex_lock(&t->lock);
-	snprintf(j->outcome, sizeof(j->outcome), "%s", out);
+	/* Cut to the job's fields: the steps and events have them whole. */
+	snprintf(j->outcome, sizeof(j->outcome), "%.*s",
+		 (int)sizeof(j->outcome) - 1, out);
 	if (rc != 0 && !j->error[0])
-		snprintf(j->error, sizeof(j->error), "%s", err[0] ? err :
+		snprintf(j->error, sizeof(j->error), "%.*s",
+			 (int)sizeof(j->error) - 1, err[0] ? err :
 			 pb_strerror(rc));
 	bmc_job_move(j, rc == 0 ? BMC_JOB_EV_OK : BMC_JOB_EV_FAIL);
 	bmc_job_ended(t, j);
