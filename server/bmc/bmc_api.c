@@ -220,9 +220,10 @@ static int bmc_api_operator(struct http_req *r,
 	return *tok ? 0 : http_status_rc(401);
 }
 
-/* Answer 202 for job @id (@what for the reply), or refuse for @rc. */
+/* Answer 202 for job @id (@what for the reply), or refuse for @rc (@busy:
+ * who has a job in the way). */
 static int bmc_api_accepted(struct http_req *r, int rc, unsigned long long id,
-			    json_t *what)
+			    json_t *what, const char *busy)
 {
 	char loc[64];
 
@@ -231,6 +232,12 @@ static int bmc_api_accepted(struct http_req *r, int rc, unsigned long long id,
 		return http_refuse_busy(r, BMC_API_RETRY_S, "busy: limits."
 					"bmc_queue BMC jobs are waiting; try "
 					"again later");
+	}
+	if (rc == -EBUSY) {
+		json_decref(what);
+		return http_refuse(r, 409, "%s has a BMC action queued or "
+					   "running; wait for its job (GET "
+					   "/api/v1/bmc/jobs)", busy);
 	}
 	if (rc != 0) {
 		json_decref(what);
@@ -310,7 +317,7 @@ static int bmc_api_node_post(struct http_req *r)
 				r->client);
 	return bmc_api_accepted(r, rc, id, json_pack("{s:s, s:s}", "node",
 						     node, "action",
-						     spec.action));
+						     spec.action), node);
 }
 
 /* POST /api/v1/pods/NAME/bmc/reinstall, once the body is in. */
@@ -356,9 +363,10 @@ static int bmc_api_pod_post(struct http_req *r)
 		store_event_add(r->srv->store, "bmc", pod, "job %llu queued: "
 				"reinstall of %zu nodes of pod %s (by %s from "
 				"%s)", id, n, pod, actor, r->client);
+	snprintf(err, sizeof(err), "a node of pod %s", pod);
 	rc = bmc_api_accepted(r, rc, id, json_pack("{s:s, s:s, s:I}", "pod",
 						   pod, "action", "reinstall",
-						   "nodes", (json_int_t)n));
+						   "nodes", (json_int_t)n), err);
 out:
 	free(nodes);
 	free(want);

@@ -85,6 +85,11 @@ int bmc_job_admit(unsigned int waiting, unsigned int want, unsigned int max)
 	return 0;
 }
 
+int bmc_job_clash(enum bmc_verb a, enum bmc_verb b)
+{
+	return a != BMC_POWER_STATUS && b != BMC_POWER_STATUS;
+}
+
 /* Move @j by @ev (a move the machine lacks is a bug: logged, ignored). */
 static void bmc_job_move(struct bmc_job *j, enum bmc_job_event ev)
 {
@@ -414,6 +419,21 @@ static struct bmc_job *bmc_job_new(struct bmc_jobs *t,
 	return j;
 }
 
+/* 1 if node @node has an unfinished job that clashes with @verb (t->lock
+ * held). */
+static int bmc_jobs_busy(struct bmc_jobs *t, const char *node,
+			 enum bmc_verb verb)
+{
+	const struct bmc_job *j;
+
+	for (j = t->head; j; j = j->next)
+		if (!j->pod_job && !bmc_job_final(j->state) &&
+		    strcmp(j->node, node) == 0 &&
+		    bmc_job_clash(j->req.verb, verb))
+			return 1;
+	return 0;
+}
+
 /* Put @j at the end of the table with the next id (t->lock held). */
 static void bmc_jobs_append(struct bmc_jobs *t, struct bmc_job *j)
 {
@@ -438,6 +458,8 @@ int bmc_jobs_submit(struct bmc_jobs *t, const struct bmc_job_spec *spec,
 	pthread_mutex_lock(&t->lock);
 	if (atomic_load(&t->stop))
 		rc = -ESHUTDOWN;
+	else if (bmc_jobs_busy(t, j->node, j->req.verb))
+		rc = -EBUSY;
 	else
 		rc = bmc_job_admit(t->waiting, 1, max_waiting);
 	if (rc == 0) {
@@ -489,6 +511,9 @@ int bmc_jobs_submit_pod(struct bmc_jobs *t, const struct bmc_job_spec *spec,
 	pthread_mutex_lock(&t->lock);
 	rc = atomic_load(&t->stop) ? -ESHUTDOWN :
 	     bmc_job_admit(t->waiting, (unsigned int)n, max_waiting);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (bmc_jobs_busy(t, nodes[i], spec->req.verb))
+			rc = -EBUSY;
 	if (rc == 0) {
 		bmc_jobs_append(t, pod);
 		pod->n_kids = pod->kids_left = n;

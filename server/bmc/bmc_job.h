@@ -61,6 +61,15 @@ const char *bmc_job_state_name(enum bmc_job_state s);
  */
 int bmc_job_admit(unsigned int waiting, unsigned int want, unsigned int max);
 
+/**
+ * Whether an action @b may be queued for a node while a job of action @a
+ * is unfinished there: only when either is a status read (two actions on
+ * one machine would fight: a cycle in the middle of a reinstall).
+ *
+ * @ret clash		1 if they may not run side by side, else 0
+ */
+int bmc_job_clash(enum bmc_verb a, enum bmc_verb b);
+
 /*
  * How a table holds the configuration a job runs with: @hold takes a
  * reference (podboot serve: the current generation), @config reads its
@@ -124,7 +133,8 @@ void bmc_jobs_free(struct bmc_jobs *t);
  * Queue @spec as one job, unless @max_waiting jobs wait already.
  *
  * @ret rc		0 with its id in *@id, -EAGAIN (the queue is full),
- *			-ESHUTDOWN, or -ENOMEM
+ *			-EBUSY (the node has a clashing job unfinished,
+ *			bmc_job_clash()), -ESHUTDOWN, or -ENOMEM
  */
 int bmc_jobs_submit(struct bmc_jobs *t, const struct bmc_job_spec *spec,
 		    unsigned int max_waiting, unsigned long long *id);
@@ -134,7 +144,8 @@ int bmc_jobs_submit(struct bmc_jobs *t, const struct bmc_job_spec *spec,
  * @nodes (@n of them), all or none: the pod job ends when the last node
  * job does, failed if any failed.
  *
- * @ret rc		0 with the pod job's id in *@id, -EAGAIN, ...
+ * @ret rc		0 with the pod job's id in *@id, -EAGAIN, -EBUSY
+ *			(one of the nodes has a job unfinished), ...
  */
 int bmc_jobs_submit_pod(struct bmc_jobs *t, const struct bmc_job_spec *spec,
 			const char *const *nodes, size_t n,

@@ -209,6 +209,13 @@ cp "$T/job.json" "$T/pod.json"
 K1=$(jq_ "$T/pod.json" '[n["job"] for n in J["nodes"] if n["node"] == "demo-1"][0]')
 K2=$(jq_ "$T/pod.json" '[n["job"] for n in J["nodes"] if n["node"] == "demo-2"][0]')
 check "  one node job per node" test "$(jq_ "$T/pod.json" 'sorted(n["node"] for n in J["nodes"])')" = "['demo-1', 'demo-2', 'demo-3']"
+ok "  demo-1's job runs" wait_for 60 job_step "$K1" "power cycle: ResetType"
+post /api/v1/nodes/demo-1/bmc/off
+check "  meanwhile power off of demo-1 is refused: 409" test "$CODE" = 409
+post /api/v1/pods/demo/bmc/reinstall
+check "  and the pod's reinstall again: 409" test "$CODE" = 409
+post /api/v1/nodes/demo-1/bmc/power
+check "  a status read is queued beside it" test "$CODE" = 202
 ok "  demo-1 installs" installer "$K1" demo-1
 ok "  demo-2 installs" installer "$K2" demo-2
 ok "  the pod job ends" wait_for 120 job_done "$PJ"

@@ -75,6 +75,17 @@ static void test_admit(void)
 	CU_ASSERT_EQUAL(bmc_job_admit(1, 4294967295u, 4294967295u), -EAGAIN);
 }
 
+static void test_clash(void)
+{
+	/* Two actions on one machine fight; a status read fights nothing. */
+	CU_ASSERT_TRUE(bmc_job_clash(BMC_REINSTALL, BMC_DO_CYCLE));
+	CU_ASSERT_TRUE(bmc_job_clash(BMC_DO_ON, BMC_DO_OFF));
+	CU_ASSERT_TRUE(bmc_job_clash(BMC_MEDIA_INSERT, BMC_REINSTALL));
+	CU_ASSERT_FALSE(bmc_job_clash(BMC_REINSTALL, BMC_POWER_STATUS));
+	CU_ASSERT_FALSE(bmc_job_clash(BMC_POWER_STATUS, BMC_DO_OFF));
+	CU_ASSERT_FALSE(bmc_job_clash(BMC_POWER_STATUS, BMC_POWER_STATUS));
+}
+
 /* bmc_api_parse() of @action with body @body; 0 or its error. */
 static int t_parse(const char *action, int pod, const char *body,
 		   struct bmc_api_args *a)
@@ -248,6 +259,7 @@ static void test_table(void)
 static CU_TestInfo tests[] = {
 	{ "a job's states", test_state_machine },
 	{ "the queue's bound", test_admit },
+	{ "actions that may not run side by side", test_clash },
 	{ "the API's actions and bodies", test_api_bodies },
 	{ "a pod's nodes", test_pod_nodes },
 	{ "a table: jobs, a pod job, stop", test_table },
