@@ -35,8 +35,7 @@ static const struct {
 
 #define BMC_N_WORDS (sizeof(bmc_words) / sizeof(bmc_words[0]))
 
-/* What operation @v is called in events and output. */
-static const char *bmc_what(enum bmc_verb v)
+const char *bmc_what(enum bmc_verb v)
 {
 	size_t i;
 
@@ -46,9 +45,7 @@ static const char *bmc_what(enum bmc_verb v)
 	return "?";
 }
 
-/* An image URL: http:// or https://, printable, no user or password in
- * it (it is stored in the audit trail). */
-static int bmc_url_ok(const char *url)
+int bmc_url_ok(const char *url)
 {
 	const char *p, *end;
 
@@ -129,6 +126,27 @@ void bmc_event(struct store *st, const char *node, const char *detail)
 		log_warn("bmc %s: the audit event could not be stored", node);
 }
 
+void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
+		int failed)
+{
+	char ev[2600];
+
+	if (sk->actor) {
+		snprintf(ev, sizeof(ev), "%s (by %s)", text, sk->actor);
+		bmc_event(sk->st, node, ev);
+	} else {
+		bmc_event(sk->st, node, text);
+	}
+	if (sk->step) {
+		sk->step(sk->ctx, node, text, failed);
+	} else if (failed) {
+		log_error("bmc %s: %s", node, text);
+	} else {
+		printf("%s: %s\n", node, text);
+		fflush(stdout);
+	}
+}
+
 /*
  * "trust": learn the BMC's key fingerprint on first use; a different one
  * only with @accept_change.  Pinned by the configuration: nothing to learn.
@@ -189,12 +207,8 @@ static int bmc_identity(const struct config *cfg, const char *node,
 		return 0;
 	if (b->tls_fingerprint[0])
 		return bmc_rf_pin(b->tls_fingerprint, pin, size);
-	if (bmc_trust_pin_load(cfg->data_dir, node, hex) != 0) {
-		log_error("bmc %s: no pinned identity for the BMC (run podboot "
-			  "bmc %s trust, or set bmc.tls_fingerprint or "
-			  "bmc.tls_ca)", node, node);
+	if (bmc_trust_pin_load(cfg->data_dir, node, hex) != 0)
 		return -ENOKEY;
-	}
 	return bmc_rf_pin(hex, pin, size);
 }
 
@@ -243,7 +257,9 @@ int bmc_connect(const struct config *cfg, const char *node,
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = bmc_identity(cfg, node, b, pin, sizeof(pin))) != 0) {
-		snprintf(err, err_size, "no pinned identity");
+		snprintf(err, err_size, "no pinned identity for the BMC (run "
+			 "podboot bmc %s trust, or set bmc.tls_fingerprint or "
+			 "bmc.tls_ca)", node);
 		return rc;
 	}
 	if ((rc = bmc_trust_password(b->password_file, password, err,
@@ -260,39 +276,48 @@ int bmc_connect(const struct config *cfg, const char *node,
 	return rc;
 }
 
-/* Run an operation other than trust on @b's BMC, and record it. */
-static int bmc_do(const struct config *cfg, const char *node,
-		  const struct config_bmc *b, const struct bmc_req *req,
-		  struct store *st)
+int bmc_action(const struct config *cfg, const char *node,
+	       const struct config_bmc *b, const struct bmc_req *req,
+	       const struct bmc_sink *sk, char *out, size_t size, char *err,
+	       size_t err_size)
 {
-	char out[1200], err[1200], ev[2500];
+	struct bmc_sink quiet = *sk;
+	char ev[2500];
 	struct bmc_client c;
 	int rc;
 
-	out[0] = '\0';
-	if ((rc = bmc_connect(cfg, node, b, &c, err, sizeof(err))) == 0) {
-		if ((rc = bmc_act(&c, req, out, sizeof(out))) != 0)
-			snprintf(err, sizeof(err), "%s", c.http.err[0] ?
+	quiet.st = req->verb == BMC_POWER_STATUS ? NULL : sk->st;
+	out[0] = err[0] = '\0';
+	if ((rc = bmc_connect(cfg, node, b, &c, err, err_size)) == 0) {
+		if ((rc = bmc_act(&c, req, out, size)) != 0)
+			snprintf(err, err_size, "%s", c.http.err[0] ?
 				 c.http.err : pb_strerror(rc));
 		bmc_close(&c);
 	}
-	if (rc == -ENOKEY)
-		return rc;	/* bmc_identity() said what to do */
-	if (rc == 0 && req->verb == BMC_POWER_STATUS) {
-		printf("%s: %s\n", node, out);
+	if (rc == 0 && req->verb == BMC_POWER_STATUS)
 		return 0;
-	}
 	if (rc == 0)
 		snprintf(ev, sizeof(ev), "%s: %s", bmc_what(req->verb), out);
 	else
 		snprintf(ev, sizeof(ev), "%s failed: %s", bmc_what(req->verb),
 			 err);
-	if (req->verb != BMC_POWER_STATUS)
-		bmc_event(st, node, ev);
-	if (rc == 0)
-		printf("%s: %s\n", node, ev);
-	else
-		log_error("bmc %s: %s", node, ev);
+	bmc_record(&quiet, node, ev, rc != 0);	/* a read is no event */
+	return rc;
+}
+
+/* Run an operation other than trust on @b's BMC from the command line. */
+static int bmc_do(const struct config *cfg, const char *node,
+		  const struct config_bmc *b, const struct bmc_req *req,
+		  struct store *st)
+{
+	struct bmc_sink sk = { .st = st };
+	char out[1200], err[1200];
+	int rc;
+
+	rc = bmc_action(cfg, node, b, req, &sk, out, sizeof(out), err,
+			sizeof(err));
+	if (rc == 0 && req->verb == BMC_POWER_STATUS)
+		printf("%s: %s\n", node, out);
 	return rc;
 }
 
@@ -323,7 +348,7 @@ int bmc_run(const struct config *cfg, const char *node,
 	if (req->verb == BMC_TRUST)
 		rc = bmc_do_trust(cfg, node, n->bmc, req->accept_change, st);
 	else if (req->verb == BMC_REINSTALL)
-		rc = bmc_reinstall(cfg, n, req, st);
+		rc = bmc_reinstall(cfg, n, req, &(struct bmc_sink){ .st = st });
 	else
 		rc = bmc_do(cfg, node, n->bmc, req, st);
 	store_close(st);

@@ -4,6 +4,7 @@
 #ifndef PODBOOT_BMC_OPS_H
 #define PODBOOT_BMC_OPS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "bmc_client.h"
@@ -65,20 +66,62 @@ int bmc_connect(const struct config *cfg, const char *node,
 		const struct config_bmc *b, struct bmc_client *c, char *err,
 		size_t err_size);
 
+/*
+ * Where the steps of an operation go: each one a "bmc" audit event in
+ * @st, and to @step, or (no @step: the command line) printed on stdout,
+ * failures logged.
+ */
+struct bmc_sink {
+	struct store *st;		/* the audit trail; NULL: none */
+	const char *actor;		/* "token NAME" in events, or NULL */
+	void (*step)(void *ctx, const char *node, const char *text,
+		     int failed);
+	void *ctx;
+	const atomic_int *stop;		/* set: stop following a node */
+};
+
 /** Record @detail as a "bmc" event of @node in @st (a failure is logged). */
 void bmc_event(struct store *st, const char *node, const char *detail);
+
+/**
+ * One step @text of node @node to @sk: an event (with the actor) and
+ * @sk->step, or stdout ("NODE: TEXT"), a failure logged instead.
+ */
+void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
+		int failed);
+
+/**
+ * Run @req (not trust, not reinstall) on node @node's BMC @b and record
+ * it to @sk (a status read is not recorded); the outcome's words (the
+ * power state, "ResetType On", ...) in @out, the error's in @err.
+ *
+ * @ret rc		0 or a negative error
+ */
+int bmc_action(const struct config *cfg, const char *node,
+	       const struct config_bmc *b, const struct bmc_req *req,
+	       const struct bmc_sink *sk, char *out, size_t size, char *err,
+	       size_t err_size);
+
+/**
+ * 1 if @url may name an image: http:// or https://, a host, printable,
+ * at most 1024 bytes, no user or password (it goes into the audit trail).
+ */
+int bmc_url_ok(const char *url);
+
+/** What operation @v is called in events and output ("power on"). */
+const char *bmc_what(enum bmc_verb v);
 
 /**
  * Reinstall node @n through its BMC: re-arm it, insert @req->iso (the
  * pod's ISO at server.base_url/artifacts/media/POD.iso by default), boot
  * once from the CD, power-cycle, follow the node's state in @st until it
- * is installed or failed (at most @req->timeout_s), and eject; each step
- * an event.
+ * is installed or failed (at most @req->timeout_s, or until @sk->stop is
+ * set), and eject; each step recorded to @sk.
  *
  * @ret rc		0 once installed; -EIO (the install failed),
- *			-ETIMEDOUT, or the failed step's error (logged)
+ *			-ETIMEDOUT, -ECANCELED, or the failed step's error
  */
 int bmc_reinstall(const struct config *cfg, const struct config_node *n,
-		  const struct bmc_req *req, struct store *st);
+		  const struct bmc_req *req, const struct bmc_sink *sk);
 
 #endif

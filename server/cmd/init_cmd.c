@@ -26,7 +26,7 @@ static const struct {
 	const char *scopes;
 } init_tokens[] = {
 	{ "ci", "\"upload:*\"" },
-	{ "operator", "\"rearm\", \"status\"" },
+	{ "operator", "\"rearm\", \"status\", \"bmc\"" },
 };
 
 #define N_TOKENS (sizeof(init_tokens) / sizeof(init_tokens[0]))
@@ -217,8 +217,8 @@ static const char init_config_head[] =
 	"# tokens file beside this one).  Scopes: upload:* (every artifact),\n"
 	"# upload:PREFIX* (names starting PREFIX), upload:NAME (one name),\n"
 	"# rearm (re-arm, assign, unassign), status (the status API), push\n"
-	"# (Pushgateway pushes not tied to a node) and relay (a pod relay's\n"
-	"# batches of node pushes).\n"
+	"# (Pushgateway pushes not tied to a node), relay (a pod relay's\n"
+	"# batches of node pushes) and bmc (BMC actions and jobs).\n"
 	"tokens = (\n";
 
 /* The tokens file and the configuration, from freshly generated secrets. */

@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "api.h"
 #include "artifact.h"
+#include "bmc_api.h"
 #include "boot.h"
 #include "cmd.h"
 #include "cmdopt.h"
@@ -44,7 +45,7 @@
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
 	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
-	routes_node, routes_api, routes_tokeninfo, routes_ui,
+	routes_bmc, routes_node, routes_api, routes_tokeninfo, routes_ui,
 	routes_ingest, NULL,
 };
 
@@ -433,14 +434,19 @@ static int serve_services(struct server *srv)
 		log_error("transfer watch: %s", pb_strerror(rc));
 		return rc;
 	}
-	if ((rc = serve_dhcp_start(srv)) != 0)
+	if ((rc = serve_dhcp_start(srv)) != 0) {
 		log_error("DHCP worker: %s", pb_strerror(rc));
+		return rc;
+	}
+	if ((rc = bmc_api_jobs_start(srv)) != 0)
+		log_error("BMC workers: %s", pb_strerror(rc));
 	return rc;
 }
 
 /* Undo serve_services(), whatever part of it ran. */
 static void serve_services_stop(struct server *srv)
 {
+	bmc_api_jobs_stop(srv);	/* the listeners are stopped already */
 	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);

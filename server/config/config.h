@@ -209,6 +209,7 @@ struct config {
 					 * when not given) */
 	unsigned int min_rate;		/* bytes/s a body keeps; 0: off */
 	unsigned int min_rate_grace_s;	/* before min_rate applies */
+	unsigned int bmc_queue;		/* BMC jobs waiting for a worker */
 	enum config_unknown unknown;
 	unsigned int max_discovered;	/* rows of discovered machines kept */
 	/* monitoring */

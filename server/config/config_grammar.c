@@ -424,7 +424,8 @@ size_t config_url_len(const char *url)
 }
 
 /*
- * A granted scope: "rearm", "status", "upload:NAME", "upload:*" or
+ * A granted scope: "rearm", "status", "push", "relay", "bmc",
+ * "upload:NAME", "upload:*" or
  * "upload:PREFIX*", where PREFIX is the start of some valid artifact name
  * ("el9/" and "el9-" both are): PREFIX followed by a letter is valid.
  */
@@ -435,7 +436,8 @@ int config_scope_valid(const char *scope)
 	size_t len;
 
 	if (strcmp(scope, "rearm") == 0 || strcmp(scope, "status") == 0 ||
-	    strcmp(scope, "push") == 0 || strcmp(scope, "relay") == 0)
+	    strcmp(scope, "push") == 0 || strcmp(scope, "relay") == 0 ||
+	    strcmp(scope, "bmc") == 0)
 		return 1;
 	if (strncmp(scope, CONFIG_UPLOAD, CONFIG_UPLOAD_LEN) != 0)
 		return 0;
@@ -453,11 +455,13 @@ int config_scope_valid(const char *scope)
 	return config_artifact_name_valid(buf) == 0;
 }
 
-/* A scope a request asks for: "rearm", "status" or "upload:NAME". */
+/* A scope a request asks for: "rearm", "status", "push", "relay", "bmc"
+ * or "upload:NAME". */
 int config_scope_request_valid(const char *scope)
 {
 	return strcmp(scope, "rearm") == 0 || strcmp(scope, "status") == 0 ||
 	       strcmp(scope, "push") == 0 || strcmp(scope, "relay") == 0 ||
+	       strcmp(scope, "bmc") == 0 ||
 	       (strncmp(scope, CONFIG_UPLOAD, CONFIG_UPLOAD_LEN) == 0 &&
 		config_artifact_name_valid(scope + CONFIG_UPLOAD_LEN) == 0);
 }

@@ -341,6 +341,9 @@ static const struct config_key config_limits_keys[] = {
 	{ .name = "min_rate_grace_s", .parse = config_key_uint,
 	  .off = offsetof(struct config, min_rate_grace_s),
 	  .min = 1, .max = 3600, .def = 30 },
+	{ .name = "bmc_queue", .parse = config_key_uint,
+	  .off = offsetof(struct config, bmc_queue),
+	  .min = 1, .max = 10000, .def = 256 },
 };
 
 /*

@@ -458,7 +458,8 @@ int config_key_scopes(struct config_ctx *ctx,
 				   sizeof(tok->scopes[0]), CONFIG_SCOPES_MAX,
 				   config_scope_valid,
 				   "a scope (expected rearm, status, push, relay, "
-				   "upload:*, upload:PREFIX* or upload:NAME)",
+				   "bmc, upload:*, upload:PREFIX* or "
+				   "upload:NAME)",
 				   &tok->n_scopes);
 }
 

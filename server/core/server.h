@@ -57,6 +57,7 @@ struct server_dhcp {
 
 struct serve_dhcp;
 struct fwimages;
+struct bmc_jobs;
 
 struct server {
 	pthread_mutex_t gen_lock;
@@ -84,6 +85,7 @@ struct server {
 	struct serve_dhcp *dhcp_worker;	/* applies to Kea (server/cmd) */
 	pthread_mutex_t fw_lock;	/* guards fw */
 	struct fwimages *fw;		/* checked firmware served; NULL: none */
+	struct bmc_jobs *bmc;		/* BMC jobs of the API (server/bmc) */
 };
 
 /** The current generation, with a reference the caller must put. */

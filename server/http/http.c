@@ -77,11 +77,13 @@ void http_reply_data(struct http_req *r, unsigned int status,
 	http_queue(r, status, http_response_data(data, len, content_type));
 }
 
-void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
+void http_reply_json_at(struct http_req *r, unsigned int status,
+			json_t *json, const char *location)
 {
 	char *text = json ? json_dumps(json, JSON_INDENT(2) |
 						     JSON_PRESERVE_ORDER) :
 			    NULL;
+	struct MHD_Response *resp;
 	size_t len;
 
 	json_decref(json);
@@ -92,8 +94,17 @@ void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
 	}
 	len = strlen(text);
 	text[len] = '\n';	/* json_dumps leaves room: replace the NUL */
-	http_reply_data(r, status, "application/json", text, len + 1);
+	resp = http_response_data(text, len + 1, "application/json");
 	free(text);
+	if (resp && location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+					location);
+	http_queue(r, status, resp);
+}
+
+void http_reply_json(struct http_req *r, unsigned int status, json_t *json)
+{
+	http_reply_json_at(r, status, json, NULL);
 }
 
 /* http_reply_error() with its arguments in @ap. */
@@ -395,6 +406,13 @@ static void http_reply_close(struct http_req *r, unsigned int status,
 	http_queue(r, status, resp);
 }
 
+int http_refuse_busy(struct http_req *r, unsigned int retry_after,
+		     const char *reason)
+{
+	http_reply_close(r, 503, reason, retry_after);
+	return http_status_rc(503);
+}
+
 int http_transfer_begin(struct http_req *r, int kind)
 {
 	const struct config *cfg = r->gen->cfg;
@@ -448,7 +466,7 @@ static void http_route_match(struct http_req *r)
 			http_body_refuse(r, 404, "no such endpoint");
 		return;
 	}
-	r->rest = r->path + strlen(r->route->prefix);
+	r->rest = r->path + http_prefix_match(r->route->prefix, r->path);
 	if (r->plain && !r->route->plain_ok) {
 		r->route = NULL;
 		http_body_refuse(r, 403, "only boot files are served over "

@@ -29,7 +29,7 @@ struct http_req;
  */
 struct http_route {
 	const char *method;		/* "GET" also matches HEAD */
-	const char *prefix;		/* path prefix ... */
+	const char *prefix;		/* path prefix ('*': one segment) ... */
 	int exact;			/* ... or the whole path */
 	int (*start)(struct http_req *r);
 	int (*body)(struct http_req *r, const char *data, size_t len);
@@ -108,6 +108,21 @@ void http_queue(struct http_req *r, unsigned int status,
 
 /** A JSON body; takes ownership of @json. */
 void http_reply_json(struct http_req *r, unsigned int status, json_t *json);
+
+/** A JSON body with a Location header (@location, or none if NULL);
+ * takes ownership of @json. */
+void http_reply_json_at(struct http_req *r, unsigned int status,
+			json_t *json, const char *location);
+
+/**
+ * Refuse @r with 503, Retry-After: @retry_after seconds and "Connection:
+ * close": the server has no room for it now.  @reason is a fixed text
+ * (no quotes or backslashes; it is not escaped).
+ *
+ * @ret rc		-EAGAIN, http_status_rc(503)
+ */
+int http_refuse_busy(struct http_req *r, unsigned int retry_after,
+		     const char *reason);
 
 /** {"error": "...", "status": N}, counted as a refusal and logged. */
 void http_reply_error(struct http_req *r, unsigned int status,

@@ -8,6 +8,28 @@
 #include "http.h"
 #include "http_int.h"
 
+size_t http_prefix_match(const char *prefix, const char *path)
+{
+	const char *p = prefix, *q = path;
+	size_t seg;
+
+	if (!*prefix)
+		return 0;
+	for (; *p; p++) {
+		if (*p == '*') {
+			/* One whole segment, never empty, never "." or "..". */
+			seg = strcspn(q, "/");
+			if (seg == 0 || (q[0] == '.' && (seg == 1 ||
+					 (seg == 2 && q[1] == '.'))))
+				return 0;
+			q += seg;
+		} else if (*p != *q++) {
+			return 0;
+		}
+	}
+	return (size_t)(q - path);
+}
+
 const struct http_route *
 http_route_find(const struct http_route *const *tables, const char *method,
 		const char *path, int *wrong_method)
@@ -18,9 +40,8 @@ http_route_find(const struct http_route *const *tables, const char *method,
 	*wrong_method = 0;
 	for (i = 0; tables[i]; i++) {
 		for (rt = tables[i]; rt->prefix; rt++) {
-			len = strlen(rt->prefix);
-			if (rt->exact ? strcmp(path, rt->prefix) != 0 :
-					strncmp(path, rt->prefix, len) != 0)
+			len = http_prefix_match(rt->prefix, path);
+			if (len == 0 || (rt->exact && path[len] != '\0'))
 				continue;
 			if (strcmp(method, rt->method) == 0 ||
 			    (strcmp(method, "HEAD") == 0 &&

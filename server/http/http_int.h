@@ -14,6 +14,15 @@ struct http_framing {
 };
 
 /**
+ * How much of @path route prefix @prefix matches: each character of
+ * @prefix itself, except '*', which stands for one whole path segment
+ * (not empty, not "." or "..", no '/').
+ *
+ * @ret len		the length of @path matched, or 0: no match
+ */
+size_t http_prefix_match(const char *prefix, const char *path);
+
+/**
  * The route of @method @path in @tables (NULL-ended, each table ended by
  * a NULL prefix), the first that matches ("GET" routes match HEAD too).
  *

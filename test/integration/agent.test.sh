@@ -589,7 +589,7 @@ node_health() {
 
 RS=pbt_$(openssl rand -hex 32)
 RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
-sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
+sed -i "s/scopes = \[ \"rearm\", \"status\", \"bmc\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
 	"$SITE/podboot.conf"
 printf '%s\n' "$RS" >"$T/relay.tok"
 if ! server_start; then

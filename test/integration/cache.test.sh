@@ -60,7 +60,7 @@ site_init "$T/site"
 # A relay token, and pod demo's intent: os/extra besides its profile's.
 RS=pbt_$(openssl rand -hex 32)
 RH=$(printf %s "$RS" | sha256sum | cut -c1-64)
-sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
+sed -i "s/scopes = \[ \"rearm\", \"status\", \"bmc\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$RH\"; scopes = [ \"relay\" ]; }/" \
 	"$SITE/podboot.conf"
 sed -i 's/^    profile = "default";/&\n    artifacts = [ "os\/extra" ];\n    cache_url = "https:\/\/127.0.0.1:9";/' \
 	"$SITE/podboot.conf"

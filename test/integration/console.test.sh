@@ -136,7 +136,7 @@ check "no inline script, style or handler, and no other host, in the files" sh -
 	! grep -Eiq '<script>|<script [^>]*>[^<]|<style|style=| on[a-z]+=|https?://' '$TOP/ui/index.html' &&
 	! grep -Eq 'https?://|innerHTML|outerHTML|insertAdjacentHTML|document.write|eval\\(' '$TOP/ui/app.js'"
 check "GET /api/v1/token names the token's scopes" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
-	"$BASE/api/v1/token" | jq -c '[.token, .scopes]')" = '["operator",["rearm","status"]]' ]
+	"$BASE/api/v1/token" | jq -c '[.token, .scopes]')" = '["operator",["rearm","status","bmc"]]' ]
 check "GET /api/v1/token without a token is refused (401)" \
 	[ "$(status "$BASE/api/v1/token")" = 401 ]
 check "GET /api/v1/token with an unknown token is refused (401)" \

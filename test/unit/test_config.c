@@ -248,11 +248,13 @@ static void test_init_file(void)
 	CU_ASSERT_PTR_EQUAL(config_token_find(cfg, CI_SECRET), &cfg->tokens[0]);
 	CU_ASSERT_PTR_EQUAL(config_token_find(cfg, OP_SECRET), &cfg->tokens[1]);
 	CU_ASSERT_STRING_EQUAL(cfg->tokens[0].sha256, h1);
-	CU_ASSERT_EQUAL(cfg->tokens[1].n_scopes, 2);
+	CU_ASSERT_EQUAL(cfg->tokens[1].n_scopes, 3);
 	CU_ASSERT(config_token_allows(&cfg->tokens[0], "upload:demo-vmlinuz"));
 	CU_ASSERT(!config_token_allows(&cfg->tokens[0], "rearm"));
 	CU_ASSERT(config_token_allows(&cfg->tokens[1], "rearm"));
 	CU_ASSERT(config_token_allows(&cfg->tokens[1], "status"));
+	CU_ASSERT(config_token_allows(&cfg->tokens[1], "bmc"));
+	CU_ASSERT(!config_token_allows(&cfg->tokens[0], "bmc"));
 	CU_ASSERT(!config_token_allows(&cfg->tokens[1], "upload:demo-vmlinuz"));
 	config_free(cfg);
 }

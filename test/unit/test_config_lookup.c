@@ -141,6 +141,8 @@ static void test_tokens(void)
 		{ 2, "upload:anything/at-all.img", 1 },
 		{ 2, "rearm", 1 },
 		{ 2, "status", 0 },
+		/* rearm is no power over BMCs: that is scope bmc alone. */
+		{ 2, "bmc", 0 },
 		{ 2, "upload:", 0 },
 		{ 2, "upload:*", 0 },
 		{ 2, "upload:../../etc/passwd", 0 },

@@ -301,7 +301,8 @@ static void test_token_refusals(void)
 		  "tokens[0].sha256 holds a token secret, not its hash" },
 		{ "name = \"t\"; sha256 = \"" SHA_OK "\"; scopes = [ \"admin\" ];",
 		  "tokens[0].scopes[0] \"admin\" is not a scope (expected rearm, "
-		  "status, push, relay, upload:*, upload:PREFIX* or upload:NAME)" },
+		  "status, push, relay, bmc, upload:*, upload:PREFIX* or "
+		  "upload:NAME)" },
 		{ "name = \"t\"; sha256 = \"" SHA_OK "\";\n"
 		  " scopes = [ \"status\", \"upload:../x\" ];",
 		  "tokens[0].scopes[1] \"upload:../x\" is not a scope" },

@@ -59,6 +59,30 @@ static void test_route_find(void)
 			    &t_api[1]);
 }
 
+/* A '*' in a prefix is one whole path segment; nothing else is special. */
+static void test_prefix_wildcard(void)
+{
+	const char *bmc = "/api/v1/nodes/*/bmc/";
+
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/n1/bmc/on"),
+			strlen("/api/v1/nodes/n1/bmc/"));
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/n1/bmc/"),
+			strlen("/api/v1/nodes/n1/bmc/"));
+	/* Never an empty segment, a slash, or a step up. */
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes//bmc/on"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/a/b/bmc/on"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/../bmc/on"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/./bmc/on"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/..a/bmc/"),
+			strlen("/api/v1/nodes/..a/bmc/"));
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/n1/rearm"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match(bmc, "/api/v1/nodes/n1"), 0);
+	/* Plain prefixes as before; an empty prefix matches nothing. */
+	CU_ASSERT_EQUAL(http_prefix_match("/boot/", "/boot/x"), 6);
+	CU_ASSERT_EQUAL(http_prefix_match("/boot/", "/boo"), 0);
+	CU_ASSERT_EQUAL(http_prefix_match("", "/boot/x"), 0);
+}
+
 static void test_status_rc(void)
 {
 	CU_ASSERT_EQUAL(http_status_rc(400), -EINVAL);
@@ -147,6 +171,7 @@ static void test_host(void)
 
 static const CU_TestInfo test_http_tests[] = {
 	{ "routes: first match, HEAD as GET, 405 versus 404", test_route_find },
+	{ "a '*' in a prefix: one whole segment", test_prefix_wildcard },
 	{ "a status's negative code", test_status_rc },
 	{ "ambiguous framing named, sound framing passes", test_framing },
 	{ "the plain listener's Host check", test_host },
