@@ -67,13 +67,14 @@ bmc_e2e_cleanup() {
 	bmc_lib_cleanup
 }
 
-# bmc_e2e_cmd NAME ARGS...: podboot bmc ARGS on the leg's site, output in
+# bmc_e2e_cmd NAME ARGS...: podboot bmc ARGS on the leg's site (its
+# configuration, or BMC_E2E_CONF), output in
 # $RUN/bmc-NAME.out, errors in $RUN/bmc-NAME.err; its status.
 bmc_e2e_cmd() {
 	local name=$1
 	shift
 	timeout -k 5 $((BOOT_TIMEOUT + 120)) "$PODBOOT" bmc \
-		--config "$BMC_E2E_SITE/podboot.conf" "$@" \
+		--config "${BMC_E2E_CONF:-$BMC_E2E_SITE/podboot.conf}" "$@" \
 		>"$RUN/bmc-$name.out" 2>"$RUN/bmc-$name.err"
 }
 
@@ -158,6 +159,14 @@ bmc_e2e_installed() {
 	[ -n "$url" ] && [ -n "$tok" ] || return 1
 	curl -sS --fail --max-time 10 --cacert "$ROOT" -X POST \
 		-H "Authorization: Bearer $tok" -o /dev/null "$url"
+}
+
+# bmc_e2e_lifecycle: the node's transitions, re-arms included ("FROM ->
+# TO"), oldest first.
+bmc_e2e_lifecycle() {
+	api "/api/v1/events?limit=1000" | jq -r --arg n "$NODE" 'sort_by(.id) | .[] |
+		select((.kind == "state" or .kind == "rearm") and .subject == $n) |
+		.detail' | sed 's/:.*//'
 }
 
 # bmc_e2e_steps: the reinstall's steps ("reinstall: ..." lines on the
@@ -287,6 +296,69 @@ bmc_e2e_again() {
 	check "bmc: second boot: power off, media eject" [ $? = 0 ]
 }
 
+# bmc_e2e_vendor: the same reinstall through a vendor-shaped front of
+# sushy-tools (test/integration/tools/redfish-session.py with
+# REDFISH_BACKEND, Supermicro-shaped): sessions only, iLO's ids "1", the CD
+# under the Manager after a floppy, ResetTypes only in ActionInfo, a reset
+# answered 202 with a task monitor, If-Match required on PATCH, Inserted
+# and WriteProtected refused in InsertMedia, Image kept on eject.  The
+# front has sushy-tools' certificate: the pinned key is the same.  Its
+# configuration sits beside the site's (data_dir is relative to it).
+bmc_e2e_vendor() {
+	local c=$BMC_E2E_SITE/podboot-vendor.conf st=$BMC_E2E_DIR/vendor-state.json pid port tr steps
+	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
+	port=$(port_pick) || { bad "bmc: vendor: a port"; return; }
+	: >"$BMC_E2E_DIR/vendor.log"
+	REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID" \
+		REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
+		/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
+		"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" "$st" \
+		supermicro >>"$BMC_E2E_DIR/vendor.log" 2>&1 &
+	pid=$!
+	BMC_PIDS+=("$pid")
+	if ! wait_up 20 "$pid" grep -q '^listening' "$BMC_E2E_DIR/vendor.log"; then
+		bad "bmc: vendor: the vendor-shaped front starts" "$(tail -5 "$BMC_E2E_DIR/vendor.log")"
+		return
+	fi
+	sed "s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:$port\"|;
+		s|system = \"$BMC_E2E_UUID\"|system = \"1\"|" "$BMC_E2E_SITE/podboot.conf" >"$c"
+	BMC_E2E_CONF=$c
+	bmc_e2e_cmd vendor "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
+	check "bmc: vendor: reinstall through the Supermicro-shaped front ended with success" [ $? = 0 ]
+	BMC_E2E_CONF=
+	steps=$(bmc_e2e_steps <"$RUN/bmc-vendor.out")
+	if [ "$steps" = "$BMC_E2E_WANT" ]; then
+		ok "bmc: vendor: each step printed, in order"
+	else
+		bad "bmc: vendor: each step printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+	fi
+	check "bmc: vendor: the CD found under the Manager (CD1, after a floppy)" \
+		grep -qF "reinstall: media insert $url into /redfish/v1/Managers/1/VirtualMedia/CD1" \
+		"$RUN/bmc-vendor.out"
+	tr=$(bmc_e2e_lifecycle | tail -4 | paste -sd, -)
+	check "bmc: vendor: the node went installed -> armed -> booting -> installing -> installed again ($tr)" \
+		[ "$tr" = "installed -> armed,armed -> booting,booting -> installing,installing -> installed" ]
+	check "bmc: vendor: API: $NODE is installed" [ "$(node_state)" = installed ]
+	check "bmc: vendor: console: the pod ISO's iPXE verified stage2, the installer reported installed" sh -c "
+		grep -aq 'podboot: stage2 verified' '$BMC_E2E_DIR/serial.log' &&
+		grep -aq 'PODBOOT-E2E: installed reported' '$BMC_E2E_DIR/serial.log'"
+	check "bmc: vendor: the machine powered itself off after the install (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off"
+	check "bmc: vendor: every session deleted, no request without a token, no basic auth" \
+		jq -e '.sessions_opened >= 2 and .sessions_opened == .sessions_deleted and
+			.unauthorized == 0 and .basic_seen == 0' "$st"
+	check "bmc: vendor: the reset was the allowed On (the machine was off), followed to its end" \
+		jq -e '.resets == ["On"] and .polls >= 2' "$st"
+	check "bmc: vendor: the boot PATCH carried the ETag (If-Match)" \
+		jq -e '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))' "$st"
+	check "bmc: vendor: InsertMedia with Inserted refused, the Image alone then taken" \
+		jq -e '.refused_inserts >= 1' "$st"
+	check "bmc: vendor: the media ejected at the end (the real machine's drive)" \
+		[ "$(bmc_e2e_cd)" = "false " ]
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 # bmc_leg: the leg (E2E_ONLY=bmc runs it alone).
 bmc_leg() {
 	local iso missing
@@ -354,6 +426,14 @@ bmc_leg() {
 		bad "bmc: second boot skipped, the reinstall did not complete"
 	fi
 	lap "bmc: second boot"
+	if [ "$(node_state)" = installed ]; then
+		: >"$BMC_E2E_DIR/serial.log"
+		bmc_e2e_vendor
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-vendor.log" 2>/dev/null
+	else
+		bad "bmc: vendor-shaped reinstall skipped, the node is not installed"
+	fi
+	lap "bmc: reinstall through a vendor-shaped front"
 
 	# Where the password must not be.
 	api "/api/v1/events?limit=1000" >"$RUN/bmc-events.json" 2>/dev/null
