@@ -41,8 +41,12 @@
 # Secure Boot on boots podboot's UEFI-signed iPXE to installed; unsigned
 # and tampered EFI binaries, and a kernel with a broken signature, refused.
 #
+# BMC leg (IPXE_SRC; test/e2e/bmc.sh, sourced): "podboot bmc reinstall"
+# takes a libvirt QEMU machine behind sushy-tools (Redfish) from installed
+# through the pod's ISO as a virtual DVD and the signed chain to installed.
+#
 # Environment: E2E_ONLY (secure: only the secure leg; pxe: only the PXE
-# leg; secboot: only the Secure Boot leg), PODBOOT (default
+# leg; secboot: only the Secure Boot leg; bmc: only the BMC leg), PODBOOT (default
 # build/podboot), E2E_CACHE (build/e2e-cache:
 # kernel package and Debian's iPXE, kept across runs), E2E_RUN
 # (build/e2e-run: this run's site, logs and packet captures, kept for
@@ -138,6 +142,7 @@ cleanup() {
 	sec_cleanup
 	! declare -F pxe_cleanup >/dev/null || pxe_cleanup
 	! declare -F secboot_cleanup >/dev/null || secboot_cleanup
+	! declare -F bmc_e2e_cleanup >/dev/null || bmc_e2e_cleanup
 	server_stop
 }
 trap cleanup EXIT
@@ -439,6 +444,11 @@ fi
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secboot ]; then
 	secboot_prepare || bad "secboot: site set up" "$(tail -5 "$RUN/init.log")"
 fi
+# The BMC leg's site and pod media (test/e2e/bmc.sh).
+. "$HERE/bmc.sh"
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = bmc ]; then
+	bmc_e2e_prepare || bad "bmc: site set up" "$(tail -5 "$RUN/init.log")"
+fi
 
 accel_decide
 # A boot takes some 20 s emulated; the limits leave room for a slow host.
@@ -633,6 +643,11 @@ if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = secboot ]; then
 	secboot_leg
 	server_stop
 	lap "secboot leg"
+fi
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = bmc ]; then
+	bmc_leg
+	server_stop
+	lap "bmc leg"
 fi
 
 # ---- 6. Debian's iPXE over HTTPS ---------------------------------------------

@@ -9,17 +9,16 @@
 # Redfish client) checks what the service holds after each action.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# libvirt and sushy-tools set up as the e2e leg does (test/bmc-lib.sh);
 # SUSHY_TOOLS: the sushy-tools tarball (scripts/mutants' copies of the
 # tree have no ../shared beside them).
-SUSHY_TAR=${SUSHY_TOOLS:-$top/../shared/vendor/sushy-tools/sushy-tools-2b51921.tar.xz}
-[ -f "$SUSHY_TAR" ] || SUSHY_TAR=
-VIRSH="virsh -q -c qemu:///system"
+. "$top/test/bmc-lib.sh"
+VIRSH=$BMC_VIRSH
 
-for need in libvirtd virtlogd virsh qemu-system-x86_64 genisoimage; do
-	command -v "$need" >/dev/null || { skip "bmc: $need is not installed (scripts/deps)"; finish; exit; }
-done
-if [ -z "$SUSHY_TAR" ] || ! /usr/bin/python3 -c 'import flask, libvirt, bcrypt, tenacity, webob' 2>/dev/null; then
-	skip "bmc: sushy-tools or its Python packages are missing (scripts/deps)"
+command -v genisoimage >/dev/null || { skip "bmc: genisoimage is not installed (scripts/deps)"; finish; exit; }
+missing=$(bmc_lib_missing "$top")
+if [ -n "$missing" ]; then
+	skip "bmc: $missing"
 	finish; exit
 fi
 
@@ -27,15 +26,9 @@ fi
 # names made here) whatever way it ends.
 PIDS=()
 DOM=podboot-bmc-$$
-OWN_POOL=0
 cleanup() {
 	local p
-	$VIRSH destroy "$DOM" >/dev/null 2>&1
-	$VIRSH undefine "$DOM" >/dev/null 2>&1
-	if [ "$OWN_POOL" = 1 ]; then
-		$VIRSH pool-destroy default >/dev/null 2>&1
-		$VIRSH pool-undefine default >/dev/null 2>&1
-	fi
+	bmc_lib_cleanup
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		wait_up 10 "" bash -c "! kill -0 $p" || kill -9 "$p" 2>/dev/null
@@ -45,30 +38,7 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$T"
 
-# ---- libvirt by hand (no systemd): our daemons unless one answers ----
-if ! $VIRSH version >/dev/null 2>&1; then
-	mkdir -p /var/log/libvirt /run/libvirt
-	virtlogd -d -p "$T/virtlogd.pid" && wait_up 10 "" test -s "$T/virtlogd.pid" &&
-		PIDS+=("$(cat "$T/virtlogd.pid")")
-	# A /dev/kvm that the qemu user may not open makes libvirt probe
-	# QEMU again at every define (half a minute each: "KVM was enabled
-	# when probing, but it is not available now").  Our machine is TCG:
-	# in its own mount namespace, libvirtd sees no usable /dev/kvm.
-	# (a device node: libvirt copies /dev/kvm into each machine's /dev).
-	mknod -m 600 "$T/nokvm" c 1 3
-	unshare -m bash -c '[ -e /dev/kvm ] && mount --bind "$1" /dev/kvm
-		exec libvirtd -d -p "$2"' - "$T/nokvm" "$T/libvirtd.pid" &&
-		wait_up 10 "" test -s "$T/libvirtd.pid" &&
-		PIDS+=("$(cat "$T/libvirtd.pid")")
-fi
-ok "libvirtd answers" wait_for 30 $VIRSH version
-if ! $VIRSH pool-info default >/dev/null 2>&1; then
-	mkdir -p "$T/pool"
-	$VIRSH pool-define-as default dir --target "$T/pool" >/dev/null &&
-		OWN_POOL=1 && $VIRSH pool-start default >/dev/null
-fi
-ok "a storage pool named default is active" \
-	bash -c "$VIRSH pool-info default | grep -q 'State:.*running'"
+ok "libvirtd answers, a storage pool named default is active" bmc_libvirt_up "$T"
 
 cat >"$T/dom.xml" <<EOF
 <domain type='qemu'>
@@ -89,41 +59,18 @@ cat >"$T/dom.xml" <<EOF
   </devices>
 </domain>
 EOF
-ok "a qemu (TCG) machine with a CD-ROM is defined" $VIRSH define "$T/dom.xml"
+ok "a qemu (TCG) machine with a CD-ROM is defined" bmc_define "$T/dom.xml" "$DOM"
 # sushy-tools names a system by its libvirt UUID.
 UUID=$($VIRSH domuuid "$DOM")
 
 # ---- the BMC: sushy-tools on 127.0.0.1, TLS, basic-auth users ----
-mkdir -p "$T/sushy"
-tar -xJf "$SUSHY_TAR" -C "$T/sushy" --strip-components=1
 PASS_BMC="bmc-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
-/usr/bin/python3 - "$PASS_BMC" >"$T/htusers" <<'EOF'
-import bcrypt, sys
-print("admin:" + bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())
-EOF
-# bmc_cert NAME: a self-signed certificate for 127.0.0.1 (its own CA).
-bmc_cert() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/$1.key" -out "$T/$1.crt" -days 2 -subj "/CN=bmc-$1" \
-		-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
-}
-bmc_cert one && bmc_cert two
+bmc_sushy_setup "$top" "$T" "$PASS_BMC" "$DOM" "$UUID"
 BMC_PORT=$(port_pick)
-cat >"$T/sushy.conf" <<EOF
-SUSHY_EMULATOR_AUTH_FILE = '$T/htusers'
-SUSHY_EMULATOR_ALLOWED_INSTANCES = ['$DOM', '$UUID']
-SUSHY_EMULATOR_STORAGE_POOL = 'default'
-EOF
 # sushy_start CERT: the emulator with certificate CERT; its PID in SUSHY.
 sushy_start() {
-	(cd "$T/sushy" && PYTHONPATH=. PBR_VERSION=2.2.0 exec /usr/bin/python3 \
-		-m sushy_tools.emulator.main --config "$T/sushy.conf" \
-		--interface 127.0.0.1 --port "$BMC_PORT" \
-		--libvirt-uri qemu:///system --ssl-certificate "$T/$1.crt" \
-		--ssl-key "$T/$1.key" >>"$T/sushy.log" 2>&1) &
-	SUSHY=$!
-	PIDS+=("$SUSHY")
-	wait_up 60 "$SUSHY" curl -sfk "https://127.0.0.1:$BMC_PORT/redfish/v1/"
+	bmc_sushy_start "$T" "$BMC_PORT" "$1" || return 1
+	SUSHY=$BMC_SUSHY
 }
 ok "sushy-tools serves Redfish over TLS on 127.0.0.1" sushy_start one
 
@@ -262,8 +209,7 @@ conf "$T/otherca.conf" "tls_ca = \"$T/two.crt\";"
 refused "tls_ca: a certificate of another CA is refused" "" \
 	bmc --config "$T/otherca.conf" n1 power status
 # The BMC's certificate changes: refused until --accept-change.
-kill "$SUSHY"
-wait "$SUSHY" 2>/dev/null
+bmc_sushy_stop
 ok "sushy-tools restarted with another certificate" sushy_start two
 refused "a changed certificate is refused" "not the pinned one" bmc n1 power on
 refused "trust without --accept-change refuses the new key" \

@@ -12,16 +12,26 @@ under the Manager (after a floppy), the allowed ResetTypes are only in the
 action's @Redfish.ActionInfo, a reset answers 202 with a task monitor that
 is still running at the first poll, and a PATCH of the system needs
 If-Match with its current ETag (428 without, 412 with a stale one).
+With REDFISH_BACKEND set (a system's URL on another Redfish service,
+e.g. sushy-tools: https://127.0.0.1:PORT/redfish/v1/Systems/ID, its CA in
+REDFISH_BACKEND_CA, USER and PASSWORD sent to it by basic
+authentication), the service is a vendor-shaped front of that real
+machine: the power state, the CD's medium and the boot override are the
+backend's, and a reset, an insert, an eject and a boot PATCH are made
+there too (a PowerCycle of a machine that is off turns it on).
 After every request it writes what it saw to STATE (JSON): sessions
 opened and deleted, the power state, the ResetTypes, If-Match values, the
 medium, the boot override, and any request that came without a valid
 token.  Prints "listening" once it listens.
 """
+import base64
 import http.server
 import json
+import os
 import secrets
 import ssl
 import sys
+import urllib.request
 
 PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
 QUIRK = sys.argv[7] if len(sys.argv) > 7 else ""
@@ -31,6 +41,39 @@ S = {"sessions_opened": 0, "sessions_deleted": 0, "unauthorized": 0,
      "inserted": False, "boot": {}, "etag_gen": 1, "polls": 0,
      "basic_seen": 0}
 TOKENS = {}
+BACKEND = os.environ.get("REDFISH_BACKEND", "")
+BACKEND_CTX = (ssl.create_default_context(
+    cafile=os.environ.get("REDFISH_BACKEND_CA")) if BACKEND else None)
+
+
+def backend(method, path="", body=None):
+    """A request to the backend system (path under it); its JSON or {}."""
+    req = urllib.request.Request(
+        BACKEND + path, method=method,
+        data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Authorization", "Basic " + base64.b64encode(
+        ("%s:%s" % (USER, PASSWORD)).encode()).decode())
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, context=BACKEND_CTX, timeout=120) as r:
+        data = r.read()
+    return json.loads(data) if data else {}
+
+
+def sync():
+    """The backend's power state, medium and boot override into S."""
+    if not BACKEND:
+        return
+    sysj = backend("GET")
+    S["power"] = sysj.get("PowerState", "Off")
+    S["boot"] = {k: v for k, v in sysj.get("Boot", {}).items()
+                 if k in ("BootSourceOverrideEnabled",
+                          "BootSourceOverrideTarget")}
+    cd = backend("GET", "/VirtualMedia/Cd")
+    S["inserted"] = bool(cd.get("Inserted"))
+    # Supermicro-shaped: an eject leaves the last Image shown.
+    if S["inserted"] or QUIRK != "supermicro":
+        S["image"] = cd.get("Image") or ""
 
 
 def etag():
@@ -106,7 +149,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
         with open(STATE + ".tmp", "w") as f:
             json.dump(S, f)
-        import os
         os.replace(STATE + ".tmp", STATE)
 
     def body(self):
@@ -127,14 +169,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, GETS[self.path]())
         if not self.authorized():
             return
+        if self.path in (R + "/Systems/1",
+                         R + "/Managers/1/VirtualMedia/CD1"):
+            sync()
         if self.path == R + "/TaskService/TaskMonitors/1":
             S["polls"] += 1
             if S["polls"] < 2:
                 return self.reply(202, {"TaskState": "Running"},
                                   [("Retry-After", "1"),
                                    ("Location", self.path)])
-            S["power"] = "On" if S["resets"][-1] in ("On",
-                                                     "PowerCycle") else "Off"
+            if BACKEND:
+                sync()
+            else:
+                S["power"] = "On" if S["resets"][-1] in (
+                    "On", "PowerCycle") else "Off"
             return self.reply(200, {"TaskState": "Completed",
                                     "TaskStatus": "OK"})
         if self.path not in GETS:
@@ -161,6 +209,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/ComputerSystem.Reset"):
             S["resets"].append(b.get("ResetType"))
             S["polls"] = 0
+            if BACKEND:
+                sync()
+                t = b.get("ResetType")
+                if t == "PowerCycle":
+                    t = "On" if S["power"] == "Off" else "ForceRestart"
+                backend("POST", "/Actions/ComputerSystem.Reset",
+                        {"ResetType": t})
             return self.reply(202, None, [
                 ("Location", R + "/TaskService/TaskMonitors/1")])
         if self.path.endswith("/CD1/Actions/VirtualMedia.InsertMedia"):
@@ -170,8 +225,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(400, {"error": {"message":
                                                   "PropertyUnknown"}})
             S["image"], S["inserted"] = b.get("Image", ""), True
+            if BACKEND:
+                backend("POST", "/VirtualMedia/Cd/Actions/"
+                        "VirtualMedia.InsertMedia",
+                        {"Image": S["image"], "Inserted": True,
+                         "WriteProtected": True})
             return self.reply(204)
         if self.path.endswith("/CD1/Actions/VirtualMedia.EjectMedia"):
+            if BACKEND:
+                backend("POST", "/VirtualMedia/Cd/Actions/"
+                        "VirtualMedia.EjectMedia", {})
             if QUIRK != "supermicro":
                 S["image"] = ""
             S["inserted"] = False
@@ -190,6 +253,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if m != etag():
             return self.reply(412, {"error": {"message": "stale ETag"}})
         S["boot"] = {k: v for k, v in self.body().get("Boot", {}).items()}
+        if BACKEND:
+            backend("PATCH", "", {"Boot": S["boot"]})
         S["etag_gen"] += 1
         self.reply(204)
 

@@ -1,0 +1,470 @@
+# shellcheck shell=bash
+# bmc.sh: the BMC leg of test/e2e/boot.sh (sourced by it; uses its
+# helpers: check, ok, bad, say, lap, server_start, api, node_state,
+# node_transitions; secure.sh's secure_site_make, secure_build, site_use).
+#
+# "podboot bmc NODE reinstall" takes a real machine from installed back
+# through the pod's ISO and the signed chain to installed.  The machine is
+# a libvirt QEMU guest (TCG, BIOS, an IDE CD drive, an e1000 NIC on QEMU's
+# user network: it reaches podboot serve on the host's loopback as
+# 10.0.2.2), its BMC OpenStack's sushy-tools over libvirt
+# (test/bmc-lib.sh, shared with test/integration/bmc.test.sh), which
+# fetches the image it is told to insert itself, checking podboot's
+# certificate against the site's root.  The ISO is the pod's, from "make
+# media" (static address, no DHCP in iPXE), published as media/demo.iso.
+# The node starts installed (the installer's requests, made with curl);
+# the reinstall re-arms it, inserts the ISO by URL, sets the one-time boot
+# to Cd and power-cycles; the machine boots podboot's iPXE from the
+# virtual DVD, which verifies stage2, the kernel and the initrd, and the
+# test initrd reports installed; reinstall sees that and ejects the media.
+# Asserted: the steps in order on the terminal and in the audit trail,
+# the lifecycle installed -> armed -> booting -> installing -> installed,
+# the image the machine booted byte for byte the one make media built, the
+# drive empty at the end, a second boot from the ISO served local boot
+# (one-shot), and the BMC password in no event, log or output.
+#
+# Skipped without IPXE_SRC, or without libvirt or sushy-tools; with
+# E2E_REQUIRE_SECURE=1 (CI) either is a failure.  Every wait is bounded
+# (BOOT_TIMEOUT for the install); the libvirt domain and everything
+# started are removed by bmc_e2e_cleanup (boot.sh's exit trap).
+
+. "$TOP/test/bmc-lib.sh"
+BMC_E2E_FW_PID=
+BMC_E2E_SITE=
+BMC_E2E_DOM=podboot-e2e-bmc-$$
+BMC_E2E_DIR=$RUN/bmc	# libvirt's and sushy-tools' files
+
+# bmc_e2e_prepare: the leg's site and the pod's media built in the
+# background (a relink once the iPXE tree is cached).
+bmc_e2e_prepare() {
+	BMC_E2E_SITE=$RUN/bmc-site
+	[ -n "${IPXE_SRC:-}" ] || return 0
+	case $IPXE_SRC in /*) ;; *) IPXE_SRC=$TOP/$IPXE_SRC ;; esac
+	export IPXE_SRC
+	mkdir -p "$RUN/bmc-pod" || return 1
+	{
+		secure_site_make "$BMC_E2E_SITE" rsa &&
+			printf '%s\n' "# pod demo: the BMC leg's machine, a static address" \
+				"$MAC  $SEC_STATIC_IP/24  10.0.2.2  -" >"$RUN/bmc-pod/demo.static"
+	} >>"$RUN/init.log" 2>&1 || { BMC_E2E_SITE=; return 1; }
+	(
+		SEC_MAKE_PID=
+		trap '[ -n "$SEC_MAKE_PID" ] && kill "$SEC_MAKE_PID" 2>/dev/null; exit 1' TERM
+		secure_build bmc media "$BMC_E2E_SITE" POD_STATIC="$RUN/bmc-pod/demo.static"
+	) </dev/null &
+	BMC_E2E_FW_PID=$!
+	say "bmc: building the pod's media in the background (pid $BMC_E2E_FW_PID)"
+}
+
+# bmc_e2e_cleanup: the build, the domain, sushy-tools and our libvirt
+# daemons (boot.sh's exit trap).
+bmc_e2e_cleanup() {
+	if [ -n "$BMC_E2E_FW_PID" ]; then
+		kill "$BMC_E2E_FW_PID" 2>/dev/null
+		wait "$BMC_E2E_FW_PID" 2>/dev/null
+		BMC_E2E_FW_PID=
+	fi
+	bmc_lib_cleanup
+}
+
+# bmc_e2e_cmd NAME ARGS...: podboot bmc ARGS on the leg's site (its
+# configuration, or BMC_E2E_CONF), output in
+# $RUN/bmc-NAME.out, errors in $RUN/bmc-NAME.err; its status.
+bmc_e2e_cmd() {
+	local name=$1
+	shift
+	timeout -k 5 $((BOOT_TIMEOUT + 120)) "$PODBOOT" bmc \
+		--config "${BMC_E2E_CONF:-$BMC_E2E_SITE/podboot.conf}" "$@" \
+		>"$RUN/bmc-$name.out" 2>"$RUN/bmc-$name.err"
+}
+
+# bmc_e2e_domstate STATE: libvirt says the machine is in STATE.
+bmc_e2e_domstate() { [ "$($BMC_VIRSH domstate "$BMC_E2E_DOM" 2>/dev/null)" = "$1" ]; }
+
+# bmc_e2e_cd: the Redfish view of the CD ("Inserted Image"), as the BMC
+# answers it.
+bmc_e2e_cd() {
+	# (the password on curl's standard input, not its command line)
+	printf 'user = "admin:%s"\n' "$BMC_E2E_PASS" |
+		curl -sS --max-time 10 -K - --cacert "$BMC_E2E_DIR/one.crt" \
+		"https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID/VirtualMedia/Cd" |
+		jq -r '"\(.Inserted) \(.Image // "")"'
+}
+
+BMC_E2E_DISK_SAYS="PODBOOT-DISK: local disk booted"
+# bmc_e2e_disk FILE: a 1 MiB disk whose boot sector prints
+# $BMC_E2E_DISK_SAYS (BIOS teletype, which SeaBIOS copies to the serial
+# port) and halts: the installed system, as far as the firmware can tell.
+bmc_e2e_disk() {
+	# xor ax,ax; mov ds,ax; mov si,0x7c1a; cld; next: lodsb; or al,al;
+	# jz end; mov ah,0x0e; mov bx,7; int 0x10; jmp next; end: cli; hlt;
+	# jmp end+1; then the text at 0x7c1a, and the 0x55aa signature.
+	{
+		printf '\061\300\216\330\276\032\174\374\254\010\300\164\011'
+		printf '\264\016\273\007\000\315\020\353\362\372\364\353\375'
+		# (a line after it: the serial console holds back the last
+		# few characters of a machine that halts)
+		printf '%s\r\n................\r\n\000' "$BMC_E2E_DISK_SAYS"
+	} >"$1" || return 1
+	truncate -s 510 "$1" && printf '\125\252' >>"$1" && truncate -s 1M "$1"
+}
+
+# bmc_e2e_machine: the libvirt domain (BIOS with its text console on the
+# serial port, a disk that boots first, an IDE CD drive, the NIC on the
+# user network, no NIC boot ROM: only the CD's iPXE runs) and
+# sushy-tools in front of it.
+bmc_e2e_machine() {
+	mkdir -p "$BMC_E2E_DIR" && chmod 755 "$BMC_E2E_DIR" || return 1
+	bmc_libvirt_up "$BMC_E2E_DIR" || return 1
+	bmc_e2e_disk "$BMC_E2E_DIR/disk.img" || return 1
+	cat >"$BMC_E2E_DIR/dom.xml" <<EOF
+<domain type='qemu'>
+  <name>$BMC_E2E_DOM</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <boot dev='hd'/><bios useserial='yes'/></os>
+  <features><acpi/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>$(command -v qemu-system-x86_64)</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$BMC_E2E_DIR/disk.img'/><target dev='hda' bus='ide'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/><target dev='hdc' bus='ide'/>
+      <readonly/>
+    </disk>
+    <interface type='user'>
+      <mac address='$MAC'/><model type='e1000'/><rom enabled='no'/>
+    </interface>
+    <serial type='file'><source path='$BMC_E2E_DIR/serial.log'/></serial>
+  </devices>
+</domain>
+EOF
+	bmc_define "$BMC_E2E_DIR/dom.xml" "$BMC_E2E_DOM" || return 1
+	BMC_E2E_UUID=$($BMC_VIRSH domuuid "$BMC_E2E_DOM") || return 1
+	BMC_E2E_PASS="bmc-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+	# The BMC checks podboot's certificate when it fetches the image.
+	bmc_sushy_setup "$TOP" "$BMC_E2E_DIR" "$BMC_E2E_PASS" "$BMC_E2E_DOM" \
+		"$BMC_E2E_UUID" -- "SUSHY_EMULATOR_VMEDIA_VERIFY_SSL = True" || return 1
+	BMC_E2E_PORT=$(port_pick) || return 1
+	bmc_sushy_start "$BMC_E2E_DIR" "$BMC_E2E_PORT" one \
+		"REQUESTS_CA_BUNDLE=$BMC_E2E_SITE/keys/root.crt"
+}
+
+# bmc_e2e_conf: node demo-1 of the leg's site gets its bmc group, the
+# password in a 0600 file beside the configuration.
+bmc_e2e_conf() {
+	local c=$BMC_E2E_SITE/podboot.conf
+	(umask 077 && printf '%s\n' "$BMC_E2E_PASS" >"$BMC_E2E_SITE/bmc.pass") || return 1
+	sed -i "s|^  { mac = \"$MAC\"; hostname = \"$NODE\"; pod = \"demo\";\$|&\\
+    bmc = { url = \"https://127.0.0.1:$BMC_E2E_PORT\"; user = \"admin\";\\
+      password_file = \"$BMC_E2E_SITE/bmc.pass\"; system = \"$BMC_E2E_UUID\"; };|" "$c"
+	grep -q "system = \"$BMC_E2E_UUID\"" "$c"
+}
+
+# bmc_e2e_installed: the node goes armed -> booting -> installing ->
+# installed by the installer's own requests, made with curl: stage2 for
+# its MAC, the kickstart that names, the installed report with the
+# kickstart's token.
+bmc_e2e_installed() {
+	local s2 ks url tok
+	s2=$(curl -sS --fail --max-time 10 --cacert "$ROOT" \
+		"$BASE/boot/stage2.ipxe?mac=52-54-00-00-00-01") || return 1
+	url=$(printf '%s\n' "$s2" | grep -o 'ks=https://10\.0\.2\.2:[0-9]*/ks/[^ ]*' |
+		head -1 | sed "s#^ks=https://10\\.0\\.2\\.2:#https://localhost:#")
+	[ -n "$url" ] || return 1
+	ks=$(curl -sS --fail --max-time 10 --cacert "$ROOT" "$url") || return 1
+	url=$(printf '%s\n' "$ks" | sed -n 's/^INSTALLED=//p' |
+		sed "s#^https://10\\.0\\.2\\.2:#https://localhost:#")
+	tok=$(printf '%s\n' "$ks" | sed -n 's/^TOKEN=//p')
+	[ -n "$url" ] && [ -n "$tok" ] || return 1
+	curl -sS --fail --max-time 10 --cacert "$ROOT" -X POST \
+		-H "Authorization: Bearer $tok" -o /dev/null "$url"
+}
+
+# bmc_e2e_lifecycle: the node's transitions, re-arms included ("FROM ->
+# TO"), oldest first.
+bmc_e2e_lifecycle() {
+	api "/api/v1/events?limit=1000" | jq -r --arg n "$NODE" 'sort_by(.id) | .[] |
+		select((.kind == "state" or .kind == "rearm") and .subject == $n) |
+		.detail' | sed 's/:.*//'
+}
+
+# bmc_e2e_steps: the reinstall's steps ("reinstall: ..." lines on the
+# standard input), numbers and paths generalized, one a line.  The
+# intermediate node states are left out: reinstall samples the node's state
+# (every 0.5 s), and a fast installer goes from booting to installed between
+# two samples; the lifecycle itself is checked on the state events.
+bmc_e2e_steps() {
+	grep -ao 'reinstall: .*' |
+		grep -vE '^reinstall: node state (booting|installing)$' |
+		sed -E 's/generation [0-9]+/generation N/; s#https://[^ ]*#URL#g;
+			s#/redfish/v1/[^ ]*#PATH#g'
+}
+BMC_E2E_WANT="reinstall: re-armed (generation N)
+reinstall: media insert URL into PATH
+reinstall: boot-once Cd
+reinstall: power cycle: ResetType On
+reinstall: node state installed
+reinstall: media eject: PATH
+reinstall: done: installed"
+
+# bmc_e2e_before FILE A B: in FILE, the last line that holds A comes
+# before the first line after it that holds B (fixed strings; both there).
+bmc_e2e_before() {
+	local a
+	a=$(grep -nF -- "$2" "$1" | tail -1 | cut -d: -f1)
+	[ -n "$a" ] && tail -n +"$((a + 1))" "$1" | grep -qF -- "$3"
+}
+
+# bmc_e2e_reinstall: podboot bmc reinstall, through the pod ISO, and the
+# checks of it.
+bmc_e2e_reinstall() {
+	local iso=$1 log=$BMC_E2E_DIR/serial.log tr steps vol
+	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
+	bmc_e2e_cmd reinstall "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
+	check "bmc: podboot bmc $NODE reinstall ended with success" [ $? = 0 ]
+	steps=$(bmc_e2e_steps <"$RUN/bmc-reinstall.out")
+	if [ "$steps" = "$BMC_E2E_WANT" ]; then
+		ok "bmc: reinstall printed each step, in order (re-arm, insert, boot-once, power, installed, eject, done)"
+	else
+		bad "bmc: reinstall printed each step, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+	fi
+	check "bmc: reinstall inserted $url into the system's virtual CD" \
+		grep -qF "reinstall: media insert $url into /redfish/v1/Systems/$BMC_E2E_UUID/VirtualMedia/Cd" \
+		"$RUN/bmc-reinstall.out"
+	check "bmc: reinstall followed the node: booting or installing seen before installed" \
+		grep -qE '^'"$NODE"': reinstall: node state (booting|installing)$' "$RUN/bmc-reinstall.out"
+	# The audit trail, oldest first: kind|subject|detail.
+	api "/api/v1/events?limit=1000" >"$RUN/bmc-events.json" 2>/dev/null
+	jq -r 'sort_by(.id) | .[] | "\(.kind)|\(.subject)|\(.detail)"' \
+		"$RUN/bmc-events.json" >"$RUN/bmc-events.txt"
+	steps=$(grep "^bmc|$NODE|reinstall" "$RUN/bmc-events.txt" | cut -d'|' -f3- | bmc_e2e_steps)
+	if [ "$steps" = "$BMC_E2E_WANT" ]; then
+		ok "bmc: each step is a bmc event of $NODE, in order"
+	else
+		bad "bmc: each step is a bmc event of $NODE, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+	fi
+	tr=$(grep -E "^(state|rearm)\|$NODE\|" "$RUN/bmc-events.txt" | cut -d'|' -f3 |
+		sed 's/:.*//' | paste -sd, -)
+	if [ "$tr" = "armed -> booting,booting -> installing,installing -> installed,installed -> armed,armed -> booting,booting -> installing,installing -> installed" ]; then
+		ok "bmc: lifecycle installed -> armed -> booting -> installing -> installed (state events)"
+	else
+		bad "bmc: lifecycle installed -> armed -> booting -> installing -> installed (state events)" "got: $tr"
+	fi
+	# What caused what, in the trail: re-armed before the media went in,
+	# the machine asked for stage2 only after the power cycle, the media
+	# ejected only after the node reported installed.
+	check "bmc: trail: re-arm (installed -> armed) before the media insert" \
+		bmc_e2e_before "$RUN/bmc-events.txt" "rearm|$NODE|installed -> armed" "|reinstall: media insert"
+	check "bmc: trail: stage2 served (armed -> booting) only after the power cycle" \
+		bmc_e2e_before "$RUN/bmc-events.txt" "|reinstall: power cycle" "|$NODE|armed -> booting"
+	check "bmc: trail: media ejected only after the node reported installed" \
+		bmc_e2e_before "$RUN/bmc-events.txt" "|$NODE|installing -> installed" "|reinstall: media eject"
+	check "bmc: API: $NODE is installed" [ "$(node_state)" = installed ]
+	# The machine's side, on its serial console.
+	check "bmc: console: the machine booted from the virtual DVD (BIOS)" \
+		in_file "Booting from DVD/CD" "$log"
+	check "bmc: console: the pod ISO's iPXE took the static address $SEC_STATIC_IP" \
+		in_file "podboot: static address $SEC_STATIC_IP netmask 255.255.255.0" "$log"
+	check "bmc: console: stage1 verified stage2" in_file "podboot: stage2 verified" "$log"
+	check "bmc: console: stage2 ran the install script of $NODE" \
+		in_file "podboot: installing $NODE in pod demo" "$log"
+	check "bmc: console: the verified kernel $KVER ran the test initrd" \
+		in_file "PODBOOT-E2E: init started, kernel $KVER" "$log"
+	check "bmc: console: kickstart ok, installed reported" sh -c "
+		grep -aqE 'PODBOOT-E2E: kickstart ok \\(node $NODE\\)' '$log' &&
+		grep -aq 'PODBOOT-E2E: installed reported' '$log'"
+	check "bmc: console: no install step failed" \
+		sh -c "! grep -aqE 'PODBOOT-E2E: FAILED|could not start the installer' '$log'"
+	check "bmc: the machine powered itself off after the install (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off"
+	# What the BMC fetched and gave the machine: the ISO make media built.
+	vol=$($BMC_VIRSH vol-list default --details 2>/dev/null |
+		awk -v u="-$BMC_E2E_UUID.img" 'index($1, u) {print $2}' | head -1)
+	check "bmc: the image the BMC gave the machine is make media's ipxe.iso, byte for byte" \
+		cmp -s "$vol" "$iso"
+	check "bmc: the BMC fetched it from podboot serve, checking its certificate" \
+		grep -q "SUSHY_EMULATOR_VMEDIA_VERIFY_SSL = True" "$BMC_E2E_DIR/sushy.conf"
+	check "bmc: the media is ejected at the end (Redfish: not inserted, no image)" \
+		[ "$(bmc_e2e_cd)" = "false " ]
+	check "bmc: the machine's CD drive is empty for its next boot (libvirt)" \
+		sh -c "! $BMC_VIRSH domblklist $BMC_E2E_DOM --details --inactive | grep -q 'cdrom.*/'"
+}
+
+# bmc_e2e_again: a second boot from the ISO (inserted again by hand):
+# stage2 is the local-boot script, the node stays installed.
+bmc_e2e_again() {
+	local log=$BMC_E2E_DIR/serial.log tr1 tr
+	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
+	tr1=$(node_transitions)
+	: >"$log"
+	bmc_e2e_cmd again-insert "$NODE" media insert "$url" &&
+		bmc_e2e_cmd again-boot "$NODE" boot-once Cd &&
+		bmc_e2e_cmd again-on "$NODE" power on
+	check "bmc: second boot: media insert, boot-once Cd, power on" [ $? = 0 ]
+	check "bmc: second boot: stage2 booted the local disk (within ${SEC_TIMEOUT}s)" \
+		wait_up "$SEC_TIMEOUT" "" in_file "$BMC_E2E_DISK_SAYS" "$log"
+	check "bmc: second boot: stage1 verified stage2, the local-boot script" sh -c "
+		grep -aq 'podboot: stage2 verified' '$log' &&
+		grep -aq 'podboot: no install pending for this machine' '$log'"
+	check "bmc: second boot: no installer ran" \
+		sh -c "! grep -aqE 'PODBOOT-E2E|podboot: installing' '$log'"
+	check "bmc: second boot: $NODE is still installed" [ "$(node_state)" = installed ]
+	tr=$(node_transitions)
+	check "bmc: second boot: no new transition of $NODE" [ "$tr" = "$tr1" ]
+	bmc_e2e_cmd again-off "$NODE" power off &&
+		bmc_e2e_cmd again-eject "$NODE" media eject
+	check "bmc: second boot: power off, media eject" [ $? = 0 ]
+}
+
+# bmc_e2e_vendor: the same reinstall through a vendor-shaped front of
+# sushy-tools (test/integration/tools/redfish-session.py with
+# REDFISH_BACKEND, Supermicro-shaped): sessions only, iLO's ids "1", the CD
+# under the Manager after a floppy, ResetTypes only in ActionInfo, a reset
+# answered 202 with a task monitor, If-Match required on PATCH, Inserted
+# and WriteProtected refused in InsertMedia, Image kept on eject.  The
+# front has sushy-tools' certificate: the pinned key is the same.  Its
+# configuration sits beside the site's (data_dir is relative to it).
+bmc_e2e_vendor() {
+	local c=$BMC_E2E_SITE/podboot-vendor.conf st=$BMC_E2E_DIR/vendor-state.json pid port tr steps
+	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
+	port=$(port_pick) || { bad "bmc: vendor: a port"; return; }
+	: >"$BMC_E2E_DIR/vendor.log"
+	REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID" \
+		REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
+		/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
+		"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" "$st" \
+		supermicro >>"$BMC_E2E_DIR/vendor.log" 2>&1 &
+	pid=$!
+	BMC_PIDS+=("$pid")
+	if ! wait_up 20 "$pid" grep -q '^listening' "$BMC_E2E_DIR/vendor.log"; then
+		bad "bmc: vendor: the vendor-shaped front starts" "$(tail -5 "$BMC_E2E_DIR/vendor.log")"
+		return
+	fi
+	sed "s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:$port\"|;
+		s|system = \"$BMC_E2E_UUID\"|system = \"1\"|" "$BMC_E2E_SITE/podboot.conf" >"$c"
+	BMC_E2E_CONF=$c
+	bmc_e2e_cmd vendor "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
+	check "bmc: vendor: reinstall through the Supermicro-shaped front ended with success" [ $? = 0 ]
+	BMC_E2E_CONF=
+	steps=$(bmc_e2e_steps <"$RUN/bmc-vendor.out")
+	if [ "$steps" = "$BMC_E2E_WANT" ]; then
+		ok "bmc: vendor: each step printed, in order"
+	else
+		bad "bmc: vendor: each step printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+	fi
+	check "bmc: vendor: the CD found under the Manager (CD1, after a floppy)" \
+		grep -qF "reinstall: media insert $url into /redfish/v1/Managers/1/VirtualMedia/CD1" \
+		"$RUN/bmc-vendor.out"
+	tr=$(bmc_e2e_lifecycle | tail -4 | paste -sd, -)
+	check "bmc: vendor: the node went installed -> armed -> booting -> installing -> installed again ($tr)" \
+		[ "$tr" = "installed -> armed,armed -> booting,booting -> installing,installing -> installed" ]
+	check "bmc: vendor: API: $NODE is installed" [ "$(node_state)" = installed ]
+	check "bmc: vendor: console: the pod ISO's iPXE verified stage2, the installer reported installed" sh -c "
+		grep -aq 'podboot: stage2 verified' '$BMC_E2E_DIR/serial.log' &&
+		grep -aq 'PODBOOT-E2E: installed reported' '$BMC_E2E_DIR/serial.log'"
+	check "bmc: vendor: the machine powered itself off after the install (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off"
+	check "bmc: vendor: every session deleted, no request without a token, no basic auth" \
+		jq -e '.sessions_opened >= 2 and .sessions_opened == .sessions_deleted and
+			.unauthorized == 0 and .basic_seen == 0' "$st"
+	check "bmc: vendor: the reset was the allowed On (the machine was off), followed to its end" \
+		jq -e '.resets == ["On"] and .polls >= 2' "$st"
+	check "bmc: vendor: the boot PATCH carried the ETag (If-Match)" \
+		jq -e '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))' "$st"
+	check "bmc: vendor: InsertMedia with Inserted refused, the Image alone then taken" \
+		jq -e '.refused_inserts >= 1' "$st"
+	check "bmc: vendor: the media ejected at the end (the real machine's drive)" \
+		[ "$(bmc_e2e_cd)" = "false " ]
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# bmc_leg: the leg (E2E_ONLY=bmc runs it alone).
+bmc_leg() {
+	local iso missing
+	if [ -z "${IPXE_SRC:-}" ]; then
+		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
+			bad "bmc: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
+		else
+			say "bmc leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
+		fi
+		return
+	fi
+	missing=$(bmc_lib_missing "$TOP")
+	if [ -n "$missing" ]; then
+		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
+			bad "bmc: $missing (E2E_REQUIRE_SECURE=1: this leg may not skip)"
+		else
+			say "bmc leg skipped: $missing"
+		fi
+		return
+	fi
+	if [ -z "$BMC_E2E_SITE" ] || [ -z "$BMC_E2E_FW_PID" ]; then
+		bad "bmc: site set up" "$(tail -5 "$RUN/init.log")"
+		return
+	fi
+	wait "$BMC_E2E_FW_PID"
+	BMC_E2E_FW_PID=
+	say "bmc: make media: $(cat "$RUN/fw-bmc.secs" 2>/dev/null)s (log $RUN/firmware-bmc.log)"
+	lap "bmc: media build (waited for)"
+	iso=$RUN/fw-bmc/firmware/demo/ipxe.iso
+	if [ ! -s "$iso" ]; then
+		bad "bmc: make media (pod demo) built ipxe.iso" "$(tail -10 "$RUN/firmware-bmc.log")"
+		return
+	fi
+	ok "bmc: make media (pod demo) built ipxe.iso"
+	site_use "$BMC_E2E_SITE"
+	"$PODBOOT" publish --config "$SITE/podboot.conf" media/demo.iso "$iso" \
+		>>"$RUN/init.log" 2>&1
+	check "bmc: the pod's ISO published as media/demo.iso" [ $? = 0 ]
+	if ! bmc_e2e_machine >>"$RUN/init.log" 2>&1; then
+		bad "bmc: libvirt machine and sushy-tools in front of it" \
+			"$(tail -5 "$RUN/init.log"; tail -5 "$BMC_E2E_DIR/sushy.log" 2>/dev/null)"
+		return
+	fi
+	ok "bmc: a libvirt QEMU machine (TCG, BIOS, CD drive, user-network NIC) behind sushy-tools"
+	bmc_e2e_conf || { bad "bmc: node $NODE's bmc settings written"; return; }
+	server_start || { bad "bmc: server start" "$(tail -5 "$SITE/serve.log")"; return; }
+	check "bmc: node $NODE starts armed" [ "$(node_state)" = armed ]
+	api "/api/v1/nodes/$NODE/stage2" >"$RUN/bmc-stage2.json" 2>/dev/null
+	check "bmc: its stage2 verifies the kernel and the initrd (imgverify)" sh -c "
+		jq -r .script '$RUN/bmc-stage2.json' | grep -q 'imgverify --signer .* kernel ' &&
+		jq -r .script '$RUN/bmc-stage2.json' | grep -q 'imgverify --signer .* initrd '"
+	check "bmc: node $NODE installed (the installer's requests, by curl)" bmc_e2e_installed
+	check "bmc: API: $NODE is installed" [ "$(node_state)" = installed ]
+	bmc_e2e_cmd trust "$NODE" trust
+	check "bmc: podboot bmc trust pins the BMC's key" [ $? = 0 ]
+	lap "bmc: site, machine, BMC"
+
+	bmc_e2e_reinstall "$iso"
+	lap "bmc: reinstall"
+	cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-reinstall.log" 2>/dev/null
+	if [ "$(node_state)" = installed ]; then
+		bmc_e2e_again
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-again.log" 2>/dev/null
+	else
+		bad "bmc: second boot skipped, the reinstall did not complete"
+	fi
+	lap "bmc: second boot"
+	if [ "$(node_state)" = installed ]; then
+		: >"$BMC_E2E_DIR/serial.log"
+		bmc_e2e_vendor
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-vendor.log" 2>/dev/null
+	else
+		bad "bmc: vendor-shaped reinstall skipped, the node is not installed"
+	fi
+	lap "bmc: reinstall through a vendor-shaped front"
+
+	# Where the password must not be.
+	api "/api/v1/events?limit=1000" >"$RUN/bmc-events.json" 2>/dev/null
+	check "bmc: the BMC password is in no event, log or output" sh -c "
+		! grep -rqF -- '$BMC_E2E_PASS' '$RUN/bmc-events.json' '$SITE/serve.log' \
+			'$SITE/data' '$RUN'/bmc-*.out '$RUN'/bmc-*.err"
+	server_stop
+	bmc_lib_cleanup
+}
