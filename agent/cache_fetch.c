@@ -14,6 +14,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "cache_fetch.h"
+#include "cache_report.h"
 #include "clock.h"
 #include "cms.h"
 #include "digest.h"
@@ -25,6 +26,8 @@
 #define CACHE_FETCH_BACKOFF_MAX_MS 4000
 #define CACHE_FETCH_LINE_MAX 160	/* "HEX NAME\n" */
 #define CACHE_FETCH_SET_MS 60000	/* ask for the pod's set this often */
+#define CACHE_FETCH_REPORT_MS 1000	/* reports at most this often */
+#define CACHE_FETCH_RETRY_MS 5000	/* after a failed report */
 
 /* The fetcher's state. */
 struct cache_fetch {
@@ -36,6 +39,10 @@ struct cache_fetch {
 	unsigned server;		/* the upstream in use */
 	char token[OPTIONS_TOKEN_MAX + 1];	/* the relay token (--pod) */
 	long long next_set;		/* monotonic ms of the next ask */
+	struct cache_tally tally;	/* the listener's totals (--pod) */
+	int dirty;			/* something to report */
+	long long next_report;		/* monotonic ms, earliest report */
+	long long since;		/* unix seconds the fetcher started */
 };
 
 /* One download into HEX.part. */
@@ -401,6 +408,11 @@ static void cache_fetch_line(struct cache_fetch *f, char *line, int res_fd)
 	ssize_t w;
 	int rc, n;
 
+	if (strncmp(line, "served ", 7) == 0) {
+		if (cache_tally_parse(&f->tally, line) == 0)
+			f->dirty = 1;
+		return;
+	}
 	if (!sp)
 		return;
 	*sp = '\0';
@@ -409,6 +421,7 @@ static void cache_fetch_line(struct cache_fetch *f, char *line, int res_fd)
 	    cache_parse_target(target, &ref) != 0)
 		return;
 	rc = cache_fetch_one(f, ref.hex, ref.name);
+	f->dirty |= rc == 0;		/* the cache holds one more */
 	n = snprintf(out, sizeof(out), "%s %s\n", rc == 0 ? "ok" : "fail",
 		     ref.hex);
 	w = write(res_fd, out, (size_t)n);
@@ -486,6 +499,7 @@ static void cache_fetch_set(struct cache_fetch *f, int res_fd)
 	char *line, *save = NULL;
 
 	f->next_set = clock_now_ms() + CACHE_FETCH_SET_MS;
+	f->dirty = 1;		/* evictions are the listener's: report anew */
 	https_resp_init(&resp);
 	if (cache_fetch_set_get(f, &resp) == 0 &&
 	    cache_fetch_pin(f, &resp) == 0) {
@@ -503,6 +517,30 @@ static void cache_fetch_set(struct cache_fetch *f, int res_fd)
 		}
 	}
 	https_resp_free(&resp);
+}
+
+/* With --pod, tell the server what the cache holds and served, when
+ * that changed, at most every CACHE_FETCH_REPORT_MS. */
+static void cache_fetch_report(struct cache_fetch *f)
+{
+	struct pbuf body;
+	long long now = clock_now_ms();
+	int rc;
+
+	if (!f->o->pod[0] || !f->dirty || now < f->next_report)
+		return;
+	pbuf_init(&body, CACHE_REPORT_BODY_MAX);
+	rc = cache_report_body(f->c, &f->tally, f->since, &body);
+	if (rc == 0)
+		rc = cache_report_put(&f->client, &f->o->servers[f->server],
+				      f->o->pod, f->token, &body);
+	else
+		log_error("cache: reporting pod %s's cache: %s", f->o->pod,
+			  pb_strerror(rc));
+	pbuf_free(&body);
+	f->dirty = rc != 0;
+	f->next_report = now + (rc == 0 ? CACHE_FETCH_REPORT_MS :
+					  CACHE_FETCH_RETRY_MS);
 }
 
 /* Set up the TLS client and the roots a .sig must chain to. */
@@ -540,9 +578,11 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 
 	rc = cache_fetch_init(&f, o);
 	f.next_set = clock_now_ms();
+	f.since = (long long)time(NULL);
 	while (rc == 0 && !*stop) {
 		if (o->pod[0] && clock_now_ms() >= f.next_set)
 			cache_fetch_set(&f, res_fd);
+		cache_fetch_report(&f);
 		if (poll(&p, 1, 500) <= 0)
 			continue;
 		n = read(req_fd, buf + have, sizeof(buf) - 1 - have);

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "pki.h"
+#include "podcache.h"
 #include "remote_write.h"
 #include "server.h"
 #include "tlskey.h"
@@ -44,7 +45,7 @@
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
 	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
-	routes_node, routes_api, routes_tokeninfo, routes_ui,
+	routes_node, routes_podcache, routes_api, routes_tokeninfo, routes_ui,
 	routes_ingest, NULL,
 };
 
