@@ -22,6 +22,7 @@
 #include "https.h"
 #include "log.h"
 #include "num.h"
+#include "ratelimit.h"
 
 #define CACHE_FETCH_BACKOFF_MAX_MS 4000
 #define CACHE_FETCH_LINE_MAX 160	/* "HEX NAME\n" */
@@ -43,6 +44,7 @@ struct cache_fetch {
 	int dirty;			/* something to report */
 	long long next_report;		/* monotonic ms, earliest report */
 	long long since;		/* unix seconds the fetcher started */
+	struct ratelimit wan;		/* --wan-rate-kbps, all fetches */
 };
 
 /* One download into HEX.part. */
@@ -200,6 +202,9 @@ static int cache_fetch_sink(void *ctx, const struct httpmsg *m,
 		return -EIO;
 	d->off += len;
 	d->received += len;
+	/* Reading slower makes TCP slow the sender: the pod's link keeps
+	 * room for its other traffic. */
+	ratelimit_pace(&d->f->wan, len);
 	return 0;
 }
 
@@ -373,6 +378,8 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			   const char *name)
 {
 	struct cache_dl d = { .f = f, .hex = hex, .fd = -1 };
+	uint64_t waited = f->wan.waited_ms;
+	long long start = clock_now_ms();
 	struct https_resp sig;
 	int rc;
 
@@ -389,8 +396,10 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			  pb_strerror(rc));
 	if (rc == 0)
 		log_info("cache: sha256:%s (%s) fetched and verified: %" PRIu64
-			 " bytes, %" PRIu64 " received from upstream", hex,
-			 name, d.total, d.received);
+			 " bytes, %" PRIu64 " received from upstream in %lld "
+			 "ms, %" PRIu64 " ms of it paced by --wan-rate-kbps",
+			 hex, name, d.total, d.received,
+			 clock_now_ms() - start, f->wan.waited_ms - waited);
 	if (d.fd >= 0)
 		close(d.fd);
 	https_resp_free(&sig);
@@ -549,6 +558,10 @@ static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 	int ret;
 
 	mbedtls_x509_crt_init(&f->roots);
+	ratelimit_init(&f->wan, o->wan_rate_kbps, clock_now_ms());
+	if (o->wan_rate_kbps)
+		log_info("cache: upstream fetches capped at %u kbit/s",
+			 o->wan_rate_kbps);
 	ret = https_client_init(&f->client, o->ca, o->timeout);
 	if (ret != 0)
 		return ret;
