@@ -41,7 +41,7 @@ cache_relay() {
 		--key "$T/relay.key" --relay-token-file "$T/relay.tok" --ca "$ROOT" \
 		--timeout 5 --spool "$T/$1.spool" --cache-dir "$T/$1.cache" \
 		--cache-max-mb "$3" --server "https://127.0.0.1:$2" \
-		${RELAY_POD:+--pod "$RELAY_POD"} \
+		${RELAY_POD:+--pod "$RELAY_POD"} ${RELAY_EXTRA:-} \
 		>>"$T/$1.log" 2>&1 &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
@@ -184,6 +184,42 @@ check "byte-identical" cmp -s "$T/res" "$T/res.got"
 check "the relay resumed after the drop" grep -q "sha256:$RES: resuming at byte" "$T/r2.log"
 check "the WAN carried it about once (< 1.2x, a restart is 1.5x)" \
 	[ "$(upbytes cut)" -lt $((6000000 * 12 / 10)) ]
+
+# ---- --wan-rate-kbps: one cap for all of the cache's fetches ------------------------
+head -c 700000 /dev/urandom >"$T/w1"
+head -c 700000 /dev/urandom >"$T/w2"
+ok "w1 and w2 (700 kB each) are published" sh -c "$(declare -f publish status); \
+	BASE=$BASE CI_TOKEN=$CI_TOKEN ROOT=$ROOT T=$T; publish os/w1 '$T/w1' && publish os/w2 '$T/w2'"
+W1=$(sha256sum "$T/w1" | cut -d' ' -f1)
+W2=$(sha256sum "$T/w2" | cut -d' ' -f1)
+ok "a counting proxy in front of the server" proxy wanr 0 0
+RELAY_EXTRA="--wan-rate-kbps 4000"
+ok "relay r5 starts with --wan-rate-kbps 4000 (500 000 bytes/s)" cache_relay r5 "$wanr_PORT" 64
+RELAY_EXTRA=
+t0=$(date +%s%N)
+get "$r5_RP" "/artifacts/os/w1@sha256:$W1" "$T/w1.got" & c1=$!
+get "$r5_RP" "/artifacts/os/w2@sha256:$W2" "$T/w2.got" & c2=$!
+wait $c1; r1=$?
+wait $c2; r2=$?
+t1=$(date +%s%N)
+check "two machines asking at once both get their file" sh -c \
+	"[ $r1 = 0 ] && [ $r2 = 0 ] && cmp -s '$T/w1' '$T/w1.got' && cmp -s '$T/w2' '$T/w2.got'"
+wait_for 10 sh -c "[ \$(grep -c 'sha256:\($W1\|$W2\) (os/w.) fetched and verified' '$T/r5.log') = 2 ]"
+sum_ms=$(grep -o 'sha256:[0-9a-f]* (os/w.) fetched and verified: .* in [0-9]* ms' "$T/r5.log" |
+	awk '{s += $(NF-1)} END {print s + 0}')
+paced=$(grep -o 'os/w.) fetched and verified: .*, [0-9]* ms of it paced' "$T/r5.log" |
+	awk '{s += $(NF-4)} END {print s + 0}')
+wan=$(upbytes wanr)
+# The floor of a cap: past the bucket (50 000 bytes at this rate), the
+# 1 400 000 bytes of both need 1 ms per 500, whoever asked, in any order.
+floor=$(( (1400000 - 50000) / 500 ))
+check "both crossed the WAN once ($wan bytes, < 1.1x of 1.4 MB)" \
+	[ "$wan" -lt 1540000 -a "$wan" -ge 1400000 ]
+check "the relay's fetches of both took at least $floor ms together ($sum_ms ms)" \
+	[ "$sum_ms" -ge "$floor" ]
+check "the relay paced them ($paced ms) and says so" [ "$paced" -gt 0 ]
+check "the readers waited at least that long by the outside clock" \
+	[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
 
 # ---- eviction keeps the pinned set ---------------------------------------------
 for n in 1 2 3; do head -c 450000 /dev/urandom >"$T/e$n"; done
