@@ -45,6 +45,7 @@ struct cache_fetch {
 	long long next_report;		/* monotonic ms, earliest report */
 	long long since;		/* unix seconds the fetcher started */
 	struct ratelimit wan;		/* --wan-rate-kbps, all fetches */
+	struct https_conn conn;		/* a .sig's, kept for its file */
 };
 
 /* One download into HEX.part. */
@@ -62,7 +63,8 @@ struct cache_dl {
 	uint8_t sha256[32];		/* the whole file's, once checked */
 };
 
-/* "GET BASE/artifacts/NAME@sha256:HEX[.sig]" with a Range from @off. */
+/* "GET BASE/artifacts/NAME@sha256:HEX[.sig]" with a Range from @off; a
+ * .sig keeps the connection for the file that follows it. */
 static int cache_fetch_head(const struct url *u, const char *name,
 			    const char *hex, int sig, uint64_t off, char *buf,
 			    size_t size)
@@ -75,8 +77,9 @@ static int cache_fetch_head(const struct url *u, const char *name,
 			 off);
 	n = snprintf(buf, size, "GET %s/artifacts/%s@sha256:%s%s HTTP/1.1\r\n"
 		     "Host: %s\r\nUser-Agent: podboot-agent cache\r\n%s"
-		     "Connection: close\r\n\r\n", u->path, name, hex,
-		     sig ? ".sig" : "", u->authority, range);
+		     "Connection: %s\r\n\r\n", u->path, name, hex,
+		     sig ? ".sig" : "", u->authority, range,
+		     sig ? "keep-alive" : "close");
 	return n > 0 && (size_t)n < size ? n : -PB_ETOOBIG;
 }
 
@@ -87,17 +90,15 @@ static int cache_fetch_sig(struct cache_fetch *f, const char *name,
 			   const char *hex, struct https_resp *resp)
 {
 	const struct url *u = &f->o->servers[f->server];
-	struct https_conn hc;
 	char head[1024], why[HTTPS_WHY_MAX];
 	int n, rc;
 
 	n = cache_fetch_head(u, name, hex, 1, 0, head, sizeof(head));
 	if (n < 0)
 		return n;
-	https_conn_init(&hc);
-	rc = https_request(&hc, &f->client, u, head, (size_t)n, NULL, 0, resp,
-			   why);
-	https_conn_close(&hc);
+	/* f->conn stays open: the file comes next without a handshake */
+	rc = https_request(&f->conn, &f->client, u, head, (size_t)n, NULL, 0,
+			   resp, why);
 	if (rc != 0) {
 		log_error("cache: %s: %s.sig: %s", u->text, hex, why);
 		return rc;
@@ -230,8 +231,9 @@ static int cache_fetch_try(struct cache_dl *d, const char *name)
 	n = cache_fetch_head(u, name, d->hex, 0, d->off, head, sizeof(head));
 	if (n < 0)
 		return n;
-	rc = https_stream(&d->f->client, u, head, (size_t)n, cache_fetch_sink,
-			  d, why);
+	rc = https_stream_on(&d->f->conn, &d->f->client, u, head, (size_t)n,
+			     cache_fetch_sink, d, why);
+	https_conn_close(&d->f->conn);	/* the file asked to close it */
 	if (rc != 0)
 		log_error("cache: %s: sha256:%s after byte %" PRIu64 ": %s",
 			  u->text, d->hex, d->off, why);
@@ -369,6 +371,7 @@ static int cache_fetch_commit(struct cache_dl *d, const struct https_resp *sig)
 {
 	const struct cache *c = d->f->c;
 	char tmp[PATH_MAX], path[PATH_MAX], part[PATH_MAX], len[PATH_MAX];
+	char file[PATH_MAX];
 	int rc;
 
 	if (cache_path(c, d->hex, ".sig.part", tmp, sizeof(tmp)) ||
@@ -376,13 +379,18 @@ static int cache_fetch_commit(struct cache_dl *d, const struct https_resp *sig)
 	    cache_path(c, d->hex, ".part", part, sizeof(part)) ||
 	    cache_path(c, d->hex, ".len", len, sizeof(len)))
 		return -PB_ETOOBIG;
-	rc = cache_fetch_write(tmp, sig->body.data, sig->body.len);
+	/* Verified: renaming the file releases the readers' last byte at
+	 * once.  The .sig, the fsyncs (which may wait for the whole file to
+	 * reach the disk) and then the record that makes it a hit follow;
+	 * an entry without a record, after a crash, is fetched again. */
+	rc = cache_path(c, d->hex, "", file, sizeof(file));
+	if (rc == 0 && rename(part, file) != 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = cache_fetch_write(tmp, sig->body.data, sig->body.len);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -errno;
 	if (rc == 0 && fsync(d->fd) != 0)
-		rc = -errno;
-	if (rc == 0 && cache_path(c, d->hex, "", path, sizeof(path)) == 0 &&
-	    rename(part, path) != 0)
 		rc = -errno;
 	if (rc == 0)
 		rc = cache_record(c, d->hex);
@@ -427,11 +435,11 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 	if (cache_check(f->c, hex) == 0)
 		return 0;
 	https_resp_init(&sig);
-	/* The file first: readers get bytes one WAN round trip sooner.
-	 * Its .sig then comes before anything is committed. */
-	rc = cache_fetch_file(&d, name);
-	if (rc == 0 && (rc = cache_fetch_sig(f, name, hex, &sig)) != 0)
-		cache_drop(f->c, hex, "has no signature to check");
+	/* The .sig, then the file on the same connection: one handshake. */
+	rc = cache_fetch_sig(f, name, hex, &sig);
+	if (rc == 0)
+		rc = cache_fetch_file(&d, name);
+	https_conn_close(&f->conn);
 	if (rc == 0)
 		rc = cache_fetch_verify(&d, name, &sig);
 	else if (!cache_fetch_transient(rc) || *f->stop == 0)
@@ -632,6 +640,7 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 	ssize_t n;
 	int rc;
 
+	https_conn_init(&f.conn);
 	rc = cache_fetch_init(&f, o);
 	f.next_set = clock_now_ms();
 	f.since = (long long)time(NULL);
@@ -655,6 +664,7 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 		if (have == sizeof(buf) - 1)
 			have = 0;	/* no line that long: drop it */
 	}
+	https_conn_close(&f.conn);
 	https_client_free(&f.client);
 	mbedtls_x509_crt_free(&f.roots);
 	mbedtls_platform_zeroize(f.token, sizeof(f.token));
