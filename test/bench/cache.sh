@@ -315,6 +315,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	done
 	worst_wan+=("$w")
 	fan+=("$(ratio "$(nth "${wall[cache,$last]}" "$run")" "$(nth "${wall[cache,$first]}" "$run")")")
+	record "$run" cache_wan_worst_ratio "$w" cache_fanout_ratio "${fan[-1]}"
 done
 read -r wan_med _ <<<"$(stats "${worst_wan[@]}")"
 read -r fan_med _ <<<"$(stats "${fan[@]}")"
@@ -326,9 +327,9 @@ for n in $NS; do
 	r=()
 	for ((run = 1; run <= RUNS; run++)); do
 		r+=("$(ratio "$(nth "${mbs[cache,$n]}" "$run")" "$(nth "${mbs[nginx,$n]}" "$run")")")
+		record "$run" "cache_over_nginx_ratio_n$n" "${r[-1]}"
 	done
 	read -r r_med _ <<<"$(stats "${r[@]}")"
-	record 0 "cache_over_nginx_n$n" "$r_med"
 	echo "  goal: cache throughput >= 0.9x nginx's, N=$n: $(span %.2f "${r[@]}")x  $(goal "$r_med" '>=' 0.9)"
 done
 if ((DIRECT)); then
