@@ -57,6 +57,25 @@ static int cache_name_valid(const char *s, size_t len)
 	return !start;
 }
 
+/* Take a leading "/node/ID" off *@target into @ref->node; 0, or -EINVAL
+ * when there is one but ID is no node id. */
+static int cache_parse_node(const char **target, struct cache_ref *ref)
+{
+	static const char prefix[] = "/node/";
+	const char *id = *target + sizeof(prefix) - 1, *end;
+
+	if (strncmp(*target, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	end = strchr(id, '/');
+	/* a node id has a name's grammar in one segment */
+	if (!end || (size_t)(end - id) > CACHE_NODE_MAX ||
+	    !cache_name_valid(id, (size_t)(end - id)))
+		return -EINVAL;
+	memcpy(ref->node, id, (size_t)(end - id));
+	*target = end;
+	return 0;
+}
+
 int cache_parse_target(const char *target, struct cache_ref *ref)
 {
 	static const char prefix[] = "/artifacts/";
@@ -64,7 +83,8 @@ int cache_parse_target(const char *target, struct cache_ref *ref)
 	size_t len;
 
 	memset(ref, 0, sizeof(*ref));
-	if (strncmp(target, prefix, sizeof(prefix) - 1) != 0)
+	if (cache_parse_node(&target, ref) != 0 ||
+	    strncmp(target, prefix, sizeof(prefix) - 1) != 0)
 		return -EINVAL;
 	target += sizeof(prefix) - 1;
 	at = strchr(target, '@');
@@ -352,6 +372,21 @@ static int cache_scan(const struct cache *c, struct cache_entry **out,
 			*total += e[(*n)++].bytes;
 	closedir(dir);
 	return 0;
+}
+
+int cache_held(const struct cache *c, char (*out)[CACHE_HEX_LEN + 1],
+	       int max)
+{
+	struct cache_entry *e = NULL;
+	uint64_t total;
+	size_t n = 0, i;
+	int rc;
+
+	rc = cache_scan(c, &e, &n, &total);
+	for (i = 0; rc == 0 && i < n && (int)i < max; i++)
+		memcpy(out[i], e[i].hex, CACHE_HEX_LEN + 1);
+	free(e);
+	return rc ? rc : (int)i;
 }
 
 int cache_evict(const struct cache *c,

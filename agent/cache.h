@@ -9,9 +9,11 @@
 #define CACHE_NAME_MAX 64		/* artifact name bytes */
 #define CACHE_HEX_LEN 64		/* sha256 in lower-case hex */
 #define CACHE_PINNED_MAX 1024		/* digests in DIR/pinned */
+#define CACHE_NODE_MAX 63		/* node id bytes in /node/ID/ */
 
 /* An artifact request the cache may answer. */
 struct cache_ref {
+	char node[CACHE_NODE_MAX + 1];	/* the machine's claim, or "" */
 	char name[CACHE_NAME_MAX + 1];
 	char hex[CACHE_HEX_LEN + 1];
 	int sig;			/* the .sig beside it */
@@ -26,7 +28,10 @@ struct cache {
 /**
  * Parse a request target "/artifacts/NAME@sha256:HEX" or the same with
  * ".sig": NAME is [A-Za-z0-9][A-Za-z0-9._-]* (at most CACHE_NAME_MAX),
- * HEX 64 lower-case hex digits, nothing after (no query).
+ * HEX 64 lower-case hex digits, nothing after (no query).  Either may
+ * follow "/node/ID" (ID: [A-Za-z0-9][A-Za-z0-9._-]*, at most
+ * CACHE_NODE_MAX), the node stage2 rendered the URL for: only what the
+ * cache reports as the reader, never a credential.
  *
  * @ret rc		0, or -EINVAL: not one the cache answers
  */
@@ -74,6 +79,15 @@ void cache_drop(const struct cache *c, const char *hex, const char *why);
 
 /** Mark @hex used now (its record's mtime): the LRU clock. */
 void cache_touch(const struct cache *c, const char *hex);
+
+/**
+ * The digests of the committed entries (in no order), at most @max, into
+ * @out.
+ *
+ * @ret n		how many, or a negative errno
+ */
+int cache_held(const struct cache *c, char (*out)[CACHE_HEX_LEN + 1],
+	       int max);
 
 /**
  * Evict committed entries, least recently used first, until the cache

@@ -14,6 +14,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "cache_fetch.h"
+#include "cache_report.h"
 #include "clock.h"
 #include "cms.h"
 #include "digest.h"
@@ -21,10 +22,13 @@
 #include "https.h"
 #include "log.h"
 #include "num.h"
+#include "ratelimit.h"
 
 #define CACHE_FETCH_BACKOFF_MAX_MS 4000
 #define CACHE_FETCH_LINE_MAX 160	/* "HEX NAME\n" */
 #define CACHE_FETCH_SET_MS 60000	/* ask for the pod's set this often */
+#define CACHE_FETCH_REPORT_MS 1000	/* reports at most this often */
+#define CACHE_FETCH_RETRY_MS 5000	/* after a failed report */
 
 /* The fetcher's state. */
 struct cache_fetch {
@@ -36,6 +40,12 @@ struct cache_fetch {
 	unsigned server;		/* the upstream in use */
 	char token[OPTIONS_TOKEN_MAX + 1];	/* the relay token (--pod) */
 	long long next_set;		/* monotonic ms of the next ask */
+	struct cache_tally tally;	/* the listener's totals (--pod) */
+	int dirty;			/* something to report */
+	long long next_report;		/* monotonic ms, earliest report */
+	long long since;		/* unix seconds the fetcher started */
+	struct ratelimit wan;		/* --wan-rate-kbps, all fetches */
+	struct https_conn conn;		/* a .sig's, kept for its file */
 };
 
 /* One download into HEX.part. */
@@ -48,9 +58,13 @@ struct cache_dl {
 	uint64_t received;		/* body bytes from upstream, all tries */
 	int status;			/* of the last answer */
 	int restarted;			/* the upstream ignored Range */
+	struct digest sum;		/* SHA-256 of HEX.part's bytes ... */
+	uint64_t hashed;		/* ... so far, from byte 0 */
+	uint8_t sha256[32];		/* the whole file's, once checked */
 };
 
-/* "GET BASE/artifacts/NAME@sha256:HEX[.sig]" with a Range from @off. */
+/* "GET BASE/artifacts/NAME@sha256:HEX[.sig]" with a Range from @off; a
+ * .sig keeps the connection for the file that follows it. */
 static int cache_fetch_head(const struct url *u, const char *name,
 			    const char *hex, int sig, uint64_t off, char *buf,
 			    size_t size)
@@ -63,8 +77,9 @@ static int cache_fetch_head(const struct url *u, const char *name,
 			 off);
 	n = snprintf(buf, size, "GET %s/artifacts/%s@sha256:%s%s HTTP/1.1\r\n"
 		     "Host: %s\r\nUser-Agent: podboot-agent cache\r\n%s"
-		     "Connection: close\r\n\r\n", u->path, name, hex,
-		     sig ? ".sig" : "", u->authority, range);
+		     "Connection: %s\r\n\r\n", u->path, name, hex,
+		     sig ? ".sig" : "", u->authority, range,
+		     sig ? "keep-alive" : "close");
 	return n > 0 && (size_t)n < size ? n : -PB_ETOOBIG;
 }
 
@@ -75,17 +90,15 @@ static int cache_fetch_sig(struct cache_fetch *f, const char *name,
 			   const char *hex, struct https_resp *resp)
 {
 	const struct url *u = &f->o->servers[f->server];
-	struct https_conn hc;
 	char head[1024], why[HTTPS_WHY_MAX];
 	int n, rc;
 
 	n = cache_fetch_head(u, name, hex, 1, 0, head, sizeof(head));
 	if (n < 0)
 		return n;
-	https_conn_init(&hc);
-	rc = https_request(&hc, &f->client, u, head, (size_t)n, NULL, 0, resp,
-			   why);
-	https_conn_close(&hc);
+	/* f->conn stays open: the file comes next without a handshake */
+	rc = https_request(&f->conn, &f->client, u, head, (size_t)n, NULL, 0,
+			   resp, why);
 	if (rc != 0) {
 		log_error("cache: %s: %s.sig: %s", u->text, hex, why);
 		return rc;
@@ -133,6 +146,8 @@ static int cache_fetch_restart(struct cache_dl *d)
 	unlink(path);
 	d->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	d->off = 0;
+	digest_init(&d->sum, digest_by_name("sha256"));
+	d->hashed = 0;
 	return d->fd < 0 ? -errno : 0;
 }
 
@@ -191,8 +206,18 @@ static int cache_fetch_sink(void *ctx, const struct httpmsg *m,
 	n = pwrite(d->fd, buf, len, (off_t)d->off);
 	if (n != (ssize_t)len)
 		return -EIO;
+	/* Hashed as it arrives: the check at the end then costs nothing,
+	 * where hashing the file then kept every reader's last byte waiting
+	 * (2.5 s a GB here). */
+	if (d->hashed == d->off) {
+		digest_update(&d->sum, buf, len);
+		d->hashed += len;
+	}
 	d->off += len;
 	d->received += len;
+	/* Reading slower makes TCP slow the sender: the pod's link keeps
+	 * room for its other traffic. */
+	ratelimit_pace(&d->f->wan, len);
 	return 0;
 }
 
@@ -206,8 +231,9 @@ static int cache_fetch_try(struct cache_dl *d, const char *name)
 	n = cache_fetch_head(u, name, d->hex, 0, d->off, head, sizeof(head));
 	if (n < 0)
 		return n;
-	rc = https_stream(&d->f->client, u, head, (size_t)n, cache_fetch_sink,
-			  d, why);
+	rc = https_stream_on(&d->f->conn, &d->f->client, u, head, (size_t)n,
+			     cache_fetch_sink, d, why);
+	https_conn_close(&d->f->conn);	/* the file asked to close it */
 	if (rc != 0)
 		log_error("cache: %s: sha256:%s after byte %" PRIu64 ": %s",
 			  u->text, d->hex, d->off, why);
@@ -231,6 +257,25 @@ static void cache_fetch_nap(struct cache_fetch *f, unsigned ms)
 		poll(NULL, 0, 50);
 }
 
+/* Hash what an earlier run of the relay left in HEX.part, so that the
+ * bytes that follow extend the running digest. */
+static int cache_fetch_hash_prefix(struct cache_dl *d)
+{
+	static unsigned char buf[64u << 10];
+	ssize_t n;
+
+	digest_init(&d->sum, digest_by_name("sha256"));
+	for (d->hashed = 0; d->hashed < d->off; d->hashed += (uint64_t)n) {
+		n = pread(d->fd, buf, d->off - d->hashed < sizeof(buf) ?
+			  (size_t)(d->off - d->hashed) : sizeof(buf),
+			  (off_t)d->hashed);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		digest_update(&d->sum, buf, (size_t)n);
+	}
+	return 0;
+}
+
 /* Download into HEX.part, keeping what an earlier try left: resume from
  * its size, with bounded tries and a doubling back-off. */
 static int cache_fetch_file(struct cache_dl *d, const char *name)
@@ -246,6 +291,9 @@ static int cache_fetch_file(struct cache_dl *d, const char *name)
 	if (d->fd < 0 || fstat(d->fd, &st) != 0)
 		return -errno;
 	d->off = (uint64_t)st.st_size;
+	rc = cache_fetch_hash_prefix(d);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < CACHE_FETCH_TRIES && !*d->f->stop; i++) {
 		if (i) {
 			cache_fetch_nap(d->f, wait);
@@ -276,12 +324,17 @@ static int cache_fetch_digest(struct cache_dl *d)
 	int rc;
 
 	algs[0] = digest_by_name("sha256");
-	if (lseek(d->fd, 0, SEEK_SET) != 0)
-		return -errno;
-	rc = digest_fd(d->fd, algs, 1, out, NULL);
-	if (rc != 0)
-		return rc;
+	if (d->hashed == d->off && d->off == d->total) {
+		digest_final(&d->sum, out[0]);
+	} else {		/* not hashed in order: read it all again */
+		if (lseek(d->fd, 0, SEEK_SET) != 0)
+			return -errno;
+		rc = digest_fd(d->fd, algs, 1, out, NULL);
+		if (rc != 0)
+			return rc;
+	}
 	digest_hex(out[0], 32, hex);
+	memcpy(d->sha256, out[0], sizeof(d->sha256));
 	return strcmp(hex, d->hex) == 0 ? 0 : -EBADMSG;
 }
 
@@ -294,8 +347,10 @@ static int cache_fetch_cms(struct cache_dl *d, const struct https_resp *sig)
 
 	if (lseek(d->fd, 0, SEEK_SET) != 0)
 		return -errno;
-	return cms_verify_fd((const unsigned char *)sig->body.data,
-			     sig->body.len, d->fd, &opts, NULL);
+	/* The digest just checked is the content's: not hashed again */
+	return cms_verify_fd_sha256((const unsigned char *)sig->body.data,
+				    sig->body.len, d->fd, d->sha256, &opts,
+				    NULL);
 }
 
 /* Write @len bytes of @buf to @path, durably. */
@@ -316,6 +371,7 @@ static int cache_fetch_commit(struct cache_dl *d, const struct https_resp *sig)
 {
 	const struct cache *c = d->f->c;
 	char tmp[PATH_MAX], path[PATH_MAX], part[PATH_MAX], len[PATH_MAX];
+	char file[PATH_MAX];
 	int rc;
 
 	if (cache_path(c, d->hex, ".sig.part", tmp, sizeof(tmp)) ||
@@ -323,13 +379,18 @@ static int cache_fetch_commit(struct cache_dl *d, const struct https_resp *sig)
 	    cache_path(c, d->hex, ".part", part, sizeof(part)) ||
 	    cache_path(c, d->hex, ".len", len, sizeof(len)))
 		return -PB_ETOOBIG;
-	rc = cache_fetch_write(tmp, sig->body.data, sig->body.len);
+	/* Verified: renaming the file releases the readers' last byte at
+	 * once.  The .sig, the fsyncs (which may wait for the whole file to
+	 * reach the disk) and then the record that makes it a hit follow;
+	 * an entry without a record, after a crash, is fetched again. */
+	rc = cache_path(c, d->hex, "", file, sizeof(file));
+	if (rc == 0 && rename(part, file) != 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = cache_fetch_write(tmp, sig->body.data, sig->body.len);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -errno;
 	if (rc == 0 && fsync(d->fd) != 0)
-		rc = -errno;
-	if (rc == 0 && cache_path(c, d->hex, "", path, sizeof(path)) == 0 &&
-	    rename(part, path) != 0)
 		rc = -errno;
 	if (rc == 0)
 		rc = cache_record(c, d->hex);
@@ -366,15 +427,19 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			   const char *name)
 {
 	struct cache_dl d = { .f = f, .hex = hex, .fd = -1 };
+	uint64_t waited = f->wan.waited_ms;
+	long long start = clock_now_ms();
 	struct https_resp sig;
 	int rc;
 
 	if (cache_check(f->c, hex) == 0)
 		return 0;
 	https_resp_init(&sig);
+	/* The .sig, then the file on the same connection: one handshake. */
 	rc = cache_fetch_sig(f, name, hex, &sig);
 	if (rc == 0)
 		rc = cache_fetch_file(&d, name);
+	https_conn_close(&f->conn);
 	if (rc == 0)
 		rc = cache_fetch_verify(&d, name, &sig);
 	else if (!cache_fetch_transient(rc) || *f->stop == 0)
@@ -382,8 +447,10 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			  pb_strerror(rc));
 	if (rc == 0)
 		log_info("cache: sha256:%s (%s) fetched and verified: %" PRIu64
-			 " bytes, %" PRIu64 " received from upstream", hex,
-			 name, d.total, d.received);
+			 " bytes, %" PRIu64 " received from upstream in %lld "
+			 "ms, %" PRIu64 " ms of it paced by --wan-rate-kbps",
+			 hex, name, d.total, d.received,
+			 clock_now_ms() - start, f->wan.waited_ms - waited);
 	if (d.fd >= 0)
 		close(d.fd);
 	https_resp_free(&sig);
@@ -401,6 +468,11 @@ static void cache_fetch_line(struct cache_fetch *f, char *line, int res_fd)
 	ssize_t w;
 	int rc, n;
 
+	if (strncmp(line, "served ", 7) == 0) {
+		if (cache_tally_parse(&f->tally, line) == 0)
+			f->dirty = 1;
+		return;
+	}
 	if (!sp)
 		return;
 	*sp = '\0';
@@ -409,6 +481,7 @@ static void cache_fetch_line(struct cache_fetch *f, char *line, int res_fd)
 	    cache_parse_target(target, &ref) != 0)
 		return;
 	rc = cache_fetch_one(f, ref.hex, ref.name);
+	f->dirty |= rc == 0;		/* the cache holds one more */
 	n = snprintf(out, sizeof(out), "%s %s\n", rc == 0 ? "ok" : "fail",
 		     ref.hex);
 	w = write(res_fd, out, (size_t)n);
@@ -486,6 +559,7 @@ static void cache_fetch_set(struct cache_fetch *f, int res_fd)
 	char *line, *save = NULL;
 
 	f->next_set = clock_now_ms() + CACHE_FETCH_SET_MS;
+	f->dirty = 1;		/* evictions are the listener's: report anew */
 	https_resp_init(&resp);
 	if (cache_fetch_set_get(f, &resp) == 0 &&
 	    cache_fetch_pin(f, &resp) == 0) {
@@ -505,12 +579,40 @@ static void cache_fetch_set(struct cache_fetch *f, int res_fd)
 	https_resp_free(&resp);
 }
 
+/* With --pod, tell the server what the cache holds and served, when
+ * that changed, at most every CACHE_FETCH_REPORT_MS. */
+static void cache_fetch_report(struct cache_fetch *f)
+{
+	struct pbuf body;
+	long long now = clock_now_ms();
+	int rc;
+
+	if (!f->o->pod[0] || !f->dirty || now < f->next_report)
+		return;
+	pbuf_init(&body, CACHE_REPORT_BODY_MAX);
+	rc = cache_report_body(f->c, &f->tally, f->since, &body);
+	if (rc == 0)
+		rc = cache_report_put(&f->client, &f->o->servers[f->server],
+				      f->o->pod, f->token, &body);
+	else
+		log_error("cache: reporting pod %s's cache: %s", f->o->pod,
+			  pb_strerror(rc));
+	pbuf_free(&body);
+	f->dirty = rc != 0;
+	f->next_report = now + (rc == 0 ? CACHE_FETCH_REPORT_MS :
+					  CACHE_FETCH_RETRY_MS);
+}
+
 /* Set up the TLS client and the roots a .sig must chain to. */
 static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 {
 	int ret;
 
 	mbedtls_x509_crt_init(&f->roots);
+	ratelimit_init(&f->wan, o->wan_rate_kbps, clock_now_ms());
+	if (o->wan_rate_kbps)
+		log_info("cache: upstream fetches capped at %u kbit/s",
+			 o->wan_rate_kbps);
 	ret = https_client_init(&f->client, o->ca, o->timeout);
 	if (ret != 0)
 		return ret;
@@ -538,11 +640,14 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 	ssize_t n;
 	int rc;
 
+	https_conn_init(&f.conn);
 	rc = cache_fetch_init(&f, o);
 	f.next_set = clock_now_ms();
+	f.since = (long long)time(NULL);
 	while (rc == 0 && !*stop) {
 		if (o->pod[0] && clock_now_ms() >= f.next_set)
 			cache_fetch_set(&f, res_fd);
+		cache_fetch_report(&f);
 		if (poll(&p, 1, 500) <= 0)
 			continue;
 		n = read(req_fd, buf + have, sizeof(buf) - 1 - have);
@@ -559,6 +664,7 @@ int cache_fetch_run(const struct options *o, const struct cache *c,
 		if (have == sizeof(buf) - 1)
 			have = 0;	/* no line that long: drop it */
 	}
+	https_conn_close(&f.conn);
 	https_client_free(&f.client);
 	mbedtls_x509_crt_free(&f.roots);
 	mbedtls_platform_zeroize(f.token, sizeof(f.token));

@@ -242,6 +242,28 @@ static int cache_serve_limit(struct relayconn *c, struct cache_serve *s,
 	return 0;
 }
 
+/*
+ * A whole file went to @c's reader: count it for the machine (the node
+ * its URL names, else its address) and pass the totals to the fetcher,
+ * which reports them.  A full pipe loses the line, not the count: the
+ * next one carries the totals.
+ */
+static void cache_serve_count(struct relayconn *c, struct cache_serve *s)
+{
+	const struct cache_served *e;
+	char line[CACHE_REPORT_LINE_MAX];
+	int n;
+
+	e = cache_tally_add(&s->tally, c->ref.node[0] ? c->ref.node : c->peer,
+			    c->ref.hex, c->file_len);
+	if (!e || s->req_fd < 0)
+		return;
+	n = cache_report_line(e, line, sizeof(line));
+	if (n > 0 && write(s->req_fd, line, (size_t)n) != n)
+		log_debug("cache: the fetcher's pipe is full: the count of "
+			  "sha256:%s waits for the next reading", e->hex);
+}
+
 /* Send the next piece of the file, or wait for it to arrive. */
 static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
 {
@@ -254,6 +276,8 @@ static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
 	if (ret != 0)
 		return ret;
 	if (c->head_only || c->file_off == c->file_len) {
+		if (!c->head_only && !c->ref.sig)
+			cache_serve_count(c, sh->cache);
 		c->state = RCS_REPLY;	/* relayconn_write() ends it */
 		return RC_PROGRESS;
 	}

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "cache.h"
+#include "cache_report.h"
 #include "httpmsg.h"
 
 #define CACHE_SERVE_PENDING_MAX 64	/* misses asked of the fetcher */
@@ -31,6 +32,7 @@ struct cache_serve {
 	unsigned next_failed;
 	char res[1024];			/* a partial answer line */
 	size_t res_len;
+	struct cache_tally tally;	/* whole files served, per machine */
 };
 
 /** Empty state, no fetcher; safe to free. */

@@ -155,6 +155,13 @@ static int collect_agent(struct pbuf *b, struct collect_ctx *c)
 		  "Spooled batches dropped, oldest first, to keep the spool "
 		  "within its limit.", PROM_COUNTER,
 		  (double)st->spool_dropped },
+		{ "podboot_agent_replay_bytes_total",
+		  "Bytes of spooled batches sent after an outage.",
+		  PROM_COUNTER, (double)st->replay_bytes },
+		{ "podboot_agent_replay_paced_seconds_total",
+		  "Seconds the replay of the spool waited to stay under "
+		  "--replay-rate-kbps.", PROM_COUNTER,
+		  (double)st->replay_paced_ms / 1000 },
 		{ "podboot_agent_last_push_timestamp_seconds",
 		  "When an upstream last accepted a batch (0: never).",
 		  PROM_GAUGE, st->last_push },

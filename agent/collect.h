@@ -18,6 +18,8 @@ struct collect_stats {
 	uint64_t spool_bytes;
 	uint64_t spool_batches;
 	double last_push;		/* Unix time of the last delivery */
+	uint64_t replay_bytes;		/* spooled batch bytes sent again */
+	uint64_t replay_paced_ms;	/* waits under --replay-rate-kbps */
 };
 
 /**

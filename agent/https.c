@@ -539,6 +539,30 @@ static int https_stream_resp(struct https_conn *hc, struct https_client *c,
 				 want, sink, ctx);
 }
 
+int https_stream_on(struct https_conn *hc, struct https_client *c,
+		    const struct url *u, const char *head, size_t head_len,
+		    https_sink_fn sink, void *ctx, char *why)
+{
+	int rc = 0;
+
+	*why = '\0';
+	if (hc->url && (hc->url != u || https_stale(hc)))
+		https_conn_close(hc);
+	if (!hc->url)
+		rc = https_open(hc, c, u, why);
+	if (rc == 0) {
+		hc->deadline = clock_now_ms() + c->timeout_ms;
+		rc = https_write(hc, head, head_len) == 0 ? 0 : -EPIPE;
+	}
+	if (rc == 0)
+		rc = https_stream_resp(hc, c, sink, ctx);
+	if (rc != 0 && !*why)
+		snprintf(why, HTTPS_WHY_MAX, "%s", pb_strerror(rc));
+	if (rc != 0)
+		https_conn_close(hc);
+	return rc;
+}
+
 int https_stream(struct https_client *c, const struct url *u,
 		 const char *head, size_t head_len, https_sink_fn sink,
 		 void *ctx, char *why)
@@ -546,17 +570,8 @@ int https_stream(struct https_client *c, const struct url *u,
 	struct https_conn hc;
 	int rc;
 
-	*why = '\0';
 	https_conn_init(&hc);
-	rc = https_open(&hc, c, u, why);
-	if (rc == 0) {
-		hc.deadline = clock_now_ms() + c->timeout_ms;
-		rc = https_write(&hc, head, head_len) == 0 ? 0 : -EPIPE;
-	}
-	if (rc == 0)
-		rc = https_stream_resp(&hc, c, sink, ctx);
-	if (rc != 0 && !*why)
-		snprintf(why, HTTPS_WHY_MAX, "%s", pb_strerror(rc));
+	rc = https_stream_on(&hc, c, u, head, head_len, sink, ctx, why);
 	https_conn_close(&hc);
 	return rc;
 }

@@ -101,4 +101,13 @@ int https_stream(struct https_client *c, const struct url *u,
 		 const char *head, size_t head_len, https_sink_fn sink,
 		 void *ctx, char *why);
 
+/**
+ * https_stream() over @hc: reused when it is open to @u (a request before
+ * it asked to keep it alive), opened otherwise, and left open after a
+ * whole answer; closed on any failure.
+ */
+int https_stream_on(struct https_conn *hc, struct https_client *c,
+		    const struct url *u, const char *head, size_t head_len,
+		    https_sink_fn sink, void *ctx, char *why);
+
 #endif

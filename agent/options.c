@@ -60,6 +60,11 @@ static const struct cmdopt options_defs[] = {
 	  .tag = OPT_UINT, OPTS_AT(spool_max_mb), .min = 1, .max = 1048576,
 	  .arg = "N",
 	  .help = "spool size limit in MiB (64)" },
+	{ .name = "replay-rate-kbps", .kind = CMDOPT_UINT,
+	  .where = CMDOPT_BOTH, .tag = OPT_UINT, OPTS_AT(replay_rate_kbps),
+	  .min = 0, .max = 100000000, .arg = "N",
+	  .help = "cap the spool's catch-up after an outage at N kbit/s "
+		  "(0: no cap)" },
 	{ .name = "timeout", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
 	  .tag = OPT_UINT, OPTS_AT(timeout), .min = 1, .max = 300, .arg = "S",
 	  .help = "connect and I/O timeout (10)" },
@@ -120,6 +125,11 @@ static const struct cmdopt options_defs[] = {
 	  .tag = OPT_UINT, OPTS_AT(cache_max_mb), .min = 1, .max = 16777216,
 	  .arg = "N",
 	  .help = "relay: cache size bound in MiB (10240)" },
+	{ .name = "wan-rate-kbps", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(wan_rate_kbps), .min = 0,
+	  .max = 100000000, .arg = "N",
+	  .help = "relay: cap the cache's upstream fetches, all together, "
+		  "at N kbit/s (0: no cap)" },
 	{ .name = "pod", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
 	  .tag = OPT_PATH, OPTS_AT(pod), .arg = "NAME",
 	  .help = "relay: prefetch and keep pod NAME's artifact set" },

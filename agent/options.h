@@ -39,6 +39,8 @@ struct options {
 	unsigned max_conns;
 	char cache_dir[PATH_MAX];	/* "" for no artifact cache */
 	unsigned cache_max_mb;
+	unsigned wan_rate_kbps;		/* the cache's fetches; 0: no cap */
+	unsigned replay_rate_kbps;	/* spooled catch-up; 0: no cap */
 	char pod[64];			/* its artifact set is kept, or "" */
 };
 

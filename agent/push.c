@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "gzip.h"
+#include "clock.h"
 #include "log.h"
 #include "push.h"
 
@@ -26,6 +27,7 @@ int push_init(struct push *p, const struct options *o)
 	if (p->spool.n)
 		log_info("spool %s holds %zu batches to replay", o->spool,
 			 p->spool.n);
+	ratelimit_init(&p->replay, o->replay_rate_kbps, clock_now_ms());
 	return upstream_init(&p->up, o, o->token);
 }
 
@@ -75,9 +77,11 @@ static enum upstream_result push_send(struct push *p, uint64_t seq,
 static void push_replay(struct push *p, uint64_t fresh, time_t deadline,
 			enum push_outcome *fresh_out)
 {
+	uint64_t seq, sent = 0, bytes = p->replay.bytes;
+	uint64_t paced = p->replay.waited_ms;
+	long long start = clock_now_ms();
 	struct spool_item it;
 	enum upstream_result r;
-	uint64_t seq;
 	int rc;
 
 	while (p->spool.n && (!deadline || time(NULL) < deadline)) {
@@ -89,16 +93,29 @@ static void push_replay(struct push *p, uint64_t fresh, time_t deadline,
 			spool_drop(&p->spool, seq);
 			continue;
 		}
+		/* The catch-up after an outage waits its turn under the
+		 * cap before each batch, so that a backlog does not flood
+		 * the link or the server. */
+		ratelimit_pace(&p->replay, it.len);
 		r = push_send(p, seq, it.interval, seq != fresh, it.body,
 			      it.len);
 		spool_item_free(&it);
 		if (r == UPSTREAM_RETRY)
-			return;
+			break;
+		sent++;
 		spool_remove(&p->spool, seq);
 		if (seq == fresh)
 			*fresh_out = r == UPSTREAM_DELIVERED ? PUSH_DELIVERED :
 							       PUSH_REJECTED;
 	}
+	p->st.replay_bytes += p->replay.bytes - bytes;
+	p->st.replay_paced_ms += p->replay.waited_ms - paced;
+	if (sent > 1 || (sent == 1 && p->spool.n))
+		log_info("replay: %" PRIu64 " batches, %" PRIu64 " bytes in "
+			 "%lld ms, %" PRIu64 " ms paced by --replay-rate-kbps; "
+			 "%zu left", sent, p->replay.bytes - bytes,
+			 clock_now_ms() - start, p->replay.waited_ms - paced,
+			 p->spool.n);
 }
 
 /* Keep batch @seq for later; 0 or a negative error (logged). */

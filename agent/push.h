@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "collect.h"
+#include "ratelimit.h"
 #include "options.h"
 #include "spool.h"
 #include "upstream.h"
@@ -24,6 +25,7 @@ struct push {
 	struct spool spool;
 	struct upstream up;
 	struct collect_stats st;
+	struct ratelimit replay;	/* --replay-rate-kbps */
 };
 
 /**

@@ -269,7 +269,8 @@ static int relayconn_route(struct relayconn *c, struct relayconn_shared *sh,
 		c->state = RCS_REPLY;
 		return RC_PROGRESS;
 	}
-	if (sh->cache && strncmp(m->target, "/artifacts/", 11) == 0)
+	if (sh->cache && (strncmp(m->target, "/artifacts/", 11) == 0 ||
+			  strncmp(m->target, "/node/", 6) == 0))
 		return sh->cache_route(c, sh, m);
 	c->batch = strcmp(m->target, "/api/v1/push/batch") == 0;
 	if (!c->batch && strcmp(m->target, "/api/v1/push") != 0)

@@ -77,4 +77,15 @@ int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
 		  const struct cms_verify_opts *opts,
 		  struct cms_verify_result *result);
 
+/**
+ * cms_verify_fd() when the caller has already hashed the content: signers
+ * that use SHA-256 are checked against @sha256 (32 bytes, the digest of
+ * exactly what @fd holds), and @fd is read only if a signer uses another
+ * algorithm.  @sha256 NULL: as cms_verify_fd().
+ */
+int cms_verify_fd_sha256(const unsigned char *sig, size_t sig_len, int fd,
+			 const uint8_t *sha256,
+			 const struct cms_verify_opts *opts,
+			 struct cms_verify_result *result);
+
 #endif

@@ -539,6 +539,33 @@ int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
 		  const struct cms_verify_opts *opts,
 		  struct cms_verify_result *result)
 {
+	return cms_verify_fd_sha256(sig, sig_len, fd, NULL, opts, result);
+}
+
+/* The content's digests for @n_algs algorithms @algs into @hashes: the
+ * SHA-256 from @sha256 when given, any other read from @fd. */
+static int cms_content_digests(int fd, const uint8_t *sha256,
+			       const struct digest_alg *const *algs,
+			       size_t n_algs,
+			       uint8_t hashes[][DIGEST_MAX_SIZE])
+{
+	const struct digest_alg *sha = digest_by_name("sha256");
+	size_t i;
+
+	for (i = 0; sha256 && i < n_algs && algs[i] == sha; i++)
+		;
+	if (!sha256 || i < n_algs)
+		return digest_fd(fd, algs, n_algs, hashes, NULL);
+	for (i = 0; i < n_algs; i++)
+		memcpy(hashes[i], sha256, 32);
+	return 0;
+}
+
+int cms_verify_fd_sha256(const unsigned char *sig, size_t sig_len, int fd,
+			 const uint8_t *sha256,
+			 const struct cms_verify_opts *opts,
+			 struct cms_verify_result *result)
+{
 	const struct digest_alg *algs[CMS_MAX_SIGNERS];
 	uint8_t hashes[CMS_MAX_SIGNERS][DIGEST_MAX_SIZE];
 	struct cms_signer_info *info;
@@ -577,7 +604,7 @@ int cms_verify_fd(const unsigned char *sig, size_t sig_len, int fd,
 			algs[n_algs++] = info->digest;
 		info->digest_index = (int)j;
 	}
-	rc = digest_fd(fd, algs, n_algs, hashes, NULL);
+	rc = cms_content_digests(fd, sha256, algs, n_algs, hashes);
 	if (rc != 0)
 		goto out;
 

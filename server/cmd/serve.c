@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "pki.h"
+#include "podcache.h"
 #include "remote_write.h"
 #include "server.h"
 #include "tlskey.h"
@@ -45,7 +46,8 @@
 /* What the HTTP front serves: each room's routes, first match wins. */
 static const struct http_route *const serve_routes[] = {
 	routes_boot, routes_boot_fw, routes_artifact_resign, routes_artifact,
-	routes_bmc, routes_node, routes_api, routes_tokeninfo, routes_ui,
+	routes_bmc, routes_node, routes_podcache, routes_api, routes_tokeninfo,
+	routes_ui,
 	routes_ingest, NULL,
 };
 

@@ -152,7 +152,8 @@ static int boot_render_cmdline(const struct boot_install_in *in,
 /*
  * With a pod cache: the first tries of the kernel and initrd lines, from
  * the cache by the same pinned digest, then "|| kernel ..." falls back to
- * the central URL.  imgverify checks the .sig from the central server
+ * the central URL.  The cache URL names the node (/node/ID/), so that the
+ * cache can report which machine it served; the id is no secret.  imgverify checks the .sig from the central server
  * whichever answered.  Empty strings without a cache.
  */
 static void boot_render_cache(const struct boot_install_in *in,
@@ -162,10 +163,12 @@ static void boot_render_cache(const struct boot_install_in *in,
 	kc[0] = ic[0] = '\0';
 	if (!in->cache)
 		return;
-	snprintf(kc, kc_size, "%s/artifacts/%s@sha256:%s %s || kernel --name "
-		 "kernel ", in->cache, in->kernel, in->kernel_sha256, cmdline);
-	snprintf(ic, ic_size, "%s/artifacts/%s@sha256:%s || initrd --name "
-		 "initrd ", in->cache, in->initrd, in->initrd_sha256);
+	snprintf(kc, kc_size, "%s/node/%s/artifacts/%s@sha256:%s %s || kernel "
+		 "--name kernel ", in->cache, in->node, in->kernel,
+		 in->kernel_sha256, cmdline);
+	snprintf(ic, ic_size, "%s/node/%s/artifacts/%s@sha256:%s || initrd "
+		 "--name initrd ", in->cache, in->node, in->initrd,
+		 in->initrd_sha256);
 }
 
 int boot_render_install(const struct boot_install_in *in,

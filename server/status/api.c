@@ -318,7 +318,8 @@ static int api_pods(struct http_req *r)
 	return api_finish(r, rc, page, &api_view_pod_page);
 }
 
-/* GET /api/v1/pods/NAME: one pod, its counts and its nodes. */
+/* GET /api/v1/pods/NAME: one pod, its counts, its nodes, its artifact
+ * set and what its cache reported. */
 static int api_pod(struct http_req *r)
 {
 	const struct config_pod *p;
@@ -331,6 +332,8 @@ static int api_pod(struct http_req *r)
 	    (rc = api_pod_find(r, r->rest, &p)) != 0)
 		return rc;
 	rc = api_pod_read(r, p, 1, &pod);
+	if (rc == 0 && pod)
+		rc = api_pod_artifacts(r, p, pod);
 	return api_finish(r, rc, pod, &api_view_pod);
 }
 

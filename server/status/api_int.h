@@ -39,12 +39,16 @@ struct api_col {
 
 /*
  * What ?format=text shows of a reply: a table of the array (or of the
- * one object), then optionally a second table of one of its members.
+ * one object), then optionally tables of up to three of its members.
  */
 struct api_view {
 	const struct api_col *cols;
 	const char *nested;
 	const struct api_col *nested_cols;
+	const char *nested2;		/* more tables, shown when not empty */
+	const struct api_col *nested2_cols;
+	const char *nested3;		/* ("a.b" for a nested member) */
+	const struct api_col *nested3_cols;
 };
 
 extern const struct api_view api_view_pods, api_view_pod, api_view_nodes,
@@ -319,6 +323,18 @@ int api_events_read(struct http_req *r, long long after, unsigned int limit,
  * @ret rc		0, or a refusal's code
  */
 int api_podset(struct http_req *r);
+
+/**
+ * Add to @pod (pod @p as api_pod_read made it) its artifact set as
+ * "artifacts" (name, sha256, size, created_at of the current version,
+ * and cached_at: when the pod's cache first reported holding that
+ * digest, null if it does not) and "cache": its last report (when, and
+ * the whole files it served per machine and artifact), null without one.
+ *
+ * @ret rc		0, -ENOMEM or the store's error
+ */
+int api_pod_artifacts(struct http_req *r, const struct config_pod *p,
+		      json_t *pod);
 
 /**
  * GET /api/v1/nodes/ID/stage2 (the token and query checked already): the

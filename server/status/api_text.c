@@ -141,13 +141,25 @@ int api_render(struct pbuf *t, json_t *json, const struct api_view *v)
 {
 	json_t *rows = json_is_array(json) ? json_incref(json) :
 					     json_pack("[O]", json);
+	const char *nested[] = { v->nested, v->nested2, v->nested3 };
+	const struct api_col *nested_cols[] = { v->nested_cols,
+						v->nested2_cols,
+						v->nested3_cols };
 	int rc = rows ? api_table(t, rows, v->cols) : -ENOMEM;
+	size_t i;
 
-	if (rc == 0 && v->nested)
+	/* Each further table under a blank line; an absent one (a pod
+	 * without a cache report) is left out. */
+	for (i = 0; rc == 0 && i < 3; i++) {
+		json_t *sub = nested[i] ? api_member(json, nested[i]) : NULL;
+
+		if (!nested[i] ||
+		    (i > 0 && (!json_is_array(sub) || !json_array_size(sub))))
+			continue;
 		rc = api_text_add(t, "\n");
-	if (rc == 0 && v->nested)
-		rc = api_table(t, json_object_get(json, v->nested),
-			       v->nested_cols);
+		if (rc == 0)
+			rc = api_table(t, sub, nested_cols[i]);
+	}
 	json_decref(rows);
 	if (rc == 0 && t->overflow) {
 		t->overflow = 0;
@@ -190,6 +202,27 @@ static const struct api_col api_cols_pod_nodes[] = {
 	{ "HEALTH", "health" },
 	{ "GEN", "generation" },
 	{ "UPDATED", "updated_at" },
+	{ NULL, NULL },
+};
+
+/* A pod's artifact set, and whether its cache holds each version. */
+static const struct api_col api_cols_pod_artifacts[] = {
+	{ "ARTIFACT", "name" },
+	{ "SHA256", "sha256" },
+	{ "SIZE", "size" },
+	{ "PUBLISHED", "created_at" },
+	{ "CACHED", "cached_at" },
+	{ "SERVED", "served_from_cache" },
+	{ NULL, NULL },
+};
+
+/* Whole files the pod's cache served, per machine and artifact. */
+static const struct api_col api_cols_pod_served[] = {
+	{ "MACHINE", "node" },
+	{ "ARTIFACT", "artifact" },
+	{ "SHA256", "sha256" },
+	{ "FROM_CACHE", "count" },
+	{ "BYTES", "bytes" },
 	{ NULL, NULL },
 };
 
@@ -268,20 +301,42 @@ static const struct api_col api_cols_events[] = {
 	{ NULL, NULL },
 };
 
-const struct api_view api_view_pods = { api_cols_pods, NULL, NULL };
-const struct api_view api_view_pod = { api_cols_pods, "nodes",
-					      api_cols_pod_nodes };
-const struct api_view api_view_nodes = { api_cols_nodes, NULL,
-						NULL };
-const struct api_view api_view_node = { api_cols_node, "events",
-					       api_cols_events };
-const struct api_view api_view_artifacts = { api_cols_artifacts,
-						    NULL, NULL };
-const struct api_view api_view_events = { api_cols_events, NULL,
-						 NULL };
-const struct api_view api_view_alerts = { api_cols_alerts, NULL,
-						 NULL };
-const struct api_view api_view_node_page = { api_cols_node_page, "nodes",
-					     api_cols_nodes };
-const struct api_view api_view_pod_page = { api_cols_pod_page, "pods",
-					    api_cols_pods };
+const struct api_view api_view_pods = {
+	.cols = api_cols_pods,
+};
+const struct api_view api_view_pod = {
+	.cols = api_cols_pods,
+	.nested = "nodes",
+	.nested_cols = api_cols_pod_nodes,
+	.nested2 = "artifacts",
+	.nested2_cols = api_cols_pod_artifacts,
+	.nested3 = "cache.served",
+	.nested3_cols = api_cols_pod_served,
+};
+const struct api_view api_view_nodes = {
+	.cols = api_cols_nodes,
+};
+const struct api_view api_view_node = {
+	.cols = api_cols_node,
+	.nested = "events",
+	.nested_cols = api_cols_events,
+};
+const struct api_view api_view_artifacts = {
+	.cols = api_cols_artifacts,
+};
+const struct api_view api_view_events = {
+	.cols = api_cols_events,
+};
+const struct api_view api_view_alerts = {
+	.cols = api_cols_alerts,
+};
+const struct api_view api_view_node_page = {
+	.cols = api_cols_node_page,
+	.nested = "nodes",
+	.nested_cols = api_cols_nodes,
+};
+const struct api_view api_view_pod_page = {
+	.cols = api_cols_pod_page,
+	.nested = "pods",
+	.nested_cols = api_cols_pods,
+};

@@ -262,6 +262,27 @@ wait_for 5 sh -c "[ \$(grep -c 'push seq=' '$T/r1.log') -ge 2 ]"
 check "the relay got seq 1 then 2: numbers persist across runs" \
 	[ "$(seqs "$T/r1.log" | tr '\n' ' ')" = "1 2 " ]
 check "the agent's spool is empty" [ "$(spooled "$T/a1")" = 0 ]
+# ---- the catch-up after an outage is paced (--replay-rate-kbps) ------------------
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+	"${ONCE[@]}" --spool "$T/rr" --server "https://127.0.0.1:$DEAD" >/dev/null 2>&1
+done
+check "an outage left 14 batches in the spool" [ "$(spooled "$T/rr")" = 14 ]
+t0=$(date +%s%N)
+ok "--once --replay-rate-kbps 8 (1000 bytes/s) delivers the backlog and the new batch" \
+	"${ONCE[@]}" --spool "$T/rr" --server "https://127.0.0.1:$R1" --replay-rate-kbps 8
+t1=$(date +%s%N)
+check "the spool is empty" [ "$(spooled "$T/rr")" = 0 ]
+line=$(grep -o 'replay: 15 batches, [0-9]* bytes in [0-9]* ms' "$ERR")
+bytes=$(echo "$line" | awk '{print $4}')
+ms=$(echo "$line" | awk '{print $7}')
+# A cap's promise is a floor on time: past the 16 KiB bucket, 1000 bytes
+# take at least a second.  (A lower bound, not a race: no speed decides.)
+floor=$(( (bytes - 16384) * 1000 / 1000 ))
+check "all 15 went, and the agent logged their bytes ($bytes) and time ($ms ms)" \
+	[ -n "$line" ] && [ "$bytes" -gt 16384 ]
+check "the replay took at least (bytes - burst) / rate: ${floor} ms" [ "$ms" -ge "$floor" ]
+check "so did the whole run, by the clock outside" \
+	[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
 ok "by DNS name (localhost is in the certificate)" \
 	"${ONCE[@]}" --spool "$T/a1" --server "https://localhost:$R1"
 ok "failover: the first upstream is down, the second takes it" \

@@ -41,7 +41,7 @@ cache_relay() {
 		--key "$T/relay.key" --relay-token-file "$T/relay.tok" --ca "$ROOT" \
 		--timeout 5 --spool "$T/$1.spool" --cache-dir "$T/$1.cache" \
 		--cache-max-mb "$3" --server "https://127.0.0.1:$2" \
-		${RELAY_POD:+--pod "$RELAY_POD"} \
+		${RELAY_POD:+--pod "$RELAY_POD"} ${RELAY_EXTRA:-} \
 		>>"$T/$1.log" 2>&1 &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
@@ -185,6 +185,42 @@ check "the relay resumed after the drop" grep -q "sha256:$RES: resuming at byte"
 check "the WAN carried it about once (< 1.2x, a restart is 1.5x)" \
 	[ "$(upbytes cut)" -lt $((6000000 * 12 / 10)) ]
 
+# ---- --wan-rate-kbps: one cap for all of the cache's fetches ------------------------
+head -c 700000 /dev/urandom >"$T/w1"
+head -c 700000 /dev/urandom >"$T/w2"
+ok "w1 and w2 (700 kB each) are published" sh -c "$(declare -f publish status); \
+	BASE=$BASE CI_TOKEN=$CI_TOKEN ROOT=$ROOT T=$T; publish os/w1 '$T/w1' && publish os/w2 '$T/w2'"
+W1=$(sha256sum "$T/w1" | cut -d' ' -f1)
+W2=$(sha256sum "$T/w2" | cut -d' ' -f1)
+ok "a counting proxy in front of the server" proxy wanr 0 0
+RELAY_EXTRA="--wan-rate-kbps 4000"
+ok "relay r5 starts with --wan-rate-kbps 4000 (500 000 bytes/s)" cache_relay r5 "$wanr_PORT" 64
+RELAY_EXTRA=
+t0=$(date +%s%N)
+get "$r5_RP" "/artifacts/os/w1@sha256:$W1" "$T/w1.got" & c1=$!
+get "$r5_RP" "/artifacts/os/w2@sha256:$W2" "$T/w2.got" & c2=$!
+wait $c1; r1=$?
+wait $c2; r2=$?
+t1=$(date +%s%N)
+check "two machines asking at once both get their file" sh -c \
+	"[ $r1 = 0 ] && [ $r2 = 0 ] && cmp -s '$T/w1' '$T/w1.got' && cmp -s '$T/w2' '$T/w2.got'"
+wait_for 10 sh -c "[ \$(grep -c 'sha256:\($W1\|$W2\) (os/w.) fetched and verified' '$T/r5.log') = 2 ]"
+sum_ms=$(grep -o 'sha256:[0-9a-f]* (os/w.) fetched and verified: .* in [0-9]* ms' "$T/r5.log" |
+	awk '{s += $(NF-1)} END {print s + 0}')
+paced=$(grep -o 'os/w.) fetched and verified: .*, [0-9]* ms of it paced' "$T/r5.log" |
+	awk '{s += $(NF-4)} END {print s + 0}')
+wan=$(upbytes wanr)
+# The floor of a cap: past the bucket (50 000 bytes at this rate), the
+# 1 400 000 bytes of both need 1 ms per 500, whoever asked, in any order.
+floor=$(( (1400000 - 50000) / 500 ))
+check "both crossed the WAN once ($wan bytes, < 1.1x of 1.4 MB)" \
+	[ "$wan" -lt 1540000 -a "$wan" -ge 1400000 ]
+check "the relay's fetches of both took at least $floor ms together ($sum_ms ms)" \
+	[ "$sum_ms" -ge "$floor" ]
+check "the relay paced them ($paced ms) and says so" [ "$paced" -gt 0 ]
+check "the readers waited at least that long by the outside clock" \
+	[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
+
 # ---- eviction keeps the pinned set ---------------------------------------------
 for n in 1 2 3; do head -c 450000 /dev/urandom >"$T/e$n"; done
 ok "e1 e2 e3 (450 kB each) are published" sh -c "$(declare -f publish status); \
@@ -246,10 +282,82 @@ IH=$(sha256sum "$SITE/demo-initrd.img" | cut -d' ' -f1)
 ok "a machine of pod demo gets its stage2" sh -c "$(declare -f C stage2); \
 	ROOT=$ROOT BASE=$BASE; stage2 >'$T/stage2.ipxe'"
 check "its kernel comes from the cache first, then the central server, both by digest" \
-	grep -q "^kernel --name kernel https://127.0.0.1:9/artifacts/demo-vmlinuz@sha256:$KH .* || kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$" "$T/stage2.ipxe"
-check "its initrd likewise" grep -qx "initrd --name initrd https://127.0.0.1:9/artifacts/demo-initrd.img@sha256:$IH || initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed" "$T/stage2.ipxe"
+	grep -q "^kernel --name kernel https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-vmlinuz@sha256:$KH .* || kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$" "$T/stage2.ipxe"
+check "its initrd likewise" grep -qx "initrd --name initrd https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-initrd.img@sha256:$IH || initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed" "$T/stage2.ipxe"
+NODE=$(sed -n 's|^kernel --name kernel https://127.0.0.1:9/node/\([^/]*\)/artifacts/.*|\1|p' "$T/stage2.ipxe")
+check "the cache URL names the machine's node id (what the cache reports)" \
+	[ -n "$NODE" ] && C -fsS -o /dev/null -H "Authorization: Bearer $OP_TOKEN" \
+	"$BASE/api/v1/nodes/$NODE"
 check "imgverify is unchanged: the central server's .sig, whichever answered" \
 	grep -q "^imgverify --signer .* kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH.sig || goto failed\$" "$T/stage2.ipxe"
+
+# ---- the cache reports what it holds and served ---------------------------------
+POD=$BASE/api/v1/pods/demo
+podview() { C -fsS -H "Authorization: Bearer $OP_TOKEN" "$POD${1:-}"; }
+ok "the pod view shows the cache holding os/extra (reported by r4)" wait_for 20 \
+	sh -c "$(declare -f C podview); ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN
+	podview | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+a = {x[\"name\"]: x for x in d[\"artifacts\"]}
+sys.exit(not (a[\"os/extra\"][\"sha256\"] == \"$EXTRA\" and a[\"os/extra\"][\"cached_at\"]))'"
+podview >"$T/pod.json"
+check "the set's names, digests and publication; nothing served yet" python3 -c "
+import json, sys
+d = json.load(open('$T/pod.json'))
+a = {x['name']: x for x in d['artifacts']}
+sys.exit(not ('demo-vmlinuz' in a and a['demo-vmlinuz']['sha256'] == '$KH' and
+              a['demo-vmlinuz']['created_at'] and 'os/big' not in a and
+              a['os/extra']['served_from_cache'] == 0 and
+              d['cache']['held'] >= 1 and d['cache']['served'] == []))"
+for i in 1 2; do
+	ok "machine $NODE reads os/extra through r4 by its stage2 URL ($i)" \
+		get "$r4_RP" "/node/$NODE/artifacts/os/extra@sha256:$EXTRA" "$T/x$i"
+done
+ok "and a machine without a node in its URL, once" \
+	get "$r4_RP" "/artifacts/os/extra@sha256:$EXTRA" "$T/x3"
+check "all three copies are the published file" sh -c \
+	"cmp -s '$T/extra' '$T/x1' && cmp -s '$T/extra' '$T/x2' && cmp -s '$T/extra' '$T/x3'"
+ok "the pod view counts what the cache served, per machine" wait_for 20 \
+	sh -c "$(declare -f C podview); ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN
+	podview | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = {(x[\"node\"], x[\"sha256\"]): x for x in d[\"cache\"][\"served\"]}
+n = s.get((\"$NODE\", \"$EXTRA\"))
+a = s.get((\"127.0.0.1\", \"$EXTRA\"))
+x = {y[\"name\"]: y for y in d[\"artifacts\"]}[\"os/extra\"]
+sys.exit(not (n and n[\"count\"] == 2 and n[\"bytes\"] == 400000 and
+              n[\"artifact\"] == \"os/extra\" and a and a[\"count\"] == 1 and
+              x[\"served_from_cache\"] == 3))'"
+ok "as text: the artifacts and what was served" sh -c "$(declare -f C podview); \
+	ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN; podview '?format=text' >'$T/pod.txt'"
+check "the text names the artifact table and the machine's row" sh -c \
+	"grep -q '^ARTIFACT  *SHA256  *SIZE  *PUBLISHED  *CACHED  *SERVED' '$T/pod.txt' &&
+	 grep -q '^$NODE  *os/extra  *$EXTRA  *2  *400000\$' '$T/pod.txt'"
+check "a sig read is not counted as a machine's fetch" sh -c "
+	$(declare -f get deadline); SLOWDOWN=$SLOWDOWN ROOT=$ROOT
+	get $r4_RP /node/$NODE/artifacts/os/extra@sha256:$EXTRA.sig $T/x.sig && cmp -s $T/x.sig $BLOBS/$EXTRA.sig"
+
+# The report is the relay's to make: refused from anyone else, checked.
+REP='{"since": 1, "held": [], "served": []}'
+check "a report without a token: 401" [ "$(status "$POD/cache" -X PUT -d "$REP")" = 401 ]
+check "a report with a status token: 403" [ "$(status "$POD/cache" -X PUT -d "$REP" \
+	-H "Authorization: Bearer $OP_TOKEN")" = 403 ]
+check "a report for an unknown pod: 404" [ "$(status "$BASE/api/v1/pods/nope/cache" \
+	-X PUT -d "$REP" -H "Authorization: Bearer $RS")" = 404 ]
+check "a digest that is not one: 400" [ "$(status "$POD/cache" -X PUT \
+	-d '{"since": 1, "held": ["../x"], "served": []}' -H "Authorization: Bearer $RS")" = 400 ]
+check "a machine name with markup: 400" [ "$(status "$POD/cache" -X PUT -d \
+	"{\"since\": 1, \"held\": [], \"served\": [{\"node\": \"<b>\", \"sha256\": \"$EXTRA\", \"count\": 1, \"bytes\": 1}]}" \
+	-H "Authorization: Bearer $RS")" = 400 ]
+head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big.rep"
+check "a report over 256 KiB: 413" [ "$(status "$POD/cache" -X PUT --data-binary @"$T/big.rep" \
+	-H "Authorization: Bearer $RS")" = 413 ]
+check "a refused report left the last good one in place" sh -c "$(declare -f C podview); \
+	ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN; podview | grep -q '\"count\": 2'"
+check "no relay token in the server's log or the relays' logs" sh -c \
+	"! grep -qF '$RS' '$SITE/serve.log' $T/r*.log"
 
 check "no sanitizer report in any relay log" sh -c \
 	"! grep -l 'ERROR: AddressSanitizer\|runtime error:' '$T'/r*.log"

@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "../../agent/cache.h"
+#include "../../agent/cache_report.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -30,6 +31,13 @@ static void test_targets(void)
 						 HEX_B ".sig", &r), 0);
 	CU_ASSERT_EQUAL(r.sig, 1);
 	CU_ASSERT_STRING_EQUAL(r.hex, HEX_B);
+	CU_ASSERT_STRING_EQUAL(r.node, "");
+	/* stage2's form: the node the URL was rendered for */
+	CU_ASSERT_EQUAL_FATAL(cache_parse_target("/node/rack1-n07/artifacts/"
+						 "os/k@sha256:" HEX_A, &r), 0);
+	CU_ASSERT_STRING_EQUAL(r.node, "rack1-n07");
+	CU_ASSERT_STRING_EQUAL(r.name, "os/k");
+	CU_ASSERT_STRING_EQUAL(r.hex, HEX_A);
 }
 
 static void test_refused(void)
@@ -51,6 +59,14 @@ static void test_refused(void)
 		"/artifacts/@sha256:" HEX_A,
 		"/ks/abcdef",
 		"/artifactsx/os@sha256:" HEX_A,
+		"/node//artifacts/os@sha256:" HEX_A,	/* empty node */
+		"/node/../artifacts/os@sha256:" HEX_A,
+		"/node/a b/artifacts/os@sha256:" HEX_A,
+		"/node/n1/n2/artifacts/os@sha256:" HEX_A,
+		"/node/n1/ks/abcdef",
+		"/node/n1",
+		"/node/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"/artifacts/os@sha256:" HEX_A,		/* 64 bytes of id */
 	};
 	struct cache_ref r;
 	size_t i;
@@ -175,9 +191,58 @@ static void test_evict(void)
 	cleanup(tmp);
 }
 
+/* Servings are counted per (machine, digest); the totals cross to the
+ * fetcher as lines and come out the same. */
+static void test_tally(void)
+{
+	static struct cache_tally t, f;
+	const struct cache_served *e;
+	char line[CACHE_REPORT_LINE_MAX];
+	unsigned i;
+
+	memset(&t, 0, sizeof(t));
+	memset(&f, 0, sizeof(f));
+	CU_ASSERT_PTR_NOT_NULL(cache_tally_add(&t, "n1", HEX_A, 100));
+	CU_ASSERT_PTR_NOT_NULL(cache_tally_add(&t, "10.0.0.7", HEX_A, 100));
+	e = cache_tally_add(&t, "n1", HEX_A, 100);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_EQUAL(e->count, 2);
+	CU_ASSERT_EQUAL(e->bytes, 200);
+	CU_ASSERT_EQUAL(t.n, 2);
+	CU_ASSERT_FATAL(cache_report_line(e, line, sizeof(line)) > 0);
+	CU_ASSERT_STRING_EQUAL(line, "served " HEX_A " n1 2 200\n");
+	line[strlen(line) - 1] = '\0';
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, line), 0);
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, line), 0);	/* totals */
+	CU_ASSERT_EQUAL(f.n, 1);
+	CU_ASSERT_EQUAL(f.e[0].count, 2);
+	CU_ASSERT_STRING_EQUAL(f.e[0].who, "n1");
+	/* what could break a line or the JSON is no machine */
+	CU_ASSERT_PTR_NULL(cache_tally_add(&t, "a\"b", HEX_A, 1));
+	CU_ASSERT_PTR_NULL(cache_tally_add(&t, "", HEX_A, 1));
+	CU_ASSERT_PTR_NULL(cache_tally_add(&t, "n1", "xyz", 1));
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, "served " HEX_A " n1 2"), -EINVAL);
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, "served " HEX_A " n\"1 2 3"),
+			-EINVAL);
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, "served " HEX_A " n1 -2 3"),
+			-EINVAL);
+	CU_ASSERT_EQUAL(cache_tally_parse(&f, "served " HEX_A " n1 2 3 4"),
+			-EINVAL);
+	/* bounded: past the table, counted as unlisted */
+	for (i = 0; i < CACHE_REPORT_SERVED_MAX + 5; i++) {
+		char who[16];
+
+		snprintf(who, sizeof(who), "m%u", i);
+		cache_tally_add(&t, who, HEX_B, 1);
+	}
+	CU_ASSERT_EQUAL(t.n, CACHE_REPORT_SERVED_MAX);
+	CU_ASSERT_EQUAL(t.unlisted, 7);
+}
+
 static const CU_TestInfo test_agent_cache_tests[] = {
 	{ "artifact targets pinned by digest", test_targets },
 	{ "anything else is not the cache's", test_refused },
+	{ "servings counted per machine, passed as totals", test_tally },
 	{ "a changed file or .sig is noticed and dropped", test_tamper },
 	{ "LRU eviction spares pinned and in-use entries", test_evict },
 	CU_TEST_INFO_NULL,

@@ -134,6 +134,41 @@ static void roundtrip(int ecdsa)
 	signer_free(&s);
 }
 
+/* A digest the caller already holds stands for the content: the right
+ * one verifies, a wrong one is refused; a SHA-384 signer still reads the
+ * content itself. */
+static void test_known_sha256(void)
+{
+	struct cms_verify_opts opts;
+	const struct digest_alg *sha = digest_by_name("sha256");
+	uint8_t hash[DIGEST_MAX_SIZE];
+	struct digest d;
+	struct signer s;
+	unsigned char *der;
+	size_t len;
+	int fd;
+
+	signer_load(&s, 0);
+	opts = (struct cms_verify_opts){ &s.root, NULL, time(NULL) };
+	digest_init(&d, sha);
+	digest_update(&d, content, sizeof(content));
+	digest_final(&d, hash);
+	sign_with(&s, "sha256", content, sizeof(content), &der, &len);
+	fd = content_fd(content, sizeof(content));
+	CU_ASSERT_EQUAL(cms_verify_fd_sha256(der, len, -1, hash, &opts, NULL),
+			0);
+	hash[7] ^= 1;
+	CU_ASSERT_EQUAL(cms_verify_fd_sha256(der, len, -1, hash, &opts, NULL),
+			-PB_ECMS_BAD_SIGNATURE);
+	free(der);
+	sign_with(&s, "sha384", content, sizeof(content), &der, &len);
+	CU_ASSERT_EQUAL(cms_verify_fd_sha256(der, len, fd, hash, &opts, NULL),
+			0);
+	close(fd);
+	free(der);
+	signer_free(&s);
+}
+
 static void test_roundtrip_rsa(void)
 {
 	roundtrip(0);
@@ -433,6 +468,8 @@ static const CU_TestInfo tests[] = {
 	  test_roundtrip_rsa },
 	{ "ECDSA: sign, verify, every digest, name, tamper",
 	  test_roundtrip_ecdsa },
+	{ "a SHA-256 the caller holds stands for the content",
+	  test_known_sha256 },
 	{ "ECDSA with SHA-1 is never written", test_ecdsa_sha1 },
 	{ "no certificate signed with ecdsa-with-SHA1", test_cert_ecdsa_sha1 },
 	{ "signer names compared as iPXE does", test_signer_name },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "podcache.h"
 #include "podset.h"
 #include "unit.h"
 
@@ -99,11 +100,72 @@ static void test_bounded(void)
 	free(many);
 }
 
+#define PH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define PH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* A cache's report: checked, and a digest keeps the time it was first
+ * held while reports keep listing it. */
+static void test_cache_report(void)
+{
+	static struct podcache_report rep, got;
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"held\": [], \"served\": []}",
+		"{\"since\": -1, \"held\": [], \"served\": []}",
+		"{\"since\": 1, \"held\": [\"" PH_A "x\"], \"served\": []}",
+		"{\"since\": 1, \"held\": [\"../etc\"], \"served\": []}",
+		"{\"since\": 1, \"held\": [], \"served\": [{\"node\": "
+		"\"a/b\", \"sha256\": \"" PH_A "\", \"count\": 1, "
+		"\"bytes\": 1}]}",
+		"{\"since\": 1, \"held\": [], \"served\": [{\"node\": "
+		"\"n1\", \"sha256\": \"" PH_A "\", \"count\": -1, "
+		"\"bytes\": 1}]}",
+		"{\"since\": 1, \"since\": 2, \"held\": [], \"served\": []}",
+	};
+	const char *one = "{\"since\": 5, \"held\": [\"" PH_A "\"], "
+			  "\"served\": [{\"node\": \"n1\", \"sha256\": \""
+			  PH_A "\", \"count\": 3, \"bytes\": 30}]}";
+	const char *two = "{\"since\": 5, \"held\": [\"" PH_A "\", \"" PH_B
+			  "\"], \"served\": []}";
+	char why[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(podcache_parse(bad[i], strlen(bad[i]), &rep,
+					       why, sizeof(why)), -EINVAL);
+	podcache_clear();
+	CU_ASSERT_EQUAL(podcache_get("p1", &got), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(podcache_parse(one, strlen(one), &rep, why,
+					     sizeof(why)), 0);
+	CU_ASSERT_EQUAL(rep.n_served, 1);
+	CU_ASSERT_EQUAL(rep.served[0].count, 3);
+	CU_ASSERT_EQUAL(podcache_put("p1", &rep, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(podcache_parse(two, strlen(two), &rep, why,
+					     sizeof(why)), 0);
+	CU_ASSERT_EQUAL(podcache_put("p1", &rep, 2000), 0);
+	CU_ASSERT_EQUAL_FATAL(podcache_get("p1", &got), 0);
+	CU_ASSERT_EQUAL(podcache_held_at(&got, PH_A), 1000);	/* kept */
+	CU_ASSERT_EQUAL(podcache_held_at(&got, PH_B), 2000);
+	CU_ASSERT_EQUAL(got.reported, 2000);
+	CU_ASSERT_EQUAL(got.n_served, 0);	/* a report replaces */
+	CU_ASSERT_EQUAL(podcache_get("p2", &got), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(podcache_parse(one, strlen(one), &rep, why,
+					     sizeof(why)), 0);
+	CU_ASSERT_EQUAL(podcache_put("p1", &rep, 3000), 0);
+	CU_ASSERT_EQUAL_FATAL(podcache_get("p1", &got), 0);
+	CU_ASSERT_EQUAL(podcache_held_at(&got, PH_A), 1000);
+	CU_ASSERT_EQUAL(podcache_held_at(&got, PH_B), 0);	/* dropped */
+	podcache_clear();
+}
+
 static const CU_TestInfo test_provision_podset_tests[] = {
 	{ "its profiles' and its nodes' kernels and initrds",
 	  test_profiles_and_nodes },
 	{ "its intent joins them, each name once", test_intent },
 	{ "at most PODSET_MAX names", test_bounded },
+	{ "a cache's report: checked, held since first listed",
+	  test_cache_report },
 	CU_TEST_INFO_NULL,
 };
 
