@@ -230,7 +230,7 @@ static int api_healthz(struct http_req *r)
 	}
 	return api_finish(r, 0,
 		json_pack("{s:s, s:I, s:I, s:I, s:o?, s:I, s:{s:I, s:I, s:b}, "
-			  "s:o, s:o, s:o}",
+			  "s:o, s:o, s:o, s:b}",
 			  "status", "ok", "uptime_s",
 			  (json_int_t)(now > r->srv->started ?
 					       now - r->srv->started : 0),
@@ -244,7 +244,8 @@ static int api_healthz(struct http_req *r)
 			  "running", atomic_load(&r->srv->pre_busy),
 			  "transfers", api_transfers(r), "certificates",
 			  api_certificates_json(r->gen, now),
-			  "dhcp", api_dhcp(r->srv)),
+			  "dhcp", api_dhcp(r->srv), "alert_leader",
+			  alerts_leading(r->srv->alerts)),
 		NULL);
 }
 
