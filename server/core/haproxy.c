@@ -51,7 +51,7 @@ static int haproxy_head(struct pbuf *out)
 		"# haproxy.cfg rendered by podboot haproxy: replicas of podboot\n"
 		"# serve behind one address, TLS passed through (docs/operations.md).\n"
 		"global\n"
-		"    maxconn 4096\n"
+		"    maxconn 2000\n"
 		"    log stderr format short local0 notice\n"
 		"\n"
 		"defaults\n"
