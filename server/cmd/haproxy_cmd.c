@@ -23,8 +23,9 @@ static void haproxy_usage(FILE *out)
 	fprintf(out,
 		"usage: podboot haproxy [--config FILE] [--out FILE] "
 		"[--listen ADDR:PORT]\n"
-		"                       [--check-interval SECONDS] "
-		"[--stats ADDR:PORT]\n\n"
+		"                       [--monitor-listen ADDR:PORT] "
+		"[--check-interval SECONDS]\n"
+		"                       [--stats ADDR:PORT]\n\n"
 		"Writes HAProxy's configuration for the replicas of podboot "
 		"serve named in\n"
 		"server.replicas (--config FILE, default $PODBOOT_CONFIG, else "
@@ -36,6 +37,11 @@ static void haproxy_usage(FILE *out)
 		"  --listen ADDR:PORT        where HAProxy listens (every "
 		"address, the port\n"
 		"                            of server.base_url)\n"
+		"  --monitor-listen ADDR:PORT  also a frontend for agents, "
+		"relays and\n"
+		"                            Prometheus, to the replica that "
+		"leads the\n"
+		"                            alerts only (/healthz/leader)\n"
 		"  --check-interval SECONDS  between health checks (2)\n"
 		"  --stats ADDR:PORT         also serve HAProxy's stats page "
 		"there\n");
@@ -55,6 +61,8 @@ static const struct cmdopt haproxy_table[] = {
 	  CMDOPT_AT(struct haproxy_cmd_opts, out) },
 	{ .name = "listen", .kind = CMDOPT_BUF, .arg = "ADDR:PORT",
 	  CMDOPT_AT(struct haproxy_cmd_opts, h.listen) },
+	{ .name = "monitor-listen", .kind = CMDOPT_BUF, .arg = "ADDR:PORT",
+	  CMDOPT_AT(struct haproxy_cmd_opts, h.monitor) },
 	{ .name = "stats", .kind = CMDOPT_BUF, .arg = "ADDR:PORT",
 	  CMDOPT_AT(struct haproxy_cmd_opts, h.stats) },
 	{ .name = "check-interval", .kind = CMDOPT_UINT, .arg = "SECONDS",

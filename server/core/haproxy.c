@@ -69,15 +69,25 @@ static int haproxy_head(struct pbuf *out)
 		"\n");
 }
 
-/* The frontend on @listen, and, with @stats, a stats page. */
+/* The frontend on @listen, with @monitor the monitoring one, and with
+ * @stats a stats page. */
 static int haproxy_front(struct pbuf *out, const char *listen,
-			 const char *stats)
+			 const char *monitor, const char *stats)
 {
 	int rc = pbuf_printf(out,
 			     "frontend podboot\n"
 			     "    bind %s\n"
 			     "    default_backend podboot_replicas\n"
 			     "\n", listen);
+
+	if (rc == 0 && monitor[0])
+		rc = pbuf_printf(out,
+				 "# agents, relays and Prometheus: the alert "
+				 "leader only\n"
+				 "frontend podboot_monitor\n"
+				 "    bind %s\n"
+				 "    default_backend podboot_leader\n"
+				 "\n", monitor);
 
 	if (rc == 0 && stats[0])
 		rc = pbuf_printf(out,
@@ -91,27 +101,30 @@ static int haproxy_front(struct pbuf *out, const char *listen,
 }
 
 /*
- * The backend: the replicas in order, each checked with GET /healthz
- * over TLS verified against @root for @host; a replica marked down has
- * its sessions cut so that clients retry on another.
+ * Backend @name: the replicas in order, each checked with GET @uri over
+ * TLS verified against the root for @host, healthy when the reply holds
+ * @expect; a replica marked down has its sessions cut so that clients
+ * retry on another.
  */
 static int haproxy_back(struct pbuf *out, const struct config *cfg,
-			const char *host, unsigned int check_s)
+			const char *host, unsigned int check_s,
+			const char *name, const char *uri, const char *expect)
 {
 	size_t i;
 	int rc;
 
 	rc = pbuf_printf(out,
-			 "backend podboot_replicas\n"
+			 "\nbackend %s\n"
 			 "    balance roundrobin\n"
 			 "    option httpchk\n"
-			 "    http-check send meth GET uri /healthz?format=text "
+			 "    http-check send meth GET uri %s "
 			 "ver HTTP/1.1 hdr Host %s\n"
-			 "    http-check expect string ok\n"
+			 "    http-check expect string %s\n"
 			 "    default-server check check-ssl verify required "
 			 "ca-file %s check-sni %s verifyhost %s inter %us "
 			 "fall 2 rise 2 on-marked-down shutdown-sessions\n",
-			 host, cfg->root_cert, host, host, check_s);
+			 name, uri, host, expect, cfg->root_cert, host, host,
+			 check_s);
 	for (i = 0; rc == 0 && i < cfg->n_replicas; i++)
 		rc = pbuf_printf(out, "    server replica%zu %s\n", i + 1,
 				 cfg->replicas[i]);
@@ -139,8 +152,12 @@ int haproxy_render(const struct config *cfg, const struct haproxy_opts *o,
 	else
 		snprintf(listen, sizeof(listen), ":%u", port);
 	if (haproxy_head(out) != 0 ||
-	    haproxy_front(out, listen, o->stats) != 0 ||
-	    haproxy_back(out, cfg, host, o->check_s ? o->check_s : 2) != 0) {
+	    haproxy_front(out, listen, o->monitor, o->stats) != 0 ||
+	    haproxy_back(out, cfg, host, o->check_s ? o->check_s : 2,
+			 "podboot_replicas", "/healthz?format=text", "ok") != 0 ||
+	    (o->monitor[0] &&
+	     haproxy_back(out, cfg, host, o->check_s ? o->check_s : 2,
+			  "podboot_leader", "/healthz/leader", "leader") != 0)) {
 		snprintf(err, errlen, "out of memory rendering haproxy.cfg");
 		return -ENOMEM;
 	}

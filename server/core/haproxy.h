@@ -13,6 +13,9 @@ struct haproxy_opts {
 	char listen[CONFIG_REPLICA_LEN];	/* "ADDR:PORT"; "" derived */
 	unsigned int check_s;		/* seconds between health checks */
 	char stats[CONFIG_REPLICA_LEN];	/* "ADDR:PORT" of a stats page, or "" */
+	/* "ADDR:PORT" for monitoring traffic (pushes, /metrics): to the
+	 * alert leader only; "" for none */
+	char monitor[CONFIG_REPLICA_LEN];
 };
 
 /**
@@ -23,7 +26,10 @@ struct haproxy_opts {
  * servers are checked with GET /healthz over TLS, verified against
  * server.root_cert for the host of base_url.  A replica that fails its
  * checks, or refuses a connection, is skipped; sessions to one marked
- * down are cut so that clients retry.
+ * down are cut so that clients retry.  With @o->monitor, a second
+ * frontend there whose backend is only the replica that leads the alerts
+ * (checked on /healthz/leader): the one that holds the fleet's metrics,
+ * evaluates the rules and answers /metrics.
  *
  * @v err		receives one line on failure
  * @ret rc		0, -EINVAL (no replicas, a base_url without a host),

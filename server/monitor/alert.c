@@ -37,6 +37,7 @@ struct alerts {
 	struct store_leader *leader;
 	int leading;
 	unsigned long long takeovers;	/* times this replica began leading */
+	long long lead_since;		/* when it last began leading */
 	/* The back-off of each configured Alertmanager, by its URL. */
 	struct {
 		char url[256];
@@ -84,9 +85,11 @@ static struct alert *alert_find(struct alerts *a, const char *rule,
 /* ---- evaluation ------------------------------------------------------- */
 
 /* Is node @id down (alert_state_node_down, from what it pushed and the
- * store)? */
+ * store)?  A node that never pushed here counts from @since: the later
+ * of the start and the moment this replica began leading (pushes follow
+ * the leader; before, they went to another replica). */
 static int alert_node_down(struct server *srv, const struct config *cfg,
-			   const char *id, long long now)
+			   const char *id, long long since, long long now)
 {
 	struct metrics_node_info info;
 	struct store_node n;
@@ -97,7 +100,7 @@ static int alert_node_down(struct server *srv, const struct config *cfg,
 		return 0;
 	return alert_state_node_down(info.known, info.up,
 				     !info.known && n.state == NODE_INSTALLED,
-				     srv->started, cfg->down_after, now);
+				     since, cfg->down_after, now);
 }
 
 /* Hold every alert whose condition holds at @now: NodeDown and every
@@ -112,7 +115,10 @@ static void alert_evaluate(struct alerts *a, const struct config *cfg,
 
 	for (i = 0; i < cfg->n_nodes; i++) {
 		cn = &cfg->nodes[i];
-		if (alert_node_down(a->srv, cfg, cn->hostname, now)) {
+		if (alert_node_down(a->srv, cfg, cn->hostname,
+				    a->lead_since > a->srv->started ?
+					    a->lead_since : a->srv->started,
+				    now)) {
 			x = alert_find(a, ALERT_NODE_DOWN, cn->hostname, 1);
 			if (x)
 				alert_state_hold(x, cn->pod->name, 1, 0, now);
@@ -503,7 +509,10 @@ static void *alert_thread(void *arg)
 		gen = server_gen_get(a->srv);
 		now = (long long)time(NULL);
 		pthread_mutex_lock(&a->lock);
-		a->takeovers += lead && !a->leading;
+		if (lead && !a->leading) {
+			a->takeovers++;
+			a->lead_since = now;
+		}
 		a->leading = lead;
 		alert_evaluate(a, gen->cfg, now);
 		alert_settle(a, now);

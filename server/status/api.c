@@ -249,6 +249,21 @@ static int api_healthz(struct http_req *r)
 		NULL);
 }
 
+/* GET /healthz/leader: 200 on the replica that leads the alerts (always,
+ * on SQLite), 503 on the others: HAProxy's check for the backend that
+ * monitoring traffic (pushes, /metrics) follows. */
+static int api_healthz_leader(struct http_req *r)
+{
+	int rc;
+
+	if ((rc = api_query(r, api_args_plain)) != 0)
+		return rc;
+	if (!alerts_leading(r->srv->alerts))
+		return http_refuse(r, 503, "not the alert leader");
+	http_reply_data(r, 200, "text/plain; charset=utf-8", "leader\n", 7);
+	return 0;
+}
+
 /* GET /api/v1/pods without paging, filter or sort: every configured pod
  * with its node counts, as an array. */
 static int api_pods_all(struct http_req *r)
@@ -514,6 +529,8 @@ static int api_alerts(struct http_req *r)
 
 const struct http_route routes_api[] = {
 	{ "GET", "/healthz", 1, api_healthz, NULL, NULL, NULL, 0 },
+	{ "GET", "/healthz/leader", 1, api_healthz_leader, NULL, NULL, NULL,
+	  0 },
 	{ "GET", "/api/v1/pods", 1, api_pods, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/pods/", 0, api_pod, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/nodes", 1, api_nodes, NULL, NULL, NULL, 0 },
