@@ -102,8 +102,8 @@ static int haproxy_front(struct pbuf *out, const char *listen,
 
 /*
  * Backend @name: the replicas in order, each checked with GET @uri over
- * TLS verified against the root for @host, healthy when the reply holds
- * @expect; a replica marked down has its sessions cut so that clients
+ * TLS verified against the root for @host, healthy when the reply meets
+ * @expect (HAProxy's "string ok", "status 200"); a replica marked down has its sessions cut so that clients
  * retry on another.
  */
 static int haproxy_back(struct pbuf *out, const struct config *cfg,
@@ -119,7 +119,7 @@ static int haproxy_back(struct pbuf *out, const struct config *cfg,
 			 "    option httpchk\n"
 			 "    http-check send meth GET uri %s "
 			 "ver HTTP/1.1 hdr Host %s\n"
-			 "    http-check expect string %s\n"
+			 "    http-check expect %s\n"
 			 "    default-server check check-ssl verify required "
 			 "ca-file %s check-sni %s verifyhost %s inter %us "
 			 "fall 2 rise 2 on-marked-down shutdown-sessions\n",
@@ -154,10 +154,11 @@ int haproxy_render(const struct config *cfg, const struct haproxy_opts *o,
 	if (haproxy_head(out) != 0 ||
 	    haproxy_front(out, listen, o->monitor, o->stats) != 0 ||
 	    haproxy_back(out, cfg, host, o->check_s ? o->check_s : 2,
-			 "podboot_replicas", "/healthz?format=text", "ok") != 0 ||
+			 "podboot_replicas", "/healthz?format=text",
+			 "string ok") != 0 ||
 	    (o->monitor[0] &&
 	     haproxy_back(out, cfg, host, o->check_s ? o->check_s : 2,
-			  "podboot_leader", "/healthz/leader", "leader") != 0)) {
+			  "podboot_leader", "/healthz/leader", "status 200") != 0)) {
 		snprintf(err, errlen, "out of memory rendering haproxy.cfg");
 		return -ENOMEM;
 	}

@@ -118,8 +118,15 @@ haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
 HA_PID=$!
 ok "HAProxy answers with podboot's own certificate chain" \
 	wait_up 20 "$HA_PID" curl -sf --cacert "$ROOT" -o /dev/null "$HBASE/healthz"
+# hastate BACKEND SERVER STATE: HAProxy's stats say SERVER of BACKEND is
+# in STATE (UP, DOWN) after its health checks.
+hastate() { curl -sf "http://127.0.0.1:$SPORT/;csv" | grep -q "^$1,$2,.*,$3,"; }
+up() { hastate podboot_replicas "$1" UP; }
+ok "HAProxy's checks: the monitoring backend has B down (not the leader)" \
+	wait_for 20 hastate podboot_leader replica2 DOWN
+check "and A up" hastate podboot_leader replica1 UP
 if [ "$FAIL" != 0 ]; then	# nothing below means anything without these
-	tail -5 "$T/haproxy.log" "$SITE"/serve-*.log
+	tail -n 5 "$T/haproxy.log" "$SITE"/serve-*.log
 	finish
 	exit 1
 fi
@@ -245,8 +252,6 @@ own=0
 for i in $(seq 1 $N); do grep -q "^# podboot stage2 for ha-$i " "$T/storm/s$i" && grep -q 'ks=' "$T/storm/s$i" && own=$((own + 1)); done
 check "each its own installer ($own)" [ "$own" = "$N" ]
 ok "replica A starts again" start_replica A "$SITE/podboot.conf" "$PA"
-# up NAME: HAProxy's stats page says replica NAME is UP.
-up() { curl -sf "http://127.0.0.1:$SPORT/;csv" | grep -q "^podboot_replicas,$1,.*,UP,"; }
 ok "HAProxy's health checks see A up again" wait_for 20 up replica1
 touch "$T/stop-uploader"
 wait "$UPLOADER"
