@@ -127,7 +127,7 @@ storm() {
 		printf 'url = "%s/boot/stage2.ipxe.sig?mac=%s"\noutput = "/dev/null"\n' "$base" "$mac"
 	done >"$work/storm.k"
 	t0=$(now)
-	curl -s --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/storm.k" \
+	curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/storm.k" \
 		-w '%{http_code}\n' >"$work/storm.codes" || true
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/storm.codes") == $((2 * NODES)) ]] ||
@@ -152,7 +152,7 @@ ingest() {
 		((i < PUSHES)) && echo next
 	done >"$work/push.k"
 	t0=$(now)
-	curl -s --parallel --parallel-max "$CONNS" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
+	curl -s --no-progress-meter --parallel --parallel-max "$CONNS" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/push.codes") == "$PUSHES" ]] ||
 		die "ingest on $base: $(grep -vc '^200$' "$work/push.codes") answers not 200"
