@@ -23,6 +23,7 @@ int publish_main(int argc, char **argv);
 int resign_main(int argc, char **argv);
 int dhcp_main(int argc, char **argv);
 int bmc_main(int argc, char **argv);
+int haproxy_main(int argc, char **argv);
 
 /**
  * Sign and publish files as artifacts in @data_dir (used by publish and

@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "serve", serve_main,
 	  "run the boot, signing and status server (HTTPS)" },
 	{ "dhcp", dhcp_main, "render Kea's DHCP configuration, apply it to Kea" },
+	{ "haproxy", haproxy_main,
+	  "render HAProxy's configuration for replicas of serve" },
 	{ "bmc", bmc_main, "drive a node's BMC over Redfish: power, media, boot" },
 };
 

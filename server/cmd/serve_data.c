@@ -17,8 +17,9 @@
 
 #define SERVE_SECRET "node-token.key"
 
-/* The secret behind node tokens: made once, kept 0600 in the data dir. */
-static int serve_secret(struct server *srv)
+/* The secret behind node tokens: made once, kept 0600 in the data dir;
+ * @again: the second look, after another replica made it first. */
+static int serve_secret_read(struct server *srv, int again)
 {
 	struct rng rng = { .seeded = 0 };
 	char path[PATH_MAX];
@@ -52,6 +53,13 @@ static int serve_secret(struct server *srv)
 	if (rc == 0)
 		rc = fileio_write(path, srv->node_secret,
 				  sizeof(srv->node_secret), 0600, FILEIO_EXCL);
+	/* A replica starting at the same moment wrote it first: every
+	 * replica must sign node tokens with the one secret, so take it. */
+	if (rc == -EEXIST && !again) {
+		mbedtls_platform_zeroize(srv->node_secret,
+					 sizeof(srv->node_secret));
+		return serve_secret_read(srv, 1);
+	}
 	return rc;
 }
 
@@ -134,7 +142,9 @@ int serve_datadir(struct server *srv, int reinit, int *lock)
 			  pb_strerror(rc));
 		return rc;
 	}
-	if ((rc = datadir_lock(srv->data_dir, lock)) != 0)
+	/* Replicas on PostgreSQL share the directory (docs/operations.md). */
+	if ((rc = datadir_lock_mode(srv->data_dir, lock,
+				    cfg->store_url[0] != '\0')) != 0)
 		return rc;
 	/* The store is checked before anything is written beside it. */
 	if (reinit && (rc = datadir_set_aside(srv->data_dir)) != 0)
@@ -145,12 +155,14 @@ int serve_datadir(struct server *srv, int reinit, int *lock)
 		return rc;
 	}
 	if ((rc = artifact_dirs(srv->data_dir)) != 0 ||
-	    (rc = artifact_clean_tmp(srv->data_dir)) != 0) {
+	    (rc = artifact_clean_tmp(srv->data_dir,
+				     cfg->store_url[0] ? ARTIFACT_TMP_STALE_S
+						       : 0)) != 0) {
 		log_error("data directory %s: %s", srv->data_dir,
 			  pb_strerror(rc));
 		return rc;
 	}
-	if ((rc = serve_secret(srv)) != 0) {
+	if ((rc = serve_secret_read(srv, 0)) != 0) {
 		log_error("node token secret: %s", pb_strerror(rc));
 		return rc;
 	}

@@ -111,6 +111,8 @@ struct config_token {
 enum config_unknown { CONFIG_UNKNOWN_IGNORE, CONFIG_UNKNOWN_DISCOVER };
 
 #define CONFIG_AM_MAX 4		/* Alertmanagers */
+#define CONFIG_REPLICAS_MAX 16	/* server.replicas */
+#define CONFIG_REPLICA_LEN 128	/* one "HOST:PORT" */
 #define CONFIG_SNMP_MAX 4	/* SNMP trap receivers */
 #define CONFIG_RW_MAX 4		/* remote-write targets */
 #define CONFIG_ALERT_MATCH 4	/* label matchers of one rule */
@@ -193,6 +195,9 @@ struct config {
 	 * data_dir; the password from store_password_file or PGPASSWORD */
 	char store_url[1024];
 	char store_password_file[PATH_MAX];
+	/* replicas of this service behind HAProxy (podboot haproxy) */
+	char replicas[CONFIG_REPLICAS_MAX][CONFIG_REPLICA_LEN];
+	size_t n_replicas;
 	/* plain-HTTP boot listener for firmware without TLS: off if 0 */
 	unsigned int plain_port;
 	char plain_base_url[256];	/* http://host:port: the plain URLs */

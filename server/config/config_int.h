@@ -140,6 +140,9 @@ int config_key_group(struct config_ctx *ctx, const config_setting_t *s,
 		     const struct config_key *key, void *field);
 int config_key_list(struct config_ctx *ctx, const config_setting_t *s,
 		    const struct config_key *key, void *field);
+/* server.replicas: each "HOST:PORT"; @field is the configuration. */
+int config_key_replicas(struct config_ctx *ctx, const config_setting_t *s,
+			const struct config_key *key, void *field);
 
 /* config_value.c: parsers of values */
 int config_string(struct config_ctx *ctx, const config_setting_t *s,

@@ -415,6 +415,9 @@ static const struct config_key config_server_keys[] = {
 	  .group = &config_store,
 	  .expect = "a URL such as \"postgresql://db.example.net/podboot\", "
 		    "or a group { url = ...; password_file = ...; }" },
+	{ .name = "replicas", .parse = config_key_replicas, .off = 0,
+	  .expect = "an array of HOST:PORT such as [ \"10.0.0.11:8443\", "
+		    "\"10.0.0.12:8443\" ]" },
 	{ .name = "plain_port", .parse = config_key_uint,
 	  .off = offsetof(struct config, plain_port),
 	  .min = 0, .max = 65535, .def = 0 },

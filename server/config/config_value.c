@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -712,6 +713,47 @@ static int config_am_valid_bool(const char *url)
 		if (!config_is_alnum(url[i]) && !strchr(":/.-_[]", url[i]))
 			return 0;
 	return i > 8 && i < 256;
+}
+
+/*
+ * server.replicas: one replica's "HOST:PORT" (a DNS name, an IPv4
+ * address or a bracketed IPv6 address, and a port 1-65535): 1 if valid.
+ */
+static int config_replica_valid_bool(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned long port;
+	char *end;
+	size_t i, host;
+
+	if (!colon || colon == v || strlen(v) >= CONFIG_REPLICA_LEN)
+		return 0;
+	host = (size_t)(colon - v);
+	if (v[0] == '[' ? v[host - 1] != ']' : memchr(v, ':', host) != NULL)
+		return 0;
+	for (i = 0; i < host; i++)
+		if (!config_is_alnum(v[i]) && !strchr(".-[]:", v[i]))
+			return 0;
+	if (colon[1] < '0' || colon[1] > '9')
+		return 0;
+	port = strtoul(colon + 1, &end, 10);
+	return *end == '\0' && port >= 1 && port <= 65535;
+}
+
+/* server.replicas: the replicas HAProxy balances (podboot haproxy). */
+int config_key_replicas(struct config_ctx *ctx, const config_setting_t *s,
+			const struct config_key *key, void *field)
+{
+	struct config *cfg = field;
+
+	if (!s)
+		return 0;
+	return config_string_array(ctx, s, key, (char *)cfg->replicas,
+				   sizeof(cfg->replicas[0]),
+				   CONFIG_REPLICAS_MAX,
+				   config_replica_valid_bool,
+				   "a replica's HOST:PORT such as "
+				   "\"10.0.0.11:8443\"", &cfg->n_replicas);
 }
 
 /* Kilobytes in the file, bytes in the model. */

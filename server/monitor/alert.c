@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "store.h"
 #include "template.h"
 
 #define ALERT_BUCKETS 4096
@@ -31,6 +32,12 @@ struct alerts {
 	struct alert *buckets[ALERT_BUCKETS];
 	unsigned long long sent, errors, evaluations;
 	unsigned long long traps, trap_errors;	/* SNMP */
+	/* Replicas on one PostgreSQL: only the leader sends (store_leader.c);
+	 * every replica evaluates, so that each lists the alerts. */
+	struct store_leader *leader;
+	int leading;
+	unsigned long long takeovers;	/* times this replica began leading */
+	long long lead_since;		/* when it last began leading */
 	/* The back-off of each configured Alertmanager, by its URL. */
 	struct {
 		char url[256];
@@ -78,9 +85,11 @@ static struct alert *alert_find(struct alerts *a, const char *rule,
 /* ---- evaluation ------------------------------------------------------- */
 
 /* Is node @id down (alert_state_node_down, from what it pushed and the
- * store)? */
+ * store)?  A node that never pushed here counts from @since: the later
+ * of the start and the moment this replica began leading (pushes follow
+ * the leader; before, they went to another replica). */
 static int alert_node_down(struct server *srv, const struct config *cfg,
-			   const char *id, long long now)
+			   const char *id, long long since, long long now)
 {
 	struct metrics_node_info info;
 	struct store_node n;
@@ -91,7 +100,7 @@ static int alert_node_down(struct server *srv, const struct config *cfg,
 		return 0;
 	return alert_state_node_down(info.known, info.up,
 				     !info.known && n.state == NODE_INSTALLED,
-				     srv->started, cfg->down_after, now);
+				     since, cfg->down_after, now);
 }
 
 /* Hold every alert whose condition holds at @now: NodeDown and every
@@ -106,7 +115,10 @@ static void alert_evaluate(struct alerts *a, const struct config *cfg,
 
 	for (i = 0; i < cfg->n_nodes; i++) {
 		cn = &cfg->nodes[i];
-		if (alert_node_down(a->srv, cfg, cn->hostname, now)) {
+		if (alert_node_down(a->srv, cfg, cn->hostname,
+				    a->lead_since > a->srv->started ?
+					    a->lead_since : a->srv->started,
+				    now)) {
 			x = alert_find(a, ALERT_NODE_DOWN, cn->hostname, 1);
 			if (x)
 				alert_state_hold(x, cn->pod->name, 1, 0, now);
@@ -239,9 +251,51 @@ static void alert_mark_sent(struct alerts *a, const struct config *cfg,
 	size_t b;
 
 	for (b = 0; b < ALERT_BUCKETS; b++)
-		for (x = a->buckets[b]; x; x = x->next)
-			if (alert_state_due(x, cfg->resend_s, now))
-				x->last_sent = now;
+		for (x = a->buckets[b]; x; x = x->next) {
+			if (!alert_state_due(x, cfg->resend_s, now))
+				continue;
+			x->last_sent = now;
+			if (store_alert_sent_set(a->srv->store, x->rule,
+						 x->node,
+						 x->state == ALERT_FIRING,
+						 now) != 0)
+				log_warn("alert %s of %s: sent, but not "
+					 "recorded in the store: a new leader "
+					 "may send it again", x->rule,
+					 x->node);
+		}
+}
+
+/*
+ * Alerts this process has not sent in their state yet, checked against
+ * what any leader sent (the store): a firing alert another replica sent
+ * counts as sent then (resent only after resend_s), and a resolution is
+ * sent only for an alert the store holds as firing.  This is what keeps
+ * a new leader from sending again what the old one did.  The caller
+ * holds a->lock.
+ */
+static void alert_adopt(struct alerts *a, long long now)
+{
+	struct store_alert_sent sent;
+	struct alert *x;
+	size_t b;
+	int rc;
+
+	for (b = 0; b < ALERT_BUCKETS; b++)
+		for (x = a->buckets[b]; x; x = x->next) {
+			if (x->last_sent || x->state == ALERT_PENDING)
+				continue;
+			rc = store_alert_sent_get(a->srv->store, x->rule,
+						  x->node, &sent);
+			if (rc != 0 && rc != -ENOENT)
+				continue;	/* logged; ask next round */
+			if (x->state == ALERT_FIRING && rc == 0 &&
+			    sent.firing)
+				x->last_sent = sent.sent_at;
+			else if (x->state == ALERT_RESOLVED &&
+				 (rc == -ENOENT || !sent.firing))
+				x->last_sent = now;	/* nothing to resolve */
+		}
 }
 
 /* libcurl write callback: Alertmanager's reply body is not read. */
@@ -348,7 +402,11 @@ static void alert_notify(struct alerts *a, const struct config *cfg,
 	size_t i, ok = 0, queued = 0;
 	int rc;
 
+	if (!a->leading)
+		return;
 	pthread_mutex_lock(&a->lock);
+	if (cfg->n_alertmanagers)
+		alert_adopt(a, now);
 	batch = alert_due(a, cfg, now);
 	pthread_mutex_unlock(&a->lock);
 	if (batch && json_array_size(batch) && cfg->n_alertmanagers) {
@@ -394,7 +452,7 @@ static void alert_traps(struct alerts *a, const struct config *cfg,
 	struct alert *x;
 	size_t b, n = 0, i, r, ok;
 
-	if (!cfg->n_snmp)
+	if (!cfg->n_snmp || !a->leading)
 		return;
 	pthread_mutex_lock(&a->lock);
 	for (b = 0; b < ALERT_BUCKETS && n < 64; b++)
@@ -442,12 +500,20 @@ static void *alert_thread(void *arg)
 	struct timespec until;
 	long long now;
 
+	int lead;
+
 	pthread_mutex_lock(&a->lock);
 	while (!a->stop) {
 		pthread_mutex_unlock(&a->lock);
+		lead = store_leader_poll(a->leader);
 		gen = server_gen_get(a->srv);
 		now = (long long)time(NULL);
 		pthread_mutex_lock(&a->lock);
+		if (lead && !a->leading) {
+			a->takeovers++;
+			a->lead_since = now;
+		}
+		a->leading = lead;
 		alert_evaluate(a, gen->cfg, now);
 		alert_settle(a, now);
 		a->evaluations++;
@@ -473,9 +539,14 @@ int alerts_start(struct alerts **out, struct server *srv)
 	if (!a)
 		return -ENOMEM;
 	a->srv = srv;
+	if (store_leader_open(srv->store, &a->leader) != 0) {
+		free(a);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->wake, NULL);
 	if (pthread_create(&a->thread, NULL, alert_thread, a) != 0) {
+		store_leader_close(a->leader);
 		pthread_cond_destroy(&a->wake);
 		pthread_mutex_destroy(&a->lock);
 		free(a);
@@ -497,6 +568,7 @@ void alerts_stop(struct alerts *a)
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	store_leader_close(a->leader);
 	for (b = 0; b < ALERT_BUCKETS; b++)
 		for (x = a->buckets[b]; x; x = next) {
 			next = x->next;
@@ -549,11 +621,31 @@ int alerts_expose(struct alerts *a, struct pbuf *out)
 				 "SNMP traps that could not be sent.\n"
 				 "# TYPE podboot_alert_trap_errors_total "
 				 "counter\n"
-				 "podboot_alert_trap_errors_total %llu\n",
+				 "podboot_alert_trap_errors_total %llu\n"
+				 "# HELP podboot_alert_leader 1 while this "
+				 "replica leads: evaluates and sends alerts.\n"
+				 "# TYPE podboot_alert_leader gauge\n"
+				 "podboot_alert_leader %d\n"
+				 "# HELP podboot_alert_leader_takeovers_total "
+				 "Times this replica began leading.\n"
+				 "# TYPE podboot_alert_leader_takeovers_total "
+				 "counter\n"
+				 "podboot_alert_leader_takeovers_total %llu\n",
 				 a->sent, a->errors, a->evaluations, a->traps,
-				 a->trap_errors);
+				 a->trap_errors, a->leading, a->takeovers);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
+}
+
+/* Declared in alert.h. */
+int alerts_leading(struct alerts *a)
+{
+	int lead;
+
+	pthread_mutex_lock(&a->lock);
+	lead = a->leading;
+	pthread_mutex_unlock(&a->lock);
+	return lead;
 }
 
 /* ---- GET /api/v1/alerts ----------------------------------------------- */

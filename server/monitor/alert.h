@@ -22,6 +22,13 @@ void alerts_stop(struct alerts *a);
 int alerts_expose(struct alerts *a, struct pbuf *out);
 
 /**
+ * Whether this replica leads: holds the alert leadership (always, on
+ * SQLite) as of the evaluator's latest round.  Only the leader sends
+ * alerts and traps.
+ */
+int alerts_leading(struct alerts *a);
+
+/**
  * Every alert held, in any state, as GET /api/v1/alerts lists them
  * (alertname, node, pod, state, value, active_at, fired_at, resolved_at),
  * appended to @arr.

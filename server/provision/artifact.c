@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -38,10 +39,14 @@ int artifact_dirs(const char *data_dir)
 	return rc;
 }
 
-/* Leftovers of uploads cut short by a crash are never visible: drop them. */
-int artifact_clean_tmp(const char *data_dir)
+/* Leftovers of uploads cut short by a crash are never visible: drop them
+ * (only those untouched for @min_age_s: another replica's upload in the
+ * shared directory is being written). */
+int artifact_clean_tmp(const char *data_dir, long long min_age_s)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
+	time_t now = time(NULL);
+	struct stat sb;
 	struct dirent *de;
 	DIR *d;
 	int rc;
@@ -55,8 +60,12 @@ int artifact_clean_tmp(const char *data_dir)
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "upload-", 7) != 0)
 			continue;
-		if (fileio_join(path, sizeof(path), dir, de->d_name) == 0 &&
-		    unlink(path) == 0)
+		if (fileio_join(path, sizeof(path), dir, de->d_name) != 0)
+			continue;
+		if (min_age_s && (stat(path, &sb) != 0 ||
+				  (long long)(now - sb.st_mtime) < min_age_s))
+			continue;
+		if (unlink(path) == 0)
 			log_info("removed interrupted upload %s", path);
 	}
 	closedir(d);

@@ -9,8 +9,15 @@
 /** Create the blob and temporary directories under @data_dir. */
 int artifact_dirs(const char *data_dir);
 
-/** Remove what interrupted uploads left in the temporary directory. */
-int artifact_clean_tmp(const char *data_dir);
+/* Replicas sharing a data directory: another's upload in progress is
+ * never this old (uploads too slow for so long are cut). */
+#define ARTIFACT_TMP_STALE_S 3600
+
+/**
+ * Remove what interrupted uploads left in the temporary directory: every
+ * leftover, or with @min_age_s only those not written for that long.
+ */
+int artifact_clean_tmp(const char *data_dir, long long min_age_s);
 
 struct signer;
 struct store;

@@ -230,7 +230,7 @@ static int api_healthz(struct http_req *r)
 	}
 	return api_finish(r, 0,
 		json_pack("{s:s, s:I, s:I, s:I, s:o?, s:I, s:{s:I, s:I, s:b}, "
-			  "s:o, s:o, s:o}",
+			  "s:o, s:o, s:o, s:b}",
 			  "status", "ok", "uptime_s",
 			  (json_int_t)(now > r->srv->started ?
 					       now - r->srv->started : 0),
@@ -244,8 +244,24 @@ static int api_healthz(struct http_req *r)
 			  "running", atomic_load(&r->srv->pre_busy),
 			  "transfers", api_transfers(r), "certificates",
 			  api_certificates_json(r->gen, now),
-			  "dhcp", api_dhcp(r->srv)),
+			  "dhcp", api_dhcp(r->srv), "alert_leader",
+			  alerts_leading(r->srv->alerts)),
 		NULL);
+}
+
+/* GET /healthz/leader: 200 on the replica that leads the alerts (always,
+ * on SQLite), 503 on the others: HAProxy's check for the backend that
+ * monitoring traffic (pushes, /metrics) follows. */
+static int api_healthz_leader(struct http_req *r)
+{
+	int rc;
+
+	if ((rc = api_query(r, api_args_plain)) != 0)
+		return rc;
+	if (!alerts_leading(r->srv->alerts))
+		return http_refuse(r, 503, "not the alert leader");
+	http_reply_data(r, 200, "text/plain; charset=utf-8", "leader\n", 7);
+	return 0;
 }
 
 /* GET /api/v1/pods without paging, filter or sort: every configured pod
@@ -516,6 +532,8 @@ static int api_alerts(struct http_req *r)
 
 const struct http_route routes_api[] = {
 	{ "GET", "/healthz", 1, api_healthz, NULL, NULL, NULL, 0 },
+	{ "GET", "/healthz/leader", 1, api_healthz_leader, NULL, NULL, NULL,
+	  0 },
 	{ "GET", "/api/v1/pods", 1, api_pods, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/pods/", 0, api_pod, NULL, NULL, NULL, 0 },
 	{ "GET", "/api/v1/nodes", 1, api_nodes, NULL, NULL, NULL, 0 },

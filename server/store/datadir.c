@@ -25,6 +25,11 @@
 
 int datadir_lock(const char *dir, int *fd)
 {
+	return datadir_lock_mode(dir, fd, 0);
+}
+
+int datadir_lock_mode(const char *dir, int *fd, int shared)
+{
 	char path[PATH_MAX], pid[DATADIR_PID_MAX];
 	ssize_t n;
 	int rc, len;
@@ -39,6 +44,21 @@ int datadir_lock(const char *dir, int *fd)
 		log_error("%s: %s", path, pb_strerror(rc));
 		return rc;
 	}
+	if (shared && flock(*fd, LOCK_SH | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY)
+			log_error("data directory %s is in use by a podboot "
+				  "serve on SQLite (%s is locked): replicas on "
+				  "PostgreSQL share a data directory only with "
+				  "each other", dir, path);
+		else
+			log_error("%s: locking: %s", path, pb_strerror(rc));
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	if (shared)
+		return 0;	/* several holders: no PID to name */
 	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		n = pread(*fd, pid, sizeof(pid) - 1, 0);

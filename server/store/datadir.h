@@ -21,6 +21,17 @@
  */
 int datadir_lock(const char *dir, int *fd);
 
+/**
+ * datadir_lock(), or with @shared a shared lock: replicas on one
+ * PostgreSQL share their data directory (artifact blobs, the node token
+ * secret), and each holds it shared, so that a server on SQLite, which
+ * takes it exclusively, cannot start beside them (nor they beside it).
+ * A shared holder writes no PID.
+ *
+ * @ret rc		as datadir_lock()
+ */
+int datadir_lock_mode(const char *dir, int *fd, int shared);
+
 /** Release a lock from datadir_lock(), emptying the PID; -1 is fine. */
 void datadir_unlock(int fd);
 

@@ -97,6 +97,14 @@ static const char *const store_migrations[] = {
 	/* 8: the Authenticode-signed variant of an EFI kernel (its own
 	 * content address, blob and .sig); '' for none */
 	"ALTER TABLE artifacts ADD COLUMN uefi_sha256 TEXT NOT NULL DEFAULT '';",
+	/* 9: what the alert leader last sent of each alert (store_alert.c),
+	 * so that the replica that takes over never sends it again */
+	"CREATE TABLE alert_sent ("
+	" rule TEXT NOT NULL,"
+	" node TEXT NOT NULL,"
+	" firing INTEGER NOT NULL,"
+	" sent_at INTEGER NOT NULL,"
+	" PRIMARY KEY (rule, node));",
 };
 
 #define STORE_SCHEMA_LATEST \

@@ -328,4 +328,58 @@ int store_push_load(struct store *st,
 		    int (*cb)(void *ctx, const struct store_push_state *p),
 		    void *ctx);
 
+/* ---- high availability: the alert leader (store_leader.c, store_alert.c) */
+
+/* What the alert leader last sent of one alert (rule, node). */
+struct store_alert_sent {
+	int firing;		/* 1: "firing" was sent, 0: "resolved" */
+	long long sent_at;	/* unix seconds */
+};
+
+/**
+ * What was last sent of alert @rule for @node, by whichever replica led
+ * then, into @out.
+ *
+ * @ret rc		0, -ENOENT (never sent), -EINVAL or a store error
+ */
+int store_alert_sent_get(struct store *st, const char *rule,
+			 const char *node, struct store_alert_sent *out);
+
+/**
+ * Record that alert @rule for @node was sent as @firing (1) or resolved
+ * (0) at @sent_at (insert or replace).
+ *
+ * @ret rc		0, -EINVAL or a store error
+ */
+int store_alert_sent_set(struct store *st, const char *rule,
+			 const char *node, int firing, long long sent_at);
+
+struct store_leader;
+
+/**
+ * Prepare to compete for the alert leadership of the replicas that share
+ * @st: on PostgreSQL a session-level advisory lock on a connection of its
+ * own (a replica that dies drops the connection, and with it the lock);
+ * on SQLite, which one process holds at a time, this process always
+ * leads.  Connects lazily, in store_leader_poll().
+ *
+ * @v out		receives the leader; store_leader_close() it
+ * @ret rc		0 or -ENOMEM
+ */
+int store_leader_open(struct store *st, struct store_leader **out);
+
+/**
+ * Whether this process leads now: keeps the lock it holds (checking that
+ * its connection still stands) or tries to take it if it is free.  Never
+ * waits for the lock; a connection attempt waits at most a few seconds.
+ *
+ * @ret lead		1 if this process holds the leadership, 0 if not
+ *			(another replica holds it, or the database cannot
+ *			be reached)
+ */
+int store_leader_poll(struct store_leader *l);
+
+/** Release the leadership (if held) and free; NULL is fine. */
+void store_leader_close(struct store_leader *l);
+
 #endif

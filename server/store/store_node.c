@@ -146,7 +146,7 @@ int store_node_transition(struct store *st, const char *id,
 	char detail[2 * FIELD_SIZE(struct store_event, detail)];
 	long long now = (long long)time(NULL);
 	struct store_node n;
-	int rc;
+	int rc, raced = 0;
 
 	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
 		return -EINVAL;
@@ -165,6 +165,7 @@ int store_node_transition(struct store *st, const char *id,
 		 store_state_name(n.state), store_state_name(to),
 		 why && why[0] ? ": " : "", why ? why : "");
 	rc = store_node_set_state(st, id, n.state, to, now, rearm);
+	raced = rc == -PB_ESTATE;
 	if (rc == 0)
 		rc = store_event_insert(st, now, rearm ? "rearm" : "state", id,
 					detail);
@@ -178,6 +179,10 @@ int store_node_transition(struct store *st, const char *id,
 out:
 	if (rc != 0)
 		store_rollback(st);
+	/* Another replica changed the node between our read and our
+	 * update: @out says what it is now, not what we read. */
+	if (raced && store_node_read(st, id, &n) != 0)
+		rc = -PB_ESTORE;
 	pthread_mutex_unlock(&st->lock);
 	if (out && (rc == 0 || rc == -PB_ESTATE))
 		*out = n;

@@ -53,7 +53,7 @@ expect() {
 	_report $? "complete '$words' -> $want"
 }
 
-expect "podboot " init keys sign publish resign serve dhcp bmc verify
+expect "podboot " init keys sign publish resign serve dhcp haproxy bmc verify
 expect "podboot -v ke" keys
 expect "podboot keys " init rotate-codesign issue-server issue-uefi import-uefi
 expect "podboot keys i" init issue-server issue-uefi import-uefi
@@ -65,6 +65,7 @@ expect "podboot dhcp " render apply leases
 expect "podboot dhcp --config podboot.conf a" apply
 expect "podboot dhcp render --l" --lease-file --lease-cmds --lifetime
 expect "podboot serve --c" --config --check
+expect "podboot haproxy --m" --monitor-listen
 expect "podboot serve --config p" podboot.conf
 expect "podboot serve -c r" root.crt
 expect "podboot verify kernel kernel --root r" root.crt
