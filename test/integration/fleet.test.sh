@@ -1,8 +1,8 @@
 # fleet.test.sh: the status API over 5,000 pods and 50,000 nodes: pages,
 # filters and totals are right, and a page costs a page, not the fleet.
 # The store is filled directly (one SQLite transaction); the server is the
-# optimised build ($PODBOOT_FAST), so that the times printed are the ones
-# an operator would see.
+# optimised build ($PODBOOT_FAST), so that the times printed (figures
+# only: no check depends on them) are the ones an operator would see.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
 
@@ -81,16 +81,10 @@ check "a page of pods: 50 of $((PODS + 1)), with their counts" [ "$(jq -r '"\(.t
 timed podsdown 'pods?health=down&sort=down&limit=50&offset=100'
 check "pods with nodes down, most first: every pod of the fleet, 1 down each" [ "$(jq -r \
 	'"\(.total) \(.pods | length) \(.pods[0].name) \(.pods[0].node_counts.down)"' "$T/podsdown")" = "$PODS 50 p0101 1" ]
-# Generous bounds (TEST_SLOWDOWN stretches them): a page of nodes reads a
-# page; only a health filter or a pod sort walks the fleet.
-for p in first middle last pod state pods; do
-	check "the page '$p' took under $(deadline 1000) ms ($(cat "$T/$p.ms") ms)" \
-		[ "$(cat "$T/$p.ms")" -lt "$(deadline 1000)" ]
-done
-for p in down podsdown; do
-	check "the walk '$p' took under $(deadline 5000) ms ($(cat "$T/$p.ms") ms)" \
-		[ "$(cat "$T/$p.ms")" -lt "$(deadline 5000)" ]
-done
+# The times above are printed for the reader, never asserted: timing
+# decides no test.  That a page costs a page is asserted by the query
+# plans above (each list searches an index from its cursor); only a
+# health filter or a pod sort walks the fleet.
 server_stop TERM
 check "clean exit" [ "$SERVER_STATUS" = 0 ]
 finish
