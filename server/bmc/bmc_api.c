@@ -505,48 +505,20 @@ static int bmc_api_jobs_get(struct http_req *r)
 	return 0;
 }
 
-/* A small body, held in a bounded buffer (r->ctx). */
-static int bmc_api_body(struct http_req *r, const char *data, size_t len)
-{
-	struct pbuf *b = r->ctx;
-
-	if (!b || pbuf_append(b, data, len) != 0) {
-		http_body_refuse(r, 413, "body larger than %d bytes",
-				 HTTP_SMALL_BODY_MAX);
-		return -EFBIG;
-	}
-	return 0;
-}
-
-/* The POST routes' start: the body's buffer; the rest once it is in. */
+/* The POST routes' start: the body's bounded buffer; the rest once it
+ * is in. */
 static int bmc_api_start(struct http_req *r)
 {
-	struct pbuf *b = calloc(1, sizeof(*b));
-
-	if (b)
-		pbuf_init(b, HTTP_SMALL_BODY_MAX);
-	r->ctx = b;
+	if (http_small_body_begin(r, HTTP_SMALL_BODY_MAX) != 0)
+		return http_refuse(r, 503, "out of memory; try again");
 	return 0;
-}
-
-/* The request is over: free its body buffer. */
-static void bmc_api_cleanup(struct http_req *r, int completed)
-{
-	struct pbuf *b = r->ctx;
-
-	(void)completed;
-	if (b) {
-		pbuf_free(b);
-		free(b);
-	}
-	r->ctx = NULL;
 }
 
 const struct http_route routes_bmc[] = {
-	{ "POST", "/api/v1/nodes/*/bmc/", 0, bmc_api_start, bmc_api_body,
-	  bmc_api_node_post, bmc_api_cleanup, 0 },
-	{ "POST", "/api/v1/pods/*/bmc/", 0, bmc_api_start, bmc_api_body,
-	  bmc_api_pod_post, bmc_api_cleanup, 0 },
+	{ "POST", "/api/v1/nodes/*/bmc/", 0, bmc_api_start, http_small_body,
+	  bmc_api_node_post, http_small_body_cleanup, 0 },
+	{ "POST", "/api/v1/pods/*/bmc/", 0, bmc_api_start, http_small_body,
+	  bmc_api_pod_post, http_small_body_cleanup, 0 },
 	{ "GET", "/api/v1/bmc/jobs", 1, bmc_api_jobs_get, NULL, NULL, NULL,
 	  0 },
 	{ "GET", "/api/v1/bmc/jobs/", 0, bmc_api_jobs_get, NULL, NULL, NULL,

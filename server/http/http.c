@@ -16,6 +16,7 @@
 #include "http.h"
 #include "http_int.h"
 #include "log.h"
+#include "pbuf.h"
 #include "redact.h"
 #include "tlskey.h"
 #include "utf8.h"
@@ -180,6 +181,43 @@ void http_body_refuse(struct http_req *r, unsigned int status,
 	va_start(ap, fmt);
 	vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
 	va_end(ap);
+}
+
+/* ---- small bodies, read whole ------------------------------------------ */
+
+int http_small_body_begin(struct http_req *r, size_t max)
+{
+	struct pbuf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	pbuf_init(b, max);
+	r->ctx = b;
+	return 0;
+}
+
+int http_small_body(struct http_req *r, const char *data, size_t len)
+{
+	struct pbuf *b = r->ctx;
+
+	if (!b || pbuf_append(b, data, len) != 0) {
+		http_body_refuse(r, 413, "body larger than %zu bytes",
+				 b ? b->max : (size_t)0);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+void http_small_body_cleanup(struct http_req *r, int completed)
+{
+	struct pbuf *b = r->ctx;
+
+	(void)completed;
+	if (b) {
+		pbuf_free(b);
+		free(b);
+	}
+	r->ctx = NULL;
 }
 
 /* ---- request helpers -------------------------------------------------- */

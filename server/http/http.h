@@ -152,6 +152,21 @@ void http_body_refuse(struct http_req *r, unsigned int status,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/**
+ * A small body read whole: a buffer of at most @max bytes in r->ctx, for
+ * a route whose start calls this and whose body and cleanup callbacks
+ * are http_small_body() and http_small_body_cleanup().  0, or -ENOMEM
+ * (nothing queued: the caller refuses).
+ */
+int http_small_body_begin(struct http_req *r, size_t max);
+
+/** Body callback: append to r->ctx's buffer; past its bound, refuse
+ * with 413 "body larger than N bytes" and return -EFBIG. */
+int http_small_body(struct http_req *r, const char *data, size_t len);
+
+/** Cleanup callback: free r->ctx's buffer. */
+void http_small_body_cleanup(struct http_req *r, int completed);
+
 /** A copy of @len bytes of @data. */
 void http_reply_data(struct http_req *r, unsigned int status,
 		     const char *content_type, const void *data, size_t len);

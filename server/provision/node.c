@@ -269,48 +269,19 @@ static int node_post(struct http_req *r)
 	return node_post_apply(r, id, a, why);
 }
 
-/* A small body: assign's JSON; other actions ignore theirs. */
-static int node_body(struct http_req *r, const char *data, size_t len)
-{
-	struct pbuf *b = r->ctx;
-
-	if (!b || pbuf_append(b, data, len) != 0) {
-		http_body_refuse(r, 413, "body larger than %d bytes",
-				 HTTP_SMALL_BODY_MAX);
-		return -EFBIG;
-	}
-	return 0;
-}
-
-/* The route's start: a bounded buffer for the body (r->ctx, freed by
- * node_cleanup); the action runs in node_post once the body is in. */
+/* The route's start: a bounded buffer for the body (assign's JSON; other
+ * actions ignore theirs); the action runs in node_post once it is in. */
 static int node_start(struct http_req *r)
 {
-	struct pbuf *b = calloc(1, sizeof(*b));
-
-	if (b)
-		pbuf_init(b, HTTP_SMALL_BODY_MAX);
-	r->ctx = b;	/* everything else happens once the body is in */
+	if (http_small_body_begin(r, HTTP_SMALL_BODY_MAX) != 0)
+		return http_refuse(r, 503, "out of memory; try again");
 	return 0;
-}
-
-/* The request is over: free its body buffer. */
-static void node_cleanup(struct http_req *r, int completed)
-{
-	struct pbuf *b = r->ctx;
-
-	(void)completed;
-	if (b) {
-		pbuf_free(b);
-		free(b);
-	}
-	r->ctx = NULL;
 }
 
 const struct http_route routes_node[] = {
 	{ "GET", "/ks/", 0, node_ks_get, NULL, NULL, NULL, 1 },
-	{ "POST", "/api/v1/nodes/", 0, node_start, node_body, node_post,
-	  node_cleanup,
+	{ "POST", "/api/v1/nodes/", 0, node_start, http_small_body,
+	  node_post, http_small_body_cleanup,
 	  1 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
 };

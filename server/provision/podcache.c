@@ -251,7 +251,6 @@ static int podcache_start(struct http_req *r)
 {
 	size_t len = strlen(r->rest), suf = strlen(PODCACHE_SUFFIX);
 	char name[CONFIG_NAME_MAX];
-	struct pbuf *b;
 
 	if (len <= suf || strcmp(r->rest + len - suf, PODCACHE_SUFFIX) != 0 ||
 	    len - suf >= sizeof(name))
@@ -262,24 +261,8 @@ static int podcache_start(struct http_req *r)
 		return -EACCES;
 	if (!config_pod_by_name(r->gen->cfg, name))
 		return http_refuse(r, 404, "no pod %s is configured", name);
-	b = calloc(1, sizeof(*b));
-	if (!b)
+	if (http_small_body_begin(r, PODCACHE_BODY_MAX) != 0)
 		return http_refuse(r, 503, "out of memory; try again");
-	pbuf_init(b, PODCACHE_BODY_MAX);
-	r->ctx = b;
-	return 0;
-}
-
-/* The report's body, bounded. */
-static int podcache_body(struct http_req *r, const char *data, size_t len)
-{
-	struct pbuf *b = r->ctx;
-
-	if (!b || pbuf_append(b, data, len) != 0) {
-		http_body_refuse(r, 413, "a cache report is at most %u bytes",
-				 PODCACHE_BODY_MAX);
-		return -EFBIG;
-	}
 	return 0;
 }
 
@@ -317,21 +300,8 @@ static int podcache_finish(struct http_req *r)
 	return 0;
 }
 
-/* The request is over: free its body buffer. */
-static void podcache_cleanup(struct http_req *r, int completed)
-{
-	struct pbuf *b = r->ctx;
-
-	(void)completed;
-	if (b) {
-		pbuf_free(b);
-		free(b);
-	}
-	r->ctx = NULL;
-}
-
 const struct http_route routes_podcache[] = {
-	{ "PUT", "/api/v1/pods/", 0, podcache_start, podcache_body,
-	  podcache_finish, podcache_cleanup, 0 },
+	{ "PUT", "/api/v1/pods/", 0, podcache_start, http_small_body,
+	  podcache_finish, http_small_body_cleanup, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 },
 };

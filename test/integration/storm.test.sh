@@ -250,6 +250,13 @@ ok "the assignment survives a restart" server_start
 check "late-2 is still configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": true'"
 
+# An assign body past 64 KiB: refused with the bound, nothing assigned.
+{ printf '{"hostname": "huge", "pod": "demo", "x": "'; head -c 70000 /dev/zero | tr '\0' a; printf '"}'; } >"$T/huge.json"
+check "an assign body over 64 KiB: 413" [ "$(status "$BASE/api/v1/nodes/52-54-00-77-77-77/assign" \
+	-X POST -H "Authorization: Bearer $OP_TOKEN" --data-binary "@$T/huge.json")" = 413 ]
+check "with the bound" grep -q 'body larger than 65536 bytes' "$T/.body"
+check "nothing assigned" [ "$(status "$BASE/api/v1/nodes/huge" -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
+
 # Undoing it through the API.
 check "unassign needs the operator's token" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" -X POST)" = 401 ]
 check "unassign refuses a node of the configuration file: 409" [ "$(status "$BASE/api/v1/nodes/late-1/unassign" \
