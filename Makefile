@@ -162,6 +162,7 @@ bench: deps
 	test/bench/dhcp.sh
 	test/bench/remote-write.sh
 	test/bench/cache.sh
+	test/bench/ha.sh
 	FIRMWARE_CACHE='$(FIRMWARE_CACHE)' \
 	IPXE_SRC='$(or $(IPXE_SRC),$(VENDOR_IPXE))' test/bench/pxe-boot.sh
 	test/bench/summary

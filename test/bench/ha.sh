@@ -196,7 +196,8 @@ done
 
 # ratio FIGURE A B RUN: A's FIGURE over B's in run RUN.
 ratio() {
-	awk -v a="${V[$1,$2,$4]}" -v b="${V[$1,$3,$4]}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'
+	awk -v a="${V[$1,$2,$4]}" -v b="${V[$1,$3,$4]}" \
+		'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
 }
 unit() { [[ $1 == storm ]] && echo machines/s || echo pushes/s; }
 echo
