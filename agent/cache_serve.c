@@ -220,6 +220,11 @@ static ino_t cache_serve_ino(const struct cache_serve *s, const char *hex,
  * download, what has arrived but its last byte, which waits for the
  * commit, so that no reader gets a whole file that failed verification.
  * -ESTALE when the download was dropped or started over.
+ *
+ * The commit renames HEX.part to HEX, never back, so .part is looked at
+ * first: a rename between the two looks finds the file under its final
+ * name.  (Looking at the final name first lost readers when the rename
+ * fell between the looks: neither name held the file.)
  */
 static int cache_serve_limit(struct relayconn *c, struct cache_serve *s,
 			     uint64_t *limit)
@@ -230,16 +235,18 @@ static int cache_serve_limit(struct relayconn *c, struct cache_serve *s,
 	if (fstat(c->file_fd, &st) != 0)
 		return -errno;
 	have = (uint64_t)st.st_size;
+	if (!c->ref.sig &&
+	    cache_serve_ino(s, c->ref.hex, ".part") == st.st_ino) {
+		*limit = have < c->file_len ? have : c->file_len - 1;
+		return 0;
+	}
 	if (c->ref.sig || cache_serve_ino(s, c->ref.hex, "") == st.st_ino) {
 		if (have != c->file_len)
 			return -ESTALE;
 		*limit = have;
 		return 0;
 	}
-	if (cache_serve_ino(s, c->ref.hex, ".part") != st.st_ino)
-		return -ESTALE;
-	*limit = have < c->file_len ? have : c->file_len - 1;
-	return 0;
+	return -ESTALE;
 }
 
 /*
