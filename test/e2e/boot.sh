@@ -462,6 +462,7 @@ fi
 . "$HERE/cache.sh"
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = cache ]; then
 	cache_e2e_prepare || bad "cache: site set up" "$(tail -5 "$RUN/init.log")"
+	lap "cache: site"
 fi
 
 accel_decide
