@@ -55,9 +55,9 @@ static const char boot_install_tpl[] =
 	"echo podboot: installing {{node}} in pod {{pod}}\n"
 	"kernel --name kernel {{kernel_cache}}{{kernel_url}} {{cmdline}} || "
 	"goto failed\n"
-	"{{verify_kernel}}"
+	"{{verify_kernel}}{{kernel_ok}}"
 	"initrd --name initrd {{initrd_cache}}{{initrd_url}} || goto failed\n"
-	"{{verify_initrd}}"
+	"{{verify_initrd}}{{initrd_ok}}"
 	"boot || goto failed\n"
 	/* One line naming the node and iPXE's error, then one fallback. */
 	":failed\n"
@@ -150,32 +150,53 @@ static int boot_render_cmdline(const struct boot_install_in *in,
 }
 
 /*
- * With a pod cache: the first tries of the kernel and initrd lines, from
- * the cache by the same pinned digest, then "|| kernel ..." falls back to
- * the central URL.  The cache URL names the node (/node/ID/), so that the
- * cache can report which machine it served; the id is no secret.  imgverify checks the .sig from the central server
- * whichever answered.  Empty strings without a cache.
+ * With a pod cache, the lines before the central try of one image (@what:
+ * "kernel" or "initrd", named @name): fetch it from the cache by the same
+ * pinned digest (the cache URL names the node, /node/ID/, so that the
+ * cache can report which machine it served; the id is no secret), verify
+ * it against the central .sig (@verify, "" when unverified), and jump to
+ * WHAT_ok.  A failed fetch, or a copy the signature refuses, ends in one
+ * line saying so and the central try after it.  A refused copy is freed
+ * first: iPXE keeps two images of one name side by side, and imgverify
+ * would pick the older one, the cache's, again.  The template closes the
+ * block with @ok (":WHAT_ok").  Empty strings without a cache.
+ * Returns 0, or -PB_ETOOBIG when the lines do not fit @size.
  */
-static void boot_render_cache(const struct boot_install_in *in,
-			      const char *cmdline, char *kc, size_t kc_size,
-			      char *ic, size_t ic_size)
+static int boot_render_cache_one(const struct boot_install_in *in,
+				  const char *what, const char *name,
+				  const char *sha256, const char *args,
+				  const char *verify, char *out, size_t size,
+				  char *ok, size_t ok_size)
 {
-	kc[0] = ic[0] = '\0';
+	char check[768] = "";
+	int n;
+
+	out[0] = ok[0] = '\0';
 	if (!in->cache)
-		return;
-	snprintf(kc, kc_size, "%s/node/%s/artifacts/%s@sha256:%s %s || kernel "
-		 "--name kernel ", in->cache, in->node, in->kernel,
-		 in->kernel_sha256, cmdline);
-	snprintf(ic, ic_size, "%s/node/%s/artifacts/%s@sha256:%s || initrd "
-		 "--name initrd ", in->cache, in->node, in->initrd,
-		 in->initrd_sha256);
+		return 0;
+	if (verify[0])
+		snprintf(check, sizeof(check), "%s || goto %s_refused\n"
+			 "goto %s_ok\n:%s_refused\nimgfree %s || goto failed\n",
+			 verify, what, what, what, what);
+	else
+		snprintf(check, sizeof(check), "goto %s_ok\n", what);
+	n = snprintf(out, size, "%s/node/%s/artifacts/%s@sha256:%s%s || goto "
+		 "%s_central\n%s:%s_central\n"
+		 "echo podboot: the pod cache copy of %s %s was refused (error "
+		 "0x${errno:hexraw}); fetching it from the central server\n"
+		 "%s --name %s ", in->cache, in->node, name, sha256, args, what,
+		 check, what, what, name, what, what);
+	snprintf(ok, ok_size, ":%s_ok\n", what);
+	return n < 0 || (size_t)n >= size ? -PB_ETOOBIG : 0;
 }
 
 int boot_render_install(const struct boot_install_in *in,
 			struct boot_render *out, char *err, size_t err_size)
 {
 	char kernel_url[512], initrd_url[512], ks_url[512], vk[700], vi[700];
-	char cmdline[1536], gen_s[16], unknown[64], kc[2400], ic[700];
+	char cmdline[1536], gen_s[16], unknown[64], kc[3600], ic[1800];
+	char ck[600] = "", ci[600] = "", k_ok[16] = "", i_ok[16] = "";
+	char sp_cmdline[1540];
 	const struct template_var vars[] = {
 		{ "node", in->node },
 		{ "pod", in->pod },
@@ -188,6 +209,8 @@ int boot_render_install(const struct boot_install_in *in,
 		{ "cmdline", cmdline },
 		{ "verify_kernel", vk },
 		{ "verify_initrd", vi },
+		{ "kernel_ok", k_ok },
+		{ "initrd_ok", i_ok },
 		{ NULL, NULL },
 	};
 	int rc;
@@ -201,18 +224,28 @@ int boot_render_install(const struct boot_install_in *in,
 	vk[0] = vi[0] = '\0';
 	if (in->signer) {
 		/* iPXE reads options only before the first argument. */
-		snprintf(vk, sizeof(vk), "imgverify --signer %s kernel %s.sig "
-					 "|| goto failed\n",
+		snprintf(ck, sizeof(ck), "imgverify --signer %s kernel %s.sig",
 			 in->signer, kernel_url);
-		snprintf(vi, sizeof(vi), "imgverify --signer %s initrd %s.sig "
-					 "|| goto failed\n",
+		snprintf(ci, sizeof(ci), "imgverify --signer %s initrd %s.sig",
 			 in->signer, initrd_url);
+		snprintf(vk, sizeof(vk), "%s || goto failed\n", ck);
+		snprintf(vi, sizeof(vi), "%s || goto failed\n", ci);
 	}
 	rc = boot_render_cmdline(in, ks_url, cmdline, sizeof(cmdline), err,
 				 err_size);
 	if (rc == -EINVAL)
 		return rc;
-	boot_render_cache(in, cmdline, kc, sizeof(kc), ic, sizeof(ic));
+	if (rc == 0) {
+		snprintf(sp_cmdline, sizeof(sp_cmdline), "%s%s",
+			 cmdline[0] ? " " : "", cmdline);
+		rc = boot_render_cache_one(in, "kernel", in->kernel,
+					   in->kernel_sha256, sp_cmdline, ck,
+					   kc, sizeof(kc), k_ok, sizeof(k_ok));
+	}
+	if (rc == 0)
+		rc = boot_render_cache_one(in, "initrd", in->initrd,
+					   in->initrd_sha256, "", ci, ic,
+					   sizeof(ic), i_ok, sizeof(i_ok));
 	if (rc == 0)
 		rc = template_render(boot_install_tpl, vars, out->script,
 				     sizeof(out->script), &out->len, unknown);

@@ -45,8 +45,16 @@
 # takes a libvirt QEMU machine behind sushy-tools (Redfish) from installed
 # through the pod's ISO as a virtual DVD and the signed chain to installed.
 #
+# Pod cache leg (IPXE_SRC; test/e2e/cache.sh, sourced): two machines at
+# once through the signed chain, in pods whose stage2 tries a cache first:
+# one installs with kernel and initrd from podboot-agent --relay
+# --cache-dir; the other's cache is a compromised relay serving a kernel
+# with one byte changed, which the firmware refuses before stage2 fetches
+# it from the central server and the machine installs.
+#
 # Environment: E2E_ONLY (secure: only the secure leg; pxe: only the PXE
-# leg; secboot: only the Secure Boot leg; bmc: only the BMC leg), PODBOOT (default
+# leg; secboot: only the Secure Boot leg; bmc: only the BMC leg; cache:
+# only the pod cache leg), PODBOOT (default
 # build/podboot), E2E_CACHE (build/e2e-cache:
 # kernel package and Debian's iPXE, kept across runs), E2E_RUN
 # (build/e2e-run: this run's site, logs and packet captures, kept for
@@ -143,6 +151,7 @@ cleanup() {
 	! declare -F pxe_cleanup >/dev/null || pxe_cleanup
 	! declare -F secboot_cleanup >/dev/null || secboot_cleanup
 	! declare -F bmc_e2e_cleanup >/dev/null || bmc_e2e_cleanup
+	! declare -F cache_e2e_cleanup >/dev/null || cache_e2e_cleanup
 	server_stop
 }
 trap cleanup EXIT
@@ -449,6 +458,12 @@ fi
 if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = bmc ]; then
 	bmc_e2e_prepare || bad "bmc: site set up" "$(tail -5 "$RUN/init.log")"
 fi
+# The pod cache leg's site, relay certificate and firmware (test/e2e/cache.sh).
+. "$HERE/cache.sh"
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = cache ]; then
+	cache_e2e_prepare || bad "cache: site set up" "$(tail -5 "$RUN/init.log")"
+	lap "cache: site"
+fi
 
 accel_decide
 # A boot takes some 20 s emulated; the limits leave room for a slow host.
@@ -648,6 +663,11 @@ if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = bmc ]; then
 	bmc_leg
 	server_stop
 	lap "bmc leg"
+fi
+if [ -z "${E2E_ONLY:-}" ] || [ "$E2E_ONLY" = cache ]; then
+	cache_leg
+	server_stop
+	lap "cache leg"
 fi
 
 # ---- 6. Debian's iPXE over HTTPS ---------------------------------------------

@@ -282,8 +282,14 @@ IH=$(sha256sum "$SITE/demo-initrd.img" | cut -d' ' -f1)
 ok "a machine of pod demo gets its stage2" sh -c "$(declare -f C stage2); \
 	ROOT=$ROOT BASE=$BASE; stage2 >'$T/stage2.ipxe'"
 check "its kernel comes from the cache first, then the central server, both by digest" \
-	grep -q "^kernel --name kernel https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-vmlinuz@sha256:$KH .* || kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$" "$T/stage2.ipxe"
-check "its initrd likewise" grep -qx "initrd --name initrd https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-initrd.img@sha256:$IH || initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed" "$T/stage2.ipxe"
+	sh -c "grep -q '^kernel --name kernel https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-vmlinuz@sha256:$KH .* || goto kernel_central\$' '$T/stage2.ipxe' &&
+		grep -q '^kernel --name kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH .* || goto failed\$' '$T/stage2.ipxe'"
+check "its initrd likewise" sh -c "grep -qx 'initrd --name initrd https://127.0.0.1:9/node/[a-z0-9-]*/artifacts/demo-initrd.img@sha256:$IH || goto initrd_central' '$T/stage2.ipxe' &&
+	grep -qx 'initrd --name initrd $BASE/artifacts/demo-initrd.img@sha256:$IH || goto failed' '$T/stage2.ipxe'"
+check "a copy from the cache that its signature refuses is freed, said, and fetched centrally" \
+	sh -c "grep -qx 'imgverify --signer .* kernel $BASE/artifacts/demo-vmlinuz@sha256:$KH.sig || goto kernel_refused' '$T/stage2.ipxe' &&
+		grep -qx 'imgfree kernel || goto failed' '$T/stage2.ipxe' &&
+		grep -q '^echo podboot: the pod cache copy of kernel demo-vmlinuz was refused' '$T/stage2.ipxe'"
 NODE=$(sed -n 's|^kernel --name kernel https://127.0.0.1:9/node/\([^/]*\)/artifacts/.*|\1|p' "$T/stage2.ipxe")
 check "the cache URL names the machine's node id (what the cache reports)" \
 	[ -n "$NODE" ] && C -fsS -o /dev/null -H "Authorization: Bearer $OP_TOKEN" \

@@ -158,6 +158,126 @@ static void test_placeholder_mac(void)
 
 #define V_SHA "cc" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 
+/* The central URL of the test's kernel and initrd, and their .sig checks. */
+#define B "https://127.0.0.1:8443"
+#define K_URL B "/artifacts/os/vmlinuz@sha256:" K_SHA
+#define I_URL B "/artifacts/os/initrd.img@sha256:" I_SHA
+#define K_VERIFY "imgverify --signer podboot-sign kernel " K_URL ".sig"
+#define I_VERIFY "imgverify --signer podboot-sign initrd " I_URL ".sig"
+#define CACHE "https://10.0.2.2:8444"
+
+/* Without a pod cache the installer is exactly what it always was: the
+ * cache's fallback adds nothing to pods that have none. */
+static void test_install_no_cache_bytes(void)
+{
+	struct boot_install_in in = install_in("ks={{ks_url}}");
+	static struct boot_render out;
+	char err[256] = "";
+	static const char want[] =
+		"#!ipxe\n"
+		"# podboot stage2 for n1 (pod p1, profile rocky, install 3)\n"
+		"echo podboot: installing n1 in pod p1\n"
+		"kernel --name kernel " K_URL " ks=" B "/ks/TOKEN123 || "
+		"goto failed\n"
+		K_VERIFY " || goto failed\n"
+		"initrd --name initrd " I_URL " || goto failed\n"
+		I_VERIFY " || goto failed\n"
+		"boot || goto failed\n"
+		":failed\n"
+		"echo podboot: could not start the installer of n1: error "
+		"0x${errno:hexraw}; booting the local disk\n"
+		"iseq ${platform} efi && exit 0 || sanboot --no-describe "
+		"--drive 0x80 || exit 0\n";
+
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	CU_ASSERT_EQUAL(out.len, strlen(want));
+	CU_ASSERT_STRING_EQUAL(out.script, want);
+}
+
+/*
+ * With a pod cache: each image from the cache first, verified against the
+ * central .sig; a failed fetch or a refused copy says so in one line and
+ * falls back to the central URL (the refused copy freed first, since iPXE
+ * would verify the older image of the name again); a central failure ends
+ * in :failed as before.
+ */
+static void test_install_cache_fallback(void)
+{
+	struct boot_install_in in = install_in("ks={{ks_url}}");
+	static struct boot_render out;
+	char err[256] = "";
+	static const char want_kernel[] =
+		"kernel --name kernel " CACHE "/node/n1/artifacts/os/vmlinuz"
+		"@sha256:" K_SHA " ks=" B "/ks/TOKEN123 || goto kernel_central\n"
+		K_VERIFY " || goto kernel_refused\n"
+		"goto kernel_ok\n"
+		":kernel_refused\n"
+		"imgfree kernel || goto failed\n"
+		":kernel_central\n"
+		"echo podboot: the pod cache copy of kernel os/vmlinuz was "
+		"refused (error 0x${errno:hexraw}); fetching it from the "
+		"central server\n"
+		"kernel --name kernel " K_URL " ks=" B "/ks/TOKEN123 || "
+		"goto failed\n"
+		K_VERIFY " || goto failed\n"
+		":kernel_ok\n";
+	static const char want_initrd[] =
+		"initrd --name initrd " CACHE "/node/n1/artifacts/os/initrd.img"
+		"@sha256:" I_SHA " || goto initrd_central\n"
+		I_VERIFY " || goto initrd_refused\n"
+		"goto initrd_ok\n"
+		":initrd_refused\n"
+		"imgfree initrd || goto failed\n"
+		":initrd_central\n"
+		"echo podboot: the pod cache copy of initrd os/initrd.img was "
+		"refused (error 0x${errno:hexraw}); fetching it from the "
+		"central server\n"
+		"initrd --name initrd " I_URL " || goto failed\n"
+		I_VERIFY " || goto failed\n"
+		":initrd_ok\n"
+		"boot || goto failed\n";
+	const char *k, *i;
+
+	in.cache = CACHE;
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	k = strstr(out.script, want_kernel);
+	i = strstr(out.script, want_initrd);
+	CU_ASSERT_PTR_NOT_NULL(k);
+	CU_ASSERT_PTR_NOT_NULL(i);
+	CU_ASSERT(k && i && k < i);
+	/* Every jump has its label, once; the script ends as before. */
+	CU_ASSERT(has(&out, "\n:failed\necho podboot: could not start the "
+			    "installer of n1: error 0x${errno:hexraw}"));
+	CU_ASSERT_PTR_NULL(strstr(out.script, "|| kernel --name"));
+	CU_ASSERT_PTR_NULL(strstr(out.script, "|| initrd --name"));
+}
+
+/* Unverified pods with a cache: the fetch's failure alone falls back;
+ * nothing to verify, so nothing to free. */
+static void test_install_cache_plain(void)
+{
+	struct boot_install_in in = install_in("{{node}}");
+	static struct boot_render out;
+	char err[256] = "";
+
+	in.cache = CACHE;
+	in.signer = NULL;
+	CU_ASSERT_EQUAL_FATAL(boot_render_install(&in, &out, err,
+						  sizeof(err)), 0);
+	CU_ASSERT(has(&out, "kernel --name kernel " CACHE "/node/n1/artifacts/"
+			    "os/vmlinuz@sha256:" K_SHA " n1 || goto "
+			    "kernel_central\ngoto kernel_ok\n:kernel_central\n"
+			    "echo podboot: the pod cache copy of kernel "));
+	CU_ASSERT(has(&out, "kernel --name kernel " K_URL " n1 || goto failed\n"
+			    ":kernel_ok\n"));
+	CU_ASSERT(has(&out, "initrd --name initrd " I_URL " || goto failed\n"
+			    ":initrd_ok\nboot || goto failed\n"));
+	CU_ASSERT(!has(&out, "imgverify"));
+	CU_ASSERT(!has(&out, "imgfree"));
+}
+
 /* Secure Boot nodes get the kernel's uefi variant, when it has one;
  * stage2 then pins it and imgverify checks the variant's own .sig. */
 static void test_kernel_variant(void)
@@ -189,6 +309,11 @@ static const CU_TestInfo tests[] = {
 	{ "installer: Secure Boot nodes boot the uefi variant",
 	  test_kernel_variant },
 	{ "installer: verified kernel and initrd", test_install_verified },
+	{ "installer: no cache, the script as before",
+	  test_install_no_cache_bytes },
+	{ "installer: pod cache first, refused copy falls back",
+	  test_install_cache_fallback },
+	{ "installer: pod cache, unverified pod", test_install_cache_plain },
 	{ "installer: plain HTTP, cmdline placeholders", test_install_plain },
 	{ "installer: unknown cmdline placeholder", test_install_unknown },
 	{ "installer: a script that does not fit", test_install_too_long },
