@@ -129,6 +129,12 @@ void bmc_event(struct store *st, const char *node, const char *detail)
 void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
 		int failed)
 {
+	bmc_record_at(sk, node, text, failed, 0);
+}
+
+void bmc_record_at(const struct bmc_sink *sk, const char *node,
+		   const char *text, int failed, long long at)
+{
 	char ev[2600];
 
 	if (sk->actor) {
@@ -138,7 +144,7 @@ void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
 		bmc_event(sk->st, node, text);
 	}
 	if (sk->step) {
-		sk->step(sk->ctx, node, text, failed);
+		sk->step(sk->ctx, node, text, failed, at);
 	} else if (failed) {
 		log_error("bmc %s: %s", node, text);
 	} else {

@@ -87,20 +87,34 @@ check "every session was deleted, none reused, no request without one" \
 
 # ---- reinstall: re-arm, CD, boot once, cycle, follow, eject ----
 # The machine's side is played on the store as podboot serve records it
-# (stage2 served: booting; kickstart: installing; the report: installed),
-# each state only once podboot bmc has seen the one before.
+# (stage2 served: booting; kickstart: installing; the report: installed):
+# the node's state and a "state" event "FROM -> TO: WHY".
 resets_grew() { [ "$(state 'len(S["resets"])')" -gt "$1" ]; }
+NAMES=(discovered armed booting installing installed failed)
+# node_state N...: n1 goes through the states N... in turn, all in one
+# transaction: back to back, faster than any reader could sample them.
 node_state() {
-	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" \
-		"UPDATE nodes SET state = $1, updated = strftime('%s') WHERE id = 'n1';"
+	local from s sql="BEGIN;"
+	from=$(sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" "SELECT state FROM nodes WHERE id = 'n1'")
+	for s in "$@"; do
+		sql+="UPDATE nodes SET state = $s, updated = strftime('%s') WHERE id = 'n1';
+INSERT INTO events (ts, kind, subject, detail) VALUES (strftime('%s'), 'state', 'n1', '${NAMES[from]} -> ${NAMES[s]}: the test installer');"
+		from=$s
+	done
+	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" "$sql COMMIT;"
 }
-# installer OUT FINAL: booting, installing, then FINAL (4 installed, 5 failed).
+# installer BEFORE OUT FINAL: booting, installing, then FINAL (4 installed,
+# 5 failed), each state only once podboot bmc has printed the one before.
 installer() {
 	local before=$1 out=$2 final=$3
 	wait_up 30 "" resets_grew "$before" || return 1
 	node_state 2 && wait_up 30 "" grep -q "node state booting" "$out" &&
 	node_state 3 && wait_up 30 "" grep -q "node state installing" "$out" &&
 	node_state "$final"
+}
+# installer_fast BEFORE FINAL: booting, installing and FINAL back to back.
+installer_fast() {
+	wait_up 30 "" resets_grew "$1" && node_state 2 3 "$2"
 }
 # in_order FILE PREFIX...: FILE has lines starting with each PREFIX, in
 # this order (other lines between them allowed).
@@ -133,12 +147,30 @@ sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc'" >"$T
 check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
 check "  and the store's own re-arm event" bash -c \
 	"sqlite3 '$T/data/podboot.db' \"SELECT kind, detail FROM events WHERE subject = 'n1'\" | grep -q '^rearm|.*bmc reinstall'"
+# Back to back: the node passes booting and installing to installed in
+# one transaction; the follower reads the events, so each is a step.
 before=$(state 'len(S["resets"])')
 "$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
 re=$!
-installer "$before" "$T/re.out" 5
+installer_fast "$before" 4
+wait "$re"
+check "reinstall of a node that installs between two reads: exit 0" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+STEPS[0]="re-armed (generation 2)"
+check "  every transition a step, once, in order" in_order "$T/re.out" "${STEPS[@]/#/n1: reinstall: }"
+check "  no transition twice, none from before the re-arm" \
+	test "$(grep -c 'node state' "$T/re.out")" = 3
+sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc' AND id > (SELECT max(id) FROM events WHERE kind = 'rearm')" >"$T/events.txt"
+check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer_fast "$before" 5
 wait "$re"
 check "reinstall of a node whose install fails: exit 1" test $? = 1
+check "  each state on the way, then failed" in_order "$T/re.out" \
+	"n1: reinstall: node state booting" "n1: reinstall: node state installing" \
+	"n1: reinstall: node state failed"
 check "  said so, and ejected all the same" bash -c "
 	grep -q 'reinstall failed: the install: the node reported failure' '$T/re.err' &&
 	grep -q 'reinstall: media eject' '$T/re.out'"
