@@ -222,7 +222,7 @@ static int bmc_identity(const struct config *cfg, const char *node,
 static int bmc_act(struct bmc_client *c, const struct bmc_req *req,
 		   char *out, size_t size)
 {
-	char sent[64], where[BMC_PATH_MAX];
+	char sent[64], where[BMC_PATH_MAX], note[200];
 	int rc;
 
 	switch (req->verb) {
@@ -245,9 +245,9 @@ static int bmc_act(struct bmc_client *c, const struct bmc_req *req,
 		snprintf(out, size, "%s", where);
 		return rc;
 	case BMC_BOOT_ONCE:
-		rc = bmc_boot_once(c, req->arg, req->uri);
-		snprintf(out, size, "%s%s%s", req->arg, req->uri ? " " : "",
-			 req->uri ? req->uri : "");
+		rc = bmc_boot_once(c, req->arg, req->uri, note, sizeof(note));
+		snprintf(out, size, "%s%s%s%s", req->arg, req->uri ? " " : "",
+			 req->uri ? req->uri : "", note);
 		return rc;
 	default:
 		return -EINVAL;

@@ -78,7 +78,7 @@ static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk,
 static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 			       const char *iso, const struct bmc_sink *sk)
 {
-	char where[BMC_PATH_MAX], sent[64], what[1800];
+	char where[BMC_PATH_MAX], sent[64], what[1800], note[200];
 	int rc;
 
 	if ((rc = bmc_media_insert(c, iso, where, sizeof(where))) != 0)
@@ -86,10 +86,25 @@ static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 				       rc);
 	snprintf(what, sizeof(what), "media insert %s into %s", iso, where);
 	bmc_step(sk, node, what);
-	if ((rc = bmc_boot_once(c, "Cd", NULL)) != 0)
+	/* The medium's own boot at the next reset where the BMC offers it:
+	 * on some models a one-time Cd boots a physical drive instead. */
+	rc = bmc_media_boot_next(c, where);
+	if (rc != 0 && rc != -ENOTSUP)
+		return bmc_step_failed(sk, node, "boot-once from the virtual "
+				       "media (Oem.Hpe.BootOnNextServerReset)",
+				       c->http.err, rc);
+	if (rc == 0) {
+		snprintf(what, sizeof(what), "boot-once: %s at the next reset "
+			 "(Oem.Hpe.BootOnNextServerReset)", where);
+		bmc_step(sk, node, what);
+	} else if ((rc = bmc_boot_once(c, "Cd", NULL, note,
+				       sizeof(note))) != 0) {
 		return bmc_step_failed(sk, node, "boot-once Cd", c->http.err,
 				       rc);
-	bmc_step(sk, node, "boot-once Cd");
+	} else {
+		snprintf(what, sizeof(what), "boot-once Cd%s", note);
+		bmc_step(sk, node, what);
+	}
 	if ((rc = bmc_power(c, BMC_POWER_CYCLE, sent, sizeof(sent))) != 0)
 		return bmc_step_failed(sk, node, "power cycle", c->http.err,
 				       rc);

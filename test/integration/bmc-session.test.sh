@@ -206,4 +206,66 @@ ok "media eject again: nothing inserted, nothing sent" bmc n1 media eject
 check "  said so" grep -q "holds no image" "$ERR"
 ok "media insert again" bmc n1 media insert "https://127.0.0.1:1/artifacts/media/b.iso"
 check "  the new image" test "$(state 'S["image"]')" = "https://127.0.0.1:1/artifacts/media/b.iso"
+
+# HPE iLO's boot quirks: a BootSourceOverrideMode it will not change and a
+# listed target it refuses, each a 400 that names the property by the
+# Base registry's MessageId and MessageArgs alone; and a one-time Cd that
+# boots a physical drive, where the medium's own BootOnNextServerReset
+# boots the virtual one.
+ILO_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$ILO_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" ilo >"$T/ilo.log" 2>&1 &
+PIDS+=("$!")
+ok "an iLO-shaped fixture listens" wait_up 20 "$!" grep -q listening "$T/ilo.log"
+sed -i "s/127.0.0.1:$SM_PORT/127.0.0.1:$ILO_PORT/" "$T/podboot.conf"
+ok "boot-once UefiHttp on a BMC that will not change BootSourceOverrideMode" \
+	bmc n1 boot-once UefiHttp --uri "http://127.0.0.1:1/boot/fw/a/ipxe.efi"
+check "  asked for UEFI, refused, then sent without the mode" \
+	test "$(state '[p.get("BootSourceOverrideMode") for p in S["patches"]]')" = "['UEFI', None]"
+check "  the override is set: once, UefiHttp, the URI; the mode as it was" \
+	test "$(state '(S["boot"]["BootSourceOverrideEnabled"], S["boot"]["BootSourceOverrideTarget"], S["boot"]["HttpBootUri"], S["boot_mode"])')" = "('Once', 'UefiHttp', 'http://127.0.0.1:1/boot/fw/a/ipxe.efi', 'Legacy')"
+check "  the output says the mode was left as it is" \
+	grep -q "boot-once: UefiHttp .* (the BMC refused BootSourceOverrideMode UEFI: left as it is)" "$OUT"
+refused "boot-once Pxe, which the BMC lists but refuses: a clear refusal" \
+	"HTTP 400: Base.1.4.PropertyValueNotInList (Pxe, BootSourceOverrideTarget)" bmc n1 boot-once Pxe
+check "  the target is not dropped: one PATCH, not retried" \
+	test "$(state '[p.get("BootSourceOverrideTarget") for p in S["patches"]]')" = "['UefiHttp', 'UefiHttp', 'Pxe']"
+check "  and the override is unchanged" test "$(state 'S["boot"]["BootSourceOverrideTarget"]')" = UefiHttp
+# The quirk itself: a one-time Cd and a cycle boot the physical drive.
+bmc n1 media insert "$ISO" >/dev/null && bmc n1 boot-once Cd >/dev/null &&
+	bmc n1 power cycle >/dev/null
+check "the fixture reproduces the quirk: boot-once Cd boots a physical drive" \
+	test "$(state 'S["booted"]')" = "['physical drive']"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer_fast "$before" 4
+wait "$re"
+check "reinstall on the iLO: exit 0" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+check "  the medium's own boot at the next reset instead of a Cd override" \
+	in_order "$T/re.out" "n1: reinstall: media insert $ISO into /redfish/v1/Managers/1/VirtualMedia/CD1" \
+	"n1: reinstall: boot-once: /redfish/v1/Managers/1/VirtualMedia/CD1 at the next reset (Oem.Hpe.BootOnNextServerReset)" \
+	"n1: reinstall: power cycle: ResetType PowerCycle" "n1: reinstall: node state booting" \
+	"n1: reinstall: node state installing" "n1: reinstall: node state installed" \
+	"n1: reinstall: media eject" "n1: reinstall: done: installed"
+check "  the machine booted the virtual CD, the flag is spent, the CD empty" \
+	test "$(state '(S["booted"], S["boot_next"], S["inserted"], S["patches"][-1])')" = \
+	"(['physical drive', 'virtual CD'], False, False, {'Oem': {'Hpe': {'BootOnNextServerReset': True}}})"
+check "  no boot override was sent" bash -c "! grep -q 'reinstall: boot-once Cd' '$T/re.out'"
+
+# An iLO that refuses the medium's flag: the reinstall stops there, before
+# any reset, and says why.
+LOCK_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$LOCK_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" ilo-locked >"$T/lock.log" 2>&1 &
+PIDS+=("$!")
+ok "an iLO-shaped fixture that refuses the medium's flag listens" wait_up 20 "$!" grep -q listening "$T/lock.log"
+sed -i "s/127.0.0.1:$ILO_PORT/127.0.0.1:$LOCK_PORT/" "$T/podboot.conf"
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err"
+check "reinstall when the BMC refuses BootOnNextServerReset: exit 1" test $? = 1
+cat "$T/re.err" >>"$T/bmc.log"
+check "  said which step and why" grep -q "reinstall failed: boot-once from the virtual media (Oem.Hpe.BootOnNextServerReset): PATCH /redfish/v1/Managers/1/VirtualMedia/CD1: HTTP 400: iLO.2.15.UnsupportedOperation" "$T/re.err"
+check "  and no reset was sent, no Cd override" \
+	test "$(state '(S["resets"], S["boot"])')" = "([], {})"
 finish
