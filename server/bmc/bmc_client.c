@@ -380,13 +380,59 @@ out:
 	return rc;
 }
 
-int bmc_boot_once(struct bmc_client *c, const char *target, const char *uri)
+/*
+ * PATCH the system with boot override @body (If-Match @etag).  When the
+ * BMC refuses (400) a property of it that the override can do without
+ * (BootSourceOverrideMode, which iLO will not change), that property is
+ * dropped, noted in @note, and the PATCH sent once more.
+ */
+static int bmc_boot_patch(struct bmc_client *c, json_t *body,
+			  const char *etag, char *note, size_t note_size)
+{
+	static const char *const optional[] = { "BootSourceOverrideMode",
+						NULL };
+	json_t *boot = json_object_get(body, "Boot");
+	struct bmc_reply r;
+	char prop[64];
+	size_t i;
+	int rc;
+
+	rc = bmc_http_request(&c->http, "PATCH", c->system, body, etag, &r);
+	if (rc == -EPROTO && r.status == 400 &&
+	    bmc_rf_refused_property(r.body, prop, sizeof(prop)) == 0) {
+		for (i = 0; optional[i]; i++)
+			if (strcmp(prop, optional[i]) == 0 &&
+			    json_object_get(boot, prop))
+				break;
+		if (optional[i]) {
+			log_info("bmc %s: the BMC refused %s %s: again "
+				 "without it", c->http.node, prop,
+				 json_string_value(json_object_get(boot,
+								   prop)));
+			snprintf(note, note_size, " (the BMC refused %s %s: "
+				 "left as it is)", prop, json_string_value(
+					 json_object_get(boot, prop)));
+			json_object_del(boot, prop);
+			bmc_reply_free(&r);
+			return bmc_send(c, "PATCH", c->system, body, etag);
+		}
+	}
+	/* A task (202) is followed as bmc_send() does. */
+	if (rc == 0 && r.status == 202 && r.location[0])
+		rc = bmc_task_follow(c, r.location);
+	bmc_reply_free(&r);
+	return rc;
+}
+
+int bmc_boot_once(struct bmc_client *c, const char *target, const char *uri,
+		  char *note, size_t note_size)
 {
 	json_t *sys = NULL, *body = NULL;
 	struct bmc_reply r;
 	char etag[128];
 	int rc;
 
+	note[0] = '\0';
 	memset(&r, 0, sizeof(r));
 	if ((rc = bmc_http_request(&c->http, "GET", c->system, NULL, NULL,
 				   &r)) != 0)
@@ -398,11 +444,36 @@ int bmc_boot_once(struct bmc_client *c, const char *target, const char *uri)
 		snprintf(c->http.err, sizeof(c->http.err), "%s does not allow "
 			 "BootSourceOverrideTarget %s", c->system, target);
 	if (rc == 0)
-		rc = bmc_send(c, "PATCH", c->system, body, etag[0] ? etag :
-			      NULL);
+		rc = bmc_boot_patch(c, body, etag[0] ? etag : NULL, note,
+				    note_size);
 out:
 	bmc_reply_free(&r);
 	json_decref(body);
 	json_decref(sys);
+	return rc;
+}
+
+int bmc_media_boot_next(struct bmc_client *c, const char *where)
+{
+	json_t *body;
+	struct bmc_reply r;
+	char etag[128];
+	int rc;
+
+	if ((rc = bmc_http_request(&c->http, "GET", where, NULL, NULL,
+				   &r)) != 0) {
+		bmc_reply_free(&r);
+		return rc;
+	}
+	snprintf(etag, sizeof(etag), "%s", r.etag);
+	rc = bmc_rf_media_boot_next(r.body);
+	bmc_reply_free(&r);
+	if (!rc)
+		return -ENOTSUP;
+	if (!(body = json_pack("{s:{s:{s:b}}}", "Oem", "Hpe",
+			       "BootOnNextServerReset", 1)))
+		return -ENOMEM;
+	rc = bmc_send(c, "PATCH", where, body, etag[0] ? etag : NULL);
+	json_decref(body);
 	return rc;
 }

@@ -63,10 +63,25 @@ int bmc_media_eject(struct bmc_client *c, char *where, size_t size);
 
 /**
  * Boot once from @target ("Cd", "Pxe", "UefiHttp" with @uri): a PATCH of
- * the system's Boot, with If-Match when the system has an ETag.
+ * the system's Boot, with If-Match when the system has an ETag.  A
+ * BootSourceOverrideMode the BMC refuses (400 naming it) is dropped and
+ * the PATCH sent again; @note then says so (else "").  A refused target
+ * is an error: the override would not be the one asked for.
  *
  * @ret rc		0, -EINVAL (the system does not allow @target), ...
  */
-int bmc_boot_once(struct bmc_client *c, const char *target, const char *uri);
+int bmc_boot_once(struct bmc_client *c, const char *target, const char *uri,
+		  char *note, size_t note_size);
+
+/**
+ * Have the virtual CD at @where boot itself at the next reset, where the
+ * service offers it (HPE iLO: PATCH Oem.Hpe.BootOnNextServerReset true,
+ * with If-Match when the medium has an ETag): on models where a one-time
+ * Cd override boots a physical drive, this boots the virtual medium.
+ *
+ * @ret rc		0; -ENOTSUP (not offered: nothing sent); or the
+ *			PATCH's error
+ */
+int bmc_media_boot_next(struct bmc_client *c, const char *where);
 
 #endif

@@ -103,9 +103,9 @@ static void bmc_job_move(struct bmc_job *j, enum bmc_job_event ev)
 	j->state = to;
 }
 
-/* Append step @text of @node to @j (t->lock held). */
+/* Append step @text of @node, at @at (0: now), to @j (t->lock held). */
 static void bmc_job_add_step(struct bmc_job *j, const char *node,
-			     const char *text, int failed)
+			     const char *text, int failed, long long at)
 {
 	struct bmc_job_step *s;
 
@@ -121,7 +121,7 @@ static void bmc_job_add_step(struct bmc_job *j, const char *node,
 		return;
 	}
 	s = &j->steps[j->n_steps++];
-	s->at = time(NULL);
+	s->at = at > 0 ? at : (long long)time(NULL);
 	s->failed = failed;
 	snprintf(s->node, sizeof(s->node), "%s", node);
 	snprintf(s->text, sizeof(s->text), "%s", text);
@@ -224,13 +224,13 @@ struct bmc_job_run {
 /* The sink's step: onto the job (and its pod job), printed for the
  * command line. */
 static void bmc_job_step(void *ctx, const char *node, const char *text,
-			 int failed)
+			 int failed, long long at)
 {
 	struct bmc_job_run *run = ctx;
 	struct bmc_jobs *t = run->t;
 
 	pthread_mutex_lock(&t->lock);
-	bmc_job_add_step(run->j, node, text, failed);
+	bmc_job_add_step(run->j, node, text, failed, at);
 	if (t->print && failed)
 		log_error("bmc %s: %s", node, text);
 	else if (t->print) {
@@ -256,7 +256,7 @@ static void bmc_job_run(struct bmc_jobs *t, struct bmc_job *j)
 	if (!n || !n->bmc) {
 		snprintf(err, sizeof(err), "node %s %s", j->node, n ?
 			 "has no bmc group" : "is not configured");
-		bmc_job_step(&run, j->node, err, 1);
+		bmc_job_step(&run, j->node, err, 1, 0);
 		rc = -ENOENT;
 	} else if (j->req.verb == BMC_REINSTALL) {
 		rc = bmc_reinstall(cfg, n, &j->req, &sk);

@@ -129,6 +129,12 @@ void bmc_event(struct store *st, const char *node, const char *detail)
 void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
 		int failed)
 {
+	bmc_record_at(sk, node, text, failed, 0);
+}
+
+void bmc_record_at(const struct bmc_sink *sk, const char *node,
+		   const char *text, int failed, long long at)
+{
 	char ev[2600];
 
 	if (sk->actor) {
@@ -138,7 +144,7 @@ void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
 		bmc_event(sk->st, node, text);
 	}
 	if (sk->step) {
-		sk->step(sk->ctx, node, text, failed);
+		sk->step(sk->ctx, node, text, failed, at);
 	} else if (failed) {
 		log_error("bmc %s: %s", node, text);
 	} else {
@@ -216,7 +222,7 @@ static int bmc_identity(const struct config *cfg, const char *node,
 static int bmc_act(struct bmc_client *c, const struct bmc_req *req,
 		   char *out, size_t size)
 {
-	char sent[64], where[BMC_PATH_MAX];
+	char sent[64], where[BMC_PATH_MAX], note[200];
 	int rc;
 
 	switch (req->verb) {
@@ -239,9 +245,9 @@ static int bmc_act(struct bmc_client *c, const struct bmc_req *req,
 		snprintf(out, size, "%s", where);
 		return rc;
 	case BMC_BOOT_ONCE:
-		rc = bmc_boot_once(c, req->arg, req->uri);
-		snprintf(out, size, "%s%s%s", req->arg, req->uri ? " " : "",
-			 req->uri ? req->uri : "");
+		rc = bmc_boot_once(c, req->arg, req->uri, note, sizeof(note));
+		snprintf(out, size, "%s%s%s%s", req->arg, req->uri ? " " : "",
+			 req->uri ? req->uri : "", note);
 		return rc;
 	default:
 		return -EINVAL;

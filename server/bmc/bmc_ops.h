@@ -75,7 +75,7 @@ struct bmc_sink {
 	struct store *st;		/* the audit trail; NULL: none */
 	const char *actor;		/* "token NAME" in events, or NULL */
 	void (*step)(void *ctx, const char *node, const char *text,
-		     int failed);
+		     int failed, long long at);	/* @at: its time, 0 now */
 	void *ctx;
 	const atomic_int *stop;		/* set: stop following a node */
 };
@@ -89,6 +89,13 @@ void bmc_event(struct store *st, const char *node, const char *detail);
  */
 void bmc_record(const struct bmc_sink *sk, const char *node, const char *text,
 		int failed);
+
+/**
+ * bmc_record() of a step that happened at @at (unix seconds, 0: now), as
+ * a node's state change read from its event: @sk->step gets that time.
+ */
+void bmc_record_at(const struct bmc_sink *sk, const char *node,
+		   const char *text, int failed, long long at);
 
 /**
  * Run @req (not trust, not reinstall) on node @node's BMC @b and record

@@ -183,6 +183,9 @@ int bmc_rf_boot_body(const json_t *sys, const char *target, const char *uri,
 		     json_t **out)
 {
 	json_t *boot = json_object_get(sys, "Boot"), *b;
+	const char *mode = json_string_value(json_object_get(
+		boot, "BootSourceOverrideMode"));
+	int err = 0;
 
 	if (bmc_rf_in(json_object_get(boot, "BootSourceOverrideTarget@"
 				      "Redfish.AllowableValues"), target) == 0)
@@ -191,13 +194,87 @@ int bmc_rf_boot_body(const json_t *sys, const char *target, const char *uri,
 		      target, "BootSourceOverrideEnabled", "Once");
 	if (!b)
 		return -ENOMEM;
-	if (uri && json_object_set_new(json_object_get(b, "Boot"),
-				       "HttpBootUri", json_string(uri)) != 0) {
+	if (uri)
+		err |= json_object_set_new(json_object_get(b, "Boot"),
+					   "HttpBootUri", json_string(uri));
+	/* HTTP boot is UEFI's: a system that shows another override mode
+	 * is asked for UEFI, unless its own list leaves UEFI out. */
+	if (strcmp(target, "UefiHttp") == 0 && mode &&
+	    strcmp(mode, "UEFI") != 0 &&
+	    bmc_rf_in(json_object_get(boot, "BootSourceOverrideMode@Redfish."
+				      "AllowableValues"), "UEFI") != 0)
+		err |= json_object_set_new(json_object_get(b, "Boot"),
+					   "BootSourceOverrideMode",
+					   json_string("UEFI"));
+	if (err) {
 		json_decref(b);
 		return -ENOMEM;
 	}
 	*out = b;
 	return 0;
+}
+
+/* The property that message @m's arguments name, for the Base registry's
+ * messages about one property's value or writability; NULL for others. */
+static const char *bmc_rf_msg_property(const json_t *m)
+{
+	static const struct {
+		const char *id;		/* the MessageId's last part */
+		size_t arg;		/* which MessageArgs is the property */
+	} known[] = {
+		{ "PropertyValueNotInList", 1 },
+		{ "PropertyValueTypeError", 1 },
+		{ "PropertyValueFormatError", 1 },
+		{ "PropertyValueIncorrect", 0 },
+		{ "PropertyNotWritable", 0 },
+		{ "PropertyUnknown", 0 },
+	};
+	const char *id = json_string_value(json_object_get(m, "MessageId"));
+	const char *last, *name;
+	size_t i;
+
+	if (!id)
+		return NULL;
+	last = strrchr(id, '.');
+	last = last ? last + 1 : id;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(last, known[i].id) != 0)
+			continue;
+		name = json_string_value(json_array_get(json_object_get(
+			m, "MessageArgs"), known[i].arg));
+		return name;
+	}
+	return NULL;
+}
+
+int bmc_rf_refused_property(const json_t *body, char *out, size_t size)
+{
+	json_t *m, *rel;
+	const char *name, *slash;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(body, "error"),
+					   "@Message.ExtendedInfo"), i, m) {
+		/* RelatedProperties is a JSON pointer, "#/Boot/NAME". */
+		rel = json_array_get(json_object_get(m, "RelatedProperties"),
+				     0);
+		name = json_string_value(rel);
+		if (name && (slash = strrchr(name, '/')) != NULL)
+			name = slash + 1;
+		if (!name || !name[0])
+			name = bmc_rf_msg_property(m);
+		if (name && name[0] && strlen(name) < size) {
+			snprintf(out, size, "%s", name);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int bmc_rf_media_boot_next(const json_t *vm)
+{
+	return json_is_boolean(json_object_get(json_object_get(
+		json_object_get(vm, "Oem"), "Hpe"), "BootOnNextServerReset"));
 }
 
 /* The first message of @task's Messages into @msg. */
@@ -233,9 +310,28 @@ enum bmc_task bmc_rf_task_state(const json_t *task, char *msg, size_t size)
 void bmc_rf_error_text(const json_t *body, char *out, size_t size)
 {
 	json_t *e = json_object_get(body, "error");
-	json_t *m = json_object_get(json_array_get(json_object_get(
-		e, "@Message.ExtendedInfo"), 0), "Message");
+	json_t *x = json_array_get(json_object_get(e, "@Message.ExtendedInfo"),
+				   0);
+	json_t *m = json_object_get(x, "Message"), *a;
+	const char *id = json_string_value(json_object_get(x, "MessageId"));
+	size_t i, len;
 
+	/* iLO gives the MessageId and its arguments alone: those, rather
+	 * than a general "see ExtendedInfo". */
+	if (!json_is_string(m) && id) {
+		snprintf(out, size, "%s", id);
+		json_array_foreach(json_object_get(x, "MessageArgs"), i, a) {
+			len = strlen(out);
+			if (json_is_string(a) && len < size)
+				snprintf(out + len, size - len, "%s%s",
+					 i ? ", " : " (", json_string_value(a));
+		}
+		len = strlen(out);
+		if (json_array_size(json_object_get(x, "MessageArgs")) &&
+		    len < size)
+			snprintf(out + len, size - len, ")");
+		return;
+	}
 	if (!json_is_string(m))
 		m = json_object_get(e, "message");
 	snprintf(out, size, "%s", json_is_string(m) ? json_string_value(m) :

@@ -85,12 +85,32 @@ int bmc_rf_media_is_cd(const json_t *vm);
  * The body of a boot override once to @target ("Cd", "Pxe", "UefiHttp"),
  * with HttpBootUri @uri when not NULL, after checking @target against
  * the system @sys's Boot.BootSourceOverrideTarget@Redfish.AllowableValues.
+ * For UefiHttp, BootSourceOverrideMode "UEFI" is added when the system
+ * shows another mode and its allowable modes (if listed) hold UEFI.
  *
  * @ret rc		0 (the caller json_decref()s *@out), -EINVAL (not
  *			allowed by the system), -ENOMEM
  */
 int bmc_rf_boot_body(const json_t *sys, const char *target, const char *uri,
 		     json_t **out);
+
+/**
+ * The property a 4xx Redfish error body @body refuses: the first
+ * @Message.ExtendedInfo entry's RelatedProperties, else the property its
+ * MessageArgs name for the Base messages PropertyValueNotInList,
+ * PropertyValueTypeError, PropertyValueFormatError,
+ * PropertyValueIncorrect, PropertyNotWritable and PropertyUnknown.
+ *
+ * @ret rc		0 with the name (the pointer's last part) in @out,
+ *			or -ENOENT
+ */
+int bmc_rf_refused_property(const json_t *body, char *out, size_t size);
+
+/**
+ * 1 if VirtualMedia @vm offers to boot itself at the next reset
+ * (HPE iLO's Oem.Hpe.BootOnNextServerReset, a boolean), else 0.
+ */
+int bmc_rf_media_boot_next(const json_t *vm);
 
 /**
  * Where task @task (a Task resource, or NULL for a monitor that answered
@@ -101,7 +121,8 @@ enum bmc_task bmc_rf_task_state(const json_t *task, char *msg, size_t size);
 
 /**
  * One line for a failed request from the Redfish error body @body
- * (error.@Message.ExtendedInfo[0].Message, else error.message), or "".
+ * (error.@Message.ExtendedInfo[0].Message, else its MessageId with its
+ * MessageArgs, else error.message), or "".
  */
 void bmc_rf_error_text(const json_t *body, char *out, size_t size);
 

@@ -11,8 +11,12 @@
 #include "error.h"
 #include "log.h"
 
-/* How often the node's state is read while it installs. */
+/* How long the follower waits when the node has no new event. */
 #define BMC_FOLLOW_POLL_MS 500
+/* Events read at once; a full batch is followed by the next at once. */
+#define BMC_FOLLOW_BATCH 64
+/* The "why" of the store's re-arm event that bmc_rearm() causes. */
+#define BMC_REARM_WHY "bmc reinstall"
 
 /* Record "reinstall: @what" for @node to @sk. */
 static void bmc_step(const struct bmc_sink *sk, const char *node,
@@ -35,14 +39,21 @@ static int bmc_step_failed(const struct bmc_sink *sk, const char *node,
 	return rc;
 }
 
-/* Re-arm node @n (made known to the store first, as serve does). */
-static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk)
+/*
+ * Re-arm node @n (made known to the store first, as serve does); *@cursor
+ * gets the newest event id before the re-arm, where following starts.
+ */
+static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk,
+		     long long *cursor)
 {
 	struct store *st = sk->st;
 	struct store_node sn;
 	char what[96];
 	int rc;
 
+	if ((rc = store_event_last_id(st, cursor)) != 0)
+		return bmc_step_failed(sk, n->hostname, "re-arm",
+				       pb_strerror(rc), rc);
 	memset(&sn, 0, sizeof(sn));
 	snprintf(sn.id, sizeof(sn.id), "%s", n->hostname);
 	memcpy(sn.mac, n->mac, sizeof(sn.mac));
@@ -55,7 +66,7 @@ static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk)
 					NODE_BIT(NODE_INSTALLING) |
 					NODE_BIT(NODE_INSTALLED) |
 					NODE_BIT(NODE_FAILED), NODE_ARMED, 1,
-					"bmc reinstall", &sn)) != 0)
+					BMC_REARM_WHY, &sn)) != 0)
 		return bmc_step_failed(sk, n->hostname, "re-arm",
 				       pb_strerror(rc), rc);
 	snprintf(what, sizeof(what), "re-armed (generation %u)", sn.generation);
@@ -67,7 +78,7 @@ static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk)
 static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 			       const char *iso, const struct bmc_sink *sk)
 {
-	char where[BMC_PATH_MAX], sent[64], what[1800];
+	char where[BMC_PATH_MAX], sent[64], what[1800], note[200];
 	int rc;
 
 	if ((rc = bmc_media_insert(c, iso, where, sizeof(where))) != 0)
@@ -75,10 +86,25 @@ static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 				       rc);
 	snprintf(what, sizeof(what), "media insert %s into %s", iso, where);
 	bmc_step(sk, node, what);
-	if ((rc = bmc_boot_once(c, "Cd", NULL)) != 0)
+	/* The medium's own boot at the next reset where the BMC offers it:
+	 * on some models a one-time Cd boots a physical drive instead. */
+	rc = bmc_media_boot_next(c, where);
+	if (rc != 0 && rc != -ENOTSUP)
+		return bmc_step_failed(sk, node, "boot-once from the virtual "
+				       "media (Oem.Hpe.BootOnNextServerReset)",
+				       c->http.err, rc);
+	if (rc == 0) {
+		snprintf(what, sizeof(what), "boot-once: %s at the next reset "
+			 "(Oem.Hpe.BootOnNextServerReset)", where);
+		bmc_step(sk, node, what);
+	} else if ((rc = bmc_boot_once(c, "Cd", NULL, note,
+				       sizeof(note))) != 0) {
 		return bmc_step_failed(sk, node, "boot-once Cd", c->http.err,
 				       rc);
-	bmc_step(sk, node, "boot-once Cd");
+	} else {
+		snprintf(what, sizeof(what), "boot-once Cd%s", note);
+		bmc_step(sk, node, what);
+	}
 	if ((rc = bmc_power(c, BMC_POWER_CYCLE, sent, sizeof(sent))) != 0)
 		return bmc_step_failed(sk, node, "power cycle", c->http.err,
 				       rc);
@@ -87,33 +113,108 @@ static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 	return 0;
 }
 
+/* The follower: where it is in the node's events, and what it saw. */
+struct bmc_follower {
+	const struct bmc_sink *sk;
+	const char *node;
+	long long cursor;	/* the id of the last event read */
+	unsigned int n;		/* events read by the current batch */
+	int armed;		/* the re-arm's own event has been read */
+	int end;		/* 1 installed, -1 failed, 0 not yet */
+};
+
 /*
- * Follow node @node's state in @st until installed or failed, at most
- * @timeout_s seconds or until @sk->stop is set; each new state is a
- * step.  0 installed, -EIO failed, -ETIMEDOUT, -ECANCELED.
+ * The state a "state" or "rearm" event's @detail ("FROM -> TO" or
+ * "FROM -> TO: WHY") moved the node to, in *@to; *@ours is 1 when WHY is
+ * the re-arm of a BMC reinstall.  0, or -EINVAL: not a transition.
+ */
+static int bmc_follow_to(const char *detail, enum node_state *to, int *ours)
+{
+	const char *p = strstr(detail, " -> ");
+	char name[32];
+	size_t n;
+
+	if (!p)
+		return -EINVAL;
+	p += 4;
+	n = strcspn(p, ":");
+	if (n == 0 || n >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	*ours = strcmp(p + n, ": " BMC_REARM_WHY) == 0;
+	return store_state_parse(name, to);
+}
+
+/* Report the node's move to @to, at the time of its event @e. */
+static void bmc_follow_step(struct bmc_follower *f,
+			    const struct store_event *e, enum node_state to)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "reinstall: node state %s",
+		 store_state_name(to));
+	bmc_record_at(f->sk, f->node, what, 0, e->ts);
+}
+
+/*
+ * One event of the node, oldest first: each transition after the re-arm
+ * is a step, once, with its own time; installed or failed end the follow
+ * (1 stops the listing there).
+ */
+static int bmc_follow_event(void *ctx, const struct store_event *e)
+{
+	struct bmc_follower *f = ctx;
+	enum node_state to;
+	int ours;
+
+	f->cursor = e->id;
+	f->n++;
+	if ((strcmp(e->kind, "state") != 0 && strcmp(e->kind, "rearm") != 0) ||
+	    bmc_follow_to(e->detail, &to, &ours) != 0)
+		return 0;
+	/* What happened before the re-arm was already over. */
+	if (!f->armed) {
+		f->armed = ours && to == NODE_ARMED &&
+			   strcmp(e->kind, "rearm") == 0;
+		return 0;
+	}
+	bmc_follow_step(f, e, to);
+	if (to == NODE_INSTALLED || to == NODE_FAILED) {
+		f->end = to == NODE_INSTALLED ? 1 : -1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Follow node @node by its events after @cursor (the re-arm's among
+ * them) until installed or failed, at most @timeout_s seconds or until
+ * @sk->stop is set; each transition is a step.  Events are read by id, so
+ * a state the node passes between two reads is reported all the same.
+ * 0 installed, -EIO failed, -ETIMEDOUT, -ECANCELED, or a store error.
  */
 static int bmc_follow(const struct bmc_sink *sk, const char *node,
-		      unsigned int timeout_s)
+		      long long cursor, unsigned int timeout_s)
 {
-	struct store *st = sk->st;
 	struct timespec pause = { 0, BMC_FOLLOW_POLL_MS * 1000000L };
 	time_t end = time(NULL) + (time_t)timeout_s;
-	enum node_state seen = NODE_ARMED;
-	struct store_node sn;
-	char what[96];
+	struct bmc_follower f = { sk, node, cursor, 0, 0, 0 };
 	int rc;
 
 	for (;;) {
-		if ((rc = store_node_get(st, node, &sn)) != 0)
+		f.n = 0;
+		rc = store_event_list_by(sk->st, NULL, node, f.cursor,
+					 BMC_FOLLOW_BATCH, bmc_follow_event,
+					 &f);
+		if (rc < 0)
 			return rc;
-		if (sn.state != seen) {
-			seen = sn.state;
-			snprintf(what, sizeof(what), "node state %s",
-				 store_state_name(seen));
-			bmc_step(sk, node, what);
-		}
-		if (seen == NODE_INSTALLED || seen == NODE_FAILED)
-			return seen == NODE_INSTALLED ? 0 : -EIO;
+		if (f.end)
+			return f.end > 0 ? 0 : -EIO;
+		if (f.n == BMC_FOLLOW_BATCH)
+			continue;
+		if (sk->stop && atomic_load(sk->stop))
+			return -ECANCELED;
 		if (time(NULL) >= end)
 			return -ETIMEDOUT;
 		nanosleep(&pause, NULL);
@@ -148,6 +249,7 @@ int bmc_reinstall(const struct config *cfg, const struct config_node *n,
 {
 	char iso[1100], err[1200];
 	struct bmc_client c;
+	long long cursor = 0;
 	int rc, erc;
 
 	if (req->iso)
@@ -160,12 +262,12 @@ int bmc_reinstall(const struct config *cfg, const struct config_node *n,
 			      sizeof(err))) != 0)
 		return bmc_step_failed(sk, n->hostname, "opening the BMC", err,
 				       rc);
-	if ((rc = bmc_rearm(n, sk)) == 0)
+	if ((rc = bmc_rearm(n, sk, &cursor)) == 0)
 		rc = bmc_reinstall_start(&c, n->hostname, iso, sk);
 	bmc_close(&c);
 	if (rc != 0)
 		return rc;
-	rc = bmc_follow(sk, n->hostname, req->timeout_s);
+	rc = bmc_follow(sk, n->hostname, cursor, req->timeout_s);
 	if (rc == -ETIMEDOUT)
 		bmc_step_failed(sk, n->hostname, "following the install",
 				"not installed in time", rc);

@@ -236,6 +236,9 @@ static const struct {
 		EVENT_TRIM("kind <> 'refusal'") },
 	[STMT_EVENT_TRIM_REFUSALS] = { "trimming old refusal events",
 		EVENT_TRIM("kind = 'refusal'") },
+	/* The primary key's end: no scan, in SQLite or PostgreSQL. */
+	[STMT_EVENT_LAST] = { "reading the newest event id",
+		"SELECT coalesce(max(id), 0) FROM events" },
 };
 
 const char *store_state_name(enum node_state state)

@@ -250,6 +250,14 @@ int store_event_list(struct store *st, long long after, unsigned int limit,
 		     void *ctx);
 
 /**
+ * The id of the newest event (0: none yet) in *@id: a cursor from which
+ * store_event_list() or store_event_list_by() return only what comes after.
+ *
+ * @ret rc		0 or a store error
+ */
+int store_event_last_id(struct store *st, long long *id);
+
+/**
  * store_event_list() of the events of kind @kind and/or subject @subject
  * (NULL: any; not both NULL), filtered in SQL; a kind reads through the
  * index of its class (refusals or the others).

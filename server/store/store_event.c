@@ -359,3 +359,19 @@ int store_event_list_by(struct store *st, const char *kind,
 	pthread_mutex_unlock(&st->lock);
 	return store_list_chunks(st, &q.l, limit);
 }
+
+/* Declared in store.h: max(id) of the events table, through its key. */
+int store_event_last_id(struct store *st, long long *id)
+{
+	struct store_stmt *s = &st->stmt[STMT_EVENT_LAST];
+	int rc;
+
+	*id = 0;
+	pthread_mutex_lock(&st->lock);
+	rc = store_first(st, STMT_EVENT_LAST, 0);
+	if (rc == 1)
+		*id = store_col_int(s, 0);
+	store_reset(st, STMT_EVENT_LAST);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? rc : 0;
+}

@@ -87,20 +87,34 @@ check "every session was deleted, none reused, no request without one" \
 
 # ---- reinstall: re-arm, CD, boot once, cycle, follow, eject ----
 # The machine's side is played on the store as podboot serve records it
-# (stage2 served: booting; kickstart: installing; the report: installed),
-# each state only once podboot bmc has seen the one before.
+# (stage2 served: booting; kickstart: installing; the report: installed):
+# the node's state and a "state" event "FROM -> TO: WHY".
 resets_grew() { [ "$(state 'len(S["resets"])')" -gt "$1" ]; }
+NAMES=(discovered armed booting installing installed failed)
+# node_state N...: n1 goes through the states N... in turn, all in one
+# transaction: back to back, faster than any reader could sample them.
 node_state() {
-	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" \
-		"UPDATE nodes SET state = $1, updated = strftime('%s') WHERE id = 'n1';"
+	local from s sql="BEGIN;"
+	from=$(sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" "SELECT state FROM nodes WHERE id = 'n1'")
+	for s in "$@"; do
+		sql+="UPDATE nodes SET state = $s, updated = strftime('%s') WHERE id = 'n1';
+INSERT INTO events (ts, kind, subject, detail) VALUES (strftime('%s'), 'state', 'n1', '${NAMES[from]} -> ${NAMES[s]}: the test installer');"
+		from=$s
+	done
+	sqlite3 -cmd ".timeout 5000" "$T/data/podboot.db" "$sql COMMIT;"
 }
-# installer OUT FINAL: booting, installing, then FINAL (4 installed, 5 failed).
+# installer BEFORE OUT FINAL: booting, installing, then FINAL (4 installed,
+# 5 failed), each state only once podboot bmc has printed the one before.
 installer() {
 	local before=$1 out=$2 final=$3
 	wait_up 30 "" resets_grew "$before" || return 1
 	node_state 2 && wait_up 30 "" grep -q "node state booting" "$out" &&
 	node_state 3 && wait_up 30 "" grep -q "node state installing" "$out" &&
 	node_state "$final"
+}
+# installer_fast BEFORE FINAL: booting, installing and FINAL back to back.
+installer_fast() {
+	wait_up 30 "" resets_grew "$1" && node_state 2 3 "$2"
 }
 # in_order FILE PREFIX...: FILE has lines starting with each PREFIX, in
 # this order (other lines between them allowed).
@@ -133,12 +147,30 @@ sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc'" >"$T
 check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
 check "  and the store's own re-arm event" bash -c \
 	"sqlite3 '$T/data/podboot.db' \"SELECT kind, detail FROM events WHERE subject = 'n1'\" | grep -q '^rearm|.*bmc reinstall'"
+# Back to back: the node passes booting and installing to installed in
+# one transaction; the follower reads the events, so each is a step.
 before=$(state 'len(S["resets"])')
 "$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
 re=$!
-installer "$before" "$T/re.out" 5
+installer_fast "$before" 4
+wait "$re"
+check "reinstall of a node that installs between two reads: exit 0" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+STEPS[0]="re-armed (generation 2)"
+check "  every transition a step, once, in order" in_order "$T/re.out" "${STEPS[@]/#/n1: reinstall: }"
+check "  no transition twice, none from before the re-arm" \
+	test "$(grep -c 'node state' "$T/re.out")" = 3
+sqlite3 "$T/data/podboot.db" "SELECT detail FROM events WHERE kind = 'bmc' AND id > (SELECT max(id) FROM events WHERE kind = 'rearm')" >"$T/events.txt"
+check "  every step is an event" in_order "$T/events.txt" "${STEPS[@]/#/reinstall: }"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer_fast "$before" 5
 wait "$re"
 check "reinstall of a node whose install fails: exit 1" test $? = 1
+check "  each state on the way, then failed" in_order "$T/re.out" \
+	"n1: reinstall: node state booting" "n1: reinstall: node state installing" \
+	"n1: reinstall: node state failed"
 check "  said so, and ejected all the same" bash -c "
 	grep -q 'reinstall failed: the install: the node reported failure' '$T/re.err' &&
 	grep -q 'reinstall: media eject' '$T/re.out'"
@@ -174,4 +206,66 @@ ok "media eject again: nothing inserted, nothing sent" bmc n1 media eject
 check "  said so" grep -q "holds no image" "$ERR"
 ok "media insert again" bmc n1 media insert "https://127.0.0.1:1/artifacts/media/b.iso"
 check "  the new image" test "$(state 'S["image"]')" = "https://127.0.0.1:1/artifacts/media/b.iso"
+
+# HPE iLO's boot quirks: a BootSourceOverrideMode it will not change and a
+# listed target it refuses, each a 400 that names the property by the
+# Base registry's MessageId and MessageArgs alone; and a one-time Cd that
+# boots a physical drive, where the medium's own BootOnNextServerReset
+# boots the virtual one.
+ILO_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$ILO_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" ilo >"$T/ilo.log" 2>&1 &
+PIDS+=("$!")
+ok "an iLO-shaped fixture listens" wait_up 20 "$!" grep -q listening "$T/ilo.log"
+sed -i "s/127.0.0.1:$SM_PORT/127.0.0.1:$ILO_PORT/" "$T/podboot.conf"
+ok "boot-once UefiHttp on a BMC that will not change BootSourceOverrideMode" \
+	bmc n1 boot-once UefiHttp --uri "http://127.0.0.1:1/boot/fw/a/ipxe.efi"
+check "  asked for UEFI, refused, then sent without the mode" \
+	test "$(state '[p.get("BootSourceOverrideMode") for p in S["patches"]]')" = "['UEFI', None]"
+check "  the override is set: once, UefiHttp, the URI; the mode as it was" \
+	test "$(state '(S["boot"]["BootSourceOverrideEnabled"], S["boot"]["BootSourceOverrideTarget"], S["boot"]["HttpBootUri"], S["boot_mode"])')" = "('Once', 'UefiHttp', 'http://127.0.0.1:1/boot/fw/a/ipxe.efi', 'Legacy')"
+check "  the output says the mode was left as it is" \
+	grep -q "boot-once: UefiHttp .* (the BMC refused BootSourceOverrideMode UEFI: left as it is)" "$OUT"
+refused "boot-once Pxe, which the BMC lists but refuses: a clear refusal" \
+	"HTTP 400: Base.1.4.PropertyValueNotInList (Pxe, BootSourceOverrideTarget)" bmc n1 boot-once Pxe
+check "  the target is not dropped: one PATCH, not retried" \
+	test "$(state '[p.get("BootSourceOverrideTarget") for p in S["patches"]]')" = "['UefiHttp', 'UefiHttp', 'Pxe']"
+check "  and the override is unchanged" test "$(state 'S["boot"]["BootSourceOverrideTarget"]')" = UefiHttp
+# The quirk itself: a one-time Cd and a cycle boot the physical drive.
+bmc n1 media insert "$ISO" >/dev/null && bmc n1 boot-once Cd >/dev/null &&
+	bmc n1 power cycle >/dev/null
+check "the fixture reproduces the quirk: boot-once Cd boots a physical drive" \
+	test "$(state 'S["booted"]')" = "['physical drive']"
+before=$(state 'len(S["resets"])')
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err" &
+re=$!
+installer_fast "$before" 4
+wait "$re"
+check "reinstall on the iLO: exit 0" test $? = 0
+cat "$T/re.err" >>"$T/bmc.log"
+check "  the medium's own boot at the next reset instead of a Cd override" \
+	in_order "$T/re.out" "n1: reinstall: media insert $ISO into /redfish/v1/Managers/1/VirtualMedia/CD1" \
+	"n1: reinstall: boot-once: /redfish/v1/Managers/1/VirtualMedia/CD1 at the next reset (Oem.Hpe.BootOnNextServerReset)" \
+	"n1: reinstall: power cycle: ResetType PowerCycle" "n1: reinstall: node state booting" \
+	"n1: reinstall: node state installing" "n1: reinstall: node state installed" \
+	"n1: reinstall: media eject" "n1: reinstall: done: installed"
+check "  the machine booted the virtual CD, the flag is spent, the CD empty" \
+	test "$(state '(S["booted"], S["boot_next"], S["inserted"], S["patches"][-1])')" = \
+	"(['physical drive', 'virtual CD'], False, False, {'Oem': {'Hpe': {'BootOnNextServerReset': True}}})"
+check "  no boot override was sent" bash -c "! grep -q 'reinstall: boot-once Cd' '$T/re.out'"
+
+# An iLO that refuses the medium's flag: the reinstall stops there, before
+# any reset, and says why.
+LOCK_PORT=$(port_pick)
+/usr/bin/python3 "$here/tools/redfish-session.py" "$LOCK_PORT" "$T/bmc.crt" \
+	"$T/bmc.key" podboot "$PASS_BMC" "$T/state.json" ilo-locked >"$T/lock.log" 2>&1 &
+PIDS+=("$!")
+ok "an iLO-shaped fixture that refuses the medium's flag listens" wait_up 20 "$!" grep -q listening "$T/lock.log"
+sed -i "s/127.0.0.1:$ILO_PORT/127.0.0.1:$LOCK_PORT/" "$T/podboot.conf"
+"$PODBOOT" bmc n1 reinstall --iso "$ISO" --timeout 120 >"$T/re.out" 2>"$T/re.err"
+check "reinstall when the BMC refuses BootOnNextServerReset: exit 1" test $? = 1
+cat "$T/re.err" >>"$T/bmc.log"
+check "  said which step and why" grep -q "reinstall failed: boot-once from the virtual media (Oem.Hpe.BootOnNextServerReset): PATCH /redfish/v1/Managers/1/VirtualMedia/CD1: HTTP 400: iLO.2.15.UnsupportedOperation" "$T/re.err"
+check "  and no reset was sent, no Cd override" \
+	test "$(state '(S["resets"], S["boot"])')" = "([], {})"
 finish

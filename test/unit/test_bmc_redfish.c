@@ -179,6 +179,72 @@ static void test_media_and_boot(void)
 	json_decref(open_sys);
 }
 
+/* iLO's boot quirks: the mode UEFI asked for UefiHttp only where the
+ * system shows another one and allows UEFI; a refusal's property read
+ * from RelatedProperties or the Base message's arguments; the medium's
+ * own boot at the next reset. */
+static void test_boot_quirks(void)
+{
+	json_t *legacy = j("{\"Boot\": {\"BootSourceOverrideMode\": \"Legacy\", "
+			   "\"BootSourceOverrideMode@Redfish.AllowableValues\": "
+			   "[\"Legacy\", \"UEFI\"]}}");
+	json_t *only = j("{\"Boot\": {\"BootSourceOverrideMode\": \"Legacy\", "
+			 "\"BootSourceOverrideMode@Redfish.AllowableValues\": "
+			 "[\"Legacy\"]}}");
+	json_t *by_args = j("{\"error\": {\"@Message.ExtendedInfo\": [{"
+			    "\"MessageId\": \"Base.1.4.PropertyValueNotInList\", "
+			    "\"MessageArgs\": [\"UEFI\", \"BootSourceOverrideMode\"]}]}}");
+	json_t *by_rel = j("{\"error\": {\"@Message.ExtendedInfo\": [{"
+			   "\"MessageId\": \"Base.1.0.GeneralError\", "
+			   "\"RelatedProperties\": [\"#/Boot/BootSourceOverrideTarget\"]}]}}");
+	json_t *other = j("{\"error\": {\"@Message.ExtendedInfo\": [{"
+			  "\"MessageId\": \"iLO.2.15.UnsupportedOperation\"}]}}");
+	json_t *hpe = j("{\"Oem\": {\"Hpe\": {\"BootOnNextServerReset\": false}}}");
+	json_t *plain = j("{\"MediaTypes\": [\"CD\"]}"), *body = NULL;
+	char prop[64], text[128];
+
+	CU_ASSERT_EQUAL(bmc_rf_boot_body(legacy, "UefiHttp", "http://h/x",
+					 &body), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(
+		body, "Boot"), "BootSourceOverrideMode")), "UEFI");
+	json_decref(body);
+	body = NULL;
+	CU_ASSERT_EQUAL(bmc_rf_boot_body(legacy, "Cd", NULL, &body), 0);
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(body, "Boot"),
+					   "BootSourceOverrideMode"));
+	json_decref(body);
+	body = NULL;
+	CU_ASSERT_EQUAL(bmc_rf_boot_body(only, "UefiHttp", "http://h/x",
+					 &body), 0);
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(body, "Boot"),
+					   "BootSourceOverrideMode"));
+	json_decref(body);
+	CU_ASSERT_EQUAL(bmc_rf_refused_property(by_args, prop, sizeof(prop)),
+			0);
+	CU_ASSERT_STRING_EQUAL(prop, "BootSourceOverrideMode");
+	CU_ASSERT_EQUAL(bmc_rf_refused_property(by_rel, prop, sizeof(prop)),
+			0);
+	CU_ASSERT_STRING_EQUAL(prop, "BootSourceOverrideTarget");
+	CU_ASSERT_EQUAL(bmc_rf_refused_property(other, prop, sizeof(prop)),
+			-ENOENT);
+	CU_ASSERT_EQUAL(bmc_rf_refused_property(NULL, prop, sizeof(prop)),
+			-ENOENT);
+	bmc_rf_error_text(by_args, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "Base.1.4.PropertyValueNotInList (UEFI, "
+				     "BootSourceOverrideMode)");
+	bmc_rf_error_text(other, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "iLO.2.15.UnsupportedOperation");
+	CU_ASSERT_EQUAL(bmc_rf_media_boot_next(hpe), 1);
+	CU_ASSERT_EQUAL(bmc_rf_media_boot_next(plain), 0);
+	json_decref(legacy);
+	json_decref(only);
+	json_decref(by_args);
+	json_decref(by_rel);
+	json_decref(other);
+	json_decref(hpe);
+	json_decref(plain);
+}
+
 static void test_tasks(void)
 {
 	char msg[160];
@@ -264,6 +330,7 @@ static CU_TestInfo tests[] = {
 	{ "reset types among the allowed ones", test_reset_types },
 	{ "virtual CDs and boot override bodies", test_media_and_boot },
 	{ "task states", test_tasks },
+	{ "iLO's boot quirks", test_boot_quirks },
 	{ "error text and libcurl pins", test_error_text_and_pin },
 	{ "bounded retries", test_retries },
 	CU_TEST_INFO_NULL,

@@ -20,8 +20,13 @@ static void test_events(void)
 	struct store *st = test_store_open(test_store_dir());
 	struct test_events ev;
 	char long_subject[400];
+	long long last = -1;
 	int i;
 
+	/* An empty trail's cursor is 0; then the newest id, which
+	 * store_event_list() takes to return only what comes after it. */
+	CU_ASSERT_EQUAL(store_event_last_id(st, &last), 0);
+	CU_ASSERT_EQUAL(last, 0);
 	for (i = 1; i <= 5; i++)
 		CU_ASSERT_EQUAL(store_event_add(st, "upload", KERNEL,
 						"version %d of %s", i, "x"),
@@ -34,6 +39,13 @@ static void test_events(void)
 	CU_ASSERT(ev.e[0].id < ev.e[1].id && ev.e[1].id < ev.e[2].id);
 	CU_ASSERT(ev.e[0].ts > 0);
 	i = (int)ev.e[2].id;
+	CU_ASSERT_EQUAL(store_event_last_id(st, &last), 0);
+	CU_ASSERT(last > i);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, last, 10, test_collect_event,
+					 &ev),
+			0);
+	CU_ASSERT_EQUAL(ev.n, 0);
 	memset(&ev, 0, sizeof(ev));
 	CU_ASSERT_EQUAL(store_event_list(st, i, 100, test_collect_event, &ev),
 			0);
@@ -56,6 +68,16 @@ static void test_events(void)
 	CU_ASSERT_EQUAL_FATAL(ev.n, 1);
 	CU_ASSERT_EQUAL(strlen(ev.e[0].subject), sizeof(ev.e[0].subject) - 1);
 	CU_ASSERT_EQUAL(strlen(ev.e[0].detail), sizeof(ev.e[0].detail) - 1);
+	/* The cursor moved to that refusal: only what follows it. */
+	CU_ASSERT_EQUAL(store_event_last_id(st, &last), 0);
+	CU_ASSERT_EQUAL(last, ev.e[0].id);
+	CU_ASSERT_EQUAL(store_event_add(st, "upload", KERNEL, "after"), 0);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT_EQUAL(store_event_list(st, last, 10, test_collect_event,
+					 &ev),
+			0);
+	CU_ASSERT_EQUAL_FATAL(ev.n, 1);
+	CU_ASSERT_STRING_EQUAL(ev.e[0].detail, "after");
 	store_close(st);
 }
 

@@ -4,6 +4,15 @@
 Usage: redfish-session.py PORT CERT KEY USER PASSWORD STATE [QUIRK]
 QUIRK "supermicro": InsertMedia refuses Inserted and WriteProtected (400)
 and EjectMedia leaves Image as it was (only Inserted goes false).
+QUIRK "ilo" (HPE iLO's boot quirks): the system shows a Legacy
+BootSourceOverrideMode that a PATCH may not change (400, the Base
+registry's PropertyValueNotInList by MessageId and MessageArgs alone, as
+iLO answers), and refuses the target Pxe that it lists as allowed (400,
+with RelatedProperties); the CD offers Oem.Hpe.BootOnNextServerReset
+(PATCH of the medium), and a reset after a one-time Cd override boots a
+physical drive, not the virtual medium: what each reset booted ("virtual
+CD", "physical drive", "disk") is in the state's "booted".
+QUIRK "ilo-locked": as "ilo", but the medium's PATCH is refused (400).
 Serves HTTPS on 127.0.0.1:PORT and answers only with a session: a POST to
 SessionService/Sessions with USER and PASSWORD gives an X-Auth-Token, and
 every other request needs it (basic authentication is refused).  Shaped
@@ -39,7 +48,9 @@ R = "/redfish/v1"
 S = {"sessions_opened": 0, "sessions_deleted": 0, "unauthorized": 0,
      "power": "Off", "resets": [], "if_match": [], "image": "",
      "inserted": False, "boot": {}, "etag_gen": 1, "polls": 0,
-     "basic_seen": 0}
+     "basic_seen": 0, "patches": [], "booted": [], "boot_next": False,
+     "boot_mode": "Legacy"}
+ILO = QUIRK in ("ilo", "ilo-locked")
 TOKENS = {}
 BACKEND = os.environ.get("REDFISH_BACKEND", "")
 BACKEND_CTX = (ssl.create_default_context(
@@ -81,18 +92,54 @@ def etag():
 
 
 def system():
+    boot = dict(S["boot"], **{
+        "BootSourceOverrideTarget@Redfish.AllowableValues":
+            ["None", "Pxe", "Cd", "Hdd", "UefiHttp"]})
+    if ILO:
+        boot["BootSourceOverrideMode"] = S["boot_mode"]
+        boot["BootSourceOverrideMode@Redfish.AllowableValues"] = [
+            "Legacy", "UEFI"]
     return {
         "@odata.id": R + "/Systems/1", "Id": "1", "PowerState": S["power"],
-        "Boot": dict(S["boot"], **{
-            "BootSourceOverrideTarget@Redfish.AllowableValues":
-                ["None", "Pxe", "Cd", "Hdd", "UefiHttp"]}),
+        "Boot": boot,
         "Actions": {"#ComputerSystem.Reset": {
             "target": R + "/Systems/1/Actions/ComputerSystem.Reset",
             "@Redfish.ActionInfo": R + "/Systems/1/ResetActionInfo"}},
     }
 
 
+def ilo_refusal(value, prop, related=False):
+    """An iLO-shaped 400 body: the Base registry's MessageId and its
+    arguments, no Message; RelatedProperties only when asked."""
+    info = {"MessageId": "Base.1.4.PropertyValueNotInList",
+            "MessageArgs": [value, prop]}
+    if related:
+        info["RelatedProperties"] = ["#/Boot/" + prop]
+    return {"error": {"code": "iLO.0.10.ExtendedInfo",
+                      "message": "See @Message.ExtendedInfo for more "
+                                 "information.",
+                      "@Message.ExtendedInfo": [info]}}
+
+
+def booted():
+    """What a reset that starts the machine boots, on the iLO model."""
+    once = S["boot"].get("BootSourceOverrideEnabled") == "Once"
+    if S["boot_next"] and S["inserted"]:
+        S["boot_next"] = False
+        return "virtual CD"
+    if once and S["boot"].get("BootSourceOverrideTarget") == "Cd":
+        return "physical drive"
+    return "disk"
+
+
 def media(mid, types):
+    if ILO and mid == "CD1":
+        return dict(media_std(mid, types), Oem={"Hpe": {
+            "BootOnNextServerReset": S["boot_next"]}})
+    return media_std(mid, types)
+
+
+def media_std(mid, types):
     return {"@odata.id": R + "/Managers/1/VirtualMedia/" + mid, "Id": mid,
             "MediaTypes": types,
             "Image": S["image"] if mid == "CD1" else "",
@@ -209,6 +256,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/ComputerSystem.Reset"):
             S["resets"].append(b.get("ResetType"))
             S["polls"] = 0
+            if ILO and b.get("ResetType") in ("On", "PowerCycle"):
+                S["booted"].append(booted())
             if BACKEND:
                 sync()
                 t = b.get("ResetType")
@@ -244,6 +293,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_PATCH(self):
         if not self.authorized():
             return
+        if ILO and self.path == R + "/Managers/1/VirtualMedia/CD1":
+            b = self.body()
+            S["patches"].append(b)
+            if QUIRK == "ilo-locked":
+                return self.reply(400, {"error": {
+                    "code": "iLO.0.10.ExtendedInfo",
+                    "message": "See @Message.ExtendedInfo for more "
+                               "information.",
+                    "@Message.ExtendedInfo": [{
+                        "MessageId": "iLO.2.15.UnsupportedOperation"}]}})
+            S["boot_next"] = bool(b.get("Oem", {}).get("Hpe", {}).get(
+                "BootOnNextServerReset"))
+            return self.reply(204)
         if self.path != R + "/Systems/1":
             return self.reply(405, {"error": {"message": "read-only"}})
         m = self.headers.get("If-Match")
@@ -252,7 +314,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(428, {"error": {"message": "If-Match needed"}})
         if m != etag():
             return self.reply(412, {"error": {"message": "stale ETag"}})
-        S["boot"] = {k: v for k, v in self.body().get("Boot", {}).items()}
+        b = self.body().get("Boot", {})
+        S["patches"].append(b)
+        if ILO and b.get("BootSourceOverrideMode", S["boot_mode"]) != \
+                S["boot_mode"]:
+            return self.reply(400, ilo_refusal(b["BootSourceOverrideMode"],
+                                               "BootSourceOverrideMode"))
+        if ILO and b.get("BootSourceOverrideTarget") == "Pxe":
+            return self.reply(400, ilo_refusal(
+                "Pxe", "BootSourceOverrideTarget", related=True))
+        S["boot"] = {k: v for k, v in b.items()}
         if BACKEND:
             backend("PATCH", "", {"Boot": S["boot"]})
         S["etag_gen"] += 1
