@@ -76,7 +76,8 @@ static int bmc_rearm(const struct config_node *n, const struct bmc_sink *sk,
 
 /* Insert @iso, boot once from the CD and power-cycle, on open @c. */
 static int bmc_reinstall_start(struct bmc_client *c, const char *node,
-			       const char *iso, const struct bmc_sink *sk)
+			       const char *iso, const struct bmc_sink *sk,
+			       int *inserted)
 {
 	char where[BMC_PATH_MAX], sent[64], what[1800], note[200];
 	int rc;
@@ -84,6 +85,7 @@ static int bmc_reinstall_start(struct bmc_client *c, const char *node,
 	if ((rc = bmc_media_insert(c, iso, where, sizeof(where))) != 0)
 		return bmc_step_failed(sk, node, "media insert", c->http.err,
 				       rc);
+	*inserted = 1;
 	snprintf(what, sizeof(what), "media insert %s into %s", iso, where);
 	bmc_step(sk, node, what);
 	/* The medium's own boot at the next reset where the BMC offers it:
@@ -250,7 +252,7 @@ int bmc_reinstall(const struct config *cfg, const struct config_node *n,
 	char iso[1100], err[1200];
 	struct bmc_client c;
 	long long cursor = 0;
-	int rc, erc;
+	int rc, erc, inserted = 0;
 
 	if (req->iso)
 		snprintf(iso, sizeof(iso), "%s", req->iso);
@@ -263,10 +265,16 @@ int bmc_reinstall(const struct config *cfg, const struct config_node *n,
 		return bmc_step_failed(sk, n->hostname, "opening the BMC", err,
 				       rc);
 	if ((rc = bmc_rearm(n, sk, &cursor)) == 0)
-		rc = bmc_reinstall_start(&c, n->hostname, iso, sk);
+		rc = bmc_reinstall_start(&c, n->hostname, iso, sk, &inserted);
 	bmc_close(&c);
-	if (rc != 0)
+	if (rc != 0) {
+		/* A step after the insert failed: the medium goes, so that
+		 * the machine's next reset does not boot an installer no one
+		 * follows.  The node stays re-armed (see docs/bmc.md). */
+		if (inserted)
+			bmc_reinstall_eject(cfg, n, sk);
 		return rc;
+	}
 	rc = bmc_follow(sk, n->hostname, cursor, req->timeout_s);
 	if (rc == -ETIMEDOUT)
 		bmc_step_failed(sk, n->hostname, "following the install",

@@ -95,7 +95,7 @@ echo "cache-bench: ${MB} MiB artifact to N = $NS machines, WAN ${WAN_MBIT} Mbit/
 root_crt=$site/keys/root.crt
 relay_secret=pbt_$(openssl rand -hex 32)
 relay_hash=$(printf %s "$relay_secret" | sha256sum | cut -c1-64)
-sed -i "s/scopes = \[ \"rearm\", \"status\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$relay_hash\"; scopes = [ \"relay\" ]; }/" \
+sed -i "s/scopes = \[ \"rearm\", \"status\", \"bmc\" \]; }/&,\n  { name = \"relay\"; sha256 = \"$relay_hash\"; scopes = [ \"relay\" ]; }/" \
 	"$site/podboot.conf"
 grep -q "$relay_hash" "$site/podboot.conf" || die "could not add the relay token"
 printf '%s\n' "$relay_secret" >"$work/relay.tok"

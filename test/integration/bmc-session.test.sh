@@ -268,4 +268,7 @@ cat "$T/re.err" >>"$T/bmc.log"
 check "  said which step and why" grep -q "reinstall failed: boot-once from the virtual media (Oem.Hpe.BootOnNextServerReset): PATCH /redfish/v1/Managers/1/VirtualMedia/CD1: HTTP 400: iLO.2.15.UnsupportedOperation" "$T/re.err"
 check "  and no reset was sent, no Cd override" \
 	test "$(state '(S["resets"], S["boot"])')" = "([], {})"
+check "  and the medium it had inserted was ejected (no installer at the next reset)" \
+	test "$(state '(S["inserted"], S["image"])')" = "(False, '')"
+check "  which it said" grep -q "reinstall: media eject: " "$T/re.out"
 finish
