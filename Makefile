@@ -149,7 +149,8 @@ parity: $(PODBOOT)
 	test/e2e/parity.sh
 
 # Installs, builds, sets up the embedded default and runs the main job.
-run: deps
+run:
+	scripts/deps run
 	$(MAKE) all agent-static
 	scripts/run-demo
 
