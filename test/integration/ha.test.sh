@@ -3,7 +3,8 @@
 # with the configuration podboot haproxy renders, all on loopback.  A boot
 # storm of stage1-like clients (retrying) while the replica that leads
 # the alerts is killed with SIGKILL and later restarted; uploads during
-# the kill; then PostgreSQL restarted under the replicas.  Every machine
+# the kill; then PostgreSQL restarted under the replicas while machines
+# and the CI keep at them.  Every machine
 # ends with a verified stage2, no node is handed its installer twice, no
 # acknowledged upload is lost, each alert reaches the receiver once.
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,7 @@ PG=$(mktemp -d /tmp/podboot-ha.XXXXXX)
 rmdir "$PG"
 cleanup() {
 	local p
-	for p in ${A_PID:-} ${B_PID:-} ${HA_PID:-} ${AM_PID:-} ${PUSHER:-} ${UPLOADER:-}; do
+	for p in ${A_PID:-} ${B_PID:-} ${HA_PID:-} ${AM_PID:-} ${PUSHER:-} ${UPLOADER:-} ${AGAIN:-}; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -202,16 +203,22 @@ check "it is recorded as sent in the store" [ "$(sql "SELECT firing FROM alert_s
 # ---- the storm, uploads, and SIGKILL of the leader mid-storm ----
 # The CI: an upload after another through HAProxy (a pause after a
 # failure), each 2xx noted with its content's hash; at most 300.
-(i=0; while [ ! -e "$T/stop-uploader" ] && [ $i -lt 300 ]; do
-	i=$((i + 1)); head -c 65536 /dev/urandom >"$T/up"
-	sha=$(sha256sum <"$T/up" | cut -c1-64)
-	code=$(curl -s --cacert "$ROOT" -o /dev/null -w '%{http_code}' -T "$T/up" \
-		-H "Authorization: Bearer $CI_TOKEN" "$HBASE/api/v1/artifacts/ha/up-$i")
-	case $code in
-	2??) echo "ha/up-$i $sha" >>"$T/acked" ;;
-	*) sleep 0.2 ;;
-	esac
-done) &
+# uploader PREFIX ACKED: uploads ha/PREFIX-1, -2, ... until
+# $T/stop-uploader exists; acknowledged ones listed in ACKED.
+uploader() {
+	local i=0 sha code
+	while [ ! -e "$T/stop-uploader" ] && [ $i -lt 300 ]; do
+		i=$((i + 1)); head -c 65536 /dev/urandom >"$T/up-$1"
+		sha=$(sha256sum <"$T/up-$1" | cut -c1-64)
+		code=$(curl -s --cacert "$ROOT" -o /dev/null -w '%{http_code}' -T "$T/up-$1" \
+			-H "Authorization: Bearer $CI_TOKEN" "$HBASE/api/v1/artifacts/ha/$1-$i")
+		case $code in
+		2??) echo "ha/$1-$i $sha" >>"$2" ;;
+		*) sleep 0.2 ;;
+		esac
+	done
+}
+uploader up "$T/acked" &
 UPLOADER=$!
 mkdir "$T/storm"
 # stage1: fetch stage2 and its signature, verify by iPXE's rules, retry
@@ -256,17 +263,23 @@ ok "HAProxy's health checks see A up again" wait_for 20 up replica1
 touch "$T/stop-uploader"
 wait "$UPLOADER"
 UPLOADER=
+# lost FILE: how many uploads FILE lists as acknowledged ("NAME SHA256"
+# lines) are not there, whole and verified, through HAProxy.
+lost() {
+	local name sha n=0
+	while read -r name sha; do
+		if ! C -f -o "$T/get" "$HBASE/artifacts/$name@sha256:$sha" ||
+		   ! C -f -o "$T/get.sig" "$HBASE/artifacts/$name@sha256:$sha.sig" ||
+		   [ "$(sha256sum <"$T/get" | cut -c1-64)" != "$sha" ] ||
+		   ! openssl cms -verify -binary -inform DER -in "$T/get.sig" -content "$T/get" \
+			-CAfile "$ROOT" -purpose any -out /dev/null 2>/dev/null; then
+			n=$((n + 1)); echo "lost: $name $sha" >>"$T/.notes"
+		fi
+	done <"$1"
+	echo "$n"
+}
 acked=$(wc -l <"$T/acked")
-lost=0
-while read -r name sha; do
-	if ! C -f -o "$T/get" "$HBASE/artifacts/$name@sha256:$sha" ||
-	   ! C -f -o "$T/get.sig" "$HBASE/artifacts/$name@sha256:$sha.sig" ||
-	   [ "$(sha256sum <"$T/get" | cut -c1-64)" != "$sha" ] ||
-	   ! openssl cms -verify -binary -inform DER -in "$T/get.sig" -content "$T/get" \
-		-CAfile "$ROOT" -purpose any -out /dev/null 2>/dev/null; then
-		lost=$((lost + 1)); echo "lost: $name $sha" >>"$T/.notes"
-	fi
-done <"$T/acked"
+lost=$(lost "$T/acked")
 check "uploads acknowledged across the kill: $acked, each there and verified (lost $lost)" \
 	sh -c "[ $acked -ge 3 ] && [ $lost = 0 ]"
 twice=$(sql "SELECT count(*) FROM (SELECT subject FROM events WHERE kind = 'state'
@@ -295,8 +308,54 @@ check "HaAlarm reached the receiver exactly once firing, once resolved ($(fired 
 check "one leader: B 1, A 0" [ "$(gauge "$PB" podboot_alert_leader)/$(gauge "$PA" podboot_alert_leader)" = 1/0 ]
 
 # ---- PostgreSQL restarted under load ----
+# Across the restart the storm's machines keep asking (a retrying stage1
+# each: stage2, its signature, verified, its own installer) and the CI
+# keeps uploading, all through HAProxy.
+rm -f "$T/stop-uploader"
+: >"$T/acked2"
+uploader pg "$T/acked2" &
+UPLOADER=$!
+: >"$T/again"
+(while [ ! -e "$T/stop-again" ]; do
+	i=$((RANDOM % N + 1)); mac=$(printf "52:54:02:00:%02x:%02x" $((i / 256)) $((i % 256)))
+	if curl -fsS --cacert "$ROOT" -o "$T/again.s" "$HBASE/boot/stage2.ipxe?mac=$mac" 2>/dev/null &&
+	   curl -fsS --cacert "$ROOT" -o "$T/again.sig" "$HBASE/boot/stage2.ipxe.sig?mac=$mac" 2>/dev/null &&
+	   openssl cms -verify -binary -inform DER -in "$T/again.sig" -content "$T/again.s" \
+		-CAfile "$ROOT" -purpose any -out /dev/null 2>/dev/null &&
+	   grep -q "^# podboot stage2 for ha-$i " "$T/again.s"; then
+		echo ok >>"$T/again"
+	else
+		echo fail >>"$T/again"; sleep 0.2
+	fi
+done) &
+AGAIN=$!
+ok "machines and the CI are at work before the restart" wait_for 30 sh -c \
+	"[ \$(grep -c ok '$T/again') -ge 5 ] && [ -s '$T/acked2' ]"
 ok "PostgreSQL stops" "$top/scripts/pg-scratch" stop "$PG"
+# The outage is under load: machines ask while the database is away.
+tries=$(wc -l <"$T/again")
+ok "machines keep asking while it is away" wait_for 30 sh -c \
+	"[ \$(wc -l <'$T/again') -ge $((tries + 3)) ]"
 ok "and starts again" sh -c "'$top/scripts/pg-scratch' start '$PG' >/dev/null"
+mark=$(grep -c ok "$T/again")
+up_mark=$(wc -l <"$T/acked2")
+ok "machines get verified stage2s again after the restart" wait_for 60 sh -c \
+	"[ \$(grep -c ok '$T/again') -ge $((mark + 5)) ]"
+ok "and uploads are acknowledged again" wait_for 60 sh -c \
+	"[ \$(wc -l <'$T/acked2') -gt $up_mark ]"
+touch "$T/stop-again" "$T/stop-uploader"
+wait "$AGAIN"
+AGAIN=
+wait "$UPLOADER"
+UPLOADER=
+echo "across the PostgreSQL restart: $(grep -c ok "$T/again") stage2s verified, $(grep -c fail "$T/again") tries refused and retried, $(wc -l <"$T/acked2") uploads acknowledged" >>"$T/.notes"
+acked=$(wc -l <"$T/acked2")
+lost=$(lost "$T/acked2")
+check "uploads acknowledged across the PostgreSQL restart: $acked, each there and verified (lost $lost)" \
+	[ "$lost" = 0 ]
+twice=$(sql "SELECT count(*) FROM (SELECT subject FROM events WHERE kind = 'state'
+	AND detail LIKE 'armed -> booting%' GROUP BY subject HAVING count(*) > 1) x")
+check "still no node handed its installer twice ($twice)" [ "$twice" = 0 ]
 Q="mac=52:54:02:00:00:01"
 ok "replica A serves stage2 again, without a restart" \
 	wait_for 30 curl -sf --cacert "$ROOT" -o "$T/after-a" "https://localhost:$PA/boot/stage2.ipxe?$Q"
