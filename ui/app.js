@@ -9,6 +9,7 @@
 	const PODS_PAGE = 50;
 	const NODES_PAGE = 25;
 	const DETAIL_PARALLEL = 6;
+	const RELOAD_WAIT_MS = 15000;	/* an unassign's reload, at most */
 	const EVENT_PAGES = 20;
 	const STATES = ['discovered', 'armed', 'booting', 'installing',
 		'installed', 'failed'];
@@ -405,9 +406,14 @@
 
 	/* ---- node --------------------------------------------------------- */
 
-	/* What the node's next network boot is served (docs/api.md, the
+	/* What node @n's next network boot is served (docs/api.md, the
 	 * one-shot rule). */
-	function nextBoot(state) {
+	function nextBoot(n) {
+		const state = n.state;
+		if (state !== 'discovered' && n.configured === false)
+			return 'what the server serves a machine it does not ' +
+				'know (policy.unknown): it is not in the ' +
+				'configuration';
 		if (['armed', 'booting', 'installing'].includes(state))
 			return 'the installer (signed stage2 with the pinned ' +
 				'kernel and initrd)';
@@ -416,7 +422,55 @@
 		return 'the local-boot script (re-arm to install again)';
 	}
 
-	/* The re-arm and unassign buttons, each behind a confirmation. */
+	/* Where node @n's configuration comes from, in words. */
+	function origin(n) {
+		if (n.assigned)
+			return 'assigned through the API';
+		if (n.configured)
+			return 'the configuration file';
+		return n.state === 'discovered' ? 'none: discovered, not ' +
+			'assigned yet' : 'none: no longer in the configuration';
+	}
+
+	/* Sleep @ms milliseconds. */
+	function pause(ms) {
+		return new Promise((resolve) => setTimeout(resolve, ms));
+	}
+
+	/* After node @id was unassigned: wait (at most RELOAD_WAIT_MS) for
+	 * the reload the server started to take it out of the
+	 * configuration; whether it did. */
+	async function reloaded(id) {
+		const until = Date.now() + RELOAD_WAIT_MS;
+		for (;;) {
+			const n = await api('/api/v1/nodes/' +
+				encodeURIComponent(id)).catch(() => null);
+			if (n && !n.assigned)
+				return true;
+			if (Date.now() >= until)
+				return false;
+			await pause(250);
+		}
+	}
+
+	/* What the person is told once action @what on @id succeeded with
+	 * reply @r. */
+	async function outcome(what, id, r) {
+		if (what !== 'unassign')
+			return r.node + ': ' + r.state + (r.generation !==
+				undefined ? ' (install ' + r.generation + ')' : '');
+		return (await reloaded(id)) ?
+			r.node + ' unassigned (' + r.mac + '): it has left ' +
+				'pod ' + r.pod + ' and the configuration, and ' +
+				'its tokens no longer work.' :
+			r.node + ' unassigned (' + r.mac + '): its tokens no ' +
+				'longer work; the server has not reloaded yet ' +
+				'(see its log).';
+	}
+
+	/* The re-arm and unassign buttons, each behind a confirmation:
+	 * re-arm for a configured node, unassign only for a node assigned
+	 * through the API (the server refuses it for the file's). */
 	function actions(n, done) {
 		if (!can('rearm'))
 			return null;
@@ -436,9 +490,7 @@
 					const r = await api('/api/v1/nodes/' +
 						encodeURIComponent(n.id) + '/' + what,
 						'POST');
-					done(r.node + ': ' + r.state +
-						(r.generation !== undefined ?
-							' (install ' + r.generation + ')' : ''));
+					done(await outcome(what, n.id, r));
 				} catch (e) {
 					q.replaceChildren(h('p', { class: 'error' },
 						verb + ' refused: ' + e.message));
@@ -447,18 +499,23 @@
 			box.querySelector('#confirm')?.remove();
 			box.appendChild(q);
 		};
+		const rearm = n.configured && n.state !== 'discovered';
+		const unassign = !!n.assigned;	/* the file's: refused */
+		if (!rearm && !unassign)
+			return null;
 		box.appendChild(h('h2', null, 'Actions'));
-		if (n.state !== 'discovered')
+		if (rearm)
 			box.appendChild(h('button', { type: 'button', id: 'rearm',
 				on: { click: ask('rearm', 'Re-arm', 'Its next ' +
 					'network boot installs it again; its ' +
 					'current token stops working.') } }, 'Re-arm'));
 		box.appendChild(document.createTextNode(' '));
-		box.appendChild(h('button', { type: 'button', id: 'unassign',
-			on: { click: ask('unassign', 'Unassign', 'Only for a ' +
-				'node assigned through the API: it leaves the ' +
-				'configuration and its tokens stop working.') } },
-		'Unassign'));
+		if (unassign)
+			box.appendChild(h('button', { type: 'button',
+				id: 'unassign', on: { click: ask('unassign',
+					'Unassign', 'It leaves pod ' + n.pod +
+					' and the configuration, and its tokens ' +
+					'stop working.') } }, 'Unassign'));
 		return box;
 	}
 
@@ -491,6 +548,8 @@
 				{ id: 'node-health' }),
 				fact('pod', n.pod ? link('/pod/' +
 					encodeURIComponent(n.pod), n.pod) : '—'),
+				fact('configuration', origin(n),
+					{ id: 'node-origin' }),
 				fact('install generation', n.generation),
 				fact('MAC', n.mac),
 				fact('hostname', n.hostname || '—'),
@@ -510,7 +569,7 @@
 			h('h2', null, 'Stage2'),
 			h('dl', { class: 'facts', id: 'stage2' },
 				fact('profile', s2.profile || n.profile || '—'),
-				fact('next network boot', nextBoot(n.state)),
+				fact('next network boot', nextBoot(n)),
 				fact('verdict', s2.error ? 'not shown: ' + s2.error :
 					s2.verdict + (s2.marks_booting ? ' (the fetch ' +
 						'moves it to booting)' : ''),

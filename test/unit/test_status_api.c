@@ -259,6 +259,7 @@ static void test_node_view(void)
 		"  { hostname = \"n1\"; mac = \"" MAC1 "\"; pod = \"a\";\n"
 		"    address = \"192.0.2.10\"; }\n);\n");
 	struct store_node n = node_of("n1", NODE_ARMED);
+	char err[CONFIG_ERR_MAX];
 	json_t *o;
 
 	snprintf(n.pod, sizeof(n.pod), "a");
@@ -279,6 +280,8 @@ static void test_node_view(void)
 	o = api_node_json(cfg, &n, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT(json_is_true(json_object_get(o, "configured")));
+	/* a node of the file was not assigned through the API */
+	CU_ASSERT(json_is_false(json_object_get(o, "assigned")));
 	CU_ASSERT(json_is_null(json_object_get(o, "uuid")));
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "serial")),
 			       "SN1");
@@ -297,7 +300,18 @@ static void test_node_view(void)
 	CU_ASSERT(json_is_false(json_object_get(o, "configured")));
 	CU_ASSERT(json_is_null(json_object_get(o, "pod")));
 	CU_ASSERT_PTR_NULL(json_object_get(o, "hostname"));
-	CU_ASSERT_EQUAL(json_object_size(o), 10);
+	CU_ASSERT(json_is_false(json_object_get(o, "assigned")));
+	CU_ASSERT_EQUAL(json_object_size(o), 11);
+	json_decref(o);
+	/* assigned through the API: configured, and assigned */
+	CU_ASSERT_EQUAL_FATAL(config_add_node(cfg, "late-1",
+					      "52:54:00:00:00:02", "a", NULL,
+					      NULL, err, sizeof(err)), 0);
+	n = node_of("late-1", NODE_ARMED);
+	o = api_node_json(cfg, &n, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT(json_is_true(json_object_get(o, "configured")));
+	CU_ASSERT(json_is_true(json_object_get(o, "assigned")));
 	json_decref(o);
 	config_free(cfg);
 }

@@ -7,6 +7,7 @@ chromium (cdp.py), for console.test.sh.
 Environment: OP_TOKEN (scopes rearm, status), VIEW_TOKEN (status only),
 SPKI_PIN (the server key's pin).  EXPECT.json names what the fleet holds:
 {"pod": the pod with most nodes down, "node": its down node to re-arm, "up": a node of it that pushes,
+"late": a node of it assigned through the API, to unassign, "late_mac": its MAC,
 "failed": nodes failed, "down": nodes down, "pods": pods,
 "hostile_site": the pod's site, "hostile_event": an event detail of the
 node: both HTML that must show as text}.
@@ -52,6 +53,53 @@ def figure(b, name):
     """The number shown in the overview's figure @name."""
     t = b.text("#count-%s .value" % name)
     return int(t.replace(",", "")) if t else None
+
+
+def unassign(b, want, shot):
+    """From the node page, back to its pod and on to the node assigned
+    through the API; unassign it, with its confirmation, and check what
+    the page then says."""
+    late = want["late"]
+    b.click('#main dl.facts a[href="#/pod/%s"]' % want["pod"])
+    b.wait('#nodes a.node-link[href="#/node/%s"]' % late)
+    b.wait_view("pod")
+    timed(b, "node", "the assigned node's page",
+          lambda: b.click('#nodes a.node-link[href="#/node/%s"]' % late))
+    shot("6b-node-assigned")
+    check("a node assigned through the API says so, and offers unassign",
+          b.text("#node-origin") == "assigned through the API" and
+          b.count("#unassign") == 1,
+          [b.text("#node-origin"), b.count("#unassign")])
+    b.click("#unassign")
+    b.wait("#confirm")
+    check("unassign asks for a confirmation first, naming node and pod",
+          late in (b.text("#confirm") or "") and
+          want["pod"] in (b.text("#confirm") or "") and
+          b.text("#node-origin") == "assigned through the API",
+          b.text("#confirm"))
+    b.click("#confirm-unassign")
+    b.wait("#notice", 60)
+    b.wait_view("node")
+    shot("6c-node-unassigned")
+    notice = b.text("#notice") or ""
+    check("after the unassign the page says it left the pod and the "
+          "configuration, and its tokens no longer work",
+          notice.startswith(late + " unassigned (" + want["late_mac"]) and
+          "left pod " + want["pod"] in notice and
+          "tokens no longer work" in notice, notice)
+    check("the node is no longer in the configuration, and offers neither "
+          "unassign nor re-arm",
+          b.text("#node-origin") == "none: no longer in the configuration"
+          and b.count("#unassign, #rearm") == 0,
+          [b.text("#node-origin"), b.count("#unassign, #rearm")])
+    kinds = b.eval("[...document.querySelectorAll('#events .kind')]"
+                   ".map(e => e.textContent)")
+    check("its timeline shows the unassign, newest first",
+          kinds and kinds[0] == "unassign" and "assign" in kinds, kinds)
+    check("its next network boot waits to be assigned again",
+          (b.text("#stage2-verdict") or "").startswith("discover") and
+          "not assigned to a pod yet" in (b.text("#stage2-script") or ""),
+          [b.text("#stage2-verdict"), b.text("#stage2-script")])
 
 
 def walk(b, base, shots, want):
@@ -164,6 +212,11 @@ def walk(b, base, shots, want):
           all(len(a[1]) == 64 and a[3] not in ("", "—") for a in arts),
           arts)
 
+    check("a node of the configuration file says so, and offers no "
+          "unassign", b.text("#node-origin") == "the configuration file" and
+          b.count("#rearm") == 1 and b.count("#unassign") == 0,
+          [b.text("#node-origin"), b.count("#unassign")])
+
     # Re-arm, with its confirmation.
     b.click("#rearm")
     b.wait("#confirm")
@@ -185,6 +238,8 @@ def walk(b, base, shots, want):
     # console.test.sh checks that the node's real token is not in it.
     with open(os.path.join(shots, "node-stage2.txt"), "w") as f:
         f.write(script)
+
+    unassign(b, want, shot)
 
     times["artifacts"] = timed(b, "artifacts", "the artifacts page",
                                lambda: b.click('#nav a[href="#/artifacts"]'))
