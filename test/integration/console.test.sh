@@ -9,7 +9,9 @@
 # is unassigned (a node of the file offers no unassign); the page meets no CSP
 # violation or JavaScript error and asks no other host; an inline script
 # put into the page does not run.  The artifacts page names each
-# version's uploader with 25,000 other events before the uploads.
+# version's uploader with 25,000 other events before the uploads.  Three
+# alerts fire (and one is pending): the overview counts the firing ones,
+# the alerts page links each to its pod and node.
 # Screenshots land in build/console/ for review.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
@@ -22,6 +24,7 @@ OTHER_EVENTS=25000
 TARGET_POD=p4321
 TARGET_NODE=edge-7
 UP_NODE=edge-8
+GONE_NODE=edge-9		# pushes once, stops: NodeDown fires for it
 LATE_NODE=late-9		# assigned through the API, unassigned in the walk
 LATE_MAC=02:00:00:00:0c:09
 HOSTILE_SITE='<b>rack</b> & <img src=x onerror="window.__xss=1">'
@@ -53,7 +56,18 @@ VIEW_SHA=$(printf '%s' "$VIEW_TOKEN" | sha256sum | cut -d' ' -f1)
 	done
 	sed -n '/^pods = (/,$p' "$SITE/podboot.conf" | sed 1d
 } >"$T/fleet.conf"
-sed -i "s/^nodes = (/&\n  { mac = \"52:56:00:00:00:07\"; hostname = \"$TARGET_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.7\"; },\n  { mac = \"52:56:00:00:00:08\"; hostname = \"$UP_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.8\"; },/" "$T/fleet.conf"
+sed -i "s/^nodes = (/&\n  { mac = \"52:56:00:00:00:07\"; hostname = \"$TARGET_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.7\"; },\n  { mac = \"52:56:00:00:00:08\"; hostname = \"$UP_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.8\"; },\n  { mac = \"52:56:00:00:00:09\"; hostname = \"$GONE_NODE\"; pod = \"$TARGET_POD\";\n    address = \"100.80.225.9\"; },/" "$T/fleet.conf"
+# Alerts: a rule that edge-8's load meets, evaluated every second, and
+# one that it meets for an hour first (pending all through the test); a
+# node is down after 2 of its push intervals.
+cat >>"$T/fleet.conf" <<'CONF'
+monitoring = { eval_interval_s = 1; down_after = 2; };
+alerts = (
+  { name = "HighLoad"; expr = "node_load1 > 0.5";
+    labels = { severity = "warning"; }; },
+  { name = "LoadSustained"; expr = "node_load1 > 0.5"; for = 3600; }
+);
+CONF
 # Machines it does not know are recorded, so that one can be assigned.
 sed -i 's/^policy = { unknown = "ignore"; };/policy = { unknown = "discover"; };/' "$T/fleet.conf"
 sed -i "s/^tokens = (/&\n  { name = \"viewer\"; sha256 = \"$VIEW_SHA\"; scopes = [ \"status\" ]; },/" "$T/fleet.conf"
@@ -128,6 +142,32 @@ check "the pod's node list says so too, and not of the file's nodes" sh -c "
 	jq -e '[.nodes[] | select(.assigned) | .id] == [\"$LATE_NODE\"] and
 	([.nodes[] | select(.id == \"$TARGET_NODE\") | .configured] == [true])'"
 
+# Alerts at a glance: edge-8's load fires HighLoad; edge-9 pushes once,
+# at an interval of 1 s, and stops: down 2 s later, and NodeDown fires.
+# edge-7, installed and silent, gets NodeDown once the server has run
+# for 2 x 15 s: the test waits for all three, whatever the clock.
+TOKEN9=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:09" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+printf '%s\n' '# TYPE node_load1 gauge' 'node_load1 0.25' >"$T/push9"
+check "$GONE_NODE pushes once" [ "$(status "$BASE/api/v1/push" -H "Authorization: Bearer $TOKEN9" \
+	-H 'X-Podboot-Seq: 1' -H 'X-Podboot-Interval: 1' --data-binary @"$T/push9")" = 200 ]
+# firing: the alerts firing, "NAME NODE POD" a line, sorted.
+firing() {
+	C -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/alerts" |
+		jq -r '.[] | select(.state == "firing") | "\(.alertname) \(.node) \(.pod)"' | sort
+}
+# firing_is TEXT: the alerts firing are TEXT.
+firing_is() {
+	[ "$(firing)" = "$1" ]
+}
+FIRING="HighLoad $UP_NODE $TARGET_POD
+NodeDown $TARGET_NODE $TARGET_POD
+NodeDown $GONE_NODE $TARGET_POD"
+check "HighLoad fires for $UP_NODE, NodeDown for $TARGET_NODE and $GONE_NODE, nothing else" \
+	wait_for "$(deadline 90)" firing_is "$FIRING"
+check "and LoadSustained is pending for $UP_NODE, the only other alert" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
+	"$BASE/api/v1/alerts" | jq -r '[.[] | select(.state != "firing") | "\(.alertname) \(.state) \(.node)"] | join(",")')" = \
+	"LoadSustained pending $UP_NODE" ]
+
 # The headers every console file carries, and the policy word for word.
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 for f in "" index.html app.js app.css favicon.svg; do
@@ -176,10 +216,12 @@ SPKI_PIN=$(openssl x509 -in "$SITE/keys/server.crt" -pubkey -noout |
 	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
 jq -n --arg pod "$TARGET_POD" --arg node "$TARGET_NODE" --arg up "$UP_NODE" \
 	--arg late "$LATE_NODE" --arg late_mac "$LATE_MAC" \
-	--argjson failed "$FAILED" --argjson down "$DOWN" \
+	--arg gone "$GONE_NODE" --argjson firing 3 --argjson alerts 4 \
+	--argjson failed "$FAILED" --argjson down $((DOWN + 1)) \
 	--argjson pods $((PODS + 1)) --arg site "$HOSTILE_SITE" \
 	--arg event "$HOSTILE_EVENT" \
 	'{pod: $pod, node: $node, up: $up, late: $late, late_mac: $late_mac,
+	  gone: $gone, firing: $firing, alerts: $alerts,
 	  failed: $failed, down: $down, pods: $pods,
 	  hostile_site: $site, hostile_event: $event}' >"$T/expect.json"
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"

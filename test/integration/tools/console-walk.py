@@ -8,6 +8,9 @@ Environment: OP_TOKEN (scopes rearm, status), VIEW_TOKEN (status only),
 SPKI_PIN (the server key's pin).  EXPECT.json names what the fleet holds:
 {"pod": the pod with most nodes down, "node": its down node to re-arm, "up": a node of it that pushes,
 "late": a node of it assigned through the API, to unassign, "late_mac": its MAC,
+"gone": a node of it that NodeDown fires for, "firing": alerts firing
+before the walk (HighLoad of "up", NodeDown of "node" and "gone"),
+"alerts": alerts listed (one more: LoadSustained of "up", pending),
 "failed": nodes failed, "down": nodes down, "pods": pods,
 "hostile_site": the pod's site, "hostile_event": an event detail of the
 node: both HTML that must show as text}.
@@ -102,6 +105,45 @@ def unassign(b, want, shot):
           [b.text("#stage2-verdict"), b.text("#stage2-script")])
 
 
+def alerts_page(b, want):
+    """The alerts page: firing first, NodeDown of the node gone silent
+    and HighLoad of the node that pushes, each linked to its pod and
+    node; the re-armed node's NodeDown (firing, or resolved since its
+    re-arm); its node link opens the node, down."""
+    rows = b.eval("[...document.querySelectorAll('#alerts tbody tr')]"
+                  ".map(r => [...r.cells].map(c => [c.textContent, "
+                  "(c.querySelector('a') || {}).hash || null]))")
+    states = [r[1][0] for r in rows or []]
+    firing = states.count("firing")
+    check("the alerts page lists the alerts, firing first",
+          len(states) == want["alerts"] and firing >= want["firing"] - 1
+          and states[:firing] == ["firing"] * firing and
+          "pending" in states, rows)
+    pod_link = "#/pod/" + want["pod"]
+
+    def row(name, node, state="firing"):
+        """The cells of the @name alert of @node in @state, or None."""
+        return next((r for r in rows or [] if r[0][0] == name and
+                     r[1][0] == state and r[3][0] == node), None)
+    down, load = row("NodeDown", want["gone"]), row("HighLoad", want["up"])
+    check("the re-armed %s's NodeDown is listed, firing or resolved"
+          % want["node"], row("NodeDown", want["node"]) or
+          row("NodeDown", want["node"], "resolved"), rows)
+    check("NodeDown fires for %s, linked to its pod and node" % want["gone"],
+          down and down[2] == [want["pod"], pod_link] and
+          down[3][1] == "#/node/" + want["gone"], down)
+    check("HighLoad fires for %s (load 0.75), linked to its pod and node"
+          % want["up"], load and load[2] == [want["pod"], pod_link] and
+          load[3][1] == "#/node/" + want["up"] and load[4][0] == "0.75",
+          load)
+    timed(b, "node", "the alert's node link",
+          lambda: b.click('#alerts a[href="#/node/%s"]' % want["gone"]))
+    check("the NodeDown alert's node link opens %s, down" % want["gone"],
+          want["gone"] in (b.text("#main h1") or "") and
+          b.text("#node-health") == "down",
+          [b.text("#main h1"), b.text("#node-health")])
+
+
 def walk(b, base, shots, want):
     """The walk itself; raises on a wait that runs out."""
     op, view = os.environ["OP_TOKEN"], os.environ["VIEW_TOKEN"]
@@ -128,6 +170,10 @@ def walk(b, base, shots, want):
           figure(b, "failed") == want["failed"], figure(b, "failed"))
     check("the overview counts %d nodes down" % want["down"],
           figure(b, "down") == want["down"], figure(b, "down"))
+    check("the overview counts %d alerts firing" % want["firing"],
+          figure(b, "firing") == want["firing"] and
+          "bad" in (b.eval("document.getElementById('count-firing')"
+                           ".className") or ""), figure(b, "firing"))
     check("the overview counts %d pods" % want["pods"],
           figure(b, "pods") == want["pods"], figure(b, "pods"))
     check("the pods table shows one page of 50, 1-50 of the fleet",
@@ -253,7 +299,7 @@ def walk(b, base, shots, want):
     times["alerts"] = timed(b, "alerts", "the alerts page",
                             lambda: b.click('#nav a[href="#/alerts"]'))
     shot("8-alerts")
-    check("the alerts page is drawn", b.count("#alerts") == 1)
+    alerts_page(b, want)
 
     b.pump()
     check("no CSP violation while the console was used",
