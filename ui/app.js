@@ -8,6 +8,8 @@
 	const TOKEN_KEY = 'podboot.token';
 	const PODS_PAGE = 50;
 	const NODES_PAGE = 25;
+	const ALERTS_PAGE = 50;
+	const ALERT_STATES = ['firing', 'pending', 'resolved'];
 	const DETAIL_PARALLEL = 6;
 	const RELOAD_WAIT_MS = 15000;	/* an unassign's reload, at most */
 	const EVENT_PAGES = 20;
@@ -251,15 +253,17 @@
 				.then((b) => page(b, 'nodes', 0, 1).total));
 		const down = api('/api/v1/nodes?limit=1&health=down')
 			.then((b) => page(b, 'nodes', 0, 1).total);
-		const alerts = api('/api/v1/alerts');
+		/* The server counts them: one alert comes back, not all. */
+		const alerts = api('/api/v1/alerts?state=firing&limit=1')
+			.then((b) => Array.isArray(b) ? b.filter((a) =>
+				a.state === 'firing').length : b.total);
 		const pods = api('/api/v1/pods' + query({ sort: 'down',
 			health: health, state: state, limit: PODS_PAGE,
 			offset: offset }));
-		const [c, d, al, pb] = await Promise.all([Promise.all(counts),
-			down, alerts, pods]);
+		const [c, d, firing, pb] = await Promise.all([
+			Promise.all(counts), down, alerts, pods]);
 		if (me !== drawing)
 			return;
-		const firing = al.filter((a) => a.state === 'firing').length;
 		const pg = page(pb, 'pods', offset, PODS_PAGE);
 		let items = pg.items;
 		if (Array.isArray(pb))	/* no server-side sort: sort here */
@@ -651,16 +655,38 @@
 
 	/* ---- alerts --------------------------------------------------------- */
 
-	/* The alerts the server holds, firing first. */
-	async function viewAlerts(me) {
+	/* A server without pages: its alerts in @state (all when empty),
+	 * firing first, as the server that pages orders them. */
+	function byState(al, state) {
+		const rank = (a) => {
+			const i = ALERT_STATES.indexOf(a.state);
+			return i < 0 ? ALERT_STATES.length : i;
+		};
+		return al.filter((a) => !state || a.state === state)
+			.sort((a, b) => rank(a) - rank(b) ||
+				String(a.alertname).localeCompare(b.alertname) ||
+				String(a.node).localeCompare(b.node));
+	}
+
+	/* The alerts the server holds, firing first, ALERTS_PAGE a page,
+	 * filtered by state on the server. */
+	async function viewAlerts(args, me) {
+		const state = args.get('state') || '';
+		const offset = Math.max(0, parseInt(args.get('offset'), 10) || 0);
 		show('alerts', 'loading', h('h1', null, 'Alerts'),
 			h('p', null, 'Loading…'));
-		const al = await api('/api/v1/alerts');
+		const body = await api('/api/v1/alerts' + query({ state: state,
+			limit: ALERTS_PAGE, offset: offset }));
 		if (me !== drawing)
 			return;
-		const rank = { firing: 0, pending: 1, resolved: 2 };
-		al.sort((a, b) => (rank[a.state] ?? 3) - (rank[b.state] ?? 3));
+		const pg = page(Array.isArray(body) ? byState(body, state) : body,
+			'alerts', offset, ALERTS_PAGE);
+		const al = pg.items;
+		const at = (p) => '#/alerts' + query(p);
 		show('alerts', 'ready', h('h1', null, 'Alerts'),
+			h('div', { class: 'toolbar' },
+				filter('f-alert-state', 'state', ALERT_STATES, state,
+					(v) => at({ state: v }))),
 			al.length ? table(['Alert', 'State', 'Pod', 'Node',
 				'#Value', 'Active since', 'Fired', 'Resolved'],
 			al.map((a) => h('tr', null,
@@ -675,7 +701,19 @@
 				h('td', null, a.fired_at || '—'),
 				h('td', null, a.resolved_at || '—'))),
 			{ id: 'alerts' }) : h('p', { id: 'alerts' },
-				'No alerts.'));
+				'No alerts.'),
+			h('div', { class: 'pager' },
+				h('span', { id: 'alerts-range' }, pg.total ?
+					(offset + 1) + '–' + (offset + al.length) +
+					' of ' + fmtNum(pg.total) : 'none'),
+				offset > 0 ? h('a', { href: at({ state: state,
+					offset: Math.max(0, offset - ALERTS_PAGE) ||
+						null }), id: 'alerts-prev' },
+				'← previous') : null,
+				offset + al.length < pg.total ?
+					h('a', { href: at({ state: state,
+						offset: offset + ALERTS_PAGE }),
+					id: 'alerts-next' }, 'next →') : null));
 	}
 
 	/* ---- routes --------------------------------------------------------- */
@@ -714,7 +752,7 @@
 			else if (path === '/artifacts')
 				await viewArtifacts(me);
 			else if (path === '/alerts')
-				await viewAlerts(me);
+				await viewAlerts(args, me);
 			else
 				show('missing', 'ready', h('p', { class: 'error' },
 					'No such page.'), link('/', 'Back to the fleet'));

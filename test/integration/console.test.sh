@@ -168,6 +168,33 @@ check "and LoadSustained is pending for $UP_NODE, the only other alert" [ "$(C -
 	"$BASE/api/v1/alerts" | jq -r '[.[] | select(.state != "firing") | "\(.alertname) \(.state) \(.node)"] | join(",")')" = \
 	"LoadSustained pending $UP_NODE" ]
 
+# /api/v1/alerts filters by state and pages, firing first, then by name
+# and node.
+# alerts ARGS: the alerts reply to ?ARGS.
+alerts() {
+	C -H "Authorization: Bearer $OP_TOKEN" "$BASE/api/v1/alerts?$1"
+}
+check "?state=firing&limit=1: a page of one, total 3" [ "$(alerts 'state=firing&limit=1' |
+	jq -c '[.total, .offset, .limit, (.alerts | length), .alerts[0].state]')" = '[3,0,1,1,"firing"]' ]
+for k in 0 1 2 3 4; do
+	alerts "limit=1&offset=$k" | jq -r '.alerts[] | "\(.alertname) \(.state) \(.node)"'
+done >"$T/alert-pages"
+check "pages of one, offset 0 to 4: firing first, by name and node, then the pending one" \
+	[ "$(tr '\n' ',' <"$T/alert-pages")" = "HighLoad firing $UP_NODE,NodeDown firing $TARGET_NODE,NodeDown firing $GONE_NODE,LoadSustained pending $UP_NODE," ]
+check "each page counts all 4" [ "$(alerts 'limit=1&offset=9' | jq -c '[.total, (.alerts | length)]')" = '[4,0]' ]
+check "?state=pending without a page: the array of that one" \
+	[ "$(alerts 'state=pending' | jq -c '[.[].alertname]')" = '["LoadSustained"]' ]
+check "a page as text: TOTAL OFFSET LIMIT, then the alerts" sh -c "
+	curl -sS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/alerts?state=firing&limit=2&format=text' >'$T/alerts.txt' &&
+	head -1 '$T/alerts.txt' | grep -q '^TOTAL  *OFFSET  *LIMIT' && sed -n 2p '$T/alerts.txt' | grep -q '^3  *0  *2' &&
+	[ \$(grep -c ' firing ' '$T/alerts.txt') = 2 ]"
+check "an unknown state is refused, naming the states (400)" \
+	[ "$(status "$BASE/api/v1/alerts?state=inactive" -H "Authorization: Bearer $OP_TOKEN")" = 400 ]
+check "with the states" grep -q 'state must be one of: firing, pending, resolved' "$T/.body"
+check "limit 0 and a negative offset are refused (400)" sh -c "
+	[ \$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/alerts?limit=0') = 400 ] &&
+	[ \$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/alerts?offset=-1') = 400 ]"
+
 # The headers every console file carries, and the policy word for word.
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 for f in "" index.html app.js app.css favicon.svg; do

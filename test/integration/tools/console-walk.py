@@ -136,6 +136,37 @@ def alerts_page(b, want):
           % want["up"], load and load[2] == [want["pod"], pod_link] and
           load[3][1] == "#/node/" + want["up"] and load[4][0] == "0.75",
           load)
+    check("one page holds them: 1-%d of %d, no next page" % (
+          want["alerts"], want["alerts"]),
+          (b.text("#alerts-range") or "") == "1–%d of %d" % (
+              want["alerts"], want["alerts"]) and
+          b.count("#alerts-next, #alerts-prev") == 0,
+          b.text("#alerts-range"))
+    timed(b, "alerts", "the alerts page, pending only",
+          lambda: b.click("#f-alert-state-pending"))
+    b.wait("#f-alert-state-pending.current")
+    b.wait_view("alerts")
+    rows = b.eval("[...document.querySelectorAll('#alerts tbody tr')]"
+                  ".map(r => [r.cells[0].textContent, r.cells[1]"
+                  ".textContent])")
+    check("its pending filter (on the server) leaves LoadSustained only",
+          rows == [["LoadSustained", "pending"]] and
+          (b.text("#alerts-range") or "") == "1–1 of 1", rows)
+    # A bookmark of the page from the third alert on.
+    timed(b, "alerts", "the alerts page from the third on",
+          lambda: b.goto(b.eval("location.href.split('#')[0]") +
+                         "#/alerts?offset=2"))
+    check("from offset 2: 3-%d of %d, a link to the previous page"
+          % (want["alerts"], want["alerts"]),
+          (b.text("#alerts-range") or "") == "3–%d of %d" % (
+              want["alerts"], want["alerts"]) and
+          b.count("#alerts tbody tr") == want["alerts"] - 2 and
+          b.count("#alerts-prev") == 1, b.text("#alerts-range"))
+    timed(b, "alerts", "the alerts page, previous",
+          lambda: b.click("#alerts-prev"))
+    check("previous: back to 1-%d" % want["alerts"],
+          (b.text("#alerts-range") or "").startswith("1–"),
+          b.text("#alerts-range"))
     timed(b, "node", "the alert's node link",
           lambda: b.click('#alerts a[href="#/node/%s"]' % want["gone"]))
     check("the NodeDown alert's node link opens %s, down" % want["gone"],
