@@ -8,7 +8,10 @@
 	const TOKEN_KEY = 'podboot.token';
 	const PODS_PAGE = 50;
 	const NODES_PAGE = 25;
+	const ALERTS_PAGE = 50;
+	const ALERT_STATES = ['firing', 'pending', 'resolved'];
 	const DETAIL_PARALLEL = 6;
+	const RELOAD_WAIT_MS = 15000;	/* an unassign's reload, at most */
 	const EVENT_PAGES = 20;
 	const STATES = ['discovered', 'armed', 'booting', 'installing',
 		'installed', 'failed'];
@@ -250,15 +253,17 @@
 				.then((b) => page(b, 'nodes', 0, 1).total));
 		const down = api('/api/v1/nodes?limit=1&health=down')
 			.then((b) => page(b, 'nodes', 0, 1).total);
-		const alerts = api('/api/v1/alerts');
+		/* The server counts them: one alert comes back, not all. */
+		const alerts = api('/api/v1/alerts?state=firing&limit=1')
+			.then((b) => Array.isArray(b) ? b.filter((a) =>
+				a.state === 'firing').length : b.total);
 		const pods = api('/api/v1/pods' + query({ sort: 'down',
 			health: health, state: state, limit: PODS_PAGE,
 			offset: offset }));
-		const [c, d, al, pb] = await Promise.all([Promise.all(counts),
-			down, alerts, pods]);
+		const [c, d, firing, pb] = await Promise.all([
+			Promise.all(counts), down, alerts, pods]);
 		if (me !== drawing)
 			return;
-		const firing = al.filter((a) => a.state === 'firing').length;
 		const pg = page(pb, 'pods', offset, PODS_PAGE);
 		let items = pg.items;
 		if (Array.isArray(pb))	/* no server-side sort: sort here */
@@ -405,9 +410,14 @@
 
 	/* ---- node --------------------------------------------------------- */
 
-	/* What the node's next network boot is served (docs/api.md, the
+	/* What node @n's next network boot is served (docs/api.md, the
 	 * one-shot rule). */
-	function nextBoot(state) {
+	function nextBoot(n) {
+		const state = n.state;
+		if (state !== 'discovered' && n.configured === false)
+			return 'what the server serves a machine it does not ' +
+				'know (policy.unknown): it is not in the ' +
+				'configuration';
 		if (['armed', 'booting', 'installing'].includes(state))
 			return 'the installer (signed stage2 with the pinned ' +
 				'kernel and initrd)';
@@ -416,7 +426,55 @@
 		return 'the local-boot script (re-arm to install again)';
 	}
 
-	/* The re-arm and unassign buttons, each behind a confirmation. */
+	/* Where node @n's configuration comes from, in words. */
+	function origin(n) {
+		if (n.assigned)
+			return 'assigned through the API';
+		if (n.configured)
+			return 'the configuration file';
+		return n.state === 'discovered' ? 'none: discovered, not ' +
+			'assigned yet' : 'none: no longer in the configuration';
+	}
+
+	/* Sleep @ms milliseconds. */
+	function pause(ms) {
+		return new Promise((resolve) => setTimeout(resolve, ms));
+	}
+
+	/* After node @id was unassigned: wait (at most RELOAD_WAIT_MS) for
+	 * the reload the server started to take it out of the
+	 * configuration; whether it did. */
+	async function reloaded(id) {
+		const until = Date.now() + RELOAD_WAIT_MS;
+		for (;;) {
+			const n = await api('/api/v1/nodes/' +
+				encodeURIComponent(id)).catch(() => null);
+			if (n && !n.assigned)
+				return true;
+			if (Date.now() >= until)
+				return false;
+			await pause(250);
+		}
+	}
+
+	/* What the person is told once action @what on @id succeeded with
+	 * reply @r. */
+	async function outcome(what, id, r) {
+		if (what !== 'unassign')
+			return r.node + ': ' + r.state + (r.generation !==
+				undefined ? ' (install ' + r.generation + ')' : '');
+		return (await reloaded(id)) ?
+			r.node + ' unassigned (' + r.mac + '): it has left ' +
+				'pod ' + r.pod + ' and the configuration, and ' +
+				'its tokens no longer work.' :
+			r.node + ' unassigned (' + r.mac + '): its tokens no ' +
+				'longer work; the server has not reloaded yet ' +
+				'(see its log).';
+	}
+
+	/* The re-arm and unassign buttons, each behind a confirmation:
+	 * re-arm for a configured node, unassign only for a node assigned
+	 * through the API (the server refuses it for the file's). */
 	function actions(n, done) {
 		if (!can('rearm'))
 			return null;
@@ -436,9 +494,7 @@
 					const r = await api('/api/v1/nodes/' +
 						encodeURIComponent(n.id) + '/' + what,
 						'POST');
-					done(r.node + ': ' + r.state +
-						(r.generation !== undefined ?
-							' (install ' + r.generation + ')' : ''));
+					done(await outcome(what, n.id, r));
 				} catch (e) {
 					q.replaceChildren(h('p', { class: 'error' },
 						verb + ' refused: ' + e.message));
@@ -447,18 +503,23 @@
 			box.querySelector('#confirm')?.remove();
 			box.appendChild(q);
 		};
+		const rearm = n.configured && n.state !== 'discovered';
+		const unassign = !!n.assigned;	/* the file's: refused */
+		if (!rearm && !unassign)
+			return null;
 		box.appendChild(h('h2', null, 'Actions'));
-		if (n.state !== 'discovered')
+		if (rearm)
 			box.appendChild(h('button', { type: 'button', id: 'rearm',
 				on: { click: ask('rearm', 'Re-arm', 'Its next ' +
 					'network boot installs it again; its ' +
 					'current token stops working.') } }, 'Re-arm'));
 		box.appendChild(document.createTextNode(' '));
-		box.appendChild(h('button', { type: 'button', id: 'unassign',
-			on: { click: ask('unassign', 'Unassign', 'Only for a ' +
-				'node assigned through the API: it leaves the ' +
-				'configuration and its tokens stop working.') } },
-		'Unassign'));
+		if (unassign)
+			box.appendChild(h('button', { type: 'button',
+				id: 'unassign', on: { click: ask('unassign',
+					'Unassign', 'It leaves pod ' + n.pod +
+					' and the configuration, and its tokens ' +
+					'stop working.') } }, 'Unassign'));
 		return box;
 	}
 
@@ -491,6 +552,8 @@
 				{ id: 'node-health' }),
 				fact('pod', n.pod ? link('/pod/' +
 					encodeURIComponent(n.pod), n.pod) : '—'),
+				fact('configuration', origin(n),
+					{ id: 'node-origin' }),
 				fact('install generation', n.generation),
 				fact('MAC', n.mac),
 				fact('hostname', n.hostname || '—'),
@@ -510,7 +573,7 @@
 			h('h2', null, 'Stage2'),
 			h('dl', { class: 'facts', id: 'stage2' },
 				fact('profile', s2.profile || n.profile || '—'),
-				fact('next network boot', nextBoot(n.state)),
+				fact('next network boot', nextBoot(n)),
 				fact('verdict', s2.error ? 'not shown: ' + s2.error :
 					s2.verdict + (s2.marks_booting ? ' (the fetch ' +
 						'moves it to booting)' : ''),
@@ -592,16 +655,38 @@
 
 	/* ---- alerts --------------------------------------------------------- */
 
-	/* The alerts the server holds, firing first. */
-	async function viewAlerts(me) {
+	/* A server without pages: its alerts in @state (all when empty),
+	 * firing first, as the server that pages orders them. */
+	function byState(al, state) {
+		const rank = (a) => {
+			const i = ALERT_STATES.indexOf(a.state);
+			return i < 0 ? ALERT_STATES.length : i;
+		};
+		return al.filter((a) => !state || a.state === state)
+			.sort((a, b) => rank(a) - rank(b) ||
+				String(a.alertname).localeCompare(b.alertname) ||
+				String(a.node).localeCompare(b.node));
+	}
+
+	/* The alerts the server holds, firing first, ALERTS_PAGE a page,
+	 * filtered by state on the server. */
+	async function viewAlerts(args, me) {
+		const state = args.get('state') || '';
+		const offset = Math.max(0, parseInt(args.get('offset'), 10) || 0);
 		show('alerts', 'loading', h('h1', null, 'Alerts'),
 			h('p', null, 'Loading…'));
-		const al = await api('/api/v1/alerts');
+		const body = await api('/api/v1/alerts' + query({ state: state,
+			limit: ALERTS_PAGE, offset: offset }));
 		if (me !== drawing)
 			return;
-		const rank = { firing: 0, pending: 1, resolved: 2 };
-		al.sort((a, b) => (rank[a.state] ?? 3) - (rank[b.state] ?? 3));
+		const pg = page(Array.isArray(body) ? byState(body, state) : body,
+			'alerts', offset, ALERTS_PAGE);
+		const al = pg.items;
+		const at = (p) => '#/alerts' + query(p);
 		show('alerts', 'ready', h('h1', null, 'Alerts'),
+			h('div', { class: 'toolbar' },
+				filter('f-alert-state', 'state', ALERT_STATES, state,
+					(v) => at({ state: v }))),
 			al.length ? table(['Alert', 'State', 'Pod', 'Node',
 				'#Value', 'Active since', 'Fired', 'Resolved'],
 			al.map((a) => h('tr', null,
@@ -616,7 +701,19 @@
 				h('td', null, a.fired_at || '—'),
 				h('td', null, a.resolved_at || '—'))),
 			{ id: 'alerts' }) : h('p', { id: 'alerts' },
-				'No alerts.'));
+				'No alerts.'),
+			h('div', { class: 'pager' },
+				h('span', { id: 'alerts-range' }, pg.total ?
+					(offset + 1) + '–' + (offset + al.length) +
+					' of ' + fmtNum(pg.total) : 'none'),
+				offset > 0 ? h('a', { href: at({ state: state,
+					offset: Math.max(0, offset - ALERTS_PAGE) ||
+						null }), id: 'alerts-prev' },
+				'← previous') : null,
+				offset + al.length < pg.total ?
+					h('a', { href: at({ state: state,
+						offset: offset + ALERTS_PAGE }),
+					id: 'alerts-next' }, 'next →') : null));
 	}
 
 	/* ---- routes --------------------------------------------------------- */
@@ -655,7 +752,7 @@
 			else if (path === '/artifacts')
 				await viewArtifacts(me);
 			else if (path === '/alerts')
-				await viewAlerts(me);
+				await viewAlerts(args, me);
 			else
 				show('missing', 'ready', h('p', { class: 'error' },
 					'No such page.'), link('/', 'Back to the fleet'));

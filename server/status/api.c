@@ -87,6 +87,8 @@ static const char *const api_args_pods[] = { "state", "health", "sort",
 static const char *const api_args_none[] = { NULL };
 static const char *const api_args_events[] = { "after", "limit", "kind",
 					       "node", "format", NULL };
+static const char *const api_args_alerts[] = { "state", "limit", "offset",
+					       "format", NULL };
 
 /* Refuse query parameters not in @allowed and unknown formats; 0 or the
  * refusal's code. */
@@ -515,19 +517,43 @@ static int api_alert_values(json_t *arr)
 	return 0;
 }
 
-/* GET /api/v1/alerts: every alert held, in any state. */
+/*
+ * GET /api/v1/alerts[?state=S][&limit=N][&offset=K]: the alerts held
+ * (in state S), firing first; with limit or offset, one page:
+ * {"total", "offset", "limit", "alerts"}.
+ */
 static int api_alerts(struct http_req *r)
 {
-	json_t *arr;
-	int rc;
+	unsigned long long limit = API_PAGE_LIMIT, offset = 0, total = 0;
+	const char *state = http_arg(r, "state");
+	int rc, paged = http_arg(r, "limit") || http_arg(r, "offset");
+	json_t *all, *list = NULL, *page = NULL;
 
-	if ((rc = api_begin(r, api_args_plain)) != 0)
+	if ((rc = api_begin(r, api_args_alerts)) != 0)
 		return rc;
-	arr = json_array();
-	rc = arr ? alerts_list(r->srv->alerts, arr) : -ENOMEM;
+	if (state && api_alert_state(state) != 0)
+		return http_refuse(r, 400, "state must be one of: firing, "
+					   "pending, resolved");
+	if (paged)
+		limit = API_PAGE_DEFAULT;
+	if ((rc = api_arg_number(r, "limit", 1, API_PAGE_LIMIT, &limit)) != 0 ||
+	    (rc = api_arg_number(r, "offset", 0, UINT_MAX, &offset)) != 0)
+		return rc;
+	all = json_array();
+	rc = all ? alerts_list(r->srv->alerts, all) : -ENOMEM;
+	/* Without a page, every alert: no limit. */
+	if (rc == 0)
+		rc = api_alerts_page(all, state, offset,
+				     paged ? limit : ULLONG_MAX, &list, &total);
+	json_decref(all);
 	if (rc == 0 && api_wants_text(r))
-		rc = api_alert_values(arr);
-	return api_finish(r, rc, arr, &api_view_alerts);
+		rc = api_alert_values(list);
+	if (rc != 0 || !paged)
+		return api_finish(r, rc, list, &api_view_alerts);
+	page = json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total,
+			 "offset", (json_int_t)offset, "limit",
+			 (json_int_t)limit, "alerts", list);
+	return api_finish(r, 0, page, &api_view_alert_page);
 }
 
 const struct http_route routes_api[] = {

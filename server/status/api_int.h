@@ -53,7 +53,7 @@ struct api_view {
 
 extern const struct api_view api_view_pods, api_view_pod, api_view_nodes,
 	api_view_node, api_view_artifacts, api_view_events, api_view_alerts,
-	api_view_node_page, api_view_pod_page;
+	api_view_node_page, api_view_pod_page, api_view_alert_page;
 
 /**
  * Render one JSON value @v as a table cell into @out (@size bytes):
@@ -283,6 +283,23 @@ struct api_pod_page {
  * @ret rc		0, -ENOMEM or the store's error
  */
 int api_pods_page(struct http_req *r, struct api_pod_page *pg);
+
+/** Whether @name is an alert state ?state= takes (pending, firing,
+ *  resolved): 0, or -EINVAL. */
+int api_alert_state(const char *name);
+
+/**
+ * One page of the alerts @all (a JSON array of alert objects; not taken):
+ * those in state @state (NULL: any), ordered firing, pending, resolved,
+ * then by alertname and node, from @offset, at most @limit.  Pure.
+ *
+ * @v out		the page, a new array the caller owns
+ * @v total		alerts in state @state, in every page
+ * @ret rc		0, or -ENOMEM (*@out NULL)
+ */
+int api_alerts_page(json_t *all, const char *state, unsigned long long offset,
+		    unsigned long long limit, json_t **out,
+		    unsigned long long *total);
 
 /** Every artifact, as JSON, into @arr; 0, -ENOMEM or the store's error. */
 int api_artifacts_read(struct http_req *r, json_t *arr);

@@ -106,11 +106,14 @@ json_t *api_node_json(const struct config *cfg, const struct store_node *n,
 		      "generation", (json_int_t)n->generation, "updated",
 		      (json_int_t)n->updated, "updated_at", when);
 	if (o && full &&
-	    json_object_update_new(o, json_pack("{s:s?, s:s?, s:s?, s:b}",
+	    json_object_update_new(o, json_pack("{s:s?, s:s?, s:s?, s:b, "
+						"s:b}",
 						"uuid", api_opt(n->uuid),
 						"serial", api_opt(n->serial),
 						"pod", api_opt(n->pod),
-						"configured", cn != NULL)))
+						"configured", cn != NULL,
+						"assigned",
+						cn && cn->assigned)))
 		goto fail;
 	if (o && cn &&
 	    json_object_update_new(o, json_pack("{s:s, s:s?, s:s?}",

@@ -1,6 +1,7 @@
 /* api_page.c: pages of /api/v1/pods: every pod's node counts when a
  * filter or the sort by nodes down needs them, then one page of pods as
- * JSON.  (Pages of nodes walk the store in api_read.c.) */
+ * JSON; pages of /api/v1/alerts, filtered and ordered (pure).  (Pages of
+ * nodes walk the store in api_read.c.) */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +90,86 @@ int api_pods_page(struct http_req *r, struct api_pod_page *pg)
 	if (pg->state < 0 && pg->health < 0 && !pg->by_down)
 		return api_page_plain(r, pg);
 	return api_page_sifted(r, pg);
+}
+
+/* Alert states in the order pages list them. */
+static const char *const api_alert_states[] = { "firing", "pending",
+						"resolved" };
+
+/* Declared in api_int.h. */
+int api_alert_state(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(api_alert_states) /
+					sizeof(api_alert_states[0]); i++)
+		if (strcmp(name, api_alert_states[i]) == 0)
+			return 0;
+	return -EINVAL;
+}
+
+/* The rank of alert @x's state in a page (an unknown state last). */
+static size_t api_alert_rank(json_t *x)
+{
+	const char *s = json_string_value(json_object_get(x, "state"));
+	size_t i, n = sizeof(api_alert_states) / sizeof(api_alert_states[0]);
+
+	for (i = 0; s && i < n; i++)
+		if (strcmp(s, api_alert_states[i]) == 0)
+			return i;
+	return n;
+}
+
+/* Member @key of alert @x as a string ("" when absent). */
+static const char *api_alert_text(json_t *x, const char *key)
+{
+	const char *s = json_string_value(json_object_get(x, key));
+
+	return s ? s : "";
+}
+
+/* qsort of alerts: by state, then alertname, then node. */
+static int api_alert_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	size_t rx = api_alert_rank(x), ry = api_alert_rank(y);
+	int c;
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	c = strcmp(api_alert_text(x, "alertname"),
+		   api_alert_text(y, "alertname"));
+	return c ? c : strcmp(api_alert_text(x, "node"),
+			      api_alert_text(y, "node"));
+}
+
+/* Declared in api_int.h. */
+int api_alerts_page(json_t *all, const char *state, unsigned long long offset,
+		    unsigned long long limit, json_t **out,
+		    unsigned long long *total)
+{
+	size_t i, n = 0, len = json_array_size(all);
+	json_t **kept, *x;
+	int rc = 0;
+
+	*out = NULL;
+	*total = 0;
+	kept = calloc(len ? len : 1, sizeof(*kept));
+	if (!kept)
+		return -ENOMEM;
+	json_array_foreach(all, i, x)
+		if (!state || strcmp(api_alert_text(x, "state"), state) == 0)
+			kept[n++] = x;
+	qsort(kept, n, sizeof(*kept), api_alert_cmp);
+	*out = json_array();
+	for (i = offset; *out && rc == 0 && i < n && i - offset < limit; i++)
+		rc = json_array_append(*out, kept[i]) == 0 ? 0 : -ENOMEM;
+	free(kept);
+	if (!*out || rc != 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	*total = n;
+	return 0;
 }

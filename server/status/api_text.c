@@ -285,7 +285,8 @@ static const struct api_col api_cols_node_page[] = {
 	{ NULL, NULL },
 };
 
-static const struct api_col api_cols_pod_page[] = {
+/* The head of a page by offset (pods, alerts). */
+static const struct api_col api_cols_offset_page[] = {
 	{ "TOTAL", "total" },
 	{ "OFFSET", "offset" },
 	{ "LIMIT", "limit" },
@@ -336,7 +337,12 @@ const struct api_view api_view_node_page = {
 	.nested_cols = api_cols_nodes,
 };
 const struct api_view api_view_pod_page = {
-	.cols = api_cols_pod_page,
+	.cols = api_cols_offset_page,
 	.nested = "pods",
 	.nested_cols = api_cols_pods,
+};
+const struct api_view api_view_alert_page = {
+	.cols = api_cols_offset_page,
+	.nested = "alerts",
+	.nested_cols = api_cols_alerts,
 };

@@ -9,8 +9,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # every source file of lib/ and agent/ is listed, every link resolves.
 ok "every file the READMEs list exists, every lib/ and agent/ file is listed" \
 	python3 "$(dirname "$0")/tools/doc-files.py" "$TOP"
-check "README.md does not send users to ../shared/" \
-	sh -c "! grep -q '\.\./shared/ARCHITECTURE' '$TOP/README.md'"
+check "README.md and docs/*.md do not send users to ../shared/ARCHITECTURE.md" \
+	sh -c "! grep -q '\.\./shared/ARCHITECTURE' '$TOP/README.md' '$TOP'/docs/*.md"
+check "nor to a brief users do not have" \
+	sh -c "! grep -qiw 'the brief' '$TOP/README.md' '$TOP'/docs/*.md"
 check "README.md links docs/architecture.md" \
 	grep -qF '](docs/architecture.md)' "$TOP/README.md"
 # The checker itself catches a listed file that is not there.

@@ -249,6 +249,13 @@ server_stop TERM
 ok "the assignment survives a restart" server_start
 check "late-2 is still configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": true'"
+check "late-2 is assigned, late-1 (of the file) is not, in the node and in the list" sh -c "
+	curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/late-2' |
+	jq -e '.assigned == true' &&
+	curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes/late-1' |
+	jq -e '.assigned == false and .configured == true' &&
+	curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/nodes' |
+	jq -e '[.[] | select(.assigned) | .id] == [\"late-2\"]'"
 
 # An assign body past 64 KiB: refused with the bound, nothing assigned.
 { printf '{"hostname": "huge", "pod": "demo", "x": "'; head -c 70000 /dev/zero | tr '\0' a; printf '"}'; } >"$T/huge.json"
@@ -288,6 +295,8 @@ check "after the reload the machine waits to be assigned again" \
 	grep -q "is not assigned to a pod yet" "$T/unassigned"
 check "late-2 is no longer configured" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
 	'$BASE/api/v1/nodes/late-2' | grep -q '\"configured\": false'"
+check "nor assigned" sh -c "curl -fsS --cacert '$ROOT' -H 'Authorization: Bearer $OP_TOKEN' \
+	'$BASE/api/v1/nodes/late-2' | jq -e '.assigned == false'"
 check "a second unassign: 404" [ "$(status "$BASE/api/v1/nodes/late-2/unassign" \
 	-X POST -H "Authorization: Bearer $OP_TOKEN")" = 404 ]
 # events_all: the whole audit trail, page by page, one JSON event a line.

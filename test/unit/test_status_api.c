@@ -259,6 +259,7 @@ static void test_node_view(void)
 		"  { hostname = \"n1\"; mac = \"" MAC1 "\"; pod = \"a\";\n"
 		"    address = \"192.0.2.10\"; }\n);\n");
 	struct store_node n = node_of("n1", NODE_ARMED);
+	char err[CONFIG_ERR_MAX];
 	json_t *o;
 
 	snprintf(n.pod, sizeof(n.pod), "a");
@@ -279,6 +280,8 @@ static void test_node_view(void)
 	o = api_node_json(cfg, &n, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT(json_is_true(json_object_get(o, "configured")));
+	/* a node of the file was not assigned through the API */
+	CU_ASSERT(json_is_false(json_object_get(o, "assigned")));
 	CU_ASSERT(json_is_null(json_object_get(o, "uuid")));
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "serial")),
 			       "SN1");
@@ -297,7 +300,18 @@ static void test_node_view(void)
 	CU_ASSERT(json_is_false(json_object_get(o, "configured")));
 	CU_ASSERT(json_is_null(json_object_get(o, "pod")));
 	CU_ASSERT_PTR_NULL(json_object_get(o, "hostname"));
-	CU_ASSERT_EQUAL(json_object_size(o), 10);
+	CU_ASSERT(json_is_false(json_object_get(o, "assigned")));
+	CU_ASSERT_EQUAL(json_object_size(o), 11);
+	json_decref(o);
+	/* assigned through the API: configured, and assigned */
+	CU_ASSERT_EQUAL_FATAL(config_add_node(cfg, "late-1",
+					      "52:54:00:00:00:02", "a", NULL,
+					      NULL, err, sizeof(err)), 0);
+	n = node_of("late-1", NODE_ARMED);
+	o = api_node_json(cfg, &n, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT(json_is_true(json_object_get(o, "configured")));
+	CU_ASSERT(json_is_true(json_object_get(o, "assigned")));
 	json_decref(o);
 	config_free(cfg);
 }
@@ -565,6 +579,108 @@ static void test_event_kind(void)
 	CU_ASSERT_EQUAL(api_event_kind(long_kind), 0);
 }
 
+/* ?state= of the alerts: the three states, nothing else. */
+static void test_alert_state(void)
+{
+	CU_ASSERT_EQUAL(api_alert_state("firing"), 0);
+	CU_ASSERT_EQUAL(api_alert_state("pending"), 0);
+	CU_ASSERT_EQUAL(api_alert_state("resolved"), 0);
+	CU_ASSERT_EQUAL(api_alert_state(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(api_alert_state(""), -EINVAL);
+	CU_ASSERT_EQUAL(api_alert_state("Firing"), -EINVAL);
+	CU_ASSERT_EQUAL(api_alert_state("firing "), -EINVAL);
+	CU_ASSERT_EQUAL(api_alert_state("inactive"), -EINVAL);
+}
+
+/* "NAME/NODE" of each alert of @arr, joined with commas, into @out. */
+static void alerts_names(json_t *arr, char *out, size_t size)
+{
+	json_t *x;
+	size_t i, len;
+
+	out[0] = '\0';
+	json_array_foreach(arr, i, x) {
+		len = strlen(out);
+		snprintf(out + len, size - len, "%s%s/%s", i ? "," : "",
+			 json_string_value(json_object_get(x, "alertname")),
+			 json_string_value(json_object_get(x, "node")));
+	}
+}
+
+/* Pages of alerts: the state filter, the order, total, offset, limit. */
+static void test_alerts_page(void)
+{
+	json_t *all = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, "
+				"{s:s, s:s, s:s}, {s:s, s:s, s:s}, "
+				"{s:s, s:s, s:s}]",
+				"alertname", "HighLoad", "node", "b",
+				"state", "resolved",
+				"alertname", "NodeDown", "node", "b",
+				"state", "firing",
+				"alertname", "HighLoad", "node", "c",
+				"state", "pending",
+				"alertname", "HighLoad", "node", "a",
+				"state", "firing",
+				"alertname", "NodeDown", "node", "a",
+				"state", "firing");
+	unsigned long long total = 99;
+	json_t *page = NULL;
+	char names[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	/* every alert: firing first, then by name and node */
+	CU_ASSERT_EQUAL(api_alerts_page(all, NULL, 0, 100, &page, &total), 0);
+	alerts_names(page, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "HighLoad/a,NodeDown/a,NodeDown/b,"
+				      "HighLoad/c,HighLoad/b");
+	CU_ASSERT_EQUAL(total, 5);
+	json_decref(page);
+	/* firing only: three, the page of one counts them all */
+	CU_ASSERT_EQUAL(api_alerts_page(all, "firing", 0, 1, &page, &total),
+			0);
+	alerts_names(page, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "HighLoad/a");
+	CU_ASSERT_EQUAL(total, 3);
+	json_decref(page);
+	/* the next page of two */
+	CU_ASSERT_EQUAL(api_alerts_page(all, "firing", 1, 2, &page, &total),
+			0);
+	alerts_names(page, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "NodeDown/a,NodeDown/b");
+	json_decref(page);
+	/* past the end: an empty page, the total still known */
+	CU_ASSERT_EQUAL(api_alerts_page(all, "firing", 3, 2, &page, &total),
+			0);
+	CU_ASSERT_EQUAL(json_array_size(page), 0);
+	CU_ASSERT_EQUAL(total, 3);
+	json_decref(page);
+	CU_ASSERT_EQUAL(api_alerts_page(all, NULL, 1000000, 2, &page, &total),
+			0);
+	CU_ASSERT_EQUAL(json_array_size(page), 0);
+	CU_ASSERT_EQUAL(total, 5);
+	json_decref(page);
+	/* the one resolved alert */
+	CU_ASSERT_EQUAL(api_alerts_page(all, "resolved", 0, 10, &page,
+					&total), 0);
+	alerts_names(page, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "HighLoad/b");
+	CU_ASSERT_EQUAL(total, 1);
+	json_decref(page);
+	/* the list given is left as it was */
+	CU_ASSERT_EQUAL(json_array_size(all), 5);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+			json_array_get(all, 0), "state")), "resolved");
+	json_decref(all);
+	/* an empty list */
+	all = json_array();
+	CU_ASSERT_EQUAL(api_alerts_page(all, "pending", 0, 10, &page, &total),
+			0);
+	CU_ASSERT_EQUAL(json_array_size(page), 0);
+	CU_ASSERT_EQUAL(total, 0);
+	json_decref(page);
+	json_decref(all);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "format: json or text, nothing else", test_format },
 	{ "numbers: bounds, junk, the default", test_number },
@@ -584,6 +700,8 @@ static const CU_TestInfo tests[] = {
 	{ "health: names, of a node, pod filters", test_health_filter },
 	{ "pages: cursor, total, next", test_pager },
 	{ "events: the kinds ?kind= takes", test_event_kind },
+	{ "alerts: the states ?state= takes", test_alert_state },
+	{ "alerts: filter, order and pages", test_alerts_page },
 	CU_TEST_INFO_NULL,
 };
 

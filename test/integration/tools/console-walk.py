@@ -7,6 +7,10 @@ chromium (cdp.py), for console.test.sh.
 Environment: OP_TOKEN (scopes rearm, status), VIEW_TOKEN (status only),
 SPKI_PIN (the server key's pin).  EXPECT.json names what the fleet holds:
 {"pod": the pod with most nodes down, "node": its down node to re-arm, "up": a node of it that pushes,
+"late": a node of it assigned through the API, to unassign, "late_mac": its MAC,
+"gone": a node of it that NodeDown fires for, "firing": alerts firing
+before the walk (HighLoad of "up", NodeDown of "node" and "gone"),
+"alerts": alerts listed (one more: LoadSustained of "up", pending),
 "failed": nodes failed, "down": nodes down, "pods": pods,
 "hostile_site": the pod's site, "hostile_event": an event detail of the
 node: both HTML that must show as text}.
@@ -54,6 +58,123 @@ def figure(b, name):
     return int(t.replace(",", "")) if t else None
 
 
+def unassign(b, want, shot):
+    """From the node page, back to its pod and on to the node assigned
+    through the API; unassign it, with its confirmation, and check what
+    the page then says."""
+    late = want["late"]
+    b.click('#main dl.facts a[href="#/pod/%s"]' % want["pod"])
+    b.wait('#nodes a.node-link[href="#/node/%s"]' % late)
+    b.wait_view("pod")
+    timed(b, "node", "the assigned node's page",
+          lambda: b.click('#nodes a.node-link[href="#/node/%s"]' % late))
+    shot("6b-node-assigned")
+    check("a node assigned through the API says so, and offers unassign",
+          b.text("#node-origin") == "assigned through the API" and
+          b.count("#unassign") == 1,
+          [b.text("#node-origin"), b.count("#unassign")])
+    b.click("#unassign")
+    b.wait("#confirm")
+    check("unassign asks for a confirmation first, naming node and pod",
+          late in (b.text("#confirm") or "") and
+          want["pod"] in (b.text("#confirm") or "") and
+          b.text("#node-origin") == "assigned through the API",
+          b.text("#confirm"))
+    b.click("#confirm-unassign")
+    b.wait("#notice", 60)
+    b.wait_view("node")
+    shot("6c-node-unassigned")
+    notice = b.text("#notice") or ""
+    check("after the unassign the page says it left the pod and the "
+          "configuration, and its tokens no longer work",
+          notice.startswith(late + " unassigned (" + want["late_mac"]) and
+          "left pod " + want["pod"] in notice and
+          "tokens no longer work" in notice, notice)
+    check("the node is no longer in the configuration, and offers neither "
+          "unassign nor re-arm",
+          b.text("#node-origin") == "none: no longer in the configuration"
+          and b.count("#unassign, #rearm") == 0,
+          [b.text("#node-origin"), b.count("#unassign, #rearm")])
+    kinds = b.eval("[...document.querySelectorAll('#events .kind')]"
+                   ".map(e => e.textContent)")
+    check("its timeline shows the unassign, newest first",
+          kinds and kinds[0] == "unassign" and "assign" in kinds, kinds)
+    check("its next network boot waits to be assigned again",
+          (b.text("#stage2-verdict") or "").startswith("discover") and
+          "not assigned to a pod yet" in (b.text("#stage2-script") or ""),
+          [b.text("#stage2-verdict"), b.text("#stage2-script")])
+
+
+def alerts_page(b, want):
+    """The alerts page: firing first, NodeDown of the node gone silent
+    and HighLoad of the node that pushes, each linked to its pod and
+    node; the re-armed node's NodeDown (firing, or resolved since its
+    re-arm); its node link opens the node, down."""
+    rows = b.eval("[...document.querySelectorAll('#alerts tbody tr')]"
+                  ".map(r => [...r.cells].map(c => [c.textContent, "
+                  "(c.querySelector('a') || {}).hash || null]))")
+    states = [r[1][0] for r in rows or []]
+    firing = states.count("firing")
+    check("the alerts page lists the alerts, firing first",
+          len(states) == want["alerts"] and firing >= want["firing"] - 1
+          and states[:firing] == ["firing"] * firing and
+          "pending" in states, rows)
+    pod_link = "#/pod/" + want["pod"]
+
+    def row(name, node, state="firing"):
+        """The cells of the @name alert of @node in @state, or None."""
+        return next((r for r in rows or [] if r[0][0] == name and
+                     r[1][0] == state and r[3][0] == node), None)
+    down, load = row("NodeDown", want["gone"]), row("HighLoad", want["up"])
+    check("the re-armed %s's NodeDown is listed, firing or resolved"
+          % want["node"], row("NodeDown", want["node"]) or
+          row("NodeDown", want["node"], "resolved"), rows)
+    check("NodeDown fires for %s, linked to its pod and node" % want["gone"],
+          down and down[2] == [want["pod"], pod_link] and
+          down[3][1] == "#/node/" + want["gone"], down)
+    check("HighLoad fires for %s (load 0.75), linked to its pod and node"
+          % want["up"], load and load[2] == [want["pod"], pod_link] and
+          load[3][1] == "#/node/" + want["up"] and load[4][0] == "0.75",
+          load)
+    check("one page holds them: 1-%d of %d, no next page" % (
+          want["alerts"], want["alerts"]),
+          (b.text("#alerts-range") or "") == "1–%d of %d" % (
+              want["alerts"], want["alerts"]) and
+          b.count("#alerts-next, #alerts-prev") == 0,
+          b.text("#alerts-range"))
+    timed(b, "alerts", "the alerts page, pending only",
+          lambda: b.click("#f-alert-state-pending"))
+    b.wait("#f-alert-state-pending.current")
+    b.wait_view("alerts")
+    rows = b.eval("[...document.querySelectorAll('#alerts tbody tr')]"
+                  ".map(r => [r.cells[0].textContent, r.cells[1]"
+                  ".textContent])")
+    check("its pending filter (on the server) leaves LoadSustained only",
+          rows == [["LoadSustained", "pending"]] and
+          (b.text("#alerts-range") or "") == "1–1 of 1", rows)
+    # A bookmark of the page from the third alert on.
+    timed(b, "alerts", "the alerts page from the third on",
+          lambda: b.goto(b.eval("location.href.split('#')[0]") +
+                         "#/alerts?offset=2"))
+    check("from offset 2: 3-%d of %d, a link to the previous page"
+          % (want["alerts"], want["alerts"]),
+          (b.text("#alerts-range") or "") == "3–%d of %d" % (
+              want["alerts"], want["alerts"]) and
+          b.count("#alerts tbody tr") == want["alerts"] - 2 and
+          b.count("#alerts-prev") == 1, b.text("#alerts-range"))
+    timed(b, "alerts", "the alerts page, previous",
+          lambda: b.click("#alerts-prev"))
+    check("previous: back to 1-%d" % want["alerts"],
+          (b.text("#alerts-range") or "").startswith("1–"),
+          b.text("#alerts-range"))
+    timed(b, "node", "the alert's node link",
+          lambda: b.click('#alerts a[href="#/node/%s"]' % want["gone"]))
+    check("the NodeDown alert's node link opens %s, down" % want["gone"],
+          want["gone"] in (b.text("#main h1") or "") and
+          b.text("#node-health") == "down",
+          [b.text("#main h1"), b.text("#node-health")])
+
+
 def walk(b, base, shots, want):
     """The walk itself; raises on a wait that runs out."""
     op, view = os.environ["OP_TOKEN"], os.environ["VIEW_TOKEN"]
@@ -80,6 +201,10 @@ def walk(b, base, shots, want):
           figure(b, "failed") == want["failed"], figure(b, "failed"))
     check("the overview counts %d nodes down" % want["down"],
           figure(b, "down") == want["down"], figure(b, "down"))
+    check("the overview counts %d alerts firing" % want["firing"],
+          figure(b, "firing") == want["firing"] and
+          "bad" in (b.eval("document.getElementById('count-firing')"
+                           ".className") or ""), figure(b, "firing"))
     check("the overview counts %d pods" % want["pods"],
           figure(b, "pods") == want["pods"], figure(b, "pods"))
     check("the pods table shows one page of 50, 1-50 of the fleet",
@@ -164,6 +289,11 @@ def walk(b, base, shots, want):
           all(len(a[1]) == 64 and a[3] not in ("", "—") for a in arts),
           arts)
 
+    check("a node of the configuration file says so, and offers no "
+          "unassign", b.text("#node-origin") == "the configuration file" and
+          b.count("#rearm") == 1 and b.count("#unassign") == 0,
+          [b.text("#node-origin"), b.count("#unassign")])
+
     # Re-arm, with its confirmation.
     b.click("#rearm")
     b.wait("#confirm")
@@ -186,6 +316,8 @@ def walk(b, base, shots, want):
     with open(os.path.join(shots, "node-stage2.txt"), "w") as f:
         f.write(script)
 
+    unassign(b, want, shot)
+
     times["artifacts"] = timed(b, "artifacts", "the artifacts page",
                                lambda: b.click('#nav a[href="#/artifacts"]'))
     shot("7-artifacts")
@@ -198,7 +330,7 @@ def walk(b, base, shots, want):
     times["alerts"] = timed(b, "alerts", "the alerts page",
                             lambda: b.click('#nav a[href="#/alerts"]'))
     shot("8-alerts")
-    check("the alerts page is drawn", b.count("#alerts") == 1)
+    alerts_page(b, want)
 
     b.pump()
     check("no CSP violation while the console was used",
