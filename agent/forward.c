@@ -227,11 +227,10 @@ static uint64_t forward_limit(const struct forward *fw)
  */
 static long long forward_pace(struct forward *fw, uint64_t n)
 {
-	long long now = clock_now_ms(), ms, late = 0;
+	long long now = clock_now_ms(), ms, late;
 
 	ms = ratelimit_shared_take(fw->link, n, now);
-	if (fw->backlog)
-		late = ratelimit_take(&fw->replay, n, now);
+	late = fw->backlog ? ratelimit_take(&fw->replay, n, now) : 0;
 	if (late > ms)
 		ms = late;
 	ratelimit_sleep(ms);
