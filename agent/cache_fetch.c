@@ -44,7 +44,8 @@ struct cache_fetch {
 	int dirty;			/* something to report */
 	long long next_report;		/* monotonic ms, earliest report */
 	long long since;		/* unix seconds the fetcher started */
-	struct ratelimit wan;		/* --wan-rate-kbps, all fetches */
+	struct ratelimit_shared *wan;	/* --wan-rate-kbps: the pod link */
+	uint64_t waited_ms;		/* all this process waited for it */
 	struct https_conn conn;		/* a .sig's, kept for its file */
 };
 
@@ -217,7 +218,7 @@ static int cache_fetch_sink(void *ctx, const struct httpmsg *m,
 	d->received += len;
 	/* Reading slower makes TCP slow the sender: the pod's link keeps
 	 * room for its other traffic. */
-	ratelimit_pace(&d->f->wan, len);
+	d->f->waited_ms += ratelimit_shared_pace(d->f->wan, len);
 	return 0;
 }
 
@@ -427,7 +428,7 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			   const char *name)
 {
 	struct cache_dl d = { .f = f, .hex = hex, .fd = -1 };
-	uint64_t waited = f->wan.waited_ms;
+	uint64_t waited = f->waited_ms;
 	long long start = clock_now_ms();
 	struct https_resp sig;
 	int rc;
@@ -450,7 +451,7 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 			 " bytes, %" PRIu64 " received from upstream in %lld "
 			 "ms, %" PRIu64 " ms of it paced by --wan-rate-kbps",
 			 hex, name, d.total, d.received,
-			 clock_now_ms() - start, f->wan.waited_ms - waited);
+			 clock_now_ms() - start, f->waited_ms - waited);
 	if (d.fd >= 0)
 		close(d.fd);
 	https_resp_free(&sig);
@@ -609,10 +610,9 @@ static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 	int ret;
 
 	mbedtls_x509_crt_init(&f->roots);
-	ratelimit_init(&f->wan, o->wan_rate_kbps, clock_now_ms());
 	if (o->wan_rate_kbps)
-		log_info("cache: upstream fetches capped at %u kbit/s",
-			 o->wan_rate_kbps);
+		log_info("cache: upstream fetches capped at %u kbit/s, "
+			 "with the relay's forwarding", o->wan_rate_kbps);
 	ret = https_client_init(&f->client, o->ca, o->timeout);
 	if (ret != 0)
 		return ret;
@@ -631,9 +631,10 @@ static int cache_fetch_init(struct cache_fetch *f, const struct options *o)
 }
 
 int cache_fetch_run(const struct options *o, const struct cache *c,
-		    int req_fd, int res_fd, volatile sig_atomic_t *stop)
+		    struct ratelimit_shared *link, int req_fd, int res_fd,
+		    volatile sig_atomic_t *stop)
 {
-	struct cache_fetch f = { .o = o, .c = c, .stop = stop };
+	struct cache_fetch f = { .o = o, .c = c, .stop = stop, .wan = link };
 	struct pollfd p = { .fd = req_fd, .events = POLLIN };
 	char buf[CACHE_FETCH_LINE_MAX * 8], *nl;
 	size_t have = 0;

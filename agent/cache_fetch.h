@@ -7,6 +7,7 @@
 
 #include "cache.h"
 #include "options.h"
+#include "ratelimit.h"
 
 #define CACHE_FETCH_TRIES 6		/* attempts of one download */
 #define CACHE_FETCH_BACKOFF_MS 250	/* first wait; doubles, up to 4 s */
@@ -18,11 +19,14 @@
  * check the file's SHA-256 against HEX and its .sig (CMS, under --ca)
  * over the whole file, then commit it (rename into place, record it);
  * a file failing either is deleted and logged.  Each line is answered
- * on @res_fd: "ok HEX\n" or "fail HEX\n".
+ * on @res_fd: "ok HEX\n" or "fail HEX\n".  Every byte read from upstream
+ * is taken from @link, the pod link's bucket (--wan-rate-kbps) that the
+ * relay's forwarder shares.
  *
  * @ret rc		0, or a negative error (logged)
  */
 int cache_fetch_run(const struct options *o, const struct cache *c,
-		    int req_fd, int res_fd, volatile sig_atomic_t *stop);
+		    struct ratelimit_shared *link, int req_fd, int res_fd,
+		    volatile sig_atomic_t *stop);
 
 #endif

@@ -10,6 +10,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "error.h"
 #include "forward.h"
 #include "frame.h"
@@ -27,6 +28,12 @@ struct forward {
 	struct spool spool;
 	struct upstream up;
 	int backlog;			/* batches go late: mark replays */
+	struct ratelimit replay;	/* --replay-rate-kbps: a backlog */
+	struct ratelimit_shared *link;	/* --wan-rate-kbps: the pod link */
+	struct {			/* the catch-up under way */
+		long long start;	/* monotonic ms of its first request */
+		uint64_t batches, bytes, paced_ms;
+	} cu;
 	uint64_t sent[BATCH_FRAMES_MAX];	/* spool entries sent */
 	size_t n_sent;
 	char token[OPTIONS_TOKEN_MAX + 1];	/* the relay token */
@@ -62,10 +69,13 @@ static int forward_append(struct forward *fw, const struct spool_item *it,
 
 /*
  * Merge the oldest spooled batches, in order, into one request of at
- * most BATCH_BYTES_MAX bytes and BATCH_FRAMES_MAX frames.  Batches
- * that cannot be read are dropped.
+ * most BATCH_BYTES_MAX bytes and BATCH_FRAMES_MAX frames; under a cap,
+ * no more batches once it holds @limit bytes (one bucket's worth), so
+ * that a backlog goes in small steps, not in one burst at line speed.
+ * Batches that cannot be read are dropped.
  */
-static void forward_collect(struct forward *fw, struct pbuf *out)
+static void forward_collect(struct forward *fw, struct pbuf *out,
+			    uint64_t limit)
 {
 	uint64_t seqs[BATCH_FRAMES_MAX];
 	struct spool_item it;
@@ -76,7 +86,7 @@ static void forward_collect(struct forward *fw, struct pbuf *out)
 	for (i = 0; i < n; i++)
 		seqs[i] = fw->spool.entries[i].seq;
 	fw->n_sent = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !(fw->n_sent && out->len >= limit); i++) {
 		rc = spool_read(&fw->spool, seqs[i], &it);
 		if (rc == -ENOENT) {		/* the listener dropped it */
 			spool_remove(&fw->spool, seqs[i]);
@@ -120,9 +130,11 @@ static void forward_results(const struct pbuf *batch, const char *json)
 	}
 }
 
-/* POST the merged batch; remove its spool entries unless kept. */
+/* POST the merged batch (after @paced ms under the caps); remove its
+ * spool entries unless kept. */
 static enum upstream_result forward_send(struct forward *fw,
-					 const struct pbuf *batch)
+					 const struct pbuf *batch,
+					 long long paced)
 {
 	struct upstream_req req = {
 		.path = "/api/v1/push/batch",
@@ -151,9 +163,12 @@ static enum upstream_result forward_send(struct forward *fw,
 			spool_drop(&fw->spool, fw->sent[i]);
 	}
 	if (r != UPSTREAM_RETRY)
-		log_debug("batches %" PRIu64 "..%" PRIu64 " %s", fw->sent[0],
+		log_debug("batches %" PRIu64 "..%" PRIu64 " %s (%zu bytes, "
+			  "%s, %lld ms paced)", fw->sent[0],
 			  fw->sent[fw->n_sent - 1],
-			  r == UPSTREAM_DELIVERED ? "delivered" : "refused");
+			  r == UPSTREAM_DELIVERED ? "delivered" : "refused",
+			  batch->len, fw->backlog ? "catch-up" : "live",
+			  paced);
 	return r;
 }
 
@@ -187,16 +202,66 @@ static void forward_sleep(int wake_fd, int ms, int wakeable)
 		;
 }
 
+/* The most one request may merge: the smallest bucket in force (the
+ * link's; in a backlog, the catch-up's too), else BATCH_BYTES_MAX. */
+static uint64_t forward_limit(const struct forward *fw)
+{
+	uint64_t limit = BATCH_BYTES_MAX, rate, burst;
+
+	ratelimit_shared_get(fw->link, &rate, &burst);
+	if (rate && burst < limit)
+		limit = burst;
+	burst = (uint64_t)fw->replay.burst / 1000;
+	if (fw->backlog && fw->replay.rate && burst < limit)
+		limit = burst;
+	return limit;
+}
+
+/*
+ * Take @n bytes from the pod link's bucket and, in a backlog, from the
+ * catch-up's; wait as the slower of the two says, before the request
+ * goes: over any span, what crossed is at most a bucket plus the rate
+ * times the span.  Live batches leave the catch-up's bucket alone.
+ *
+ * @ret ms		the milliseconds waited
+ */
+static long long forward_pace(struct forward *fw, uint64_t n)
+{
+	long long now = clock_now_ms(), ms, late;
+
+	ms = ratelimit_shared_take(fw->link, n, now);
+	late = fw->backlog ? ratelimit_take(&fw->replay, n, now) : 0;
+	if (late > ms)
+		ms = late;
+	ratelimit_sleep(ms);
+	return ms;
+}
+
+/* Log the catch-up so far, @how it ended, and start counting anew. */
+static void forward_catchup_end(struct forward *fw, const char *how)
+{
+	if (fw->cu.batches)
+		log_info("catch-up %s: %" PRIu64 " batches, %" PRIu64
+			 " bytes in %lld ms, %" PRIu64 " ms paced by "
+			 "--replay-rate-kbps and --wan-rate-kbps; %zu left",
+			 how, fw->cu.batches, fw->cu.bytes,
+			 clock_now_ms() - fw->cu.start, fw->cu.paced_ms,
+			 fw->spool.n);
+	memset(&fw->cu, 0, sizeof(fw->cu));
+}
+
 /* One step: wait, or send the oldest batches (then back off if no
  * upstream took them). */
 static void forward_step(struct forward *fw, int wake_fd, int *backoff)
 {
 	struct pbuf batch;
-	long long due;
+	long long due, paced;
 	int r;
 
 	spool_scan(&fw->spool);
 	if (fw->spool.n == 0) {
+		if (fw->backlog)
+			forward_catchup_end(fw, "done");
 		fw->backlog = 0;
 		forward_sleep(wake_fd, FORWARD_IDLE_MS, 1);
 		return;
@@ -207,15 +272,31 @@ static void forward_step(struct forward *fw, int wake_fd, int *backoff)
 		return;
 	}
 	pbuf_init(&batch, BATCH_BYTES_MAX);
-	forward_collect(fw, &batch);
-	r = fw->n_sent ? forward_send(fw, &batch) : UPSTREAM_DELIVERED;
+	forward_collect(fw, &batch, forward_limit(fw));
+	if (fw->backlog && !fw->cu.batches)
+		fw->cu.start = clock_now_ms();
+	paced = fw->n_sent ? forward_pace(fw, batch.len) : 0;
+	if (*fw->stop)		/* stopped while it waited: kept for later */
+		r = UPSTREAM_RETRY;
+	else
+		r = fw->n_sent ? forward_send(fw, &batch, paced) :
+				 UPSTREAM_DELIVERED;
+	if (r != UPSTREAM_RETRY && fw->backlog) {
+		fw->cu.batches += fw->n_sent;
+		fw->cu.bytes += batch.len;
+		fw->cu.paced_ms += (uint64_t)paced;
+	}
 	if (batch.data)
 		mbedtls_platform_zeroize(batch.data, batch.len);
 	pbuf_free(&batch);
+	if (*fw->stop)
+		return;
 	if (r != UPSTREAM_RETRY) {
 		*backoff = 0;
 		return;
 	}
+	if (fw->backlog)
+		forward_catchup_end(fw, "cut short");
 	fw->backlog = 1;
 	*backoff = *backoff ? *backoff * 2 : 1000;
 	if (*backoff > FORWARD_BACKOFF_MAX_MS)
@@ -224,8 +305,8 @@ static void forward_step(struct forward *fw, int wake_fd, int *backoff)
 	forward_sleep(wake_fd, *backoff, 0);
 }
 
-int forward_run(const struct options *o, int wake_fd,
-		volatile sig_atomic_t *stop)
+int forward_run(const struct options *o, struct ratelimit_shared *link,
+		int wake_fd, volatile sig_atomic_t *stop)
 {
 	struct forward *fw;
 	int backoff = 0, rc;
@@ -235,6 +316,8 @@ int forward_run(const struct options *o, int wake_fd,
 		return -ENOMEM;
 	fw->o = o;
 	fw->stop = stop;
+	fw->link = link;
+	ratelimit_init(&fw->replay, o->replay_rate_kbps, clock_now_ms());
 	rc = options_read_token(o->relay_token_file, fw->token);
 	if (rc == 0)
 		rc = spool_open(&fw->spool, o->spool, "batch",

@@ -63,8 +63,8 @@ static const struct cmdopt options_defs[] = {
 	{ .name = "replay-rate-kbps", .kind = CMDOPT_UINT,
 	  .where = CMDOPT_BOTH, .tag = OPT_UINT, OPTS_AT(replay_rate_kbps),
 	  .min = 0, .max = 100000000, .arg = "N",
-	  .help = "cap the spool's catch-up after an outage at N kbit/s "
-		  "(0: no cap)" },
+	  .help = "cap the spool's catch-up after an outage at N kbit/s, "
+		  "an agent's or a relay's (0: no cap)" },
 	{ .name = "timeout", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
 	  .tag = OPT_UINT, OPTS_AT(timeout), .min = 1, .max = 300, .arg = "S",
 	  .help = "connect and I/O timeout (10)" },
@@ -128,8 +128,8 @@ static const struct cmdopt options_defs[] = {
 	{ .name = "wan-rate-kbps", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
 	  .tag = OPT_UINT, OPTS_AT(wan_rate_kbps), .min = 0,
 	  .max = 100000000, .arg = "N",
-	  .help = "relay: cap the cache's upstream fetches, all together, "
-		  "at N kbit/s (0: no cap)" },
+	  .help = "relay: cap the pod link, cache fetches and forwarding "
+		  "together, at N kbit/s (0: no cap)" },
 	{ .name = "pod", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
 	  .tag = OPT_PATH, OPTS_AT(pod), .arg = "NAME",
 	  .help = "relay: prefetch and keep pod NAME's artifact set" },

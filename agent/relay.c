@@ -28,6 +28,7 @@
 #include "error.h"
 #include "forward.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "relayconn.h"
 #include "rng.h"
@@ -58,6 +59,7 @@ struct relay {
 	int fetch_req[2], fetch_res[2];	/* pipes to and from the fetcher */
 	pid_t fetcher;
 	long long fetcher_start;
+	struct ratelimit_shared *link;	/* --wan-rate-kbps: both children */
 };
 
 /* ---- TLS -------------------------------------------------------------- */
@@ -232,7 +234,7 @@ static int relay_spawn(struct relay *r, pid_t *pid, long long *start,
 /* The forwarder's body: send the spool upstream (forward_run). */
 static int relay_forwarder_main(struct relay *r)
 {
-	return forward_run(r->o, r->wake[0], r->stop);
+	return forward_run(r->o, r->link, r->wake[0], r->stop);
 }
 
 /* Start the forwarder, while this process keeps accepting pushes. */
@@ -277,8 +279,8 @@ static int relay_fetcher_main(struct relay *r)
 {
 	close(r->fetch_req[1]);
 	close(r->fetch_res[0]);
-	return cache_fetch_run(r->o, &r->cache.cache, r->fetch_req[0],
-			       r->fetch_res[1], r->stop);
+	return cache_fetch_run(r->o, &r->cache.cache, r->link,
+			       r->fetch_req[0], r->fetch_res[1], r->stop);
 }
 
 /* Start the cache's fetcher (with --cache-dir).  Like the forwarder, it
@@ -575,6 +577,17 @@ static int relay_init(struct relay *r, const struct options *o,
 	}
 	if (pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) != 0)
 		return -errno;
+	/* One bucket for the pod link, made before the children fork: the
+	 * cache's fetches and the forwarder take from it together. */
+	rc = ratelimit_shared_new(&r->link, o->wan_rate_kbps, clock_now_ms());
+	if (rc != 0)
+		return rc;
+	if (o->wan_rate_kbps)
+		log_info("relay: the pod link capped at %u kbit/s (forwarding "
+			 "and cache fetches together)", o->wan_rate_kbps);
+	if (o->replay_rate_kbps)
+		log_info("relay: a catch-up after an outage capped at %u "
+			 "kbit/s", o->replay_rate_kbps);
 	r->conns = calloc(o->max_conns, sizeof(*r->conns));
 	if (!r->conns)
 		return -ENOMEM;
@@ -592,6 +605,8 @@ static void relay_free(struct relay *r)
 	relay_stop_child(&r->forwarder);
 	relay_stop_child(&r->fetcher);
 	relay_release(r);
+	ratelimit_shared_free(r->link);
+	r->link = NULL;
 	free(r->conns);
 	r->conns = NULL;
 	for (i = 0; i < 2; i++) {

@@ -502,6 +502,83 @@ check "in order, each once" [ "$(seqs "$T/r8.log" | tr '\n' ' ')" = \
 	"$(tr '\n' ' ' <"$T/r6.kept")" ]
 relay_stop r6; relay_stop r8
 
+# ---- a relay's own catch-up after an outage is paced -----------------------------
+# relay_catchup NAME OPTION LIVE: relay NAME spools six pushes of 12 000
+# bytes while its upstream is down, and is restarted on that spool with
+# relay rq as its upstream and OPTION 80 (kbit/s: 10 000 bytes/s, a bucket
+# of 16 KiB).  The cap's promise is a floor on time, not a race: past the
+# bucket, 10 000 bytes take at least a second.  Then a live push of 40 000
+# bytes, more than a bucket: paced (LIVE=paced) or not (LIVE=0).
+relay_catchup() {
+	local name=$1 opt=$2 live=$3 port i line bytes ms paced floor t0 t1
+	port=$(port_pick)
+	ok "$opt: relay $name, its upstream down" relay_start "$name" "$port" \
+		"$RELAY_CRT" "$RELAY_KEY" "https://127.0.0.1:$DEAD"
+	for i in 1 2 3 4 5 6; do
+		check "$opt: push $i acknowledged by $name" [ "$(status \
+			"https://127.0.0.1:$port/api/v1/push" -X POST \
+			--data-binary "@$T/rp.gz" -H 'Content-Encoding: gzip' \
+			-H 'Authorization: Bearer t1' -H "X-Podboot-Seq: $i")" = 200 ]
+	done
+	check "$opt: $name holds the six on disk" [ "$("$AGENT" --spool-list \
+		--spool "$T/$name" | grep -c 'frame seq=')" = 6 ]
+	relay_stop "$name"
+	RQ=$(port_pick)
+	: >"$T/rq.log"
+	ok "$opt: relay rq, $name's upstream" relay_start rq "$RQ" "$RELAY_CRT" \
+		"$RELAY_KEY" "https://127.0.0.1:$DEAD"
+	t0=$(date +%s%N)
+	RELAY_EXTRA="$opt 80" relay_start "$name" "$port" "$RELAY_CRT" \
+		"$RELAY_KEY" "https://127.0.0.1:$RQ"
+	check "$opt: $name, restarted on its spool, catches up" wait_for 60 \
+		grep -q "catch-up done" "$T/$name.log"
+	t1=$(date +%s%N)
+	check "$opt: rq got the six, in order, each once" wait_for 10 sh -c \
+		"[ \"\$(sed -n 's/.*push seq=\([0-9]*\) .*/\1/p' '$T/rq.log' | tr '\n' ' ')\" = '1 2 3 4 5 6 ' ]"
+	check "$opt: marked as replays" \
+		[ "$(grep -c 'push seq=[1-6] .*replay=1' "$T/rq.log")" = 6 ]
+	line=$(grep -o 'catch-up done: 6 batches, [0-9]* bytes in [0-9]* ms, [0-9]* ms paced' \
+		"$T/$name.log")
+	bytes=$(echo "$line" | awk '{print $5}')
+	ms=$(echo "$line" | awk '{print $8}')
+	paced=$(echo "$line" | awk '{print $10}')
+	floor=$(( (${bytes:-0} - 16384) * 1000 / 10000 ))
+	check "$opt: $name logged its catch-up: 6 batches, $bytes bytes, $ms ms, $paced ms paced" \
+		[ -n "$line" ] && [ "$bytes" -ge 72000 ]
+	check "$opt: the catch-up took at least (bytes - bucket) / rate: $floor ms" \
+		[ "${ms:-0}" -ge "$floor" ]
+	# The bucket refills while a request is under way: the waits alone
+	# may be shorter than the floor, never nothing, never the whole.
+	check "$opt: the cap made it wait ($paced ms), within its time" \
+		[ "${paced:-0}" -gt 0 ] && [ "$paced" -le "$ms" ]
+	check "$opt: so did the restart to the end, by the clock outside" \
+		[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
+	check "$opt: in steps of a bucket's worth, not one burst" [ "$(grep -c \
+		'batches [0-9.]* delivered ([0-9]* bytes, catch-up' "$T/$name.log")" -ge 3 ]
+	check "$opt: a live push to $name: 200" [ "$(status \
+		"https://127.0.0.1:$port/api/v1/push" -X POST \
+		--data-binary "@$T/rp-live.gz" -H 'Content-Encoding: gzip' \
+		-H 'Authorization: Bearer t1' -H 'X-Podboot-Seq: 7')" = 200 ]
+	check "$opt: it goes live" wait_for 20 grep -q \
+		'batches [0-9.]* delivered ([0-9]* bytes, live, ' "$T/$name.log"
+	line=$(grep -o 'delivered ([0-9]* bytes, live, [0-9]* ms paced' "$T/$name.log")
+	paced=$(echo "$line" | awk '{print $5}')
+	if [ "$live" = 0 ]; then
+		check "$opt: not paced by the catch-up's cap (0 ms)" [ "$paced" = 0 ]
+	else
+		check "$opt: paced by the link's cap too ($paced ms)" [ "${paced:-0}" -gt 0 ]
+	fi
+	check "$opt: rq got it, not as a replay" wait_for 10 grep -q \
+		"push seq=7 .*replay=0" "$T/rq.log"
+	relay_stop "$name"; relay_stop rq
+}
+{ printf '\037\213'; head -c 11998 /dev/urandom; } >"$T/rp.gz"
+{ printf '\037\213'; head -c 39998 /dev/urandom; } >"$T/rp-live.gz"
+# The catch-up's own cap: the backlog waits for it, live batches do not.
+relay_catchup rp --replay-rate-kbps 0
+# The pod link's cap (shared with the cache's fetches) holds for both.
+relay_catchup rw --wan-rate-kbps paced
+
 # ---- outage: spool, then replay in order, each seq once --------------------------
 
 R5=$(port_pick)

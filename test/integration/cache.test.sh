@@ -33,7 +33,7 @@ proxy() {
 upbytes() { cut -d' ' -f2 "$T/$1.count"; }
 
 # cache_relay NAME UPSTREAM_PORT MAX_MB: a relay caching into $T/NAME.cache;
-# its port in $NAME_RP, its log $T/NAME.log.
+# its port in $NAME_RP, its PID in $NAME_PID, its log $T/NAME.log.
 cache_relay() {
 	local port pid
 	port=$(port_pick)
@@ -45,7 +45,7 @@ cache_relay() {
 		>>"$T/$1.log" 2>&1 &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
-	eval "${1}_RP=$port"
+	eval "${1}_RP=$port ${1}_PID=$pid"
 	wait_up 10 "$pid" curl -fs --cacert "$ROOT" "https://127.0.0.1:$port/healthz"
 }
 
@@ -219,6 +219,43 @@ check "the relay's fetches of both took at least $floor ms together ($sum_ms ms)
 	[ "$sum_ms" -ge "$floor" ]
 check "the relay paced them ($paced ms) and says so" [ "$paced" -gt 0 ]
 check "the readers waited at least that long by the outside clock" \
+	[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
+
+# ---- --wan-rate-kbps: one bucket for the pod link, fetches and forwarding -----------
+# Relay rl's spool holds 7 pushes of 100 000 bytes from an outage; it is
+# restarted with --wan-rate-kbps 4000 and a machine asks it for w3 (700 kB)
+# at once.  Its fetcher and its forwarder are two processes taking from
+# one bucket: both done need at least (700 000 + 700 000 - the bucket -
+# a read) / 500 000 s from the restart.  Two buckets would finish in about
+# half that.  (A floor of the cap, not a race.)
+head -c 700000 /dev/urandom >"$T/w3"
+ok "w3 (700 kB) is published" sh -c "$(declare -f publish status); \
+	BASE=$BASE CI_TOKEN=$CI_TOKEN ROOT=$ROOT T=$T; publish os/w3 '$T/w3'"
+W3=$(sha256sum "$T/w3" | cut -d' ' -f1)
+DEAD=$(port_pick)
+ok "relay rl, its upstream down" cache_relay rl "$DEAD" 64
+{ printf '\037\213'; head -c 99998 /dev/urandom; } >"$T/rl.gz"
+for i in 1 2 3 4 5 6 7; do
+	[ "$(status "https://127.0.0.1:$rl_RP/api/v1/push" -X POST \
+		--data-binary "@$T/rl.gz" -H 'Content-Encoding: gzip' \
+		-H 'Authorization: Bearer t1' -H "X-Podboot-Seq: $i")" = 200 ] || break
+done
+check "rl spooled the 7 pushes" [ "$i" = 7 ] && [ "$("$AGENT" --spool-list \
+	--spool "$T/rl.spool" | grep -c 'frame seq=')" = 7 ]
+kill -TERM "$rl_PID" && wait "$rl_PID"
+ok "a counting proxy in front of the server" proxy wanl 0 0
+t0=$(date +%s%N)
+RELAY_EXTRA="--wan-rate-kbps 4000"
+ok "rl restarts on its spool with --wan-rate-kbps 4000" cache_relay rl "$wanl_PORT" 64
+RELAY_EXTRA=
+ok "a machine reads w3 through rl meanwhile" get "$rl_RP" "/artifacts/os/w3@sha256:$W3" "$T/w3.got"
+check "rl's forwarder caught up too" wait_for 30 grep -q "catch-up done: 7 batches" "$T/rl.log"
+t1=$(date +%s%N)
+check "w3 is the published file" cmp -s "$T/w3" "$T/w3.got"
+check "rl logs the link's cap as shared" grep -q \
+	"pod link capped at 4000 kbit/s (forwarding and cache fetches together)" "$T/rl.log"
+floor=$(( (1400000 - 50000 - 16384) / 500 ))
+check "both crossed the pod link, paced by one bucket: at least $floor ms ($(( (t1 - t0) / 1000000 )) ms)" \
 	[ $(( (t1 - t0) / 1000000 )) -ge "$floor" ]
 
 # ---- eviction keeps the pinned set ---------------------------------------------

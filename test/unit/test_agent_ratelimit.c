@@ -1,6 +1,10 @@
-/* test_agent_ratelimit.c: the token bucket that paces the cache's WAN
- * fetches and the spool's catch-up: its arithmetic on an injected clock. */
+/* test_agent_ratelimit.c: the token bucket that paces the relay's pod
+ * link and the spool's catch-up: its arithmetic on an injected clock, and
+ * the bucket that forked processes share. */
+#include <pthread.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "../../agent/ratelimit.h"
@@ -90,6 +94,40 @@ static void test_huge(void)
 	CU_ASSERT_EQUAL(ratelimit_take(&rl, UINT64_MAX, 1LL << 40) >= 0, 1);
 }
 
+/* Two processes share one bucket: what a forked child takes, the parent
+ * owes; and a child killed while holding the lock leaves it usable. */
+static void test_shared(void)
+{
+	struct ratelimit_shared *s;
+	uint64_t rate, burst;
+	pid_t pid;
+	int status;
+
+	CU_ASSERT_EQUAL_FATAL(ratelimit_shared_new(&s, 8000, 1000), 0);
+	ratelimit_shared_get(s, &rate, &burst);
+	CU_ASSERT_EQUAL(rate, 1000000);		/* bytes/s */
+	CU_ASSERT_EQUAL(burst, 100000);		/* 100 ms of it */
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)	/* the whole burst, and 50 ms owed */
+		_exit(ratelimit_shared_take(s, 150000, 1000) == 50 ? 0 : 1);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the parent's 1000 bytes wait behind the child's debt */
+	CU_ASSERT_EQUAL(ratelimit_shared_take(s, 1000, 1000), 51);
+	/* a child dies holding the lock: the next take still answers */
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		/* the lock is the struct's first member */
+		pthread_mutex_lock((pthread_mutex_t *)(void *)s);
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_EQUAL(ratelimit_shared_take(s, 0, 1051), 0);
+	ratelimit_shared_free(s);
+}
+
 static const CU_TestInfo test_agent_ratelimit_tests[] = {
 	{ "no cap: no wait", test_unlimited },
 	{ "the burst, then the rate", test_burst_then_rate },
@@ -97,6 +135,7 @@ static const CU_TestInfo test_agent_ratelimit_tests[] = {
 	{ "idle time refills up to the burst only", test_refill_bounded },
 	{ "the average stays under the rate", test_average },
 	{ "a huge rate does not overflow", test_huge },
+	{ "forked processes share one bucket", test_shared },
 	CU_TEST_INFO_NULL,
 };
 
