@@ -103,6 +103,8 @@ check "readers were served while it downloaded (X-Podboot-Cache: miss)" \
 # The fetcher logs the commit just after the readers' last byte went.
 wait_for 10 grep -q "sha256:$BIG (os/big) fetched and verified" "$T/r1.log"
 check "the relay fetched it once" [ "$(grep -c "sha256:$BIG (os/big) fetched and verified" "$T/r1.log")" = 1 ]
+check "the relay's listener asked its fetcher once for the 8 readers" \
+	[ "$(grep -c "miss sha256:$BIG (os/big): fetching" "$T/r1.log")" = 1 ]
 check "the WAN carried it once (< 1.1x its size, not 8x)" \
 	[ "$(upbytes wan)" -lt $((8000000 * 11 / 10)) ]
 check "the entry is committed: file, .sig and record" \
