@@ -284,6 +284,11 @@ set_is() {
 	committed "$dir" >"$T/have"
 	[ -s "$T/want" ] && cmp -s "$T/want" "$T/have"
 }
+for v in 0 86401; do
+	"$AGENT" --relay --cache-set-interval "$v" --check >"$OUT" 2>"$ERR"
+	check "--cache-set-interval $v is a usage error (1 to 86400)" sh -c \
+		"[ $? = 2 ] && grep -qF -- '--cache-set-interval $v: is not a number in range' '$ERR'"
+done
 RELAY_POD=demo
 RELAY_EXTRA="--cache-set-interval 1"
 ok "relay r4 starts with --pod demo, asking for the set every second" \
