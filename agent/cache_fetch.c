@@ -26,7 +26,6 @@
 
 #define CACHE_FETCH_BACKOFF_MAX_MS 4000
 #define CACHE_FETCH_LINE_MAX 160	/* "HEX NAME\n" */
-#define CACHE_FETCH_SET_MS 60000	/* ask for the pod's set this often */
 #define CACHE_FETCH_REPORT_MS 1000	/* reports at most this often */
 #define CACHE_FETCH_RETRY_MS 5000	/* after a failed report */
 
@@ -559,7 +558,7 @@ static void cache_fetch_set(struct cache_fetch *f, int res_fd)
 	struct https_resp resp;
 	char *line, *save = NULL;
 
-	f->next_set = clock_now_ms() + CACHE_FETCH_SET_MS;
+	f->next_set = clock_now_ms() + 1000LL * f->o->cache_set_interval;
 	f->dirty = 1;		/* evictions are the listener's: report anew */
 	https_resp_init(&resp);
 	if (cache_fetch_set_get(f, &resp) == 0 &&

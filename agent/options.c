@@ -130,6 +130,10 @@ static const struct cmdopt options_defs[] = {
 	  .max = 100000000, .arg = "N",
 	  .help = "relay: cap the pod link, cache fetches and forwarding "
 		  "together, at N kbit/s (0: no cap)" },
+	{ .name = "cache-set-interval", .kind = CMDOPT_UINT,
+	  .where = CMDOPT_BOTH, .tag = OPT_UINT, OPTS_AT(cache_set_interval),
+	  .min = 1, .max = 86400, .arg = "S",
+	  .help = "relay: seconds between asks for the pod's set (60)" },
 	{ .name = "pod", .kind = CMDOPT_BUF, .where = CMDOPT_BOTH,
 	  .tag = OPT_PATH, OPTS_AT(pod), .arg = "NAME",
 	  .help = "relay: prefetch and keep pod NAME's artifact set" },
@@ -159,6 +163,7 @@ void options_init(struct options *o)
 	o->batch_interval = 5;
 	o->max_conns = 128;
 	o->cache_max_mb = 10240;
+	o->cache_set_interval = 60;
 }
 
 void options_free(struct options *o)

@@ -42,6 +42,7 @@ struct options {
 	unsigned wan_rate_kbps;		/* the cache's fetches; 0: no cap */
 	unsigned replay_rate_kbps;	/* spooled catch-up; 0: no cap */
 	char pod[64];			/* its artifact set is kept, or "" */
+	unsigned cache_set_interval;	/* seconds between asks for the set */
 };
 
 /** Defaults for every setting. */

@@ -103,6 +103,8 @@ check "readers were served while it downloaded (X-Podboot-Cache: miss)" \
 # The fetcher logs the commit just after the readers' last byte went.
 wait_for 10 grep -q "sha256:$BIG (os/big) fetched and verified" "$T/r1.log"
 check "the relay fetched it once" [ "$(grep -c "sha256:$BIG (os/big) fetched and verified" "$T/r1.log")" = 1 ]
+check "the relay's listener asked its fetcher once for the 8 readers" \
+	[ "$(grep -c "miss sha256:$BIG (os/big): fetching" "$T/r1.log")" = 1 ]
 check "the WAN carried it once (< 1.1x its size, not 8x)" \
 	[ "$(upbytes wan)" -lt $((8000000 * 11 / 10)) ]
 check "the entry is committed: file, .sig and record" \
@@ -301,11 +303,40 @@ ok "and as text: SHA256 NAME lines" sh -c "curl -fsS --cacert '$ROOT' \
 	-H 'Authorization: Bearer $RS' '$SET?format=text' | grep -qx '$EXTRA os/extra'"
 check "an unknown pod: 404" [ "$(status "$BASE/api/v1/pods/nope/artifact-set" \
 	-H "Authorization: Bearer $RS")" = 404 ]
+# set_digests: the digests of pod demo's set as the server has it now
+# (published ones), sorted.
+set_digests() {
+	curl -fsS --max-time "$(deadline 10)" --cacert "$ROOT" \
+		-H "Authorization: Bearer $RS" "$SET?format=text" |
+		awk '$1 != "-" {print $1}' | sort -u
+}
+# committed DIR: the digests of DIR's committed entries (HEX.ok), sorted.
+committed() { find "$1/sha256" -maxdepth 1 -name '*.ok' -printf '%f\n' |
+	sed 's/\.ok$//' | sort; }
+# set_is DIR [HEX...]: DIR's committed entries are exactly pod demo's set
+# and the HEXes; both sides in $T/want and $T/have.
+set_is() {
+	local dir=$1; shift
+	{ set_digests && printf '%s\n' "$@"; } | sed '/^$/d' | sort -u >"$T/want"
+	committed "$dir" >"$T/have"
+	[ -s "$T/want" ] && cmp -s "$T/want" "$T/have"
+}
+for v in 0 86401; do
+	"$AGENT" --relay --cache-set-interval "$v" --check >"$OUT" 2>"$ERR"
+	check "--cache-set-interval $v is a usage error (1 to 86400)" sh -c \
+		"[ $? = 2 ] && grep -qF -- '--cache-set-interval $v: is not a number in range' '$ERR'"
+done
 RELAY_POD=demo
-ok "relay r4 starts with --pod demo" cache_relay r4 "$PORT" 64
+RELAY_EXTRA="--cache-set-interval 1"
+ok "relay r4 starts with --pod demo, asking for the set every second" \
+	cache_relay r4 "$PORT" 64
+RELAY_EXTRA=
 ok "it prefetches the pod's set without a reader" wait_for 20 \
 	test -f "$T/r4.cache/sha256/$EXTRA.ok"
 check "and pins it (DIR/pinned)" grep -q "^$EXTRA os/extra" "$T/r4.cache/pinned"
+ok "its committed entries are exactly the pod's set (every digest, nothing else)" \
+	wait_for 20 set_is "$T/r4.cache"
+check "the set compared is not empty and holds os/extra" grep -qx "$EXTRA" "$T/want"
 check "nothing outside the set was fetched" sh -c "! test -e '$T/r4.cache/sha256/$BIG'"
 
 # ---- stage2 lists the pod's cache first ------------------------------------------
@@ -399,6 +430,42 @@ check "a report over 256 KiB: 413" [ "$(status "$POD/cache" -X PUT --data-binary
 	-H "Authorization: Bearer $RS")" = 413 ]
 check "a refused report left the last good one in place" sh -c "$(declare -f C podview); \
 	ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN; podview | grep -q '\"count\": 2'"
+# ---- a new version of the set is prefetched while the relay runs --------------
+ok "the cache again holds exactly the pod's set, now published in full" \
+	wait_for 20 set_is "$T/r4.cache"
+check "which has the profile's kernel and initrd (prefetched since)" sh -c \
+	"grep -qx '$KH' '$T/want' && grep -qx '$IH' '$T/want' && grep -qx '$EXTRA' '$T/want'"
+head -c 250000 /dev/urandom >"$T/extra2"
+ok "a new version of os/extra is published while r4 runs" publish os/extra "$T/extra2"
+NEW=$H
+check "the server's set now names it in place of the old one" sh -c \
+	"$(declare -f set_digests deadline); SLOWDOWN=$SLOWDOWN ROOT=$ROOT RS=$RS SET=$SET
+	set_digests | grep -qx '$NEW' && ! set_digests | grep -qx '$EXTRA'"
+ok "r4 fetches, verifies and commits it with no machine asking" wait_for 20 \
+	test -f "$T/r4.cache/sha256/$NEW.ok"
+check "its log says it prefetched it for the pod, and verified it" sh -c \
+	"grep -q 'cache: prefetching $NEW os/extra for pod demo' '$T/r4.log' &&
+	 grep -q 'sha256:$NEW (os/extra) fetched and verified: 250000 bytes' '$T/r4.log'"
+check "no reader asked for it (no miss)" sh -c "! grep -q 'miss sha256:$NEW' '$T/r4.log'"
+check "the committed file and .sig are the published ones" sh -c \
+	"cmp -s '$T/extra2' '$T/r4.cache/sha256/$NEW' &&
+	 cmp -s '$BLOBS/$NEW.sig' '$T/r4.cache/sha256/$NEW.sig'"
+check "the new version is pinned, the old one no longer" sh -c \
+	"grep -q '^$NEW os/extra' '$T/r4.cache/pinned' && ! grep -q '^$EXTRA' '$T/r4.cache/pinned'"
+check "the cache holds the new set and the old version (kept until room is needed), nothing else" \
+	set_is "$T/r4.cache" "$EXTRA"
+ok "the pod view shows the new version cached (cached_at)" wait_for 20 \
+	sh -c "$(declare -f C podview); ROOT=$ROOT POD=$POD OP_TOKEN=$OP_TOKEN
+	podview | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+x = {y[\"name\"]: y for y in d[\"artifacts\"]}[\"os/extra\"]
+sys.exit(not (x[\"sha256\"] == \"$NEW\" and x[\"cached_at\"]))'"
+ok "a machine then reads it through r4: a hit" get "$r4_RP" \
+	"/artifacts/os/extra@sha256:$NEW" "$T/x.new" -D "$T/x.new.h"
+check "the published file, from the cache" sh -c "cmp -s '$T/extra2' '$T/x.new' &&
+	grep -qi '^x-podboot-cache: hit' '$T/x.new.h'"
+
 check "no relay token in the server's log or the relays' logs" sh -c \
 	"! grep -qF '$RS' '$SITE/serve.log' $T/r*.log"
 
