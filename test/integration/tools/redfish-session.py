@@ -28,6 +28,10 @@ authentication), the service is a vendor-shaped front of that real
 machine: the power state, the CD's medium and the boot override are the
 backend's, and a reset, an insert, an eject and a boot PATCH are made
 there too (a PowerCycle of a machine that is off turns it on).
+Every resource has the DMTF shape (its schema's @odata.type, @odata.id,
+Id and Name; Members@odata.count on collections), with a SessionService
+and a TaskService behind the root's links: tools/sushy-check.py reads it
+with python3-sushy and checks that shape.
 After every request it writes what it saw to STATE (JSON): sessions
 opened and deleted, the power state, the ResetTypes, If-Match values, the
 medium, the boot override, and any request that came without a valid
@@ -118,6 +122,7 @@ def task(state):
 
 
 def system():
+    """The system, its boot override and the reset action."""
     # No override yet: shown as disabled, as a BMC shows it.
     boot = dict({"BootSourceOverrideEnabled": "Disabled",
                  "BootSourceOverrideTarget": "None"}, **S["boot"])
@@ -169,6 +174,7 @@ def media(mid, types):
 
 
 def media_std(mid, types):
+    """Medium @mid (MediaTypes @types) as any vendor shows it."""
     return res("/Managers/1/VirtualMedia/" + mid, "VirtualMedia.v1_3_0",
                "Virtual " + types[0], MediaTypes=types,
                Image=S["image"] if mid == "CD1" else "",
