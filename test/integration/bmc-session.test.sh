@@ -5,6 +5,10 @@
 # iLO-shaped service (system and manager "1", the virtual CD under the
 # Manager after a floppy, ResetTypes only in @Redfish.ActionInfo), a reset
 # that answers 202 with a task monitor, and a PATCH that needs If-Match.
+# At the end Debian's python3-sushy, a client podboot did not write,
+# drives each mode of the fixture (tools/sushy-check.py) and what it
+# reports is compared with the fixture's state: the fixture's own
+# conformance.
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 

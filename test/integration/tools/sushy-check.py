@@ -159,13 +159,15 @@ class Client:
                     self.root._conn, self.accepted[0], self.accepted[1],
                     redfish_version=self.root.redfish_version)
                 # Not mon.wait(): sushy 4.3 sleeps for Retry-After as
-                # the header's string, which time.sleep() refuses.
+                # the header's string, which time.sleep() refuses.  Each
+                # poll after the Retry-After the last one asked for.
                 end = time.monotonic() + 60
-                while mon.check_is_processing:
+                while mon.is_processing:
                     if time.monotonic() > end:
                         raise RuntimeError("task %s still running" %
                                            mon.task_monitor_uri)
                     time.sleep(min(float(mon.sleep_for), 5))
+                    mon.refresh()
                 self.tasks.append({
                     "monitor": mon.task_monitor_uri,
                     "status": mon.response.status_code,
