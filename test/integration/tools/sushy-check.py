@@ -105,7 +105,8 @@ class Client:
         self.auth = sushy_auth.SessionAuth(username=user, password=password)
         self.tasks = []
         self.root = sushy.Sushy(url, auth=self.auth, verify=ca)
-        # The last 202's Location: reset_system keeps no response.
+        # The last 202 and its Location: reset_system keeps no response,
+        # so a hook on sushy's requests session (its connector's) notes it.
         self.accepted = None
         self.root._conn._session.hooks["response"].append(self.hook)
         self.faults = []
@@ -171,7 +172,8 @@ class Client:
                 self.tasks.append({
                     "monitor": mon.task_monitor_uri,
                     "status": mon.response.status_code,
-                    "state": value(mon.response.json().get("TaskState"))})
+                    "state": (mon.response.json().get("TaskState")
+                              if mon.response.content else None)})
             return 2
         if args[0] == "boot":
             self.system().set_system_boot_options(
@@ -229,8 +231,9 @@ def main():
         print("sushy-check: %s: %s" % (type(e).__name__, e),
               file=sys.stderr)
         rc = 1
-    res = dict(c.out if c else {}, faults=c.faults if c else [],
-               ok=rc == 0)
+    # Each resource is read more than once: each fault once.
+    res = dict(c.out if c else {}, ok=rc == 0,
+               faults=sorted(set(c.faults)) if c else [])
     with open(out + ".tmp", "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
     os.replace(out + ".tmp", out)
