@@ -5,6 +5,10 @@
 # iLO-shaped service (system and manager "1", the virtual CD under the
 # Manager after a floppy, ResetTypes only in @Redfish.ActionInfo), a reset
 # that answers 202 with a task monitor, and a PATCH that needs If-Match.
+# At the end Debian's python3-sushy, a client podboot did not write,
+# drives each mode of the fixture (tools/sushy-check.py) and what it
+# reports is compared with the fixture's state: the fixture's own
+# conformance.
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -271,4 +275,100 @@ check "  and no reset was sent, no Cd override" \
 check "  and the medium it had inserted was ejected (no installer at the next reset)" \
 	test "$(state '(S["inserted"], S["image"])')" = "(False, '')"
 check "  which it said" grep -q "reinstall: media eject: " "$T/re.out"
+
+# ---- an independent client: Debian's python3-sushy, each mode ----
+# tools/sushy-check.py opens a session as sushy does for Ironic, carries
+# out its steps through sushy's own methods, reads the service and notes
+# any resource whose schema shape is wrong (@odata.type, Id, Name,
+# Members@odata.count).  Each mode gets a fixture of its own, so that
+# what sushy does leaves the counts checked above alone.
+printf '%s\n' "$PASS_BMC" >"$T/sushy.pass"
+chmod 600 "$T/sushy.pass"
+# sushy_run STEP...: sushy-check.py on the fixture at $SU_PORT; what sushy
+# saw in sushy.json.
+sushy_run() {
+	/usr/bin/python3 "$here/tools/sushy-check.py" "https://127.0.0.1:$SU_PORT/redfish/v1" \
+		"$T/bmc.crt" podboot "$T/sushy.pass" "$T/sushy.json" "$@"
+}
+# seen EXPR: EXPR (Python, over sushy's view U and the fixture's state S)
+# printed; CD is sushy's view of the CD it found.
+seen() {
+	/usr/bin/python3 -c 'import json, sys
+U = json.load(open(sys.argv[1])); S = json.load(open(sys.argv[2]))
+CD = U["media"][U["cd"]]
+print(eval(sys.argv[3]))' "$T/sushy.json" "$T/sushy-state.json" "$1"
+}
+# sushy_mode MODE: sushy against a fresh fixture started with MODE
+# ("" plain), the fixture's quirks asserted as sushy sees them.
+sushy_mode() {
+	local mode=$1 name=${1:-plain} pid image booted bootmode
+	rm -f "$T/sushy-state.json"
+	SU_PORT=$(port_pick)
+	/usr/bin/python3 "$here/tools/redfish-session.py" "$SU_PORT" "$T/bmc.crt" \
+		"$T/bmc.key" podboot "$PASS_BMC" "$T/sushy-state.json" $mode >"$T/su.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	ok "sushy [$name]: a fixture listens" wait_up 20 "$pid" grep -q listening "$T/su.log"
+	ok "sushy [$name]: reads the service in a session" sushy_run
+	check "  every resource has its schema's shape" test "$(seen 'U["faults"]')" = "[]"
+	check "  the service root" test "$(seen '(U["root"]["id"], U["root"]["version"], U["root"]["sessions"])')" = \
+		"('RootService', '1.15.0', '/redfish/v1/SessionService/Sessions')"
+	check "  the system, its power state the fixture's" \
+		test "$(seen '(U["system"]["path"], U["system"]["power"], U["system"]["power"] == S["power"])')" = \
+		"('/redfish/v1/Systems/1', 'Off', True)"
+	case $mode in ilo*) bootmode="'Legacy', True" ;; *) bootmode="None, False" ;; esac
+	check "  no boot override yet; the mode as the fixture shows it" \
+		test "$(seen '(U["system"]["enabled"], U["system"]["target"], U["system"]["mode"], U["system"]["mode"] == S["boot_mode"])')" = \
+		"('Disabled', 'None', $bootmode)"
+	check "  the allowable boot targets" test "$(seen 'U["system"]["targets"]')" = \
+		"['Cd', 'Hdd', 'None', 'Pxe', 'UefiHttp']"
+	# sushy 4.3 reads ResetType@Redfish.AllowableValues only, not an
+	# ActionInfo: it takes every type as allowed, the fixture's among them.
+	check "  the reset types the service allows, sushy allows" \
+		test "$(seen '{"On", "ForceOff", "PowerCycle"} <= set(U["system"]["resets"])')" = True
+	check "  the manager, its virtual media, the CD among them" \
+		test "$(seen '(U["managers"], sorted(U["media"]), U["cd"], CD["types"])')" = \
+		"(['1'], ['/redfish/v1/Managers/1/VirtualMedia/CD1', '/redfish/v1/Managers/1/VirtualMedia/Floppy1'], '/redfish/v1/Managers/1/VirtualMedia/CD1', ['CD', 'DVD'])"
+	check "  the CD empty, as the fixture holds it" \
+		test "$(seen '(CD["inserted"], CD["image"], (CD["inserted"], CD["image"]) == (S["inserted"], S["image"]))')" = \
+		"(False, '', True)"
+	check "  its session opened and deleted, no basic authentication" \
+		test "$(seen '(S["sessions_opened"], S["sessions_deleted"], S["basic_seen"], S["unauthorized"])')" = "(1, 1, 0, 0)"
+	ok "sushy [$name]: InsertMedia" sushy_run insert "$ISO"
+	# sushy leaves out Inserted and WriteProtected at their defaults, so
+	# even the Supermicro-shaped service takes its first request.
+	check "  the fixture holds the image, no request refused; sushy sees it" \
+		test "$(seen '(S["image"], S["inserted"], S.get("refused_inserts", 0), (CD["image"], CD["inserted"]) == (S["image"], S["inserted"]))')" = \
+		"('$ISO', True, 0, True)"
+	ok "sushy [$name]: EjectMedia" sushy_run eject
+	# Supermicro keeps the Image on eject: sushy sees the quirk.
+	image=''
+	[ "$mode" = supermicro ] && image=$ISO
+	check "  the CD empty (the Image as the mode keeps it); sushy sees it" \
+		test "$(seen '(S["inserted"], S["image"], (CD["image"], CD["inserted"]) == (S["image"], S["inserted"]))')" = \
+		"(False, '$image', True)"
+	ok "sushy [$name]: a one-time boot to Cd, then ComputerSystem.Reset On" sushy_run boot Cd reset On
+	check "  the PATCH carried the system's ETag as If-Match" \
+		test "$(seen 'S["if_match"]')" = "['W/\"gen-1\"']"
+	check "  the override as sushy set it and sees it" \
+		test "$(seen '(S["boot"]["BootSourceOverrideEnabled"], S["boot"]["BootSourceOverrideTarget"], U["system"]["enabled"], U["system"]["target"])')" = \
+		"('Once', 'Cd', 'Once', 'Cd')"
+	check "  On sent, its task monitor followed to the end by sushy" \
+		test "$(seen '(S["resets"], S["polls"], U["tasks"])')" = \
+		"(['On'], 2, [{'monitor': '/redfish/v1/TaskService/TaskMonitors/1', 'state': 'Completed', 'status': 200}])"
+	check "  the machine on, and sushy sees it" \
+		test "$(seen '(S["power"], U["system"]["power"])')" = "('On', 'On')"
+	# The iLO shapes: a one-time Cd boots the physical drive, as on iLO.
+	booted='[]'
+	case $mode in ilo*) booted="['physical drive']" ;; esac
+	check "  what the reset booted" test "$(seen 'S["booted"]')" = "$booted"
+	check "  every one of sushy's sessions deleted, no request outside one" \
+		test "$(seen '(S["sessions_opened"], S["sessions_deleted"], S["basic_seen"], S["unauthorized"])')" = "(4, 4, 0, 0)"
+	check "  and no schema fault on the way" test "$(seen 'U["faults"]')" = "[]"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+}
+for m in "" supermicro ilo ilo-locked; do
+	sushy_mode "$m"
+done
 finish

@@ -28,6 +28,10 @@ authentication), the service is a vendor-shaped front of that real
 machine: the power state, the CD's medium and the boot override are the
 backend's, and a reset, an insert, an eject and a boot PATCH are made
 there too (a PowerCycle of a machine that is off turns it on).
+Every resource has the DMTF shape (its schema's @odata.type, @odata.id,
+Id and Name; Members@odata.count on collections), with a SessionService
+and a TaskService behind the root's links: tools/sushy-check.py reads it
+with python3-sushy and checks that shape.
 After every request it writes what it saw to STATE (JSON): sessions
 opened and deleted, the power state, the ResetTypes, If-Match values, the
 medium, the boot override, and any request that came without a valid
@@ -91,21 +95,51 @@ def etag():
     return 'W/"gen-%d"' % S["etag_gen"]
 
 
+def res(path, schema, name, **props):
+    """A resource at @path (under R) of @schema ("ComputerSystem.v1_13_0"
+    gives @odata.type "#ComputerSystem.v1_13_0.ComputerSystem"), with its
+    Id (the path's last part), @name and @props."""
+    return dict({"@odata.id": R + path,
+                 "@odata.type": "#%s.%s" % (schema, schema.split(".")[0]),
+                 "Id": path.rsplit("/", 1)[-1], "Name": name}, **props)
+
+
+def coll(path, schema, name, members):
+    """A resource collection at @path of @schema holding @members (paths
+    under R)."""
+    return {"@odata.id": R + path,
+            "@odata.type": "#%s.%s" % (schema, schema),
+            "Name": name,
+            "Members": [{"@odata.id": R + m} for m in members],
+            "Members@odata.count": len(members)}
+
+
+def task(state):
+    """The reset's task, in @state (Running or Completed)."""
+    return res("/TaskService/Tasks/1", "Task.v1_4_3", "Reset task",
+               TaskState=state, TaskStatus="OK",
+               TaskMonitor=R + "/TaskService/TaskMonitors/1")
+
+
 def system():
-    boot = dict(S["boot"], **{
+    """The system, its boot override and the reset action."""
+    # No override yet: shown as disabled, as a BMC shows it.
+    boot = dict({"BootSourceOverrideEnabled": "Disabled",
+                 "BootSourceOverrideTarget": "None"}, **S["boot"])
+    boot.update({
         "BootSourceOverrideTarget@Redfish.AllowableValues":
             ["None", "Pxe", "Cd", "Hdd", "UefiHttp"]})
     if ILO:
         boot["BootSourceOverrideMode"] = S["boot_mode"]
         boot["BootSourceOverrideMode@Redfish.AllowableValues"] = [
             "Legacy", "UEFI"]
-    return {
-        "@odata.id": R + "/Systems/1", "Id": "1", "PowerState": S["power"],
-        "Boot": boot,
-        "Actions": {"#ComputerSystem.Reset": {
-            "target": R + "/Systems/1/Actions/ComputerSystem.Reset",
-            "@Redfish.ActionInfo": R + "/Systems/1/ResetActionInfo"}},
-    }
+    return res("/Systems/1", "ComputerSystem.v1_13_0", "Computer System",
+               PowerState=S["power"], Boot=boot, Actions={
+                   "#ComputerSystem.Reset": {
+                       "target": R + "/Systems/1/Actions/"
+                                     "ComputerSystem.Reset",
+                       "@Redfish.ActionInfo": R +
+                       "/Systems/1/ResetActionInfo"}})
 
 
 def ilo_refusal(value, prop, related=False):
@@ -140,38 +174,67 @@ def media(mid, types):
 
 
 def media_std(mid, types):
-    return {"@odata.id": R + "/Managers/1/VirtualMedia/" + mid, "Id": mid,
-            "MediaTypes": types,
-            "Image": S["image"] if mid == "CD1" else "",
-            "Inserted": S["inserted"] if mid == "CD1" else False,
-            "Actions": {
-                "#VirtualMedia.InsertMedia": {"target": R +
-                    "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
-                    "InsertMedia" % mid},
-                "#VirtualMedia.EjectMedia": {"target": R +
-                    "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
-                    "EjectMedia" % mid}}}
+    """Medium @mid (MediaTypes @types) as any vendor shows it."""
+    return res("/Managers/1/VirtualMedia/" + mid, "VirtualMedia.v1_3_0",
+               "Virtual " + types[0], MediaTypes=types,
+               Image=S["image"] if mid == "CD1" else "",
+               Inserted=S["inserted"] if mid == "CD1" else False,
+               Actions={
+                   "#VirtualMedia.InsertMedia": {"target": R +
+                       "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
+                       "InsertMedia" % mid},
+                   "#VirtualMedia.EjectMedia": {"target": R +
+                       "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
+                       "EjectMedia" % mid}})
+
+
+def sessions():
+    """The open sessions' paths (under R)."""
+    return ["/SessionService/Sessions/%d" % n for n in sorted(
+        TOKENS.values())]
 
 
 GETS = {
-    R + "/": lambda: {"@odata.id": R + "/", "RedfishVersion": "1.15.0",
-                      "Systems": {"@odata.id": R + "/Systems"},
-                      "Managers": {"@odata.id": R + "/Managers"},
-                      "SessionService": {"@odata.id": R + "/SessionService"},
-                      "Links": {"Sessions": {"@odata.id":
-                                             R + "/SessionService/Sessions"}}},
-    R + "/Systems": lambda: {"Members": [{"@odata.id": R + "/Systems/1"}]},
+    R + "/": lambda: res("/", "ServiceRoot.v1_11_0", "Root Service",
+                         Id="RootService", RedfishVersion="1.15.0",
+                         UUID="92384634-2938-2342-8820-489239905423",
+                         Systems={"@odata.id": R + "/Systems"},
+                         Managers={"@odata.id": R + "/Managers"},
+                         SessionService={"@odata.id": R + "/SessionService"},
+                         Tasks={"@odata.id": R + "/TaskService"},
+                         Links={"Sessions": {"@odata.id": R +
+                                             "/SessionService/Sessions"}}),
+    R + "/SessionService": lambda: res(
+        "/SessionService", "SessionService.v1_1_8", "Session Service",
+        ServiceEnabled=True, SessionTimeout=1800,
+        Sessions={"@odata.id": R + "/SessionService/Sessions"}),
+    R + "/SessionService/Sessions": lambda: coll(
+        "/SessionService/Sessions", "SessionCollection",
+        "Session Collection", sessions()),
+    R + "/TaskService": lambda: res(
+        "/TaskService", "TaskService.v1_1_5", "Task Service",
+        ServiceEnabled=True, Tasks={"@odata.id": R + "/TaskService/Tasks"}),
+    R + "/TaskService/Tasks": lambda: coll(
+        "/TaskService/Tasks", "TaskCollection", "Task Collection",
+        ["/TaskService/Tasks/1"] if S["resets"] else []),
+    R + "/Systems": lambda: coll("/Systems", "ComputerSystemCollection",
+                                 "Computer System Collection",
+                                 ["/Systems/1"]),
     R + "/Systems/1": system,
-    R + "/Systems/1/ResetActionInfo": lambda: {"Parameters": [
-        {"Name": "ResetType", "AllowableValues":
-         ["On", "ForceOff", "PowerCycle"]}]},
-    R + "/Managers": lambda: {"Members": [{"@odata.id": R + "/Managers/1"}]},
-    R + "/Managers/1": lambda: {"@odata.id": R + "/Managers/1",
-                                "VirtualMedia": {"@odata.id": R +
-                                                 "/Managers/1/VirtualMedia"}},
-    R + "/Managers/1/VirtualMedia": lambda: {"Members": [
-        {"@odata.id": R + "/Managers/1/VirtualMedia/Floppy1"},
-        {"@odata.id": R + "/Managers/1/VirtualMedia/CD1"}]},
+    R + "/Systems/1/ResetActionInfo": lambda: res(
+        "/Systems/1/ResetActionInfo", "ActionInfo.v1_1_2",
+        "Reset Action Info", Parameters=[
+            {"Name": "ResetType", "Required": True, "DataType": "String",
+             "AllowableValues": ["On", "ForceOff", "PowerCycle"]}]),
+    R + "/Managers": lambda: coll("/Managers", "ManagerCollection",
+                                  "Manager Collection", ["/Managers/1"]),
+    R + "/Managers/1": lambda: res(
+        "/Managers/1", "Manager.v1_10_0", "Manager", ManagerType="BMC",
+        VirtualMedia={"@odata.id": R + "/Managers/1/VirtualMedia"}),
+    R + "/Managers/1/VirtualMedia": lambda: coll(
+        "/Managers/1/VirtualMedia", "VirtualMediaCollection",
+        "Virtual Media Services", ["/Managers/1/VirtualMedia/Floppy1",
+                                   "/Managers/1/VirtualMedia/CD1"]),
     R + "/Managers/1/VirtualMedia/Floppy1":
         lambda: media("Floppy1", ["Floppy", "USBStick"]),
     R + "/Managers/1/VirtualMedia/CD1": lambda: media("CD1", ["CD", "DVD"]),
@@ -219,10 +282,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path in (R + "/Systems/1",
                          R + "/Managers/1/VirtualMedia/CD1"):
             sync()
-        if self.path == R + "/TaskService/TaskMonitors/1":
+        if self.path == R + "/TaskService/TaskMonitors/1" and S["resets"]:
             S["polls"] += 1
             if S["polls"] < 2:
-                return self.reply(202, {"TaskState": "Running"},
+                return self.reply(202, task("Running"),
                                   [("Retry-After", "1"),
                                    ("Location", self.path)])
             if BACKEND:
@@ -230,8 +293,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 S["power"] = "On" if S["resets"][-1] in (
                     "On", "PowerCycle") else "Off"
-            return self.reply(200, {"TaskState": "Completed",
-                                    "TaskStatus": "OK"})
+            return self.reply(200, task("Completed"))
+        if self.path == R + "/TaskService/Tasks/1" and S["resets"]:
+            return self.reply(200, task("Running" if S["polls"] < 2
+                                        else "Completed"))
+        if self.path in [R + p for p in sessions()]:
+            n = int(self.path.rsplit("/", 1)[-1])
+            return self.reply(200, res(
+                "/SessionService/Sessions/%d" % n, "Session.v1_3_0",
+                "User Session", UserName=USER))
         if self.path not in GETS:
             return self.reply(404, {"error": {"message": "not found"}})
         hdrs = [("ETag", etag())] if self.path == R + "/Systems/1" else []
@@ -246,7 +316,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             S["sessions_opened"] += 1
             tok = secrets.token_hex(16)
             TOKENS[tok] = S["sessions_opened"]
-            return self.reply(201, {"Id": str(S["sessions_opened"])}, [
+            return self.reply(201, res(
+                "/SessionService/Sessions/%d" % S["sessions_opened"],
+                "Session.v1_3_0", "User Session", UserName=USER), [
                 ("X-Auth-Token", tok),
                 ("Location", R + "/SessionService/Sessions/%d" %
                  S["sessions_opened"])])
@@ -265,6 +337,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     t = "On" if S["power"] == "Off" else "ForceRestart"
                 backend("POST", "/Actions/ComputerSystem.Reset",
                         {"ResetType": t})
+            # No Task in the body: sushy would poll the Task's
+            # @odata.id, not the monitor (TaskMonitor.from_response).
             return self.reply(202, None, [
                 ("Location", R + "/TaskService/TaskMonitors/1")])
         if self.path.endswith("/CD1/Actions/VirtualMedia.InsertMedia"):
