@@ -387,21 +387,10 @@ bmc_e2e_vendor() {
 # bmc_leg: the leg (E2E_ONLY=bmc runs it alone).
 bmc_leg() {
 	local iso missing
-	if [ -z "${IPXE_SRC:-}" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "bmc: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "bmc leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
-		fi
-		return
-	fi
+	leg_has_ipxe bmc || return
 	missing=$(bmc_lib_missing "$TOP")
 	if [ -n "$missing" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "bmc: $missing (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "bmc leg skipped: $missing"
-		fi
+		leg_skip bmc "$missing"
 		return
 	fi
 	if [ -z "$BMC_E2E_SITE" ] || [ -z "$BMC_E2E_FW_PID" ]; then

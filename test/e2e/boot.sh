@@ -97,6 +97,24 @@ bad() {
 	return 0
 }
 # check DESC CMD...: CMD must succeed.
+# leg_skip LEG WHY: LEG cannot run here because WHY.  With
+# E2E_REQUIRE_SECURE=1 (CI) that is a failure, else a skip that says so.
+leg_skip() {
+	if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
+		bad "$1: $2 (E2E_REQUIRE_SECURE=1: this leg may not skip)"
+	else
+		say "$1 leg skipped: $2"
+	fi
+}
+
+# leg_has_ipxe LEG: 0 when IPXE_SRC names the iPXE source LEG builds
+# from; else LEG is skipped (leg_skip) and 1.
+leg_has_ipxe() {
+	[ -n "${IPXE_SRC:-}" ] && return 0
+	leg_skip "$1" "IPXE_SRC is not set (the path to iPXE's source or its tarball)"
+	return 1
+}
+
 check() {
 	local desc=$1; shift
 	if "$@" >/dev/null 2>&1; then ok "$desc"; else bad "$desc"; fi

@@ -242,14 +242,7 @@ cache_e2e_boots() {
 # cache_leg: the leg (E2E_ONLY=cache runs it alone).
 cache_leg() {
 	local k i central relay hostile line n log
-	if [ -z "${IPXE_SRC:-}" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "cache: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "cache leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
-		fi
-		return
-	fi
+	leg_has_ipxe cache || return
 	if [ -z "$CACHE_E2E_SITE" ] || [ -z "$CACHE_E2E_FW_PID" ]; then
 		bad "cache: site set up" "$(tail -5 "$RUN/init.log")"
 		return

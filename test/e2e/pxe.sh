@@ -860,21 +860,10 @@ pxe_boots() {
 # boot.  The status API is reached inside the central namespace.
 pxe_leg() {
 	local why fw
-	if [ -z "${IPXE_SRC:-}" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "pxe: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "pxe leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
-		fi
-		return
-	fi
+	leg_has_ipxe pxe || return
 	why=$(pxe_can)
 	if [ -n "$why" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "pxe: the leg can run here" "$why"
-		else
-			say "pxe leg skipped: $why"
-		fi
+		leg_skip pxe "$why"
 		return
 	fi
 	pxe_can >/dev/null	# (again in this shell: PXE_LEASE_CMDS)

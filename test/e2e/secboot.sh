@@ -444,14 +444,7 @@ sb_op_checks() {
 # secboot_leg: wait for the build, then the four boots and the operator
 # path's enrolment at once, then the operator path's three boots.
 secboot_leg() {
-	if [ -z "${IPXE_SRC:-}" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "secboot: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "secboot leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
-		fi
-		return
-	fi
+	leg_has_ipxe secboot || return
 	if [ -z "$SB_SITE" ] || [ -z "$SB_FW_PID" ]; then
 		bad "secboot: site set up" "$(tail -5 "$RUN/init.log")"
 		return

@@ -449,14 +449,7 @@ sec_site_media() {
 
 # secure_leg: wait for the firmware builds, then boot.
 secure_leg() {
-	if [ -z "${IPXE_SRC:-}" ]; then
-		if [ "${E2E_REQUIRE_SECURE:-0}" = 1 ]; then
-			bad "secure: IPXE_SRC is set (E2E_REQUIRE_SECURE=1: this leg may not skip)"
-		else
-			say "secure leg skipped (set IPXE_SRC=/path/to/ipxe or its tarball to run it)"
-		fi
-		return
-	fi
+	leg_has_ipxe secure || return
 	if [ -z "${SEC_A:-}" ] || [ -z "$SEC_FW_PID" ]; then
 		bad "secure: sites set up" "$(tail -5 "$RUN/init.log")"
 		return
