@@ -11,6 +11,7 @@
 #include "bmc_api.h"
 #include "bmc_job.h"
 #include "bmc_pod.h"
+#include "bmc_secureboot.h"
 #include "error.h"
 #include "log.h"
 #include "pbuf.h"
@@ -31,6 +32,10 @@ static const struct {
 	{ "media-insert", "media", "insert", "url", { "url", NULL } },
 	{ "media-eject", "media", "eject", NULL, { NULL } },
 	{ "boot-once", "boot-once", NULL, "target", { "target", "uri", NULL } },
+	{ "secure-boot", "secure-boot", "status", NULL, { NULL } },
+	{ "secure-boot-on", "secure-boot", "on", NULL, { NULL } },
+	{ "secure-boot-off", "secure-boot", "off", NULL, { NULL } },
+	{ "secure-boot-enrol-db", "secure-boot", "enrol-db", NULL, { NULL } },
 	{ "reinstall", "reinstall", NULL, NULL,
 	  { "iso", "timeout_s", "nodes", NULL } },
 };
@@ -143,8 +148,9 @@ static int bmc_api_req(json_t *body, size_t row, int pod,
 		snprintf(a->uri, sizeof(a->uri), "%s", json_string_value(v));
 		uri = a->uri;
 	}
-	if ((rc = bmc_req_parse(argc, (char **)words, uri, &a->req, err,
-				size)) != 0)
+	/* enrol-db: the server's own server.uefi_cert, never a path sent */
+	if ((rc = bmc_sb_req_parse(argc, (char **)words, uri, NULL, &a->req,
+				   err, size)) != 0)
 		return -EINVAL;
 	if (a->req.verb == BMC_REINSTALL)
 		return bmc_api_reinstall(body, pod, a, err, size);

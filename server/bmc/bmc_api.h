@@ -26,8 +26,9 @@ struct bmc_api_args {
 
 /**
  * Check action @action (power, on, off, cycle, media-insert, media-eject,
- * boot-once, reinstall; a pod's (@pod) only reinstall) and its JSON body
- * (@len bytes of @body; empty is {}) into @a: media-insert {"url"},
+ * boot-once, secure-boot, secure-boot-on, secure-boot-off,
+ * secure-boot-enrol-db, reinstall; a pod's (@pod) only reinstall) and its
+ * JSON body (@len bytes of @body; empty is {}) into @a: media-insert {"url"},
  * boot-once {"target", "uri"?}, reinstall {"iso"?, "timeout_s"?} and for
  * a pod "nodes"?: [names]; any other member is refused.
  *

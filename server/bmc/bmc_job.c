@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bmc_job.h"
+#include "bmc_secureboot.h"
 #include "error.h"
 #include "log.h"
 
@@ -87,7 +88,7 @@ int bmc_job_admit(unsigned int waiting, unsigned int want, unsigned int max)
 
 int bmc_job_clash(enum bmc_verb a, enum bmc_verb b)
 {
-	return a != BMC_POWER_STATUS && b != BMC_POWER_STATUS;
+	return !bmc_verb_reads(a) && !bmc_verb_reads(b);
 }
 
 /* Move @j by @ev (a move the machine lacks is a bug: logged, ignored). */
@@ -262,8 +263,8 @@ static void bmc_job_run(struct bmc_jobs *t, struct bmc_job *j)
 		rc = bmc_reinstall(cfg, n, &j->req, &sk);
 		snprintf(out, sizeof(out), "%s", rc == 0 ? "installed" : "");
 	} else {
-		rc = bmc_action(cfg, n->hostname, n->bmc, &j->req, &sk, out,
-				sizeof(out), err, sizeof(err));
+		rc = bmc_sb_action(cfg, n->hostname, n->bmc, &j->req, &sk,
+				   out, sizeof(out), err, sizeof(err));
 	}
 	pthread_mutex_lock(&t->lock);
 	/* Cut to the job's fields: the steps and events have them whole. */

@@ -22,6 +22,10 @@ enum bmc_verb {
 	BMC_MEDIA_EJECT,
 	BMC_BOOT_ONCE,
 	BMC_REINSTALL,
+	BMC_SB_STATUS,		/* secure-boot (bmc_secureboot.c) */
+	BMC_SB_ON,
+	BMC_SB_OFF,
+	BMC_SB_ENROL_DB,
 };
 
 /** One request. */

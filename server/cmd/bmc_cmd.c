@@ -6,6 +6,7 @@
 
 #include "bmc_ops.h"
 #include "bmc_pod.h"
+#include "bmc_secureboot.h"
 #include "cmd.h"
 #include "cmdopt.h"
 #include "config.h"
@@ -24,6 +25,10 @@ static void bmc_usage(FILE *out)
 		"       podboot bmc [--config FILE] NODE media eject\n"
 		"       podboot bmc [--config FILE] NODE boot-once "
 		"Cd|Pxe|UefiHttp [--uri URL]\n"
+		"       podboot bmc [--config FILE] NODE secure-boot "
+		"[status|on|off]\n"
+		"       podboot bmc [--config FILE] NODE secure-boot enrol-db "
+		"[--cert FILE]\n"
 		"       podboot bmc [--config FILE] NODE reinstall [--iso URL] "
 		"[--timeout SECONDS]\n"
 		"       podboot bmc [--config FILE] --pod POD reinstall "
@@ -50,6 +55,7 @@ struct bmc_opts {
 	const char *pod;		/* a pod's reinstall */
 	const char *nodes;		/* its nodes, "a,b,c" */
 	unsigned int parallel;		/* at once */
+	const char *cert;		/* secure-boot enrol-db's certificate */
 };
 
 static const struct cmdopt bmc_table[] = {
@@ -77,6 +83,10 @@ static const struct cmdopt bmc_table[] = {
 	  .min = 1, .max = BMC_JOB_WORKERS_MAX,
 	  CMDOPT_AT(struct bmc_opts, parallel),
 	  .help = "--pod: nodes reinstalled at once (4)" },
+	{ .name = "cert", .kind = CMDOPT_STR, .arg = "FILE",
+	  CMDOPT_AT(struct bmc_opts, cert),
+	  .help = "secure-boot enrol-db: the UEFI db certificate (PEM or "
+		  "DER; server.uefi_cert by default)" },
 	{ .name = "help", .letter = 'h', .kind = CMDOPT_HELP },
 };
 
@@ -145,8 +155,8 @@ int bmc_main(int argc, char **argv)
 		bmc_usage_full(stderr);
 		return -PB_EUSAGE;
 	}
-	if (bmc_req_parse(argc - first - 1, argv + first + 1, o.uri, &req,
-			  err, sizeof(err)) != 0) {
+	if (bmc_sb_req_parse(argc - first - 1, argv + first + 1, o.uri,
+			     o.cert, &req, err, sizeof(err)) != 0) {
 		log_error("bmc: %s", err);
 		bmc_usage_full(stderr);
 		return -PB_EUSAGE;
@@ -159,7 +169,7 @@ int bmc_main(int argc, char **argv)
 		log_error("%s", err);
 		return rc;
 	}
-	rc = bmc_run(cfg, argv[first], &req);
+	rc = bmc_sb_run(cfg, argv[first], &req);
 	config_free(cfg);
 	return rc;
 }

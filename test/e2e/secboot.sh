@@ -16,7 +16,10 @@
 # The test kernel (Debian's, its own signature removed) is signed with
 # that key too, and published by podboot (CMS) in three forms, one per
 # profile: signed; its signature value with one byte changed (badsig,
-# node demo-2); unsigned (nosig, node demo-3).
+# node demo-2); unsigned (nosig, node demo-3); signed, then one byte of
+# its code changed under the intact signature (tampered, node demo-6:
+# "podboot publish" signs those bytes afresh with CMS, so iPXE's
+# imgverify accepts them and only the firmware can refuse them).
 # Four machines boot at once:
 #   install     the signed build's ipxe.usb: stage1, the signed stage2, the
 #               kernel (verified by iPXE's imgverify and by UEFI's
@@ -28,6 +31,12 @@
 #               UEFI's LoadImage refuses it; the installer never runs and
 #               demo-2 stays booting
 #   nosig       demo-3: the same with the unsigned kernel
+#   tampered    demo-6, after them (beside the operator path's boots, so
+#               no more than four machines at once): the signed kernel with
+#               one byte of a hashed region changed, its signature block
+#               byte for byte the signed kernel's; iPXE's imgverify accepts
+#               it (fresh CMS signature), UEFI's LoadImage refuses it
+#               (Access Denied: the image's digest is not the signed one)
 #   firmware    two disks: the signed ipxe.efi with its signature removed
 #               (sbattach --remove), and with one byte changed; OVMF
 #               refuses both ("Access Denied") and iPXE never runs
@@ -72,6 +81,7 @@ SB_FW_PID=
 SB_MAC3=52:54:00:00:00:03	# demo-3: the unsigned kernel's node
 SB_MAC4=52:54:00:00:00:04	# demo-4: the operator path's node
 SB_MAC5=52:54:00:00:00:05	# demo-5: the operator path, the snakeoil kernel
+SB_MAC6=52:54:00:00:00:06	# demo-6: the kernel tampered under its signature
 # Blank variables: no PK, so Setup Mode (the operator path enrols into it).
 SB_OVMF_BLANK=${SB_OVMF_BLANK:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 SB_BOOTS=''	# the boots started: their names
@@ -113,6 +123,46 @@ open(sys.argv[2], "wb").write(b)
 EOF
 }
 
+# sb_tamper IN OUT: OUT is IN with one byte changed in a region the
+# Authenticode digest covers: the middle of its largest section's raw
+# data (the kernel's code and compressed payload); the certificate table
+# is left as it is.  Prints the offset changed.
+sb_tamper() {
+	python3 - "$1" "$2" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", b, 0x3c)[0]
+magic = struct.unpack_from("<H", b, pe + 24)[0]
+nsec, optsize = struct.unpack_from("<H", b, pe + 6)[0], struct.unpack_from("<H", b, pe + 20)[0]
+dd = pe + 24 + (112 if magic == 0x20b else 96)
+off, size = struct.unpack_from("<II", b, dd + 4 * 8)
+if not off or not size:
+    sys.exit("no certificate table")
+secs = [struct.unpack_from("<II", b, pe + 24 + optsize + 40 * i + 16) for i in range(nsec)]
+raw, ptr = max(secs)
+at = ptr + raw // 2
+if not raw or at >= off:
+    sys.exit("no section's raw data before the certificate table")
+b[at] ^= 0x20
+open(sys.argv[2], "wb").write(b)
+print(at)
+EOF
+}
+
+# sb_cert_table FILE: the bytes of FILE's certificate table (its
+# Authenticode signature block), on stdout.
+sb_cert_table() {
+	python3 - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", b, 0x3c)[0]
+magic = struct.unpack_from("<H", b, pe + 24)[0]
+dd = pe + 24 + (112 if magic == 0x20b else 96)
+off, size = struct.unpack_from("<II", b, dd + 4 * 8)
+sys.stdout.buffer.write(b[off:off + size])
+EOF
+}
+
 # sb_esp EFI IMG: a raw disk image (a FAT file system, no partition table)
 # holding EFI/BOOT/BOOTX64.EFI = EFI, which OVMF boots as removable media.
 sb_esp() {
@@ -123,30 +173,35 @@ sb_esp() {
 		MTOOLS_SKIP_CHECK=1 mcopy -i "$2" "$1" ::/EFI/BOOT/BOOTX64.EFI
 }
 
-# sb_site_conf CONF: profiles badsig (demo-2), nosig (demo-3) and op
-# (demo-4), each booting its own kernel artifact; nodes demo-3, demo-4
-# and demo-5 (the default profile, as demo-1).
+# sb_site_conf CONF: profiles badsig (demo-2), nosig (demo-3), op
+# (demo-4) and tampered (demo-6), each booting its own kernel artifact;
+# nodes demo-3, demo-4, demo-6 and demo-5 (the default profile, as
+# demo-1).
 sb_site_conf() {
 	local p n
-	for p in nosig badsig op; do
+	for p in nosig badsig op tampered; do
 		sed -i "s/^profiles = (\$/profiles = (\n  { name = \"$p\"; kernel = \"demo-vmlinuz-$p\"; initrd = \"demo-initrd.img\";\n    cmdline = \"console=ttyS0 ks={{ks_url}}\"; kickstart = \"default.ks\"; },/" "$1"
 	done
 	sed -i 's/hostname = "demo-2"; pod = "demo";/hostname = "demo-2"; pod = "demo"; profile = "badsig";/
-		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; },\n  { mac = "'"$SB_MAC4"'"; hostname = "demo-4"; pod = "demo"; profile = "op";\n    address = "198.51.100.14"; },\n  { mac = "'"$SB_MAC5"'"; hostname = "demo-5"; pod = "demo";\n    address = "198.51.100.15"; }/' "$1"
+		s/address = "198.51.100.12"; }/address = "198.51.100.12"; },\n  { mac = "'"$SB_MAC3"'"; hostname = "demo-3"; pod = "demo"; profile = "nosig";\n    address = "198.51.100.13"; },\n  { mac = "'"$SB_MAC4"'"; hostname = "demo-4"; pod = "demo"; profile = "op";\n    address = "198.51.100.14"; },\n  { mac = "'"$SB_MAC6"'"; hostname = "demo-6"; pod = "demo"; profile = "tampered";\n    address = "198.51.100.16"; },\n  { mac = "'"$SB_MAC5"'"; hostname = "demo-5"; pod = "demo";\n    address = "198.51.100.15"; }/' "$1"
 	for n in 'profile = "badsig";' 'profile = "nosig";' 'profile = "op";' 'hostname = "demo-5";' \
-		'name = "badsig"' 'name = "nosig"' 'name = "op"'; do
+		'profile = "tampered";' 'name = "badsig"' 'name = "nosig"' 'name = "op"' \
+		'name = "tampered"'; do
 		grep -q "$n" "$1" || return 1
 	done
 }
 
 # sb_kernels: the test kernel without Debian's signature (nosig), signed
-# with the db key (signed), and that with its signature broken (badsig).
+# with the db key (signed), that with its signature broken (badsig), and
+# that with a byte of its code changed under the signature (tampered;
+# the offset in $SB_DIR/tampered.at).
 sb_kernels() {
 	cp "$KERNEL" "$SB_DIR/vmlinuz.nosig" &&
 		sbattach --remove "$SB_DIR/vmlinuz.nosig" &&
 		sb_uefi_sign "$SB_DIR/uefi/uefi-db.key" "$SB_DIR/uefi/uefi-db.crt" \
 			"$SB_DIR/vmlinuz.nosig" "$SB_DIR/vmlinuz.signed" &&
-		sb_break_sig "$SB_DIR/vmlinuz.signed" "$SB_DIR/vmlinuz.badsig"
+		sb_break_sig "$SB_DIR/vmlinuz.signed" "$SB_DIR/vmlinuz.badsig" &&
+		sb_tamper "$SB_DIR/vmlinuz.signed" "$SB_DIR/vmlinuz.tampered" >"$SB_DIR/tampered.at"
 }
 
 # sb_op_keys: the operator path's keys and media: its own UEFI db key
@@ -185,6 +240,7 @@ secboot_prepare() {
 			"$PODBOOT" publish --config "$c" demo-vmlinuz-badsig "$SB_DIR/vmlinuz.badsig" &&
 			"$PODBOOT" publish --config "$c" demo-vmlinuz-nosig "$SB_DIR/vmlinuz.nosig" &&
 			"$PODBOOT" publish --config "$c" demo-vmlinuz-op "$SB_DIR/vmlinuz.op" &&
+			"$PODBOOT" publish --config "$c" demo-vmlinuz-tampered "$SB_DIR/vmlinuz.tampered" &&
 			"$PODBOOT" serve --check --config "$c"
 	} >>"$RUN/init.log" 2>&1 || { SB_SITE=; return 1; }
 	(
@@ -441,8 +497,38 @@ sb_op_checks() {
 		sh -c "! grep -aqE 'iPXE [0-9]|podboot:|Enrolling' '$RUN/serial-sb-op-refused.log'"
 }
 
+# sb_tamper_checks: the tampered kernel is the signed one with one byte
+# changed, at the offset sb_tamper chose, its signature block untouched;
+# sbverify and podboot verify --uefi refuse it.
+sb_tamper_checks() {
+	local signed=$SB_DIR/vmlinuz.signed t=$SB_DIR/vmlinuz.tampered at
+	at=$(cat "$SB_DIR/tampered.at" 2>/dev/null)
+	check "secboot: kernel-tampered: one byte changed (offset ${at:-?}), nothing else" \
+		sh -c "[ \"\$(cmp -l '$signed' '$t' | awk '{ print \$1 - 1 }')\" = '$at' ]"
+	sb_cert_table "$signed" >"$SB_DIR/signed.certs"
+	sb_cert_table "$t" >"$SB_DIR/tampered.certs"
+	check "secboot: kernel-tampered: its Authenticode signature block is the signed kernel's, byte for byte" \
+		sh -c "[ -s '$SB_DIR/signed.certs' ] && cmp -s '$SB_DIR/signed.certs' '$SB_DIR/tampered.certs'"
+	check "secboot: kernel-tampered: sbverify and podboot verify --uefi refuse it (digest mismatch)" \
+		sh -c "! sbverify --cert '$SB_DIR/uefi/uefi-db.crt' '$t' &&
+			! '$PODBOOT' verify --uefi '$t' --cert '$SB_DIR/uefi/uefi-db.crt'"
+}
+
+# sb_tamper_served: the server hands out those bytes with a CMS signature
+# (podboot publish's, made afresh) that verifies as iPXE's imgverify would.
+sb_tamper_served() {
+	local d=$SB_DIR/served
+	mkdir -p "$d" && rm -f "$d/k" "$d/k.sig"
+	api /artifacts/demo-vmlinuz-tampered -o "$d/k" >/dev/null 2>&1
+	api /artifacts/demo-vmlinuz-tampered.sig -o "$d/k.sig" >/dev/null 2>&1
+	check "secboot: kernel-tampered: served as published, its fresh CMS signature good (podboot verify)" \
+		sh -c "cmp -s '$d/k' '$SB_DIR/vmlinuz.tampered' && [ -s '$d/k.sig' ] &&
+			'$PODBOOT' verify '$d/k' '$d/k.sig' --root '$ROOT'"
+}
+
 # secboot_leg: wait for the build, then the four boots and the operator
-# path's enrolment at once, then the operator path's three boots.
+# path's enrolment at once, then the operator path's three boots beside
+# the tampered kernel's.
 secboot_leg() {
 	leg_has_ipxe secboot || return
 	if [ -z "$SB_SITE" ] || [ -z "$SB_FW_PID" ]; then
@@ -480,6 +566,7 @@ secboot_leg() {
 		sh -c "'$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.signed' --cert '$SB_DIR/uefi/uefi-db.crt' &&
 			! '$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.badsig' --cert '$SB_DIR/uefi/uefi-db.crt' &&
 			! '$PODBOOT' verify --uefi '$SB_DIR/vmlinuz.nosig' --cert '$SB_DIR/uefi/uefi-db.crt'"
+	sb_tamper_checks
 	cp "$SB_FW/ipxe.efi" "$SB_DIR/tampered.efi"
 	printf 'X' | dd of="$SB_DIR/tampered.efi" bs=1 seek=$(($(stat -c %s "$SB_FW/ipxe.efi") / 3)) \
 		conv=notrunc status=none
@@ -501,6 +588,7 @@ secboot_leg() {
 	site_use "$SB_SITE"
 	server_start || { bad "secboot: server start" "$(tail -5 "$SITE/serve.log")"; return; }
 	check "secboot: $NODE starts armed" [ "$(node_state)" = armed ]
+	sb_tamper_served
 	local disk="format=raw,if=none,id=d0,snapshot=on"
 	local nic="e1000,netdev=n0,romfile="
 	sb_boot install "$BOOT_TIMEOUT" "" -drive "file=$SB_FW/ipxe.usb,$disk" \
@@ -528,7 +616,9 @@ secboot_leg() {
 	sb_kernel_refused badsig demo-2 "kernel with a broken Authenticode signature"
 	sb_kernel_refused nosig demo-3 "kernel without an Authenticode signature"
 	sb_fw_refused
+	local op_ran=0
 	if [ "$op" = 1 ] && sb_op_enrol; then
+		op_ran=1
 		SB_VARS=$SB_DIR/vars-enrol.fd sb_boot op-install "$BOOT_TIMEOUT" "" \
 			-drive "file=$SB_DIR/op.img,$disk" -device ide-hd,drive=d0 \
 			-netdev user,id=n0 -device "$nic,mac=$SB_MAC4"
@@ -542,11 +632,19 @@ secboot_leg() {
 		SB_VARS=$SB_DIR/vars-enrol.fd sb_boot op-foreign "$SB_TIMEOUT" "stage2 ended without booting" \
 			-drive "file=$SB_DIR/op.img,$disk" -device ide-hd,drive=d0 \
 			-netdev user,id=n0 -device "$nic,mac=$SB_MAC5"
-		sb_wait
-		lap "secboot: operator: boots"
+	fi
+	# The snakeoil variables; iPXE from the signed ipxe.usb as nosig.
+	sb_boot kernel-tampered "$SB_TIMEOUT" "stage2 ended without booting" \
+		-drive "file=$SB_FW/ipxe.usb,$disk" -device ide-hd,drive=d0 \
+		-netdev user,id=n0 -device "$nic,mac=$SB_MAC6"
+	sb_wait
+	lap "secboot: second boots (operator path, kernel-tampered)"
+	if [ "$op_ran" = 1 ]; then
 		sb_op_checks
 		sb_kernel_refused op-foreign demo-5 "kernel signed with the snakeoil key (not in this db)"
 	fi
+	sb_kernel_refused kernel-tampered demo-6 \
+		"kernel with one byte changed under its intact Authenticode signature"
 	server_stop
 }
 
