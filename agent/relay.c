@@ -193,15 +193,34 @@ static void relay_sealed(void *ctx, uint64_t id, int ok)
 
 /*
  * Close the connections and the listener, wipe the TLS key and the open
- * batch: on exit, and in the forwarder, which needs none of it.
+ * batch: on exit, and in a child the listener forks (@child: a restarted
+ * forwarder or fetcher), which needs none of it.  A child closes its
+ * copies of the sockets without the shutdown() mbedtls_net_free() does,
+ * which would cut the listener's own: its listening socket and every
+ * machine's connection.  In a child, a connection a pool worker was
+ * streaming may have its answer buffer half-grown (the worker is not
+ * there to finish): the child forgets that buffer rather than free it,
+ * and still wipes the connection's TLS state.
  */
-static void relay_release(struct relay *r)
+static void relay_release(struct relay *r, int child)
 {
 	unsigned i;
 
 	for (i = 0; r->conns && i < r->n_conns; i++) {
-		relayconn_free(&r->conns[i], &r->shared);
-		pbuf_free(&r->conns[i].out);
+		struct relayconn *c = &r->conns[i];
+
+		if (child && c->state != RCS_FREE && c->net.fd >= 0) {
+			close(c->net.fd);
+			c->net.fd = -1;
+		}
+		if (child && r->pool && c->state == RCS_FILE)
+			pbuf_init(&c->out, 0);
+		relayconn_free(c, &r->shared);
+		pbuf_free(&c->out);
+	}
+	if (child && r->listen.fd >= 0) {
+		close(r->listen.fd);
+		r->listen.fd = -1;
 	}
 	mbedtls_net_free(&r->listen);
 	relay_tls_free(r);
@@ -228,7 +247,7 @@ static int relay_spawn(struct relay *r, pid_t *pid, long long *start,
 	}
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		relay_release(r);
+		relay_release(r, 1);
 		_exit(run(r) ? 1 : 0);
 	}
 	*pid = p;
@@ -658,7 +677,7 @@ static void relay_free(struct relay *r)
 	/* The workers first: then the listener owns every slot again. */
 	cache_pool_stop(r->pool);
 	r->pool = NULL;
-	relay_release(r);
+	relay_release(r, 0);
 	ratelimit_shared_free(r->link);
 	r->link = NULL;
 	free(r->conns);

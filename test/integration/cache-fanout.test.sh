@@ -4,7 +4,8 @@
 # of a download hold up no one: with four of them stalled over two
 # workers, a fifth machine gets the whole artifact, the relay still
 # answers, and then the stalled four get theirs whole too.  The four were
-# spread over both workers.  No outcome depends on the clock: each wait
+# spread over both workers.  The relay's children, killed meanwhile, are
+# forked again from the threaded listener without harm.  No outcome depends on the clock: each wait
 # is for an event, with a deadline.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
@@ -83,6 +84,16 @@ ok "the relay handed all four to its workers" wait_for 10 \
 	sh -c "[ \$(tail -n +$((from + 1)) '$T/f1.log' | grep -c 'streamed by worker') = 4 ]"
 check "two to each worker (the least loaded takes the next)" \
 	[ "$(streamed_by "$T/f1.log" "$from" 1) $(streamed_by "$T/f1.log" "$from" 2)" = "2 2" ]
+# The children restart by fork() while the workers stream: a child must
+# not trip over a connection a worker holds, and the stream goes on.
+kids=$(ps -o pid= --ppid "$f1_PID" | tr -d ' ' | paste -sd' ' -)
+check "the relay has its two children (forwarder, fetcher)" [ "$(echo $kids | wc -w)" = 2 ]
+kill -KILL $kids 2>/dev/null
+ok "killed while the four are held, both are forked again" wait_for 20 sh -c \
+	"grep -q 'forwarder exited' '$T/f1.log' && grep -q 'cache fetcher exited' '$T/f1.log' &&
+	 [ \$(ps -o pid= --ppid $f1_PID | wc -l) = 2 ]"
+check "the new children are new processes" sh -c \
+	"! ps -o pid= --ppid $f1_PID | tr -d ' ' | grep -qxF -e ${kids// / -e }"
 ok "while they hold, a fifth machine gets the whole artifact" curl -fsS \
 	--max-time "$(deadline 60)" --cacert "$ROOT" -o "$T/fifth" \
 	"https://127.0.0.1:$f1_RP$URL"
