@@ -161,6 +161,7 @@ if [[ $relay_proto == TLSv1.2 ]]; then
 else
 	ngx_tls="ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites $relay_suite;"
 fi
+echo "cache-bench: the relay negotiates $relay_proto $relay_suite with curl; nginx is given the same"
 
 # ngx_start: nginx as the pod's caching proxy, empty cache; NGX_PORT.
 ngx_start() {
