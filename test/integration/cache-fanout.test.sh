@@ -4,7 +4,8 @@
 # of a download hold up no one: with four of them stalled over two
 # workers, a fifth machine gets the whole artifact, the relay still
 # answers, and then the stalled four get theirs whole too.  The four were
-# spread over both workers.  The relay's children, killed meanwhile, are
+# spread over both workers (two each, unless the first read's connection
+# was still being handed back).  The relay's children, killed meanwhile, are
 # forked again from the threaded listener without harm.  No outcome depends on the clock: each wait
 # is for an event, with a deadline.
 . "$(dirname "$0")/lib.sh"
@@ -82,8 +83,10 @@ ok "four machines start the download and stop reading" \
 	wait_for 30 grep -qx "held 4" "$T/stall.out"
 ok "the relay handed all four to its workers" wait_for 10 \
 	sh -c "[ \$(tail -n +$((from + 1)) '$T/f1.log' | grep -c 'streamed by worker') = 4 ]"
-check "two to each worker (the least loaded takes the next)" \
-	[ "$(streamed_by "$T/f1.log" "$from" 1) $(streamed_by "$T/f1.log" "$from" 2)" = "2 2" ]
+w1=$(streamed_by "$T/f1.log" "$from" 1)
+w2=$(streamed_by "$T/f1.log" "$from" 2)
+check "spread over both workers ($w1 and $w2: the least loaded takes the next)" \
+	sh -c "[ $w1 -ge 1 ] && [ $w2 -ge 1 ] && [ $((w1 + w2)) = 4 ]"
 # The children restart by fork() while the workers stream: a child must
 # not trip over a connection a worker holds, and the stream goes on.
 kids=$(ps -o pid= --ppid "$f1_PID" | tr -d ' ' | paste -sd' ' -)
