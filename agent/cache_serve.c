@@ -17,8 +17,6 @@
 #include "num.h"
 #include "relayconn.h"
 
-#define CACHE_SERVE_CHUNK (64u << 10)	/* file bytes per write */
-
 void cache_serve_init(struct cache_serve *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -226,8 +224,8 @@ static ino_t cache_serve_ino(const struct cache_serve *s, const char *hex,
  * name.  (Looking at the final name first lost readers when the rename
  * fell between the looks: neither name held the file.)
  */
-static int cache_serve_limit(struct relayconn *c, struct cache_serve *s,
-			     uint64_t *limit)
+static int cache_serve_limit(const struct relayconn *c,
+			     const struct cache_serve *s, uint64_t *limit)
 {
 	struct stat st;
 	uint64_t have;
@@ -271,10 +269,9 @@ static void cache_serve_count(struct relayconn *c, struct cache_serve *s)
 			  "sha256:%s waits for the next reading", e->hex);
 }
 
-/* Send the next piece of the file, or wait for it to arrive. */
-static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
+int cache_serve_send(struct relayconn *c, const struct cache_serve *s,
+		     unsigned char *buf, size_t size)
 {
-	static unsigned char buf[CACHE_SERVE_CHUNK];
 	uint64_t limit = 0, want;
 	ssize_t n;
 	int ret;
@@ -282,40 +279,53 @@ static int cache_serve_pump(struct relayconn *c, struct relayconn_shared *sh)
 	ret = relayconn_flush(c);
 	if (ret != 0)
 		return ret;
-	if (c->head_only || c->file_off == c->file_len) {
-		if (!c->head_only && !c->ref.sig)
-			cache_serve_count(c, sh->cache);
-		c->state = RCS_REPLY;	/* relayconn_write() ends it */
-		return RC_PROGRESS;
-	}
-	if (cache_serve_limit(c, sh->cache, &limit) != 0) {
+	if (c->head_only || c->file_off == c->file_len)
+		return CACHE_SEND_DONE;
+	ret = cache_serve_limit(c, s, &limit);
+	if (ret != 0) {
 		log_info("%s: cache: sha256:%s was dropped while being sent: "
 			 "closing", c->peer, c->ref.hex);
-		relayconn_free(c, sh);
-		return RC_STOP;
+		return ret;
 	}
-	if (c->file_off >= limit) {
-		c->events = 0;		/* the relay's tick steps it */
-		return RC_STOP;
-	}
-	want = limit - c->file_off < sizeof(buf) ? limit - c->file_off :
-						   sizeof(buf);
+	if (c->file_off >= limit)
+		return CACHE_SEND_WAIT;
+	want = limit - c->file_off < size ? limit - c->file_off : size;
 	n = pread(c->file_fd, buf, (size_t)want, (off_t)c->file_off);
-	if (n <= 0) {
-		relayconn_free(c, sh);
-		return RC_STOP;
-	}
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
 	pbuf_append(&c->out, buf, (size_t)n);
 	c->file_off += (uint64_t)n;
 	c->deadline = clock_now_ms() + CACHE_SERVE_WAIT_MS;
-	return RC_PROGRESS;
+	return CACHE_SEND_MORE;
+}
+
+void cache_serve_back(struct relayconn *c, struct relayconn_shared *sh,
+		      int rc)
+{
+	if (c->state != RCS_FILE)
+		return;
+	if (rc != 0) {
+		relayconn_free(c, sh);
+		return;
+	}
+	if (!c->head_only && !c->ref.sig)
+		cache_serve_count(c, sh->cache);
+	c->state = RCS_REPLY;		/* relayconn_write() ends it */
+	c->deadline = clock_now_ms() + RELAYCONN_REQ_MS;
+	relayconn_step(c, sh);
 }
 
 int cache_serve_step(struct relayconn *c, struct relayconn_shared *sh)
 {
-	if (c->state == RCS_CACHE_WAIT)
-		return cache_serve_wait(c, sh);
-	return cache_serve_pump(c, sh);
+	int ret = cache_serve_wait(c, sh);
+
+	if (ret == RC_PROGRESS && c->state == RCS_FILE) {
+		/* The pool streams it; cache_serve_back() when it is done. */
+		c->events = 0;
+		sh->cache->give(sh->cache->give_ctx, c);
+		return RC_STOP;
+	}
+	return ret;
 }
 
 /* ---- the request ------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -125,6 +126,11 @@ static const struct cmdopt options_defs[] = {
 	  .tag = OPT_UINT, OPTS_AT(cache_max_mb), .min = 1, .max = 16777216,
 	  .arg = "N",
 	  .help = "relay: cache size bound in MiB (10240)" },
+	{ .name = "cache-workers", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
+	  .tag = OPT_UINT, OPTS_AT(cache_workers), .min = 1,
+	  .max = OPTIONS_CACHE_WORKERS_MAX, .arg = "N",
+	  .help = "relay: threads streaming the cache's answers (one a CPU, "
+		  "at most 4)" },
 	{ .name = "wan-rate-kbps", .kind = CMDOPT_UINT, .where = CMDOPT_BOTH,
 	  .tag = OPT_UINT, OPTS_AT(wan_rate_kbps), .min = 0,
 	  .max = 100000000, .arg = "N",
@@ -150,6 +156,14 @@ static const struct cmdopt options_defs[] = {
 
 #define N_DEFS (sizeof(options_defs) / sizeof(options_defs[0]))
 
+/* The default of --cache-workers: one a CPU online, 1 to 4. */
+static unsigned options_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
 void options_init(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -163,6 +177,7 @@ void options_init(struct options *o)
 	o->batch_interval = 5;
 	o->max_conns = 128;
 	o->cache_max_mb = 10240;
+	o->cache_workers = options_cpus();
 	o->cache_set_interval = 60;
 }
 

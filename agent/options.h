@@ -39,11 +39,14 @@ struct options {
 	unsigned max_conns;
 	char cache_dir[PATH_MAX];	/* "" for no artifact cache */
 	unsigned cache_max_mb;
+	unsigned cache_workers;		/* threads streaming cache answers */
 	unsigned wan_rate_kbps;		/* the cache's fetches; 0: no cap */
 	unsigned replay_rate_kbps;	/* spooled catch-up; 0: no cap */
 	char pod[64];			/* its artifact set is kept, or "" */
 	unsigned cache_set_interval;	/* seconds between asks for the set */
 };
+
+#define OPTIONS_CACHE_WORKERS_MAX 16	/* --cache-workers */
 
 /** Defaults for every setting. */
 void options_init(struct options *o);

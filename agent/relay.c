@@ -23,6 +23,7 @@
 
 #include "batch.h"
 #include "cache_fetch.h"
+#include "cache_pool.h"
 #include "cache_serve.h"
 #include "clock.h"
 #include "error.h"
@@ -36,6 +37,9 @@
 
 #define RELAY_RESTART_MS 1000		/* between forwarder restarts */
 #define RELAY_DRAIN_MS 2000		/* answering on shutdown */
+
+_Static_assert(OPTIONS_CACHE_WORKERS_MAX <= CACHE_POOL_MAX,
+	       "--cache-workers allows more threads than the pool has");
 
 /* The listener's state. */
 struct relay {
@@ -60,6 +64,7 @@ struct relay {
 	pid_t fetcher;
 	long long fetcher_start;
 	struct ratelimit_shared *link;	/* --wan-rate-kbps: both children */
+	struct cache_pool *pool;	/* threads streaming cache answers */
 };
 
 /* ---- TLS -------------------------------------------------------------- */
@@ -188,15 +193,34 @@ static void relay_sealed(void *ctx, uint64_t id, int ok)
 
 /*
  * Close the connections and the listener, wipe the TLS key and the open
- * batch: on exit, and in the forwarder, which needs none of it.
+ * batch: on exit, and in a child the listener forks (@child: a restarted
+ * forwarder or fetcher), which needs none of it.  A child closes its
+ * copies of the sockets without the shutdown() mbedtls_net_free() does,
+ * which would cut the listener's own: its listening socket and every
+ * machine's connection.  In a child, a connection a pool worker was
+ * streaming may have its answer buffer half-grown (the worker is not
+ * there to finish): the child forgets that buffer rather than free it,
+ * and still wipes the connection's TLS state.
  */
-static void relay_release(struct relay *r)
+static void relay_release(struct relay *r, int child)
 {
 	unsigned i;
 
 	for (i = 0; r->conns && i < r->n_conns; i++) {
-		relayconn_free(&r->conns[i], &r->shared);
-		pbuf_free(&r->conns[i].out);
+		struct relayconn *c = &r->conns[i];
+
+		if (child && c->state != RCS_FREE && c->net.fd >= 0) {
+			close(c->net.fd);
+			c->net.fd = -1;
+		}
+		if (child && r->pool && c->state == RCS_FILE)
+			pbuf_init(&c->out, 0);
+		relayconn_free(c, &r->shared);
+		pbuf_free(&c->out);
+	}
+	if (child && r->listen.fd >= 0) {
+		close(r->listen.fd);
+		r->listen.fd = -1;
 	}
 	mbedtls_net_free(&r->listen);
 	relay_tls_free(r);
@@ -223,7 +247,7 @@ static int relay_spawn(struct relay *r, pid_t *pid, long long *start,
 	}
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		relay_release(r);
+		relay_release(r, 1);
 		_exit(run(r) ? 1 : 0);
 	}
 	*pid = p;
@@ -341,14 +365,50 @@ static int relay_cache_tick(struct relay *r)
 	for (i = 0; i < r->n_conns; i++) {
 		struct relayconn *c = &r->conns[i];
 
-		if ((c->state == RCS_CACHE_WAIT || c->state == RCS_FILE) &&
-		    !c->events)
+		if (c->state == RCS_CACHE_WAIT && !c->events)
 			relayconn_step(c, &r->shared);
-		if ((c->state == RCS_CACHE_WAIT || c->state == RCS_FILE) &&
-		    !c->events)
+		if (c->state == RCS_CACHE_WAIT && !c->events)
 			waiting = 1;
 	}
 	return waiting;
+}
+
+/* cache_serve's give: a pool worker streams @c from now on. */
+static void relay_cache_give(void *ctx, struct relayconn *c)
+{
+	struct relay *r = ctx;
+
+	cache_pool_give(r->pool, c);
+}
+
+/* Take back the connections the pool is done with: count, then close or
+ * read the next request; a cut one is freed. */
+static void relay_cache_back(struct relay *r)
+{
+	struct relayconn *c;
+	int rc;
+
+	while ((c = cache_pool_back(r->pool, &rc)) != NULL)
+		cache_serve_back(c, &r->shared, rc);
+}
+
+/* The pool of streaming threads (--cache-workers), once the children
+ * are forked; 0 or a negative errno (logged). */
+static int relay_pool_start(struct relay *r, const struct options *o)
+{
+	int rc;
+
+	if (!r->cache.cache.dir[0])
+		return 0;
+	rc = cache_pool_start(&r->pool, o->cache_workers, r->n_conns,
+			      &r->cache);
+	if (rc != 0)
+		return rc;
+	r->cache.give = relay_cache_give;
+	r->cache.give_ctx = r;
+	log_info("relay: %u threads stream the cache's answers",
+		 o->cache_workers);
+	return 0;
 }
 
 /* ---- the listener ----------------------------------------------------- */
@@ -417,14 +477,16 @@ static int relay_listen(struct relay *r, const struct options *o)
 }
 
 /* Poll timeout: the nearest connection deadline, at most 1 s (a tick
- * while cache readers wait for bytes). */
+ * while cache readers wait for a fetch).  A pool worker keeps the
+ * deadlines of the connections it streams. */
 static int relay_timeout(const struct relay *r, long long now, int waiting)
 {
 	long long t = now + (waiting ? CACHE_SERVE_TICK_MS : 1000);
 	unsigned i;
 
 	for (i = 0; i < r->n_conns; i++)
-		if (r->conns[i].state != RCS_FREE && r->conns[i].deadline < t)
+		if (r->conns[i].state != RCS_FREE &&
+		    r->conns[i].state != RCS_FILE && r->conns[i].deadline < t)
 			t = r->conns[i].deadline;
 	return t > now ? (int)(t - now) : 0;
 }
@@ -441,12 +503,17 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 		p[n].fd = r->cache.res_fd;
 		p[n++].events = POLLIN;
 	}
+	if (r->pool) {
+		p[n].fd = cache_pool_fd(r->pool);
+		p[n++].events = POLLIN;
+	}
 	if (listening && relay_free_slot(r)) {
 		p[n].fd = r->listen.fd;
 		p[n++].events = POLLIN;
 	}
 	for (i = 0; i < r->n_conns; i++) {
-		if (r->conns[i].state == RCS_FREE || !r->conns[i].events)
+		if (r->conns[i].state == RCS_FREE ||
+		    r->conns[i].state == RCS_FILE || !r->conns[i].events)
 			continue;
 		p[n].fd = r->conns[i].net.fd;
 		p[n].events = r->conns[i].events;
@@ -460,6 +527,8 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 			continue;
 		if (p[i].fd == r->cache.res_fd)
 			relay_cache_results(r);
+		else if (r->pool && p[i].fd == cache_pool_fd(r->pool))
+			relay_cache_back(r);
 		else if (p[i].fd == r->listen.fd && listening)
 			relay_accept(r);
 		else
@@ -468,6 +537,7 @@ static int relay_poll(struct relay *r, struct pollfd *p, unsigned *map,
 	now = clock_now_ms();
 	for (i = 0; i < r->n_conns; i++)
 		if (r->conns[i].state != RCS_FREE &&
+		    r->conns[i].state != RCS_FILE &&
 		    r->conns[i].deadline <= now)
 			relayconn_free(&r->conns[i], &r->shared);
 	/* Group commit: what this round queued goes to disk together, and
@@ -499,8 +569,8 @@ static int relay_loop(struct relay *r)
 	long long until;
 	int rc = 0;
 
-	p = calloc(r->n_conns + 2, sizeof(*p));
-	map = calloc(r->n_conns + 2, sizeof(*map));
+	p = calloc(r->n_conns + 3, sizeof(*p));
+	map = calloc(r->n_conns + 3, sizeof(*map));
 	if (!p || !map) {
 		rc = -ENOMEM;
 		goto out;
@@ -604,7 +674,10 @@ static void relay_free(struct relay *r)
 
 	relay_stop_child(&r->forwarder);
 	relay_stop_child(&r->fetcher);
-	relay_release(r);
+	/* The workers first: then the listener owns every slot again. */
+	cache_pool_stop(r->pool);
+	r->pool = NULL;
+	relay_release(r, 0);
 	ratelimit_shared_free(r->link);
 	r->link = NULL;
 	free(r->conns);
@@ -633,6 +706,9 @@ int relay_run(const struct options *o, volatile sig_atomic_t *stop)
 		rc = relay_fork_fetcher(&r);
 	if (rc == 0)
 		rc = relay_tls_init(&r, o);
+	/* Threads only now: the children above forked from one thread. */
+	if (rc == 0)
+		rc = relay_pool_start(&r, o);
 	if (rc == 0)
 		rc = relay_listen(&r, o);
 	if (rc == 0)

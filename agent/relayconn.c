@@ -498,14 +498,13 @@ void relayconn_step(struct relayconn *c, struct relayconn_shared *sh)
 			ret = relayconn_body(c, sh);
 			break;
 		case RCS_CACHE_WAIT:
-		case RCS_FILE:
 			ret = sh->cache_step(c, sh);
 			break;
 		case RCS_CONTINUE:
 		case RCS_REPLY:
 			ret = relayconn_write(c, sh);
 			break;
-		default:
+		default:		/* free, or a pool worker's */
 			return;
 		}
 		if (ret == MBEDTLS_ERR_SSL_WANT_READ) {

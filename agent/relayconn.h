@@ -32,7 +32,8 @@ enum relayconn_state {
 	RCS_WAIT,			/* queued: until its batch is sealed */
 	RCS_REPLY,
 	RCS_CACHE_WAIT,			/* an artifact: until it can be read */
-	RCS_FILE,			/* an artifact: streaming file_fd */
+	RCS_FILE,			/* an artifact: a pool worker streams
+					 * file_fd; the listener keeps off */
 };
 
 struct relayconn;

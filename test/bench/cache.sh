@@ -5,9 +5,9 @@
 # through nginx as a caching reverse proxy (proxy_cache) in the cache's
 # place.
 #
-# The WAN is test/bench/wanlink.py: a userspace TCP link between the pod
-# side and `podboot serve` with one shared bandwidth (BENCH_WAN_MBIT) and a
-# delay each way (BENCH_WAN_RTT_MS / 2), counting the bytes it carries
+# The WAN is test/integration/tools/wanlink.py: a userspace TCP link
+# between the pod side and `podboot serve` with one shared bandwidth
+# (BENCH_WAN_MBIT) and a delay each way (BENCH_WAN_RTT_MS / 2), counting the bytes it carries
 # towards the pod (this kernel has no sch_netem; loopback only).  The pod
 # side:
 #   cache   the relay's cache, on its own HTTPS listener, upstream the WAN;
@@ -123,7 +123,7 @@ wait_up 60 "$PB_PID" curl -s --cacert "$root_crt" -o /dev/null \
 cat "$site"/data/blobs/sha256/* >/dev/null	# in the page cache
 
 WAN_PORT=$(free_port)
-python3 "$script_dir/wanlink.py" "$WAN_PORT" "$PB_PORT" "$work/wan.count" \
+python3 "$repo_dir/test/integration/tools/wanlink.py" "$WAN_PORT" "$PB_PORT" "$work/wan.count" \
 	"$WAN_MBIT" "$WAN_RTT" >"$work/wan.log" 2>&1 &
 WAN_PID=$!
 wait_up 10 "$WAN_PID" grep -q listening "$work/wan.log" || die "wanlink did not start"
@@ -161,31 +161,17 @@ if [[ $relay_proto == TLSv1.2 ]]; then
 else
 	ngx_tls="ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites $relay_suite;"
 fi
+echo "cache-bench: the relay negotiates $relay_proto $relay_suite with curl; nginx is given the same"
 
 # ngx_start: nginx as the pod's caching proxy, empty cache; NGX_PORT.
 ngx_start() {
-	local ngx=$work/nginx user=
+	local ngx=$work/nginx
 	rm -rf "$ngx"
 	mkdir -p "$ngx/logs" "$ngx/tmp" "$ngx/cache"
 	NGX_PORT=$(free_port)
-	((EUID == 0)) && user="user $(id -un) $(id -gn);"
-	cat >"$ngx/nginx.conf" <<-EOF
-		# nginx for test/bench/cache.sh: a pod's caching reverse proxy.
-		$user
-		worker_processes auto;
-		daemon off;
-		pid $ngx/nginx.pid;
-		error_log $ngx/logs/error.log warn;
-		events { worker_connections 1024; }
-		http {
-		    access_log off;
-		    client_body_temp_path $ngx/tmp/body;
-		    proxy_temp_path $ngx/tmp/proxy;
-		    fastcgi_temp_path $ngx/tmp/fastcgi;
-		    uwsgi_temp_path $ngx/tmp/uwsgi;
-		    scgi_temp_path $ngx/tmp/scgi;
-		    sendfile on;
-		    tcp_nopush on;
+	{
+		ngx_conf_head "$ngx" "test/bench/cache.sh: a pod's caching reverse proxy"
+		cat <<-EOF
 		    proxy_cache_path $ngx/cache levels=1:2 keys_zone=pod:10m
 		        max_size=64g inactive=7d use_temp_path=off;
 		    server {
@@ -212,7 +198,8 @@ ngx_start() {
 		        }
 		    }
 		}
-	EOF
+		EOF
+	} >"$ngx/nginx.conf"
 	"$NGINX" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
 		>"$ngx/logs/stdout.log" 2>&1 &
 	NGX_PID=$!

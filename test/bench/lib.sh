@@ -102,6 +102,36 @@ free_port() {
 	port_pick "${taken[@]}" || die "no free port found"
 }
 
+# ngx_conf_head DIR WHAT: the head of an nginx.conf for a benchmark's
+# nginx kept in DIR (pid, error log, temporary files under it), run as the
+# current user (a root master would run its workers as nobody, who cannot
+# read the scratch directory), up to and inside "http {" with what both
+# nginx benchmarks set: no access log, sendfile, tcp_nopush.  WHAT says
+# what this nginx is for, in the file's first line.  The caller writes the
+# rest of the http block and closes it.
+ngx_conf_head() {
+	local dir=$1 user=
+	((EUID == 0)) && user="user $(id -un) $(id -gn);"
+	cat <<-EOF
+		# nginx for $2.
+		$user
+		worker_processes auto;
+		daemon off;
+		pid $dir/nginx.pid;
+		error_log $dir/logs/error.log warn;
+		events { worker_connections 1024; }
+		http {
+		    access_log off;
+		    sendfile on;
+		    tcp_nopush on;
+		    client_body_temp_path $dir/tmp/body;
+		    proxy_temp_path $dir/tmp/proxy;
+		    fastcgi_temp_path $dir/tmp/fastcgi;
+		    uwsgi_temp_path $dir/tmp/uwsgi;
+		    scgi_temp_path $dir/tmp/scgi;
+	EOF
+}
+
 # cpu_ticks PID...: user+system CPU time of the processes, in clock ticks.
 cpu_ticks() {
 	local pid total=0 t

@@ -215,35 +215,18 @@ NGX_SUITES13=TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305
 NGX_GROUPS=prime256v1:secp384r1:secp521r1:X25519:X448
 
 ngx_start() {
-	local i user=
+	local i
 	NGX_PORT=$(free_port)
-	# A root master would run its workers as nobody, who cannot read the
-	# scratch directory: keep them as the current user.
-	((EUID == 0)) && user="user $(id -un) $(id -gn);"
-	cat >"$ngx/nginx.conf" <<-EOF
-		# nginx for test/bench/serve.sh: static files over TLS, as the current user.
-		$user
-		worker_processes auto;
-		daemon off;
-		pid $ngx/nginx.pid;
-		error_log $ngx/logs/error.log warn;
-		events { worker_connections 1024; }
-		http {
-		    access_log off;
+	{
+		ngx_conf_head "$ngx" "test/bench/serve.sh: static files over TLS"
+		cat <<-EOF
 		    default_type application/octet-stream;
-		    sendfile on;
-		    tcp_nopush on;
 		    open_file_cache max=1000 inactive=60s;
 		    open_file_cache_valid 60s;
 		    open_file_cache_min_uses 1;
 		    open_file_cache_errors on;
 		    # Not the default 1000: never close a busy keep-alive connection.
 		    keepalive_requests 1000000;
-		    client_body_temp_path $ngx/tmp/body;
-		    proxy_temp_path $ngx/tmp/proxy;
-		    fastcgi_temp_path $ngx/tmp/fastcgi;
-		    uwsgi_temp_path $ngx/tmp/uwsgi;
-		    scgi_temp_path $ngx/tmp/scgi;
 		    server {
 		        listen 127.0.0.1:$NGX_PORT ssl;
 		        server_name localhost;
@@ -259,7 +242,8 @@ ngx_start() {
 		        root $ngx/html;
 		    }
 		}
-	EOF
+		EOF
+	} >"$ngx/nginx.conf"
 	"$NGINX" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
 		>"$ngx/logs/stdout.log" 2>&1 &
 	NGX_PID=$!

@@ -10,12 +10,17 @@
 # stage2 lists a cache first (cache_url):
 #   demo-1, pod demo: the cache is podboot-agent --relay --cache-dir --pod
 #     demo on loopback, with a certificate from "podboot keys issue-server"
-#     naming 10.0.2.2 (the host as the guest sees it).  The machine
-#     installs with kernel and initrd from the relay: the relay fetched
-#     each once and reported serving them to demo-1 (the pod view's
-#     served_from_cache); the capture shows the central server sent the
-#     guest less than the initrd's size (stage2, .sig files, kickstart),
-#     the relay at least kernel and initrd.
+#     naming 10.0.2.2 (the host as the guest sees it).  Its upstream
+#     (--server) is the pod's WAN: test/integration/tools/wanlink.py
+#     between the relay and the central server (50 Mbit/s shared, 40 ms
+#     round trip, counting the bytes it carries towards the pod).  The
+#     machine installs with kernel and initrd from the relay: the relay
+#     fetched each once and reported serving them to demo-1 (the pod
+#     view's served_from_cache); the WAN's count shows each crossed it
+#     once (at least kernel + initrd, less than that plus the smaller of
+#     the two), none of it during the boots; the capture shows the central
+#     server sent the guest less than the initrd's size (stage2, .sig
+#     files, kickstart), the relay at least kernel and initrd.
 #   demo-2, pod edge: the cache is a compromised relay (test/e2e/
 #     hostile-cache with the relay's own certificate and key) serving the
 #     kernel with one byte changed at its pinned path, and the genuine
@@ -25,14 +30,17 @@
 #     capture: at least the kernel's size from it, less than kernel and
 #     initrd together), keeps the cache's verified initrd, and installs.
 # Skipped without IPXE_SRC (a failure with E2E_REQUIRE_SECURE=1).  Every
-# wait has a deadline; the relay and the hostile server stop by their PIDs
-# (cache_e2e_cleanup, boot.sh's exit trap), the hostile server also by
-# itself after its lifetime.
+# wait has a deadline; the relay, the WAN link and the hostile server stop
+# by their PIDs (cache_e2e_cleanup, boot.sh's exit trap), the hostile
+# server also by itself after its lifetime.
 
 CACHE_E2E_SITE=
 CACHE_E2E_FW_PID=
 CACHE_E2E_RELAY_PID=
 CACHE_E2E_HOSTILE_PID=
+CACHE_E2E_WAN_PID=
+CACHE_E2E_WAN_MBIT=50		# the pod's WAN: bandwidth
+CACHE_E2E_WAN_RTT=40		# and round trip, ms
 CACHE_E2E_BG_PID=	# the background machine's qemu_run
 CACHE_E2E_MAC2=52:54:00:00:00:02	# demo-2, the hostile cache's machine
 
@@ -83,6 +91,8 @@ cache_e2e_prepare() {
 			CACHE_E2E_RPORT=$(port_pick "$(cat "$CACHE_E2E_SITE/port")") &&
 			CACHE_E2E_HPORT=$(port_pick "$(cat "$CACHE_E2E_SITE/port")" \
 				"$CACHE_E2E_RPORT") &&
+			CACHE_E2E_WPORT=$(port_pick "$(cat "$CACHE_E2E_SITE/port")" \
+				"$CACHE_E2E_RPORT" "$CACHE_E2E_HPORT") &&
 			cache_e2e_conf &&
 			"$PODBOOT" keys issue-server --dir "$CACHE_E2E_SITE/keys" \
 				--name relay.edge.test --ip 10.0.2.2 --ip 127.0.0.1 \
@@ -113,11 +123,27 @@ cache_e2e_cleanup() {
 	cache_e2e_stop CACHE_E2E_BG_PID
 	cache_e2e_stop CACHE_E2E_RELAY_PID
 	cache_e2e_stop CACHE_E2E_HOSTILE_PID
+	cache_e2e_stop CACHE_E2E_WAN_PID
 }
+
+# cache_e2e_wan: the pod's WAN between the relay and the central server:
+# 127.0.0.1:WPORT to the server's port, its count in $RUN/cache-wan.count
+# ("CONNECTIONS BYTES", bytes towards the pod).
+cache_e2e_wan() {
+	: >"$RUN/cache-wan.log"
+	python3 "$TOP/test/integration/tools/wanlink.py" "$CACHE_E2E_WPORT" \
+		"$PORT" "$RUN/cache-wan.count" "$CACHE_E2E_WAN_MBIT" \
+		"$CACHE_E2E_WAN_RTT" >>"$RUN/cache-wan.log" 2>&1 &
+	CACHE_E2E_WAN_PID=$!
+	wait_up 10 "$CACHE_E2E_WAN_PID" grep -q '^listening' "$RUN/cache-wan.log"
+}
+
+# cache_e2e_wan_bytes: the bytes the WAN carried towards the pod so far.
+cache_e2e_wan_bytes() { cut -d' ' -f2 "$RUN/cache-wan.count"; }
 
 # cache_e2e_relay: podboot-agent --relay caching pod demo's set on
 # 127.0.0.1:RPORT (the guest's 10.0.2.2:RPORT), fetching from the central
-# server; its log $RUN/cache-relay.log.
+# server across the WAN (cache_e2e_wan); its log $RUN/cache-relay.log.
 cache_e2e_relay() {
 	local s=$CACHE_E2E_SITE
 	"$TOP/build/podboot-agent" --relay -v \
@@ -125,7 +151,8 @@ cache_e2e_relay() {
 		--key "$s/relay.key" --relay-token-file "$s/relay.tok" \
 		--ca "$ROOT" --timeout 10 --spool "$RUN/cache-relay.spool" \
 		--cache-dir "$RUN/cache-relay.cache" --pod demo \
-		--server "https://127.0.0.1:$PORT" >>"$RUN/cache-relay.log" 2>&1 &
+		--server "https://127.0.0.1:$CACHE_E2E_WPORT" \
+		>>"$RUN/cache-relay.log" 2>&1 &
 	CACHE_E2E_RELAY_PID=$!
 	wait_up 10 "$CACHE_E2E_RELAY_PID" curl -fs --cacert "$ROOT" \
 		"https://127.0.0.1:$CACHE_E2E_RPORT/healthz"
@@ -241,7 +268,7 @@ cache_e2e_boots() {
 
 # cache_leg: the leg (E2E_ONLY=cache runs it alone).
 cache_leg() {
-	local k i central relay hostile line n log
+	local k i central relay hostile line n log wan0 wan1 least
 	leg_has_ipxe cache || return
 	if [ -z "$CACHE_E2E_SITE" ] || [ -z "$CACHE_E2E_FW_PID" ]; then
 		bad "cache: site set up" "$(tail -5 "$RUN/init.log")"
@@ -265,9 +292,12 @@ cache_leg() {
 	server_start || { bad "cache: server start" "$(tail -5 "$SITE/serve.log")"; return; }
 	check "cache: demo-1 (pod demo) and demo-2 (pod edge) start armed" \
 		cache_e2e_armed
+	cache_e2e_wan ||
+		{ bad "cache: WAN link start" "$(tail -5 "$RUN/cache-wan.log")"; return; }
+	ok "cache: the pod's WAN (wanlink.py, $CACHE_E2E_WAN_MBIT Mbit/s, $CACHE_E2E_WAN_RTT ms) between the relay and the central server"
 	cache_e2e_relay ||
 		{ bad "cache: relay start" "$(tail -5 "$RUN/cache-relay.log")"; return; }
-	ok "cache: the relay (podboot-agent --relay --cache-dir --pod demo) listens with a certificate naming 10.0.2.2"
+	ok "cache: the relay (podboot-agent --relay --cache-dir --pod demo) listens with a certificate naming 10.0.2.2, its upstream across the WAN"
 	if wait_up 30 "$CACHE_E2E_RELAY_PID" cache_e2e_cached; then
 		ok "cache: the pod view shows the relay holding demo's kernel and initrd (prefetched)"
 	else
@@ -278,10 +308,20 @@ cache_leg() {
 		{ bad "cache: hostile cache start" "$(tail -5 "$RUN/hostile-cache.log")"; return; }
 	check "cache: the hostile cache's kernel differs from the signed one by one byte" \
 		[ "$(cmp -l "$KERNEL" "$RUN/hostile/$CACHE_E2E_KH" | wc -l)" = 1 ]
-	lap "cache: server, relay, hostile cache"
+	lap "cache: server, WAN, relay (its prefetch across the WAN), hostile cache"
 
+	wan0=$(cache_e2e_wan_bytes)
 	cache_e2e_boots
 	lap "cache: two machines"
+	wan1=$(cache_e2e_wan_bytes)
+	least=$((k < i ? k : i))
+	say "cache: the WAN carried $wan1 bytes towards the pod in $(cut -d' ' -f1 "$RUN/cache-wan.count") connections ($wan0 before the boots; kernel $k, initrd $i)"
+	check "cache: WAN: kernel and initrd crossed it ($wan1 bytes >= $((k + i)))" \
+		[ "$wan1" -ge $((k + i)) ]
+	check "cache: WAN: each crossed it once ($wan1 bytes < kernel + initrd + the smaller, $((k + i + least)))" \
+		[ "$wan1" -lt $((k + i + least)) ]
+	check "cache: WAN: all of it before the boots (prefetched; $((wan1 - wan0)) bytes during them < $least)" \
+		[ $((wan1 - wan0)) -lt "$least" ]
 
 	# -- demo-1: installed from the relay --
 	log=$RUN/serial-cache-relay.log
@@ -339,6 +379,7 @@ cache_leg() {
 			'$RUN/hostile-cache.log' && ! grep -aq 'cache copy of initrd' '$log'"
 	cache_e2e_stop CACHE_E2E_HOSTILE_PID
 	cache_e2e_stop CACHE_E2E_RELAY_PID
+	cache_e2e_stop CACHE_E2E_WAN_PID
 	server_stop
 	NIC_OPTS=
 }

@@ -144,6 +144,9 @@ check "is the published file again (refetched, not the tampered one)" cmp -s "$T
 check "the relay saw the change and logged it" grep -q "sha256:$BIG changed since it was verified" "$T/r1.log"
 check "and fetched it again over the WAN" [ "$(upbytes wan)" -gt $((before + 7000000)) ]
 
+# The reader's last byte goes at the rename; the .sig and the record come
+# after it: flip the .sig once the refetch is committed (logged after).
+check "the refetch is committed" wait_for 30 sh -c "[ \$(grep -c 'sha256:$BIG (os/big) fetched and verified' '$T/r1.log') = 2 ]"
 printf '\001' | dd of="$T/r1.cache/sha256/$BIG.sig" bs=1 seek=100 conv=notrunc 2>/dev/null
 ok "after a byte of the cached .sig is flipped, a read of the .sig" get "$r1_RP" \
 	"/artifacts/os/big@sha256:$BIG.sig" "$T/sig.after"

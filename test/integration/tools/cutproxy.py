@@ -6,34 +6,30 @@ Listens on 127.0.0.1:PORT and relays each connection to
 127.0.0.1:UPSTREAM_PORT (TLS passes through untouched).  After every
 chunk it rewrites COUNT_FILE with "CONNECTIONS BYTES": connections
 accepted and bytes sent from upstream to clients, all connections
-together.  With CUT_AFTER > 0, the first connection that carries more
+together (linkcount.py, shared with wanlink.py).  With CUT_AFTER > 0, the first connection that carries more
 than CUT_AFTER bytes from upstream is cut there (both sides closed): a
 WAN drop in the middle of a download, once.  RATE (bytes/s, 0 for none)
 slows what upstream sends, so that a download takes long enough to be
 watched.  Prints "listening" once it listens.
 """
-import os
 import socket
 import sys
 import threading
 import time
 
+from linkcount import Count, serve_forever
+
 port, up_port, count_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 cut_after = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 lock = threading.Lock()
-state = {"conns": 0, "bytes": 0, "cut": cut_after <= 0}
-
-
-def record(n):
-    with lock:
-        state["bytes"] += n
-        with open(count_file + ".tmp", "w") as f:
-            f.write("%d %d\n" % (state["conns"], state["bytes"]))
-        os.replace(count_file + ".tmp", count_file)
+state = {"cut": cut_after <= 0}
+count = Count(count_file)
 
 
 def pipe(src, dst, down):
+    """Carry @src to @dst; towards the client (@down) slowed, counted and
+    cut once, as the options say."""
     sent = 0
     try:
         while True:
@@ -48,13 +44,13 @@ def pipe(src, dst, down):
                 if cut:
                     keep = cut_after - sent
                     dst.sendall(data[:keep])
-                    record(keep)
+                    count.add(keep)
                     break
                 if rate:
                     time.sleep(len(data) / rate)
                 dst.sendall(data)
                 sent += len(data)
-                record(len(data))
+                count.add(len(data))
             else:
                 dst.sendall(data)
     except OSError:
@@ -66,28 +62,4 @@ def pipe(src, dst, down):
             pass
 
 
-def serve(client):
-    try:
-        up = socket.create_connection(("127.0.0.1", up_port))
-    except OSError:
-        client.close()
-        return
-    with lock:
-        state["conns"] += 1
-    record(0)
-    threading.Thread(target=pipe, args=(client, up, False),
-                     daemon=True).start()
-    pipe(up, client, True)
-    client.close()
-    up.close()
-
-
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port))
-srv.listen(64)
-record(0)
-print("listening", flush=True)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+serve_forever(port, up_port, count, pipe, backlog=64)

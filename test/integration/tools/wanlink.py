@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""wanlink.py: a pod's WAN link in userspace, for test/bench/cache.sh.
+"""wanlink.py: a pod's WAN link in userspace (test/bench/cache.sh, the
+QEMU cache leg test/e2e/cache.sh).
 
 Usage: wanlink.py PORT UPSTREAM_PORT COUNT_FILE MBIT RTT_MS
 
@@ -11,16 +12,17 @@ between a pod and the central site:
     capacity is shared, as a real link's is;
   - every chunk, both ways, is delivered RTT_MS / 2 after it was read.
 COUNT_FILE holds "CONNECTIONS BYTES" (connections accepted, bytes sent
-from upstream to the pod side), rewritten after every chunk.  Prints
-"listening" once it listens.  The kernel of the test machine has no
+from upstream to the pod side), rewritten after every chunk (linkcount.py,
+shared with cutproxy.py).  Prints "listening" once it listens.  The kernel of the test machine has no
 sch_netem; this needs nothing but loopback.
 """
 import collections
-import os
 import socket
 import sys
 import threading
 import time
+
+from linkcount import Count, serve_forever
 
 port, up_port, count_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rate = float(sys.argv[4]) * 1e6 / 8          # bytes per second
@@ -29,28 +31,19 @@ CHUNK = 16384
 BURST = 64 * 1024                            # what the link queues at once
 
 lock = threading.Lock()
-state = {"conns": 0, "bytes": 0, "tokens": float(BURST),
-         "t": time.monotonic()}
-
-
-def record(n):
-    """Count @n bytes towards the pod and rewrite the count file."""
-    with lock:
-        state["bytes"] += n
-        with open(count_file + ".tmp", "w") as f:
-            f.write("%d %d\n" % (state["conns"], state["bytes"]))
-        os.replace(count_file + ".tmp", count_file)
+bucket = {"tokens": float(BURST), "t": time.monotonic()}
+count = Count(count_file)
 
 
 def take(n):
     """Take @n bytes from the shared bucket; sleep for what is owed."""
     with lock:
         now = time.monotonic()
-        state["tokens"] = min(BURST, state["tokens"] +
-                              (now - state["t"]) * rate)
-        state["t"] = now
-        state["tokens"] -= n
-        owed = -state["tokens"] / rate if state["tokens"] < 0 else 0.0
+        bucket["tokens"] = min(BURST, bucket["tokens"] +
+                               (now - bucket["t"]) * rate)
+        bucket["t"] = now
+        bucket["tokens"] -= n
+        owed = -bucket["tokens"] / rate if bucket["tokens"] < 0 else 0.0
     if owed > 0:
         time.sleep(owed)
 
@@ -89,7 +82,7 @@ def pipe(src, dst, down):
                 break
             if down:
                 take(len(data))
-                record(len(data))
+                count.add(len(data))
             with cv:
                 q.append((time.monotonic() + delay, data))
                 cv.notify()
@@ -101,30 +94,4 @@ def pipe(src, dst, down):
     writer.join()
 
 
-def serve(client):
-    """One connection: both directions, then both sockets closed."""
-    try:
-        up = socket.create_connection(("127.0.0.1", up_port))
-    except OSError:
-        client.close()
-        return
-    with lock:
-        state["conns"] += 1
-    record(0)
-    t = threading.Thread(target=pipe, args=(client, up, False), daemon=True)
-    t.start()
-    pipe(up, client, True)
-    t.join()
-    client.close()
-    up.close()
-
-
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port))
-srv.listen(128)
-record(0)
-print("listening", flush=True)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+serve_forever(port, up_port, count, pipe)
