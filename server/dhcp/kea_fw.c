@@ -36,6 +36,17 @@ int kea_fw_tftp_name(const struct config_pod *p, const char *file,
 	return n < 0 || (size_t)n >= size ? -PB_ETOOBIG : 0;
 }
 
+json_t *kea_fw_http_echo(void)
+{
+	json_t *list = json_array();
+
+	if (list && json_array_append_new(list, json_pack("{s:s,s:s,s:b}",
+			"name", "vendor-class-identifier",
+			"data", KEA_VENDOR_HTTP, "always-send", 1)) != 0)
+		json_decref(list), list = NULL;
+	return list;
+}
+
 /* The name of class @base for pod @pod ("BASE:POD") into @out. */
 static void kea_fw_class_name(char *out, size_t size, const char *base,
 			      const char *pod)
@@ -61,7 +72,7 @@ static int kea_fw_pod_classes(const struct config *cfg,
 		return -PB_ETOOBIG;
 	c = json_pack("[{s:s,s:s,s:b,s:s,s:s},"
 		      "{s:s,s:s,s:b,s:s,s:s},"
-		      "{s:s,s:s,s:b,s:s,s:[{s:s,s:s,s:b}]}]",
+		      "{s:s,s:s,s:b,s:s,s:o}]",
 		      "name", bios,
 		      "test", "option[93].hex == 0x0000" KEA_FW_NOT_IPXE,
 		      "only-if-required", 1,
@@ -72,12 +83,12 @@ static int kea_fw_pod_classes(const struct config *cfg,
 		      "only-if-required", 1,
 		      "next-server", next_server, "boot-file-name", fuefi,
 		      "name", http,
-		      "test", "substring(option[60].hex,0,10) == 'HTTPClient' "
-			      "and option[93].hex == 0x0010" KEA_FW_NOT_IPXE,
+		      "test", "substring(option[60].hex,0,10) == '"
+			      KEA_VENDOR_HTTP "' and option[93].hex == 0x0010"
+			      KEA_FW_NOT_IPXE,
 		      "only-if-required", 1,
 		      "boot-file-name", url,
-		      "option-data", "name", "vendor-class-identifier",
-		      "data", "HTTPClient", "always-send", 1);
+		      "option-data", kea_fw_http_echo());
 	if (!c || json_array_extend(list, c) != 0) {
 		json_decref(c);
 		return -ENOMEM;

@@ -18,6 +18,9 @@
 #define KEA_CLASS_UEFI "pxe-uefi"
 #define KEA_CLASS_HTTP "uefi-http"
 
+/* The vendor class (option 60) of UEFI HTTP Boot: Kea echoes it. */
+#define KEA_VENDOR_HTTP "HTTPClient"
+
 /** 1 when @cfg names a firmware build (shared or any pod's), else 0. */
 int kea_fw_any(const struct config *cfg);
 
@@ -29,6 +32,13 @@ int kea_fw_any(const struct config *cfg);
  */
 int kea_fw_tftp_name(const struct config_pod *p, const char *file,
 		     char *out, size_t size);
+
+/**
+ * The option-data of the UEFI HTTP Boot class: the vendor class
+ * "HTTPClient" (option 60) always sent back.  The firmware takes an
+ * offer for HTTP Boot only when it carries it.  NULL if out of memory.
+ */
+json_t *kea_fw_http_echo(void);
 
 /**
  * The client classes when boot files are per pod: podboot's iPXE first,

@@ -339,7 +339,7 @@ static json_t *kea_classes(const struct kea_opts *o)
 		"[{s:s,s:s},"
 		"{s:s,s:s,s:s,s:s},"
 		"{s:s,s:s,s:s,s:s},"
-		"{s:s,s:s,s:s,s:[{s:s,s:s,s:b}]}]",
+		"{s:s,s:s,s:s,s:o}]",
 		"name", KEA_CLASS_IPXE,
 		"test", "option[77].hex == 'podboot'",
 		"name", KEA_CLASS_BIOS,
@@ -352,11 +352,10 @@ static json_t *kea_classes(const struct kea_opts *o)
 		"next-server", o->next_server,
 		"boot-file-name", KEA_FILE_UEFI,
 		"name", KEA_CLASS_HTTP,
-		"test", "substring(option[60].hex,0,10) == 'HTTPClient' and "
-			"option[93].hex == 0x0010" KEA_NOT_IPXE,
+		"test", "substring(option[60].hex,0,10) == '" KEA_VENDOR_HTTP
+			"' and option[93].hex == 0x0010" KEA_NOT_IPXE,
 		"boot-file-name", o->boot_url,
-		"option-data", "name", "vendor-class-identifier",
-		"data", "HTTPClient", "always-send", 1);
+		"option-data", kea_fw_http_echo());
 }
 
 /* interfaces-config: the listed interfaces, or all. */

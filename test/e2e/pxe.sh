@@ -13,18 +13,25 @@
 #            -L) serving the TFTP root, and podboot serve on 10.99.0.1
 #            (HTTPS 8443, plain 8080), whose podboot.conf names the
 #            firmware build (dhcp.firmware_dir; signed with the snakeoil
-#            UEFI key; pod2's own unsigned copy), the TFTP root
+#            UEFI key; pod2's own unsigned copy; pod3's copy with one
+#            byte changed under each EFI file's signature), the TFTP root
 #            (dhcp.tftp_root) and Kea's control socket: serve checks the
 #            build against its SHA256SUMS, places undionly.kpxe and
 #            snponly.efi in the TFTP root, serves ipxe.efi at
 #            /boot/fw/POD/ipxe.efi (the URL Kea hands out), keeps Kea in
 #            step on reload and reads its leases every second
-#   wan      (only without tc netem) test/integration/tools/wan-link
-#            between each router's and the central's veths: 40 ms each way
-#            and 0.5% loss (PXE_WAN_DELAY, PXE_WAN_LOSS), as dhcp.test.sh
+#            The WAN links: 40 ms each way and 0.5% loss (PXE_WAN_DELAY,
+#            PXE_WAN_LOSS), by tc netem on both ends of each veth where
+#            the kernel has sch_netem; else (the log says so, with tc's
+#            own words) by the "wan" namespace
+#   wan      (only without tc netem, or DHCP_WAN=emulator)
+#            test/integration/tools/wan-link between each router's and the
+#            central's veths, as dhcp.test.sh
 #   router   10.99.0.2 on the WAN, 10.10.1.1 on pod demo's link: dhcrelay
-#   router2  10.99.2.2 on its own WAN link, 10.10.2.1 on pod2's link
-#   pod      a bridge per pod (br0: demo, br1: pod2) joining the pod link
+#   router2  10.99.2.2 on its own WAN link, 10.10.2.1 on pod2's link and
+#            10.10.3.1 on pod3's: one dhcrelay for both
+#   pod      a bridge per pod (br0: demo, br1: pod2, br2: pod3) joining the
+#            pod link
 #            and one tap per machine, QEMU's NIC on the tap
 # Machines (QEMU, TCG), two to six at a time:
 #   pxe-bios-install   SeaBIOS, the e1000's ROM (Debian's ipxe-qemu):
@@ -32,7 +39,9 @@
 #            an address and no boot file) -> stage2 over HTTPS through the
 #            WAN, verified -> the test kernel and initrd to "installed";
 #            pxe-bios-again: its second boot gets local boot
-#   pxe-uefi-install   OVMF with the same ROM: snponly.efi, installs demo-2
+#   pxe-uefi-install   OVMF with the same ROM: snponly.efi, installs demo-2;
+#            pxe-uefi-again: its second boot (on its own OVMF variables)
+#            gets local boot
 #   pxe-http-boot      OVMF's own stack: UEFI HTTP Boot of serve's ipxe.efi,
 #            installs demo-3 (the initrd loads virtio_net);
 #            pxe-http-again: its second boot gets local boot
@@ -43,6 +52,9 @@
 #   pxe-sb-refused     the same behind router2: pod2's own build is the
 #            same files unsigned; OVMF refuses its snponly.efi (UEFI PXE)
 #            and its ipxe.efi (HTTP Boot), pod2-2 stays armed
+#   pxe-sb-tampered    the same on pod3's link: pod3's build is the signed
+#            files with one byte changed; OVMF refuses both again, pod3-1
+#            stays armed
 #   pxe-pod2           SeaBIOS behind router2: pod2's subnet, pod2's stage2
 #   pxe-new-first      SeaBIOS with a MAC podboot.conf does not name: its
 #            lease makes it discovered (before any stage2); a SIGHUP that
@@ -74,6 +86,9 @@ PXE_POD2_MAC=52:54:00:00:02:01
 PXE_SB_PXE_MAC=52:54:00:00:00:04
 PXE_SB_HTTP_MAC=52:54:00:00:00:05
 PXE_SB_BAD_MAC=52:54:00:00:02:02
+# pod3-1 behind router2 too: pod3's build is the signed one with one byte
+# changed in each EFI file
+PXE_SB_TAMPERED_MAC=52:54:00:00:03:01
 # What an HTTP Boot machine GETs over plain HTTP: ipxe.efi, and the
 # autoexec.ipxe iPXE looks for beside it and at the server's top (both
 # 404); all else goes by TLS.
@@ -123,8 +138,8 @@ pxe_site() {
 		s#^profiles = ($#profiles = (\n  { name = "secure"; kernel = "demo-vmlinuz"; initrd = "demo-initrd.img";\n    cmdline = "console=ttyS0 no_timer_check ks={{ks_url}}"; kickstart = "default.ks";\n    secure_boot = true; },#
 		s#provisioning = { cidr = "192.0.2.0/24"; gateway = "192.0.2.1";#provisioning = { cidr = "10.10.1.0/24"; gateway = "10.10.1.1"; pool_start = "10.10.1.100"; pool_end = "10.10.1.150";#
 		s#vlan = 0; dns = \[ "192.0.2.1" \]; };#vlan = 0; };#
-		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; },\n  { mac = "'"$PXE_SB_PXE_MAC"'"; hostname = "demo-4"; pod = "demo";\n    profile = "secure"; address = "198.51.100.14"; },\n  { mac = "'"$PXE_SB_HTTP_MAC"'"; hostname = "demo-5"; pod = "demo";\n    profile = "secure"; address = "198.51.100.15"; },\n  { mac = "'"$PXE_POD2_MAC"'"; hostname = "pod2-1"; pod = "pod2";\n    address = "203.0.113.21"; },\n  { mac = "'"$PXE_SB_BAD_MAC"'"; hostname = "pod2-2"; pod = "pod2";\n    profile = "secure"; address = "203.0.113.22"; }#' "$c"
-	perl -0pi -e 's/(\npods = \(\n.*?\n  \})\n\);/$1,\n  { name = "pod2"; profile = "default";\n    provisioning = { cidr = "10.10.2.0\/24"; gateway = "10.10.2.1";\n      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };\n    management = { cidr = "203.0.113.0\/24"; }; }\n);/s' "$c"
+		s#address = "198.51.100.12"; }#address = "198.51.100.12"; },\n  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n    address = "198.51.100.13"; },\n  { mac = "'"$PXE_SB_PXE_MAC"'"; hostname = "demo-4"; pod = "demo";\n    profile = "secure"; address = "198.51.100.14"; },\n  { mac = "'"$PXE_SB_HTTP_MAC"'"; hostname = "demo-5"; pod = "demo";\n    profile = "secure"; address = "198.51.100.15"; },\n  { mac = "'"$PXE_POD2_MAC"'"; hostname = "pod2-1"; pod = "pod2";\n    address = "203.0.113.21"; },\n  { mac = "'"$PXE_SB_BAD_MAC"'"; hostname = "pod2-2"; pod = "pod2";\n    profile = "secure"; address = "203.0.113.22"; },\n  { mac = "'"$PXE_SB_TAMPERED_MAC"'"; hostname = "pod3-1"; pod = "pod3";\n    profile = "secure"; address = "192.0.2.31"; }#' "$c"
+	perl -0pi -e 's/(\npods = \(\n.*?\n  \})\n\);/$1,\n  { name = "pod2"; profile = "default";\n    provisioning = { cidr = "10.10.2.0\/24"; gateway = "10.10.2.1";\n      pool_start = "10.10.2.100"; pool_end = "10.10.2.150"; };\n    management = { cidr = "203.0.113.0\/24"; }; },\n  { name = "pod3"; profile = "default";\n    provisioning = { cidr = "10.10.3.0\/24"; gateway = "10.10.3.1";\n      pool_start = "10.10.3.100"; pool_end = "10.10.3.150"; };\n    management = { cidr = "192.0.2.0\/24"; }; }\n);/s' "$c"
 	grep -q 'listen = "10.99.0.1";' "$c" &&
 		grep -q 'base_url = "https://10.99.0.1:8443"' "$c" &&
 		grep -q "plain_base_url = \"http://10.99.0.1:$PXE_PLAIN_PORT\"" "$c" &&
@@ -133,8 +148,10 @@ pxe_site() {
 		grep -q 'cidr = "10.10.2.0/24"; gateway = "10.10.2.1";' "$c" &&
 		grep -q 'vlan = 0; };' "$c" && grep -q 'hostname = "demo-3"' "$c" &&
 		grep -q 'hostname = "pod2-1"' "$c" &&
+		grep -q 'hostname = "pod3-1"' "$c" &&
+		grep -q 'cidr = "10.10.3.0/24"; gateway = "10.10.3.1";' "$c" &&
 		grep -q 'uefi_key = "keys/uefi-db.key";' "$c" &&
-		[ "$(grep -c 'profile = "secure";' "$c")" = 3 ] &&
+		[ "$(grep -c 'profile = "secure";' "$c")" = 4 ] &&
 		grep -q 'secure_boot = true; },' "$c" &&
 		[ "$(grep -c 'cmdline = "console=ttyS0 no_timer_check ks=' "$c")" = 2 ] || {
 		echo "podboot.conf is not laid out as the pxe leg expects" >&2
@@ -202,15 +219,32 @@ pxe_can() {
 		echo "cannot create network namespaces"
 }
 
-# pxe_netem_works: tc netem can shape a device here.
+# pxe_netem_works: tc netem can shape a device here; if not, why in
+# PXE_NETEM_WHY (tc's own words).
 pxe_netem_works() {
 	local rc=1
-	ip netns add "$PXE_NS-probe" || return 1
-	command -v tc >/dev/null &&
-		pxe_nsx "$PXE_NS-probe" tc qdisc add dev lo root netem delay 1ms \
-			2>/dev/null && rc=0
+	PXE_NETEM_WHY=
+	command -v tc >/dev/null || { PXE_NETEM_WHY="no tc command"; return 1; }
+	ip netns add "$PXE_NS-probe" ||
+		{ PXE_NETEM_WHY="no probe namespace"; return 1; }
+	PXE_NETEM_WHY=$(pxe_nsx "$PXE_NS-probe" tc qdisc add dev lo root \
+		netem delay 1ms 2>&1) && rc=0
 	ip netns del "$PXE_NS-probe"
+	[ "$rc" = 0 ] || PXE_NETEM_WHY=$(echo "${PXE_NETEM_WHY:-tc failed}" | head -1)
 	return "$rc"
+}
+
+# pxe_wan_say: the log says which WAN the leg runs over, and plainly why
+# when it is not tc netem.
+pxe_wan_say() {
+	local how="${PXE_WAN_DELAY} ms and $PXE_WAN_LOSS% loss each way"
+	if [ "$PXE_WAN" = netem ]; then
+		say "pxe: the WAN is tc netem on both ends of each WAN veth ($how)"
+	elif [ "${DHCP_WAN:-}" = emulator ]; then
+		say "pxe: the WAN is the userspace wan-link, as DHCP_WAN=emulator asks ($how)"
+	else
+		say "pxe: tc netem is not available here (tc: $PXE_NETEM_WHY): falling back to the userspace wan-link (test/integration/tools/wan-link, namespace $PXE_W) for the WAN ($how)"
+	fi
 }
 
 # pxe_wan_link R CIF RIF N: a WAN link from the central's CIF to router
@@ -250,17 +284,25 @@ pxe_router() {
 		pxe_nsx "$r" ip addr add "10.99.$n.2/24" dev "$rif" &&
 		pxe_nsx "$PXE_C" ip link set "$cif" up &&
 		pxe_nsx "$r" ip link set "$rif" up &&
-		pxe_nsx "$PXE_C" ip route add "10.10.$m.0/24" via "10.99.$n.2" &&
 		pxe_nsx "$r" sysctl -qw net.ipv4.ip_forward=1 &&
+		pxe_pod_link "$r" "$n" "$pif" "$br" "$m" || return 1
+	# the central's other addresses (10.99.0.1: TFTP, HTTPS) through it
+	[ "$n" = 0 ] || pxe_nsx "$r" ip route add default via "10.99.$n.1"
+}
+
+# pxe_pod_link R N POD_IF BRIDGE M: router R (10.99.N.2 on the WAN) also
+# routes pod link POD_IF, 10.10.M.1/24, whose far end joins BRIDGE in the
+# pod namespace; the central reaches 10.10.M.0/24 through R.
+pxe_pod_link() {
+	local r=$1 n=$2 pif=$3 br=$4 m=$5
+	pxe_nsx "$PXE_C" ip route add "10.10.$m.0/24" via "10.99.$n.2" &&
 		ip link add "$pif" netns "$r" type veth peer name "up-$br" netns "$PXE_P" &&
 		pxe_nsx "$r" ip addr add "10.10.$m.1/24" dev "$pif" &&
 		pxe_nsx "$r" ip link set "$pif" up &&
 		pxe_nsx "$PXE_P" ip link add "$br" type bridge &&
 		pxe_nsx "$PXE_P" ip link set "up-$br" master "$br" &&
 		pxe_nsx "$PXE_P" ip link set "up-$br" up &&
-		pxe_nsx "$PXE_P" ip link set "$br" up || return 1
-	# the central's other addresses (10.99.0.1: TFTP, HTTPS) through it
-	[ "$n" = 0 ] || pxe_nsx "$r" ip route add default via "10.99.$n.1"
+		pxe_nsx "$PXE_P" ip link set "$br" up
 }
 
 # pxe_tap TAP BRIDGE: a tap for one machine on BRIDGE (pod namespace).
@@ -272,8 +314,9 @@ pxe_tap() {
 
 # pxe_net: the namespaces, the WAN links, the routers of pod demo (br0:
 # tap0 BIOS, tap1 UEFI PXE, tap2 UEFI HTTP Boot, tap4 the new machine,
-# tap5 and tap6 Secure Boot by UEFI PXE and HTTP Boot) and pod2 (br1:
-# tap3 BIOS, tap7 Secure Boot refused).
+# tap5 and tap6 Secure Boot by UEFI PXE and HTTP Boot), and of pod2 (br1:
+# tap3 BIOS, tap7 Secure Boot refused) and pod3 (br2, 10.10.3.0/24: tap8
+# Secure Boot, tampered build refused).
 pxe_net() {
 	local n
 	for n in "$PXE_C" "$PXE_R" "$PXE_R2" "$PXE_P"; do
@@ -285,9 +328,10 @@ pxe_net() {
 		ip netns add "$PXE_W" && pxe_nsx "$PXE_W" ip link set lo up || return 1
 	fi
 	pxe_router "$PXE_R" wan-c wan-r 0 pod-r br0 &&
-		pxe_router "$PXE_R2" wan2-c wan2-r 2 pod2-r br1 || return 1
+		pxe_router "$PXE_R2" wan2-c wan2-r 2 pod2-r br1 &&
+		pxe_pod_link "$PXE_R2" 2 pod3-r br2 3 || return 1
 	for n in tap0:br0 tap1:br0 tap2:br0 tap4:br0 tap5:br0 tap6:br0 \
-		tap3:br1 tap7:br1; do
+		tap3:br1 tap7:br1 tap8:br2; do
 		pxe_tap "${n%:*}" "${n#*:}" || return 1
 	done
 }
@@ -327,9 +371,9 @@ pxe_servers() {
 		{ echo "kea-dhcp4 listens on no interface"; return 1; }
 	pxe_bg relay "$PXE_R" dhcrelay -d -4 -iu wan-r -id pod-r 10.99.0.1
 	PXE_RELAY_PID=$PXE_LAST
-	pxe_bg relay2 "$PXE_R2" dhcrelay -d -4 -iu wan2-r -id pod2-r 10.99.2.1
+	pxe_bg relay2 "$PXE_R2" dhcrelay -d -4 -iu wan2-r -id pod2-r -id pod3-r 10.99.2.1
 	wait_up 10 "$PXE_RELAY_PID" grep -q 'pod-r' "$PXE_DIR/relay.log" &&
-		wait_up 10 "$PXE_LAST" grep -q 'pod2-r' "$PXE_DIR/relay2.log" ||
+		wait_up 10 "$PXE_LAST" grep -q 'Listening on LPF/pod3-r/' "$PXE_DIR/relay2.log" ||
 		{ echo "dhcrelay did not start"; return 1; }
 	# -L: foreground; -s: the boot file name is relative to the directory
 	pxe_bg tftpd "$PXE_C" in.tftpd -L -v -s -a 10.99.0.1:69 "$PXE_DIR/tftp"
@@ -364,6 +408,45 @@ pxe_pod2_build() {
 		grep -q "firmware_dir = \"$d\";" "$PXE_SITE/podboot.conf"
 }
 
+# pxe_tamper SIGNED OUT: OUT is SIGNED with one byte changed (flipped
+# bits) a third of the way in, which lies before the Authenticode
+# signature (the PE security directory's table at the end) and so under
+# its digest; prints the offset.  Fails when the file has no signature or
+# the byte would not be under it.
+pxe_tamper() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+magic = struct.unpack_from("<H", data, pe + 24)[0]
+dirs = pe + 24 + (96 if magic == 0x10B else 112)
+sec_off, sec_len = struct.unpack_from("<II", data, dirs + 4 * 8)
+off = len(data) // 3
+if data[pe:pe + 4] != b"PE\0\0" or not sec_len or off >= sec_off:
+    sys.exit("no signature, or offset %d not under it" % off)
+data[off] ^= 0x20
+open(sys.argv[2], "wb").write(data)
+print(off)
+PY
+}
+
+# pxe_pod3_build FW: pod3's own build in $PXE_DIR/fw-pod3: FW's three
+# files, ipxe.efi and snponly.efi each with one byte changed under its
+# signature (pxe_tamper), its own SHA256SUMS: a build altered after
+# signing (or on its way), as the firmware sees it.  podboot.conf names
+# it as pod3's firmware_dir.
+pxe_pod3_build() {
+	local fw=$1 d=$PXE_DIR/fw-pod3 f
+	mkdir -p "$d" && cp "$fw/undionly.kpxe" "$d/" || return 1
+	for f in snponly.efi ipxe.efi; do
+		pxe_tamper "$fw/$f" "$d/$f" >"$d/$f.offset" || return 1
+	done
+	(cd "$d" && sha256sum undionly.kpxe snponly.efi ipxe.efi >SHA256SUMS) &&
+		sed -i 's#^  { name = "pod3"; profile = "default";$#&\n    firmware_dir = "'"$d"'";#' \
+			"$PXE_SITE/podboot.conf" &&
+		grep -q "firmware_dir = \"$d\";" "$PXE_SITE/podboot.conf"
+}
+
 # pxe_build_checks FW: make firmware signed the build's EFI files with the
 # site's UEFI key; pod2's copies carry no signature.
 pxe_build_checks() {
@@ -373,6 +456,12 @@ pxe_build_checks() {
 			sbverify --cert "$crt" "$fw/$f"
 		check "pxe: pod2's $f has no signature (sbverify --list)" \
 			sh -c "! sbverify --list '$PXE_DIR/fw-pod2/$f' 2>/dev/null | grep -q '^signature [0-9]'"
+		check "pxe: pod3's $f differs from the build's by one byte, at $(cat "$PXE_DIR/fw-pod3/$f.offset" 2>/dev/null)" \
+			[ "$(cmp -l "$fw/$f" "$PXE_DIR/fw-pod3/$f" | wc -l)" = 1 ]
+		check "pxe: and keeps the signature (sbverify --list), which no longer verifies (sbverify, podboot verify --uefi)" \
+			sh -c "sbverify --list '$PXE_DIR/fw-pod3/$f' 2>/dev/null | grep -q '^signature 1' &&
+				! sbverify --cert '$crt' '$PXE_DIR/fw-pod3/$f' >/dev/null 2>&1 &&
+				! '$PODBOOT' verify --uefi '$PXE_DIR/fw-pod3/$f' --cert '$crt' >/dev/null 2>&1"
 	done
 	check "pxe: the kernel has a uefi variant (podboot publish)" \
 		grep -q "^published demo-vmlinuz uefi variant sha256:[0-9a-f]\{64\}\$" \
@@ -389,9 +478,11 @@ pxe_placed_checks() {
 		sh -c "cd '$PXE_DIR/tftp' && [ \$(sha256sum -c --ignore-missing '$fw/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
 	check "pxe: and pod2's build's in pod2/" \
 		sh -c "cd '$PXE_DIR/tftp/pod2' && [ \$(sha256sum -c --ignore-missing '$PXE_DIR/fw-pod2/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
-	check "pxe: and nothing else there (ipxe.efi goes by HTTP; pod2/ is serve's)" \
+	check "pxe: and pod3's build's in pod3/" \
+		sh -c "cd '$PXE_DIR/tftp/pod3' && [ \$(sha256sum -c --ignore-missing '$PXE_DIR/fw-pod3/SHA256SUMS' | grep -c ': OK\$') = 2 ]"
+	check "pxe: and nothing else there (ipxe.efi goes by HTTP; pod2/ and pod3/ are serve's)" \
 		[ "$(cd "$PXE_DIR/tftp" && find . -mindepth 1 | LC_ALL=C sort | paste -sd' ')" = \
-			"./pod2 ./pod2/.podboot ./pod2/snponly.efi ./pod2/undionly.kpxe ./snponly.efi ./undionly.kpxe" ]
+			"./pod2 ./pod2/.podboot ./pod2/snponly.efi ./pod2/undionly.kpxe ./pod3 ./pod3/.podboot ./pod3/snponly.efi ./pod3/undionly.kpxe ./snponly.efi ./undionly.kpxe" ]
 	check "pxe: serve's plain listener serves pod2's unsigned ipxe.efi at /boot/fw/pod2/ipxe.efi" \
 		sh -c "ip netns exec '$PXE_C' curl -sf 'http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/pod2/ipxe.efi' | sha256sum |
 			grep -q \"^\$(awk '\$2 == \"ipxe.efi\" {print \$1}' '$PXE_DIR/fw-pod2/SHA256SUMS') \""
@@ -514,11 +605,49 @@ pxe_uefi_checks() {
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: $what" in_file "$file" "$RUN/$name.pcap"
 	pxe_acks_check "$name" "$mac" snponly.efi
+	pxe_echo_check "$name" "$mac" "offer - ack - offer - ack -" \
+		"no vendor class (option 60) in Kea's OFFERs and ACKs to UEFI PXE"
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
 		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
 	check "pxe: $name: Kea leased it in pod demo's subnet" \
 		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
 	NODE=$node sec_install_checks "$name"
+	PXE_TR2=$(NODE=$node node_transitions | paste -sd, -)
+}
+
+# pxe_uefi_again_start NAME FROM MAC TAP: the UEFI PXE machine of boot
+# FROM boots again in the background, on its own variables (OVMF keeps
+# the boot options it made the first time), until stage2 says it has no
+# install for it.
+pxe_uefi_again_start() {
+	local name=$1 from=$2 mac=$3 tap=$4
+	pxe_machine_start "$name" "$mac" "$tap" e1000,bootindex=1 "$SEC_TIMEOUT" \
+		"no install pending for this machine; booting the local disk" \
+		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+		-drive "if=pflash,format=raw,file=$PXE_DIR/$from-vars.fd"
+}
+
+# pxe_uefi_again_checks NAME NODE MAC: the UEFI PXE machine's second boot
+# got snponly.efi again and then the local-boot script (back to the
+# firmware's boot order); no installer, no new transition of NODE.
+pxe_uefi_again_checks() {
+	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log n
+	check "pxe: $name: ended within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
+	check "pxe: $name: the ROM fetched snponly.efi by TFTP again" \
+		sh -c "grep -aq 'tftp://10\.99\.0\.1/snponly\.efi' '$log' &&
+			grep -aq 'snponly.efi : [0-9]* bytes \[EFI\]' '$log'"
+	pxe_acks_check "$name" "$mac" snponly.efi
+	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
+		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
+	check "pxe: $name: stage1 verified stage2" in_file "podboot: stage2 verified" "$log"
+	check "pxe: $name: stage2 was the local-boot script, handed back to the firmware" \
+		sh -c "grep -aq 'podboot: no install pending for this machine' '$log' &&
+			grep -aq 'podboot: stage2 ended without booting' '$log'"
+	check "pxe: $name: no installer ran" \
+		sh -c "! grep -aqE 'PODBOOT-E2E|podboot: installing' '$log'"
+	check "pxe: $name: $node is still installed" [ "$(NODE=$node node_state)" = installed ]
+	n=$(NODE=$node node_transitions | paste -sd, -)
+	check "pxe: $name: no new transition of $node" [ "$n" = "$PXE_TR2" ]
 }
 
 # pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi from podboot
@@ -531,9 +660,8 @@ pxe_http_checks() {
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: Kea leased it in pod demo's subnet" \
 		grep -q "^10\.10\.1\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
-	check "pxe: $name: Kea's offer named serve's URL and echoed HTTPClient" \
-		sh -c "grep -aq '$url' '$RUN/$name.pcap' &&
-			grep -aq HTTPClient '$RUN/$name.pcap'"
+	pxe_echo_check "$name" "$mac" "offer HTTPClient ack HTTPClient offer - ack -" \
+		"Kea's OFFER and ACK to the firmware echoed vendor class HTTPClient (option 60), to stage1 none"
 	pxe_acks_check "$name" "$mac" "$url"
 	check "pxe: $name: OVMF fetched ipxe.efi from podboot serve (HTTP Boot)" \
 		in_file "GET /boot/fw/demo/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
@@ -610,6 +738,8 @@ pxe_sb_install_checks() {
 		check "pxe: $name: OVMF verified and started it under Secure Boot" \
 			in_file 'starting Boot[0-9A-F]{4} "UEFI HTTPv4' "$log"
 		pxe_acks_check "$name" "$mac" "$url"
+		pxe_echo_check "$name" "$mac" "offer HTTPClient ack HTTPClient offer - ack -" \
+			"Kea's OFFER and ACK to the firmware echoed vendor class HTTPClient (option 60), to stage1 none"
 	fi
 	check "pxe: $name: no boot option was refused on the way" \
 		sh -c "! grep -aq 'Access Denied' '$log'"
@@ -626,25 +756,46 @@ pxe_sb_install_checks() {
 	fi
 }
 
-# pxe_sb_refused_checks NAME NODE MAC: the Secure Boot machine behind
-# router2 got pod2's unsigned snponly.efi by UEFI PXE and its unsigned
-# ipxe.efi by UEFI HTTP Boot; OVMF refused both, nothing of podboot's
-# ran, and NODE stays armed.
+# pxe_echo_check NAME MAC WANT WHAT: the vendor classes (option 60) of the
+# first two exchanges' OFFERs and ACKs to MAC in NAME's capture, repeats
+# folded ("offer X ack X offer Y ack Y", "-" for none), are WANT.
+pxe_echo_check() {
+	local got
+	got=$(python3 "$HERE/dhcp-acks" --vendor --mac "$2" "$RUN/$1.pcap" 2>&1 |
+		uniq | head -4 | paste -sd' ')
+	if [ "$got" = "$3" ]; then
+		ok "pxe: $1: $4"
+	else
+		bad "pxe: $1: $4" "the replies' vendor classes: ${got:-none}"
+	fi
+}
+
+# pxe_sb_refused_checks NAME NODE MAC POD HOW: the Secure Boot machine
+# behind router2 got POD's snponly.efi (HOW: unsigned, or tampered) by
+# UEFI PXE and its ipxe.efi by UEFI HTTP Boot; OVMF refused both, nothing
+# of podboot's ran, and NODE stays armed.
 pxe_sb_refused_checks() {
-	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log m
+	local name=$1 node=$2 mac=$3 pod=$4 how=$5 log=$RUN/serial-$1.log m net
+	local url=http://10.99.0.1:$PXE_PLAIN_PORT/boot/fw/$4/ipxe.efi
 	m=$(echo "$mac" | tr -d : | tr 'a-f' 'A-F')
+	net=${pod#pod}
 	[ -f "$PXE_DIR/$name-vars.fd" ] || return 0
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: OVMF tried both within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
-	check "pxe: $name: Kea leased it in pod2's subnet" \
-		grep -q "^10\\.10\\.2\\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
-	check "pxe: $name: OVMF fetched pod2's snponly.efi by TFTP (UEFI PXE)" \
-		sh -c "grep -aq 'NBP filename is pod2/snponly.efi' '$log' &&
+	check "pxe: $name: Kea leased it in $pod's subnet" \
+		grep -q "^10\\.10\\.$net\\.[0-9]*,$mac," "$PXE_DIR/leases.csv"
+	check "pxe: $name: Kea's ACKs named $pod's snponly.efi (UEFI PXE), then $pod's ipxe.efi (HTTP Boot)" \
+		[ "$(python3 "$HERE/dhcp-acks" --mac "$mac" "$RUN/$name.pcap" | uniq | paste -sd' ')" = \
+			"$pod/snponly.efi $url" ]
+	pxe_echo_check "$name" "$mac" "offer - ack - offer HTTPClient ack HTTPClient" \
+		"Kea echoed vendor class HTTPClient to HTTP Boot only (option 60 of the OFFERs and ACKs)"
+	check "pxe: $name: OVMF fetched $pod's $how snponly.efi by TFTP (UEFI PXE)" \
+		sh -c "grep -aq 'NBP filename is $pod/snponly.efi' '$log' &&
 			grep -aq 'NBP file downloaded successfully' '$log'"
 	check "pxe: $name: and refused it: \"Access Denied\"" \
 		in_file "failed to load Boot[0-9A-F]{4} \"UEFI PXEv4 \\(MAC:$m\\)\".*: Access Denied" "$log"
-	check "pxe: $name: OVMF fetched pod2's ipxe.efi from podboot serve (UEFI HTTP Boot)" \
-		in_file "GET /boot/fw/pod2/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
+	check "pxe: $name: OVMF fetched $pod's $how ipxe.efi from podboot serve (UEFI HTTP Boot)" \
+		in_file "GET /boot/fw/$pod/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
 	check "pxe: $name: and refused it: \"Access Denied\"" \
 		in_file "failed to load Boot[0-9A-F]{4} \"UEFI HTTPv4 \\(MAC:$m\\)\".*: Access Denied" "$log"
 	check "pxe: $name: iPXE never ran (no banner, no podboot line)" \
@@ -768,14 +919,18 @@ pxe_jobs_wait() {
 # pxe_boots: first the BIOS and UEFI installs, pod2's machine, the
 # Secure Boot machine behind router2 (refused) and the new machine's
 # first boot side by side; the reload that names the new machine; then
-# its next boot, the BIOS machine's second boot, UEFI HTTP Boot and the
-# two Secure Boot installs side by side; last HTTP Boot's second boot.
+# its next boot, pod3's Secure Boot machine (refused) in pod2's machine's
+# place, the BIOS machine's second boot, UEFI HTTP Boot and the two
+# Secure Boot installs side by side; the UEFI PXE machine's second boot
+# beside HTTP Boot's second boot.
 pxe_boots() {
-	local bios pod2 new http
+	local bios pod2 new http uefi='' tampered=''
 	check "pxe: node $NODE starts armed" [ "$(node_state)" = armed ]
-	[ "${PXE_UEFI:-1}" = 0 ] ||
+	if [ "${PXE_UEFI:-1}" != 0 ]; then
 		pxe_uefi_start pxe-uefi-install demo-2 52:54:00:00:00:02 tap1 \
 			e1000,bootindex=1 ""
+		[ ! -f "$PXE_DIR/pxe-uefi-install-vars.fd" ] || uefi=$PXE_JOB
+	fi
 	pxe_bios_start pxe-bios-install "$MAC" tap0 "$BOOT_TIMEOUT" ""
 	bios=$PXE_JOB
 	pxe_bios_start pxe-pod2 "$PXE_POD2_MAC" tap3 "$SEC_TIMEOUT" \
@@ -795,6 +950,12 @@ pxe_boots() {
 	new=$PXE_JOB
 	pxe_machine_wait pxe-pod2 "$pod2"
 	pxe_pod2_checks pxe-pod2
+	# the same, pod3's build: each EFI file signed, then one byte changed
+	if [ "${PXE_SB:-1}" != 0 ]; then
+		pxe_sb_start pxe-sb-tampered pod3-1 "$PXE_SB_TAMPERED_MAC" tap8 \
+			"$SEC_TIMEOUT" 'failed to load Boot[0-9A-F]{4} "UEFI HTTPv4 .*: Access Denied'
+		[ ! -f "$PXE_DIR/pxe-sb-tampered-vars.fd" ] || tampered=$PXE_JOB
+	fi
 	pxe_machine_wait pxe-bios-install "$bios"
 	pxe_bios_install_checks pxe-bios-install
 	lap "pxe: BIOS PXE install (and pod2's machine)"
@@ -828,6 +989,22 @@ pxe_boots() {
 	fi
 	pxe_machine_wait pxe-new-again "$new"
 	pxe_new_again_checks pxe-new-again
+	# UEFI PXE's install, then its second boot (its own variables) beside
+	# HTTP Boot's
+	if [ -n "$uefi" ]; then
+		pxe_machine_wait pxe-uefi-install "$uefi"
+		pxe_uefi_checks pxe-uefi-install demo-2 52:54:00:00:00:02 \
+			"OVMF asked for snponly.efi by TFTP (architecture 7)" "snponly\\.efi"
+		lap "pxe: UEFI PXE install (waited for)"
+		if [ "$(NODE=demo-2 node_state)" = installed ]; then
+			pxe_uefi_again_start pxe-uefi-again pxe-uefi-install \
+				52:54:00:00:00:02 tap1
+			uefi=$PXE_JOB
+		else
+			uefi=
+			bad "pxe: pxe-uefi-again: skipped, the install did not complete"
+		fi
+	fi
 	if [ -n "$http" ]; then
 		pxe_machine_wait pxe-http-boot "$http"
 		pxe_http_checks pxe-http-boot demo-3 52:54:00:00:00:03
@@ -847,13 +1024,18 @@ pxe_boots() {
 			bad "pxe: pxe-http-again: skipped, the install did not complete"
 		fi
 	fi
+	if [ -n "$uefi" ]; then
+		pxe_machine_wait pxe-uefi-again "$uefi"
+		pxe_uefi_again_checks pxe-uefi-again demo-2 52:54:00:00:00:02
+		lap "pxe: UEFI PXE again (waited for)"
+	fi
 	pxe_jobs_wait
-	pxe_uefi_checks pxe-uefi-install demo-2 52:54:00:00:00:02 \
-		"OVMF asked for snponly.efi by TFTP (architecture 7)" "snponly\\.efi"
 	pxe_sb_install_checks pxe-sb-pxe demo-4 "$PXE_SB_PXE_MAC" pxe
 	pxe_sb_install_checks pxe-sb-http demo-5 "$PXE_SB_HTTP_MAC" http
-	pxe_sb_refused_checks pxe-sb-refused pod2-2 "$PXE_SB_BAD_MAC"
-	lap "pxe: UEFI and Secure Boot installs and the new machine (waited for)"
+	pxe_sb_refused_checks pxe-sb-refused pod2-2 "$PXE_SB_BAD_MAC" pod2 unsigned
+	[ -z "$tampered" ] ||
+		pxe_sb_refused_checks pxe-sb-tampered pod3-1 "$PXE_SB_TAMPERED_MAC" pod3 tampered
+	lap "pxe: Secure Boot installs and refusals (waited for)"
 }
 
 # pxe_leg: wait for the firmware, build the network, start the servers,
@@ -877,6 +1059,8 @@ pxe_leg() {
 	check "pxe: make firmware built undionly.kpxe" [ -s "$fw/undionly.kpxe" ] ||
 		{ bad "pxe: firmware" "$(tail -10 "$RUN/firmware-pxe.log")"; return; }
 	check "pxe: pod2's own build: the same files, unsigned" pxe_pod2_build "$fw"
+	check "pxe: pod3's own build: the same files, one byte changed under each EFI file's signature" \
+		pxe_pod3_build "$fw"
 	pxe_build_checks "$fw"
 	pxe_dhcp_conf
 	check "pxe: podboot serve --check takes the dhcp group" \
@@ -886,6 +1070,7 @@ pxe_leg() {
 		bad "pxe: namespaces, WAN and pod bridges" "$(tail -5 "$PXE_DIR/net.log")"
 		return
 	fi
+	pxe_wan_say
 	check "pxe: the WAN ($PXE_WAN, ${PXE_WAN_DELAY} ms each way) carries traffic" \
 		wait_up 20 "" pxe_nsx "$PXE_C" busybox ping -c 1 -W 2 10.99.0.2
 	check "pxe: so does pod2's WAN link" \

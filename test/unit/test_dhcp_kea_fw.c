@@ -83,6 +83,7 @@ static void test_per_pod(void)
 {
 	struct kea_opts o;
 	json_t *doc = render(FW_CONF("firmware_dir = \"/fw/shared\";"), &o);
+	json_t *echo;
 	char req[256];
 
 	CU_ASSERT_EQUAL(o.fw_per_pod, 1);
@@ -103,6 +104,16 @@ static void test_per_pod(void)
 			       "http://10.9.0.1:8080/boot/fw/pod-b/ipxe.efi");
 	CU_ASSERT_EQUAL(json_object_get(class_of(doc, "pxe-bios:pod-a"),
 					"only-if-required"), json_true());
+	/* each pod's HTTP Boot class echoes the vendor class; PXE's not */
+	echo = json_array_get(json_object_get(class_of(doc, "uefi-http:pod-b"),
+					      "option-data"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(echo, "name")),
+			       "vendor-class-identifier");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(echo, "data")),
+			       "HTTPClient");
+	CU_ASSERT_EQUAL(json_object_get(echo, "always-send"), json_true());
+	CU_ASSERT_PTR_NULL(json_object_get(class_of(doc, "pxe-uefi:pod-b"),
+					   "option-data"));
 	/* podboot's own iPXE never gets a boot file */
 	CU_ASSERT_PTR_NOT_NULL(strstr(field(doc, "pxe-bios:pod-a", "test"),
 				      "not member('podboot-ipxe')"));
