@@ -105,6 +105,19 @@ static const char *const store_migrations[] = {
 	" firing INTEGER NOT NULL,"
 	" sent_at INTEGER NOT NULL,"
 	" PRIMARY KEY (rule, node));",
+	/* 10: what replicas share beyond nodes (store_replica.c): numbered
+	 * values such as the configuration generation a reload bumps, and
+	 * each node's push sequence numbers seen by any replica */
+	"CREATE TABLE shared_values ("
+	" name TEXT PRIMARY KEY,"
+	" value INTEGER NOT NULL);"
+	"CREATE TABLE push_seen ("
+	" id TEXT NOT NULL,"
+	" generation INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (id, generation, epoch, seq));",
 };
 
 #define STORE_SCHEMA_LATEST \

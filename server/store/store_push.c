@@ -50,6 +50,9 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	if (rc != 0)
 		store_rollback(st);
 	pthread_mutex_unlock(&st->lock);
+	/* The pushes replicas took stay bounded (saved every minute). */
+	if (rc == 0 && store_shared(st))
+		rc = store_push_seen_trim(st);
 	return rc;
 }
 
