@@ -583,7 +583,7 @@ static int store_migrate(struct store *st)
  * Prepare every statement of store_stmts[] on the connection; 0, or
  * -PB_ESTORE (logged, naming the statement's purpose).
  */
-static int store_prepare(struct store *st)
+int store_prepare(struct store *st)
 {
 	int i, rc;
 
@@ -626,6 +626,8 @@ static int store_start(struct store **stp, struct store *st,
 		rc = store_migrate(st);
 	if (rc == 0)
 		rc = store_prepare(st);
+	if (rc == 0)
+		rc = store_pool_open(st);
 	if (rc != 0) {
 		store_close(st);
 		return rc;
@@ -701,6 +703,7 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	store_pool_close(st);
 	if (st->stmt[STMT_EVENT_ADD].h) {
 		/* What open refusal windows counted is not lost. */
 		pthread_mutex_lock(&st->lock);

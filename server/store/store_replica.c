@@ -35,7 +35,7 @@ static int store_value_run(struct store *st, const char *sql,
 	struct store_stmt s = { 0 };
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_stmt_open(st, &s, sql, what);
 	if (rc == 0 && store_bind_text(&s, 1, name) != 0)
 		rc = store_fail(st, what);
@@ -52,7 +52,7 @@ static int store_value_run(struct store *st, const char *sql,
 		}
 	}
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -102,7 +102,7 @@ int store_push_claim(struct store *st, const struct store_push_key *k)
 
 	if (!store_seen_key_ok(k))
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	/* One statement: a key taken before conflicts (nothing changes),
 	 * and so does a generation older than one seen or a seq a window
 	 * below the newest of its epoch, whose rows are gone. */
@@ -123,7 +123,7 @@ int store_push_claim(struct store *st, const struct store_push_key *k)
 	if (rc == 0)
 		rc = store_changes(st) == 1 ? 0 : 1;
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -134,7 +134,7 @@ int store_push_unclaim(struct store *st, const struct store_push_key *k)
 
 	if (!store_seen_key_ok(k))
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_stmt_open(st, &s,
 			     "DELETE FROM push_seen WHERE id = ?1 AND "
 			     "generation = ?2 AND epoch = ?3 AND seq = ?4",
@@ -142,7 +142,7 @@ int store_push_unclaim(struct store *st, const struct store_push_key *k)
 	if (rc == 0 && (store_seen_bind(&s, k) || store_stmt_step(&s) < 0))
 		rc = store_fail(st, "giving a push back");
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -151,7 +151,7 @@ int store_push_seen_trim(struct store *st)
 	struct store_stmt s = { 0 };
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	/* Seqs a window below the newest of their epoch (claims refuse
 	 * them without rows), generations a newer one replaced (their
 	 * tokens are void), and epochs another followed a day ago. */
@@ -171,6 +171,6 @@ int store_push_seen_trim(struct store *st)
 			store_stmt_step(&s) < 0))
 		rc = store_fail(st, "trimming pushes seen");
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
