@@ -269,9 +269,9 @@ static int serve_restart_daemons(struct server *srv, struct server_gen *gen,
  * SIGHUP: new configuration and keys on the same listening sockets.  Main
  * thread only; the replaced daemons join @retired.
  */
-static void serve_reload(struct server *srv, const char *path,
-			 struct serve_listeners *l,
-			 struct serve_retired **retired)
+static int serve_reload(struct server *srv, const char *path,
+			struct serve_listeners *l,
+			struct serve_retired **retired)
 {
 	const struct config *cur = srv->gen->cfg;
 	struct server_gen *gen, *old;
@@ -283,7 +283,7 @@ static void serve_reload(struct server *srv, const char *path,
 	if (rc != 0) {
 		log_error("reload refused; still serving configuration %u",
 			  srv->gen->number);
-		return;
+		return rc;
 	}
 	if (strcmp(gen->cfg->listen, cur->listen) != 0 ||
 	    gen->cfg->port != cur->port ||
@@ -306,7 +306,7 @@ static void serve_reload(struct server *srv, const char *path,
 		log_error("reload refused: %s; still serving configuration %u",
 			  pb_strerror(rc), srv->gen->number);
 		server_gen_put(gen);
-		return;
+		return rc;
 	}
 	pthread_mutex_lock(&srv->gen_lock);
 	old = srv->gen;
@@ -326,6 +326,75 @@ static void serve_reload(struct server *srv, const char *path,
 			gen->number);
 	serve_dhcp_post(srv, gen);	/* Kea follows, off this path */
 	server_gen_put(old);
+	return 0;
+}
+
+/*
+ * A reload of @path refused with @rc (@why: what asked for it), as an
+ * event naming this replica, so that the replicas' operator sees which
+ * one still serves an older configuration.
+ */
+static void serve_reload_refused(struct server *srv, const char *path,
+				 const char *why, int rc)
+{
+	char name[300];
+
+	server_replica_name(srv, name, sizeof(name));
+	store_event_add(srv->store, "reload-refused", name,
+			"%s (%s): %s; still serving configuration %u", path,
+			why, pb_strerror(rc), srv->gen->number);
+}
+
+/*
+ * SIGHUP: reload @path; on a store replicas share, a reload that took
+ * bumps the configuration generation there, which the other replicas
+ * follow (serve_follow), and *@seen becomes it.
+ */
+static void serve_reload_signal(struct server *srv, const char *path,
+				struct serve_listeners *l,
+				struct serve_retired **retired,
+				long long *seen)
+{
+	long long gen;
+	int rc = serve_reload(srv, path, l, retired);
+
+	if (rc != 0) {
+		serve_reload_refused(srv, path, "SIGHUP", rc);
+		return;
+	}
+	if (!store_shared(srv->store))
+		return;
+	rc = store_config_gen_bump(srv->store, &gen);
+	if (rc != 0) {
+		log_error("reloaded, but the other replicas were not told: %s",
+			  pb_strerror(rc));
+		return;
+	}
+	*seen = gen;
+}
+
+/*
+ * On a store replicas share: if another replica reloaded since *@seen
+ * (the generation in the store is newer), reload @path too, once per
+ * generation, a refusal recorded as an event.
+ */
+static void serve_follow(struct server *srv, const char *path,
+			 struct serve_listeners *l,
+			 struct serve_retired **retired, long long *seen)
+{
+	long long gen;
+	int rc;
+
+	if (!store_shared(srv->store) ||
+	    store_config_gen(srv->store, &gen) != 0 || gen <= *seen)
+		return;
+	log_info("another replica reloaded (configuration generation %lld "
+		 "in the store): reloading %s", gen, path);
+	*seen = gen;
+	rc = serve_reload(srv, path, l, retired);
+	if (rc != 0)
+		serve_reload_refused(srv, path, "another replica's reload",
+				     rc);
 }
 
 /* The transfer watch's limits: those of the configuration serving now. */
@@ -461,10 +530,25 @@ static void serve_services_stop(struct server *srv)
 	srv->metrics = NULL;
 }
 
+/* Seconds between saves of where pushes stand. */
+#define SERVE_SAVE_S 60
+/* Seconds between looks at the store for another replica's reload. */
+#define SERVE_FOLLOW_S 1
+
+/* Seconds on the monotonic clock. */
+static long long serve_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
 /*
  * Serve until SIGTERM, SIGINT or the signer's death: SIGHUP reloads
- * @path, and every minute where pushes stand is saved.  Main thread
- * only; @l and @retired change with each reload.
+ * @path, and every minute where pushes stand is saved.  On a store
+ * replicas share, every second a look for another replica's reload.
+ * Main thread only; @l and @retired change with each reload.
  *
  * @ret rc		0, or -EPIPE when the signer process died
  */
@@ -472,19 +556,28 @@ static int serve_loop(struct server *srv, const char *path,
 		      const sigset_t *sigs, struct serve_listeners *l,
 		      struct serve_retired **retired)
 {
-	const struct timespec save_every = { 60, 0 };
+	const int shared = store_shared(srv->store);
+	const struct timespec wait = { shared ? SERVE_FOLLOW_S : SERVE_SAVE_S,
+				       0 };
+	long long save_at = serve_now_s() + SERVE_SAVE_S, seen = 0;
 	int sig;
 
+	if (shared && store_config_gen(srv->store, &seen) != 0)
+		seen = 0;
 	for (;;) {
+		sig = sigtimedwait(sigs, NULL, &wait);
 		/* Every minute, persist where pushes stand (duplicates stay
 		 * recognisable after a crash). */
-		sig = sigtimedwait(sigs, NULL, &save_every);
-		if (sig < 0) {
+		if (serve_now_s() >= save_at) {
 			metrics_save_state(srv->metrics, srv->store);
+			save_at = serve_now_s() + SERVE_SAVE_S;
+		}
+		if (sig < 0) {
+			serve_follow(srv, path, l, retired, &seen);
 			continue;
 		}
 		if (sig == SIGHUP) {
-			serve_reload(srv, path, l, retired);
+			serve_reload_signal(srv, path, l, retired, &seen);
 			continue;
 		}
 		if (sig == SIGCHLD && !servekeys_died(srv))

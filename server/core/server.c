@@ -1,6 +1,8 @@
 /* server.c: generations of the running server's configuration, shared by
  * every request and released by the last one that holds it. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "server.h"
 
@@ -27,4 +29,16 @@ void server_gen_put(struct server_gen *gen)
 {
 	if (gen && atomic_fetch_sub(&gen->refs, 1) == 1)
 		server_gen_free(gen);
+}
+
+void server_replica_name(struct server *srv, char *out, size_t size)
+{
+	struct server_gen *gen = server_gen_get(srv);
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, size, "%s:%u", host, gen->cfg->port);
+	server_gen_put(gen);
 }

@@ -98,5 +98,11 @@ struct server_gen *server_gen_get(struct server *srv);
 void server_gen_free(struct server_gen *gen);
 /** Drop a reference taken by server_gen_get(); NULL is fine. */
 void server_gen_put(struct server_gen *gen);
+/**
+ * This replica's name among those that share one store: the host's name
+ * and the configured port ("host:8443"), which tells two replicas on one
+ * host apart.  Names events and the remote_write label "replica".
+ */
+void server_replica_name(struct server *srv, char *out, size_t size);
 
 #endif

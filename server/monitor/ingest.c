@@ -13,6 +13,7 @@
 #include "ingest_parse.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_seq.h"
 #include "nodetoken.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */
@@ -112,11 +113,29 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 	}
 	p.text = doc->data ? doc->data : "";
 	p.len = doc->len;
+	/* Across replicas the store says first whether the push is new. */
+	rc = metrics_seq_claim(r->srv->store, p.id, p.seq, p.generation,
+			       p.epoch);
+	if (rc < 0) {
+		ingest_result_refuse(result, "the store is unavailable");
+		status = 503;
+		goto out;
+	}
+	if (rc == 1) {
+		json_object_set(result, "duplicate", json_true());
+		status = 200;
+		goto out;
+	}
 	if (metrics_apply(r->srv->metrics, r->gen->cfg, &p, &res) != 0) {
+		metrics_seq_unclaim(r->srv->store, p.id, p.seq, p.generation,
+				    p.epoch);
 		ingest_result_refuse(result, "out of memory");
 		status = 503;
 		goto out;
 	}
+	if (res.refusal != METRICS_OK)
+		metrics_seq_unclaim(r->srv->store, p.id, p.seq, p.generation,
+				    p.epoch);
 	switch (res.refusal) {
 	case METRICS_OK:
 		json_integer_set(json_object_get(result, "accepted"),

@@ -1,5 +1,6 @@
 /* metrics_seq.c: the sequence decision of a push: new, late (a gap
- * filled) or duplicate, by token generation, agent epoch and seq. */
+ * filled) or duplicate, by token generation, agent epoch and seq; across
+ * replicas, the claim of a push in the shared store first. */
 #include <string.h>
 
 #include "metrics_seq.h"
@@ -111,4 +112,25 @@ enum metrics_seq metrics_seq_classify(struct store_push_state *st,
 void metrics_seq_all_seen(struct metrics_seqwin *w)
 {
 	memset(w->seen, 0xff, sizeof(w->seen));
+}
+
+int metrics_seq_claim(struct store *st, const char *id,
+		      unsigned long long seq, unsigned long long generation,
+		      unsigned long long epoch)
+{
+	const struct store_push_key k = { id, generation, epoch, seq };
+
+	if (!seq || !store_shared(st))
+		return 0;
+	return store_push_claim(st, &k);
+}
+
+void metrics_seq_unclaim(struct store *st, const char *id,
+			 unsigned long long seq, unsigned long long generation,
+			 unsigned long long epoch)
+{
+	const struct store_push_key k = { id, generation, epoch, seq };
+
+	if (seq && store_shared(st))
+		store_push_unclaim(st, &k);
 }

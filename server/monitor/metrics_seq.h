@@ -42,6 +42,25 @@ enum metrics_seq metrics_seq_classify(struct store_push_state *st,
 				      unsigned long long epoch,
 				      long long *gaps);
 
+/**
+ * Across replicas (store_shared()), take push @seq of node @id, token
+ * @generation and agent @epoch in the store before it is applied, so
+ * that a push replayed to another replica is a duplicate there too.
+ * Without sharing (SQLite, one process), or without a seq, the window in
+ * memory decides alone: 0 at once.
+ *
+ * @ret rc		0 (apply it), 1 (a duplicate: another replica, or
+ *			this one, took it), or a store error
+ */
+int metrics_seq_claim(struct store *st, const char *id,
+		      unsigned long long seq, unsigned long long generation,
+		      unsigned long long epoch);
+
+/** Give back what metrics_seq_claim() took for a push then refused. */
+void metrics_seq_unclaim(struct store *st, const char *id,
+			 unsigned long long seq, unsigned long long generation,
+			 unsigned long long epoch);
+
 /** Mark the whole window seen (state restored after a restart). */
 void metrics_seq_all_seen(struct metrics_seqwin *w);
 

@@ -47,6 +47,7 @@ struct remote_write {
 	pthread_cond_t wake;
 	int stop;
 	struct rw_target t[CONFIG_RW_MAX];
+	char replica[300];		/* label "replica" on a shared store */
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -245,6 +246,7 @@ void remote_write_push(struct remote_write *rw, const struct config *cfg,
 	if (!rw || !cfg->n_rw)
 		return;
 	memset(&b, 0, sizeof(b));
+	b.x.replica = rw->replica[0] ? rw->replica : NULL;
 	if (p->pod[0] || p->node[0]) {
 		b.x.pod = p->pod;
 		b.x.node = p->node;
@@ -471,6 +473,7 @@ static void rw_self(struct remote_write *rw, const struct config *cfg)
 	int rc;
 
 	memset(&b, 0, sizeof(b));
+	b.x.replica = rw->replica[0] ? rw->replica : NULL;
 	b.prefix = "podboot_";
 	b.ts_ms = rw_wall_ms();
 	pbuf_init(&expo, RW_SELF_EXPO_MAX);
@@ -558,6 +561,9 @@ int remote_write_start(struct remote_write **out, struct server *srv)
 	if (!rw)
 		return -ENOMEM;
 	rw->srv = srv;
+	/* Replicas feeding one TSDB each write series of their own. */
+	if (store_shared(srv->store))
+		server_replica_name(srv, rw->replica, sizeof(rw->replica));
 	pthread_mutex_init(&rw->lock, NULL);
 	pthread_cond_init(&rw->wake, NULL);
 	if (pthread_create(&rw->thread, NULL, rw_thread, rw) != 0) {

@@ -133,6 +133,8 @@ static int rw_enc_reserved(const struct rw_extra *x, const char *name)
 
 	if (x->pod && (strcmp(name, "pod") == 0 || strcmp(name, "node") == 0))
 		return 1;
+	if (x->replica && strcmp(name, "replica") == 0)
+		return 1;
 	for (i = 0; x->group && i < x->group->n_labels; i++)
 		if (strcmp(name, x->group->labels[i].name) == 0)
 			return 1;
@@ -149,6 +151,8 @@ size_t rw_enc_labels(struct rw_extra *x, const struct prom_sample *s,
 		l[n++] = (struct rw_label){ "pod", x->pod };
 		l[n++] = (struct rw_label){ "node", x->node };
 	}
+	if (x->replica)
+		l[n++] = (struct rw_label){ "replica", x->replica };
 	for (i = 0; x->group && i < x->group->n_labels && n < RW_LABELS_MAX;
 	     i++)
 		l[n++] = (struct rw_label){ x->group->labels[i].name,

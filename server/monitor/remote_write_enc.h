@@ -10,8 +10,9 @@
 #include "pbuf.h"
 #include "promtext.h"
 
-/* Labels of one series: __name__, pod, node, grouping and its own. */
-#define RW_LABELS_MAX (3 + 2 * PROM_LABELS_MAX)
+/* Labels of one series: __name__, pod, node, replica, grouping and its
+ * own. */
+#define RW_LABELS_MAX (4 + 2 * PROM_LABELS_MAX)
 #define RW_BACKOFF_MIN_MS 500
 #define RW_BACKOFF_MAX_MS 30000
 
@@ -24,6 +25,7 @@ struct rw_label {
 /* What the server adds to a push's series, and room for renamed labels. */
 struct rw_extra {
 	const char *pod, *node;		/* NULL: neither (own counters) */
+	const char *replica;		/* the sending replica, or NULL */
 	const struct prom_sample *group;	/* grouping labels, or NULL */
 	char renamed[PROM_LABELS_MAX][PROM_NAME_MAX + 16];
 };
@@ -61,7 +63,8 @@ int rw_enc_series(struct pbuf *out, struct rw_label *l, size_t n,
 
 /**
  * The labels of sample @s as /metrics shows them, into @l (room for
- * RW_LABELS_MAX): __name__, pod and node, @x's grouping labels, then its
+ * RW_LABELS_MAX): __name__, pod and node, replica (on replicas that share
+ * a store, so that two never write one series), @x's grouping labels, then its
  * own, a label the server sets itself renamed exported_NAME (the name
  * kept in @x).  The number of labels.
  */

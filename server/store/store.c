@@ -105,6 +105,19 @@ static const char *const store_migrations[] = {
 	" firing INTEGER NOT NULL,"
 	" sent_at INTEGER NOT NULL,"
 	" PRIMARY KEY (rule, node));",
+	/* 10: what replicas share beyond nodes (store_replica.c): numbered
+	 * values such as the configuration generation a reload bumps, and
+	 * each node's push sequence numbers seen by any replica */
+	"CREATE TABLE shared_values ("
+	" name TEXT PRIMARY KEY,"
+	" value INTEGER NOT NULL);"
+	"CREATE TABLE push_seen ("
+	" id TEXT NOT NULL,"
+	" generation INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (id, generation, epoch, seq));",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -570,7 +583,7 @@ static int store_migrate(struct store *st)
  * Prepare every statement of store_stmts[] on the connection; 0, or
  * -PB_ESTORE (logged, naming the statement's purpose).
  */
-static int store_prepare(struct store *st)
+int store_prepare(struct store *st)
 {
 	int i, rc;
 
@@ -613,6 +626,8 @@ static int store_start(struct store **stp, struct store *st,
 		rc = store_migrate(st);
 	if (rc == 0)
 		rc = store_prepare(st);
+	if (rc == 0)
+		rc = store_pool_open(st);
 	if (rc != 0) {
 		store_close(st);
 		return rc;
@@ -688,6 +703,7 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	store_pool_close(st);
 	if (st->stmt[STMT_EVENT_ADD].h) {
 		/* What open refusal windows counted is not lost. */
 		pthread_mutex_lock(&st->lock);

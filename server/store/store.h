@@ -336,6 +336,65 @@ int store_push_load(struct store *st,
 		    int (*cb)(void *ctx, const struct store_push_state *p),
 		    void *ctx);
 
+/* ---- high availability: what replicas share (store_replica.c) --------- */
+
+/**
+ * Whether other processes may share @st (PostgreSQL: replicas), so that
+ * what a process holds in memory is not the whole truth.
+ */
+int store_shared(const struct store *st);
+
+/**
+ * The configuration generation into *@gen: bumped by every replica's
+ * successful reload, so that the others reload too (0: never bumped).
+ *
+ * @ret rc		0 or a store error
+ */
+int store_config_gen(struct store *st, long long *gen);
+
+/**
+ * Raise the configuration generation by one, atomically across replicas;
+ * the new value into *@gen.
+ *
+ * @ret rc		0 or a store error
+ */
+int store_config_gen_bump(struct store *st, long long *gen);
+
+/* One push as the replicas tell it apart. */
+struct store_push_key {
+	const char *id;			/* node id */
+	unsigned long long generation;	/* of the node token */
+	unsigned long long epoch;	/* the agent's; 0: none */
+	unsigned long long seq;		/* not 0 */
+};
+
+/**
+ * Take push @k for this replica: first come, first served across every
+ * process sharing @st, in one statement.  A push of a generation older
+ * than one taken, or a seq a window below its epoch's newest, counts as
+ * taken.
+ *
+ * @ret rc		0 (taken now), 1 (taken before, here or by another
+ *			replica: a duplicate), -EINVAL or a store error
+ */
+int store_push_claim(struct store *st, const struct store_push_key *k);
+
+/**
+ * Give back push @k taken by store_push_claim() that this replica then
+ * refused (so that the agent's retry is not a duplicate).
+ *
+ * @ret rc		0, -EINVAL or a store error
+ */
+int store_push_unclaim(struct store *st, const struct store_push_key *k);
+
+/**
+ * Drop the pushes seen that no claim needs: below the window of their
+ * epoch, of replaced generations, of epochs followed a day ago.
+ *
+ * @ret rc		0 or a store error
+ */
+int store_push_seen_trim(struct store *st);
+
 /* ---- high availability: the alert leader (store_leader.c, store_alert.c) */
 
 /* What the alert leader last sent of one alert (rule, node). */

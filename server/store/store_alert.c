@@ -27,7 +27,7 @@ int store_alert_sent_get(struct store *st, const char *rule,
 
 	if (!store_alert_names_ok(rule, node))
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_stmt_open(st, &s,
 			     "SELECT firing, sent_at FROM alert_sent "
 			     "WHERE rule = ?1 AND node = ?2",
@@ -48,7 +48,7 @@ int store_alert_sent_get(struct store *st, const char *rule,
 		}
 	}
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -60,7 +60,7 @@ int store_alert_sent_set(struct store *st, const char *rule,
 
 	if (!store_alert_names_ok(rule, node))
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_stmt_open(st, &s,
 			     "INSERT INTO alert_sent (rule, node, firing, "
 			     "sent_at) VALUES (?1, ?2, ?3, ?4) "
@@ -75,6 +75,6 @@ int store_alert_sent_set(struct store *st, const char *rule,
 			store_stmt_step(&s) < 0))
 		rc = store_fail(st, "recording a sent alert");
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }

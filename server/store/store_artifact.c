@@ -168,14 +168,14 @@ int store_artifact_add(struct store *st, const struct store_artifact *a,
 	    a->size > (unsigned long long)INT64_MAX)
 		return -EINVAL;
 	created = a->created ? a->created : (long long)time(NULL);
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	/* The blob is already on disk: the row must not be lost either. */
 	rc = store_durable(st, 1);
 	if (rc == 0)
 		rc = store_artifact_txn(st, a, created, keep, &pruned);
 	/* Never an error: the artifact is committed (see store_durable). */
 	store_durable(st, 0);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	for (i = 0; rc == 0 && gone && i < pruned.n; i++)
 		gone(ctx, pruned.sha[i]);
 	free(pruned.sha);
@@ -187,12 +187,13 @@ int store_artifact_get(struct store *st, const char *name,
 {
 	enum store_stmt_id which =
 		sha256 ? STMT_ARTIFACT_BY_SHA : STMT_ARTIFACT_CURRENT;
-	struct store_stmt *s = &st->stmt[which];
+	struct store_stmt *s;
 	int rc;
 
 	if (!name || !name[0] || !out)
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
+	s = &st->stmt[which];
 	rc = store_first(st, which,
 			 store_bind_text(s, 1, name) ||
 				 (sha256 && store_bind_text(s, 2, sha256)));
@@ -201,7 +202,7 @@ int store_artifact_get(struct store *st, const char *name,
 	else if (rc == 0)
 		rc = -ENOENT;
 	store_reset(st, which);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -274,17 +275,18 @@ int store_artifact_resigned(struct store *st, const char *sha256,
 			    const char *signer, const char *serial,
 			    long long not_after)
 {
-	struct store_stmt *s = &st->stmt[STMT_ARTIFACT_RESIGNED];
+	struct store_stmt *s;
 	int rc;
 
 	if (!store_sha_valid(sha256) || !signer || !serial)
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
+	s = &st->stmt[STMT_ARTIFACT_RESIGNED];
 	rc = store_write(st, STMT_ARTIFACT_RESIGNED,
 			 store_bind_text(s, 1, sha256) ||
 				 store_bind_text(s, 2, signer) ||
 				 store_bind_text(s, 3, serial) ||
 				 store_bind_int(s, 4, not_after));
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }

@@ -68,21 +68,23 @@ static int store_assign_step(struct store *st, const char *sql,
 	return rc;
 }
 
-/* Lock and open an assignment transaction; store_assign_end() closes it. */
-static int store_assign_begin(struct store *st)
+/* Hold a connection of *@st (*@st becomes it) and open an assignment
+ * transaction on it; store_assign_end() closes it. */
+static int store_assign_begin(struct store **st)
 {
-	pthread_mutex_lock(&st->lock);
-	return store_begin(st);
+	*st = store_hold(*st);
+	return store_begin(*st);
 }
 
-/* Commit or roll back the open transaction by @rc; unlock; @rc. */
+/* Commit or roll back the open transaction by @rc; let the connection
+ * go; @rc. */
 static int store_assign_end(struct store *st, int rc)
 {
 	if (rc == 0)
 		rc = store_commit(st);
 	if (rc != 0)
 		store_rollback(st);
-	pthread_mutex_unlock(&st->lock);
+	store_let_go(st);
 	return rc;
 }
 
@@ -90,7 +92,7 @@ int store_assign_add(struct store *st, const struct store_assignment *a)
 {
 	int rc;
 
-	rc = store_assign_begin(st);
+	rc = store_assign_begin(&st);
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "INSERT INTO assignments (hostname, mac, "
@@ -119,7 +121,7 @@ int store_assign_remove(struct store *st, const char *hostname,
 	memset(&key, 0, sizeof(key));
 	memset(&found, 0, sizeof(found));
 	snprintf(key.hostname, sizeof(key.hostname), "%s", hostname);
-	rc = store_assign_begin(st);
+	rc = store_assign_begin(&st);
 	if (rc == 0)
 		rc = store_assign_step(st,
 				       "SELECT mac, hostname, pod, profile, "

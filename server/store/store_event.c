@@ -160,6 +160,7 @@ void store_set_event_limit(struct store *st, unsigned int keep)
 	pthread_mutex_lock(&st->lock);
 	st->events_keep[EVENTS_OTHER] = keep ? keep : 1;
 	pthread_mutex_unlock(&st->lock);
+	store_pool_limits(st);
 }
 
 void store_set_refusal_limit(struct store *st, unsigned int keep,
@@ -173,6 +174,7 @@ void store_set_refusal_limit(struct store *st, unsigned int keep,
 	if (window_s)
 		st->refusal_window_s = window_s;
 	pthread_mutex_unlock(&st->lock);
+	store_pool_limits(st);
 }
 
 int store_event_add(struct store *st, const char *kind, const char *subject,
@@ -367,11 +369,12 @@ int store_event_last_id(struct store *st, long long *id)
 	int rc;
 
 	*id = 0;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
+	s = &st->stmt[STMT_EVENT_LAST];
 	rc = store_first(st, STMT_EVENT_LAST, 0);
 	if (rc == 1)
 		*id = store_col_int(s, 0);
 	store_reset(st, STMT_EVENT_LAST);
-	pthread_mutex_unlock(&st->lock);
+	store_let_go(st);
 	return rc < 0 ? rc : 0;
 }

@@ -176,9 +176,44 @@ struct store {
 	/* The addresses being coalesced; the last slot, subject "*", holds
 	 * every address that finds the others taken. */
 	struct store_refusal_slot refusals[STORE_REFUSAL_ADDRS + 1];
+	/* PostgreSQL: sessions (store_pool.c), each a store with its own
+	 * connection whose @top is this one; @pool_lock guards their
+	 * @pool_busy flags, @pool_free wakes a thread waiting for one. */
+	struct store *top;
+	struct store **pool;
+	unsigned int n_pool;
+	int pool_busy;
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_free;
 };
 
+/* store_pool.c */
+
+/**
+ * A connection of @st for one thread, locked: one of its free sessions
+ * (waiting for one), or, without sessions, @st itself.  Every function
+ * that runs statements takes one, runs them and store_let_go()s it.
+ */
+struct store *store_hold(struct store *st);
+
+/** Unlock @s from store_hold() and free it for others; returns the store
+ * it belongs to (@s itself without sessions). */
+struct store *store_let_go(struct store *s);
+
+/**
+ * Open @st's sessions (PostgreSQL only; SQLite has none): 0, -ENOMEM or
+ * -PB_ESTORE (logged).
+ */
+int store_pool_open(struct store *st);
+
+/** Close @st's sessions, if any. */
+void store_pool_close(struct store *st);
+
+/** Copy @st's event limits to its sessions. */
+void store_pool_limits(struct store *st);
+
 /* store.c */
+int store_prepare(struct store *st);
 int store_fail(struct store *st, const char *what);
 int store_exec(struct store *st, const char *sql, const char *what);
 int store_begin(struct store *st);

@@ -42,9 +42,9 @@ int store_list_chunks(struct store *st, struct store_list *l, size_t limit)
 		return -ENOMEM;
 	while (limit > 0) {
 		want = limit < STORE_CHUNK ? (unsigned int)limit : STORE_CHUNK;
-		pthread_mutex_lock(&st->lock);
+		st = store_hold(st);
 		rc = store_list_fetch(st, l, want, buf, &n);
-		pthread_mutex_unlock(&st->lock);
+		st = store_let_go(st);
 		for (i = 0; rc == 0 && i < n; i++)
 			rc = l->emit(l, buf + i * l->size);
 		if (rc != 0 || n < want)
@@ -70,7 +70,7 @@ static int store_read_rows(struct store *st, const char *sql,
 	struct store_stmt s;
 	int rc, step = 0;
 
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_stmt_open(st, &s, sql, what);
 	while (rc == 0 && (step = store_stmt_step(&s)) == 1) {
 		if (n == cap) {
@@ -89,7 +89,7 @@ static int store_read_rows(struct store *st, const char *sql,
 	if (rc == 0 && step != 0)
 		rc = store_fail(st, what);
 	store_stmt_close(&s);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	if (rc != 0) {
 		free(rows);
 		rows = NULL;

@@ -62,17 +62,18 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 			     const struct store_node *n, enum node_state state,
 			     unsigned int cap)
 {
-	struct store_stmt *s = &st->stmt[which];
+	struct store_stmt *s;
 	int rc;
 
 	if (!n || !store_id_valid(n->id) || !FIELD_OK(n->mac) ||
 	    !FIELD_OK(n->uuid) || !FIELD_OK(n->serial) || !FIELD_OK(n->pod))
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
+	s = &st->stmt[which];
 	/* Bounded inserts (discovery) look first: a machine asking again is
 	 * the common case, and needs no count of the others. */
 	if (cap && store_node_read(st, n->id, &(struct store_node){ 0 }) == 0) {
-		pthread_mutex_unlock(&st->lock);
+		st = store_let_go(st);
 		return 1;
 	}
 	rc = store_write(st, which,
@@ -87,7 +88,7 @@ static int store_node_insert(struct store *st, enum store_stmt_id which,
 				 (cap && store_bind_int(s, 8, cap)));
 	if (rc == 0 && cap && store_changes(st) == 0)
 		rc = -ENOSPC;	/* the bound is reached */
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -109,9 +110,9 @@ int store_node_get(struct store *st, const char *id, struct store_node *out)
 
 	if (!store_id_valid(id) || !out)
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_node_read(st, id, out);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc;
 }
 
@@ -151,7 +152,7 @@ int store_node_transition(struct store *st, const char *id,
 	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
 		return -EINVAL;
 	memset(&n, 0, sizeof(n));
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_begin(st);
 	if (rc == 0)
 		rc = store_node_read(st, id, &n);
@@ -183,7 +184,7 @@ out:
 	 * update: @out says what it is now, not what we read. */
 	if (raced && store_node_read(st, id, &n) != 0)
 		rc = -PB_ESTORE;
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	if (out && (rc == 0 || rc == -PB_ESTATE))
 		*out = n;
 	return rc;
@@ -277,18 +278,19 @@ int store_node_count(struct store *st, const char *pod, int state,
 		{ STMT_NODE_COUNT_POD, STMT_NODE_COUNT_POD_STATE },
 	};
 	enum store_stmt_id id = by_filter[pod != NULL][state >= 0];
-	struct store_stmt *s = &st->stmt[id];
+	struct store_stmt *s;
 	int rc;
 
 	*count = 0;
 	if (state < -1 || state >= NODE_STATE_COUNT)
 		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
+	s = &st->stmt[id];
 	rc = store_first(st, id, (pod && store_bind_text(s, 1, pod)) ||
 				 (state >= 0 && store_bind_int(s, 2, state)));
 	if (rc == 1 && store_col_int(s, 0) > 0)
 		*count = (unsigned long long)store_col_int(s, 0);
 	store_reset(st, id);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
 	return rc < 0 ? rc : 0;
 }

@@ -14,7 +14,7 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 	size_t i;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	st = store_hold(st);
 	rc = store_begin(st);
 	if (rc == 0)
 		rc = store_stmt_open(st, &s,
@@ -49,7 +49,10 @@ int store_push_save(struct store *st, const struct store_push_state *p,
 		rc = store_commit(st);
 	if (rc != 0)
 		store_rollback(st);
-	pthread_mutex_unlock(&st->lock);
+	st = store_let_go(st);
+	/* The pushes replicas took stay bounded (saved every minute). */
+	if (rc == 0 && store_shared(st))
+		rc = store_push_seen_trim(st);
 	return rc;
 }
 

@@ -30,7 +30,7 @@ check "it listens on no TCP port" [ "$(sql 'SHOW listen_addresses')" = "" ]
 check "it runs as nobody" [ "$(stat -c %U "$PG/data")" = nobody ]
 
 # ---- the store's unit suites on it ----
-for suite in store store_node store_event store_artifact store_pg store_alert; do
+for suite in store store_node store_event store_artifact store_pg store_alert store_replica; do
 	PODBOOT_TEST_PG=$URL "$UNIT" "$suite" >"$T/unit.log" 2>&1
 	rc=$?
 	cp "$T/unit.log" "$OUT"
@@ -62,7 +62,7 @@ done
 export ROOT
 export -f C
 ok "podboot serve starts on PostgreSQL" server_start
-check "the schema is migrated in PostgreSQL" [ "$(sql 'SELECT version FROM podboot_schema')" = 9 ]
+check "the schema is migrated in PostgreSQL" [ "$(sql 'SELECT version FROM podboot_schema')" = 10 ]
 check "no SQLite database in the data directory" [ ! -e "$SITE/data/podboot.db" ]
 check "the demo artifacts are in PostgreSQL" \
 	[ "$(sql "SELECT count(*) FROM artifacts WHERE name LIKE 'demo-%'")" = 2 ]

@@ -156,7 +156,7 @@ static void test_pg_migrators(void)
 		}
 		for (i = 0; i < TEST_MIGRATORS; i++) {
 			pthread_join(t[i], NULL);
-			failed += m[i].rc != 0 || m[i].version != 9;
+			failed += m[i].rc != 0 || m[i].version != 10;
 		}
 		pthread_barrier_destroy(&go);
 	}

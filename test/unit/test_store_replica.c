@@ -1,0 +1,215 @@
+/* test_store_replica.c: what replicas share beyond nodes: the
+ * configuration generation, pushes taken first come first served, and
+ * (on PostgreSQL, PODBOOT_TEST_PG) the sessions of one store used by
+ * many threads at once. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+#include "test_store.h"
+#include "unit.h"
+
+#define TEST_THREADS 8
+#define TEST_CLAIMS 200
+
+/* A reload's bump is seen by another connection (replica) at once. */
+static void test_replica_config_gen(void)
+{
+	const char *dir = test_store_dir();
+	struct store *a = test_store_open(dir), *b;
+	long long g = -1;
+
+	CU_ASSERT_EQUAL(store_config_gen(a, &g), 0);
+	CU_ASSERT_EQUAL(g, 0);
+	CU_ASSERT_EQUAL(store_config_gen_bump(a, &g), 0);
+	CU_ASSERT_EQUAL(g, 1);
+	CU_ASSERT_EQUAL(store_config_gen_bump(a, &g), 0);
+	CU_ASSERT_EQUAL(g, 2);
+	if (test_store_pg()) {
+		b = test_store_open(dir);
+		CU_ASSERT_EQUAL(store_config_gen(b, &g), 0);
+		CU_ASSERT_EQUAL(g, 2);
+		CU_ASSERT_EQUAL(store_config_gen_bump(b, &g), 0);
+		CU_ASSERT_EQUAL(g, 3);
+		store_close(b);
+	}
+	CU_ASSERT_EQUAL(store_shared(a), test_store_pg() != NULL);
+	store_close(a);
+}
+
+/* A push is taken once; older generations and seqs a window below the
+ * newest are taken already; a push given back can be taken again. */
+static void test_replica_claim(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_push_key k = { "node-1", 2, 7, 5 };
+	unsigned long long s;
+
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 6;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.generation = 1;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);	/* revoked */
+	k.generation = 2;
+	k.epoch = 8;		/* the agent's new epoch counts from 1 */
+	k.seq = 1;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_unclaim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	for (s = 2; s <= 1100; s++) {
+		k.seq = s;
+		CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	}
+	CU_ASSERT_EQUAL(store_push_seen_trim(st), 0);
+	k.seq = 50;		/* its row is trimmed: still taken */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 1100;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 0;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), -EINVAL);
+	k.id = "";
+	k.seq = 1;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), -EINVAL);
+	store_close(st);
+}
+
+/* One thread of a claim race: its own store (a replica), every seq. */
+struct test_claimer {
+	struct store *st;
+	int taken, errors;
+};
+
+/* Claim seqs 1..TEST_CLAIMS of one node; count what was taken here. */
+static void *test_claimer_run(void *arg)
+{
+	struct test_claimer *c = arg;
+	struct store_push_key k = { "raced", 1, 0, 0 };
+	int rc;
+
+	for (k.seq = 1; k.seq <= TEST_CLAIMS; k.seq++) {
+		rc = store_push_claim(c->st, &k);
+		c->taken += rc == 0;
+		c->errors += rc < 0;
+	}
+	return NULL;
+}
+
+/* Four replicas (PostgreSQL) replay the same pushes at once: each is
+ * taken exactly once in all. */
+static void test_replica_claim_race(void)
+{
+	const char *dir = test_store_dir();
+	struct test_claimer c[4];
+	pthread_t t[4];
+	int i, taken = 0;
+
+	if (!test_store_pg())
+		return;
+	for (i = 0; i < 4; i++)
+		c[i] = (struct test_claimer){ test_store_open(dir), 0, 0 };
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL,
+						     test_claimer_run, &c[i]),
+				      0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(c[i].errors, 0);
+		taken += c[i].taken;
+	}
+	CU_ASSERT_EQUAL(taken, TEST_CLAIMS);
+	for (i = 0; i < 4; i++)
+		store_close(c[i].st);
+}
+
+/* One thread of one store: its own node through its lifecycle, and the
+ * shared node "one" asked for once. */
+struct test_worker {
+	struct store *st;
+	int n;
+	int errors;
+	int handed;		/* it moved "one" armed -> booting */
+};
+
+/* Ensure, read and move a node of its own 20 times; ask for "one". */
+static void *test_worker_run(void *arg)
+{
+	struct test_worker *w = arg;
+	struct store_node n, out;
+	char id[32], mac[18];
+	int i, rc;
+
+	snprintf(id, sizeof(id), "worker-%d", w->n);
+	snprintf(mac, sizeof(mac), "52:54:00:00:01:%02x", w->n);
+	test_node(&n, id, "pod-a", mac);
+	w->errors += store_node_ensure(w->st, &n) != 0;
+	rc = store_node_transition(w->st, "one", NODE_BIT(NODE_ARMED),
+				   NODE_BOOTING, 0, "stage2 served", NULL);
+	w->handed = rc == 0;
+	w->errors += rc != 0 && rc != -PB_ESTATE;
+	for (i = 0; i < 20; i++) {
+		w->errors += store_node_get(w->st, id, &out) != 0;
+		w->errors += store_node_transition(w->st, id,
+						   NODE_BIT(NODE_ARMED),
+						   NODE_BOOTING, 0, "boot",
+						   NULL) != 0;
+		w->errors += store_node_transition(w->st, id,
+						   NODE_BIT(NODE_BOOTING),
+						   NODE_ARMED, 1, "again",
+						   NULL) != 0;
+	}
+	w->errors += store_node_get(w->st, id, &out) != 0 ||
+		     out.generation != 20;
+	return NULL;
+}
+
+/* Many threads of one store at once (on PostgreSQL each holds a session
+ * of its own): every transaction stays whole, one armed node is handed
+ * out once. */
+static void test_replica_threads(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct test_worker w[TEST_THREADS];
+	pthread_t t[TEST_THREADS];
+	struct store_node n;
+	unsigned long long count = 0;
+	int i, handed = 0;
+
+	test_node(&n, "one", "pod-a", "52:54:00:00:02:01");
+	CU_ASSERT_EQUAL_FATAL(store_node_ensure(st, &n), 0);
+	for (i = 0; i < TEST_THREADS; i++)
+		w[i] = (struct test_worker){ st, i, 0, 0 };
+	for (i = 0; i < TEST_THREADS; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL,
+						     test_worker_run, &w[i]),
+				      0);
+	for (i = 0; i < TEST_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(w[i].errors, 0);
+		handed += w[i].handed;
+	}
+	CU_ASSERT_EQUAL(handed, 1);
+	CU_ASSERT_EQUAL(store_node_count(st, NULL, NODE_ARMED, &count), 0);
+	CU_ASSERT_EQUAL(count, TEST_THREADS);
+	store_close(st);
+}
+
+static const CU_TestInfo tests[] = {
+	{ "a reload's generation, seen by another replica",
+	  test_replica_config_gen },
+	{ "a push taken once; revoked, old and given back",
+	  test_replica_claim },
+	{ "four replicas replaying one node's pushes", test_replica_claim_race },
+	{ "many threads of one store at once", test_replica_threads },
+	CU_TEST_INFO_NULL,
+};
+
+static int suite_store_replica_register(void)
+{
+	return unit_add_suite("store_replica", NULL, NULL, tests);
+}
+
+UNIT_SUITE(suite_store_replica_register)
