@@ -321,72 +321,173 @@ bmc_e2e_again() {
 	check "bmc: second boot: power off, media eject" [ $? = 0 ]
 }
 
-# bmc_e2e_vendor: the same reinstall through a vendor-shaped front of
-# sushy-tools (test/integration/tools/redfish-session.py with
-# REDFISH_BACKEND, Supermicro-shaped): sessions only, iLO's ids "1", the CD
-# under the Manager after a floppy, ResetTypes only in ActionInfo, a reset
-# answered 202 with a task monitor, If-Match required on PATCH, Inserted
-# and WriteProtected refused in InsertMedia, Image kept on eject.  The
-# front has sushy-tools' certificate: the pinned key is the same.  Its
-# configuration sits beside the site's (data_dir is relative to it).
+# The vendor-shaped fronts of the machine, each a reinstall of its own:
+# test/integration/tools/redfish-session.py with REDFISH_BACKEND, in front
+# of sushy-tools, which carries out power, media and boot on the machine.
+# Every front has sushy-tools' certificate: the pinned key is the same.
+BMC_E2E_SHAPES="supermicro dell ilo"
+declare -A BMC_E2E_FRONT	# shape -> port
+declare -A BMC_E2E_FRONT_PID	# shape -> the front's PID
+
+# bmc_e2e_fronts: every vendor-shaped front started at once, in advance
+# (while the plain reinstall runs they wait); 0 once all listen.
+bmc_e2e_fronts() {
+	local shape port pid ports=("$BMC_E2E_PORT" "$PORT")
+	for shape in $BMC_E2E_SHAPES; do
+		port=$(port_pick "${ports[@]}") || return 1
+		ports+=("$port")
+		BMC_E2E_FRONT[$shape]=$port
+		: >"$BMC_E2E_DIR/front-$shape.log"
+		REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID" \
+			REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
+			/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
+			"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" \
+			"$BMC_E2E_DIR/front-$shape.json" "$shape" \
+			>>"$BMC_E2E_DIR/front-$shape.log" 2>&1 &
+		pid=$!
+		BMC_PIDS+=("$pid")
+		BMC_E2E_FRONT_PID[$shape]=$pid
+	done
+	for shape in $BMC_E2E_SHAPES; do
+		wait_up 20 "${BMC_E2E_FRONT_PID[$shape]}" \
+			grep -q '^listening' "$BMC_E2E_DIR/front-$shape.log" || return 1
+	done
+}
+# bmc_e2e_front_conf SHAPE SYSTEM: the site's configuration with node
+# $NODE's BMC at the SHAPE front, its system SYSTEM, beside the site's
+# (data_dir is relative to it); its path printed.
+bmc_e2e_front_conf() {
+	local c=$BMC_E2E_SITE/podboot-$1.conf
+	sed "s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:${BMC_E2E_FRONT[$1]}\"|;
+		s|system = \"$BMC_E2E_UUID\"|system = \"$2\"|" "$BMC_E2E_SITE/podboot.conf" >"$c" &&
+		grep -q "system = \"$2\"" "$c" && echo "$c"
+}
+
+# bmc_e2e_front_state SHAPE JQ: the SHAPE front's state file passes JQ.
+bmc_e2e_front_state() { jq -e "$2" "$BMC_E2E_DIR/front-$1.json" >/dev/null; }
+
+# bmc_e2e_ilo_quirk: the iLO front in front of the real machine: a
+# one-time Cd, as the operator would set it, and a power-on boot the
+# machine's disk ("physical drive"), not the ISO in the virtual CD: what
+# makes the reinstall's handling of the quirk necessary.
+bmc_e2e_ilo_quirk() {
+	local log=$BMC_E2E_DIR/serial.log url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
+	: >"$log"
+	BMC_E2E_CONF=$(bmc_e2e_front_conf ilo 1) || { bad "bmc: ilo: configuration"; return; }
+	bmc_e2e_cmd ilo-quirk-insert "$NODE" media insert "$url" &&
+		bmc_e2e_cmd ilo-quirk-boot "$NODE" boot-once Cd &&
+		bmc_e2e_cmd ilo-quirk-on "$NODE" power on
+	check "bmc: ilo: the quirk: media insert, boot-once Cd, power on" [ $? = 0 ]
+	check "bmc: ilo: the quirk: the machine booted its disk, not the virtual CD (console, within ${SEC_TIMEOUT}s)" \
+		wait_up "$SEC_TIMEOUT" "" in_file "$BMC_E2E_DISK_SAYS" "$log"
+	check "bmc: ilo: the quirk: no iPXE ran, the front recorded a physical drive booted" sh -c "
+		! grep -aq 'podboot:' '$log' &&
+		jq -e '.booted == [\"physical drive\"]' '$BMC_E2E_DIR/front-ilo.json' >/dev/null"
+	bmc_e2e_cmd ilo-quirk-off "$NODE" power off &&
+		bmc_e2e_cmd ilo-quirk-eject "$NODE" media eject
+	check "bmc: ilo: the quirk: power off, media eject" [ $? = 0 ]
+	BMC_E2E_CONF=
+	check "bmc: ilo: the quirk: the machine is off again (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off"
+}
+
+# bmc_e2e_vendor SHAPE: the reinstall through the SHAPE front (supermicro,
+# dell, ilo), the checks every shape shares, then SHAPE's own quirks
+# asserted on the front's state file:
+# - supermicro (with iLO's ids "1"): the CD under the Manager after a
+#   floppy, ResetTypes only in ActionInfo, a reset answered 202 with a
+#   task monitor, If-Match required on PATCH, Inserted and WriteProtected
+#   refused in InsertMedia, Image kept on eject;
+# - dell (iDRAC 6 and later): ids System.Embedded.1 and iDRAC.Embedded.1,
+#   the virtual media under the System while the Manager still lists its
+#   former ones (which refuse), ResetTypes in the action itself without
+#   PowerCycle, a reset answered 204, no ETag;
+# - ilo: a one-time Cd boots a physical drive (bmc_e2e_ilo_quirk shows it
+#   on the machine), the medium's Oem.Hpe.BootOnNextServerReset boots the
+#   virtual CD; the override mode and UefiTargetBootSourceOverride refuse
+#   changes.
 bmc_e2e_vendor() {
-	local c=$BMC_E2E_SITE/podboot-vendor.conf st=$BMC_E2E_DIR/vendor-state.json pid port tr steps
+	local shape=$1 sys=1 cd=/redfish/v1/Managers/1/VirtualMedia/CD1 st tr steps want
 	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
-	port=$(port_pick) || { bad "bmc: vendor: a port"; return; }
-	: >"$BMC_E2E_DIR/vendor.log"
-	REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID" \
-		REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
-		/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
-		"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" "$st" \
-		supermicro >>"$BMC_E2E_DIR/vendor.log" 2>&1 &
-	pid=$!
-	BMC_PIDS+=("$pid")
-	if ! wait_up 20 "$pid" grep -q '^listening' "$BMC_E2E_DIR/vendor.log"; then
-		bad "bmc: vendor: the vendor-shaped front starts" "$(tail -5 "$BMC_E2E_DIR/vendor.log")"
+	want=$BMC_E2E_WANT
+	case $shape in
+	dell)
+		sys=System.Embedded.1 cd=/redfish/v1/Systems/System.Embedded.1/VirtualMedia/1 ;;
+	ilo)
+		want=${want/reinstall: boot-once Cd/reinstall: boot-once: PATH at the next reset (Oem.Hpe.BootOnNextServerReset)} ;;
+	esac
+	st=$BMC_E2E_DIR/front-$shape.json
+	if ! kill -0 "${BMC_E2E_FRONT_PID[$shape]}" 2>/dev/null; then
+		bad "bmc: $shape: the front is running" "$(tail -5 "$BMC_E2E_DIR/front-$shape.log")"
 		return
 	fi
-	sed "s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:$port\"|;
-		s|system = \"$BMC_E2E_UUID\"|system = \"1\"|" "$BMC_E2E_SITE/podboot.conf" >"$c"
-	BMC_E2E_CONF=$c
-	bmc_e2e_cmd vendor "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
-	check "bmc: vendor: reinstall through the Supermicro-shaped front ended with success" [ $? = 0 ]
+	BMC_E2E_CONF=$(bmc_e2e_front_conf "$shape" "$sys") || { bad "bmc: $shape: configuration"; return; }
+	: >"$BMC_E2E_DIR/serial.log"
+	bmc_e2e_cmd "vendor-$shape" "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
+	check "bmc: $shape: reinstall through the $shape-shaped front ended with success" [ $? = 0 ]
 	BMC_E2E_CONF=
-	steps=$(bmc_e2e_steps <"$RUN/bmc-vendor.out")
-	if [ "$steps" = "$BMC_E2E_WANT" ]; then
-		ok "bmc: vendor: each step printed, in order"
+	steps=$(bmc_e2e_steps <"$RUN/bmc-vendor-$shape.out")
+	if [ "$steps" = "$want" ]; then
+		ok "bmc: $shape: each step printed, in order"
 	else
-		bad "bmc: vendor: each step printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+		bad "bmc: $shape: each step printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
 	fi
-	check "bmc: vendor: the CD found under the Manager (CD1, after a floppy)" \
-		grep -qF "reinstall: media insert $url into /redfish/v1/Managers/1/VirtualMedia/CD1" \
-		"$RUN/bmc-vendor.out"
+	check "bmc: $shape: the CD found at $cd" \
+		grep -qF "reinstall: media insert $url into $cd" "$RUN/bmc-vendor-$shape.out"
 	tr=$(bmc_e2e_lifecycle | tail -4 | paste -sd, -)
-	check "bmc: vendor: the node went installed -> armed -> booting -> installing -> installed again ($tr)" \
+	check "bmc: $shape: the node went installed -> armed -> booting -> installing -> installed again ($tr)" \
 		[ "$tr" = "installed -> armed,armed -> booting,booting -> installing,installing -> installed" ]
-	check "bmc: vendor: API: $NODE is installed" [ "$(node_state)" = installed ]
-	check "bmc: vendor: console: the pod ISO's iPXE verified stage2, the installer reported installed" sh -c "
+	check "bmc: $shape: API: $NODE is installed" [ "$(node_state)" = installed ]
+	check "bmc: $shape: console: booted the virtual DVD, the pod ISO's iPXE verified stage2, the installer reported installed" sh -c "
+		grep -aq 'Booting from DVD/CD' '$BMC_E2E_DIR/serial.log' &&
 		grep -aq 'podboot: stage2 verified' '$BMC_E2E_DIR/serial.log' &&
 		grep -aq 'PODBOOT-E2E: installed reported' '$BMC_E2E_DIR/serial.log'"
-	check "bmc: vendor: the machine powered itself off after the install (libvirt)" \
+	check "bmc: $shape: the machine powered itself off after the install (libvirt)" \
 		wait_up 30 "" bmc_e2e_domstate "shut off"
-	check "bmc: vendor: every session deleted, no request without a token, no basic auth" \
-		jq -e '.sessions_opened >= 2 and .sessions_opened == .sessions_deleted and
-			.unauthorized == 0 and .basic_seen == 0' "$st"
-	check "bmc: vendor: the reset was the allowed On (the machine was off), followed to its end" \
-		jq -e '.resets == ["On"] and .polls >= 2' "$st"
-	check "bmc: vendor: the boot PATCH carried the ETag (If-Match)" \
-		jq -e '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))' "$st"
-	check "bmc: vendor: InsertMedia with Inserted refused, the Image alone then taken" \
-		jq -e '.refused_inserts >= 1' "$st"
-	check "bmc: vendor: the media ejected at the end (the real machine's drive)" \
+	check "bmc: $shape: every session deleted, no request without a token, no basic auth" \
+		bmc_e2e_front_state "$shape" '.sessions_opened >= 2 and
+			.sessions_opened == .sessions_deleted and .unauthorized == 0 and .basic_seen == 0'
+	check "bmc: $shape: the media ejected at the end (the real machine's drive)" \
 		[ "$(bmc_e2e_cd)" = "false " ]
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	"bmc_e2e_vendor_$shape" "$st"
+}
+
+# bmc_e2e_vendor_supermicro: the Supermicro front's quirks, handled.
+bmc_e2e_vendor_supermicro() {
+	check "bmc: supermicro: the reset was the allowed On (ActionInfo; the machine was off), its task followed to its end" \
+		bmc_e2e_front_state supermicro '.resets == ["On"] and .polls >= 2'
+	check "bmc: supermicro: the boot PATCH carried the ETag (If-Match)" \
+		bmc_e2e_front_state supermicro '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))'
+	check "bmc: supermicro: InsertMedia with Inserted refused, the Image alone then taken" \
+		bmc_e2e_front_state supermicro '.refused_inserts >= 1'
+}
+
+# bmc_e2e_vendor_dell: the iDRAC front's quirks, handled.
+bmc_e2e_vendor_dell() {
+	check "bmc: dell: the System's VirtualMedia/1 used; the Manager's former media and medium 2 never acted on" \
+		bmc_e2e_front_state dell '.manager_media == 0 and .other_media == 0'
+	check "bmc: dell: the reset was On, allowed by the action's own list (no ActionInfo, no PowerCycle), answered 204 (no task polled)" \
+		bmc_e2e_front_state dell '.resets == ["On"] and .polls == 0'
+	check "bmc: dell: the boot PATCH went without If-Match (the system has no ETag) and was taken: once, Cd" \
+		bmc_e2e_front_state dell '.if_match == [""] and .patches == [{"BootSourceOverrideTarget": "Cd",
+			"BootSourceOverrideEnabled": "Once"}]'
+}
+
+# bmc_e2e_vendor_ilo: the iLO front's quirks, handled.
+bmc_e2e_vendor_ilo() {
+	check "bmc: ilo: the reset booted the virtual CD (after the quirk's physical drive), the medium's flag spent" \
+		bmc_e2e_front_state ilo '.booted == ["physical drive", "virtual CD"] and .boot_next == false'
+	check "bmc: ilo: the reinstall set Oem.Hpe.BootOnNextServerReset on the CD and sent no boot override (so no mode, no UefiTargetBootSourceOverride to refuse)" \
+		bmc_e2e_front_state ilo '.patches[-1] == {"Oem": {"Hpe": {"BootOnNextServerReset": true}}} and
+			.refused_uefi_targets == 0 and
+			([.patches[] | select(has("BootSourceOverrideTarget"))] | length) == 1'
+	check "bmc: ilo: the resets were the allowed On (ActionInfo) and ForceOff, tasks followed" \
+		bmc_e2e_front_state ilo '.resets == ["On", "ForceOff", "On"] and .polls >= 2'
 }
 
 # bmc_leg: the leg (E2E_ONLY=bmc runs it alone).
 bmc_leg() {
-	local iso missing
+	local iso missing shape
 	leg_has_ipxe bmc || return
 	missing=$(bmc_lib_missing "$TOP")
 	if [ -n "$missing" ]; then
@@ -417,6 +518,12 @@ bmc_leg() {
 		return
 	fi
 	ok "bmc: a libvirt QEMU machine (TCG, BIOS, CD drive, user-network NIC) behind sushy-tools"
+	if ! bmc_e2e_fronts >>"$RUN/init.log" 2>&1; then
+		bad "bmc: the vendor-shaped fronts ($BMC_E2E_SHAPES) listen" \
+			"$(tail -n 3 "$BMC_E2E_DIR"/front-*.log)"
+		return
+	fi
+	ok "bmc: the vendor-shaped fronts ($BMC_E2E_SHAPES) listen"
 	bmc_e2e_conf || { bad "bmc: node $NODE's bmc settings written"; return; }
 	server_start || { bad "bmc: server start" "$(tail -5 "$SITE/serve.log")"; return; }
 	check "bmc: node $NODE starts armed" [ "$(node_state)" = armed ]
@@ -440,20 +547,22 @@ bmc_leg() {
 		bad "bmc: second boot skipped, the reinstall did not complete"
 	fi
 	lap "bmc: second boot"
-	if [ "$(node_state)" = installed ]; then
-		: >"$BMC_E2E_DIR/serial.log"
-		bmc_e2e_vendor
-		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-vendor.log" 2>/dev/null
-	else
-		bad "bmc: vendor-shaped reinstall skipped, the node is not installed"
-	fi
-	lap "bmc: reinstall through a vendor-shaped front"
+	for shape in $BMC_E2E_SHAPES; do
+		if [ "$(node_state)" != installed ]; then
+			bad "bmc: $shape: reinstall skipped, the node is not installed"
+			continue
+		fi
+		[ "$shape" != ilo ] || bmc_e2e_ilo_quirk
+		bmc_e2e_vendor "$shape"
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-$shape.log" 2>/dev/null
+		lap "bmc: reinstall through the $shape-shaped front"
+	done
 
 	# Where the password must not be.
 	api "/api/v1/events?limit=1000" >"$RUN/bmc-events.json" 2>/dev/null
 	check "bmc: the BMC password is in no event, log or output" sh -c "
 		! grep -rqF -- '$BMC_E2E_PASS' '$RUN/bmc-events.json' '$SITE/serve.log' \
-			'$SITE/data' '$RUN'/bmc-*.out '$RUN'/bmc-*.err"
+			'$SITE/data' '$RUN'/bmc-*.out '$RUN'/bmc-*.err '$BMC_E2E_DIR'/front-*.json"
 	server_stop
 	bmc_lib_cleanup
 }
