@@ -22,6 +22,9 @@
 # the image the machine booted byte for byte the one make media built, the
 # drive empty at the end, a second boot from the ISO served local boot
 # (one-shot), and the BMC password in no event, log or output.
+# Then the reinstall again through three vendor-shaped Redfish fronts of
+# the same machine (Supermicro, Dell iDRAC, HPE iLO; bmc_e2e_vendor), each
+# with its quirks asserted on the front's own record of what it was sent.
 #
 # Skipped without IPXE_SRC, or without libvirt or sushy-tools; with
 # E2E_REQUIRE_SECURE=1 (CI) either is a failure.  Every wait is bounded
@@ -33,6 +36,7 @@ BMC_E2E_FW_PID=
 BMC_E2E_SITE=
 BMC_E2E_DOM=podboot-e2e-bmc-$$
 BMC_E2E_DIR=$RUN/bmc	# libvirt's and sushy-tools' files
+BMC_E2E_OWN_DIR=	# a directory of our own for them (bmc_e2e_place)
 
 # bmc_e2e_prepare: the leg's site and the pod's media built in the
 # background (a relink once the iPXE tree is cached).
@@ -57,7 +61,8 @@ bmc_e2e_prepare() {
 }
 
 # bmc_e2e_cleanup: the build, the domain, sushy-tools and our libvirt
-# daemons (boot.sh's exit trap).
+# daemons (boot.sh's exit trap); a directory of our own goes too, its logs
+# kept in $RUN/bmc.
 bmc_e2e_cleanup() {
 	if [ -n "$BMC_E2E_FW_PID" ]; then
 		kill "$BMC_E2E_FW_PID" 2>/dev/null
@@ -65,6 +70,35 @@ bmc_e2e_cleanup() {
 		BMC_E2E_FW_PID=
 	fi
 	bmc_lib_cleanup
+	if [ -n "$BMC_E2E_OWN_DIR" ]; then
+		mkdir -p "$RUN/bmc" &&
+			cp "$BMC_E2E_OWN_DIR"/*.log "$BMC_E2E_OWN_DIR"/*.json "$RUN/bmc/" 2>/dev/null
+		rm -rf "$BMC_E2E_OWN_DIR"
+		BMC_E2E_OWN_DIR=
+	fi
+}
+
+# bmc_e2e_open DIR: every directory from DIR up is searchable by others,
+# as QEMU needs (libvirt runs it as its own user).
+bmc_e2e_open() {
+	local d=$1 m
+	while [ -n "$d" ] && [ "$d" != / ]; do
+		m=$(stat -c %A "$d" 2>/dev/null) || return 1
+		case ${m:9:1} in x|t) ;; *) return 1 ;; esac
+		d=$(dirname "$d")
+	done
+}
+
+# bmc_e2e_place: BMC_E2E_DIR made, in $RUN when QEMU can reach it there,
+# else a directory of our own under /tmp (scripts/mutants runs a copy of
+# the tree inside a private one, where QEMU could not open the disk and
+# every reinstall would fail whatever the mutation).
+bmc_e2e_place() {
+	mkdir -p "$BMC_E2E_DIR" && chmod 755 "$BMC_E2E_DIR" || return 1
+	bmc_e2e_open "$BMC_E2E_DIR" && return 0
+	BMC_E2E_OWN_DIR=$(mktemp -d /tmp/podboot-e2e-bmc.XXXXXX) || return 1
+	BMC_E2E_DIR=$BMC_E2E_OWN_DIR
+	chmod 755 "$BMC_E2E_DIR"
 }
 
 # bmc_e2e_cmd NAME ARGS...: podboot bmc ARGS on the leg's site (its
@@ -114,7 +148,7 @@ bmc_e2e_disk() {
 # user network, no NIC boot ROM: only the CD's iPXE runs) and
 # sushy-tools in front of it.
 bmc_e2e_machine() {
-	mkdir -p "$BMC_E2E_DIR" && chmod 755 "$BMC_E2E_DIR" || return 1
+	bmc_e2e_place || return 1
 	bmc_libvirt_up "$BMC_E2E_DIR" || return 1
 	bmc_e2e_disk "$BMC_E2E_DIR/disk.img" || return 1
 	cat >"$BMC_E2E_DIR/dom.xml" <<EOF
@@ -353,6 +387,7 @@ bmc_e2e_fronts() {
 			grep -q '^listening' "$BMC_E2E_DIR/front-$shape.log" || return 1
 	done
 }
+
 # bmc_e2e_front_conf SHAPE SYSTEM: the site's configuration with node
 # $NODE's BMC at the SHAPE front, its system SYSTEM, beside the site's
 # (data_dir is relative to it); its path printed.
