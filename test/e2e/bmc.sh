@@ -22,9 +22,11 @@
 # the image the machine booted byte for byte the one make media built, the
 # drive empty at the end, a second boot from the ISO served local boot
 # (one-shot), and the BMC password in no event, log or output.
-# Then the reinstall again through three vendor-shaped Redfish fronts of
-# the same machine (Supermicro, Dell iDRAC, HPE iLO; bmc_e2e_vendor), each
-# with its quirks asserted on the front's own record of what it was sent.
+# Then the reinstall again through three vendor-shaped Redfish fronts
+# (Supermicro, Dell iDRAC, HPE iLO), the last two as one pod-wide
+# reinstall of this machine and a second one at once, each with its
+# quirks asserted on the front's own record of what it was sent
+# (bmc_e2e_vendor_check).
 #
 # Skipped without IPXE_SRC, or without libvirt or sushy-tools; with
 # E2E_REQUIRE_SECURE=1 (CI) either is a failure.  Every wait is bounded
