@@ -573,8 +573,12 @@ bmc_e2e_supermicro() {
 	BMC_E2E_CONF=$(bmc_e2e_front_conf supermicro "$BMC_E2E_UUID" supermicro 1) ||
 		{ bad "bmc: supermicro: configuration"; return; }
 	: >"$BMC_E2E_DIR/serial.log"
-	bmc_e2e_cmd vendor-supermicro "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
-	check "bmc: supermicro: reinstall of $NODE through the supermicro-shaped front ended with success" [ $? = 0 ]
+	if bmc_e2e_cmd vendor-supermicro "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"; then
+		ok "bmc: supermicro: reinstall of $NODE through the supermicro-shaped front ended with success"
+	else
+		bad "bmc: supermicro: reinstall of $NODE through the supermicro-shaped front ended with success" \
+			"$(tail -3 "$RUN/bmc-vendor-supermicro.err")"
+	fi
 	BMC_E2E_CONF=
 	bmc_e2e_vendor_check supermicro "$NODE" 1 "$RUN/bmc-vendor-supermicro.out"
 }
@@ -587,9 +591,13 @@ bmc_e2e_pod() {
 		"$BMC_E2E_UUID2" ilo 1) || { bad "bmc: pod: configuration"; return; }
 	: >"$BMC_E2E_DIR/serial.log"
 	: >"$BMC_E2E_DIR/serial2.log"
-	bmc_e2e_cmd vendor-pod --pod demo reinstall --parallel 2 --iso "$url" \
-		--timeout "$BOOT_TIMEOUT"
-	check "bmc: pod: podboot bmc --pod demo reinstall (Dell- and iLO-shaped fronts) ended with success" [ $? = 0 ]
+	if bmc_e2e_cmd vendor-pod --pod demo reinstall --parallel 2 --iso "$url" \
+		--timeout "$BOOT_TIMEOUT"; then
+		ok "bmc: pod: podboot bmc --pod demo reinstall (Dell- and iLO-shaped fronts) ended with success"
+	else
+		bad "bmc: pod: podboot bmc --pod demo reinstall (Dell- and iLO-shaped fronts) ended with success" \
+			"$(tail -3 "$RUN/bmc-vendor-pod.err")"
+	fi
 	BMC_E2E_CONF=
 	check "bmc: pod: the report names both nodes reinstalled" sh -c "
 		grep -q '^pod demo: 2 of 2 nodes reinstalled' '$out' &&
