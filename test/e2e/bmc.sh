@@ -22,6 +22,11 @@
 # the image the machine booted byte for byte the one make media built, the
 # drive empty at the end, a second boot from the ISO served local boot
 # (one-shot), and the BMC password in no event, log or output.
+# Then the reinstall again through three vendor-shaped Redfish fronts
+# (Supermicro, Dell iDRAC, HPE iLO), the last two as one pod-wide
+# reinstall of this machine and a second one at once, each with its
+# quirks asserted on the front's own record of what it was sent
+# (bmc_e2e_vendor_check).
 #
 # Skipped without IPXE_SRC, or without libvirt or sushy-tools; with
 # E2E_REQUIRE_SECURE=1 (CI) either is a failure.  Every wait is bounded
@@ -32,7 +37,14 @@
 BMC_E2E_FW_PID=
 BMC_E2E_SITE=
 BMC_E2E_DOM=podboot-e2e-bmc-$$
+# The second machine: node demo-2 behind the iLO-shaped front, reinstalled
+# with demo-1 in one pod-wide command (bmc_e2e_pod).
+BMC_E2E_DOM2=podboot-e2e-bmc2-$$
+BMC_E2E_MAC2=52:54:00:00:00:02
+BMC_E2E_NODE2=demo-2
+BMC_E2E_IP2=10.0.2.78
 BMC_E2E_DIR=$RUN/bmc	# libvirt's and sushy-tools' files
+BMC_E2E_OWN_DIR=	# a directory of our own for them (bmc_e2e_place)
 
 # bmc_e2e_prepare: the leg's site and the pod's media built in the
 # background (a relink once the iPXE tree is cached).
@@ -44,8 +56,9 @@ bmc_e2e_prepare() {
 	mkdir -p "$RUN/bmc-pod" || return 1
 	{
 		secure_site_make "$BMC_E2E_SITE" rsa &&
-			printf '%s\n' "# pod demo: the BMC leg's machine, a static address" \
-				"$MAC  $SEC_STATIC_IP/24  10.0.2.2  -" >"$RUN/bmc-pod/demo.static"
+			printf '%s\n' "# pod demo: the BMC leg's machines, static addresses" \
+				"$MAC  $SEC_STATIC_IP/24  10.0.2.2  -" \
+				"$BMC_E2E_MAC2  $BMC_E2E_IP2/24  10.0.2.2  -" >"$RUN/bmc-pod/demo.static"
 	} >>"$RUN/init.log" 2>&1 || { BMC_E2E_SITE=; return 1; }
 	(
 		SEC_MAKE_PID=
@@ -57,7 +70,8 @@ bmc_e2e_prepare() {
 }
 
 # bmc_e2e_cleanup: the build, the domain, sushy-tools and our libvirt
-# daemons (boot.sh's exit trap).
+# daemons (boot.sh's exit trap); a directory of our own goes too, its logs
+# kept in $RUN/bmc.
 bmc_e2e_cleanup() {
 	if [ -n "$BMC_E2E_FW_PID" ]; then
 		kill "$BMC_E2E_FW_PID" 2>/dev/null
@@ -65,6 +79,35 @@ bmc_e2e_cleanup() {
 		BMC_E2E_FW_PID=
 	fi
 	bmc_lib_cleanup
+	if [ -n "$BMC_E2E_OWN_DIR" ]; then
+		mkdir -p "$RUN/bmc" &&
+			cp "$BMC_E2E_OWN_DIR"/*.log "$BMC_E2E_OWN_DIR"/*.json "$RUN/bmc/" 2>/dev/null
+		rm -rf "$BMC_E2E_OWN_DIR"
+		BMC_E2E_OWN_DIR=
+	fi
+}
+
+# bmc_e2e_open DIR: every directory from DIR up is searchable by others,
+# as QEMU needs (libvirt runs it as its own user).
+bmc_e2e_open() {
+	local d=$1 m
+	while [ -n "$d" ] && [ "$d" != / ]; do
+		m=$(stat -c %A "$d" 2>/dev/null) || return 1
+		case ${m:9:1} in x|t) ;; *) return 1 ;; esac
+		d=$(dirname "$d")
+	done
+}
+
+# bmc_e2e_place: BMC_E2E_DIR made, in $RUN when QEMU can reach it there,
+# else a directory of our own under /tmp (scripts/mutants runs a copy of
+# the tree inside a private one, where QEMU could not open the disk and
+# every reinstall would fail whatever the mutation).
+bmc_e2e_place() {
+	mkdir -p "$BMC_E2E_DIR" && chmod 755 "$BMC_E2E_DIR" || return 1
+	bmc_e2e_open "$BMC_E2E_DIR" && return 0
+	BMC_E2E_OWN_DIR=$(mktemp -d /tmp/podboot-e2e-bmc.XXXXXX) || return 1
+	BMC_E2E_DIR=$BMC_E2E_OWN_DIR
+	chmod 755 "$BMC_E2E_DIR"
 }
 
 # bmc_e2e_cmd NAME ARGS...: podboot bmc ARGS on the leg's site (its
@@ -78,16 +121,17 @@ bmc_e2e_cmd() {
 		>"$RUN/bmc-$name.out" 2>"$RUN/bmc-$name.err"
 }
 
-# bmc_e2e_domstate STATE: libvirt says the machine is in STATE.
-bmc_e2e_domstate() { [ "$($BMC_VIRSH domstate "$BMC_E2E_DOM" 2>/dev/null)" = "$1" ]; }
+# bmc_e2e_domstate STATE [DOMAIN]: libvirt says the machine (the first
+# unless DOMAIN) is in STATE.
+bmc_e2e_domstate() { [ "$($BMC_VIRSH domstate "${2:-$BMC_E2E_DOM}" 2>/dev/null)" = "$1" ]; }
 
-# bmc_e2e_cd: the Redfish view of the CD ("Inserted Image"), as the BMC
-# answers it.
+# bmc_e2e_cd [UUID]: the Redfish view of the CD ("Inserted Image") of the
+# machine UUID (the first's by default), as sushy-tools answers it.
 bmc_e2e_cd() {
 	# (the password on curl's standard input, not its command line)
 	printf 'user = "admin:%s"\n' "$BMC_E2E_PASS" |
 		curl -sS --max-time 10 -K - --cacert "$BMC_E2E_DIR/one.crt" \
-		"https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID/VirtualMedia/Cd" |
+		"https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/${1:-$BMC_E2E_UUID}/VirtualMedia/Cd" |
 		jq -r '"\(.Inserted) \(.Image // "")"'
 }
 
@@ -109,17 +153,15 @@ bmc_e2e_disk() {
 	truncate -s 510 "$1" && printf '\125\252' >>"$1" && truncate -s 1M "$1"
 }
 
-# bmc_e2e_machine: the libvirt domain (BIOS with its text console on the
-# serial port, a disk that boots first, an IDE CD drive, the NIC on the
-# user network, no NIC boot ROM: only the CD's iPXE runs) and
-# sushy-tools in front of it.
-bmc_e2e_machine() {
-	mkdir -p "$BMC_E2E_DIR" && chmod 755 "$BMC_E2E_DIR" || return 1
-	bmc_libvirt_up "$BMC_E2E_DIR" || return 1
-	bmc_e2e_disk "$BMC_E2E_DIR/disk.img" || return 1
-	cat >"$BMC_E2E_DIR/dom.xml" <<EOF
+# bmc_e2e_domain NAME MAC DISK SERIAL: libvirt domain NAME (BIOS with its
+# text console on file SERIAL, DISK that boots first, an IDE CD drive, the
+# NIC MAC on its own user network, no NIC boot ROM: only the CD's iPXE
+# runs) defined.
+bmc_e2e_domain() {
+	bmc_e2e_disk "$3" || return 1
+	cat >"$BMC_E2E_DIR/$1.xml" <<EOF
 <domain type='qemu'>
-  <name>$BMC_E2E_DOM</name>
+  <name>$1</name>
   <memory unit='MiB'>512</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type>
@@ -130,49 +172,65 @@ bmc_e2e_machine() {
     <emulator>$(command -v qemu-system-x86_64)</emulator>
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
-      <source file='$BMC_E2E_DIR/disk.img'/><target dev='hda' bus='ide'/>
+      <source file='$3'/><target dev='hda' bus='ide'/>
     </disk>
     <disk type='file' device='cdrom'>
       <driver name='qemu' type='raw'/><target dev='hdc' bus='ide'/>
       <readonly/>
     </disk>
     <interface type='user'>
-      <mac address='$MAC'/><model type='e1000'/><rom enabled='no'/>
+      <mac address='$2'/><model type='e1000'/><rom enabled='no'/>
     </interface>
-    <serial type='file'><source path='$BMC_E2E_DIR/serial.log'/></serial>
+    <serial type='file'><source path='$4'/></serial>
   </devices>
 </domain>
 EOF
-	bmc_define "$BMC_E2E_DIR/dom.xml" "$BMC_E2E_DOM" || return 1
+	bmc_define "$BMC_E2E_DIR/$1.xml" "$1"
+}
+
+# bmc_e2e_machine: the two libvirt machines (TCG, BIOS, a CD drive, each
+# NIC on a user network of its own) and sushy-tools in front of both.
+bmc_e2e_machine() {
+	bmc_e2e_place || return 1
+	bmc_libvirt_up "$BMC_E2E_DIR" || return 1
+	bmc_e2e_domain "$BMC_E2E_DOM" "$MAC" "$BMC_E2E_DIR/disk.img" \
+		"$BMC_E2E_DIR/serial.log" &&
+		bmc_e2e_domain "$BMC_E2E_DOM2" "$BMC_E2E_MAC2" "$BMC_E2E_DIR/disk2.img" \
+			"$BMC_E2E_DIR/serial2.log" || return 1
 	BMC_E2E_UUID=$($BMC_VIRSH domuuid "$BMC_E2E_DOM") || return 1
+	BMC_E2E_UUID2=$($BMC_VIRSH domuuid "$BMC_E2E_DOM2") || return 1
 	BMC_E2E_PASS="bmc-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 	# The BMC checks podboot's certificate when it fetches the image.
 	bmc_sushy_setup "$TOP" "$BMC_E2E_DIR" "$BMC_E2E_PASS" "$BMC_E2E_DOM" \
-		"$BMC_E2E_UUID" -- "SUSHY_EMULATOR_VMEDIA_VERIFY_SSL = True" || return 1
+		"$BMC_E2E_UUID" "$BMC_E2E_DOM2" "$BMC_E2E_UUID2" -- \
+		"SUSHY_EMULATOR_VMEDIA_VERIFY_SSL = True" || return 1
 	BMC_E2E_PORT=$(port_pick) || return 1
 	bmc_sushy_start "$BMC_E2E_DIR" "$BMC_E2E_PORT" one \
 		"REQUESTS_CA_BUNDLE=$BMC_E2E_SITE/keys/root.crt"
 }
 
-# bmc_e2e_conf: node demo-1 of the leg's site gets its bmc group, the
-# password in a 0600 file beside the configuration.
+# bmc_e2e_conf: nodes demo-1 and demo-2 of the leg's site get their bmc
+# groups (sushy-tools, each its machine; one line each, which
+# bmc_e2e_front_conf rewrites), the password in a 0600 file beside the
+# configuration.
 bmc_e2e_conf() {
 	local c=$BMC_E2E_SITE/podboot.conf
 	(umask 077 && printf '%s\n' "$BMC_E2E_PASS" >"$BMC_E2E_SITE/bmc.pass") || return 1
 	sed -i "s|^  { mac = \"$MAC\"; hostname = \"$NODE\"; pod = \"demo\";\$|&\\
-    bmc = { url = \"https://127.0.0.1:$BMC_E2E_PORT\"; user = \"admin\";\\
-      password_file = \"$BMC_E2E_SITE/bmc.pass\"; system = \"$BMC_E2E_UUID\"; };|" "$c"
-	grep -q "system = \"$BMC_E2E_UUID\"" "$c"
+    bmc = { url = \"https://127.0.0.1:$BMC_E2E_PORT\"; user = \"admin\"; password_file = \"$BMC_E2E_SITE/bmc.pass\"; system = \"$BMC_E2E_UUID\"; };|
+		s|^  { mac = \"$BMC_E2E_MAC2\"; hostname = \"$BMC_E2E_NODE2\"; pod = \"demo\";\$|&\\
+    bmc = { url = \"https://127.0.0.1:$BMC_E2E_PORT\"; user = \"admin\"; password_file = \"$BMC_E2E_SITE/bmc.pass\"; system = \"$BMC_E2E_UUID2\"; };|" "$c"
+	grep -q "system = \"$BMC_E2E_UUID\"" "$c" && grep -q "system = \"$BMC_E2E_UUID2\"" "$c"
 }
 
-# bmc_e2e_installed: the node goes armed -> booting -> installing ->
-# installed by the installer's own requests, made with curl: stage2 for
-# its MAC, the kickstart that names, the installed report with the
-# kickstart's token.
+# bmc_e2e_installed [MAC]: the node of MAC (the first machine's by
+# default) goes armed -> booting -> installing -> installed by the
+# installer's own requests, made with curl: stage2 for its MAC, the
+# kickstart that names, the installed report with the kickstart's token.
 bmc_e2e_installed() {
-	local s2 ks url tok
+	local s2 ks url tok mac=${1:-$MAC}
 	s2=$(curl -sS --fail --max-time 10 --cacert "$ROOT" \
-		"$BASE/boot/stage2.ipxe?mac=52-54-00-00-00-01") || return 1
+		"$BASE/boot/stage2.ipxe?mac=${mac//:/-}") || return 1
 	url=$(printf '%s\n' "$s2" | grep -o 'ks=https://10\.0\.2\.2:[0-9]*/ks/[^ ]*' |
 		head -1 | sed "s#^ks=https://10\\.0\\.2\\.2:#https://localhost:#")
 	[ -n "$url" ] || return 1
@@ -185,10 +243,10 @@ bmc_e2e_installed() {
 		-H "Authorization: Bearer $tok" -o /dev/null "$url"
 }
 
-# bmc_e2e_lifecycle: the node's transitions, re-arms included ("FROM ->
-# TO"), oldest first.
+# bmc_e2e_lifecycle [NODE]: the node's transitions ($NODE by default),
+# re-arms included ("FROM -> TO"), oldest first.
 bmc_e2e_lifecycle() {
-	api "/api/v1/events?limit=1000" | jq -r --arg n "$NODE" 'sort_by(.id) | .[] |
+	api "/api/v1/events?limit=1000" | jq -r --arg n "${1:-$NODE}" 'sort_by(.id) | .[] |
 		select((.kind == "state" or .kind == "rearm") and .subject == $n) |
 		.detail' | sed 's/:.*//'
 }
@@ -321,72 +379,251 @@ bmc_e2e_again() {
 	check "bmc: second boot: power off, media eject" [ $? = 0 ]
 }
 
-# bmc_e2e_vendor: the same reinstall through a vendor-shaped front of
-# sushy-tools (test/integration/tools/redfish-session.py with
-# REDFISH_BACKEND, Supermicro-shaped): sessions only, iLO's ids "1", the CD
-# under the Manager after a floppy, ResetTypes only in ActionInfo, a reset
-# answered 202 with a task monitor, If-Match required on PATCH, Inserted
-# and WriteProtected refused in InsertMedia, Image kept on eject.  The
-# front has sushy-tools' certificate: the pinned key is the same.  Its
-# configuration sits beside the site's (data_dir is relative to it).
-bmc_e2e_vendor() {
-	local c=$BMC_E2E_SITE/podboot-vendor.conf st=$BMC_E2E_DIR/vendor-state.json pid port tr steps
-	local url=https://127.0.0.1:$PORT/artifacts/media/demo.iso
-	port=$(port_pick) || { bad "bmc: vendor: a port"; return; }
-	: >"$BMC_E2E_DIR/vendor.log"
-	REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$BMC_E2E_UUID" \
-		REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
-		/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
-		"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" "$st" \
-		supermicro >>"$BMC_E2E_DIR/vendor.log" 2>&1 &
-	pid=$!
-	BMC_PIDS+=("$pid")
-	if ! wait_up 20 "$pid" grep -q '^listening' "$BMC_E2E_DIR/vendor.log"; then
-		bad "bmc: vendor: the vendor-shaped front starts" "$(tail -5 "$BMC_E2E_DIR/vendor.log")"
-		return
-	fi
-	sed "s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:$port\"|;
-		s|system = \"$BMC_E2E_UUID\"|system = \"1\"|" "$BMC_E2E_SITE/podboot.conf" >"$c"
-	BMC_E2E_CONF=$c
-	bmc_e2e_cmd vendor "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"
-	check "bmc: vendor: reinstall through the Supermicro-shaped front ended with success" [ $? = 0 ]
+# The vendor-shaped fronts of the machines, each a reinstall of its own:
+# test/integration/tools/redfish-session.py with REDFISH_BACKEND, in front
+# of sushy-tools, which carries out power, media and boot on the machine.
+# Every front has sushy-tools' certificate: the pinned key is the same.
+# Supermicro and Dell front the first machine (demo-1), iLO the second
+# (demo-2).
+BMC_E2E_SHAPES="supermicro dell ilo"
+declare -A BMC_E2E_FRONT	# shape -> port
+declare -A BMC_E2E_FRONT_PID	# shape -> the front's PID
+
+# bmc_e2e_fronts: every vendor-shaped front started at once, in advance
+# (while the plain reinstall runs they wait); 0 once all listen.
+bmc_e2e_fronts() {
+	local shape port pid uuid ports=("$BMC_E2E_PORT" "$PORT")
+	for shape in $BMC_E2E_SHAPES; do
+		port=$(port_pick "${ports[@]}") || return 1
+		ports+=("$port")
+		BMC_E2E_FRONT[$shape]=$port
+		uuid=$BMC_E2E_UUID
+		[ "$shape" != ilo ] || uuid=$BMC_E2E_UUID2
+		: >"$BMC_E2E_DIR/front-$shape.log"
+		REDFISH_BACKEND="https://127.0.0.1:$BMC_E2E_PORT/redfish/v1/Systems/$uuid" \
+			REDFISH_BACKEND_CA="$BMC_E2E_DIR/one.crt" \
+			/usr/bin/python3 "$TOP/test/integration/tools/redfish-session.py" "$port" \
+			"$BMC_E2E_DIR/one.crt" "$BMC_E2E_DIR/one.key" admin "$BMC_E2E_PASS" \
+			"$BMC_E2E_DIR/front-$shape.json" "$shape" \
+			>>"$BMC_E2E_DIR/front-$shape.log" 2>&1 &
+		pid=$!
+		BMC_PIDS+=("$pid")
+		BMC_E2E_FRONT_PID[$shape]=$pid
+	done
+	for shape in $BMC_E2E_SHAPES; do
+		wait_up 20 "${BMC_E2E_FRONT_PID[$shape]}" \
+			grep -q '^listening' "$BMC_E2E_DIR/front-$shape.log" || return 1
+	done
+}
+
+# bmc_e2e_front_conf NAME [UUID SHAPE SYSTEM]...: the site's configuration
+# with the bmc group of machine UUID's node at the SHAPE front, its system
+# SYSTEM, in podboot-NAME.conf beside the site's (data_dir is relative to
+# it); its path printed.
+bmc_e2e_front_conf() {
+	local c=$BMC_E2E_SITE/podboot-$1.conf expr="" want=()
+	shift
+	while [ $# -ge 3 ]; do
+		expr="$expr/system = \"$1\"/ {
+			s|url = \"https://127.0.0.1:$BMC_E2E_PORT\"|url = \"https://127.0.0.1:${BMC_E2E_FRONT[$2]}\"|
+			s|system = \"$1\"|system = \"$3\"|
+		}
+"
+		want+=("url = \"https://127.0.0.1:${BMC_E2E_FRONT[$2]}\".*system = \"$3\"")
+		shift 3
+	done
+	sed "$expr" "$BMC_E2E_SITE/podboot.conf" >"$c" || return 1
+	for expr in "${want[@]}"; do grep -q "$expr" "$c" || return 1; done
+	echo "$c"
+}
+
+# bmc_e2e_front_state SHAPE JQ: the SHAPE front's state file passes JQ.
+bmc_e2e_front_state() { jq -e "$2" "$BMC_E2E_DIR/front-$1.json" >/dev/null; }
+
+BMC_E2E_ISO_PATH=/artifacts/media/demo.iso
+
+# bmc_e2e_ilo_quirk_start: the iLO front in front of the second machine: a
+# one-time Cd, as an operator would set it, and a power-on.  Its outcome
+# is checked by bmc_e2e_ilo_quirk_end, once the Supermicro reinstall of
+# the first machine is over (the two machines run side by side).
+bmc_e2e_ilo_quirk_start() {
+	local url=https://127.0.0.1:$PORT$BMC_E2E_ISO_PATH
+	: >"$BMC_E2E_DIR/serial2.log"
+	BMC_E2E_CONF=$(bmc_e2e_front_conf ilo "$BMC_E2E_UUID2" ilo 1) ||
+		{ bad "bmc: ilo: configuration"; return; }
+	bmc_e2e_cmd ilo-quirk-insert "$BMC_E2E_NODE2" media insert "$url" &&
+		bmc_e2e_cmd ilo-quirk-boot "$BMC_E2E_NODE2" boot-once Cd &&
+		bmc_e2e_cmd ilo-quirk-on "$BMC_E2E_NODE2" power on
+	check "bmc: ilo: the quirk: media insert, boot-once Cd, power on ($BMC_E2E_NODE2)" [ $? = 0 ]
 	BMC_E2E_CONF=
-	steps=$(bmc_e2e_steps <"$RUN/bmc-vendor.out")
-	if [ "$steps" = "$BMC_E2E_WANT" ]; then
-		ok "bmc: vendor: each step printed, in order"
-	else
-		bad "bmc: vendor: each step printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+}
+
+# bmc_e2e_ilo_quirk_end: what the power-on booted: the machine's disk (a
+# "physical drive"), not the ISO in the virtual CD, which is what makes
+# the reinstall's handling of the quirk necessary; then the machine off
+# and the CD empty again.
+bmc_e2e_ilo_quirk_end() {
+	local log=$BMC_E2E_DIR/serial2.log
+	check "bmc: ilo: the quirk: the machine booted its disk, not the virtual CD (console, within ${SEC_TIMEOUT}s)" \
+		wait_up "$SEC_TIMEOUT" "" in_file "$BMC_E2E_DISK_SAYS" "$log"
+	check "bmc: ilo: the quirk: no iPXE ran, the front recorded a physical drive booted" sh -c "
+		! grep -aq 'podboot:' '$log' &&
+		jq -e '.booted == [\"physical drive\"]' '$BMC_E2E_DIR/front-ilo.json' >/dev/null"
+	BMC_E2E_CONF=$BMC_E2E_SITE/podboot-ilo.conf
+	bmc_e2e_cmd ilo-quirk-off "$BMC_E2E_NODE2" power off &&
+		bmc_e2e_cmd ilo-quirk-eject "$BMC_E2E_NODE2" media eject
+	check "bmc: ilo: the quirk: power off, media eject" [ $? = 0 ]
+	BMC_E2E_CONF=
+	check "bmc: ilo: the quirk: the machine is off again (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off" "$BMC_E2E_DOM2"
+}
+
+# bmc_e2e_vendor_check SHAPE NODE MACHINE OUT: the checks every shape
+# shares, for NODE on machine MACHINE (1 or 2) reinstalled through the
+# SHAPE front (its output in OUT), then SHAPE's own quirks asserted on the
+# front's state file:
+# - supermicro (with iLO's ids "1"): the CD under the Manager after a
+#   floppy, ResetTypes only in ActionInfo, a reset answered 202 with a
+#   task monitor, If-Match required on PATCH, Inserted and WriteProtected
+#   refused in InsertMedia, Image kept on eject;
+# - dell (iDRAC 6 and later): ids System.Embedded.1 and iDRAC.Embedded.1,
+#   the virtual media under the System while the Manager still lists its
+#   former ones (which refuse), ResetTypes in the action itself without
+#   PowerCycle, a reset answered 204, no ETag;
+# - ilo: a one-time Cd boots a physical drive (bmc_e2e_ilo_quirk_* show it
+#   on the machine), the medium's Oem.Hpe.BootOnNextServerReset boots the
+#   virtual CD; the override mode and UefiTargetBootSourceOverride refuse
+#   changes.
+bmc_e2e_vendor_check() {
+	local shape=$1 node=$2 m=$3 out=$4 cd=/redfish/v1/Managers/1/VirtualMedia/CD1
+	local url=https://127.0.0.1:$PORT$BMC_E2E_ISO_PATH tr steps want log dom uuid
+	log=$BMC_E2E_DIR/serial.log dom=$BMC_E2E_DOM uuid=$BMC_E2E_UUID
+	if [ "$m" = 2 ]; then
+		log=$BMC_E2E_DIR/serial2.log dom=$BMC_E2E_DOM2 uuid=$BMC_E2E_UUID2
 	fi
-	check "bmc: vendor: the CD found under the Manager (CD1, after a floppy)" \
-		grep -qF "reinstall: media insert $url into /redfish/v1/Managers/1/VirtualMedia/CD1" \
-		"$RUN/bmc-vendor.out"
-	tr=$(bmc_e2e_lifecycle | tail -4 | paste -sd, -)
-	check "bmc: vendor: the node went installed -> armed -> booting -> installing -> installed again ($tr)" \
+	want=$BMC_E2E_WANT
+	case $shape in
+	dell) cd=/redfish/v1/Systems/System.Embedded.1/VirtualMedia/1 ;;
+	ilo) want=${want/reinstall: boot-once Cd/reinstall: boot-once: PATH at the next reset (Oem.Hpe.BootOnNextServerReset)} ;;
+	esac
+	steps=$(grep -a "^$node: " "$out" | bmc_e2e_steps)
+	if [ "$steps" = "$want" ]; then
+		ok "bmc: $shape: each step of $node printed, in order"
+	else
+		bad "bmc: $shape: each step of $node printed, in order" "got: $(echo "$steps" | paste -sd '|' -)"
+	fi
+	check "bmc: $shape: the CD found at $cd" \
+		grep -qF "$node: reinstall: media insert $url into $cd" "$out"
+	tr=$(bmc_e2e_lifecycle "$node" | tail -4 | paste -sd, -)
+	check "bmc: $shape: $node went installed -> armed -> booting -> installing -> installed again ($tr)" \
 		[ "$tr" = "installed -> armed,armed -> booting,booting -> installing,installing -> installed" ]
-	check "bmc: vendor: API: $NODE is installed" [ "$(node_state)" = installed ]
-	check "bmc: vendor: console: the pod ISO's iPXE verified stage2, the installer reported installed" sh -c "
-		grep -aq 'podboot: stage2 verified' '$BMC_E2E_DIR/serial.log' &&
-		grep -aq 'PODBOOT-E2E: installed reported' '$BMC_E2E_DIR/serial.log'"
-	check "bmc: vendor: the machine powered itself off after the install (libvirt)" \
-		wait_up 30 "" bmc_e2e_domstate "shut off"
-	check "bmc: vendor: every session deleted, no request without a token, no basic auth" \
-		jq -e '.sessions_opened >= 2 and .sessions_opened == .sessions_deleted and
-			.unauthorized == 0 and .basic_seen == 0' "$st"
-	check "bmc: vendor: the reset was the allowed On (the machine was off), followed to its end" \
-		jq -e '.resets == ["On"] and .polls >= 2' "$st"
-	check "bmc: vendor: the boot PATCH carried the ETag (If-Match)" \
-		jq -e '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))' "$st"
-	check "bmc: vendor: InsertMedia with Inserted refused, the Image alone then taken" \
-		jq -e '.refused_inserts >= 1' "$st"
-	check "bmc: vendor: the media ejected at the end (the real machine's drive)" \
-		[ "$(bmc_e2e_cd)" = "false " ]
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	check "bmc: $shape: API: $node is installed" [ "$(NODE=$node node_state)" = installed ]
+	check "bmc: $shape: console: booted the virtual DVD, the pod ISO's iPXE verified stage2, the installer of $node reported installed" sh -c "
+		grep -aq 'Booting from DVD/CD' '$log' &&
+		grep -aq 'podboot: stage2 verified' '$log' &&
+		grep -aq 'podboot: installing $node in pod demo' '$log' &&
+		grep -aq 'PODBOOT-E2E: installed reported' '$log'"
+	check "bmc: $shape: the machine powered itself off after the install (libvirt)" \
+		wait_up 30 "" bmc_e2e_domstate "shut off" "$dom"
+	check "bmc: $shape: every session deleted, no request without a token, no basic auth" \
+		bmc_e2e_front_state "$shape" '.sessions_opened >= 2 and
+			.sessions_opened == .sessions_deleted and .unauthorized == 0 and .basic_seen == 0'
+	check "bmc: $shape: the media ejected at the end (the real machine's drive)" \
+		[ "$(bmc_e2e_cd "$uuid")" = "false " ]
+	"bmc_e2e_vendor_$shape"
+}
+
+# bmc_e2e_vendor_supermicro: the Supermicro front's quirks, handled.
+bmc_e2e_vendor_supermicro() {
+	check "bmc: supermicro: the reset was the allowed On (ActionInfo; the machine was off), its task followed to its end" \
+		bmc_e2e_front_state supermicro '.resets == ["On"] and .polls >= 2'
+	check "bmc: supermicro: the boot PATCH carried the ETag (If-Match)" \
+		bmc_e2e_front_state supermicro '(.if_match | length) >= 1 and all(.if_match[]; startswith("W/"))'
+	check "bmc: supermicro: InsertMedia with Inserted refused, the Image alone then taken" \
+		bmc_e2e_front_state supermicro '.refused_inserts >= 1'
+}
+
+# bmc_e2e_vendor_dell: the iDRAC front's quirks, handled.
+bmc_e2e_vendor_dell() {
+	check "bmc: dell: the System's VirtualMedia/1 used; the Manager's former media and medium 2 never acted on" \
+		bmc_e2e_front_state dell '.manager_media == 0 and .other_media == 0'
+	check "bmc: dell: the reset was On, allowed by the action's own list (no ActionInfo, no PowerCycle), answered 204 (no task polled)" \
+		bmc_e2e_front_state dell '.resets == ["On"] and .polls == 0'
+	check "bmc: dell: the boot PATCH went without If-Match (the system has no ETag) and was taken: once, Cd" \
+		bmc_e2e_front_state dell '.if_match == [""] and .patches == [{"BootSourceOverrideTarget": "Cd",
+			"BootSourceOverrideEnabled": "Once"}]'
+}
+
+# bmc_e2e_vendor_ilo: the iLO front's quirks, handled.
+bmc_e2e_vendor_ilo() {
+	check "bmc: ilo: the reset booted the virtual CD (after the quirk's physical drive), the medium's flag spent" \
+		bmc_e2e_front_state ilo '.booted == ["physical drive", "virtual CD"] and .boot_next == false'
+	check "bmc: ilo: the reinstall set Oem.Hpe.BootOnNextServerReset on the CD and sent no boot override (so no mode, no UefiTargetBootSourceOverride to refuse)" \
+		bmc_e2e_front_state ilo '.patches[-1] == {"Oem": {"Hpe": {"BootOnNextServerReset": true}}} and
+			.refused_uefi_targets == 0 and
+			([.patches[] | select(has("BootSourceOverrideTarget"))] | length) == 1'
+	check "bmc: ilo: the resets were the allowed On (ActionInfo) and ForceOff, tasks followed" \
+		bmc_e2e_front_state ilo '.resets == ["On", "ForceOff", "On"] and .polls >= 2'
+}
+
+# bmc_e2e_supermicro: demo-1 reinstalled through the Supermicro front,
+# while the second machine shows the iLO quirk.
+bmc_e2e_supermicro() {
+	local url=https://127.0.0.1:$PORT$BMC_E2E_ISO_PATH
+	BMC_E2E_CONF=$(bmc_e2e_front_conf supermicro "$BMC_E2E_UUID" supermicro 1) ||
+		{ bad "bmc: supermicro: configuration"; return; }
+	: >"$BMC_E2E_DIR/serial.log"
+	if bmc_e2e_cmd vendor-supermicro "$NODE" reinstall --iso "$url" --timeout "$BOOT_TIMEOUT"; then
+		ok "bmc: supermicro: reinstall of $NODE through the supermicro-shaped front ended with success"
+	else
+		bad "bmc: supermicro: reinstall of $NODE through the supermicro-shaped front ended with success" \
+			"$(tail -3 "$RUN/bmc-vendor-supermicro.err")"
+	fi
+	BMC_E2E_CONF=
+	bmc_e2e_vendor_check supermicro "$NODE" 1 "$RUN/bmc-vendor-supermicro.out"
+}
+
+# bmc_e2e_pod: the pod's reinstall in one command, both machines at once:
+# demo-1 through the Dell front, demo-2 through the iLO front.
+bmc_e2e_pod() {
+	local url=https://127.0.0.1:$PORT$BMC_E2E_ISO_PATH out=$RUN/bmc-vendor-pod.out
+	BMC_E2E_CONF=$(bmc_e2e_front_conf pod "$BMC_E2E_UUID" dell System.Embedded.1 \
+		"$BMC_E2E_UUID2" ilo 1) || { bad "bmc: pod: configuration"; return; }
+	: >"$BMC_E2E_DIR/serial.log"
+	: >"$BMC_E2E_DIR/serial2.log"
+	if bmc_e2e_cmd vendor-pod --pod demo reinstall --parallel 2 --iso "$url" \
+		--timeout "$BOOT_TIMEOUT"; then
+		ok "bmc: pod: podboot bmc --pod demo reinstall (Dell- and iLO-shaped fronts) ended with success"
+	else
+		bad "bmc: pod: podboot bmc --pod demo reinstall (Dell- and iLO-shaped fronts) ended with success" \
+			"$(tail -3 "$RUN/bmc-vendor-pod.err")"
+	fi
+	BMC_E2E_CONF=
+	check "bmc: pod: the report names both nodes reinstalled" sh -c "
+		grep -q '^pod demo: 2 of 2 nodes reinstalled' '$out' &&
+		grep -q '^  $NODE: succeeded' '$out' && grep -q '^  $BMC_E2E_NODE2: succeeded' '$out'"
+	check "bmc: pod: the two machines installed at the same time (each re-armed before either was installed)" \
+		bmc_e2e_overlap
+	bmc_e2e_vendor_check dell "$NODE" 1 "$out"
+	bmc_e2e_vendor_check ilo "$BMC_E2E_NODE2" 2 "$out"
+}
+
+# bmc_e2e_overlap: in the audit trail, both nodes' last re-arms come
+# before either's last "installed".
+bmc_e2e_overlap() {
+	api "/api/v1/events?limit=1000" | jq -e --arg a "$NODE" --arg b "$BMC_E2E_NODE2" '
+		sort_by(.id) as $e |
+		([$e[] | select(.kind == "rearm" and (.subject == $a or .subject == $b))] |
+			group_by(.subject) | map(last.id) | max) as $armed |
+		([$e[] | select(.kind == "state" and (.subject == $a or .subject == $b) and
+			(.detail | startswith("installing -> installed")))] |
+			group_by(.subject) | map(last.id) | min) as $first |
+		$armed != null and $first != null and $armed < $first' >/dev/null
 }
 
 # bmc_leg: the leg (E2E_ONLY=bmc runs it alone).
 bmc_leg() {
-	local iso missing
+	local iso missing shape
 	leg_has_ipxe bmc || return
 	missing=$(bmc_lib_missing "$TOP")
 	if [ -n "$missing" ]; then
@@ -417,6 +654,12 @@ bmc_leg() {
 		return
 	fi
 	ok "bmc: a libvirt QEMU machine (TCG, BIOS, CD drive, user-network NIC) behind sushy-tools"
+	if ! bmc_e2e_fronts >>"$RUN/init.log" 2>&1; then
+		bad "bmc: the vendor-shaped fronts ($BMC_E2E_SHAPES) listen" \
+			"$(tail -n 3 "$BMC_E2E_DIR"/front-*.log)"
+		return
+	fi
+	ok "bmc: the vendor-shaped fronts ($BMC_E2E_SHAPES) listen"
 	bmc_e2e_conf || { bad "bmc: node $NODE's bmc settings written"; return; }
 	server_start || { bad "bmc: server start" "$(tail -5 "$SITE/serve.log")"; return; }
 	check "bmc: node $NODE starts armed" [ "$(node_state)" = armed ]
@@ -426,8 +669,11 @@ bmc_leg() {
 		jq -r .script '$RUN/bmc-stage2.json' | grep -q 'imgverify --signer .* initrd '"
 	check "bmc: node $NODE installed (the installer's requests, by curl)" bmc_e2e_installed
 	check "bmc: API: $NODE is installed" [ "$(node_state)" = installed ]
-	bmc_e2e_cmd trust "$NODE" trust
-	check "bmc: podboot bmc trust pins the BMC's key" [ $? = 0 ]
+	check "bmc: node $BMC_E2E_NODE2 installed (the installer's requests, by curl)" \
+		bmc_e2e_installed "$BMC_E2E_MAC2"
+	check "bmc: API: $BMC_E2E_NODE2 is installed" [ "$(NODE=$BMC_E2E_NODE2 node_state)" = installed ]
+	bmc_e2e_cmd trust "$NODE" trust && bmc_e2e_cmd trust2 "$BMC_E2E_NODE2" trust
+	check "bmc: podboot bmc trust pins the BMC's key (both nodes)" [ $? = 0 ]
 	lap "bmc: site, machine, BMC"
 
 	bmc_e2e_reinstall "$iso"
@@ -441,19 +687,29 @@ bmc_leg() {
 	fi
 	lap "bmc: second boot"
 	if [ "$(node_state)" = installed ]; then
-		: >"$BMC_E2E_DIR/serial.log"
-		bmc_e2e_vendor
-		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-vendor.log" 2>/dev/null
+		bmc_e2e_ilo_quirk_start
+		bmc_e2e_supermicro
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-supermicro.log" 2>/dev/null
+		bmc_e2e_ilo_quirk_end
+		cp "$BMC_E2E_DIR/serial2.log" "$RUN/serial-bmc-ilo-quirk.log" 2>/dev/null
 	else
-		bad "bmc: vendor-shaped reinstall skipped, the node is not installed"
+		bad "bmc: supermicro: reinstall skipped, $NODE is not installed"
 	fi
-	lap "bmc: reinstall through a vendor-shaped front"
+	lap "bmc: reinstall through the Supermicro-shaped front (the iLO quirk beside it)"
+	if [ "$(node_state)" = installed ]; then
+		bmc_e2e_pod
+		cp "$BMC_E2E_DIR/serial.log" "$RUN/serial-bmc-dell.log" 2>/dev/null
+		cp "$BMC_E2E_DIR/serial2.log" "$RUN/serial-bmc-ilo.log" 2>/dev/null
+	else
+		bad "bmc: pod: reinstall skipped, $NODE is not installed"
+	fi
+	lap "bmc: the pod's reinstall through the Dell- and iLO-shaped fronts"
 
 	# Where the password must not be.
 	api "/api/v1/events?limit=1000" >"$RUN/bmc-events.json" 2>/dev/null
 	check "bmc: the BMC password is in no event, log or output" sh -c "
 		! grep -rqF -- '$BMC_E2E_PASS' '$RUN/bmc-events.json' '$SITE/serve.log' \
-			'$SITE/data' '$RUN'/bmc-*.out '$RUN'/bmc-*.err"
+			'$SITE/data' '$RUN'/bmc-*.out '$RUN'/bmc-*.err '$BMC_E2E_DIR'/front-*.json"
 	server_stop
 	bmc_lib_cleanup
 }

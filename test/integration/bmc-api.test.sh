@@ -11,11 +11,15 @@
 . "$(dirname "$0")/serve-lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
-FIX_PIDS=()
+# The fixtures' PIDs, one a line: fixture runs in a command substitution,
+# whose variables do not reach this shell.
 cleanup() {
 	local p
 	server_stop KILL
-	for p in "${FIX_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for p in $(cat "$T/fixture.pids" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+		wait_up 10 "" bash -c "! kill -0 $p" || kill -9 "$p" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -33,7 +37,7 @@ fixture() {
 	/usr/bin/python3 "$here/tools/redfish-session.py" "$port" "$T/bmc.crt" \
 		"$T/bmc.key" podboot "$PASS_BMC" "$T/state$1.json" \
 		>"$T/fixture$1.log" 2>&1 &
-	FIX_PIDS+=("$!")
+	echo "$!" >>"$T/fixture.pids"
 	wait_up 20 "$!" grep -q listening "$T/fixture$1.log" || return 1
 	echo "$port"
 }

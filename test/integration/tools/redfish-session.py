@@ -7,20 +7,37 @@ and EjectMedia leaves Image as it was (only Inserted goes false).
 QUIRK "ilo" (HPE iLO's boot quirks): the system shows a Legacy
 BootSourceOverrideMode that a PATCH may not change (400, the Base
 registry's PropertyValueNotInList by MessageId and MessageArgs alone, as
-iLO answers), and refuses the target Pxe that it lists as allowed (400,
-with RelatedProperties); the CD offers Oem.Hpe.BootOnNextServerReset
-(PATCH of the medium), and a reset after a one-time Cd override boots a
-physical drive, not the virtual medium: what each reset booted ("virtual
-CD", "physical drive", "disk") is in the state's "booted".
+iLO answers), refuses the target Pxe that it lists as allowed (400,
+with RelatedProperties), and shows a UefiTargetBootSourceOverride whose
+PATCH to a value outside its @Redfish.AllowableValues is refused the
+same way (counted in "refused_uefi_targets"); the CD offers
+Oem.Hpe.BootOnNextServerReset (PATCH of the medium), and a reset after a
+one-time Cd override boots a physical drive, not the virtual medium:
+what each reset booted ("virtual CD", "physical drive", "disk") is in
+the state's "booted".  In front of a real machine (REDFISH_BACKEND) the
+boot override is not passed on when it is PATCHed: at the reset the
+backend is told to boot its CD only when the model boots the virtual
+CD, else its disk (the machine has no physical drive: "physical drive"
+boots what follows it, the disk).
 QUIRK "ilo-locked": as "ilo", but the medium's PATCH is refused (400).
+QUIRK "dell" (a Dell iDRAC of firmware 6 or later): the system is
+System.Embedded.1 and the manager iDRAC.Embedded.1; the virtual media
+sit under the System (members 1 and 2, each CD, DVD and USBStick; only 1
+is the machine's drive, actions on 2 are counted in "other_media"),
+while the Manager still lists its former VirtualMedia (CD,
+RemovableDisk), whose actions are refused (400, counted in
+"manager_media"); the ResetTypes are the action's own
+@Redfish.AllowableValues (no PowerCycle), a reset answers 204 with no
+task, and the system has no ETag: a PATCH without If-Match is taken.
 Serves HTTPS on 127.0.0.1:PORT and answers only with a session: a POST to
 SessionService/Sessions with USER and PASSWORD gives an X-Auth-Token, and
-every other request needs it (basic authentication is refused).  Shaped
-like an HPE iLO: the system and manager are both "1", the virtual CD sits
-under the Manager (after a floppy), the allowed ResetTypes are only in the
-action's @Redfish.ActionInfo, a reset answers 202 with a task monitor that
-is still running at the first poll, and a PATCH of the system needs
-If-Match with its current ETag (428 without, 412 with a stale one).
+every other request needs it (basic authentication is refused).  Unless
+"dell": shaped like an HPE iLO or a Supermicro: the system and manager
+are both "1", the virtual CD sits under the Manager (after a floppy), the
+allowed ResetTypes are only in the action's @Redfish.ActionInfo, a reset
+answers 202 with a task monitor that is still running at the first poll,
+and a PATCH of the system needs If-Match with its current ETag (428
+without, 412 with a stale one).
 With REDFISH_BACKEND set (a system's URL on another Redfish service,
 e.g. sushy-tools: https://127.0.0.1:PORT/redfish/v1/Systems/ID, its CA in
 REDFISH_BACKEND_CA, USER and PASSWORD sent to it by basic
@@ -53,8 +70,29 @@ S = {"sessions_opened": 0, "sessions_deleted": 0, "unauthorized": 0,
      "power": "Off", "resets": [], "if_match": [], "image": "",
      "inserted": False, "boot": {}, "etag_gen": 1, "polls": 0,
      "basic_seen": 0, "patches": [], "booted": [], "boot_next": False,
-     "boot_mode": "Legacy"}
+     "boot_mode": "Legacy", "refused_uefi_targets": 0,
+     "manager_media": 0, "other_media": 0}
 ILO = QUIRK in ("ilo", "ilo-locked")
+DELL = QUIRK == "dell"
+# The shape's paths (under R): the system, the manager, the collection
+# that holds the machine's CD and its members (id, MediaTypes); CD is
+# the member that is the machine's drive.
+if DELL:
+    SYS = "/Systems/System.Embedded.1"
+    MGR = "/Managers/iDRAC.Embedded.1"
+    MEDIA = SYS + "/VirtualMedia"
+    MEMBERS = [("1", ["CD", "DVD", "USBStick"]),
+               ("2", ["CD", "DVD", "USBStick"])]
+    CD = "1"
+    # What the Manager still lists from before firmware 6.
+    OLD_MEDIA = MGR + "/VirtualMedia"
+    OLD_MEMBERS = [("CD", ["CD", "DVD"]), ("RemovableDisk", ["USBStick"])]
+else:
+    SYS, MGR = "/Systems/1", "/Managers/1"
+    MEDIA = MGR + "/VirtualMedia"
+    MEMBERS = [("Floppy1", ["Floppy", "USBStick"]), ("CD1", ["CD", "DVD"])]
+    CD = "CD1"
+    OLD_MEDIA, OLD_MEMBERS = None, []
 TOKENS = {}
 BACKEND = os.environ.get("REDFISH_BACKEND", "")
 BACKEND_CTX = (ssl.create_default_context(
@@ -76,19 +114,30 @@ def backend(method, path="", body=None):
 
 
 def sync():
-    """The backend's power state, medium and boot override into S."""
+    """The backend's power state, medium and boot override into S (on the
+    iLO shapes the override is the front's own: see backend_boot())."""
     if not BACKEND:
         return
     sysj = backend("GET")
     S["power"] = sysj.get("PowerState", "Off")
-    S["boot"] = {k: v for k, v in sysj.get("Boot", {}).items()
-                 if k in ("BootSourceOverrideEnabled",
-                          "BootSourceOverrideTarget")}
+    if not ILO:
+        S["boot"] = {k: v for k, v in sysj.get("Boot", {}).items()
+                     if k in ("BootSourceOverrideEnabled",
+                              "BootSourceOverrideTarget")}
     cd = backend("GET", "/VirtualMedia/Cd")
     S["inserted"] = bool(cd.get("Inserted"))
     # Supermicro-shaped: an eject leaves the last Image shown.
     if S["inserted"] or QUIRK != "supermicro":
         S["image"] = cd.get("Image") or ""
+
+
+def backend_boot(what):
+    """iLO in front of a real machine: before a reset that boots @what
+    (booted()), the backend boots its CD once for "virtual CD", else its
+    disk."""
+    target = "Cd" if what == "virtual CD" else "Hdd"
+    backend("PATCH", "", {"Boot": {"BootSourceOverrideEnabled": "Once",
+                                   "BootSourceOverrideTarget": target}})
 
 
 def etag():
@@ -121,6 +170,10 @@ def task(state):
                TaskMonitor=R + "/TaskService/TaskMonitors/1")
 
 
+# A UEFI device path the iLO shape lists for UefiTargetBootSourceOverride.
+UEFI_TARGET = "PciRoot(0x0)/Pci(0x1,0x1)/Ata(Secondary,Master,0x0)"
+
+
 def system():
     """The system, its boot override and the reset action."""
     # No override yet: shown as disabled, as a BMC shows it.
@@ -133,13 +186,21 @@ def system():
         boot["BootSourceOverrideMode"] = S["boot_mode"]
         boot["BootSourceOverrideMode@Redfish.AllowableValues"] = [
             "Legacy", "UEFI"]
-    return res("/Systems/1", "ComputerSystem.v1_13_0", "Computer System",
-               PowerState=S["power"], Boot=boot, Actions={
-                   "#ComputerSystem.Reset": {
-                       "target": R + "/Systems/1/Actions/"
-                                     "ComputerSystem.Reset",
-                       "@Redfish.ActionInfo": R +
-                       "/Systems/1/ResetActionInfo"}})
+        boot.setdefault("UefiTargetBootSourceOverride", "None")
+        boot["UefiTargetBootSourceOverride@Redfish.AllowableValues"] = [
+            "None", UEFI_TARGET]
+    reset = {"target": R + SYS + "/Actions/ComputerSystem.Reset"}
+    if DELL:
+        reset["ResetType@Redfish.AllowableValues"] = [
+            "On", "ForceOff", "ForceRestart", "GracefulShutdown",
+            "PushPowerButton", "Nmi"]
+    else:
+        reset["@Redfish.ActionInfo"] = R + SYS + "/ResetActionInfo"
+    props = {"PowerState": S["power"], "Boot": boot,
+             "Actions": {"#ComputerSystem.Reset": reset}}
+    if DELL:
+        props["VirtualMedia"] = {"@odata.id": R + MEDIA}
+    return res(SYS, "ComputerSystem.v1_13_0", "Computer System", **props)
 
 
 def ilo_refusal(value, prop, related=False):
@@ -166,32 +227,40 @@ def booted():
     return "disk"
 
 
-def media(mid, types):
-    if ILO and mid == "CD1":
-        return dict(media_std(mid, types), Oem={"Hpe": {
-            "BootOnNextServerReset": S["boot_next"]}})
-    return media_std(mid, types)
+def media(coll_path, mid, types):
+    """Medium @mid (MediaTypes @types) of collection @coll_path: the
+    machine's CD shows the image, any other is empty."""
+    ours = coll_path == MEDIA and mid == CD
+    vm = media_std(coll_path, mid, types, ours)
+    if ILO and ours:
+        vm["Oem"] = {"Hpe": {"BootOnNextServerReset": S["boot_next"]}}
+    return vm
 
 
-def media_std(mid, types):
-    """Medium @mid (MediaTypes @types) as any vendor shows it."""
-    return res("/Managers/1/VirtualMedia/" + mid, "VirtualMedia.v1_3_0",
+def media_std(coll_path, mid, types, ours):
+    """Medium @mid as any vendor shows it (@ours: the machine's CD)."""
+    path = coll_path + "/" + mid
+    return res(path, "VirtualMedia.v1_3_0",
                "Virtual " + types[0], MediaTypes=types,
-               Image=S["image"] if mid == "CD1" else "",
-               Inserted=S["inserted"] if mid == "CD1" else False,
+               Image=S["image"] if ours else "",
+               Inserted=S["inserted"] if ours else False,
                Actions={
-                   "#VirtualMedia.InsertMedia": {"target": R +
-                       "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
-                       "InsertMedia" % mid},
-                   "#VirtualMedia.EjectMedia": {"target": R +
-                       "/Managers/1/VirtualMedia/%s/Actions/VirtualMedia."
-                       "EjectMedia" % mid}})
+                   "#VirtualMedia.InsertMedia": {"target": R + path +
+                       "/Actions/VirtualMedia.InsertMedia"},
+                   "#VirtualMedia.EjectMedia": {"target": R + path +
+                       "/Actions/VirtualMedia.EjectMedia"}})
 
 
 def sessions():
     """The open sessions' paths (under R)."""
     return ["/SessionService/Sessions/%d" % n for n in sorted(
         TOKENS.values())]
+
+
+def manager():
+    """The manager, with its VirtualMedia (on Dell, the former one)."""
+    return res(MGR, "Manager.v1_10_0", "Manager", ManagerType="BMC",
+               VirtualMedia={"@odata.id": R + (OLD_MEDIA or MEDIA)})
 
 
 GETS = {
@@ -216,29 +285,32 @@ GETS = {
         ServiceEnabled=True, Tasks={"@odata.id": R + "/TaskService/Tasks"}),
     R + "/TaskService/Tasks": lambda: coll(
         "/TaskService/Tasks", "TaskCollection", "Task Collection",
-        ["/TaskService/Tasks/1"] if S["resets"] else []),
+        ["/TaskService/Tasks/1"] if S["resets"] and not DELL else []),
     R + "/Systems": lambda: coll("/Systems", "ComputerSystemCollection",
-                                 "Computer System Collection",
-                                 ["/Systems/1"]),
-    R + "/Systems/1": system,
-    R + "/Systems/1/ResetActionInfo": lambda: res(
-        "/Systems/1/ResetActionInfo", "ActionInfo.v1_1_2",
+                                 "Computer System Collection", [SYS]),
+    R + SYS: system,
+    R + "/Managers": lambda: coll("/Managers", "ManagerCollection",
+                                  "Manager Collection", [MGR]),
+    R + MGR: manager,
+    R + MEDIA: lambda: coll(
+        MEDIA, "VirtualMediaCollection", "Virtual Media Services",
+        [MEDIA + "/" + m for m, _ in MEMBERS]),
+}
+if not DELL:
+    GETS[R + SYS + "/ResetActionInfo"] = lambda: res(
+        SYS + "/ResetActionInfo", "ActionInfo.v1_1_2",
         "Reset Action Info", Parameters=[
             {"Name": "ResetType", "Required": True, "DataType": "String",
-             "AllowableValues": ["On", "ForceOff", "PowerCycle"]}]),
-    R + "/Managers": lambda: coll("/Managers", "ManagerCollection",
-                                  "Manager Collection", ["/Managers/1"]),
-    R + "/Managers/1": lambda: res(
-        "/Managers/1", "Manager.v1_10_0", "Manager", ManagerType="BMC",
-        VirtualMedia={"@odata.id": R + "/Managers/1/VirtualMedia"}),
-    R + "/Managers/1/VirtualMedia": lambda: coll(
-        "/Managers/1/VirtualMedia", "VirtualMediaCollection",
-        "Virtual Media Services", ["/Managers/1/VirtualMedia/Floppy1",
-                                   "/Managers/1/VirtualMedia/CD1"]),
-    R + "/Managers/1/VirtualMedia/Floppy1":
-        lambda: media("Floppy1", ["Floppy", "USBStick"]),
-    R + "/Managers/1/VirtualMedia/CD1": lambda: media("CD1", ["CD", "DVD"]),
-}
+             "AllowableValues": ["On", "ForceOff", "PowerCycle"]}])
+for _c, _ms in ((MEDIA, MEMBERS), (OLD_MEDIA, OLD_MEMBERS)):
+    for _m, _t in _ms:
+        GETS[R + _c + "/" + _m] = (lambda c=_c, m=_m, t=_t:
+                                   media(c, m, t))
+if OLD_MEDIA:
+    GETS[R + OLD_MEDIA] = lambda: coll(
+        OLD_MEDIA, "VirtualMediaCollection", "Virtual Media Services",
+        [OLD_MEDIA + "/" + m for m, _ in OLD_MEMBERS])
+CD_PATH = R + MEDIA + "/" + CD
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -279,10 +351,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, GETS[self.path]())
         if not self.authorized():
             return
-        if self.path in (R + "/Systems/1",
-                         R + "/Managers/1/VirtualMedia/CD1"):
+        if self.path in (R + SYS, CD_PATH):
             sync()
-        if self.path == R + "/TaskService/TaskMonitors/1" and S["resets"]:
+        if self.path == R + "/TaskService/TaskMonitors/1" and S["resets"] \
+                and not DELL:
             S["polls"] += 1
             if S["polls"] < 2:
                 return self.reply(202, task("Running"),
@@ -294,7 +366,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 S["power"] = "On" if S["resets"][-1] in (
                     "On", "PowerCycle") else "Off"
             return self.reply(200, task("Completed"))
-        if self.path == R + "/TaskService/Tasks/1" and S["resets"]:
+        if self.path == R + "/TaskService/Tasks/1" and S["resets"] \
+                and not DELL:
             return self.reply(200, task("Running" if S["polls"] < 2
                                         else "Completed"))
         if self.path in [R + p for p in sessions()]:
@@ -304,8 +377,54 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "User Session", UserName=USER))
         if self.path not in GETS:
             return self.reply(404, {"error": {"message": "not found"}})
-        hdrs = [("ETag", etag())] if self.path == R + "/Systems/1" else []
+        hdrs = ([("ETag", etag())] if self.path == R + SYS and not DELL
+                else [])
         self.reply(200, GETS[self.path](), hdrs)
+
+    def reset(self, b):
+        """ComputerSystem.Reset with body @b: 202 and a task monitor, on
+        Dell 204 and done."""
+        t = b.get("ResetType")
+        S["resets"].append(t)
+        S["polls"] = 0
+        if BACKEND:
+            sync()
+        if ILO and t in ("On", "PowerCycle"):
+            S["booted"].append(booted())
+            if BACKEND:
+                backend_boot(S["booted"][-1])
+        if BACKEND:
+            if t == "PowerCycle":
+                t = "On" if S["power"] == "Off" else "ForceRestart"
+            backend("POST", "/Actions/ComputerSystem.Reset",
+                    {"ResetType": t})
+        elif DELL:
+            S["power"] = "Off" if t in ("ForceOff",
+                                        "GracefulShutdown") else "On"
+        if DELL:
+            return self.reply(204)
+        # No Task in the body: sushy would poll the Task's
+        # @odata.id, not the monitor (TaskMonitor.from_response).
+        return self.reply(202, None, [
+            ("Location", R + "/TaskService/TaskMonitors/1")])
+
+    def other_media(self):
+        """An action on a medium that is not the machine's CD: refused
+        under a Dell's Manager (moved to the System), else counted and
+        taken."""
+        if OLD_MEDIA and self.path.startswith(R + OLD_MEDIA + "/"):
+            S["manager_media"] += 1
+            return self.reply(400, {"error": {
+                "code": "Base.1.12.GeneralError",
+                "message": "A general error has occurred. See "
+                           "ExtendedInfo for more information",
+                "@Message.ExtendedInfo": [{
+                    "MessageId": "Base.1.12.ActionNotSupported",
+                    "MessageArgs": [self.path.rsplit("/", 1)[-1]],
+                    "Message": "The virtual media of this manager "
+                               "moved to the system's VirtualMedia."}]}})
+        S["other_media"] += 1
+        return self.reply(204)
 
     def do_POST(self):
         if self.path == R + "/SessionService/Sessions":
@@ -325,23 +444,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not self.authorized():
             return
         b = self.body()
-        if self.path.endswith("/ComputerSystem.Reset"):
-            S["resets"].append(b.get("ResetType"))
-            S["polls"] = 0
-            if ILO and b.get("ResetType") in ("On", "PowerCycle"):
-                S["booted"].append(booted())
-            if BACKEND:
-                sync()
-                t = b.get("ResetType")
-                if t == "PowerCycle":
-                    t = "On" if S["power"] == "Off" else "ForceRestart"
-                backend("POST", "/Actions/ComputerSystem.Reset",
-                        {"ResetType": t})
-            # No Task in the body: sushy would poll the Task's
-            # @odata.id, not the monitor (TaskMonitor.from_response).
-            return self.reply(202, None, [
-                ("Location", R + "/TaskService/TaskMonitors/1")])
-        if self.path.endswith("/CD1/Actions/VirtualMedia.InsertMedia"):
+        if self.path == R + SYS + "/Actions/ComputerSystem.Reset":
+            return self.reset(b)
+        if self.path == CD_PATH + "/Actions/VirtualMedia.InsertMedia":
             if QUIRK == "supermicro" and ("Inserted" in b or
                                           "WriteProtected" in b):
                 S["refused_inserts"] = S.get("refused_inserts", 0) + 1
@@ -354,7 +459,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         {"Image": S["image"], "Inserted": True,
                          "WriteProtected": True})
             return self.reply(204)
-        if self.path.endswith("/CD1/Actions/VirtualMedia.EjectMedia"):
+        if self.path == CD_PATH + "/Actions/VirtualMedia.EjectMedia":
             if BACKEND:
                 backend("POST", "/VirtualMedia/Cd/Actions/"
                         "VirtualMedia.EjectMedia", {})
@@ -362,12 +467,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 S["image"] = ""
             S["inserted"] = False
             return self.reply(204)
+        if self.path.endswith(("/Actions/VirtualMedia.InsertMedia",
+                               "/Actions/VirtualMedia.EjectMedia")) and \
+                self.path.rsplit("/Actions/", 1)[0] in GETS:
+            return self.other_media()
         self.reply(404, {"error": {"message": "no such action"}})
 
     def do_PATCH(self):
         if not self.authorized():
             return
-        if ILO and self.path == R + "/Managers/1/VirtualMedia/CD1":
+        if ILO and self.path == CD_PATH:
             b = self.body()
             S["patches"].append(b)
             if QUIRK == "ilo-locked":
@@ -380,13 +489,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             S["boot_next"] = bool(b.get("Oem", {}).get("Hpe", {}).get(
                 "BootOnNextServerReset"))
             return self.reply(204)
-        if self.path != R + "/Systems/1":
+        if self.path != R + SYS:
             return self.reply(405, {"error": {"message": "read-only"}})
         m = self.headers.get("If-Match")
         S["if_match"].append(m or "")
-        if not m:
+        if not m and not DELL:
             return self.reply(428, {"error": {"message": "If-Match needed"}})
-        if m != etag():
+        if m and m != etag():
             return self.reply(412, {"error": {"message": "stale ETag"}})
         b = self.body().get("Boot", {})
         S["patches"].append(b)
@@ -397,10 +506,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ILO and b.get("BootSourceOverrideTarget") == "Pxe":
             return self.reply(400, ilo_refusal(
                 "Pxe", "BootSourceOverrideTarget", related=True))
+        if ILO and b.get("UefiTargetBootSourceOverride", "None") not in (
+                "None", UEFI_TARGET):
+            S["refused_uefi_targets"] += 1
+            return self.reply(400, ilo_refusal(
+                b["UefiTargetBootSourceOverride"],
+                "UefiTargetBootSourceOverride", related=True))
         S["boot"] = {k: v for k, v in b.items()}
-        if BACKEND:
+        # On the iLO shapes the backend learns the override at the reset.
+        if BACKEND and not ILO:
             backend("PATCH", "", {"Boot": S["boot"]})
         S["etag_gen"] += 1
+        if DELL:
+            return self.reply(200, {"@Message.ExtendedInfo": [{
+                "MessageId": "Base.1.12.Success",
+                "Message": "Successfully Completed Request"}]})
         self.reply(204)
 
     def do_DELETE(self):

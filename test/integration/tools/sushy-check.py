@@ -7,8 +7,10 @@ session the way it does for Ironic (sushy.auth.SessionAuth: a POST to the
 service root's Links.Sessions, then X-Auth-Token, the session deleted at
 the end), trusting only CA, with the password read from PASSFILE.  It then
 carries out each STEP through sushy's own methods, in order:
-  insert IMAGE   VirtualMedia.insert_media on the CD (the first medium of
-                 the Managers' VirtualMedia whose MediaTypes hold CD)
+  insert IMAGE   VirtualMedia.insert_media on the CD (the first medium
+                 whose MediaTypes hold CD: of the System's VirtualMedia
+                 where the system links one, as iDRAC 6 and later do,
+                 else of the Managers')
   eject          VirtualMedia.eject_media on that CD
   reset TYPE     ComputerSystem.reset_system(TYPE); when the service
                  answers 202 with a Location, sushy's TaskMonitor follows
@@ -17,8 +19,8 @@ carries out each STEP through sushy's own methods, in order:
                  which sends the system's ETag as If-Match
 and then reads the service: the service root, the system (power state,
 boot override and its allowable values, the reset types sushy takes as
-allowed), the managers, each one's virtual media collection and every
-medium's state.  What sushy reported goes to OUT as JSON; so do the
+allowed), the managers, the system's and each manager's virtual media
+collection and every medium's state.  What sushy reported goes to OUT as JSON; so do the
 schema-shape faults found on the way (a resource whose @odata.type is
 not the schema sushy reads it as, a collection whose Members@odata.count
 is not its number of members, a resource without @odata.id, Id or Name),
@@ -37,6 +39,8 @@ for _v in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
 
 import sushy  # noqa: E402
 from sushy import auth as sushy_auth  # noqa: E402
+from sushy import utils as sushy_utils  # noqa: E402
+from sushy.resources.manager import virtual_media  # noqa: E402
 
 # The schema (the part of @odata.type after '#' and before the version)
 # each sushy resource class stands for.
@@ -125,9 +129,33 @@ class Client:
             raise RuntimeError("%d systems, not one" % len(members))
         return shape(members[0], self.faults)
 
+    def system_media(self):
+        """The system's own VirtualMedia collection, read with sushy's
+        class for a manager's (sushy 4.3 has no System.virtual_media),
+        or None when the system links none."""
+        s = self.system()
+        if "VirtualMedia" not in s.json:
+            return None
+        return virtual_media.VirtualMediaCollection(
+            s._conn, sushy_utils.get_sub_resource_path_by(s, "VirtualMedia"),
+            redfish_version=s.redfish_version, registries=s.registries,
+            root=s.root)
+
+    def managers(self):
+        """Every manager."""
+        coll = shape(self.root.get_manager_collection(), self.faults)
+        return [shape(m, self.faults) for m in coll.get_members()]
+
     def media(self):
-        """Every medium of every manager: (manager, medium) pairs."""
+        """Every medium: the system's own first, then every manager's:
+        (owner, medium) pairs."""
         pairs = []
+        vmc = self.system_media()
+        if vmc is not None:
+            shape(vmc, self.faults)
+            owner = self.system()
+            for vm in vmc.get_members():
+                pairs.append((owner, shape(vm, self.faults)))
         coll = shape(self.root.get_manager_collection(), self.faults)
         for mgr in coll.get_members():
             shape(mgr, self.faults)
@@ -199,11 +227,9 @@ class Client:
                               s.get_allowed_system_boot_source_values()),
             "resets": sorted(value(v) for v in
                              s.get_allowed_reset_system_values())}
-        self.out["managers"] = []
+        self.out["managers"] = [m.identity for m in self.managers()]
         self.out["media"] = {}
-        for mgr, vm in self.media():
-            if mgr.identity not in self.out["managers"]:
-                self.out["managers"].append(mgr.identity)
+        for _, vm in self.media():
             self.out["media"][vm.path] = {
                 "id": vm.identity, "name": vm.name,
                 "types": [value(t) for t in vm.media_types],
