@@ -125,8 +125,8 @@ check: deps
 	@# own), then parity run on the other.  Their log is printed after
 	@# e2e's; either failing fails check.
 	@rc=0; mkdir -p $(BUILD); \
-	{ FUZZ_JOBS=1 $(MAKE) fuzz-smoke && $(MAKE) parity; } \
-		>$(BUILD)/check-beside-e2e.log 2>&1 & side=$$!; \
+	{ FUZZ_JOBS=1 $(MAKE) fuzz-smoke; f=$$?; $(MAKE) parity && \
+		[ $$f = 0 ]; } >$(BUILD)/check-beside-e2e.log 2>&1 & side=$$!; \
 	$(MAKE) e2e || rc=1; \
 	wait $$side || rc=1; \
 	echo "---- fuzz-smoke and parity, run beside e2e ----"; \
