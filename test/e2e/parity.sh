@@ -45,6 +45,8 @@ T0=$(date +%s)
 say() { echo "parity: $*"; }
 ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+# finish: stop the QEMU and HTTP server we started; on exit, also remove
+# lib.sh's scratch directory $T (this trap replaces lib.sh's).
 finish() {
 	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null
 	[ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null
@@ -52,7 +54,7 @@ finish() {
 	[ -n "$HTTP_PID" ] && wait "$HTTP_PID" 2>/dev/null
 	QEMU_PID='' HTTP_PID=''
 }
-trap finish EXIT
+trap 'finish; rm -rf "$T"' EXIT
 die() {
 	bad "$*"
 	finish

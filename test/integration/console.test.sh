@@ -108,6 +108,51 @@ check "the store holds the fleet ($DOWN installed, $FAILED failed)" \
 	[ "$DOWN" -gt $((NODES / 10)) ]
 ok "server starts with it" server_start
 
+# The console's files and the token API need no fleet or alert: checked
+# first, while the alerts below are still on their way.
+# The headers every console file carries, and the policy word for word.
+CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+for f in "" index.html app.js app.css favicon.svg; do
+	C -sD "$T/h" -o /dev/null "$BASE/ui/$f"
+	tr -d '\r' <"$T/h" >"$T/h.$f"
+	check "/ui/$f: 200, Content-Security-Policy, nosniff, no-referrer, ETag" \
+		sh -c "head -1 '$T/h.$f' | grep -q ' 200' &&
+		grep -qxF \"Content-Security-Policy: $CSP\" '$T/h.$f' &&
+		grep -qix 'X-Content-Type-Options: nosniff' '$T/h.$f' &&
+		grep -qix 'Referrer-Policy: no-referrer' '$T/h.$f' &&
+		grep -qi '^ETag: \"[0-9a-f]\{64\}\"\$' '$T/h.$f'"
+done
+check "types: HTML, JavaScript, CSS, SVG" sh -c "
+	grep -qix 'Content-Type: text/html; charset=utf-8' '$T/h.index.html' &&
+	grep -qix 'Content-Type: text/javascript; charset=utf-8' '$T/h.app.js' &&
+	grep -qix 'Content-Type: text/css; charset=utf-8' '$T/h.app.css' &&
+	grep -qix 'Content-Type: image/svg+xml' '$T/h.favicon.svg'"
+ETAG=$(sed -n 's/^[Ee][Tt][Aa][Gg]: //p' "$T/h.app.js")
+check "a request with the ETag gets 304" \
+	[ "$(status "$BASE/ui/app.js" -H "If-None-Match: $ETAG")" = 304 ]
+check "a stale ETag gets the file" \
+	[ "$(status "$BASE/ui/app.js" -H 'If-None-Match: "0"')" = 200 ]
+check "HEAD /ui/ gives the headers and no body" sh -c "
+	curl -sS --cacert '$ROOT' -I '$BASE/ui/' | tr -d '\\r' >'$T/head' &&
+	head -1 '$T/head' | grep -q ' 200' &&
+	grep -qxF \"Content-Security-Policy: $CSP\" '$T/head' &&
+	[ \"\$(curl -sS --cacert '$ROOT' -I -o /dev/null -w '%{size_download}' '$BASE/ui/')\" = 0 ]"
+check "/ui redirects to /ui/" [ "$(C -o /dev/null -w '%{http_code} %{redirect_url}' \
+	"$BASE/ui")" = "301 $BASE/ui/" ]
+check "an unknown file, a path out of ui/ and a query are refused" sh -c "
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/x.js')\" = 404 ] &&
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' --path-as-is '$BASE/ui/../podboot.conf')\" = 404 ] &&
+	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/?x=1')\" = 400 ]"
+check "no inline script, style or handler, and no other host, in the files" sh -c "
+	! grep -Eiq '<script>|<script [^>]*>[^<]|<style|style=| on[a-z]+=|https?://' '$TOP/ui/index.html' &&
+	! grep -Eq 'https?://|innerHTML|outerHTML|insertAdjacentHTML|document.write|eval\\(' '$TOP/ui/app.js'"
+check "GET /api/v1/token names the token's scopes" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
+	"$BASE/api/v1/token" | jq -c '[.token, .scopes]')" = '["operator",["rearm","status","bmc"]]' ]
+check "GET /api/v1/token without a token is refused (401)" \
+	[ "$(status "$BASE/api/v1/token")" = 401 ]
+check "GET /api/v1/token with an unknown token is refused (401)" \
+	[ "$(status "$BASE/api/v1/token" -H 'Authorization: Bearer pbt_0000')" = 401 ]
+
 # edge-8 pushes its metrics (with its node token, from its stage2), at a
 # declared interval of 10 minutes: it stays up for the whole walk.
 TOKEN8=$(C -f "$BASE/boot/stage2.ipxe?mac=52:56:00:00:00:08" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
@@ -194,49 +239,6 @@ check "with the states" grep -q 'state must be one of: firing, pending, resolved
 check "limit 0 and a negative offset are refused (400)" sh -c "
 	[ \$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/alerts?limit=0') = 400 ] &&
 	[ \$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $OP_TOKEN' '$BASE/api/v1/alerts?offset=-1') = 400 ]"
-
-# The headers every console file carries, and the policy word for word.
-CSP="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-for f in "" index.html app.js app.css favicon.svg; do
-	C -sD "$T/h" -o /dev/null "$BASE/ui/$f"
-	tr -d '\r' <"$T/h" >"$T/h.$f"
-	check "/ui/$f: 200, Content-Security-Policy, nosniff, no-referrer, ETag" \
-		sh -c "head -1 '$T/h.$f' | grep -q ' 200' &&
-		grep -qxF \"Content-Security-Policy: $CSP\" '$T/h.$f' &&
-		grep -qix 'X-Content-Type-Options: nosniff' '$T/h.$f' &&
-		grep -qix 'Referrer-Policy: no-referrer' '$T/h.$f' &&
-		grep -qi '^ETag: \"[0-9a-f]\{64\}\"\$' '$T/h.$f'"
-done
-check "types: HTML, JavaScript, CSS, SVG" sh -c "
-	grep -qix 'Content-Type: text/html; charset=utf-8' '$T/h.index.html' &&
-	grep -qix 'Content-Type: text/javascript; charset=utf-8' '$T/h.app.js' &&
-	grep -qix 'Content-Type: text/css; charset=utf-8' '$T/h.app.css' &&
-	grep -qix 'Content-Type: image/svg+xml' '$T/h.favicon.svg'"
-ETAG=$(sed -n 's/^[Ee][Tt][Aa][Gg]: //p' "$T/h.app.js")
-check "a request with the ETag gets 304" \
-	[ "$(status "$BASE/ui/app.js" -H "If-None-Match: $ETAG")" = 304 ]
-check "a stale ETag gets the file" \
-	[ "$(status "$BASE/ui/app.js" -H 'If-None-Match: "0"')" = 200 ]
-check "HEAD /ui/ gives the headers and no body" sh -c "
-	curl -sS --cacert '$ROOT' -I '$BASE/ui/' | tr -d '\\r' >'$T/head' &&
-	head -1 '$T/head' | grep -q ' 200' &&
-	grep -qxF \"Content-Security-Policy: $CSP\" '$T/head' &&
-	[ \"\$(curl -sS --cacert '$ROOT' -I -o /dev/null -w '%{size_download}' '$BASE/ui/')\" = 0 ]"
-check "/ui redirects to /ui/" [ "$(C -o /dev/null -w '%{http_code} %{redirect_url}' \
-	"$BASE/ui")" = "301 $BASE/ui/" ]
-check "an unknown file, a path out of ui/ and a query are refused" sh -c "
-	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/x.js')\" = 404 ] &&
-	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' --path-as-is '$BASE/ui/../podboot.conf')\" = 404 ] &&
-	[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/ui/?x=1')\" = 400 ]"
-check "no inline script, style or handler, and no other host, in the files" sh -c "
-	! grep -Eiq '<script>|<script [^>]*>[^<]|<style|style=| on[a-z]+=|https?://' '$TOP/ui/index.html' &&
-	! grep -Eq 'https?://|innerHTML|outerHTML|insertAdjacentHTML|document.write|eval\\(' '$TOP/ui/app.js'"
-check "GET /api/v1/token names the token's scopes" [ "$(C -H "Authorization: Bearer $OP_TOKEN" \
-	"$BASE/api/v1/token" | jq -c '[.token, .scopes]')" = '["operator",["rearm","status","bmc"]]' ]
-check "GET /api/v1/token without a token is refused (401)" \
-	[ "$(status "$BASE/api/v1/token")" = 401 ]
-check "GET /api/v1/token with an unknown token is refused (401)" \
-	[ "$(status "$BASE/api/v1/token" -H 'Authorization: Bearer pbt_0000')" = 401 ]
 
 # The walk, in the browser.  chromium trusts the server's key by its pin.
 SPKI_PIN=$(openssl x509 -in "$SITE/keys/server.crt" -pubkey -noout |

@@ -75,7 +75,8 @@ at_gen() { [ "$(health .configuration)" = "$1" ]; }
 # conns: established TCP connections to the server's port.
 conns() { ss -Htn state established "( sport = :$PORT )" | wc -l; }
 # slow_client: a TLS client that sends half a request and then nothing
-# for 60 s; its pid in $!, its feeder's (the sleep) appended to $T/feeders.
+# for 60 s; its pid in $!, its feeder's (the sleep) appended to $T/feeders
+# (stop the feeders before waiting for a client: see feeders_stop).
 slow_client() {
 	( echo "$BASHPID" >>"$T/feeders"
 	  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n'; exec sleep 60 2>/dev/null ) |
@@ -96,8 +97,10 @@ start=$SECONDS
 check "a slow client is dropped by the timeout" wait_for 30 sh -c "! kill -0 $slow 2>/dev/null"
 check "by the server, well before the client's own 60 s ($((SECONDS - start)) s)" \
 	[ $((SECONDS - start)) -lt 30 ]
-kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
+# The feeder first: "wait" on a pipeline's pid waits for the whole
+# pipeline, its sleep 60 included.
 feeders_stop
+kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
 
 # Too many connections: the limit holds while idle clients hold their
 # slots (the timeout is raised by a reload so that none expires), and
@@ -122,8 +125,8 @@ s=$(curl -s --cacert "$ROOT" -m 5 -o /dev/null -w '%{http_code}' "$BASE/healthz"
 e=$?
 check "beyond max_connections a client is not served ($s, curl exit $e: timed out)" \
 	[ "$s" = 000 -a "$e" = 28 ]
-for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 feeders_stop
+for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 check "once the idle clients leave, serving resumes" wait_for 20 \
 	sh -c "[ \"\$(curl -s --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/healthz')\" = 200 ]"
 

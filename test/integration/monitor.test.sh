@@ -116,6 +116,10 @@ done
 check "service discovery lists the pod's nodes (dropped, never scraped)" \
 	grep -q '"__address__":"198.51.100.11"' "$T/targets"
 check "with the pod label" grep -q '"pod":"demo"' "$T/targets"
+# Prometheus is done with: stopped now, its keep-alive scrapes would
+# otherwise hold the server's stop below until their idle timeout.
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null
+PROM_PID=
 
 # Alertmanager receives the alert, then its resolution.
 am_has() { curl -s "http://127.0.0.1:$AMPORT/api/v2/alerts" | grep -q "\"alertname\":\"$1\""; }
