@@ -22,10 +22,11 @@ listens.
 import base64
 import http.server
 import json
-import os
 import ssl
 import subprocess
 import sys
+
+import redfishjson
 
 PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
 R = "/redfish/v1"
@@ -119,26 +120,8 @@ def one_pem_cert(text):
     return p.returncode == 0
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(redfishjson.handler(STATE, S)):
     """One request."""
-
-    def log_message(self, *args):
-        """No access log (the state file says what happened)."""
-
-    def reply(self, code, body=None, headers=()):
-        """Answer @code with JSON @body and @headers; save the state."""
-        data = json.dumps(body).encode() if body is not None else b""
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        with open(STATE + ".tmp", "w") as f:
-            json.dump(S, f)
-        os.replace(STATE + ".tmp", STATE)
 
     def body(self):
         """The request's JSON body, or None."""

@@ -63,6 +63,8 @@ import ssl
 import sys
 import urllib.request
 
+import redfishjson
+
 PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
 QUIRK = sys.argv[7] if len(sys.argv) > 7 else ""
 R = "/redfish/v1"
@@ -313,25 +315,8 @@ if OLD_MEDIA:
 CD_PATH = R + MEDIA + "/" + CD
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(redfishjson.handler(STATE, S)):
     """One request: check the token, answer, write the state."""
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, code, body=None, headers=()):
-        data = json.dumps(body).encode() if body is not None else b""
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        with open(STATE + ".tmp", "w") as f:
-            json.dump(S, f)
-        os.replace(STATE + ".tmp", STATE)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
