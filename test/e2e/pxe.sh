@@ -631,7 +631,7 @@ pxe_uefi_again_start() {
 # got snponly.efi again and then the local-boot script (back to the
 # firmware's boot order); no installer, no new transition of NODE.
 pxe_uefi_again_checks() {
-	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log n
+	local name=$1 node=$2 mac=$3 log=$RUN/serial-$1.log
 	check "pxe: $name: ended within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
 	check "pxe: $name: the ROM fetched snponly.efi by TFTP again" \
 		sh -c "grep -aq 'tftp://10\.99\.0\.1/snponly\.efi' '$log' &&
@@ -639,6 +639,15 @@ pxe_uefi_again_checks() {
 	pxe_acks_check "$name" "$mac" snponly.efi
 	check "pxe: $name: podboot's stage1 ran as UEFI (efi x86_64)" \
 		in_file "podboot stage1: .*\\(efi x86_64\\)" "$log"
+	pxe_local_boot_checks "$name" "$node" "$PXE_TR2"
+}
+
+# pxe_local_boot_checks NAME NODE TRANSITIONS: a second boot of an
+# installed machine: stage1 verified stage2, which was the local-boot
+# script; no installer ran, NODE is still installed and its transitions
+# are still TRANSITIONS (as after its install).
+pxe_local_boot_checks() {
+	local name=$1 node=$2 log=$RUN/serial-$1.log n
 	check "pxe: $name: stage1 verified stage2" in_file "podboot: stage2 verified" "$log"
 	check "pxe: $name: stage2 was the local-boot script, handed back to the firmware" \
 		sh -c "grep -aq 'podboot: no install pending for this machine' '$log' &&
@@ -647,7 +656,7 @@ pxe_uefi_again_checks() {
 		sh -c "! grep -aqE 'PODBOOT-E2E|podboot: installing' '$log'"
 	check "pxe: $name: $node is still installed" [ "$(NODE=$node node_state)" = installed ]
 	n=$(NODE=$node node_transitions | paste -sd, -)
-	check "pxe: $name: no new transition of $node" [ "$n" = "$PXE_TR2" ]
+	check "pxe: $name: no new transition of $node" [ "$n" = "$3" ]
 }
 
 # pxe_http_checks NAME NODE MAC: UEFI HTTP Boot got ipxe.efi from podboot
@@ -678,20 +687,12 @@ pxe_http_checks() {
 # pxe_http_again_checks NAME NODE: the HTTP Boot machine's second boot
 # got local boot (back to the firmware's boot order), nothing moved.
 pxe_http_again_checks() {
-	local name=$1 node=$2 log=$RUN/serial-$1.log n
+	local name=$1 node=$2 log=$RUN/serial-$1.log
 	QEMU_RC=$(cat "$PXE_DIR/$name.rc" 2>/dev/null || echo 124)
 	check "pxe: $name: ended within ${SEC_TIMEOUT}s" [ "$QEMU_RC" != 124 ]
 	check "pxe: $name: OVMF fetched ipxe.efi by UEFI HTTP Boot again" \
 		in_file "GET /boot/fw/demo/ipxe\\.efi HTTP/1\\.1" "$RUN/$name.pcap"
-	check "pxe: $name: stage1 verified stage2" in_file "podboot: stage2 verified" "$log"
-	check "pxe: $name: stage2 was the local-boot script, handed back to the firmware" \
-		sh -c "grep -aq 'podboot: no install pending for this machine' '$log' &&
-			grep -aq 'podboot: stage2 ended without booting' '$log'"
-	check "pxe: $name: no installer ran" \
-		sh -c "! grep -aqE 'PODBOOT-E2E|podboot: installing' '$log'"
-	check "pxe: $name: $node is still installed" [ "$(NODE=$node node_state)" = installed ]
-	n=$(NODE=$node node_transitions | paste -sd, -)
-	check "pxe: $name: no new transition of $node" [ "$n" = "$PXE_TR3" ]
+	pxe_local_boot_checks "$name" "$node" "$PXE_TR3"
 }
 
 # pxe_sb_start NAME NODE MAC TAP LIMIT STOP [QEMU ARGS...]: a Secure Boot
