@@ -20,9 +20,7 @@ posts, requests without valid credentials.  Prints "listening" once it
 listens.
 """
 import base64
-import http.server
 import json
-import ssl
 import subprocess
 import sys
 
@@ -202,12 +200,7 @@ class Handler(redfishjson.handler(STATE, S)):
 
 def main():
     """Serve until killed."""
-    srv = http.server.HTTPServer(("127.0.0.1", int(PORT)), Handler)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(CERT, KEY)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print("listening", flush=True)
-    srv.serve_forever()
+    redfishjson.serve_tls(PORT, CERT, KEY, Handler)
 
 
 if __name__ == "__main__":

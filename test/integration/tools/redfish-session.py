@@ -55,7 +55,6 @@ medium, the boot override, and any request that came without a valid
 token.  Prints "listening" once it listens.
 """
 import base64
-import http.server
 import json
 import os
 import secrets
@@ -519,9 +518,4 @@ class Handler(redfishjson.handler(STATE, S)):
         self.reply(404, {"error": {"message": "no such session"}})
 
 
-srv = http.server.HTTPServer(("127.0.0.1", int(PORT)), Handler)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(CERT, KEY)
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-print("listening", flush=True)
-srv.serve_forever()
+redfishjson.serve_tls(PORT, CERT, KEY, Handler)

@@ -1,4 +1,4 @@
-"""redfishjson.py: the reply half the test's Redfish fronts share.
+"""redfishjson.py: the reply and serving half the test's Redfish fronts share.
 
 redfish-session.py (the vendor-shaped fronts) and redfish-sbdb.py (the
 SecureBootDatabases fixture) answer every request with JSON and then
@@ -9,6 +9,7 @@ complete whenever the test looks.
 import http.server
 import json
 import os
+import ssl
 
 
 def handler(state_path, state):
@@ -36,3 +37,13 @@ def handler(state_path, state):
             os.replace(state_path + ".tmp", state_path)
 
     return JsonHandler
+
+
+def serve_tls(port, cert, key, handler_class):
+    """Serve @handler_class over TLS on 127.0.0.1:@port until killed."""
+    srv = http.server.HTTPServer(("127.0.0.1", int(port)), handler_class)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    print("listening", flush=True)
+    srv.serve_forever()
