@@ -79,7 +79,8 @@ site=$work/site
 	die "podboot init failed"
 root_crt=$site/keys/root.crt
 CI=$(awk '$1 == "ci" {print $2}' "$site/tokens")
-blocks=$((RUNS * 4))
+set -- $SETUPS
+blocks=$((RUNS * $#))
 {
 	sed -n '1,/^nodes = (/p' "$site/podboot.conf"
 	awk -v n=$((NODES * blocks + blocks)) 'BEGIN { for (i = 1; i <= n; i++)
