@@ -1,6 +1,7 @@
 /* ingest.c: metrics in and out: agent pushes, relay batches, the
  * Pushgateway API, /metrics for Prometheus and its service discovery. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@
 #include "metrics.h"
 #include "metrics_seq.h"
 #include "nodetoken.h"
+#include "token.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */
 #define INGEST_EXPO_MAX (512ULL * 1024 * 1024)
+#define INGEST_SEEN_SLOTS 512		/* nodes remembered (ingest_seen) */
 
 /* Per-request state of a push, a batch or a Pushgateway request. */
 struct ingest {
@@ -33,9 +36,78 @@ struct ingest {
 	int replay;
 	int gzip;
 	int merge;
+	int unconfirmed;	/* generation and pod from ingest_seen */
 };
 
+/*
+ * Nodes whose pushes came lately, with the generation and pod the shared
+ * store had for them: a hint only.  A token checked against it is taken
+ * when the push's claim in the store finds the node's row unchanged in
+ * the same statement (store_push_claim_node()); otherwise the node is
+ * read again as without it.  One slot per id hash, the last one wins.
+ */
+static struct {
+	char id[64];
+	char pod[64];
+	unsigned int generation;
+} ingest_seen[INGEST_SEEN_SLOTS];
+static pthread_mutex_t ingest_seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* ---- helpers ---------------------------------------------------------- */
+
+/* The slot of node @id in ingest_seen. */
+static unsigned int ingest_seen_slot(const char *id)
+{
+	unsigned int h = 2166136261U;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619U;
+	return h % INGEST_SEEN_SLOTS;
+}
+
+/* Remember node @n, just read from the store. */
+static void ingest_seen_put(const struct store_node *n)
+{
+	unsigned int i = ingest_seen_slot(n->id);
+
+	pthread_mutex_lock(&ingest_seen_lock);
+	snprintf(ingest_seen[i].id, sizeof(ingest_seen[i].id), "%s", n->id);
+	snprintf(ingest_seen[i].pod, sizeof(ingest_seen[i].pod), "%s", n->pod);
+	ingest_seen[i].generation = n->generation;
+	pthread_mutex_unlock(&ingest_seen_lock);
+}
+
+/*
+ * Whether @token is the token of a remembered node at its remembered
+ * generation (compared in constant time): 0 with @n's id, pod and
+ * generation filled (the rest zero), or -ENOENT.
+ */
+static int ingest_seen_check(struct server *srv, const char *token,
+			     struct store_node *n)
+{
+	const char *dot = strrchr(token, '.');
+	char want[NODE_TOKEN_MAX];
+	size_t len = dot ? (size_t)(dot - token) : 0;
+	unsigned int i;
+	int found;
+
+	memset(n, 0, sizeof(*n));
+	if (len == 0 || len >= sizeof(n->id))
+		return -ENOENT;
+	memcpy(n->id, token, len);
+	i = ingest_seen_slot(n->id);
+	pthread_mutex_lock(&ingest_seen_lock);
+	found = strcmp(ingest_seen[i].id, n->id) == 0;
+	if (found) {
+		memcpy(n->pod, ingest_seen[i].pod, sizeof(n->pod));
+		n->generation = ingest_seen[i].generation;
+	}
+	pthread_mutex_unlock(&ingest_seen_lock);
+	if (!found)
+		return -ENOENT;
+	node_token(srv, n->id, n->generation, want);
+	return token_equal(token, want) ? 0 : -ENOENT;
+}
 
 /*
  * The reply to push @g, made before the push is applied: node, seq,
@@ -71,6 +143,46 @@ static void ingest_result_refuse(json_t *res, const char *why)
 	for (i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
 		json_object_del(res, outcome[i]);
 	json_object_set_new(res, "error", json_string(why));
+}
+
+/* The push is from node @n (its token checked, the node configured). */
+static void ingest_identity(struct ingest *g, const struct store_node *n)
+{
+	snprintf(g->id, sizeof(g->id), "%s", n->id);
+	snprintf(g->node, sizeof(g->node), "%s", n->id);
+	snprintf(g->pod, sizeof(g->pod), "%s", n->pod);
+	g->generation = n->generation;
+}
+
+/*
+ * Claim @g's push in the store (metrics_seq_claim()), first making sure
+ * of a node taken on ingest_seen's word: one statement claims the push
+ * if the node's row is unchanged; otherwise (or without a seq) the node
+ * is read and its token checked again.  0 (new), 1 (a duplicate),
+ * -EACCES (the token is no longer the node's), or a store error.
+ */
+static int ingest_claim(struct http_req *r, struct ingest *g)
+{
+	const struct store_push_key k = { g->id, g->generation, g->epoch,
+					  g->seq };
+	const char *token = http_bearer(r);
+	struct store_node n;
+	int rc;
+
+	if (g->unconfirmed && g->seq) {
+		rc = store_push_claim_node(r->srv->store, &k, g->pod);
+		if (rc <= 0)
+			return rc;
+	}
+	if (g->unconfirmed) {
+		if (!token || node_token_check(r->srv, token, &n) != 0)
+			return -EACCES;
+		ingest_seen_put(&n);
+		ingest_identity(g, &n);
+		g->unconfirmed = 0;
+	}
+	return metrics_seq_claim(r->srv->store, g->id, g->seq, g->generation,
+				 g->epoch);
 }
 
 /*
@@ -114,8 +226,13 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 	p.text = doc->data ? doc->data : "";
 	p.len = doc->len;
 	/* Across replicas the store says first whether the push is new. */
-	rc = metrics_seq_claim(r->srv->store, p.id, p.seq, p.generation,
-			       p.epoch);
+	rc = ingest_claim(r, g);
+	p.generation = g->generation;
+	if (rc == -EACCES) {
+		ingest_result_refuse(result, "a valid node token is required");
+		status = 401;
+		goto out;
+	}
 	if (rc < 0) {
 		ingest_result_refuse(result, "the store is unavailable");
 		status = 503;
@@ -181,15 +298,6 @@ static int ingest_reply(struct http_req *r, unsigned int status,
 	return 0;
 }
 
-/* The push is from node @n (its token checked, the node configured). */
-static void ingest_identity(struct ingest *g, const struct store_node *n)
-{
-	snprintf(g->id, sizeof(g->id), "%s", n->id);
-	snprintf(g->node, sizeof(g->node), "%s", n->id);
-	snprintf(g->pod, sizeof(g->pod), "%s", n->pod);
-	g->generation = n->generation;
-}
-
 /*
  * 0 if node @n is in the configuration and pushes from its pod's networks
  * (config_pod_push_allowed); otherwise refuses (403) and returns -EACCES.
@@ -216,11 +324,24 @@ static int ingest_node_configured(struct http_req *r,
 static int ingest_node(struct http_req *r, const char *token,
 		       struct ingest *g)
 {
+	const struct config_node *cn;
 	struct store_node n;
 	int rc;
 
+	/* A remembered node that would be let in is checked at its claim
+	 * (ingest_claim()); any other is read from the store now. */
+	if (token && store_shared(r->srv->store) &&
+	    ingest_seen_check(r->srv, token, &n) == 0 &&
+	    (cn = config_node_by_id(r->gen->cfg, n.id)) &&
+	    config_pod_push_allowed(cn->pod, r->client)) {
+		ingest_identity(g, &n);
+		g->unconfirmed = 1;
+		return 0;
+	}
 	if (!token || node_token_check(r->srv, token, &n) != 0)
 		return http_refuse(r, 401, "a valid node token is required");
+	if (store_shared(r->srv->store))
+		ingest_seen_put(&n);
 	if ((rc = ingest_node_configured(r, &n)) != 0)
 		return rc;
 	ingest_identity(g, &n);

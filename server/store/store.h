@@ -380,6 +380,19 @@ struct store_push_key {
 int store_push_claim(struct store *st, const struct store_push_key *k);
 
 /**
+ * store_push_claim() for a node whose token was checked against a
+ * generation and pod remembered from an earlier request (@k->generation,
+ * @pod): the same statement claims only while the node's row still has
+ * them, so a push costs one round trip.
+ *
+ * @ret rc		0 (taken now, and the node unchanged), 1 (not taken:
+ *			taken before, or the node changed; read the node
+ *			and store_push_claim()), -EINVAL or a store error
+ */
+int store_push_claim_node(struct store *st, const struct store_push_key *k,
+			  const char *pod);
+
+/**
  * Give back push @k taken by store_push_claim() that this replica then
  * refused (so that the agent's retry is not a duplicate).
  *

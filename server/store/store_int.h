@@ -169,6 +169,8 @@ struct store {
 	int txn;		/* PostgreSQL: a transaction is open */
 	long long changes;	/* PostgreSQL: rows the last write changed */
 	char err[256];		/* PostgreSQL: the last error's text */
+	void *prepared;		/* PostgreSQL: statements prepared on @db
+				 * (store_pg.c), dropped with it */
 	unsigned int events_added[EVENTS_CLASSES];	/* since last trim */
 	unsigned int events_keep[EVENTS_CLASSES];	/* newest kept */
 	unsigned int refusals_per_window;

@@ -24,10 +24,27 @@
 #define STORE_PG_TEXT 25
 #define STORE_PG_INT8 20
 
+/* Statements prepared on one connection, at most (others run unnamed). */
+#define STORE_PG_PREPARED 96
+
 /* A statement in PostgreSQL's dialect and the parameters it names. */
 struct store_pg_sql {
 	int nparams;
 	char sql[];
+};
+
+/*
+ * The statements prepared on one connection (named "pb" and their index):
+ * each known by its parameters' types and its SQL, so that the same text
+ * bound with other types is a statement of its own.  The server forgets
+ * them with the connection, and so does this list.
+ */
+struct store_pg_prepared {
+	unsigned int n;
+	struct {
+		unsigned long hash;
+		char *key;	/* one letter per parameter's type, then SQL */
+	} e[STORE_PG_PREPARED];
 };
 
 /* The connection of @st. */
@@ -82,9 +99,24 @@ static int store_pg_connect(struct store *st)
 	return 0;
 }
 
+/* Forget the statements prepared on @st's connection (it is gone). */
+static void store_pg_forget(struct store *st)
+{
+	struct store_pg_prepared *pp = st->prepared;
+	unsigned int i;
+
+	if (!pp)
+		return;
+	for (i = 0; i < pp->n; i++)
+		free(pp->e[i].key);
+	free(pp);
+	st->prepared = NULL;
+}
+
 /* Drop the connection. */
 static void store_pg_close(struct store *st)
 {
+	store_pg_forget(st);
 	PQfinish(store_pg_conn(st));
 	st->db = NULL;
 }
@@ -111,6 +143,7 @@ static int store_pg_reconnect(struct store *st)
 	log_warn("%s: connection lost (%s); reconnecting", st->path,
 		 store_pg_errmsg(st));
 	st->txn = 0;
+	store_pg_forget(st);	/* a new connection has none prepared */
 	for (i = 1; i <= STORE_PG_RETRIES; i++) {
 		if (PQstatus(store_pg_conn(st)) == CONNECTION_BAD)
 			PQreset(store_pg_conn(st));
@@ -128,22 +161,97 @@ static int store_pg_reconnect(struct store *st)
 	return -PB_ESTORE;
 }
 
+/* Whether @res is a success. */
+static int store_pg_ok(const PGresult *res)
+{
+	return res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
+		       PQresultStatus(res) == PGRES_TUPLES_OK);
+}
+
+/* A string's hash (FNV-1a). */
+static unsigned long store_pg_hash(const char *s)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619UL;
+	return h;
+}
+
+/*
+ * The name of @key's statement (@sql with @n parameters of @types) on
+ * @st's connection, prepared there on first use: 1 with @name filled, 0
+ * to run it unnamed (no room left, or no memory), or -1 with *@res the
+ * server's answer to a failed PREPARE (the statement's own error, or a
+ * lost connection) for the caller.
+ */
+static int store_pg_named(struct store *st, const char *key, const char *sql,
+			  int n, const Oid *types, char name[16],
+			  PGresult **res)
+{
+	struct store_pg_prepared *pp = st->prepared;
+	unsigned long h = store_pg_hash(key);
+	unsigned int i;
+	char *copy;
+
+	*res = NULL;
+	if (!pp) {
+		pp = calloc(1, sizeof(*pp));
+		if (!pp)
+			return 0;
+		st->prepared = pp;
+	}
+	for (i = 0; i < pp->n; i++)
+		if (pp->e[i].hash == h && strcmp(pp->e[i].key, key) == 0)
+			break;
+	snprintf(name, 16, "pb%u", i);
+	if (i < pp->n)
+		return 1;
+	if (pp->n == STORE_PG_PREPARED)
+		return 0;
+	copy = strdup(key);
+	if (!copy)
+		return 0;
+	*res = PQprepare(store_pg_conn(st), name, sql, n, types);
+	if (!store_pg_ok(*res)) {
+		free(copy);
+		return -1;
+	}
+	PQclear(*res);
+	*res = NULL;
+	pp->e[i].hash = h;
+	pp->e[i].key = copy;
+	pp->n++;
+	return 1;
+}
+
 /*
  * Run @sql with @n parameters; a result the caller clears, or NULL
- * (error kept).  A statement outside a transaction runs again once the
- * connection is back; inside one it fails (the transaction is gone).
+ * (error kept).  With @key (the parameters' types and the SQL), the
+ * statement is prepared once per connection and runs by name after.  A
+ * statement outside a transaction runs again once the connection is back
+ * (prepared again there); inside one it fails (the transaction is gone).
  */
 static PGresult *store_pg_run(struct store *st, const char *sql, int n,
-			      const Oid *types, const char *const *vals)
+			      const Oid *types, const char *const *vals,
+			      const char *key)
 {
-	PGresult *res;
-	int tries;
+	PGresult *res = NULL;
+	char name[16];
+	int tries, named;
 
 	for (tries = 0; tries < 2; tries++) {
+		named = key ? store_pg_named(st, key, sql, n, types, name,
+					     &res)
+			    : 0;
 		/* Without parameters, several statements may run at once. */
-		res = types ? PQexecParams(store_pg_conn(st), sql, n, types,
-					   vals, NULL, NULL, 0)
-			    : PQexec(store_pg_conn(st), sql);
+		if (named > 0)
+			res = PQexecPrepared(store_pg_conn(st), name, n, vals,
+					     NULL, NULL, 0);
+		else if (named == 0)
+			res = types ? PQexecParams(store_pg_conn(st), sql, n,
+						   types, vals, NULL, NULL, 0)
+				    : PQexec(store_pg_conn(st), sql);
 		if (res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
 			    PQresultStatus(res) == PGRES_TUPLES_OK))
 			return res;
@@ -155,13 +263,6 @@ static PGresult *store_pg_run(struct store *st, const char *sql, int n,
 			return NULL;
 	}
 	return NULL;
-}
-
-/* Whether @res is a success. */
-static int store_pg_ok(const PGresult *res)
-{
-	return res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-		       PQresultStatus(res) == PGRES_TUPLES_OK);
 }
 
 /*
@@ -182,7 +283,7 @@ static int store_pg_exec(struct store *st, const char *sql)
 		st->txn = 0;
 		return store_pg_reconnect(st);
 	}
-	res = store_pg_run(st, sql, 0, NULL, NULL);
+	res = store_pg_run(st, sql, 0, NULL, NULL, NULL);
 	ok = store_pg_ok(res);
 	if (res && !ok)
 		store_pg_keep_error(st, res);
@@ -262,18 +363,25 @@ static int store_pg_start(struct store_stmt *s)
 	Oid types[STORE_PARAMS];
 	PGresult *res;
 	const char *state;
+	char *key;
 	int i, rc;
 
+	key = malloc(STORE_PARAMS + strlen(p->sql) + 1);
 	for (i = 0; i < p->nparams && i < STORE_PARAMS; i++) {
 		types[i] = s->kind[i] == STORE_P_INT ? STORE_PG_INT8
 						     : STORE_PG_TEXT;
+		if (key)
+			key[i] = s->kind[i] == STORE_P_INT ? 'i' : 't';
 		vals[i] = s->kind[i] == STORE_P_TEXT ? s->text[i] : NULL;
 		if (s->kind[i] == STORE_P_INT) {
 			snprintf(num[i], sizeof(num[i]), "%lld", s->num[i]);
 			vals[i] = num[i];
 		}
 	}
-	res = store_pg_run(s->st, p->sql, i, types, vals);
+	if (key)
+		strcpy(key + i, p->sql);
+	res = store_pg_run(s->st, p->sql, i, types, vals, key);
+	free(key);
 	if (store_pg_ok(res)) {
 		s->res = res;
 		s->row = 0;
@@ -340,7 +448,7 @@ static long long store_pg_changes(struct store *st)
 static int store_pg_version_get(struct store *st, long long *v)
 {
 	PGresult *res = store_pg_run(st, "SELECT version FROM podboot_schema",
-				     0, NULL, NULL);
+				     0, NULL, NULL, NULL);
 	int rc = -PB_ESTORE;
 
 	if (store_pg_ok(res) && PQntuples(res) == 1) {

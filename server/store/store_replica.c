@@ -95,7 +95,12 @@ static int store_seen_key_ok(const struct store_push_key *k)
 	       k->epoch < (1ULL << 62);
 }
 
-int store_push_claim(struct store *st, const struct store_push_key *k)
+/*
+ * Claim push @k with @sql (store_push_claim()'s statement, with ?7 the
+ * node's pod when @pod is not NULL): 0 taken, 1 not, or an error.
+ */
+static int store_claim(struct store *st, const struct store_push_key *k,
+		       const char *sql, const char *pod)
 {
 	struct store_stmt s = { 0 };
 	int rc;
@@ -103,21 +108,11 @@ int store_push_claim(struct store *st, const struct store_push_key *k)
 	if (!store_seen_key_ok(k))
 		return -EINVAL;
 	st = store_hold(st);
-	/* One statement: a key taken before conflicts (nothing changes),
-	 * and so does a generation older than one seen or a seq a window
-	 * below the newest of its epoch, whose rows are gone. */
-	rc = store_stmt_open(st, &s,
-			     "INSERT INTO push_seen (id, generation, epoch, "
-			     "seq, at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT "
-			     "EXISTS (SELECT 1 FROM push_seen WHERE id = ?1 "
-			     "AND (generation > ?2 OR (generation = ?2 AND "
-			     "epoch = ?3 AND seq >= ?4 + ?6))) "
-			     "ON CONFLICT (id, generation, epoch, seq) "
-			     "DO NOTHING",
-			     "claiming a push");
+	rc = store_stmt_open(st, &s, sql, "claiming a push");
 	if (rc == 0 && (store_seen_bind(&s, k) ||
 			store_bind_int(&s, 5, (long long)time(NULL)) ||
 			store_bind_int(&s, 6, STORE_SEEN_WINDOW) ||
+			(pod && store_bind_text(&s, 7, pod)) ||
 			store_stmt_step(&s) < 0))
 		rc = store_fail(st, "claiming a push");
 	if (rc == 0)
@@ -125,6 +120,32 @@ int store_push_claim(struct store *st, const struct store_push_key *k)
 	store_stmt_close(&s);
 	st = store_let_go(st);
 	return rc;
+}
+
+/* One statement: a key taken before conflicts (nothing changes), and so
+ * does a generation older than one seen or a seq a window below the
+ * newest of its epoch, whose rows are gone. */
+#define STORE_CLAIM_SQL(node)                                                 \
+	"INSERT INTO push_seen (id, generation, epoch, seq, at) "            \
+	"SELECT ?1, ?2, ?3, ?4, ?5 WHERE " node "NOT EXISTS (SELECT 1 FROM " \
+	"push_seen WHERE id = ?1 AND (generation > ?2 OR (generation = ?2 "  \
+	"AND epoch = ?3 AND seq >= ?4 + ?6))) "                              \
+	"ON CONFLICT (id, generation, epoch, seq) DO NOTHING"
+
+int store_push_claim(struct store *st, const struct store_push_key *k)
+{
+	return store_claim(st, k, STORE_CLAIM_SQL(""), NULL);
+}
+
+int store_push_claim_node(struct store *st, const struct store_push_key *k,
+			  const char *pod)
+{
+	/* The node's row is read by the same statement as the claim. */
+	return store_claim(st, k,
+			   STORE_CLAIM_SQL("EXISTS (SELECT 1 FROM nodes WHERE "
+					   "id = ?1 AND generation = ?2 AND "
+					   "pod = ?7) AND "),
+			   pod);
 }
 
 int store_push_unclaim(struct store *st, const struct store_push_key *k)

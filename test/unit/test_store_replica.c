@@ -77,6 +77,37 @@ static void test_replica_claim(void)
 	store_close(st);
 }
 
+/* A claim on a remembered generation and pod is taken only while the
+ * node's row still has both; one that is not taken takes nothing. */
+static void test_replica_claim_node(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_push_key k = { "cn-1", 0, 3, 1 };
+	struct store_node n;
+
+	test_node(&n, "cn-1", "pod-a", "52:54:00:00:00:91");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	CU_ASSERT_EQUAL(store_node_get(st, "cn-1", &n), 0);
+	k.generation = n.generation;
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), 0);
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), 1);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);	/* it was taken */
+	k.seq = 2;		/* another pod than the row's: not taken */
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-b"), 1);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 3;		/* a generation the row no longer has */
+	k.generation = n.generation + 1;
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), 1);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.id = "no-such-node";
+	k.generation = 0;
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), 1);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 0;
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), -EINVAL);
+	store_close(st);
+}
+
 /* One thread of a claim race: its own store (a replica), every seq. */
 struct test_claimer {
 	struct store *st;
@@ -202,6 +233,8 @@ static const CU_TestInfo tests[] = {
 	  test_replica_config_gen },
 	{ "a push taken once; revoked, old and given back",
 	  test_replica_claim },
+	{ "a push taken only while its node is as remembered",
+	  test_replica_claim_node },
 	{ "four replicas replaying one node's pushes", test_replica_claim_race },
 	{ "many threads of one store at once", test_replica_threads },
 	CU_TEST_INFO_NULL,
