@@ -62,3 +62,10 @@ int num_parse_i64(const char *s, size_t len, int64_t min, int64_t max,
 	*out = v;
 	return 0;
 }
+
+uint32_t num_fnv1a(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}

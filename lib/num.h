@@ -1,5 +1,5 @@
 /* num.h: strict, bounded decimal numbers for options, headers and files,
- * shared by the server and the agent. */
+ * shared by the server and the agent; and the one string hash (FNV-1a). */
 #ifndef PODBOOT_NUM_H
 #define PODBOOT_NUM_H
 
@@ -33,5 +33,15 @@ int num_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
  */
 int num_parse_i64(const char *s, size_t len, int64_t min, int64_t max,
 		  int64_t *out);
+
+/* FNV-1a's offset basis: the @h to start num_fnv1a() with. */
+#define NUM_FNV1A_INIT 2166136261u
+
+/**
+ * FNV-1a (32 bits) of the bytes of @s, continuing from @h
+ * (NUM_FNV1A_INIT for a new hash; a hash's value to hash on).  Stable
+ * across versions: Kea subnet ids are made from it.
+ */
+uint32_t num_fnv1a(uint32_t h, const char *s);
 
 #endif

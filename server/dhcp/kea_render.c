@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "num.h"
 #include "error.h"
 #include "kea_fw.h"
 #include "kea_relay.h"
@@ -29,11 +30,7 @@ kea_fail(int rc, char *err, size_t err_size, const char *fmt, ...)
 
 unsigned int kea_subnet_id(const char *name)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return (unsigned int)(h % 0x7fffffffu) + 1;
+	return (unsigned int)(num_fnv1a(NUM_FNV1A_INIT, name) % 0x7fffffffu) + 1;
 }
 
 /*

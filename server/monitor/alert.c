@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "num.h"
 #include "alert.h"
 #include "alert_snmp.h"
 #include "alert_state.h"
@@ -48,14 +49,7 @@ struct alerts {
 /* FNV-1a of @rule and @node, as a bucket index. */
 static size_t alert_hash(const char *rule, const char *node)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
-
-	for (p = rule; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (p = node; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h % ALERT_BUCKETS;
+	return num_fnv1a(num_fnv1a(NUM_FNV1A_INIT, rule), node) % ALERT_BUCKETS;
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
 #include "alert.h"
 #include "remote_write.h"
 #include "error.h"
@@ -58,11 +59,7 @@ static pthread_mutex_t ingest_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The slot of node @id in ingest_seen. */
 static unsigned int ingest_seen_slot(const char *id)
 {
-	unsigned int h = 2166136261U;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619U;
-	return h % INGEST_SEEN_SLOTS;
+	return num_fnv1a(NUM_FNV1A_INIT, id) % INGEST_SEEN_SLOTS;
 }
 
 /* Remember node @n, just read from the store. */

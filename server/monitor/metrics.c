@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "num.h"
 #include "error.h"
 #include "metrics_int.h"
 
@@ -16,11 +17,7 @@
 /* FNV-1a of @id, as a bucket index. */
 static size_t metrics_hash(const char *id)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % METRICS_BUCKETS;
+	return num_fnv1a(NUM_FNV1A_INIT, id) % METRICS_BUCKETS;
 }
 
 struct mentity *metrics_find(struct metrics *m, const char *id)

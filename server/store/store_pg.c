@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "num.h"
 #include "error.h"
 #include "log.h"
 #include "store.h"
@@ -171,11 +172,7 @@ static int store_pg_ok(const PGresult *res)
 /* A string's hash (FNV-1a). */
 static unsigned long store_pg_hash(const char *s)
 {
-	unsigned long h = 2166136261UL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619UL;
-	return h;
+	return num_fnv1a(NUM_FNV1A_INIT, s);
 }
 
 /*
