@@ -45,7 +45,7 @@ struct cache_fetch {
 	long long since;		/* unix seconds the fetcher started */
 	struct ratelimit_shared *wan;	/* --wan-rate-kbps: the pod link */
 	uint64_t waited_ms;		/* all this process waited for it */
-	struct https_conn conn;		/* a .sig's, kept for its file */
+	struct https_conn conn;		/* upstream: the .sig and its file */
 };
 
 /* One download into HEX.part. */
@@ -81,34 +81,6 @@ static int cache_fetch_head(const struct url *u, const char *name,
 		     sig ? ".sig" : "", u->authority, range,
 		     sig ? "keep-alive" : "close");
 	return n > 0 && (size_t)n < size ? n : -PB_ETOOBIG;
-}
-
-/* ---- the .sig --------------------------------------------------------- */
-
-/* The .sig of @hex from the current upstream into @resp (200 only). */
-static int cache_fetch_sig(struct cache_fetch *f, const char *name,
-			   const char *hex, struct https_resp *resp)
-{
-	const struct url *u = &f->o->servers[f->server];
-	char head[1024], why[HTTPS_WHY_MAX];
-	int n, rc;
-
-	n = cache_fetch_head(u, name, hex, 1, 0, head, sizeof(head));
-	if (n < 0)
-		return n;
-	/* f->conn stays open: the file comes next without a handshake */
-	rc = https_request(&f->conn, &f->client, u, head, (size_t)n, NULL, 0,
-			   resp, why);
-	if (rc != 0) {
-		log_error("cache: %s: %s.sig: %s", u->text, hex, why);
-		return rc;
-	}
-	if (resp->status != 200) {
-		log_error("cache: %s: %s@sha256:%s.sig: HTTP %d", u->text,
-			  name, hex, resp->status);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 /* ---- the file, resumable ---------------------------------------------- */
@@ -276,14 +248,12 @@ static int cache_fetch_hash_prefix(struct cache_dl *d)
 	return 0;
 }
 
-/* Download into HEX.part, keeping what an earlier try left: resume from
- * its size, with bounded tries and a doubling back-off. */
-static int cache_fetch_file(struct cache_dl *d, const char *name)
+/* Open HEX.part, keeping what an earlier run left: the download
+ * resumes from its size. */
+static int cache_fetch_open(struct cache_dl *d)
 {
-	unsigned wait = CACHE_FETCH_BACKOFF_MS, i;
 	char path[PATH_MAX];
 	struct stat st;
-	int rc = -EIO;
 
 	if (cache_path(d->f->c, d->hex, ".part", path, sizeof(path)))
 		return -PB_ETOOBIG;
@@ -291,10 +261,64 @@ static int cache_fetch_file(struct cache_dl *d, const char *name)
 	if (d->fd < 0 || fstat(d->fd, &st) != 0)
 		return -errno;
 	d->off = (uint64_t)st.st_size;
-	rc = cache_fetch_hash_prefix(d);
+	return cache_fetch_hash_prefix(d);
+}
+
+/*
+ * The .sig (into @sig, 200 only) and the file's first try, asked together
+ * on one connection: the file's bytes start one WAN round trip after the
+ * handshake, not two.  *@tries counts the file's tries (0 or 1) and
+ * *@whole is set when it arrived whole; a .sig in hand with the file cut
+ * short or not answered leaves the file to cache_fetch_file().
+ */
+static int cache_fetch_sig_and_file(struct cache_dl *d, const char *name,
+				    struct https_resp *sig, unsigned *tries,
+				    int *whole)
+{
+	struct cache_fetch *f = d->f;
+	const struct url *u = &f->o->servers[f->server];
+	char heads[2048], why[HTTPS_WHY_MAX];
+	int n1, n2, streamed, rc;
+
+	*whole = 0;
+	*tries = 0;
+	n1 = cache_fetch_head(u, name, d->hex, 1, 0, heads, sizeof(heads));
+	if (n1 < 0)
+		return n1;
+	n2 = cache_fetch_head(u, name, d->hex, 0, d->off, heads + n1,
+			      sizeof(heads) - (size_t)n1);
+	if (n2 < 0)
+		return n2;
+	rc = https_request_then_stream(&f->conn, &f->client, u, heads,
+				       (size_t)n1, (size_t)(n1 + n2), sig,
+				       cache_fetch_sink, d, &streamed, why);
+	if (!streamed) {
+		if (rc != 0)
+			log_error("cache: %s: %s.sig: %s", u->text, d->hex,
+				  why);
+		else if (sig->status != 200)
+			log_error("cache: %s: %s@sha256:%s.sig: HTTP %d",
+				  u->text, name, d->hex, sig->status);
+		return rc ? rc : sig->status == 200 ? 0 : -ENOENT;
+	}
 	if (rc != 0)
-		return rc;
-	for (i = 0; i < CACHE_FETCH_TRIES && !*d->f->stop; i++) {
+		log_error("cache: %s: sha256:%s after byte %" PRIu64 ": %s",
+			  u->text, d->hex, d->off, why);
+	*tries = 1;
+	*whole = rc == 0;
+	/* the .sig is in hand: what went wrong is the file's, retried */
+	return cache_fetch_transient(rc) ? 0 : rc;
+}
+
+/* Download the rest of HEX.part with bounded tries, @tried of them
+ * made already, and a doubling back-off. */
+static int cache_fetch_file(struct cache_dl *d, const char *name,
+			    unsigned tried)
+{
+	unsigned wait = CACHE_FETCH_BACKOFF_MS, i;
+	int rc = -EIO;
+
+	for (i = tried; i < CACHE_FETCH_TRIES && !*d->f->stop; i++) {
 		if (i) {
 			cache_fetch_nap(d->f, wait);
 			wait = wait * 2 > CACHE_FETCH_BACKOFF_MAX_MS ?
@@ -308,8 +332,6 @@ static int cache_fetch_file(struct cache_dl *d, const char *name)
 		if (rc == 0 || !cache_fetch_transient(rc))
 			break;
 	}
-	if (rc == 0 && d->off != d->total)
-		rc = -EBADMSG;
 	return rc;
 }
 
@@ -430,15 +452,19 @@ static int cache_fetch_one(struct cache_fetch *f, const char *hex,
 	uint64_t waited = f->waited_ms;
 	long long start = clock_now_ms();
 	struct https_resp sig;
-	int rc;
+	unsigned tries = 0;
+	int whole = 0, rc;
 
 	if (cache_check(f->c, hex) == 0)
 		return 0;
 	https_resp_init(&sig);
-	/* The .sig, then the file on the same connection: one handshake. */
-	rc = cache_fetch_sig(f, name, hex, &sig);
+	rc = cache_fetch_open(&d);
 	if (rc == 0)
-		rc = cache_fetch_file(&d, name);
+		rc = cache_fetch_sig_and_file(&d, name, &sig, &tries, &whole);
+	if (rc == 0 && !whole)
+		rc = cache_fetch_file(&d, name, tries);
+	if (rc == 0 && d.off != d.total)
+		rc = -EBADMSG;
 	https_conn_close(&f->conn);
 	if (rc == 0)
 		rc = cache_fetch_verify(&d, name, &sig);

@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <stdint.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +167,11 @@ static int https_connect_addr(struct https_conn *hc, const struct addrinfo *ai)
 	if (fd < 0)
 		return -errno;
 	hc->net.fd = fd;
+	/* TLS writes each handshake message on its own: without this, Nagle
+	 * holds the next one back until the peer acknowledges the last, a
+	 * delayed ACK (40 ms) or a WAN round trip per flight. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+			 sizeof(int));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return 0;
 	if (errno != EINPROGRESS) {
@@ -385,9 +392,10 @@ static int https_read_body(struct https_conn *hc, const struct httpmsg *m,
 }
 
 /* Read the status line and headers, then the body.  *@got is set once
- * any byte of the answer arrived. */
+ * any byte of the answer arrived.  With @exact, not a byte past the
+ * answer is read: another one follows it on the connection. */
 static int https_read_resp(struct https_conn *hc, struct https_resp *resp,
-			   int *got, int *keep)
+			   int exact, int *got, int *keep)
 {
 	static struct httpmsg m;	/* 8 KiB: not on the stack */
 	unsigned char head[HTTPMSG_HEAD_MAX];
@@ -396,7 +404,9 @@ static int https_read_resp(struct https_conn *hc, struct https_resp *resp,
 	int ret, rc;
 
 	while (end == 0) {
-		ret = https_read(hc, head + have, sizeof(head) - have);
+		/* a byte at a time comes from the record already decrypted */
+		ret = https_read(hc, head + have, exact ? 1 :
+						 sizeof(head) - have);
 		if (ret <= 0)
 			return ret == 0 ? -ECONNRESET :
 			       ret == MBEDTLS_ERR_SSL_TIMEOUT ? -ETIMEDOUT :
@@ -432,7 +442,7 @@ static int https_exchange(struct https_conn *hc, struct https_client *c,
 		ret = https_write(hc, body, len);
 	if (ret != 0)
 		return ret == MBEDTLS_ERR_SSL_TIMEOUT ? -ETIMEDOUT : -EPIPE;
-	rc = https_read_resp(hc, resp, got, &keep);
+	rc = https_read_resp(hc, resp, 0, got, &keep);
 	if (rc == 0) {
 		hc->requests++;
 		if (!keep)
@@ -560,6 +570,45 @@ int https_stream_on(struct https_conn *hc, struct https_client *c,
 		snprintf(why, HTTPS_WHY_MAX, "%s", pb_strerror(rc));
 	if (rc != 0)
 		https_conn_close(hc);
+	return rc;
+}
+
+int https_request_then_stream(struct https_conn *hc, struct https_client *c,
+			      const struct url *u, const char *heads,
+			      size_t first_len, size_t len,
+			      struct https_resp *resp, https_sink_fn sink,
+			      void *ctx, int *streamed, char *why)
+{
+	int got = 0, keep = 0, rc = 0;
+
+	*why = '\0';
+	*streamed = 0;
+	if (first_len == 0 || first_len >= len)
+		return -EINVAL;
+	if (hc->url && (hc->url != u || https_stale(hc)))
+		https_conn_close(hc);
+	if (!hc->url)
+		rc = https_open(hc, c, u, why);
+	if (rc == 0) {
+		hc->deadline = clock_now_ms() + c->timeout_ms;
+		resp->body.len = 0;
+		/* both at once: the second waits for no round trip */
+		rc = https_write(hc, heads, len) == 0 ? 0 : -EPIPE;
+	}
+	if (rc == 0)
+		rc = https_read_resp(hc, resp, 1, &got, &keep);
+	if (rc == 0 && resp->status == 200 && keep) {
+		hc->requests++;
+		*streamed = 1;
+		rc = https_stream_resp(hc, c, sink, ctx);
+		if (rc != 0 && !*why)
+			snprintf(why, HTTPS_WHY_MAX, "%s", pb_strerror(rc));
+	} else if (rc != 0 && !*why) {
+		snprintf(why, HTTPS_WHY_MAX, "%s", rc == -EBADMSG ?
+			 "malformed HTTP answer" : pb_strerror(rc));
+	}
+	/* the second answer was read whole, or is not wanted */
+	https_conn_close(hc);
 	return rc;
 }
 

@@ -110,4 +110,21 @@ int https_stream_on(struct https_conn *hc, struct https_client *c,
 		    const struct url *u, const char *head, size_t head_len,
 		    https_sink_fn sink, void *ctx, char *why);
 
+/**
+ * Send two bodiless requests at once over @hc (connecting first unless it
+ * is open to @u): @heads holds both, the first @first_len bytes of @len
+ * being the first, which must ask to keep the connection.  The first
+ * answer is read into @resp; when it is a 200 that keeps the connection,
+ * the second answer's body is streamed to @sink as https_stream() does
+ * and *@streamed is set.  The connection is closed either way.
+ *
+ * Return: 0 when the first answer arrived and, if *@streamed, the second
+ * was streamed whole; else -errno or the sink's return, with @why.
+ */
+int https_request_then_stream(struct https_conn *hc, struct https_client *c,
+			      const struct url *u, const char *heads,
+			      size_t first_len, size_t len,
+			      struct https_resp *resp, https_sink_fn sink,
+			      void *ctx, int *streamed, char *why);
+
 #endif

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -444,6 +446,9 @@ static void relay_accept(struct relay *r)
 				log_mbedtls("accept", ret);
 			return;
 		}
+		/* The handshake's messages go out as written (see https.c) */
+		(void)setsockopt(client.fd, IPPROTO_TCP, TCP_NODELAY,
+				 &(int){ 1 }, sizeof(int));
 		if (mbedtls_net_set_nonblock(&client) != 0) {
 			mbedtls_net_free(&client);
 			continue;

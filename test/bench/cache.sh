@@ -30,7 +30,8 @@
 #
 # Figures, per mode and N: WAN bytes / artifact size; wall seconds;
 # throughput to the machines, N x size / wall (MB/s).  Ratios: the cache's
-# wall at N = 32 over N = 1; the cache's throughput over nginx's at each N.
+# wall at N = 32 over N = 1 (and nginx's beside it); the cache's
+# throughput over nginx's at each N.
 # Goals (issue 14; reported, never enforced): the cache's WAN bytes 1.0x
 # the artifact for any N; its wall at N = 32 within 1.5x of N = 1; its
 # throughput at least 0.9x nginx's.
@@ -294,6 +295,7 @@ first=$(nth "$NS" 1)
 last=$(awk '{ print $NF }' <<<"$NS")
 worst_wan=()
 fan=()
+ngx_fan=()
 for ((run = 1; run <= RUNS; run++)); do
 	w=0
 	for n in $NS; do
@@ -302,7 +304,9 @@ for ((run = 1; run <= RUNS; run++)); do
 	done
 	worst_wan+=("$w")
 	fan+=("$(ratio "$(nth "${wall[cache,$last]}" "$run")" "$(nth "${wall[cache,$first]}" "$run")")")
-	record "$run" cache_wan_worst_ratio "$w" cache_fanout_ratio "${fan[-1]}"
+	ngx_fan+=("$(ratio "$(nth "${wall[nginx,$last]}" "$run")" "$(nth "${wall[nginx,$first]}" "$run")")")
+	record "$run" cache_wan_worst_ratio "$w" cache_fanout_ratio "${fan[-1]}" \
+		nginx_fanout_ratio "${ngx_fan[-1]}"
 done
 read -r wan_med _ <<<"$(stats "${worst_wan[@]}")"
 read -r fan_med _ <<<"$(stats "${fan[@]}")"
@@ -310,6 +314,9 @@ echo
 wan_ok=$(awk -v v="$wan_med" 'BEGIN { print (v <= 1.02 ? "met" : "MISSED") }')
 echo "  goal: cache WAN bytes 1.0x the artifact for any N (worst N per run): $(span %.3f "${worst_wan[@]}")x  $wan_ok"
 echo "  goal: cache wall N=$last within 1.5x of N=$first: $(span %.2f "${fan[@]}")x  $(goal "$fan_med" '<=' 1.5)"
+# The same ratio for nginx: what this machine's cores allow N clients
+# decrypting beside the proxy, whoever serves them.
+echo "  beside: nginx wall N=$last over N=$first: $(span %.2f "${ngx_fan[@]}")x"
 for n in $NS; do
 	r=()
 	for ((run = 1; run <= RUNS; run++)); do

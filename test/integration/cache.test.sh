@@ -107,6 +107,10 @@ check "the relay's listener asked its fetcher once for the 8 readers" \
 	[ "$(grep -c "miss sha256:$BIG (os/big): fetching" "$T/r1.log")" = 1 ]
 check "the WAN carried it once (< 1.1x its size, not 8x)" \
 	[ "$(upbytes wan)" -lt $((8000000 * 11 / 10)) ]
+# The .sig's request and the file's go out together (one round trip, not
+# two): one TLS record from the relay on the connection that carried both.
+check "the .sig and the file were asked at once: one record on their connection" \
+	wait_for 10 sh -c "awk '\$4 > 8000000 && \$2 == 1 { n++ } END { exit n != 1 }' '$T/wan.count.conns'"
 check "the entry is committed: file, .sig and record" \
 	test -f "$T/r1.cache/sha256/$BIG" -a -f "$T/r1.cache/sha256/$BIG.sig" -a \
 	-f "$T/r1.cache/sha256/$BIG.ok"
