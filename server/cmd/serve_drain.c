@@ -1,5 +1,6 @@
 /* serve_drain.c: retiring the daemons of a replaced generation: they stop
  * accepting and finish their requests in a thread of their own. */
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,10 +40,24 @@ static unsigned int serve_busy(struct serve_retired *r)
 	       (r->plain ? http_connections(r->plain) : 0);
 }
 
+/* How long no request has been in flight on either daemon of @r, in ms;
+ * -1 when one of them does not count its requests. */
+static long long serve_quiet_ms(struct serve_retired *r)
+{
+	long long t = r->tls ? http_drain_quiet_ms(r->tls) : LLONG_MAX;
+	long long p = r->plain ? http_drain_quiet_ms(r->plain) : LLONG_MAX;
+
+	return t < 0 || p < 0 ? -1 : t < p ? t : p;
+}
+
 /*
- * Let requests in flight finish (until @r->until), then stop.  Idle means
- * idle twice, 50 ms apart: a worker that accepted just as it was quiesced
- * has counted that connection by the second look.
+ * Let requests in flight finish (until @r->until), then stop.  Done when
+ * no connection is open, twice 50 ms apart (a worker that accepted just as
+ * it was quiesced has counted that connection by the second look), or
+ * when no request has been in flight for SERVE_DRAIN_QUIET_MS: what is
+ * still open then is an idle keep-alive connection (the daemon's answers
+ * have closed every one that sent a request since the drain began) or a
+ * client that has sent nothing for that long, and stopping closes it.
  */
 static void *serve_retire_thread(void *arg)
 {
@@ -51,6 +66,8 @@ static void *serve_retire_thread(void *arg)
 
 	while (idle < 2 && (long long)time(NULL) < atomic_load(&r->until)) {
 		idle = serve_busy(r) > 0 ? 0 : idle + 1;
+		if (serve_quiet_ms(r) >= SERVE_DRAIN_QUIET_MS)
+			break;
 		if (idle < 2)
 			usleep(50 * 1000);
 	}
@@ -58,6 +75,8 @@ static void *serve_retire_thread(void *arg)
 		MHD_stop_daemon(r->tls);
 	if (r->plain)
 		MHD_stop_daemon(r->plain);
+	http_drain_forget(r->tls);
+	http_drain_forget(r->plain);
 	if (r->tls_fd >= 0)
 		close(r->tls_fd);
 	if (r->plain_fd >= 0)
@@ -92,6 +111,10 @@ void serve_retire(struct serve_retired **list,
 
 	tls_fd = serve_quiesce(l->tls, l->tls_fd);
 	plain_fd = serve_quiesce(l->plain, l->plain_fd);
+	if (l->tls)
+		http_drain_begin(l->tls);
+	if (l->plain)
+		http_drain_begin(l->plain);
 	if (!r) {
 		/* No memory for a record: drain here, bounded. */
 		struct serve_retired tmp = { .tls = l->tls, .plain = l->plain,

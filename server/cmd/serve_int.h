@@ -9,6 +9,7 @@
 #include "http.h"
 
 #define SERVE_DRAIN_S 30		/* SIGTERM: requests in flight */
+#define SERVE_DRAIN_QUIET_MS 1000	/* no request in flight: done */
 #define SERVE_RELOAD_DRAIN_S 3600	/* reload: long downloads finish */
 
 /* The listening sockets and the daemons serving them. */

@@ -45,6 +45,9 @@ void http_queue(struct http_req *r, unsigned int status,
 		return;
 	}
 	if (!r->replied) {
+		if (http_drain_closes(r->drain))
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+						"close");
 		MHD_queue_response(r->conn, status, resp);
 		r->replied = 1;
 		r->status = (int)status;
@@ -359,10 +362,13 @@ static void *http_uri_seen(void *cls, const char *uri,
 {
 	struct http_req *r = calloc(1, sizeof(*r));
 
-	(void)cls;
 	(void)conn;
 	if (r && uri && strstr(uri, "%00"))
 		r->nul_in_uri = 1;
+	if (r) {
+		r->drain = cls;
+		http_drain_req_begin(r->drain);
+	}
 	return r;
 }
 
@@ -657,6 +663,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 		transfer_end(&r->srv->transfers, &r->xfer);
 	if (r->route && r->route->cleanup)
 		r->route->cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	http_drain_req_end(r->drain);
 	server_gen_put(r->gen);
 	free(r);
 	*con_cls = NULL;
@@ -734,6 +741,8 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 	static struct http_listener listeners[2];
 	struct http_listener *l = &listeners[plain ? 1 : 0];
 	const struct config *cfg = gen->cfg;
+	struct http_drain_rec *drain = http_drain_new();
+	struct MHD_Daemon *d;
 	/*
 	 * Not MHD_USE_TURBO: with it, libmicrohttpd 0.9.75 never times out
 	 * a TLS connection stuck before the end of its handshake, and its
@@ -751,7 +760,7 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL },
-		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_seen, NULL },
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_seen, drain },
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, NULL },
 		/* TLS options last: a plain listener ends the list here */
 		/* The certificate and a key the signer process signs with
@@ -769,14 +778,8 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 		opts[tls_opts].option = MHD_OPTION_END;	/* no TLS options */
 	else
 		flags |= MHD_USE_TLS;
-	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, l,
-				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-}
-
-unsigned int http_connections(struct MHD_Daemon *d)
-{
-	const union MHD_DaemonInfo *info;
-
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return info ? info->num_connections : 0;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, l,
+			     MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	http_drain_bind(drain, d);
+	return d;
 }

@@ -38,6 +38,8 @@ struct http_route {
 	int plain_ok;			/* served on the plain-HTTP listener */
 };
 
+struct http_drain_rec;
+
 struct http_req {
 	struct MHD_Connection *conn;
 	struct server *srv;
@@ -59,6 +61,7 @@ struct http_req {
 	int corked;			/* TCP_CORK set on sock until done */
 	int sock;
 	struct transfer xfer;		/* its body, while in flight */
+	struct http_drain_rec *drain;	/* its daemon's count, or NULL */
 };
 
 /**
@@ -76,6 +79,23 @@ int http_listen(const char *addr, unsigned int port);
 
 /** Connections the daemon has open now. */
 unsigned int http_connections(struct MHD_Daemon *d);
+
+/**
+ * @d is draining (it no longer accepts): from now on its answers carry
+ * "Connection: close", so that a keep-alive client does not hold it open
+ * with request after request.
+ */
+void http_drain_begin(struct MHD_Daemon *d);
+
+/**
+ * How long @d has had no request in flight, in ms: 0 while one is; -1
+ * when its requests are not counted (then only its connection count
+ * tells).
+ */
+long long http_drain_quiet_ms(struct MHD_Daemon *d);
+
+/** Stop counting @d's requests; call after MHD_stop_daemon(@d). */
+void http_drain_forget(struct MHD_Daemon *d);
 
 /**
  * Count @r as a body transfer of @kind (TRANSFER_DOWNLOAD, or

@@ -56,4 +56,23 @@ const char *http_framing_fault_of(const struct http_framing *f,
  */
 int http_host_matches(const char *host, const char *url);
 
+/**
+ * A record for a daemon about to start, its requests counted in it (pass
+ * it as the cls of the daemon's URI callback); NULL when all are taken:
+ * that daemon's requests go uncounted.
+ */
+struct http_drain_rec *http_drain_new(void);
+
+/** The daemon of @rec started as @d; NULL: it did not (@rec is freed). */
+void http_drain_bind(struct http_drain_rec *rec, const struct MHD_Daemon *d);
+
+/** A request of @rec's daemon begins (@rec NULL: not counted). */
+void http_drain_req_begin(struct http_drain_rec *rec);
+
+/** A request of @rec's daemon has ended. */
+void http_drain_req_end(struct http_drain_rec *rec);
+
+/** 1 if the answers of @rec's daemon close their connection: it drains. */
+int http_drain_closes(struct http_drain_rec *rec);
+
 #endif
