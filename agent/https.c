@@ -549,21 +549,33 @@ static int https_stream_resp(struct https_conn *hc, struct https_client *c,
 				 want, sink, ctx);
 }
 
-int https_stream_on(struct https_conn *hc, struct https_client *c,
-		    const struct url *u, const char *head, size_t head_len,
-		    https_sink_fn sink, void *ctx, char *why)
+/* Open @hc to @u unless it is open to it and alive, then write @len
+ * bytes of @buf; 0, or -errno (with @why when the opening failed). */
+static int https_open_send(struct https_conn *hc, struct https_client *c,
+			   const struct url *u, const char *buf, size_t len,
+			   char *why)
 {
 	int rc = 0;
 
-	*why = '\0';
 	if (hc->url && (hc->url != u || https_stale(hc)))
 		https_conn_close(hc);
 	if (!hc->url)
 		rc = https_open(hc, c, u, why);
 	if (rc == 0) {
 		hc->deadline = clock_now_ms() + c->timeout_ms;
-		rc = https_write(hc, head, head_len) == 0 ? 0 : -EPIPE;
+		rc = https_write(hc, buf, len) == 0 ? 0 : -EPIPE;
 	}
+	return rc;
+}
+
+int https_stream_on(struct https_conn *hc, struct https_client *c,
+		    const struct url *u, const char *head, size_t head_len,
+		    https_sink_fn sink, void *ctx, char *why)
+{
+	int rc;
+
+	*why = '\0';
+	rc = https_open_send(hc, c, u, head, head_len, why);
 	if (rc == 0)
 		rc = https_stream_resp(hc, c, sink, ctx);
 	if (rc != 0 && !*why)
@@ -579,22 +591,15 @@ int https_request_then_stream(struct https_conn *hc, struct https_client *c,
 			      struct https_resp *resp, https_sink_fn sink,
 			      void *ctx, int *streamed, char *why)
 {
-	int got = 0, keep = 0, rc = 0;
+	int got = 0, keep = 0, rc;
 
 	*why = '\0';
 	*streamed = 0;
 	if (first_len == 0 || first_len >= len)
 		return -EINVAL;
-	if (hc->url && (hc->url != u || https_stale(hc)))
-		https_conn_close(hc);
-	if (!hc->url)
-		rc = https_open(hc, c, u, why);
-	if (rc == 0) {
-		hc->deadline = clock_now_ms() + c->timeout_ms;
-		resp->body.len = 0;
-		/* both at once: the second waits for no round trip */
-		rc = https_write(hc, heads, len) == 0 ? 0 : -EPIPE;
-	}
+	resp->body.len = 0;
+	/* both at once: the second waits for no round trip */
+	rc = https_open_send(hc, c, u, heads, len, why);
 	if (rc == 0)
 		rc = https_read_resp(hc, resp, 1, &got, &keep);
 	if (rc == 0 && resp->status == 200 && keep) {
