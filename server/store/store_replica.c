@@ -124,12 +124,15 @@ static int store_claim(struct store *st, const struct store_push_key *k,
 
 /* One statement: a key taken before conflicts (nothing changes), and so
  * does a generation older than one seen or a seq a window below the
- * newest of its epoch, whose rows are gone. */
+ * newest of its epoch, whose rows are gone.  Each test is a range of the
+ * primary key: one condition with OR would, in the plan PostgreSQL
+ * keeps for a prepared statement, read every row of the node. */
 #define STORE_CLAIM_SQL(node)                                                 \
 	"INSERT INTO push_seen (id, generation, epoch, seq, at) "            \
 	"SELECT ?1, ?2, ?3, ?4, ?5 WHERE " node "NOT EXISTS (SELECT 1 FROM " \
-	"push_seen WHERE id = ?1 AND (generation > ?2 OR (generation = ?2 "  \
-	"AND epoch = ?3 AND seq >= ?4 + ?6))) "                              \
+	"push_seen WHERE id = ?1 AND generation > ?2) AND NOT EXISTS "       \
+	"(SELECT 1 FROM push_seen WHERE id = ?1 AND generation = ?2 AND "    \
+	"epoch = ?3 AND seq >= ?4 + ?6) "                                    \
 	"ON CONFLICT (id, generation, epoch, seq) DO NOTHING"
 
 int store_push_claim(struct store *st, const struct store_push_key *k)
