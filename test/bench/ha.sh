@@ -46,6 +46,8 @@
 #                  its backend's PID), to count round trips per boot and
 #                  per push; the logging slows PostgreSQL, so figures
 #                  taken with it are not the benchmark's
+#   BENCH_PG_LOG_MS  with BENCH_PG_LOG, only statements that took this
+#                  many milliseconds or more (default 0: all)
 
 set -euo pipefail
 
@@ -110,7 +112,8 @@ conf_block() {
 conf_block 1
 url=$("$repo_dir/scripts/pg-scratch" start "$PG") || die "PostgreSQL did not start"
 if [[ -n ${BENCH_PG_LOG:-} ]]; then
-	psql -q -h "$PG" -U podboot podboot -c "ALTER SYSTEM SET log_min_duration_statement = 0" \
+	need_whole BENCH_PG_LOG_MS "${BENCH_PG_LOG_MS:-0}" 0 100000
+	psql -q -h "$PG" -U podboot podboot -c "ALTER SYSTEM SET log_min_duration_statement = ${BENCH_PG_LOG_MS:-0}" \
 		-c "ALTER SYSTEM SET log_line_prefix = '%p '" -c "SELECT pg_reload_conf()" >/dev/null ||
 		die "PostgreSQL's statement log could not be turned on"
 fi
