@@ -127,7 +127,6 @@ static const char *const store_migrations[] = {
 #define EVENT_LIST_BY(filter) \
 	"SELECT id, ts, kind, subject, detail FROM events WHERE " filter \
 	" AND (?4 IS NULL OR subject = ?4) AND id > ?1 ORDER BY id LIMIT ?2"
-#define NODE_COLS "id, mac, uuid, serial, pod, state, generation, updated"
 #define NODE_INSERT \
 	"INSERT INTO nodes (" NODE_COLS ") " \
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) ON CONFLICT (id) "
@@ -168,11 +167,7 @@ static const struct {
 		"SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7 "
 		"WHERE (SELECT COUNT(*) FROM nodes WHERE state = ?6) < ?8 "
 		"ON CONFLICT (id) DO NOTHING" },
-	[STMT_NODE_SET_STATE] = { "updating node state",
-		/* Only from the state just read (?5): of two replicas
-		 * handing out the same armed node, one changes no row. */
-		"UPDATE nodes SET state = ?2, updated = ?3, "
-		"generation = generation + ?4 WHERE id = ?1 AND state = ?5" },
+	[STMT_NODE_SET_STATE] = { "updating node state", NODE_SET_STATE },
 	[STMT_NODE_LIST] = { "listing nodes", NODE_LIST("") },
 	[STMT_NODE_LIST_POD] = { "listing nodes of a pod",
 		NODE_LIST("pod = ?2 AND ") },

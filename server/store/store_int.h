@@ -64,6 +64,16 @@ enum store_stmt_id {
 	STMT_COUNT
 };
 
+/* A node's columns, in the order store_row_node() reads them. */
+#define NODE_COLS "id, mac, uuid, serial, pod, state, generation, updated"
+/* A node's move from state ?5 to ?2 at ?3 (generation + ?4): only from
+ * the state just read, so that of two replicas handing out the same armed
+ * node one changes no row.  STMT_NODE_SET_STATE, and the PostgreSQL
+ * one-statement move of store_node.c. */
+#define NODE_SET_STATE \
+	"UPDATE nodes SET state = ?2, updated = ?3, " \
+	"generation = generation + ?4 WHERE id = ?1 AND state = ?5"
+
 /* The two classes of events, each with its own retention. */
 enum store_event_class {
 	EVENTS_OTHER,

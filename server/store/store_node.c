@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "utf8.h"
 
 /* ---- nodes ------------------------------------------------------------ */
 
@@ -139,33 +140,41 @@ static int store_node_set_state(struct store *st, const char *id,
 	return rc;
 }
 
-int store_node_transition(struct store *st, const char *id,
-			  unsigned int from_mask, enum node_state to,
-			  int rearm, const char *why, struct store_node *out)
+/* The event of a move from @from to @to (because of @why) into @out. */
+static void store_move_detail(char *out, size_t size, enum node_state from,
+			      enum node_state to, const char *why)
+{
+	snprintf(out, size, "%s -> %s%s%s", store_state_name(from),
+		 store_state_name(to), why && why[0] ? ": " : "",
+		 why ? why : "");
+}
+
+/*
+ * Node @id's move and its event in one transaction of statements (SQLite:
+ * no round trips); the caller holds the lock.  As store_node_transition,
+ * with @n the row as it is after.
+ */
+static int store_node_transition_txn(struct store *st, const char *id,
+				     unsigned int from_mask,
+				     enum node_state to, int rearm,
+				     const char *why, long long now,
+				     struct store_node *n)
 {
 	/* Room to spare: the event's cleaning cuts it (see store_event_add). */
 	char detail[2 * FIELD_SIZE(struct store_event, detail)];
-	long long now = (long long)time(NULL);
-	struct store_node n;
 	int rc, raced = 0;
 
-	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
-		return -EINVAL;
-	memset(&n, 0, sizeof(n));
-	st = store_hold(st);
 	rc = store_begin(st);
 	if (rc == 0)
-		rc = store_node_read(st, id, &n);
+		rc = store_node_read(st, id, n);
 	if (rc != 0)
 		goto out;
-	if (!(from_mask & NODE_BIT(n.state))) {
+	if (!(from_mask & NODE_BIT(n->state))) {
 		rc = -PB_ESTATE;
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "%s -> %s%s%s",
-		 store_state_name(n.state), store_state_name(to),
-		 why && why[0] ? ": " : "", why ? why : "");
-	rc = store_node_set_state(st, id, n.state, to, now, rearm);
+	store_move_detail(detail, sizeof(detail), n->state, to, why);
+	rc = store_node_set_state(st, id, n->state, to, now, rearm);
 	raced = rc == -PB_ESTATE;
 	if (rc == 0)
 		rc = store_event_insert(st, now, rearm ? "rearm" : "state", id,
@@ -173,17 +182,124 @@ int store_node_transition(struct store *st, const char *id,
 	if (rc == 0)
 		rc = store_commit(st);
 	if (rc == 0) {
-		n.state = to;
-		n.updated = now;
-		n.generation += rearm ? 1 : 0;
+		n->state = to;
+		n->updated = now;
+		n->generation += rearm ? 1 : 0;
 	}
 out:
 	if (rc != 0)
 		store_rollback(st);
 	/* Another replica changed the node between our read and our
-	 * update: @out says what it is now, not what we read. */
-	if (raced && store_node_read(st, id, &n) != 0)
+	 * update: @n says what it is now, not what we read. */
+	if (raced && store_node_read(st, id, n) != 0)
 		rc = -PB_ESTORE;
+	return rc;
+}
+
+/* PostgreSQL: NODE_SET_STATE and the move's event (?6 kind, ?7 detail)
+ * in one statement, which is a transaction of its own; the row as moved
+ * comes back, none if it was not in ?5. */
+#define STORE_MOVE_SQL                                                  \
+	"WITH moved AS (" NODE_SET_STATE " RETURNING " NODE_COLS "), " \
+	"logged AS (INSERT INTO events (ts, kind, subject, detail) "   \
+	"SELECT ?3, ?6, id, ?7 FROM moved) SELECT " NODE_COLS " FROM moved"
+
+/*
+ * Move node @id from @from to @to with its event in one round trip (the
+ * caller holds the lock): 0 with @n the row as moved, 1 when the row was
+ * not in @from (nothing changed), or -PB_ESTORE (logged).
+ */
+static int store_node_move(struct store *st, const char *id,
+			   enum node_state from, enum node_state to,
+			   int rearm, const char *why, long long now,
+			   struct store_node *n)
+{
+	char detail[2 * FIELD_SIZE(struct store_event, detail)];
+	char det[FIELD_SIZE(struct store_event, detail)];
+	struct store_stmt s = { 0 };
+	int rc;
+
+	store_move_detail(detail, sizeof(detail), from, to, why);
+	utf8_clean_str(det, sizeof(det), detail);
+	rc = store_stmt_open(st, &s, STORE_MOVE_SQL, "moving a node");
+	if (rc == 0 && (store_bind_text(&s, 1, id) ||
+			store_bind_int(&s, 2, (int)to) ||
+			store_bind_int(&s, 3, now) ||
+			store_bind_int(&s, 4, rearm ? 1 : 0) ||
+			store_bind_int(&s, 5, (int)from) ||
+			store_bind_text(&s, 6, rearm ? "rearm" : "state") ||
+			store_bind_text(&s, 7, det)))
+		rc = store_fail(st, "moving a node");
+	if (rc == 0) {
+		rc = store_stmt_step(&s);
+		if (rc == 1)
+			rc = store_row_node(st, &s, n);
+		else if (rc == 0)
+			rc = 1;
+		else
+			rc = store_fail(st, "moving a node");
+	}
+	if (rc == 0)
+		st->events_added[EVENTS_OTHER]++;
+	store_stmt_close(&s);
+	return rc;
+}
+
+/*
+ * Node @id's move on PostgreSQL, each step one round trip (the caller
+ * holds the lock); as store_node_transition, with @n the row after.  A
+ * move from a single state (the stage2 hand-out: armed only) is tried at
+ * once, without reading the row first.
+ */
+static int store_node_transition_one(struct store *st, const char *id,
+				     unsigned int from_mask,
+				     enum node_state to, int rearm,
+				     const char *why, long long now,
+				     struct store_node *n)
+{
+	int single = from_mask && !(from_mask & (from_mask - 1)), rc;
+
+	if (single) {
+		rc = store_node_move(st, id,
+				     (enum node_state)__builtin_ctz(from_mask),
+				     to, rearm, why, now, n);
+	} else {
+		rc = store_node_read(st, id, n);
+		if (rc != 0)
+			return rc;
+		if (!(from_mask & NODE_BIT(n->state)))
+			return -PB_ESTATE;
+		rc = store_node_move(st, id, n->state, to, rearm, why, now, n);
+	}
+	if (rc <= 0)
+		return rc;
+	/* Not in the state to leave (with one state, a row not read yet;
+	 * with several, another replica moved it since our read): @n says
+	 * what it is now. */
+	rc = store_node_read(st, id, n);
+	if (rc == 0)
+		return -PB_ESTATE;
+	return rc == -ENOENT && single ? -ENOENT : -PB_ESTORE;
+}
+
+int store_node_transition(struct store *st, const char *id,
+			  unsigned int from_mask, enum node_state to,
+			  int rearm, const char *why, struct store_node *out)
+{
+	long long now = (long long)time(NULL);
+	struct store_node n;
+	int rc;
+
+	if (!store_id_valid(id) || (unsigned int)to >= NODE_STATE_COUNT)
+		return -EINVAL;
+	memset(&n, 0, sizeof(n));
+	st = store_hold(st);
+	if (store_shared(st))
+		rc = store_node_transition_one(st, id, from_mask, to, rearm,
+					       why, now, &n);
+	else
+		rc = store_node_transition_txn(st, id, from_mask, to, rearm,
+					       why, now, &n);
 	st = store_let_go(st);
 	if (out && (rc == 0 || rc == -PB_ESTATE))
 		*out = n;

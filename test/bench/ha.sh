@@ -11,9 +11,14 @@
 #   storm    BENCH_NODES armed machines of its own fetch stage2.ipxe and
 #            stage2.ipxe.sig once each (one curl --parallel, at most
 #            BENCH_CONNS transfers at a time, connections reused).
-#            Machines/s = machines / wall time.
+#            Machines/s = machines / wall time.  The replica's
+#            configuration holds only that run's machines (and the pushing
+#            node), so a start signs only their stage2 ahead.
 #   ingest   BENCH_PUSHES pushes of one node (a sequence each, gzip, as the
 #            agent sends them) by one curl --parallel.  Pushes/s.
+# The defaults make each figure a few seconds of work on 2 cores (a run
+# of a fraction of a second is mostly noise); the output says the sizes
+# and each figure's seconds.
 # Ratios: pg/sqlite (goal >= 0.7, issue 15 item 6), pg-ha1/pg and
 # pg-ha2/pg.  On a 2-core machine the clients, HAProxy, PostgreSQL and the
 # replicas share the same two cores: two replicas cannot be faster than
@@ -30,13 +35,19 @@
 #
 # Environment:
 #   PODBOOT        podboot binary (default: build/podboot here)
-#   BENCH_RUNS     runs (default 3)
-#   BENCH_NODES    machines per set-up and run (default 500)
-#   BENCH_PUSHES   pushes per set-up and run (default 2000)
+#   BENCH_RUNS     runs (default 5)
+#   BENCH_NODES    machines per set-up and run (default 8000)
+#   BENCH_PUSHES   pushes per set-up and run (default 30000)
 #   BENCH_CONNS    transfers at a time (default 16)
 #   BENCH_SETUPS   the set-ups to measure, among the four above (default
 #                  all; "sqlite pg" is issue 15 item 6 alone); a ratio is
 #                  printed when both its set-ups ran
+#   BENCH_PG_LOG   a file: PostgreSQL logs every statement there (with
+#                  its backend's PID), to count round trips per boot and
+#                  per push; the logging slows PostgreSQL, so figures
+#                  taken with it are not the benchmark's
+#   BENCH_PG_LOG_MS  with BENCH_PG_LOG, only statements that took this
+#                  many milliseconds or more (default 0: all)
 
 set -euo pipefail
 
@@ -46,22 +57,26 @@ BENCH=ha-bench
 . "$script_dir/lib.sh"
 
 PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
-NODES=${BENCH_NODES:-500}
-PUSHES=${BENCH_PUSHES:-2000}
+NODES=${BENCH_NODES:-8000}
+PUSHES=${BENCH_PUSHES:-30000}
 CONNS=${BENCH_CONNS:-16}
-need_whole BENCH_NODES "$NODES" 10 20000
+need_whole BENCH_NODES "$NODES" 10 60000
 need_whole BENCH_PUSHES "$PUSHES" 10 1000000
 need_whole BENCH_CONNS "$CONNS" 1 256
 need_exec "$PODBOOT" "run make all first"
 need_exec /usr/lib/postgresql/15/bin/initdb "run scripts/deps"
 need_tools haproxy curl gzip awk
-BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_RUNS=${BENCH_RUNS:-5}
 bench_runs_init
 
 bench_workdir ha-bench
 PG=$(mktemp -d /tmp/podboot-ha-bench-pg.XXXXXX)
 rmdir "$PG"
-bench_cleanup_hook() { "$repo_dir/scripts/pg-scratch" stop "$PG" >/dev/null 2>&1 || true; rm -rf "$PG"; }
+bench_cleanup_hook() {
+	"$repo_dir/scripts/pg-scratch" stop "$PG" >/dev/null 2>&1 || true
+	[[ -z ${BENCH_PG_LOG:-} || ! -f $PG/server.log ]] || cp "$PG/server.log" "$BENCH_PG_LOG"
+	rm -rf "$PG"
+}
 R1=; R2=; HA=
 bench_servers R1 R2 HA
 P1=$(free_port); bench_ports P1
@@ -78,19 +93,30 @@ site=$work/site
 "$PODBOOT" init --dir "$site" --server-name localhost --server-ip 127.0.0.1 >/dev/null ||
 	die "podboot init failed"
 root_crt=$site/keys/root.crt
-CI=$(awk '$1 == "ci" {print $2}' "$site/tokens")
-set -- $SETUPS
-blocks=$((RUNS * $#))
-{
-	sed -n '1,/^nodes = (/p' "$site/podboot.conf"
-	awk -v n=$((NODES * blocks + blocks)) 'BEGIN { for (i = 1; i <= n; i++)
-		printf "  { mac = \"52:54:03:%02x:%02x:%02x\"; hostname = \"hb-%d\"; pod = \"demo\"; },\n",
-			int(i / 65536), int(i / 256) % 256, i % 256, i }'
-	sed -n '/^nodes = (/,$p' "$site/podboot.conf" | sed 1d
-} >"$work/nodes.conf"
-cp "$work/nodes.conf" "$site/podboot.conf"
-sed -i 's/max_per_client = [0-9]*;/max_per_client = 100000;/' "$site/podboot.conf"
+sed 's/max_per_client = [0-9]*;/max_per_client = 100000;/' "$site/podboot.conf" >"$work/base.conf"
+
+# mac N: machine N's MAC address.
+mac() { printf '52:54:03:%02x:%02x:%02x' $(($1 / 65536)) $(($1 / 256 % 256)) $(($1 % 256)); }
+
+# conf_block FIRST: the site's configuration with machines FIRST ..
+# FIRST + NODES (the last one pushes) and no other.
+conf_block() {
+	{
+		sed -n '1,/^nodes = (/p' "$work/base.conf"
+		awk -v a="$1" -v n="$NODES" 'BEGIN { for (i = a; i <= a + n; i++)
+			printf "  { mac = \"52:54:03:%02x:%02x:%02x\"; hostname = \"hb-%d\"; pod = \"demo\"; },\n",
+				int(i / 65536), int(i / 256) % 256, i % 256, i }'
+		sed -n '/^nodes = (/,$p' "$work/base.conf" | sed 1d
+	} >"$site/podboot.conf"
+}
+conf_block 1
 url=$("$repo_dir/scripts/pg-scratch" start "$PG") || die "PostgreSQL did not start"
+if [[ -n ${BENCH_PG_LOG:-} ]]; then
+	need_whole BENCH_PG_LOG_MS "${BENCH_PG_LOG_MS:-0}" 0 100000
+	psql -q -h "$PG" -U podboot podboot -c "ALTER SYSTEM SET log_min_duration_statement = ${BENCH_PG_LOG_MS:-0}" \
+		-c "ALTER SYSTEM SET log_line_prefix = '%p '" -c "SELECT pg_reload_conf()" >/dev/null ||
+		die "PostgreSQL's statement log could not be turned on"
+fi
 
 # conf SETUP PORT: the configuration of SETUP's replica on PORT.
 conf() {
@@ -126,55 +152,56 @@ done
 sed "/server replica2/d" "$work/haproxy.cfg" >"$work/haproxy-1.cfg"
 
 # storm BASE FIRST: machines FIRST.. FIRST+NODES-1 fetch stage2 and its
-# signature; prints machines/s, fails if one answer is not 200.
+# signature; prints machines/s and the seconds taken, fails if one answer
+# is not 200.
 storm() {
-	local base=$1 first=$2 i t0 t1 mac
-	for ((i = first; i < first + NODES; i++)); do
-		mac=$(printf '52:54:03:%02x:%02x:%02x' $((i / 65536)) $((i / 256 % 256)) $((i % 256)))
-		printf 'url = "%s/boot/stage2.ipxe?mac=%s"\noutput = "/dev/null"\n' "$base" "$mac"
-		printf 'url = "%s/boot/stage2.ipxe.sig?mac=%s"\noutput = "/dev/null"\n' "$base" "$mac"
-	done >"$work/storm.k"
+	local base=$1 first=$2 t0 t1
+	awk -v b="$base" -v a="$first" -v n="$NODES" 'BEGIN { for (i = a; i < a + n; i++) {
+		m = sprintf("52:54:03:%02x:%02x:%02x", int(i / 65536), int(i / 256) % 256, i % 256)
+		printf "url = \"%s/boot/stage2.ipxe?mac=%s\"\noutput = \"/dev/null\"\n", b, m
+		printf "url = \"%s/boot/stage2.ipxe.sig?mac=%s\"\noutput = \"/dev/null\"\n", b, m } }' >"$work/storm.k"
 	t0=$(now)
 	curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/storm.k" \
 		-w '%{http_code}\n' >"$work/storm.codes" || true
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/storm.codes") == $((2 * NODES)) ]] ||
 		die "storm on $base: $(grep -vc '^200$' "$work/storm.codes") answers not 200"
-	awk -v n="$NODES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }'
+	awk -v n="$NODES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f %.2f", n / (b - a), b - a }'
 }
 
 # ingest BASE NODE: PUSHES pushes of machine NODE (its token from its
-# stage2); prints pushes/s, fails if one answer is not 200.
+# stage2); prints pushes/s and the seconds taken, fails if one answer is
+# not 200.
 ingest() {
-	local base=$1 node=$2 mac tok i t0 t1
-	mac=$(printf '52:54:03:%02x:%02x:%02x' $((node / 65536)) $((node / 256 % 256)) $((node % 256)))
-	tok=$(curl -sf --cacert "$root_crt" "$base/boot/stage2.ipxe?mac=$mac" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
+	local base=$1 node=$2 tok t0 t1
+	tok=$(curl -sf --cacert "$root_crt" "$base/boot/stage2.ipxe?mac=$(mac "$node")" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
 	[[ -n $tok ]] || die "no node token from $base"
 	printf '# TYPE node_load1 gauge\nnode_load1 0.5\n# TYPE node_memory_MemFree_bytes gauge\nnode_memory_MemFree_bytes 1e9\n' |
 		gzip -c >"$work/push.gz"
-	for ((i = 1; i <= PUSHES; i++)); do
-		printf 'url = "%s/api/v1/push"\ncacert = "%s"\nsilent\noutput = "/dev/null"\n' "$base" "$root_crt"
-		printf 'write-out = "%%{http_code}\\n"\ndata-binary = "@%s"\n' "$work/push.gz"
-		printf 'header = "Authorization: Bearer %s"\nheader = "Content-Encoding: gzip"\n' "$tok"
-		printf 'header = "X-Podboot-Seq: %d"\nheader = "X-Podboot-Interval: 15"\n' "$i"
-		((i < PUSHES)) && echo next
-	done >"$work/push.k"
+	awk -v b="$base" -v c="$root_crt" -v g="$work/push.gz" -v t="$tok" -v n="$PUSHES" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			printf "url = \"%s/api/v1/push\"\ncacert = \"%s\"\nsilent\noutput = \"/dev/null\"\n", b, c
+			printf "write-out = \"%%{http_code}\\n\"\ndata-binary = \"@%s\"\n", g
+			printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Encoding: gzip\"\n", t
+			printf "header = \"X-Podboot-Seq: %d\"\nheader = \"X-Podboot-Interval: 15\"\n", i
+			if (i < n) print "next" } }' >"$work/push.k"
 	t0=$(now)
 	curl -s --no-progress-meter --parallel --parallel-max "$CONNS" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/push.codes") == "$PUSHES" ]] ||
 		die "ingest on $base: $(grep -vc '^200$' "$work/push.codes") answers not 200"
-	awk -v n="$PUSHES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }'
+	awk -v n="$PUSHES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f %.2f", n / (b - a), b - a }'
 }
 
 declare -A V	# V[FIGURE,SETUP,RUN]: FIGURE storm or ingest
-echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up, ${CONNS} at a time; $(nproc) cores"
+echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up and run, ${CONNS} at a time; $(nproc) cores"
 block=0
 for ((run = 1; run <= RUNS; run++)); do
 	for s in $SETUPS; do
 		first=$((block * NODES + block + 1))
 		pushnode=$((first + NODES))
 		block=$((block + 1))
+		conf_block "$first"
 		case $s in
 		sqlite) start R1 "$(conf sqlite "$P1")" "$P1"; base=https://localhost:$P1 ;;
 		pg) start R1 "$(conf pg "$P1")" "$P1"; base=https://localhost:$P1 ;;
@@ -192,10 +219,12 @@ for ((run = 1; run <= RUNS; run++)); do
 				die "HAProxy did not answer"
 			;;
 		esac
-		V[storm,$s,$run]=$(storm "$base" "$first")
-		V[ingest,$s,$run]=$(ingest "$base" "$pushnode")
+		out=$(storm "$base" "$first")
+		read -r "V[storm,$s,$run]" ts <<<"$out"
+		out=$(ingest "$base" "$pushnode")
+		read -r "V[ingest,$s,$run]" ti <<<"$out"
 		record "$run" "${s}_storm" "${V[storm,$s,$run]}" "${s}_ingest" "${V[ingest,$s,$run]}"
-		echo "  run $run $s: storm ${V[storm,$s,$run]} machines/s, ingest ${V[ingest,$s,$run]} pushes/s"
+		echo "  run $run $s: storm ${V[storm,$s,$run]} machines/s (${ts} s), ingest ${V[ingest,$s,$run]} pushes/s (${ti} s); load $(cut -d' ' -f1-3 /proc/loadavg)"
 		stop_pid "$HA"; HA=
 		stop_pid "$R2"; R2=
 		stop_pid "$R1"; R1=

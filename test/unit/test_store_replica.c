@@ -156,6 +156,73 @@ static void test_replica_claim_race(void)
 		store_close(c[i].st);
 }
 
+/* One thread of a replica claiming at once with others of the same
+ * replica (on PostgreSQL, each on a session): node "batched"'s seqs
+ * @first .. @first + TEST_CLAIMS - 1, checked against pod @pod (NULL:
+ * unchecked). */
+struct test_batcher {
+	struct store *st;
+	const char *pod;
+	unsigned long long first;
+	int taken, errors;
+};
+
+/* Claim the thread's seqs; count what was taken here. */
+static void *test_batcher_run(void *arg)
+{
+	struct test_batcher *c = arg;
+	struct store_push_key k = { "batched", 0, 4, 0 };
+	int rc;
+
+	for (k.seq = c->first; k.seq < c->first + TEST_CLAIMS; k.seq++) {
+		rc = c->pod ? store_push_claim_node(c->st, &k, c->pod)
+			    : store_push_claim(c->st, &k);
+		c->taken += rc == 0;
+		c->errors += rc < 0;
+	}
+	return NULL;
+}
+
+/* Two replicas, four threads each, claim the same pushes at once, checked
+ * against the node's pod or not: each is taken once in all; a ninth
+ * thread's claims with a pod the node is not in take nothing. */
+static void test_replica_claim_batched(void)
+{
+	const char *dir = test_store_dir();
+	struct store *a = test_store_open(dir);
+	struct store *b = test_store_pg() ? test_store_open(dir) : a;
+	struct test_batcher c[TEST_THREADS + 1];
+	struct store_push_key k = { "batched", 0, 4, 0 };
+	pthread_t t[TEST_THREADS + 1];
+	struct store_node n;
+	int i, taken = 0;
+
+	test_node(&n, "batched", "pod-a", "52:54:00:00:03:01");
+	CU_ASSERT_EQUAL_FATAL(store_node_ensure(a, &n), 0);
+	for (i = 0; i < TEST_THREADS; i++)
+		c[i] = (struct test_batcher){ i < TEST_THREADS / 2 ? a : b,
+					      i % 2 ? "pod-a" : NULL, 1, 0,
+					      0 };
+	c[TEST_THREADS] = (struct test_batcher){ a, "pod-b",
+						 TEST_CLAIMS + 1, 0, 0 };
+	for (i = 0; i <= TEST_THREADS; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL,
+						     test_batcher_run, &c[i]),
+				      0);
+	for (i = 0; i <= TEST_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(c[i].errors, 0);
+		taken += i < TEST_THREADS ? c[i].taken : 0;
+	}
+	CU_ASSERT_EQUAL(taken, TEST_CLAIMS);
+	CU_ASSERT_EQUAL(c[TEST_THREADS].taken, 0);
+	for (k.seq = TEST_CLAIMS + 1; k.seq <= 2 * TEST_CLAIMS; k.seq++)
+		CU_ASSERT_EQUAL(store_push_claim(a, &k), 0);
+	if (b != a)
+		store_close(b);
+	store_close(a);
+}
+
 /* One thread of one store: its own node through its lifecycle, and the
  * shared node "one" asked for once. */
 struct test_worker {
@@ -236,6 +303,8 @@ static const CU_TestInfo tests[] = {
 	{ "a push taken only while its node is as remembered",
 	  test_replica_claim_node },
 	{ "four replicas replaying one node's pushes", test_replica_claim_race },
+	{ "threads of two replicas claiming at once",
+	  test_replica_claim_batched },
 	{ "many threads of one store at once", test_replica_threads },
 	CU_TEST_INFO_NULL,
 };
