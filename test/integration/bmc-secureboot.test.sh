@@ -51,18 +51,20 @@ bmc_group() {
 	echo "bmc = { url = \"https://127.0.0.1:$1\"; user = \"${4:-podboot}\"; password_file = \"${5:-$T/bmc.pass}\"; tls_ca = \"${3:-$T/bmc.crt}\"; system = \"$2\"; };"
 }
 python3 - "$SITE/podboot.conf" "$(bmc_group "$FPORT" 1)" "$(bmc_group "$FPORT" 2)" \
-	"$(bmc_group "$FPORT" 3)" "$T/uefi" <<'EOF'
+	"$(bmc_group "$FPORT" 3)" "$T/uefi" "$(bmc_group "$FPORT" 4)" <<'EOF'
 import sys
-p, b1, b2, b3, u = sys.argv[1:6]
+p, b1, b2, b3, u, b4 = sys.argv[1:7]
 s = open(p).read()
 s = s.replace('address = "198.51.100.11"; }', 'address = "198.51.100.11"; ' + b1 + ' }')
 s = s.replace('address = "198.51.100.12"; }', 'address = "198.51.100.12"; ' + b2 + ' },\n'
+              '  { mac = "52:54:00:00:00:05"; hostname = "demo-5"; pod = "demo";\n'
+              '    address = "198.51.100.15"; ' + b4 + ' },\n'
               '  { mac = "52:54:00:00:00:03"; hostname = "demo-3"; pod = "demo";\n'
               '    address = "198.51.100.13"; ' + b3 + ' }')
 s = s.replace('server = {\n', 'server = {\n  uefi_cert = "%s/uefi-db.crt";\n  uefi_key = "%s/uefi-db.key";\n' % (u, u), 1)
 open(p, 'w').write(s)
 EOF
-ok "the configuration (three BMC systems, server.uefi_cert) checks" \
+ok "the configuration (four BMC systems, server.uefi_cert) checks" \
 	"$PODBOOT" serve --check --config "$SITE/podboot.conf"
 export PODBOOT_CONFIG=$SITE/podboot.conf
 
@@ -142,6 +144,14 @@ if bmc demo-1 secure-boot on --cert "$T/uefi/uefi-db.cer" || bmc demo-1 secure-b
 else
 	ok "usage: --cert with another verb, an unknown word: refused"
 fi
+
+# ---- a BMC whose ETag shows only after its 428 ----
+ok "secure-boot on, where the ETag shows only once a 428 asked for it" \
+	bmc demo-5 secure-boot on
+check "  the 428, the resource read again, the PATCH sent again with its ETag" \
+	test "$(state '(S["late_428"], S["if_match4"], S["enable4"])')" = \
+	"(1, [None, 'W/\"sb4-1\"'], True)"
+check "  the state read back" grep -q "demo-5: secure-boot on: SecureBootEnable true" "$OUT"
 
 # ---- the API: jobs under scope bmc ----
 ok "podboot serve starts" server_start

@@ -14,6 +14,9 @@ resource's SecureBootDatabases (Redfish SecureBoot 1.1).  Three systems:
      anything else, e.g. a private key) and answers 201 with a Location.
   2  SecureBoot without SecureBootDatabases (as sushy-tools' is).
   3  no SecureBoot link at all.
+  4  SecureBoot whose ETag shows only once a PATCH without If-Match has
+     had its 428 (a BMC that makes its ETags late): a client must read
+     the resource again and send the PATCH once more with it.
 After every request it writes what it saw to STATE (JSON): PATCH bodies,
 If-Match values, 428s and 412s, the certificates posted (PEM), refused
 posts, requests without valid credentials.  Prints "listening" once it
@@ -30,12 +33,18 @@ PORT, CERT, KEY, USER, PASSWORD, STATE = sys.argv[1:7]
 R = "/redfish/v1"
 S = {"enable": False, "current": "Disabled", "etag_gen": 1, "patches": [],
      "if_match": [], "wanted_if_match": 0, "stale": 0, "certs": [],
-     "refused_posts": 0, "unauthorized": 0, "resets": 0}
+     "refused_posts": 0, "unauthorized": 0, "resets": 0,
+     "enable4": False, "etag4_gen": 1, "late_428": 0, "if_match4": []}
 
 
 def etag():
     """The SecureBoot resource's current ETag."""
     return 'W/"sb-%d"' % S["etag_gen"]
+
+
+def etag4():
+    """System 4's SecureBoot ETag, once it shows one; else None."""
+    return 'W/"sb4-%d"' % S["etag4_gen"] if S["late_428"] else None
 
 
 def res(path, schema, name, **props):
@@ -67,8 +76,10 @@ def secure_boot(sid):
     """The SecureBoot resource of system @sid."""
     p = R + "/Systems/%s/SecureBoot" % sid
     b = res(p, "#SecureBoot.v1_1_0.SecureBoot", "UEFI Secure Boot",
-            SecureBootEnable=S["enable"], SecureBootCurrentBoot=S["current"],
-            SecureBootMode="DeployedMode")
+            SecureBootEnable=S["enable4" if sid == "4" else "enable"],
+            SecureBootCurrentBoot=S["current"], SecureBootMode="DeployedMode")
+    if sid == "4" and etag4():
+        b["@odata.etag"] = etag4()
     if sid == "1":
         b["SecureBootDatabases"] = {"@odata.id": p + "/SecureBootDatabases"}
         b["@odata.etag"] = etag()
@@ -86,11 +97,11 @@ def resource(path):
                    Systems={"@odata.id": R + "/Systems"})
     if path == R + "/Systems":
         return coll(path, "#ComputerSystemCollection.ComputerSystemCollection",
-                    "Systems", [R + "/Systems/" + i for i in "123"])
-    for sid in "123":
+                    "Systems", [R + "/Systems/" + i for i in "1234"])
+    for sid in "1234":
         if path == R + "/Systems/" + sid:
             return system(sid)
-    for sid in "12":
+    for sid in "124":
         if path == R + "/Systems/%s/SecureBoot" % sid:
             return secure_boot(sid)
     if path == SBDB:
@@ -147,14 +158,18 @@ class Handler(redfishjson.handler(STATE, S)):
         if body is None:
             return self.reply(404, {"error": {"message": "no " + path}})
         hdrs = [("ETag", etag())] if path == R + "/Systems/1/SecureBoot" else []
+        if path == R + "/Systems/4/SecureBoot" and etag4():
+            hdrs = [("ETag", etag4())]
         self.reply(200, body, hdrs)
 
     def do_PATCH(self):
-        """SecureBootEnable of system 1 (If-Match) or 2."""
+        """SecureBootEnable of system 1 or 4 (If-Match) or 2."""
         if not self.authorized():
             return
         path = self.path.rstrip("/")
         b = self.body()
+        if path == R + "/Systems/4/SecureBoot":
+            return self.patch4(b)
         if path not in (R + "/Systems/1/SecureBoot", R + "/Systems/2/SecureBoot"):
             return self.reply(405, {"error": {"message": "not patchable"}})
         if path.startswith(R + "/Systems/1/"):
@@ -173,6 +188,24 @@ class Handler(redfishjson.handler(STATE, S)):
         S["enable"] = b["SecureBootEnable"]
         S["etag_gen"] += 1
         self.reply(204)
+
+    def patch4(self, b):
+        """System 4: a 428 without If-Match (its ETag shows from then on),
+        a 412 with a wrong one."""
+        m = self.headers.get("If-Match")
+        S["if_match4"].append(m)
+        if not m:
+            S["late_428"] += 1
+            return self.reply(428, {"error": {"message": "If-Match needed"}})
+        if m != etag4():
+            S["stale"] += 1
+            return self.reply(412, {"error": {"message": "stale ETag"}})
+        if not isinstance(b, dict) or set(b) != {"SecureBootEnable"} or \
+                not isinstance(b["SecureBootEnable"], bool):
+            return self.reply(400, {"error": {"message": "SecureBootEnable only"}})
+        S["enable4"] = b["SecureBootEnable"]
+        S["etag4_gen"] += 1
+        return self.reply(204)
 
     def do_POST(self):
         """A db certificate, or a reset (SecureBootCurrentBoot follows)."""
