@@ -328,13 +328,72 @@ static int bmc_sb_db_certs(struct bmc_client *c, const json_t *sb,
 	return 0;
 }
 
+/* The SHA-256 fingerprint of the one certificate in @pem into @fp; 0,
+ * or -PB_ECERT_PARSE (not PEM, or not one certificate). */
+static int bmc_sb_pem_fp(const char *pem, char fp[65])
+{
+	mbedtls_x509_crt crt;
+	int rc = -PB_ECERT_PARSE;
+
+	mbedtls_x509_crt_init(&crt);
+	if (pem && strstr(pem, "-----BEGIN") &&
+	    mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem,
+				   strlen(pem) + 1) == 0 && !crt.next) {
+		pki_fingerprint(&crt, fp);
+		rc = 0;
+	}
+	mbedtls_x509_crt_free(&crt);
+	return rc;
+}
+
+/*
+ * Whether the db's Certificates collection @certs already holds the
+ * certificate of fingerprint @fp (its member's path into @where): 1 if
+ * so, 0 if not, or a negative error.  Members that are not one PEM
+ * certificate (another type, or none shown) are passed over; at most
+ * BMC_SB_DB_SCAN members are read.
+ */
+static int bmc_sb_db_has(struct bmc_client *c, const char *certs,
+			 const char *fp, char *where, size_t size)
+{
+	char etag[128], mfp[65];
+	json_t *coll = NULL, *m = NULL, *members;
+	const char *p;
+	size_t i;
+	int rc, found = 0;
+
+	if ((rc = bmc_sb_get(c, certs, &coll, etag, sizeof(etag))) != 0)
+		return rc;
+	members = json_object_get(coll, "Members");
+	for (i = 0; !found && i < json_array_size(members) &&
+		    i < BMC_SB_DB_SCAN; i++) {
+		p = json_string_value(json_object_get(
+			json_array_get(members, i), "@odata.id"));
+		if (!p || !bmc_rf_path_ok(p) || strlen(p) >= size)
+			continue;
+		if ((rc = bmc_sb_get(c, p, &m, etag, sizeof(etag))) != 0)
+			break;
+		if (bmc_sb_pem_fp(json_string_value(json_object_get(
+				  m, "CertificateString")), mfp) == 0 &&
+		    strcmp(mfp, fp) == 0) {
+			snprintf(where, size, "%s", p);
+			found = 1;
+		}
+		json_decref(m);
+		m = NULL;
+	}
+	json_decref(coll);
+	return rc ? rc : found;
+}
+
 /* "secure-boot enrol-db": the certificate of file @cert POSTed as PEM
- * to the db's Certificates; what was added, and where, into @out. */
+ * to the db's Certificates, unless db holds it already; what was added,
+ * and where, into @out. */
 static int bmc_sb_enrol(struct bmc_client *c, const char *cert, char *out,
 			size_t size)
 {
 	char sb_path[BMC_PATH_MAX], certs[BMC_PATH_MAX], etag[128];
-	char pem[PKI_PEM_MAX], fp[65], subject[256];
+	char pem[PKI_PEM_MAX], fp[65], subject[256], have[BMC_PATH_MAX];
 	struct bmc_reply r;
 	json_t *sb = NULL, *body = NULL;
 	int rc;
@@ -347,6 +406,16 @@ static int bmc_sb_enrol(struct bmc_client *c, const char *cert, char *out,
 			      sizeof(etag))) != 0 ||
 	    (rc = bmc_sb_db_certs(c, sb, sb_path, certs, sizeof(certs))) != 0)
 		goto out;
+	/* Enrolling it twice would fill the firmware's variable store */
+	rc = bmc_sb_db_has(c, certs, fp, have, sizeof(have));
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		snprintf(out, size, "db certificate %.200s (sha256 %s) is in "
+			 "db already, as %s: nothing added", subject, fp, have);
+		rc = 0;
+		goto out;
+	}
 	if (!(body = json_pack("{s:s,s:s}", "CertificateString", pem,
 			       "CertificateType", "PEM"))) {
 		rc = -ENOMEM;

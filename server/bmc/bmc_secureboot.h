@@ -12,6 +12,7 @@
 #include "config.h"
 
 /* Largest certificate file read for enrol-db. */
+#define BMC_SB_DB_SCAN 64		/* db members read for a duplicate */
 #define BMC_SB_CERT_FILE_MAX (64u * 1024)
 
 /**

@@ -11,7 +11,8 @@ resource's SecureBootDatabases (Redfish SecureBoot 1.1).  Three systems:
      of ComputerSystem.Reset).  SecureBootDatabases holds PK, KEK, db and
      dbx; db's Certificates takes a POST of {CertificateString (one PEM
      certificate, checked with openssl), CertificateType "PEM"} (400 for
-     anything else, e.g. a private key) and answers 201 with a Location.
+     anything else, e.g. a private key) and answers 201 with a Location;
+     each member shows its CertificateString.
   2  SecureBoot without SecureBootDatabases (as sushy-tools' is).
   3  no SecureBoot link at all.
   4  SecureBoot whose ETag shows only once a PATCH without If-Match has
@@ -116,6 +117,11 @@ def resource(path):
         return coll(path, "#CertificateCollection.CertificateCollection",
                     "db certificates",
                     [path + "/%d" % (i + 1) for i in range(len(S["certs"]))])
+    for i, pem in enumerate(S["certs"]):
+        if path == SBDB + "/db/Certificates/%d" % (i + 1):
+            return res(path, "#Certificate.v1_5_0.Certificate",
+                       "db certificate %d" % (i + 1), CertificateString=pem,
+                       CertificateType="PEM")
     return None
 
 
