@@ -171,46 +171,33 @@ class Handler(redfishjson.handler(STATE, S)):
     def do_PATCH(self):
         """SecureBootEnable of system 1 or 4 (If-Match) or 2."""
         if not self.authorized():
-            return
+            return None
         path = self.path.rstrip("/")
         b = self.body()
-        if path == R + "/Systems/4/SecureBoot":
-            return self.patch4(b)
-        if path not in (R + "/Systems/1/SecureBoot", R + "/Systems/2/SecureBoot"):
+        # system: (If-Match log, 428 count, ETag, enable key, ETag counter)
+        sysd = {"1": ("if_match", "wanted_if_match", etag, "enable", "etag_gen"),
+                "4": ("if_match4", "late_428", etag4, "enable4", "etag4_gen"),
+                "2": (None, None, None, "enable", "etag_gen")}
+        sid = next((k for k in sysd if path == R + "/Systems/%s/SecureBoot" % k), None)
+        if sid is None:
             return self.reply(405, {"error": {"message": "not patchable"}})
-        if path.startswith(R + "/Systems/1/"):
+        log, wanted, tag, key, gen = sysd[sid]
+        if log:
             m = self.headers.get("If-Match")
-            S["if_match"].append(m)
+            S[log].append(m)
             if not m:
-                S["wanted_if_match"] += 1
+                S[wanted] += 1
                 return self.reply(428, {"error": {"message": "If-Match needed"}})
-            if m != etag():
+            if m != tag():
                 S["stale"] += 1
                 return self.reply(412, {"error": {"message": "stale ETag"}})
         if not isinstance(b, dict) or set(b) != {"SecureBootEnable"} or \
                 not isinstance(b["SecureBootEnable"], bool):
             return self.reply(400, {"error": {"message": "SecureBootEnable only"}})
-        S["patches"].append(b)
-        S["enable"] = b["SecureBootEnable"]
-        S["etag_gen"] += 1
-        self.reply(204)
-
-    def patch4(self, b):
-        """System 4: a 428 without If-Match (its ETag shows from then on),
-        a 412 with a wrong one."""
-        m = self.headers.get("If-Match")
-        S["if_match4"].append(m)
-        if not m:
-            S["late_428"] += 1
-            return self.reply(428, {"error": {"message": "If-Match needed"}})
-        if m != etag4():
-            S["stale"] += 1
-            return self.reply(412, {"error": {"message": "stale ETag"}})
-        if not isinstance(b, dict) or set(b) != {"SecureBootEnable"} or \
-                not isinstance(b["SecureBootEnable"], bool):
-            return self.reply(400, {"error": {"message": "SecureBootEnable only"}})
-        S["enable4"] = b["SecureBootEnable"]
-        S["etag4_gen"] += 1
+        if sid != "4":
+            S["patches"].append(b)
+        S[key] = b["SecureBootEnable"]
+        S[gen] += 1
         return self.reply(204)
 
     def do_POST(self):
