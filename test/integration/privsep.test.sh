@@ -111,6 +111,10 @@ if command -v strace >/dev/null; then
 		"$PODBOOT_FAST" serve --config "$SITE/podboot.conf" \
 		>>"$SITE/serve.log" 2>&1 &
 	TRACER=$!
+	# A failure ends the test at once with TEST_FAIL_FAST (mutants): the
+	# traced server, which strace would leave running, goes with it.
+	trap 'kill -KILL $(children "$TRACER") "$TRACER" 2>/dev/null
+	      server_stop KILL; rm -rf "$T"' EXIT
 	check "under strace: the server answers" wait_for 60 \
 		curl -fsS --cacert "$ROOT" -o /dev/null "$BASE/healthz"
 	EFI=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
@@ -134,6 +138,11 @@ if command -v strace >/dev/null; then
 	check "only by the signer's threads ($(echo $(cat "$T/openers")) of $tids)" \
 		among "$tids" "$T/openers"
 	kill -TERM "${srv:-$TRACER}" 2>/dev/null
+	# strace leaves its tracee running when it is itself ended: a server
+	# that does not end on SIGTERM must still not outlive the test.
+	check "under strace: SIGTERM ends the server" \
+		wait_for 60 sh -c "! kill -0 ${srv:-$TRACER} 2>/dev/null" ||
+		kill -KILL $srv $sig 2>/dev/null
 	wait "$TRACER"
 else
 	skip "strace is not installed"
