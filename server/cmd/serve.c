@@ -32,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "nodehint.h"
 #include "pki.h"
 #include "podcache.h"
 #include "remote_write.h"
@@ -490,8 +491,9 @@ static int serve_services(struct server *srv)
 	int rc;
 
 	srv->boot = boot_cache_new(2 * srv->gen->cfg->n_nodes + 1024);
+	srv->hints = node_hints_new(srv->gen->cfg->n_nodes);
 	srv->metrics = metrics_new();
-	if (!srv->boot || !srv->metrics)
+	if (!srv->boot || !srv->hints || !srv->metrics)
 		return -ENOMEM;
 	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
 	    (rc = alerts_start(&srv->alerts, srv)) != 0 ||
@@ -700,6 +702,7 @@ err_datadir:
 	store_close(srv->store);
 	datadir_unlock(lock);
 	boot_cache_free(srv->boot);
+	node_hints_free(srv->hints);
 err_gen:
 	serve_free(srv);
 	curl_global_cleanup();

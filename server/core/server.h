@@ -65,6 +65,7 @@ struct server {
 	struct signer *signer;		/* client of the signer process */
 	struct store *store;
 	struct boot_cache *boot;	/* signed stage2 renderings */
+	struct node_hints *hints;	/* nodes lately read (nodehint.h) */
 	struct metrics *metrics;	/* latest samples of the fleet */
 	struct alerts *alerts;		/* rule states and notifications */
 	struct remote_write *rw;	/* samples on to TSDBs */

@@ -1,7 +1,6 @@
 /* ingest.c: metrics in and out: agent pushes, relay batches, the
  * Pushgateway API, /metrics for Prometheus and its service discovery. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +15,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_seq.h"
+#include "nodehint.h"
 #include "nodetoken.h"
 #include "token.h"
 
 #define INGEST_BATCH_FACTOR 64		/* a batch holds this many pushes */
 #define INGEST_EXPO_MAX (512ULL * 1024 * 1024)
-#define INGEST_SEEN_SLOTS 512		/* nodes remembered (ingest_seen) */
 
 /* Per-request state of a push, a batch or a Pushgateway request. */
 struct ingest {
@@ -37,70 +36,30 @@ struct ingest {
 	int replay;
 	int gzip;
 	int merge;
-	int unconfirmed;	/* generation and pod from ingest_seen */
+	int unconfirmed;	/* generation and pod from a node hint */
 };
-
-/*
- * Nodes whose pushes came lately, with the generation and pod the shared
- * store had for them: a hint only.  A token checked against it is taken
- * when the push's claim in the store finds the node's row unchanged in
- * the same statement (store_push_claim_node()); otherwise the node is
- * read again as without it.  One slot per id hash, the last one wins.
- */
-static struct {
-	char id[64];
-	char pod[64];
-	unsigned int generation;
-} ingest_seen[INGEST_SEEN_SLOTS];
-static pthread_mutex_t ingest_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* The slot of node @id in ingest_seen. */
-static unsigned int ingest_seen_slot(const char *id)
-{
-	return num_fnv1a(NUM_FNV1A_INIT, id) % INGEST_SEEN_SLOTS;
-}
-
-/* Remember node @n, just read from the store. */
-static void ingest_seen_put(const struct store_node *n)
-{
-	unsigned int i = ingest_seen_slot(n->id);
-
-	pthread_mutex_lock(&ingest_seen_lock);
-	snprintf(ingest_seen[i].id, sizeof(ingest_seen[i].id), "%s", n->id);
-	snprintf(ingest_seen[i].pod, sizeof(ingest_seen[i].pod), "%s", n->pod);
-	ingest_seen[i].generation = n->generation;
-	pthread_mutex_unlock(&ingest_seen_lock);
-}
-
 /*
- * Whether @token is the token of a remembered node at its remembered
- * generation (compared in constant time): 0 with @n's id, pod and
- * generation filled (the rest zero), or -ENOENT.
+ * Whether @token is the token of a node this replica read lately
+ * (srv->hints), at the generation it read (compared in constant time): 0
+ * with @n's id, pod and generation filled (the rest zero), or -ENOENT.
+ * The push's claim confirms the row (store_push_claim_node()).
  */
-static int ingest_seen_check(struct server *srv, const char *token,
+static int ingest_hint_check(struct server *srv, const char *token,
 			     struct store_node *n)
 {
 	const char *dot = strrchr(token, '.');
-	char want[NODE_TOKEN_MAX];
+	char want[NODE_TOKEN_MAX], id[64];
 	size_t len = dot ? (size_t)(dot - token) : 0;
-	unsigned int i;
-	int found;
 
 	memset(n, 0, sizeof(*n));
-	if (len == 0 || len >= sizeof(n->id))
+	if (len == 0 || len >= sizeof(id))
 		return -ENOENT;
-	memcpy(n->id, token, len);
-	i = ingest_seen_slot(n->id);
-	pthread_mutex_lock(&ingest_seen_lock);
-	found = strcmp(ingest_seen[i].id, n->id) == 0;
-	if (found) {
-		memcpy(n->pod, ingest_seen[i].pod, sizeof(n->pod));
-		n->generation = ingest_seen[i].generation;
-	}
-	pthread_mutex_unlock(&ingest_seen_lock);
-	if (!found)
+	memcpy(id, token, len);
+	id[len] = '\0';
+	if (node_hint_get(srv->hints, id, 0, n) != 0)
 		return -ENOENT;
 	node_token(srv, n->id, n->generation, want);
 	return token_equal(token, want) ? 0 : -ENOENT;
@@ -153,7 +112,7 @@ static void ingest_identity(struct ingest *g, const struct store_node *n)
 
 /*
  * Claim @g's push in the store (metrics_seq_claim()), first making sure
- * of a node taken on ingest_seen's word: one statement claims the push
+ * of a node taken on a hint's word: one statement claims the push
  * if the node's row is unchanged; otherwise (or without a seq) the node
  * is read and its token checked again.  0 (new), 1 (a duplicate),
  * -EACCES (the token is no longer the node's), or a store error.
@@ -174,7 +133,7 @@ static int ingest_claim(struct http_req *r, struct ingest *g)
 	if (g->unconfirmed) {
 		if (!token || node_token_check(r->srv, token, &n) != 0)
 			return -EACCES;
-		ingest_seen_put(&n);
+		node_hint_put(r->srv->hints, &n);
 		ingest_identity(g, &n);
 		g->unconfirmed = 0;
 	}
@@ -328,7 +287,7 @@ static int ingest_node(struct http_req *r, const char *token,
 	/* A remembered node that would be let in is checked at its claim
 	 * (ingest_claim()); any other is read from the store now. */
 	if (token && store_shared(r->srv->store) &&
-	    ingest_seen_check(r->srv, token, &n) == 0 &&
+	    ingest_hint_check(r->srv, token, &n) == 0 &&
 	    (cn = config_node_by_id(r->gen->cfg, n.id)) &&
 	    config_pod_push_allowed(cn->pod, r->client)) {
 		ingest_identity(g, &n);
@@ -338,7 +297,7 @@ static int ingest_node(struct http_req *r, const char *token,
 	if (!token || node_token_check(r->srv, token, &n) != 0)
 		return http_refuse(r, 401, "a valid node token is required");
 	if (store_shared(r->srv->store))
-		ingest_seen_put(&n);
+		node_hint_put(r->srv->hints, &n);
 	if ((rc = ingest_node_configured(r, &n)) != 0)
 		return rc;
 	ingest_identity(g, &n);

@@ -13,8 +13,13 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "node.h"
+#include "nodehint.h"
 #include "nodetoken.h"
 #include "provision.h"
+
+/* How old a replica's own read of a node may be for the .sig of a stage2
+ * to take it instead of the shared store's (boot_node()). */
+#define BOOT_SIG_HINT_MS 10000
 
 /* The machine's identity, from stage1's query. */
 struct boot_ident {
@@ -73,6 +78,16 @@ const char *boot_kernel_digest(const struct store_artifact *k,
 	return secure_boot && k->uefi_sha256[0] ? k->uefi_sha256 : k->sha256;
 }
 
+/* Profile @p's kernel (to @k) and initrd (to @i), both published: 0, or
+ * nonzero when one is not (yet). */
+static int boot_profile_ready(struct server *srv,
+			      const struct config_profile *p,
+			      struct store_artifact *k, struct store_artifact *i)
+{
+	return boot_artifact(srv, p->kernel, k) != 0 ||
+	       boot_artifact(srv, p->initrd, i) != 0;
+}
+
 int boot_install(struct server *srv, struct server_gen *gen,
 		 const struct config_node *cn, const struct store_node *sn,
 		 const char *base, int verified, struct boot_render *out,
@@ -95,8 +110,7 @@ int boot_install_token(struct server *srv, struct server_gen *gen,
 	struct boot_install_in in;
 	struct store_artifact k, i;
 
-	if (boot_artifact(srv, p->kernel, &k) != 0 ||
-	    boot_artifact(srv, p->initrd, &i) != 0) {
+	if (boot_profile_ready(srv, p, &k, &i) != 0) {
 		snprintf(err, err_size, "profile %s: artifact %s or %s is not "
 					"published yet", p->name, p->kernel,
 			 p->initrd);
@@ -139,28 +153,32 @@ static void boot_discover_full(struct http_req *r, unsigned int max)
 }
 
 /*
- * Record that armed node @sn is booting, before its installer goes out.
- * A transition the store could not write (a full disk, a failing
- * database) refuses the installer: handed out while the store still says
- * armed, it would break the one-shot rule.  A parallel fetch that moved
- * the node first is fine: the node is booting either way.
+ * Record that armed node @id is booting, before its installer is rendered
+ * (boot_may_mark() made sure it can be), and read the node in the same
+ * step: 0 with @sn the row as it is now, moved or not (a parallel fetch
+ * moved it first, or it is in another state: lifecycle_boot() judges),
+ * or -ENOENT when it is not stored.  A move the store could not write (a
+ * full disk, a failing database) refuses the installer: handed out while
+ * the store still says armed, it would break the one-shot rule.
+ * Otherwise returns the code of the refusal queued.
  */
-static int boot_mark_booting(struct http_req *r, const struct store_node *sn)
+static int boot_mark_booting(struct http_req *r, const char *id,
+			     struct store_node *sn)
 {
-	struct store_node now;
 	char why[128];
 	int rc;
 
 	snprintf(why, sizeof(why), "stage2 served to %s", r->client);
-	rc = store_node_transition(r->srv->store, sn->id, NODE_BIT(NODE_ARMED),
-				   NODE_BOOTING, 0, why, &now);
-	if (rc == 0 || (rc == -PB_ESTATE && (now.state == NODE_BOOTING ||
-					     now.state == NODE_INSTALLING)))
+	rc = store_node_transition(r->srv->store, id, NODE_BIT(NODE_ARMED),
+				   NODE_BOOTING, 0, why, sn);
+	if (rc == 0 || rc == -PB_ESTATE)
 		return 0;
+	if (rc == -ENOENT)
+		return rc;
 	log_error("node %s: recording armed -> booting failed (%s); its "
-		  "installer is not served", sn->id, pb_strerror(rc));
+		  "installer is not served", id, pb_strerror(rc));
 	return http_refuse(r, 503, "node %s: its state could not be "
-				   "recorded; try again later", sn->id);
+				   "recorded; try again later", id);
 }
 
 /*
@@ -188,15 +206,14 @@ static void boot_discover(struct http_req *r, const struct boot_ident *id)
 
 /*
  * Gather what lifecycle_boot() decides on for request @r from machine @id
- * (configured node @cn, or NULL) into @in; a configured node's row goes
- * to @sn.  Reads the store, changes nothing.
+ * (configured node @cn, or NULL) into @in, all but the store's part
+ * (boot_node()).  Reads nothing, changes nothing.
  */
 static void boot_facts(struct http_req *r, const struct boot_ident *id,
 		       const struct config_node *cn, int is_sig,
-		       struct store_node *sn, struct lifecycle_boot_in *in)
+		       struct lifecycle_boot_in *in)
 {
 	memset(in, 0, sizeof(*in));
-	memset(sn, 0, sizeof(*sn));
 	in->configured = cn != NULL;
 	in->plain = r->plain;
 	in->discover = r->gen->cfg->unknown == CONFIG_UNKNOWN_DISCOVER;
@@ -206,8 +223,61 @@ static void boot_facts(struct http_req *r, const struct boot_ident *id,
 		return;
 	in->pod_plain_ok = cn->pod->allow_unverified;
 	in->pod_net_ok = config_pod_boot_allowed(cn->pod, r->client);
-	in->stored = store_node_get(r->srv->store, cn->hostname, sn) == 0;
+}
+
+/*
+ * Whether request @r (facts @in, the store's part not known yet) may
+ * record configured node @cn as booting before reading it: a fetch that
+ * lifecycle_boot() would let move an armed node on, whose installer has
+ * what it needs (its profile's artifacts are published), so that a move
+ * made is an installer handed out.
+ */
+static int boot_may_mark(struct http_req *r, const struct config_node *cn,
+			 const struct lifecycle_boot_in *in)
+{
+	struct lifecycle_boot_in armed = *in;
+	struct store_artifact k, i;
+
+	armed.stored = 1;
+	armed.state = NODE_ARMED;
+	return lifecycle_boot(&armed) == LIFECYCLE_BOOT_INSTALL_MARK &&
+	       boot_profile_ready(r->srv, cn->profile, &k, &i) == 0;
+}
+
+/*
+ * The store's part of @in for request @r from configured node @cn: its
+ * row into @sn.  A fetch that may move an armed node moves it in the same
+ * round trip (boot_mark_booting()).  On a shared store, the .sig of a
+ * stage2 this replica rendered a moment ago takes the row it read then
+ * (srv->hints, BOOT_SIG_HINT_MS): iPXE asks for it right after the
+ * script, and a signature over the script it holds is the answer either
+ * way.  Returns 0, or the code of the refusal queued.
+ */
+static int boot_node(struct http_req *r, const struct config_node *cn,
+		     int is_sig, struct lifecycle_boot_in *in,
+		     struct store_node *sn)
+{
+	int shared = store_shared(r->srv->store), rc;
+
+	memset(sn, 0, sizeof(*sn));
+	if (boot_may_mark(r, cn, in)) {
+		rc = boot_mark_booting(r, cn->hostname, sn);
+		if (rc > 0)
+			return rc;
+	} else if (is_sig && shared &&
+		   node_hint_get(r->srv->hints, cn->hostname, BOOT_SIG_HINT_MS,
+				 sn) == 0) {
+		in->stored = 1;
+		in->state = sn->state;
+		return 0;
+	} else {
+		rc = store_node_get(r->srv->store, cn->hostname, sn);
+	}
+	in->stored = rc == 0;
 	in->state = sn->state;
+	if (rc == 0 && shared)
+		node_hint_put(r->srv->hints, sn);
+	return 0;
 }
 
 /*
@@ -244,7 +314,7 @@ static int boot_refuse(struct http_req *r, enum lifecycle_boot v,
  * Which script machine @id gets: lifecycle_boot() decides on the facts
  * (the one-shot rule), and this carries the verdict out: the script goes
  * to @out, or a refusal is queued.  An armed node's first fetch is
- * recorded as booting before its installer goes out.
+ * recorded as booting before its installer is rendered (boot_node()).
  * Returns 0, or the code of the refusal queued.
  */
 static int boot_choose(struct http_req *r, const struct boot_ident *id,
@@ -255,10 +325,13 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	enum lifecycle_boot v;
 	struct store_node sn;
 	char base[256], err[512];
+	int rc;
 
 	if (http_base_url(r, base, sizeof(base)) != 0)
 		return http_status_rc(421);
-	boot_facts(r, id, cn, is_sig, &sn, &in);
+	boot_facts(r, id, cn, is_sig, &in);
+	if (cn && (rc = boot_node(r, cn, is_sig, &in, &sn)) != 0)
+		return rc;
 	v = lifecycle_boot(&in);
 	switch (v) {
 	case LIFECYCLE_BOOT_LOCAL:
@@ -277,8 +350,11 @@ static int boot_choose(struct http_req *r, const struct boot_ident *id,
 	if (boot_install(r->srv, r->gen, cn, &sn, base, !r->plain, out, err,
 			 sizeof(err)) != 0)
 		return http_refuse(r, 503, "%s", err);
+	/* Still armed: boot_node() could not move it (its installer was
+	 * not ready then, or the node was armed again meanwhile). */
 	if (v == LIFECYCLE_BOOT_INSTALL_MARK)
-		return boot_mark_booting(r, &sn);
+		return http_refuse(r, 503, "node %s changed while its stage2 "
+					   "was made; try again", sn.id);
 	return 0;
 }
 

@@ -197,17 +197,22 @@ out:
 }
 
 /* PostgreSQL: NODE_SET_STATE and the move's event (?6 kind, ?7 detail)
- * in one statement, which is a transaction of its own; the row as moved
- * comes back, none if it was not in ?5. */
-#define STORE_MOVE_SQL                                                  \
-	"WITH moved AS (" NODE_SET_STATE " RETURNING " NODE_COLS "), " \
-	"logged AS (INSERT INTO events (ts, kind, subject, detail) "   \
-	"SELECT ?3, ?6, id, ?7 FROM moved) SELECT " NODE_COLS " FROM moved"
+ * in one statement, which is a transaction of its own.  The row comes
+ * back with a last column 1 as moved, or 0 as the statement's snapshot
+ * had it when it was not in ?5 (a caller that wanted only to know the
+ * state then needs no second read); no row: no such node. */
+#define STORE_MOVE_SQL                                                   \
+	"WITH moved AS (" NODE_SET_STATE " RETURNING " NODE_COLS "), "  \
+	"logged AS (INSERT INTO events (ts, kind, subject, detail) "    \
+	"SELECT ?3, ?6, id, ?7 FROM moved) SELECT " NODE_COLS ", 1 "    \
+	"FROM moved UNION ALL SELECT " NODE_COLS ", 0 FROM nodes WHERE " \
+	"id = ?1 AND NOT EXISTS (SELECT 1 FROM moved)"
 
 /*
  * Move node @id from @from to @to with its event in one round trip (the
- * caller holds the lock): 0 with @n the row as moved, 1 when the row was
- * not in @from (nothing changed), or -PB_ESTORE (logged).
+ * caller holds the lock): 0 with @n the row as moved; 1 when the row was
+ * not in @from (nothing changed), with @n the row as the statement found
+ * it; -ENOENT without the row; or -PB_ESTORE (logged).
  */
 static int store_node_move(struct store *st, const char *id,
 			   enum node_state from, enum node_state to,
@@ -232,12 +237,15 @@ static int store_node_move(struct store *st, const char *id,
 		rc = store_fail(st, "moving a node");
 	if (rc == 0) {
 		rc = store_stmt_step(&s);
-		if (rc == 1)
+		if (rc == 1) {
 			rc = store_row_node(st, &s, n);
-		else if (rc == 0)
-			rc = 1;
-		else
+			if (rc == 0 && store_col_int(&s, 8) == 0)
+				rc = 1;
+		} else if (rc == 0) {
+			rc = -ENOENT;
+		} else {
 			rc = store_fail(st, "moving a node");
+		}
 	}
 	if (rc == 0)
 		st->events_added[EVENTS_OTHER]++;
@@ -249,7 +257,8 @@ static int store_node_move(struct store *st, const char *id,
  * Node @id's move on PostgreSQL, each step one round trip (the caller
  * holds the lock); as store_node_transition, with @n the row after.  A
  * move from a single state (the stage2 hand-out: armed only) is tried at
- * once, without reading the row first.
+ * once, without reading the row first: a row in another state comes back
+ * from the same statement.
  */
 static int store_node_transition_one(struct store *st, const char *id,
 				     unsigned int from_mask,
@@ -263,6 +272,13 @@ static int store_node_transition_one(struct store *st, const char *id,
 		rc = store_node_move(st, id,
 				     (enum node_state)__builtin_ctz(from_mask),
 				     to, rearm, why, now, n);
+		/* Found in another state: that is the answer.  Found in the
+		 * state to leave, yet not moved: another replica moved it
+		 * while this statement ran; read what it is now. */
+		if (rc == 1 && !(from_mask & NODE_BIT(n->state)))
+			return -PB_ESTATE;
+		if (rc == -ENOENT)
+			return -ENOENT;
 	} else {
 		rc = store_node_read(st, id, n);
 		if (rc != 0)
@@ -271,11 +287,10 @@ static int store_node_transition_one(struct store *st, const char *id,
 			return -PB_ESTATE;
 		rc = store_node_move(st, id, n->state, to, rearm, why, now, n);
 	}
-	if (rc <= 0)
+	if (rc <= 0 && rc != -ENOENT)
 		return rc;
-	/* Not in the state to leave (with one state, a row not read yet;
-	 * with several, another replica moved it since our read): @n says
-	 * what it is now. */
+	/* Not moved (with several states, another replica moved it, or
+	 * forgot it, since our read): @n says what it is now. */
 	rc = store_node_read(st, id, n);
 	if (rc == 0)
 		return -PB_ESTATE;

@@ -14,8 +14,11 @@
 #            Machines/s = machines / wall time.  The replica's
 #            configuration holds only that run's machines (and the pushing
 #            node), so a start signs only their stage2 ahead.
-#   ingest   BENCH_PUSHES pushes of one node (a sequence each, gzip, as the
-#            agent sends them) by one curl --parallel.  Pushes/s.
+#   ingest   BENCH_PUSHES pushes from BENCH_PUSH_NODES of those machines
+#            (a sequence each, gzip, as the agent sends them), by one
+#            curl --parallel: each machine's pushes in order and one at a
+#            time, as its agent sends them, the machines' pushes
+#            interleaved.  Pushes/s.
 # The defaults make each figure a few seconds of work on 2 cores (a run
 # of a fraction of a second is mostly noise); the output says the sizes
 # and each figure's seconds.
@@ -38,6 +41,10 @@
 #   BENCH_RUNS     runs (default 5)
 #   BENCH_NODES    machines per set-up and run (default 8000)
 #   BENCH_PUSHES   pushes per set-up and run (default 30000)
+#   BENCH_PUSH_NODES  machines that push, at most BENCH_NODES (default
+#                  256); 1 is one machine pushing BENCH_CONNS at a time,
+#                  which no agent does (on PostgreSQL its claims then
+#                  contend for one index page)
 #   BENCH_CONNS    transfers at a time (default 16)
 #   BENCH_SETUPS   the set-ups to measure, among the four above (default
 #                  all; "sqlite pg" is issue 15 item 6 alone); a ratio is
@@ -60,9 +67,11 @@ PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
 NODES=${BENCH_NODES:-8000}
 PUSHES=${BENCH_PUSHES:-30000}
 CONNS=${BENCH_CONNS:-16}
+PNODES=${BENCH_PUSH_NODES:-256}
 need_whole BENCH_NODES "$NODES" 10 60000
 need_whole BENCH_PUSHES "$PUSHES" 10 1000000
 need_whole BENCH_CONNS "$CONNS" 1 256
+need_whole BENCH_PUSH_NODES "$PNODES" 1 "$NODES"
 need_exec "$PODBOOT" "run make all first"
 need_exec /usr/lib/postgresql/15/bin/initdb "run scripts/deps"
 need_tools haproxy curl gzip awk
@@ -99,11 +108,11 @@ sed 's/max_per_client = [0-9]*;/max_per_client = 100000;/' "$site/podboot.conf" 
 mac() { printf '52:54:03:%02x:%02x:%02x' $(($1 / 65536)) $(($1 / 256 % 256)) $(($1 % 256)); }
 
 # conf_block FIRST: the site's configuration with machines FIRST ..
-# FIRST + NODES (the last one pushes) and no other.
+# FIRST + NODES - 1 and no other.
 conf_block() {
 	{
 		sed -n '1,/^nodes = (/p' "$work/base.conf"
-		awk -v a="$1" -v n="$NODES" 'BEGIN { for (i = a; i <= a + n; i++)
+		awk -v a="$1" -v n="$NODES" 'BEGIN { for (i = a; i < a + n; i++)
 			printf "  { mac = \"52:54:03:%02x:%02x:%02x\"; hostname = \"hb-%d\"; pod = \"demo\"; },\n",
 				int(i / 65536), int(i / 256) % 256, i % 256, i }'
 		sed -n '/^nodes = (/,$p' "$work/base.conf" | sed 1d
@@ -169,22 +178,33 @@ storm() {
 	awk -v n="$NODES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f %.2f", n / (b - a), b - a }'
 }
 
-# ingest BASE NODE: PUSHES pushes of machine NODE (its token from its
-# stage2); prints pushes/s and the seconds taken, fails if one answer is
-# not 200.
+# ingest BASE FIRST: PUSHES pushes from machines FIRST .. FIRST+PNODES-1
+# (their tokens from their stage2), each machine's pushes in order, one
+# after another, as its agent sends them; prints pushes/s and the seconds
+# taken, fails if one answer is not 200.
 ingest() {
-	local base=$1 node=$2 tok t0 t1
-	tok=$(curl -sf --cacert "$root_crt" "$base/boot/stage2.ipxe?mac=$(mac "$node")" | grep -o 'ks=[^ ]*' | sed 's#.*/##')
-	[[ -n $tok ]] || die "no node token from $base"
+	local base=$1 first=$2 i t0 t1
+	awk -v b="$base" -v a="$first" -v n="$PNODES" -v w="$work" 'BEGIN { for (i = 0; i < n; i++) {
+		m = sprintf("52:54:03:%02x:%02x:%02x", int((a + i) / 65536), int((a + i) / 256) % 256, (a + i) % 256)
+		printf "url = \"%s/boot/stage2.ipxe?mac=%s\"\noutput = \"%s/tok.%d\"\n", b, m, w, i } }' >"$work/tok.k"
+	curl -sf --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/tok.k" ||
+		die "stage2 of the pushing machines from $base failed"
+	for ((i = 0; i < PNODES; i++)); do
+		grep -o 'ks=[^ ]*' "$work/tok.$i" | sed 's#.*/##'
+	done >"$work/tokens"
+	[[ $(grep -c . "$work/tokens") == "$PNODES" ]] || die "a pushing machine got no token from $base"
 	printf '# TYPE node_load1 gauge\nnode_load1 0.5\n# TYPE node_memory_MemFree_bytes gauge\nnode_memory_MemFree_bytes 1e9\n' |
 		gzip -c >"$work/push.gz"
-	awk -v b="$base" -v c="$root_crt" -v g="$work/push.gz" -v t="$tok" -v n="$PUSHES" 'BEGIN {
-		for (i = 1; i <= n; i++) {
+	# Push i is machine i % PNODES's push i / PNODES + 1: a machine's
+	# next push is PNODES transfers later, never two of one at a time.
+	awk -v b="$base" -v c="$root_crt" -v g="$work/push.gz" -v n="$PUSHES" -v k="$PNODES" '
+		{ tok[NR - 1] = $0 }
+		END { for (i = 0; i < n; i++) {
 			printf "url = \"%s/api/v1/push\"\ncacert = \"%s\"\nsilent\noutput = \"/dev/null\"\n", b, c
 			printf "write-out = \"%%{http_code}\\n\"\ndata-binary = \"@%s\"\n", g
-			printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Encoding: gzip\"\n", t
-			printf "header = \"X-Podboot-Seq: %d\"\nheader = \"X-Podboot-Interval: 15\"\n", i
-			if (i < n) print "next" } }' >"$work/push.k"
+			printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Encoding: gzip\"\n", tok[i % k]
+			printf "header = \"X-Podboot-Seq: %d\"\nheader = \"X-Podboot-Interval: 15\"\n", int(i / k) + 1
+			if (i < n - 1) print "next" } }' "$work/tokens" >"$work/push.k"
 	t0=$(now)
 	curl -s --no-progress-meter --parallel --parallel-max "$CONNS" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
 	t1=$(now)
@@ -198,8 +218,7 @@ echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up 
 block=0
 for ((run = 1; run <= RUNS; run++)); do
 	for s in $SETUPS; do
-		first=$((block * NODES + block + 1))
-		pushnode=$((first + NODES))
+		first=$((block * NODES + 1))
 		block=$((block + 1))
 		conf_block "$first"
 		case $s in
@@ -221,7 +240,7 @@ for ((run = 1; run <= RUNS; run++)); do
 		esac
 		out=$(storm "$base" "$first")
 		read -r "V[storm,$s,$run]" ts <<<"$out"
-		out=$(ingest "$base" "$pushnode")
+		out=$(ingest "$base" "$first")
 		read -r "V[ingest,$s,$run]" ti <<<"$out"
 		record "$run" "${s}_storm" "${V[storm,$s,$run]}" "${s}_ingest" "${V[ingest,$s,$run]}"
 		echo "  run $run $s: storm ${V[storm,$s,$run]} machines/s (${ts} s), ingest ${V[ingest,$s,$run]} pushes/s (${ti} s); load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -156,7 +156,24 @@ check "the failure is logged" grep -q 'demo-1: recording armed -> booting failed
 check "its signature is still served (it moves nothing)" \
 	[ "$(status "$BASE/boot/stage2.ipxe.sig?mac=52:54:00:00:00:01")" = 200 ]
 ok "the store recovers" sqlite3 -cmd ".timeout 5000" "$DB" "DROP TRIGGER fail_booting;"
-check "stage2 of demo-1 now: 200, the installer" sh -c \
+# The move to booting comes before the installer is rendered (one round
+# trip less on PostgreSQL): an installer that cannot be made (its kernel
+# not published) must not move the node either.
+ok "demo-1's kernel is withdrawn from the store" sqlite3 -cmd ".timeout 5000" "$DB" \
+	"CREATE TABLE held AS SELECT * FROM artifacts WHERE name = 'demo-vmlinuz';
+	 DELETE FROM artifacts WHERE name = 'demo-vmlinuz';"
+# HEAD moves nothing: it shows when the server's artifact cache (a
+# second) has let the kernel go.
+ok "HEAD of demo-1's stage2 soon answers 503" wait_for 10 sh -c \
+	"[ \"\$(curl -sI --cacert '$ROOT' -o /dev/null -w '%{http_code}' '$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01')\" = 503 ]"
+check "then stage2 of armed demo-1: 503" \
+	[ "$(status "$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01")" = 503 ]
+check "  saying the kernel is not published" \
+	grep -q 'demo-vmlinuz or demo-initrd.img is not published yet' "$T/.body"
+check "the node is still armed" [ "$(state1)" = armed ]
+ok "the kernel is back" sqlite3 -cmd ".timeout 5000" "$DB" \
+	"INSERT INTO artifacts SELECT * FROM held; DROP TABLE held;"
+ok "stage2 of demo-1 now: 200, the installer" wait_for 10 sh -c \
 	"[ \"\$(curl -s --cacert '$ROOT' -o '$T/.body' -w '%{http_code}' '$BASE/boot/stage2.ipxe?mac=52:54:00:00:00:01')\" = 200 ] &&
 	 grep -q '^kernel --name kernel' '$T/.body'"
 check "and demo-1 is booting" [ "$(state1)" = booting ]
