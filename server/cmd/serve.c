@@ -21,6 +21,7 @@
 #include "artifact.h"
 #include "bmc_api.h"
 #include "boot.h"
+#include "claimer.h"
 #include "cmd.h"
 #include "cmdopt.h"
 #include "datadir.h"
@@ -496,6 +497,8 @@ static int serve_services(struct server *srv)
 	if (!srv->boot || !srv->hints || !srv->metrics)
 		return -ENOMEM;
 	if ((rc = metrics_load_state(srv->metrics, srv->store)) != 0 ||
+	    (store_shared(srv->store) &&
+	     (rc = claimer_start(&srv->claimer, srv->store)) != 0) ||
 	    (rc = alerts_start(&srv->alerts, srv)) != 0 ||
 	    (rc = remote_write_start(&srv->rw, srv)) != 0) {
 		log_error("monitoring: %s", pb_strerror(rc));
@@ -523,6 +526,8 @@ static void serve_services_stop(struct server *srv)
 	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
+	claimer_stop(srv->claimer);	/* no request is left to park */
+	srv->claimer = NULL;
 	remote_write_stop(srv->rw);	/* it reads the alerts' gauges */
 	srv->rw = NULL;
 	alerts_stop(srv->alerts);

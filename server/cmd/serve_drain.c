@@ -71,6 +71,7 @@ static void *serve_retire_thread(void *arg)
 		if (idle < 2)
 			usleep(50 * 1000);
 	}
+	http_parked_wait();
 	if (r->tls)
 		MHD_stop_daemon(r->tls);
 	if (r->plain)

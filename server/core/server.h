@@ -56,6 +56,7 @@ struct server_dhcp {
 };
 
 struct serve_dhcp;
+struct claimer;
 struct fwimages;
 struct bmc_jobs;
 
@@ -66,6 +67,8 @@ struct server {
 	struct store *store;
 	struct boot_cache *boot;	/* signed stage2 renderings */
 	struct node_hints *hints;	/* nodes lately read (nodehint.h) */
+	struct claimer *claimer;	/* push claims in batches (shared
+					 * store only) */
 	struct metrics *metrics;	/* latest samples of the fleet */
 	struct alerts *alerts;		/* rule states and notifications */
 	struct remote_write *rw;	/* samples on to TSDBs */

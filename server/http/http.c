@@ -583,6 +583,14 @@ static enum MHD_Result http_access_body(struct http_req *r, const char *data,
  */
 static enum MHD_Result http_access_end(struct http_req *r)
 {
+	/* Back from http_suspend(): its finish goes on. */
+	if (r->suspended) {
+		r->suspended = 0;
+		http_route_call(r, r->route->finish);
+		if (!r->replied && !r->suspended)
+			http_reply_error(r, 500, "internal error: no reply");
+		return MHD_YES;
+	}
 	transfer_end(&r->srv->transfers, &r->xfer);
 	if (!r->replied && r->fail_status)
 		http_reply_error(r, r->fail_status, "%s", r->fail_msg);
@@ -590,6 +598,8 @@ static enum MHD_Result http_access_end(struct http_req *r)
 		http_route_call(r, r->route->start);
 	if (!r->replied && r->route && r->route->finish)
 		http_route_call(r, r->route->finish);
+	if (r->suspended)
+		return MHD_YES;
 	if (!r->replied)
 		http_reply_error(r, 500, "internal error: no reply");
 	return MHD_YES;
@@ -750,7 +760,7 @@ struct MHD_Daemon *http_start(struct server *srv, struct server_gen *gen,
 	 * couple of hundred silent connections took the listener down).
 	 */
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			     MHD_USE_ITC;
+			     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, http_threads(cfg), NULL },

@@ -62,6 +62,7 @@ struct http_req {
 	int sock;
 	struct transfer xfer;		/* its body, while in flight */
 	struct http_drain_rec *drain;	/* its daemon's count, or NULL */
+	int suspended;			/* parked by http_suspend() */
 };
 
 /**
@@ -96,6 +97,22 @@ long long http_drain_quiet_ms(struct MHD_Daemon *d);
 
 /** Stop counting @d's requests; call after MHD_stop_daemon(@d). */
 void http_drain_forget(struct MHD_Daemon *d);
+
+/**
+ * Park @r from its route's finish, which then returns 0 with no reply:
+ * the worker thread goes on with other connections.  Once something
+ * calls http_resume(@r) (from any thread), finish is called again, and
+ * r->ctx tells it where it was.  Whoever parks a request must resume it
+ * within a bounded time: a daemon cannot stop while one is parked.
+ */
+void http_suspend(struct http_req *r);
+
+/** Wake @r, parked by http_suspend(). */
+void http_resume(struct http_req *r);
+
+/** Wait until no request of any daemon is parked; call before
+ * MHD_stop_daemon(). */
+void http_parked_wait(void);
 
 /**
  * Count @r as a body transfer of @kind (TRANSFER_DOWNLOAD, or

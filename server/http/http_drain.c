@@ -1,8 +1,11 @@
 /* http_drain.c: what a draining daemon needs to know of its requests:
- * how many are in flight, since when none is, and that its answers close
- * their connections. */
+ * how many are in flight, since when none is, that its answers close
+ * their connections, and that none is parked (http_suspend) when it
+ * stops. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "http.h"
@@ -24,6 +27,8 @@ struct http_drain_rec {
 
 static pthread_mutex_t http_drain_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct http_drain_rec http_drain_recs[HTTP_DRAIN_DAEMONS];
+/* Requests parked by http_suspend() and not resumed yet, all daemons. */
+static atomic_uint http_parked;
 
 struct http_drain_rec *http_drain_new(void)
 {
@@ -141,4 +146,25 @@ unsigned int http_connections(struct MHD_Daemon *d)
 
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 	return info ? info->num_connections : 0;
+}
+
+void http_suspend(struct http_req *r)
+{
+	atomic_fetch_add(&http_parked, 1);
+	r->suspended = 1;
+	MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct http_req *r)
+{
+	MHD_resume_connection(r->conn);
+	atomic_fetch_sub(&http_parked, 1);
+}
+
+void http_parked_wait(void)
+{
+	/* Whoever parked a request resumes it after a bounded wait of its
+	 * own (a store statement): this only waits for that. */
+	while (atomic_load(&http_parked) > 0)
+		usleep(10 * 1000);
 }

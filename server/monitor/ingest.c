@@ -7,6 +7,7 @@
 
 #include "num.h"
 #include "alert.h"
+#include "claimer.h"
 #include "remote_write.h"
 #include "error.h"
 #include "gzip.h"
@@ -37,6 +38,16 @@ struct ingest {
 	int gzip;
 	int merge;
 	int unconfirmed;	/* generation and pod from a node hint */
+	int claim_state;	/* INGEST_CLAIM_*: its first claim */
+	struct claimer_item claim;	/* that claim, if parked */
+};
+
+/* Where a push's first claim stands (ingest_claim_park()). */
+enum {
+	INGEST_CLAIM_NOW,	/* not asked yet: ask the claimer */
+	INGEST_CLAIM_PARKED,	/* with the claimer, the request parked */
+	INGEST_CLAIM_DONE,	/* the claimer's answer is in claim.c.rc */
+	INGEST_CLAIM_SYNC,	/* no claimer: ingest_claim() asks the store */
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -126,7 +137,9 @@ static int ingest_claim(struct http_req *r, struct ingest *g)
 	int rc;
 
 	if (g->unconfirmed && g->seq) {
-		rc = store_push_claim_node(r->srv->store, &k, g->pod);
+		rc = g->claim_state == INGEST_CLAIM_DONE
+			     ? g->claim.c.rc
+			     : store_push_claim_node(r->srv->store, &k, g->pod);
 		if (rc <= 0)
 			return rc;
 	}
@@ -136,9 +149,56 @@ static int ingest_claim(struct http_req *r, struct ingest *g)
 		node_hint_put(r->srv->hints, &n);
 		ingest_identity(g, &n);
 		g->unconfirmed = 0;
+	} else if (g->claim_state == INGEST_CLAIM_DONE) {
+		return g->claim.c.rc;
 	}
 	return metrics_seq_claim(r->srv->store, g->id, g->seq, g->generation,
 				 g->epoch);
+}
+
+/* The claimer has answered @arg's claim: wake the request (its finish
+ * goes on in ingest_claim()). */
+static void ingest_claimed(void *arg)
+{
+	struct http_req *r = arg;
+	struct ingest *g = r->ctx;
+
+	g->claim_state = INGEST_CLAIM_DONE;
+	http_resume(r);
+}
+
+/*
+ * Hand push @g's first claim (ingest_claim()'s) to the store's claimer,
+ * which takes it in one statement with the others waiting, and park @r
+ * until it is in: 0 if parked; nonzero to claim the usual way (no seq, a
+ * store of this process alone, or the claimer stopping).
+ */
+static int ingest_claim_park(struct http_req *r, struct ingest *g)
+{
+	if (!g->seq || !r->srv->claimer || g->claim_state != INGEST_CLAIM_NOW)
+		return 1;
+	g->claim.c.k = (struct store_push_key){ g->id, g->generation,
+						g->epoch, g->seq };
+	g->claim.c.pod = g->unconfirmed ? g->pod : NULL;
+	g->claim.done = ingest_claimed;
+	g->claim.arg = r;
+	g->claim_state = INGEST_CLAIM_PARKED;
+	http_suspend(r);
+	if (claimer_submit(r->srv->claimer, &g->claim) == 0)
+		return 0;
+	/* Parked already: wake at once, and claim the usual way then. */
+	g->claim_state = INGEST_CLAIM_SYNC;
+	http_resume(r);
+	return 0;
+}
+
+/* A push the claimer took that is then refused before it is stored:
+ * give the claim back, so that the agent's retry is not a duplicate. */
+static void ingest_claim_giveback(struct http_req *r, const struct ingest *g)
+{
+	if (g->claim_state == INGEST_CLAIM_DONE && g->claim.c.rc == 0)
+		metrics_seq_unclaim(r->srv->store, g->id, g->seq,
+				    g->generation, g->epoch);
 }
 
 /*
@@ -169,12 +229,14 @@ static unsigned int ingest_apply(struct http_req *r, struct ingest *g,
 		doc = &plain;
 	}
 	if (rc == -PB_ETOOBIG) {
+		ingest_claim_giveback(r, g);
 		ingest_result_refuse(result, "decompressed body over the push "
 					     "limit");
 		status = 413;
 		goto out;
 	}
 	if (rc != 0) {
+		ingest_claim_giveback(r, g);
 		ingest_result_refuse(result, "body is not valid gzip");
 		status = 400;
 		goto out;
@@ -421,10 +483,15 @@ static int ingest_push_start(struct http_req *r)
 static int ingest_push_finish(struct http_req *r)
 {
 	struct ingest *g = r->ctx;
-	json_t *result = ingest_result_new(g, 0);
+	json_t *result;
 
-	if (!result)	/* nothing stored */
+	if (ingest_claim_park(r, g) == 0)
+		return 0;	/* back here once the claim is in */
+	result = ingest_result_new(g, 0);
+	if (!result) {	/* nothing stored */
+		ingest_claim_giveback(r, g);
 		return http_refuse(r, 503, "out of memory");
+	}
 	return ingest_reply(r, ingest_apply(r, g, &g->body, result), result);
 }
 

@@ -392,6 +392,24 @@ int store_push_claim(struct store *st, const struct store_push_key *k);
 int store_push_claim_node(struct store *st, const struct store_push_key *k,
 			  const char *pod);
 
+/* One push of a batch for store_push_claims(). */
+struct store_push_claim {
+	struct store_push_key k;
+	const char *pod;	/* not NULL: as store_push_claim_node() */
+	int rc;			/* out: as store_push_claim(_node)() */
+};
+
+/**
+ * Claim the @n pushes of @c together: on PostgreSQL in one statement and
+ * one commit (the cost of a claim is mostly its transaction), each
+ * @c[i].rc what store_push_claim_node() (with a pod) or
+ * store_push_claim() would have returned for it alone.  Of two claims of
+ * one key, the first is taken.  An error of the statement is every
+ * claim's rc.
+ */
+void store_push_claims(struct store *st, struct store_push_claim *c,
+		       size_t n);
+
 /**
  * Give back push @k taken by store_push_claim() that this replica then
  * refused (so that the agent's retry is not a duplicate).

@@ -197,6 +197,10 @@ struct store {
 	int pool_busy;
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_free;
+	/* PostgreSQL: the session that takes batches of push claims
+	 * (store_replica.c), its statements planned once. */
+	struct store *claims;
+	int generic_plans;
 };
 
 /* store_pool.c */

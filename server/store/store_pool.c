@@ -78,10 +78,12 @@ static void store_session_close(struct store *s)
 }
 
 /*
- * A new session of @top, connected and prepared: 0, -ENOMEM or
- * -PB_ESTORE (logged).
+ * A new session of @top, connected and prepared (with @generic, its
+ * statements planned once: store_pg.c): 0, -ENOMEM or -PB_ESTORE
+ * (logged).
  */
-static int store_session_open(struct store *top, struct store **out)
+static int store_session_open(struct store *top, struct store **out,
+			      int generic)
 {
 	struct store *s = calloc(1, sizeof(*s));
 	int rc;
@@ -94,6 +96,7 @@ static int store_session_open(struct store *top, struct store **out)
 	}
 	s->be = top->be;
 	s->top = top;
+	s->generic_plans = generic;
 	s->url = top->url;
 	s->password = top->password;
 	s->version = top->version;
@@ -131,8 +134,10 @@ int store_pool_open(struct store *st)
 	}
 	pthread_cond_init(&st->pool_free, NULL);
 	for (i = 0; i < n && rc == 0; i++)
-		rc = store_session_open(st, &st->pool[i]);
+		rc = store_session_open(st, &st->pool[i], 0);
 	st->n_pool = rc == 0 ? n : i - 1;
+	if (rc == 0)
+		rc = store_session_open(st, &st->claims, 1);
 	if (rc != 0) {
 		store_pool_close(st);
 		return rc;
@@ -149,6 +154,9 @@ void store_pool_close(struct store *st)
 		return;
 	for (i = 0; i < st->n_pool; i++)
 		store_session_close(st->pool[i]);
+	if (st->claims)
+		store_session_close(st->claims);
+	st->claims = NULL;
 	free(st->pool);
 	st->pool = NULL;
 	st->n_pool = 0;

@@ -5,9 +5,11 @@
  * duplicate there too). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "pbuf.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -95,40 +97,14 @@ static int store_seen_key_ok(const struct store_push_key *k)
 	       k->epoch < (1ULL << 62);
 }
 
-/*
- * Claim push @k with @sql (store_push_claim()'s statement, with ?7 the
- * node's pod when @pod is not NULL): 0 taken, 1 not, or an error.
- */
-static int store_claim(struct store *st, const struct store_push_key *k,
-		       const char *sql, const char *pod)
-{
-	struct store_stmt s = { 0 };
-	int rc;
-
-	if (!store_seen_key_ok(k))
-		return -EINVAL;
-	st = store_hold(st);
-	rc = store_stmt_open(st, &s, sql, "claiming a push");
-	if (rc == 0 && (store_seen_bind(&s, k) ||
-			store_bind_int(&s, 5, (long long)time(NULL)) ||
-			store_bind_int(&s, 6, STORE_SEEN_WINDOW) ||
-			(pod && store_bind_text(&s, 7, pod)) ||
-			store_stmt_step(&s) < 0))
-		rc = store_fail(st, "claiming a push");
-	if (rc == 0)
-		rc = store_changes(st) == 1 ? 0 : 1;
-	store_stmt_close(&s);
-	st = store_let_go(st);
-	return rc;
-}
-
 /* One statement: a key taken before conflicts (nothing changes), and so
  * does a generation older than one seen or a seq a window below the
  * newest of its epoch, whose rows are gone.  Each test reads a newest
  * value off the end of a primary-key range: PostgreSQL's generic plan of
  * the prepared claim then walks the index whatever the statistics say
  * (with EXISTS tests, once a node's rows were most of the table, it read
- * the whole table for every claim of any node). */
+ * the whole table for every claim of any node).  With STORE_CLAIM_NODE,
+ * the node's row must still be at ?2 in pod ?7. */
 #define STORE_CLAIM_SQL(node)                                                 \
 	"INSERT INTO push_seen (id, generation, epoch, seq, at) "            \
 	"SELECT ?1, ?2, ?3, ?4, ?5 WHERE " node "coalesce((SELECT "          \
@@ -136,21 +112,203 @@ static int store_claim(struct store *st, const struct store_push_key *k,
 	"coalesce((SELECT max(seq) FROM push_seen WHERE id = ?1 AND "        \
 	"generation = ?2 AND epoch = ?3), 0) < ?4 + ?6 "                     \
 	"ON CONFLICT (id, generation, epoch, seq) DO NOTHING"
+#define STORE_CLAIM_NODE                                                      \
+	"EXISTS (SELECT 1 FROM nodes WHERE id = ?1 AND generation = ?2 AND " \
+	"pod = ?7) AND "
+
+/* The same tests row by row over arrays (?1 ids, ?2 generations, ?3
+ * epochs, ?4 seqs, ?7 pods: NULL where the node is not checked), in one
+ * statement; the keys taken come back.  A key twice: the second row
+ * conflicts with the first. */
+#define STORE_CLAIMS_SQL                                                      \
+	"WITH c AS (SELECT * FROM unnest(?1::text[], ?2::bigint[], "         \
+	"?3::bigint[], ?4::bigint[], ?7::text[]) AS c(id, generation, "      \
+	"epoch, seq, pod)) INSERT INTO push_seen (id, generation, epoch, "   \
+	"seq, at) SELECT c.id, c.generation, c.epoch, c.seq, ?5 FROM c "     \
+	"WHERE (c.pod IS NULL OR EXISTS (SELECT 1 FROM nodes n WHERE "       \
+	"n.id = c.id AND n.generation = c.generation AND n.pod = c.pod)) "   \
+	"AND coalesce((SELECT max(p.generation) FROM push_seen p WHERE "     \
+	"p.id = c.id), 0) <= c.generation AND coalesce((SELECT max(p.seq) "  \
+	"FROM push_seen p WHERE p.id = c.id AND p.generation = "             \
+	"c.generation AND p.epoch = c.epoch), 0) < c.seq + ?6 "              \
+	"ON CONFLICT (id, generation, epoch, seq) DO NOTHING "               \
+	"RETURNING id, generation, epoch, seq"
+
+/* The arrays of STORE_CLAIMS_SQL, and their parameters. */
+#define STORE_CLAIM_ARRAYS 5
+static const int store_claim_param[STORE_CLAIM_ARRAYS] = { 1, 2, 3, 4, 7 };
+
+/*
+ * Claim @c alone with the one-row statement (the caller holds session
+ * @st): its rc.
+ */
+static int store_claim_one(struct store *st, const struct store_push_claim *c)
+{
+	struct store_stmt s = { 0 };
+	int rc;
+
+	if (!store_seen_key_ok(&c->k))
+		return -EINVAL;
+	rc = store_stmt_open(st, &s,
+			     c->pod ? STORE_CLAIM_SQL(STORE_CLAIM_NODE)
+				    : STORE_CLAIM_SQL(""),
+			     "claiming a push");
+	if (rc == 0 && (store_seen_bind(&s, &c->k) ||
+			store_bind_int(&s, 5, (long long)time(NULL)) ||
+			store_bind_int(&s, 6, STORE_SEEN_WINDOW) ||
+			(c->pod && store_bind_text(&s, 7, c->pod)) ||
+			store_stmt_step(&s) < 0))
+		rc = store_fail(st, "claiming a push");
+	if (rc == 0)
+		rc = store_changes(st) == 1 ? 0 : 1;
+	store_stmt_close(&s);
+	return rc;
+}
+
+/* Append element @text (NULL: a NULL element), double-quoted if @quote,
+ * to array literal @b, whose brace is open: 0, or nonzero when it does
+ * not fit. */
+static int store_array_add(struct pbuf *b, const char *text, int quote)
+{
+	const char *p;
+	int rc = b->len > 1 ? pbuf_append(b, ",", 1) : 0;
+
+	if (!text)
+		return rc || pbuf_append(b, "NULL", 4);
+	if (!quote)
+		return rc || pbuf_append(b, text, strlen(text));
+	rc = rc || pbuf_append(b, "\"", 1);
+	for (p = text; *p && rc == 0; p++)
+		rc = ((*p == '"' || *p == '\\') && pbuf_append(b, "\\", 1)) ||
+		     pbuf_append(b, p, 1);
+	return rc || pbuf_append(b, "\"", 1);
+}
+
+/* The array literals of claims @c[0..@n) into @arr (initialised). */
+static int store_claim_arrays(struct pbuf *arr, const struct store_push_claim *c,
+			      size_t n)
+{
+	char num[3][24];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
+		rc = rc || pbuf_append(&arr[i], "{", 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(num[0], sizeof(num[0]), "%llu", c[i].k.generation);
+		snprintf(num[1], sizeof(num[1]), "%llu", c[i].k.epoch);
+		snprintf(num[2], sizeof(num[2]), "%llu", c[i].k.seq);
+		rc = store_array_add(&arr[0], c[i].k.id, 1) ||
+		     store_array_add(&arr[1], num[0], 0) ||
+		     store_array_add(&arr[2], num[1], 0) ||
+		     store_array_add(&arr[3], num[2], 0) ||
+		     store_array_add(&arr[4], c[i].pod, 1);
+	}
+	for (i = 0; i < STORE_CLAIM_ARRAYS && rc == 0; i++)
+		rc = pbuf_append(&arr[i], "}", 1);
+	return rc;
+}
+
+/* Mark taken the first claim of @c[0..@n) still untaken whose key is the
+ * current row of @s (a key STORE_CLAIMS_SQL returned). */
+static void store_claim_took(struct store_stmt *s, struct store_push_claim *c,
+			     size_t n)
+{
+	char id[192];
+	long long gen, epoch, seq;
+	size_t i;
+
+	store_col_text(s, 0, id, sizeof(id));
+	gen = store_col_int(s, 1);
+	epoch = store_col_int(s, 2);
+	seq = store_col_int(s, 3);
+	for (i = 0; i < n; i++)
+		if (c[i].rc == 1 && strcmp(c[i].k.id, id) == 0 &&
+		    (long long)c[i].k.generation == gen &&
+		    (long long)c[i].k.epoch == epoch &&
+		    (long long)c[i].k.seq == seq) {
+			c[i].rc = 0;
+			return;
+		}
+}
+
+/*
+ * Claim @c[0..@n), every key valid, with STORE_CLAIMS_SQL (the caller
+ * holds session @st): each rc 0 or 1, or every rc the error.
+ */
+static void store_claim_many(struct store *st, struct store_push_claim *c,
+			     size_t n)
+{
+	struct pbuf arr[STORE_CLAIM_ARRAYS];
+	struct store_stmt s = { 0 };
+	size_t i;
+	int rc, step = 0, bad = 0;
+
+	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
+		pbuf_init(&arr[i], 64 * 1024);
+	for (i = 0; i < n; i++)
+		c[i].rc = 1;
+	rc = store_claim_arrays(arr, c, n) ? -ENOMEM
+					    : store_stmt_open(st, &s,
+							      STORE_CLAIMS_SQL,
+							      "claiming pushes");
+	for (i = 0; i < STORE_CLAIM_ARRAYS && rc == 0; i++)
+		bad = bad || store_bind_text(&s, store_claim_param[i],
+					     arr[i].data);
+	if (rc == 0 && (bad || store_bind_int(&s, 5, (long long)time(NULL)) ||
+			store_bind_int(&s, 6, STORE_SEEN_WINDOW)))
+		rc = store_fail(st, "claiming pushes");
+	while (rc == 0 && (step = store_stmt_step(&s)) == 1)
+		store_claim_took(&s, c, n);
+	if (rc == 0 && step < 0)
+		rc = store_fail(st, "claiming pushes");
+	store_stmt_close(&s);
+	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
+		pbuf_free(&arr[i]);
+	for (i = 0; i < n && rc != 0; i++)
+		c[i].rc = rc;
+}
+
+void store_push_claims(struct store *st, struct store_push_claim *c,
+		       size_t n)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		c[i].rc = -EINVAL;
+		if (store_seen_key_ok(&c[i].k))
+			m++;
+	}
+	/* A batch on the session kept for batches (its plan made once). */
+	if (m == n && n > 1 && st->claims) {
+		pthread_mutex_lock(&st->claims->lock);
+		store_claim_many(st->claims, c, n);
+		pthread_mutex_unlock(&st->claims->lock);
+		return;
+	}
+	st = store_hold(st);
+	for (i = 0; i < n; i++)
+		if (store_seen_key_ok(&c[i].k))
+			c[i].rc = store_claim_one(st, &c[i]);
+	st = store_let_go(st);
+}
 
 int store_push_claim(struct store *st, const struct store_push_key *k)
 {
-	return store_claim(st, k, STORE_CLAIM_SQL(""), NULL);
+	struct store_push_claim c = { *k, NULL, 0 };
+
+	store_push_claims(st, &c, 1);
+	return c.rc;
 }
 
 int store_push_claim_node(struct store *st, const struct store_push_key *k,
 			  const char *pod)
 {
 	/* The node's row is read by the same statement as the claim. */
-	return store_claim(st, k,
-			   STORE_CLAIM_SQL("EXISTS (SELECT 1 FROM nodes WHERE "
-					   "id = ?1 AND generation = ?2 AND "
-					   "pod = ?7) AND "),
-			   pod);
+	struct store_push_claim c = { *k, pod, 0 };
+
+	store_push_claims(st, &c, 1);
+	return c.rc;
 }
 
 int store_push_unclaim(struct store *st, const struct store_push_key *k)
