@@ -15,7 +15,7 @@
 
 #define NODE_HINT_WAYS 4
 /* Sets for the smallest table (a demo site) and the largest (262,144
- * slots of 144 bytes: 36 MiB, for a fleet of 131,072 nodes or more). */
+ * slots of 152 bytes: 38 MiB, for a fleet of 131,072 nodes or more). */
 #define NODE_HINT_SETS_MIN 64
 #define NODE_HINT_SETS_MAX (1u << 16)
 
@@ -24,12 +24,14 @@ struct node_hint {
 	char pod[64];
 	unsigned int generation;
 	enum node_state state;
-	long long at_ms;		/* 0: empty */
+	long long at_ms;		/* when it was written, for its age */
+	unsigned long long written;	/* the table's write count then; 0: empty */
 };
 
 struct node_hints {
 	pthread_mutex_t lock;
 	size_t sets;			/* a power of two */
+	unsigned long long writes;	/* puts so far: orders the slots */
 	struct node_hint slot[];	/* sets * NODE_HINT_WAYS */
 };
 
@@ -38,8 +40,10 @@ struct node_hints *node_hints_new(size_t nodes)
 	struct node_hints *h;
 	size_t sets = NODE_HINT_SETS_MIN;
 
-	/* Twice the nodes in slots: a set seldom fills. */
-	while (sets < NODE_HINT_SETS_MAX && sets * NODE_HINT_WAYS < 2 * nodes)
+	/* Twice the nodes in slots: a set seldom fills.  Halving the slots
+	 * rather than doubling @nodes: a huge @nodes must not wrap to a
+	 * small table. */
+	while (sets < NODE_HINT_SETS_MAX && sets * NODE_HINT_WAYS / 2 < nodes)
 		sets *= 2;
 	h = calloc(1, sizeof(*h) +
 			      sets * NODE_HINT_WAYS * sizeof(struct node_hint));
@@ -70,7 +74,9 @@ void node_hint_put(struct node_hints *h, const struct store_node *n)
 	struct node_hint *set, *e;
 	size_t i;
 
-	if (!h || !n->id[0] || strlen(n->id) >= sizeof(set->id))
+	/* strnlen: an id filling its array has no NUL to stop strlen. */
+	if (!h || !n->id[0] ||
+	    strnlen(n->id, sizeof(n->id)) >= sizeof(set->id))
 		return;
 	set = node_hint_set(h, n->id);
 	pthread_mutex_lock(&h->lock);
@@ -80,7 +86,9 @@ void node_hint_put(struct node_hints *h, const struct store_node *n)
 			e = &set[i];
 			break;
 		}
-		if (set[i].at_ms < e->at_ms)
+		/* The write count, not the clock: puts within one
+		 * millisecond still have an order. */
+		if (set[i].written < e->written)
 			e = &set[i];
 	}
 	snprintf(e->id, sizeof(e->id), "%s", n->id);
@@ -88,6 +96,7 @@ void node_hint_put(struct node_hints *h, const struct store_node *n)
 	e->generation = n->generation;
 	e->state = n->state;
 	e->at_ms = clock_now_ms();
+	e->written = ++h->writes;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -105,7 +114,7 @@ int node_hint_get(struct node_hints *h, const char *id, long long max_age_ms,
 	set = node_hint_set(h, id);
 	pthread_mutex_lock(&h->lock);
 	for (i = 0; i < NODE_HINT_WAYS; i++) {
-		if (!set[i].at_ms || strcmp(set[i].id, id) != 0)
+		if (!set[i].written || strcmp(set[i].id, id) != 0)
 			continue;
 		if (max_age_ms > 0 && now - set[i].at_ms > max_age_ms)
 			break;
