@@ -9,11 +9,13 @@
 #   pg-ha2   two replicas on that PostgreSQL behind HAProxy
 # Each measures:
 #   storm    BENCH_NODES armed machines of its own fetch stage2.ipxe and
-#            stage2.ipxe.sig once each (one curl --parallel, at most
-#            BENCH_CONNS transfers at a time, connections reused).
-#            Machines/s = machines / wall time.  The replica's
-#            configuration holds only that run's machines (and the pushing
-#            node), so a start signs only their stage2 ahead.
+#            then stage2.ipxe.sig once each, as iPXE does (one curl
+#            --parallel for the scripts, then one for the signatures:
+#            curl cannot order the two transfers of one machine within
+#            one run; at most BENCH_CONNS transfers at a time,
+#            connections reused).  Machines/s = machines / wall time of
+#            both.  The replica's configuration holds only that run's
+#            machines, so a start signs only their stage2 ahead.
 #   ingest   BENCH_PUSHES pushes from BENCH_PUSH_NODES of those machines
 #            (a sequence each, gzip, as the agent sends them), by one
 #            curl --parallel: each machine's pushes in order and one at a
@@ -164,14 +166,17 @@ sed "/server replica2/d" "$work/haproxy.cfg" >"$work/haproxy-1.cfg"
 # signature; prints machines/s and the seconds taken, fails if one answer
 # is not 200.
 storm() {
-	local base=$1 first=$2 t0 t1
-	awk -v b="$base" -v a="$first" -v n="$NODES" 'BEGIN { for (i = a; i < a + n; i++) {
-		m = sprintf("52:54:03:%02x:%02x:%02x", int(i / 65536), int(i / 256) % 256, i % 256)
-		printf "url = \"%s/boot/stage2.ipxe?mac=%s\"\noutput = \"/dev/null\"\n", b, m
-		printf "url = \"%s/boot/stage2.ipxe.sig?mac=%s\"\noutput = \"/dev/null\"\n", b, m } }' >"$work/storm.k"
+	local base=$1 first=$2 t0 t1 f
+	for f in stage2.ipxe stage2.ipxe.sig; do
+		awk -v b="$base" -v a="$first" -v n="$NODES" -v f="$f" 'BEGIN { for (i = a; i < a + n; i++) {
+			m = sprintf("52:54:03:%02x:%02x:%02x", int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "url = \"%s/boot/%s?mac=%s\"\noutput = \"/dev/null\"\n", b, f, m } }' >"$work/$f.k"
+	done
 	t0=$(now)
-	curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/storm.k" \
-		-w '%{http_code}\n' >"$work/storm.codes" || true
+	for f in stage2.ipxe stage2.ipxe.sig; do
+		curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/$f.k" \
+			-w '%{http_code}\n' || true
+	done >"$work/storm.codes"
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/storm.codes") == $((2 * NODES)) ]] ||
 		die "storm on $base: $(grep -vc '^200$' "$work/storm.codes") answers not 200"

@@ -136,8 +136,17 @@ check "seq 7 refused by A (400: not UTF-8)" [ "$(push "$PA" "$TOKEN" 7 "$T/bad")
 check "seq 7 (now valid) to B: taken, not a duplicate of the refused one" \
 	[ "$(push "$PB" "$TOKEN" 7 "$T/doc")" = 200 ]
 check "(as new)" grep -q '"duplicate": false' "$T/.body"
+# A push whose claim the claimer took before its body was read (a gzip
+# that is not) gives the claim back as well.
+printf 'not gzip at all' >"$T/notgz"
+code=$(status "https://localhost:$PA/api/v1/push" -H "Authorization: Bearer $TOKEN" \
+	-H 'X-Podboot-Seq: 8' -H 'X-Podboot-Interval: 1' -H 'Content-Encoding: gzip' --data-binary @"$T/notgz")
+check "seq 8 refused by A (400: not gzip) ($code)" [ "$code" = 400 ]
+check "seq 8 (now valid) to B: taken, not a duplicate of the refused one" \
+	[ "$(push "$PB" "$TOKEN" 8 "$T/doc")" = 200 ]
+check "(as new)" grep -q '"duplicate": false' "$T/.body"
 seen=$("/usr/lib/postgresql/15/bin/psql" -X -A -t -d "$URL" -c "SELECT count(*) FROM push_seen WHERE id = 'demo-1'" 2>>"$T/psql.err")
-check "the store holds the seqs taken of demo-1: 5, 6, 7 ($seen)" [ "$seen" = 3 ]
+check "the store holds the seqs taken of demo-1: 5, 6, 7, 8 ($seen)" [ "$seen" = 4 ]
 
 # ---- remote_write: each replica's series carry its own label ----
 # replicas_of NAME: the replica labels VictoriaMetrics holds for NAME.
@@ -153,6 +162,27 @@ echo "ha_rw replicas: $(replicas_of ha_rw)" >>"$T/.notes"
 ok "each replica's own counters too, apart" wait_for 40 sh -c \
 	"[ \"\$(curl -sf 'http://127.0.0.1:$VMPORT/api/v1/series' --data-urlencode 'match[]=podboot_http_requests_total' |
 		jq -r '[.data[].replica // \"none\"] | unique | join(\" \")')\" = '$want' ]"
+# ---- SIGTERM while pushes wait for their claims (parked requests) ----
+# 3000 pushes of demo-1 to B, 16 at a time; B is stopped while they run.
+awk -v b="$BB" -v c="$ROOT" -v t="$TOKEN" -v d="$T/doc" 'BEGIN {
+	for (i = 100; i < 3100; i++) {
+		printf "url = \"%s/api/v1/push\"\ncacert = \"%s\"\nsilent\noutput = \"/dev/null\"\n", b, c
+		printf "write-out = \"%%{http_code}\\n\"\ndata-binary = \"@%s\"\n", d
+		printf "header = \"Authorization: Bearer %s\"\nheader = \"X-Podboot-Seq: %d\"\n", t, i
+		if (i < 3099) print "next" } }' >"$T/many.k"
+curl -s --parallel --parallel-max 16 -K "$T/many.k" >"$T/many.codes" 2>/dev/null &
+CURL_PID=$!
+ok "B answers the stream's first 200 pushes" wait_for 30 sh -c "[ \$(grep -c '^200' '$T/many.codes') -ge 200 ]"
+kill -TERM "$B_PID"
+ok "B exits after SIGTERM with pushes in flight" wait_for 30 sh -c "! kill -0 $B_PID 2>/dev/null"
+wait "$B_PID"
+st=$?
+B_PID=
+check "with status 0 (no request left parked, nothing lost) ($st)" [ "$st" = 0 ]
+wait "$CURL_PID"
+check "every answer B gave was 200 ($(sort "$T/many.codes" | uniq -c | tr '\n' ' '))" \
+	sh -c "! grep -v -e '^200\$' -e '^000\$' '$T/many.codes'"
+
 check "no password or token in the replicas' logs" sh -c \
 	"! grep -q -e '$CI_TOKEN' -e '$OP_TOKEN' -e '$TOKEN' '$SITE'/serve-*.log"
 cat "$T/.notes" 2>/dev/null

@@ -12,13 +12,20 @@
 #include "unit.h"
 
 static char tmpdir[64];
-static int (*queued[64])(void);
+static int (*queued[256])(void);
 static size_t n_queued;
 
 void unit_queue_suite(int (*register_fn)(void))
 {
-	if (n_queued < sizeof(queued) / sizeof(queued[0]))
-		queued[n_queued++] = register_fn;
+	/* A suite that found no room would silently not run: that is a
+	 * failure of the whole binary, before anything runs. */
+	if (n_queued >= sizeof(queued) / sizeof(queued[0])) {
+		fprintf(stderr, "unit-tests: more than %zu suites; raise the "
+				"size of queued[] in test/unit/main.c\n",
+			sizeof(queued) / sizeof(queued[0]));
+		exit(1);
+	}
+	queued[n_queued++] = register_fn;
 }
 
 static void unit_rm_tmpdir(void)

@@ -108,6 +108,71 @@ static void test_replica_claim_node(void)
 	store_close(st);
 }
 
+/* Claims taken together (store_push_claims(); on PostgreSQL one
+ * statement) answer each as it would have been answered alone: a key
+ * twice in one batch is taken once, a node checked against a row that
+ * changed is not taken, a seq taken before is not, and the rest are. */
+static void test_replica_claims(void)
+{
+	struct store *st = test_store_open(test_store_dir());
+	struct store_push_claim c[8];
+	struct store_push_key k = { "bn-1", 0, 4, 10 };
+	struct store_node n;
+	unsigned int gen;
+	size_t i;
+
+	test_node(&n, "bn-1", "pod-a", "52:54:00:00:00:92");
+	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
+	CU_ASSERT_EQUAL(store_node_get(st, "bn-1", &n), 0);
+	gen = n.generation;
+	k.generation = gen;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* seq 10, before */
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 8; i++) {
+		c[i].k = (struct store_push_key){ "bn-1", gen, 4, 11 + i };
+		c[i].pod = "pod-a";
+		c[i].rc = 99;
+	}
+	c[1].k.seq = 10;		/* taken before */
+	c[2].k.seq = c[0].k.seq;	/* twice in the batch */
+	c[3].pod = "pod-b";		/* not the row's pod */
+	c[4].k.generation = gen + 1;	/* a generation the row lacks */
+	c[5].pod = NULL;		/* not checked against the row */
+	c[6].k.id = "no-such-node";	/* no row at all */
+	c[7].k.seq = 1;		/* far below the newest: trimmed ones too */
+	c[7].k.epoch = 4;
+	store_push_claims(st, c, 8);
+	CU_ASSERT_EQUAL(c[0].rc, 0);
+	CU_ASSERT_EQUAL(c[1].rc, 1);
+	CU_ASSERT_EQUAL(c[2].rc, 1);
+	CU_ASSERT_EQUAL(c[3].rc, 1);
+	CU_ASSERT_EQUAL(c[4].rc, 1);
+	CU_ASSERT_EQUAL(c[5].rc, 0);
+	CU_ASSERT_EQUAL(c[6].rc, 1);
+	CU_ASSERT_EQUAL(c[7].rc, 0);	/* within the window of 1024 */
+	/* What the batch took is taken; what it refused takes nothing. */
+	k.seq = c[0].k.seq;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = c[3].k.seq;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	/* An id with a quote and a backslash survives the array literal. */
+	memset(c, 0, sizeof(c));
+	c[0].k = (struct store_push_key){ "we\"ird\\id,{x}", 0, 1, 1 };
+	c[1].k = (struct store_push_key){ "plain", 0, 1, 1 };
+	store_push_claims(st, c, 2);
+	CU_ASSERT_EQUAL(c[0].rc, 0);
+	CU_ASSERT_EQUAL(c[1].rc, 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &c[0].k), 1);
+	/* A key the store cannot keep: that claim alone is refused. */
+	memset(c, 0, sizeof(c));
+	c[0].k = (struct store_push_key){ "plain", 0, 1, 0 };
+	c[1].k = (struct store_push_key){ "plain", 0, 1, 2 };
+	store_push_claims(st, c, 2);
+	CU_ASSERT_EQUAL(c[0].rc, -EINVAL);
+	CU_ASSERT_EQUAL(c[1].rc, 0);
+	store_close(st);
+}
+
 /* One thread of a claim race: its own store (a replica), every seq. */
 struct test_claimer {
 	struct store *st;
@@ -302,6 +367,7 @@ static const CU_TestInfo tests[] = {
 	  test_replica_claim },
 	{ "a push taken only while its node is as remembered",
 	  test_replica_claim_node },
+	{ "pushes claimed together, each as if alone", test_replica_claims },
 	{ "four replicas replaying one node's pushes", test_replica_claim_race },
 	{ "threads of two replicas claiming at once",
 	  test_replica_claim_batched },
