@@ -71,7 +71,8 @@ static void *serve_retire_thread(void *arg)
 		if (idle < 2)
 			usleep(50 * 1000);
 	}
-	http_parked_wait();
+	http_parked_wait(r->tls);
+	http_parked_wait(r->plain);
 	if (r->tls)
 		MHD_stop_daemon(r->tls);
 	if (r->plain)

@@ -110,9 +110,9 @@ void http_suspend(struct http_req *r);
 /** Wake @r, parked by http_suspend(). */
 void http_resume(struct http_req *r);
 
-/** Wait until no request of any daemon is parked; call before
- * MHD_stop_daemon(). */
-void http_parked_wait(void);
+/** Wait until no request of @d is parked; call before
+ * MHD_stop_daemon(@d). */
+void http_parked_wait(struct MHD_Daemon *d);
 
 /**
  * Count @r as a body transfer of @kind (TRANSFER_DOWNLOAD, or

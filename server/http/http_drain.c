@@ -3,7 +3,6 @@
  * their connections, and that none is parked (http_suspend) when it
  * stops. */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -23,12 +22,14 @@ struct http_drain_rec {
 	unsigned int inflight;		/* requests begun and not ended */
 	int draining;			/* its answers close the connection */
 	long long quiet_since;		/* monotonic ms none was in flight */
+	unsigned int parked;		/* of those, parked (http_suspend) */
 };
 
 static pthread_mutex_t http_drain_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct http_drain_rec http_drain_recs[HTTP_DRAIN_DAEMONS];
-/* Requests parked by http_suspend() and not resumed yet, all daemons. */
-static atomic_uint http_parked;
+/* Requests parked by http_suspend() and not resumed yet of daemons
+ * whose requests are not counted (no record). */
+static unsigned int http_parked_uncounted;
 
 struct http_drain_rec *http_drain_new(void)
 {
@@ -148,23 +149,50 @@ unsigned int http_connections(struct MHD_Daemon *d)
 	return info ? info->num_connections : 0;
 }
 
+/* The count of parked requests @r belongs to (under http_drain_lock). */
+static unsigned int *http_parked_count(struct http_drain_rec *rec)
+{
+	return rec ? &rec->parked : &http_parked_uncounted;
+}
+
 void http_suspend(struct http_req *r)
 {
-	atomic_fetch_add(&http_parked, 1);
+	pthread_mutex_lock(&http_drain_lock);
+	(*http_parked_count(r->drain))++;
+	pthread_mutex_unlock(&http_drain_lock);
 	r->suspended = 1;
 	MHD_suspend_connection(r->conn);
 }
 
 void http_resume(struct http_req *r)
 {
+	/* Once resumed, @r may end and be freed on its worker at once; its
+	 * count (a daemon's record, which outlives the daemon's requests)
+	 * is taken first, and its daemon cannot stop before it drops. */
+	struct http_drain_rec *rec = r->drain;
+
 	MHD_resume_connection(r->conn);
-	atomic_fetch_sub(&http_parked, 1);
+	pthread_mutex_lock(&http_drain_lock);
+	(*http_parked_count(rec))--;
+	pthread_mutex_unlock(&http_drain_lock);
 }
 
-void http_parked_wait(void)
+void http_parked_wait(struct MHD_Daemon *d)
 {
+	struct http_drain_rec *rec;
+	unsigned int n;
+
+	if (!d)
+		return;
 	/* Whoever parked a request resumes it after a bounded wait of its
 	 * own (a store statement): this only waits for that. */
-	while (atomic_load(&http_parked) > 0)
+	for (;;) {
+		pthread_mutex_lock(&http_drain_lock);
+		rec = http_drain_find(d);
+		n = *http_parked_count(rec);
+		pthread_mutex_unlock(&http_drain_lock);
+		if (n == 0)
+			return;
 		usleep(10 * 1000);
+	}
 }

@@ -40,14 +40,21 @@
 #
 # Environment:
 #   PODBOOT        podboot binary (default: build/podboot here)
-#   BENCH_RUNS     runs (default 5)
+#   BENCH_RUNS     runs (default 3)
 #   BENCH_NODES    machines per set-up and run (default 8000)
 #   BENCH_PUSHES   pushes per set-up and run (default 30000)
 #   BENCH_PUSH_NODES  machines that push, at most BENCH_NODES (default
-#                  256); 1 is one machine pushing BENCH_CONNS at a time,
+#                  256); 1 is one machine pushing many at a time,
 #                  which no agent does (on PostgreSQL its claims then
 #                  contend for one index page)
-#   BENCH_CONNS    transfers at a time (default 16)
+#   BENCH_CONNS    transfers at a time, a list: each set-up is measured
+#                  at each (default "16 64").  PostgreSQL's push claims
+#                  go in batches of those waiting at once (claimer.c):
+#                  the more clients at a time, the larger the batches
+#                  and the less a claim costs; SQLite has nothing to
+#                  batch.  A central server's load comes from many
+#                  clients at once (a storm, relays flushing their
+#                  spools after a WAN cut), so both are shown.
 #   BENCH_SETUPS   the set-ups to measure, among the four above (default
 #                  all; "sqlite pg" is issue 15 item 6 alone); a ratio is
 #                  printed when both its set-ups ran
@@ -68,16 +75,16 @@ BENCH=ha-bench
 PODBOOT=${PODBOOT:-$repo_dir/build/podboot}
 NODES=${BENCH_NODES:-8000}
 PUSHES=${BENCH_PUSHES:-30000}
-CONNS=${BENCH_CONNS:-16}
+CONNS_LIST=${BENCH_CONNS:-16 64}
 PNODES=${BENCH_PUSH_NODES:-256}
 need_whole BENCH_NODES "$NODES" 10 60000
 need_whole BENCH_PUSHES "$PUSHES" 10 1000000
-need_whole BENCH_CONNS "$CONNS" 1 256
+for c in $CONNS_LIST; do need_whole BENCH_CONNS "$c" 1 256; done
 need_whole BENCH_PUSH_NODES "$PNODES" 1 "$NODES"
 need_exec "$PODBOOT" "run make all first"
 need_exec /usr/lib/postgresql/15/bin/initdb "run scripts/deps"
 need_tools haproxy curl gzip awk
-BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_RUNS=${BENCH_RUNS:-3}
 bench_runs_init
 
 bench_workdir ha-bench
@@ -174,7 +181,7 @@ storm() {
 	done
 	t0=$(now)
 	for f in stage2.ipxe stage2.ipxe.sig; do
-		curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/$f.k" \
+		curl -s --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$conns" -K "$work/$f.k" \
 			-w '%{http_code}\n' || true
 	done >"$work/storm.codes"
 	t1=$(now)
@@ -192,7 +199,7 @@ ingest() {
 	awk -v b="$base" -v a="$first" -v n="$PNODES" -v w="$work" 'BEGIN { for (i = 0; i < n; i++) {
 		m = sprintf("52:54:03:%02x:%02x:%02x", int((a + i) / 65536), int((a + i) / 256) % 256, (a + i) % 256)
 		printf "url = \"%s/boot/stage2.ipxe?mac=%s\"\noutput = \"%s/tok.%d\"\n", b, m, w, i } }' >"$work/tok.k"
-	curl -sf --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$CONNS" -K "$work/tok.k" ||
+	curl -sf --no-progress-meter --cacert "$root_crt" --parallel --parallel-max "$conns" -K "$work/tok.k" ||
 		die "stage2 of the pushing machines from $base failed"
 	for ((i = 0; i < PNODES; i++)); do
 		grep -o 'ks=[^ ]*' "$work/tok.$i" | sed 's#.*/##'
@@ -211,18 +218,20 @@ ingest() {
 			printf "header = \"X-Podboot-Seq: %d\"\nheader = \"X-Podboot-Interval: 15\"\n", int(i / k) + 1
 			if (i < n - 1) print "next" } }' "$work/tokens" >"$work/push.k"
 	t0=$(now)
-	curl -s --no-progress-meter --parallel --parallel-max "$CONNS" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
+	curl -s --no-progress-meter --parallel --parallel-max "$conns" -K "$work/push.k" >"$work/push.codes" 2>/dev/null || true
 	t1=$(now)
 	[[ $(grep -c '^200$' "$work/push.codes") == "$PUSHES" ]] ||
 		die "ingest on $base: $(grep -vc '^200$' "$work/push.codes") answers not 200"
 	awk -v n="$PUSHES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f %.2f", n / (b - a), b - a }'
 }
 
-declare -A V	# V[FIGURE,SETUP,RUN]: FIGURE storm or ingest
-echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up and run, ${CONNS} at a time; $(nproc) cores"
+declare -A V	# V[FIGURE,SETUP@CONNS,RUN]: FIGURE storm or ingest
+echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up and run, at $CONNS_LIST transfers at a time; $(nproc) cores"
 block=0
 for ((run = 1; run <= RUNS; run++)); do
+	for conns in $CONNS_LIST; do
 	for s in $SETUPS; do
+		k=$s@$conns
 		first=$((block * NODES + 1))
 		block=$((block + 1))
 		conf_block "$first"
@@ -244,42 +253,47 @@ for ((run = 1; run <= RUNS; run++)); do
 			;;
 		esac
 		out=$(storm "$base" "$first")
-		read -r "V[storm,$s,$run]" ts <<<"$out"
+		read -r "V[storm,$k,$run]" ts <<<"$out"
 		out=$(ingest "$base" "$first")
-		read -r "V[ingest,$s,$run]" ti <<<"$out"
-		record "$run" "${s}_storm" "${V[storm,$s,$run]}" "${s}_ingest" "${V[ingest,$s,$run]}"
-		echo "  run $run $s: storm ${V[storm,$s,$run]} machines/s (${ts} s), ingest ${V[ingest,$s,$run]} pushes/s (${ti} s); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		read -r "V[ingest,$k,$run]" ti <<<"$out"
+		record "$run" "${s}_${conns}_storm" "${V[storm,$k,$run]}" "${s}_${conns}_ingest" "${V[ingest,$k,$run]}"
+		echo "  run $run $s, $conns at a time: storm ${V[storm,$k,$run]} machines/s (${ts} s), ingest ${V[ingest,$k,$run]} pushes/s (${ti} s); load $(cut -d' ' -f1-3 /proc/loadavg)"
 		stop_pid "$HA"; HA=
 		stop_pid "$R2"; R2=
 		stop_pid "$R1"; R1=
 	done
+	done
 done
 
-# ratio FIGURE A B RUN: A's FIGURE over B's in run RUN.
+# ratio FIGURE A B RUN: A's FIGURE over B's in run RUN (A, B: SETUP@CONNS).
 ratio() {
 	awk -v a="${V[$1,$2,$4]}" -v b="${V[$1,$3,$4]}" \
 		'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
 }
 unit() { [[ $1 == storm ]] && echo machines/s || echo pushes/s; }
 echo
-printf '%-22s %s\n' figure "median [min-max]"
-for s in $SETUPS; do
-	for f in storm ingest; do
-		vals=()
-		for ((run = 1; run <= RUNS; run++)); do vals+=("${V[$f,$s,$run]}"); done
-		read -r m lo hi < <(stats "${vals[@]}")
-		printf '%-22s %s [%s-%s] %s\n' "$s $f" "$m" "$lo" "$hi" "$(unit $f)"
+printf '%-26s %s\n' figure "median [min-max]"
+for conns in $CONNS_LIST; do
+	for s in $SETUPS; do
+		for f in storm ingest; do
+			vals=()
+			for ((run = 1; run <= RUNS; run++)); do vals+=("${V[$f,$s@$conns,$run]}"); done
+			read -r m lo hi < <(stats "${vals[@]}")
+			printf '%-26s %s [%s-%s] %s\n' "$s $f ($conns)" "$m" "$lo" "$hi" "$(unit $f)"
+		done
 	done
 done
-for pair in "pg sqlite" "pg-ha1 pg" "pg-ha2 pg"; do
-	set -- $pair
-	[[ " $SETUPS " == *" $1 "* && " $SETUPS " == *" $2 "* ]] || continue
-	for f in storm ingest; do
-		vals=()
-		for ((run = 1; run <= RUNS; run++)); do vals+=("$(ratio "$f" "$1" "$2" "$run")"); done
-		read -r m lo hi < <(stats "${vals[@]}")
-		record 0 "ratio_${1}_${2}_$f" "$m"
-		printf '%-22s %s [%s-%s]%s\n' "$1/$2 $f" "$m" "$lo" "$hi" \
-			"$([[ "$1 $2" == "pg sqlite" ]] && echo " (goal >= 0.7)")"
+for conns in $CONNS_LIST; do
+	for pair in "pg sqlite" "pg-ha1 pg" "pg-ha2 pg"; do
+		set -- $pair
+		[[ " $SETUPS " == *" $1 "* && " $SETUPS " == *" $2 "* ]] || continue
+		for f in storm ingest; do
+			vals=()
+			for ((run = 1; run <= RUNS; run++)); do vals+=("$(ratio "$f" "$1@$conns" "$2@$conns" "$run")"); done
+			read -r m lo hi < <(stats "${vals[@]}")
+			record 0 "ratio_${1}_${2}_${conns}_$f" "$m"
+			printf '%-26s %s [%s-%s]%s\n' "$1/$2 $f ($conns)" "$m" "$lo" "$hi" \
+				"$([[ "$1 $2" == "pg sqlite" ]] && echo " (goal >= 0.7)")"
+		done
 	done
 done

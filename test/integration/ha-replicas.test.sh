@@ -14,7 +14,7 @@ PG=$(mktemp -d /tmp/podboot-har.XXXXXX)
 rmdir "$PG"
 cleanup() {
 	local p
-	for p in ${A_PID:-} ${B_PID:-} ${VM_PID:-}; do
+	for p in ${A_PID:-} ${B_PID:-} ${VM_PID:-} ${CURL_PID:-}; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -162,26 +162,43 @@ echo "ha_rw replicas: $(replicas_of ha_rw)" >>"$T/.notes"
 ok "each replica's own counters too, apart" wait_for 40 sh -c \
 	"[ \"\$(curl -sf 'http://127.0.0.1:$VMPORT/api/v1/series' --data-urlencode 'match[]=podboot_http_requests_total' |
 		jq -r '[.data[].replica // \"none\"] | unique | join(\" \")')\" = '$want' ]"
-# ---- SIGTERM while pushes wait for their claims (parked requests) ----
-# 3000 pushes of demo-1 to B, 16 at a time; B is stopped while they run.
+# ---- reloads and SIGTERM while pushes wait for their claims (parked) ----
+# A stream of 30000 pushes of demo-1 to B, 16 at a time.  B reloads twice
+# under it: each retired daemon must stop while pushes go on (it waits
+# only for its own parked requests); then SIGTERM ends B cleanly.
+mhd_threads() { grep -lx 'MHD-worker' /proc/"$B_PID"/task/*/comm 2>/dev/null | wc -l; }
+reloads_b() { grep -c 'reloaded /' "$SITE/serve-B.log"; }
+base_threads=$(mhd_threads)
 awk -v b="$BB" -v c="$ROOT" -v t="$TOKEN" -v d="$T/doc" 'BEGIN {
-	for (i = 100; i < 3100; i++) {
+	for (i = 100; i < 30100; i++) {
 		printf "url = \"%s/api/v1/push\"\ncacert = \"%s\"\nsilent\noutput = \"/dev/null\"\n", b, c
 		printf "write-out = \"%%{http_code}\\n\"\ndata-binary = \"@%s\"\n", d
 		printf "header = \"Authorization: Bearer %s\"\nheader = \"X-Podboot-Seq: %d\"\n", t, i
-		if (i < 3099) print "next" } }' >"$T/many.k"
+		if (i < 30099) print "next" } }' >"$T/many.k"
 curl -s --parallel --parallel-max 16 -K "$T/many.k" >"$T/many.codes" 2>/dev/null &
 CURL_PID=$!
 ok "B answers the stream's first 200 pushes" wait_for 30 sh -c "[ \$(grep -c '^200' '$T/many.codes') -ge 200 ]"
+for n in 1 2; do
+	r=$(reloads_b)
+	kill -HUP "$B_PID"
+	ok "B reloads under the pushes ($n)" wait_for 30 sh -c "[ \$(grep -c 'reloaded /' '$SITE/serve-B.log') -gt $r ]"
+done
+ok "its retired daemons stop while the pushes go on ($base_threads workers)" \
+	wait_for 30 sh -c "[ \$(grep -lx 'MHD-worker' /proc/$B_PID/task/*/comm 2>/dev/null | wc -l) -le $base_threads ]"
+check "the stream was still running then" kill -0 "$CURL_PID"
+cp "$T/many.codes" "$T/before-term.codes"
+check "no push failed across the reloads ($(sort "$T/before-term.codes" | uniq -c | tr '\n' ' '))" \
+	sh -c "! grep -qv '^200\$' '$T/before-term.codes'"
 kill -TERM "$B_PID"
 ok "B exits after SIGTERM with pushes in flight" wait_for 30 sh -c "! kill -0 $B_PID 2>/dev/null"
 wait "$B_PID"
 st=$?
 B_PID=
 check "with status 0 (no request left parked, nothing lost) ($st)" [ "$st" = 0 ]
+kill "$CURL_PID" 2>/dev/null
 wait "$CURL_PID"
 check "every answer B gave was 200 ($(sort "$T/many.codes" | uniq -c | tr '\n' ' '))" \
-	sh -c "! grep -v -e '^200\$' -e '^000\$' '$T/many.codes'"
+	sh -c "! grep -v -e '^200\$' -e '^000\$' -e '^\$' '$T/many.codes'"
 
 check "no password or token in the replicas' logs" sh -c \
 	"! grep -q -e '$CI_TOKEN' -e '$OP_TOKEN' -e '$TOKEN' '$SITE'/serve-*.log"
