@@ -157,10 +157,10 @@ static void boot_discover_full(struct http_req *r, unsigned int max)
  * (boot_may_mark() made sure it can be), and read the node in the same
  * step: 0 with @sn the row as it is now, moved or not (a parallel fetch
  * moved it first, or it is in another state: lifecycle_boot() judges),
- * or -ENOENT when it is not stored.  A move the store could not write (a
- * full disk, a failing database) refuses the installer: handed out while
- * the store still says armed, it would break the one-shot rule.
- * Otherwise returns the code of the refusal queued.
+ * or 1 when it is not stored.  A move the store could not write (a full
+ * disk, a failing database) refuses the installer: handed out while the
+ * store still says armed, it would break the one-shot rule.  Otherwise
+ * returns the (negative) code of the refusal queued.
  */
 static int boot_mark_booting(struct http_req *r, const char *id,
 			     struct store_node *sn)
@@ -174,7 +174,7 @@ static int boot_mark_booting(struct http_req *r, const char *id,
 	if (rc == 0 || rc == -PB_ESTATE)
 		return 0;
 	if (rc == -ENOENT)
-		return rc;
+		return 1;
 	log_error("node %s: recording armed -> booting failed (%s); its "
 		  "installer is not served", id, pb_strerror(rc));
 	return http_refuse(r, 503, "node %s: its state could not be "
@@ -262,7 +262,7 @@ static int boot_node(struct http_req *r, const struct config_node *cn,
 	memset(sn, 0, sizeof(*sn));
 	if (boot_may_mark(r, cn, in)) {
 		rc = boot_mark_booting(r, cn->hostname, sn);
-		if (rc > 0)
+		if (rc < 0)
 			return rc;
 	} else if (is_sig && shared &&
 		   node_hint_get(r->srv->hints, cn->hostname, BOOT_SIG_HINT_MS,

@@ -153,6 +153,8 @@ check "  and no installer bytes (no kernel, no token)" sh -c \
 	"! grep -qE 'kernel|initrd|/ks/|demo-1\\.' '$T/.body'"
 check "the node is still armed" [ "$(state1)" = armed ]
 check "the failure is logged" grep -q 'demo-1: recording armed -> booting failed' "$SITE/serve.log"
+check "  and refused once, as that failure (not also as a node not stored)" sh -c \
+	"! grep -q 'demo-1 is not in the store yet' '$SITE/serve.log'"
 check "its signature is still served (it moves nothing)" \
 	[ "$(status "$BASE/boot/stage2.ipxe.sig?mac=52:54:00:00:00:01")" = 200 ]
 ok "the store recovers" sqlite3 -cmd ".timeout 5000" "$DB" "DROP TRIGGER fail_booting;"
