@@ -118,6 +118,39 @@ static const char *const store_migrations[] = {
 	" seq INTEGER NOT NULL,"
 	" at INTEGER NOT NULL,"
 	" PRIMARY KEY (id, generation, epoch, seq));",
+	/* 11: each epoch's pushes seen in one row, a window of the 1024
+	 * seqs up to its newest (store_replica.c): a claim updates that row
+	 * in place instead of adding a row and an index entry per push */
+	"CREATE TABLE push_window ("
+	" id TEXT NOT NULL,"
+	" generation INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL,"
+	" top INTEGER NOT NULL,"
+	" seen BIT(1024) NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (id, generation, epoch));",
+	/* 12: the rows of push_seen are in push_window (a shared store's
+	 * step 11); a replica of an older podboot that still claims there
+	 * gets an error, and its agents retry on another replica */
+	"DROP TABLE push_seen;",
+};
+
+/*
+ * What step i also does on a shared store (PostgreSQL), after the step
+ * itself and in its transaction: moving rows only a shared store has, in
+ * SQL that only PostgreSQL speaks.
+ */
+static const char *const store_migrations_shared[] = {
+	/* 11: each epoch's window from its rows: bit k set where seq top - k
+	 * was taken */
+	[10] = "INSERT INTO push_window (id, generation, epoch, top, seen, at) "
+	       "SELECT p.id, p.generation, p.epoch, e.top, "
+	       "bit_or(B'1'::bit(1024) >> (e.top - p.seq)::int), e.at "
+	       "FROM push_seen p JOIN (SELECT id, generation, epoch, "
+	       "max(seq) AS top, max(at) AS at FROM push_seen "
+	       "GROUP BY id, generation, epoch) e USING (id, generation, epoch) "
+	       "WHERE e.top - p.seq < 1024 "
+	       "GROUP BY p.id, p.generation, p.epoch, e.top, e.at",
 };
 
 #define STORE_SCHEMA_LATEST \
@@ -511,6 +544,12 @@ static int store_migrate_step(struct store *st, long long v)
 		return -ENOMEM;
 	rc = store_exec(st, sql, "migrating schema");
 	free(sql);
+	if (rc == 0 && store_shared(st) &&
+	    (size_t)v < sizeof(store_migrations_shared) /
+				sizeof(store_migrations_shared[0]) &&
+	    store_migrations_shared[v])
+		rc = store_exec(st, store_migrations_shared[v],
+				"migrating a shared store's rows");
 	if (rc == 0 && st->be->version_set(st, v + 1) != 0)
 		rc = store_fail(st, "setting schema version");
 	return rc;

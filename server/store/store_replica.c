@@ -15,11 +15,13 @@
 
 /* The name of the configuration generation in shared_values. */
 #define STORE_CONFIG_GEN "config_generation"
-/* Rows of one agent epoch kept in push_seen: seqs this far below the
- * newest are refused without a row (the monitor's window is as long). */
+/* Seqs of one agent epoch a window tells apart: those this far below the
+ * newest are refused as taken (the monitor's window is as long).  It is
+ * the length of push_window.seen (migration 11): bit k is seq top - k. */
 #define STORE_SEEN_WINDOW 1024
-/* Rows of an agent epoch another epoch of the node followed this long
- * ago are dropped at the next save. */
+#define STORE_SEEN_BITS "1024"
+/* The window of an agent epoch another epoch of the node followed this
+ * long ago is dropped at the next trim. */
 #define STORE_SEEN_EPOCH_S 86400
 
 int store_shared(const struct store *st)
@@ -89,7 +91,8 @@ static int store_seen_bind(struct store_stmt *s,
 	       store_bind_int(s, 4, (long long)k->seq);
 }
 
-/* Whether @k names a row push_seen keeps (numbers fit its columns). */
+/* Whether @k names a push push_window can tell (numbers fit its
+ * columns). */
 static int store_seen_key_ok(const struct store_push_key *k)
 {
 	return k->id && k->id[0] && strlen(k->id) < 192 && k->seq &&
@@ -97,76 +100,51 @@ static int store_seen_key_ok(const struct store_push_key *k)
 	       k->epoch < (1ULL << 62);
 }
 
-/* One statement: a key taken before conflicts (nothing changes), and so
- * does a generation older than one seen or a seq a window below the
- * newest of its epoch, whose rows are gone.  Each test reads a newest
- * value off the end of a primary-key range: PostgreSQL's generic plan of
- * the prepared claim then walks the index whatever the statistics say
- * (with EXISTS tests, once a node's rows were most of the table, it read
- * the whole table for every claim of any node).  With STORE_CLAIM_NODE,
- * the node's row must still be at ?2 in pod ?7. */
-#define STORE_CLAIM_SQL(node)                                                 \
-	"INSERT INTO push_seen (id, generation, epoch, seq, at) "            \
-	"SELECT ?1, ?2, ?3, ?4, ?5 WHERE " node "coalesce((SELECT "          \
-	"max(generation) FROM push_seen WHERE id = ?1), 0) <= ?2 AND "       \
-	"coalesce((SELECT max(seq) FROM push_seen WHERE id = ?1 AND "        \
-	"generation = ?2 AND epoch = ?3), 0) < ?4 + ?6 "                     \
-	"ON CONFLICT (id, generation, epoch, seq) DO NOTHING"
-#define STORE_CLAIM_NODE                                                      \
-	"EXISTS (SELECT 1 FROM nodes WHERE id = ?1 AND generation = ?2 AND " \
-	"pod = ?7) AND "
+/* Whether @a and @b are pushes of one window (node, generation, epoch). */
+static int store_seen_same_window(const struct store_push_key *a,
+				  const struct store_push_key *b)
+{
+	return a->generation == b->generation && a->epoch == b->epoch &&
+	       strcmp(a->id, b->id) == 0;
+}
 
-/* The same tests row by row over arrays (?1 ids, ?2 generations, ?3
- * epochs, ?4 seqs, ?7 pods: NULL where the node is not checked), in one
- * statement; the keys taken come back.  A key twice: the second row
- * conflicts with the first.  Where the node's row is checked, its
- * generation is the newest there is (generations only grow), which
- * makes the test for an older generation than one seen redundant: each
- * row costs one index probe less. */
+/*
+ * Claims over arrays (?1 ids, ?2 generations, ?3 epochs, ?4 seqs, ?7
+ * pods: NULL where the node is not checked), no two of one window, in
+ * one statement (PostgreSQL): each window is one row of push_window, its
+ * newest seq (top) and a bit of each of the STORE_SEEN_WINDOW seqs up to
+ * it, so that a claim updates one row in place (no index entry, no row
+ * per push to trim).  A seq above top moves the window up; one in it is
+ * taken if its bit is clear; one below it is refused as taken.  Where
+ * the node's row is checked, the claim needs it at ?2 in pod ?7; where
+ * it is not, a generation older than one seen is refused.  The windows
+ * changed come back, one per claim taken.  CASE orders the tests: a
+ * distance is cast to a bit index only when it is one.  Each test is a
+ * value read by key, never EXISTS: for an EXISTS over arrays of unknown
+ * length the generic plan (the claims session's) hashed the whole nodes
+ * table at every batch.
+ */
 #define STORE_CLAIMS_SQL                                                      \
 	"WITH c AS (SELECT * FROM unnest(?1::text[], ?2::bigint[], "         \
 	"?3::bigint[], ?4::bigint[], ?7::text[]) AS c(id, generation, "      \
-	"epoch, seq, pod)) INSERT INTO push_seen (id, generation, epoch, "   \
-	"seq, at) SELECT c.id, c.generation, c.epoch, c.seq, ?5 FROM c "     \
-	"WHERE CASE WHEN c.pod IS NULL THEN coalesce((SELECT "               \
-	"max(p.generation) FROM push_seen p WHERE p.id = c.id), 0) <= "      \
-	"c.generation ELSE EXISTS (SELECT 1 FROM nodes n WHERE n.id = c.id " \
-	"AND n.generation = c.generation AND n.pod = c.pod) END "            \
-	"AND coalesce((SELECT max(p.seq) FROM push_seen p WHERE p.id = "     \
-	"c.id AND p.generation = c.generation AND p.epoch = c.epoch), 0) < " \
-	"c.seq + ?6 ON CONFLICT (id, generation, epoch, seq) DO NOTHING "    \
-	"RETURNING id, generation, epoch, seq"
+	"epoch, seq, pod)) INSERT INTO push_window AS w (id, generation, "   \
+	"epoch, top, seen, at) SELECT c.id, c.generation, c.epoch, c.seq, "  \
+	"B'1'::bit(" STORE_SEEN_BITS "), ?5 FROM c WHERE CASE WHEN c.pod "   \
+	"IS NULL THEN coalesce((SELECT max(p.generation) FROM push_window " \
+	"p WHERE p.id = c.id), 0) <= c.generation ELSE coalesce((SELECT "    \
+	"n.generation = c.generation AND n.pod = c.pod FROM nodes n WHERE "  \
+	"n.id = c.id), false) END ON CONFLICT (id, generation, epoch) DO "   \
+	"UPDATE SET top = greatest(w.top, excluded.top), seen = CASE WHEN "  \
+	"excluded.top > w.top THEN set_bit(w.seen >> least(excluded.top - " \
+	"w.top, ?6)::int, 0, 1) ELSE set_bit(w.seen, (w.top - "              \
+	"excluded.top)::int, 1) END, at = excluded.at WHERE CASE WHEN "      \
+	"excluded.top > w.top THEN true WHEN w.top - excluded.top >= ?6 "    \
+	"THEN false ELSE get_bit(w.seen, (w.top - excluded.top)::int) = 0 "  \
+	"END RETURNING id, generation, epoch"
 
 /* The arrays of STORE_CLAIMS_SQL, and their parameters. */
 #define STORE_CLAIM_ARRAYS 5
 static const int store_claim_param[STORE_CLAIM_ARRAYS] = { 1, 2, 3, 4, 7 };
-
-/*
- * Claim @c alone with the one-row statement (the caller holds session
- * @st): its rc.
- */
-static int store_claim_one(struct store *st, const struct store_push_claim *c)
-{
-	struct store_stmt s = { 0 };
-	int rc;
-
-	if (!store_seen_key_ok(&c->k))
-		return -EINVAL;
-	rc = store_stmt_open(st, &s,
-			     c->pod ? STORE_CLAIM_SQL(STORE_CLAIM_NODE)
-				    : STORE_CLAIM_SQL(""),
-			     "claiming a push");
-	if (rc == 0 && (store_seen_bind(&s, &c->k) ||
-			store_bind_int(&s, 5, (long long)time(NULL)) ||
-			store_bind_int(&s, 6, STORE_SEEN_WINDOW) ||
-			(c->pod && store_bind_text(&s, 7, c->pod)) ||
-			store_stmt_step(&s) < 0))
-		rc = store_fail(st, "claiming a push");
-	if (rc == 0)
-		rc = store_changes(st) == 1 ? 0 : 1;
-	store_stmt_close(&s);
-	return rc;
-}
 
 /* Append element @text (NULL: a NULL element), double-quoted if @quote,
  * to array literal @b, whose brace is open: 0, or nonzero when it does
@@ -187,9 +165,11 @@ static int store_array_add(struct pbuf *b, const char *text, int quote)
 	return rc || pbuf_append(b, "\"", 1);
 }
 
-/* The array literals of claims @c[0..@n) into @arr (initialised). */
-static int store_claim_arrays(struct pbuf *arr, const struct store_push_claim *c,
-			      size_t n)
+/* The array literals of the claims @c[i] of round @round (@in[i] ==
+ * @round) into @arr (initialised). */
+static int store_claim_arrays(struct pbuf *arr,
+			      const struct store_push_claim *c,
+			      const size_t *in, size_t round, size_t n)
 {
 	char num[3][24];
 	size_t i;
@@ -198,6 +178,8 @@ static int store_claim_arrays(struct pbuf *arr, const struct store_push_claim *c
 	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
 		rc = rc || pbuf_append(&arr[i], "{", 1);
 	for (i = 0; i < n && rc == 0; i++) {
+		if (in[i] != round)
+			continue;
 		snprintf(num[0], sizeof(num[0]), "%llu", c[i].k.generation);
 		snprintf(num[1], sizeof(num[1]), "%llu", c[i].k.epoch);
 		snprintf(num[2], sizeof(num[2]), "%llu", c[i].k.seq);
@@ -212,35 +194,32 @@ static int store_claim_arrays(struct pbuf *arr, const struct store_push_claim *c
 	return rc;
 }
 
-/* Mark taken the first claim of @c[0..@n) still untaken whose key is the
- * current row of @s (a key STORE_CLAIMS_SQL returned). */
+/* Mark taken the claim of round @round whose window is the current row
+ * of @s (one STORE_CLAIMS_SQL returned). */
 static void store_claim_took(struct store_stmt *s, struct store_push_claim *c,
-			     size_t n)
+			     const size_t *in, size_t round, size_t n)
 {
 	char id[192];
-	long long gen, epoch, seq;
+	struct store_push_key k = { id, 0, 0, 0 };
 	size_t i;
 
 	store_col_text(s, 0, id, sizeof(id));
-	gen = store_col_int(s, 1);
-	epoch = store_col_int(s, 2);
-	seq = store_col_int(s, 3);
+	k.generation = (unsigned long long)store_col_int(s, 1);
+	k.epoch = (unsigned long long)store_col_int(s, 2);
 	for (i = 0; i < n; i++)
-		if (c[i].rc == 1 && strcmp(c[i].k.id, id) == 0 &&
-		    (long long)c[i].k.generation == gen &&
-		    (long long)c[i].k.epoch == epoch &&
-		    (long long)c[i].k.seq == seq) {
+		if (in[i] == round && store_seen_same_window(&c[i].k, &k)) {
 			c[i].rc = 0;
 			return;
 		}
 }
 
 /*
- * Claim @c[0..@n), every key valid, with STORE_CLAIMS_SQL (the caller
- * holds session @st): each rc 0 or 1, or every rc the error.
+ * Claim round @round of @c[0..@n) (the claims with @in[i] == @round, no
+ * two of one window, every key valid) with STORE_CLAIMS_SQL on session
+ * @st, which the caller holds: each rc 0 or 1; the error, or 0.
  */
-static void store_claim_many(struct store *st, struct store_push_claim *c,
-			     size_t n)
+static int store_claim_round(struct store *st, struct store_push_claim *c,
+			     const size_t *in, size_t round, size_t n)
 {
 	struct pbuf arr[STORE_CLAIM_ARRAYS];
 	struct store_stmt s = { 0 };
@@ -250,11 +229,12 @@ static void store_claim_many(struct store *st, struct store_push_claim *c,
 	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
 		pbuf_init(&arr[i], 64 * 1024);
 	for (i = 0; i < n; i++)
-		c[i].rc = 1;
-	rc = store_claim_arrays(arr, c, n) ? -ENOMEM
-					    : store_stmt_open(st, &s,
-							      STORE_CLAIMS_SQL,
-							      "claiming pushes");
+		if (in[i] == round)
+			c[i].rc = 1;
+	rc = store_claim_arrays(arr, c, in, round, n)
+		     ? -ENOMEM
+		     : store_stmt_open(st, &s, STORE_CLAIMS_SQL,
+				       "claiming pushes");
 	for (i = 0; i < STORE_CLAIM_ARRAYS && rc == 0; i++)
 		bad = bad || store_bind_text(&s, store_claim_param[i],
 					     arr[i].data);
@@ -262,38 +242,92 @@ static void store_claim_many(struct store *st, struct store_push_claim *c,
 			store_bind_int(&s, 6, STORE_SEEN_WINDOW)))
 		rc = store_fail(st, "claiming pushes");
 	while (rc == 0 && (step = store_stmt_step(&s)) == 1)
-		store_claim_took(&s, c, n);
+		store_claim_took(&s, c, in, round, n);
 	if (rc == 0 && step < 0)
 		rc = store_fail(st, "claiming pushes");
 	store_stmt_close(&s);
 	for (i = 0; i < STORE_CLAIM_ARRAYS; i++)
 		pbuf_free(&arr[i]);
+	return rc;
+}
+
+/* Claims at most in one call: a batch's windows are told apart in
+ * STORE_CLAIM_MAX * STORE_CLAIM_MAX steps. */
+#define STORE_CLAIM_MAX 256
+
+/*
+ * Claim @c[0..@n) (n at most STORE_CLAIM_MAX, every key valid) on session
+ * @st, which the caller holds: a claim of a window another claim before
+ * it in @c has goes in the next round (one statement each; an update
+ * touches a row once), so that the first of two claims of one key is the
+ * one taken.  Each rc 0 or 1; after an error, every claim not answered
+ * has it.
+ */
+static void store_claim_many(struct store *st, struct store_push_claim *c,
+			     size_t n)
+{
+	size_t in[STORE_CLAIM_MAX], i, j, rounds = 0, round;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		in[i] = 0;
+		for (j = 0; j < i; j++)
+			if (in[j] >= in[i] &&
+			    store_seen_same_window(&c[i].k, &c[j].k))
+				in[i] = in[j] + 1;
+		if (in[i] + 1 > rounds)
+			rounds = in[i] + 1;
+	}
+	for (round = 0; round < rounds && rc == 0; round++)
+		rc = store_claim_round(st, c, in, round, n);
 	for (i = 0; i < n && rc != 0; i++)
-		c[i].rc = rc;
+		if (in[i] + 1 >= round)
+			c[i].rc = rc;
+}
+
+/* store_push_claims() of at most STORE_CLAIM_MAX claims. */
+static void store_push_claims_some(struct store *st,
+				   struct store_push_claim *c, size_t n)
+{
+	struct store_push_claim part[STORE_CLAIM_MAX];
+	size_t at[STORE_CLAIM_MAX], i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		c[i].rc = -EINVAL;
+		if (store_seen_key_ok(&c[i].k)) {
+			at[m] = i;
+			part[m++] = c[i];
+		}
+	}
+	if (m && st->claims) {
+		/* On the session kept for claims, whose plan is made once:
+		 * elsewhere PostgreSQL plans the statement again for each
+		 * length of its arrays, which costs more than the claim. */
+		pthread_mutex_lock(&st->claims->lock);
+		store_claim_many(st->claims, part, m);
+		pthread_mutex_unlock(&st->claims->lock);
+	} else if (m) {
+		st = store_hold(st);
+		store_claim_many(st, part, m);
+		st = store_let_go(st);
+	}
+	for (i = 0; i < m; i++)
+		c[at[i]].rc = part[i].rc;
 }
 
 void store_push_claims(struct store *st, struct store_push_claim *c,
 		       size_t n)
 {
-	size_t i, m = 0;
+	size_t i, k;
 
-	for (i = 0; i < n; i++) {
-		c[i].rc = -EINVAL;
-		if (store_seen_key_ok(&c[i].k))
-			m++;
+	/* A store of one process has nothing to agree on: the monitor's
+	 * window in memory decides (metrics_seq.c). */
+	for (i = 0; i < n && !store_shared(st); i++)
+		c[i].rc = -ENOTSUP;
+	for (i = 0; i < n && store_shared(st); i += k) {
+		k = n - i < STORE_CLAIM_MAX ? n - i : STORE_CLAIM_MAX;
+		store_push_claims_some(st, c + i, k);
 	}
-	/* A batch on the session kept for batches (its plan made once). */
-	if (m == n && n > 1 && st->claims) {
-		pthread_mutex_lock(&st->claims->lock);
-		store_claim_many(st->claims, c, n);
-		pthread_mutex_unlock(&st->claims->lock);
-		return;
-	}
-	st = store_hold(st);
-	for (i = 0; i < n; i++)
-		if (store_seen_key_ok(&c[i].k))
-			c[i].rc = store_claim_one(st, &c[i]);
-	st = store_let_go(st);
 }
 
 int store_push_claim(struct store *st, const struct store_push_key *k)
@@ -319,14 +353,22 @@ int store_push_unclaim(struct store *st, const struct store_push_key *k)
 	struct store_stmt s = { 0 };
 	int rc;
 
+	if (!store_shared(st))
+		return -ENOTSUP;
 	if (!store_seen_key_ok(k))
 		return -EINVAL;
 	st = store_hold(st);
+	/* Its bit cleared; the window stays where it is (a seq given back
+	 * below the newest is taken again as a late one). */
 	rc = store_stmt_open(st, &s,
-			     "DELETE FROM push_seen WHERE id = ?1 AND "
-			     "generation = ?2 AND epoch = ?3 AND seq = ?4",
+			     "UPDATE push_window SET seen = set_bit(seen, "
+			     "(top - ?4)::int, 0) WHERE id = ?1 AND "
+			     "generation = ?2 AND epoch = ?3 AND top >= ?4 AND "
+			     "top - ?4 < ?5",
 			     "giving a push back");
-	if (rc == 0 && (store_seen_bind(&s, k) || store_stmt_step(&s) < 0))
+	if (rc == 0 && (store_seen_bind(&s, k) ||
+			store_bind_int(&s, 5, STORE_SEEN_WINDOW) ||
+			store_stmt_step(&s) < 0))
 		rc = store_fail(st, "giving a push back");
 	store_stmt_close(&s);
 	st = store_let_go(st);
@@ -338,29 +380,20 @@ int store_push_seen_trim(struct store *st)
 	struct store_stmt s = { 0 };
 	int rc;
 
+	if (!store_shared(st))
+		return -ENOTSUP;
 	st = store_hold(st);
-	/* Seqs a window below the newest of their epoch (claims refuse
-	 * them without rows), generations a newer one replaced (their
-	 * tokens are void), and epochs another followed a day ago.  Each
-	 * row is compared with its node's epochs (newest seq and time of
-	 * each), not with every row of its node: a node's rows cost their
-	 * number, not its square. */
+	/* The windows of generations a newer one replaced (their tokens
+	 * are void), and of epochs another of the node's followed a day
+	 * ago; a window's old seqs leave it as it moves. */
 	rc = store_stmt_open(st, &s,
-			     "WITH e AS (SELECT id, generation, epoch, "
-			     "max(seq) AS seq, max(at) AS at FROM push_seen "
-			     "GROUP BY id, generation, epoch) "
-			     "DELETE FROM push_seen WHERE EXISTS (SELECT 1 "
-			     "FROM e WHERE e.id = push_seen.id AND "
-			     "(e.generation > push_seen.generation OR "
-			     "(e.generation = push_seen.generation AND "
-			     "e.epoch = push_seen.epoch AND "
-			     "e.seq >= push_seen.seq + ?1) OR "
-			     "(e.generation = push_seen.generation AND "
-			     "e.epoch <> push_seen.epoch AND "
-			     "e.at > push_seen.at + ?2)))",
+			     "DELETE FROM push_window AS w WHERE EXISTS "
+			     "(SELECT 1 FROM push_window e WHERE e.id = w.id "
+			     "AND (e.generation > w.generation OR "
+			     "(e.generation = w.generation AND "
+			     "e.epoch <> w.epoch AND e.at > w.at + ?1)))",
 			     "trimming pushes seen");
-	if (rc == 0 && (store_bind_int(&s, 1, STORE_SEEN_WINDOW) ||
-			store_bind_int(&s, 2, STORE_SEEN_EPOCH_S) ||
+	if (rc == 0 && (store_bind_int(&s, 1, STORE_SEEN_EPOCH_S) ||
 			store_stmt_step(&s) < 0))
 		rc = store_fail(st, "trimming pushes seen");
 	store_stmt_close(&s);

@@ -62,7 +62,7 @@ done
 export ROOT
 export -f C
 ok "podboot serve starts on PostgreSQL" server_start
-check "the schema is migrated in PostgreSQL" [ "$(sql 'SELECT version FROM podboot_schema')" = 10 ]
+check "the schema is migrated in PostgreSQL" [ "$(sql 'SELECT version FROM podboot_schema')" = 12 ]
 check "no SQLite database in the data directory" [ ! -e "$SITE/data/podboot.db" ]
 check "the demo artifacts are in PostgreSQL" \
 	[ "$(sql "SELECT count(*) FROM artifacts WHERE name LIKE 'demo-%'")" = 2 ]

@@ -134,19 +134,19 @@ static struct store *test_store_downgraded(const char *dir, const char *sql)
 
 	/* Every version before 7 lacks the artifacts' signer serial,
 	 * before 8 their UEFI variant, before 9 the alerts sent, and
-	 * before 10 what replicas share. */
+	 * before 10 what replicas share (since 11 the push windows). */
 	CU_ASSERT_EQUAL(sqlite3_exec(db, "ALTER TABLE artifacts DROP COLUMN "
 				     "signer_serial; ALTER TABLE artifacts "
 				     "DROP COLUMN signer_not_after; "
 				     "ALTER TABLE artifacts DROP COLUMN "
 				     "uefi_sha256; DROP TABLE alert_sent; "
 				     "DROP TABLE shared_values; "
-				     "DROP TABLE push_seen;", NULL,
+				     "DROP TABLE push_window;", NULL,
 				     NULL, NULL), SQLITE_OK);
 	CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 10);
+	CU_ASSERT_EQUAL(store_schema_version(st), 12);
 	return st;
 }
 
@@ -231,14 +231,14 @@ static void test_open_wal(void)
 	char path[300], text[32];
 	sqlite3 *db;
 
-	CU_ASSERT_EQUAL(store_schema_version(st), 10);
+	CU_ASSERT_EQUAL(store_schema_version(st), 12);
 	snprintf(path, sizeof(path), "%s/podboot.db-wal", dir);
 	CU_ASSERT(fileio_exists(path));
 	db = test_sqlite_open(dir);
 	test_sqlite_text(db, "PRAGMA journal_mode", text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "wal");
 	test_sqlite_text(db, "PRAGMA user_version", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "10");
+	CU_ASSERT_STRING_EQUAL(text, "12");
 	test_sqlite_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name = 'nodes_pod'",
 			 text, sizeof(text));
@@ -261,7 +261,7 @@ static void test_reopen(void)
 			0);
 	store_close(st);
 	st = test_store_open(dir);
-	CU_ASSERT_EQUAL(store_schema_version(st), 10);
+	CU_ASSERT_EQUAL(store_schema_version(st), 12);
 	CU_ASSERT_EQUAL(store_node_get(st, "web1", &n), 0);
 	CU_ASSERT_EQUAL(n.state, NODE_BOOTING);
 	CU_ASSERT_STRING_EQUAL(n.mac, "52:54:00:00:00:01");

@@ -156,7 +156,7 @@ static void test_pg_migrators(void)
 		}
 		for (i = 0; i < TEST_MIGRATORS; i++) {
 			pthread_join(t[i], NULL);
-			failed += m[i].rc != 0 || m[i].version != 10;
+			failed += m[i].rc != 0 || m[i].version != 12;
 		}
 		pthread_barrier_destroy(&go);
 	}
@@ -164,6 +164,66 @@ static void test_pg_migrators(void)
 	c = PQconnectdb(test_store_pg());
 	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM "
 				       "podboot_schema"), 1);
+	PQfinish(c);
+}
+
+/* A database of version 10 (a row in push_seen per push taken) opened by
+ * this podboot: each epoch's rows become its window (what was taken is
+ * still taken, the gaps are not, seqs a window below stay refused), and
+ * push_seen is gone. */
+static void test_pg_push_seen_migrated(void)
+{
+	struct store_push_key k = { "mig-1", 1, 3, 0 };
+	const char *dir;
+	struct store *st;
+	PGconn *c;
+
+	if (!test_store_pg())
+		return;
+	dir = test_store_dir();
+	st = test_store_open(dir);	/* a new database, at the newest */
+	store_close(st);
+	CU_ASSERT_EQUAL_FATAL(test_pg_exec(
+		"DROP TABLE push_window; "
+		"CREATE TABLE push_seen (id TEXT COLLATE \"C\" NOT NULL, "
+		"generation BIGINT NOT NULL, epoch BIGINT NOT NULL, "
+		"seq BIGINT NOT NULL, at BIGINT NOT NULL, "
+		"PRIMARY KEY (id, generation, epoch, seq)); "
+		"INSERT INTO push_seen VALUES ('mig-1', 1, 3, 5, 100), "
+		"('mig-1', 1, 3, 7, 100), ('mig-1', 1, 4, 2000, 100), "
+		"('mig-1', 1, 4, 1990, 100), ('mig-1', 1, 4, 900, 100), "
+		"('mig-2', 2, 0, 1, 100); "
+		"UPDATE podboot_schema SET version = 10;"), 0);
+	st = test_store_open(dir);
+	CU_ASSERT_EQUAL(store_schema_version(st), 12);
+	k.seq = 5;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 6;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 7;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 8;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.epoch = 4;
+	k.seq = 1990;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 1991;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 977;		/* 1023 below 2000 */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 900;		/* its row was below the window */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k = (struct store_push_key){ "mig-2", 1, 0, 2 };
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);	/* generation 2 seen */
+	k.generation = 2;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	store_close(st);
+	c = PQconnectdb(test_store_pg());
+	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window"),
+			3);
+	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM "
+				       "pg_tables WHERE tablename = "
+				       "'push_seen'"), 0);
 	PQfinish(c);
 }
 
@@ -271,6 +331,7 @@ static const CU_TestInfo tests[] = {
 	{ "a lost session is reconnected", test_pg_reconnect },
 	{ "two replicas publishing at once", test_pg_publishers },
 	{ "password file readable by others refused", test_pg_password_file },
+	{ "push_seen's rows become windows", test_pg_push_seen_migrated },
 	CU_TEST_INFO_NULL,
 };
 

@@ -40,13 +40,38 @@ static void test_replica_config_gen(void)
 	store_close(a);
 }
 
+/* A store of one process has no claims (its monitor's window decides):
+ * each says so; on PostgreSQL, whether the test goes on. */
+static int test_replica_shared(void)
+{
+	struct store *st;
+	struct store_push_key k = { "node-1", 2, 7, 5 };
+	struct store_push_claim c[2] = { { k, NULL, 0 }, { k, "pod-a", 0 } };
+
+	if (test_store_pg())
+		return 1;
+	st = test_store_open(test_store_dir());
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), -ENOTSUP);
+	CU_ASSERT_EQUAL(store_push_claim_node(st, &k, "pod-a"), -ENOTSUP);
+	store_push_claims(st, c, 2);
+	CU_ASSERT(c[0].rc == -ENOTSUP && c[1].rc == -ENOTSUP);
+	CU_ASSERT_EQUAL(store_push_unclaim(st, &k), -ENOTSUP);
+	CU_ASSERT_EQUAL(store_push_seen_trim(st), -ENOTSUP);
+	store_close(st);
+	return 0;
+}
+
 /* A push is taken once; older generations and seqs a window below the
  * newest are taken already; a push given back can be taken again. */
 static void test_replica_claim(void)
 {
-	struct store *st = test_store_open(test_store_dir());
+	struct store *st;
 	struct store_push_key k = { "node-1", 2, 7, 5 };
 	unsigned long long s;
+
+	if (!test_replica_shared())
+		return;
+	st = test_store_open(test_store_dir());
 
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
@@ -69,6 +94,30 @@ static void test_replica_claim(void)
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
 	k.seq = 1100;
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 77;		/* the oldest seq the window still tells */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	CU_ASSERT_EQUAL(store_push_unclaim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* late, given back */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 76;		/* one below it: refused, and nothing moves */
+	CU_ASSERT_EQUAL(store_push_unclaim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 3000;		/* a window's jump: the seqs skipped are gaps */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 2990;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 1977;		/* 1023 below 3000, never taken */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 1100;		/* taken, and now far below */
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.seq = 2999;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.epoch = 7;		/* the epoch before keeps its own window */
+	k.seq = 7;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
+	k.seq = 5;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
 	k.seq = 0;
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), -EINVAL);
 	k.id = "";
@@ -81,9 +130,13 @@ static void test_replica_claim(void)
  * node's row still has both; one that is not taken takes nothing. */
 static void test_replica_claim_node(void)
 {
-	struct store *st = test_store_open(test_store_dir());
+	struct store *st;
 	struct store_push_key k = { "cn-1", 0, 3, 1 };
 	struct store_node n;
+
+	if (!test_replica_shared())
+		return;
+	st = test_store_open(test_store_dir());
 
 	test_node(&n, "cn-1", "pod-a", "52:54:00:00:00:91");
 	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
@@ -114,12 +167,16 @@ static void test_replica_claim_node(void)
  * changed is not taken, a seq taken before is not, and the rest are. */
 static void test_replica_claims(void)
 {
-	struct store *st = test_store_open(test_store_dir());
+	struct store *st;
 	struct store_push_claim c[8];
 	struct store_push_key k = { "bn-1", 0, 4, 10 };
 	struct store_node n;
 	unsigned int gen;
 	size_t i;
+
+	if (!test_replica_shared())
+		return;
+	st = test_store_open(test_store_dir());
 
 	test_node(&n, "bn-1", "pod-a", "52:54:00:00:00:92");
 	CU_ASSERT_EQUAL(store_node_ensure(st, &n), 0);
@@ -254,14 +311,17 @@ static void *test_batcher_run(void *arg)
 static void test_replica_claim_batched(void)
 {
 	const char *dir = test_store_dir();
-	struct store *a = test_store_open(dir);
-	struct store *b = test_store_pg() ? test_store_open(dir) : a;
+	struct store *a, *b;
 	struct test_batcher c[TEST_THREADS + 1];
 	struct store_push_key k = { "batched", 0, 4, 0 };
 	pthread_t t[TEST_THREADS + 1];
 	struct store_node n;
 	int i, taken = 0;
 
+	if (!test_replica_shared())
+		return;
+	a = test_store_open(dir);
+	b = test_store_open(dir);
 	test_node(&n, "batched", "pod-a", "52:54:00:00:03:01");
 	CU_ASSERT_EQUAL_FATAL(store_node_ensure(a, &n), 0);
 	for (i = 0; i < TEST_THREADS; i++)
@@ -283,8 +343,7 @@ static void test_replica_claim_batched(void)
 	CU_ASSERT_EQUAL(c[TEST_THREADS].taken, 0);
 	for (k.seq = TEST_CLAIMS + 1; k.seq <= 2 * TEST_CLAIMS; k.seq++)
 		CU_ASSERT_EQUAL(store_push_claim(a, &k), 0);
-	if (b != a)
-		store_close(b);
+	store_close(b);
 	store_close(a);
 }
 
