@@ -227,6 +227,49 @@ static void test_pg_push_seen_migrated(void)
 	PQfinish(c);
 }
 
+/* The trim drops the windows of a replaced token generation and of an
+ * agent epoch another followed more than a day before, and keeps the rest:
+ * the table stays one row per node and live epoch. */
+static void test_pg_push_window_trim(void)
+{
+	struct store_push_key k = { "trim-1", 1, 1, 5 };
+	struct store *st;
+	PGconn *c;
+
+	if (!test_store_pg())
+		return;
+	st = test_store_open(test_store_dir());
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* generation 1 */
+	k.generation = 2;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* its epoch 1 */
+	k.epoch = 2;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* epoch 2 follows */
+	k.epoch = 3;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* and epoch 3 */
+	k.id = "trim-2";
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);	/* another node */
+	/* Epoch 1 was last claimed two days before epoch 3, epoch 2 an
+	 * hour before. */
+	CU_ASSERT_EQUAL_FATAL(test_pg_exec(
+		"UPDATE push_window SET at = at - 172800 WHERE id = 'trim-1' "
+		"AND epoch = 1; UPDATE push_window SET at = at - 3600 "
+		"WHERE id = 'trim-1' AND epoch = 2"), 0);
+	CU_ASSERT_EQUAL(store_push_seen_trim(st), 0);
+	c = PQconnectdb(test_store_pg());
+	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window"),
+			3);
+	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window "
+				       "WHERE id = 'trim-1' AND generation = 2 "
+				       "AND epoch IN (2, 3)"), 2);
+	PQfinish(c);
+	/* What was kept is still taken. */
+	k.id = "trim-1";
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	k.epoch = 2;
+	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
+	store_close(st);
+}
+
 /* The server ends the store's session (a restart looks the same to it):
  * the next call reconnects and succeeds. */
 static void test_pg_reconnect(void)
@@ -332,6 +375,7 @@ static const CU_TestInfo tests[] = {
 	{ "two replicas publishing at once", test_pg_publishers },
 	{ "password file readable by others refused", test_pg_password_file },
 	{ "push_seen's rows become windows", test_pg_push_seen_migrated },
+	{ "the trim of push windows", test_pg_push_window_trim },
 	CU_TEST_INFO_NULL,
 };
 
