@@ -36,6 +36,16 @@ static long long test_pg_number(PGconn *c, const char *sql)
 	return v;
 }
 
+/* test_pg_number() of @sql on a connection of its own. */
+static long long test_pg_query(const char *sql)
+{
+	PGconn *c = PQconnectdb(test_store_pg());
+	long long v = test_pg_number(c, sql);
+
+	PQfinish(c);
+	return v;
+}
+
 /* Poll @sql on @c until it yields @want, at most 30 s; whether it did. */
 static int test_pg_wait(PGconn *c, const char *sql, long long want)
 {
@@ -176,7 +186,6 @@ static void test_pg_push_seen_migrated(void)
 	struct store_push_key k = { "mig-1", 1, 3, 0 };
 	const char *dir;
 	struct store *st;
-	PGconn *c;
 
 	if (!test_store_pg())
 		return;
@@ -218,13 +227,9 @@ static void test_pg_push_seen_migrated(void)
 	k.generation = 2;
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 0);
 	store_close(st);
-	c = PQconnectdb(test_store_pg());
-	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window"),
-			3);
-	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM "
-				       "pg_tables WHERE tablename = "
-				       "'push_seen'"), 0);
-	PQfinish(c);
+	CU_ASSERT_EQUAL(test_pg_query("SELECT count(*) FROM push_window"), 3);
+	CU_ASSERT_EQUAL(test_pg_query("SELECT count(*) FROM pg_tables WHERE "
+				      "tablename = 'push_seen'"), 0);
 }
 
 /* The trim drops the windows of a replaced token generation and of an
@@ -234,7 +239,6 @@ static void test_pg_push_window_trim(void)
 {
 	struct store_push_key k = { "trim-1", 1, 1, 5 };
 	struct store *st;
-	PGconn *c;
 
 	if (!test_store_pg())
 		return;
@@ -255,13 +259,10 @@ static void test_pg_push_window_trim(void)
 		"AND epoch = 1; UPDATE push_window SET at = at - 3600 "
 		"WHERE id = 'trim-1' AND epoch = 2"), 0);
 	CU_ASSERT_EQUAL(store_push_seen_trim(st), 0);
-	c = PQconnectdb(test_store_pg());
-	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window"),
-			3);
-	CU_ASSERT_EQUAL(test_pg_number(c, "SELECT count(*) FROM push_window "
-				       "WHERE id = 'trim-1' AND generation = 2 "
-				       "AND epoch IN (2, 3)"), 2);
-	PQfinish(c);
+	CU_ASSERT_EQUAL(test_pg_query("SELECT count(*) FROM push_window"), 3);
+	CU_ASSERT_EQUAL(test_pg_query("SELECT count(*) FROM push_window WHERE "
+				      "id = 'trim-1' AND generation = 2 AND "
+				      "epoch IN (2, 3)"), 2);
 	/* What was kept is still taken. */
 	k.id = "trim-1";
 	CU_ASSERT_EQUAL(store_push_claim(st, &k), 1);
