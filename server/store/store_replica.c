@@ -19,7 +19,10 @@
  * newest are refused as taken (the monitor's window is as long).  It is
  * the length of push_window.seen (migration 11): bit k is seq top - k. */
 #define STORE_SEEN_WINDOW 1024
-#define STORE_SEEN_BITS "1024"
+/* STORE_SEEN_WINDOW as SQL text (the length of a bit string). */
+#define STORE_SQL_NUMBER_(n) #n
+#define STORE_SQL_NUMBER(n) STORE_SQL_NUMBER_(n)
+#define STORE_SEEN_BITS STORE_SQL_NUMBER(STORE_SEEN_WINDOW)
 /* The window of an agent epoch another epoch of the node followed this
  * long ago is dropped at the next trim. */
 #define STORE_SEEN_EPOCH_S 86400
@@ -251,17 +254,18 @@ static int store_claim_round(struct store *st, struct store_push_claim *c,
 	return rc;
 }
 
-/* Claims at most in one call: a batch's windows are told apart in
- * STORE_CLAIM_MAX * STORE_CLAIM_MAX steps. */
+/* Claims at most in one statement's rounds (store_claim_many()). */
 #define STORE_CLAIM_MAX 256
+/* The round of a claim in none: its key is not one push_window keeps. */
+#define STORE_CLAIM_NONE ((size_t)-1)
 
 /*
- * Claim @c[0..@n) (n at most STORE_CLAIM_MAX, every key valid) on session
- * @st, which the caller holds: a claim of a window another claim before
- * it in @c has goes in the next round (one statement each; an update
- * touches a row once), so that the first of two claims of one key is the
- * one taken.  Each rc 0 or 1; after an error, every claim not answered
- * has it.
+ * Claim @c[0..@n) (n at most STORE_CLAIM_MAX) on session @st, which the
+ * caller holds.  A claim whose key push_window cannot keep is refused
+ * alone (-EINVAL).  A claim of a window another claim before it in @c has
+ * goes in the next round (one statement each: an update touches a row
+ * once), so that the first of two claims of one key is the one taken.
+ * Each rc 0 or 1; after an error, every claim not answered has it.
  */
 static void store_claim_many(struct store *st, struct store_push_claim *c,
 			     size_t n)
@@ -270,9 +274,13 @@ static void store_claim_many(struct store *st, struct store_push_claim *c,
 	int rc = 0;
 
 	for (i = 0; i < n; i++) {
+		in[i] = STORE_CLAIM_NONE;
+		c[i].rc = -EINVAL;
+		if (!store_seen_key_ok(&c[i].k))
+			continue;
 		in[i] = 0;
 		for (j = 0; j < i; j++)
-			if (in[j] >= in[i] &&
+			if (in[j] != STORE_CLAIM_NONE && in[j] >= in[i] &&
 			    store_seen_same_window(&c[i].k, &c[j].k))
 				in[i] = in[j] + 1;
 		if (in[i] + 1 > rounds)
@@ -281,38 +289,8 @@ static void store_claim_many(struct store *st, struct store_push_claim *c,
 	for (round = 0; round < rounds && rc == 0; round++)
 		rc = store_claim_round(st, c, in, round, n);
 	for (i = 0; i < n && rc != 0; i++)
-		if (in[i] + 1 >= round)
+		if (in[i] != STORE_CLAIM_NONE && in[i] + 1 >= round)
 			c[i].rc = rc;
-}
-
-/* store_push_claims() of at most STORE_CLAIM_MAX claims. */
-static void store_push_claims_some(struct store *st,
-				   struct store_push_claim *c, size_t n)
-{
-	struct store_push_claim part[STORE_CLAIM_MAX];
-	size_t at[STORE_CLAIM_MAX], i, m = 0;
-
-	for (i = 0; i < n; i++) {
-		c[i].rc = -EINVAL;
-		if (store_seen_key_ok(&c[i].k)) {
-			at[m] = i;
-			part[m++] = c[i];
-		}
-	}
-	if (m && st->claims) {
-		/* On the session kept for claims, whose plan is made once:
-		 * elsewhere PostgreSQL plans the statement again for each
-		 * length of its arrays, which costs more than the claim. */
-		pthread_mutex_lock(&st->claims->lock);
-		store_claim_many(st->claims, part, m);
-		pthread_mutex_unlock(&st->claims->lock);
-	} else if (m) {
-		st = store_hold(st);
-		store_claim_many(st, part, m);
-		st = store_let_go(st);
-	}
-	for (i = 0; i < m; i++)
-		c[at[i]].rc = part[i].rc;
 }
 
 void store_push_claims(struct store *st, struct store_push_claim *c,
@@ -320,13 +298,28 @@ void store_push_claims(struct store *st, struct store_push_claim *c,
 {
 	size_t i, k;
 
-	/* A store of one process has nothing to agree on: the monitor's
-	 * window in memory decides (metrics_seq.c). */
-	for (i = 0; i < n && !store_shared(st); i++)
-		c[i].rc = -ENOTSUP;
-	for (i = 0; i < n && store_shared(st); i += k) {
+	if (!store_shared(st)) {
+		/* A store of one process has nothing to agree on: the
+		 * monitor's window in memory decides (metrics_seq.c). */
+		for (i = 0; i < n; i++)
+			c[i].rc = -ENOTSUP;
+		return;
+	}
+	for (i = 0; i < n; i += k) {
 		k = n - i < STORE_CLAIM_MAX ? n - i : STORE_CLAIM_MAX;
-		store_push_claims_some(st, c + i, k);
+		if (st->claims) {
+			/* On the session kept for claims, whose plan is made
+			 * once: elsewhere PostgreSQL plans the statement
+			 * again for each length of its arrays, which costs
+			 * more than the claim. */
+			pthread_mutex_lock(&st->claims->lock);
+			store_claim_many(st->claims, c + i, k);
+			pthread_mutex_unlock(&st->claims->lock);
+		} else {
+			st = store_hold(st);
+			store_claim_many(st, c + i, k);
+			st = store_let_go(st);
+		}
 	}
 }
 
