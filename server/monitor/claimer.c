@@ -19,6 +19,7 @@ struct claimer {
 	pthread_cond_t more;		/* a claim came, or stop */
 	struct claimer_item *head, **tail;
 	int stopping;
+	unsigned long long batches, claims;	/* taken so far */
 };
 
 /* Take the claims of list @batch (@n of them) and tell their owners. */
@@ -59,6 +60,8 @@ static void *claimer_thread(void *arg)
 		if (!cl->head)
 			cl->tail = &cl->head;
 		it->next = NULL;
+		cl->batches++;
+		cl->claims += n;
 		pthread_mutex_unlock(&cl->lock);
 		claimer_run(cl, batch, n);
 		pthread_mutex_lock(&cl->lock);
@@ -103,6 +106,37 @@ int claimer_submit(struct claimer *cl, struct claimer_item *it)
 	pthread_cond_signal(&cl->more);
 	pthread_mutex_unlock(&cl->lock);
 	return 0;
+}
+
+void claimer_counts(struct claimer *cl, unsigned long long *batches,
+		    unsigned long long *claims)
+{
+	*batches = *claims = 0;
+	if (!cl)
+		return;
+	pthread_mutex_lock(&cl->lock);
+	*batches = cl->batches;
+	*claims = cl->claims;
+	pthread_mutex_unlock(&cl->lock);
+}
+
+int claimer_expose(struct claimer *cl, struct pbuf *out)
+{
+	unsigned long long batches, claims;
+
+	if (!cl)
+		return 0;
+	claimer_counts(cl, &batches, &claims);
+	return pbuf_printf(out,
+			   "# HELP podboot_push_claim_batches_total Statements "
+			   "that claimed pushes in the shared store.\n"
+			   "# TYPE podboot_push_claim_batches_total counter\n"
+			   "podboot_push_claim_batches_total %llu\n"
+			   "# HELP podboot_push_claims_total Push claims those "
+			   "statements held.\n"
+			   "# TYPE podboot_push_claims_total counter\n"
+			   "podboot_push_claims_total %llu\n",
+			   batches, claims);
 }
 
 void claimer_stop(struct claimer *cl)

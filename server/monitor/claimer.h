@@ -5,6 +5,7 @@
 #ifndef PODBOOT_CLAIMER_H
 #define PODBOOT_CLAIMER_H
 
+#include "pbuf.h"
 #include "store.h"
 
 struct claimer;
@@ -33,6 +34,22 @@ int claimer_start(struct claimer **out, struct store *st);
  *			without a claimer): claim it the usual way
  */
 int claimer_submit(struct claimer *cl, struct claimer_item *it);
+
+/**
+ * The batches the claimer has taken so far and the claims they held
+ * (both 0 without a claimer).
+ */
+void claimer_counts(struct claimer *cl, unsigned long long *batches,
+		    unsigned long long *claims);
+
+/**
+ * Append claimer_counts() to @out as podboot_push_claim_batches_total
+ * and podboot_push_claims_total (nothing without a claimer: a store of
+ * one process claims nothing).
+ *
+ * @ret rc		0, or pbuf_printf()'s error
+ */
+int claimer_expose(struct claimer *cl, struct pbuf *out);
 
 /** Take every claim queued, then stop the thread and free @cl (NULL is
  * fine).  Call once nothing submits any more. */

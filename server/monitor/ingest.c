@@ -698,6 +698,8 @@ static int ingest_metrics(struct http_req *r)
 	if (rc == 0)
 		rc = alerts_expose(r->srv->alerts, &out);
 	if (rc == 0)
+		rc = claimer_expose(r->srv->claimer, &out);
+	if (rc == 0)
 		rc = remote_write_expose(r->srv->rw, &out);
 	if (rc != 0)
 		rc = http_refuse(r, 503, "exposition failed: %s",

@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "fileio.h"
 #include "log.h"
+#include "claimer.h"
 #include "remote_write.h"
 #include "remote_write_enc.h"
 #include "server.h"
@@ -480,6 +481,8 @@ static void rw_self(struct remote_write *rw, const struct config *cfg)
 	rc = metrics_expose(srv->metrics, cfg, srv->store, &srv->stats, &expo);
 	if (rc == 0)
 		rc = alerts_expose(srv->alerts, &expo);
+	if (rc == 0)
+		rc = claimer_expose(srv->claimer, &expo);
 	if (rc == 0)
 		rc = remote_write_expose(rw, &expo);
 	if (rc == 0 && rw_build_doc(&b, expo.data ? expo.data : "", expo.len,

@@ -20,7 +20,10 @@
 #            (a sequence each, gzip, as the agent sends them), by one
 #            curl --parallel: each machine's pushes in order and one at a
 #            time, as its agent sends them, the machines' pushes
-#            interleaved.  Pushes/s.
+#            interleaved.  Pushes/s.  For pg, also the claims per
+#            statement (podboot_push_claims_total over
+#            podboot_push_claim_batches_total on its /metrics): how many
+#            pushes each PostgreSQL transaction of the claimer took.
 # The defaults make each figure a few seconds of work on 2 cores (a run
 # of a fraction of a second is mostly noise); the output says the sizes
 # and each figure's seconds.
@@ -225,7 +228,18 @@ ingest() {
 	awk -v n="$PUSHES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f %.2f", n / (b - a), b - a }'
 }
 
-declare -A V	# V[FIGURE,SETUP@CONNS,RUN]: FIGURE storm or ingest
+# claims_per_statement BASE: the replica's push claims over the statements
+# that took them, from its /metrics (what ingest claimed; a storm claims
+# nothing); "n/a" if it shows none.
+op_token=$(awk '$1 == "operator" { print $2 }' "$site/tokens")
+claims_per_statement() {
+	curl -sf --cacert "$root_crt" -H "Authorization: Bearer $op_token" "$1/metrics" |
+		awk '$1 == "podboot_push_claims_total" { c = $2 }
+		     $1 == "podboot_push_claim_batches_total" { b = $2 }
+		     END { if (b > 0) printf "%.1f", c / b; else printf "n/a" }'
+}
+
+declare -A V	# V[FIGURE,SETUP@CONNS,RUN]: FIGURE storm, ingest or batch
 echo "ha-bench: ${RUNS} runs, ${NODES} machines and ${PUSHES} pushes per set-up and run, at $CONNS_LIST transfers at a time; $(nproc) cores"
 block=0
 for ((run = 1; run <= RUNS; run++)); do
@@ -257,7 +271,12 @@ for ((run = 1; run <= RUNS; run++)); do
 		out=$(ingest "$base" "$first")
 		read -r "V[ingest,$k,$run]" ti <<<"$out"
 		record "$run" "${s}_${conns}_storm" "${V[storm,$k,$run]}" "${s}_${conns}_ingest" "${V[ingest,$k,$run]}"
-		echo "  run $run $s, $conns at a time: storm ${V[storm,$k,$run]} machines/s (${ts} s), ingest ${V[ingest,$k,$run]} pushes/s (${ti} s); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		batch=
+		if [[ $s == pg ]]; then
+			V[batch,$k,$run]=$(claims_per_statement "$base") || die "no /metrics from $base"
+			batch=", ${V[batch,$k,$run]} claims per statement"
+		fi
+		echo "  run $run $s, $conns at a time: storm ${V[storm,$k,$run]} machines/s (${ts} s), ingest ${V[ingest,$k,$run]} pushes/s (${ti} s$batch); load $(cut -d' ' -f1-3 /proc/loadavg)"
 		stop_pid "$HA"; HA=
 		stop_pid "$R2"; R2=
 		stop_pid "$R1"; R1=
@@ -281,6 +300,12 @@ for conns in $CONNS_LIST; do
 			read -r m lo hi < <(stats "${vals[@]}")
 			printf '%-26s %s [%s-%s] %s\n' "$s $f ($conns)" "$m" "$lo" "$hi" "$(unit $f)"
 		done
+		[[ $s == pg ]] || continue
+		vals=()
+		for ((run = 1; run <= RUNS; run++)); do vals+=("${V[batch,$s@$conns,$run]}"); done
+		read -r m lo hi < <(stats "${vals[@]}")
+		record 0 "pg_${conns}_claims_per_statement" "$m"
+		printf '%-26s %s [%s-%s] in ingest\n' "pg claims/statement ($conns)" "$m" "$lo" "$hi"
 	done
 done
 for conns in $CONNS_LIST; do

@@ -77,6 +77,7 @@ check "nothing of the refused push was stored" sh -c \
 check "series carry pod and node labels" grep -q \
 	'node_load1{pod="demo",node="demo-1"} 5.5' "$T/metrics"
 check "podboot_node_up is 1" grep -q 'podboot_node_up{pod="demo",node="demo-1"} 1' "$T/metrics"
+check "no claim counts on a store of one process" sh -c "! grep -q podboot_push_claim '$T/metrics'"
 check "/metrics needs a token" [ "$(status "$BASE/metrics")" = 401 ]
 
 # Prometheus from Debian scrapes /metrics over TLS with the token.

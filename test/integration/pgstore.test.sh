@@ -30,7 +30,8 @@ check "it listens on no TCP port" [ "$(sql 'SHOW listen_addresses')" = "" ]
 check "it runs as nobody" [ "$(stat -c %U "$PG/data")" = nobody ]
 
 # ---- the store's unit suites on it ----
-for suite in store store_node store_event store_artifact store_pg store_alert store_replica; do
+for suite in store store_node store_event store_artifact store_pg store_alert store_replica \
+	monitor_claimer; do
 	PODBOOT_TEST_PG=$URL "$UNIT" "$suite" >"$T/unit.log" 2>&1
 	rc=$?
 	cp "$T/unit.log" "$OUT"
@@ -100,7 +101,10 @@ push() {
 }
 check "a push is accepted" [ "$(push 1)" = 200 ]
 check "its series is served" bash -c "C -f -H 'Authorization: Bearer $OP_TOKEN' \
-	'$BASE/metrics' | grep 'node_load1{' | grep -q 'demo-1'"
+	'$BASE/metrics' | tee '$T/m1' | grep 'node_load1{' | grep -q 'demo-1'"
+check "/metrics counts its claim: one claim, one statement" sh -c \
+	"grep -qx 'podboot_push_claims_total 1' '$T/m1' &&
+	 grep -qx 'podboot_push_claim_batches_total 1' '$T/m1'"
 
 # ---- a re-arm ----
 check "re-arm with the operator token" [ "$(status "$BASE/api/v1/nodes/demo-1/rearm" \
