@@ -526,10 +526,11 @@ static void serve_services_stop(struct server *srv)
 	serve_dhcp_stop(srv);
 	transfer_stop(&srv->transfers);
 	boot_precompute_stop(srv);
+	/* remote_write reads the alerts' gauges and the claimer's counts. */
+	remote_write_stop(srv->rw);
+	srv->rw = NULL;
 	claimer_stop(srv->claimer);	/* no request is left to park */
 	srv->claimer = NULL;
-	remote_write_stop(srv->rw);	/* it reads the alerts' gauges */
-	srv->rw = NULL;
 	alerts_stop(srv->alerts);
 	if (srv->metrics && srv->store)
 		metrics_save_state(srv->metrics, srv->store);
