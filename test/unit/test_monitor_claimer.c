@@ -121,14 +121,31 @@ static void test_claims_init(struct test_claims *t, struct claimer *cl)
 	}
 }
 
+/* Wait (30 s at most) until @t's member *@watch is @want, as the
+ * claimer's calls change it under @t's lock: 0, or -1 on the deadline. */
+static int test_wait(struct test_claims *t, const int *watch, int want)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&t->lock);
+	while (*watch != want && rc == 0)
+		if (pthread_cond_timedwait(&t->done, &t->lock, &until) ==
+		    ETIMEDOUT)
+			rc = -1;
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
 /* Submit every claim from TEST_SUBMITTERS threads at once and wait (30 s
  * at most) until each is answered: 0, or -1 on the deadline. */
 static int test_claims_run(struct test_claims *t)
 {
 	struct test_submitter s[TEST_SUBMITTERS];
 	pthread_t th[TEST_SUBMITTERS];
-	struct timespec until;
-	int i, rc = 0;
+	int i;
 
 	for (i = 0; i < TEST_SUBMITTERS; i++) {
 		s[i] = (struct test_submitter){ t, i * TEST_EACH };
@@ -138,15 +155,7 @@ static int test_claims_run(struct test_claims *t)
 	}
 	for (i = 0; i < TEST_SUBMITTERS; i++)
 		pthread_join(th[i], NULL);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 30;
-	pthread_mutex_lock(&t->lock);
-	while (t->left > 0 && rc == 0)
-		if (pthread_cond_timedwait(&t->done, &t->lock, &until) ==
-		    ETIMEDOUT)
-			rc = -1;
-	pthread_mutex_unlock(&t->lock);
-	return rc;
+	return test_wait(t, &t->left, 0);
 }
 
 static void test_claims_free(struct test_claims *t)
@@ -213,23 +222,6 @@ static void test_claimer_many(void)
 	store_close(st);
 }
 
-/* Wait (30 s at most) until @t's claim 0 is in its gate: 0 or -1. */
-static int test_wait_gate(struct test_claims *t)
-{
-	struct timespec until;
-	int rc = 0;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 30;
-	pthread_mutex_lock(&t->lock);
-	while (!t->in_gate && rc == 0)
-		if (pthread_cond_timedwait(&t->done, &t->lock, &until) ==
-		    ETIMEDOUT)
-			rc = -1;
-	pthread_mutex_unlock(&t->lock);
-	return rc;
-}
-
 /*
  * Stopping answers every claim still queued before it returns.  Claim
  * 0's answer is held in a gate, so that the claimer's thread is busy
@@ -253,7 +245,7 @@ static void test_claimer_stop(void)
 	test_claims_init(&t, cl);
 	t.gated = 1;
 	CU_ASSERT_EQUAL_FATAL(claimer_submit(cl, &t.it[0]), 0);
-	CU_ASSERT_EQUAL_FATAL(test_wait_gate(&t), 0);
+	CU_ASSERT_EQUAL_FATAL(test_wait(&t, &t.in_gate, 1), 0);
 	for (i = 1; i < TEST_ALL; i++)
 		CU_ASSERT_EQUAL(claimer_submit(cl, &t.it[i]), 0);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&stopper, NULL, test_stop_run,
