@@ -117,23 +117,29 @@ integration: all asan
 # Installs what is missing, builds both flavours, runs every test.
 check: deps
 	$(MAKE) all
-	@# iPXE compiles (minutes) while the tests run; e2e then relinks.
+	@# iPXE compiles (minutes) while the tests run; e2e then relinks.  At
+	@# the tests' own priority: niced, it was still compiling when e2e
+	@# began, whose builds then waited two minutes for its tree's lock.
 	@mkdir -p $(BUILD) && $(MAKE) -s firmware-warm \
 		>$(BUILD)/firmware-warm.log 2>&1 &
 	$(MAKE) unit
 	$(MAKE) integration
 	@# The fuzz harnesses compile (niced) while the mutants' tests wait on
-	@# their servers; fuzz-smoke below then only runs them (it rebuilds,
-	@# and reports, whatever did not build here).
-	@nice -n 10 $(MAKE) -s fuzz-build >$(BUILD)/fuzz-build.log 2>&1 & \
-	fb=$$!; $(MAKE) mutants-fast; rc=$$?; wait $$fb; exit $$rc
+	@# their servers, and go on beside e2e if they are not done: the
+	@# build holds build/fuzz.lock (taken here, before it starts), for
+	@# which fuzz-smoke below waits; it then only runs them (it rebuilds,
+	@# and reports, whatever did not build).
+	@mkdir -p $(BUILD); exec 8>$(BUILD)/fuzz.lock; flock 8; \
+	nice -n 10 $(MAKE) -s fuzz-build >$(BUILD)/fuzz-build.log 2>&1 & \
+	exec 8>&-; $(MAKE) mutants-fast
 	@# e2e's QEMU (TCG) keeps one core busy: fuzz-smoke, one harness at
 	@# a time (each still fuzzes its FUZZ_SMOKE_SECONDS on a core of its
 	@# own), then parity run on the other.  Their log is printed after
 	@# e2e's; either failing fails check.
 	@rc=0; mkdir -p $(BUILD); \
-	{ FUZZ_JOBS=1 $(MAKE) fuzz-smoke; f=$$?; $(MAKE) parity && \
-		[ $$f = 0 ]; } >$(BUILD)/check-beside-e2e.log 2>&1 & side=$$!; \
+	{ FUZZ_JOBS=1 flock $(BUILD)/fuzz.lock $(MAKE) fuzz-smoke; f=$$?; \
+		$(MAKE) parity && [ $$f = 0 ]; } \
+		>$(BUILD)/check-beside-e2e.log 2>&1 & side=$$!; \
 	$(MAKE) e2e || rc=1; \
 	wait $$side || rc=1; \
 	echo "---- fuzz-smoke and parity, run beside e2e ----"; \
@@ -225,7 +231,7 @@ firmware-warm: $(PODBOOT)
 			--server-name warm.invalid >/dev/null && \
 		$(FIRMWARE_ENV) KEYS=$(BUILD)/firmware/warm/keys \
 			SERVER_URL=https://warm.invalid:8443 \
-			OUT=$(BUILD)/firmware/warm/out nice -n 10 scripts/build-firmware; \
+			OUT=$(BUILD)/firmware/warm/out scripts/build-firmware; \
 	else echo "firmware-warm: no IPXE_SRC, nothing to do"; fi
 
 firmware:
