@@ -107,8 +107,9 @@ unit: all asan
 	ASAN_OPTIONS=detect_leaks=1 build/asan/unit-tests
 
 # Three files at once on CI's 2 cores: at two, a fifth of the CPU sat idle
-# while tests waited on their servers' events (a run took 682 s there, and
-# 550 s at three, with the cores 96% busy).
+# while tests waited on their servers' events (the suite alone took 682 s
+# there, and 550 s at three, with the cores 96% busy).  Within make check
+# the builds beside it (iPXE, the fuzz harnesses) had used that fifth.
 integration: all asan
 	PODBOOT=$(abspath build/asan/podboot) \
 	PODBOOT_FAST=$(abspath $(PODBOOT)) JOBS=$${JOBS:-3} test/integration/run
